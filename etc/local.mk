@@ -1,0 +1,2 @@
+# etc/local.mk - shipped configuration examples.
+dist_sysconf_vantage_DATA += etc/vantaged.yaml

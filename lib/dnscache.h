@@ -1,0 +1,68 @@
+/* lib/dnscache.h - the answer cache: whole responses keyed by question, TTL-decayed, LRU. */
+#ifndef VANTAGE_DNSCACHE_H
+#define VANTAGE_DNSCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnswire.h"
+
+struct dnscache;
+
+/* TTL policy. Times in seconds. */
+struct dnscache_limits {
+	size_t max_entries;	/* LRU eviction beyond this */
+	uint32_t min_ttl;	/* answers are kept at least this long */
+	uint32_t max_ttl;	/* ... and at most this long */
+	uint32_t neg_max_ttl;	/* cap for NXDOMAIN/NODATA (RFC 2308 section 5) */
+};
+
+/* A cache hit: the stored answer (no OPT) and its age. Valid until the next cache call. */
+struct dnscache_hit {
+	const uint8_t *wire;
+	size_t len;
+	uint32_t age;		/* seconds since stored */
+	uint32_t ttl;		/* seconds left */
+	uint8_t negative;
+};
+
+/* dnscache_new - an empty cache; NULL on allocation failure. */
+struct dnscache *dnscache_new(const struct dnscache_limits *lim);
+
+/* dnscache_free - accepts NULL. */
+void dnscache_free(struct dnscache *c);
+
+/* dnscache_set_limits - new limits; shrinks at once if max_entries went down. */
+void dnscache_set_limits(struct dnscache *c, const struct dnscache_limits *lim);
+
+/*
+ * dnscache_lookup - the live answer for q (name, type, class, DO and CD bits) at time now
+ * (seconds, monotonic). Expired entries are removed. Returns 1 and fills hit, or 0.
+ */
+int dnscache_lookup(struct dnscache *c, const struct dnsq *q, uint64_t now, struct dnscache_hit *hit);
+
+/*
+ * dnscache_store - keep a validated upstream answer (with or without OPT; the OPT is
+ * dropped) for q. Decides the TTL from the records and the limits: positive answers by
+ * their smallest TTL, NXDOMAIN/NODATA by the SOA (RFC 2308; without SOA not cached);
+ * SERVFAIL, REFUSED, truncated answers are not cached. Returns 1 if stored, 0 if not
+ * cacheable, -1 on allocation failure or a malformed answer.
+ */
+int dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
+    uint64_t now);
+
+/* dnscache_remove - drop q's entries for every type when qtype is 0, else just that one. */
+size_t dnscache_remove(struct dnscache *c, const uint8_t *qname, size_t qname_len, uint16_t qtype);
+
+/* dnscache_flush - drop everything. */
+void dnscache_flush(struct dnscache *c);
+
+/* Figures. */
+struct dnscache_stats {
+	size_t entries;
+	size_t bytes;		/* memory held by entries (headers + wire) */
+	uint64_t hits, misses, inserts, evictions, expired;
+};
+void dnscache_get_stats(const struct dnscache *c, struct dnscache_stats *st);
+
+#endif

@@ -1,0 +1,149 @@
+/* lib/log.c - logging by subsystem, in OpenBSD's vocabulary, to stderr or syslog. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static const char *log_progname = "vantage";
+static int log_stderr = 1;
+static unsigned char log_levels[LOG_G_COUNT];
+
+static const char *const log_group_names[LOG_G_COUNT] = {
+	[LOG_G_MAIN] = "main",
+	[LOG_G_CONFIG] = "config",
+	[LOG_G_LISTEN] = "listen",
+	[LOG_G_QUERY] = "query",
+	[LOG_G_UPSTREAM] = "upstream",
+	[LOG_G_CACHE] = "cache",
+	[LOG_G_MIRROR] = "mirror",
+	[LOG_G_HTTP] = "http",
+	[LOG_G_TLS] = "tls",
+	[LOG_G_CONSENSUS] = "consensus",
+	[LOG_G_CTL] = "ctl",
+	[LOG_G_PLUGIN] = "plugin",
+};
+
+void
+log_init(const char *progname, int to_stderr, enum log_level level)
+{
+	log_progname = progname;
+	log_stderr = to_stderr;
+	log_set_level(-1, level);
+	if (!to_stderr)
+		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_set_level(int group, enum log_level level)
+{
+	if (group < 0) {
+		for (int i = 0; i < LOG_G_COUNT; i++)
+			log_levels[i] = level;
+	} else if (group < LOG_G_COUNT)
+		log_levels[group] = level;
+}
+
+const char *
+log_group_name(enum log_group group)
+{
+	return (unsigned)group < LOG_G_COUNT ? log_group_names[group] : "?";
+}
+
+int
+log_group_by_name(const char *name)
+{
+	for (int i = 0; i < LOG_G_COUNT; i++)
+		if (strcmp(name, log_group_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+log_level_by_name(const char *name)
+{
+	if (strcasecmp(name, "warn") == 0 || strcasecmp(name, "warning") == 0)
+		return LOG_L_WARN;
+	if (strcasecmp(name, "info") == 0)
+		return LOG_L_INFO;
+	if (strcasecmp(name, "debug") == 0)
+		return LOG_L_DEBUG;
+	return -1;
+}
+
+int
+log_enabled(enum log_group group, enum log_level level)
+{
+	return (unsigned)group < LOG_G_COUNT && level <= log_levels[group];
+}
+
+static void
+log_emit(int prio, enum log_group group, const char *fmt, va_list ap, const char *err)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_stderr) {
+		struct timespec ts;
+		struct tm tm;
+		char stamp[32];
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		fprintf(stderr, "%s.%03ld %s[%d]: %s: %s%s%s\n", stamp, ts.tv_nsec / 1000000L,
+		    log_progname, (int)getpid(), log_group_name(group), msg, err ? ": " : "",
+		    err ? err : "");
+		fflush(stderr);
+	} else
+		syslog(prio, "%s: %s%s%s", log_group_name(group), msg, err ? ": " : "",
+		    err ? err : "");
+}
+
+#define LOG_FN(fname, prio, lvl, with_errno)                                         \
+	void fname(enum log_group group, const char *fmt, ...)                       \
+	{                                                                            \
+		va_list ap;                                                          \
+		int saved = errno;                                                   \
+		if (!log_enabled(group, lvl))                                        \
+			return;                                                      \
+		va_start(ap, fmt);                                                   \
+		log_emit(prio, group, fmt, ap, with_errno ? strerror(saved) : NULL); \
+		va_end(ap);                                                          \
+		errno = saved;                                                       \
+	}
+
+LOG_FN(log_warn, LOG_WARNING, LOG_L_WARN, 1)
+LOG_FN(log_warnx, LOG_WARNING, LOG_L_WARN, 0)
+LOG_FN(log_info, LOG_INFO, LOG_L_INFO, 0)
+LOG_FN(log_debug, LOG_DEBUG, LOG_L_DEBUG, 0)
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	log_emit(LOG_CRIT, LOG_G_MAIN, fmt, ap, strerror(saved));
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_CRIT, LOG_G_MAIN, fmt, ap, NULL);
+	va_end(ap);
+	exit(1);
+}

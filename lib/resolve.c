@@ -1,0 +1,308 @@
+/* lib/resolve.c - answer a question from the cache or through the upstreams, coalesced. */
+#include "autoconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolve.h"
+#include "vutil.h"
+
+/* In-flight table size; a power of two. Chains stay short at thousands of misses. */
+#define RESOLVE_BUCKETS 1024
+
+struct resolve_pending;
+
+struct resolve_wait {
+	struct resolve_wait *prev, *next;
+	struct resolve_pending *p;
+	resolve_cb cb;
+	void *arg;
+};
+
+/* One question on its way upstream, and everyone waiting for it. */
+struct resolve_pending {
+	struct resolve_pending *hnext;
+	struct resolve *r;
+	struct upstream_req *ureq;
+	struct upstream_set *set;	/* the set it was sent through */
+	struct resolve_wait *waiters;
+	struct dnsq q;
+	uint32_t hash;
+	uint8_t in_table;
+};
+
+struct resolve {
+	struct event_base *base;
+	struct dnscache *cache;
+	struct upstream_set *ups;
+	struct upstream_set *retired[4];	/* old sets finishing their questions */
+	struct resolve_pending *table[RESOLVE_BUCKETS];
+	uint64_t t0;				/* origin of the cache's seconds clock */
+	struct resolve_stats st;
+};
+
+static uint64_t
+resolve_now(const struct resolve *r)
+{
+	/* Seconds from start; +1 so that "stored at 0" never looks like "unset". */
+	return (now_ms() - r->t0) / 1000 + 1;
+}
+
+struct resolve *
+resolve_new(struct event_base *base, const struct resolve_config *cfg)
+{
+	struct resolve *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->base = base;
+	r->t0 = now_ms();
+	r->cache = dnscache_new(&cfg->cache);
+	r->ups = upstream_set_new(base, cfg->upstreams, cfg->n_upstreams, cfg->timeout_ms);
+	if (r->cache == NULL || r->ups == NULL) {
+		resolve_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+resolve_pending_free(struct resolve_pending *p)
+{
+	while (p->waiters) {
+		struct resolve_wait *w = p->waiters;
+		p->waiters = w->next;
+		free(w);
+	}
+	free(p);
+}
+
+void
+resolve_free(struct resolve *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < RESOLVE_BUCKETS; i++)
+		while (r->table[i]) {
+			struct resolve_pending *p = r->table[i];
+			r->table[i] = p->hnext;
+			upstream_cancel(p->ureq);
+			resolve_pending_free(p);
+			r->st.in_flight--;
+		}
+	for (size_t i = 0; i < NELEMS(r->retired); i++)
+		upstream_set_free(r->retired[i]);
+	upstream_set_free(r->ups);
+	dnscache_free(r->cache);
+	free(r);
+}
+
+static void
+resolve_reap(struct resolve *r)
+{
+	for (size_t i = 0; i < NELEMS(r->retired); i++)
+		if (r->retired[i] && !upstream_set_busy(r->retired[i])) {
+			upstream_set_free(r->retired[i]);
+			r->retired[i] = NULL;
+		}
+}
+
+int
+resolve_reconfigure(struct resolve *r, const struct resolve_config *cfg)
+{
+	struct upstream_set *set;
+	size_t slot = NELEMS(r->retired);
+
+	resolve_reap(r);
+	for (size_t i = 0; i < NELEMS(r->retired); i++)
+		if (r->retired[i] == NULL) {
+			slot = i;
+			break;
+		}
+	if (slot == NELEMS(r->retired))
+		return -1; /* reloads faster than questions finish: try again later */
+	set = upstream_set_new(r->base, cfg->upstreams, cfg->n_upstreams, cfg->timeout_ms);
+	if (set == NULL)
+		return -1;
+	r->retired[slot] = r->ups;
+	r->ups = set;
+	dnscache_set_limits(r->cache, &cfg->cache);
+	resolve_reap(r);
+	return 0;
+}
+
+int
+resolve_lookup(struct resolve *r, const struct dnsq *q, struct resolve_result *res)
+{
+	struct dnscache_hit hit;
+
+	r->st.lookups++;
+	if (!dnscache_lookup(r->cache, q, resolve_now(r), &hit))
+		return 0;
+	r->st.hits++;
+	res->status = UPSTREAM_OK;
+	res->wire = hit.wire;
+	res->len = hit.len;
+	res->age = hit.age;
+	res->ttl = hit.ttl;
+	res->from_cache = 1;
+	return 1;
+}
+
+static uint32_t
+resolve_hash(const struct dnsq *q)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < q->qname_len; i++)
+		h = (h ^ q->qname[i]) * 16777619u;
+	h = (h ^ q->qtype) * 16777619u;
+	h = (h ^ (uint32_t)(q->do_bit | ((q->flags & DNS_FLAG_CD) ? 2 : 0))) * 16777619u;
+	return h ^ q->qclass;
+}
+
+static int
+resolve_same(const struct dnsq *a, const struct dnsq *b)
+{
+	return dnswire_same_question(a, b) && a->do_bit == b->do_bit &&
+	    (a->flags & DNS_FLAG_CD) == (b->flags & DNS_FLAG_CD);
+}
+
+static void
+resolve_unhash(struct resolve_pending *p)
+{
+	struct resolve_pending **pp = &p->r->table[p->hash & (RESOLVE_BUCKETS - 1)];
+
+	if (!p->in_table)
+		return;
+	while (*pp && *pp != p)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = p->hnext;
+	p->in_table = 0;
+}
+
+static void
+resolve_upstream_cb(void *arg, enum upstream_status status, const uint8_t *wire, size_t len)
+{
+	struct resolve_pending *p = arg;
+	struct resolve *r = p->r;
+	struct resolve_result res = { .status = status };
+	uint8_t *stored = NULL;
+
+	p->ureq = NULL;
+	resolve_unhash(p);
+	r->st.in_flight--;
+	if (status == UPSTREAM_OK) {
+		struct dnsq rq;
+		struct dnsresp info;
+
+		if (dnscache_store(r->cache, &p->q, wire, len, resolve_now(r)) < 0)
+			log_debug(LOG_G_CACHE, "answer not stored");
+		/* Waiters get the stored form (no OPT), even when it was not cacheable. */
+		if ((stored = malloc(len)) != NULL &&
+		    (res.len = dnswire_strip_opt(wire, len, stored, len)) > 0 &&
+		    dnswire_parse_response(stored, res.len, &rq, &info) == 0) {
+			res.wire = stored;
+			res.ttl = info.ancount ? info.min_ttl : info.neg_ttl;
+		} else
+			res.status = UPSTREAM_ERROR;
+	}
+	if (res.status != UPSTREAM_OK)
+		r->st.failures++;
+	/* Re-read the head each time: a callback may cancel other waiters of p. */
+	while (p->waiters) {
+		struct resolve_wait *w = p->waiters;
+		p->waiters = w->next;
+		if (p->waiters)
+			p->waiters->prev = NULL;
+		w->cb(w->arg, &res);
+		free(w);
+	}
+	free(stored);
+	free(p);
+	resolve_reap(r);
+}
+
+struct resolve_wait *
+resolve_start(struct resolve *r, const struct dnsq *q, resolve_cb cb, void *arg)
+{
+	uint32_t h = resolve_hash(q);
+	struct resolve_pending *p;
+	struct resolve_wait *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->cb = cb;
+	w->arg = arg;
+	for (p = r->table[h & (RESOLVE_BUCKETS - 1)]; p; p = p->hnext)
+		if (p->hash == h && resolve_same(&p->q, q))
+			break;
+	if (p) {
+		r->st.coalesced++;
+	} else {
+		if ((p = calloc(1, sizeof(*p))) == NULL) {
+			free(w);
+			return NULL;
+		}
+		p->r = r;
+		p->q = *q;
+		p->hash = h;
+		p->set = r->ups;
+		if ((p->ureq = upstream_query(r->ups, q, resolve_upstream_cb, p)) == NULL) {
+			free(p);
+			free(w);
+			return NULL;
+		}
+		p->hnext = r->table[h & (RESOLVE_BUCKETS - 1)];
+		r->table[h & (RESOLVE_BUCKETS - 1)] = p;
+		p->in_table = 1;
+		r->st.forwarded++;
+		r->st.in_flight++;
+	}
+	w->p = p;
+	w->next = p->waiters;
+	if (p->waiters)
+		p->waiters->prev = w;
+	p->waiters = w;
+	return w;
+}
+
+void
+resolve_cancel(struct resolve_wait *w)
+{
+	struct resolve_pending *p;
+
+	if (w == NULL)
+		return;
+	p = w->p;
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		p->waiters = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	free(w);
+	/*
+	 * The question stays in flight even with nobody waiting: its answer fills the cache,
+	 * and the client that left will most likely ask again.
+	 */
+}
+
+struct dnscache *
+resolve_cache(struct resolve *r)
+{
+	return r->cache;
+}
+
+struct upstream_set *
+resolve_upstreams(struct resolve *r)
+{
+	return r->ups;
+}
+
+void
+resolve_get_stats(const struct resolve *r, struct resolve_stats *st)
+{
+	*st = r->st;
+}

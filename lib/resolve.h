@@ -1,0 +1,79 @@
+/* lib/resolve.h - answer a question from the cache or through the upstreams, coalesced. */
+#ifndef VANTAGE_RESOLVE_H
+#define VANTAGE_RESOLVE_H
+
+#include <event2/event.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnscache.h"
+#include "dnswire.h"
+#include "netaddr.h"
+#include "upstream.h"
+
+struct resolve;
+struct resolve_wait;
+
+struct resolve_config {
+	const struct netaddr *upstreams;	/* copied */
+	size_t n_upstreams;
+	uint32_t timeout_ms;			/* one question, all attempts */
+	struct dnscache_limits cache;
+};
+
+/* The outcome handed to a waiter. */
+struct resolve_result {
+	enum upstream_status status;	/* UPSTREAM_OK: wire is set */
+	const uint8_t *wire;		/* stored form (no OPT); valid only during the callback */
+	size_t len;
+	uint32_t age;			/* seconds the answer spent in the cache */
+	uint32_t ttl;			/* seconds it stays valid (for Cache-Control) */
+	uint8_t from_cache;
+};
+
+typedef void (*resolve_cb)(void *arg, const struct resolve_result *res);
+
+/* resolve_new - cache + upstreams + in-flight table; NULL on failure. */
+struct resolve *resolve_new(struct event_base *base, const struct resolve_config *cfg);
+
+/* resolve_free - cancels every waiter without calling it; accepts NULL. */
+void resolve_free(struct resolve *r);
+
+/*
+ * resolve_reconfigure - new upstreams and limits (SIGHUP). The cache is kept; questions
+ * in flight finish on the old upstreams. Returns 0 or -1 (then nothing changed).
+ */
+int resolve_reconfigure(struct resolve *r, const struct resolve_config *cfg);
+
+/*
+ * resolve_lookup - the cache fast path: fills res and returns 1 on a hit, else 0.
+ * res->wire is valid until the next call into r.
+ */
+int resolve_lookup(struct resolve *r, const struct dnsq *q, struct resolve_result *res);
+
+/*
+ * resolve_start - wait for q's answer: joins an identical question in flight or forwards
+ * it. cb runs exactly once, later (never from inside this call), unless cancelled.
+ * Returns a handle, or NULL on allocation failure (cb not called).
+ */
+struct resolve_wait *resolve_start(struct resolve *r, const struct dnsq *q, resolve_cb cb,
+    void *arg);
+
+/*
+ * resolve_cancel - the waiter leaves; the question goes on for the others or the cache.
+ * Not for a waiter whose callback is running (it is freed when its callback returns).
+ */
+void resolve_cancel(struct resolve_wait *w);
+
+/* Access for status and control. */
+struct dnscache *resolve_cache(struct resolve *r);
+struct upstream_set *resolve_upstreams(struct resolve *r);
+
+/* Counters. */
+struct resolve_stats {
+	uint64_t lookups, hits, forwarded, coalesced, failures;
+	size_t in_flight;
+};
+void resolve_get_stats(const struct resolve *r, struct resolve_stats *st);
+
+#endif

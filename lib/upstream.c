@@ -1,0 +1,576 @@
+/* lib/upstream.c - forwarding questions to the configured recursive resolvers. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "upstream.h"
+#include "vutil.h"
+
+/*
+ * Per-attempt timeout bounds, in ms. The lower bound keeps a fast upstream that hiccups
+ * from being abandoned while its answer is on the way; the upper one lets a question move
+ * on to the next upstream well inside a client's own retry (glibc waits 5 s, dig 5 s).
+ */
+#define UPSTREAM_RTO_MIN 150
+#define UPSTREAM_RTO_MAX 1000
+#define UPSTREAM_RTO_INITIAL 400	/* before any RTT sample */
+/* Consecutive failures that mark an upstream unhealthy, and how long it is avoided (ms). */
+#define UPSTREAM_FAILS_DOWN 3
+#define UPSTREAM_DOWN_MIN 2000
+#define UPSTREAM_DOWN_MAX 60000
+#define UPSTREAM_MAX 16
+/* Datagrams read per wake-up: spoofed floods must not starve the real answer. */
+#define UPSTREAM_READ_BURST 16
+
+struct upstream {
+	struct netaddr addr;
+	char name[NETADDR_STRLEN];
+	uint32_t srtt_ms, rttvar_ms;
+	unsigned fails;
+	uint32_t down_ms;		/* current back-off */
+	uint64_t down_until;		/* now_ms() before which it is skipped if others are up */
+	struct upstream_stats st;
+};
+
+struct upstream_set {
+	struct event_base *base;
+	struct upstream ups[UPSTREAM_MAX];
+	size_t n;
+	uint32_t total_timeout_ms;
+	struct upstream_req *reqs;	/* outstanding, for upstream_set_free */
+};
+
+struct upstream_req {
+	struct upstream_set *set;
+	struct upstream_req *prev, *next;
+	struct dnsq q;
+	upstream_cb cb;
+	void *arg;
+	int fd;
+	struct event *io;
+	struct event *timer;
+	uint64_t deadline, attempt_start;
+	uint8_t order[UPSTREAM_MAX];
+	size_t norder, cur;		/* cur indexes order[] for the running attempt */
+	unsigned attempts;
+	uint16_t id;
+	uint8_t tcp;
+	uint8_t advance;		/* the timer means "next attempt now", not a timeout */
+	uint8_t same;			/* ... and that attempt goes to the same upstream */
+	uint8_t any_timeout;
+	size_t qlen;
+	uint8_t qwire[DNS_HDRLEN + DNS_MAXNAME + 4 + 11 + 2];	/* +2: TCP length */
+	uint8_t *tbuf;			/* TCP: length + message */
+	size_t tlen, twant, tsent;
+	uint8_t *fallback;		/* last SERVFAIL/REFUSED answer, used if nothing better */
+	size_t fallback_len;
+};
+
+static void upstream_attempt(struct upstream_req *req);
+static void upstream_timer_cb(evutil_socket_t fd, short what, void *arg);
+
+struct upstream_set *
+upstream_set_new(struct event_base *base, const struct netaddr *addrs, size_t n,
+    uint32_t total_timeout_ms)
+{
+	struct upstream_set *set = calloc(1, sizeof(*set));
+
+	if (set == NULL)
+		return NULL;
+	set->base = base;
+	set->n = n < UPSTREAM_MAX ? n : UPSTREAM_MAX;
+	set->total_timeout_ms = total_timeout_ms;
+	for (size_t i = 0; i < set->n; i++) {
+		set->ups[i].addr = addrs[i];
+		netaddr_str(&addrs[i], set->ups[i].name, sizeof(set->ups[i].name));
+		set->ups[i].down_ms = UPSTREAM_DOWN_MIN;
+	}
+	return set;
+}
+
+static void
+upstream_close(struct upstream_req *req)
+{
+	if (req->io) {
+		event_free(req->io);
+		req->io = NULL;
+	}
+	if (req->fd >= 0) {
+		close(req->fd);
+		req->fd = -1;
+	}
+	free(req->tbuf);
+	req->tbuf = NULL;
+}
+
+static void
+upstream_req_free(struct upstream_req *req)
+{
+	struct upstream_set *set = req->set;
+
+	upstream_close(req);
+	if (req->timer)
+		event_free(req->timer);
+	if (req->prev)
+		req->prev->next = req->next;
+	else
+		set->reqs = req->next;
+	if (req->next)
+		req->next->prev = req->prev;
+	free(req->fallback);
+	free(req);
+}
+
+void
+upstream_set_free(struct upstream_set *set)
+{
+	if (set == NULL)
+		return;
+	while (set->reqs)
+		upstream_req_free(set->reqs);
+	free(set);
+}
+
+void
+upstream_cancel(struct upstream_req *req)
+{
+	if (req)
+		upstream_req_free(req);
+}
+
+int
+upstream_set_busy(const struct upstream_set *set)
+{
+	return set->reqs != NULL;
+}
+
+size_t
+upstream_count(const struct upstream_set *set)
+{
+	return set->n;
+}
+
+void
+upstream_get_stats(const struct upstream_set *set, size_t i, struct upstream_stats *st)
+{
+	const struct upstream *u = &set->ups[i];
+
+	*st = u->st;
+	memcpy(st->addr, u->name, sizeof(st->addr));
+	st->srtt_ms = u->srtt_ms;
+	st->healthy = u->fails < UPSTREAM_FAILS_DOWN;
+}
+
+static uint32_t
+upstream_rto(const struct upstream *u)
+{
+	uint32_t rto;
+
+	if (u->srtt_ms == 0)
+		return UPSTREAM_RTO_INITIAL;
+	rto = u->srtt_ms + 4 * u->rttvar_ms;
+	if (rto < UPSTREAM_RTO_MIN)
+		rto = UPSTREAM_RTO_MIN;
+	return rto > UPSTREAM_RTO_MAX ? UPSTREAM_RTO_MAX : rto;
+}
+
+static void
+upstream_note_ok(struct upstream *u, uint32_t rtt_ms, int sample)
+{
+	if (u->fails >= UPSTREAM_FAILS_DOWN)
+		log_info(LOG_G_UPSTREAM, "%s is answering again", u->name);
+	u->fails = 0;
+	u->down_ms = UPSTREAM_DOWN_MIN;
+	u->down_until = 0;
+	u->st.answers++;
+	if (!sample)
+		return;
+	if (rtt_ms == 0)
+		rtt_ms = 1;
+	if (u->srtt_ms == 0) {
+		u->srtt_ms = rtt_ms;
+		u->rttvar_ms = rtt_ms / 2;
+	} else {
+		/* RFC 6298 smoothing: gains 1/8 and 1/4. */
+		uint32_t d = rtt_ms > u->srtt_ms ? rtt_ms - u->srtt_ms : u->srtt_ms - rtt_ms;
+		u->rttvar_ms = (3 * u->rttvar_ms + d) / 4;
+		u->srtt_ms = (7 * u->srtt_ms + rtt_ms) / 8;
+		if (u->srtt_ms == 0)
+			u->srtt_ms = 1;
+	}
+}
+
+static void
+upstream_note_fail(struct upstream *u)
+{
+	if (++u->fails == UPSTREAM_FAILS_DOWN)
+		log_warnx(LOG_G_UPSTREAM, "%s is not answering; trying others first", u->name);
+	if (u->fails >= UPSTREAM_FAILS_DOWN) {
+		u->down_until = now_ms() + u->down_ms;
+		u->down_ms = u->down_ms * 2 > UPSTREAM_DOWN_MAX ? UPSTREAM_DOWN_MAX : u->down_ms * 2;
+	}
+}
+
+/* Attempt order: upstreams that are up, fastest first (unmeasured ones first, to learn
+ * them); those backing off after failures go last but are still tried. */
+static void
+upstream_plan(struct upstream_req *req)
+{
+	struct upstream_set *set = req->set;
+	uint64_t now = now_ms();
+	size_t n = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < set->n; i++) {
+			int down = set->ups[i].down_until > now;
+			if (down != pass)
+				continue;
+			size_t j = n++;
+			/* insertion sort by srtt within the pass */
+			while (j > 0 && pass == 0) {
+				const struct upstream *a = &set->ups[req->order[j - 1]];
+				if (set->ups[req->order[j - 1]].down_until > now ||
+				    a->srtt_ms <= set->ups[i].srtt_ms)
+					break;
+				req->order[j] = req->order[j - 1];
+				j--;
+			}
+			req->order[j] = (uint8_t)i;
+		}
+	req->norder = n;
+	req->cur = 0;
+}
+
+struct upstream_req *
+upstream_query(struct upstream_set *set, const struct dnsq *q, upstream_cb cb, void *arg)
+{
+	struct upstream_req *req;
+
+	if (set->n == 0)
+		return NULL;
+	if ((req = calloc(1, sizeof(*req))) == NULL)
+		return NULL;
+	req->set = set;
+	req->q = *q;
+	req->cb = cb;
+	req->arg = arg;
+	req->fd = -1;
+	req->timer = evtimer_new(set->base, upstream_timer_cb, req);
+	if (req->timer == NULL) {
+		free(req);
+		return NULL;
+	}
+	req->next = set->reqs;
+	if (set->reqs)
+		set->reqs->prev = req;
+	set->reqs = req;
+	req->deadline = now_ms() + set->total_timeout_ms;
+	upstream_plan(req);
+	/* Start from the loop, so that even a failure at once never calls back from here. */
+	req->cur = 0;
+	req->advance = 1;
+	req->same = 1;
+	{
+		struct timeval tv = { 0, 0 };
+		evtimer_add(req->timer, &tv);
+	}
+	return req;
+}
+
+/*
+ * Finish: call back once, then free. The request leaves the set's list first, so the
+ * callback may free the set; wire may point into req->tbuf, so that dies last.
+ */
+static void
+upstream_finish(struct upstream_req *req, enum upstream_status st, const uint8_t *wire,
+    size_t len)
+{
+	struct upstream_set *set = req->set;
+
+	if (st != UPSTREAM_OK && req->fallback) {
+		/* Every upstream failed us, but one did answer: its SERVFAIL/REFUSED is the truth. */
+		st = UPSTREAM_OK;
+		wire = req->fallback;
+		len = req->fallback_len;
+	}
+	if (req->prev)
+		req->prev->next = req->next;
+	else
+		set->reqs = req->next;
+	if (req->next)
+		req->next->prev = req->prev;
+	req->prev = req->next = NULL;
+	if (req->io) {
+		event_free(req->io);
+		req->io = NULL;
+	}
+	event_free(req->timer);
+	req->timer = NULL;
+	req->cb(req->arg, st, wire, len);
+	if (req->fd >= 0)
+		close(req->fd);
+	free(req->tbuf);
+	free(req->fallback);
+	free(req);
+}
+
+/* Schedule the next attempt from the event loop (never recursively). */
+static void
+upstream_next_soon(struct upstream_req *req)
+{
+	struct timeval tv = { 0, 0 };
+
+	upstream_close(req);
+	req->advance = 1;
+	req->same = 0;
+	evtimer_add(req->timer, &tv);
+}
+
+/* Accept or reject one complete message from the current upstream. Returns 1 when done. */
+static int
+upstream_consider(struct upstream_req *req, const uint8_t *wire, size_t len)
+{
+	struct upstream *u = &req->set->ups[req->order[req->cur]];
+	struct dnsq rq;
+	struct dnsresp r;
+	uint8_t rcode;
+
+	/* Match the question too: an off-path attacker can guess a 16-bit ID. */
+	if (len < DNS_HDRLEN || dnswire_get16(wire) != req->id ||
+	    dnswire_parse_response(wire, len, &rq, &r) != 0 || !dnswire_same_question(&rq, &req->q)) {
+		u->st.mismatches++;
+		log_debug(LOG_G_UPSTREAM, "%s: ignored a message that does not answer our query",
+		    u->name);
+		return 0;
+	}
+	if (r.tc && !req->tcp) {
+		log_debug(LOG_G_UPSTREAM, "%s: truncated answer, retrying over TCP", u->name);
+		u->st.tcp_retries++;
+		req->tcp = 1;
+		req->attempts--; /* the same attempt, on TCP */
+		upstream_next_soon(req);
+		req->same = 1;	 /* ... with the same upstream */
+		return 1;
+	}
+	rcode = r.rcode;
+	upstream_note_ok(u, (uint32_t)(now_ms() - req->attempt_start), !req->tcp);
+	if ((rcode == DNS_RCODE_SERVFAIL || rcode == DNS_RCODE_REFUSED ||
+		rcode == DNS_RCODE_NOTIMP) &&
+	    req->cur + 1 < req->norder) {
+		uint8_t *fb = malloc(len);
+		if (fb) {
+			memcpy(fb, wire, len);
+			free(req->fallback);
+			req->fallback = fb;
+			req->fallback_len = len;
+		}
+		upstream_next_soon(req);
+		return 1;
+	}
+	evtimer_del(req->timer);
+	upstream_finish(req, UPSTREAM_OK, wire, len);
+	return 1;
+}
+
+static void
+upstream_udp_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_req *req = arg;
+	struct upstream *u = &req->set->ups[req->order[req->cur]];
+	uint8_t buf[DNS_MAXMSG];
+
+	for (int i = 0; i < UPSTREAM_READ_BURST; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct netaddr from;
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss, &sl);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return;
+			/* ECONNREFUSED: the ICMP port unreachable of a dead upstream. */
+			log_debug(LOG_G_UPSTREAM, "%s: %s", u->name, strerror(errno));
+			u->st.errors++;
+			upstream_note_fail(u);
+			upstream_next_soon(req);
+			return;
+		}
+		netaddr_from_sockaddr(&from, (struct sockaddr *)&ss, sl);
+		if (!netaddr_equal(&from, &u->addr)) {
+			u->st.mismatches++;
+			continue;
+		}
+		if (upstream_consider(req, buf, (size_t)n))
+			return;
+	}
+}
+
+static void
+upstream_tcp_io(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_req *req = arg;
+	struct upstream *u = &req->set->ups[req->order[req->cur]];
+	ssize_t n;
+
+	if (what & EV_WRITE) {
+		n = send(fd, req->qwire + req->tsent, req->qlen + 2 - req->tsent, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR || errno == EINPROGRESS))
+			return;
+		if (n < 0)
+			goto fail;
+		req->tsent += (size_t)n;
+		if (req->tsent == req->qlen + 2) {
+			event_del(req->io);
+			event_assign(req->io, req->set->base, fd, EV_READ | EV_PERSIST,
+			    upstream_tcp_io, req);
+			event_add(req->io, NULL);
+		}
+		return;
+	}
+	if (req->tbuf == NULL && (req->tbuf = malloc(2 + DNS_MAXMSG)) == NULL)
+		goto fail;
+	n = recv(fd, req->tbuf + req->tlen, (req->twant ? req->twant : 2) - req->tlen, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0)
+		goto fail;
+	req->tlen += (size_t)n;
+	if (req->twant == 0 && req->tlen == 2) {
+		req->twant = 2 + (size_t)dnswire_get16(req->tbuf);
+		if (req->twant < 2 + DNS_HDRLEN)
+			goto fail;
+	}
+	if (req->twant && req->tlen == req->twant) {
+		if (!upstream_consider(req, req->tbuf + 2, req->tlen - 2))
+			goto fail; /* one connection, one answer: a wrong one ends it */
+	}
+	return;
+fail:
+	log_debug(LOG_G_UPSTREAM, "%s: TCP %s", u->name, n < 0 ? strerror(errno) : "closed early");
+	u->st.errors++;
+	upstream_note_fail(u);
+	upstream_next_soon(req);
+}
+
+static void
+upstream_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_req *req = arg;
+
+	if (req->advance) {
+		req->advance = 0;
+		if (!req->same)
+			req->cur++;
+		req->same = 0;
+		upstream_attempt(req);
+		return;
+	}
+	/* The attempt timed out. */
+	struct upstream *u = &req->set->ups[req->order[req->cur]];
+	u->st.timeouts++;
+	req->any_timeout = 1;
+	upstream_note_fail(u);
+	log_debug(LOG_G_UPSTREAM, "%s: no answer in %ums", u->name, upstream_rto(u));
+	upstream_close(req);
+	req->cur++;
+	upstream_attempt(req);
+}
+
+/* Open a socket to u; returns the fd or -1. */
+static int
+upstream_socket(const struct upstream *u, int tcp)
+{
+	int fd = socket(u->addr.ss.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	/*
+	 * connect() makes the kernel pick a random ephemeral source port and drop datagrams
+	 * from any other source; recvfrom() checks the address again all the same.
+	 */
+	if (connect(fd, (const struct sockaddr *)&u->addr.ss, u->addr.len) != 0 &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+upstream_attempt(struct upstream_req *req)
+{
+	struct upstream_set *set = req->set;
+	uint64_t now = now_ms();
+
+	for (;;) {
+		struct upstream *u;
+		struct timeval tv;
+		uint32_t rto;
+
+		if (req->cur >= req->norder) {
+			/* Every upstream tried once: go round again while time is left. */
+			if (now + UPSTREAM_RTO_MIN > req->deadline || req->norder == 0) {
+				upstream_finish(req, req->any_timeout ? UPSTREAM_TIMEOUT : UPSTREAM_ERROR,
+				    NULL, 0);
+				return;
+			}
+			req->cur = 0;
+			if (req->attempts >= 4 * req->norder) {
+				upstream_finish(req, UPSTREAM_ERROR, NULL, 0);
+				return;
+			}
+		}
+		if (now >= req->deadline) {
+			upstream_finish(req, req->any_timeout ? UPSTREAM_TIMEOUT : UPSTREAM_ERROR, NULL, 0);
+			return;
+		}
+		u = &set->ups[req->order[req->cur]];
+		req->attempts++;
+		random_buf(&req->id, sizeof(req->id));
+		req->qlen = dnswire_build_query(req->qwire + 2, sizeof(req->qwire) - 2, &req->q,
+		    req->id, DNS_EDNS_SIZE);
+		dnswire_put16(req->qwire, (uint16_t)req->qlen);
+		req->tlen = req->twant = req->tsent = 0;
+		req->fd = upstream_socket(u, req->tcp);
+		if (req->fd < 0) {
+			log_warn(LOG_G_UPSTREAM, "%s: socket", u->name);
+			u->st.errors++;
+			req->cur++;
+			continue;
+		}
+		u->st.queries++;
+		req->attempt_start = now;
+		if (req->tcp) {
+			req->io = event_new(set->base, req->fd, EV_WRITE | EV_PERSIST, upstream_tcp_io, req);
+		} else {
+			if (send(req->fd, req->qwire + 2, req->qlen, 0) < 0) {
+				log_debug(LOG_G_UPSTREAM, "%s: send: %s", u->name, strerror(errno));
+				u->st.errors++;
+				upstream_note_fail(u);
+				upstream_close(req);
+				req->cur++;
+				continue;
+			}
+			req->io = event_new(set->base, req->fd, EV_READ | EV_PERSIST, upstream_udp_read, req);
+		}
+		if (req->io == NULL || event_add(req->io, NULL) != 0) {
+			upstream_close(req);
+			upstream_finish(req, UPSTREAM_ERROR, NULL, 0);
+			return;
+		}
+		rto = upstream_rto(u) * (req->tcp ? 2 : 1);
+		if (now + rto > req->deadline)
+			rto = (uint32_t)(req->deadline - now);
+		tv.tv_sec = rto / 1000;
+		tv.tv_usec = (rto % 1000) * 1000;
+		req->advance = 0;
+		evtimer_add(req->timer, &tv);
+		return;
+	}
+}

@@ -1,0 +1,74 @@
+/* lib/vutil.c - small helpers shared by every program. */
+#include "autoconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "vutil.h"
+
+void *
+xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (p == NULL)
+		fatal("malloc %zu", size);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		fatal("calloc %zu*%zu", n, size);
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		fatal("strdup");
+	return p;
+}
+
+void
+random_buf(void *buf, size_t len)
+{
+#ifdef HAVE_ARC4RANDOM_BUF
+	arc4random_buf(buf, len);
+#else
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = getrandom(p, len, 0);
+		if (n <= 0)
+			fatal("getrandom");
+		p += n;
+		len -= (size_t)n;
+	}
+#endif
+}
+
+uint32_t
+random_uniform(uint32_t upper_bound)
+{
+#ifdef HAVE_ARC4RANDOM_UNIFORM
+	return arc4random_uniform(upper_bound);
+#else
+	uint32_t r, min;
+
+	if (upper_bound < 2)
+		return 0;
+	min = -upper_bound % upper_bound;
+	do
+		random_buf(&r, sizeof(r));
+	while (r < min);
+	return r % upper_bound;
+#endif
+}

@@ -1,0 +1,58 @@
+/* lib/vutil.h - assertions, small helpers and monotonic time shared by every program. */
+#ifndef VANTAGE_VUTIL_H
+#define VANTAGE_VUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "log.h"
+
+/* REQUIRE: always-on check of a programming error, for start-up paths: it aborts. */
+#define REQUIRE(x)                                                                   \
+	do {                                                                         \
+		if (!(x))                                                            \
+			fatalx("%s:%d: requirement failed: %s", __FILE__, __LINE__, #x); \
+	} while (0)
+
+/*
+ * CHECK_FAILED: recoverable check for hot paths. Logs the broken invariant and evaluates
+ * to 1 so that the caller can drop the one query instead of the whole daemon.
+ */
+#define CHECK_FAILED(x)                                                              \
+	(!(x) ? (log_warnx(LOG_G_MAIN, "%s:%d: check failed: %s", __FILE__, __LINE__, \
+		     #x), 1)                                                         \
+	      : 0)
+
+#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* now_ms - monotonic milliseconds since an arbitrary origin. */
+static inline uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* now_us - monotonic microseconds since an arbitrary origin. */
+static inline uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* xmalloc, xcalloc, xstrdup: for start-up and configuration only; they fatal() on failure. */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+char *xstrdup(const char *s);
+
+/* random_buf, random_uniform: unpredictable numbers (query IDs, selection keys). */
+void random_buf(void *buf, size_t len);
+uint32_t random_uniform(uint32_t upper_bound);
+
+#endif

@@ -1,0 +1,1 @@
+# mirror/local.mk - vantage-mirror, the secure mirror server.

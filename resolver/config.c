@@ -1,0 +1,598 @@
+/* resolver/config.c - vantaged's configuration: the YAML contract of DESIGN.md section 7. */
+#include "autoconf.h"
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnswire.h"
+#include "log.h"
+#include "vutil.h"
+#include "yconf.h"
+
+static const char *const config_top_keys[] = { "listen", "upstreams", "upstream_timeout",
+	"mirrors", "consensus", "cache", "tcp", "control", "metrics", "log", "user", NULL };
+static const char *const config_mirrors_keys[] = { "bootstrap", "list", NULL };
+static const char *const config_mirror_keys[] = { "name", "address", "region", "ca_sha256",
+	"verify", "hostname", "ca_pem", NULL };
+static const char *const config_consensus_keys[] = { "mode", "mirrors_per_query", "quorum",
+	"address_match", "on_dissent", "on_insufficient", "timeout", "check_types", "bypass",
+	"allow_private", NULL };
+static const char *const config_cache_keys[] = { "max_entries", "min_ttl", "max_ttl",
+	"negative_max_ttl", "state_file", NULL };
+static const char *const config_tcp_keys[] = { "max_connections", "idle_timeout", NULL };
+static const char *const config_control_keys[] = { "socket", NULL };
+static const char *const config_metrics_keys[] = { "listen", NULL };
+static const char *const config_log_keys[] = { "level", "dissent_log", NULL };
+
+static const char *const config_modes[] = { "enforce", "monitor", NULL };
+static const char *const config_matches[] = { "ladder", "exact", "overlap", "prefix", NULL };
+static const char *const config_dissents[] = { "refuse", "servfail", "flag", "consensus", NULL };
+static const char *const config_insufficients[] = { "flag", "refuse", NULL };
+static const char *const config_verifies[] = { "pin", "webpki", NULL };
+static const char *const config_levels[] = { "warn", "info", "debug", NULL };
+
+static void
+config_defaults(struct config *c)
+{
+	netaddr_parse("127.0.0.1:53", 53, &c->listen[0]);
+	netaddr_parse("[::1]:53", 53, &c->listen[1]);
+	c->n_listen = 2;
+	c->upstreams_auto = 1;
+	c->upstream_timeout_ms = 3000;
+	c->consensus.mode = MODE_ENFORCE;
+	c->consensus.mirrors_per_query = 3;
+	c->consensus.quorum = 0;
+	c->consensus.address_match = MATCH_LADDER;
+	c->consensus.on_dissent = DISSENT_REFUSE;
+	c->consensus.on_insufficient = INSUFFICIENT_FLAG;
+	c->consensus.timeout_ms = 1500;
+	c->cache.max_entries = 100000;
+	c->cache.min_ttl = 0;
+	c->cache.max_ttl = 86400;
+	c->cache.negative_max_ttl = 3600;
+	c->tcp.max_connections = 256;
+	c->tcp.idle_timeout_ms = 10000;
+	c->log_level = LOG_L_INFO;
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n_mirrors; i++) {
+		free(c->mirrors[i].name);
+		free(c->mirrors[i].region);
+		free(c->mirrors[i].hostname);
+		free(c->mirrors[i].ca_pem);
+	}
+	free(c->mirrors);
+	free(c->mirrors_bootstrap);
+	free(c->consensus.check_types);
+	yconf_strlist_free(c->consensus.bypass);
+	free(c->cache.state_file);
+	free(c->control_socket);
+	free(c->dissent_log);
+	free(c->user);
+	free(c->path);
+	free(c);
+}
+
+static int
+config_addr(struct yconf *y, const yaml_node_t *n, const char *key, uint16_t port,
+    struct netaddr *out)
+{
+	const char *v = yconf_scalar(y, n, key);
+
+	if (v == NULL)
+		return -1;
+	if (netaddr_parse(v, port, out) != 0)
+		return yconf_error(y, n, "%s: '%s' is not an address (like 127.0.0.1:53 or [::1]:53)",
+		    key, v);
+	return 0;
+}
+
+static int
+config_addr_list(struct yconf *y, const yaml_node_t *n, const char *key, uint16_t port,
+    struct netaddr *out, size_t max, size_t *count)
+{
+	yaml_node_t *item;
+
+	*count = 0;
+	if (n->type == YAML_SCALAR_NODE)
+		return config_addr(y, n, key, port, &out[(*count)++]);
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yconf_error(y, n, "%s: expected a list of addresses", key);
+	YCONF_SEQ_FOREACH(y, n, item)
+	{
+		if (*count == max)
+			return yconf_error(y, item, "%s: more than %zu addresses", key, max);
+		if (config_addr(y, item, key, port, &out[*count]) != 0)
+			return -1;
+		for (size_t i = 0; i < *count; i++)
+			if (netaddr_equal(&out[i], &out[*count]))
+				return yconf_error(y, item, "%s: address listed twice", key);
+		(*count)++;
+	}
+	if (*count == 0)
+		return yconf_error(y, n, "%s: the list is empty", key);
+	return 0;
+}
+
+static int
+config_hex32(const char *s, uint8_t out[32])
+{
+	size_t j = 0;
+
+	/* Accept the forms people paste: plain hex, or colon-separated as openssl prints. */
+	for (size_t i = 0; s[i]; i++) {
+		int hi, lo;
+		if (s[i] == ':')
+			continue;
+		if (j == 32 || !isxdigit((unsigned char)s[i]) || !isxdigit((unsigned char)s[i + 1]))
+			return -1;
+		hi = isdigit((unsigned char)s[i]) ? s[i] - '0' : tolower((unsigned char)s[i]) - 'a' + 10;
+		lo = isdigit((unsigned char)s[i + 1]) ? s[i + 1] - '0'
+						       : tolower((unsigned char)s[i + 1]) - 'a' + 10;
+		out[j++] = (uint8_t)(hi << 4 | lo);
+		i++;
+	}
+	return j == 32 ? 0 : -1;
+}
+
+static int
+config_mirror(struct yconf *y, const yaml_node_t *n, struct config_mirror *m)
+{
+	yaml_node_t *v;
+	int idx;
+
+	if (yconf_check_keys(y, n, "mirror entry", config_mirror_keys) != 0)
+		return -1;
+	m->line = yconf_line(n);
+	m->verify = VERIFY_PIN;
+	if ((v = yconf_get(y, n, "name")) && yconf_str(y, v, "name", &m->name) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "address")) == NULL)
+		return yconf_error(y, n, "mirror entry: 'address' is required");
+	if (config_addr(y, v, "address", 443, &m->addr) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "region")) == NULL)
+		return yconf_error(y, n, "mirror entry: 'region' is required");
+	if (yconf_str(y, v, "region", &m->region) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "verify"))) {
+		if (yconf_enum(y, v, "verify", config_verifies, &idx) != 0)
+			return -1;
+		m->verify = (enum mirror_verify)idx;
+	}
+	if ((v = yconf_get(y, n, "hostname")) && yconf_str(y, v, "hostname", &m->hostname) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "ca_pem")) && yconf_str(y, v, "ca_pem", &m->ca_pem) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "ca_sha256"))) {
+		const char *s = yconf_scalar(y, v, "ca_sha256");
+		if (s == NULL)
+			return -1;
+		if (config_hex32(s, m->ca_sha256) != 0)
+			return yconf_error(y, v, "ca_sha256: expected 64 hex digits (SHA-256)");
+		m->has_pin = 1;
+	}
+	if (m->verify == VERIFY_PIN && !m->has_pin)
+		return yconf_error(y, n, "mirror entry: 'ca_sha256' is required (or verify: webpki)");
+	if (m->verify == VERIFY_WEBPKI && m->hostname == NULL)
+		return yconf_error(y, n, "mirror entry: verify: webpki needs 'hostname'");
+	if (m->name == NULL)
+		m->name = xstrdup(m->hostname ? m->hostname : m->region);
+	return 0;
+}
+
+static int
+config_mirrors(struct yconf *y, const yaml_node_t *n, struct config *c)
+{
+	yaml_node_t *v, *item;
+
+	if (yconf_check_keys(y, n, "mirrors", config_mirrors_keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "bootstrap")) &&
+	    yconf_str(y, v, "bootstrap", &c->mirrors_bootstrap) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "list")) == NULL || yconf_is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return yconf_error(y, v, "list: expected a list of mirror entries");
+	c->n_mirrors = 0;
+	c->mirrors = xcalloc((size_t)(v->data.sequence.items.top - v->data.sequence.items.start),
+	    sizeof(*c->mirrors));
+	YCONF_SEQ_FOREACH(y, v, item)
+	{
+		struct config_mirror *m = &c->mirrors[c->n_mirrors++];
+		if (config_mirror(y, item, m) != 0)
+			return -1;
+		for (size_t i = 0; i + 1 < c->n_mirrors; i++)
+			if (netaddr_equal(&c->mirrors[i].addr, &m->addr))
+				return yconf_error(y, item, "mirror %s: same address as line %lu",
+				    m->name, c->mirrors[i].line);
+	}
+	return 0;
+}
+
+static int
+config_consensus(struct yconf *y, const yaml_node_t *n, struct config *c)
+{
+	yaml_node_t *v;
+	int idx;
+
+	if (yconf_check_keys(y, n, "consensus", config_consensus_keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "mode"))) {
+		if (yconf_enum(y, v, "mode", config_modes, &idx) != 0)
+			return -1;
+		c->consensus.mode = (enum consensus_mode)idx;
+	}
+	if ((v = yconf_get(y, n, "mirrors_per_query")) &&
+	    yconf_uint(y, v, "mirrors_per_query", 1, 16, &c->consensus.mirrors_per_query) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "quorum"))) {
+		const char *s = yconf_scalar(y, v, "quorum");
+		if (s == NULL)
+			return -1;
+		if (strcmp(s, "auto") == 0)
+			c->consensus.quorum = 0;
+		else if (yconf_uint(y, v, "quorum", 1, 16, &c->consensus.quorum) != 0)
+			return -1;
+	}
+	if ((v = yconf_get(y, n, "address_match"))) {
+		if (yconf_enum(y, v, "address_match", config_matches, &idx) != 0)
+			return -1;
+		c->consensus.address_match = (enum address_match)idx;
+	}
+	if ((v = yconf_get(y, n, "on_dissent"))) {
+		if (yconf_enum(y, v, "on_dissent", config_dissents, &idx) != 0)
+			return -1;
+		c->consensus.on_dissent = (enum on_dissent)idx;
+	}
+	if ((v = yconf_get(y, n, "on_insufficient"))) {
+		if (yconf_enum(y, v, "on_insufficient", config_insufficients, &idx) != 0)
+			return -1;
+		c->consensus.on_insufficient = (enum on_insufficient)idx;
+	}
+	if ((v = yconf_get(y, n, "timeout")) &&
+	    yconf_duration_ms(y, v, "timeout", 10, 60000, &c->consensus.timeout_ms) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "check_types"))) {
+		char **types = NULL;
+		size_t nt = 0;
+		if (yconf_strlist(y, v, "check_types", &types, &nt) != 0)
+			return -1;
+		free(c->consensus.check_types);
+		c->consensus.check_types = xcalloc(nt, sizeof(uint16_t));
+		c->consensus.n_check_types = nt;
+		for (size_t i = 0; i < nt; i++)
+			if ((c->consensus.check_types[i] = dnswire_str2type(types[i])) == 0) {
+				yconf_error(y, v, "check_types: unknown type '%s'", types[i]);
+				yconf_strlist_free(types);
+				return -1;
+			}
+		yconf_strlist_free(types);
+	}
+	if ((v = yconf_get(y, n, "bypass"))) {
+		if (yconf_strlist(y, v, "bypass", &c->consensus.bypass, &c->consensus.n_bypass) != 0)
+			return -1;
+		for (size_t i = 0; i < c->consensus.n_bypass; i++) {
+			uint8_t wire[DNS_MAXNAME];
+			if (dnswire_name_from_str(c->consensus.bypass[i], wire, sizeof(wire)) == 0)
+				return yconf_error(y, v, "bypass: '%s' is not a domain name",
+				    c->consensus.bypass[i]);
+		}
+	}
+	if ((v = yconf_get(y, n, "allow_private")) &&
+	    yconf_bool(y, v, "allow_private", &c->consensus.allow_private) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+config_cache(struct yconf *y, const yaml_node_t *n, struct config *c)
+{
+	yaml_node_t *v;
+
+	if (yconf_check_keys(y, n, "cache", config_cache_keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "max_entries")) &&
+	    yconf_uint(y, v, "max_entries", 0, 100000000, &c->cache.max_entries) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "min_ttl")) &&
+	    yconf_uint(y, v, "min_ttl", 0, 86400, &c->cache.min_ttl) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "max_ttl")) &&
+	    yconf_uint(y, v, "max_ttl", 1, 604800, &c->cache.max_ttl) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "negative_max_ttl")) &&
+	    yconf_uint(y, v, "negative_max_ttl", 0, 86400, &c->cache.negative_max_ttl) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "state_file")) &&
+	    yconf_str(y, v, "state_file", &c->cache.state_file) != 0)
+		return -1;
+	if (c->cache.min_ttl > c->cache.max_ttl)
+		return yconf_error(y, n, "cache: min_ttl %lu is above max_ttl %lu",
+		    c->cache.min_ttl, c->cache.max_ttl);
+	return 0;
+}
+
+static int
+config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
+{
+	yaml_node_t *v, *w;
+	int idx;
+
+	if ((v = yconf_get(y, root, "tcp"))) {
+		if (yconf_check_keys(y, v, "tcp", config_tcp_keys) != 0)
+			return -1;
+		if ((w = yconf_get(y, v, "max_connections")) &&
+		    yconf_uint(y, w, "max_connections", 1, 100000, &c->tcp.max_connections) != 0)
+			return -1;
+		if ((w = yconf_get(y, v, "idle_timeout")) &&
+		    yconf_duration_ms(y, w, "idle_timeout", 100, 3600000, &c->tcp.idle_timeout_ms) != 0)
+			return -1;
+	}
+	if ((v = yconf_get(y, root, "control"))) {
+		if (yconf_check_keys(y, v, "control", config_control_keys) != 0)
+			return -1;
+		if ((w = yconf_get(y, v, "socket")) &&
+		    yconf_str(y, w, "socket", &c->control_socket) != 0)
+			return -1;
+	}
+	if ((v = yconf_get(y, root, "metrics")) && !yconf_is_null(v)) {
+		if (yconf_check_keys(y, v, "metrics", config_metrics_keys) != 0)
+			return -1;
+		if ((w = yconf_get(y, v, "listen"))) {
+			if (config_addr(y, w, "listen", 9153, &c->metrics_listen) != 0)
+				return -1;
+			c->has_metrics = 1;
+		}
+	}
+	if ((v = yconf_get(y, root, "log"))) {
+		if (yconf_check_keys(y, v, "log", config_log_keys) != 0)
+			return -1;
+		if ((w = yconf_get(y, v, "level"))) {
+			if (yconf_enum(y, w, "level", config_levels, &idx) != 0)
+				return -1;
+			c->log_level = idx;
+		}
+		if ((w = yconf_get(y, v, "dissent_log")) &&
+		    yconf_str(y, w, "dissent_log", &c->dissent_log) != 0)
+			return -1;
+	}
+	if ((v = yconf_get(y, root, "user"))) {
+		if (yconf_is_null(v))
+			c->user = xstrdup("");
+		else if (yconf_str(y, v, "user", &c->user) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+config_upstreams(struct yconf *y, const yaml_node_t *v, struct config *c, const char *resolv_conf)
+{
+	const char *first = NULL;
+
+	if (v->type == YAML_SCALAR_NODE)
+		first = (const char *)v->data.scalar.value;
+	else if (v->type == YAML_SEQUENCE_NODE && v->data.sequence.items.top -
+		v->data.sequence.items.start == 1) {
+		yaml_node_t *i0 = yconf_node(y, *v->data.sequence.items.start);
+		if (i0 && i0->type == YAML_SCALAR_NODE)
+			first = (const char *)i0->data.scalar.value;
+	}
+	if (first == NULL || strcmp(first, "auto") != 0) {
+		c->upstreams_auto = 0;
+		return config_addr_list(y, v, "upstreams", 53, c->upstreams, CONFIG_MAX_UPSTREAMS,
+		    &c->n_upstreams);
+	}
+	c->upstreams_auto = 1;
+	return 0;
+}
+
+static int
+config_resolve_auto(struct yconf *y, const yaml_node_t *at, struct config *c,
+    const char *resolv_conf)
+{
+	int n;
+
+	if (!c->upstreams_auto)
+		return 0;
+	n = config_read_resolv_conf(resolv_conf, c->listen, c->n_listen, c->upstreams,
+	    CONFIG_MAX_UPSTREAMS);
+	if (n < 0)
+		return yconf_error(y, at, "upstreams: auto: cannot read %s: %s", resolv_conf,
+		    strerror(errno));
+	if (n == 0)
+		return yconf_error(y, at,
+		    "upstreams: auto: %s names no nameserver other than vantaged itself; "
+		    "list the upstreams explicitly", resolv_conf);
+	c->n_upstreams = (size_t)n;
+	return 0;
+}
+
+struct config *
+config_load(const char *path, const char *resolv_conf, char *err, size_t errlen)
+{
+	struct yconf y;
+	struct config *c = xcalloc(1, sizeof(*c));
+	yaml_node_t *root, *v;
+	int rc = -1;
+
+	config_defaults(c);
+	c->path = xstrdup(path);
+	if (yconf_load_file(&y, path) != 0)
+		goto out;
+	root = yconf_root(&y);
+	if (root == NULL) {
+		yconf_error(&y, NULL, "the file is empty");
+		goto out;
+	}
+	if (yconf_check_keys(&y, root, "the top level", config_top_keys) != 0)
+		goto out;
+	if ((v = yconf_get(&y, root, "listen")) &&
+	    config_addr_list(&y, v, "listen", 53, c->listen, CONFIG_MAX_LISTEN, &c->n_listen) != 0)
+		goto out;
+	if ((v = yconf_get(&y, root, "upstreams")) &&
+	    config_upstreams(&y, v, c, resolv_conf) != 0)
+		goto out;
+	if ((v = yconf_get(&y, root, "upstream_timeout")) &&
+	    yconf_duration_ms(&y, v, "upstream_timeout", 100, 60000, &c->upstream_timeout_ms) != 0)
+		goto out;
+	if ((v = yconf_get(&y, root, "mirrors")) && !yconf_is_null(v) &&
+	    config_mirrors(&y, v, c) != 0)
+		goto out;
+	if ((v = yconf_get(&y, root, "consensus")) && config_consensus(&y, v, c) != 0)
+		goto out;
+	if ((v = yconf_get(&y, root, "cache")) && config_cache(&y, v, c) != 0)
+		goto out;
+	if (config_sections(&y, root, c) != 0)
+		goto out;
+	if (config_resolve_auto(&y, yconf_get(&y, root, "upstreams") ? yconf_get(&y, root,
+		"upstreams") : root, c, resolv_conf) != 0)
+		goto out;
+	for (size_t i = 0; i < c->n_upstreams; i++)
+		for (size_t j = 0; j < c->n_listen; j++)
+			if (netaddr_equal(&c->upstreams[i], &c->listen[j])) {
+				char a[NETADDR_STRLEN];
+				yconf_error(&y, yconf_get(&y, root, "upstreams"),
+				    "upstreams: %s is one of our own listen addresses (a loop)",
+				    netaddr_str(&c->upstreams[i], a, sizeof(a)));
+				goto out;
+			}
+	if (c->user == NULL)
+		c->user = xstrdup("vantage");
+	rc = 0;
+out:
+	if (rc != 0 || y.err[0]) {
+		snprintf(err, errlen, "%s", y.err[0] ? y.err : "invalid configuration");
+		yconf_free(&y);
+		config_free(c);
+		return NULL;
+	}
+	yconf_free(&y);
+	return c;
+}
+
+int
+config_read_resolv_conf(const char *path, const struct netaddr *skip, size_t nskip,
+    struct netaddr *out, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	int n = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) && (size_t)n < max) {
+		char *p = line, *addr, *save;
+		struct netaddr a;
+		int ours = 0;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if (strncmp(p, "nameserver", 10) != 0 || !isspace((unsigned char)p[10]))
+			continue;
+		if ((addr = strtok_r(p + 10, " \t\r\n", &save)) == NULL)
+			continue;
+		/* glibc's resolv.conf has no port syntax; strip an IPv6 zone we cannot use. */
+		if (strchr(addr, '%'))
+			*strchr(addr, '%') = '\0';
+		if (netaddr_parse(addr, 53, &a) != 0)
+			continue;
+		for (size_t i = 0; i < nskip; i++)
+			if (netaddr_equal(&a, &skip[i]) ||
+			    (netaddr_is_any(&skip[i]) && netaddr_port(&skip[i]) == 53 &&
+				a.ss.ss_family == skip[i].ss.ss_family))
+				ours = 1;
+		if (!ours)
+			out[n++] = a;
+	}
+	fclose(f);
+	return n;
+}
+
+static void
+config_print_addrs(FILE *out, const char *key, const struct netaddr *a, size_t n)
+{
+	char s[NETADDR_STRLEN];
+
+	fprintf(out, "%s: [", key);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s\"%s\"", i ? ", " : "", netaddr_str(&a[i], s, sizeof(s)));
+	fprintf(out, "]\n");
+}
+
+static void
+config_print_hex(FILE *out, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%02x", b[i]);
+}
+
+void
+config_print(const struct config *c, FILE *out)
+{
+	char s[NETADDR_STRLEN], tb[16];
+
+	config_print_addrs(out, "listen", c->listen, c->n_listen);
+	if (c->upstreams_auto)
+		fprintf(out, "# upstreams: auto, from resolv.conf\n");
+	config_print_addrs(out, "upstreams", c->upstreams, c->n_upstreams);
+	fprintf(out, "upstream_timeout: %llums\n", (unsigned long long)c->upstream_timeout_ms);
+	fprintf(out, "mirrors:\n  bootstrap: %s\n  list:\n",
+	    c->mirrors_bootstrap ? c->mirrors_bootstrap : "~");
+	for (size_t i = 0; i < c->n_mirrors; i++) {
+		const struct config_mirror *m = &c->mirrors[i];
+		fprintf(out, "    - { name: \"%s\", address: \"%s\", region: \"%s\", verify: %s", m->name,
+		    netaddr_str(&m->addr, s, sizeof(s)), m->region, config_verifies[m->verify]);
+		if (m->has_pin) {
+			fprintf(out, ", ca_sha256: \"");
+			config_print_hex(out, m->ca_sha256, 32);
+			fprintf(out, "\"");
+		}
+		if (m->hostname)
+			fprintf(out, ", hostname: \"%s\"", m->hostname);
+		fprintf(out, " }\n");
+	}
+	fprintf(out, "consensus:\n  mode: %s\n  mirrors_per_query: %lu\n",
+	    config_modes[c->consensus.mode], c->consensus.mirrors_per_query);
+	if (c->consensus.quorum)
+		fprintf(out, "  quorum: %lu\n", c->consensus.quorum);
+	else
+		fprintf(out, "  quorum: auto\n");
+	fprintf(out, "  address_match: %s\n  on_dissent: %s\n  on_insufficient: %s\n  timeout: %llums\n",
+	    config_matches[c->consensus.address_match], config_dissents[c->consensus.on_dissent],
+	    config_insufficients[c->consensus.on_insufficient],
+	    (unsigned long long)c->consensus.timeout_ms);
+	fprintf(out, "  check_types: [");
+	for (size_t i = 0; i < c->consensus.n_check_types; i++)
+		fprintf(out, "%s%s", i ? ", " : "",
+		    dnswire_type2str(c->consensus.check_types[i], tb, sizeof(tb)));
+	fprintf(out, "]\n  bypass: [");
+	for (size_t i = 0; i < c->consensus.n_bypass; i++)
+		fprintf(out, "%s%s", i ? ", " : "", c->consensus.bypass[i]);
+	fprintf(out, "]\n  allow_private: %s\n", c->consensus.allow_private ? "true" : "false");
+	fprintf(out, "cache:\n  max_entries: %lu\n  min_ttl: %lu\n  max_ttl: %lu\n"
+		     "  negative_max_ttl: %lu\n  state_file: %s\n",
+	    c->cache.max_entries, c->cache.min_ttl, c->cache.max_ttl, c->cache.negative_max_ttl,
+	    c->cache.state_file ? c->cache.state_file : "~");
+	fprintf(out, "tcp:\n  max_connections: %lu\n  idle_timeout: %llums\n", c->tcp.max_connections,
+	    (unsigned long long)c->tcp.idle_timeout_ms);
+	fprintf(out, "control:\n  socket: %s\n", c->control_socket ? c->control_socket : "~");
+	if (c->has_metrics)
+		fprintf(out, "metrics:\n  listen: \"%s\"\n",
+		    netaddr_str(&c->metrics_listen, s, sizeof(s)));
+	else
+		fprintf(out, "metrics: ~\n");
+	fprintf(out, "log:\n  level: %s\n  dissent_log: %s\n", config_levels[c->log_level],
+	    c->dissent_log ? c->dissent_log : "~");
+	fprintf(out, "user: \"%s\"\n", c->user);
+}

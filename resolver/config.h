@@ -1,0 +1,104 @@
+/* resolver/config.h - vantaged's configuration: the YAML contract of DESIGN.md section 7. */
+#ifndef VANTAGED_CONFIG_H
+#define VANTAGED_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "netaddr.h"
+
+#define CONFIG_MAX_LISTEN 16
+#define CONFIG_MAX_UPSTREAMS 16
+
+enum consensus_mode { MODE_ENFORCE, MODE_MONITOR };
+enum address_match { MATCH_LADDER, MATCH_EXACT, MATCH_OVERLAP, MATCH_PREFIX };
+enum on_dissent { DISSENT_REFUSE, DISSENT_SERVFAIL, DISSENT_FLAG, DISSENT_CONSENSUS };
+enum on_insufficient { INSUFFICIENT_FLAG, INSUFFICIENT_REFUSE };
+enum mirror_verify { VERIFY_PIN, VERIFY_WEBPKI };
+
+/* One mirror entry (inline or from the bootstrap file). */
+struct config_mirror {
+	char *name;
+	struct netaddr addr;
+	char *region;
+	uint8_t ca_sha256[32];
+	int has_pin;
+	enum mirror_verify verify;
+	char *hostname;		/* webpki: the name to verify and send as SNI */
+	char *ca_pem;		/* optional: the CA certificate itself */
+	unsigned long line;	/* where it was defined, for messages */
+};
+
+struct config {
+	char *path;
+
+	struct netaddr listen[CONFIG_MAX_LISTEN];
+	size_t n_listen;
+
+	int upstreams_auto;
+	struct netaddr upstreams[CONFIG_MAX_UPSTREAMS];
+	size_t n_upstreams;
+	uint64_t upstream_timeout_ms;
+
+	char *mirrors_bootstrap;
+	struct config_mirror *mirrors;
+	size_t n_mirrors;
+
+	struct {
+		enum consensus_mode mode;
+		unsigned long mirrors_per_query;
+		unsigned long quorum;	/* 0 = auto (the MPIC table) */
+		enum address_match address_match;
+		enum on_dissent on_dissent;
+		enum on_insufficient on_insufficient;
+		uint64_t timeout_ms;
+		uint16_t *check_types;
+		size_t n_check_types;
+		char **bypass;	/* presentation names */
+		size_t n_bypass;
+		int allow_private;
+	} consensus;
+
+	struct {
+		unsigned long max_entries;
+		unsigned long min_ttl, max_ttl, negative_max_ttl;
+		char *state_file;
+	} cache;
+
+	struct {
+		unsigned long max_connections;
+		uint64_t idle_timeout_ms;
+	} tcp;
+
+	char *control_socket;
+	int has_metrics;
+	struct netaddr metrics_listen;
+	int log_level;		/* enum log_level */
+	char *dissent_log;
+	char *user;		/* "" = do not change user */
+};
+
+/*
+ * config_load - read and check the file at path.
+ * resolv_conf: the file `upstreams: [auto]` reads (normally /etc/resolv.conf).
+ * Returns a config to free with config_free, or NULL with the first "file:line: message"
+ * in err (errlen bytes).
+ */
+struct config *config_load(const char *path, const char *resolv_conf, char *err, size_t errlen);
+
+/* config_free - accepts NULL. */
+void config_free(struct config *c);
+
+/* config_print - the normalised config (every key, defaults filled in) as YAML. */
+void config_print(const struct config *c, FILE *out);
+
+/*
+ * config_read_resolv_conf - the nameservers of a resolv.conf, skipping those equal to one
+ * of skip[0..nskip-1] (our own listeners). Fills out (max entries), returns the count, or
+ * -1 when the file cannot be read.
+ */
+int config_read_resolv_conf(const char *path, const struct netaddr *skip, size_t nskip,
+    struct netaddr *out, size_t max);
+
+#endif

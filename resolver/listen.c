@@ -1,0 +1,473 @@
+/* resolver/listen.c - UDP and TCP listeners, and the TCP connections they accept. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dnswire.h"
+#include "listen.h"
+#include "log.h"
+#include "query.h"
+#include "vutil.h"
+
+/* Datagrams taken per wake-up with one recvmmsg(2): fewer system calls under load. */
+#define LISTEN_UDP_BATCH 32
+/* Questions one TCP connection may have in flight before we stop reading it (RFC 7766 6.2.1.1
+ * asks servers to process pipelined queries concurrently, within reason). */
+#define LISTEN_TCP_MAX_PENDING 64
+/* Unsent answers a TCP client may leave with us before it is cut off (bytes). */
+#define LISTEN_TCP_MAX_OUTPUT (256 * 1024)
+/* Tries to find a port free for both UDP and TCP when the config says port 0. */
+#define LISTEN_PORT_TRIES 20
+
+struct listener {
+	struct listener *next;
+	struct vantaged *vd;
+	struct netaddr conf;		/* as configured (maybe port 0) */
+	struct netaddr bound;		/* as bound */
+	int udp_fd;
+	int wildcard;			/* 0.0.0.0 or ::: reply from the address asked */
+	struct event *udp_ev;
+	struct evconnlistener *tcp;
+};
+
+struct tcp_conn {
+	struct tcp_conn *prev, *next;
+	struct vantaged *vd;
+	struct bufferevent *bev;
+	struct netaddr peer;
+	struct query *queries;
+	unsigned nq;
+	uint8_t in_read;	/* inside tcp_read (no re-entry from tcp_conn_detach) */
+	uint8_t dead;		/* closing: freed from the event loop */
+};
+
+static void tcp_read(struct bufferevent *bev, void *arg);
+
+static void
+tcp_conn_free(struct tcp_conn *conn)
+{
+	struct vantaged *vd = conn->vd;
+
+	while (conn->queries) {
+		struct query *q = conn->queries;
+		query_tcp_unlink(&conn->queries, q);
+		query_cancel(q);
+	}
+	if (conn->prev)
+		conn->prev->next = conn->next;
+	else
+		vd->conns = conn->next;
+	if (conn->next)
+		conn->next->prev = conn->prev;
+	vd->n_conns--;
+	bufferevent_free(conn->bev);
+	free(conn);
+}
+
+static void
+tcp_reap(evutil_socket_t fd, short what, void *arg)
+{
+	tcp_conn_free(arg);
+}
+
+/*
+ * Close from the event loop, never from under a caller: a connection is closed while
+ * answers are being sent and questions read, and those callers still hold it.
+ */
+static void
+tcp_conn_close(struct tcp_conn *conn)
+{
+	struct timeval now = { 0, 0 };
+
+	if (conn->dead)
+		return;
+	conn->dead = 1;
+	bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
+	if (event_base_once(conn->vd->base, -1, EV_TIMEOUT, tcp_reap, conn, &now) != 0)
+		log_warnx(LOG_G_LISTEN, "cannot schedule a connection close");
+}
+
+void
+tcp_conn_attach(struct tcp_conn *conn, struct query *q)
+{
+	query_tcp_link(&conn->queries, q);
+	conn->nq++;
+	if (conn->nq >= LISTEN_TCP_MAX_PENDING)
+		bufferevent_disable(conn->bev, EV_READ);
+}
+
+void
+tcp_conn_detach(struct tcp_conn *conn, struct query *q)
+{
+	query_tcp_unlink(&conn->queries, q);
+	conn->nq--;
+	if (conn->nq + 1 == LISTEN_TCP_MAX_PENDING && !conn->dead) {
+		bufferevent_enable(conn->bev, EV_READ);
+		/* Questions may already wait in the input buffer: no new bytes will wake us. */
+		if (evbuffer_get_length(bufferevent_get_input(conn->bev)) >= 2 && !conn->in_read)
+			tcp_read(conn->bev, conn);
+	}
+}
+
+void
+tcp_conn_reply(struct tcp_conn *conn, const uint8_t *msg, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(conn->bev);
+	uint8_t pfx[2];
+
+	if (conn->dead)
+		return;
+	if (evbuffer_get_length(out) > LISTEN_TCP_MAX_OUTPUT) {
+		char a[NETADDR_STRLEN];
+		log_info(LOG_G_LISTEN, "TCP client %s does not read its answers; closing",
+		    netaddr_str(&conn->peer, a, sizeof(a)));
+		tcp_conn_close(conn);
+		return;
+	}
+	dnswire_put16(pfx, (uint16_t)len);
+	evbuffer_add(out, pfx, 2);
+	evbuffer_add(out, msg, len);
+}
+
+static void
+tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *conn = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct query_client c = { .conn = conn, .udp_fd = -1 };
+
+	c.peer = conn->peer;
+	conn->in_read = 1;
+	while (!conn->dead && conn->nq < LISTEN_TCP_MAX_PENDING) {
+		uint8_t pfx[2];
+		size_t mlen;
+		uint8_t *msg;
+
+		if (evbuffer_copyout(in, pfx, 2) < 2)
+			break;
+		mlen = dnswire_get16(pfx);
+		if (mlen < DNS_HDRLEN) {
+			/* Not DNS: no length-prefixed message is that short. */
+			tcp_conn_close(conn);
+			break;
+		}
+		if (evbuffer_get_length(in) < 2 + mlen)
+			break;
+		if ((msg = evbuffer_pullup(in, (ev_ssize_t)(2 + mlen))) == NULL) {
+			tcp_conn_close(conn);
+			break;
+		}
+		query_handle(conn->vd, msg + 2, mlen, &c);
+		evbuffer_drain(in, 2 + mlen);
+	}
+	conn->in_read = 0;
+}
+
+static void
+tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct tcp_conn *conn = arg;
+
+	if (conn->dead)
+		return;
+	if ((what & BEV_EVENT_TIMEOUT) && conn->nq > 0) {
+		/* Idle only counts while nothing is pending for the client. */
+		bufferevent_enable(bev, EV_READ | EV_WRITE);
+		return;
+	}
+	tcp_conn_free(conn);
+}
+
+static void
+tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, int salen,
+    void *arg)
+{
+	struct listener *l = arg;
+	struct vantaged *vd = l->vd;
+	struct tcp_conn *conn;
+	struct timeval idle;
+
+	if (vd->n_conns >= vd->cfg->tcp.max_connections ||
+	    (conn = calloc(1, sizeof(*conn))) == NULL) {
+		vd->st.tcp_refused++;
+		if (vd->st.tcp_refused % 1000 == 1)
+			log_warnx(LOG_G_LISTEN, "TCP connection limit (%lu) reached; refusing",
+			    vd->cfg->tcp.max_connections);
+		close(fd);
+		return;
+	}
+	conn->vd = vd;
+	netaddr_from_sockaddr(&conn->peer, sa, (socklen_t)salen);
+	conn->bev = bufferevent_socket_new(vd->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (conn->bev == NULL) {
+		close(fd);
+		free(conn);
+		return;
+	}
+	vd->st.tcp_accepted++;
+	idle.tv_sec = (time_t)(vd->cfg->tcp.idle_timeout_ms / 1000);
+	idle.tv_usec = (suseconds_t)(vd->cfg->tcp.idle_timeout_ms % 1000) * 1000;
+	bufferevent_setcb(conn->bev, tcp_read, NULL, tcp_event, conn);
+	bufferevent_set_timeouts(conn->bev, &idle, &idle);
+	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
+	conn->next = vd->conns;
+	if (vd->conns)
+		vd->conns->prev = conn;
+	vd->conns = conn;
+	vd->n_conns++;
+}
+
+void
+listen_udp_reply(int fd, const struct netaddr *peer, const struct netaddr *local, int has_local,
+    const uint8_t *msg, size_t len)
+{
+	struct iovec iov = { (void *)msg, len };
+	struct msghdr mh = { 0 };
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} cm;
+
+	mh.msg_name = (void *)&peer->ss;
+	mh.msg_namelen = peer->len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (has_local) {
+		/* Answer from the address the client asked, or it will drop our answer. */
+		struct cmsghdr *c;
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		c = (struct cmsghdr *)cm.buf;
+		if (local->ss.ss_family == AF_INET) {
+			struct in_pktinfo pi = { 0 };
+			pi.ipi_spec_dst = ((const struct sockaddr_in *)&local->ss)->sin_addr;
+			c->cmsg_level = IPPROTO_IP;
+			c->cmsg_type = IP_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		} else {
+			struct in6_pktinfo pi = { 0 };
+			pi.ipi6_addr = ((const struct sockaddr_in6 *)&local->ss)->sin6_addr;
+			c->cmsg_level = IPPROTO_IPV6;
+			c->cmsg_type = IPV6_PKTINFO;
+			c->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		}
+	}
+	if (sendmsg(fd, &mh, MSG_DONTWAIT) < 0 && errno != EAGAIN)
+		log_debug(LOG_G_LISTEN, "sendmsg: %s", strerror(errno));
+}
+
+static void
+listen_local_addr(struct msghdr *mh, const struct listener *l, struct query_client *c)
+{
+	c->has_local = 0;
+	if (!l->wildcard)
+		return;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			struct sockaddr_in *sin = (struct sockaddr_in *)&c->local.ss;
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			memset(&c->local, 0, sizeof(c->local));
+			sin->sin_family = AF_INET;
+			sin->sin_addr = pi.ipi_addr;
+			c->local.len = sizeof(*sin);
+			c->has_local = 1;
+		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&c->local.ss;
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			memset(&c->local, 0, sizeof(c->local));
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_addr = pi.ipi6_addr;
+			c->local.len = sizeof(*sin6);
+			c->has_local = 1;
+		}
+	}
+}
+
+static void
+udp_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+	static uint8_t bufs[LISTEN_UDP_BATCH][DNS_MAXMSG];
+	static struct mmsghdr mm[LISTEN_UDP_BATCH];
+	static struct iovec iov[LISTEN_UDP_BATCH];
+	static struct sockaddr_storage from[LISTEN_UDP_BATCH];
+	static union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl[LISTEN_UDP_BATCH];
+	int n;
+
+	for (int i = 0; i < LISTEN_UDP_BATCH; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = sizeof(bufs[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_name = &from[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		mm[i].msg_hdr.msg_control = l->wildcard ? ctl[i].buf : NULL;
+		mm[i].msg_hdr.msg_controllen = l->wildcard ? sizeof(ctl[i].buf) : 0;
+		mm[i].msg_hdr.msg_flags = 0;
+	}
+	n = recvmmsg(fd, mm, LISTEN_UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn(LOG_G_LISTEN, "recvmmsg");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct query_client c = { .udp_fd = fd };
+
+		netaddr_from_sockaddr(&c.peer, (struct sockaddr *)&from[i], mm[i].msg_hdr.msg_namelen);
+		listen_local_addr(&mm[i].msg_hdr, l, &c);
+		query_handle(l->vd, bufs[i], mm[i].msg_len, &c);
+	}
+}
+
+static int
+listen_socket(const struct netaddr *a, int type)
+{
+	int fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), on = 1;
+
+	if (fd < 0)
+		return -1;
+	if (a->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* Bind UDP then TCP on the same port; with port 0, retry until one port suits both. */
+static int
+listen_bind_pair(struct listener *l, int *tcp_fd)
+{
+	char a[NETADDR_STRLEN];
+
+	for (int tries = 0; tries < LISTEN_PORT_TRIES; tries++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int on = 1;
+
+		l->bound = l->conf;
+		if ((l->udp_fd = listen_socket(&l->bound, SOCK_DGRAM)) < 0)
+			break;
+		getsockname(l->udp_fd, (struct sockaddr *)&ss, &sl);
+		netaddr_from_sockaddr(&l->bound, (struct sockaddr *)&ss, sl);
+		if ((*tcp_fd = listen_socket(&l->bound, SOCK_STREAM)) >= 0) {
+			if (l->wildcard) {
+				if (l->bound.ss.ss_family == AF_INET)
+					setsockopt(l->udp_fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+				else
+					setsockopt(l->udp_fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
+					    sizeof(on));
+			}
+			return 0;
+		}
+		close(l->udp_fd);
+		l->udp_fd = -1;
+		if (netaddr_port(&l->conf) != 0 || errno != EADDRINUSE)
+			break;
+	}
+	log_warn(LOG_G_LISTEN, "cannot bind %s", netaddr_str(&l->conf, a, sizeof(a)));
+	return -1;
+}
+
+static void
+listener_free(struct listener *l)
+{
+	if (l->udp_ev)
+		event_free(l->udp_ev);
+	if (l->udp_fd >= 0)
+		close(l->udp_fd);
+	if (l->tcp)
+		evconnlistener_free(l->tcp);
+	free(l);
+}
+
+int
+listen_open(struct vantaged *vd)
+{
+	struct listener **tail = &vd->listeners;
+	char a[NETADDR_STRLEN];
+
+	for (size_t i = 0; i < vd->cfg->n_listen; i++) {
+		struct listener *l = xcalloc(1, sizeof(*l));
+		int tcp_fd = -1;
+
+		l->vd = vd;
+		l->udp_fd = -1;
+		l->conf = vd->cfg->listen[i];
+		l->wildcard = netaddr_is_any(&l->conf);
+		*tail = l;
+		tail = &l->next;
+		if (listen_bind_pair(l, &tcp_fd) != 0)
+			goto fail;
+		l->udp_ev = event_new(vd->base, l->udp_fd, EV_READ | EV_PERSIST, udp_read, l);
+		l->tcp = evconnlistener_new(vd->base, tcp_accept, l,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, tcp_fd);
+		if (l->udp_ev == NULL || l->tcp == NULL || event_add(l->udp_ev, NULL) != 0) {
+			if (l->tcp == NULL)
+				close(tcp_fd);
+			log_warnx(LOG_G_LISTEN, "cannot listen on %s",
+			    netaddr_str(&l->bound, a, sizeof(a)));
+			goto fail;
+		}
+		log_info(LOG_G_LISTEN, "bound %s (udp+tcp)", netaddr_str(&l->bound, a, sizeof(a)));
+	}
+	return 0;
+fail:
+	listen_close(vd);
+	return -1;
+}
+
+void
+listen_close(struct vantaged *vd)
+{
+	while (vd->conns)
+		tcp_conn_free(vd->conns);
+	while (vd->listeners) {
+		struct listener *l = vd->listeners;
+		vd->listeners = l->next;
+		listener_free(l);
+	}
+}
+
+int
+listen_same(const struct vantaged *vd, const struct config *cfg)
+{
+	size_t i = 0;
+
+	for (const struct listener *l = vd->listeners; l; l = l->next, i++)
+		if (i >= cfg->n_listen || !netaddr_equal(&l->conf, &cfg->listen[i]))
+			return 0;
+	return i == cfg->n_listen;
+}
+
+const struct netaddr *
+listen_bound(const struct vantaged *vd, size_t i)
+{
+	for (const struct listener *l = vd->listeners; l; l = l->next)
+		if (i-- == 0)
+			return &l->bound;
+	return NULL;
+}

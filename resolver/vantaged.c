@@ -1,0 +1,239 @@
+/* resolver/vantaged.c - vantaged: start-up, signals, reload and shutdown. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "listen.h"
+#include "log.h"
+#include "resolve.h"
+#include "vantaged.h"
+#include "vutil.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define VANTAGED_DEFAULT_CONFIG SYSCONFDIR "/vantage/vantaged.yaml"
+#define VANTAGED_RESOLV_CONF "/etc/resolv.conf"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: vantaged [-dnvV] [-c file]\n"
+			"  -c file  configuration (default %s)\n"
+			"  -d       stay in the foreground and log to stderr\n"
+			"  -n       check the configuration and exit (with -v: print it)\n"
+			"  -v       more logging (debug)\n"
+			"  -V       print the version and exit\n",
+	    VANTAGED_DEFAULT_CONFIG);
+	exit(1);
+}
+
+static void
+vantaged_resolve_config(const struct config *cfg, struct resolve_config *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->upstreams = cfg->upstreams;
+	rc->n_upstreams = cfg->n_upstreams;
+	rc->timeout_ms = (uint32_t)cfg->upstream_timeout_ms;
+	rc->cache.max_entries = cfg->cache.max_entries;
+	rc->cache.min_ttl = (uint32_t)cfg->cache.min_ttl;
+	rc->cache.max_ttl = (uint32_t)cfg->cache.max_ttl;
+	rc->cache.neg_max_ttl = (uint32_t)cfg->cache.negative_max_ttl;
+}
+
+static void
+vantaged_log_upstreams(const struct config *cfg)
+{
+	char list[CONFIG_MAX_UPSTREAMS * (NETADDR_STRLEN + 1)] = "";
+
+	for (size_t i = 0; i < cfg->n_upstreams; i++) {
+		char a[NETADDR_STRLEN];
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? " " : "",
+		    netaddr_str(&cfg->upstreams[i], a, sizeof(a)));
+	}
+	log_info(LOG_G_UPSTREAM, "forwarding to %s%s", list,
+	    cfg->upstreams_auto ? " (auto, from " VANTAGED_RESOLV_CONF ")" : "");
+}
+
+static void
+vantaged_reload(struct vantaged *vd)
+{
+	char err[512];
+	struct config *cfg;
+	struct resolve_config rc;
+
+	log_info(LOG_G_MAIN, "reloading %s", vd->config_path);
+	if ((cfg = config_load(vd->config_path, vd->resolv_conf, err, sizeof(err))) == NULL) {
+		log_warnx(LOG_G_CONFIG, "reload failed, keeping the running configuration: %s", err);
+		return;
+	}
+	if (!listen_same(vd, cfg)) {
+		/* Privileges are gone: port 53 cannot be bound again. Say so, keep serving. */
+		log_warnx(LOG_G_CONFIG,
+		    "reload: listen addresses changed; they take effect at the next restart");
+		memcpy(cfg->listen, vd->cfg->listen, sizeof(cfg->listen));
+		cfg->n_listen = vd->cfg->n_listen;
+	}
+	vantaged_resolve_config(cfg, &rc);
+	if (resolve_reconfigure(vd->res, &rc) != 0) {
+		log_warnx(LOG_G_CONFIG, "reload failed (busy), keeping the running configuration");
+		config_free(cfg);
+		return;
+	}
+	log_set_level(-1, cfg->log_level > vd->cfg->log_level ? cfg->log_level : cfg->log_level);
+	config_free(vd->cfg);
+	vd->cfg = cfg;
+	vantaged_log_upstreams(cfg);
+	log_info(LOG_G_MAIN, "configuration reloaded");
+}
+
+static void
+vantaged_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct vantaged *vd = arg;
+
+	switch (sig) {
+	case SIGHUP:
+		vantaged_reload(vd);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info(LOG_G_MAIN, "stopping on signal %d", (int)sig);
+		event_base_loopbreak(vd->base);
+		break;
+	}
+}
+
+/* Drop root for good once the sockets are bound. */
+static void
+vantaged_drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0 || user == NULL || user[0] == '\0')
+		return;
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("user '%s' does not exist (create it, or set user: \"\" to keep root)", user);
+	if (setgroups(1, &pw->pw_gid) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
+		fatal("cannot drop privileges to %s", user);
+	log_info(LOG_G_MAIN, "running as %s", user);
+}
+
+static void
+vantaged_daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		fatal("fork");
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		fatal("setsid");
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = VANTAGED_DEFAULT_CONFIG;
+	int ch, debug = 0, check = 0, verbose = 0;
+	struct vantaged vd;
+	struct resolve_config rc;
+	struct event *sigs[4];
+	const int signums[4] = { SIGHUP, SIGTERM, SIGINT, 0 };
+	char err[512];
+	const char *resolv_conf = getenv("VANTAGED_RESOLV_CONF");
+
+	while ((ch = getopt(argc, argv, "c:dnvV")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'V':
+			printf("vantaged %s\nplugins: (none)\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	/* Tests point "auto" at their own file; operators never need this. */
+	if (resolv_conf == NULL)
+		resolv_conf = VANTAGED_RESOLV_CONF;
+
+	memset(&vd, 0, sizeof(vd));
+	if ((vd.cfg = config_load(path, resolv_conf, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (check) {
+		if (verbose)
+			config_print(vd.cfg, stdout);
+		else
+			fprintf(stderr, "%s: configuration OK\n", path);
+		config_free(vd.cfg);
+		return 0;
+	}
+	log_init("vantaged", debug, verbose ? LOG_L_DEBUG : (enum log_level)vd.cfg->log_level);
+	vd.config_path = path;
+	vd.resolv_conf = resolv_conf;
+	vd.start_ms = now_ms();
+	signal(SIGPIPE, SIG_IGN);
+	if (!debug)
+		vantaged_daemonize();
+	if ((vd.base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	if (listen_open(&vd) != 0)
+		fatalx("cannot listen; stopping");
+	vantaged_drop_privileges(vd.cfg->user);
+	vantaged_resolve_config(vd.cfg, &rc);
+	if ((vd.res = resolve_new(vd.base, &rc)) == NULL)
+		fatalx("out of memory");
+	vantaged_log_upstreams(vd.cfg);
+	for (int i = 0; signums[i]; i++) {
+		sigs[i] = evsignal_new(vd.base, signums[i], vantaged_signal, &vd);
+		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) != 0)
+			fatalx("cannot install signal handlers");
+	}
+	log_info(LOG_G_MAIN, "ready");
+	event_base_dispatch(vd.base);
+
+	listen_close(&vd);
+	resolve_free(vd.res);
+	for (int i = 0; signums[i]; i++)
+		event_free(sigs[i]);
+	event_base_free(vd.base);
+	config_free(vd.cfg);
+	log_info(LOG_G_MAIN, "stopped");
+	return 0;
+}

@@ -1,0 +1,6 @@
+# tests/local.mk - unit tests (cmocka, TAP) and integration tests (shell, TAP).
+# Each area keeps its own fragment so that they can grow independently.
+EXTRA_DIST += tests/integration/lib.sh
+include tests/unit/local.mk
+include tests/integration/local.mk
+include tests/mirror.mk
