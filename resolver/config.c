@@ -49,6 +49,18 @@ config_defaults(struct config *c)
 	c->consensus.on_dissent = DISSENT_REFUSE;
 	c->consensus.on_insufficient = INSUFFICIENT_FLAG;
 	c->consensus.timeout_ms = 1500;
+	{
+		static const uint16_t types[] = { DNS_TYPE_A, DNS_TYPE_AAAA, DNS_TYPE_HTTPS,
+			DNS_TYPE_TLSA, DNS_TYPE_MX, DNS_TYPE_CAA };
+		static const char *const bypass[] = { "home.arpa", "local", "lan" };
+		c->consensus.check_types = xcalloc(NELEMS(types), sizeof(uint16_t));
+		memcpy(c->consensus.check_types, types, sizeof(types));
+		c->consensus.n_check_types = NELEMS(types);
+		c->consensus.bypass = xcalloc(NELEMS(bypass) + 1, sizeof(char *));
+		for (size_t i = 0; i < NELEMS(bypass); i++)
+			c->consensus.bypass[i] = xstrdup(bypass[i]);
+		c->consensus.n_bypass = NELEMS(bypass);
+	}
 	c->cache.max_entries = 100000;
 	c->cache.min_ttl = 0;
 	c->cache.max_ttl = 86400;
@@ -547,8 +559,8 @@ config_print(const struct config *c, FILE *out)
 		fprintf(out, "# upstreams: auto, from resolv.conf\n");
 	config_print_addrs(out, "upstreams", c->upstreams, c->n_upstreams);
 	fprintf(out, "upstream_timeout: %llums\n", (unsigned long long)c->upstream_timeout_ms);
-	fprintf(out, "mirrors:\n  bootstrap: %s\n  list:\n",
-	    c->mirrors_bootstrap ? c->mirrors_bootstrap : "~");
+	fprintf(out, "mirrors:\n  bootstrap: %s\n  list:%s\n",
+	    c->mirrors_bootstrap ? c->mirrors_bootstrap : "~", c->n_mirrors ? "" : " []");
 	for (size_t i = 0; i < c->n_mirrors; i++) {
 		const struct config_mirror *m = &c->mirrors[i];
 		fprintf(out, "    - { name: \"%s\", address: \"%s\", region: \"%s\", verify: %s", m->name,

@@ -91,7 +91,8 @@ vantaged_reload(struct vantaged *vd)
 		config_free(cfg);
 		return;
 	}
-	log_set_level(-1, cfg->log_level > vd->cfg->log_level ? cfg->log_level : cfg->log_level);
+	if (!vd->verbose)
+		log_set_level(-1, (enum log_level)cfg->log_level);
 	config_free(vd->cfg);
 	vd->cfg = cfg;
 	vantaged_log_upstreams(cfg);
@@ -206,6 +207,7 @@ main(int argc, char **argv)
 	}
 	log_init("vantaged", debug, verbose ? LOG_L_DEBUG : (enum log_level)vd.cfg->log_level);
 	vd.config_path = path;
+	vd.verbose = verbose;
 	vd.resolv_conf = resolv_conf;
 	vd.start_ms = now_ms();
 	signal(SIGPIPE, SIG_IGN);

@@ -31,6 +31,7 @@ struct vantaged {
 	struct vantaged_stats st;
 	const char *resolv_conf;
 	const char *config_path;
+	int verbose;			/* -v: debug logging that a reload must not undo */
 };
 
 #endif
