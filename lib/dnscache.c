@@ -267,6 +267,9 @@ dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, si
 	memcpy(e->wire, c->scratch, slen);
 	/* The key is the question as stored: lower-case it once here. */
 	memcpy(e->wire + DNS_HDRLEN, q->qname, q->qname_len);
+	/* Serve the TTLs we keep the answer for: clients must not cache it longer. */
+	dnswire_clamp_ttls(e->wire, slen, c->lim.min_ttl,
+	    negative ? c->lim.neg_max_ttl : c->lim.max_ttl);
 	h = dnscache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, bits);
 	if ((old = dnscache_find(c, q->qname, q->qname_len, q->qtype, q->qclass, bits, h)))
 		dnscache_unlink(c, old);

@@ -298,6 +298,75 @@ dnswire_build_query(uint8_t *buf, size_t cap, const struct dnsq *q, uint16_t id,
 	return len;
 }
 
+/* Whether the name at off follows a compression pointer to limit or beyond. */
+static int
+dnswire_name_reaches(const uint8_t *p, size_t len, size_t off, size_t limit)
+{
+	for (int hops = 0; off < len && hops < DNSWIRE_MAX_HOPS;) {
+		uint8_t c = p[off];
+		if ((c & 0xc0) == 0xc0) {
+			size_t t;
+			if (off + 1 >= len)
+				return 1;
+			t = (size_t)(c & 0x3f) << 8 | p[off + 1];
+			if (t >= limit)
+				return 1;
+			off = t;
+			hops++;
+			continue;
+		}
+		if (c == 0)
+			return 0;
+		off += 1 + (size_t)c;
+	}
+	return 1;
+}
+
+/*
+ * Whether any name in the records between from and to points at limit or beyond: the
+ * owners, and the names inside the rdata of the types that may be compressed
+ * (RFC 3597 section 4: those of RFC 1035, plus SRV seen in the wild).
+ */
+static int
+dnswire_points_into(const uint8_t *p, size_t len, size_t from, size_t to, size_t limit)
+{
+	size_t off = from;
+
+	while (off < to) {
+		struct dnswire_rr rr;
+		size_t at;
+
+		if (dnswire_name_reaches(p, len, off, limit) || dnswire_rr_next(p, len, &off, &rr) != 0)
+			return 1;
+		at = rr.rdata_off;
+		switch (rr.type) {
+		case DNS_TYPE_NS:
+		case DNS_TYPE_CNAME:
+		case 12: /* PTR */
+			if (dnswire_name_reaches(p, len, at, limit))
+				return 1;
+			break;
+		case DNS_TYPE_MX:
+			if (rr.rdlen < 3 || dnswire_name_reaches(p, len, at + 2, limit))
+				return 1;
+			break;
+		case 33: /* SRV */
+			if (rr.rdlen < 7 || dnswire_name_reaches(p, len, at + 6, limit))
+				return 1;
+			break;
+		case DNS_TYPE_SOA:
+			if (dnswire_name_reaches(p, len, at, limit) ||
+			    dnswire_name(p, len, &at, NULL, 1) == 0 ||
+			    dnswire_name_reaches(p, len, at, limit))
+				return 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 size_t
 dnswire_strip_opt(const uint8_t *p, size_t len, uint8_t *out, size_t cap)
 {
@@ -324,18 +393,8 @@ dnswire_strip_opt(const uint8_t *p, size_t len, uint8_t *out, size_t cap)
 		memcpy(out, p, off);
 		return off;
 	}
-	if (opt_end != off) {
-		/*
-		 * The OPT is not last. Moving later records would break compression pointers
-		 * that point into them, so check that none does before closing the gap.
-		 */
-		for (size_t i = opt_end; i + 1 < off; i++)
-			if ((p[i] & 0xc0) == 0xc0) {
-				size_t t = (size_t)(p[i] & 0x3f) << 8 | p[i + 1];
-				if (t >= opt_start)
-					return 0;
-			}
-	}
+	if (opt_end != off && dnswire_points_into(p, len, opt_end, off, opt_start))
+		return 0;
 	memcpy(out, p, opt_start);
 	memcpy(out + opt_start, p + opt_end, off - opt_end);
 	dnswire_put16(out + 10, (uint16_t)(dnswire_get16(p + 10) - 1));
@@ -441,6 +500,31 @@ dnswire_error(uint8_t *out, size_t cap, const uint8_t *client, const struct dnsq
 		dnswire_put16(out + 10, 1);
 	}
 	return len;
+}
+
+int
+dnswire_clamp_ttls(uint8_t *p, size_t len, uint32_t min, uint32_t max)
+{
+	struct dnsq q;
+	size_t off;
+	unsigned total;
+
+	if (len < DNS_HDRLEN || dnswire_question(p, len, &q, 0) != 0)
+		return -1;
+	total = (unsigned)dnswire_get16(p + 6) + dnswire_get16(p + 8) + dnswire_get16(p + 10);
+	off = q.qend;
+	for (unsigned i = 0; i < total; i++) {
+		struct dnswire_rr rr;
+		uint32_t ttl;
+
+		if (dnswire_rr_next(p, len, &off, &rr) != 0)
+			return -1;
+		if (rr.type == DNS_TYPE_OPT)
+			continue;
+		ttl = dnswire_ttl(rr.ttl);
+		dnswire_put32(p + rr.ttl_off, ttl < min ? min : ttl > max ? max : ttl);
+	}
+	return 0;
 }
 
 char *

@@ -149,6 +149,13 @@ size_t dnswire_answer(uint8_t *out, size_t cap, const uint8_t *stored, size_t sl
 size_t dnswire_error(uint8_t *out, size_t cap, const uint8_t *client, const struct dnsq *cq,
     int rcode, const struct dnswire_ede *ede);
 
+/*
+ * dnswire_clamp_ttls - raise every record TTL below min to min and lower every one above
+ * max to max, in place, in a message already checked by dnswire_parse_response (OPT
+ * records are left alone). Returns 0, or -1 for a malformed message.
+ */
+int dnswire_clamp_ttls(uint8_t *p, size_t len, uint32_t min, uint32_t max);
+
 /* dnswire_name2str - the wire name as presentation text ("www.example.com."). */
 char *dnswire_name2str(const uint8_t *name, size_t len, char *buf, size_t cap);
 

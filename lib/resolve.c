@@ -38,6 +38,7 @@ struct resolve {
 	struct upstream_set *retired[4];	/* old sets finishing their questions */
 	struct resolve_pending *table[RESOLVE_BUCKETS];
 	uint64_t t0;				/* origin of the cache's seconds clock */
+	struct dnscache_limits lim;		/* also bounds the TTLs of uncached answers */
 	struct resolve_stats st;
 };
 
@@ -57,6 +58,7 @@ resolve_new(struct event_base *base, const struct resolve_config *cfg)
 		return NULL;
 	r->base = base;
 	r->t0 = now_ms();
+	r->lim = cfg->cache;
 	r->cache = dnscache_new(&cfg->cache);
 	r->ups = upstream_set_new(base, cfg->upstreams, cfg->n_upstreams, cfg->timeout_ms);
 	if (r->cache == NULL || r->ups == NULL) {
@@ -127,6 +129,7 @@ resolve_reconfigure(struct resolve *r, const struct resolve_config *cfg)
 	r->retired[slot] = r->ups;
 	r->ups = set;
 	dnscache_set_limits(r->cache, &cfg->cache);
+	r->lim = cfg->cache;
 	resolve_reap(r);
 	return 0;
 }
@@ -203,8 +206,14 @@ resolve_upstream_cb(void *arg, enum upstream_status status, const uint8_t *wire,
 		if ((stored = malloc(len)) != NULL &&
 		    (res.len = dnswire_strip_opt(wire, len, stored, len)) > 0 &&
 		    dnswire_parse_response(stored, res.len, &rq, &info) == 0) {
+			int negative = info.rcode == DNS_RCODE_NXDOMAIN || info.ancount == 0;
+			uint32_t max = negative ? r->lim.neg_max_ttl : r->lim.max_ttl;
+			/* The first client gets the TTLs every later one will: bounded alike. */
+			dnswire_clamp_ttls(stored, res.len, r->lim.min_ttl, max);
 			res.wire = stored;
-			res.ttl = info.ancount ? info.min_ttl : info.neg_ttl;
+			res.ttl = negative ? info.neg_ttl : info.min_ttl;
+			if (res.ttl > max)
+				res.ttl = max;
 		} else
 			res.status = UPSTREAM_ERROR;
 	}

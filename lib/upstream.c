@@ -24,6 +24,8 @@
 #define UPSTREAM_DOWN_MIN 2000
 #define UPSTREAM_DOWN_MAX 60000
 #define UPSTREAM_MAX 16
+/* UDP tries of one question kept open at once (the oldest is closed for a new one). */
+#define UPSTREAM_TRIES 4
 /* Datagrams read per wake-up: spoofed floods must not starve the real answer. */
 #define UPSTREAM_READ_BURST 16
 
@@ -45,26 +47,40 @@ struct upstream_set {
 	struct upstream_req *reqs;	/* outstanding, for upstream_set_free */
 };
 
+/*
+ * One datagram or connection sent to one upstream. Earlier UDP tries stay open while later
+ * ones run: an upstream slower than our timeout still gets its answer through.
+ */
+struct upstream_try {
+	struct upstream_req *req;
+	int fd;
+	struct event *io;
+	uint64_t start;
+	uint16_t id;
+	uint8_t up;			/* index into set->ups */
+	uint8_t tcp;
+};
+
 struct upstream_req {
 	struct upstream_set *set;
 	struct upstream_req *prev, *next;
 	struct dnsq q;
 	upstream_cb cb;
 	void *arg;
-	int fd;
-	struct event *io;
+	struct upstream_try tries[UPSTREAM_TRIES];
 	struct event *timer;
-	uint64_t deadline, attempt_start;
+	uint64_t deadline;
 	uint8_t order[UPSTREAM_MAX];
-	size_t norder, cur;		/* cur indexes order[] for the running attempt */
+	size_t norder, cur;		/* cur indexes order[] for the next attempt */
 	unsigned attempts;
-	uint16_t id;
-	uint8_t tcp;
+	uint8_t last_up;		/* upstream of the newest try, for the timeout */
+	uint8_t tcp;			/* truncated once: every further try is TCP */
 	uint8_t advance;		/* the timer means "next attempt now", not a timeout */
-	uint8_t same;			/* ... and that attempt goes to the same upstream */
+	uint8_t same;			/* ... and that attempt goes to order[cur] again */
+	uint8_t waiting;		/* no attempt left: the timer is the deadline */
 	uint8_t any_timeout;
 	size_t qlen;
-	uint8_t qwire[DNS_HDRLEN + DNS_MAXNAME + 4 + 11 + 2];	/* +2: TCP length */
+	uint8_t qwire[2 + DNS_HDRLEN + DNS_MAXNAME + 4 + 11];	/* TCP length first */
 	uint8_t *tbuf;			/* TCP: length + message */
 	size_t tlen, twant, tsent;
 	uint8_t *fallback;		/* last SERVFAIL/REFUSED answer, used if nothing better */
@@ -94,18 +110,37 @@ upstream_set_new(struct event_base *base, const struct netaddr *addrs, size_t n,
 }
 
 static void
+upstream_try_close(struct upstream_try *t)
+{
+	if (t->io) {
+		event_free(t->io);
+		t->io = NULL;
+	}
+	if (t->fd >= 0) {
+		close(t->fd);
+		t->fd = -1;
+	}
+	if (t->tcp) {
+		free(t->req->tbuf);
+		t->req->tbuf = NULL;
+		t->tcp = 0;
+	}
+}
+
+static void
 upstream_close(struct upstream_req *req)
 {
-	if (req->io) {
-		event_free(req->io);
-		req->io = NULL;
-	}
-	if (req->fd >= 0) {
-		close(req->fd);
-		req->fd = -1;
-	}
-	free(req->tbuf);
-	req->tbuf = NULL;
+	for (size_t i = 0; i < UPSTREAM_TRIES; i++)
+		upstream_try_close(&req->tries[i]);
+}
+
+static int
+upstream_outstanding(const struct upstream_req *req)
+{
+	for (size_t i = 0; i < UPSTREAM_TRIES; i++)
+		if (req->tries[i].fd >= 0)
+			return 1;
+	return 0;
 }
 
 static void
@@ -114,6 +149,7 @@ upstream_req_free(struct upstream_req *req)
 	struct upstream_set *set = req->set;
 
 	upstream_close(req);
+	free(req->tbuf);
 	if (req->timer)
 		event_free(req->timer);
 	if (req->prev)
@@ -250,6 +286,7 @@ struct upstream_req *
 upstream_query(struct upstream_set *set, const struct dnsq *q, upstream_cb cb, void *arg)
 {
 	struct upstream_req *req;
+	struct timeval tv = { 0, 0 };
 
 	if (set->n == 0)
 		return NULL;
@@ -259,7 +296,10 @@ upstream_query(struct upstream_set *set, const struct dnsq *q, upstream_cb cb, v
 	req->q = *q;
 	req->cb = cb;
 	req->arg = arg;
-	req->fd = -1;
+	for (size_t i = 0; i < UPSTREAM_TRIES; i++) {
+		req->tries[i].req = req;
+		req->tries[i].fd = -1;
+	}
 	req->timer = evtimer_new(set->base, upstream_timer_cb, req);
 	if (req->timer == NULL) {
 		free(req);
@@ -275,10 +315,7 @@ upstream_query(struct upstream_set *set, const struct dnsq *q, upstream_cb cb, v
 	req->cur = 0;
 	req->advance = 1;
 	req->same = 1;
-	{
-		struct timeval tv = { 0, 0 };
-		evtimer_add(req->timer, &tv);
-	}
+	evtimer_add(req->timer, &tv);
 	return req;
 }
 
@@ -305,15 +342,17 @@ upstream_finish(struct upstream_req *req, enum upstream_status st, const uint8_t
 	if (req->next)
 		req->next->prev = req->prev;
 	req->prev = req->next = NULL;
-	if (req->io) {
-		event_free(req->io);
-		req->io = NULL;
-	}
+	for (size_t i = 0; i < UPSTREAM_TRIES; i++)
+		if (req->tries[i].io) {
+			event_free(req->tries[i].io);
+			req->tries[i].io = NULL;
+		}
 	event_free(req->timer);
 	req->timer = NULL;
 	req->cb(req->arg, st, wire, len);
-	if (req->fd >= 0)
-		close(req->fd);
+	for (size_t i = 0; i < UPSTREAM_TRIES; i++)
+		if (req->tries[i].fd >= 0)
+			close(req->tries[i].fd);
 	free(req->tbuf);
 	free(req->fallback);
 	free(req);
@@ -321,47 +360,51 @@ upstream_finish(struct upstream_req *req, enum upstream_status st, const uint8_t
 
 /* Schedule the next attempt from the event loop (never recursively). */
 static void
-upstream_next_soon(struct upstream_req *req)
+upstream_next_soon(struct upstream_req *req, int same)
 {
 	struct timeval tv = { 0, 0 };
 
-	upstream_close(req);
 	req->advance = 1;
-	req->same = 0;
+	req->same = (uint8_t)same;
+	req->waiting = 0;
 	evtimer_add(req->timer, &tv);
 }
 
-/* Accept or reject one complete message from the current upstream. Returns 1 when done. */
+/* Accept or reject one complete message that arrived on try t. Returns 1 when t is done. */
 static int
-upstream_consider(struct upstream_req *req, const uint8_t *wire, size_t len)
+upstream_consider(struct upstream_try *t, const uint8_t *wire, size_t len)
 {
-	struct upstream *u = &req->set->ups[req->order[req->cur]];
+	struct upstream_req *req = t->req;
+	struct upstream *u = &req->set->ups[t->up];
 	struct dnsq rq;
 	struct dnsresp r;
 	uint8_t rcode;
 
 	/* Match the question too: an off-path attacker can guess a 16-bit ID. */
-	if (len < DNS_HDRLEN || dnswire_get16(wire) != req->id ||
+	if (len < DNS_HDRLEN || dnswire_get16(wire) != t->id ||
 	    dnswire_parse_response(wire, len, &rq, &r) != 0 || !dnswire_same_question(&rq, &req->q)) {
 		u->st.mismatches++;
 		log_debug(LOG_G_UPSTREAM, "%s: ignored a message that does not answer our query",
 		    u->name);
 		return 0;
 	}
-	if (r.tc && !req->tcp) {
+	upstream_note_ok(u, (uint32_t)(now_ms() - t->start), !t->tcp);
+	if (r.tc && !t->tcp) {
 		log_debug(LOG_G_UPSTREAM, "%s: truncated answer, retrying over TCP", u->name);
 		u->st.tcp_retries++;
+		/* The full answer needs TCP: ask the same upstream, and forget the UDP tries. */
+		for (size_t j = 0; j < req->norder; j++)
+			if (req->order[j] == t->up)
+				req->cur = j;
+		upstream_close(req);
 		req->tcp = 1;
-		req->attempts--; /* the same attempt, on TCP */
-		upstream_next_soon(req);
-		req->same = 1;	 /* ... with the same upstream */
+		upstream_next_soon(req, 1);
 		return 1;
 	}
 	rcode = r.rcode;
-	upstream_note_ok(u, (uint32_t)(now_ms() - req->attempt_start), !req->tcp);
 	if ((rcode == DNS_RCODE_SERVFAIL || rcode == DNS_RCODE_REFUSED ||
 		rcode == DNS_RCODE_NOTIMP) &&
-	    req->cur + 1 < req->norder) {
+	    req->norder > 1) {
 		uint8_t *fb = malloc(len);
 		if (fb) {
 			memcpy(fb, wire, len);
@@ -369,7 +412,11 @@ upstream_consider(struct upstream_req *req, const uint8_t *wire, size_t len)
 			req->fallback = fb;
 			req->fallback_len = len;
 		}
-		upstream_next_soon(req);
+		upstream_try_close(t);
+		if (upstream_outstanding(req) || req->attempts < req->norder)
+			upstream_next_soon(req, 0);
+		else
+			upstream_finish(req, UPSTREAM_ERROR, NULL, 0); /* serves the fallback */
 		return 1;
 	}
 	evtimer_del(req->timer);
@@ -377,11 +424,25 @@ upstream_consider(struct upstream_req *req, const uint8_t *wire, size_t len)
 	return 1;
 }
 
+/* Try t failed outright (refused, reset): move on now rather than at the timeout. */
+static void
+upstream_try_failed(struct upstream_try *t, const char *why)
+{
+	struct upstream_req *req = t->req;
+	struct upstream *u = &req->set->ups[t->up];
+
+	log_debug(LOG_G_UPSTREAM, "%s: %s", u->name, why);
+	u->st.errors++;
+	upstream_note_fail(u);
+	upstream_try_close(t);
+	upstream_next_soon(req, 0);
+}
+
 static void
 upstream_udp_read(evutil_socket_t fd, short what, void *arg)
 {
-	struct upstream_req *req = arg;
-	struct upstream *u = &req->set->ups[req->order[req->cur]];
+	struct upstream_try *t = arg;
+	struct upstream *u = &t->req->set->ups[t->up];
 	uint8_t buf[DNS_MAXMSG];
 
 	for (int i = 0; i < UPSTREAM_READ_BURST; i++) {
@@ -394,10 +455,7 @@ upstream_udp_read(evutil_socket_t fd, short what, void *arg)
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				return;
 			/* ECONNREFUSED: the ICMP port unreachable of a dead upstream. */
-			log_debug(LOG_G_UPSTREAM, "%s: %s", u->name, strerror(errno));
-			u->st.errors++;
-			upstream_note_fail(u);
-			upstream_next_soon(req);
+			upstream_try_failed(t, strerror(errno));
 			return;
 		}
 		netaddr_from_sockaddr(&from, (struct sockaddr *)&ss, sl);
@@ -405,7 +463,7 @@ upstream_udp_read(evutil_socket_t fd, short what, void *arg)
 			u->st.mismatches++;
 			continue;
 		}
-		if (upstream_consider(req, buf, (size_t)n))
+		if (upstream_consider(t, buf, (size_t)n))
 			return;
 	}
 }
@@ -413,8 +471,8 @@ upstream_udp_read(evutil_socket_t fd, short what, void *arg)
 static void
 upstream_tcp_io(evutil_socket_t fd, short what, void *arg)
 {
-	struct upstream_req *req = arg;
-	struct upstream *u = &req->set->ups[req->order[req->cur]];
+	struct upstream_try *t = arg;
+	struct upstream_req *req = t->req;
 	ssize_t n;
 
 	if (what & EV_WRITE) {
@@ -425,10 +483,9 @@ upstream_tcp_io(evutil_socket_t fd, short what, void *arg)
 			goto fail;
 		req->tsent += (size_t)n;
 		if (req->tsent == req->qlen + 2) {
-			event_del(req->io);
-			event_assign(req->io, req->set->base, fd, EV_READ | EV_PERSIST,
-			    upstream_tcp_io, req);
-			event_add(req->io, NULL);
+			event_del(t->io);
+			event_assign(t->io, req->set->base, fd, EV_READ | EV_PERSIST, upstream_tcp_io, t);
+			event_add(t->io, NULL);
 		}
 		return;
 	}
@@ -445,22 +502,19 @@ upstream_tcp_io(evutil_socket_t fd, short what, void *arg)
 		if (req->twant < 2 + DNS_HDRLEN)
 			goto fail;
 	}
-	if (req->twant && req->tlen == req->twant) {
-		if (!upstream_consider(req, req->tbuf + 2, req->tlen - 2))
-			goto fail; /* one connection, one answer: a wrong one ends it */
-	}
+	if (req->twant && req->tlen == req->twant &&
+	    !upstream_consider(t, req->tbuf + 2, req->tlen - 2))
+		goto fail; /* one connection, one answer: a wrong one ends it */
 	return;
 fail:
-	log_debug(LOG_G_UPSTREAM, "%s: TCP %s", u->name, n < 0 ? strerror(errno) : "closed early");
-	u->st.errors++;
-	upstream_note_fail(u);
-	upstream_next_soon(req);
+	upstream_try_failed(t, n < 0 ? strerror(errno) : "TCP connection closed early");
 }
 
 static void
 upstream_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream_req *req = arg;
+	struct upstream *u;
 
 	if (req->advance) {
 		req->advance = 0;
@@ -470,13 +524,17 @@ upstream_timer_cb(evutil_socket_t fd, short what, void *arg)
 		upstream_attempt(req);
 		return;
 	}
-	/* The attempt timed out. */
-	struct upstream *u = &req->set->ups[req->order[req->cur]];
+	if (req->waiting) {
+		upstream_finish(req, req->any_timeout ? UPSTREAM_TIMEOUT : UPSTREAM_ERROR, NULL, 0);
+		return;
+	}
+	/* The newest try timed out; it stays open in case its answer is only late. */
+	u = &req->set->ups[req->last_up];
 	u->st.timeouts++;
 	req->any_timeout = 1;
 	upstream_note_fail(u);
-	log_debug(LOG_G_UPSTREAM, "%s: no answer in %ums", u->name, upstream_rto(u));
-	upstream_close(req);
+	log_debug(LOG_G_UPSTREAM, "%s: no answer in %ums, trying further", u->name,
+	    upstream_rto(u));
 	req->cur++;
 	upstream_attempt(req);
 }
@@ -502,6 +560,37 @@ upstream_socket(const struct upstream *u, int tcp)
 	return fd;
 }
 
+/* A free try slot; the oldest UDP try gives way when all are busy. */
+static struct upstream_try *
+upstream_try_slot(struct upstream_req *req)
+{
+	struct upstream_try *oldest = NULL;
+
+	for (size_t i = 0; i < UPSTREAM_TRIES; i++) {
+		struct upstream_try *t = &req->tries[i];
+		if (t->fd < 0)
+			return t;
+		if (oldest == NULL || t->start < oldest->start)
+			oldest = t;
+	}
+	upstream_try_close(oldest);
+	return oldest;
+}
+
+/* Nothing more to try: wait for the tries still open until the deadline, or give up. */
+static void
+upstream_give_up(struct upstream_req *req, uint64_t now)
+{
+	if (upstream_outstanding(req) && now < req->deadline) {
+		uint64_t left = req->deadline - now;
+		struct timeval tv = { (time_t)(left / 1000), (suseconds_t)(left % 1000) * 1000 };
+		req->waiting = 1;
+		evtimer_add(req->timer, &tv);
+		return;
+	}
+	upstream_finish(req, req->any_timeout ? UPSTREAM_TIMEOUT : UPSTREAM_ERROR, NULL, 0);
+}
+
 static void
 upstream_attempt(struct upstream_req *req)
 {
@@ -509,67 +598,74 @@ upstream_attempt(struct upstream_req *req)
 	uint64_t now = now_ms();
 
 	for (;;) {
+		struct upstream_try *t;
 		struct upstream *u;
 		struct timeval tv;
 		uint32_t rto;
+		unsigned round;
 
 		if (req->cur >= req->norder) {
 			/* Every upstream tried once: go round again while time is left. */
-			if (now + UPSTREAM_RTO_MIN > req->deadline || req->norder == 0) {
-				upstream_finish(req, req->any_timeout ? UPSTREAM_TIMEOUT : UPSTREAM_ERROR,
-				    NULL, 0);
-				return;
-			}
 			req->cur = 0;
-			if (req->attempts >= 4 * req->norder) {
-				upstream_finish(req, UPSTREAM_ERROR, NULL, 0);
+			if (req->norder == 0 || now + UPSTREAM_RTO_MIN > req->deadline ||
+			    req->attempts >= 4 * req->norder) {
+				upstream_give_up(req, now);
 				return;
 			}
 		}
 		if (now >= req->deadline) {
-			upstream_finish(req, req->any_timeout ? UPSTREAM_TIMEOUT : UPSTREAM_ERROR, NULL, 0);
+			upstream_give_up(req, now);
 			return;
 		}
 		u = &set->ups[req->order[req->cur]];
+		round = req->attempts / (unsigned)req->norder;
 		req->attempts++;
-		random_buf(&req->id, sizeof(req->id));
+		if (req->tcp)
+			upstream_close(req); /* one TCP try at a time */
+		t = upstream_try_slot(req);
+		t->up = req->order[req->cur];
+		random_buf(&t->id, sizeof(t->id));
 		req->qlen = dnswire_build_query(req->qwire + 2, sizeof(req->qwire) - 2, &req->q,
-		    req->id, DNS_EDNS_SIZE);
+		    t->id, DNS_EDNS_SIZE);
 		dnswire_put16(req->qwire, (uint16_t)req->qlen);
 		req->tlen = req->twant = req->tsent = 0;
-		req->fd = upstream_socket(u, req->tcp);
-		if (req->fd < 0) {
+		t->fd = upstream_socket(u, req->tcp);
+		if (t->fd < 0) {
 			log_warn(LOG_G_UPSTREAM, "%s: socket", u->name);
 			u->st.errors++;
 			req->cur++;
 			continue;
 		}
 		u->st.queries++;
-		req->attempt_start = now;
+		t->start = now;
+		t->tcp = req->tcp;
+		req->last_up = t->up;
 		if (req->tcp) {
-			req->io = event_new(set->base, req->fd, EV_WRITE | EV_PERSIST, upstream_tcp_io, req);
+			t->io = event_new(set->base, t->fd, EV_WRITE | EV_PERSIST, upstream_tcp_io, t);
 		} else {
-			if (send(req->fd, req->qwire + 2, req->qlen, 0) < 0) {
+			if (send(t->fd, req->qwire + 2, req->qlen, 0) < 0) {
 				log_debug(LOG_G_UPSTREAM, "%s: send: %s", u->name, strerror(errno));
 				u->st.errors++;
 				upstream_note_fail(u);
-				upstream_close(req);
+				upstream_try_close(t);
 				req->cur++;
 				continue;
 			}
-			req->io = event_new(set->base, req->fd, EV_READ | EV_PERSIST, upstream_udp_read, req);
+			t->io = event_new(set->base, t->fd, EV_READ | EV_PERSIST, upstream_udp_read, t);
 		}
-		if (req->io == NULL || event_add(req->io, NULL) != 0) {
-			upstream_close(req);
-			upstream_finish(req, UPSTREAM_ERROR, NULL, 0);
+		if (t->io == NULL || event_add(t->io, NULL) != 0) {
+			upstream_try_close(t);
+			upstream_give_up(req, now);
 			return;
 		}
-		rto = upstream_rto(u) * (req->tcp ? 2 : 1);
+		/* Each round around the upstreams waits twice as long as the one before. */
+		rto = upstream_rto(u) * (req->tcp ? 2 : 1) << (round < 3 ? round : 3);
 		if (now + rto > req->deadline)
 			rto = (uint32_t)(req->deadline - now);
 		tv.tv_sec = rto / 1000;
 		tv.tv_usec = (rto % 1000) * 1000;
 		req->advance = 0;
+		req->waiting = 0;
 		evtimer_add(req->timer, &tv);
 		return;
 	}

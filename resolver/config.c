@@ -93,6 +93,18 @@ config_free(struct config *c)
 	free(c);
 }
 
+/* An optional path or name: ~ (null) means unset, as config_print writes it. */
+static int
+config_opt_str(struct yconf *y, const yaml_node_t *v, const char *key, char **out)
+{
+	if (yconf_is_null(v)) {
+		free(*out);
+		*out = NULL;
+		return 0;
+	}
+	return yconf_str(y, v, key, out);
+}
+
 static int
 config_addr(struct yconf *y, const yaml_node_t *n, const char *key, uint16_t port,
     struct netaddr *out)
@@ -180,9 +192,9 @@ config_mirror(struct yconf *y, const yaml_node_t *n, struct config_mirror *m)
 			return -1;
 		m->verify = (enum mirror_verify)idx;
 	}
-	if ((v = yconf_get(y, n, "hostname")) && yconf_str(y, v, "hostname", &m->hostname) != 0)
+	if ((v = yconf_get(y, n, "hostname")) && config_opt_str(y, v, "hostname", &m->hostname) != 0)
 		return -1;
-	if ((v = yconf_get(y, n, "ca_pem")) && yconf_str(y, v, "ca_pem", &m->ca_pem) != 0)
+	if ((v = yconf_get(y, n, "ca_pem")) && config_opt_str(y, v, "ca_pem", &m->ca_pem) != 0)
 		return -1;
 	if ((v = yconf_get(y, n, "ca_sha256"))) {
 		const char *s = yconf_scalar(y, v, "ca_sha256");
@@ -209,7 +221,7 @@ config_mirrors(struct yconf *y, const yaml_node_t *n, struct config *c)
 	if (yconf_check_keys(y, n, "mirrors", config_mirrors_keys) != 0)
 		return -1;
 	if ((v = yconf_get(y, n, "bootstrap")) &&
-	    yconf_str(y, v, "bootstrap", &c->mirrors_bootstrap) != 0)
+	    config_opt_str(y, v, "bootstrap", &c->mirrors_bootstrap) != 0)
 		return -1;
 	if ((v = yconf_get(y, n, "list")) == NULL || yconf_is_null(v))
 		return 0;
@@ -326,7 +338,7 @@ config_cache(struct yconf *y, const yaml_node_t *n, struct config *c)
 	    yconf_uint(y, v, "negative_max_ttl", 0, 86400, &c->cache.negative_max_ttl) != 0)
 		return -1;
 	if ((v = yconf_get(y, n, "state_file")) &&
-	    yconf_str(y, v, "state_file", &c->cache.state_file) != 0)
+	    config_opt_str(y, v, "state_file", &c->cache.state_file) != 0)
 		return -1;
 	if (c->cache.min_ttl > c->cache.max_ttl)
 		return yconf_error(y, n, "cache: min_ttl %lu is above max_ttl %lu",
@@ -354,7 +366,7 @@ config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
 		if (yconf_check_keys(y, v, "control", config_control_keys) != 0)
 			return -1;
 		if ((w = yconf_get(y, v, "socket")) &&
-		    yconf_str(y, w, "socket", &c->control_socket) != 0)
+		    config_opt_str(y, w, "socket", &c->control_socket) != 0)
 			return -1;
 	}
 	if ((v = yconf_get(y, root, "metrics")) && !yconf_is_null(v)) {
@@ -375,7 +387,7 @@ config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
 			c->log_level = idx;
 		}
 		if ((w = yconf_get(y, v, "dissent_log")) &&
-		    yconf_str(y, w, "dissent_log", &c->dissent_log) != 0)
+		    config_opt_str(y, w, "dissent_log", &c->dissent_log) != 0)
 			return -1;
 	}
 	if ((v = yconf_get(y, root, "user"))) {
@@ -388,7 +400,7 @@ config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
 }
 
 static int
-config_upstreams(struct yconf *y, const yaml_node_t *v, struct config *c, const char *resolv_conf)
+config_upstreams(struct yconf *y, const yaml_node_t *v, struct config *c)
 {
 	const char *first = NULL;
 
@@ -424,7 +436,7 @@ config_resolve_auto(struct yconf *y, const yaml_node_t *at, struct config *c,
 		    strerror(errno));
 	if (n == 0)
 		return yconf_error(y, at,
-		    "upstreams: auto: %s names no nameserver other than vantaged itself; "
+		    "upstreams: auto: %s names no usable nameserver (other than vantaged itself); "
 		    "list the upstreams explicitly", resolv_conf);
 	c->n_upstreams = (size_t)n;
 	return 0;
@@ -453,7 +465,7 @@ config_load(const char *path, const char *resolv_conf, char *err, size_t errlen)
 	    config_addr_list(&y, v, "listen", 53, c->listen, CONFIG_MAX_LISTEN, &c->n_listen) != 0)
 		goto out;
 	if ((v = yconf_get(&y, root, "upstreams")) &&
-	    config_upstreams(&y, v, c, resolv_conf) != 0)
+	    config_upstreams(&y, v, c) != 0)
 		goto out;
 	if ((v = yconf_get(&y, root, "upstream_timeout")) &&
 	    yconf_duration_ms(&y, v, "upstream_timeout", 100, 60000, &c->upstream_timeout_ms) != 0)
@@ -514,10 +526,9 @@ config_read_resolv_conf(const char *path, const struct netaddr *skip, size_t nsk
 			continue;
 		if ((addr = strtok_r(p + 10, " \t\r\n", &save)) == NULL)
 			continue;
-		/* glibc's resolv.conf has no port syntax; strip an IPv6 zone we cannot use. */
-		if (strchr(addr, '%'))
-			*strchr(addr, '%') = '\0';
-		if (netaddr_parse(addr, 53, &a) != 0)
+		/* A link-local address needs its zone, which our addresses cannot carry: skip it
+		 * rather than send to an address that goes nowhere. */
+		if (strchr(addr, '%') || netaddr_parse(addr, 53, &a) != 0)
 			continue;
 		for (size_t i = 0; i < nskip; i++)
 			if (netaddr_equal(&a, &skip[i]) ||

@@ -4,3 +4,4 @@ EXTRA_DIST += tests/integration/lib.sh
 include tests/unit/local.mk
 include tests/integration/local.mk
 include tests/mirror.mk
+include tests/config/local.mk

@@ -1,4 +1,26 @@
 # tests/unit/local.mk - cmocka unit tests; each prints TAP.
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/resolver $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(LDNS_CFLAGS) $(CMOCKA_CFLAGS)
 if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_dnswire tests/unit/test_dnscache tests/unit/test_yconf \
+	tests/unit/test_config
+TESTS += tests/unit/test_dnswire tests/unit/test_dnscache tests/unit/test_yconf \
+	tests/unit/test_config
+
+tests_unit_test_dnswire_SOURCES = tests/unit/test_dnswire.c tests/unit/testpkt.h
+tests_unit_test_dnswire_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_dnswire_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_dnscache_SOURCES = tests/unit/test_dnscache.c tests/unit/testpkt.h
+tests_unit_test_dnscache_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_dnscache_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_yconf_SOURCES = tests/unit/test_yconf.c
+tests_unit_test_yconf_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_yconf_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+
+# config.c belongs to vantaged, not to libvantage.a: compile it into the test.
+tests_unit_test_config_SOURCES = tests/unit/test_config.c resolver/config.c resolver/config.h
+tests_unit_test_config_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_config_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+
 endif

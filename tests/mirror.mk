@@ -1,0 +1,1 @@
+# tests/mirror.mk - vantage-mirror unit and integration tests.
