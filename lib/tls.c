@@ -1,0 +1,594 @@
+/* lib/tls.c - wolfSSL TLS contexts, a TLS bufferevent filter for libevent, pins and hashes. */
+#include <wolfssl/options.h>
+/* Feature macros (_GNU_SOURCE) must precede the first system header wolfSSL pulls in. */
+#include "autoconf.h"
+
+#include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/sha256.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+
+#include <event2/buffer.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "tls.h"
+
+/* The most plaintext handed to wolfSSL_write at once: one TLS record. */
+#define TLS_CHUNK 16384
+/* A certificate's DER is far smaller than this; a bound for PEM conversion. */
+#define TLS_MAX_DER 16384
+
+struct tls_ctx {
+	WOLFSSL_CTX *ctx;
+	int refs;
+};
+
+struct tls_conn {
+	WOLFSSL *ssl;
+	struct tls_ctx *ctx;
+	struct bufferevent *under;	/* the socket bufferevent */
+	struct bufferevent *bev;	/* the filter the user sees */
+	struct event *kick;		/* deferred output flush, see tls_out_added */
+	tls_done_cb done;
+	tls_free_cb freed;
+	void *arg;
+	int server;
+	int hs_done;
+	int done_called;
+	int failed;
+	int kicking;		/* inside tls_kick: tls_out may encrypt */
+	int nodelay;		/* TCP_NODELAY set on the socket */
+	char err[96];
+};
+
+int
+tls_init(void)
+{
+	return wolfSSL_Init() == WOLFSSL_SUCCESS ? 0 : -1;
+}
+
+void
+tls_cleanup(void)
+{
+	wolfSSL_Cleanup();
+}
+
+static void
+tls_errstr(int code, char *err, size_t errlen)
+{
+	char buf[WOLFSSL_MAX_ERROR_SZ];
+
+	if (err == NULL || errlen == 0)
+		return;
+	wolfSSL_ERR_error_string_n((unsigned long)code, buf, sizeof(buf));
+	snprintf(err, errlen, "%s (%d)", buf, code);
+}
+
+static struct tls_ctx *
+tls_ctx_wrap(WOLFSSL_CTX *wctx)
+{
+	struct tls_ctx *ctx;
+	/* X25519 first: it is the cheapest key exchange in this build (no P-256 warm-up). */
+	int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 };
+
+	if (wctx == NULL)
+		return NULL;
+	if (wolfSSL_CTX_set_groups(wctx, groups, 2) != WOLFSSL_SUCCESS) {
+		wolfSSL_CTX_free(wctx);
+		return NULL;
+	}
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
+		wolfSSL_CTX_free(wctx);
+		return NULL;
+	}
+	ctx->ctx = wctx;
+	ctx->refs = 1;
+	return ctx;
+}
+
+struct tls_ctx *
+tls_server_ctx_new(const char *cert_file, const char *key_file, char *err, size_t errlen)
+{
+	WOLFSSL_CTX *wctx;
+	struct tls_ctx *ctx;
+	int rc;
+
+	if ((wctx = wolfSSL_CTX_new(wolfTLSv1_3_server_method())) == NULL) {
+		snprintf(err, errlen, "cannot create a TLS context");
+		return NULL;
+	}
+	if ((rc = wolfSSL_CTX_use_certificate_chain_file(wctx, cert_file)) != WOLFSSL_SUCCESS) {
+		snprintf(err, errlen, "%s: cannot load the certificate chain", cert_file);
+		goto fail;
+	}
+	if ((rc = wolfSSL_CTX_use_PrivateKey_file(wctx, key_file, WOLFSSL_FILETYPE_PEM)) !=
+	    WOLFSSL_SUCCESS) {
+		snprintf(err, errlen, "%s: cannot load the private key", key_file);
+		goto fail;
+	}
+	if (wolfSSL_CTX_check_private_key(wctx) != WOLFSSL_SUCCESS) {
+		snprintf(err, errlen, "%s: the key does not match %s", key_file, cert_file);
+		goto fail;
+	}
+	if ((ctx = tls_ctx_wrap(wctx)) == NULL)
+		snprintf(err, errlen, "cannot set up the TLS context");
+	return ctx;
+fail:
+	wolfSSL_CTX_free(wctx);
+	return NULL;
+}
+
+struct tls_ctx *
+tls_client_ctx_new_pinned(const char *ca_pem, size_t len, const uint8_t *pin, char *err,
+    size_t errlen)
+{
+	WOLFSSL_CTX *wctx;
+	uint8_t fp[TLS_SHA256_LEN];
+
+	if (len > INT_MAX || tls_pem_sha256(ca_pem, len, fp) != 0) {
+		snprintf(err, errlen, "no certificate in the CA PEM");
+		return NULL;
+	}
+	/* The pin is checked on the CA we load: wolfSSL never shows us the trust anchor. */
+	if (pin != NULL && memcmp(fp, pin, sizeof(fp)) != 0) {
+		snprintf(err, errlen, "the CA does not match its pinned SHA-256");
+		return NULL;
+	}
+	if ((wctx = wolfSSL_CTX_new(wolfTLSv1_3_client_method())) == NULL) {
+		snprintf(err, errlen, "cannot create a TLS context");
+		return NULL;
+	}
+	if (wolfSSL_CTX_load_verify_buffer(wctx, (const unsigned char *)ca_pem, (long)len,
+	    WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
+		snprintf(err, errlen, "cannot load the CA certificate");
+		wolfSSL_CTX_free(wctx);
+		return NULL;
+	}
+	wolfSSL_CTX_set_verify(wctx, WOLFSSL_VERIFY_PEER, NULL);
+	return tls_ctx_wrap(wctx);
+}
+
+struct tls_ctx *
+tls_client_ctx_new_notary(char *err, size_t errlen)
+{
+	WOLFSSL_CTX *wctx;
+
+	if ((wctx = wolfSSL_CTX_new(wolfSSLv23_client_method())) == NULL) {
+		snprintf(err, errlen, "cannot create a TLS context");
+		return NULL;
+	}
+	/* TLS 1.2 too: a notary reports what real servers present, and many still speak 1.2. */
+	wolfSSL_CTX_SetMinVersion(wctx, WOLFSSL_TLSV1_2);
+	wolfSSL_CTX_set_verify(wctx, WOLFSSL_VERIFY_NONE, NULL);
+	return tls_ctx_wrap(wctx);
+}
+
+void
+tls_ctx_free(struct tls_ctx *ctx)
+{
+	if (ctx == NULL || --ctx->refs > 0)
+		return;
+	wolfSSL_CTX_free(ctx->ctx);
+	free(ctx);
+}
+
+/* wolfSSL reads ciphertext from the socket bufferevent's input. */
+static int
+tls_io_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct tls_conn *c = arg;
+	int n;
+
+	(void)ssl;
+	n = evbuffer_remove(bufferevent_get_input(c->under), buf, (size_t)sz);
+	return n > 0 ? n : WOLFSSL_CBIO_ERR_WANT_READ;
+}
+
+/* ... and writes it to the socket bufferevent's output, which never refuses. */
+static int
+tls_io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct tls_conn *c = arg;
+
+	(void)ssl;
+	if (evbuffer_add(bufferevent_get_output(c->under), buf, (size_t)sz) != 0)
+		return WOLFSSL_CBIO_ERR_GENERAL;
+	return sz;
+}
+
+/*
+ * libevent ignores BEV_ERROR from an input filter ("XXXX use return value"), so a fatal
+ * TLS error is raised as an event by hand; deferred, because we are inside the filter.
+ */
+static void
+tls_fail(struct tls_conn *c, int code)
+{
+	if (c->failed)
+		return;
+	c->failed = 1;
+	tls_errstr(code, c->err, sizeof(c->err));
+	bufferevent_trigger_event(c->bev, BEV_EVENT_ERROR | BEV_EVENT_READING,
+	    BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/* Advance the handshake: 1 done, 0 waiting for the peer, -1 failed. */
+static int
+tls_drive(struct tls_conn *c)
+{
+	int r, e;
+
+	if (c->failed)
+		return -1;
+	if (c->hs_done)
+		return 1;
+	r = c->server ? wolfSSL_accept(c->ssl) : wolfSSL_connect(c->ssl);
+	if (r == WOLFSSL_SUCCESS) {
+		c->hs_done = 1;
+		/* Plaintext queued during the handshake goes out now, and the done hook runs. */
+		event_active(c->kick, EV_WRITE, 0);
+		return 1;
+	}
+	e = wolfSSL_get_error(c->ssl, r);
+	if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE)
+		return 0;
+	tls_fail(c, e);
+	return -1;
+}
+
+static enum bufferevent_filter_result
+tls_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
+    enum bufferevent_flush_mode mode, void *arg)
+{
+	struct tls_conn *c = arg;
+	struct evbuffer_iovec v;
+	size_t produced = 0;
+	int d, n, e;
+
+	(void)src;
+	(void)limit;
+	(void)mode;
+	if ((d = tls_drive(c)) < 0)
+		return BEV_ERROR;
+	if (d == 0)
+		return BEV_NEED_MORE;
+	/*
+	 * Drain wolfSSL completely, ignoring dst_limit: records it has decrypted but we did
+	 * not take would sit inside it with the socket input empty, and nothing would wake us.
+	 */
+	for (;;) {
+		if (evbuffer_reserve_space(dst, TLS_CHUNK, &v, 1) < 1)
+			break;
+		n = wolfSSL_read(c->ssl, v.iov_base, (int)(v.iov_len > INT_MAX ? INT_MAX : v.iov_len));
+		if (n > 0) {
+			v.iov_len = (size_t)n;
+			evbuffer_commit_space(dst, &v, 1);
+			produced += (size_t)n;
+			continue;
+		}
+		e = wolfSSL_get_error(c->ssl, n);
+		if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE)
+			break;
+		if (e == WOLFSSL_ERROR_ZERO_RETURN) {
+			/* close_notify: answer it and report end of stream. */
+			wolfSSL_shutdown(c->ssl);
+			bufferevent_trigger_event(c->bev, BEV_EVENT_EOF | BEV_EVENT_READING,
+			    BEV_TRIG_DEFER_CALLBACKS);
+			break;
+		}
+		tls_fail(c, e);
+		return BEV_ERROR;
+	}
+	return produced ? BEV_OK : BEV_NEED_MORE;
+}
+
+/*
+ * Hand the ciphertext to the kernel now instead of on the next loop turn. The filter tells
+ * its user "written" as soon as the plaintext is encrypted; evhttp then frees a
+ * "Connection: close" connection at once and shutdown()s the socket, which would lose
+ * the ciphertext still queued in the socket bufferevent (curl saw "Empty reply" for every
+ * 413). Whatever the kernel does not take now stays queued for libevent to write later.
+ */
+static void
+tls_write_through(struct tls_conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->under);
+	evutil_socket_t fd = bufferevent_getfd(c->under);
+
+	if (fd < 0 || !c->hs_done)
+		return;
+	/*
+	 * Requests and replies are whole records written at once: Nagle's algorithm could
+	 * only hold the last segment of one back for a delayed ACK (40 ms per round trip).
+	 */
+	if (!c->nodelay) {
+		int one = 1;
+
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c->nodelay = 1;
+	}
+	/* A socket bufferevent freezes the front of its output; only it may drain there. */
+	evbuffer_unfreeze(out, 1);
+	while (evbuffer_get_length(out) > 0)
+		if (evbuffer_write(out, fd) <= 0)
+			break;	/* EAGAIN or an error the socket bufferevent will see itself */
+	evbuffer_freeze(out, 1);
+}
+
+static enum bufferevent_filter_result
+tls_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
+    enum bufferevent_flush_mode mode, void *arg)
+{
+	struct tls_conn *c = arg;
+	size_t len, n;
+	unsigned char *p;
+	int d, r, e, wrote = 0;
+
+	(void)dst;
+	(void)limit;
+	(void)mode;
+	if ((d = tls_drive(c)) < 0)
+		return BEV_ERROR;
+	if (d == 0)
+		return BEV_NEED_MORE;	/* plaintext waits for the handshake */
+	/*
+	 * Encrypt only from the kick: by then everything the user queued in this loop turn
+	 * (evhttp writes a reply in many small pieces) goes out as one record and one
+	 * segment, instead of a record and a segment per piece.
+	 */
+	if (!c->kicking) {
+		if (evbuffer_get_length(src) > 0)
+			event_active(c->kick, EV_WRITE, 0);
+		return BEV_NEED_MORE;
+	}
+	while ((len = evbuffer_get_length(src)) > 0) {
+		n = len < TLS_CHUNK ? len : TLS_CHUNK;
+		if ((p = evbuffer_pullup(src, (ev_ssize_t)n)) == NULL)
+			return BEV_ERROR;
+		r = wolfSSL_write(c->ssl, p, (int)n);
+		if (r <= 0) {
+			e = wolfSSL_get_error(c->ssl, r);
+			if (e == WOLFSSL_ERROR_WANT_READ || e == WOLFSSL_ERROR_WANT_WRITE)
+				break;
+			tls_fail(c, e);
+			return BEV_ERROR;
+		}
+		evbuffer_drain(src, (size_t)r);
+		wrote = 1;
+	}
+	if (wrote)
+		tls_write_through(c);
+	return wrote ? BEV_OK : BEV_NEED_MORE;
+}
+
+/*
+ * The output kick. A filter's enable(EV_WRITE) does not push output that is already
+ * queued, and evhttp queues a whole reply while EV_WRITE is off and enables it after, so
+ * the reply would stay in the filter. Every addition schedules a flush; deferred, so that
+ * evhttp has enabled EV_WRITE and installed its write callback by then (else it never
+ * learns that the reply went out and keep-alive breaks).
+ */
+static void
+tls_out_added(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct tls_conn *c = arg;
+
+	(void)buf;
+	if (info->n_added > 0)
+		event_active(c->kick, EV_WRITE, 0);
+}
+
+static void
+tls_kick(evutil_socket_t fd, short what, void *arg)
+{
+	struct tls_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		c->kicking = 1;
+		bufferevent_flush(c->bev, EV_WRITE, BEV_NORMAL);
+		c->kicking = 0;
+	}
+	/* Last: the hook may free the bufferevent. */
+	if (c->hs_done && !c->done_called) {
+		c->done_called = 1;
+		if (c->done != NULL)
+			c->done(c, c->arg);
+	}
+}
+
+static void
+tls_conn_free(void *arg)
+{
+	struct tls_conn *c = arg;
+
+	if (c->freed != NULL)
+		c->freed(c->arg);
+	wolfSSL_free(c->ssl);
+	if (c->kick != NULL)
+		event_free(c->kick);
+	tls_ctx_free(c->ctx);
+	free(c);
+}
+
+struct bufferevent *
+tls_bev_new(struct event_base *base, evutil_socket_t fd, struct tls_ctx *ctx, int server,
+    const char *sni, struct tls_conn **connp)
+{
+	struct tls_conn *c;
+	struct bufferevent *under = NULL, *bev;
+	unsigned char tmp[16];
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->server = server;
+	if ((c->ssl = wolfSSL_new(ctx->ctx)) == NULL)
+		goto fail;
+	c->ctx = ctx;
+	ctx->refs++;
+	wolfSSL_SSLSetIORecv(c->ssl, tls_io_recv);
+	wolfSSL_SSLSetIOSend(c->ssl, tls_io_send);
+	wolfSSL_SetIOReadCtx(c->ssl, c);
+	wolfSSL_SetIOWriteCtx(c->ssl, c);
+	/* SNI carries host names only (RFC 6066 section 3); a mirror reached by IP gets none. */
+	if (!server && sni != NULL && *sni != '\0' && inet_pton(AF_INET, sni, tmp) != 1 &&
+	    inet_pton(AF_INET6, sni, tmp) != 1 &&
+	    wolfSSL_UseSNI(c->ssl, WOLFSSL_SNI_HOST_NAME, sni, (unsigned short)strlen(sni)) !=
+	    WOLFSSL_SUCCESS)
+		goto fail;
+	if ((c->kick = event_new(base, -1, 0, tls_kick, c)) == NULL)
+		goto fail;
+	if ((under = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		goto fail;
+	c->under = under;
+	bev = bufferevent_filter_new(under, tls_in, tls_out, BEV_OPT_CLOSE_ON_FREE, tls_conn_free, c);
+	if (bev == NULL)
+		goto fail;
+	c->bev = bev;
+	if (evbuffer_add_cb(bufferevent_get_output(bev), tls_out_added, c) == NULL) {
+		bufferevent_free(bev);	/* frees c through tls_conn_free */
+		return NULL;
+	}
+	if (connp != NULL)
+		*connp = c;
+	return bev;
+fail:
+	if (under != NULL)
+		bufferevent_free(under);
+	tls_conn_free(c);
+	return NULL;
+}
+
+int
+tls_bev_connect(struct bufferevent *bev, const struct sockaddr *sa, int salen)
+{
+	struct bufferevent *under = bufferevent_get_underlying(bev);
+
+	if (under == NULL || bufferevent_socket_connect(under, sa, salen) != 0)
+		return -1;
+	/*
+	 * Queue the ClientHello in the socket's output now; libevent writes it as soon as
+	 * the connection is up. We cannot identify our filter's context from bev alone, so
+	 * the flush drives tls_out, which drives the handshake.
+	 */
+	bufferevent_flush(bev, EV_WRITE, BEV_FLUSH);
+	return 0;
+}
+
+void
+tls_conn_set_callbacks(struct tls_conn *conn, tls_done_cb done, tls_free_cb freed, void *arg)
+{
+	conn->done = done;
+	conn->freed = freed;
+	conn->arg = arg;
+}
+
+int
+tls_conn_handshake_done(const struct tls_conn *conn)
+{
+	return conn->hs_done;
+}
+
+const char *
+tls_conn_error(const struct tls_conn *conn)
+{
+	return conn->err;
+}
+
+const char *
+tls_conn_version(const struct tls_conn *conn)
+{
+	return conn->hs_done ? wolfSSL_get_version(conn->ssl) : "";
+}
+
+int
+tls_conn_peer_chain(struct tls_conn *conn, uint8_t (*fps)[TLS_SHA256_LEN], size_t max)
+{
+	WOLFSSL_X509_CHAIN *chain;
+	int i, count;
+
+	if (!conn->hs_done || (chain = wolfSSL_get_peer_chain(conn->ssl)) == NULL)
+		return -1;
+	count = wolfSSL_get_chain_count(chain);
+	if (count <= 0)
+		return -1;
+	for (i = 0; i < count && (size_t)i < max; i++) {
+		const unsigned char *der = wolfSSL_get_chain_cert(chain, i);
+		int len = wolfSSL_get_chain_length(chain, i);
+
+		if (der == NULL || len <= 0)
+			return -1;
+		tls_sha256(der, (size_t)len, fps[i]);
+	}
+	return i;
+}
+
+int
+tls_pem_sha256(const char *pem, size_t len, uint8_t out[TLS_SHA256_LEN])
+{
+	unsigned char *der;
+	int n;
+
+	if (len == 0 || len > INT_MAX || (der = malloc(TLS_MAX_DER)) == NULL)
+		return -1;
+	n = wolfSSL_CertPemToDer((const unsigned char *)pem, (int)len, der, TLS_MAX_DER,
+	    CERT_TYPE);
+	if (n > 0)
+		tls_sha256(der, (size_t)n, out);
+	free(der);
+	return n > 0 ? 0 : -1;
+}
+
+void
+tls_sha256(const void *p, size_t len, uint8_t out[TLS_SHA256_LEN])
+{
+	wc_Sha256Hash(p, (word32)len, out);
+}
+
+char *
+tls_hex(const uint8_t *p, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+	return out;
+}
+
+static int
+tls_hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+int
+tls_unhex(const char *hex, uint8_t *out, size_t len)
+{
+	size_t i;
+
+	if (strlen(hex) != 2 * len)
+		return -1;
+	for (i = 0; i < len; i++) {
+		int hi = tls_hexval(hex[2 * i]), lo = tls_hexval(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}

@@ -1,0 +1,467 @@
+/* mirror/mirror_config.c - vantage-mirror.yaml: loading, checking, defaults. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keygen.h"
+#include "mirror_config.h"
+#include "vutil.h"
+#include "yconf.h"
+
+/* Ports a notary may be asked about by default: HTTPS, DoT, SMTP(S), IMAPS, alt-HTTPS. */
+static const uint16_t observe_default_ports[] = { 443, 853, 25, 465, 587, 993, 8443 };
+/* A CA certificate in PEM is well under this; more is not a CA file. */
+#define MIRROR_MAX_PEM 65536
+
+static int
+mc_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= MIRROR_NAME_MAX &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
+/* A word (name, region) from the safe alphabet: it is echoed into YAML, JSON and headers. */
+static int
+mc_word(struct yconf *y, const yaml_node_t *node, const char *key, char **out)
+{
+	if (yconf_str(y, node, key, out) != 0)
+		return -1;
+	if (!mc_name_ok(*out))
+		return yconf_error(y, node, "%s: '%s' must be 1-%d of A-Z a-z 0-9 - _ .", key, *out,
+		    MIRROR_NAME_MAX);
+	return 0;
+}
+
+static int
+mc_addrs(struct yconf *y, const yaml_node_t *node, const char *key, uint16_t defport,
+    struct netaddr *out, size_t max, size_t *n)
+{
+	yaml_node_t *item;
+	const char *v;
+
+	*n = 0;
+	if (node->type == YAML_SCALAR_NODE)
+		return yconf_error(y, node, "%s: expected a list like [\"127.0.0.1:%u\"]", key, defport);
+	if (node->type != YAML_SEQUENCE_NODE)
+		return yconf_error(y, node, "%s: expected a list", key);
+	YCONF_SEQ_FOREACH(y, node, item) {
+		if ((v = yconf_scalar(y, item, key)) == NULL)
+			return -1;
+		if (*n == max)
+			return yconf_error(y, item, "%s: at most %zu addresses", key, max);
+		if (netaddr_parse(v, defport, &out[*n]) != 0)
+			return yconf_error(y, item, "%s: '%s' is not IP[:PORT]", key, v);
+		(*n)++;
+	}
+	if (*n == 0)
+		return yconf_error(y, node, "%s: the list is empty", key);
+	return 0;
+}
+
+static char *
+mc_read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	if ((buf = malloc(max + 1)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, max + 1, f);
+	fclose(f);
+	if (n == 0 || n > max) {
+		free(buf);
+		errno = n ? EFBIG : EINVAL;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static char *
+mc_join(const char *dir, const char *file)
+{
+	size_t n = strlen(dir) + strlen(file) + 2;
+	char *p = xmalloc(n);
+
+	snprintf(p, n, "%s/%s", dir, file);
+	return p;
+}
+
+static int
+mc_tls(struct yconf *y, const yaml_node_t *node, struct mirror_config *c)
+{
+	static const char *const keys[] = { "dir", "cert", "key", "ca", NULL };
+	yaml_node_t *v;
+	char *dir = NULL;
+	size_t len;
+
+	if (yconf_check_keys(y, node, "tls", keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "dir")) != NULL) {
+		if (yconf_str(y, v, "tls.dir", &dir) != 0)
+			return -1;
+		c->tls_cert = mc_join(dir, KEYGEN_CERT_FILE);
+		c->tls_key = mc_join(dir, KEYGEN_KEY_FILE);
+		c->tls_ca = mc_join(dir, KEYGEN_CA_FILE);
+		free(dir);
+	}
+	if ((v = yconf_get(y, node, "cert")) != NULL &&
+	    (free(c->tls_cert), c->tls_cert = NULL, yconf_str(y, v, "tls.cert", &c->tls_cert)) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "key")) != NULL &&
+	    (free(c->tls_key), c->tls_key = NULL, yconf_str(y, v, "tls.key", &c->tls_key)) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "ca")) != NULL &&
+	    (free(c->tls_ca), c->tls_ca = NULL, yconf_str(y, v, "tls.ca", &c->tls_ca)) != 0)
+		return -1;
+	if (c->tls_cert == NULL || c->tls_key == NULL || c->tls_ca == NULL)
+		return yconf_error(y, node, "tls: give dir, or all of cert, key and ca");
+	/* The CA is our identity: read it now so that -n catches a wrong path. */
+	if ((c->ca_pem = mc_read_file(c->tls_ca, MIRROR_MAX_PEM, &len)) == NULL)
+		return yconf_error(y, node, "tls: cannot read %s: %s", c->tls_ca, strerror(errno));
+	if (tls_pem_sha256(c->ca_pem, len, c->id) != 0)
+		return yconf_error(y, node, "tls: %s holds no certificate", c->tls_ca);
+	return 0;
+}
+
+static int
+mc_peer(struct yconf *y, const yaml_node_t *node, struct mirror_peer *p)
+{
+	static const char *const keys[] = { "name", "address", "region", "ca_sha256", "ca_pem", NULL };
+	yaml_node_t *v;
+	const char *s;
+	uint8_t fp[TLS_SHA256_LEN];
+
+	if (yconf_check_keys(y, node, "peers entry", keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "name")) == NULL)
+		return yconf_error(y, node, "peers entry: missing name");
+	if (mc_word(y, v, "name", &p->name) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "address")) == NULL)
+		return yconf_error(y, node, "peers entry: missing address");
+	if ((s = yconf_scalar(y, v, "address")) == NULL)
+		return -1;
+	if (netaddr_parse(s, 443, &p->addr) != 0)
+		return yconf_error(y, v, "address: '%s' is not IP[:PORT]", s);
+	if ((v = yconf_get(y, node, "region")) == NULL)
+		return yconf_error(y, node, "peers entry: missing region");
+	if (mc_word(y, v, "region", &p->region) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "ca_sha256")) == NULL)
+		return yconf_error(y, node, "peers entry: missing ca_sha256");
+	if ((s = yconf_scalar(y, v, "ca_sha256")) == NULL)
+		return -1;
+	if (tls_unhex(s, p->ca_sha256, sizeof(p->ca_sha256)) != 0)
+		return yconf_error(y, v, "ca_sha256: expected 64 hex digits");
+	if ((v = yconf_get(y, node, "ca_pem")) != NULL) {
+		if (yconf_str(y, v, "ca_pem", &p->ca_pem) != 0)
+			return -1;
+		/* Self-authenticating: the PEM must hash to the pin it travels with. */
+		if (tls_pem_sha256(p->ca_pem, strlen(p->ca_pem), fp) != 0)
+			return yconf_error(y, v, "ca_pem: no certificate");
+		if (memcmp(fp, p->ca_sha256, sizeof(fp)) != 0)
+			return yconf_error(y, v, "ca_pem: its SHA-256 is not ca_sha256");
+	}
+	return 0;
+}
+
+static int
+mc_peers(struct yconf *y, const yaml_node_t *node, struct mirror_config *c)
+{
+	yaml_node_t *item;
+	size_t i;
+
+	if (yconf_is_null(node))
+		return 0;
+	if (node->type != YAML_SEQUENCE_NODE)
+		return yconf_error(y, node, "peers: expected a list");
+	YCONF_SEQ_FOREACH(y, node, item) {
+		if (c->n_peers == MIRROR_MAX_PEERS)
+			return yconf_error(y, item, "peers: at most %d entries", MIRROR_MAX_PEERS);
+		c->peers = realloc(c->peers, (c->n_peers + 1) * sizeof(*c->peers));
+		if (c->peers == NULL)
+			fatal("realloc");
+		memset(&c->peers[c->n_peers], 0, sizeof(*c->peers));
+		c->n_peers++;
+		if (mc_peer(y, item, &c->peers[c->n_peers - 1]) != 0)
+			return -1;
+		for (i = 0; i + 1 < c->n_peers; i++)
+			if (memcmp(c->peers[i].ca_sha256, c->peers[c->n_peers - 1].ca_sha256,
+			    TLS_SHA256_LEN) == 0)
+				return yconf_error(y, item, "peers: ca_sha256 listed twice");
+	}
+	return 0;
+}
+
+static int
+mc_limits(struct yconf *y, const yaml_node_t *node, struct mirror_limits *l)
+{
+	static const char *const keys[] = { "max_connections", "idle_timeout", "max_body",
+		"max_header", NULL };
+	yaml_node_t *v;
+	unsigned long u;
+
+	if (yconf_check_keys(y, node, "limits", keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "max_connections")) != NULL) {
+		if (yconf_uint(y, v, "max_connections", 1, 100000, &u) != 0)
+			return -1;
+		l->max_connections = u;
+	}
+	if ((v = yconf_get(y, node, "idle_timeout")) != NULL &&
+	    yconf_duration_ms(y, v, "idle_timeout", 100, 3600000, &l->idle_timeout_ms) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "max_body")) != NULL) {
+		if (yconf_uint(y, v, "max_body", 512, 1048576, &u) != 0)
+			return -1;
+		l->max_body = u;
+	}
+	if ((v = yconf_get(y, node, "max_header")) != NULL) {
+		if (yconf_uint(y, v, "max_header", 1024, 65536, &u) != 0)
+			return -1;
+		l->max_header = u;
+	}
+	return 0;
+}
+
+static int
+mc_observe(struct yconf *y, const yaml_node_t *node, struct mirror_observe *o)
+{
+	static const char *const keys[] = { "extra_ports", "allow_private", "timeout",
+		"max_concurrent", NULL };
+	yaml_node_t *v, *item;
+	unsigned long u;
+
+	if (yconf_check_keys(y, node, "observe", keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "extra_ports")) != NULL) {
+		if (v->type != YAML_SEQUENCE_NODE)
+			return yconf_error(y, v, "extra_ports: expected a list");
+		YCONF_SEQ_FOREACH(y, v, item) {
+			if (yconf_uint(y, item, "extra_ports", 1, 65535, &u) != 0)
+				return -1;
+			if (o->n_ports == MIRROR_MAX_PORTS)
+				return yconf_error(y, item, "extra_ports: too many ports");
+			if (!mirror_observe_port_allowed(o, (uint16_t)u))
+				o->ports[o->n_ports++] = (uint16_t)u;
+		}
+	}
+	if ((v = yconf_get(y, node, "allow_private")) != NULL &&
+	    yconf_bool(y, v, "allow_private", &o->allow_private) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "timeout")) != NULL &&
+	    yconf_duration_ms(y, v, "timeout", 100, 60000, &o->timeout_ms) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "max_concurrent")) != NULL) {
+		if (yconf_uint(y, v, "max_concurrent", 1, 1024, &u) != 0)
+			return -1;
+		o->max_concurrent = u;
+	}
+	return 0;
+}
+
+static int
+mc_cache(struct yconf *y, const yaml_node_t *node, struct mirror_config *c)
+{
+	static const char *const keys[] = { "max_entries", "max_ttl", NULL };
+	yaml_node_t *v;
+	unsigned long u;
+	uint64_t ms;
+
+	if (yconf_check_keys(y, node, "cache", keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "max_entries")) != NULL) {
+		if (yconf_uint(y, v, "max_entries", 16, 10000000, &u) != 0)
+			return -1;
+		c->cache_max_entries = u;
+	}
+	if ((v = yconf_get(y, node, "max_ttl")) != NULL) {
+		if (yconf_duration_ms(y, v, "max_ttl", 1000, 7ull * 86400 * 1000, &ms) != 0)
+			return -1;
+		c->cache_max_ttl = (uint32_t)(ms / 1000);
+	}
+	return 0;
+}
+
+static void
+mc_defaults(struct mirror_config *c)
+{
+	c->limits.max_connections = 1024;
+	c->limits.idle_timeout_ms = 30000;
+	c->limits.max_body = 65536;
+	c->limits.max_header = 8192;
+	memcpy(c->observe.ports, observe_default_ports, sizeof(observe_default_ports));
+	c->observe.n_ports = NELEMS(observe_default_ports);
+	c->observe.timeout_ms = 5000;
+	c->observe.max_concurrent = 16;
+	c->upstream_timeout_ms = 3000;
+	c->cache_max_entries = 100000;
+	c->cache_max_ttl = 86400;
+}
+
+/* The top level, key by key; every section reports its own errors. */
+static int
+mc_root(struct yconf *y, const yaml_node_t *root, struct mirror_config *c)
+{
+	static const char *const keys[] = { "listen", "name", "address", "tls", "upstreams",
+		"upstream_timeout", "region", "state_dir", "peers", "limits", "observe", "cache",
+		NULL };
+	yaml_node_t *v;
+	const char *s;
+
+	if (root == NULL)
+		return yconf_error(y, NULL, "empty configuration");
+	if (yconf_check_keys(y, root, "the configuration", keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "listen")) == NULL)
+		return yconf_error(y, root, "missing listen");
+	if (mc_addrs(y, v, "listen", 443, c->listen, MIRROR_MAX_LISTEN, &c->n_listen) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "name")) != NULL && mc_word(y, v, "name", &c->name) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "address")) != NULL) {
+		if ((s = yconf_scalar(y, v, "address")) == NULL)
+			return -1;
+		if (netaddr_parse(s, 443, &c->address) != 0 || netaddr_is_any(&c->address))
+			return yconf_error(y, v, "address: '%s' is not a usable IP[:PORT]", s);
+	}
+	if ((v = yconf_get(y, root, "tls")) == NULL)
+		return yconf_error(y, root, "missing tls");
+	if (mc_tls(y, v, c) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "upstreams")) == NULL)
+		return yconf_error(y, root, "missing upstreams");
+	if (mc_addrs(y, v, "upstreams", 53, c->upstreams, MIRROR_MAX_UPSTREAMS, &c->n_upstreams))
+		return -1;
+	if ((v = yconf_get(y, root, "upstream_timeout")) != NULL &&
+	    yconf_duration_ms(y, v, "upstream_timeout", 100, 60000, &c->upstream_timeout_ms) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "region")) == NULL)
+		return yconf_error(y, root, "missing region");
+	if (mc_word(y, v, "region", &c->region) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "state_dir")) == NULL)
+		return yconf_error(y, root, "missing state_dir");
+	if (yconf_str(y, v, "state_dir", &c->state_dir) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "peers")) != NULL && mc_peers(y, v, c) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "limits")) != NULL && mc_limits(y, v, &c->limits) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "observe")) != NULL && mc_observe(y, v, &c->observe) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "cache")) != NULL && mc_cache(y, v, c) != 0)
+		return -1;
+	return 0;
+}
+
+int
+mirror_config_load(const char *path, struct mirror_config **out, char *err, size_t errlen)
+{
+	struct yconf y;
+	struct mirror_config *c;
+	int rc;
+
+	memset(&y, 0, sizeof(y));
+	*out = NULL;
+	if (yconf_load_file(&y, path) != 0) {
+		snprintf(err, errlen, "%s", y.err);
+		yconf_free(&y);
+		return -1;
+	}
+	c = xcalloc(1, sizeof(*c));
+	mc_defaults(c);
+	rc = mc_root(&y, yconf_root(&y), c);
+	if (rc == 0 && c->name == NULL)
+		c->name = xstrdup("mirror");
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", y.err);
+		mirror_config_free(c);
+	} else {
+		*out = c;
+	}
+	yconf_free(&y);
+	return rc;
+}
+
+void
+mirror_config_free(struct mirror_config *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n_peers; i++) {
+		free(c->peers[i].name);
+		free(c->peers[i].region);
+		free(c->peers[i].ca_pem);
+	}
+	free(c->peers);
+	free(c->name);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->tls_ca);
+	free(c->ca_pem);
+	free(c->region);
+	free(c->state_dir);
+	free(c);
+}
+
+int
+mirror_observe_port_allowed(const struct mirror_observe *o, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_ports; i++)
+		if (o->ports[i] == port)
+			return 1;
+	return 0;
+}
+
+void
+mirror_config_print(const struct mirror_config *c, FILE *f)
+{
+	char a[NETADDR_STRLEN], hex[TLS_SHA256_HEX];
+	size_t i;
+
+	fprintf(f, "name: %s\nid: %s\nlisten: [", c->name, tls_hex(c->id, TLS_SHA256_LEN, hex));
+	for (i = 0; i < c->n_listen; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", netaddr_str(&c->listen[i], a, sizeof(a)));
+	fprintf(f, "]\n");
+	if (c->address.len)
+		fprintf(f, "address: \"%s\"\n", netaddr_str(&c->address, a, sizeof(a)));
+	fprintf(f, "tls: { cert: %s, key: %s, ca: %s }\nupstreams: [", c->tls_cert, c->tls_key,
+	    c->tls_ca);
+	for (i = 0; i < c->n_upstreams; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", netaddr_str(&c->upstreams[i], a, sizeof(a)));
+	fprintf(f, "]\nupstream_timeout: %llums\nregion: %s\nstate_dir: %s\npeers:%s\n",
+	    (unsigned long long)c->upstream_timeout_ms, c->region, c->state_dir,
+	    c->n_peers ? "" : " []");
+	for (i = 0; i < c->n_peers; i++)
+		fprintf(f, "  - { name: %s, address: \"%s\", region: %s, ca_sha256: \"%s\"%s }\n",
+		    c->peers[i].name, netaddr_str(&c->peers[i].addr, a, sizeof(a)),
+		    c->peers[i].region, tls_hex(c->peers[i].ca_sha256, TLS_SHA256_LEN, hex),
+		    c->peers[i].ca_pem ? ", ca_pem: ..." : "");
+	fprintf(f, "limits: { max_connections: %zu, idle_timeout: %llums, max_body: %zu, "
+	    "max_header: %zu }\n", c->limits.max_connections,
+	    (unsigned long long)c->limits.idle_timeout_ms, c->limits.max_body, c->limits.max_header);
+	fprintf(f, "observe: { ports: [");
+	for (i = 0; i < c->observe.n_ports; i++)
+		fprintf(f, "%s%u", i ? ", " : "", c->observe.ports[i]);
+	fprintf(f, "], allow_private: %s, timeout: %llums, max_concurrent: %zu }\n",
+	    c->observe.allow_private ? "true" : "false", (unsigned long long)c->observe.timeout_ms,
+	    c->observe.max_concurrent);
+	fprintf(f, "cache: { max_entries: %zu, max_ttl: %us }\n", c->cache_max_entries,
+	    c->cache_max_ttl);
+}

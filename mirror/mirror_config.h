@@ -1,0 +1,79 @@
+/* mirror/mirror_config.h - vantage-mirror.yaml: loading, checking, defaults. */
+#ifndef VANTAGE_MIRROR_CONFIG_H
+#define VANTAGE_MIRROR_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "netaddr.h"
+#include "tls.h"
+
+#define MIRROR_MAX_LISTEN 16
+#define MIRROR_MAX_UPSTREAMS 8
+#define MIRROR_MAX_PEERS 1024
+#define MIRROR_MAX_PORTS 64
+#define MIRROR_NAME_MAX 64
+
+/* A known mirror: the entry shape of mirrors.yaml. */
+struct mirror_peer {
+	char *name;
+	struct netaddr addr;
+	char *region;
+	uint8_t ca_sha256[TLS_SHA256_LEN];
+	char *ca_pem;		/* NULL when the entry has none */
+};
+
+struct mirror_limits {
+	size_t max_connections;		/* concurrent client connections */
+	uint64_t idle_timeout_ms;	/* a connection with nothing to read or write */
+	size_t max_body;		/* request body bytes */
+	size_t max_header;		/* request line + header bytes */
+};
+
+struct mirror_observe {
+	uint16_t ports[MIRROR_MAX_PORTS];	/* the default list plus extra_ports */
+	size_t n_ports;
+	int allow_private;			/* private/loopback targets (tests, labs) */
+	uint64_t timeout_ms;
+	size_t max_concurrent;
+};
+
+struct mirror_config {
+	char *name;			/* this mirror's name in /v1/mirrors */
+	struct netaddr listen[MIRROR_MAX_LISTEN];
+	size_t n_listen;
+	struct netaddr address;		/* advertised address; len 0 = first bound listener */
+	char *tls_cert, *tls_key, *tls_ca;
+	char *ca_pem;			/* the contents of tls_ca */
+	uint8_t id[TLS_SHA256_LEN];	/* SHA-256 of the CA's DER: this mirror's identity */
+	struct netaddr upstreams[MIRROR_MAX_UPSTREAMS];
+	size_t n_upstreams;
+	uint64_t upstream_timeout_ms;
+	size_t cache_max_entries;
+	uint32_t cache_max_ttl;
+	char *region;
+	char *state_dir;
+	struct mirror_peer *peers;
+	size_t n_peers;
+	struct mirror_limits limits;
+	struct mirror_observe observe;
+};
+
+/*
+ * mirror_config_load - read and check the file at path. On success *out is a new config
+ * (free with mirror_config_free) and 0 is returned; on failure -1 with the first error,
+ * "file:line: message", in err (errlen bytes).
+ */
+int mirror_config_load(const char *path, struct mirror_config **out, char *err, size_t errlen);
+
+/* mirror_config_free - accepts NULL. */
+void mirror_config_free(struct mirror_config *c);
+
+/* mirror_config_print - the effective configuration, normalised, as YAML (for -n -v). */
+void mirror_config_print(const struct mirror_config *c, FILE *f);
+
+/* mirror_observe_port_allowed - whether /v1/observe may connect to port. */
+int mirror_observe_port_allowed(const struct mirror_observe *o, uint16_t port);
+
+#endif

@@ -1,0 +1,383 @@
+/* mirror/reports.c - clients' reports: strict parsing and per-mirror tallies kept on disk. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dnswire.h"
+#include "log.h"
+#include "reports.h"
+#include "yconf.h"
+
+static const char *const outcome_names[] = { "agree", "dissent", "timeout", "error", NULL };
+
+struct reports {
+	char *path;
+	char *dir;
+	struct report_tally *t;
+	size_t n;
+	uint64_t dropped;
+	int dirty;
+};
+
+const char *
+report_outcome_name(enum report_outcome o)
+{
+	return (unsigned)o < REPORT_NOUTCOMES ? outcome_names[o] : "?";
+}
+
+static int
+rp_hex(struct yconf *y, const yaml_node_t *node, const char *key, uint8_t *out)
+{
+	const char *s = yconf_scalar(y, node, key);
+
+	if (s == NULL)
+		return -1;
+	if (node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ||
+	    tls_unhex(s, out, TLS_SHA256_LEN) != 0)
+		return yconf_error(y, node, "%s: expected a string of 64 hex digits", key);
+	return 0;
+}
+
+static int
+rp_question(struct yconf *y, const yaml_node_t *q, struct report *rep)
+{
+	static const char *const keys[] = { "name", "type", NULL };
+	uint8_t wire[DNS_MAXNAME];
+	yaml_node_t *v;
+	const char *s;
+
+	if (yconf_check_keys(y, q, "question", keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, q, "name")) == NULL || (s = yconf_scalar(y, v, "name")) == NULL)
+		return yconf_error(y, q, "question: missing name");
+	if (strlen(s) >= sizeof(rep->name) || dnswire_name_from_str(s, wire, sizeof(wire)) == 0)
+		return yconf_error(y, v, "name: not a domain name");
+	snprintf(rep->name, sizeof(rep->name), "%s", s);
+	if ((v = yconf_get(y, q, "type")) == NULL || (s = yconf_scalar(y, v, "type")) == NULL)
+		return yconf_error(y, q, "question: missing type");
+	if ((rep->qtype = dnswire_str2type(s)) == 0)
+		return yconf_error(y, v, "type: unknown type '%s'", s);
+	return 0;
+}
+
+static int
+rp_result(struct yconf *y, const yaml_node_t *node, struct report_result *res)
+{
+	static const char *const keys[] = { "mirror", "digest", "outcome", NULL };
+	yaml_node_t *v;
+	int o;
+
+	if (yconf_check_keys(y, node, "result", keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "mirror")) == NULL)
+		return yconf_error(y, node, "result: missing mirror");
+	if (rp_hex(y, v, "mirror", res->mirror) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "outcome")) == NULL)
+		return yconf_error(y, node, "result: missing outcome");
+	if (yconf_enum(y, v, "outcome", outcome_names, &o) != 0)
+		return -1;
+	res->outcome = (enum report_outcome)o;
+	v = yconf_get(y, node, "digest");
+	if (v != NULL && v->type == YAML_SCALAR_NODE && v->data.scalar.style ==
+	    YAML_PLAIN_SCALAR_STYLE && yconf_is_null(v))
+		v = NULL;
+	/* A digest says what was answered: required exactly when something was. */
+	if (res->outcome == REPORT_AGREE || res->outcome == REPORT_DISSENT) {
+		if (v == NULL)
+			return yconf_error(y, node, "result: %s needs a digest",
+			    outcome_names[res->outcome]);
+		if (rp_hex(y, v, "digest", res->digest) != 0)
+			return -1;
+		res->has_digest = 1;
+	} else if (v != NULL) {
+		return yconf_error(y, v, "digest: not allowed with outcome %s",
+		    outcome_names[res->outcome]);
+	}
+	return 0;
+}
+
+static int
+rp_root(struct yconf *y, const yaml_node_t *root, struct report *rep)
+{
+	static const char *const keys[] = { "version", "question", "results", NULL };
+	yaml_node_t *v, *item;
+	unsigned long ver;
+	size_t i;
+
+	if (root == NULL)
+		return yconf_error(y, NULL, "empty body");
+	if (yconf_check_keys(y, root, "report", keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "version")) == NULL)
+		return yconf_error(y, root, "missing version");
+	if (yconf_uint(y, v, "version", 1, 1, &ver) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "question")) == NULL)
+		return yconf_error(y, root, "missing question");
+	if (rp_question(y, v, rep) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "results")) == NULL)
+		return yconf_error(y, root, "missing results");
+	if (v->type != YAML_SEQUENCE_NODE)
+		return yconf_error(y, v, "results: expected a list");
+	YCONF_SEQ_FOREACH(y, v, item) {
+		if (rep->n_results == REPORT_MAX_RESULTS)
+			return yconf_error(y, item, "results: at most %d entries", REPORT_MAX_RESULTS);
+		if (rp_result(y, item, &rep->results[rep->n_results]) != 0)
+			return -1;
+		for (i = 0; i < rep->n_results; i++)
+			if (memcmp(rep->results[i].mirror, rep->results[rep->n_results].mirror,
+			    TLS_SHA256_LEN) == 0)
+				return yconf_error(y, item, "results: mirror listed twice");
+		rep->n_results++;
+	}
+	if (rep->n_results == 0)
+		return yconf_error(y, v, "results: the list is empty");
+	return 0;
+}
+
+int
+report_parse(const void *body, size_t len, struct report *rep, char *err, size_t errlen)
+{
+	struct yconf y;
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&y, 0, sizeof(y));
+	y.max_nodes = REPORT_MAX_NODES;
+	rc = yconf_load_buffer(&y, "body", body, len);
+	if (rc == 0)
+		rc = rp_root(&y, yconf_root(&y), rep);
+	if (rc != 0)
+		snprintf(err, errlen, "%s", y.err);
+	yconf_free(&y);
+	return rc;
+}
+
+static struct report_tally *
+rs_lookup(struct reports *r, const uint8_t *mirror, int create)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (memcmp(r->t[i].mirror, mirror, TLS_SHA256_LEN) == 0)
+			return &r->t[i];
+	if (!create)
+		return NULL;
+	if (r->n == REPORTS_MAX_MIRRORS)
+		return NULL;
+	if (r->n % 64 == 0) {
+		struct report_tally *nt = realloc(r->t, (r->n + 64) * sizeof(*nt));
+
+		if (nt == NULL)
+			return NULL;
+		r->t = nt;
+	}
+	memset(&r->t[r->n], 0, sizeof(r->t[0]));
+	memcpy(r->t[r->n].mirror, mirror, TLS_SHA256_LEN);
+	return &r->t[r->n++];
+}
+
+/* Read one tally of the state file. */
+static int
+rs_load_entry(struct yconf *y, struct reports *r, const yaml_node_t *node)
+{
+	static const char *const keys[] = { "id", "agree", "dissent", "timeout", "error", "last",
+		NULL };
+	uint8_t id[TLS_SHA256_LEN];
+	struct report_tally *t;
+	unsigned long u;
+	yaml_node_t *v;
+	int i;
+
+	if (yconf_check_keys(y, node, "mirror", keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "id")) == NULL || rp_hex(y, v, "id", id) != 0)
+		return yconf_error(y, node, "mirror: bad id");
+	if ((t = rs_lookup(r, id, 1)) == NULL)
+		return yconf_error(y, node, "too many mirrors");
+	for (i = 0; i < REPORT_NOUTCOMES; i++) {
+		if ((v = yconf_get(y, node, outcome_names[i])) == NULL)
+			continue;
+		if (yconf_uint(y, v, outcome_names[i], 0, ULONG_MAX, &u) != 0)
+			return -1;
+		t->counts[i] = u;
+	}
+	if ((v = yconf_get(y, node, "last")) != NULL) {
+		if (yconf_uint(y, v, "last", 0, ULONG_MAX, &u) != 0)
+			return -1;
+		t->last = u;
+	}
+	return 0;
+}
+
+static int
+rs_load(struct reports *r, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "version", "mirrors", NULL };
+	struct yconf y;
+	yaml_node_t *root, *v, *item;
+	int rc = -1;
+
+	if (access(r->path, F_OK) != 0 && errno == ENOENT)
+		return 0;
+	memset(&y, 0, sizeof(y));
+	if (yconf_load_file(&y, r->path) != 0)
+		goto out;
+	if ((root = yconf_root(&y)) == NULL) {
+		yconf_error(&y, NULL, "empty state file");
+		goto out;
+	}
+	if (yconf_check_keys(&y, root, "state", keys) != 0)
+		goto out;
+	if ((v = yconf_get(&y, root, "mirrors")) == NULL || v->type != YAML_SEQUENCE_NODE) {
+		yconf_error(&y, root, "mirrors: expected a list");
+		goto out;
+	}
+	YCONF_SEQ_FOREACH(&y, v, item)
+		if (rs_load_entry(&y, r, item) != 0)
+			goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		snprintf(err, errlen, "%s", y.err);
+	yconf_free(&y);
+	return rc;
+}
+
+struct reports *
+reports_open(const char *dir, char *err, size_t errlen)
+{
+	struct reports *r;
+	size_t n = strlen(dir) + sizeof(REPORTS_FILE) + 2;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL || (r->path = malloc(n)) == NULL ||
+	    (r->dir = strdup(dir)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		reports_free(r);
+		return NULL;
+	}
+	snprintf(r->path, n, "%s/%s", dir, REPORTS_FILE);
+	if (rs_load(r, err, errlen) != 0) {
+		reports_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+reports_free(struct reports *r)
+{
+	if (r == NULL)
+		return;
+	free(r->t);
+	free(r->path);
+	free(r->dir);
+	free(r);
+}
+
+size_t
+reports_record(struct reports *r, const struct report *rep, uint64_t now)
+{
+	struct report_tally *t;
+	size_t i, counted = 0;
+
+	for (i = 0; i < rep->n_results; i++) {
+		if ((t = rs_lookup(r, rep->results[i].mirror, 1)) == NULL) {
+			r->dropped++;
+			continue;
+		}
+		t->counts[rep->results[i].outcome]++;
+		t->last = now;
+		counted++;
+	}
+	if (counted)
+		r->dirty = 1;
+	return counted;
+}
+
+int
+reports_dirty(const struct reports *r)
+{
+	return r->dirty;
+}
+
+const struct report_tally *
+reports_find(const struct reports *r, const uint8_t *mirror)
+{
+	return rs_lookup((struct reports *)r, mirror, 0);
+}
+
+size_t
+reports_count(const struct reports *r)
+{
+	return r->n;
+}
+
+static int
+rs_write_all(int fd, struct evbuffer *b)
+{
+	while (evbuffer_get_length(b) > 0)
+		if (evbuffer_write(b, fd) < 0 && errno != EINTR)
+			return -1;
+	return 0;
+}
+
+int
+reports_save(struct reports *r)
+{
+	struct evbuffer *b = evbuffer_new();
+	char tmp[4096], hex[TLS_SHA256_HEX];
+	size_t i;
+	int fd = -1, dfd, j, rc = -1;
+
+	if (b == NULL)
+		return -1;
+	evbuffer_add_printf(b, "{\"version\":1,\"mirrors\":[");
+	for (i = 0; i < r->n; i++) {
+		evbuffer_add_printf(b, "%s\n{\"id\":\"%s\"", i ? "," : "",
+		    tls_hex(r->t[i].mirror, TLS_SHA256_LEN, hex));
+		for (j = 0; j < REPORT_NOUTCOMES; j++)
+			evbuffer_add_printf(b, ",\"%s\":%" PRIu64, outcome_names[j], r->t[i].counts[j]);
+		evbuffer_add_printf(b, ",\"last\":%" PRIu64 "}", r->t[i].last);
+	}
+	evbuffer_add_printf(b, "\n]}\n");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", r->path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		log_warn(LOG_G_MIRROR, "reports: %s", tmp);
+		goto out;
+	}
+	if (rs_write_all(fd, b) != 0 || fsync(fd) != 0) {
+		log_warn(LOG_G_MIRROR, "reports: %s", tmp);
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	if (rename(tmp, r->path) != 0) {
+		log_warn(LOG_G_MIRROR, "reports: rename to %s", r->path);
+		goto out;
+	}
+	/* The rename itself is durable only once the directory is synced. */
+	if ((dfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	r->dirty = 0;
+	rc = 0;
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	evbuffer_free(b);
+	return rc;
+}

@@ -1,0 +1,618 @@
+/* mirror/routes.c - the protocol's endpoints (doc/mirror-protocol.md) on evhttp. */
+#include "autoconf.h"
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "dnswire.h"
+#include "json.h"
+#include "log.h"
+#include "observe.h"
+#include "reports.h"
+#include "routes.h"
+#include "server.h"
+#include "vutil.h"
+
+#define CT_DNS "application/dns-message"
+#define CT_JSON "application/json"
+/* base64url of ROUTES_MAX_DNS bytes, unpadded. */
+#define ROUTES_MAX_B64 87380
+
+/* A request answered later: by the resolver or by the notary. */
+struct pending {
+	TAILQ_ENTRY(pending) entry;
+	struct server *s;
+	struct evhttp_request *req;
+	struct resolve_wait *rw;
+	struct observe_job *oj;
+	char name[256];
+	char ip[NETADDR_STRLEN];
+	uint16_t port;
+	struct dnsq q;
+	size_t len;
+	uint8_t msg[];		/* the client's query, for the answer's header and question */
+};
+
+static void
+routes_common_headers(struct server *s, struct evhttp_request *req, const char *ctype)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Type", ctype);
+	evhttp_add_header(h, "X-Vantage-Mirror", s->mirror_header);
+}
+
+static void
+routes_reply(struct server *s, struct evhttp_request *req, int code, const char *ctype,
+    struct evbuffer *body)
+{
+	routes_common_headers(s, req, ctype);
+	evhttp_send_reply(req, code, NULL, body);
+}
+
+/* Every error is {"error":"code","detail":"text"} with the status it goes with. */
+static void
+routes_error(struct server *s, struct evhttp_request *req, int code, const char *error,
+    const char *detail)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (b == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evbuffer_add(b, "{", 1);
+	json_kv_str(b, 1, "error", error);
+	json_kv_str(b, 0, "detail", detail);
+	evbuffer_add(b, "}\n", 2);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	routes_reply(s, req, code, CT_JSON, b);
+	evbuffer_free(b);
+	log_debug(LOG_G_HTTP, "%d %s: %s", code, error, detail);
+}
+
+static void
+routes_json(struct server *s, struct evhttp_request *req, struct evbuffer *b)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	routes_reply(s, req, 200, CT_JSON, b);
+}
+
+int
+routes_content_type_is(const char *value, const char *type)
+{
+	size_t n = strlen(type);
+
+	if (value == NULL)
+		return 0;
+	value += strspn(value, " \t");
+	if (strncasecmp(value, type, n) != 0)
+		return 0;
+	value += n;
+	value += strspn(value, " \t");
+	return *value == '\0' || *value == ';';
+}
+
+long
+routes_dns_param(const char *query, uint8_t *out, size_t cap, const char **why)
+{
+	const char *p = query, *val = NULL, *amp;
+	size_t vlen = 0;
+	long n;
+
+	/*
+	 * Walk the raw query ourselves: base64url needs no percent-decoding, and a repeated
+	 * dns= (which evhttp's parser would silently pick one of) is an error, not a choice.
+	 */
+	while (p != NULL && *p != '\0') {
+		amp = strchr(p, '&');
+		if (strncmp(p, "dns=", 4) == 0) {
+			if (val != NULL) {
+				*why = "dns given twice";
+				return -1;
+			}
+			val = p + 4;
+			vlen = amp ? (size_t)(amp - val) : strlen(val);
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	if (val == NULL || vlen == 0) {
+		*why = "missing dns parameter";
+		return -1;
+	}
+	if (vlen > ROUTES_MAX_B64) {
+		*why = "dns parameter too long";
+		return -1;
+	}
+	if ((n = base64url_decode(val, vlen, out, cap)) < 0) {
+		*why = "dns is not base64url";
+		return -1;
+	}
+	return n;
+}
+
+static struct pending *
+routes_pending_new(struct server *s, struct evhttp_request *req, size_t msglen)
+{
+	struct pending *p = calloc(1, sizeof(*p) + msglen);
+
+	if (p == NULL)
+		return NULL;
+	p->s = s;
+	p->req = req;
+	p->len = msglen;
+	TAILQ_INSERT_TAIL(&s->pending, p, entry);
+	return p;
+}
+
+static void
+routes_pending_free(struct pending *p)
+{
+	TAILQ_REMOVE(&p->s->pending, p, entry);
+	free(p);
+}
+
+/* Send a DNS message with the HTTP caching lifetime RFC 8484 section 5.1 asks for. */
+static void
+routes_dns_reply(struct server *s, struct evhttp_request *req, const uint8_t *wire, size_t len,
+    uint32_t max_age)
+{
+	struct evbuffer *b = evbuffer_new();
+	char cc[32];
+
+	if (b == NULL || evbuffer_add(b, wire, len) != 0) {
+		if (b != NULL)
+			evbuffer_free(b);
+		routes_error(s, req, 500, "internal", "out of memory");
+		return;
+	}
+	snprintf(cc, sizeof(cc), "max-age=%u", max_age);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", cc);
+	routes_reply(s, req, 200, CT_DNS, b);
+	evbuffer_free(b);
+}
+
+static void
+routes_dns_error(struct server *s, struct evhttp_request *req, const uint8_t *msg,
+    const struct dnsq *q, int rcode, const struct dnswire_ede *ede)
+{
+	uint8_t out[1024];
+	size_t n = dnswire_error(out, sizeof(out), msg, q, rcode, ede);
+
+	if (n == 0) {
+		routes_error(s, req, 400, "bad-dns-message", "cannot answer this message");
+		return;
+	}
+	routes_dns_reply(s, req, out, n, 0);
+}
+
+static void
+routes_dns_answer(struct server *s, struct evhttp_request *req, const uint8_t *msg,
+    const struct dnsq *q, const struct resolve_result *res)
+{
+	static const struct dnswire_ede timeout_ede = { DNS_EDE_NO_REACHABLE_AUTHORITY,
+		"upstream timeout" };
+	static const struct dnswire_ede error_ede = { DNS_EDE_NETWORK_ERROR, "upstream error" };
+	uint8_t *out;
+	size_t n;
+
+	if (res->status != UPSTREAM_OK) {
+		routes_dns_error(s, req, msg, q, DNS_RCODE_SERVFAIL,
+		    res->status == UPSTREAM_TIMEOUT ? &timeout_ede : &error_ede);
+		return;
+	}
+	if ((out = malloc(DNS_MAXMSG)) == NULL) {
+		routes_error(s, req, 500, "internal", "out of memory");
+		return;
+	}
+	/* tcp = 1: HTTP has no datagram limit, so never truncate. */
+	n = dnswire_answer(out, DNS_MAXMSG, res->wire, res->len, res->age, msg, q, 1, NULL);
+	if (n == 0)
+		routes_dns_error(s, req, msg, q, DNS_RCODE_SERVFAIL, NULL);
+	else
+		routes_dns_reply(s, req, out, n, res->ttl);
+	free(out);
+}
+
+static void
+routes_dns_done(void *arg, const struct resolve_result *res)
+{
+	struct pending *p = arg;
+
+	p->rw = NULL;
+	routes_dns_answer(p->s, p->req, p->msg, &p->q, res);
+	routes_pending_free(p);
+}
+
+/* The common part of GET and POST /dns-query. */
+static void
+routes_dns(struct server *s, struct evhttp_request *req, const uint8_t *msg, size_t len)
+{
+	struct resolve_result res;
+	struct pending *p;
+	struct dnsq q;
+
+	s->stats.dns_queries++;
+	switch (dnswire_parse_query(msg, len, &q)) {
+	case DNSWIRE_OK:
+		break;
+	case DNSWIRE_DROP:
+		routes_error(s, req, 400, "bad-dns-message", "not a DNS query");
+		return;
+	case DNSWIRE_FORMERR:
+		routes_dns_error(s, req, msg, &q, DNS_RCODE_FORMERR, NULL);
+		return;
+	case DNSWIRE_NOTIMP:
+		routes_dns_error(s, req, msg, &q, DNS_RCODE_NOTIMP, NULL);
+		return;
+	case DNSWIRE_BADVERS:
+		routes_dns_error(s, req, msg, &q, DNS_RCODE_BADVERS, NULL);
+		return;
+	case DNSWIRE_REFUSED:
+	default:
+		routes_dns_error(s, req, msg, &q, DNS_RCODE_REFUSED, NULL);
+		return;
+	}
+	if (resolve_lookup(s->resolve, &q, &res)) {
+		routes_dns_answer(s, req, msg, &q, &res);
+		return;
+	}
+	if ((p = routes_pending_new(s, req, len)) == NULL) {
+		routes_error(s, req, 500, "internal", "out of memory");
+		return;
+	}
+	memcpy(p->msg, msg, len);
+	p->q = q;
+	if ((p->rw = resolve_start(s->resolve, &q, routes_dns_done, p)) == NULL) {
+		routes_pending_free(p);
+		routes_error(s, req, 500, "internal", "cannot start the lookup");
+	}
+}
+
+static void
+routes_dns_get(struct server *s, struct evhttp_request *req, const char *query)
+{
+	const char *why;
+	uint8_t *msg;
+	long n;
+
+	if ((msg = malloc(ROUTES_MAX_DNS)) == NULL) {
+		routes_error(s, req, 500, "internal", "out of memory");
+		return;
+	}
+	if ((n = routes_dns_param(query, msg, ROUTES_MAX_DNS, &why)) < 0)
+		routes_error(s, req, 400, "bad-request", why);
+	else
+		routes_dns(s, req, msg, (size_t)n);
+	free(msg);
+}
+
+static void
+routes_dns_post(struct server *s, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+	size_t len = evbuffer_get_length(in);
+	uint8_t *msg;
+
+	if (!routes_content_type_is(ct, CT_DNS)) {
+		routes_error(s, req, 415, "unsupported-media-type",
+		    "POST /dns-query takes Content-Type: application/dns-message");
+		return;
+	}
+	if (len == 0) {
+		routes_error(s, req, 400, "bad-request", "empty body");
+		return;
+	}
+	if (len > ROUTES_MAX_DNS) {
+		routes_error(s, req, 413, "too-large", "a DNS message is at most 65535 bytes");
+		return;
+	}
+	if ((msg = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL) {
+		routes_error(s, req, 500, "internal", "out of memory");
+		return;
+	}
+	routes_dns(s, req, msg, len);
+}
+
+/* One entry of /v1/mirrors. */
+static void
+routes_mirror_entry(struct server *s, struct evbuffer *b, int first, const char *name,
+    const struct netaddr *addr, const char *region, const uint8_t *id, const char *state,
+    const char *ca_pem)
+{
+	const struct report_tally *t = reports_find(s->reports, id);
+	char hex[TLS_SHA256_HEX], ip[NETADDR_STRLEN];
+	int i;
+
+	evbuffer_add_printf(b, "%s{", first ? "" : ",");
+	json_kv_str(b, 1, "id", tls_hex(id, TLS_SHA256_LEN, hex));
+	json_kv_str(b, 0, "name", name);
+	json_kv_str(b, 0, "address", netaddr_ip_str(addr, ip, sizeof(ip)));
+	json_kv_u64(b, 0, "port", netaddr_port(addr));
+	json_kv_str(b, 0, "region", region);
+	json_kv_str(b, 0, "state", state);
+	json_kv_str(b, 0, "ca_pem", ca_pem);
+	evbuffer_add_printf(b, ",\"reports\":{");
+	for (i = 0; i < REPORT_NOUTCOMES; i++)
+		json_kv_u64(b, i == 0, report_outcome_name((enum report_outcome)i),
+		    t ? t->counts[i] : 0);
+	evbuffer_add_printf(b, "}}");
+}
+
+static void
+routes_mirrors(struct server *s, struct evhttp_request *req)
+{
+	const struct mirror_config *c = s->cfg;
+	struct evbuffer *b = evbuffer_new();
+	const struct netaddr *self = c->address.len ? &c->address : &s->bound[0];
+	size_t i;
+
+	if (b == NULL) {
+		routes_error(s, req, 500, "internal", "out of memory");
+		return;
+	}
+	evbuffer_add_printf(b, "{\"version\":1,\"mirrors\":[");
+	routes_mirror_entry(s, b, 1, c->name, self, c->region, c->id, "self", c->ca_pem);
+	for (i = 0; i < c->n_peers; i++)
+		routes_mirror_entry(s, b, 0, c->peers[i].name, &c->peers[i].addr, c->peers[i].region,
+		    c->peers[i].ca_sha256, "active", c->peers[i].ca_pem);
+	evbuffer_add_printf(b, "]}\n");
+	routes_json(s, req, b);
+	evbuffer_free(b);
+}
+
+static void
+routes_health(struct server *s, struct evhttp_request *req)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (b == NULL) {
+		routes_error(s, req, 500, "internal", "out of memory");
+		return;
+	}
+	evbuffer_add(b, "{", 1);
+	json_kv_str(b, 1, "status", "ok");
+	json_kv_str(b, 0, "version", PACKAGE_VERSION);
+	json_kv_u64(b, 0, "protocol", 1);
+	json_kv_str(b, 0, "id", s->id_hex);
+	json_kv_str(b, 0, "name", s->cfg->name);
+	json_kv_str(b, 0, "region", s->cfg->region);
+	json_kv_u64(b, 0, "uptime", (now_ms() - s->started_ms) / 1000);
+	json_kv_u64(b, 0, "connections", s->n_conns);
+	json_kv_u64(b, 0, "accepted", s->stats.connections);
+	json_kv_u64(b, 0, "dns_queries", s->stats.dns_queries);
+	json_kv_u64(b, 0, "reports", s->stats.reports);
+	evbuffer_add(b, "}\n", 2);
+	routes_json(s, req, b);
+	evbuffer_free(b);
+}
+
+static void
+routes_report(struct server *s, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req), *b;
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+	size_t len = evbuffer_get_length(in), n;
+	struct report *rep;
+	char err[512];
+	const void *body;
+
+	if (!routes_content_type_is(ct, CT_JSON)) {
+		routes_error(s, req, 415, "unsupported-media-type",
+		    "POST /v1/report takes Content-Type: application/json");
+		return;
+	}
+	if ((rep = malloc(sizeof(*rep))) == NULL || (b = evbuffer_new()) == NULL) {
+		free(rep);
+		routes_error(s, req, 500, "internal", "out of memory");
+		return;
+	}
+	body = len ? (const void *)evbuffer_pullup(in, (ev_ssize_t)len) : (const void *)"";
+	if (body == NULL || report_parse(body, len, rep, err, sizeof(err)) != 0) {
+		routes_error(s, req, 400, "bad-report", body ? err : "out of memory");
+	} else {
+		n = reports_record(s->reports, rep, (uint64_t)time(NULL));
+		s->stats.reports++;
+		server_schedule_save(s);
+		evbuffer_add(b, "{", 1);
+		json_kv_u64(b, 1, "accepted", n);
+		evbuffer_add(b, "}\n", 2);
+		routes_json(s, req, b);
+	}
+	evbuffer_free(b);
+	free(rep);
+}
+
+static void
+routes_observe_done(void *arg, const struct observe_result *res)
+{
+	struct pending *p = arg;
+	struct evbuffer *b;
+	char hex[TLS_SHA256_HEX];
+	size_t i;
+
+	p->oj = NULL;
+	if (res->http != 200) {
+		routes_error(p->s, p->req, res->http, res->error, res->detail);
+		routes_pending_free(p);
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		routes_error(p->s, p->req, 500, "internal", "out of memory");
+		routes_pending_free(p);
+		return;
+	}
+	evbuffer_add(b, "{", 1);
+	json_kv_str(b, 1, "name", p->name);
+	json_kv_str(b, 0, "ip", p->ip);
+	json_kv_u64(b, 0, "port", p->port);
+	json_kv_str(b, 0, "tls_version", res->version);
+	json_kv_u64(b, 0, "observed_at", (uint64_t)time(NULL));
+	json_kv_u64(b, 0, "elapsed_ms", res->elapsed_ms);
+	evbuffer_add_printf(b, ",\"chain\":[");
+	for (i = 0; i < res->n_chain; i++) {
+		evbuffer_add_printf(b, "%s{", i ? "," : "");
+		json_kv_str(b, 1, "sha256", tls_hex(res->chain[i], TLS_SHA256_LEN, hex));
+		evbuffer_add(b, "}", 1);
+	}
+	evbuffer_add_printf(b, "]}\n");
+	routes_json(p->s, p->req, b);
+	evbuffer_free(b);
+	routes_pending_free(p);
+}
+
+static void
+routes_observe(struct server *s, struct evhttp_request *req, const char *query)
+{
+	struct evkeyvalq params;
+	const char *name, *ip, *port;
+	struct netaddr target, client;
+	const struct sockaddr *peer;
+	unsigned long pn = 443;
+	struct pending *p;
+	char *end;
+
+	TAILQ_INIT(&params);
+	if (query == NULL || evhttp_parse_query_str(query, &params) != 0) {
+		routes_error(s, req, 400, "bad-request", "cannot parse the query string");
+		goto out;
+	}
+	name = evhttp_find_header(&params, "name");
+	ip = evhttp_find_header(&params, "ip");
+	port = evhttp_find_header(&params, "port");
+	if (name == NULL || !observe_name_ok(name)) {
+		routes_error(s, req, 400, "bad-request", "name: a host name is required");
+		goto out;
+	}
+	/* A bare address: a port belongs in port=, and "[v6]:port" forms are refused. */
+	if (ip == NULL || strchr(ip, '[') != NULL || netaddr_parse(ip, 0, &target) != 0 ||
+	    netaddr_port(&target) != 0) {
+		routes_error(s, req, 400, "bad-request", "ip: a numeric IPv4 or IPv6 address is required");
+		goto out;
+	}
+	if (port != NULL && (pn = strtoul(port, &end, 10), *port < '0' || *port > '9' ||
+	    *end != '\0' || pn == 0 || pn > 65535)) {
+		routes_error(s, req, 400, "bad-request", "port: 1..65535");
+		goto out;
+	}
+	if (!mirror_observe_port_allowed(&s->cfg->observe, (uint16_t)pn)) {
+		routes_error(s, req, 403, "port-not-allowed",
+		    "this mirror observes only its configured TLS ports");
+		goto out;
+	}
+	netaddr_set_port(&target, (uint16_t)pn);
+	if (!s->cfg->observe.allow_private && !observe_addr_is_public(&target)) {
+		routes_error(s, req, 403, "address-not-allowed",
+		    "private, loopback and special-purpose addresses are not observed");
+		goto out;
+	}
+	peer = evhttp_connection_get_addr(evhttp_request_get_connection(req));
+	if (peer == NULL) {
+		routes_error(s, req, 500, "internal", "no client address");
+		goto out;
+	}
+	netaddr_from_sockaddr(&client, peer, peer->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	if ((p = routes_pending_new(s, req, 0)) == NULL) {
+		routes_error(s, req, 500, "internal", "out of memory");
+		goto out;
+	}
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	netaddr_ip_str(&target, p->ip, sizeof(p->ip));
+	p->port = (uint16_t)pn;
+	switch (observe_start(s->observe, &client, name, &target, s->cfg->observe.timeout_ms,
+	    s->cfg->observe.max_concurrent, routes_observe_done, p, &p->oj)) {
+	case OBSERVE_STARTED:
+		s->stats.observes++;
+		break;
+	case OBSERVE_BUSY_CLIENT:
+		routes_pending_free(p);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+		routes_error(s, req, 429, "too-many-requests", "one observation at a time per client");
+		break;
+	case OBSERVE_BUSY:
+		routes_pending_free(p);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+		routes_error(s, req, 503, "busy", "too many observations in progress");
+		break;
+	default:
+		routes_pending_free(p);
+		routes_error(s, req, 500, "internal", "cannot start the observation");
+		break;
+	}
+out:
+	evhttp_clear_headers(&params);
+}
+
+void
+routes_cancel_all(struct server *s)
+{
+	struct pending *p;
+
+	while ((p = TAILQ_FIRST(&s->pending)) != NULL) {
+		if (p->rw != NULL)
+			resolve_cancel(p->rw);
+		if (p->oj != NULL)
+			observe_cancel(p->oj);
+		routes_error(s, p->req, 503, "shutting-down", "the mirror is stopping");
+		routes_pending_free(p);
+	}
+}
+
+static void
+routes_method(struct server *s, struct evhttp_request *req, const char *allow)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+	routes_error(s, req, 405, "method-not-allowed", allow);
+}
+
+void
+routes_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct server *s = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+
+	s->stats.requests++;
+	if (path == NULL) {
+		routes_error(s, req, 400, "bad-request", "no path");
+		return;
+	}
+	if (strcmp(path, "/dns-query") == 0) {
+		if (m == EVHTTP_REQ_GET)
+			routes_dns_get(s, req, query);
+		else if (m == EVHTTP_REQ_POST)
+			routes_dns_post(s, req);
+		else
+			routes_method(s, req, "GET, POST");
+	} else if (strcmp(path, "/v1/mirrors") == 0) {
+		if (m == EVHTTP_REQ_GET)
+			routes_mirrors(s, req);
+		else
+			routes_method(s, req, "GET");
+	} else if (strcmp(path, "/v1/health") == 0) {
+		if (m == EVHTTP_REQ_GET)
+			routes_health(s, req);
+		else
+			routes_method(s, req, "GET");
+	} else if (strcmp(path, "/v1/report") == 0) {
+		if (m == EVHTTP_REQ_POST)
+			routes_report(s, req);
+		else
+			routes_method(s, req, "POST");
+	} else if (strcmp(path, "/v1/observe") == 0) {
+		if (m == EVHTTP_REQ_GET)
+			routes_observe(s, req, query);
+		else
+			routes_method(s, req, "GET");
+	} else {
+		routes_error(s, req, 404, "not-found", "no such endpoint in protocol v1");
+	}
+}

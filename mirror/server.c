@@ -1,0 +1,282 @@
+/* mirror/server.c - the mirror's HTTPS server: listeners, TLS, evhttp, shared state. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <event2/bufferevent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "observe.h"
+#include "reports.h"
+#include "routes.h"
+#include "server.h"
+#include "vutil.h"
+
+/* Coalesce report writes: at most one fsync'd file per this many ms. */
+#define SERVER_SAVE_DELAY_MS 1000
+
+/*
+ * Connections are counted through the TLS filter's free hook, which libevent may run as
+ * a finalizer after the server is gone (even from event_base_free). One server per
+ * process, so the hook reaches it through this pointer, cleared by server_free.
+ */
+static struct server *server_live;
+
+static void
+server_conn_freed(void *arg)
+{
+	struct server *s = server_live;
+	size_t i;
+
+	(void)arg;
+	if (s == NULL)
+		return;
+	s->n_conns--;
+	if (s->paused && s->n_conns < s->cfg->limits.max_connections) {
+		for (i = 0; i < s->n_listeners; i++)
+			evconnlistener_enable(s->listeners[i]);
+		s->paused = 0;
+		log_info(LOG_G_LISTEN, "below max_connections again: accepting");
+	}
+}
+
+/* evhttp asks for each accepted connection's bufferevent: ours is TLS. */
+static struct bufferevent *
+server_bevcb(struct event_base *base, void *arg)
+{
+	struct server *s = arg;
+	struct bufferevent *bev;
+	struct tls_conn *conn;
+	size_t i;
+
+	bev = tls_bev_new(base, -1, s->tls, 1, NULL, &conn);
+	if (bev == NULL) {
+		/*
+		 * evhttp would fall back to a plain socket bufferevent and serve HTTP in the
+		 * clear; it cannot be told "no", so this failure (out of memory) is fatal.
+		 */
+		fatalx("cannot allocate a TLS connection");
+	}
+	tls_conn_set_callbacks(conn, NULL, server_conn_freed, NULL);
+	s->n_conns++;
+	s->stats.connections++;
+	/* At the limit stop accepting; the kernel's backlog holds the rest for a while. */
+	if (!s->paused && s->n_conns >= s->cfg->limits.max_connections) {
+		for (i = 0; i < s->n_listeners; i++)
+			evconnlistener_disable(s->listeners[i]);
+		s->paused = 1;
+		log_warnx(LOG_G_LISTEN, "max_connections (%zu) reached: pausing accept",
+		    s->cfg->limits.max_connections);
+	}
+	return bev;
+}
+
+static void
+server_apply_limits(struct server *s)
+{
+	const struct mirror_limits *l = &s->cfg->limits;
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(l->idle_timeout_ms / 1000);
+	tv.tv_usec = (suseconds_t)(l->idle_timeout_ms % 1000 * 1000);
+	evhttp_set_timeout_tv(s->http, &tv);
+	evhttp_set_max_headers_size(s->http, (ev_ssize_t)l->max_header);
+	evhttp_set_max_body_size(s->http, (ev_ssize_t)l->max_body);
+}
+
+static void
+server_set_identity(struct server *s)
+{
+	tls_hex(s->cfg->id, TLS_SHA256_LEN, s->id_hex);
+	snprintf(s->mirror_header, sizeof(s->mirror_header), "%s; region=%s", s->id_hex,
+	    s->cfg->region);
+}
+
+static int
+server_resolve_config(const struct mirror_config *cfg, struct resolve_config *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->upstreams = cfg->upstreams;
+	rc->n_upstreams = cfg->n_upstreams;
+	rc->timeout_ms = (uint32_t)cfg->upstream_timeout_ms;
+	rc->cache.max_entries = cfg->cache_max_entries;
+	rc->cache.min_ttl = 0;
+	rc->cache.max_ttl = cfg->cache_max_ttl;
+	rc->cache.neg_max_ttl = cfg->cache_max_ttl < 3600 ? cfg->cache_max_ttl : 3600;
+	return 0;
+}
+
+static int
+server_listen(struct server *s, char *err, size_t errlen)
+{
+	char a[NETADDR_STRLEN];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	size_t i;
+
+	for (i = 0; i < s->cfg->n_listen; i++) {
+		const struct netaddr *la = &s->cfg->listen[i];
+		struct evconnlistener *l;
+
+		l = evconnlistener_new_bind(s->base, NULL, NULL,
+		    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
+		    (const struct sockaddr *)&la->ss, (int)la->len);
+		if (l == NULL) {
+			snprintf(err, errlen, "listen %s: %s", netaddr_str(la, a, sizeof(a)),
+			    strerror(errno));
+			return -1;
+		}
+		s->listeners[s->n_listeners] = l;
+		sl = sizeof(ss);
+		getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&ss, &sl);
+		netaddr_from_sockaddr(&s->bound[s->n_listeners], (struct sockaddr *)&ss, sl);
+		s->n_listeners++;
+		if (evhttp_bind_listener(s->http, l) == NULL) {
+			snprintf(err, errlen, "listen %s: evhttp refused it", netaddr_str(la, a,
+			    sizeof(a)));
+			return -1;
+		}
+		/* Tests bind port 0 and read the port from this line. */
+		log_info(LOG_G_LISTEN, "bound %s", netaddr_str(&s->bound[s->n_listeners - 1], a,
+		    sizeof(a)));
+	}
+	return 0;
+}
+
+struct server *
+server_new(struct event_base *base, struct mirror_config *cfg, char *err, size_t errlen)
+{
+	struct server *s = xcalloc(1, sizeof(*s));
+	struct resolve_config rc;
+
+	s->base = base;
+	s->cfg = cfg;
+	s->started_ms = now_ms();
+	TAILQ_INIT(&s->pending);
+	server_set_identity(s);
+	if ((s->tls = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, err, errlen)) == NULL)
+		goto fail;
+	if ((s->reports = reports_open(cfg->state_dir, err, errlen)) == NULL)
+		goto fail;
+	server_resolve_config(cfg, &rc);
+	if ((s->resolve = resolve_new(base, &rc)) == NULL) {
+		snprintf(err, errlen, "cannot set up the resolver");
+		goto fail;
+	}
+	if ((s->observe = observe_new(base)) == NULL) {
+		snprintf(err, errlen, "cannot set up the notary");
+		goto fail;
+	}
+	if ((s->http = evhttp_new(base)) == NULL) {
+		snprintf(err, errlen, "cannot create the HTTP server");
+		goto fail;
+	}
+	evhttp_set_bevcb(s->http, server_bevcb, s);
+	evhttp_set_gencb(s->http, routes_dispatch, s);
+	/* Every method reaches the router, which answers 405 in JSON rather than evhttp's 501. */
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	server_apply_limits(s);
+	server_live = s;
+	if (server_listen(s, err, errlen) != 0)
+		goto fail;
+	log_info(LOG_G_MIRROR, "mirror %s (%s, region %s) serving", s->cfg->name, s->id_hex,
+	    s->cfg->region);
+	return s;
+fail:
+	s->cfg = NULL;	/* the caller keeps cfg on failure */
+	server_free(s);
+	return NULL;
+}
+
+int
+server_reload(struct server *s, struct mirror_config *cfg, char *err, size_t errlen)
+{
+	struct tls_ctx *tls;
+	struct resolve_config rc;
+	size_t i;
+
+	if (cfg->n_listen != s->cfg->n_listen)
+		log_warnx(LOG_G_CONFIG, "listen changes take effect at restart");
+	else
+		for (i = 0; i < cfg->n_listen; i++)
+			if (!netaddr_equal(&cfg->listen[i], &s->cfg->listen[i]))
+				log_warnx(LOG_G_CONFIG, "listen changes take effect at restart");
+	if (strcmp(cfg->state_dir, s->cfg->state_dir) != 0)
+		log_warnx(LOG_G_CONFIG, "state_dir changes take effect at restart");
+	if ((tls = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, err, errlen)) == NULL)
+		return -1;
+	server_resolve_config(cfg, &rc);
+	if (resolve_reconfigure(s->resolve, &rc) != 0) {
+		snprintf(err, errlen, "cannot apply the new upstreams");
+		tls_ctx_free(tls);
+		return -1;
+	}
+	/* Open connections keep the context they started with (it is refcounted). */
+	tls_ctx_free(s->tls);
+	s->tls = tls;
+	/* Keep the old state_dir: reports are open there. */
+	free(cfg->state_dir);
+	cfg->state_dir = xstrdup(s->cfg->state_dir);
+	mirror_config_free(s->cfg);
+	s->cfg = cfg;
+	server_set_identity(s);
+	server_apply_limits(s);
+	log_info(LOG_G_CONFIG, "configuration reloaded; mirror %s region %s", s->id_hex,
+	    s->cfg->region);
+	return 0;
+}
+
+void
+server_save(struct server *s)
+{
+	if (s->reports != NULL && reports_dirty(s->reports) && reports_save(s->reports) != 0)
+		log_warnx(LOG_G_MIRROR, "report tallies not saved; will retry");
+}
+
+static void
+server_save_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	server_save(arg);
+}
+
+void
+server_schedule_save(struct server *s)
+{
+	struct timeval tv = { SERVER_SAVE_DELAY_MS / 1000, SERVER_SAVE_DELAY_MS % 1000 * 1000 };
+
+	if (s->save_timer == NULL && (s->save_timer = evtimer_new(s->base, server_save_cb, s)) ==
+	    NULL)
+		return;
+	if (!evtimer_pending(s->save_timer, NULL))
+		evtimer_add(s->save_timer, &tv);
+}
+
+void
+server_free(struct server *s)
+{
+	if (s == NULL)
+		return;
+	routes_cancel_all(s);
+	server_save(s);
+	/* evhttp_free frees the bound sockets and so the listeners too. */
+	if (s->http != NULL)
+		evhttp_free(s->http);
+	else
+		while (s->n_listeners > 0)
+			evconnlistener_free(s->listeners[--s->n_listeners]);
+	server_live = NULL;
+	observe_free(s->observe);
+	resolve_free(s->resolve);
+	reports_free(s->reports);
+	if (s->save_timer != NULL)
+		event_free(s->save_timer);
+	tls_ctx_free(s->tls);
+	mirror_config_free(s->cfg);
+	free(s);
+}
