@@ -112,6 +112,19 @@ dnscache_unlink(struct dnscache *c, struct dnscache_entry *e)
 	free(e);
 }
 
+/* Put an unlinked entry at the head of the LRU list. */
+static void
+dnscache_lru_push(struct dnscache *c, struct dnscache_entry *e)
+{
+	e->prev = NULL;
+	e->next = c->head;
+	if (c->head)
+		c->head->prev = e;
+	c->head = e;
+	if (c->tail == NULL)
+		c->tail = e;
+}
+
 static void
 dnscache_lru_front(struct dnscache *c, struct dnscache_entry *e)
 {
@@ -123,13 +136,7 @@ dnscache_lru_front(struct dnscache *c, struct dnscache_entry *e)
 		e->next->prev = e->prev;
 	else if (c->tail == e)
 		c->tail = e->prev;
-	e->prev = NULL;
-	e->next = c->head;
-	if (c->head)
-		c->head->prev = e;
-	c->head = e;
-	if (c->tail == NULL)
-		c->tail = e;
+	dnscache_lru_push(c, e);
 }
 
 static void
@@ -283,13 +290,7 @@ dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, si
 	e->negative = (uint8_t)negative;
 	e->hnext = c->buckets[h & (c->nbuckets - 1)];
 	c->buckets[h & (c->nbuckets - 1)] = e;
-	e->prev = NULL;
-	e->next = c->head;
-	if (c->head)
-		c->head->prev = e;
-	c->head = e;
-	if (c->tail == NULL)
-		c->tail = e;
+	dnscache_lru_push(c, e);
 	c->st.entries++;
 	c->st.bytes += sizeof(*e) + slen;
 	c->st.inserts++;

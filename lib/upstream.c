@@ -143,21 +143,27 @@ upstream_outstanding(const struct upstream_req *req)
 	return 0;
 }
 
+/* Take req off its set's list of outstanding requests. */
+static void
+upstream_req_unlink(struct upstream_req *req)
+{
+	if (req->prev)
+		req->prev->next = req->next;
+	else
+		req->set->reqs = req->next;
+	if (req->next)
+		req->next->prev = req->prev;
+	req->prev = req->next = NULL;
+}
+
 static void
 upstream_req_free(struct upstream_req *req)
 {
-	struct upstream_set *set = req->set;
-
 	upstream_close(req);
 	free(req->tbuf);
 	if (req->timer)
 		event_free(req->timer);
-	if (req->prev)
-		req->prev->next = req->next;
-	else
-		set->reqs = req->next;
-	if (req->next)
-		req->next->prev = req->prev;
+	upstream_req_unlink(req);
 	free(req->fallback);
 	free(req);
 }
@@ -327,7 +333,6 @@ static void
 upstream_finish(struct upstream_req *req, enum upstream_status st, const uint8_t *wire,
     size_t len)
 {
-	struct upstream_set *set = req->set;
 
 	if (st != UPSTREAM_OK && req->fallback) {
 		/* Every upstream failed us, but one did answer: its SERVFAIL/REFUSED is the truth. */
@@ -335,13 +340,7 @@ upstream_finish(struct upstream_req *req, enum upstream_status st, const uint8_t
 		wire = req->fallback;
 		len = req->fallback_len;
 	}
-	if (req->prev)
-		req->prev->next = req->next;
-	else
-		set->reqs = req->next;
-	if (req->next)
-		req->next->prev = req->prev;
-	req->prev = req->next = NULL;
+	upstream_req_unlink(req);
 	for (size_t i = 0; i < UPSTREAM_TRIES; i++)
 		if (req->tries[i].io) {
 			event_free(req->tries[i].io);

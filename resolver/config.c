@@ -75,12 +75,8 @@ config_free(struct config *c)
 {
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < c->n_mirrors; i++) {
-		free(c->mirrors[i].name);
-		free(c->mirrors[i].region);
-		free(c->mirrors[i].hostname);
-		free(c->mirrors[i].ca_pem);
-	}
+	for (size_t i = 0; i < c->n_mirrors; i++)
+		config_mirror_clear(&c->mirrors[i]);
 	free(c->mirrors);
 	free(c->mirrors_bootstrap);
 	free(c->consensus.check_types);
@@ -167,12 +163,23 @@ config_hex32(const char *s, uint8_t out[32])
 	return j == 32 ? 0 : -1;
 }
 
-static int
-config_mirror(struct yconf *y, const yaml_node_t *n, struct config_mirror *m)
+void
+config_mirror_clear(struct config_mirror *m)
+{
+	free(m->name);
+	free(m->region);
+	free(m->hostname);
+	free(m->ca_pem);
+	memset(m, 0, sizeof(*m));
+}
+
+int
+config_mirror_parse(struct yconf *y, const yaml_node_t *n, struct config_mirror *m)
 {
 	yaml_node_t *v;
 	int idx;
 
+	memset(m, 0, sizeof(*m));
 	if (yconf_check_keys(y, n, "mirror entry", config_mirror_keys) != 0)
 		return -1;
 	m->line = yconf_line(n);
@@ -233,7 +240,7 @@ config_mirrors(struct yconf *y, const yaml_node_t *n, struct config *c)
 	YCONF_SEQ_FOREACH(y, v, item)
 	{
 		struct config_mirror *m = &c->mirrors[c->n_mirrors++];
-		if (config_mirror(y, item, m) != 0)
+		if (config_mirror_parse(y, item, m) != 0)
 			return -1;
 		for (size_t i = 0; i + 1 < c->n_mirrors; i++)
 			if (netaddr_equal(&c->mirrors[i].addr, &m->addr))

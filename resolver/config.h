@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "netaddr.h"
+#include "yconf.h"
 
 #define CONFIG_MAX_LISTEN 16
 #define CONFIG_MAX_UPSTREAMS 16
@@ -89,6 +90,16 @@ struct config *config_load(const char *path, const char *resolv_conf, char *err,
 
 /* config_free - accepts NULL. */
 void config_free(struct config *c);
+
+/*
+ * config_mirror_parse - one mirror entry (the shape of mirrors.list and of the bootstrap
+ * file) from mapping n into m (zeroed first). Returns 0, or -1 after recording a
+ * file:line error in y; m then holds what was read so far: clear it either way.
+ */
+int config_mirror_parse(struct yconf *y, const yaml_node_t *n, struct config_mirror *m);
+
+/* config_mirror_clear - free what an entry holds and zero it. */
+void config_mirror_clear(struct config_mirror *m);
 
 /* config_print - the normalised config (every key, defaults filled in) as YAML. */
 void config_print(const struct config *c, FILE *out);

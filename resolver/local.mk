@@ -5,5 +5,11 @@ vantaged_SOURCES = \
 	resolver/vantaged.c resolver/vantaged.h \
 	resolver/config.c resolver/config.h \
 	resolver/listen.c resolver/listen.h \
-	resolver/query.c resolver/query.h
-vantaged_LDADD = $(VANTAGE_LIBS)
+	resolver/query.c resolver/query.h \
+	resolver/check.c resolver/check.h \
+	resolver/consensus.c resolver/consensus.h \
+	resolver/digest.c resolver/digest.h \
+	resolver/policy.c resolver/policy.h \
+	resolver/vcache.c resolver/vcache.h \
+	resolver/mirror_client.c resolver/mirror_client.h
+vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "dnswire.h"
 #include "listen.h"
 #include "log.h"
@@ -16,7 +17,8 @@ struct query {
 	struct vantaged *vd;
 	struct query_client client;
 	struct dnsq q;
-	struct resolve_wait *w;
+	struct resolve_wait *w;		/* a plain forwarded question, or */
+	struct check_wait *cw;		/* ... one cross-checked with the mirrors */
 	struct query *tprev, *tnext;	/* on the TCP connection's list */
 	uint8_t qwire[DNS_HDRLEN + DNS_MAXNAME + 4];
 };
@@ -47,10 +49,11 @@ query_error(struct vantaged *vd, const struct query_client *c, const uint8_t *wi
 
 static void
 query_answer(struct vantaged *vd, const struct query_client *c, const uint8_t *client_wire,
-    const struct dnsq *q, const struct resolve_result *res)
+    const struct dnsq *q, const uint8_t *wire, size_t wlen, uint32_t age,
+    const struct dnswire_ede *ede)
 {
-	size_t len = dnswire_answer(query_out, sizeof(query_out), res->wire, res->len, res->age,
-	    client_wire, q, c->conn != NULL, NULL);
+	size_t len = dnswire_answer(query_out, sizeof(query_out), wire, wlen, age, client_wire, q,
+	    c->conn != NULL, ede);
 
 	if (len == 0) {
 		/* A stored answer we cannot re-serve is a bug, not the client's fault. */
@@ -64,12 +67,56 @@ query_answer(struct vantaged *vd, const struct query_client *c, const uint8_t *c
 	query_send(vd, c, query_out, len);
 }
 
+/* Answer as the policy decided. A refusal without EDNS is still a plain REFUSED/SERVFAIL
+ * (and was logged by the check). */
+static void
+query_respond(struct vantaged *vd, const struct query_client *c, const uint8_t *client_wire,
+    const struct dnsq *q, const uint8_t *wire, size_t len, uint32_t age,
+    const struct policy_decision *d)
+{
+	struct dnswire_ede ede = { d->ede, d->text };
+
+	switch (d->action) {
+	case ACTION_SERVE:
+		query_answer(vd, c, client_wire, q, wire, len, age, NULL);
+		break;
+	case ACTION_SERVE_FLAG:
+	case ACTION_SERVE_CONSENSUS:
+		query_answer(vd, c, client_wire, q, wire, len, age, &ede);
+		break;
+	case ACTION_REFUSE:
+		vd->st.refused++;
+		query_error(vd, c, client_wire, q, DNS_RCODE_REFUSED, d->ede, d->text);
+		break;
+	case ACTION_SERVFAIL:
+		vd->st.servfail++;
+		query_error(vd, c, client_wire, q, DNS_RCODE_SERVFAIL, d->ede, d->text);
+		break;
+	}
+}
+
 static void
 query_free(struct query *qr)
 {
 	if (qr->client.conn)
 		tcp_conn_detach(qr->client.conn, qr);
 	free(qr);
+}
+
+static void
+query_upstream_failed(struct query *qr, enum upstream_status status)
+{
+	struct vantaged *vd = qr->vd;
+	char name[DNS_MAXNAME * 4 + 1];
+
+	vd->st.servfail++;
+	log_info(LOG_G_QUERY, "SERVFAIL for %s: %s",
+	    dnswire_name2str(qr->q.qname, qr->q.qname_len, name, sizeof(name)),
+	    status == UPSTREAM_TIMEOUT ? "no upstream answered in time" : "every upstream failed");
+	query_error(vd, &qr->client, qr->qwire, &qr->q, DNS_RCODE_SERVFAIL,
+	    DNS_EDE_NO_REACHABLE_AUTHORITY,
+	    status == UPSTREAM_TIMEOUT ? "vantage: no upstream resolver answered"
+				       : "vantage: every upstream resolver failed");
 }
 
 static void
@@ -81,19 +128,25 @@ query_resolved(void *arg, const struct resolve_result *res)
 	qr->w = NULL; /* resolve frees the waiter after we return */
 	if (res->status == UPSTREAM_OK) {
 		vd->st.answers_upstream++;
-		query_answer(vd, &qr->client, qr->qwire, &qr->q, res);
-	} else {
-		char name[DNS_MAXNAME * 4 + 1];
-		vd->st.servfail++;
-		log_info(LOG_G_QUERY, "SERVFAIL for %s: %s",
-		    dnswire_name2str(qr->q.qname, qr->q.qname_len, name, sizeof(name)),
-		    res->status == UPSTREAM_TIMEOUT ? "no upstream answered in time"
-						    : "every upstream failed");
-		query_error(vd, &qr->client, qr->qwire, &qr->q, DNS_RCODE_SERVFAIL,
-		    DNS_EDE_NO_REACHABLE_AUTHORITY,
-		    res->status == UPSTREAM_TIMEOUT ? "vantage: no upstream resolver answered"
-						    : "vantage: every upstream resolver failed");
-	}
+		query_answer(vd, &qr->client, qr->qwire, &qr->q, res->wire, res->len, res->age, NULL);
+	} else
+		query_upstream_failed(qr, res->status);
+	query_free(qr);
+}
+
+static void
+query_checked(void *arg, const struct check_result *res)
+{
+	struct query *qr = arg;
+	struct vantaged *vd = qr->vd;
+
+	qr->cw = NULL; /* check frees the waiter after we return */
+	if (res->status == UPSTREAM_OK) {
+		vd->st.answers_upstream++;
+		query_respond(vd, &qr->client, qr->qwire, &qr->q, res->wire, res->len, res->age,
+		    &res->decision);
+	} else
+		query_upstream_failed(qr, res->status);
 	query_free(qr);
 }
 
@@ -101,6 +154,7 @@ void
 query_cancel(struct query *qr)
 {
 	resolve_cancel(qr->w);
+	check_cancel(qr->cw);
 	qr->client.conn = NULL; /* the connection is already taking us off its list */
 	free(qr);
 }
@@ -109,8 +163,9 @@ void
 query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct query_client *c)
 {
 	struct dnsq q;
-	struct resolve_result res;
+	struct resolve_result res = { 0 };
 	struct query *qr;
+	int checked;
 
 	if (c->conn)
 		vd->st.queries_tcp++;
@@ -140,10 +195,19 @@ query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct q
 		    "vantage: zone transfers are not served by a stub resolver");
 		return;
 	}
+	checked = check_applies(vd, &q);
 	if (resolve_lookup(vd->res, &q, &res)) {
-		vd->st.answers_cache++;
-		query_answer(vd, c, pkt, &q, &res);
-		return;
+		struct policy_decision d;
+		if (!checked) {
+			vd->st.answers_cache++;
+			query_answer(vd, c, pkt, &q, res.wire, res.len, res.age, NULL);
+			return;
+		}
+		if (check_cached(vd, &q, &res, &d)) {
+			vd->st.answers_cache++;
+			query_respond(vd, c, pkt, &q, res.wire, res.len, res.age, &d);
+			return;
+		}
 	}
 	if ((qr = calloc(1, sizeof(*qr))) == NULL) {
 		vd->st.servfail++;
@@ -154,7 +218,11 @@ query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct q
 	qr->client = *c;
 	qr->q = q;
 	memcpy(qr->qwire, pkt, q.qend);
-	if ((qr->w = resolve_start(vd->res, &q, query_resolved, qr)) == NULL) {
+	if (checked)
+		qr->cw = check_start(vd, &q, res.wire ? &res : NULL, query_checked, qr);
+	else
+		qr->w = resolve_start(vd->res, &q, query_resolved, qr);
+	if (qr->w == NULL && qr->cw == NULL) {
 		free(qr);
 		vd->st.servfail++;
 		query_error(vd, c, pkt, &q, DNS_RCODE_SERVFAIL, DNS_EDE_NO_REACHABLE_AUTHORITY,
@@ -163,12 +231,6 @@ query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct q
 	}
 	if (c->conn)
 		tcp_conn_attach(c->conn, qr);
-}
-
-struct query *
-query_tcp_next(struct query *q)
-{
-	return q->tnext;
 }
 
 void
@@ -191,4 +253,10 @@ query_tcp_unlink(struct query **head, struct query *q)
 	if (q->tnext)
 		q->tnext->tprev = q->tprev;
 	q->tprev = q->tnext = NULL;
+}
+
+struct query *
+query_tcp_next(struct query *q)
+{
+	return q->tnext;
 }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
@@ -90,6 +91,10 @@ vantaged_reload(struct vantaged *vd)
 		log_warnx(LOG_G_CONFIG, "reload failed (busy), keeping the running configuration");
 		config_free(cfg);
 		return;
+	}
+	if (check_reconfigure(vd, cfg, err, sizeof(err)) != 0) {
+		/* The upstreams already changed; the mirrors stay as they were. */
+		log_warnx(LOG_G_CONFIG, "reload: mirrors unchanged: %s", err);
 	}
 	if (!vd->verbose)
 		log_set_level(-1, (enum log_level)cfg->log_level);
@@ -222,6 +227,8 @@ main(int argc, char **argv)
 	if ((vd.res = resolve_new(vd.base, &rc)) == NULL)
 		fatalx("out of memory");
 	vantaged_log_upstreams(vd.cfg);
+	if (check_init(&vd, err, sizeof(err)) != 0)
+		fatalx("%s", err);
 	for (int i = 0; signums[i]; i++) {
 		sigs[i] = evsignal_new(vd.base, signums[i], vantaged_signal, &vd);
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) != 0)
@@ -231,6 +238,7 @@ main(int argc, char **argv)
 	event_base_dispatch(vd.base);
 
 	listen_close(&vd);
+	check_shutdown(&vd);
 	resolve_free(vd.res);
 	for (int i = 0; signums[i]; i++)
 		event_free(sigs[i]);

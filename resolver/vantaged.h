@@ -10,6 +10,12 @@
 
 struct listener;
 struct tcp_conn;
+struct mirror_set;
+struct vcache;
+struct check;
+
+/* In-flight checks table size (a power of two). */
+#define VANTAGED_CHECK_BUCKETS 1024
 
 /* Counters of the query path, for status output and metrics. */
 struct vantaged_stats {
@@ -18,6 +24,10 @@ struct vantaged_stats {
 	uint64_t formerr, notimp, refused, servfail, dropped;
 	uint64_t tcp_accepted, tcp_refused;
 	uint64_t truncated;
+	uint64_t verdict_agree, verdict_dissent, verdict_insufficient;
+	uint64_t verdict_cached;	/* answered on a verified-cache verdict, no mirror asked */
+	uint64_t action_refuse, action_servfail, action_flag, action_consensus;
+	uint64_t bypassed;		/* checked types under consensus.bypass */
 };
 
 struct vantaged {
@@ -32,6 +42,15 @@ struct vantaged {
 	const char *resolv_conf;
 	const char *config_path;
 	int verbose;			/* -v: debug logging that a reload must not undo */
+
+	/* Consensus (check.c). */
+	struct mirror_set *mirrors;
+	struct vcache *vcache;
+	struct check *checks[VANTAGED_CHECK_BUCKETS];
+	int dissent_fd;
+	uint8_t secret[32];		/* keys mirror selection; per install, in the state dir */
+	struct event *save_timer;
+	int vcache_dirty;
 };
 
 #endif

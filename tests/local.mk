@@ -4,4 +4,5 @@ EXTRA_DIST += tests/integration/lib.sh
 include tests/unit/local.mk
 include tests/integration/local.mk
 include tests/mirror.mk
+include tests/integration/mirror_client.mk
 include tests/config/local.mk

@@ -43,7 +43,6 @@ stop_pid "$VANTAGED_PID" 5; st=$?; t1=$(now_ms)
 is "$st" 0 "SIGTERM: exit status 0"
 cmp_ok $((t1 - t0)) -lt 3000 "SIGTERM: stopped in under 3 s ($((t1 - t0)) ms)"
 unlike "$(cat "$VANTAGED_LOG")" "(AddressSanitizer|runtime error:|LeakSanitizer)" "no sanitizer report"
-todo_next "persisted cache (cache.state_file) may not exist yet"
 ok "SIGTERM: cache state flushed to the state file" test -s "$T/state"
 
 # --- SIGINT, on a fresh instance

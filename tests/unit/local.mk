@@ -23,4 +23,15 @@ tests_unit_test_config_SOURCES = tests/unit/test_config.c resolver/config.c reso
 tests_unit_test_config_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_config_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 
+# consensus.c and digest.c belong to vantaged: compile them into the tests.
+check_PROGRAMS += tests/unit/test_consensus tests/unit/test_digest
+TESTS += tests/unit/test_consensus tests/unit/test_digest
+tests_unit_test_consensus_SOURCES = tests/unit/test_consensus.c resolver/consensus.c resolver/consensus.h
+tests_unit_test_consensus_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_consensus_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_digest_SOURCES = tests/unit/test_digest.c resolver/digest.c resolver/digest.h \
+	resolver/consensus.c resolver/consensus.h
+tests_unit_test_digest_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_digest_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 endif

@@ -1,0 +1,815 @@
+/* resolver/check.c - one question cross-checked: local answer + mirrors -> verdict -> action. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "consensus.h"
+#include "digest.h"
+#include "log.h"
+#include "mirror_client.h"
+#include "vcache.h"
+#include "vutil.h"
+
+/* How long a dissent verdict is remembered (s): long enough to spare the mirrors a
+ * storm of repeats, short enough that a fixed resolver is believed again soon. */
+#define CHECK_DISSENT_TTL 30
+/* Bounds on how long an agreement is remembered (s), whatever the record TTL says. */
+#define CHECK_AGREE_TTL_MIN 5
+#define CHECK_AGREE_TTL_MAX 86400
+/* How often a changed verified cache is written to the state file (s). */
+#define CHECK_SAVE_INTERVAL 300
+
+struct check;
+
+struct check_wait {
+	struct check_wait *prev, *next;
+	struct check *c;
+	check_cb cb;
+	void *arg;
+};
+
+/* One mirror asked about the question. */
+struct check_mirror {
+	struct check *c;
+	struct mirror *m;
+	struct mirror_req *req;
+	int done;
+	struct digest *d;
+	uint8_t *wire;			/* its answer, for on_dissent: consensus */
+	size_t len;
+};
+
+struct check {
+	struct check *hnext;
+	uint32_t hash;
+	int in_table;
+	struct vantaged *vd;
+	struct dnsq q;
+	struct resolve_wait *rw;	/* the upstream question, while it runs */
+	int have_local;
+	uint8_t *lwire;			/* stored form (no OPT) */
+	size_t llen;
+	uint32_t lage, lttl;
+	struct digest *ld;
+	uint64_t lraw, lcanon;
+	int hint;			/* a verdict was cached: mirrors wait for the local answer */
+	struct event *kick;		/* a local answer given to check_start, handled from the loop */
+	int mirrors_started;
+	int delivered;			/* monitor mode: waiters already have the answer */
+	size_t nm;
+	struct check_mirror mir[CONSENSUS_MAX_MIRRORS];
+	struct check_wait *waiters;
+};
+
+static const struct cons_answer check_pending_answer = { .transport = TRANSPORT_TIMEOUT,
+	.rclass = RCLASS_OTHER };
+
+static uint64_t
+check_wall(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+int
+check_applies(const struct vantaged *vd, const struct dnsq *q)
+{
+	const struct config *cfg = vd->cfg;
+	int typed = 0;
+
+	if (vd->mirrors == NULL || q->qclass != DNS_CLASS_IN)
+		return 0;
+	for (size_t i = 0; i < cfg->consensus.n_check_types && !typed; i++)
+		typed = cfg->consensus.check_types[i] == q->qtype;
+	if (!typed)
+		return 0;
+	for (size_t i = 0; i < cfg->consensus.n_bypass; i++) {
+		uint8_t zone[DNS_MAXNAME];
+		size_t zl = dnswire_name_from_str(cfg->consensus.bypass[i], zone, sizeof(zone));
+		if (zl && dnswire_name_is_sub(q->qname, q->qname_len, zone, zl))
+			return 0; /* never leaves the machine: home.arpa, VPN zones, ... */
+	}
+	return 1;
+}
+
+/* Hash of a stored answer past its question: stable for one cache entry (TTLs are kept
+ * as received and decayed only on output). */
+static uint64_t
+check_raw_hash(const uint8_t *wire, size_t len, const struct dnsq *q)
+{
+	size_t qend = DNS_HDRLEN + q->qname_len + 4;
+
+	if (len < qend)
+		return 0;
+	return vcache_hash(vcache_hash(VCACHE_HASH_INIT, wire + 2, 2), wire + qend, len - qend);
+}
+
+/* Hash of a digested answer: equal content, equal hash, whatever TTLs or order. */
+static uint64_t
+check_canon_hash(const struct digest *d)
+{
+	uint64_t h = vcache_hash(VCACHE_HASH_INIT, &d->ans.rclass, sizeof(d->ans.rclass));
+
+	for (size_t i = 0; i < d->ans.n_rrs; i++) {
+		h = vcache_hash(h, &d->ans.rrs[i].type, sizeof(d->ans.rrs[i].type));
+		h = vcache_hash(h, d->ans.rrs[i].rdata, d->ans.rrs[i].len);
+	}
+	return h;
+}
+
+/* A verdict from the verified cache, rebuilt for the policy. */
+static void
+check_info_verdict(const struct vcache_info *info, struct cons_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->outcome = info->outcome;
+	v->rule = info->rule;
+	v->corroborated = info->corroborated;
+	v->dissented = info->dissented;
+	v->asked = info->asked;
+	v->consensus_mirror = -1;
+}
+
+int
+check_cached(struct vantaged *vd, const struct dnsq *q, const struct resolve_result *hit,
+    struct policy_decision *d)
+{
+	struct vcache_info info;
+	struct cons_verdict v;
+
+	if (!vcache_lookup(vd->vcache, q->qname, q->qname_len, q->qtype, check_wall(), &info))
+		return 0;
+	if (info.raw_hash != check_raw_hash(hit->wire, hit->len, q))
+		return 0;
+	/* The consensus answer itself is not kept: ask again to be able to serve it. */
+	if (info.outcome == OUTCOME_DISSENT && vd->cfg->consensus.on_dissent == DISSENT_CONSENSUS)
+		return 0;
+	check_info_verdict(&info, &v);
+	policy_decide(&v, vd->cfg, info.summary, d);
+	vd->st.verdict_cached++;
+	return 1;
+}
+
+static uint32_t
+check_qhash(const struct dnsq *q)
+{
+	uint64_t h = vcache_hash(VCACHE_HASH_INIT, q->qname, q->qname_len);
+
+	h = vcache_hash(h, &q->qtype, sizeof(q->qtype));
+	h = vcache_hash(h, &q->do_bit, sizeof(q->do_bit));
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static void
+check_unhash(struct check *c)
+{
+	struct check **pp = &c->vd->checks[c->hash & (VANTAGED_CHECK_BUCKETS - 1)];
+
+	if (!c->in_table)
+		return;
+	while (*pp && *pp != c)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = c->hnext;
+	c->in_table = 0;
+}
+
+static void
+check_free(struct check *c)
+{
+	check_unhash(c);
+	if (c->rw)
+		resolve_cancel(c->rw);
+	for (size_t i = 0; i < c->nm; i++) {
+		mirror_cancel(c->mir[i].req);
+		free(c->mir[i].d);
+		free(c->mir[i].wire);
+	}
+	while (c->waiters) {
+		struct check_wait *w = c->waiters;
+		c->waiters = w->next;
+		free(w);
+	}
+	if (c->kick)
+		event_free(c->kick);
+	free(c->ld);
+	free(c->lwire);
+	free(c);
+}
+
+/* Hand the result to every waiter; callbacks may cancel other waiters of c. */
+static void
+check_deliver(struct check *c, const struct check_result *res)
+{
+	while (c->waiters) {
+		struct check_wait *w = c->waiters;
+		c->waiters = w->next;
+		if (c->waiters)
+			c->waiters->prev = NULL;
+		w->cb(w->arg, res);
+		free(w);
+	}
+}
+
+/* JSON string body: the name comes from the network, so escape everything unusual. */
+static void
+check_json_str(char *out, size_t cap, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s && o + 7 < cap; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			o += (size_t)snprintf(out + o, cap - o, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
+		else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+}
+
+/* One JSON line per dissent: what we were told, what each mirror said, what we did. */
+static void
+check_dissent_log(struct check *c, const struct cons_verdict *v, const struct policy_decision *d,
+    const char *name, const char *local)
+{
+	struct vantaged *vd = c->vd;
+	char line[8192], esc[1100], tb[16], sum[512];
+	size_t o;
+
+	if (vd->dissent_fd < 0)
+		return;
+	check_json_str(esc, sizeof(esc), name);
+	o = (size_t)snprintf(line, sizeof(line),
+	    "{\"time\":%llu,\"name\":\"%s\",\"type\":\"%s\",\"local\":\"%s\",\"outcome\":\"%s\","
+	    "\"action\":\"%s\",\"mirrors\":[",
+	    (unsigned long long)check_wall(), esc, dnswire_type2str(c->q.qtype, tb, sizeof(tb)),
+	    local, consensus_outcome_name(v->outcome), policy_action_name(d->action));
+	for (size_t i = 0; i < c->nm && o < sizeof(line) - 600; i++) {
+		const struct check_mirror *cm = &c->mir[i];
+		const char *evidence = v->evidence[i] == EVIDENCE_CORROBORATES ? "corroborates"
+		    : v->evidence[i] == EVIDENCE_DISSENTS			  ? "dissents"
+										  : "failed";
+		char mname[200];
+		check_json_str(mname, sizeof(mname), mirror_name(cm->m));
+		if (cm->d)
+			digest_summary(cm->d, sum, sizeof(sum));
+		else
+			snprintf(sum, sizeof(sum), "timeout");
+		o += (size_t)snprintf(line + o, sizeof(line) - o,
+		    "%s{\"mirror\":\"%s\",\"region\":\"%s\",\"answer\":\"%s\",\"evidence\":\"%s\"}",
+		    i ? "," : "", mname, mirror_region(cm->m), sum, evidence);
+	}
+	o += (size_t)snprintf(line + o, sizeof(line) - o, "]}\n");
+	if (o >= sizeof(line))
+		return;
+	if (write(vd->dissent_fd, line, o) < 0)
+		log_warn(LOG_G_CONSENSUS, "dissent log");
+}
+
+/* The verdict is in: remember it, log it, and answer everyone waiting. */
+static void
+check_decide(struct check *c, const struct cons_verdict *v)
+{
+	struct vantaged *vd = c->vd;
+	struct check_result res = { .status = UPSTREAM_OK };
+	struct vcache_info info;
+	char name[DNS_MAXNAME * 4 + 1], local[256], tb[16];
+	uint8_t *cwire = NULL;
+
+	for (size_t i = 0; i < c->nm; i++) {
+		mirror_cancel(c->mir[i].req); /* the rest cannot change the verdict */
+		c->mir[i].req = NULL;
+	}
+	digest_summary(c->ld, local, sizeof(local));
+	dnswire_name2str(c->q.qname, c->q.qname_len, name, sizeof(name));
+	policy_decide(v, vd->cfg, local, &res.decision);
+	switch (v->outcome) {
+	case OUTCOME_AGREE:
+		vd->st.verdict_agree++;
+		log_debug(LOG_G_CONSENSUS, "%s %s: %u of %u mirrors corroborate (rule %s)", name,
+		    dnswire_type2str(c->q.qtype, tb, sizeof(tb)), v->corroborated, v->asked,
+		    consensus_rule_name(v->rule));
+		break;
+	case OUTCOME_DISSENT:
+		vd->st.verdict_dissent++;
+		log_warnx(LOG_G_CONSENSUS, "%s %s: %u of %u mirrors dissent (local %s): %s", name,
+		    dnswire_type2str(c->q.qtype, tb, sizeof(tb)), v->dissented, v->asked, local,
+		    policy_action_name(res.decision.action));
+		check_dissent_log(c, v, &res.decision, name, local);
+		break;
+	case OUTCOME_INSUFFICIENT:
+		vd->st.verdict_insufficient++;
+		log_info(LOG_G_CONSENSUS, "%s %s: not verified (%s): %s", name,
+		    dnswire_type2str(c->q.qtype, tb, sizeof(tb)), res.decision.text,
+		    policy_action_name(res.decision.action));
+		break;
+	}
+	if (v->outcome != OUTCOME_INSUFFICIENT) {
+		uint32_t ttl = c->lttl;
+		memset(&info, 0, sizeof(info));
+		info.outcome = v->outcome;
+		info.rule = v->rule;
+		info.corroborated = v->corroborated;
+		info.dissented = v->dissented;
+		info.asked = v->asked;
+		info.canon_hash = c->lcanon;
+		info.raw_hash = c->lraw;
+		snprintf(info.summary, sizeof(info.summary), "%.63s", local);
+		if (v->outcome == OUTCOME_DISSENT)
+			ttl = CHECK_DISSENT_TTL;
+		else if (ttl < CHECK_AGREE_TTL_MIN)
+			ttl = CHECK_AGREE_TTL_MIN;
+		else if (ttl > CHECK_AGREE_TTL_MAX)
+			ttl = CHECK_AGREE_TTL_MAX;
+		info.expire = check_wall() + ttl;
+		if (vcache_store(vd->vcache, c->q.qname, c->q.qname_len, c->q.qtype, &info) == 0)
+			vd->vcache_dirty = 1;
+	}
+	res.wire = c->lwire;
+	res.len = c->llen;
+	res.age = c->lage;
+	if (res.decision.action == ACTION_SERVE_CONSENSUS) {
+		const struct check_mirror *cm = &c->mir[v->consensus_mirror];
+		size_t sl;
+		if (cm->wire && (cwire = malloc(cm->len)) != NULL &&
+		    (sl = dnswire_strip_opt(cm->wire, cm->len, cwire, cm->len)) > 0) {
+			res.wire = cwire;
+			res.len = sl;
+			res.age = 0;
+		} else
+			res.decision.action = ACTION_REFUSE;
+	}
+	switch (res.decision.action) {
+	case ACTION_REFUSE:
+		vd->st.action_refuse++;
+		break;
+	case ACTION_SERVFAIL:
+		vd->st.action_servfail++;
+		break;
+	case ACTION_SERVE_FLAG:
+		vd->st.action_flag++;
+		break;
+	case ACTION_SERVE_CONSENSUS:
+		vd->st.action_consensus++;
+		break;
+	case ACTION_SERVE:
+		break;
+	}
+	check_unhash(c);
+	if (!c->delivered)
+		check_deliver(c, &res);
+	free(cwire);
+	check_free(c);
+}
+
+/* Decide as soon as the outcome cannot change: agreement reached, or dissent that the
+ * mirrors still out could not overturn, or nobody left to wait for. */
+static void
+check_try_decide(struct check *c)
+{
+	struct cons_mirror ms[CONSENSUS_MAX_MIRRORS] = { 0 };
+	struct cons_policy pol;
+	struct cons_verdict v;
+	const struct config *cfg = c->vd->cfg;
+	size_t pending = 0;
+
+	if (!c->have_local || !c->mirrors_started)
+		return;
+	for (size_t i = 0; i < c->nm; i++) {
+		ms[i].region = mirror_region(c->mir[i].m);
+		if (c->mir[i].done && c->mir[i].d)
+			ms[i].ans = c->mir[i].d->ans;
+		else {
+			ms[i].ans = check_pending_answer;
+			pending += !c->mir[i].done;
+		}
+	}
+	memset(&pol, 0, sizeof(pol));
+	pol.quorum = (unsigned)cfg->consensus.quorum;
+	pol.match = (enum cons_match)cfg->consensus.address_match;
+	pol.allow_private = cfg->consensus.allow_private;
+	pol.prefix4 = 24;
+	pol.prefix6 = 48;
+	consensus_decide(&c->ld->ans, ms, c->nm, &pol, &v);
+	if (pending == 0 || v.outcome != OUTCOME_INSUFFICIENT)
+		check_decide(c, &v);
+}
+
+static void
+check_mirror_cb(void *arg, enum cons_transport transport, const uint8_t *wire, size_t len)
+{
+	struct check_mirror *cm = arg;
+	struct check *c = cm->c;
+
+	cm->req = NULL;
+	cm->done = 1;
+	if ((cm->d = malloc(sizeof(*cm->d))) == NULL) {
+		check_try_decide(c); /* counted as pending-failed: better than nothing */
+		return;
+	}
+	if (transport == TRANSPORT_OK &&
+	    digest_answer(cm->d, wire, len, c->q.qname, c->q.qname_len, c->q.qtype) == 0) {
+		if ((cm->wire = malloc(len)) != NULL) {
+			memcpy(cm->wire, wire, len);
+			cm->len = len;
+		}
+	} else
+		digest_failed(cm->d, transport == TRANSPORT_OK ? TRANSPORT_ERROR : transport);
+	check_try_decide(c);
+}
+
+static void
+check_start_mirrors(struct check *c)
+{
+	struct vantaged *vd = c->vd;
+	struct mirror *chosen[CONSENSUS_MAX_MIRRORS];
+	size_t k = vd->cfg->consensus.mirrors_per_query;
+
+	c->mirrors_started = 1;
+	if (k > CONSENSUS_MAX_MIRRORS)
+		k = CONSENSUS_MAX_MIRRORS;
+	c->nm = mirror_set_select(vd->mirrors, c->q.qname, c->q.qname_len, k, chosen);
+	for (size_t i = 0; i < c->nm; i++) {
+		struct check_mirror *cm = &c->mir[i];
+		cm->c = c;
+		cm->m = chosen[i];
+		cm->req = mirror_query(cm->m, &c->q, (uint32_t)vd->cfg->consensus.timeout_ms,
+		    check_mirror_cb, cm);
+		if (cm->req == NULL) {
+			cm->done = 1; /* no digest: counted as failed */
+			if ((cm->d = malloc(sizeof(*cm->d))) != NULL)
+				digest_failed(cm->d, TRANSPORT_ERROR);
+		}
+	}
+}
+
+/* Keep a copy of the local answer (res->wire lives only as long as the call). */
+static int
+check_copy_local(struct check *c, const struct resolve_result *res)
+{
+	if ((c->lwire = malloc(res->len ? res->len : 1)) == NULL)
+		return -1;
+	memcpy(c->lwire, res->wire, res->len);
+	c->llen = res->len;
+	c->lage = res->age;
+	c->lttl = res->ttl;
+	return 0;
+}
+
+/* The local answer is known: digest it, maybe reuse a verdict, maybe serve at once. */
+static void
+check_local_ready(struct check *c)
+{
+	struct vantaged *vd = c->vd;
+	struct vcache_info info;
+	int rcode;
+
+	if (c->lwire == NULL || (c->ld = malloc(sizeof(*c->ld))) == NULL) {
+		struct check_result fail = { .status = UPSTREAM_ERROR };
+		check_unhash(c);
+		check_deliver(c, &fail);
+		check_free(c);
+		return;
+	}
+	c->have_local = 1;
+	digest_answer(c->ld, c->lwire, c->llen, c->q.qname, c->q.qname_len, c->q.qtype);
+	rcode = c->llen >= DNS_HDRLEN ? (dnswire_get16(c->lwire + 2) & 0xf) : DNS_RCODE_SERVFAIL;
+	if (rcode != DNS_RCODE_NOERROR && rcode != DNS_RCODE_NXDOMAIN) {
+		/*
+		 * SERVFAIL or REFUSED from upstream says nothing to check: pass it on. (A NOERROR
+		 * answer the digest cannot use, such as an endless CNAME chain, is still checked:
+		 * the mirrors' data then dissents from it.)
+		 */
+		struct check_result pass = { .status = UPSTREAM_OK, .wire = c->lwire, .len = c->llen,
+			.age = c->lage };
+		pass.decision.action = ACTION_SERVE;
+		pass.decision.ede = -1;
+		check_unhash(c);
+		check_deliver(c, &pass);
+		check_free(c);
+		return;
+	}
+	c->lraw = check_raw_hash(c->lwire, c->llen, &c->q);
+	c->lcanon = check_canon_hash(c->ld);
+	if (c->hint && vcache_lookup(vd->vcache, c->q.qname, c->q.qname_len, c->q.qtype,
+			   check_wall(), &info) &&
+	    info.canon_hash == c->lcanon && info.outcome == OUTCOME_AGREE) {
+		/* Same content as what the mirrors already corroborated: no need to ask again. */
+		struct check_result ok = { .status = UPSTREAM_OK, .wire = c->lwire, .len = c->llen,
+			.age = c->lage };
+		vcache_set_raw_hash(vd->vcache, c->q.qname, c->q.qname_len, c->q.qtype, c->lraw);
+		vd->st.verdict_cached++;
+		ok.decision.action = ACTION_SERVE;
+		ok.decision.ede = -1;
+		check_unhash(c);
+		check_deliver(c, &ok);
+		check_free(c);
+		return;
+	}
+	if (vd->cfg->consensus.mode == MODE_MONITOR) {
+		/* Monitor: the answer goes out now; the verdict only flags and logs. */
+		struct check_result now = { .status = UPSTREAM_OK, .wire = c->lwire, .len = c->llen,
+			.age = c->lage };
+		now.decision.action = ACTION_SERVE;
+		now.decision.ede = -1;
+		check_deliver(c, &now);
+		c->delivered = 1;
+	}
+	if (!c->mirrors_started)
+		check_start_mirrors(c);
+	check_try_decide(c);
+}
+
+static void
+check_local_cb(void *arg, const struct resolve_result *res)
+{
+	struct check *c = arg;
+
+	c->rw = NULL;
+	if (res->status != UPSTREAM_OK) {
+		struct check_result fail = { .status = res->status };
+		check_unhash(c);
+		check_deliver(c, &fail);
+		check_free(c);
+		return;
+	}
+	check_copy_local(c, res);
+	check_local_ready(c);
+}
+
+static void
+check_kick(evutil_socket_t fd, short what, void *arg)
+{
+	check_local_ready(arg);
+}
+
+struct check_wait *
+check_start(struct vantaged *vd, const struct dnsq *q, const struct resolve_result *local,
+    check_cb cb, void *arg)
+{
+	uint32_t h = check_qhash(q);
+	struct check *c;
+	struct check_wait *w = calloc(1, sizeof(*w));
+	struct vcache_info info;
+
+	if (w == NULL)
+		return NULL;
+	w->cb = cb;
+	w->arg = arg;
+	for (c = vd->checks[h & (VANTAGED_CHECK_BUCKETS - 1)]; c; c = c->hnext)
+		if (c->hash == h && dnswire_same_question(&c->q, q) && c->q.do_bit == q->do_bit)
+			break;
+	if (c == NULL) {
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			free(w);
+			return NULL;
+		}
+		c->vd = vd;
+		c->q = *q;
+		c->hash = h;
+		c->hnext = vd->checks[h & (VANTAGED_CHECK_BUCKETS - 1)];
+		vd->checks[h & (VANTAGED_CHECK_BUCKETS - 1)] = c;
+		c->in_table = 1;
+		c->hint = vcache_lookup(vd->vcache, q->qname, q->qname_len, q->qtype, check_wall(),
+		    &info);
+		if (local == NULL &&
+		    (c->rw = resolve_start(vd->res, q, check_local_cb, c)) == NULL) {
+			check_free(c);
+			free(w);
+			return NULL;
+		}
+		/* In parallel with the upstream, unless a verdict may spare the mirrors. */
+		if (!c->hint && local == NULL)
+			check_start_mirrors(c);
+	}
+	w->c = c;
+	w->next = c->waiters;
+	if (c->waiters)
+		c->waiters->prev = w;
+	c->waiters = w;
+	if (local && c->lwire == NULL && c->rw == NULL) {
+		/* A cache hit without a usable verdict: the answer is at hand, ask only the
+		 * mirrors. Carry on from the loop: never call back from inside this call. */
+		struct timeval now = { 0, 0 };
+		if (check_copy_local(c, local) != 0 ||
+		    (c->kick = evtimer_new(vd->base, check_kick, c)) == NULL ||
+		    evtimer_add(c->kick, &now) != 0) {
+			check_free(c); /* frees w too: it is on c's list */
+			return NULL;
+		}
+	}
+	return w;
+}
+
+void
+check_cancel(struct check_wait *w)
+{
+	struct check *c;
+
+	if (w == NULL)
+		return;
+	c = w->c;
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		c->waiters = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	free(w);
+}
+
+/* The per-install secret: random once, kept beside the state file. */
+static int
+check_load_secret(struct vantaged *vd, char *err, size_t errlen)
+{
+	char path[4096];
+	int fd;
+	ssize_t n;
+
+	random_buf(vd->secret, sizeof(vd->secret));
+	if (vd->cfg->cache.state_file == NULL)
+		return 0; /* no state: a fresh secret each start */
+	snprintf(path, sizeof(path), "%s.key", vd->cfg->cache.state_file);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, vd->secret, sizeof(vd->secret));
+		close(fd);
+		if (n == (ssize_t)sizeof(vd->secret))
+			return 0;
+		log_warnx(LOG_G_CONSENSUS, "%s: short key file; making a new one", path);
+		random_buf(vd->secret, sizeof(vd->secret));
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
+	    write(fd, vd->secret, sizeof(vd->secret)) != (ssize_t)sizeof(vd->secret)) {
+		/* Not fatal: selection stays unpredictable, only less stable across restarts. */
+		log_warn(LOG_G_CONSENSUS, "cannot keep the selection key in %s", path);
+	}
+	if (fd >= 0)
+		close(fd);
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+static void
+check_save_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct vantaged *vd = arg;
+
+	if (vd->vcache_dirty)
+		check_save(vd);
+}
+
+int
+check_save(struct vantaged *vd)
+{
+	int n;
+
+	if (vd->cfg->cache.state_file == NULL || vd->vcache == NULL)
+		return 0;
+	if ((n = vcache_save(vd->vcache, vd->cfg->cache.state_file, check_wall())) < 0) {
+		log_warn(LOG_G_CACHE, "cannot save the verified cache to %s (the previous file is kept)",
+		    vd->cfg->cache.state_file);
+		return -1;
+	}
+	vd->vcache_dirty = 0;
+	log_debug(LOG_G_CACHE, "saved %d verified entries to %s", n, vd->cfg->cache.state_file);
+	return 0;
+}
+
+static int
+check_open_dissent_log(const struct config *cfg)
+{
+	int fd;
+
+	if (cfg->dissent_log == NULL)
+		return -1;
+	fd = open(cfg->dissent_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		log_warn(LOG_G_CONSENSUS, "cannot open the dissent log %s", cfg->dissent_log);
+	return fd;
+}
+
+int
+check_init(struct vantaged *vd, char *err, size_t errlen)
+{
+	struct timeval tv = { CHECK_SAVE_INTERVAL, 0 };
+	size_t bad = 0;
+	int n;
+
+	vd->dissent_fd = -1;
+	if ((vd->vcache = vcache_new(vd->cfg->cache.max_entries)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (check_load_secret(vd, err, errlen) != 0)
+		return -1;
+	if (vd->cfg->cache.state_file) {
+		n = vcache_load(vd->vcache, vd->cfg->cache.state_file, check_wall(), &bad);
+		if (n < 0)
+			log_warn(LOG_G_CACHE, "cannot read the state file %s; starting empty",
+			    vd->cfg->cache.state_file);
+		else if (n > 0 || bad > 0)
+			log_info(LOG_G_CACHE, "loaded %d verified entries from %s%s", n,
+			    vd->cfg->cache.state_file, bad ? " (some lines were unreadable)" : "");
+	}
+	if (vd->cfg->n_mirrors > 0 || vd->cfg->mirrors_bootstrap) {
+		vd->mirrors = mirror_set_new(vd->base, vd->cfg, vd->secret, err, errlen);
+		if (vd->mirrors == NULL)
+			return -1;
+		if (mirror_set_count(vd->mirrors) == 0) {
+			log_warnx(LOG_G_MIRROR, "no mirrors configured: answers are not cross-checked");
+			mirror_set_free(vd->mirrors);
+			vd->mirrors = NULL;
+		} else
+			log_info(LOG_G_MIRROR, "%zu mirrors, %lu asked per question",
+			    mirror_set_count(vd->mirrors), vd->cfg->consensus.mirrors_per_query);
+	}
+	vd->dissent_fd = check_open_dissent_log(vd->cfg);
+	vd->save_timer = event_new(vd->base, -1, EV_PERSIST, check_save_timer, vd);
+	if (vd->save_timer)
+		event_add(vd->save_timer, &tv);
+	return 0;
+}
+
+/*
+ * The mirror set is about to be freed (reload). Checks that have their local answer
+ * decide now on what they have; the others drop their mirrors and pick new ones from
+ * the next set when the local answer comes.
+ */
+static void
+check_abort_mirrors(struct vantaged *vd)
+{
+	for (size_t b = 0; b < VANTAGED_CHECK_BUCKETS; b++) {
+		struct check *c = vd->checks[b], *next;
+		for (; c; c = next) {
+			next = c->hnext;
+			for (size_t i = 0; i < c->nm; i++) {
+				mirror_cancel(c->mir[i].req);
+				c->mir[i].req = NULL;
+				c->mir[i].done = 1;
+			}
+			if (c->have_local && c->mirrors_started) {
+				check_try_decide(c); /* nothing pending: decides and frees c */
+				continue;
+			}
+			for (size_t i = 0; i < c->nm; i++) {
+				free(c->mir[i].d);
+				free(c->mir[i].wire);
+				memset(&c->mir[i], 0, sizeof(c->mir[i]));
+			}
+			c->nm = 0;
+			c->mirrors_started = 0;
+		}
+	}
+}
+
+int
+check_reconfigure(struct vantaged *vd, const struct config *cfg, char *err, size_t errlen)
+{
+	struct mirror_set *set = NULL;
+	int fd;
+
+	if (cfg->n_mirrors > 0 || cfg->mirrors_bootstrap) {
+		if ((set = mirror_set_new(vd->base, cfg, vd->secret, err, errlen)) == NULL)
+			return -1;
+		if (mirror_set_count(set) == 0) {
+			mirror_set_free(set);
+			set = NULL;
+		}
+	}
+	check_abort_mirrors(vd);
+	mirror_set_free(vd->mirrors);
+	vd->mirrors = set;
+	vcache_set_max(vd->vcache, cfg->cache.max_entries);
+	fd = check_open_dissent_log(cfg);
+	if (vd->dissent_fd >= 0)
+		close(vd->dissent_fd);
+	vd->dissent_fd = fd;
+	return 0;
+}
+
+void
+check_shutdown(struct vantaged *vd)
+{
+	for (size_t b = 0; b < VANTAGED_CHECK_BUCKETS; b++)
+		while (vd->checks[b])
+			check_free(vd->checks[b]);
+	check_save(vd);
+	if (vd->save_timer)
+		event_free(vd->save_timer);
+	mirror_set_free(vd->mirrors);
+	vd->mirrors = NULL;
+	vcache_free(vd->vcache);
+	vd->vcache = NULL;
+	if (vd->dissent_fd >= 0)
+		close(vd->dissent_fd);
+}

@@ -1,0 +1,328 @@
+/* resolver/consensus.c - what "agree" means: the quorum table and the agreement ladder. */
+#include "autoconf.h"
+
+#include <string.h>
+
+#include "consensus.h"
+
+unsigned
+consensus_required(unsigned n, unsigned quorum)
+{
+	unsigned r;
+
+	if (n == 0)
+		return 1; /* nothing asked: a quorum is out of reach, never "zero needed" */
+	if (quorum)
+		return quorum < n ? quorum : n;
+	r = n <= 5 ? n - 1 : n - 2;
+	return r ? r : 1;
+}
+
+static int
+consensus_in_v4(const uint8_t *b, uint32_t net, unsigned len)
+{
+	uint32_t a = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	uint32_t mask = len ? ~(uint32_t)0 << (32 - len) : 0;
+
+	return (a & mask) == (net & mask);
+}
+
+static int
+consensus_v4_private(const uint8_t *b)
+{
+	static const struct {
+		uint32_t net;
+		unsigned len;
+	} nets[] = {
+		{ 0x00000000, 8 },  /* "this network" */
+		{ 0x0a000000, 8 },  /* RFC 1918 */
+		{ 0x64400000, 10 }, /* RFC 6598 shared address space */
+		{ 0x7f000000, 8 },  /* loopback */
+		{ 0xa9fe0000, 16 }, /* link-local */
+		{ 0xac100000, 12 }, /* RFC 1918 */
+		{ 0xc0000000, 24 }, /* IETF protocol assignments */
+		{ 0xc0000200, 24 }, /* TEST-NET-1 */
+		{ 0xc0a80000, 16 }, /* RFC 1918 */
+		{ 0xc6120000, 15 }, /* benchmarking */
+		{ 0xc6336400, 24 }, /* TEST-NET-2 */
+		{ 0xcb007100, 24 }, /* TEST-NET-3 */
+		{ 0xe0000000, 4 },  /* multicast */
+		{ 0xf0000000, 4 },  /* reserved and broadcast */
+	};
+
+	for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++)
+		if (consensus_in_v4(b, nets[i].net, nets[i].len))
+			return 1;
+	return 0;
+}
+
+int
+consensus_addr_is_private(const struct cons_addr *a)
+{
+	const uint8_t *b = a->bytes;
+	static const uint8_t zero[16];
+
+	if (a->family == 4)
+		return consensus_v4_private(b);
+	if (memcmp(b, zero, 15) == 0 && (b[15] == 0 || b[15] == 1))
+		return 1; /* :: and ::1 */
+	if (memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff)
+		return consensus_v4_private(b + 12); /* v4-mapped: judge the v4 address */
+	if (memcmp(b, zero, 12) == 0)
+		return 1; /* ::/96 IPv4-compatible, deprecated (RFC 4291) */
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
+		return 1; /* fec0::/10 site-local, deprecated (RFC 3879) */
+	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x02 && b[4] == 0 && b[5] == 0)
+		return 1; /* 2001:2::/48 benchmarking (RFC 5180) */
+	if (b[0] == 0x3f && b[1] == 0xff && (b[2] & 0xf0) == 0)
+		return 1; /* 3fff::/20 documentation (RFC 9637) */
+	if ((b[0] & 0xfe) == 0xfc)
+		return 1; /* fc00::/7 unique local */
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return 1; /* fe80::/10 link-local */
+	if (b[0] == 0xff)
+		return 1; /* multicast */
+	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)
+		return 1; /* 2001:db8::/32 documentation */
+	if (b[0] == 0x01 && memcmp(b + 1, zero, 7) == 0)
+		return 1; /* 100::/64 discard */
+	return 0;
+}
+
+static int
+consensus_addr_equal(const struct cons_addr *a, const struct cons_addr *b)
+{
+	return a->family == b->family && memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
+}
+
+static int
+consensus_has_addr(const struct cons_answer *x, const struct cons_addr *a)
+{
+	for (size_t i = 0; i < x->n_addrs; i++)
+		if (consensus_addr_equal(&x->addrs[i], a))
+			return 1;
+	return 0;
+}
+
+static int
+consensus_same_prefix(const struct cons_addr *a, const struct cons_addr *b, unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+
+	if (a->family != b->family)
+		return 0;
+	if (memcmp(a->bytes, b->bytes, whole) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((a->bytes[whole] ^ b->bytes[whole]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+static int
+consensus_rrsets_equal(const struct cons_answer *a, const struct cons_answer *b)
+{
+	if (a->n_rrs != b->n_rrs)
+		return 0;
+	for (size_t i = 0; i < a->n_rrs; i++)
+		if (a->rrs[i].type != b->rrs[i].type || a->rrs[i].len != b->rrs[i].len ||
+		    memcmp(a->rrs[i].rdata, b->rrs[i].rdata, a->rrs[i].len) != 0)
+			return 0;
+	return 1;
+}
+
+/* Rule 4: every local address lies in the prefix of some mirror address. */
+static int
+consensus_prefix_covers(const struct cons_answer *l, const struct cons_answer *m,
+    const struct cons_policy *pol)
+{
+	if (l->n_addrs == 0)
+		return 0;
+	for (size_t i = 0; i < l->n_addrs; i++) {
+		int found = 0;
+		for (size_t j = 0; j < m->n_addrs && !found; j++)
+			found = consensus_same_prefix(&l->addrs[i], &m->addrs[j],
+			    l->addrs[i].family == 4 ? pol->prefix4 : pol->prefix6);
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+enum cons_evidence
+consensus_compare(const struct cons_answer *l, const struct cons_answer *m,
+    const struct cons_policy *pol, enum cons_rule *rule, enum cons_why *why)
+{
+	*rule = RULE_NONE;
+	*why = WHY_NONE;
+	if (m->transport != TRANSPORT_OK || m->rclass == RCLASS_OTHER)
+		return EVIDENCE_FAILED;
+	/* Rule 1: the class of the answer must match; NXDOMAIN against data is dissent. */
+	if (l->rclass != m->rclass) {
+		*why = WHY_RCODE;
+		return EVIDENCE_DISSENTS;
+	}
+	if (l->rclass != RCLASS_DATA) {
+		*rule = RULE_RCODE;
+		return EVIDENCE_CORROBORATES;
+	}
+	/* Never corroborated: a private/loopback/bogon address that only we were given. */
+	if (!pol->allow_private)
+		for (size_t i = 0; i < l->n_addrs; i++)
+			if (consensus_addr_is_private(&l->addrs[i]) &&
+			    !consensus_has_addr(m, &l->addrs[i])) {
+				*why = WHY_PRIVATE;
+				return EVIDENCE_DISSENTS;
+			}
+	/* Rule 2: equal RRsets. */
+	if (consensus_rrsets_equal(l, m)) {
+		*rule = RULE_EQUAL;
+		return EVIDENCE_CORROBORATES;
+	}
+	if (pol->match == CONS_MATCH_EXACT)
+		goto dissent;
+	/* Rule 3: the address sets overlap. */
+	for (size_t i = 0; i < l->n_addrs; i++)
+		if (consensus_has_addr(m, &l->addrs[i])) {
+			*rule = RULE_OVERLAP;
+			return EVIDENCE_CORROBORATES;
+		}
+	if (pol->match == CONS_MATCH_OVERLAP)
+		goto dissent;
+	/* Rule 4: same neighbourhood (a CDN's per-region addresses within one prefix). */
+	if (consensus_prefix_covers(l, m, pol)) {
+		*rule = RULE_PREFIX;
+		return EVIDENCE_CORROBORATES;
+	}
+	if (pol->match == CONS_MATCH_PREFIX)
+		goto dissent;
+	/* Rule 5: the same CNAME chain tail (CDN host names). */
+	if (l->cname_tail_len > 0 && l->cname_tail_len == m->cname_tail_len &&
+	    memcmp(l->cname_tail, m->cname_tail, l->cname_tail_len) == 0) {
+		*rule = RULE_CNAME;
+		return EVIDENCE_CORROBORATES;
+	}
+dissent:
+	*why = WHY_DATA;
+	return EVIDENCE_DISSENTS;
+}
+
+/* Distinct non-empty regions among the mirrors whose evidence is ev. */
+static unsigned
+consensus_regions(const struct cons_mirror *mirrors, size_t n, const struct cons_verdict *v)
+{
+	unsigned count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int seen = 0;
+		/* A mirror of unknown region cannot show a spread. */
+		if (v->evidence[i] != EVIDENCE_CORROBORATES || mirrors[i].region == NULL ||
+		    mirrors[i].region[0] == '\0')
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = v->evidence[j] == EVIDENCE_CORROBORATES && mirrors[j].region &&
+			    strcmp(mirrors[i].region, mirrors[j].region) == 0;
+		count += !seen;
+	}
+	return count;
+}
+
+/* A mirror whose answer a quorum of the mirrors share, or -1. */
+static int
+consensus_mirror_majority(const struct cons_mirror *mirrors, size_t n, unsigned required,
+    const struct cons_policy *pol)
+{
+	int best = -1;
+	unsigned best_count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned count = 0;
+		if (mirrors[i].ans.transport != TRANSPORT_OK || mirrors[i].ans.rclass == RCLASS_OTHER)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			enum cons_rule r;
+			enum cons_why w;
+			if (consensus_compare(&mirrors[i].ans, &mirrors[j].ans, pol, &r, &w) ==
+			    EVIDENCE_CORROBORATES)
+				count++;
+		}
+		if (count > best_count) {
+			best_count = count;
+			best = (int)i;
+		}
+	}
+	return best_count >= required ? best : -1;
+}
+
+void
+consensus_decide(const struct cons_answer *l, const struct cons_mirror *mirrors, size_t n,
+    const struct cons_policy *pol, struct cons_verdict *v)
+{
+	unsigned regions_needed;
+
+	memset(v, 0, sizeof(*v));
+	v->consensus_mirror = -1;
+	if (n > CONSENSUS_MAX_MIRRORS)
+		n = CONSENSUS_MAX_MIRRORS;
+	v->asked = (unsigned)n;
+	v->required = consensus_required((unsigned)n, pol->quorum);
+	for (size_t i = 0; i < n; i++) {
+		v->evidence[i] = consensus_compare(l, &mirrors[i].ans, pol, &v->mirror_rule[i],
+		    &v->why[i]);
+		switch (v->evidence[i]) {
+		case EVIDENCE_CORROBORATES:
+			v->corroborated++;
+			if (v->mirror_rule[i] > v->rule)
+				v->rule = v->mirror_rule[i];
+			break;
+		case EVIDENCE_DISSENTS:
+			v->dissented++;
+			break;
+		case EVIDENCE_FAILED:
+			v->failed++;
+			if (mirrors[i].ans.transport == TRANSPORT_TLS)
+				v->tls_failures = 1;
+			break;
+		}
+	}
+	v->regions = consensus_regions(mirrors, n, v);
+	/* BR 3.2.2.9: with more than two perspectives, those that agree span two regions. */
+	regions_needed = n > 2 ? 2 : 1;
+	if (n > 0 && v->corroborated >= v->required) {
+		if (v->regions >= regions_needed) {
+			v->outcome = OUTCOME_AGREE;
+			return;
+		}
+		v->regions_short = 1;
+	}
+	v->rule = RULE_NONE;
+	if (v->dissented > 0 && v->corroborated + v->failed < v->required) {
+		v->outcome = OUTCOME_DISSENT;
+		v->consensus_mirror = consensus_mirror_majority(mirrors, n, v->required, pol);
+	} else
+		v->outcome = OUTCOME_INSUFFICIENT;
+}
+
+const char *
+consensus_rule_name(enum cons_rule r)
+{
+	static const char *const names[] = { "none", "rcode", "equal", "overlap", "prefix",
+		"cname", "ca" };
+
+	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
+const char *
+consensus_outcome_name(enum cons_outcome o)
+{
+	static const char *const names[] = { "agree", "dissent", "insufficient" };
+
+	return (unsigned)o < sizeof(names) / sizeof(names[0]) ? names[o] : "?";
+}
+
+const char *
+consensus_why_name(enum cons_why w)
+{
+	static const char *const names[] = { "", "rcode", "data", "private" };
+
+	return (unsigned)w < sizeof(names) / sizeof(names[0]) ? names[w] : "?";
+}

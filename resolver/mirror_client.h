@@ -1,0 +1,92 @@
+/* resolver/mirror_client.h - the secure mirrors: pinned TLS connections, DoH queries, selection. */
+#ifndef VANTAGED_MIRROR_CLIENT_H
+#define VANTAGED_MIRROR_CLIENT_H
+
+#include <event2/event.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "consensus.h"
+#include "dnswire.h"
+
+struct mirror;
+struct mirror_set;
+struct mirror_req;
+
+/* Connection state of one mirror, as shown by status output. */
+enum mirror_state {
+	MIRROR_IDLE,		/* no connection yet (connects on first use) */
+	MIRROR_CONNECTING,	/* TCP + TLS handshake under way */
+	MIRROR_UP,		/* persistent connection ready */
+	MIRROR_BACKOFF,		/* failed; waiting before the next attempt */
+	MIRROR_PIN_FAILED	/* its certificate does not chain to the pinned CA */
+};
+
+/*
+ * Called once per mirror_query that was not cancelled. transport says whether an answer
+ * came (TRANSPORT_OK: wire/len hold the DNS message, valid only during the call).
+ */
+typedef void (*mirror_cb)(void *arg, enum cons_transport transport, const uint8_t *wire,
+    size_t len);
+
+/* Figures of one mirror. */
+struct mirror_stats {
+	enum mirror_state state;
+	uint64_t queries, answers, timeouts, errors, tls_failures, handshakes;
+	uint32_t srtt_ms;		/* EWMA of request round trips, 0 before the first */
+};
+
+/*
+ * mirror_set_new - the mirrors of cfg->mirrors (and, when readable, those of
+ * cfg->mirrors_bootstrap). Connections are opened lazily and kept. secret (32 bytes) keys
+ * the per-name selection. Returns NULL with err set when an entry is unusable.
+ */
+struct mirror_set *mirror_set_new(struct event_base *base, const struct config *cfg,
+    const uint8_t secret[32], char *err, size_t errlen);
+
+/* mirror_set_free - closes connections, cancels requests without calling back; accepts NULL. */
+void mirror_set_free(struct mirror_set *set);
+
+/* mirror_set_count - how many mirrors the set holds. */
+size_t mirror_set_count(const struct mirror_set *set);
+
+/* mirror_set_get - the i-th mirror (0 <= i < count). */
+struct mirror *mirror_set_get(struct mirror_set *set, size_t i);
+
+/*
+ * mirror_set_select - up to k mirrors to ask about qname (lower-cased wire form): healthy
+ * ones first, distinct regions first, ordered by an HMAC-SHA-256 of the name under the
+ * set's secret, so an attacker can neither predict nor shop for the set. Fills out[] and
+ * returns the count (less than k when fewer mirrors are usable).
+ */
+size_t mirror_set_select(struct mirror_set *set, const uint8_t *qname, size_t qname_len,
+    size_t k, struct mirror **out);
+
+/*
+ * mirror_query - ask m the question q (RFC 8484 POST over its persistent connection,
+ * pipelined). cb runs exactly once, later (never from inside this call), unless cancelled:
+ * with the answer, or TRANSPORT_TIMEOUT after timeout_ms, or TRANSPORT_ERROR /
+ * TRANSPORT_TLS when the connection fails. The answer's question is checked against q.
+ * Returns NULL on allocation failure (cb then never runs).
+ */
+struct mirror_req *mirror_query(struct mirror *m, const struct dnsq *q, uint32_t timeout_ms,
+    mirror_cb cb, void *arg);
+
+/* mirror_cancel - forget req; its callback will not run. Accepts NULL. */
+void mirror_cancel(struct mirror_req *req);
+
+/* Accessors. */
+const char *mirror_name(const struct mirror *m);
+const char *mirror_region(const struct mirror *m);
+const char *mirror_id_hex(const struct mirror *m);	/* CA SHA-256, or "webpki:HOST" */
+void mirror_get_stats(const struct mirror *m, struct mirror_stats *st);
+
+/*
+ * mirror_usable - 0 for a mirror this build cannot talk to (verify: webpki until lib/tls
+ * has a system-trust-store context): mirror_set_select never picks it and mirror_query
+ * fails it with TRANSPORT_ERROR. 1 otherwise.
+ */
+int mirror_usable(const struct mirror *m);
+
+#endif

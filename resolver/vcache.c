@@ -1,0 +1,323 @@
+/* resolver/vcache.c - the verified cache: consensus verdicts per (name, type), persisted. */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vcache.h"
+
+/* Buckets: a power of two; chains stay short up to a few hundred thousand names. */
+#define VCACHE_BUCKETS 65536
+#define VCACHE_MAGIC "vantage-state 1"
+
+struct vcache_entry {
+	struct vcache_entry *hnext;
+	struct vcache_entry *older, *newer;	/* insertion order, for eviction */
+	struct vcache_info info;
+	uint16_t qtype;
+	uint8_t qname_len;
+	uint8_t qname[];
+};
+
+struct vcache {
+	struct vcache_entry *buckets[VCACHE_BUCKETS];
+	struct vcache_entry *oldest, *newest;
+	size_t count, max;
+};
+
+uint64_t
+vcache_hash(uint64_t h, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static uint32_t
+vcache_key(const uint8_t *qname, size_t len, uint16_t qtype)
+{
+	uint64_t h = vcache_hash(VCACHE_HASH_INIT, qname, len);
+
+	h = vcache_hash(h, &qtype, sizeof(qtype));
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+struct vcache *
+vcache_new(size_t max)
+{
+	struct vcache *vc = calloc(1, sizeof(*vc));
+
+	if (vc)
+		vc->max = max;
+	return vc;
+}
+
+static void
+vcache_unlink(struct vcache *vc, struct vcache_entry *e)
+{
+	struct vcache_entry **pp =
+	    &vc->buckets[vcache_key(e->qname, e->qname_len, e->qtype) & (VCACHE_BUCKETS - 1)];
+
+	while (*pp && *pp != e)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = e->hnext;
+	if (e->older)
+		e->older->newer = e->newer;
+	else
+		vc->oldest = e->newer;
+	if (e->newer)
+		e->newer->older = e->older;
+	else
+		vc->newest = e->older;
+	vc->count--;
+	free(e);
+}
+
+void
+vcache_flush(struct vcache *vc)
+{
+	while (vc->oldest)
+		vcache_unlink(vc, vc->oldest);
+}
+
+void
+vcache_free(struct vcache *vc)
+{
+	if (vc == NULL)
+		return;
+	vcache_flush(vc);
+	free(vc);
+}
+
+void
+vcache_set_max(struct vcache *vc, size_t max)
+{
+	vc->max = max;
+	while (vc->count > vc->max && vc->oldest)
+		vcache_unlink(vc, vc->oldest);
+}
+
+static struct vcache_entry *
+vcache_find(struct vcache *vc, const uint8_t *qname, size_t len, uint16_t qtype)
+{
+	struct vcache_entry *e = vc->buckets[vcache_key(qname, len, qtype) & (VCACHE_BUCKETS - 1)];
+
+	for (; e; e = e->hnext)
+		if (e->qtype == qtype && e->qname_len == len && memcmp(e->qname, qname, len) == 0)
+			return e;
+	return NULL;
+}
+
+int
+vcache_lookup(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+    uint64_t now, struct vcache_info *out)
+{
+	struct vcache_entry *e = vcache_find(vc, qname, qname_len, qtype);
+
+	if (e == NULL)
+		return 0;
+	if (e->info.expire <= now) {
+		vcache_unlink(vc, e);
+		return 0;
+	}
+	*out = e->info;
+	return 1;
+}
+
+int
+vcache_store(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+    const struct vcache_info *info)
+{
+	struct vcache_entry *e, *old;
+	uint32_t k;
+
+	if (vc->max == 0 || qname_len == 0 || qname_len > 255)
+		return 0;
+	if ((e = calloc(1, sizeof(*e) + qname_len)) == NULL)
+		return -1;
+	if ((old = vcache_find(vc, qname, qname_len, qtype)) != NULL)
+		vcache_unlink(vc, old);
+	e->info = *info;
+	e->qtype = qtype;
+	e->qname_len = (uint8_t)qname_len;
+	memcpy(e->qname, qname, qname_len);
+	k = vcache_key(qname, qname_len, qtype) & (VCACHE_BUCKETS - 1);
+	e->hnext = vc->buckets[k];
+	vc->buckets[k] = e;
+	e->older = vc->newest;
+	if (vc->newest)
+		vc->newest->newer = e;
+	vc->newest = e;
+	if (vc->oldest == NULL)
+		vc->oldest = e;
+	vc->count++;
+	while (vc->count > vc->max && vc->oldest)
+		vcache_unlink(vc, vc->oldest);
+	return 0;
+}
+
+void
+vcache_set_raw_hash(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+    uint64_t raw_hash)
+{
+	struct vcache_entry *e = vcache_find(vc, qname, qname_len, qtype);
+
+	if (e)
+		e->info.raw_hash = raw_hash;
+}
+
+size_t
+vcache_remove(struct vcache *vc, const uint8_t *qname, size_t qname_len)
+{
+	size_t n = 0;
+
+	for (struct vcache_entry *e = vc->oldest, *next; e; e = next) {
+		next = e->newer;
+		if (e->qname_len == qname_len && memcmp(e->qname, qname, qname_len) == 0) {
+			vcache_unlink(vc, e);
+			n++;
+		}
+	}
+	return n;
+}
+
+size_t
+vcache_count(const struct vcache *vc)
+{
+	return vc->count;
+}
+
+/*
+ * One line per entry: expire qtype outcome rule canon_hash raw_hash corroborated dissented asked
+ * qname-hex summary. Hex for the name keeps any label byte safe in a text file.
+ */
+int
+vcache_save(const struct vcache *vc, const char *path, uint64_t now)
+{
+	char tmp[4096];
+	FILE *f;
+	int fd, n = 0, saved;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		return -1;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	fprintf(f, "%s\n", VCACHE_MAGIC);
+	for (const struct vcache_entry *e = vc->oldest; e; e = e->newer) {
+		if (e->info.expire <= now)
+			continue;
+		fprintf(f, "%llu %u %u %u %016llx %016llx %u %u %u ",
+		    (unsigned long long)e->info.expire, e->qtype, e->info.outcome, e->info.rule,
+		    (unsigned long long)e->info.canon_hash, (unsigned long long)e->info.raw_hash,
+		    e->info.corroborated, e->info.dissented, e->info.asked);
+		for (size_t i = 0; i < e->qname_len; i++)
+			fprintf(f, "%02x", e->qname[i]);
+		fprintf(f, " %s\n", e->info.summary[0] ? e->info.summary : "-");
+		n++;
+	}
+	if (fflush(f) != 0 || fsync(fd) != 0 || ferror(f)) {
+		saved = errno;
+		fclose(f);
+		unlink(tmp);
+		errno = saved ? saved : EIO;
+		return -1;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return n;
+}
+
+static int
+vcache_parse_line(char *line, struct vcache_info *info, uint16_t *qtype, uint8_t *qname,
+    size_t *qlen)
+{
+	unsigned long long expire, ch, rh;
+	unsigned t, outcome, rule, corr, diss, asked;
+	char hex[600], summary[64];
+	size_t hl;
+
+	summary[0] = '\0';
+	if (sscanf(line, "%llu %u %u %u %llx %llx %u %u %u %599s %63[^\n]", &expire, &t, &outcome,
+		&rule, &ch, &rh, &corr, &diss, &asked, hex, summary) < 10)
+		return -1;
+	hl = strlen(hex);
+	if (t > 65535 || outcome > OUTCOME_INSUFFICIENT || rule > RULE_CA || hl % 2 || hl == 0 ||
+	    hl / 2 > 255)
+		return -1;
+	for (size_t i = 0; i < hl / 2; i++) {
+		unsigned b;
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return -1;
+		qname[i] = (uint8_t)b;
+	}
+	memset(info, 0, sizeof(*info));
+	info->expire = expire;
+	info->outcome = (enum cons_outcome)outcome;
+	info->rule = (enum cons_rule)rule;
+	info->canon_hash = ch;
+	info->raw_hash = rh;
+	info->corroborated = corr;
+	info->dissented = diss;
+	info->asked = asked;
+	if (strcmp(summary, "-") != 0)
+		snprintf(info->summary, sizeof(info->summary), "%s", summary);
+	*qtype = (uint16_t)t;
+	*qlen = hl / 2;
+	return 0;
+}
+
+int
+vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int n = 0;
+
+	if (bad)
+		*bad = 0;
+	if (f == NULL)
+		return errno == ENOENT ? 0 : -1;
+	if (fgets(line, sizeof(line), f) == NULL || strncmp(line, VCACHE_MAGIC, strlen(VCACHE_MAGIC)) != 0) {
+		fclose(f);
+		errno = EINVAL;
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct vcache_info info;
+		uint8_t qname[256];
+		size_t qlen;
+		uint16_t qtype;
+
+		if (vcache_parse_line(line, &info, &qtype, qname, &qlen) != 0) {
+			if (bad)
+				(*bad)++;
+			continue;
+		}
+		if (info.expire <= now)
+			continue;
+		if (vcache_store(vc, qname, qlen, qtype, &info) == 0)
+			n++;
+	}
+	fclose(f);
+	return n;
+}

@@ -1,0 +1,77 @@
+/* resolver/vcache.h - the verified cache: consensus verdicts per (name, type), persisted. */
+#ifndef VANTAGED_VCACHE_H
+#define VANTAGED_VCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "consensus.h"
+
+struct vcache;
+
+/* What is known of one (name, type). Only consensus verdicts get here (DESIGN.md 8). */
+struct vcache_info {
+	enum cons_outcome outcome;
+	enum cons_rule rule;
+	uint64_t expire;		/* wall-clock seconds */
+	uint64_t canon_hash;		/* hash of the digested answer it judged */
+	uint64_t raw_hash;		/* hash of the stored wire answer (cache-hit fast path) */
+	unsigned corroborated, dissented, asked;
+	char summary[64];		/* the local answer, short */
+};
+
+/* vcache_new - an empty verified cache of at most max entries; NULL on failure. */
+struct vcache *vcache_new(size_t max);
+
+/* vcache_free - accepts NULL. */
+void vcache_free(struct vcache *vc);
+
+/* vcache_set_max - new bound; the oldest entries go at once. */
+void vcache_set_max(struct vcache *vc, size_t max);
+
+/*
+ * vcache_lookup - the live verdict on (qname, qtype) at wall-clock now: 1 and *out, or 0.
+ * Expired entries are removed.
+ */
+int vcache_lookup(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+    uint64_t now, struct vcache_info *out);
+
+/*
+ * vcache_store - keep info for (qname, qtype) until info->expire, replacing what was
+ * there. Returns 0 or -1 (allocation failure: nothing changes).
+ */
+int vcache_store(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+    const struct vcache_info *info);
+
+/* vcache_set_raw_hash - the same verdict now covers a re-fetched answer of equal content. */
+void vcache_set_raw_hash(struct vcache *vc, const uint8_t *qname, size_t qname_len,
+    uint16_t qtype, uint64_t raw_hash);
+
+/* vcache_remove - drop (qname, any type); returns how many went. */
+size_t vcache_remove(struct vcache *vc, const uint8_t *qname, size_t qname_len);
+
+/* vcache_count - live and expired entries held. */
+size_t vcache_count(const struct vcache *vc);
+
+/* vcache_flush - drop everything. */
+void vcache_flush(struct vcache *vc);
+
+/*
+ * vcache_save - write every unexpired entry to path atomically (a temporary file in the
+ * same directory, fsync, rename), so a crash or a full disk never leaves a torn file and
+ * never loses the previous one. Returns the count written, or -1 with errno set.
+ */
+int vcache_save(const struct vcache *vc, const char *path, uint64_t now);
+
+/*
+ * vcache_load - add the unexpired entries of path. Returns the count loaded, 0 when the
+ * file does not exist, or -1 when it is unreadable or not a state file (bad lines are
+ * skipped and counted in *bad when bad != NULL).
+ */
+int vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad);
+
+/* vcache_hash - 64-bit FNV-1a of len bytes, continuing from h (start with VCACHE_HASH_INIT). */
+#define VCACHE_HASH_INIT 0xcbf29ce484222325ull
+uint64_t vcache_hash(uint64_t h, const void *p, size_t len);
+
+#endif
