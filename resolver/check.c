@@ -15,6 +15,7 @@
 #include "digest.h"
 #include "log.h"
 #include "mirror_client.h"
+#include "tls.h"
 #include "vcache.h"
 #include "vutil.h"
 
@@ -275,6 +276,83 @@ check_dissent_log(struct check *c, const struct cons_verdict *v, const struct po
 		log_warn(LOG_G_CONSENSUS, "dissent log");
 }
 
+/* SHA-256 of a digested answer (its class and sorted canonical RDATA), hex. */
+static void
+check_answer_sha256(const struct digest *d, char hex[TLS_SHA256_HEX])
+{
+	uint8_t buf[DIGEST_BUF + DIGEST_MAX_RRS * 4 + 4], sum[TLS_SHA256_LEN];
+	size_t o = 0;
+
+	buf[o++] = (uint8_t)d->ans.rclass;
+	for (size_t i = 0; i < d->ans.n_rrs && o + 4 + d->ans.rrs[i].len <= sizeof(buf); i++) {
+		dnswire_put16(buf + o, d->ans.rrs[i].type);
+		dnswire_put16(buf + o + 2, d->ans.rrs[i].len);
+		memcpy(buf + o + 4, d->ans.rrs[i].rdata, d->ans.rrs[i].len);
+		o += 4 + d->ans.rrs[i].len;
+	}
+	tls_sha256(buf, o, sum);
+	tls_hex(sum, sizeof(sum), hex);
+}
+
+/*
+ * Tell each mirror asked how its answer fared against the answer we settled on (the local
+ * one on agreement, the mirrors' consensus on dissent), after the clients have theirs. No
+ * report when nothing was settled: an outcome without a reference means nothing.
+ */
+static void
+check_report(struct check *c, const struct cons_verdict *v)
+{
+	char json[8192], name[DNS_MAXNAME * 4 + 1], esc[1100], tb[16], hex[TLS_SHA256_HEX];
+	size_t o, n = 0;
+	int ref = v->outcome == OUTCOME_DISSENT ? v->consensus_mirror : -1;
+
+	if (c->nm == 0 || (v->outcome != OUTCOME_AGREE && ref < 0))
+		return;
+	dnswire_name2str(c->q.qname, c->q.qname_len, name, sizeof(name));
+	check_json_str(esc, sizeof(esc), name);
+	o = (size_t)snprintf(json, sizeof(json),
+	    "{\"version\":1,\"question\":{\"name\":\"%s\",\"type\":\"%s\"},\"results\":[", esc,
+	    dnswire_type2str(c->q.qtype, tb, sizeof(tb)));
+	for (size_t i = 0; i < c->nm && o < sizeof(json) - 200; i++) {
+		const struct check_mirror *cm = &c->mir[i];
+		const char *sep = n ? "," : "";
+		int agree;
+
+		/* Not waited for (decided without it) or not identified by a pin: no word. */
+		if (!cm->done || !mirror_usable(cm->m))
+			continue;
+		n++;
+		if (cm->d == NULL || cm->d->ans.transport != TRANSPORT_OK ||
+		    cm->d->ans.rclass == RCLASS_OTHER) {
+			o += (size_t)snprintf(json + o, sizeof(json) - o,
+			    "%s{\"mirror\":\"%s\",\"outcome\":\"%s\"}", sep, mirror_id_hex(cm->m),
+			    cm->d && cm->d->ans.transport == TRANSPORT_TIMEOUT ? "timeout" : "error");
+			continue;
+		}
+		if (ref < 0)
+			agree = v->evidence[i] == EVIDENCE_CORROBORATES;
+		else {
+			enum cons_rule r;
+			enum cons_why w;
+			agree = consensus_compare(&c->mir[ref].d->ans, &cm->d->ans,
+				    &(struct cons_policy){ .match = CONS_MATCH_LADDER,
+					.allow_private = 1, .prefix4 = 24, .prefix6 = 48 },
+				    &r, &w) == EVIDENCE_CORROBORATES;
+		}
+		check_answer_sha256(cm->d, hex);
+		o += (size_t)snprintf(json + o, sizeof(json) - o,
+		    "%s{\"mirror\":\"%s\",\"digest\":\"%s\",\"outcome\":\"%s\"}", sep,
+		    mirror_id_hex(cm->m), hex, agree ? "agree" : "dissent");
+	}
+	if (n == 0)
+		return;
+	o += (size_t)snprintf(json + o, sizeof(json) - o, "]}");
+	if (o >= sizeof(json))
+		return;
+	for (size_t i = 0; i < c->nm; i++)
+		mirror_send_report(c->mir[i].m, json, o);
+}
+
 /* The verdict is in: remember it, log it, and answer everyone waiting. */
 static void
 check_decide(struct check *c, const struct cons_verdict *v)
@@ -368,6 +446,7 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	if (!c->delivered)
 		check_deliver(c, &res);
 	free(cwire);
+	check_report(c, v);
 	check_free(c);
 }
 

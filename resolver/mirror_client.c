@@ -756,6 +756,27 @@ mirror_pump(struct mirror *m)
 	}
 }
 
+static void
+mirror_report_response(void *arg, const struct http_response *resp)
+{
+	struct mirror *m = arg;
+
+	/* A report is a hint to the mirror; its fate changes nothing here. */
+	if (resp->status != 0 && resp->status != 200)
+		log_debug(LOG_G_MIRROR, "mirror %s (%s): report answered HTTP %d", m->name,
+		    m->addr_str, resp->status);
+}
+
+int
+mirror_send_report(struct mirror *m, const char *json, size_t len)
+{
+	if (m == NULL || !m->usable || m->st.state != MIRROR_UP || m->conn == NULL ||
+	    m->conn->kind != CONN_DOH)
+		return -1;
+	return http_client_request(m->conn->http, "POST", "/v1/report", "application/json", json,
+	    len, mirror_report_response, m);
+}
+
 struct mirror_req *
 mirror_query(struct mirror *m, const struct dnsq *q, uint32_t timeout_ms, mirror_cb cb,
     void *arg)

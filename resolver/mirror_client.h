@@ -73,6 +73,13 @@ size_t mirror_set_select(struct mirror_set *set, const uint8_t *qname, size_t qn
 struct mirror_req *mirror_query(struct mirror *m, const struct dnsq *q, uint32_t timeout_ms,
     mirror_cb cb, void *arg);
 
+/*
+ * mirror_send_report - POST a /v1/report body (JSON, doc/mirror-protocol.md 3.4) on m's
+ * connection, pipelined behind its queries, only when that connection is up: a report
+ * never opens a connection nor delays a query. Returns 0 when sent, -1 otherwise.
+ */
+int mirror_send_report(struct mirror *m, const char *json, size_t len);
+
 /* mirror_cancel - forget req; its callback will not run. Accepts NULL. */
 void mirror_cancel(struct mirror_req *req);
 
