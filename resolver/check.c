@@ -62,6 +62,7 @@ struct check {
 	struct digest *ld;
 	uint64_t lraw, lcanon;
 	int hint;			/* a verdict was cached: mirrors wait for the local answer */
+	int fresh;			/* explain: never reuse a cached verdict */
 	struct event *kick;		/* a local answer given to check_start, handled from the loop */
 	int mirrors_started;
 	int delivered;			/* monitor mode: waiters already have the answer */
@@ -360,6 +361,7 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	struct vantaged *vd = c->vd;
 	struct check_result res = { .status = UPSTREAM_OK };
 	struct vcache_info info;
+	struct check_mirror_view views[CONSENSUS_MAX_MIRRORS];
 	char name[DNS_MAXNAME * 4 + 1], local[256], tb[16];
 	uint8_t *cwire = NULL;
 
@@ -415,6 +417,23 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	res.wire = c->lwire;
 	res.len = c->llen;
 	res.age = c->lage;
+	res.verdict = v;
+	res.local_summary = local;
+	res.mirrors = views;
+	res.n_mirrors = c->nm;
+	for (size_t i = 0; i < c->nm; i++) {
+		views[i].name = mirror_name(c->mir[i].m);
+		views[i].region = mirror_region(c->mir[i].m);
+		views[i].id = mirror_id_hex(c->mir[i].m);
+		if (c->mir[i].d)
+			digest_summary(c->mir[i].d, views[i].answer, sizeof(views[i].answer));
+		else
+			snprintf(views[i].answer, sizeof(views[i].answer), "%s",
+			    c->mir[i].done ? "error" : "not waited for");
+		views[i].evidence = v->evidence[i];
+		views[i].rule = v->mirror_rule[i];
+		views[i].why = v->why[i];
+	}
 	if (res.decision.action == ACTION_SERVE_CONSENSUS) {
 		const struct check_mirror *cm = &c->mir[v->consensus_mirror];
 		size_t sl;
@@ -631,9 +650,9 @@ check_kick(evutil_socket_t fd, short what, void *arg)
 	check_local_ready(arg);
 }
 
-struct check_wait *
-check_start(struct vantaged *vd, const struct dnsq *q, const struct resolve_result *local,
-    check_cb cb, void *arg)
+static struct check_wait *
+check_begin(struct vantaged *vd, const struct dnsq *q, const struct resolve_result *local,
+    int fresh, check_cb cb, void *arg)
 {
 	uint32_t h = check_qhash(q);
 	struct check *c;
@@ -645,7 +664,8 @@ check_start(struct vantaged *vd, const struct dnsq *q, const struct resolve_resu
 	w->cb = cb;
 	w->arg = arg;
 	for (c = vd->checks[h & (VANTAGED_CHECK_BUCKETS - 1)]; c; c = c->hnext)
-		if (c->hash == h && dnswire_same_question(&c->q, q) && c->q.do_bit == q->do_bit)
+		if (c->hash == h && dnswire_same_question(&c->q, q) && c->q.do_bit == q->do_bit &&
+		    c->fresh == fresh)
 			break;
 	if (c == NULL) {
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -658,8 +678,9 @@ check_start(struct vantaged *vd, const struct dnsq *q, const struct resolve_resu
 		c->hnext = vd->checks[h & (VANTAGED_CHECK_BUCKETS - 1)];
 		vd->checks[h & (VANTAGED_CHECK_BUCKETS - 1)] = c;
 		c->in_table = 1;
-		c->hint = vcache_lookup(vd->vcache, q->qname, q->qname_len, q->qtype, check_wall(),
-		    &info);
+		c->fresh = fresh;
+		c->hint = !fresh && vcache_lookup(vd->vcache, q->qname, q->qname_len, q->qtype,
+						check_wall(), &info);
 		if (local == NULL &&
 		    (c->rw = resolve_start(vd->res, q, check_local_cb, c)) == NULL) {
 			check_free(c);
@@ -687,6 +708,19 @@ check_start(struct vantaged *vd, const struct dnsq *q, const struct resolve_resu
 		}
 	}
 	return w;
+}
+
+struct check_wait *
+check_start(struct vantaged *vd, const struct dnsq *q, const struct resolve_result *local,
+    check_cb cb, void *arg)
+{
+	return check_begin(vd, q, local, 0, cb, arg);
+}
+
+struct check_wait *
+check_explain(struct vantaged *vd, const struct dnsq *q, check_cb cb, void *arg)
+{
+	return check_begin(vd, q, NULL, 1, cb, arg);
 }
 
 void

@@ -12,13 +12,30 @@
 
 struct check_wait;
 
-/* What a waiting client gets. */
+/* One mirror's part in a verdict, for `vantagectl explain`. */
+struct check_mirror_view {
+	const char *name;
+	const char *region;
+	const char *id;			/* CA SHA-256 hex */
+	char answer[160];		/* its answer, short ("192.0.2.1", "NXDOMAIN", "timeout") */
+	enum cons_evidence evidence;
+	enum cons_rule rule;
+	enum cons_why why;
+};
+
+/* What a waiting client gets. Everything lives only during the callback. */
 struct check_result {
 	enum upstream_status status;	/* of the local answer; not OK: SERVFAIL, EDE 22 */
 	const uint8_t *wire;		/* the answer to serve (stored form, no OPT) */
 	size_t len;
 	uint32_t age;
 	struct policy_decision decision;
+	/* The evidence, when a verdict was taken just now (else verdict is NULL: reused from
+	 * the verified cache, passed through, or served early in monitor mode). */
+	const struct cons_verdict *verdict;
+	const struct check_mirror_view *mirrors;
+	size_t n_mirrors;
+	const char *local_summary;
 };
 
 typedef void (*check_cb)(void *arg, const struct check_result *res);
@@ -41,6 +58,13 @@ int check_cached(struct vantaged *vd, const struct dnsq *q, const struct resolve
  */
 struct check_wait *check_start(struct vantaged *vd, const struct dnsq *q,
     const struct resolve_result *local, check_cb cb, void *arg);
+
+/*
+ * check_explain - like check_start without a local answer, but never reusing a cached
+ * verdict: the mirrors are asked afresh, so the result carries the whole evidence.
+ */
+struct check_wait *check_explain(struct vantaged *vd, const struct dnsq *q, check_cb cb,
+    void *arg);
 
 /* check_cancel - the waiter leaves (not from inside its own callback). */
 void check_cancel(struct check_wait *w);

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -68,7 +71,7 @@ vantaged_log_upstreams(const struct config *cfg)
 }
 
 static void
-vantaged_reload(struct vantaged *vd)
+vantaged_reload_apply(struct vantaged *vd)
 {
 	char err[512];
 	struct config *cfg;
@@ -104,6 +107,14 @@ vantaged_reload(struct vantaged *vd)
 	log_info(LOG_G_MAIN, "configuration reloaded");
 }
 
+void
+vantaged_reload(struct vantaged *vd)
+{
+	vantaged_notify("RELOADING=1");
+	vantaged_reload_apply(vd);
+	vantaged_notify("READY=1"); /* also after a failure: the old configuration serves */
+}
+
 static void
 vantaged_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -119,6 +130,33 @@ vantaged_signal(evutil_socket_t sig, short what, void *arg)
 		event_base_loopbreak(vd->base);
 		break;
 	}
+}
+
+/*
+ * sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. Under systemd
+ * (Type=notify) this is what says the sockets are bound and answers can flow.
+ */
+void
+vantaged_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun;
+	socklen_t len;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sun.sun_path))
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (sun.sun_path[0] == '@')
+		sun.sun_path[0] = '\0'; /* abstract namespace */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun, len) < 0)
+		log_debug(LOG_G_MAIN, "sd_notify: %s", strerror(errno));
+	close(fd);
 }
 
 /* Drop root for good once the sockets are bound. */
@@ -235,7 +273,9 @@ main(int argc, char **argv)
 			fatalx("cannot install signal handlers");
 	}
 	log_info(LOG_G_MAIN, "ready");
+	vantaged_notify("READY=1\nSTATUS=answering");
 	event_base_dispatch(vd.base);
+	vantaged_notify("STOPPING=1");
 
 	listen_close(&vd);
 	check_shutdown(&vd);

@@ -53,4 +53,13 @@ struct vantaged {
 	int vcache_dirty;
 };
 
+/*
+ * vantaged_reload - read the configuration file again and apply it; a broken file is
+ * logged and the running configuration stays. (SIGHUP and `vantagectl reload`.)
+ */
+void vantaged_reload(struct vantaged *vd);
+
+/* vantaged_notify - tell systemd (Type=notify) about a state change, e.g. "READY=1". */
+void vantaged_notify(const char *state);
+
 #endif
