@@ -10,6 +10,10 @@ vantage_mirror_SOURCES = \
 	mirror/mirror_config.c mirror/mirror_config.h \
 	mirror/reports.c mirror/reports.h \
 	mirror/observe.c mirror/observe.h \
+	mirror/peers.c mirror/peers.h \
+	mirror/reputation.c mirror/reputation.h \
+	mirror/audit.c mirror/audit.h \
+	mirror/statefile.c mirror/statefile.h \
 	mirror/keygen.c mirror/keygen.h
 vantage_mirror_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS)
 dist_sysconf_vantage_DATA += etc/vantage-mirror.yaml

@@ -2,6 +2,7 @@
 #include "autoconf.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -294,6 +295,125 @@ mc_cache(struct yconf *y, const yaml_node_t *node, struct mirror_config *c)
 	return 0;
 }
 
+/* A percentage key (0..100). */
+static int
+mc_percent(struct yconf *y, const yaml_node_t *v, const char *key, unsigned *out)
+{
+	unsigned long u;
+
+	if (yconf_uint(y, v, key, 0, 100, &u) != 0)
+		return -1;
+	*out = (unsigned)u;
+	return 0;
+}
+
+static int
+mc_count(struct yconf *y, const yaml_node_t *v, const char *key, unsigned long min,
+    unsigned long max, size_t *out)
+{
+	unsigned long u;
+
+	if (yconf_uint(y, v, key, min, max, &u) != 0)
+		return -1;
+	*out = u;
+	return 0;
+}
+
+static int
+mc_network_counts(struct yconf *y, const yaml_node_t *node, struct mirror_network *n)
+{
+	yaml_node_t *v;
+	size_t z;
+
+	if ((v = yconf_get(y, node, "fanout")) != NULL &&
+	    mc_count(y, v, "fanout", 1, MIRROR_MAX_FANOUT, &n->fanout) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "audit_fanout")) != NULL &&
+	    mc_count(y, v, "audit_fanout", 1, MIRROR_MAX_FANOUT, &n->audit_fanout) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "verify_rounds")) != NULL) {
+		if (mc_count(y, v, "verify_rounds", 1, 1000, &z) != 0)
+			return -1;
+		n->verify_rounds = (unsigned)z;
+	}
+	if ((v = yconf_get(y, node, "verify_questions")) != NULL) {
+		if (mc_count(y, v, "verify_questions", 1, 16, &z) != 0)
+			return -1;
+		n->verify_questions = (unsigned)z;
+	}
+	if ((v = yconf_get(y, node, "check_peers")) != NULL) {
+		if (mc_count(y, v, "check_peers", 0, 64, &z) != 0)
+			return -1;
+		n->check_peers = (unsigned)z;
+	}
+	if ((v = yconf_get(y, node, "min_samples")) != NULL) {
+		if (mc_count(y, v, "min_samples", 1, 32, &z) != 0)
+			return -1;
+		n->min_samples = (unsigned)z;
+	}
+	if ((v = yconf_get(y, node, "max_candidates")) != NULL &&
+	    mc_count(y, v, "max_candidates", 1, 4096, &n->max_candidates) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "joins_per_minute")) != NULL) {
+		if (mc_count(y, v, "joins_per_minute", 1, 6000, &z) != 0)
+			return -1;
+		n->joins_per_minute = (unsigned)z;
+	}
+	if ((v = yconf_get(y, node, "recent_questions")) != NULL &&
+	    mc_count(y, v, "recent_questions", 8, 65536, &n->recent_questions) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "pass_agree")) != NULL &&
+	    mc_percent(y, v, "pass_agree", &n->pass_agree) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "remove_dissent")) != NULL &&
+	    mc_percent(y, v, "remove_dissent", &n->remove_dissent) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+mc_network(struct yconf *y, const yaml_node_t *node, struct mirror_network *n)
+{
+	static const char *const keys[] = { "announce", "fanout", "verify_interval",
+		"verify_rounds", "verify_questions", "check_peers", "response_timeout",
+		"max_response", "max_ping", "pass_agree", "remove_dissent", "min_samples",
+		"audit_period", "audit_fanout", "retest_interval", "forget_after", "max_candidates",
+		"joins_per_minute", "allow_private", "recent_questions", NULL };
+	static const struct { const char *key; uint64_t min, max; size_t off; } durs[] = {
+		{ "verify_interval", 50, 3600000, offsetof(struct mirror_network, verify_interval_ms) },
+		{ "response_timeout", 50, 60000, offsetof(struct mirror_network, response_timeout_ms) },
+		{ "max_response", 1, 60000, offsetof(struct mirror_network, max_response_ms) },
+		{ "max_ping", 1, 60000, offsetof(struct mirror_network, max_ping_ms) },
+		{ "audit_period", 50, 7ull * 86400 * 1000, offsetof(struct mirror_network, audit_period_ms) },
+		{ "retest_interval", 50, 30ull * 86400 * 1000,
+		    offsetof(struct mirror_network, retest_interval_ms) },
+		{ "forget_after", 1000, 3650ull * 86400 * 1000,
+		    offsetof(struct mirror_network, forget_after_ms) },
+	};
+	yaml_node_t *v;
+	size_t i;
+
+	if (yconf_check_keys(y, node, "network", keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "announce")) != NULL &&
+	    yconf_bool(y, v, "announce", &n->announce) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "allow_private")) != NULL &&
+	    yconf_bool(y, v, "allow_private", &n->allow_private) != 0)
+		return -1;
+	for (i = 0; i < NELEMS(durs); i++)
+		if ((v = yconf_get(y, node, durs[i].key)) != NULL &&
+		    yconf_duration_ms(y, v, durs[i].key, durs[i].min, durs[i].max,
+		    (uint64_t *)((char *)n + durs[i].off)) != 0)
+			return -1;
+	if (mc_network_counts(y, node, n) != 0)
+		return -1;
+	/* An audit shorter than one round would vote on nothing. */
+	if (n->audit_period_ms < n->verify_interval_ms)
+		return yconf_error(y, node, "network: audit_period must be at least verify_interval");
+	return 0;
+}
+
 static void
 mc_defaults(struct mirror_config *c)
 {
@@ -308,6 +428,26 @@ mc_defaults(struct mirror_config *c)
 	c->upstream_timeout_ms = 3000;
 	c->cache_max_entries = 100000;
 	c->cache_max_ttl = 86400;
+	c->network.announce = 1;
+	c->network.fanout = 3;
+	c->network.verify_interval_ms = 10000;
+	c->network.verify_rounds = 6;
+	c->network.verify_questions = 3;
+	c->network.check_peers = 1;
+	c->network.response_timeout_ms = 3000;
+	c->network.max_response_ms = 1000;
+	c->network.max_ping_ms = 1000;
+	c->network.pass_agree = 90;
+	c->network.remove_dissent = 50;
+	c->network.min_samples = 6;
+	c->network.audit_period_ms = 120000;
+	c->network.audit_fanout = 3;
+	c->network.retest_interval_ms = 3600000;
+	c->network.forget_after_ms = 30ull * 86400 * 1000;
+	c->network.max_candidates = 64;
+	c->network.joins_per_minute = 6;
+	c->network.allow_private = 0;
+	c->network.recent_questions = 256;
 }
 
 /* The top level, key by key; every section reports its own errors. */
@@ -316,7 +456,7 @@ mc_root(struct yconf *y, const yaml_node_t *root, struct mirror_config *c)
 {
 	static const char *const keys[] = { "listen", "name", "address", "tls", "upstreams",
 		"upstream_timeout", "region", "state_dir", "peers", "limits", "observe", "cache",
-		NULL };
+		"network", NULL };
 	yaml_node_t *v;
 	const char *s;
 
@@ -362,6 +502,8 @@ mc_root(struct yconf *y, const yaml_node_t *root, struct mirror_config *c)
 	if ((v = yconf_get(y, root, "observe")) != NULL && mc_observe(y, v, &c->observe) != 0)
 		return -1;
 	if ((v = yconf_get(y, root, "cache")) != NULL && mc_cache(y, v, c) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "network")) != NULL && mc_network(y, v, &c->network) != 0)
 		return -1;
 	return 0;
 }
@@ -429,6 +571,27 @@ mirror_observe_port_allowed(const struct mirror_observe *o, uint16_t port)
 	return 0;
 }
 
+static void
+mc_print_network(const struct mirror_network *n, FILE *f)
+{
+	fprintf(f, "network:\n  announce: %s\n  fanout: %zu\n  verify_interval: %llums\n"
+	    "  verify_rounds: %u\n  verify_questions: %u\n  check_peers: %u\n"
+	    "  response_timeout: %llums\n  max_response: %llums\n  max_ping: %llums\n"
+	    "  pass_agree: %u\n  remove_dissent: %u\n  min_samples: %u\n",
+	    n->announce ? "true" : "false", n->fanout,
+	    (unsigned long long)n->verify_interval_ms, n->verify_rounds, n->verify_questions,
+	    n->check_peers, (unsigned long long)n->response_timeout_ms,
+	    (unsigned long long)n->max_response_ms, (unsigned long long)n->max_ping_ms,
+	    n->pass_agree, n->remove_dissent, n->min_samples);
+	fprintf(f, "  audit_period: %llums\n  audit_fanout: %zu\n  retest_interval: %llums\n"
+	    "  forget_after: %llums\n  max_candidates: %zu\n  joins_per_minute: %u\n"
+	    "  allow_private: %s\n  recent_questions: %zu\n",
+	    (unsigned long long)n->audit_period_ms, n->audit_fanout,
+	    (unsigned long long)n->retest_interval_ms, (unsigned long long)n->forget_after_ms,
+	    n->max_candidates, n->joins_per_minute, n->allow_private ? "true" : "false",
+	    n->recent_questions);
+}
+
 void
 mirror_config_print(const struct mirror_config *c, FILE *f)
 {
@@ -464,4 +627,5 @@ mirror_config_print(const struct mirror_config *c, FILE *f)
 	    c->observe.max_concurrent);
 	fprintf(f, "cache: { max_entries: %zu, max_ttl: %us }\n", c->cache_max_entries,
 	    c->cache_max_ttl);
+	mc_print_network(&c->network, f);
 }

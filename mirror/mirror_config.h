@@ -14,6 +14,7 @@
 #define MIRROR_MAX_PEERS 1024
 #define MIRROR_MAX_PORTS 64
 #define MIRROR_NAME_MAX 64
+#define MIRROR_MAX_FANOUT 16	/* peers one join or removal is sent to at once */
 
 /* A known mirror: the entry shape of mirrors.yaml. */
 struct mirror_peer {
@@ -39,6 +40,33 @@ struct mirror_observe {
 	size_t max_concurrent;
 };
 
+/*
+ * The mirror network (issue 8): joining, peer verification, audits and votes. Every
+ * interval is configurable so that the loopback simulation can run in seconds.
+ */
+struct mirror_network {
+	int announce;			/* send our own join to the configured peers at start */
+	size_t fanout;			/* peers a join (or a removal) is forwarded to */
+	uint64_t verify_interval_ms;	/* one replay round per peer under test per interval */
+	unsigned verify_rounds;		/* rounds a candidate (or a retested peer) must pass */
+	unsigned verify_questions;	/* questions replayed per round */
+	unsigned check_peers;		/* active peers spot-checked per interval */
+	uint64_t response_timeout_ms;	/* a replay or a pull not answered by then is a timeout */
+	uint64_t max_response_ms;	/* mean DoH response time a peer must stay under */
+	uint64_t max_ping_ms;		/* mean /v1/health round trip a peer must stay under */
+	unsigned pass_agree;		/* percent of replays that must agree to pass */
+	unsigned remove_dissent;	/* percent of bad recent replays that starts a removal */
+	unsigned min_samples;		/* replays before any judgement */
+	uint64_t audit_period_ms;	/* how long an auditor replays before it votes */
+	size_t audit_fanout;		/* peers asked to audit and vote */
+	uint64_t retest_interval_ms;	/* how often an inactive peer is tested again */
+	uint64_t forget_after_ms;	/* unreachable this long: deleted (learned peers only) */
+	size_t max_candidates;		/* candidates under test at once */
+	unsigned joins_per_minute;	/* joins, removal requests and notices per source address */
+	int allow_private;		/* accept candidates at private/loopback addresses */
+	size_t recent_questions;	/* the replay ring: questions remembered */
+};
+
 struct mirror_config {
 	char *name;			/* this mirror's name in /v1/mirrors */
 	struct netaddr listen[MIRROR_MAX_LISTEN];
@@ -58,6 +86,7 @@ struct mirror_config {
 	size_t n_peers;
 	struct mirror_limits limits;
 	struct mirror_observe observe;
+	struct mirror_network network;
 };
 
 /*

@@ -14,6 +14,7 @@
 #include "dnswire.h"
 #include "log.h"
 #include "reports.h"
+#include "statefile.h"
 #include "yconf.h"
 
 static const char *const outcome_names[] = { "agree", "dissent", "timeout", "error", NULL };
@@ -221,37 +222,17 @@ rs_load_entry(struct yconf *y, struct reports *r, const yaml_node_t *node)
 }
 
 static int
+rs_load_item(struct yconf *y, const yaml_node_t *item, void *arg)
+{
+	return rs_load_entry(y, arg, item);
+}
+
+static int
 rs_load(struct reports *r, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "version", "mirrors", NULL };
-	struct yconf y;
-	yaml_node_t *root, *v, *item;
-	int rc = -1;
 
-	if (access(r->path, F_OK) != 0 && errno == ENOENT)
-		return 0;
-	memset(&y, 0, sizeof(y));
-	if (yconf_load_file(&y, r->path) != 0)
-		goto out;
-	if ((root = yconf_root(&y)) == NULL) {
-		yconf_error(&y, NULL, "empty state file");
-		goto out;
-	}
-	if (yconf_check_keys(&y, root, "state", keys) != 0)
-		goto out;
-	if ((v = yconf_get(&y, root, "mirrors")) == NULL || v->type != YAML_SEQUENCE_NODE) {
-		yconf_error(&y, root, "mirrors: expected a list");
-		goto out;
-	}
-	YCONF_SEQ_FOREACH(&y, v, item)
-		if (rs_load_entry(&y, r, item) != 0)
-			goto out;
-	rc = 0;
-out:
-	if (rc != 0)
-		snprintf(err, errlen, "%s", y.err);
-	yconf_free(&y);
-	return rc;
+	return statefile_load_list(r->path, keys, "mirrors", rs_load_item, r, err, errlen);
 }
 
 struct reports *
@@ -323,22 +304,13 @@ reports_count(const struct reports *r)
 	return r->n;
 }
 
-static int
-rs_write_all(int fd, struct evbuffer *b)
-{
-	while (evbuffer_get_length(b) > 0)
-		if (evbuffer_write(b, fd) < 0 && errno != EINTR)
-			return -1;
-	return 0;
-}
-
 int
 reports_save(struct reports *r)
 {
 	struct evbuffer *b = evbuffer_new();
-	char tmp[4096], hex[TLS_SHA256_HEX];
+	char hex[TLS_SHA256_HEX];
 	size_t i;
-	int fd = -1, dfd, j, rc = -1;
+	int j, rc = -1;
 
 	if (b == NULL)
 		return -1;
@@ -351,33 +323,11 @@ reports_save(struct reports *r)
 		evbuffer_add_printf(b, ",\"last\":%" PRIu64 "}", r->t[i].last);
 	}
 	evbuffer_add_printf(b, "\n]}\n");
-	snprintf(tmp, sizeof(tmp), "%s.tmp", r->path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		log_warn(LOG_G_MIRROR, "reports: %s", tmp);
+	if (statefile_write(r->dir, REPORTS_FILE, b) != 0)
 		goto out;
-	}
-	if (rs_write_all(fd, b) != 0 || fsync(fd) != 0) {
-		log_warn(LOG_G_MIRROR, "reports: %s", tmp);
-		goto out;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(tmp, r->path) != 0) {
-		log_warn(LOG_G_MIRROR, "reports: rename to %s", r->path);
-		goto out;
-	}
-	/* The rename itself is durable only once the directory is synced. */
-	if ((dfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
 	r->dirty = 0;
 	rc = 0;
 out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
 	evbuffer_free(b);
 	return rc;
 }

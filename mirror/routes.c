@@ -8,11 +8,14 @@
 #include <strings.h>
 #include <time.h>
 
+#include "audit.h"
 #include "dnswire.h"
 #include "json.h"
 #include "log.h"
 #include "observe.h"
+#include "peers.h"
 #include "reports.h"
+#include "reputation.h"
 #include "routes.h"
 #include "server.h"
 #include "vutil.h"
@@ -257,6 +260,7 @@ routes_dns(struct server *s, struct evhttp_request *req, const uint8_t *msg, siz
 		routes_dns_error(s, req, msg, &q, DNS_RCODE_REFUSED, NULL);
 		return;
 	}
+	audit_note_question(s->audit, &q);
 	if (resolve_lookup(s->resolve, &q, &res)) {
 		routes_dns_answer(s, req, msg, &q, &res);
 		return;
@@ -319,13 +323,14 @@ routes_dns_post(struct server *s, struct evhttp_request *req)
 	routes_dns(s, req, msg, len);
 }
 
-/* One entry of /v1/mirrors. */
+/* One entry of /v1/mirrors; p is NULL for this mirror itself. */
 static void
 routes_mirror_entry(struct server *s, struct evbuffer *b, int first, const char *name,
     const struct netaddr *addr, const char *region, const uint8_t *id, const char *state,
-    const char *ca_pem)
+    const char *ca_pem, const struct peer *p)
 {
 	const struct report_tally *t = reports_find(s->reports, id);
+	const struct rep *r = p ? reputation_find(s->rep, id) : NULL;
 	char hex[TLS_SHA256_HEX], ip[NETADDR_STRLEN];
 	int i;
 
@@ -341,7 +346,20 @@ routes_mirror_entry(struct server *s, struct evbuffer *b, int first, const char 
 	for (i = 0; i < REPORT_NOUTCOMES; i++)
 		json_kv_u64(b, i == 0, report_outcome_name((enum report_outcome)i),
 		    t ? t->counts[i] : 0);
-	evbuffer_add_printf(b, "}}");
+	evbuffer_add(b, "}", 1);
+	if (p != NULL) {
+		/* Protocol 1.1 additions; local and advisory like the report tallies. */
+		json_kv_str(b, 0, "reason", p->reason[0] ? p->reason : NULL);
+		json_kv_u64(b, 0, "since", p->since);
+		evbuffer_add_printf(b, ",\"reputation\":{");
+		json_kv_u64(b, 1, "agree", r ? r->agree : 0);
+		json_kv_u64(b, 0, "dissent", r ? r->dissent : 0);
+		json_kv_u64(b, 0, "timeout", r ? r->timeout : 0);
+		json_kv_u64(b, 0, "ping_ms", r ? r->ping_ms : 0);
+		json_kv_u64(b, 0, "response_ms", r ? r->response_ms : 0);
+		evbuffer_add(b, "}", 1);
+	}
+	evbuffer_add(b, "}", 1);
 }
 
 static void
@@ -350,17 +368,17 @@ routes_mirrors(struct server *s, struct evhttp_request *req)
 	const struct mirror_config *c = s->cfg;
 	struct evbuffer *b = evbuffer_new();
 	const struct netaddr *self = c->address.len ? &c->address : &s->bound[0];
-	size_t i;
+	const struct peer *p;
 
 	if (b == NULL) {
 		routes_error(s, req, 500, "internal", "out of memory");
 		return;
 	}
 	evbuffer_add_printf(b, "{\"version\":1,\"mirrors\":[");
-	routes_mirror_entry(s, b, 1, c->name, self, c->region, c->id, "self", c->ca_pem);
-	for (i = 0; i < c->n_peers; i++)
-		routes_mirror_entry(s, b, 0, c->peers[i].name, &c->peers[i].addr, c->peers[i].region,
-		    c->peers[i].ca_sha256, "active", c->peers[i].ca_pem);
+	routes_mirror_entry(s, b, 1, c->name, self, c->region, c->id, "self", c->ca_pem, NULL);
+	TAILQ_FOREACH(p, &s->peers->list, entry)
+		routes_mirror_entry(s, b, 0, p->name, &p->addr, p->region, p->id,
+		    peers_state_name(p->state), p->ca_pem, p);
 	evbuffer_add_printf(b, "]}\n");
 	routes_json(s, req, b);
 	evbuffer_free(b);
@@ -387,6 +405,7 @@ routes_health(struct server *s, struct evhttp_request *req)
 	json_kv_u64(b, 0, "accepted", s->stats.connections);
 	json_kv_u64(b, 0, "dns_queries", s->stats.dns_queries);
 	json_kv_u64(b, 0, "reports", s->stats.reports);
+	audit_health_json(s->audit, b);
 	evbuffer_add(b, "}\n", 2);
 	routes_json(s, req, b);
 	evbuffer_free(b);
@@ -417,6 +436,7 @@ routes_report(struct server *s, struct evhttp_request *req)
 		routes_error(s, req, 400, "bad-report", body ? err : "out of memory");
 	} else {
 		n = reports_record(s->reports, rep, (uint64_t)time(NULL));
+		audit_report_hint(s->audit, rep);
 		s->stats.reports++;
 		server_schedule_save(s);
 		evbuffer_add(b, "{", 1);
@@ -426,6 +446,139 @@ routes_report(struct server *s, struct evhttp_request *req)
 	}
 	evbuffer_free(b);
 	free(rep);
+}
+
+/* The client's address (for per-source limits). 0, or -1 when evhttp has none. */
+static int
+routes_client(struct evhttp_request *req, struct netaddr *client)
+{
+	const struct sockaddr *sa = evhttp_connection_get_addr(evhttp_request_get_connection(req));
+
+	if (sa == NULL)
+		return -1;
+	netaddr_from_sockaddr(client, sa, sa->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	return 0;
+}
+
+/*
+ * The JSON body of a network POST: Content-Type checked, pulled up, with the client's
+ * address. Returns the body (len in *len), or NULL after answering the error.
+ */
+static const void *
+routes_json_body(struct server *s, struct evhttp_request *req, const char *what, size_t *len,
+    struct netaddr *client)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+	const void *body;
+	char detail[96];
+
+	if (!routes_content_type_is(ct, CT_JSON)) {
+		snprintf(detail, sizeof(detail), "POST %s takes Content-Type: application/json",
+		    what);
+		routes_error(s, req, 415, "unsupported-media-type", detail);
+		return NULL;
+	}
+	if (routes_client(req, client) != 0) {
+		routes_error(s, req, 500, "internal", "no client address");
+		return NULL;
+	}
+	*len = evbuffer_get_length(in);
+	body = *len ? (const void *)evbuffer_pullup(in, (ev_ssize_t)*len) : (const void *)"";
+	if (body == NULL)
+		routes_error(s, req, 500, "internal", "out of memory");
+	return body;
+}
+
+/* POST /v1/join: a mirror asks to join; it becomes a candidate (protocol 5.2). */
+static void
+routes_join(struct server *s, struct evhttp_request *req)
+{
+	struct peers_join_result res;
+	struct netaddr client;
+	struct evbuffer *b;
+	const void *body;
+	size_t len;
+
+	if ((body = routes_json_body(s, req, "/v1/join", &len, &client)) == NULL)
+		return;
+	peers_join(s->peers, body, len, &client, &res);
+	if (res.http != 200) {
+		if (res.http == 429 || res.http == 503)
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
+		routes_error(s, req, res.http, res.error, res.detail);
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		routes_error(s, req, 500, "internal", "out of memory");
+		return;
+	}
+	evbuffer_add(b, "{", 1);
+	json_kv_str(b, 1, "state", res.state);
+	evbuffer_add(b, "}\n", 2);
+	routes_json(s, req, b);
+	evbuffer_free(b);
+}
+
+/* POST /v1/remove and /v1/notice share their shape: a request, a status. */
+static void
+routes_audit_post(struct server *s, struct evhttp_request *req, int notice)
+{
+	struct audit_result res;
+	struct netaddr client;
+	struct evbuffer *b;
+	const void *body;
+	size_t len;
+
+	if ((body = routes_json_body(s, req, notice ? "/v1/notice" : "/v1/remove", &len,
+	    &client)) == NULL)
+		return;
+	if (notice)
+		audit_notice(s->audit, body, len, &client, &res);
+	else
+		audit_remove(s->audit, body, len, &client, &res);
+	if (res.http != 200) {
+		if (res.http == 429)
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
+		routes_error(s, req, res.http, res.error, res.detail);
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		routes_error(s, req, 500, "internal", "out of memory");
+		return;
+	}
+	evbuffer_add(b, "{", 1);
+	json_kv_str(b, 1, notice ? "notice" : "audit", res.status);
+	evbuffer_add(b, "}\n", 2);
+	routes_json(s, req, b);
+	evbuffer_free(b);
+}
+
+/* GET /v1/audit?id=: our vote on a mirror, pulled by whoever runs a vote. */
+static void
+routes_audit_get(struct server *s, struct evhttp_request *req, const char *query)
+{
+	struct evkeyvalq params;
+	uint8_t id[TLS_SHA256_LEN];
+	struct evbuffer *b;
+	const char *v;
+
+	TAILQ_INIT(&params);
+	if (query == NULL || evhttp_parse_query_str(query, &params) != 0 ||
+	    (v = evhttp_find_header(&params, "id")) == NULL || tls_unhex(v, id, sizeof(id)) != 0) {
+		routes_error(s, req, 400, "bad-request", "id: 64 hex digits are required");
+		goto out;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		routes_error(s, req, 500, "internal", "out of memory");
+		goto out;
+	}
+	audit_vote_json(s->audit, id, b);
+	routes_json(s, req, b);
+	evbuffer_free(b);
+out:
+	evhttp_clear_headers(&params);
 }
 
 static void
@@ -472,7 +625,6 @@ routes_observe(struct server *s, struct evhttp_request *req, const char *query)
 	struct evkeyvalq params;
 	const char *name, *ip, *port;
 	struct netaddr target, client;
-	const struct sockaddr *peer;
 	unsigned long pn = 443;
 	struct pending *p;
 	char *end;
@@ -511,13 +663,10 @@ routes_observe(struct server *s, struct evhttp_request *req, const char *query)
 		    "private, loopback and special-purpose addresses are not observed");
 		goto out;
 	}
-	peer = evhttp_connection_get_addr(evhttp_request_get_connection(req));
-	if (peer == NULL) {
+	if (routes_client(req, &client) != 0) {
 		routes_error(s, req, 500, "internal", "no client address");
 		goto out;
 	}
-	netaddr_from_sockaddr(&client, peer, peer->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	if ((p = routes_pending_new(s, req, 0)) == NULL) {
 		routes_error(s, req, 500, "internal", "out of memory");
 		goto out;
@@ -607,6 +756,26 @@ routes_dispatch(struct evhttp_request *req, void *arg)
 			routes_report(s, req);
 		else
 			routes_method(s, req, "POST");
+	} else if (strcmp(path, "/v1/join") == 0) {
+		if (m == EVHTTP_REQ_POST)
+			routes_join(s, req);
+		else
+			routes_method(s, req, "POST");
+	} else if (strcmp(path, "/v1/remove") == 0) {
+		if (m == EVHTTP_REQ_POST)
+			routes_audit_post(s, req, 0);
+		else
+			routes_method(s, req, "POST");
+	} else if (strcmp(path, "/v1/notice") == 0) {
+		if (m == EVHTTP_REQ_POST)
+			routes_audit_post(s, req, 1);
+		else
+			routes_method(s, req, "POST");
+	} else if (strcmp(path, "/v1/audit") == 0) {
+		if (m == EVHTTP_REQ_GET)
+			routes_audit_get(s, req, query);
+		else
+			routes_method(s, req, "GET");
 	} else if (strcmp(path, "/v1/observe") == 0) {
 		if (m == EVHTTP_REQ_GET)
 			routes_observe(s, req, query);

@@ -8,9 +8,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "audit.h"
 #include "log.h"
 #include "observe.h"
+#include "peers.h"
 #include "reports.h"
+#include "reputation.h"
 #include "routes.h"
 #include "server.h"
 #include "vutil.h"
@@ -161,9 +164,17 @@ server_new(struct event_base *base, struct mirror_config *cfg, char *err, size_t
 		goto fail;
 	if ((s->reports = reports_open(cfg->state_dir, err, errlen)) == NULL)
 		goto fail;
+	if ((s->rep = reputation_open(cfg->state_dir, err, errlen)) == NULL)
+		goto fail;
+	if ((s->peers = peers_new(s, err, errlen)) == NULL)
+		goto fail;
 	server_resolve_config(cfg, &rc);
 	if ((s->resolve = resolve_new(base, &rc)) == NULL) {
 		snprintf(err, errlen, "cannot set up the resolver");
+		goto fail;
+	}
+	if ((s->audit = audit_new(s)) == NULL) {
+		snprintf(err, errlen, "cannot set up peer verification");
 		goto fail;
 	}
 	if ((s->observe = observe_new(base)) == NULL) {
@@ -225,6 +236,8 @@ server_reload(struct server *s, struct mirror_config *cfg, char *err, size_t err
 	s->cfg = cfg;
 	server_set_identity(s);
 	server_apply_limits(s);
+	peers_reconfigure(s->peers);
+	audit_reconfigure(s->audit);
 	log_info(LOG_G_CONFIG, "configuration reloaded; mirror %s region %s", s->id_hex,
 	    s->cfg->region);
 	return 0;
@@ -235,6 +248,10 @@ server_save(struct server *s)
 {
 	if (s->reports != NULL && reports_dirty(s->reports) && reports_save(s->reports) != 0)
 		log_warnx(LOG_G_MIRROR, "report tallies not saved; will retry");
+	if (s->peers != NULL && peers_dirty(s->peers) && peers_save(s->peers) != 0)
+		log_warnx(LOG_G_MIRROR, "peer table not saved; will retry");
+	if (s->rep != NULL && reputation_dirty(s->rep) && reputation_save(s->rep) != 0)
+		log_warnx(LOG_G_MIRROR, "reputation not saved; will retry");
 }
 
 static void
@@ -271,6 +288,10 @@ server_free(struct server *s)
 		while (s->n_listeners > 0)
 			evconnlistener_free(s->listeners[--s->n_listeners]);
 	server_live = NULL;
+	/* Rounds wait on the resolver and on peer connections: end them first. */
+	audit_free(s->audit);
+	peers_free(s->peers);
+	reputation_free(s->rep);
 	observe_free(s->observe);
 	resolve_free(s->resolve);
 	reports_free(s->reports);

@@ -16,6 +16,9 @@
 struct reports;
 struct observe;
 struct pending;
+struct peers;
+struct reputation;
+struct audit;
 
 /* Counters for /v1/health and the log. */
 struct server_stats {
@@ -40,6 +43,9 @@ struct server {
 	struct reports *reports;
 	struct event *save_timer;
 	struct observe *observe;
+	struct peers *peers;			/* the mirror network (peers.c) */
+	struct reputation *rep;			/* what we think of each peer */
+	struct audit *audit;			/* replays, audits, votes and their timer */
 	TAILQ_HEAD(, pending) pending;		/* requests waiting for DNS or a notary job */
 	char id_hex[TLS_SHA256_HEX];
 	char mirror_header[160];		/* X-Vantage-Mirror value */
@@ -61,13 +67,13 @@ struct server *server_new(struct event_base *base, struct mirror_config *cfg, ch
  */
 int server_reload(struct server *s, struct mirror_config *cfg, char *err, size_t errlen);
 
-/* server_save - write the report tallies if they changed; logs failures. */
+/* server_save - write the report tallies, peers and reputation if they changed. */
 void server_save(struct server *s);
 
 /* server_free - answer waiting requests with 503, save reports, close all; accepts NULL. */
 void server_free(struct server *s);
 
-/* server_schedule_save - save the report tallies soon (coalesces bursts of reports). */
+/* server_schedule_save - save the state files soon (coalesces bursts of changes). */
 void server_schedule_save(struct server *s);
 
 #endif
