@@ -1,0 +1,37 @@
+# tests/integration/packaging.mk - issue 6, operating vantage: the systemd units, the Debian
+# package, the OpenWrt package, the bootstrap mirror list and the demo, with their tests.
+# pkg_deb.sh builds the .deb files with packaging/debian/build.sh (~30 s, reused while
+# unchanged; VANTAGE_TEST_DEB=0 skips it).
+PACKAGING_IT_TESTS = \
+	tests/integration/pkg_systemd.sh \
+	tests/integration/pkg_openwrt.sh \
+	tests/integration/pkg_mirrors.sh \
+	tests/integration/pkg_deb.sh \
+	tests/integration/demo_run.sh
+TESTS += $(PACKAGING_IT_TESTS)
+EXTRA_DIST += $(PACKAGING_IT_TESTS) \
+	tests/integration/packaging/notify_recv.py \
+	tests/integration/packaging/uci_stub.sh \
+	tests/integration/packaging/openwrt.uci \
+	packaging/systemd/vantaged.service \
+	packaging/systemd/vantage-mirror.service \
+	packaging/resolvconf/vantage-resolvconf \
+	packaging/debian/build.sh \
+	packaging/debian/changelog \
+	packaging/debian/control \
+	packaging/debian/copyright \
+	packaging/debian/rules \
+	packaging/debian/source/format \
+	packaging/debian/vantage.dirs \
+	packaging/debian/vantage.install \
+	packaging/debian/vantage.postinst \
+	packaging/debian/vantage.postrm \
+	packaging/debian/vantage-mirror.install \
+	packaging/debian/vantage-mirror.postinst \
+	packaging/debian/vantage-mirror.postrm \
+	packaging/debian/resolved.conf \
+	packaging/openwrt/README.md \
+	packaging/openwrt/vantage/Makefile \
+	packaging/openwrt/vantage/files/vantage.config \
+	packaging/openwrt/vantage/files/vantaged.init \
+	demo/demo.sh
