@@ -23,7 +23,8 @@
  * as it stands in the message. Returns the expanded length, or 0 for a malformed name.
  */
 static size_t
-dnswire_name(const uint8_t *p, size_t len, size_t *off, uint8_t *out, int allow_ptr)
+dnswire_name_ex(const uint8_t *p, size_t len, size_t *off, uint8_t *out, int allow_ptr,
+    const uint8_t *fixed)
 {
 	size_t pos = *off, outlen = 0, end = 0;
 	size_t limit = pos; /* a pointer must land before the name that holds it */
@@ -42,6 +43,10 @@ dnswire_name(const uint8_t *p, size_t len, size_t *off, uint8_t *out, int allow_
 				return 0;
 			target = (size_t)(c & 0x3f) << 8 | p[pos + 1];
 			if (target < DNS_HDRLEN || target >= limit)
+				return 0;
+			/* Never into a record's type, class, TTL or length: we rewrite TTLs, and a
+			 * name read through them would change under our feet. */
+			if (fixed && (fixed[target >> 3] & (1u << (target & 7))))
 				return 0;
 			if (!jumped)
 				end = pos + 2;
@@ -68,6 +73,12 @@ dnswire_name(const uint8_t *p, size_t len, size_t *off, uint8_t *out, int allow_
 	return outlen;
 }
 
+static size_t
+dnswire_name(const uint8_t *p, size_t len, size_t *off, uint8_t *out, int allow_ptr)
+{
+	return dnswire_name_ex(p, len, off, out, allow_ptr, NULL);
+}
+
 /* Walk one resource record header; fills type, class, ttl and the rdata span. */
 struct dnswire_rr {
 	uint16_t type, klass;
@@ -77,13 +88,17 @@ struct dnswire_rr {
 };
 
 static int
-dnswire_rr_next(const uint8_t *p, size_t len, size_t *off, struct dnswire_rr *rr)
+dnswire_rr_next_ex(const uint8_t *p, size_t len, size_t *off, struct dnswire_rr *rr,
+    uint8_t *fixed)
 {
 	size_t pos = *off;
 
 	rr->start = pos;
-	if (dnswire_name(p, len, &pos, NULL, 1) == 0 || pos + 10 > len)
+	if (dnswire_name_ex(p, len, &pos, NULL, 1, fixed) == 0 || pos + 10 > len)
 		return -1;
+	if (fixed)
+		for (size_t i = pos; i < pos + 10; i++)
+			fixed[i >> 3] |= (uint8_t)(1u << (i & 7));
 	rr->type = dnswire_get16(p + pos);
 	rr->klass = dnswire_get16(p + pos + 2);
 	rr->ttl_off = pos + 4;
@@ -94,6 +109,42 @@ dnswire_rr_next(const uint8_t *p, size_t len, size_t *off, struct dnswire_rr *rr
 		return -1;
 	*off = rr->rdata_off + rr->rdlen;
 	return 0;
+}
+
+static int
+dnswire_rr_next(const uint8_t *p, size_t len, size_t *off, struct dnswire_rr *rr)
+{
+	return dnswire_rr_next_ex(p, len, off, rr, NULL);
+}
+
+/*
+ * The names inside the rdata of the types that may be compressed (RFC 3597 section 4, and
+ * SRV seen in the wild) must be valid too, and keep clear of fixed fields.
+ */
+static int
+dnswire_rdata_names_ok(const uint8_t *p, const struct dnswire_rr *rr, const uint8_t *fixed)
+{
+	size_t at = rr->rdata_off, end = rr->rdata_off + rr->rdlen;
+
+	switch (rr->type) {
+	case DNS_TYPE_NS:
+	case DNS_TYPE_CNAME:
+	case 12: /* PTR */
+		break;
+	case DNS_TYPE_MX:
+		at += 2;
+		break;
+	case 33: /* SRV */
+		at += 6;
+		break;
+	case DNS_TYPE_SOA:
+		if (dnswire_name_ex(p, end, &at, NULL, 1, fixed) == 0)
+			return 0;
+		break;
+	default:
+		return 1;
+	}
+	return at < end && dnswire_name_ex(p, end, &at, NULL, 1, fixed) != 0;
 }
 
 /* Read the question at offset 12 into q (name lower-cased). */
@@ -191,6 +242,7 @@ dnswire_parse_response(const uint8_t *p, size_t len, struct dnsq *q, struct dnsr
 {
 	size_t off;
 	unsigned total;
+	uint8_t fixed[DNS_MAXMSG / 8 + 1];	/* bytes of type/class/TTL/length fields */
 
 	memset(q, 0, sizeof(*q));
 	memset(r, 0, sizeof(*r));
@@ -210,11 +262,14 @@ dnswire_parse_response(const uint8_t *p, size_t len, struct dnsq *q, struct dnsr
 	off = q->qend;
 	r->min_ttl = UINT32_MAX;
 	total = (unsigned)r->ancount + r->nscount + r->arcount;
+	memset(fixed, 0, (len >> 3) + 1);
 	for (unsigned i = 0; i < total; i++) {
 		struct dnswire_rr rr;
 
-		if (dnswire_rr_next(p, len, &off, &rr) != 0)
+		if (dnswire_rr_next_ex(p, len, &off, &rr, fixed) != 0)
 			return r->tc ? 0 : -1; /* a truncated answer may end mid-record */
+		if (!dnswire_rdata_names_ok(p, &rr, fixed))
+			return -1;
 		if (rr.type == DNS_TYPE_OPT) {
 			if (i < (unsigned)r->ancount + r->nscount || r->has_opt || p[rr.start] != 0)
 				return -1;
@@ -269,7 +324,8 @@ dnswire_put_opt(uint8_t *out, size_t len, size_t cap, uint16_t size, int do_bit,
 		dnswire_put16(out + len, DNS_EDNS_OPT_EDE);
 		dnswire_put16(out + len + 2, (uint16_t)(optlen - 4));
 		dnswire_put16(out + len + 4, (uint16_t)ede->code);
-		memcpy(out + len + 6, ede->text, textlen);
+		if (textlen)
+			memcpy(out + len + 6, ede->text, textlen);
 		len += optlen;
 	}
 	return len;

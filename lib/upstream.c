@@ -472,7 +472,7 @@ upstream_tcp_io(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream_try *t = arg;
 	struct upstream_req *req = t->req;
-	ssize_t n;
+	ssize_t n = 0;
 
 	if (what & EV_WRITE) {
 		n = send(fd, req->qwire + req->tsent, req->qlen + 2 - req->tsent, MSG_NOSIGNAL);
