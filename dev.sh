@@ -9,6 +9,11 @@
 #                    127.0.0.1:5353 with a temporary copy of the config
 #   ./dev.sh test    deps + build + make check; ends with "N passed, N failed[, N skipped]" and
 #                    exits non-zero when anything failed
+#   ./dev.sh demo    deps + build, then demo/demo.sh: NSD, a lying dnsmasq, three mirrors and
+#                    vantaged on 127.x addresses; an honest name answered, the poisoned one REFUSED
+#   ./dev.sh asan    the same in ./build-asan (ASAN_BUILD_DIR) configured with
+#                    --enable-sanitizers (ASAN+UBSAN, -fno-sanitize-recover): the whole suite
+#                    under the sanitizers, same closing line
 #
 # Environment: BUILD_DIR (default ./build), CONFIGURE_FLAGS (extra configure arguments),
 # JOBS (make -j, default nproc), SKIP_DEPS=1 (do not apt-get even as root).
@@ -19,9 +24,10 @@ BUILD_DIR=${BUILD_DIR:-$SRC/build}
 JOBS=${JOBS:-$(nproc 2> /dev/null || echo 2)}
 
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
-	libldns-dev libevent-dev libwolfssl-dev libyaml-dev libcmocka-dev
+	libldns-dev libevent-dev libwolfssl-dev libyaml-dev libcmocka-dev libseccomp-dev
 	nsd ldnsutils bind9-dnsutils knot-dnsutils dnsmasq-base
-	curl util-linux iproute2 procps mandoc valgrind ca-certificates"
+	curl util-linux iproute2 procps mandoc valgrind ca-certificates
+	debhelper dpkg-dev"
 
 say() { printf 'dev.sh: %s\n' "$*" >&2; }
 
@@ -147,11 +153,27 @@ test_all() {
 	return "$st"
 }
 
+# The suite under ASAN+UBSAN: its own build directory, so ./build stays a plain build.
+test_asan() {
+	BUILD_DIR=${ASAN_BUILD_DIR:-$SRC/build-asan}
+	CONFIGURE_FLAGS="--enable-sanitizers ${CONFIGURE_FLAGS:-}"
+	# A sanitizer report fails the process that made it (and so its test); leaks count.
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+	if [ -f "$BUILD_DIR/Makefile" ] && ! grep -q '^SAN_CFLAGS = .*fsanitize=address' "$BUILD_DIR/Makefile"; then
+		say "$BUILD_DIR was configured without --enable-sanitizers; reconfiguring"
+		rm -f "$BUILD_DIR/Makefile"
+	fi
+	test_all
+}
+
 case ${1:-} in
 deps) deps ;;
 build) deps; build ;;
 run) run ;;
 test) test_all ;;
+demo) deps; (build) > /dev/null; BUILD_DIR=$BUILD_DIR exec "$SRC/demo/demo.sh" ;;
+asan) test_asan ;;
 summary) summary ;;	# the closing line of the last `make check` in $BUILD_DIR
-*) echo "usage: $0 deps|build|run|test" >&2; exit 2 ;;
+*) echo "usage: $0 deps|build|run|test|asan|demo" >&2; exit 2 ;;
 esac

@@ -321,3 +321,31 @@ dnscache_get_stats(const struct dnscache *c, struct dnscache_stats *st)
 {
 	*st = c->st;
 }
+
+size_t
+dnscache_walk(const struct dnscache *c, uint64_t now,
+    int (*cb)(void *arg, const struct dnscache_entry_info *e), void *arg)
+{
+	size_t n = 0;
+
+	for (const struct dnscache_entry *e = c->head; e; e = e->next) {
+		struct dnscache_entry_info info;
+		const uint8_t *q = e->wire + DNS_HDRLEN;
+
+		if ((uint32_t)now >= e->expire)
+			continue;
+		info.qname = q;
+		info.qname_len = e->qname_len;
+		info.qtype = e->qtype;
+		info.qclass = dnswire_get16(q + e->qname_len + 2);
+		info.do_bit = (e->bits & DNSCACHE_BIT_DO) != 0;
+		info.cd_bit = (e->bits & DNSCACHE_BIT_CD) != 0;
+		info.negative = e->negative;
+		info.ttl = e->expire - (uint32_t)now;
+		info.len = e->len;
+		n++;
+		if (cb(arg, &info) != 0)
+			break;
+	}
+	return n;
+}

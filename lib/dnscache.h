@@ -57,6 +57,25 @@ size_t dnscache_remove(struct dnscache *c, const uint8_t *qname, size_t qname_le
 /* dnscache_flush - drop everything. */
 void dnscache_flush(struct dnscache *c);
 
+/* One live entry, as dnscache_walk shows it (for `vantagectl cache dump`). */
+struct dnscache_entry_info {
+	const uint8_t *qname;	/* lower-cased wire form; valid during the callback */
+	size_t qname_len;
+	uint16_t qtype, qclass;
+	uint8_t do_bit, cd_bit;
+	uint8_t negative;
+	uint32_t ttl;		/* seconds left */
+	size_t len;		/* of the stored answer */
+};
+
+/*
+ * dnscache_walk - call cb for each live entry at time now, most recently used first,
+ * until cb returns non-zero. Expired entries are skipped, not removed: the walk changes
+ * nothing. Returns how many entries cb saw.
+ */
+size_t dnscache_walk(const struct dnscache *c, uint64_t now,
+    int (*cb)(void *arg, const struct dnscache_entry_info *e), void *arg);
+
 /* Figures. */
 struct dnscache_stats {
 	size_t entries;

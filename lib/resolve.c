@@ -298,6 +298,12 @@ resolve_cancel(struct resolve_wait *w)
 	 */
 }
 
+uint64_t
+resolve_clock(const struct resolve *r)
+{
+	return resolve_now(r);
+}
+
 struct dnscache *
 resolve_cache(struct resolve *r)
 {

@@ -67,6 +67,8 @@ void resolve_cancel(struct resolve_wait *w);
 
 /* Access for status and control. */
 struct dnscache *resolve_cache(struct resolve *r);
+/* resolve_clock - the cache's clock now (seconds), for dnscache_walk. */
+uint64_t resolve_clock(const struct resolve *r);
 struct upstream_set *resolve_upstreams(struct resolve *r);
 
 /* Counters. */

@@ -22,6 +22,9 @@
 /* How long a dissent verdict is remembered (s): long enough to spare the mirrors a
  * storm of repeats, short enough that a fixed resolver is believed again soon. */
 #define CHECK_DISSENT_TTL 30
+/* How long "not enough mirrors answered" is remembered (s): a hot name must not send a
+ * question to every mirror for each client query while they are down or overloaded. */
+#define CHECK_INSUFFICIENT_TTL 5
 /* Bounds on how long an agreement is remembered (s), whatever the record TTL says. */
 #define CHECK_AGREE_TTL_MIN 5
 #define CHECK_AGREE_TTL_MAX 86400
@@ -63,6 +66,7 @@ struct check {
 	uint64_t lraw, lcanon;
 	int hint;			/* a verdict was cached: mirrors wait for the local answer */
 	int fresh;			/* explain: never reuse a cached verdict */
+	struct consensus_settings set;	/* the name's: global, or its zone's override */
 	struct event *kick;		/* a local answer given to check_start, handled from the loop */
 	int mirrors_started;
 	int delivered;			/* monitor mode: waiters already have the answer */
@@ -136,6 +140,9 @@ check_info_verdict(const struct vcache_info *info, struct cons_verdict *v)
 	v->corroborated = info->corroborated;
 	v->dissented = info->dissented;
 	v->asked = info->asked;
+	v->failed = info->failed;
+	v->tls_failures = (info->flags & VCACHE_F_TLS) != 0;
+	v->regions_short = (info->flags & VCACHE_F_REGIONS) != 0;
 	v->consensus_mirror = -1;
 }
 
@@ -145,16 +152,18 @@ check_cached(struct vantaged *vd, const struct dnsq *q, const struct resolve_res
 {
 	struct vcache_info info;
 	struct cons_verdict v;
+	struct consensus_settings set;
 
 	if (!vcache_lookup(vd->vcache, q->qname, q->qname_len, q->qtype, check_wall(), &info))
 		return 0;
 	if (info.raw_hash != check_raw_hash(hit->wire, hit->len, q))
 		return 0;
+	config_consensus_for(vd->cfg, q->qname, q->qname_len, &set);
 	/* The consensus answer itself is not kept: ask again to be able to serve it. */
-	if (info.outcome == OUTCOME_DISSENT && vd->cfg->consensus.on_dissent == DISSENT_CONSENSUS)
+	if (info.outcome == OUTCOME_DISSENT && set.on_dissent == DISSENT_CONSENSUS)
 		return 0;
 	check_info_verdict(&info, &v);
-	policy_decide(&v, vd->cfg, info.summary, d);
+	policy_decide(&v, &set, info.summary, d);
 	vd->st.verdict_cached++;
 	return 1;
 }
@@ -371,7 +380,7 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	}
 	digest_summary(c->ld, local, sizeof(local));
 	dnswire_name2str(c->q.qname, c->q.qname_len, name, sizeof(name));
-	policy_decide(v, vd->cfg, local, &res.decision);
+	policy_decide(v, &c->set, local, &res.decision);
 	switch (v->outcome) {
 	case OUTCOME_AGREE:
 		vd->st.verdict_agree++;
@@ -393,7 +402,7 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		    policy_action_name(res.decision.action));
 		break;
 	}
-	if (v->outcome != OUTCOME_INSUFFICIENT) {
+	{
 		uint32_t ttl = c->lttl;
 		memset(&info, 0, sizeof(info));
 		info.outcome = v->outcome;
@@ -401,11 +410,15 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		info.corroborated = v->corroborated;
 		info.dissented = v->dissented;
 		info.asked = v->asked;
+		info.failed = v->failed;
+		info.flags = (v->tls_failures ? VCACHE_F_TLS : 0) | (v->regions_short ? VCACHE_F_REGIONS : 0);
 		info.canon_hash = c->lcanon;
 		info.raw_hash = c->lraw;
 		snprintf(info.summary, sizeof(info.summary), "%.63s", local);
 		if (v->outcome == OUTCOME_DISSENT)
 			ttl = CHECK_DISSENT_TTL;
+		else if (v->outcome == OUTCOME_INSUFFICIENT)
+			ttl = CHECK_INSUFFICIENT_TTL;
 		else if (ttl < CHECK_AGREE_TTL_MIN)
 			ttl = CHECK_AGREE_TTL_MIN;
 		else if (ttl > CHECK_AGREE_TTL_MAX)
@@ -431,6 +444,8 @@ check_decide(struct check *c, const struct cons_verdict *v)
 			snprintf(views[i].answer, sizeof(views[i].answer), "%s",
 			    c->mir[i].done ? "error" : "not waited for");
 		views[i].evidence = v->evidence[i];
+		if (c->mir[i].done)
+			mirror_note_evidence(c->mir[i].m, v->evidence[i]);
 		views[i].rule = v->mirror_rule[i];
 		views[i].why = v->why[i];
 	}
@@ -492,13 +507,14 @@ check_try_decide(struct check *c)
 		}
 	}
 	memset(&pol, 0, sizeof(pol));
-	pol.quorum = (unsigned)cfg->consensus.quorum;
-	pol.match = (enum cons_match)cfg->consensus.address_match;
+	pol.quorum = (unsigned)c->set.quorum;
+	pol.match = (enum cons_match)c->set.address_match;
 	pol.allow_private = cfg->consensus.allow_private;
 	pol.prefix4 = 24;
 	pol.prefix6 = 48;
 	consensus_decide(&c->ld->ans, ms, c->nm, &pol, &v);
-	if (pending == 0 || v.outcome != OUTCOME_INSUFFICIENT)
+	/* An explanation wants every mirror's word, not just enough of them. */
+	if (pending == 0 || (v.outcome != OUTCOME_INSUFFICIENT && !c->fresh))
 		check_decide(c, &v);
 }
 
@@ -613,7 +629,7 @@ check_local_ready(struct check *c)
 		check_free(c);
 		return;
 	}
-	if (vd->cfg->consensus.mode == MODE_MONITOR) {
+	if (c->set.mode == MODE_MONITOR && !c->fresh) {
 		/* Monitor: the answer goes out now; the verdict only flags and logs. */
 		struct check_result now = { .status = UPSTREAM_OK, .wire = c->lwire, .len = c->llen,
 			.age = c->lage };
@@ -675,12 +691,15 @@ check_begin(struct vantaged *vd, const struct dnsq *q, const struct resolve_resu
 		c->vd = vd;
 		c->q = *q;
 		c->hash = h;
+		config_consensus_for(vd->cfg, q->qname, q->qname_len, &c->set);
 		c->hnext = vd->checks[h & (VANTAGED_CHECK_BUCKETS - 1)];
 		vd->checks[h & (VANTAGED_CHECK_BUCKETS - 1)] = c;
 		c->in_table = 1;
 		c->fresh = fresh;
-		c->hint = !fresh && vcache_lookup(vd->vcache, q->qname, q->qname_len, q->qtype,
-						check_wall(), &info);
+		/* Only an agreement can spare the mirrors; anything else is asked again. */
+		c->hint = !fresh &&
+		    vcache_lookup(vd->vcache, q->qname, q->qname_len, q->qtype, check_wall(), &info) &&
+		    info.outcome == OUTCOME_AGREE;
 		if (local == NULL &&
 		    (c->rw = resolve_start(vd->res, q, check_local_cb, c)) == NULL) {
 			check_free(c);

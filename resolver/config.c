@@ -7,22 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl.h"
 #include "dnswire.h"
 #include "log.h"
 #include "vutil.h"
 #include "yconf.h"
 
 static const char *const config_top_keys[] = { "listen", "upstreams", "upstream_timeout",
-	"mirrors", "consensus", "cache", "tcp", "control", "metrics", "log", "user", NULL };
+	"mirrors", "consensus", "cache", "tcp", "acl", "ratelimit", "control", "metrics", "log",
+	"user", "sandbox", NULL };
+static const char *const config_acl_keys[] = { "from", "action", NULL };
+static const char *const config_acl_actions[] = { "allow", "refuse", "drop", NULL };
+static const char *const config_ratelimit_keys[] = { "qps", "burst", NULL };
 static const char *const config_mirrors_keys[] = { "bootstrap", "list", NULL };
 static const char *const config_mirror_keys[] = { "name", "address", "region", "ca_sha256",
 	"verify", "hostname", "ca_pem", NULL };
 static const char *const config_consensus_keys[] = { "mode", "mirrors_per_query", "quorum",
 	"address_match", "on_dissent", "on_insufficient", "timeout", "check_types", "bypass",
-	"allow_private", NULL };
+	"allow_private", "overrides", NULL };
+static const char *const config_override_keys[] = { "zone", "mode", "quorum", "address_match",
+	"on_dissent", "on_insufficient", NULL };
 static const char *const config_cache_keys[] = { "max_entries", "min_ttl", "max_ttl",
 	"negative_max_ttl", "state_file", NULL };
-static const char *const config_tcp_keys[] = { "max_connections", "idle_timeout", NULL };
+static const char *const config_tcp_keys[] = { "max_connections", "max_per_client",
+	"idle_timeout", NULL };
 static const char *const config_control_keys[] = { "socket", NULL };
 static const char *const config_metrics_keys[] = { "listen", NULL };
 static const char *const config_log_keys[] = { "level", "dissent_log", NULL };
@@ -66,8 +74,16 @@ config_defaults(struct config *c)
 	c->cache.max_ttl = 86400;
 	c->cache.negative_max_ttl = 3600;
 	c->tcp.max_connections = 256;
+	c->tcp.max_per_client = 32;
+	/* Loopback only until the operator says otherwise: an open resolver is an amplifier. */
+	c->acl = xcalloc(2, sizeof(*c->acl));
+	acl_parse_prefix("127.0.0.0/8", &c->acl[0].addr, &c->acl[0].len);
+	acl_parse_prefix("::1", &c->acl[1].addr, &c->acl[1].len);
+	c->acl[0].action = c->acl[1].action = ACL_ALLOW;
+	c->n_acl = 2;
 	c->tcp.idle_timeout_ms = 10000;
 	c->log_level = LOG_L_INFO;
+	c->sandbox = 1;
 }
 
 void
@@ -78,9 +94,13 @@ config_free(struct config *c)
 	for (size_t i = 0; i < c->n_mirrors; i++)
 		config_mirror_clear(&c->mirrors[i]);
 	free(c->mirrors);
+	free(c->acl);
 	free(c->mirrors_bootstrap);
 	free(c->consensus.check_types);
 	yconf_strlist_free(c->consensus.bypass);
+	for (size_t i = 0; i < c->consensus.n_overrides; i++)
+		free(c->consensus.overrides[i].zone);
+	free(c->consensus.overrides);
 	free(c->cache.state_file);
 	free(c->control_socket);
 	free(c->dissent_log);
@@ -251,6 +271,115 @@ config_mirrors(struct yconf *y, const yaml_node_t *n, struct config *c)
 }
 
 static int
+config_override(struct yconf *y, const yaml_node_t *n, struct config_override *o)
+{
+	yaml_node_t *v;
+	int idx;
+
+	if (yconf_check_keys(y, n, "override", config_override_keys) != 0)
+		return -1;
+	o->line = yconf_line(n);
+	if ((v = yconf_get(y, n, "zone")) == NULL)
+		return yconf_error(y, n, "override: 'zone' is required");
+	if (yconf_str(y, v, "zone", &o->zone) != 0)
+		return -1;
+	if ((o->wire_len = dnswire_name_from_str(o->zone, o->wire, sizeof(o->wire))) == 0)
+		return yconf_error(y, v, "zone: '%s' is not a domain name", o->zone);
+	if ((v = yconf_get(y, n, "mode"))) {
+		if (yconf_enum(y, v, "mode", config_modes, &idx) != 0)
+			return -1;
+		o->s.mode = (enum consensus_mode)idx;
+		o->set |= OVERRIDE_MODE;
+	}
+	if ((v = yconf_get(y, n, "quorum"))) {
+		const char *s = yconf_scalar(y, v, "quorum");
+		if (s == NULL)
+			return -1;
+		if (strcmp(s, "auto") == 0)
+			o->s.quorum = 0;
+		else if (yconf_uint(y, v, "quorum", 1, 16, &o->s.quorum) != 0)
+			return -1;
+		o->set |= OVERRIDE_QUORUM;
+	}
+	if ((v = yconf_get(y, n, "address_match"))) {
+		if (yconf_enum(y, v, "address_match", config_matches, &idx) != 0)
+			return -1;
+		o->s.address_match = (enum address_match)idx;
+		o->set |= OVERRIDE_MATCH;
+	}
+	if ((v = yconf_get(y, n, "on_dissent"))) {
+		if (yconf_enum(y, v, "on_dissent", config_dissents, &idx) != 0)
+			return -1;
+		o->s.on_dissent = (enum on_dissent)idx;
+		o->set |= OVERRIDE_DISSENT;
+	}
+	if ((v = yconf_get(y, n, "on_insufficient"))) {
+		if (yconf_enum(y, v, "on_insufficient", config_insufficients, &idx) != 0)
+			return -1;
+		o->s.on_insufficient = (enum on_insufficient)idx;
+		o->set |= OVERRIDE_INSUFFICIENT;
+	}
+	if (o->set == 0)
+		return yconf_error(y, n, "override for %s changes nothing", o->zone);
+	return 0;
+}
+
+static int
+config_overrides(struct yconf *y, const yaml_node_t *n, struct config *c)
+{
+	yaml_node_t *item;
+	size_t count;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yconf_error(y, n, "overrides: expected a list of { zone: NAME, ... }");
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	c->consensus.overrides = xcalloc(count, sizeof(*c->consensus.overrides));
+	YCONF_SEQ_FOREACH(y, n, item)
+	{
+		struct config_override *o = &c->consensus.overrides[c->consensus.n_overrides++];
+		if (config_override(y, item, o) != 0)
+			return -1;
+		for (size_t i = 0; i + 1 < c->consensus.n_overrides; i++)
+			if (c->consensus.overrides[i].wire_len == o->wire_len &&
+			    memcmp(c->consensus.overrides[i].wire, o->wire, o->wire_len) == 0)
+				return yconf_error(y, item, "override for %s: already on line %lu",
+				    o->zone, c->consensus.overrides[i].line);
+	}
+	return 0;
+}
+
+void
+config_consensus_for(const struct config *c, const uint8_t *qname, size_t qname_len,
+    struct consensus_settings *out)
+{
+	const struct config_override *best = NULL;
+
+	out->mode = c->consensus.mode;
+	out->quorum = c->consensus.quorum;
+	out->address_match = c->consensus.address_match;
+	out->on_dissent = c->consensus.on_dissent;
+	out->on_insufficient = c->consensus.on_insufficient;
+	for (size_t i = 0; i < c->consensus.n_overrides; i++) {
+		const struct config_override *o = &c->consensus.overrides[i];
+		if ((best == NULL || o->wire_len > best->wire_len) &&
+		    dnswire_name_is_sub(qname, qname_len, o->wire, o->wire_len))
+			best = o;
+	}
+	if (best == NULL)
+		return;
+	if (best->set & OVERRIDE_MODE)
+		out->mode = best->s.mode;
+	if (best->set & OVERRIDE_QUORUM)
+		out->quorum = best->s.quorum;
+	if (best->set & OVERRIDE_MATCH)
+		out->address_match = best->s.address_match;
+	if (best->set & OVERRIDE_DISSENT)
+		out->on_dissent = best->s.on_dissent;
+	if (best->set & OVERRIDE_INSUFFICIENT)
+		out->on_insufficient = best->s.on_insufficient;
+}
+
+static int
 config_consensus(struct yconf *y, const yaml_node_t *n, struct config *c)
 {
 	yaml_node_t *v;
@@ -322,6 +451,9 @@ config_consensus(struct yconf *y, const yaml_node_t *n, struct config *c)
 	if ((v = yconf_get(y, n, "allow_private")) &&
 	    yconf_bool(y, v, "allow_private", &c->consensus.allow_private) != 0)
 		return -1;
+	if ((v = yconf_get(y, n, "overrides")) && !yconf_is_null(v) &&
+	    config_overrides(y, v, c) != 0)
+		return -1;
 	return 0;
 }
 
@@ -354,6 +486,47 @@ config_cache(struct yconf *y, const yaml_node_t *n, struct config *c)
 }
 
 static int
+config_acl(struct yconf *y, const yaml_node_t *n, struct config *c)
+{
+	yaml_node_t *item, *v;
+	size_t count;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yconf_error(y, n, "acl: expected a list of { from: PREFIX, action: ACTION }");
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	free(c->acl);
+	c->acl = xcalloc(count, sizeof(*c->acl));
+	c->n_acl = 0;
+	YCONF_SEQ_FOREACH(y, n, item)
+	{
+		struct acl_rule *r = &c->acl[c->n_acl];
+		const char *s;
+		int idx;
+
+		if (yconf_check_keys(y, item, "acl entry", config_acl_keys) != 0)
+			return -1;
+		if ((v = yconf_get(y, item, "from")) == NULL)
+			return yconf_error(y, item, "acl entry: 'from' is required");
+		if ((s = yconf_scalar(y, v, "from")) == NULL)
+			return -1;
+		if (acl_parse_prefix(s, &r->addr, &r->len) != 0)
+			return yconf_error(y, v,
+			    "from: '%s' is not a prefix (like 192.168.0.0/16 or 2001:db8::/32, "
+			    "host bits zero)", s);
+		if ((v = yconf_get(y, item, "action")) == NULL)
+			return yconf_error(y, item, "acl entry: 'action' is required");
+		if (yconf_enum(y, v, "action", config_acl_actions, &idx) != 0)
+			return -1;
+		r->action = (enum acl_action)idx;
+		for (size_t i = 0; i < c->n_acl; i++)
+			if (c->acl[i].len == r->len && netaddr_equal_ip(&c->acl[i].addr, &r->addr))
+				return yconf_error(y, item, "acl: %s is listed twice", s);
+		c->n_acl++;
+	}
+	return 0;
+}
+
+static int
 config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
 {
 	yaml_node_t *v, *w;
@@ -365,9 +538,29 @@ config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
 		if ((w = yconf_get(y, v, "max_connections")) &&
 		    yconf_uint(y, w, "max_connections", 1, 100000, &c->tcp.max_connections) != 0)
 			return -1;
+		if ((w = yconf_get(y, v, "max_per_client")) &&
+		    yconf_uint(y, w, "max_per_client", 1, 100000, &c->tcp.max_per_client) != 0)
+			return -1;
 		if ((w = yconf_get(y, v, "idle_timeout")) &&
 		    yconf_duration_ms(y, w, "idle_timeout", 100, 3600000, &c->tcp.idle_timeout_ms) != 0)
 			return -1;
+	}
+	if ((v = yconf_get(y, root, "acl")) && config_acl(y, v, c) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "ratelimit"))) {
+		unsigned long n;
+		if (yconf_check_keys(y, v, "ratelimit", config_ratelimit_keys) != 0)
+			return -1;
+		if ((w = yconf_get(y, v, "qps"))) {
+			if (yconf_uint(y, w, "qps", 0, 1000000, &n) != 0)
+				return -1;
+			c->ratelimit_qps = (uint32_t)n;
+		}
+		if ((w = yconf_get(y, v, "burst"))) {
+			if (yconf_uint(y, w, "burst", 0, 10000000, &n) != 0)
+				return -1;
+			c->ratelimit_burst = (uint32_t)n;
+		}
 	}
 	if ((v = yconf_get(y, root, "control"))) {
 		if (yconf_check_keys(y, v, "control", config_control_keys) != 0)
@@ -397,6 +590,8 @@ config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
 		    config_opt_str(y, w, "dissent_log", &c->dissent_log) != 0)
 			return -1;
 	}
+	if ((v = yconf_get(y, root, "sandbox")) && yconf_bool(y, v, "sandbox", &c->sandbox) != 0)
+		return -1;
 	if ((v = yconf_get(y, root, "user"))) {
 		if (yconf_is_null(v))
 			c->user = xstrdup("");
@@ -610,12 +805,39 @@ config_print(const struct config *c, FILE *out)
 	for (size_t i = 0; i < c->consensus.n_bypass; i++)
 		fprintf(out, "%s%s", i ? ", " : "", c->consensus.bypass[i]);
 	fprintf(out, "]\n  allow_private: %s\n", c->consensus.allow_private ? "true" : "false");
+	fprintf(out, "  overrides:%s\n", c->consensus.n_overrides ? "" : " []");
+	for (size_t i = 0; i < c->consensus.n_overrides; i++) {
+		const struct config_override *o = &c->consensus.overrides[i];
+		fprintf(out, "    - { zone: \"%s\"", o->zone);
+		if (o->set & OVERRIDE_MODE)
+			fprintf(out, ", mode: %s", config_modes[o->s.mode]);
+		if (o->set & OVERRIDE_QUORUM) {
+			if (o->s.quorum)
+				fprintf(out, ", quorum: %lu", o->s.quorum);
+			else
+				fprintf(out, ", quorum: auto");
+		}
+		if (o->set & OVERRIDE_MATCH)
+			fprintf(out, ", address_match: %s", config_matches[o->s.address_match]);
+		if (o->set & OVERRIDE_DISSENT)
+			fprintf(out, ", on_dissent: %s", config_dissents[o->s.on_dissent]);
+		if (o->set & OVERRIDE_INSUFFICIENT)
+			fprintf(out, ", on_insufficient: %s", config_insufficients[o->s.on_insufficient]);
+		fprintf(out, " }\n");
+	}
 	fprintf(out, "cache:\n  max_entries: %lu\n  min_ttl: %lu\n  max_ttl: %lu\n"
 		     "  negative_max_ttl: %lu\n  state_file: %s\n",
 	    c->cache.max_entries, c->cache.min_ttl, c->cache.max_ttl, c->cache.negative_max_ttl,
 	    c->cache.state_file ? c->cache.state_file : "~");
-	fprintf(out, "tcp:\n  max_connections: %lu\n  idle_timeout: %llums\n", c->tcp.max_connections,
+	fprintf(out, "tcp:\n  max_connections: %lu\n  max_per_client: %lu\n  idle_timeout: %llums\n",
+	    c->tcp.max_connections, c->tcp.max_per_client,
 	    (unsigned long long)c->tcp.idle_timeout_ms);
+	fprintf(out, "acl:\n");
+	for (size_t i = 0; i < c->n_acl; i++)
+		fprintf(out, "  - { from: \"%s/%u\", action: %s }\n",
+		    netaddr_ip_str(&c->acl[i].addr, s, sizeof(s)), c->acl[i].len,
+		    acl_action_name(c->acl[i].action));
+	fprintf(out, "ratelimit:\n  qps: %u\n  burst: %u\n", c->ratelimit_qps, c->ratelimit_burst);
 	fprintf(out, "control:\n  socket: %s\n", c->control_socket ? c->control_socket : "~");
 	if (c->has_metrics)
 		fprintf(out, "metrics:\n  listen: \"%s\"\n",
@@ -625,4 +847,5 @@ config_print(const struct config *c, FILE *out)
 	fprintf(out, "log:\n  level: %s\n  dissent_log: %s\n", config_levels[c->log_level],
 	    c->dissent_log ? c->dissent_log : "~");
 	fprintf(out, "user: \"%s\"\n", c->user);
+	fprintf(out, "sandbox: %s\n", c->sandbox ? "true" : "false");
 }

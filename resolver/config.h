@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "acl.h"
 #include "netaddr.h"
 #include "yconf.h"
 
@@ -17,6 +18,30 @@ enum address_match { MATCH_LADDER, MATCH_EXACT, MATCH_OVERLAP, MATCH_PREFIX };
 enum on_dissent { DISSENT_REFUSE, DISSENT_SERVFAIL, DISSENT_FLAG, DISSENT_CONSENSUS };
 enum on_insufficient { INSUFFICIENT_FLAG, INSUFFICIENT_REFUSE };
 enum mirror_verify { VERIFY_PIN, VERIFY_WEBPKI };
+
+/* The consensus settings that may differ per zone (consensus.overrides). */
+struct consensus_settings {
+	enum consensus_mode mode;
+	unsigned long quorum;			/* 0 = auto */
+	enum address_match address_match;
+	enum on_dissent on_dissent;
+	enum on_insufficient on_insufficient;
+};
+
+/* consensus.overrides: settings for a zone and everything below it. */
+struct config_override {
+	char *zone;				/* as written, for config_print */
+	uint8_t wire[255];			/* lower-cased wire form */
+	size_t wire_len;
+	unsigned set;				/* OVERRIDE_* bits: what this entry changes */
+	struct consensus_settings s;
+	unsigned long line;
+};
+#define OVERRIDE_MODE 1
+#define OVERRIDE_QUORUM 2
+#define OVERRIDE_MATCH 4
+#define OVERRIDE_DISSENT 8
+#define OVERRIDE_INSUFFICIENT 16
 
 /* One mirror entry (inline or from the bootstrap file). */
 struct config_mirror {
@@ -59,6 +84,8 @@ struct config {
 		char **bypass;	/* presentation names */
 		size_t n_bypass;
 		int allow_private;
+		struct config_override *overrides;
+		size_t n_overrides;
 	} consensus;
 
 	struct {
@@ -69,8 +96,14 @@ struct config {
 
 	struct {
 		unsigned long max_connections;
+		unsigned long max_per_client;
 		uint64_t idle_timeout_ms;
 	} tcp;
+
+	struct acl_rule *acl;	/* longest prefix wins; unlisted clients are refused */
+	size_t n_acl;
+	uint32_t ratelimit_qps;	/* per client (IPv4 address, IPv6 /64); 0 = off */
+	uint32_t ratelimit_burst;
 
 	char *control_socket;
 	int has_metrics;
@@ -78,6 +111,7 @@ struct config {
 	int log_level;		/* enum log_level */
 	char *dissent_log;
 	char *user;		/* "" = do not change user */
+	int sandbox;		/* no_new_privs + Landlock + seccomp after start-up */
 };
 
 /*
@@ -87,6 +121,13 @@ struct config {
  * in err (errlen bytes).
  */
 struct config *config_load(const char *path, const char *resolv_conf, char *err, size_t errlen);
+
+/*
+ * config_consensus_for - the consensus settings for qname (lower-cased wire form): the
+ * global ones, changed by the override of the longest zone that contains qname.
+ */
+void config_consensus_for(const struct config *c, const uint8_t *qname, size_t qname_len,
+    struct consensus_settings *out);
 
 /* config_free - accepts NULL. */
 void config_free(struct config *c);

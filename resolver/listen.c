@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "dnswire.h"
 #include "listen.h"
 #include "log.h"
@@ -197,7 +198,24 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, 
 	struct vantaged *vd = l->vd;
 	struct tcp_conn *conn;
 	struct timeval idle;
+	struct netaddr peer;
+	unsigned long per_client = 0;
 
+	netaddr_from_sockaddr(&peer, sa, (socklen_t)salen);
+	if (acl_match(vd->cfg->acl, vd->cfg->n_acl, &peer) == ACL_DROP) {
+		vd->st.acl_dropped++;
+		close(fd);
+		return;
+	}
+	for (struct tcp_conn *o = vd->conns; o && per_client < vd->cfg->tcp.max_per_client;
+	     o = o->next)
+		per_client += netaddr_equal_ip(&o->peer, &peer);
+	if (per_client >= vd->cfg->tcp.max_per_client) {
+		/* One client must not take every connection slot from the others. */
+		vd->st.tcp_per_client_refused++;
+		close(fd);
+		return;
+	}
 	if (vd->n_conns >= vd->cfg->tcp.max_connections ||
 	    (conn = calloc(1, sizeof(*conn))) == NULL) {
 		vd->st.tcp_refused++;
@@ -208,7 +226,7 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, 
 		return;
 	}
 	conn->vd = vd;
-	netaddr_from_sockaddr(&conn->peer, sa, (socklen_t)salen);
+	conn->peer = peer;
 	conn->bev = bufferevent_socket_new(vd->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (conn->bev == NULL) {
 		close(fd);

@@ -1,9 +1,11 @@
 # resolver/local.mk - vantaged, the stub resolver daemon.
 sbin_PROGRAMS += vantaged
-vantaged_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(LDNS_CFLAGS)
+vantaged_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(LDNS_CFLAGS) $(SECCOMP_CFLAGS)
 vantaged_SOURCES = \
 	resolver/vantaged.c resolver/vantaged.h \
 	resolver/config.c resolver/config.h \
+	resolver/acl.c resolver/acl.h \
+	resolver/sandbox.c resolver/sandbox.h \
 	resolver/listen.c resolver/listen.h \
 	resolver/query.c resolver/query.h \
 	resolver/check.c resolver/check.h \
@@ -12,4 +14,9 @@ vantaged_SOURCES = \
 	resolver/policy.c resolver/policy.h \
 	resolver/vcache.c resolver/vcache.h \
 	resolver/mirror_client.c resolver/mirror_client.h
-vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS)
+vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS)
+# Operation (issue 6): the control socket and the Prometheus endpoint.
+vantaged_SOURCES += \
+	resolver/control.c resolver/control.h resolver/control_int.h \
+	resolver/control_cmd.c resolver/control_explain.c \
+	resolver/metrics.c resolver/metrics.h

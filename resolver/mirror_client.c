@@ -129,6 +129,22 @@ static void mirror_set_destroy(struct mirror_set *set, int nested);
 static const char *const mirror_state_names[] = { "idle", "connecting", "up", "backoff",
 	"pin-failed" };
 
+const uint32_t mirror_rtt_bounds_us[MIRROR_RTT_BUCKETS] = { 5000, 10000, 25000, 50000, 100000,
+	250000, 500000, 1000000, 2500000, 5000000 };
+
+/* Count one answered request's round trip in the histogram (metrics). */
+static void
+mirror_rtt_note(struct mirror *m, uint64_t rtt_us)
+{
+	size_t i = 0;
+
+	while (i < MIRROR_RTT_BUCKETS && rtt_us > mirror_rtt_bounds_us[i])
+		i++;
+	m->st.rtt_hist[i]++;
+	m->st.rtt_count++;
+	m->st.rtt_sum_us += rtt_us;
+}
+
 /* ---- HMAC-SHA-256 (RFC 2104) on lib/tls's one-shot SHA-256 ---- */
 
 /*
@@ -694,6 +710,7 @@ mirror_doh_response(void *arg, const struct http_response *resp)
 	m->srtt_us = m->srtt_us == 0 ? rtt
 	    : m->srtt_us - (m->srtt_us >> MIRROR_SRTT_SHIFT) + (rtt >> MIRROR_SRTT_SHIFT);
 	m->st.srtt_ms = (uint32_t)((m->srtt_us + 999) / 1000);
+	mirror_rtt_note(m, rtt);
 	cb = r->cb;
 	cbarg = r->arg;
 	if (cb == NULL) {	/* timed out or cancelled earlier */
@@ -1218,10 +1235,33 @@ mirror_id_hex(const struct mirror *m)
 	return m->id_hex;
 }
 
+const char *
+mirror_addr_str(const struct mirror *m)
+{
+	return m->addr_str;
+}
+
 void
 mirror_get_stats(const struct mirror *m, struct mirror_stats *st)
 {
 	*st = m->st;
+}
+
+const char *
+mirror_state_name(enum mirror_state s)
+{
+	return (unsigned)s < NELEMS(mirror_state_names) ? mirror_state_names[s] : "?";
+}
+
+void
+mirror_note_evidence(struct mirror *m, enum cons_evidence e)
+{
+	if (m == NULL)
+		return;
+	if (e == EVIDENCE_CORROBORATES)
+		m->st.agreements++;
+	else if (e == EVIDENCE_DISSENTS)
+		m->st.dissents++;
 }
 
 int

@@ -30,11 +30,25 @@ enum mirror_state {
 typedef void (*mirror_cb)(void *arg, enum cons_transport transport, const uint8_t *wire,
     size_t len);
 
+/*
+ * Upper bounds (microseconds) of the request round-trip histogram buckets, for metrics:
+ * from a same-datacentre mirror (a few ms) to one across the planet on a slow link.
+ * A last, implicit bucket holds everything slower (+Inf).
+ */
+#define MIRROR_RTT_BUCKETS 10
+extern const uint32_t mirror_rtt_bounds_us[MIRROR_RTT_BUCKETS];
+
 /* Figures of one mirror. */
 struct mirror_stats {
 	enum mirror_state state;
 	uint64_t queries, answers, timeouts, errors, tls_failures, handshakes;
 	uint32_t srtt_ms;		/* EWMA of request round trips, 0 before the first */
+	/* Round trips of answered requests: rtt_hist[i] counts those <= bound i (not
+	 * cumulative); rtt_hist[MIRROR_RTT_BUCKETS] the slower ones. */
+	uint64_t rtt_hist[MIRROR_RTT_BUCKETS + 1];
+	uint64_t rtt_count, rtt_sum_us;
+	/* What its answers said of the local answer, as counted by mirror_note_evidence. */
+	uint64_t agreements, dissents;
 };
 
 /*
@@ -87,7 +101,17 @@ void mirror_cancel(struct mirror_req *req);
 const char *mirror_name(const struct mirror *m);
 const char *mirror_region(const struct mirror *m);
 const char *mirror_id_hex(const struct mirror *m);	/* CA SHA-256, or "webpki:HOST" */
+const char *mirror_addr_str(const struct mirror *m);	/* "198.51.100.7:443" */
 void mirror_get_stats(const struct mirror *m, struct mirror_stats *st);
+
+/* mirror_state_name - "idle", "connecting", "up", "backoff", "pin-failed". */
+const char *mirror_state_name(enum mirror_state s);
+
+/*
+ * mirror_note_evidence - count a verdict's word on m's answer: corroborating is an
+ * agreement, dissenting a dissent (a failure is already counted by the transport).
+ */
+void mirror_note_evidence(struct mirror *m, enum cons_evidence e);
 
 /*
  * mirror_usable - 0 for a mirror this build cannot talk to (verify: webpki until lib/tls

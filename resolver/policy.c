@@ -31,8 +31,8 @@ policy_insufficient(const struct cons_verdict *v, struct policy_decision *d)
 }
 
 void
-policy_decide(const struct cons_verdict *v, const struct config *cfg, const char *local_summary,
-    struct policy_decision *d)
+policy_decide(const struct cons_verdict *v, const struct consensus_settings *s,
+    const char *local_summary, struct policy_decision *d)
 {
 	d->action = ACTION_SERVE;
 	d->ede = -1;
@@ -44,11 +44,11 @@ policy_decide(const struct cons_verdict *v, const struct config *cfg, const char
 		d->ede = DNS_EDE_OTHER;
 		snprintf(d->text, sizeof(d->text), "vantage: %u of %u mirrors dissent (local %s)",
 		    v->dissented, v->asked, local_summary);
-		if (cfg->consensus.mode == MODE_MONITOR) {
+		if (s->mode == MODE_MONITOR) {
 			d->action = ACTION_SERVE_FLAG;
 			return;
 		}
-		switch (cfg->consensus.on_dissent) {
+		switch (s->on_dissent) {
 		case DISSENT_REFUSE:
 			d->action = ACTION_REFUSE;
 			break;
@@ -72,8 +72,8 @@ policy_decide(const struct cons_verdict *v, const struct config *cfg, const char
 		return;
 	case OUTCOME_INSUFFICIENT:
 		policy_insufficient(v, d);
-		d->action = cfg->consensus.mode == MODE_ENFORCE &&
-			cfg->consensus.on_insufficient == INSUFFICIENT_REFUSE
+		d->action = s->mode == MODE_ENFORCE &&
+			s->on_insufficient == INSUFFICIENT_REFUSE
 		    ? ACTION_SERVFAIL
 		    : ACTION_SERVE_FLAG;
 		return;

@@ -20,11 +20,12 @@ struct policy_decision {
 };
 
 /*
- * policy_decide - the action for verdict v under the consensus settings of cfg.
+ * policy_decide - the action for verdict v under the consensus settings s (those of the
+ * name: config_consensus_for).
  * local_summary describes the local answer ("203.0.113.9") for the EXTRA-TEXT.
  * monitor mode never withholds an answer: anything but agreement is a flag.
  */
-void policy_decide(const struct cons_verdict *v, const struct config *cfg,
+void policy_decide(const struct cons_verdict *v, const struct consensus_settings *s,
     const char *local_summary, struct policy_decision *d);
 
 /* policy_action_name - "serve", "flag", "refuse", "servfail", "consensus". */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl.h"
 #include "check.h"
 #include "dnswire.h"
 #include "listen.h"
@@ -20,6 +21,7 @@ struct query {
 	struct resolve_wait *w;		/* a plain forwarded question, or */
 	struct check_wait *cw;		/* ... one cross-checked with the mirrors */
 	struct query *tprev, *tnext;	/* on the TCP connection's list */
+	struct query *prev, *next;	/* on the daemon's list of pending queries */
 	uint8_t qwire[DNS_HDRLEN + DNS_MAXNAME + 4];
 };
 
@@ -96,8 +98,21 @@ query_respond(struct vantaged *vd, const struct query_client *c, const uint8_t *
 }
 
 static void
+query_unlink(struct query *qr)
+{
+	if (qr->prev)
+		qr->prev->next = qr->next;
+	else if (qr->vd->queries == qr)
+		qr->vd->queries = qr->next;
+	if (qr->next)
+		qr->next->prev = qr->prev;
+	qr->prev = qr->next = NULL;
+}
+
+static void
 query_free(struct query *qr)
 {
+	query_unlink(qr);
 	if (qr->client.conn)
 		tcp_conn_detach(qr->client.conn, qr);
 	free(qr);
@@ -151,8 +166,22 @@ query_checked(void *arg, const struct check_result *res)
 }
 
 void
+query_shutdown(struct vantaged *vd)
+{
+	while (vd->queries) {
+		struct query *qr = vd->queries;
+		resolve_cancel(qr->w);
+		check_cancel(qr->cw);
+		qr->w = NULL;
+		qr->cw = NULL;
+		query_free(qr);
+	}
+}
+
+void
 query_cancel(struct query *qr)
 {
+	query_unlink(qr);
 	resolve_cancel(qr->w);
 	check_cancel(qr->cw);
 	qr->client.conn = NULL; /* the connection is already taking us off its list */
@@ -171,6 +200,24 @@ query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct q
 		vd->st.queries_tcp++;
 	else
 		vd->st.queries_udp++;
+	switch (acl_match(vd->cfg->acl, vd->cfg->n_acl, &c->peer)) {
+	case ACL_ALLOW:
+		break;
+	case ACL_DROP:
+		vd->st.acl_dropped++;
+		return;
+	case ACL_REFUSE:
+		vd->st.acl_refused++;
+		if (dnswire_parse_query(pkt, len, &q) != DNSWIRE_DROP)
+			query_error(vd, c, pkt, &q, DNS_RCODE_REFUSED, DNS_EDE_PROHIBITED,
+			    "vantage: this resolver does not serve your address");
+		return;
+	}
+	/* Limited clients get nothing: an answer, even REFUSED, is what a reflector wants. */
+	if (vd->ratelimit && !ratelimit_allow(vd->ratelimit, &c->peer, now_ms())) {
+		vd->st.ratelimited++;
+		return;
+	}
 	switch (dnswire_parse_query(pkt, len, &q)) {
 	case DNSWIRE_OK:
 		break;
@@ -229,6 +276,10 @@ query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct q
 		    "vantage: could not forward the question");
 		return;
 	}
+	qr->next = vd->queries;
+	if (vd->queries)
+		vd->queries->prev = qr;
+	vd->queries = qr;
 	if (c->conn)
 		tcp_conn_attach(c->conn, qr);
 }

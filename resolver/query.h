@@ -28,6 +28,9 @@ struct query_client {
 void query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len,
     const struct query_client *client);
 
+/* query_shutdown - drop every pending query without answering (the daemon is stopping). */
+void query_shutdown(struct vantaged *vd);
+
 /* query_cancel - forget a pending query whose TCP connection went away (no reply). */
 void query_cancel(struct query *q);
 

@@ -16,11 +16,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "check.h"
 #include "config.h"
+#include "control.h"
 #include "listen.h"
 #include "log.h"
+#include "query.h"
+#include "metrics.h"
 #include "resolve.h"
+#include "sandbox.h"
 #include "vantaged.h"
 #include "vutil.h"
 
@@ -70,6 +75,21 @@ vantaged_log_upstreams(const struct config *cfg)
 	    cfg->upstreams_auto ? " (auto, from " VANTAGED_RESOLV_CONF ")" : "");
 }
 
+/* (Re)create the per-client token buckets for cfg; 0, or -1 with the old ones kept. */
+static int
+vantaged_ratelimit(struct vantaged *vd, const struct config *cfg)
+{
+	struct ratelimit *rl = NULL;
+
+	/* 64k slots of 24 bytes: 1.5 MiB at most, and only when limiting is on. */
+	if (cfg->ratelimit_qps && (rl = ratelimit_new(cfg->ratelimit_qps, cfg->ratelimit_burst,
+				       65536)) == NULL)
+		return -1;
+	ratelimit_free(vd->ratelimit);
+	vd->ratelimit = rl;
+	return 0;
+}
+
 static void
 vantaged_reload_apply(struct vantaged *vd)
 {
@@ -89,6 +109,11 @@ vantaged_reload_apply(struct vantaged *vd)
 		memcpy(cfg->listen, vd->cfg->listen, sizeof(cfg->listen));
 		cfg->n_listen = vd->cfg->n_listen;
 	}
+	if (vantaged_ratelimit(vd, cfg) != 0) {
+		log_warnx(LOG_G_CONFIG, "reload failed (out of memory), keeping the running configuration");
+		config_free(cfg);
+		return;
+	}
 	vantaged_resolve_config(cfg, &rc);
 	if (resolve_reconfigure(vd->res, &rc) != 0) {
 		log_warnx(LOG_G_CONFIG, "reload failed (busy), keeping the running configuration");
@@ -101,6 +126,8 @@ vantaged_reload_apply(struct vantaged *vd)
 	}
 	if (!vd->verbose)
 		log_set_level(-1, (enum log_level)cfg->log_level);
+	control_reload(vd, cfg);
+	metrics_reload(vd, cfg);
 	config_free(vd->cfg);
 	vd->cfg = cfg;
 	vantaged_log_upstreams(cfg);
@@ -157,6 +184,57 @@ vantaged_notify(const char *state)
 	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun, len) < 0)
 		log_debug(LOG_G_MAIN, "sd_notify: %s", strerror(errno));
 	close(fd);
+}
+
+/* The directory part of path into buf (".", when it has none); returns buf. */
+static const char *
+vantaged_dirname(const char *path, char *buf, size_t len)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	if (path == NULL)
+		return NULL;
+	if (slash == NULL)
+		snprintf(buf, len, ".");
+	else if (slash == path)
+		snprintf(buf, len, "/");
+	else
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+	return buf;
+}
+
+/*
+ * Shrink what a compromised daemon could do: it keeps reading its configuration (reload)
+ * and writing its state, dissent log and control socket, and nothing else on disk; no
+ * process it might start can gain privileges, and none can start (seccomp: execve fails).
+ */
+static void
+vantaged_sandbox(struct vantaged *vd)
+{
+	struct sandbox_paths p = { 0 };
+	struct sandbox_state st;
+	char d0[4096], d1[4096], d2[4096], why[256];
+	int e;
+
+	if (!vd->cfg->sandbox) {
+		log_info(LOG_G_MAIN, "sandbox: off (sandbox: false)");
+		return;
+	}
+	p.read[0] = vd->config_path;
+	p.read[1] = vd->resolv_conf;
+	p.read[2] = vd->cfg->mirrors_bootstrap;
+	p.write_dirs[0] = vantaged_dirname(vd->cfg->cache.state_file, d0, sizeof(d0));
+	p.write_dirs[1] = vantaged_dirname(vd->cfg->dissent_log, d1, sizeof(d1));
+	p.write_dirs[2] = vantaged_dirname(vd->cfg->control_socket, d2, sizeof(d2));
+	if (sandbox_enter(&p, 1, &st, why, sizeof(why)) != 0)
+		fatalx("sandbox: %s", why);
+	log_info(LOG_G_MAIN, "sandbox: no_new_privs, landlock %s, seccomp %s",
+	    st.landlock_abi ? "on" : "not offered by the kernel", st.seccomp ? "on" : "not built");
+	if (log_enabled(LOG_G_MAIN, LOG_L_DEBUG)) {
+		e = sandbox_selftest_exec();
+		log_debug(LOG_G_MAIN, "sandbox: self-test: exec of /bin/true %s%s",
+		    e == 0 ? "ran" : "refused: ", e == 0 ? "" : e > 0 ? strerror(e) : "?");
+	}
 }
 
 /* Drop root for good once the sockets are bound. */
@@ -258,8 +336,16 @@ main(int argc, char **argv)
 		vantaged_daemonize();
 	if ((vd.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
+	if (vantaged_ratelimit(&vd, vd.cfg) != 0)
+		fatalx("out of memory");
 	if (listen_open(&vd) != 0)
 		fatalx("cannot listen; stopping");
+	/* As root still: the control socket goes where only root may write (/run). Neither
+	 * is worth leaving the machine without DNS for: they log why and we go on. */
+	if (control_open(&vd) != 0)
+		log_warnx(LOG_G_CTL, "running without a control socket");
+	if (metrics_open(&vd) != 0)
+		log_warnx(LOG_G_MAIN, "running without the metrics endpoint");
 	vantaged_drop_privileges(vd.cfg->user);
 	vantaged_resolve_config(vd.cfg, &rc);
 	if ((vd.res = resolve_new(vd.base, &rc)) == NULL)
@@ -272,14 +358,19 @@ main(int argc, char **argv)
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) != 0)
 			fatalx("cannot install signal handlers");
 	}
+	vantaged_sandbox(&vd);
 	log_info(LOG_G_MAIN, "ready");
 	vantaged_notify("READY=1\nSTATUS=answering");
 	event_base_dispatch(vd.base);
 	vantaged_notify("STOPPING=1");
 
+	query_shutdown(&vd);
 	listen_close(&vd);
+	control_close(&vd);	/* before check_shutdown: it cancels pending explains */
+	metrics_close(&vd);
 	check_shutdown(&vd);
 	resolve_free(vd.res);
+	ratelimit_free(vd.ratelimit);
 	for (int i = 0; signums[i]; i++)
 		event_free(sigs[i]);
 	event_base_free(vd.base);

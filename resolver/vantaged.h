@@ -10,9 +10,12 @@
 
 struct listener;
 struct tcp_conn;
+struct query;
 struct mirror_set;
 struct vcache;
 struct check;
+struct control;
+struct metrics;
 
 /* In-flight checks table size (a power of two). */
 #define VANTAGED_CHECK_BUCKETS 1024
@@ -28,6 +31,7 @@ struct vantaged_stats {
 	uint64_t verdict_cached;	/* answered on a verified-cache verdict, no mirror asked */
 	uint64_t action_refuse, action_servfail, action_flag, action_consensus;
 	uint64_t bypassed;		/* checked types under consensus.bypass */
+	uint64_t acl_refused, acl_dropped, ratelimited, tcp_per_client_refused;
 };
 
 struct vantaged {
@@ -36,6 +40,7 @@ struct vantaged {
 	struct resolve *res;
 	struct listener *listeners;
 	struct tcp_conn *conns;
+	struct query *queries;		/* pending: waiting for an upstream or a verdict */
 	unsigned long n_conns;
 	uint64_t start_ms;
 	struct vantaged_stats st;
@@ -51,6 +56,12 @@ struct vantaged {
 	uint8_t secret[32];		/* keys mirror selection; per install, in the state dir */
 	struct event *save_timer;
 	int vcache_dirty;
+
+	struct ratelimit *ratelimit;	/* NULL when ratelimit.qps is 0 */
+
+	/* Operation: the control socket (control.c) and the metrics endpoint (metrics.c). */
+	struct control *control;
+	struct metrics *metrics;
 };
 
 /*

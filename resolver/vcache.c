@@ -12,7 +12,7 @@
 
 /* Buckets: a power of two; chains stay short up to a few hundred thousand names. */
 #define VCACHE_BUCKETS 65536
-#define VCACHE_MAGIC "vantage-state 1"
+#define VCACHE_MAGIC "vantage-state 2"
 
 struct vcache_entry {
 	struct vcache_entry *hnext;
@@ -196,6 +196,7 @@ vcache_count(const struct vcache *vc)
 
 /*
  * One line per entry: expire qtype outcome rule canon_hash raw_hash corroborated dissented asked
+ * failed flags
  * qname-hex summary. Hex for the name keeps any label byte safe in a text file.
  */
 int
@@ -222,10 +223,11 @@ vcache_save(const struct vcache *vc, const char *path, uint64_t now)
 	for (const struct vcache_entry *e = vc->oldest; e; e = e->newer) {
 		if (e->info.expire <= now)
 			continue;
-		fprintf(f, "%llu %u %u %u %016llx %016llx %u %u %u ",
+		fprintf(f, "%llu %u %u %u %016llx %016llx %u %u %u %u %u ",
 		    (unsigned long long)e->info.expire, e->qtype, e->info.outcome, e->info.rule,
 		    (unsigned long long)e->info.canon_hash, (unsigned long long)e->info.raw_hash,
-		    e->info.corroborated, e->info.dissented, e->info.asked);
+		    e->info.corroborated, e->info.dissented, e->info.asked, e->info.failed,
+		    e->info.flags);
 		for (size_t i = 0; i < e->qname_len; i++)
 			fprintf(f, "%02x", e->qname[i]);
 		fprintf(f, " %s\n", e->info.summary[0] ? e->info.summary : "-");
@@ -252,13 +254,13 @@ vcache_parse_line(char *line, struct vcache_info *info, uint16_t *qtype, uint8_t
     size_t *qlen)
 {
 	unsigned long long expire, ch, rh;
-	unsigned t, outcome, rule, corr, diss, asked;
+	unsigned t, outcome, rule, corr, diss, asked, failed, flags;
 	char hex[600], summary[64];
 	size_t hl;
 
 	summary[0] = '\0';
-	if (sscanf(line, "%llu %u %u %u %llx %llx %u %u %u %599s %63[^\n]", &expire, &t, &outcome,
-		&rule, &ch, &rh, &corr, &diss, &asked, hex, summary) < 10)
+	if (sscanf(line, "%llu %u %u %u %llx %llx %u %u %u %u %u %599s %63[^\n]", &expire, &t,
+		&outcome, &rule, &ch, &rh, &corr, &diss, &asked, &failed, &flags, hex, summary) < 12)
 		return -1;
 	hl = strlen(hex);
 	if (t > 65535 || outcome > OUTCOME_INSUFFICIENT || rule > RULE_CA || hl % 2 || hl == 0 ||
@@ -278,6 +280,8 @@ vcache_parse_line(char *line, struct vcache_info *info, uint16_t *qtype, uint8_t
 	info->raw_hash = rh;
 	info->corroborated = corr;
 	info->dissented = diss;
+	info->failed = failed;
+	info->flags = flags;
 	info->asked = asked;
 	if (strcmp(summary, "-") != 0)
 		snprintf(info->summary, sizeof(info->summary), "%s", summary);

@@ -9,6 +9,10 @@
 
 struct vcache;
 
+/* vcache_info.flags: what an INSUFFICIENT verdict needs to say why again. */
+#define VCACHE_F_TLS 1		/* a mirror failed its pin */
+#define VCACHE_F_REGIONS 2	/* the count was there, the region spread was not */
+
 /* What is known of one (name, type). Only consensus verdicts get here (DESIGN.md 8). */
 struct vcache_info {
 	enum cons_outcome outcome;
@@ -17,6 +21,8 @@ struct vcache_info {
 	uint64_t canon_hash;		/* hash of the digested answer it judged */
 	uint64_t raw_hash;		/* hash of the stored wire answer (cache-hit fast path) */
 	unsigned corroborated, dissented, asked;
+	unsigned failed;		/* mirrors that gave no usable answer */
+	unsigned flags;			/* VCACHE_F_* */
 	char summary[64];		/* the local answer, short */
 };
 

@@ -6,3 +6,8 @@ include tests/integration/local.mk
 include tests/mirror.mk
 include tests/integration/mirror_client.mk
 include tests/config/local.mk
+include tests/integration/consensus.mk
+include tests/integration/packaging.mk
+include tests/fuzz/local.mk
+include tests/integration/ctl.mk
+include tests/integration/net.mk

@@ -133,4 +133,10 @@ EXTRA_DIST += tests/config/run.sh tests/config/resolv.conf \
 	tests/config/bad/52.err \
 	tests/config/bad/52.yaml \
 	tests/config/bad/53.err \
-	tests/config/bad/53.yaml
+	tests/config/bad/53.yaml \
+	tests/config/bad/54.err tests/config/bad/54.yaml \
+	tests/config/bad/55.err tests/config/bad/55.yaml \
+	tests/config/bad/56.err tests/config/bad/56.yaml \
+	tests/config/14.ok tests/config/14.yaml \
+	tests/config/15.ok tests/config/15.yaml \
+	tests/config/bad/57.err tests/config/bad/57.yaml

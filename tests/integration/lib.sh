@@ -76,6 +76,7 @@
 #                                 (after printing the log) when it does not come up in
 #                                 $VANTAGED_START_TIMEOUT seconds (default 10) or exits
 #   VANTAGED                      path of the binary under test ($top_builddir/vantaged)
+#   can_valgrind BINARY           valgrind is installed and BINARY is not an ASAN build
 #   VANTAGED_WRAPPER              words put before it, e.g.
 #                                 "valgrind -q --error-exitcode=99 --leak-check=full"
 #                                 (then raise VANTAGED_START_TIMEOUT; a leak makes the SIGTERM
@@ -495,6 +496,10 @@ _vantaged_up() {
 	alive "$1" || return 0
 	grep -q 'listen: bound ' "$2" && grep -q 'main: ready' "$2"
 }
+
+# can_valgrind BINARY: true when valgrind is installed and BINARY is not built with ASAN
+# (the two cannot run together: ./configure --enable-sanitizers builds such binaries).
+can_valgrind() { command -v valgrind > /dev/null && ! grep -qa __asan_init "$1" 2> /dev/null; }
 
 # Skip the whole test when a required program is missing.
 require_progs() {

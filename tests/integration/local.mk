@@ -12,7 +12,9 @@ VANTAGED_IT_TESTS = \
 	tests/integration/vantaged_junk.sh \
 	tests/integration/vantaged_getent.sh \
 	tests/integration/vantaged_config.sh \
-	tests/integration/vantaged_signals.sh
+	tests/integration/vantaged_signals.sh \
+	tests/integration/vantaged_acl.sh \
+	tests/integration/vantaged_sandbox.sh
 TESTS += $(VANTAGED_IT_TESTS)
 EXTRA_DIST += $(VANTAGED_IT_TESTS) \
 	tests/integration/zones/example.test.zone \

@@ -19,7 +19,8 @@ tests_unit_test_yconf_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_yconf_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 
 # config.c belongs to vantaged, not to libvantage.a: compile it into the test.
-tests_unit_test_config_SOURCES = tests/unit/test_config.c resolver/config.c resolver/config.h
+tests_unit_test_config_SOURCES = tests/unit/test_config.c resolver/config.c resolver/config.h \
+	resolver/acl.c resolver/acl.h
 tests_unit_test_config_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_config_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 
@@ -34,4 +35,12 @@ tests_unit_test_digest_SOURCES = tests/unit/test_digest.c resolver/digest.c reso
 	resolver/consensus.c resolver/consensus.h
 tests_unit_test_digest_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_digest_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+
+# policy.c (pure) and the per-zone overrides of config.c.
+check_PROGRAMS += tests/unit/test_policy
+TESTS += tests/unit/test_policy
+tests_unit_test_policy_SOURCES = tests/unit/test_policy.c resolver/policy.c resolver/policy.h \
+	resolver/config.c resolver/config.h resolver/acl.c resolver/acl.h
+tests_unit_test_policy_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_policy_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 endif

@@ -1,0 +1,318 @@
+/* resolver/control_explain.c - `explain NAME [TYPE]`: cached and fresh verdicts, with evidence. */
+#include "autoconf.h"
+
+#include <ldns/ldns.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "control_int.h"
+#include "log.h"
+#include "policy.h"
+
+/* Records listed per answer: enough for any real RRset, bounded for a hostile one. */
+#define CTL_MAX_RRS 64
+
+const char *
+ctl_rcode_name(int rcode, char *buf, size_t cap)
+{
+	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+		"NOTIMP", "REFUSED" };
+
+	if (rcode >= 0 && (size_t)rcode < sizeof(names) / sizeof(names[0]))
+		return names[rcode];
+	snprintf(buf, cap, "RCODE%d", rcode);
+	return buf;
+}
+
+/*
+ * The answer section as presentation lines. The stored form has no OPT record, so the
+ * ldns printer never sees the EDNS option that crashes it (DESIGN.md section 8); records
+ * are printed one by one, never the packet.
+ */
+void
+ctl_answer_rrs(struct jw *w, const char *key, const uint8_t *wire, size_t len)
+{
+	ldns_pkt *pkt = NULL;
+
+	jw_open(w, key, '[');
+	if (wire && ldns_wire2pkt(&pkt, wire, len) == LDNS_STATUS_OK) {
+		ldns_rr_list *an = ldns_pkt_answer(pkt);
+		size_t n = an ? ldns_rr_list_rr_count(an) : 0;
+
+		for (size_t i = 0; i < n && i < CTL_MAX_RRS; i++) {
+			char *s = ldns_rr2str(ldns_rr_list_rr(an, i));
+			size_t l;
+			if (s == NULL)
+				continue;
+			l = strlen(s);
+			while (l > 0 && (s[l - 1] == '\n' || s[l - 1] == ' '))
+				s[--l] = '\0';
+			for (char *p = s; *p; p++)
+				if (*p == '\t')
+					*p = ' ';
+			jw_str(w, NULL, s);
+			free(s);
+		}
+	}
+	ldns_pkt_free(pkt);
+	jw_close(w, ']');
+}
+
+static int
+ctl_wire_rcode(const uint8_t *wire, size_t len)
+{
+	return wire && len >= DNS_HDRLEN ? dnswire_get16(wire + 2) & 0xf : -1;
+}
+
+static const char *
+ctl_evidence_name(enum cons_evidence e)
+{
+	return e == EVIDENCE_CORROBORATES ? "corroborates"
+	    : e == EVIDENCE_DISSENTS	  ? "dissents"
+					  : "failed";
+}
+
+static const char *
+ctl_status_name(enum upstream_status s)
+{
+	return s == UPSTREAM_OK ? "ok" : s == UPSTREAM_TIMEOUT ? "timeout" : "error";
+}
+
+/* The members every explain answer starts with. */
+static void
+ctl_explain_head(struct ctl_conn *cc, struct jw *w)
+{
+	char name[DNS_MAXNAME * 4 + 1], tb[16];
+
+	dnswire_name2str(cc->q.qname, cc->q.qname_len, name, sizeof(name));
+	jw_str(w, "name", name);
+	jw_str(w, "type", dnswire_type2str(cc->q.qtype, tb, sizeof(tb)));
+	jw_bool(w, "checked", cc->checked);
+	if (!cc->checked)
+		jw_str(w, "reason", cc->reason);
+}
+
+static void
+ctl_explain_cached(struct ctl_conn *cc, struct jw *w)
+{
+	const struct vcache_info *vi = &cc->cached;
+	uint64_t now = (uint64_t)time(NULL);
+
+	if (!cc->has_cached) {
+		jw_null(w, "cached");
+		return;
+	}
+	jw_open(w, "cached", '{');
+	jw_str(w, "outcome", consensus_outcome_name(vi->outcome));
+	jw_str(w, "rule", consensus_rule_name(vi->rule));
+	jw_u64(w, "corroborated", vi->corroborated);
+	jw_u64(w, "dissented", vi->dissented);
+	jw_u64(w, "asked", vi->asked);
+	jw_str(w, "local", vi->summary);
+	jw_u64(w, "expires_in", vi->expire > now ? vi->expire - now : 0);
+	jw_close(w, '}');
+}
+
+static void
+ctl_explain_verdict(struct jw *w, const struct check_result *res)
+{
+	const struct cons_verdict *v = res->verdict;
+
+	jw_open(w, "verdict", '{');
+	jw_str(w, "outcome", consensus_outcome_name(v->outcome));
+	jw_str(w, "rule", consensus_rule_name(v->rule));
+	jw_u64(w, "asked", v->asked);
+	jw_u64(w, "corroborated", v->corroborated);
+	jw_u64(w, "dissented", v->dissented);
+	jw_u64(w, "failed", v->failed);
+	jw_u64(w, "required", v->required);
+	jw_u64(w, "regions", v->regions);
+	jw_bool(w, "regions_short", v->regions_short);
+	jw_bool(w, "tls_failures", v->tls_failures);
+	jw_close(w, '}');
+	jw_open(w, "mirrors", '[');
+	for (size_t i = 0; i < res->n_mirrors; i++) {
+		const struct check_mirror_view *m = &res->mirrors[i];
+		jw_open(w, NULL, '{');
+		jw_str(w, "name", m->name);
+		jw_str(w, "region", m->region);
+		jw_str(w, "answer", m->answer);
+		/* check.c decides as soon as the outcome cannot change, so a mirror may not have
+		 * answered yet: that is not a failure. */
+		jw_str(w, "evidence", m->evidence == EVIDENCE_FAILED &&
+			strcmp(m->answer, "not waited for") == 0 ? "not waited for"
+								 : ctl_evidence_name(m->evidence));
+		jw_str(w, "rule", m->evidence == EVIDENCE_CORROBORATES ? consensus_rule_name(m->rule)
+								    : NULL);
+		jw_str(w, "why", m->evidence == EVIDENCE_DISSENTS ? consensus_why_name(m->why) : NULL);
+		jw_str(w, "id", m->id);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
+/* The fresh check is done: the whole story in one answer. */
+static void
+ctl_explain_done(void *arg, const struct check_result *res)
+{
+	struct ctl_conn *cc = arg;
+	struct evbuffer *fields = evbuffer_new();
+	struct jw w;
+	char rb[16];
+
+	cc->cw = NULL;
+	if (fields == NULL) {
+		ctl_conn_answer(cc, "out of memory", NULL);
+		return;
+	}
+	jw_init(&w, fields);
+	ctl_explain_head(cc, &w);
+	ctl_explain_cached(cc, &w);
+	jw_str(&w, "status", ctl_status_name(res->status));
+	if (res->status == UPSTREAM_OK) {
+		jw_str(&w, "rcode", ctl_rcode_name(ctl_wire_rcode(res->wire, res->len), rb, sizeof(rb)));
+		ctl_answer_rrs(&w, "answer", res->wire, res->len);
+	}
+	jw_str(&w, "local", res->local_summary);
+	if (res->verdict)
+		ctl_explain_verdict(&w, res);
+	else {
+		jw_null(&w, "verdict");
+		jw_str(&w, "note", res->status != UPSTREAM_OK
+			? "no local answer: clients get SERVFAIL with EDE 22"
+			: "no verdict: the local answer was passed on unchecked (an upstream "
+			  "SERVFAIL or REFUSED, or monitor mode, which answers before the verdict)");
+	}
+	jw_str(&w, "action", res->status == UPSTREAM_OK ? policy_action_name(res->decision.action)
+						       : "servfail");
+	if (res->status == UPSTREAM_OK && res->decision.ede >= 0) {
+		jw_int(&w, "ede", res->decision.ede);
+		jw_str(&w, "ede_text", res->decision.text);
+	} else if (res->status != UPSTREAM_OK) {
+		jw_int(&w, "ede", DNS_EDE_NO_REACHABLE_AUTHORITY);
+		jw_null(&w, "ede_text");
+	} else {
+		jw_null(&w, "ede");
+		jw_null(&w, "ede_text");
+	}
+	ctl_conn_answer(cc, w.err ? "out of memory" : NULL, fields);
+	evbuffer_free(fields);
+}
+
+/* A question that is not cross-checked: its plain answer, as a client gets it. */
+static void
+ctl_explain_plain(struct ctl_conn *cc, struct jw *w, const struct resolve_result *res)
+{
+	char rb[16];
+
+	ctl_explain_head(cc, w);
+	jw_str(w, "status", ctl_status_name(res->status));
+	if (res->status != UPSTREAM_OK)
+		return;
+	jw_str(w, "rcode", ctl_rcode_name(ctl_wire_rcode(res->wire, res->len), rb, sizeof(rb)));
+	jw_bool(w, "from_cache", res->from_cache);
+	jw_u64(w, "ttl", res->ttl);
+	ctl_answer_rrs(w, "answer", res->wire, res->len);
+}
+
+static void
+ctl_explain_plain_done(void *arg, const struct resolve_result *res)
+{
+	struct ctl_conn *cc = arg;
+	struct evbuffer *fields = evbuffer_new();
+	struct jw w;
+
+	cc->rw = NULL;
+	if (fields == NULL) {
+		ctl_conn_answer(cc, "out of memory", NULL);
+		return;
+	}
+	jw_init(&w, fields);
+	ctl_explain_plain(cc, &w, res);
+	ctl_conn_answer(cc, w.err ? "out of memory" : NULL, fields);
+	evbuffer_free(fields);
+}
+
+/* Why check_applies says no, in words (it answers only yes or no). */
+static void
+ctl_explain_reason(struct ctl_conn *cc)
+{
+	const struct config *cfg = cc->vd->cfg;
+	int typed = 0;
+
+	snprintf(cc->reason, sizeof(cc->reason), "not cross-checked");
+	if (cc->vd->mirrors == NULL) {
+		snprintf(cc->reason, sizeof(cc->reason), "no mirrors configured");
+		return;
+	}
+	for (size_t i = 0; i < cfg->consensus.n_check_types; i++)
+		typed |= cfg->consensus.check_types[i] == cc->q.qtype;
+	if (!typed) {
+		snprintf(cc->reason, sizeof(cc->reason),
+		    "type not in consensus.check_types: answered as a plain caching forwarder");
+		return;
+	}
+	for (size_t i = 0; i < cfg->consensus.n_bypass; i++) {
+		uint8_t zone[DNS_MAXNAME];
+		size_t zl = dnswire_name_from_str(cfg->consensus.bypass[i], zone, sizeof(zone));
+		if (zl && dnswire_name_is_sub(cc->q.qname, cc->q.qname_len, zone, zl)) {
+			snprintf(cc->reason, sizeof(cc->reason),
+			    "under consensus.bypass %.100s: never sent to mirrors", cfg->consensus.bypass[i]);
+			return;
+		}
+	}
+}
+
+int
+ctl_explain(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
+{
+	struct vantaged *vd = cc->vd;
+	struct resolve_result hit;
+	size_t len;
+
+	memset(&cc->q, 0, sizeof(cc->q));
+	if ((len = dnswire_name_from_str(argv[0], cc->q.qname, sizeof(cc->q.qname))) == 0) {
+		snprintf(cc->err, sizeof(cc->err), "not a domain name: %.200s", argv[0]);
+		return CTL_ERROR;
+	}
+	cc->q.qname_len = (uint8_t)len;
+	cc->q.qtype = DNS_TYPE_A;
+	if (argc == 2 && (cc->q.qtype = dnswire_str2type(argv[1])) == 0) {
+		snprintf(cc->err, sizeof(cc->err), "unknown type: %.40s", argv[1]);
+		return CTL_ERROR;
+	}
+	cc->q.qclass = DNS_CLASS_IN;
+	cc->q.flags = DNS_FLAG_RD;
+	cc->q.edns_size = 512;
+	if ((cc->checked = check_applies(vd, &cc->q))) {
+		cc->has_cached = vd->vcache && vcache_lookup(vd->vcache, cc->q.qname, cc->q.qname_len,
+						   cc->q.qtype, (uint64_t)time(NULL), &cc->cached);
+		if ((cc->cw = check_explain(vd, &cc->q, ctl_explain_done, cc)) == NULL) {
+			snprintf(cc->err, sizeof(cc->err), "out of memory");
+			return CTL_ERROR;
+		}
+		return CTL_PENDING;
+	}
+	ctl_explain_reason(cc);
+	if (resolve_lookup(vd->res, &cc->q, &hit)) {
+		ctl_explain_plain(cc, w, &hit);
+		return CTL_DONE;
+	}
+	if ((cc->rw = resolve_start(vd->res, &cc->q, ctl_explain_plain_done, cc)) == NULL) {
+		snprintf(cc->err, sizeof(cc->err), "out of memory");
+		return CTL_ERROR;
+	}
+	return CTL_PENDING;
+}
+
+void
+ctl_explain_cancel(struct ctl_conn *cc)
+{
+	if (cc->cw)
+		check_cancel(cc->cw);
+	if (cc->rw)
+		resolve_cancel(cc->rw);
+	cc->cw = NULL;
+	cc->rw = NULL;
+}

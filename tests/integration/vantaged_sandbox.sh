@@ -1,0 +1,34 @@
+#!/bin/bash
+# tests/integration/vantaged_sandbox.sh - after start-up vantaged runs with no_new_privs,
+# Landlock (when the kernel offers it) and a seccomp allowlist: it still answers, reloads,
+# and saves its state, while exec is refused; `sandbox: false` turns it all off.
+. "${top_srcdir:?}/tests/integration/lib.sh"
+require_progs nsd nsd-control dig
+require_vantaged
+tap_plan 11
+
+U=$(unique_addr)
+start_nsd "$U" 5300 example.test example.test.zone || bail_out "cannot start nsd"
+L=$(unique_addr)
+vantaged_conf "$T/on.yaml" listen="$L:0" upstream="$U:5300"
+start_vantaged "$T/on.yaml" || bail_out "vantaged did not start"
+like "$(cat "$VANTAGED_LOG")" "main: sandbox: no_new_privs, landlock (on|not offered by the kernel), seccomp (on|not built)" \
+	"the sandbox is applied at start-up and says what it holds"
+like "$(cat "$VANTAGED_LOG")" "sandbox: self-test: exec of /bin/true refused" "exec is refused inside the sandbox"
+like "$(vdig +short www.example.test A)" "192.0.2.1" "it still answers"
+like "$(vdig +tcp +short www.example.test AAAA)" "2001:db8::1" "... over TCP too"
+grep -q 'NoNewPrivs:[[:space:]]*1' "/proc/$VANTAGED_PID/status"
+is "$?" 0 "the kernel reports NoNewPrivs for the daemon"
+# A reload still reads the configuration (Landlock allows exactly that file).
+sed -i 's/^upstream_timeout: .*/upstream_timeout: 2s/' "$T/on.yaml"
+kill -HUP "$VANTAGED_PID"
+ok "a reload still reads the configuration" wait_until 10 log_has "configuration reloaded"
+unlike "$(cat "$VANTAGED_LOG")" "reload failed" "... and applies it"
+stop_pid "$VANTAGED_PID" > /dev/null
+is "$?" 0 "SIGTERM: exit 0"
+ok "the state file was written at shutdown (atomic rename in its directory)" test -s "$T/state"
+
+vantaged_conf "$T/off.yaml" listen="$L:0" upstream="$U:5300" extra="sandbox: false"
+start_vantaged "$T/off.yaml" || bail_out "vantaged did not start without the sandbox"
+like "$(cat "$VANTAGED_LOG")" "sandbox: off" "sandbox: false turns it off"
+like "$(vdig +short www.example.test A)" "192.0.2.1" "... and it answers"
