@@ -937,13 +937,9 @@ audit_remove(struct audit *a, const void *body, size_t len, const struct netaddr
 
 	memset(res, 0, sizeof(*res));
 	res->http = 200;
-	if (!peers_rate_ok(a->s->peers, client, now_ms())) {
-		res->http = 429;
-		res->error = "too-many-requests";
-		snprintf(res->detail, sizeof(res->detail), "at most %u per minute per address",
-		    audit_cfg(a)->joins_per_minute);
+	if (!peers_admission(a->s->peers, client, &res->http, &res->error, res->detail,
+	    sizeof(res->detail)))
 		return;
-	}
 	if (audit_parse_body(body, len, "id", id, reason, sizeof(reason), res->detail,
 	    sizeof(res->detail)) != 0) {
 		res->http = 400;
@@ -1044,13 +1040,9 @@ audit_notice(struct audit *a, const void *body, size_t len, const struct netaddr
 
 	memset(res, 0, sizeof(*res));
 	res->http = 200;
-	if (!peers_rate_ok(a->s->peers, client, now_ms())) {
-		res->http = 429;
-		res->error = "too-many-requests";
-		snprintf(res->detail, sizeof(res->detail), "at most %u per minute per address",
-		    audit_cfg(a)->joins_per_minute);
+	if (!peers_admission(a->s->peers, client, &res->http, &res->error, res->detail,
+	    sizeof(res->detail)))
 		return;
-	}
 	if (audit_parse_body(body, len, "from", from, reason, sizeof(reason), res->detail,
 	    sizeof(res->detail)) != 0) {
 		res->http = 400;

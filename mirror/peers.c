@@ -579,20 +579,15 @@ void
 peers_join(struct peers *ps, const void *body, size_t len, const struct netaddr *client,
     struct peers_join_result *res)
 {
-	const struct mirror_network *net = &ps->s->cfg->network;
 	struct join_req j;
 	struct peer *p;
 
 	memset(&j, 0, sizeof(j));
 	memset(res, 0, sizeof(*res));
 	res->http = 200;
-	if (!peers_rate_ok(ps, client, now_ms())) {
-		res->http = 429;
-		res->error = "too-many-requests";
-		snprintf(res->detail, sizeof(res->detail), "at most %u per minute per address",
-		    net->joins_per_minute);
+	if (!peers_admission(ps, client, &res->http, &res->error, res->detail,
+	    sizeof(res->detail)))
 		return;
-	}
 	if (pj_parse(body, len, &j, res->detail, sizeof(res->detail)) != 0) {
 		res->http = 400;
 		res->error = "bad-join";
@@ -615,6 +610,19 @@ peers_join(struct peers *ps, const void *body, size_t len, const struct netaddr 
 	server_schedule_save(ps->s);
 out:
 	pj_free(&j);
+}
+
+int
+peers_admission(struct peers *ps, const struct netaddr *client, int *http, const char **error,
+    char *detail, size_t dlen)
+{
+	if (peers_rate_ok(ps, client, now_ms()))
+		return 1;
+	*http = 429;
+	*error = "too-many-requests";
+	snprintf(detail, dlen, "at most %u per minute per address",
+	    ps->s->cfg->network.joins_per_minute);
+	return 0;
 }
 
 int

@@ -172,6 +172,13 @@ void peers_forward_join(struct peers *ps, struct peer *p);
 void peers_announce(struct peers *ps);
 
 /*
+ * peers_admission - the per-address budget that joins, removal requests and notices share:
+ * 1 when client may go on, else 0 with *http = 429, *error and detail set for the answer.
+ */
+int peers_admission(struct peers *ps, const struct netaddr *client, int *http, const char **error,
+    char *detail, size_t dlen);
+
+/*
  * peers_rate_ok - one more request of a limited kind (join, remove, notice) from client's
  * address (IPv6: its /64) within joins_per_minute? Returns 1 and counts it, or 0.
  */
