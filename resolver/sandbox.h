@@ -14,7 +14,7 @@ struct sandbox_paths {
 struct sandbox_state {
 	int no_new_privs;
 	int landlock_abi;		/* 0: not available or not applied */
-	int seccomp;			/* 1: the allowlist is loaded */
+	int seccomp;			/* 1: the allowlist is loaded; -1: skipped (sanitizer build) */
 };
 
 /*

@@ -229,7 +229,8 @@ vantaged_sandbox(struct vantaged *vd)
 	if (sandbox_enter(&p, 1, &st, why, sizeof(why)) != 0)
 		fatalx("sandbox: %s", why);
 	log_info(LOG_G_MAIN, "sandbox: no_new_privs, landlock %s, seccomp %s",
-	    st.landlock_abi ? "on" : "not offered by the kernel", st.seccomp ? "on" : "not built");
+	    st.landlock_abi ? "on" : "not offered by the kernel",
+	    st.seccomp > 0 ? "on" : st.seccomp < 0 ? "off (sanitizer build)" : "not built");
 	if (log_enabled(LOG_G_MAIN, LOG_L_DEBUG)) {
 		e = sandbox_selftest_exec();
 		log_debug(LOG_G_MAIN, "sandbox: self-test: exec of /bin/true %s%s",
