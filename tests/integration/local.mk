@@ -14,7 +14,8 @@ VANTAGED_IT_TESTS = \
 	tests/integration/vantaged_config.sh \
 	tests/integration/vantaged_signals.sh \
 	tests/integration/vantaged_acl.sh \
-	tests/integration/vantaged_sandbox.sh
+	tests/integration/vantaged_sandbox.sh \
+	tests/integration/vantaged_faults.sh
 TESTS += $(VANTAGED_IT_TESTS)
 EXTRA_DIST += $(VANTAGED_IT_TESTS) \
 	tests/integration/zones/example.test.zone \
