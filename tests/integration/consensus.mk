@@ -5,6 +5,7 @@
 # tests/integration/mirror/doh_client (lib_mirror.sh checks for it), tools/dnsjunk (sinks).
 CONSENSUS_IT_TESTS = \
 	tests/integration/consensus_basic.sh \
+	tests/integration/consensus_faults.sh \
 	tests/integration/consensus_quorum.sh \
 	tests/integration/consensus_policy.sh \
 	tests/integration/consensus_restart.sh

@@ -1,12 +1,13 @@
 #!/bin/bash
 # tests/integration/vantaged_faults.sh - faults around the state file: a full disk at shutdown
 # keeps the previous state file whole (and leaves no temporary behind), SIGKILL loses nothing
-# that was saved, and a corrupt state file is reported and replaced, never fatal.
+# that was saved, and a corrupt state file is reported and replaced, never fatal. An upstream
+# that truncates over TCP too is asked once over TCP, not in a loop.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 require_progs nsd nsd-control dig mount umount
 require_vantaged
 [ "$(id -u)" = 0 ] || skip_all "needs root to mount a small tmpfs"
-tap_plan 12
+tap_plan 15
 
 U=$(unique_addr)
 start_nsd "$U" 5300 example.test example.test.zone || bail_out "cannot start nsd"
@@ -55,3 +56,17 @@ ok "a corrupt state file is reported" log_has "cannot read the state file $S/vca
 stop_pid "$VANTAGED_PID" > /dev/null
 is "$?" 0 "... and the daemon stops cleanly"
 like "$(head -n 1 "$S/vcache")" "^vantage-state 2$" "... and the next save replaced it with a good one"
+
+# A truncation loop: an upstream that truncates over TCP too. vantaged asks it over TCP once
+# per question, hands the truncated answer on, and keeps serving; nothing loops.
+TCU=$(unique_addr)
+spawn tcup "$TOOLS_DIR/dnsjunk" tc "$TCU" 5300
+wait_until 5 grep -q listening "$T/tcup.log" || bail_out "dnsjunk tc did not start"
+vantaged_conf "$T/tc.yaml" listen="$L:0" upstream="$TCU:5300"
+start_vantaged "$T/tc.yaml" || bail_out "vantaged did not start (tc)"
+t0=$(now_ms)
+out=$(vdig +ignore loop.example.test A)
+t1=$(now_ms)
+like "$(dig_flags <<< "$out")" "tc" "TC loop: the client gets the truncated answer, in $((t1 - t0)) ms"
+cmp_ok "$(grep -c 'tcp query' "$T/tcup.log")" -le 2 "... after one TCP retry upstream, not a loop"
+ok "... and vantaged is still running" alive "$VANTAGED_PID"

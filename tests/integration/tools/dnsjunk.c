@@ -19,6 +19,7 @@
  *                                        wrong ID, wrong question, right answer from another
  *                                        source port (all with A 203.0.113.66), then the real
  *                                        answer A 192.0.2.77 (TTL 300); prints "listening"
+ *   dnsjunk tc ADDR PORT                 an upstream whose every answer, over UDP and TCP, has TC=1
  *   dnsjunk slow ADDR PORT MS            an upstream that answers every UDP query with A 192.0.2.77
  *                                        (TTL 300) MS milliseconds later; prints "listening", then
  *                                        "query N NAME" per query received
@@ -689,6 +690,73 @@ cmd_slow(const char *host, const char *port, int delay_ms)
 	}
 }
 
+/* The answer of a resolver stuck on truncation: the question, QR+RA+TC, nothing else. */
+static size_t
+tc_answer(uint8_t *r, size_t cap, const uint8_t *q, size_t qlen)
+{
+	size_t end = 12;
+
+	while (end < qlen && q[end] != 0 && q[end] < 64)
+		end += (size_t)q[end] + 1;
+	end += 5;
+	if (qlen < 17 || end > qlen || end > cap)
+		return 0;
+	memcpy(r, q, end);
+	r[2] = 0x80 | 0x02 | (q[2] & 0x01);	/* QR, TC, RD echoed */
+	r[3] = 0x80;				/* RA */
+	r[6] = r[7] = r[8] = r[9] = r[10] = r[11] = 0;
+	return end;
+}
+
+/*
+ * dnsjunk tc ADDR PORT: an upstream that answers every query with TC=1 and no records, over
+ * UDP and over TCP alike, so that a client retrying over TCP gets truncation again.
+ */
+static int
+cmd_tc(const char *host, const char *port)
+{
+	int ufd, tfd;
+	uint8_t q[MAXPKT], r[MAXPKT];
+
+	if (bind_both(host, port, &ufd, &tfd) < 0)
+		return 2;
+	printf("listening\n");
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = ufd, .events = POLLIN }, { .fd = tfd, .events = POLLIN } };
+		if (poll(pfd, 2, -1) <= 0)
+			continue;
+		if (pfd[0].revents & POLLIN) {
+			struct sockaddr_storage from;
+			socklen_t fl = sizeof(from);
+			ssize_t n = recvfrom(ufd, q, sizeof(q), 0, (struct sockaddr *)&from, &fl);
+			size_t rl = n > 0 ? tc_answer(r, sizeof(r), q, (size_t)n) : 0;
+			if (rl)
+				sendto(ufd, r, rl, 0, (struct sockaddr *)&from, fl);
+			printf("udp query\n");
+		}
+		if (pfd[1].revents & POLLIN) {
+			int c = accept(tfd, NULL, NULL);
+			struct timeval tv = { 2, 0 };
+			uint8_t len[2];
+			size_t ql, rl;
+			if (c < 0)
+				continue;
+			setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+			if (recv(c, len, 2, MSG_WAITALL) == 2) {
+				ql = (size_t)len[0] << 8 | len[1];
+				if (ql <= sizeof(q) && recv(c, q, ql, MSG_WAITALL) == (ssize_t)ql &&
+				    (rl = tc_answer(r + 2, sizeof(r) - 2, q, ql)) > 0) {
+					r[0] = (uint8_t)(rl >> 8);
+					r[1] = (uint8_t)rl;
+					send(c, r, rl + 2, MSG_NOSIGNAL);
+					printf("tcp query\n");
+				}
+			}
+			close(c);
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -706,6 +774,8 @@ main(int argc, char **argv)
 		return cmd_spoof(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "slow") == 0)
 		return cmd_slow(argv[2], argv[3], atoi(argv[4]));
-	fprintf(stderr, "usage: dnsjunk send|probe|pipe|sink|spoof|slow ADDR PORT ...\n");
+	if (argc == 4 && strcmp(argv[1], "tc") == 0)
+		return cmd_tc(argv[2], argv[3]);
+	fprintf(stderr, "usage: dnsjunk send|probe|pipe|sink|spoof|slow|tc ADDR PORT ...\n");
 	return 2;
 }
