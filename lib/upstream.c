@@ -24,6 +24,8 @@
 #define UPSTREAM_DOWN_MIN 2000
 #define UPSTREAM_DOWN_MAX 60000
 #define UPSTREAM_MAX 16
+/* At most one "not answering" warning per upstream in this many ms. */
+#define UPSTREAM_LOG_INTERVAL 60000
 /* UDP tries of one question kept open at once (the oldest is closed for a new one). */
 #define UPSTREAM_TRIES 4
 /* Datagrams read per wake-up: spoofed floods must not starve the real answer. */
@@ -36,6 +38,9 @@ struct upstream {
 	unsigned fails;
 	uint32_t down_ms;		/* current back-off */
 	uint64_t down_until;		/* now_ms() before which it is skipped if others are up */
+	uint64_t last_answer;		/* now_ms() of its last answer */
+	uint64_t last_down_log;		/* now_ms() of the last "not answering" warning */
+	int down_logged;		/* ... and it has not been taken back yet */
 	struct upstream_stats st;
 };
 
@@ -74,6 +79,7 @@ struct upstream_req {
 	size_t norder, cur;		/* cur indexes order[] for the next attempt */
 	unsigned attempts;
 	uint8_t last_up;		/* upstream of the newest try, for the timeout */
+	uint64_t last_start;		/* ... and when it was sent */
 	uint8_t tcp;			/* truncated once: every further try is TCP */
 	uint8_t advance;		/* the timer means "next attempt now", not a timeout */
 	uint8_t same;			/* ... and that attempt goes to order[cur] again */
@@ -224,8 +230,11 @@ upstream_rto(const struct upstream *u)
 static void
 upstream_note_ok(struct upstream *u, uint32_t rtt_ms, int sample)
 {
-	if (u->fails >= UPSTREAM_FAILS_DOWN)
+	if (u->down_logged) {
 		log_info(LOG_G_UPSTREAM, "%s is answering again", u->name);
+		u->down_logged = 0;
+	}
+	u->last_answer = now_ms();
 	u->fails = 0;
 	u->down_ms = UPSTREAM_DOWN_MIN;
 	u->down_until = 0;
@@ -247,13 +256,27 @@ upstream_note_ok(struct upstream *u, uint32_t rtt_ms, int sample)
 	}
 }
 
+/*
+ * A try sent at since failed. It counts against the upstream only when nothing came from
+ * it since: under load many tries time out while answers keep arriving, and that upstream
+ * is slow, not down (the RTT sample of each late answer raises its timeout instead).
+ */
 static void
-upstream_note_fail(struct upstream *u)
+upstream_note_fail(struct upstream *u, uint64_t since)
 {
-	if (++u->fails == UPSTREAM_FAILS_DOWN)
+	uint64_t now = now_ms();
+
+	if (u->last_answer >= since)
+		return;
+	/* Warn once a minute at most: an upstream that comes and goes must not flood the log. */
+	if (++u->fails == UPSTREAM_FAILS_DOWN && !u->down_logged &&
+	    now - u->last_down_log >= UPSTREAM_LOG_INTERVAL) {
 		log_warnx(LOG_G_UPSTREAM, "%s is not answering; trying others first", u->name);
+		u->last_down_log = now;
+		u->down_logged = 1;
+	}
 	if (u->fails >= UPSTREAM_FAILS_DOWN) {
-		u->down_until = now_ms() + u->down_ms;
+		u->down_until = now + u->down_ms;
 		u->down_ms = u->down_ms * 2 > UPSTREAM_DOWN_MAX ? UPSTREAM_DOWN_MAX : u->down_ms * 2;
 	}
 }
@@ -432,7 +455,7 @@ upstream_try_failed(struct upstream_try *t, const char *why)
 
 	log_debug(LOG_G_UPSTREAM, "%s: %s", u->name, why);
 	u->st.errors++;
-	upstream_note_fail(u);
+	upstream_note_fail(u, t->start);
 	upstream_try_close(t);
 	upstream_next_soon(req, 0);
 }
@@ -531,7 +554,7 @@ upstream_timer_cb(evutil_socket_t fd, short what, void *arg)
 	u = &req->set->ups[req->last_up];
 	u->st.timeouts++;
 	req->any_timeout = 1;
-	upstream_note_fail(u);
+	upstream_note_fail(u, req->last_start);
 	log_debug(LOG_G_UPSTREAM, "%s: no answer in %ums, trying further", u->name,
 	    upstream_rto(u));
 	req->cur++;
@@ -639,13 +662,14 @@ upstream_attempt(struct upstream_req *req)
 		t->start = now;
 		t->tcp = req->tcp;
 		req->last_up = t->up;
+		req->last_start = now;
 		if (req->tcp) {
 			t->io = event_new(set->base, t->fd, EV_WRITE | EV_PERSIST, upstream_tcp_io, t);
 		} else {
 			if (send(t->fd, req->qwire + 2, req->qlen, 0) < 0) {
 				log_debug(LOG_G_UPSTREAM, "%s: send: %s", u->name, strerror(errno));
 				u->st.errors++;
-				upstream_note_fail(u);
+				upstream_note_fail(u, now);
 				upstream_try_close(t);
 				req->cur++;
 				continue;

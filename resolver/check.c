@@ -397,7 +397,9 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		break;
 	case OUTCOME_INSUFFICIENT:
 		vd->st.verdict_insufficient++;
-		log_info(LOG_G_CONSENSUS, "%s %s: not verified (%s): %s", name,
+		/* Per question, so debug: while mirrors are down this is every question (the
+		 * mirror client logs the outage once; metrics count these verdicts). */
+		log_debug(LOG_G_CONSENSUS, "%s %s: not verified (%s): %s", name,
 		    dnswire_type2str(c->q.qtype, tb, sizeof(tb)), res.decision.text,
 		    policy_action_name(res.decision.action));
 		break;
