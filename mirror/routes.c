@@ -296,8 +296,9 @@ routes_dns_get(struct server *s, struct evhttp_request *req, const char *query)
 }
 
 static void
-routes_dns_post(struct server *s, struct evhttp_request *req)
+routes_dns_post(struct server *s, struct evhttp_request *req, const char *query)
 {
+	(void)query;
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 	size_t len = evbuffer_get_length(in);
@@ -363,8 +364,9 @@ routes_mirror_entry(struct server *s, struct evbuffer *b, int first, const char 
 }
 
 static void
-routes_mirrors(struct server *s, struct evhttp_request *req)
+routes_mirrors(struct server *s, struct evhttp_request *req, const char *query)
 {
+	(void)query;
 	const struct mirror_config *c = s->cfg;
 	struct evbuffer *b = evbuffer_new();
 	const struct netaddr *self = c->address.len ? &c->address : &s->bound[0];
@@ -385,8 +387,9 @@ routes_mirrors(struct server *s, struct evhttp_request *req)
 }
 
 static void
-routes_health(struct server *s, struct evhttp_request *req)
+routes_health(struct server *s, struct evhttp_request *req, const char *query)
 {
+	(void)query;
 	struct evbuffer *b = evbuffer_new();
 
 	if (b == NULL) {
@@ -412,8 +415,9 @@ routes_health(struct server *s, struct evhttp_request *req)
 }
 
 static void
-routes_report(struct server *s, struct evhttp_request *req)
+routes_report(struct server *s, struct evhttp_request *req, const char *query)
 {
+	(void)query;
 	struct evbuffer *in = evhttp_request_get_input_buffer(req), *b;
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 	size_t len = evbuffer_get_length(in), n;
@@ -493,8 +497,9 @@ routes_json_body(struct server *s, struct evhttp_request *req, const char *what,
 
 /* POST /v1/join: a mirror asks to join; it becomes a candidate (protocol 5.2). */
 static void
-routes_join(struct server *s, struct evhttp_request *req)
+routes_join(struct server *s, struct evhttp_request *req, const char *query)
 {
+	(void)query;
 	struct peers_join_result res;
 	struct netaddr client;
 	struct evbuffer *b;
@@ -556,6 +561,20 @@ routes_audit_post(struct server *s, struct evhttp_request *req, int notice)
 }
 
 /* GET /v1/audit?id=: our vote on a mirror, pulled by whoever runs a vote. */
+static void
+routes_remove(struct server *s, struct evhttp_request *req, const char *query)
+{
+	(void)query;
+	routes_audit_post(s, req, 0);
+}
+
+static void
+routes_notice(struct server *s, struct evhttp_request *req, const char *query)
+{
+	(void)query;
+	routes_audit_post(s, req, 1);
+}
+
 static void
 routes_audit_get(struct server *s, struct evhttp_request *req, const char *query)
 {
@@ -720,6 +739,24 @@ routes_method(struct server *s, struct evhttp_request *req, const char *allow)
 	routes_error(s, req, 405, "method-not-allowed", allow);
 }
 
+/* The endpoints of protocol v1/v1.1: one row each, the handler per method. */
+typedef void (*route_fn)(struct server *s, struct evhttp_request *req, const char *query);
+static const struct route {
+	const char *path;
+	const char *allow;	/* the Allow header of a 405 */
+	route_fn get, post;
+} routes[] = {
+	{ "/dns-query", "GET, POST", routes_dns_get, routes_dns_post },
+	{ "/v1/mirrors", "GET", routes_mirrors, NULL },
+	{ "/v1/health", "GET", routes_health, NULL },
+	{ "/v1/report", "POST", NULL, routes_report },
+	{ "/v1/join", "POST", NULL, routes_join },
+	{ "/v1/remove", "POST", NULL, routes_remove },
+	{ "/v1/notice", "POST", NULL, routes_notice },
+	{ "/v1/audit", "GET", routes_audit_get, NULL },
+	{ "/v1/observe", "GET", routes_observe, NULL },
+};
+
 void
 routes_dispatch(struct evhttp_request *req, void *arg)
 {
@@ -734,54 +771,17 @@ routes_dispatch(struct evhttp_request *req, void *arg)
 		routes_error(s, req, 400, "bad-request", "no path");
 		return;
 	}
-	if (strcmp(path, "/dns-query") == 0) {
-		if (m == EVHTTP_REQ_GET)
-			routes_dns_get(s, req, query);
-		else if (m == EVHTTP_REQ_POST)
-			routes_dns_post(s, req);
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *r = &routes[i];
+		if (strcmp(path, r->path) != 0)
+			continue;
+		if (m == EVHTTP_REQ_GET && r->get)
+			r->get(s, req, query);
+		else if (m == EVHTTP_REQ_POST && r->post)
+			r->post(s, req, query);
 		else
-			routes_method(s, req, "GET, POST");
-	} else if (strcmp(path, "/v1/mirrors") == 0) {
-		if (m == EVHTTP_REQ_GET)
-			routes_mirrors(s, req);
-		else
-			routes_method(s, req, "GET");
-	} else if (strcmp(path, "/v1/health") == 0) {
-		if (m == EVHTTP_REQ_GET)
-			routes_health(s, req);
-		else
-			routes_method(s, req, "GET");
-	} else if (strcmp(path, "/v1/report") == 0) {
-		if (m == EVHTTP_REQ_POST)
-			routes_report(s, req);
-		else
-			routes_method(s, req, "POST");
-	} else if (strcmp(path, "/v1/join") == 0) {
-		if (m == EVHTTP_REQ_POST)
-			routes_join(s, req);
-		else
-			routes_method(s, req, "POST");
-	} else if (strcmp(path, "/v1/remove") == 0) {
-		if (m == EVHTTP_REQ_POST)
-			routes_audit_post(s, req, 0);
-		else
-			routes_method(s, req, "POST");
-	} else if (strcmp(path, "/v1/notice") == 0) {
-		if (m == EVHTTP_REQ_POST)
-			routes_audit_post(s, req, 1);
-		else
-			routes_method(s, req, "POST");
-	} else if (strcmp(path, "/v1/audit") == 0) {
-		if (m == EVHTTP_REQ_GET)
-			routes_audit_get(s, req, query);
-		else
-			routes_method(s, req, "GET");
-	} else if (strcmp(path, "/v1/observe") == 0) {
-		if (m == EVHTTP_REQ_GET)
-			routes_observe(s, req, query);
-		else
-			routes_method(s, req, "GET");
-	} else {
-		routes_error(s, req, 404, "not-found", "no such endpoint in protocol v1");
+			routes_method(s, req, r->allow);
+		return;
 	}
+	routes_error(s, req, 404, "not-found", "no such endpoint in protocol v1");
 }
