@@ -97,9 +97,8 @@ check_applies(const struct vantaged *vd, const struct dnsq *q)
 	if (!typed)
 		return 0;
 	for (size_t i = 0; i < cfg->consensus.n_bypass; i++) {
-		uint8_t zone[DNS_MAXNAME];
-		size_t zl = dnswire_name_from_str(cfg->consensus.bypass[i], zone, sizeof(zone));
-		if (zl && dnswire_name_is_sub(q->qname, q->qname_len, zone, zl))
+		const struct config_zone *z = &cfg->consensus.bypass_wire[i];
+		if (z->len && dnswire_name_is_sub(q->qname, q->qname_len, z->wire, z->len))
 			return 0; /* never leaves the machine: home.arpa, VPN zones, ... */
 	}
 	return 1;

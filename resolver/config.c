@@ -98,6 +98,7 @@ config_free(struct config *c)
 	free(c->mirrors_bootstrap);
 	free(c->consensus.check_types);
 	yconf_strlist_free(c->consensus.bypass);
+	free(c->consensus.bypass_wire);
 	for (size_t i = 0; i < c->consensus.n_overrides; i++)
 		free(c->consensus.overrides[i].zone);
 	free(c->consensus.overrides);
@@ -695,6 +696,11 @@ config_load(const char *path, const char *resolv_conf, char *err, size_t errlen)
 			}
 	if (c->user == NULL)
 		c->user = xstrdup("vantage");
+	/* Wire forms once here: check_applies matches every question against them. */
+	c->consensus.bypass_wire = xcalloc(c->consensus.n_bypass, sizeof(*c->consensus.bypass_wire));
+	for (size_t i = 0; i < c->consensus.n_bypass; i++)
+		c->consensus.bypass_wire[i].len = dnswire_name_from_str(c->consensus.bypass[i],
+		    c->consensus.bypass_wire[i].wire, sizeof(c->consensus.bypass_wire[i].wire));
 	rc = 0;
 out:
 	if (rc != 0 || y.err[0]) {

@@ -83,6 +83,10 @@ struct config {
 		size_t n_check_types;
 		char **bypass;	/* presentation names */
 		size_t n_bypass;
+		struct config_zone {
+			uint8_t wire[255];	/* lower-cased wire form of bypass[i] */
+			size_t len;
+		} *bypass_wire;
 		int allow_private;
 		struct config_override *overrides;
 		size_t n_overrides;
