@@ -88,6 +88,23 @@ struct mirror_req *mirror_query(struct mirror *m, const struct dnsq *q, uint32_t
     mirror_cb cb, void *arg);
 
 /*
+ * Called once per mirror_get that was not cancelled: transport TRANSPORT_OK with the HTTP
+ * status and body (valid only during the call; any status, the caller judges it), or a
+ * failure with status 0 and no body.
+ */
+typedef void (*mirror_body_cb)(void *arg, enum cons_transport transport, int status,
+    const uint8_t *body, size_t len);
+
+/*
+ * mirror_get - GET target (e.g. "/v1/observe?name=a.example&ip=192.0.2.1&port=443") on one
+ * of m's pinned connections, opening one when none is up, like a query. cb runs exactly
+ * once, later, unless cancelled (mirror_cancel). Bodies are bounded like DoH answers.
+ * Returns NULL on allocation failure or an unusable mirror (cb then never runs).
+ */
+struct mirror_req *mirror_get(struct mirror *m, const char *target, uint32_t timeout_ms,
+    mirror_body_cb cb, void *arg);
+
+/*
  * mirror_send_report - POST a /v1/report body (JSON, doc/mirror-protocol.md 3.4) on m's
  * connection, pipelined behind its queries, only when that connection is up: a report
  * never opens a connection nor delays a query. Returns 0 when sent, -1 otherwise.
