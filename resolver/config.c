@@ -24,9 +24,12 @@ static const char *const config_mirror_keys[] = { "name", "address", "region", "
 	"verify", "hostname", "ca_pem", NULL };
 static const char *const config_consensus_keys[] = { "mode", "mirrors_per_query", "quorum",
 	"address_match", "on_dissent", "on_insufficient", "timeout", "check_types", "bypass",
-	"allow_private", "overrides", NULL };
+	"allow_private", "overrides", "probe", "probe_port", "probe_timeout", "ca_issuers",
+	"ca_history", NULL };
 static const char *const config_override_keys[] = { "zone", "mode", "quorum", "address_match",
-	"on_dissent", "on_insufficient", NULL };
+	"on_dissent", "on_insufficient", "probe", "probe_port", NULL };
+static const char *const config_ca_issuer_keys[] = { "domain", "sha256", NULL };
+static const char *const config_ca_history_keys[] = { "stable", "flag_for", NULL };
 static const char *const config_cache_keys[] = { "max_entries", "min_ttl", "max_ttl",
 	"negative_max_ttl", "state_file", NULL };
 static const char *const config_tcp_keys[] = { "max_connections", "max_per_client",
@@ -41,6 +44,7 @@ static const char *const config_dissents[] = { "refuse", "servfail", "flag", "co
 static const char *const config_insufficients[] = { "flag", "refuse", NULL };
 static const char *const config_verifies[] = { "pin", "webpki", NULL };
 static const char *const config_levels[] = { "warn", "info", "debug", NULL };
+static const char *const config_probes[] = { "off", "on-dissent", "always", NULL };
 
 static void
 config_defaults(struct config *c)
@@ -57,6 +61,12 @@ config_defaults(struct config *c)
 	c->consensus.on_dissent = DISSENT_REFUSE;
 	c->consensus.on_insufficient = INSUFFICIENT_FLAG;
 	c->consensus.timeout_ms = 1500;
+	/* CA fingerprints: probe only where the addresses alone dissent (the CDN case). */
+	c->consensus.probe = PROBE_MODE_ON_DISSENT;
+	c->consensus.probe_port = 443;
+	c->consensus.probe_timeout_ms = 1000;
+	c->consensus.ca_history_stable_ms = 30ull * 86400000;
+	c->consensus.ca_history_flag_for_ms = 7ull * 86400000;
 	{
 		static const uint16_t types[] = { DNS_TYPE_A, DNS_TYPE_AAAA, DNS_TYPE_HTTPS,
 			DNS_TYPE_TLSA, DNS_TYPE_MX, DNS_TYPE_CAA };
@@ -102,6 +112,11 @@ config_free(struct config *c)
 	for (size_t i = 0; i < c->consensus.n_overrides; i++)
 		free(c->consensus.overrides[i].zone);
 	free(c->consensus.overrides);
+	for (size_t i = 0; i < c->consensus.n_ca_issuers; i++) {
+		free(c->consensus.ca_issuers[i].domain);
+		free(c->consensus.ca_issuers[i].sha256);
+	}
+	free(c->consensus.ca_issuers);
 	free(c->cache.state_file);
 	free(c->control_socket);
 	free(c->dissent_log);
@@ -320,6 +335,17 @@ config_override(struct yconf *y, const yaml_node_t *n, struct config_override *o
 		o->s.on_insufficient = (enum on_insufficient)idx;
 		o->set |= OVERRIDE_INSUFFICIENT;
 	}
+	if ((v = yconf_get(y, n, "probe"))) {
+		if (yconf_enum(y, v, "probe", config_probes, &idx) != 0)
+			return -1;
+		o->s.probe = (enum probe_mode)idx;
+		o->set |= OVERRIDE_PROBE;
+	}
+	if ((v = yconf_get(y, n, "probe_port"))) {
+		if (yconf_uint(y, v, "probe_port", 1, 65535, &o->s.probe_port) != 0)
+			return -1;
+		o->set |= OVERRIDE_PROBE_PORT;
+	}
 	if (o->set == 0)
 		return yconf_error(y, n, "override for %s changes nothing", o->zone);
 	return 0;
@@ -360,6 +386,8 @@ config_consensus_for(const struct config *c, const uint8_t *qname, size_t qname_
 	out->address_match = c->consensus.address_match;
 	out->on_dissent = c->consensus.on_dissent;
 	out->on_insufficient = c->consensus.on_insufficient;
+	out->probe = c->consensus.probe;
+	out->probe_port = c->consensus.probe_port;
 	for (size_t i = 0; i < c->consensus.n_overrides; i++) {
 		const struct config_override *o = &c->consensus.overrides[i];
 		if ((best == NULL || o->wire_len > best->wire_len) &&
@@ -378,6 +406,96 @@ config_consensus_for(const struct config *c, const uint8_t *qname, size_t qname_
 		out->on_dissent = best->s.on_dissent;
 	if (best->set & OVERRIDE_INSUFFICIENT)
 		out->on_insufficient = best->s.on_insufficient;
+	if (best->set & OVERRIDE_PROBE)
+		out->probe = best->s.probe;
+	if (best->set & OVERRIDE_PROBE_PORT)
+		out->probe_port = best->s.probe_port;
+}
+
+/* consensus.ca_issuers: [{ domain: NAME, sha256: [HEX, ...] }, ...] */
+static int
+config_ca_issuers(struct yconf *y, const yaml_node_t *n, struct config *c)
+{
+	yaml_node_t *item, *v;
+	size_t count;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yconf_error(y, n, "ca_issuers: expected a list of { domain: NAME, sha256: [...] }");
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	c->consensus.ca_issuers = xcalloc(count ? count : 1, sizeof(*c->consensus.ca_issuers));
+	YCONF_SEQ_FOREACH(y, n, item)
+	{
+		struct config_ca_issuer *is = &c->consensus.ca_issuers[c->consensus.n_ca_issuers++];
+		char **fps = NULL;
+		uint8_t wire[DNS_MAXNAME];
+		size_t nf = 0;
+
+		if (yconf_check_keys(y, item, "ca_issuers entry", config_ca_issuer_keys) != 0)
+			return -1;
+		is->line = yconf_line(item);
+		if ((v = yconf_get(y, item, "domain")) == NULL)
+			return yconf_error(y, item, "ca_issuers entry: 'domain' is required");
+		if (yconf_str(y, v, "domain", &is->domain) != 0)
+			return -1;
+		for (char *p = is->domain; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (is->domain[0] && is->domain[strlen(is->domain) - 1] == '.')
+			is->domain[strlen(is->domain) - 1] = '\0';
+		if (is->domain[0] == '\0' || dnswire_name_from_str(is->domain, wire, sizeof(wire)) == 0)
+			return yconf_error(y, v, "domain: '%s' is not a domain name", is->domain);
+		if ((v = yconf_get(y, item, "sha256")) == NULL)
+			return yconf_error(y, item, "ca_issuers entry: 'sha256' is required");
+		if (yconf_strlist(y, v, "sha256", &fps, &nf) != 0)
+			return -1;
+		is->sha256 = xcalloc(nf ? nf : 1, sizeof(*is->sha256));
+		for (size_t i = 0; i < nf; i++)
+			if (config_hex32(fps[i], is->sha256[is->n++]) != 0) {
+				yconf_error(y, v, "sha256: '%s': expected 64 hex digits (SHA-256)", fps[i]);
+				yconf_strlist_free(fps);
+				return -1;
+			}
+		yconf_strlist_free(fps);
+		if (is->n == 0)
+			return yconf_error(y, v, "sha256: the list is empty");
+	}
+	return 0;
+}
+
+/* The CA fingerprint keys of consensus (DESIGN.md section 5). */
+static int
+config_consensus_ca(struct yconf *y, const yaml_node_t *n, struct config *c)
+{
+	yaml_node_t *v, *w;
+	int idx;
+
+	if ((v = yconf_get(y, n, "probe"))) {
+		if (yconf_enum(y, v, "probe", config_probes, &idx) != 0)
+			return -1;
+		c->consensus.probe = (enum probe_mode)idx;
+	}
+	if ((v = yconf_get(y, n, "probe_port")) &&
+	    yconf_uint(y, v, "probe_port", 1, 65535, &c->consensus.probe_port) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "probe_timeout")) &&
+	    yconf_duration_ms(y, v, "probe_timeout", 10, 60000, &c->consensus.probe_timeout_ms) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "ca_issuers")) && !yconf_is_null(v) &&
+	    config_ca_issuers(y, v, c) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "ca_history"))) {
+		if (yconf_check_keys(y, v, "ca_history", config_ca_history_keys) != 0)
+			return -1;
+		/* 0 disables; the bounds keep the wall-clock sums far from overflow. */
+		if ((w = yconf_get(y, v, "stable")) &&
+		    yconf_duration_ms(y, w, "stable", 0, 3650ull * 86400000,
+			&c->consensus.ca_history_stable_ms) != 0)
+			return -1;
+		if ((w = yconf_get(y, v, "flag_for")) &&
+		    yconf_duration_ms(y, w, "flag_for", 0, 3650ull * 86400000,
+			&c->consensus.ca_history_flag_for_ms) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -455,7 +573,7 @@ config_consensus(struct yconf *y, const yaml_node_t *n, struct config *c)
 	if ((v = yconf_get(y, n, "overrides")) && !yconf_is_null(v) &&
 	    config_overrides(y, v, c) != 0)
 		return -1;
-	return 0;
+	return config_consensus_ca(y, n, c);
 }
 
 static int
@@ -768,6 +886,39 @@ config_print_hex(FILE *out, const uint8_t *b, size_t n)
 		fprintf(out, "%02x", b[i]);
 }
 
+/* A long duration in whole days when it is one ("30d" reads better than 2592000000ms). */
+static void
+config_print_days(FILE *out, const char *key, uint64_t ms)
+{
+	if (ms && ms % 86400000 == 0)
+		fprintf(out, "    %s: %llud\n", key, (unsigned long long)(ms / 86400000));
+	else
+		fprintf(out, "    %s: %llums\n", key, (unsigned long long)ms);
+}
+
+/* The CA fingerprint keys of consensus. */
+static void
+config_print_ca(const struct config *c, FILE *out)
+{
+	fprintf(out, "  probe: %s\n  probe_port: %lu\n  probe_timeout: %llums\n",
+	    config_probes[c->consensus.probe], c->consensus.probe_port,
+	    (unsigned long long)c->consensus.probe_timeout_ms);
+	fprintf(out, "  ca_issuers:%s\n", c->consensus.n_ca_issuers ? "" : " []");
+	for (size_t i = 0; i < c->consensus.n_ca_issuers; i++) {
+		const struct config_ca_issuer *is = &c->consensus.ca_issuers[i];
+		fprintf(out, "    - { domain: \"%s\", sha256: [", is->domain);
+		for (size_t j = 0; j < is->n; j++) {
+			fprintf(out, "%s\"", j ? ", " : "");
+			config_print_hex(out, is->sha256[j], 32);
+			fprintf(out, "\"");
+		}
+		fprintf(out, "] }\n");
+	}
+	fprintf(out, "  ca_history:\n");
+	config_print_days(out, "stable", c->consensus.ca_history_stable_ms);
+	config_print_days(out, "flag_for", c->consensus.ca_history_flag_for_ms);
+}
+
 void
 config_print(const struct config *c, FILE *out)
 {
@@ -829,8 +980,13 @@ config_print(const struct config *c, FILE *out)
 			fprintf(out, ", on_dissent: %s", config_dissents[o->s.on_dissent]);
 		if (o->set & OVERRIDE_INSUFFICIENT)
 			fprintf(out, ", on_insufficient: %s", config_insufficients[o->s.on_insufficient]);
+		if (o->set & OVERRIDE_PROBE)
+			fprintf(out, ", probe: %s", config_probes[o->s.probe]);
+		if (o->set & OVERRIDE_PROBE_PORT)
+			fprintf(out, ", probe_port: %lu", o->s.probe_port);
 		fprintf(out, " }\n");
 	}
+	config_print_ca(c, out);
 	fprintf(out, "cache:\n  max_entries: %lu\n  min_ttl: %lu\n  max_ttl: %lu\n"
 		     "  negative_max_ttl: %lu\n  state_file: %s\n",
 	    c->cache.max_entries, c->cache.min_ttl, c->cache.max_ttl, c->cache.negative_max_ttl,

@@ -18,6 +18,8 @@ enum address_match { MATCH_LADDER, MATCH_EXACT, MATCH_OVERLAP, MATCH_PREFIX };
 enum on_dissent { DISSENT_REFUSE, DISSENT_SERVFAIL, DISSENT_FLAG, DISSENT_CONSENSUS };
 enum on_insufficient { INSUFFICIENT_FLAG, INSUFFICIENT_REFUSE };
 enum mirror_verify { VERIFY_PIN, VERIFY_WEBPKI };
+/* consensus.probe: when the TLS probe checks the local address (DESIGN.md section 5). */
+enum probe_mode { PROBE_MODE_OFF, PROBE_MODE_ON_DISSENT, PROBE_MODE_ALWAYS };
 
 /* The consensus settings that may differ per zone (consensus.overrides). */
 struct consensus_settings {
@@ -26,6 +28,9 @@ struct consensus_settings {
 	enum address_match address_match;
 	enum on_dissent on_dissent;
 	enum on_insufficient on_insufficient;
+	/* CA fingerprints (check_ca.c) */
+	enum probe_mode probe;
+	unsigned long probe_port;		/* TLSA _PORT._tcp, notary and probe port */
 };
 
 /* consensus.overrides: settings for a zone and everything below it. */
@@ -42,6 +47,16 @@ struct config_override {
 #define OVERRIDE_MATCH 4
 #define OVERRIDE_DISSENT 8
 #define OVERRIDE_INSUFFICIENT 16
+#define OVERRIDE_PROBE 32
+#define OVERRIDE_PROBE_PORT 64
+
+/* consensus.ca_issuers: the issuer domain CAA names, and its CA certificates' SHA-256. */
+struct config_ca_issuer {
+	char *domain;				/* lower case, no trailing dot */
+	uint8_t (*sha256)[32];
+	size_t n;
+	unsigned long line;
+};
 
 /* One mirror entry (inline or from the bootstrap file). */
 struct config_mirror {
@@ -90,6 +105,14 @@ struct config {
 		int allow_private;
 		struct config_override *overrides;
 		size_t n_overrides;
+		/* CA fingerprints (check_ca.c) */
+		enum probe_mode probe;
+		unsigned long probe_port;
+		uint64_t probe_timeout_ms;	/* added to timeout for the CA evidence */
+		struct config_ca_issuer *ca_issuers;
+		size_t n_ca_issuers;
+		uint64_t ca_history_stable_ms;	/* 0: CA changes are never flagged */
+		uint64_t ca_history_flag_for_ms;
 	} consensus;
 
 	struct {

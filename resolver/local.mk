@@ -13,6 +13,8 @@ vantaged_SOURCES = \
 	resolver/digest.c resolver/digest.h \
 	resolver/policy.c resolver/policy.h \
 	resolver/vcache.c resolver/vcache.h \
+	resolver/vcache_ca.c resolver/vcache_ca.h \
+	resolver/ca.c resolver/ca.h resolver/probe.h \
 	resolver/mirror_client.c resolver/mirror_client.h
 vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS)
 # Operation (issue 6): the control socket and the Prometheus endpoint.

@@ -9,10 +9,13 @@
 #include <unistd.h>
 
 #include "vcache.h"
+#include "vcache_ca.h"
 
 /* Buckets: a power of two; chains stay short up to a few hundred thousand names. */
 #define VCACHE_BUCKETS 65536
-#define VCACHE_MAGIC "vantage-state 2"
+/* Version 3 adds the CA pairs and histories (vcache_ca.c); version 2 files still load. */
+#define VCACHE_MAGIC "vantage-state 3"
+#define VCACHE_MAGIC_V2 "vantage-state 2"
 
 struct vcache_entry {
 	struct vcache_entry *hnext;
@@ -27,6 +30,7 @@ struct vcache {
 	struct vcache_entry *buckets[VCACHE_BUCKETS];
 	struct vcache_entry *oldest, *newest;
 	size_t count, max;
+	struct vcache_ca *ca;			/* pairs and CA histories */
 };
 
 uint64_t
@@ -53,8 +57,13 @@ vcache_new(size_t max)
 {
 	struct vcache *vc = calloc(1, sizeof(*vc));
 
-	if (vc)
-		vc->max = max;
+	if (vc == NULL)
+		return NULL;
+	vc->max = max;
+	if ((vc->ca = vcache_ca_new(max)) == NULL) {
+		free(vc);
+		return NULL;
+	}
 	return vc;
 }
 
@@ -85,6 +94,7 @@ vcache_flush(struct vcache *vc)
 {
 	while (vc->oldest)
 		vcache_unlink(vc, vc->oldest);
+	vcache_ca_flush(vc->ca);
 }
 
 void
@@ -93,6 +103,7 @@ vcache_free(struct vcache *vc)
 	if (vc == NULL)
 		return;
 	vcache_flush(vc);
+	vcache_ca_free(vc->ca);
 	free(vc);
 }
 
@@ -102,6 +113,13 @@ vcache_set_max(struct vcache *vc, size_t max)
 	vc->max = max;
 	while (vc->count > vc->max && vc->oldest)
 		vcache_unlink(vc, vc->oldest);
+	vcache_ca_set_max(vc->ca, max);
+}
+
+struct vcache_ca *
+vcache_cadata(struct vcache *vc)
+{
+	return vc->ca;
 }
 
 static struct vcache_entry *
@@ -185,7 +203,7 @@ vcache_remove(struct vcache *vc, const uint8_t *qname, size_t qname_len)
 			n++;
 		}
 	}
-	return n;
+	return n + vcache_ca_remove(vc->ca, qname, qname_len);
 }
 
 size_t
@@ -233,6 +251,7 @@ vcache_save(const struct vcache *vc, const char *path, uint64_t now)
 		fprintf(f, " %s\n", e->info.summary[0] ? e->info.summary : "-");
 		n++;
 	}
+	n += vcache_ca_save(vc->ca, f, now);
 	if (fflush(f) != 0 || fsync(fd) != 0 || ferror(f)) {
 		saved = errno;
 		fclose(f);
@@ -294,14 +313,16 @@ int
 vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 {
 	FILE *f = fopen(path, "r");
-	char line[1024];
+	char line[2048];
 	int n = 0;
 
 	if (bad)
 		*bad = 0;
 	if (f == NULL)
 		return errno == ENOENT ? 0 : -1;
-	if (fgets(line, sizeof(line), f) == NULL || strncmp(line, VCACHE_MAGIC, strlen(VCACHE_MAGIC)) != 0) {
+	if (fgets(line, sizeof(line), f) == NULL ||
+	    (strncmp(line, VCACHE_MAGIC, strlen(VCACHE_MAGIC)) != 0 &&
+		strncmp(line, VCACHE_MAGIC_V2, strlen(VCACHE_MAGIC_V2)) != 0)) {
 		fclose(f);
 		errno = EINVAL;
 		return -1;
@@ -311,7 +332,14 @@ vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 		uint8_t qname[256];
 		size_t qlen;
 		uint16_t qtype;
+		int kept;
 
+		if (line[0] == 'p' || line[0] == 'h') {
+			if ((kept = vcache_ca_parse_line(vc->ca, line, now)) < 0 && bad)
+				(*bad)++;
+			n += kept > 0;
+			continue;
+		}
 		if (vcache_parse_line(line, &info, &qtype, qname, &qlen) != 0) {
 			if (bad)
 				(*bad)++;

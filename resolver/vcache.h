@@ -8,6 +8,7 @@
 #include "consensus.h"
 
 struct vcache;
+struct vcache_ca;
 
 /* vcache_info.flags: what an INSUFFICIENT verdict needs to say why again. */
 #define VCACHE_F_TLS 1		/* a mirror failed its pin */
@@ -53,13 +54,13 @@ int vcache_store(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint
 void vcache_set_raw_hash(struct vcache *vc, const uint8_t *qname, size_t qname_len,
     uint16_t qtype, uint64_t raw_hash);
 
-/* vcache_remove - drop (qname, any type); returns how many went. */
+/* vcache_remove - drop (qname, any type) and its CA pairs; returns how many went. */
 size_t vcache_remove(struct vcache *vc, const uint8_t *qname, size_t qname_len);
 
 /* vcache_count - live and expired entries held. */
 size_t vcache_count(const struct vcache *vc);
 
-/* vcache_flush - drop everything. */
+/* vcache_flush - drop every verdict and CA pair (histories stay). */
 void vcache_flush(struct vcache *vc);
 
 /*
@@ -75,6 +76,13 @@ int vcache_save(const struct vcache *vc, const char *path, uint64_t now);
  * skipped and counted in *bad when bad != NULL).
  */
 int vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad);
+
+/*
+ * vcache_cadata - the (name, address, CA) pairs and CA histories (vcache_ca.h) kept with
+ * the verdicts: saved, loaded, bounded and flushed with them (histories are never
+ * flushed: they are a record, not a cache). Owned by vc.
+ */
+struct vcache_ca *vcache_cadata(struct vcache *vc);
 
 /* vcache_hash - 64-bit FNV-1a of len bytes, continuing from h (start with VCACHE_HASH_INIT). */
 #define VCACHE_HASH_INIT 0xcbf29ce484222325ull

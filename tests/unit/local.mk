@@ -36,6 +36,13 @@ tests_unit_test_digest_SOURCES = tests/unit/test_digest.c resolver/digest.c reso
 tests_unit_test_digest_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_digest_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 
+# ca.c (pure): the CA evidence.
+check_PROGRAMS += tests/unit/test_ca
+TESTS += tests/unit/test_ca
+tests_unit_test_ca_SOURCES = tests/unit/test_ca.c resolver/ca.c resolver/ca.h
+tests_unit_test_ca_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_ca_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+
 # policy.c (pure) and the per-zone overrides of config.c.
 check_PROGRAMS += tests/unit/test_policy
 TESTS += tests/unit/test_policy

@@ -1,0 +1,367 @@
+/*
+ * resolver/vcache_ca.c - the verified (name, address, CA fingerprint) pairs and each name's
+ * CA history: part of the verified cache, persisted in its state file.
+ */
+#include "autoconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls.h"
+#include "vcache.h"
+#include "vcache_ca.h"
+
+/* Buckets: a power of two; one pair per address of a probed name, one history per name. */
+#define VCACHE_CA_BUCKETS 4096
+
+enum vcache_ca_kind { VCACHE_CA_PAIR, VCACHE_CA_HISTORY };
+
+struct vcache_ca_rec {
+	struct vcache_ca_rec *hnext;
+	struct vcache_ca_rec *older, *newer;	/* insertion order, for eviction */
+	enum vcache_ca_kind kind;
+	struct cons_addr addr;			/* pairs; zero for histories */
+	struct probe_ca ca;			/* pairs */
+	uint64_t expire;			/* pairs */
+	struct ca_history hist;			/* histories */
+	uint8_t qname_len;
+	uint8_t qname[];
+};
+
+struct vcache_ca {
+	struct vcache_ca_rec *buckets[VCACHE_CA_BUCKETS];
+	struct vcache_ca_rec *oldest, *newest;
+	size_t count, pairs, max;
+};
+
+static uint32_t
+vcache_ca_key(enum vcache_ca_kind kind, const uint8_t *qname, size_t len,
+    const struct cons_addr *a)
+{
+	uint64_t h = vcache_hash(VCACHE_HASH_INIT, &kind, sizeof(kind));
+
+	h = vcache_hash(h, qname, len);
+	if (a)
+		h = vcache_hash(h, a->bytes, a->family == 4 ? 4 : 16);
+	return (uint32_t)(h ^ (h >> 32)) & (VCACHE_CA_BUCKETS - 1);
+}
+
+struct vcache_ca *
+vcache_ca_new(size_t max)
+{
+	struct vcache_ca *vc = calloc(1, sizeof(*vc));
+
+	if (vc)
+		vc->max = max;
+	return vc;
+}
+
+static void
+vcache_ca_unlink(struct vcache_ca *vc, struct vcache_ca_rec *r)
+{
+	struct vcache_ca_rec **pp = &vc->buckets[vcache_ca_key(r->kind, r->qname, r->qname_len,
+	    r->kind == VCACHE_CA_PAIR ? &r->addr : NULL)];
+
+	while (*pp && *pp != r)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = r->hnext;
+	if (r->older)
+		r->older->newer = r->newer;
+	else
+		vc->oldest = r->newer;
+	if (r->newer)
+		r->newer->older = r->older;
+	else
+		vc->newest = r->older;
+	vc->count--;
+	vc->pairs -= r->kind == VCACHE_CA_PAIR;
+	free(r);
+}
+
+void
+vcache_ca_free(struct vcache_ca *vc)
+{
+	if (vc == NULL)
+		return;
+	while (vc->oldest)
+		vcache_ca_unlink(vc, vc->oldest);
+	free(vc);
+}
+
+void
+vcache_ca_set_max(struct vcache_ca *vc, size_t max)
+{
+	vc->max = max;
+	while (vc->count > vc->max && vc->oldest)
+		vcache_ca_unlink(vc, vc->oldest);
+}
+
+static int
+vcache_ca_same_addr(const struct cons_addr *a, const struct cons_addr *b)
+{
+	return a->family == b->family && memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
+}
+
+static struct vcache_ca_rec *
+vcache_ca_find(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint8_t *qname,
+    size_t len, const struct cons_addr *a)
+{
+	struct vcache_ca_rec *r = vc->buckets[vcache_ca_key(kind, qname, len, a)];
+
+	for (; r; r = r->hnext)
+		if (r->kind == kind && r->qname_len == len && memcmp(r->qname, qname, len) == 0 &&
+		    (a == NULL || vcache_ca_same_addr(&r->addr, a)))
+			return r;
+	return NULL;
+}
+
+/* A new record replacing any with the same key; NULL on allocation failure. */
+static struct vcache_ca_rec *
+vcache_ca_insert(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint8_t *qname,
+    size_t len, const struct cons_addr *a)
+{
+	struct vcache_ca_rec *r, *old;
+	uint32_t k;
+
+	if (len == 0 || len > 255 || vc->max == 0)
+		return NULL;
+	if ((r = calloc(1, sizeof(*r) + len)) == NULL)
+		return NULL;
+	if ((old = vcache_ca_find(vc, kind, qname, len, a)) != NULL)
+		vcache_ca_unlink(vc, old);
+	r->kind = kind;
+	if (a)
+		r->addr = *a;
+	r->qname_len = (uint8_t)len;
+	memcpy(r->qname, qname, len);
+	k = vcache_ca_key(kind, qname, len, a);
+	r->hnext = vc->buckets[k];
+	vc->buckets[k] = r;
+	r->older = vc->newest;
+	if (vc->newest)
+		vc->newest->newer = r;
+	vc->newest = r;
+	if (vc->oldest == NULL)
+		vc->oldest = r;
+	vc->count++;
+	vc->pairs += kind == VCACHE_CA_PAIR;
+	while (vc->count > vc->max && vc->oldest && vc->oldest != r)
+		vcache_ca_unlink(vc, vc->oldest);
+	return r;
+}
+
+int
+vcache_ca_pair_lookup(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+    const struct cons_addr *a, uint64_t now, struct probe_ca *ca)
+{
+	struct vcache_ca_rec *r = vcache_ca_find(vc, VCACHE_CA_PAIR, qname, qname_len, a);
+
+	if (r == NULL)
+		return 0;
+	if (r->expire <= now) {
+		vcache_ca_unlink(vc, r);
+		return 0;
+	}
+	if (ca)
+		*ca = r->ca;
+	return 1;
+}
+
+int
+vcache_ca_pair_store(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+    const struct cons_addr *a, const struct probe_ca *ca, uint64_t expire)
+{
+	struct vcache_ca_rec *r;
+
+	if (vc->max == 0)
+		return 0;
+	if ((r = vcache_ca_insert(vc, VCACHE_CA_PAIR, qname, qname_len, a)) == NULL)
+		return -1;
+	r->ca = *ca;
+	r->expire = expire;
+	return 0;
+}
+
+int
+vcache_ca_history_get(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+    struct ca_history *h)
+{
+	struct vcache_ca_rec *r = vcache_ca_find(vc, VCACHE_CA_HISTORY, qname, qname_len, NULL);
+
+	if (r == NULL)
+		return 0;
+	*h = r->hist;
+	return 1;
+}
+
+int
+vcache_ca_history_put(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+    const struct ca_history *h)
+{
+	struct vcache_ca_rec *r;
+
+	if (vc->max == 0)
+		return 0;
+	if ((r = vcache_ca_insert(vc, VCACHE_CA_HISTORY, qname, qname_len, NULL)) == NULL)
+		return -1;
+	r->hist = *h;
+	return 0;
+}
+
+size_t
+vcache_ca_remove(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len)
+{
+	size_t n = 0;
+
+	for (struct vcache_ca_rec *r = vc->oldest, *next; r; r = next) {
+		next = r->newer;
+		if (r->kind == VCACHE_CA_PAIR && r->qname_len == qname_len &&
+		    memcmp(r->qname, qname, qname_len) == 0) {
+			vcache_ca_unlink(vc, r);
+			n++;
+		}
+	}
+	return n;
+}
+
+size_t
+vcache_ca_flush(struct vcache_ca *vc)
+{
+	size_t n = 0;
+
+	for (struct vcache_ca_rec *r = vc->oldest, *next; r; r = next) {
+		next = r->newer;
+		if (r->kind == VCACHE_CA_PAIR) {
+			vcache_ca_unlink(vc, r);
+			n++;
+		}
+	}
+	return n;
+}
+
+size_t
+vcache_ca_pairs(const struct vcache_ca *vc)
+{
+	return vc->pairs;
+}
+
+static void
+vcache_ca_put_hex(FILE *f, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		fprintf(f, "%02x", p[i]);
+}
+
+/*
+ * Pairs:     p EXPIRE NAME-HEX FAMILY ADDR-HEX SELECTOR SHA256-HEX
+ * Histories: h SINCE SEEN FLAG-UNTIL FLAG-DAYS NAME-HEX SELECTOR:SHA256-HEX[,...]
+ */
+int
+vcache_ca_save(const struct vcache_ca *vc, FILE *f, uint64_t now)
+{
+	int n = 0;
+
+	for (const struct vcache_ca_rec *r = vc->oldest; r; r = r->newer) {
+		if (r->kind == VCACHE_CA_PAIR) {
+			if (r->expire <= now)
+				continue;
+			fprintf(f, "p %llu ", (unsigned long long)r->expire);
+			vcache_ca_put_hex(f, r->qname, r->qname_len);
+			fprintf(f, " %u ", r->addr.family);
+			vcache_ca_put_hex(f, r->addr.bytes, r->addr.family == 4 ? 4 : 16);
+			fprintf(f, " %u ", r->ca.selector);
+			vcache_ca_put_hex(f, r->ca.sha256, TLS_SHA256_LEN);
+		} else {
+			fprintf(f, "h %llu %llu %llu %u ", (unsigned long long)r->hist.since,
+			    (unsigned long long)r->hist.seen, (unsigned long long)r->hist.flag_until,
+			    r->hist.flag_days);
+			vcache_ca_put_hex(f, r->qname, r->qname_len);
+			for (size_t i = 0; i < r->hist.set.n; i++) {
+				fprintf(f, "%c%u:", i ? ',' : ' ', r->hist.set.cas[i].selector);
+				vcache_ca_put_hex(f, r->hist.set.cas[i].sha256, TLS_SHA256_LEN);
+			}
+		}
+		fputc('\n', f);
+		n++;
+	}
+	return n;
+}
+
+/* Hex of at most cap bytes into out; the byte count, or -1. */
+static int
+vcache_ca_unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t hl = strlen(hex);
+
+	if (hl == 0 || hl % 2 || hl / 2 > cap || tls_unhex(hex, out, hl / 2) != 0)
+		return -1;
+	return (int)(hl / 2);
+}
+
+static int
+vcache_ca_parse_pair(struct vcache_ca *vc, const char *line, uint64_t now)
+{
+	unsigned long long expire;
+	unsigned family, sel;
+	char nhex[520], ahex[40], shex[80];
+	uint8_t qname[255];
+	struct cons_addr a;
+	struct probe_ca ca;
+	int ql;
+
+	memset(&a, 0, sizeof(a));
+	if (sscanf(line, "p %llu %519s %u %39s %u %79s", &expire, nhex, &family, ahex, &sel,
+		shex) != 6 || (family != 4 && family != 6) || sel > 1)
+		return -1;
+	if ((ql = vcache_ca_unhex(nhex, qname, sizeof(qname))) < 0 ||
+	    vcache_ca_unhex(ahex, a.bytes, sizeof(a.bytes)) != (family == 4 ? 4 : 16) ||
+	    vcache_ca_unhex(shex, ca.sha256, sizeof(ca.sha256)) != TLS_SHA256_LEN)
+		return -1;
+	if (expire <= now)
+		return 0;
+	a.family = (uint8_t)family;
+	ca.selector = (uint8_t)sel;
+	return vcache_ca_pair_store(vc, qname, (size_t)ql, &a, &ca, expire) == 0 ? 1 : -1;
+}
+
+static int
+vcache_ca_parse_history(struct vcache_ca *vc, const char *line)
+{
+	unsigned long long since, seen, until;
+	unsigned days;
+	char nhex[520], list[CA_MAX * 70 + 8], *p, *save;
+	uint8_t qname[255];
+	struct ca_history h;
+	int ql;
+
+	memset(&h, 0, sizeof(h));
+	if (sscanf(line, "h %llu %llu %llu %u %519s %567s", &since, &seen, &until, &days, nhex,
+		list) != 6 || (ql = vcache_ca_unhex(nhex, qname, sizeof(qname))) < 0)
+		return -1;
+	for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		struct probe_ca ca;
+		if ((p[0] != '0' && p[0] != '1') || p[1] != ':' ||
+		    vcache_ca_unhex(p + 2, ca.sha256, sizeof(ca.sha256)) != TLS_SHA256_LEN)
+			return -1;
+		ca.selector = (uint8_t)(p[0] - '0');
+		ca_set_add(&h.set, &ca);
+	}
+	if (h.set.n == 0)
+		return -1;
+	h.since = since;
+	h.seen = seen;
+	h.flag_until = until;
+	h.flag_days = days;
+	return vcache_ca_history_put(vc, qname, (size_t)ql, &h) == 0 ? 1 : -1;
+}
+
+int
+vcache_ca_parse_line(struct vcache_ca *vc, const char *line, uint64_t now)
+{
+	if (line[0] == 'p' && line[1] == ' ')
+		return vcache_ca_parse_pair(vc, line, now);
+	if (line[0] == 'h' && line[1] == ' ')
+		return vcache_ca_parse_history(vc, line);
+	return -1;
+}
