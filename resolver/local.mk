@@ -13,10 +13,13 @@ vantaged_SOURCES = \
 	resolver/digest.c resolver/digest.h \
 	resolver/policy.c resolver/policy.h \
 	resolver/vcache.c resolver/vcache.h \
-	resolver/vcache_ca.c resolver/vcache_ca.h \
-	resolver/ca.c resolver/ca.h resolver/probe.h \
-	resolver/mirror_client.c resolver/mirror_client.h
+	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_set.c \
+	resolver/mirror_int.h
 vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS)
+# CA fingerprints (issue 5): the CA evidence (pure), its I/O, pairs and histories.
+vantaged_SOURCES += \
+	resolver/ca.c resolver/ca.h resolver/probe.h \
+	resolver/vcache_ca.c resolver/vcache_ca.h
 # Operation (issue 6): the control socket and the Prometheus endpoint.
 vantaged_SOURCES += \
 	resolver/control.c resolver/control.h resolver/control_int.h \

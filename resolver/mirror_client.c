@@ -1,4 +1,4 @@
-/* resolver/mirror_client.c - the secure mirrors: pinned TLS connections, DoH queries, selection. */
+/* resolver/mirror_client.c - the secure mirrors: pinned TLS connection lanes, DoH queries. */
 #include "autoconf.h"
 #include "mirror_client.h"
 
@@ -23,9 +23,10 @@
 #include "netaddr.h"
 #include "tls.h"
 #include "vutil.h"
+#include "mirror_int.h"
 #include "yconf.h"
 
-/* Requests written to one connection and not yet answered: pipelining depth. */
+/* Requests written to one lane's connection and not yet answered: pipelining depth. */
 #define MIRROR_WINDOW 32
 /* A DoH answer is one DNS message (RFC 8484 section 6); anything longer is garbage. */
 #define MIRROR_MAX_ANSWER DNS_MAXMSG
@@ -49,39 +50,17 @@
 #define MIRROR_STALL_MS 10000
 /* SRTT gain 1/8, as TCP's (RFC 6298): smooth, yet follows a change within ~10 samples. */
 #define MIRROR_SRTT_SHIFT 3
-/* HMAC-SHA-256 block size (RFC 2104, RFC 4634). */
-#define HMAC_BLOCK 64
 
 /* RFC 8484 media type; Accept rides along, see mirror_send. */
 #define DOH_CT "application/dns-message"
 
-enum req_where {
-	REQ_QUEUED,	/* waiting for the connection or a window slot */
-	REQ_INFLIGHT,	/* written; its HTTP response has not come */
-	REQ_LOOSE,	/* its outcome is decided; the event delivers it */
-};
-
-struct mirror_req {
-	TAILQ_ENTRY(mirror_req) entry;
-	struct mirror *m;
-	struct event *ev;	/* the deadline; also delivers a decided outcome */
-	struct dnsq q;
-	mirror_cb cb;		/* NULL once delivered or cancelled (an orphan when in flight) */
-	void *arg;
-	uint64_t sent_us;
-	enum req_where where;
-	enum cons_transport result;	/* for REQ_LOOSE */
-	int retried;		/* re-sent once after a keep-alive close race */
-};
-TAILQ_HEAD(req_list, mirror_req);
-
 enum conn_kind {
 	CONN_NOTARY,	/* fetching this mirror's CA from its /v1/mirrors (accepts any chain) */
-	CONN_DOH	/* the pinned connection queries travel on */
+	CONN_DOH	/* a pinned connection requests travel on */
 };
 
 struct mirror_conn {
-	struct mirror *m;
+	struct mirror_lane *lane;
 	enum conn_kind kind;
 	struct http_client *http;	/* owns the TLS bufferevent and tls */
 	struct tls_conn *tls;
@@ -89,42 +68,17 @@ struct mirror_conn {
 	uint64_t started_us;
 };
 
-struct mirror {
-	struct mirror_set *set;
-	char *name, *region, *hostname, *ca_pem;
-	char id_hex[TLS_SHA256_HEX + 8];	/* hex CA SHA-256, or "webpki:HOST" (truncated) */
-	uint8_t pin[TLS_SHA256_LEN];
-	uint8_t *id;		/* what the selection hashes: the pin, or "webpki:HOST" */
-	size_t id_len;
-	struct netaddr addr;
-	char addr_str[NETADDR_STRLEN];
-	enum mirror_verify verify;
-	int usable;		/* 0: verify: webpki, which lib/tls cannot do yet */
-	struct tls_ctx *ctx;	/* trusts exactly this mirror's CA; NULL until known */
-	struct mirror_conn *conn;
-	struct event *timer;	/* CONNECTING: handshake deadline; BACKOFF: retry time */
-	uint32_t backoff_ms;
-	int fail_logged;	/* the current failure kind was logged (0 none, else 1 + transport) */
-	struct req_list queue, inflight, loose;
-	size_t n_inflight;
-	uint64_t srtt_us;
-	struct mirror_stats st;
+/* What a request's user gets called with, taken off the request before it is freed. */
+struct mirror_delivery {
+	enum req_kind kind;
+	mirror_cb cb;
+	mirror_body_cb bcb;
+	void *arg;
 };
 
-struct mirror_set {
-	struct event_base *base;
-	uint8_t secret[32];
-	struct mirror **mirrors;
-	size_t n;
-	struct tls_ctx *notary;	/* for the CA fetch only; trusts nothing */
-	int busy;		/* depth of user callbacks on the stack */
-	int dead;		/* mirror_set_free was called inside one: free on the way out */
-	int tls_inited;
-};
-
-static void mirror_connect(struct mirror *m);
-static void mirror_pump(struct mirror *m);
-static void mirror_set_destroy(struct mirror_set *set, int nested);
+static void mirror_connect(struct mirror_lane *l);
+static void mirror_pump(struct mirror_lane *l);
+static void mirror_conn_fail(struct mirror_lane *l, enum cons_transport t, const char *why);
 
 static const char *const mirror_state_names[] = { "idle", "connecting", "up", "backoff",
 	"pin-failed" };
@@ -145,42 +99,6 @@ mirror_rtt_note(struct mirror *m, uint64_t rtt_us)
 	m->st.rtt_sum_us += rtt_us;
 }
 
-/* ---- HMAC-SHA-256 (RFC 2104) on lib/tls's one-shot SHA-256 ---- */
-
-/*
- * mirror_hmac - HMAC-SHA-256 of the concatenation a || b under key. The one-shot hash
- * needs the whole message at once, so ipad||message is built in a buffer; names are at
- * most 255 bytes and ids short, so the stack buffer always suffices (checked anyway).
- */
-static int
-mirror_hmac(const uint8_t *key, size_t klen, const uint8_t *a, size_t alen, const uint8_t *b,
-    size_t blen, uint8_t out[TLS_SHA256_LEN])
-{
-	uint8_t k[HMAC_BLOCK], buf[HMAC_BLOCK + DNS_MAXNAME + 512];
-	size_t i;
-
-	if (alen + blen > sizeof(buf) - HMAC_BLOCK)
-		return -1;
-	memset(k, 0, sizeof(k));
-	if (klen > HMAC_BLOCK)
-		tls_sha256(key, klen, k);
-	else
-		memcpy(k, key, klen);
-	for (i = 0; i < HMAC_BLOCK; i++)
-		buf[i] = k[i] ^ 0x36;
-	memcpy(buf + HMAC_BLOCK, a, alen);
-	if (blen > 0)
-		memcpy(buf + HMAC_BLOCK + alen, b, blen);
-	tls_sha256(buf, HMAC_BLOCK + alen + blen, out);
-	for (i = 0; i < HMAC_BLOCK; i++)
-		buf[i] = k[i] ^ 0x5c;
-	memcpy(buf + HMAC_BLOCK, out, TLS_SHA256_LEN);
-	tls_sha256(buf, HMAC_BLOCK + TLS_SHA256_LEN, out);
-	return 0;
-}
-
-/* ---- requests ---- */
-
 static void
 mirror_timer_add(struct event *ev, uint32_t ms)
 {
@@ -189,11 +107,14 @@ mirror_timer_add(struct event *ev, uint32_t ms)
 	evtimer_add(ev, &tv);
 }
 
+/* ---- requests ---- */
+
 static void
 mirror_req_free(struct mirror_req *r)
 {
 	if (r->ev != NULL)
 		event_free(r->ev);
+	free(r->target);
 	free(r);
 }
 
@@ -201,47 +122,56 @@ mirror_req_free(struct mirror_req *r)
 static void
 mirror_req_unlink(struct mirror_req *r)
 {
-	struct mirror *m = r->m;
+	struct mirror_lane *l = r->lane;
 
 	switch (r->where) {
 	case REQ_QUEUED:
-		TAILQ_REMOVE(&m->queue, r, entry);
+		TAILQ_REMOVE(&l->queue, r, entry);
+		l->n_queued--;
 		break;
 	case REQ_INFLIGHT:
-		TAILQ_REMOVE(&m->inflight, r, entry);
-		m->n_inflight--;
+		TAILQ_REMOVE(&l->inflight, r, entry);
+		l->n_inflight--;
 		break;
 	case REQ_LOOSE:
-		TAILQ_REMOVE(&m->loose, r, entry);
+		TAILQ_REMOVE(&r->m->loose, r, entry);
 		break;
 	}
+}
+
+/* Make r loose with outcome t, delivered from the event loop; r is on no list. */
+static void
+mirror_req_loosen(struct mirror_req *r, enum cons_transport t)
+{
+	r->where = REQ_LOOSE;
+	r->result = t;
+	TAILQ_INSERT_TAIL(&r->m->loose, r, entry);
+	event_del(r->ev);
+	event_active(r->ev, EV_TIMEOUT, 0);
 }
 
 /*
  * Decide r's outcome now and deliver it from the event loop (never from the caller's
  * stack: mirror_query promises that, and connection teardown must not be re-entered).
- * An orphan (cb NULL) is simply freed.
+ * An orphan (no longer live) is simply freed.
  */
 static void
 mirror_req_settle(struct mirror_req *r, enum cons_transport t)
 {
-	struct mirror *m = r->m;
-
 	mirror_req_unlink(r);
-	if (r->cb == NULL) {
+	if (!r->live) {
 		mirror_req_free(r);
 		return;
 	}
-	r->where = REQ_LOOSE;
-	r->result = t;
-	TAILQ_INSERT_TAIL(&m->loose, r, entry);
-	event_del(r->ev);
-	event_active(r->ev, EV_TIMEOUT, 0);
+	mirror_req_loosen(r, t);
 }
 
+/* Count a DNS question's outcome (GETs are not DNS traffic and count nowhere). */
 static void
-mirror_count(struct mirror *m, enum cons_transport t)
+mirror_count(struct mirror *m, enum req_kind kind, enum cons_transport t)
 {
+	if (kind != REQ_DOH)
+		return;
 	switch (t) {
 	case TRANSPORT_OK:
 		m->st.answers++;
@@ -256,16 +186,30 @@ mirror_count(struct mirror *m, enum cons_transport t)
 	}
 }
 
+/* Take r's callback off it: from now on r is an orphan (or about to be freed). */
+static void
+mirror_delivery_take(struct mirror_req *r, struct mirror_delivery *d)
+{
+	d->kind = r->kind;
+	d->cb = r->cb;
+	d->bcb = r->bcb;
+	d->arg = r->arg;
+	r->live = 0;
+}
+
 /*
  * Run the user's callback. Returns 1 when the set was freed meanwhile (the caller must
  * then touch nothing of it), else 0.
  */
 static int
-mirror_req_call(struct mirror_set *set, mirror_cb cb, void *arg, enum cons_transport t,
-    const uint8_t *wire, size_t len)
+mirror_deliver(struct mirror_set *set, const struct mirror_delivery *d, enum cons_transport t,
+    int status, const uint8_t *body, size_t len)
 {
 	set->busy++;
-	cb(arg, t, wire, len);
+	if (d->kind == REQ_DOH)
+		d->cb(d->arg, t, body, len);
+	else
+		d->bcb(d->arg, t, status, body, len);
 	set->busy--;
 	if (set->dead) {
 		if (set->busy == 0)
@@ -275,25 +219,23 @@ mirror_req_call(struct mirror_set *set, mirror_cb cb, void *arg, enum cons_trans
 	return 0;
 }
 
-static void mirror_conn_fail(struct mirror *m, enum cons_transport t, const char *why);
-
 /* The deadline passed, or a decided outcome is due. */
 static void
 mirror_req_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct mirror_req *r = arg;
 	struct mirror *m = r->m;
+	struct mirror_lane *l = r->lane;
 	struct mirror_set *set = m->set;
+	struct mirror_delivery d;
 	enum cons_transport t = TRANSPORT_TIMEOUT;
-	mirror_cb cb = r->cb;
-	void *cbarg = r->arg;
 	int owned = 0;
 
 	(void)fd;
 	(void)what;
-	if (cb == NULL)
+	if (!r->live)
 		return;		/* cannot happen: a delivered request has no pending event */
-	r->cb = NULL;
+	mirror_delivery_take(r, &d);
 	switch (r->where) {
 	case REQ_LOOSE:
 		t = r->result;
@@ -301,116 +243,159 @@ mirror_req_event(evutil_socket_t fd, short what, void *arg)
 		owned = 1;
 		break;
 	case REQ_QUEUED:
-		TAILQ_REMOVE(&m->queue, r, entry);
+		TAILQ_REMOVE(&l->queue, r, entry);
+		l->n_queued--;
 		owned = 1;
 		break;
 	case REQ_INFLIGHT:
 		/* Stays in flight as an orphan: its response must still be read off the pipe. */
 		break;
 	}
-	mirror_count(m, t);
+	mirror_count(m, d.kind, t);
 	if (owned)
 		mirror_req_free(r);
-	if (mirror_req_call(set, cb, cbarg, t, NULL, 0))
+	if (mirror_deliver(set, &d, t, 0, NULL, 0))
 		return;
 	/* A connection whose oldest request waited this long is not coming back. */
-	if (t == TRANSPORT_TIMEOUT && m->conn != NULL && m->conn->up &&
-	    (r = TAILQ_FIRST(&m->inflight)) != NULL &&
+	if (t == TRANSPORT_TIMEOUT && l != NULL && l->conn != NULL && l->conn->up &&
+	    (r = TAILQ_FIRST(&l->inflight)) != NULL &&
 	    now_us() - r->sent_us >= (uint64_t)MIRROR_STALL_MS * 1000)
-		mirror_conn_fail(m, TRANSPORT_ERROR, "no answer for 10 s: connection stalled");
+		mirror_conn_fail(l, TRANSPORT_ERROR, "no answer for 10 s: connection stalled");
 }
 
-/* ---- connection state ---- */
+/* ---- lane and mirror state ---- */
 
+/*
+ * The mirror as a whole: up when any lane is; connecting when one is on its way; else what
+ * the primary lane says, unless some lane met a certificate that is not the pinned CA.
+ */
 static void
-mirror_set_state(struct mirror *m, enum mirror_state s)
+mirror_update_state(struct mirror *m)
 {
+	enum mirror_state s = m->lanes[0].state;
+	int up = 0, connecting = 0, pin = 0;
+
+	for (size_t i = 0; i < MIRROR_LANES; i++) {
+		up |= m->lanes[i].state == MIRROR_UP;
+		connecting |= m->lanes[i].state == MIRROR_CONNECTING;
+		pin |= m->lanes[i].state == MIRROR_PIN_FAILED;
+	}
+	if (up)
+		s = MIRROR_UP;
+	else if (connecting)
+		s = MIRROR_CONNECTING;
+	else if (pin)
+		s = MIRROR_PIN_FAILED;
 	if (m->st.state != s)
 		log_debug(LOG_G_MIRROR, "mirror %s (%s): %s -> %s", m->name, m->addr_str,
 		    mirror_state_names[m->st.state], mirror_state_names[s]);
 	m->st.state = s;
 }
 
-/* Close the current connection, if any; no callbacks run. */
 static void
-mirror_conn_close(struct mirror *m)
+mirror_lane_set_state(struct mirror_lane *l, enum mirror_state s)
 {
-	struct mirror_conn *c = m->conn;
+	l->state = s;
+	mirror_update_state(l->m);
+}
+
+/* How many lanes have an established connection. */
+static size_t
+mirror_lanes_up(const struct mirror *m)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < MIRROR_LANES; i++)
+		n += m->lanes[i].state == MIRROR_UP;
+	return n;
+}
+
+/* ---- connection state ---- */
+
+/* Close the lane's connection, if any; no callbacks run. */
+static void
+mirror_conn_close(struct mirror_lane *l)
+{
+	struct mirror_conn *c = l->conn;
 
 	if (c == NULL)
 		return;
-	m->conn = NULL;
+	l->conn = NULL;
 	/* Safe from inside the client's own callbacks: it frees itself on the way out. */
 	http_client_free(c->http);
 	free(c);
-	evtimer_del(m->timer);
+	evtimer_del(l->timer);
 }
 
-/* Fail every request of m with t (orphans are just freed). */
+/* Fail every request of the lane with t (orphans are just freed). */
 static void
-mirror_fail_requests(struct mirror *m, enum cons_transport t)
+mirror_fail_requests(struct mirror_lane *l, enum cons_transport t)
 {
 	struct mirror_req *r;
 
-	while ((r = TAILQ_FIRST(&m->inflight)) != NULL)
+	while ((r = TAILQ_FIRST(&l->inflight)) != NULL)
 		mirror_req_settle(r, t);
-	while ((r = TAILQ_FIRST(&m->queue)) != NULL)
+	while ((r = TAILQ_FIRST(&l->queue)) != NULL)
 		mirror_req_settle(r, t);
 }
 
 /*
- * The connection (or the attempt) failed: close it, fail its requests with t, and wait
- * before the next attempt. Logged once per kind of failure, not once per retry.
+ * The lane's connection (or the attempt) failed: close it, fail its requests with t, and
+ * wait before the next attempt. Logged once per kind of failure, not once per retry, and
+ * only at debug level for an extra lane while other lanes still serve.
  */
 static void
-mirror_conn_fail(struct mirror *m, enum cons_transport t, const char *why)
+mirror_conn_fail(struct mirror_lane *l, enum cons_transport t, const char *why)
 {
+	struct mirror *m = l->m;
 	int kind = 1 + (int)t;
+	int loud;
 
-	mirror_conn_close(m);
-	mirror_fail_requests(m, t);
-	m->backoff_ms = m->backoff_ms == 0 ? MIRROR_BACKOFF_MIN_MS
-	    : m->backoff_ms >= MIRROR_BACKOFF_MAX_MS / 2 ? MIRROR_BACKOFF_MAX_MS
-	    : m->backoff_ms * 2;
+	mirror_conn_close(l);
+	mirror_fail_requests(l, t);
+	loud = l->fail_logged != kind && (l->idx == 0 || mirror_lanes_up(m) == 0);
+	l->backoff_ms = l->backoff_ms == 0 ? MIRROR_BACKOFF_MIN_MS
+	    : l->backoff_ms >= MIRROR_BACKOFF_MAX_MS / 2 ? MIRROR_BACKOFF_MAX_MS
+	    : l->backoff_ms * 2;
 	if (t == TRANSPORT_TLS) {
 		m->st.tls_failures++;
-		if (m->fail_logged != kind)
+		if (loud)
 			log_warnx(LOG_G_MIRROR,
 			    "mirror %s (%s): certificate does not chain to the pinned CA (%s)",
 			    m->name, m->addr_str, why);
 		else
-			log_debug(LOG_G_MIRROR, "mirror %s (%s): pin failure again (%s)", m->name,
-			    m->addr_str, why);
-		mirror_set_state(m, MIRROR_PIN_FAILED);
+			log_debug(LOG_G_MIRROR, "mirror %s (%s) lane %u: pin failure (%s)", m->name,
+			    m->addr_str, l->idx, why);
+		mirror_lane_set_state(l, MIRROR_PIN_FAILED);
 	} else {
-		if (m->fail_logged != kind)
+		if (loud)
 			log_warnx(LOG_G_MIRROR, "mirror %s (%s): %s; retrying in %u ms", m->name,
-			    m->addr_str, why, m->backoff_ms);
+			    m->addr_str, why, l->backoff_ms);
 		else
-			log_debug(LOG_G_MIRROR, "mirror %s (%s): %s; retrying in %u ms", m->name,
-			    m->addr_str, why, m->backoff_ms);
-		mirror_set_state(m, MIRROR_BACKOFF);
+			log_debug(LOG_G_MIRROR, "mirror %s (%s) lane %u: %s; retrying in %u ms",
+			    m->name, m->addr_str, l->idx, why, l->backoff_ms);
+		mirror_lane_set_state(l, MIRROR_BACKOFF);
 	}
-	m->fail_logged = kind;
-	mirror_timer_add(m->timer, m->backoff_ms);
+	l->fail_logged = kind;
+	mirror_timer_add(l->timer, l->backoff_ms);
 }
 
-/* The per-mirror timer: the handshake deadline, or the end of a backoff. */
+/* The per-lane timer: the handshake deadline, or the end of a backoff. */
 static void
 mirror_timer(evutil_socket_t fd, short what, void *arg)
 {
-	struct mirror *m = arg;
+	struct mirror_lane *l = arg;
 
 	(void)fd;
 	(void)what;
-	if (m->st.state == MIRROR_CONNECTING) {
-		mirror_conn_fail(m, TRANSPORT_TIMEOUT, "no TLS connection within 5 s");
+	if (l->state == MIRROR_CONNECTING) {
+		mirror_conn_fail(l, TRANSPORT_TIMEOUT, "no TLS connection within 5 s");
 		return;
 	}
 	/* Backoff over: try again when the next query asks for it. */
-	mirror_set_state(m, MIRROR_IDLE);
-	if (!TAILQ_EMPTY(&m->queue))
-		mirror_connect(m);
+	mirror_lane_set_state(l, MIRROR_IDLE);
+	if (!TAILQ_EMPTY(&l->queue))
+		mirror_connect(l);
 }
 
 /* Did this connection fail in the TLS handshake (as opposed to TCP)? */
@@ -425,52 +410,53 @@ mirror_conn_tls_failed(const struct mirror_conn *c)
  * The server ended the connection. A close with nothing in flight is the ordinary
  * keep-alive idle close: reconnect on demand. Requests caught in flight by such a close
  * (the race RFC 9112 section 9.3.1 allows) are re-sent once on a new connection; DNS
- * questions are idempotent.
+ * questions and GETs are idempotent.
  */
 static void
 mirror_conn_closed(void *arg, const char *why)
 {
 	struct mirror_conn *c = arg;
-	struct mirror *m = c->m;
+	struct mirror_lane *l = c->lane;
+	struct mirror *m = l->m;
 	struct mirror_req *r;
 	int benign = c->kind == CONN_DOH && c->up && strcmp(why, "connection closed") == 0;
 	char buf[160];
 
 	if (mirror_conn_tls_failed(c)) {
 		snprintf(buf, sizeof(buf), "%s", tls_conn_error(c->tls));
-		mirror_conn_fail(m, TRANSPORT_TLS, buf);
+		mirror_conn_fail(l, TRANSPORT_TLS, buf);
 		return;
 	}
 	if (!benign) {
 		snprintf(buf, sizeof(buf), "%s%s", c->up ? "" : "connect: ", why);
-		mirror_conn_fail(m, TRANSPORT_ERROR, buf);
+		mirror_conn_fail(l, TRANSPORT_ERROR, buf);
 		return;
 	}
-	TAILQ_FOREACH(r, &m->inflight, entry)
-		if (r->cb != NULL && r->retried) {
-			mirror_conn_fail(m, TRANSPORT_ERROR, "closed twice with requests in flight");
+	TAILQ_FOREACH(r, &l->inflight, entry)
+		if (r->live && r->retried) {
+			mirror_conn_fail(l, TRANSPORT_ERROR, "closed twice with requests in flight");
 			return;
 		}
-	log_debug(LOG_G_MIRROR, "mirror %s (%s): server closed the connection (%zu in flight)",
-	    m->name, m->addr_str, m->n_inflight);
-	mirror_conn_close(m);
+	log_debug(LOG_G_MIRROR, "mirror %s (%s) lane %u: server closed the connection "
+	    "(%zu in flight)", m->name, m->addr_str, l->idx, l->n_inflight);
+	mirror_conn_close(l);
 	/* Back to the front of the queue, in their original order; orphans are dropped. */
-	while ((r = TAILQ_LAST(&m->inflight, req_list)) != NULL) {
-		TAILQ_REMOVE(&m->inflight, r, entry);
-		m->n_inflight--;
-		if (r->cb == NULL) {
+	while ((r = TAILQ_LAST(&l->inflight, req_list)) != NULL) {
+		TAILQ_REMOVE(&l->inflight, r, entry);
+		l->n_inflight--;
+		if (!r->live) {
 			mirror_req_free(r);
 			continue;
 		}
 		r->retried = 1;
 		r->where = REQ_QUEUED;
-		TAILQ_INSERT_HEAD(&m->queue, r, entry);
+		TAILQ_INSERT_HEAD(&l->queue, r, entry);
+		l->n_queued++;
 	}
-	mirror_set_state(m, MIRROR_IDLE);
-	if (!TAILQ_EMPTY(&m->queue))
-		mirror_connect(m);
+	mirror_lane_set_state(l, MIRROR_IDLE);
+	if (!TAILQ_EMPTY(&l->queue))
+		mirror_connect(l);
 }
-
 /* ---- the CA fetch: GET /v1/mirrors over a notary connection ---- */
 
 /*
@@ -532,7 +518,8 @@ static void
 mirror_list_response(void *arg, const struct http_response *resp)
 {
 	struct mirror_conn *c = arg;
-	struct mirror *m = c->m;
+	struct mirror_lane *l = c->lane;
+	struct mirror *m = l->m;
 	char why[600] = "", err[256];
 	char *pem;
 
@@ -540,18 +527,18 @@ mirror_list_response(void *arg, const struct http_response *resp)
 		return;		/* the close hook handles a failed connection */
 	if (resp->status != 200) {
 		snprintf(why, sizeof(why), "GET /v1/mirrors: HTTP %d", resp->status);
-		mirror_conn_fail(m, TRANSPORT_ERROR, why);
+		mirror_conn_fail(l, TRANSPORT_ERROR, why);
 		return;
 	}
 	if ((pem = mirror_find_ca(m, resp->body, resp->body_len, why, sizeof(why))) == NULL) {
 		/* Whoever answers at this address cannot show the pinned CA: a pin failure. */
-		mirror_conn_fail(m, TRANSPORT_TLS, why);
+		mirror_conn_fail(l, TRANSPORT_TLS, why);
 		return;
 	}
 	m->ctx = tls_client_ctx_new_pinned(pem, strlen(pem), m->pin, err, sizeof(err));
 	if (m->ctx == NULL) {
 		free(pem);
-		mirror_conn_fail(m, TRANSPORT_TLS, err);
+		mirror_conn_fail(l, TRANSPORT_TLS, err);
 		return;
 	}
 	free(m->ca_pem);
@@ -559,8 +546,8 @@ mirror_list_response(void *arg, const struct http_response *resp)
 	log_info(LOG_G_MIRROR, "mirror %s (%s): CA fetched from /v1/mirrors, SHA-256 matches the pin",
 	    m->name, m->addr_str);
 	/* Now the real connection, verified against that CA alone. */
-	mirror_conn_close(m);
-	mirror_connect(m);
+	mirror_conn_close(l);
+	mirror_connect(l);
 }
 
 /* ---- connecting ---- */
@@ -570,35 +557,37 @@ static void
 mirror_conn_up(struct tls_conn *tls, void *arg)
 {
 	struct mirror_conn *c = arg;
-	struct mirror *m = c->m;
+	struct mirror_lane *l = c->lane;
+	struct mirror *m = l->m;
 
-	(void)tls;
 	c->up = 1;
 	if (c->kind == CONN_NOTARY) {
 		if (http_client_request(c->http, "GET", "/v1/mirrors", NULL, NULL, 0,
 		    mirror_list_response, c) != 0)
-			mirror_conn_fail(m, TRANSPORT_ERROR, "cannot send GET /v1/mirrors");
+			mirror_conn_fail(l, TRANSPORT_ERROR, "cannot send GET /v1/mirrors");
 		return;
 	}
-	evtimer_del(m->timer);
+	evtimer_del(l->timer);
 	m->st.handshakes++;
-	if (m->fail_logged)
+	if (l->fail_logged && l->idx == 0)
 		log_info(LOG_G_MIRROR, "mirror %s (%s): connected again", m->name, m->addr_str);
-	log_debug(LOG_G_MIRROR, "mirror %s (%s): %s in %llu us", m->name, m->addr_str,
-	    tls_conn_version(tls), (unsigned long long)(now_us() - c->started_us));
-	m->fail_logged = 0;
-	m->backoff_ms = 0;
-	mirror_set_state(m, MIRROR_UP);
-	mirror_pump(m);
+	log_debug(LOG_G_MIRROR, "mirror %s (%s) lane %u: %s in %llu us", m->name, m->addr_str,
+	    l->idx, tls_conn_version(tls), (unsigned long long)(now_us() - c->started_us));
+	l->fail_logged = 0;
+	l->backoff_ms = 0;
+	mirror_lane_set_state(l, MIRROR_UP);
+	mirror_pump(l);
 }
 
 /*
- * Open the connection: the pinned one when the CA is known, else the notary one that
- * fetches it. Failures are reported through mirror_conn_fail (deferred callbacks only).
+ * Open the lane's connection: the pinned one when the CA is known, else the notary one that
+ * fetches it (primary lane only). Failures are reported through mirror_conn_fail (deferred
+ * callbacks only).
  */
 static void
-mirror_connect(struct mirror *m)
+mirror_connect(struct mirror_lane *l)
 {
+	struct mirror *m = l->m;
 	struct mirror_set *set = m->set;
 	struct mirror_conn *c;
 	struct bufferevent *bev;
@@ -608,17 +597,17 @@ mirror_connect(struct mirror *m)
 	char err[256];
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		mirror_conn_fail(m, TRANSPORT_ERROR, "out of memory");
+		mirror_conn_fail(l, TRANSPORT_ERROR, "out of memory");
 		return;
 	}
-	c->m = m;
+	c->lane = l;
 	c->kind = ctx != NULL ? CONN_DOH : CONN_NOTARY;
 	c->started_us = now_us();
 	if (ctx == NULL) {
 		if (set->notary == NULL &&
 		    (set->notary = tls_client_ctx_new_notary(err, sizeof(err))) == NULL) {
 			free(c);
-			mirror_conn_fail(m, TRANSPORT_ERROR, err);
+			mirror_conn_fail(l, TRANSPORT_ERROR, err);
 			return;
 		}
 		ctx = set->notary;
@@ -631,16 +620,16 @@ mirror_connect(struct mirror *m)
 		if (bev != NULL)
 			bufferevent_free(bev);
 		free(c);
-		mirror_conn_fail(m, TRANSPORT_ERROR, "out of memory");
+		mirror_conn_fail(l, TRANSPORT_ERROR, "out of memory");
 		return;
 	}
 	http_client_set_close_cb(c->http, mirror_conn_closed, c);
 	tls_conn_set_callbacks(c->tls, mirror_conn_up, NULL, c);
-	m->conn = c;
-	mirror_set_state(m, MIRROR_CONNECTING);
-	mirror_timer_add(m->timer, MIRROR_CONNECT_TIMEOUT_MS);
+	l->conn = c;
+	mirror_lane_set_state(l, MIRROR_CONNECTING);
+	mirror_timer_add(l->timer, MIRROR_CONNECT_TIMEOUT_MS);
 	if (tls_bev_connect(bev, (const struct sockaddr *)&m->addr.ss, (int)m->addr.len) != 0) {
-		mirror_conn_fail(m, TRANSPORT_ERROR, "connect failed");
+		mirror_conn_fail(l, TRANSPORT_ERROR, "connect failed");
 		return;
 	}
 	/*
@@ -652,7 +641,7 @@ mirror_connect(struct mirror *m)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-/* ---- DoH ---- */
+/* ---- requests on the wire ---- */
 
 /* Is the response an acceptable answer to r? */
 static enum cons_transport
@@ -691,50 +680,56 @@ mirror_check_answer(struct mirror *m, struct mirror_req *r, const struct http_re
 }
 
 static void
-mirror_doh_response(void *arg, const struct http_response *resp)
+mirror_response(void *arg, const struct http_response *resp)
 {
 	struct mirror_req *r = arg;
+	struct mirror_lane *l = r->lane;
 	struct mirror *m = r->m;
 	struct mirror_set *set = m->set;
-	enum cons_transport t;
+	struct mirror_delivery d;
+	enum cons_transport t = TRANSPORT_OK;
 	uint64_t rtt;
-	mirror_cb cb;
-	void *cbarg;
 
 	if (resp->status == 0)
 		return;		/* the close hook fails what was in flight */
-	/* Responses come in request order (HTTP/1.1 pipelining): r is the head. */
-	TAILQ_REMOVE(&m->inflight, r, entry);
-	m->n_inflight--;
-	rtt = now_us() - r->sent_us;
-	m->srtt_us = m->srtt_us == 0 ? rtt
-	    : m->srtt_us - (m->srtt_us >> MIRROR_SRTT_SHIFT) + (rtt >> MIRROR_SRTT_SHIFT);
-	m->st.srtt_ms = (uint32_t)((m->srtt_us + 999) / 1000);
-	mirror_rtt_note(m, rtt);
-	cb = r->cb;
-	cbarg = r->arg;
-	if (cb == NULL) {	/* timed out or cancelled earlier */
+	/* Responses come in request order (HTTP/1.1 pipelining): r is the lane's head. */
+	TAILQ_REMOVE(&l->inflight, r, entry);
+	l->n_inflight--;
+	/* Only DNS round trips feed the SRTT: an observation takes a whole TLS handshake. */
+	if (r->kind == REQ_DOH) {
+		rtt = now_us() - r->sent_us;
+		m->srtt_us = m->srtt_us == 0 ? rtt
+		    : m->srtt_us - (m->srtt_us >> MIRROR_SRTT_SHIFT) + (rtt >> MIRROR_SRTT_SHIFT);
+		m->st.srtt_ms = (uint32_t)((m->srtt_us + 999) / 1000);
+		mirror_rtt_note(m, rtt);
+	}
+	if (!r->live) {	/* timed out or cancelled earlier */
 		mirror_req_free(r);
-		mirror_pump(m);
+		mirror_pump(l);
 		return;
 	}
-	t = mirror_check_answer(m, r, resp);
-	mirror_count(m, t);
+	if (r->kind == REQ_DOH)
+		t = mirror_check_answer(m, r, resp);
+	mirror_delivery_take(r, &d);
+	mirror_count(m, d.kind, t);
 	mirror_req_free(r);
-	/* The window slot is free: refill before the callback so its new queries queue behind. */
-	mirror_pump(m);
-	mirror_req_call(set, cb, cbarg, t, t == TRANSPORT_OK ? resp->body : NULL,
+	/* The window slot is free: refill before the callback so its new requests queue behind. */
+	mirror_pump(l);
+	mirror_deliver(set, &d, t, resp->status, t == TRANSPORT_OK ? resp->body : NULL,
 	    t == TRANSPORT_OK ? resp->body_len : 0);
 }
 
-/* Write one request to the connection: 0, -1 when the question cannot be encoded, -2 when the
- * connection refuses it. */
+/* Write one request to the lane's connection: 0, -1 when the question cannot be encoded,
+ * -2 when the connection refuses it. */
 static int
-mirror_send(struct mirror *m, struct mirror_req *r)
+mirror_send(struct mirror_lane *l, struct mirror_req *r)
 {
 	uint8_t wire[DNS_HDRLEN + DNS_MAXNAME + 4 + 11 + 16];
 	size_t n;
 
+	if (r->kind == REQ_GET)
+		return http_client_request(l->conn->http, "GET", r->target, NULL, NULL, 0,
+		    mirror_response, r) != 0 ? -2 : 0;
 	/* RFC 8484 section 4.1: ID 0, so that identical questions give cacheable requests. */
 	n = dnswire_build_query(wire, sizeof(wire), &r->q, 0, DNS_EDNS_SIZE);
 	if (n == 0)
@@ -743,34 +738,157 @@ mirror_send(struct mirror *m, struct mirror_req *r)
 	 * lib/http writes only Host, Content-Type and Content-Length; RFC 8484 section 4.1
 	 * asks for Accept too, so it rides on the content type line. Both strings are ours.
 	 */
-	if (http_client_request(m->conn->http, "POST", "/dns-query", DOH_CT "\r\nAccept: " DOH_CT,
-	    wire, n, mirror_doh_response, r) != 0)
+	if (http_client_request(l->conn->http, "POST", "/dns-query", DOH_CT "\r\nAccept: " DOH_CT,
+	    wire, n, mirror_response, r) != 0)
 		return -2;
 	return 0;
 }
 
-/* Move queued requests into the window. */
+/* Move the lane's queued requests into its window. */
 static void
-mirror_pump(struct mirror *m)
+mirror_pump(struct mirror_lane *l)
 {
 	struct mirror_req *r;
 
-	while (m->st.state == MIRROR_UP && m->conn != NULL && m->n_inflight < MIRROR_WINDOW &&
-	    (r = TAILQ_FIRST(&m->queue)) != NULL) {
-		switch (mirror_send(m, r)) {
+	while (l->state == MIRROR_UP && l->conn != NULL && l->n_inflight < MIRROR_WINDOW &&
+	    (r = TAILQ_FIRST(&l->queue)) != NULL) {
+		switch (mirror_send(l, r)) {
 		case -1:	/* a question we cannot encode fails alone */
 			mirror_req_settle(r, TRANSPORT_ERROR);
 			continue;
 		case -2:	/* a connection that takes nothing fails everything */
-			mirror_conn_fail(m, TRANSPORT_ERROR, "cannot write to the connection");
+			mirror_conn_fail(l, TRANSPORT_ERROR, "cannot write to the connection");
 			return;
 		}
-		TAILQ_REMOVE(&m->queue, r, entry);
+		TAILQ_REMOVE(&l->queue, r, entry);
+		l->n_queued--;
 		r->where = REQ_INFLIGHT;
 		r->sent_us = now_us();
-		TAILQ_INSERT_TAIL(&m->inflight, r, entry);
-		m->n_inflight++;
+		TAILQ_INSERT_TAIL(&l->inflight, r, entry);
+		l->n_inflight++;
 	}
+}
+
+/*
+ * The lane a new request goes to. An open lane with nothing to do, first; else a lane not
+ * open yet, since a handshake costs about one round trip while waiting behind a busy
+ * connection costs a whole upstream resolution per request ahead (the server answers one
+ * request of a connection at a time); else the least loaded open lane. Extra lanes open
+ * only while some lane is up and the CA is known: a mirror in backoff gets no new SYNs
+ * through them. NULL when no lane can take a request now.
+ */
+static struct mirror_lane *
+mirror_pick_lane(struct mirror *m)
+{
+	struct mirror_lane *best = NULL, *idle = NULL;
+	size_t best_load = SIZE_MAX, load;
+	int any_up = 0;
+
+	for (size_t i = 0; i < MIRROR_LANES; i++) {
+		struct mirror_lane *l = &m->lanes[i];
+
+		if (i > 0 && m->ctx == NULL)
+			break;
+		switch (l->state) {
+		case MIRROR_UP:
+			any_up = 1;
+			load = l->n_inflight + l->n_queued;
+			break;
+		case MIRROR_CONNECTING:
+			load = l->n_queued + 1;
+			break;
+		case MIRROR_IDLE:
+			if (idle == NULL)
+				idle = l;
+			continue;
+		default:
+			continue;
+		}
+		if (load < best_load) {
+			best = l;
+			best_load = load;
+		}
+	}
+	if (best != NULL && best_load == 0)
+		return best;
+	if (idle != NULL && (idle->idx == 0 || any_up))
+		return idle;
+	return best;
+}
+
+/* A new request of m, live, with its deadline event (not armed). NULL on no memory. */
+static struct mirror_req *
+mirror_req_new(struct mirror *m, enum req_kind kind, void *arg)
+{
+	struct mirror_req *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	if ((r->ev = evtimer_new(m->set->base, mirror_req_event, r)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	r->m = m;
+	r->kind = kind;
+	r->arg = arg;
+	r->live = 1;
+	return r;
+}
+
+/* Put r on a lane (or fail it, deferred, as the mirror's state says) and start its clock. */
+static void
+mirror_req_submit(struct mirror_req *r, uint32_t timeout_ms)
+{
+	struct mirror *m = r->m;
+	struct mirror_lane *l;
+
+	if (!m->usable || (l = mirror_pick_lane(m)) == NULL) {
+		mirror_req_loosen(r, m->st.state == MIRROR_PIN_FAILED ? TRANSPORT_TLS
+		    : TRANSPORT_ERROR);
+		return;
+	}
+	r->lane = l;
+	r->where = REQ_QUEUED;
+	TAILQ_INSERT_TAIL(&l->queue, r, entry);
+	l->n_queued++;
+	mirror_timer_add(r->ev, timeout_ms);
+	if (l->state == MIRROR_IDLE)
+		mirror_connect(l);
+	else if (l->state == MIRROR_UP)
+		mirror_pump(l);
+}
+
+struct mirror_req *
+mirror_query(struct mirror *m, const struct dnsq *q, uint32_t timeout_ms, mirror_cb cb,
+    void *arg)
+{
+	struct mirror_req *r;
+
+	if (m == NULL || q == NULL || cb == NULL || (r = mirror_req_new(m, REQ_DOH, arg)) == NULL)
+		return NULL;
+	r->q = *q;
+	r->cb = cb;
+	m->st.queries++;
+	mirror_req_submit(r, timeout_ms);
+	return r;
+}
+
+struct mirror_req *
+mirror_get(struct mirror *m, const char *target, uint32_t timeout_ms, mirror_body_cb cb,
+    void *arg)
+{
+	struct mirror_req *r;
+
+	if (m == NULL || target == NULL || target[0] != '/' || cb == NULL || !m->usable ||
+	    (r = mirror_req_new(m, REQ_GET, arg)) == NULL)
+		return NULL;
+	if ((r->target = strdup(target)) == NULL) {
+		mirror_req_free(r);
+		return NULL;
+	}
+	r->bcb = cb;
+	mirror_req_submit(r, timeout_ms);
+	return r;
 }
 
 static void
@@ -787,62 +905,30 @@ mirror_report_response(void *arg, const struct http_response *resp)
 int
 mirror_send_report(struct mirror *m, const char *json, size_t len)
 {
-	if (m == NULL || !m->usable || m->st.state != MIRROR_UP || m->conn == NULL ||
-	    m->conn->kind != CONN_DOH)
+	struct mirror_lane *best = NULL;
+
+	if (m == NULL || !m->usable)
 		return -1;
-	return http_client_request(m->conn->http, "POST", "/v1/report", "application/json", json,
-	    len, mirror_report_response, m);
-}
+	/* The least busy open lane: a report must not delay a question more than it must. */
+	for (size_t i = 0; i < MIRROR_LANES; i++) {
+		struct mirror_lane *l = &m->lanes[i];
 
-struct mirror_req *
-mirror_query(struct mirror *m, const struct dnsq *q, uint32_t timeout_ms, mirror_cb cb,
-    void *arg)
-{
-	struct mirror_req *r;
-
-	if (m == NULL || q == NULL || cb == NULL || (r = calloc(1, sizeof(*r))) == NULL)
-		return NULL;
-	if ((r->ev = evtimer_new(m->set->base, mirror_req_event, r)) == NULL) {
-		free(r);
-		return NULL;
+		if (l->state == MIRROR_UP && l->conn != NULL && l->conn->kind == CONN_DOH &&
+		    (best == NULL || l->n_inflight < best->n_inflight))
+			best = l;
 	}
-	r->m = m;
-	r->q = *q;
-	r->cb = cb;
-	r->arg = arg;
-	r->where = REQ_QUEUED;
-	m->st.queries++;
-	TAILQ_INSERT_TAIL(&m->queue, r, entry);
-	mirror_timer_add(r->ev, timeout_ms);
-	if (!m->usable) {
-		mirror_req_settle(r, TRANSPORT_ERROR);
-		return r;
-	}
-	switch (m->st.state) {
-	case MIRROR_IDLE:
-		mirror_connect(m);
-		break;
-	case MIRROR_UP:
-		mirror_pump(m);
-		break;
-	case MIRROR_CONNECTING:
-		break;
-	case MIRROR_BACKOFF:
-		mirror_req_settle(r, TRANSPORT_ERROR);
-		break;
-	case MIRROR_PIN_FAILED:
-		mirror_req_settle(r, TRANSPORT_TLS);
-		break;
-	}
-	return r;
+	if (best == NULL)
+		return -1;
+	return http_client_request(best->conn->http, "POST", "/v1/report", "application/json",
+	    json, len, mirror_report_response, m);
 }
 
 void
 mirror_cancel(struct mirror_req *r)
 {
-	if (r == NULL || r->cb == NULL)
+	if (r == NULL || !r->live)
 		return;
-	r->cb = NULL;
+	r->live = 0;
 	if (r->where == REQ_INFLIGHT) {
 		/* Its response is still coming down the pipe: keep it as an orphan until then. */
 		event_del(r->ev);
@@ -852,420 +938,61 @@ mirror_cancel(struct mirror_req *r)
 	mirror_req_free(r);
 }
 
-/* ---- the set ---- */
+/* ---- lanes of a mirror ---- */
 
+int
+mirror_lanes_init(struct mirror *m, struct event_base *base)
+{
+	TAILQ_INIT(&m->loose);
+	for (size_t i = 0; i < MIRROR_LANES; i++) {
+		struct mirror_lane *l = &m->lanes[i];
+
+		l->m = m;
+		l->idx = (unsigned)i;
+		l->state = MIRROR_IDLE;
+		TAILQ_INIT(&l->queue);
+		TAILQ_INIT(&l->inflight);
+		if ((l->timer = evtimer_new(base, mirror_timer, l)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* Free every request on list h without calling back. */
 static void
-mirror_free(struct mirror *m)
+mirror_free_list(struct req_list *h)
 {
 	struct mirror_req *r;
 
-	if (m == NULL)
-		return;
-	mirror_conn_close(m);
-	while ((r = TAILQ_FIRST(&m->inflight)) != NULL) {
-		mirror_req_unlink(r);
+	while ((r = TAILQ_FIRST(h)) != NULL) {
+		TAILQ_REMOVE(h, r, entry);
 		mirror_req_free(r);
 	}
-	while ((r = TAILQ_FIRST(&m->queue)) != NULL) {
-		mirror_req_unlink(r);
-		mirror_req_free(r);
-	}
-	while ((r = TAILQ_FIRST(&m->loose)) != NULL) {
-		mirror_req_unlink(r);
-		mirror_req_free(r);
-	}
-	if (m->timer != NULL)
-		event_free(m->timer);
-	tls_ctx_free(m->ctx);
-	free(m->name);
-	free(m->region);
-	free(m->hostname);
-	free(m->ca_pem);
-	free(m->id);
-	free(m);
-}
-
-/*
- * mirror_new - one mirror of the set from a config entry. Returns NULL with err set when
- * the entry cannot be used (its ca_pem does not hash to its ca_sha256, memory).
- */
-static struct mirror *
-mirror_new(struct mirror_set *set, const struct config_mirror *e, char *err, size_t errlen)
-{
-	struct mirror *m;
-	char tlserr[256];
-
-	if ((m = calloc(1, sizeof(*m))) == NULL)
-		goto nomem;
-	m->set = set;
-	TAILQ_INIT(&m->queue);
-	TAILQ_INIT(&m->inflight);
-	TAILQ_INIT(&m->loose);
-	m->addr = e->addr;
-	netaddr_str(&m->addr, m->addr_str, sizeof(m->addr_str));
-	m->verify = e->verify;
-	m->usable = 1;
-	m->name = strdup(e->name != NULL ? e->name : m->addr_str);
-	m->region = strdup(e->region != NULL ? e->region : "");
-	if (m->name == NULL || m->region == NULL)
-		goto nomem;
-	if ((m->timer = evtimer_new(set->base, mirror_timer, m)) == NULL)
-		goto nomem;
-	if (e->verify == VERIFY_WEBPKI) {
-		/* Not usable yet: lib/tls has no system-trust-store context (see mirror_set_new). */
-		m->usable = 0;
-		if ((m->hostname = strdup(e->hostname ? e->hostname : "")) == NULL)
-			goto nomem;
-		snprintf(m->id_hex, sizeof(m->id_hex), "webpki:%s", m->hostname);
-		m->id_len = strlen(m->id_hex);
-		if ((m->id = malloc(m->id_len)) == NULL)
-			goto nomem;
-		memcpy(m->id, m->id_hex, m->id_len);
-		return m;
-	}
-	if (!e->has_pin) {
-		snprintf(err, errlen, "mirror %s (%s): no ca_sha256", m->name, m->addr_str);
-		goto fail;
-	}
-	memcpy(m->pin, e->ca_sha256, sizeof(m->pin));
-	tls_hex(m->pin, sizeof(m->pin), m->id_hex);
-	m->id_len = sizeof(m->pin);
-	if ((m->id = malloc(m->id_len)) == NULL)
-		goto nomem;
-	memcpy(m->id, m->pin, m->id_len);
-	if (e->ca_pem != NULL) {
-		/* Checks that the PEM's SHA-256 is the pin before trusting it. */
-		m->ctx = tls_client_ctx_new_pinned(e->ca_pem, strlen(e->ca_pem), m->pin, tlserr,
-		    sizeof(tlserr));
-		if (m->ctx == NULL) {
-			snprintf(err, errlen, "mirror %s (%s): ca_pem: %s", m->name, m->addr_str,
-			    tlserr);
-			goto fail;
-		}
-		if ((m->ca_pem = strdup(e->ca_pem)) == NULL)
-			goto nomem;
-	}
-	return m;
-nomem:
-	snprintf(err, errlen, "out of memory");
-fail:
-	mirror_free(m);
-	return NULL;
-}
-
-static int
-mirror_set_add(struct mirror_set *set, struct mirror *m)
-{
-	struct mirror **n = realloc(set->mirrors, (set->n + 1) * sizeof(*n));
-
-	if (n == NULL)
-		return -1;
-	set->mirrors = n;
-	set->mirrors[set->n++] = m;
-	return 0;
-}
-
-static int
-mirror_set_has_addr(const struct mirror_set *set, const struct netaddr *a)
-{
-	for (size_t i = 0; i < set->n; i++)
-		if (netaddr_equal(&set->mirrors[i]->addr, a))
-			return 1;
-	return 0;
-}
-
-/* ---- the bootstrap file ---- */
-
-/*
- * Add the entries of the bootstrap file. A missing file is normal (debug); a broken one
- * costs only itself: warn with file:line and keep the inline list. Entries whose address
- * is already in the set are skipped. Returns -1 only when memory ran out.
- */
-static int
-mirror_set_bootstrap(struct mirror_set *set, const char *path)
-{
-	struct config_mirror *es = NULL;
-	struct yconf y = { 0 };
-	yaml_node_t *root, *item;
-	size_t n = 0, added = 0, cap;
-	char err[512];
-	int rc = 0;
-
-	if (access(path, F_OK) != 0 && errno == ENOENT) {
-		log_debug(LOG_G_MIRROR, "bootstrap file %s: absent", path);
-		return 0;
-	}
-	if (yconf_load_file(&y, path) != 0) {
-		log_warnx(LOG_G_MIRROR, "%s (bootstrap file ignored)", y.err);
-		goto out;
-	}
-	if ((root = yconf_root(&y)) == NULL || yconf_is_null(root))
-		goto out;
-	if (root->type != YAML_SEQUENCE_NODE) {
-		yconf_error(&y, root, "expected a list of mirror entries");
-		log_warnx(LOG_G_MIRROR, "%s (bootstrap file ignored)", y.err);
-		goto out;
-	}
-	cap = (size_t)(root->data.sequence.items.top - root->data.sequence.items.start);
-	if ((es = calloc(cap ? cap : 1, sizeof(*es))) == NULL) {
-		rc = -1;
-		goto out;
-	}
-	/* All or nothing: a file broken halfway is not half trusted. */
-	YCONF_SEQ_FOREACH(&y, root, item)
-	{
-		if (config_mirror_parse(&y, item, &es[n++]) != 0) {
-			log_warnx(LOG_G_MIRROR, "%s (bootstrap file ignored)", y.err);
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct mirror *m;
-
-		if (mirror_set_has_addr(set, &es[i].addr)) {
-			log_debug(LOG_G_MIRROR, "%s:%lu: address already listed; skipped", path,
-			    es[i].line);
-			continue;
-		}
-		if ((m = mirror_new(set, &es[i], err, sizeof(err))) == NULL) {
-			log_warnx(LOG_G_MIRROR, "%s:%lu: %s; skipped", path, es[i].line, err);
-			continue;
-		}
-		if (mirror_set_add(set, m) != 0) {
-			mirror_free(m);
-			rc = -1;
-			goto out;
-		}
-		added++;
-	}
-	log_info(LOG_G_MIRROR, "bootstrap file %s: %zu mirrors added", path, added);
-out:
-	for (size_t i = 0; i < n; i++)
-		config_mirror_clear(&es[i]);
-	free(es);
-	yconf_free(&y);
-	return rc;
-}
-
-struct mirror_set *
-mirror_set_new(struct event_base *base, const struct config *cfg, const uint8_t secret[32],
-    char *err, size_t errlen)
-{
-	struct mirror_set *set;
-	struct mirror *m;
-	size_t webpki = 0;
-	const char *first_webpki = NULL;
-
-	if ((set = calloc(1, sizeof(*set))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	set->base = base;
-	memcpy(set->secret, secret, sizeof(set->secret));
-	/* wolfSSL counts its initialisations; mirror_set_destroy balances this one. */
-	if (tls_init() != 0) {
-		snprintf(err, errlen, "cannot initialise TLS");
-		goto fail;
-	}
-	set->tls_inited = 1;
-	for (size_t i = 0; i < cfg->n_mirrors; i++) {
-		if ((m = mirror_new(set, &cfg->mirrors[i], err, errlen)) == NULL)
-			goto fail;
-		if (mirror_set_add(set, m) != 0) {
-			mirror_free(m);
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-	}
-	if (cfg->mirrors_bootstrap != NULL && mirror_set_bootstrap(set, cfg->mirrors_bootstrap)) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	for (size_t i = 0; i < set->n; i++)
-		if (set->mirrors[i]->verify == VERIFY_WEBPKI && webpki++ == 0)
-			first_webpki = set->mirrors[i]->name;
-	if (webpki > 0)
-		log_warnx(LOG_G_MIRROR,
-		    "webpki mirrors need lib/tls support: not yet (%zu unusable, e.g. %s)", webpki,
-		    first_webpki);
-	return set;
-fail:
-	mirror_set_destroy(set, 0);
-	return NULL;
-}
-
-/*
- * nested: called on the way out of a callback of ours, where lib/http may still hold a
- * TLS object to free after we return; wolfSSL's global state must outlive it, so its
- * reference is kept (a few bytes, once).
- */
-static void
-mirror_set_destroy(struct mirror_set *set, int nested)
-{
-	for (size_t i = 0; i < set->n; i++)
-		mirror_free(set->mirrors[i]);
-	free(set->mirrors);
-	tls_ctx_free(set->notary);
-	if (set->tls_inited && !nested)
-		tls_cleanup();
-	explicit_bzero(set->secret, sizeof(set->secret));
-	free(set);
 }
 
 void
-mirror_set_free(struct mirror_set *set)
+mirror_lanes_free(struct mirror *m)
 {
-	if (set == NULL)
-		return;
-	if (set->busy > 0) {
-		/* Inside one of our callbacks: the outermost frame frees it on the way out. */
-		set->dead = 1;
-		return;
-	}
-	mirror_set_destroy(set, 0);
-}
+	for (size_t i = 0; i < MIRROR_LANES; i++) {
+		struct mirror_lane *l = &m->lanes[i];
 
-size_t
-mirror_set_count(const struct mirror_set *set)
-{
-	return set == NULL ? 0 : set->n;
-}
-
-struct mirror *
-mirror_set_get(struct mirror_set *set, size_t i)
-{
-	return set != NULL && i < set->n ? set->mirrors[i] : NULL;
-}
-
-/* ---- selection ---- */
-
-struct mirror_score {
-	struct mirror *m;
-	uint64_t score;
-};
-
-static int
-mirror_score_cmp(const void *a, const void *b)
-{
-	const struct mirror_score *x = a, *y = b;
-
-	return x->score < y->score ? 1 : x->score > y->score ? -1 : 0;
-}
-
-static int
-mirror_healthy(const struct mirror *m)
-{
-	return m->st.state != MIRROR_BACKOFF && m->st.state != MIRROR_PIN_FAILED;
-}
-
-size_t
-mirror_set_select(struct mirror_set *set, const uint8_t *qname, size_t qname_len, size_t k,
-    struct mirror **out)
-{
-	struct mirror_score *s;
-	uint8_t mac[TLS_SHA256_LEN];
-	size_t n = 0, chosen = 0, i, j;
-	int pass;
-
-	if (set == NULL || k == 0 || set->n == 0 || qname_len > DNS_MAXNAME)
-		return 0;
-	if ((s = calloc(set->n, sizeof(*s))) == NULL)
-		return 0;
-	/*
-	 * Rendezvous hashing keyed by the install's secret: each mirror's score for this name
-	 * is HMAC(secret, qname || id). Stable per name (the same mirrors keep answering it,
-	 * so their answers stay comparable), and without the secret nobody can tell which
-	 * mirrors a name goes to, so nobody can pick names that land on mirrors they control.
-	 */
-	for (i = 0; i < set->n; i++) {
-		struct mirror *m = set->mirrors[i];
-
-		if (!m->usable || mirror_hmac(set->secret, sizeof(set->secret), qname, qname_len,
-		    m->id, m->id_len, mac) != 0)
-			continue;
-		s[n].m = m;
-		s[n].score = (uint64_t)dnswire_get32(mac) << 32 | dnswire_get32(mac + 4);
-		n++;
-	}
-	qsort(s, n, sizeof(*s), mirror_score_cmp);
-	/*
-	 * Four passes, best first: healthy in a region not yet chosen, healthy in any region,
-	 * then the same for mirrors in backoff (they fail fast, which consensus counts as "no
-	 * corroboration", better than asking fewer mirrors).
-	 */
-	for (pass = 0; pass < 4 && chosen < k; pass++) {
-		int want_healthy = pass < 2, distinct = pass % 2 == 0;
-
-		for (i = 0; i < n && chosen < k; i++) {
-			struct mirror *m = s[i].m;
-			int clash = 0;
-
-			if (m == NULL || mirror_healthy(m) != want_healthy)
-				continue;
-			for (j = 0; distinct && j < chosen; j++)
-				if (strcmp(out[j]->region, m->region) == 0)
-					clash = 1;
-			if (clash)
-				continue;
-			out[chosen++] = m;
-			s[i].m = NULL;
+		if (l->m == NULL)
+			continue;	/* mirror_lanes_init stopped before this lane */
+		if (l->timer != NULL) {
+			mirror_conn_close(l);
+			event_free(l->timer);
+			l->timer = NULL;
 		}
+		mirror_free_list(&l->inflight);
+		mirror_free_list(&l->queue);
+		l->n_inflight = l->n_queued = 0;
 	}
-	free(s);
-	return chosen;
-}
-
-/* ---- accessors ---- */
-
-const char *
-mirror_name(const struct mirror *m)
-{
-	return m->name;
-}
-
-const char *
-mirror_region(const struct mirror *m)
-{
-	return m->region;
-}
-
-const char *
-mirror_id_hex(const struct mirror *m)
-{
-	return m->id_hex;
-}
-
-const char *
-mirror_addr_str(const struct mirror *m)
-{
-	return m->addr_str;
-}
-
-void
-mirror_get_stats(const struct mirror *m, struct mirror_stats *st)
-{
-	*st = m->st;
+	if (m->loose.tqh_last != NULL)
+		mirror_free_list(&m->loose);
 }
 
 const char *
 mirror_state_name(enum mirror_state s)
 {
 	return (unsigned)s < NELEMS(mirror_state_names) ? mirror_state_names[s] : "?";
-}
-
-void
-mirror_note_evidence(struct mirror *m, enum cons_evidence e)
-{
-	if (m == NULL)
-		return;
-	if (e == EVIDENCE_CORROBORATES)
-		m->st.agreements++;
-	else if (e == EVIDENCE_DISSENTS)
-		m->st.dissents++;
-}
-
-int
-mirror_usable(const struct mirror *m)
-{
-	return m->usable;
 }

@@ -78,8 +78,9 @@ size_t mirror_set_select(struct mirror_set *set, const uint8_t *qname, size_t qn
     size_t k, struct mirror **out);
 
 /*
- * mirror_query - ask m the question q (RFC 8484 POST over its persistent connection,
- * pipelined). cb runs exactly once, later (never from inside this call), unless cancelled:
+ * mirror_query - ask m the question q (RFC 8484 POST, pipelined on one of m's persistent
+ * connection lanes: an idle open lane first, else a new lane while every open one is busy,
+ * up to MIRROR_LANES, else the least loaded). cb runs exactly once, later (never from inside this call), unless cancelled:
  * with the answer, or TRANSPORT_TIMEOUT after timeout_ms, or TRANSPORT_ERROR /
  * TRANSPORT_TLS when the connection fails. The answer's question is checked against q.
  * Returns NULL on allocation failure (cb then never runs).
@@ -106,7 +107,7 @@ struct mirror_req *mirror_get(struct mirror *m, const char *target, uint32_t tim
 
 /*
  * mirror_send_report - POST a /v1/report body (JSON, doc/mirror-protocol.md 3.4) on m's
- * connection, pipelined behind its queries, only when that connection is up: a report
+ * least busy open connection, pipelined behind its queries, only when one is up: a report
  * never opens a connection nor delays a query. Returns 0 when sent, -1 otherwise.
  */
 int mirror_send_report(struct mirror *m, const char *json, size_t len);

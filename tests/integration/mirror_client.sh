@@ -2,7 +2,8 @@
 # tests/integration/mirror_client.sh - resolver/mirror_client.c against a real vantage-mirror
 # with an NSD view behind it: the pin-only entry fetches the CA from /v1/mirrors, then N
 # pipelined and N sequential DoH queries travel over one pinned connection (one handshake);
-# the idle close is survived; a wrong pin is PIN_FAILED/TRANSPORT_TLS, a dead address is
+# the idle close is survived; 64 questions behind a slow upstream spread over connection lanes;
+# mirror_get hands back status and body; a wrong pin is PIN_FAILED/TRANSPORT_TLS, a dead address is
 # TRANSPORT_ERROR then BACKOFF, a hanging one TRANSPORT_TIMEOUT at the deadline; cancel and
 # free never call back; selection is keyed, regional and health-ordered; the bootstrap file
 # is merged, and a broken one is reported with file:line. valgrind-clean.
@@ -12,7 +13,7 @@ require_progs nsd
 require_mirror
 MCLIENT=$top_builddir/tests/integration/mirror/mclient
 [ -x "$MCLIENT" ] || skip_all "mclient not built (make check builds it)"
-tap_plan 66
+tap_plan 76
 
 U=$(unique_addr) L=$(unique_addr) DEAD=$(unique_addr) HANG=$(unique_addr)
 mirror_zone "$T/example.test.zone"
@@ -78,6 +79,40 @@ is "$(sed -n 's/^handshakes: //p' "$T/seq.out" | tr '\n' ' ')" "1 2 " \
 	"one handshake per connection: 1 for round 1, 1 more after the idle close"
 PQ=$(sed -n 's/^round 1: per_query_us: //p' "$T/seq.out")
 cmp_ok "${PQ:-999999}" -lt 5000 "a sequential query over the persistent connection costs < 5 ms (${PQ} us)"
+
+# --- connection lanes: the server answers one request per connection at a time, so 64
+# distinct questions behind a 100-ms upstream take 6.4 s on one connection; lanes open while
+# every open one is busy (at most 8) and share the work.
+SLOW=$(unique_addr) L2=$(unique_addr)
+spawn slowup "$TOOLS_DIR/dnsjunk" slow "$SLOW" 5300 100
+wait_until 5 grep -q listening "$T/slowup.log" || bail_out "cannot start the slow upstream"
+mirror_keygen "$T/keys3" "$L2" eu || bail_out "keygen failed"
+SLOW_ID=$KEY_ID
+mirror_conf "$T/ms.yaml" "$L2:0" "$SLOW:5300" "$T/keys3" "$T/state3"
+start_mirror "$T/ms.yaml" slowmirror || bail_out "vantage-mirror (slow upstream) did not start"
+vconf "$T/slow.yaml" -- "    - { name: ms, address: \"$MIRROR_ADDR:$MIRROR_PORT\", region: eu, ca_sha256: \"$SLOW_ID\" }"
+ok "64 distinct questions at once behind a 100-ms upstream" \
+	mc lanes -c "$T/slow.yaml" --mirror ms --warm --count 64 --depth 0 --distinct \
+	--expect 192.0.2.77 --timeout 10000
+o=$(cat "$T/lanes.out")
+like "$o" "round 1: result: ok=64 timeout=0 error=0 tls=0 wrong=0" "... all 64 answered"
+HS=$(field lanes handshakes)
+cmp_ok "${HS:-0}" -ge 4 "... over several connection lanes (${HS} handshakes)"
+cmp_ok "${HS:-99}" -le 8 "... never more than 8"
+EL=$(sed -n 's/^round 1: first_ms: [0-9]* elapsed_ms: //p' "$T/lanes.out")
+cmp_ok "${EL:-99999}" -lt 3200 "... in less than half the single-connection time (${EL} ms, serial 6400)"
+ok "GET /v1/health with mirror_get on the pinned connection" \
+	mc get -c "$T/slow.yaml" --mirror ms --get /v1/health
+like "$(cat "$T/get.out")" "get: transport=0 status=200" "... HTTP 200"
+like "$(cat "$T/get.out")" '"version"' "... with the health JSON body"
+mc get404 -c "$T/slow.yaml" --mirror ms --get /v1/nothing-here
+like "$(cat "$T/get404.out")" "get: transport=0 status=404" "a GET of an unknown path: the status is handed back (404)"
+if can_valgrind "$MCLIENT"; then
+	ok "valgrind: lanes opened under load, then the set freed" \
+		vmc vglanes -c "$T/slow.yaml" --mirror ms --warm --count 32 --depth 0 --distinct --timeout 20000
+else
+	skip "valgrind not installed, or an ASAN build" 1
+fi
 diag "$(grep -E 'round|handshakes|stats' "$T/seq.out")"
 
 ok "an answer for a name with no A record still comes back" \

@@ -27,6 +27,11 @@
  *   elapsed_ms: N (per round), per_query_us: N (sequential rounds)
  * --hold ADDR:PORT listens there and never accepts: the kernel completes TCP handshakes
  * into the backlog and nothing ever answers (a hanging mirror).
+ * --distinct asks q<N>.NAME for the N-th question, so that no cache answers for the
+ * upstream; --warm asks one question first (the CA fetch happens then, so that the rounds
+ * can use every connection lane); --get TARGET sends one GET with mirror_get and prints
+ *   get: transport=N status=N len=N
+ *   body: ...
  */
 
 struct run {
@@ -41,6 +46,7 @@ struct run {
 	int in_query;
 	int reentrant;		/* a callback ran inside mirror_query */
 	int cancel_odd;		/* cancel every other request */
+	int distinct;		/* q<N>.NAME instead of NAME */
 	int free_inside;	/* free the set from inside the first callback */
 	struct mirror_req **reqs;
 	uint64_t t0, first_us, last_us;
@@ -87,6 +93,31 @@ first_a(const uint8_t *p, size_t len, char *out, size_t cap)
 }
 
 static void run_send(struct run *r);
+static void usage(void);
+
+/* mirror_get's answer: printed, then the loop ends. */
+static void
+get_cb(void *arg, enum cons_transport t, int status, const uint8_t *body, size_t len)
+{
+	struct run *r = arg;
+
+	printf("get: transport=%d status=%d len=%zu\nbody: %.*s\n", (int)t, status, len,
+	    (int)(len > 2000 ? 2000 : len), body != NULL ? (const char *)body : "");
+	r->done++;
+	event_base_loopbreak(r->base);
+}
+
+/* One question, waited for, before the measured rounds. */
+static void
+warm_cb(void *arg, enum cons_transport t, const uint8_t *wire, size_t len)
+{
+	struct run *r = arg;
+
+	(void)wire;
+	(void)len;
+	printf("warm: transport=%d\n", (int)t);
+	event_base_loopbreak(r->base);
+}
 
 /* What a cancelled request's slot holds: its callback must never see it. */
 static char cancelled_marker;
@@ -132,9 +163,22 @@ run_send(struct run *r)
 		/* Each slot holds the request handle, then the run pointer (for the callback). */
 		struct mirror_req **slot = &r->reqs[2 * r->sent];
 
+		struct dnsq q = r->q;
+
 		*(struct run **)(slot + 1) = r;
+		if (r->distinct) {
+			char label[24];
+			int ll = snprintf(label, sizeof(label), "q%ld", r->sent);
+
+			if ((size_t)ll + 1 + r->q.qname_len > DNS_MAXNAME)
+				usage();
+			q.qname[0] = (uint8_t)ll;
+			memcpy(q.qname + 1, label, (size_t)ll);
+			memcpy(q.qname + 1 + ll, r->q.qname, r->q.qname_len);
+			q.qname_len = (uint8_t)(1 + ll + r->q.qname_len);
+		}
 		r->in_query = 1;
-		*slot = mirror_query(r->m, &r->q, r->timeout_ms, run_cb, slot);
+		*slot = mirror_query(r->m, &q, r->timeout_ms, run_cb, slot);
 		r->in_query = 0;
 		if (*slot == NULL) {
 			fprintf(stderr, "mirror_query failed\n");
@@ -174,7 +218,8 @@ usage(void)
 	    "usage: mclient -c CONFIG [-v] [--secret HEX] [--hold ADDR:PORT]\n"
 	    "       (--list | --select NAME:K ... | --mirror NAME [--name N] [--type T]\n"
 	    "        [--count N] [--depth D] [--rounds R] [--pause MS] [--timeout MS]\n"
-	    "        [--expect IP] [--cancel-odd] [--free-inside] [--free-early MS])\n");
+	    "        [--expect IP] [--cancel-odd] [--free-inside] [--free-early MS]\n"
+	    "        [--distinct] [--warm] [--get TARGET])\n");
 	exit(2);
 }
 
@@ -221,13 +266,16 @@ main(int argc, char **argv)
 		{ "cancel-odd", no_argument, NULL, 'C' },
 		{ "free-inside", no_argument, NULL, 'F' },
 		{ "free-early", required_argument, NULL, 'E' },
+		{ "distinct", no_argument, NULL, 'D' },
+		{ "warm", no_argument, NULL, 'W' },
+		{ "get", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *conf = NULL, *mname = NULL, *qname = "www.example.test.", *qtype = "A";
-	const char *selects[64];
+	const char *selects[64], *get = NULL;
 	size_t n_selects = 0;
 	long rounds = 1, pause_ms = 0, free_early = -1;
-	int list = 0, verbose = 0, ch, rc = 0;
+	int list = 0, verbose = 0, warm = 0, ch, rc = 0;
 	uint8_t secret[32] = { 0 };
 	struct run r = { 0 };
 	struct config *cfg;
@@ -262,6 +310,9 @@ main(int argc, char **argv)
 		case 'C': r.cancel_odd = 1; break;
 		case 'F': r.free_inside = 1; break;
 		case 'E': free_early = atol(optarg); break;
+		case 'D': r.distinct = 1; break;
+		case 'W': warm = 1; break;
+		case 'G': get = optarg; break;
 		default: usage();
 		}
 	}
@@ -301,6 +352,23 @@ main(int argc, char **argv)
 		if (r.q.qname_len == 0 || r.q.qtype == 0)
 			usage();
 		r.reqs = calloc((size_t)r.count * 2, sizeof(*r.reqs));
+		if (get != NULL) {
+			if (mirror_get(r.m, get, r.timeout_ms, get_cb, &r) == NULL) {
+				fprintf(stderr, "mirror_get failed\n");
+				rc = 2;
+				goto out;
+			}
+			event_base_dispatch(r.base);
+			rounds = 0;
+		}
+		if (warm) {
+			if (mirror_query(r.m, &r.q, r.timeout_ms, warm_cb, &r) == NULL) {
+				fprintf(stderr, "mirror_query failed\n");
+				rc = 2;
+				goto out;
+			}
+			event_base_dispatch(r.base);
+		}
 		for (long round = 0; round < rounds && r.set != NULL; round++) {
 			uint64_t t0;
 

@@ -1,0 +1,109 @@
+/*
+ * resolver/mirror_int.h - what mirror_client.c (connections, requests) and mirror_set.c (the
+ * set, the bootstrap file, selection) share about a mirror. Not for other modules.
+ */
+#ifndef VANTAGED_MIRROR_INT_H
+#define VANTAGED_MIRROR_INT_H
+
+#include <sys/queue.h>
+
+#include "mirror_client.h"
+#include "netaddr.h"
+#include "tls.h"
+
+/*
+ * Connections kept per mirror (lanes). A mirror server answers the requests of one
+ * connection one after the other (evhttp), so one connection carries about one upstream
+ * round trip's worth of cold questions at a time: ~50 a second at 20 ms. Eight lanes make
+ * that ~400 per mirror, the cold rate a busy home network or a small office sees, for
+ * eight file descriptors and eight TLS sessions per mirror at most. Extra lanes open only
+ * when every open one is busy, and the server closes them again when idle.
+ */
+#define MIRROR_LANES 8
+
+enum req_where {
+	REQ_QUEUED,	/* waiting for its lane's connection or a window slot */
+	REQ_INFLIGHT,	/* written; its HTTP response has not come */
+	REQ_LOOSE,	/* its outcome is decided; the event delivers it */
+};
+
+enum req_kind {
+	REQ_DOH,	/* a DNS question: POST /dns-query */
+	REQ_GET		/* GET target, the body handed back as it is */
+};
+
+struct mirror_lane;
+
+struct mirror_req {
+	TAILQ_ENTRY(mirror_req) entry;
+	struct mirror *m;
+	struct mirror_lane *lane;	/* the lane it waits on or travels on */
+	struct event *ev;	/* the deadline; also delivers a decided outcome */
+	enum req_kind kind;
+	struct dnsq q;		/* REQ_DOH */
+	char *target;		/* REQ_GET */
+	int live;		/* 0 once delivered or cancelled (an orphan when in flight) */
+	mirror_cb cb;		/* REQ_DOH */
+	mirror_body_cb bcb;	/* REQ_GET */
+	void *arg;
+	uint64_t sent_us;
+	enum req_where where;
+	enum cons_transport result;	/* for REQ_LOOSE */
+	int retried;		/* re-sent once after a keep-alive close race */
+};
+TAILQ_HEAD(req_list, mirror_req);
+
+struct mirror_conn;
+
+/* One connection slot of a mirror, with its own state machine and requests. */
+struct mirror_lane {
+	struct mirror *m;
+	unsigned idx;		/* 0 is the primary: it fetches the CA and speaks for health */
+	enum mirror_state state;
+	struct mirror_conn *conn;
+	struct event *timer;	/* CONNECTING: handshake deadline; BACKOFF: retry time */
+	uint32_t backoff_ms;
+	int fail_logged;	/* the current failure kind was logged (0 none, else 1 + transport) */
+	struct req_list queue, inflight;
+	size_t n_queued, n_inflight;
+};
+
+struct mirror {
+	struct mirror_set *set;
+	char *name, *region, *hostname, *ca_pem;
+	char id_hex[TLS_SHA256_HEX + 8];	/* hex CA SHA-256, or "webpki:HOST" (truncated) */
+	uint8_t pin[TLS_SHA256_LEN];
+	uint8_t *id;		/* what the selection hashes: the pin, or "webpki:HOST" */
+	size_t id_len;
+	struct netaddr addr;
+	char addr_str[NETADDR_STRLEN];
+	enum mirror_verify verify;
+	int usable;		/* 0: verify: webpki, which lib/tls cannot do yet */
+	struct tls_ctx *ctx;	/* trusts exactly this mirror's CA; NULL until known */
+	struct mirror_lane lanes[MIRROR_LANES];
+	struct req_list loose;	/* settled requests whose delivery event is pending */
+	uint64_t srtt_us;
+	struct mirror_stats st;	/* st.state: the mirror as a whole, from its lanes */
+};
+
+struct mirror_set {
+	struct event_base *base;
+	uint8_t secret[32];
+	struct mirror **mirrors;
+	size_t n;
+	struct tls_ctx *notary;	/* for the CA fetch only; trusts nothing */
+	int busy;		/* depth of user callbacks on the stack */
+	int dead;		/* mirror_set_free was called inside one: free on the way out */
+	int tls_inited;
+};
+
+/* mirror_lanes_init - set up m's lanes (timers on base); 0, or -1 when memory ran out. */
+int mirror_lanes_init(struct mirror *m, struct event_base *base);
+
+/* mirror_lanes_free - close m's connections and free every request without calling back. */
+void mirror_lanes_free(struct mirror *m);
+
+/* mirror_set_destroy - free the set now; nested: from inside one of our callbacks. */
+void mirror_set_destroy(struct mirror_set *set, int nested);
+
+#endif
