@@ -14,11 +14,12 @@ vantaged_SOURCES = \
 	resolver/policy.c resolver/policy.h \
 	resolver/vcache.c resolver/vcache.h \
 	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_set.c \
-	resolver/mirror_int.h
+	resolver/mirror_int.h \
+	resolver/probe.c resolver/probe.h
 vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS)
 # CA fingerprints (issue 5): the CA evidence (pure), its I/O, pairs and histories.
 vantaged_SOURCES += \
-	resolver/ca.c resolver/ca.h resolver/probe.h \
+	resolver/ca.c resolver/ca.h \
 	resolver/vcache_ca.c resolver/vcache_ca.h
 # Operation (issue 6): the control socket and the Prometheus endpoint.
 vantaged_SOURCES += \
