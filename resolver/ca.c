@@ -234,6 +234,60 @@ ca_probe_judge(const enum probe_result *results, size_t n, int *bad)
 }
 
 int
+ca_verdict_apply(struct cons_verdict *v, enum ca_judgement j, const char *const *regions,
+    size_t n)
+{
+	unsigned corr = 0, diss = 0, spread = 0;
+	int changed = 0;
+
+	if (n > CONSENSUS_MAX_MIRRORS)
+		n = CONSENSUS_MAX_MIRRORS;
+	if (j == CA_DISSENT) {
+		changed = v->outcome != OUTCOME_DISSENT;
+		v->outcome = OUTCOME_DISSENT;
+		v->rule = RULE_NONE;
+		return changed;
+	}
+	if (j != CA_OK)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (v->evidence[i] == EVIDENCE_DISSENTS && v->why[i] == WHY_DATA) {
+			v->evidence[i] = EVIDENCE_CORROBORATES;
+			v->mirror_rule[i] = RULE_CA;
+			v->why[i] = WHY_NONE;
+			changed = 1;
+		}
+	for (size_t i = 0; i < n; i++) {
+		int seen = 0;
+		if (v->evidence[i] == EVIDENCE_DISSENTS)
+			diss++;
+		if (v->evidence[i] != EVIDENCE_CORROBORATES)
+			continue;
+		corr++;
+		if (regions == NULL || regions[i] == NULL || regions[i][0] == '\0')
+			continue;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = v->evidence[k] == EVIDENCE_CORROBORATES && regions[k] &&
+			    strcmp(regions[k], regions[i]) == 0;
+		spread += !seen;
+	}
+	v->corroborated = corr;
+	v->dissented = diss;
+	v->regions = spread;
+	/* The quorum rules of consensus_decide, unchanged: CA evidence only adds rule 6. */
+	if (corr >= v->required && spread >= (n > 2 ? 2u : 1u)) {
+		v->outcome = OUTCOME_AGREE;
+		v->regions_short = 0;
+		v->consensus_mirror = -1;
+		v->rule = RULE_NONE;
+		for (size_t i = 0; i < n; i++)
+			if (v->evidence[i] == EVIDENCE_CORROBORATES && v->mirror_rule[i] > v->rule)
+				v->rule = v->mirror_rule[i];
+	}
+	return changed;
+}
+
+int
 ca_caa_relevant(const struct cons_answer *answers, size_t levels, size_t n, unsigned required)
 {
 	for (size_t l = 0; l < levels; l++) {

@@ -137,6 +137,16 @@ enum ca_hist ca_history_judge(struct ca_history *h, int have, const struct ca_se
 /* ca_history_flagged - whether answers for the name are flagged at now. */
 int ca_history_flagged(const struct ca_history *h, uint64_t now);
 
+/*
+ * ca_verdict_apply - what judgement j does to verdict v on mirrors of regions[0..n-1]
+ * (NULL or "" for unknown). CA_OK: each mirror that dissented by data (the ladder's
+ * rules 2-5 failed) now corroborates by rule 6 (RULE_CA), and the verdict becomes
+ * AGREE when the quorum and region spread are then met. CA_DISSENT: the verdict becomes
+ * DISSENT. CA_UNKNOWN: unchanged. Returns 1 when v changed.
+ */
+int ca_verdict_apply(struct cons_verdict *v, enum ca_judgement j, const char *const *regions,
+    size_t n);
+
 /* ca_set_has - whether s holds fingerprint (selector, sha256). */
 int ca_set_has(const struct ca_set *s, const struct probe_ca *ca);
 

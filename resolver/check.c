@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "check_ca.h"
 #include "consensus.h"
 #include "digest.h"
 #include "log.h"
@@ -73,6 +74,11 @@ struct check {
 	size_t nm;
 	struct check_mirror mir[CONSENSUS_MAX_MIRRORS];
 	struct check_wait *waiters;
+	/* CA evidence (check_ca.c): under way, done, and what it found. */
+	struct check_ca *ca;
+	int ca_done;
+	struct check_ca_view *ca_view;
+	uint64_t start_ms;		/* monotonic: the CA budget counts from here */
 };
 
 static const struct cons_answer check_pending_answer = { .transport = TRANSPORT_TIMEOUT,
@@ -163,6 +169,7 @@ check_cached(struct vantaged *vd, const struct dnsq *q, const struct resolve_res
 		return 0;
 	check_info_verdict(&info, &v);
 	policy_decide(&v, &set, info.summary, d);
+	check_ca_flag(vd, q, d);
 	vd->st.verdict_cached++;
 	return 1;
 }
@@ -209,6 +216,8 @@ check_free(struct check *c)
 	}
 	if (c->kick)
 		event_free(c->kick);
+	check_ca_cancel(c->ca);
+	free(c->ca_view);
 	free(c->ld);
 	free(c->lwire);
 	free(c);
@@ -278,7 +287,10 @@ check_dissent_log(struct check *c, const struct cons_verdict *v, const struct po
 		    "%s{\"mirror\":\"%s\",\"region\":\"%s\",\"answer\":\"%s\",\"evidence\":\"%s\"}",
 		    i ? "," : "", mname, mirror_region(cm->m), sum, evidence);
 	}
-	o += (size_t)snprintf(line + o, sizeof(line) - o, "]}\n");
+	o += (size_t)snprintf(line + o, sizeof(line) - o, "]");
+	if (c->ca_view && o < sizeof(line) - 1200)
+		o += check_ca_json(c->ca_view, line + o, sizeof(line) - o);
+	o += (size_t)snprintf(line + o, sizeof(line) - o, "}\n");
 	if (o >= sizeof(line))
 		return;
 	if (write(vd->dissent_fd, line, o) < 0)
@@ -380,6 +392,14 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	digest_summary(c->ld, local, sizeof(local));
 	dnswire_name2str(c->q.qname, c->q.qname_len, name, sizeof(name));
 	policy_decide(v, &c->set, local, &res.decision);
+	/* The CA evidence decided: say why in its words, not in the address ladder's. */
+	if (c->ca_view && c->ca_view->text[0] && res.decision.action != ACTION_SERVE)
+		snprintf(res.decision.text, sizeof(res.decision.text), "%s", c->ca_view->text);
+	if (check_ca_flag(vd, &c->q, &res.decision)) {
+		log_warnx(LOG_G_CONSENSUS, "%s %s: flagged: %s", name,
+		    dnswire_type2str(c->q.qtype, tb, sizeof(tb)), res.decision.text);
+		check_dissent_log(c, v, &res.decision, name, local);
+	}
 	switch (v->outcome) {
 	case OUTCOME_AGREE:
 		vd->st.verdict_agree++;
@@ -435,6 +455,7 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	res.local_summary = local;
 	res.mirrors = views;
 	res.n_mirrors = c->nm;
+	res.ca = c->ca_view;
 	for (size_t i = 0; i < c->nm; i++) {
 		views[i].name = mirror_name(c->mir[i].m);
 		views[i].region = mirror_region(c->mir[i].m);
@@ -485,6 +506,54 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	check_free(c);
 }
 
+/* The CA evidence is in: decide on the verdict as it left it. */
+static void
+check_ca_done(void *arg, const struct cons_verdict *v, const struct check_ca_view *view)
+{
+	struct check *c = arg;
+
+	c->ca = NULL;
+	if ((c->ca_view = malloc(sizeof(*c->ca_view))) != NULL)
+		*c->ca_view = *view;
+	check_decide(c, v);
+}
+
+/* Ask for CA evidence when the verdict wants it (check_ca.c); 0 when under way. */
+static int
+check_start_ca(struct check *c, const struct cons_verdict *v)
+{
+	const struct config *cfg = c->vd->cfg;
+	struct mirror *ms[CONSENSUS_MAX_MIRRORS];
+	const struct cons_answer *as[CONSENSUS_MAX_MIRRORS];
+	uint64_t spent = now_ms() - c->start_ms;
+	uint64_t budget = cfg->consensus.timeout_ms + cfg->consensus.probe_timeout_ms;
+	struct check_ca_req req;
+
+	if (c->ca_done || !check_ca_wanted(c->vd, &c->q, &c->set, &c->ld->ans, v))
+		return -1;
+	c->ca_done = 1;
+	for (size_t i = 0; i < c->nm; i++) {
+		ms[i] = c->mir[i].m;
+		as[i] = c->mir[i].done && c->mir[i].d ? &c->mir[i].d->ans : NULL;
+	}
+	memset(&req, 0, sizeof(req));
+	req.vd = c->vd;
+	req.q = &c->q;
+	req.set = &c->set;
+	req.local = &c->ld->ans;
+	req.mirrors = ms;
+	req.answers = as;
+	req.nm = c->nm;
+	req.v = v;
+	/* The first answer waits at most consensus.timeout plus the probe budget. */
+	req.budget_ms = (uint32_t)(spent < budget ? budget - spent : 1);
+	if (req.budget_ms > cfg->consensus.probe_timeout_ms + cfg->consensus.timeout_ms)
+		req.budget_ms = (uint32_t)(cfg->consensus.probe_timeout_ms + cfg->consensus.timeout_ms);
+	req.cb = check_ca_done;
+	req.arg = c;
+	return (c->ca = check_ca_start(&req)) != NULL ? 0 : -1;
+}
+
 /* Decide as soon as the outcome cannot change: agreement reached, or dissent that the
  * mirrors still out could not overturn, or nobody left to wait for. */
 static void
@@ -496,8 +565,8 @@ check_try_decide(struct check *c)
 	const struct config *cfg = c->vd->cfg;
 	size_t pending = 0;
 
-	if (!c->have_local || !c->mirrors_started)
-		return;
+	if (!c->have_local || !c->mirrors_started || c->ca)
+		return; /* c->ca: the CA evidence is under way and will decide */
 	for (size_t i = 0; i < c->nm; i++) {
 		ms[i].region = mirror_region(c->mir[i].m);
 		if (c->mir[i].done && c->mir[i].d)
@@ -515,8 +584,11 @@ check_try_decide(struct check *c)
 	pol.prefix6 = 48;
 	consensus_decide(&c->ld->ans, ms, c->nm, &pol, &v);
 	/* An explanation wants every mirror's word, not just enough of them. */
-	if (pending == 0 || (v.outcome != OUTCOME_INSUFFICIENT && !c->fresh))
+	if (pending == 0 || (v.outcome != OUTCOME_INSUFFICIENT && !c->fresh)) {
+		if (check_start_ca(c, &v) == 0)
+			return;
 		check_decide(c, &v);
+	}
 }
 
 static void
@@ -625,6 +697,7 @@ check_local_ready(struct check *c)
 		vd->st.verdict_cached++;
 		ok.decision.action = ACTION_SERVE;
 		ok.decision.ede = -1;
+		check_ca_flag(vd, &c->q, &ok.decision);
 		check_unhash(c);
 		check_deliver(c, &ok);
 		check_free(c);
@@ -692,6 +765,7 @@ check_begin(struct vantaged *vd, const struct dnsq *q, const struct resolve_resu
 		c->vd = vd;
 		c->q = *q;
 		c->hash = h;
+		c->start_ms = now_ms();
 		config_consensus_for(vd->cfg, q->qname, q->qname_len, &c->set);
 		c->hnext = vd->checks[h & (VANTAGED_CHECK_BUCKETS - 1)];
 		vd->checks[h & (VANTAGED_CHECK_BUCKETS - 1)] = c;
@@ -867,6 +941,7 @@ check_init(struct vantaged *vd, char *err, size_t errlen)
 			    mirror_set_count(vd->mirrors), vd->cfg->consensus.mirrors_per_query);
 	}
 	vd->dissent_fd = check_open_dissent_log(vd->cfg);
+	check_ca_init(vd);
 	vd->save_timer = event_new(vd->base, -1, EV_PERSIST, check_save_timer, vd);
 	if (vd->save_timer)
 		event_add(vd->save_timer, &tv);
@@ -885,6 +960,9 @@ check_abort_mirrors(struct vantaged *vd)
 		struct check *c = vd->checks[b], *next;
 		for (; c; c = next) {
 			next = c->hnext;
+			/* The CA evidence asks these mirrors too: the verdict goes without it. */
+			check_ca_cancel(c->ca);
+			c->ca = NULL;
 			for (size_t i = 0; i < c->nm; i++) {
 				mirror_cancel(c->mir[i].req);
 				c->mir[i].req = NULL;
@@ -937,6 +1015,7 @@ check_shutdown(struct vantaged *vd)
 		while (vd->checks[b])
 			check_free(vd->checks[b]);
 	check_save(vd);
+	check_ca_shutdown(vd);
 	if (vd->save_timer)
 		event_free(vd->save_timer);
 	mirror_set_free(vd->mirrors);

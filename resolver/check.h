@@ -11,6 +11,7 @@
 #include "vantaged.h"
 
 struct check_wait;
+struct check_ca_view;
 
 /* One mirror's part in a verdict, for `vantagectl explain`. */
 struct check_mirror_view {
@@ -36,6 +37,7 @@ struct check_result {
 	const struct check_mirror_view *mirrors;
 	size_t n_mirrors;
 	const char *local_summary;
+	const struct check_ca_view *ca;	/* the CA evidence taken for this verdict, or NULL */
 };
 
 typedef void (*check_cb)(void *arg, const struct check_result *res);

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "control_int.h"
+#include "probe.h"
+#include "vcache_ca.h"
 #include "dnscache.h"
 #include "listen.h"
 #include "log.h"
@@ -67,6 +69,24 @@ ctl_cache_fields(struct jw *w, struct vantaged *vd)
 	jw_close(w, '}');
 	jw_open(w, "verified_cache", '{');
 	jw_u64(w, "entries", vd->vcache ? vcache_count(vd->vcache) : 0);
+	jw_close(w, '}');
+}
+
+/* The CA evidence: probes by result, pairs kept and used, history flags. */
+static void
+ctl_ca_fields(struct jw *w, struct vantaged *vd)
+{
+	const struct vantaged_stats *st = &vd->st;
+
+	jw_open(w, "ca", '{');
+	jw_open(w, "probes", '{');
+	for (int r = PROBE_OK; r <= PROBE_BUSY; r++)
+		jw_u64(w, probe_result_name((enum probe_result)r), st->ca_probes[r]);
+	jw_close(w, '}');
+	jw_u64(w, "pairs", vd->vcache ? vcache_ca_pairs(vcache_cadata(vd->vcache)) : 0);
+	jw_u64(w, "pairs_stored", st->ca_pairs_stored);
+	jw_u64(w, "pair_hits", st->ca_pair_hits);
+	jw_u64(w, "changes_flagged", st->ca_changes_flagged);
 	jw_close(w, '}');
 }
 
@@ -137,6 +157,7 @@ ctl_status(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 	jw_u64(w, "flag", st->action_flag);
 	jw_u64(w, "consensus", st->action_consensus);
 	jw_close(w, '}');
+	ctl_ca_fields(w, vd);
 	return CTL_DONE;
 }
 

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "control_int.h"
+#include "check_ca.h"
 #include "log.h"
 #include "policy.h"
 
@@ -152,6 +153,40 @@ ctl_explain_verdict(struct jw *w, const struct check_result *res)
 	jw_close(w, ']');
 }
 
+/* The CA evidence (ladder rule 6), when the verdict took it. */
+static void
+ctl_explain_ca(struct jw *w, const struct check_ca_view *ca)
+{
+	if (ca == NULL) {
+		jw_null(w, "ca");
+		return;
+	}
+	jw_open(w, "ca", '{');
+	jw_str(w, "source", ca->source);
+	jw_str(w, "tlsa", ca_tlsa_name(ca->tlsa));
+	jw_u64(w, "observed", ca->observed);
+	jw_open(w, "consensus_ca", '[');
+	for (size_t i = 0; i < ca->n_cas; i++)
+		jw_str(w, NULL, ca->cas[i]);
+	jw_close(w, ']');
+	jw_open(w, "probes", '[');
+	for (size_t i = 0; i < ca->n_probes; i++) {
+		jw_open(w, NULL, '{');
+		jw_str(w, "address", ca->probes[i].addr);
+		jw_str(w, "result", probe_result_name(ca->probes[i].result));
+		jw_bool(w, "cached", ca->probes[i].cached);
+		jw_str(w, "detail", ca->probes[i].detail);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+	jw_str(w, "judgement", ca_judgement_name(ca->judgement));
+	jw_str(w, "caa", ca_caa_name(ca->caa));
+	jw_str(w, "caa_issuer", ca->caa_issuer[0] ? ca->caa_issuer : NULL);
+	jw_bool(w, "timed_out", ca->timed_out);
+	jw_u64(w, "elapsed_ms", ca->elapsed_ms);
+	jw_close(w, '}');
+}
+
 /* The fresh check is done: the whole story in one answer. */
 static void
 ctl_explain_done(void *arg, const struct check_result *res)
@@ -175,9 +210,10 @@ ctl_explain_done(void *arg, const struct check_result *res)
 		ctl_answer_rrs(&w, "answer", res->wire, res->len);
 	}
 	jw_str(&w, "local", res->local_summary);
-	if (res->verdict)
+	if (res->verdict) {
 		ctl_explain_verdict(&w, res);
-	else {
+		ctl_explain_ca(&w, res->ca);
+	} else {
 		jw_null(&w, "verdict");
 		jw_str(&w, "note", res->status != UPSTREAM_OK
 			? "no local answer: clients get SERVFAIL with EDE 22"

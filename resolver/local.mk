@@ -20,6 +20,7 @@ vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS)
 # CA fingerprints (issue 5): the CA evidence (pure), its I/O, pairs and histories.
 vantaged_SOURCES += \
 	resolver/ca.c resolver/ca.h \
+	resolver/check_ca.c resolver/check_ca.h \
 	resolver/vcache_ca.c resolver/vcache_ca.h
 # Operation (issue 6): the control socket and the Prometheus endpoint.
 vantaged_SOURCES += \

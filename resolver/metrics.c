@@ -20,6 +20,7 @@
 #include "netaddr.h"
 #include "upstream.h"
 #include "vcache.h"
+#include "vcache_ca.h"
 #include "vutil.h"
 
 /* A scrape must be sent and answered within this (s); Prometheus' default timeout is 10 s. */
@@ -182,6 +183,31 @@ metrics_cache(struct mw *m, struct vantaged *vd)
 	mw_u64(m, "vantaged_verified_cache_entries", NULL, vd->vcache ? vcache_count(vd->vcache) : 0);
 }
 
+/* The CA evidence (check_ca.c): probes, pairs, history flags. */
+static void
+metrics_ca(struct mw *m, struct vantaged *vd)
+{
+	const struct vantaged_stats *st = &vd->st;
+
+	mw_family(m, "vantaged_ca_probes_total", "counter",
+	    "TLS probes of local addresses against the mirrors' CA, by result.", "result",
+	    (const char *const[]){ "ok", "other-ca", "bad-chain", "bad-name", "unreachable",
+		"busy" },
+	    st->ca_probes, 6);
+	mw_head(m, "vantaged_ca_pairs_stored_total", "counter",
+	    "(name, address, CA) pairs proven by a probe and kept.");
+	mw_u64(m, "vantaged_ca_pairs_stored_total", NULL, st->ca_pairs_stored);
+	mw_head(m, "vantaged_ca_pair_hits_total", "counter",
+	    "Verdicts decided by cached pairs, without a probe.");
+	mw_u64(m, "vantaged_ca_pair_hits_total", NULL, st->ca_pair_hits);
+	mw_head(m, "vantaged_ca_pairs", "gauge", "(name, address, CA) pairs held.");
+	mw_u64(m, "vantaged_ca_pairs", NULL,
+	    vd->vcache ? vcache_ca_pairs(vcache_cadata(vd->vcache)) : 0);
+	mw_head(m, "vantaged_ca_changes_flagged_total", "counter",
+	    "Names whose mirrors' CA changed after a stable period (consensus.ca_history).");
+	mw_u64(m, "vantaged_ca_changes_flagged_total", NULL, st->ca_changes_flagged);
+}
+
 static void
 metrics_consensus(struct mw *m, struct vantaged *vd)
 {
@@ -203,7 +229,7 @@ metrics_consensus(struct mw *m, struct vantaged *vd)
 	    (const char *const[]){ "refuse", "servfail", "flag", "consensus" },
 	    (const uint64_t[]){ st->action_refuse, st->action_servfail, st->action_flag,
 		st->action_consensus },
-	    4);
+	    4);	metrics_ca(m, vd);
 }
 
 static void

@@ -16,6 +16,7 @@ struct vcache;
 struct check;
 struct control;
 struct metrics;
+struct probe_set;
 
 /* In-flight checks table size (a power of two). */
 #define VANTAGED_CHECK_BUCKETS 1024
@@ -32,6 +33,11 @@ struct vantaged_stats {
 	uint64_t action_refuse, action_servfail, action_flag, action_consensus;
 	uint64_t bypassed;		/* checked types under consensus.bypass */
 	uint64_t acl_refused, acl_dropped, ratelimited, tcp_per_client_refused;
+	/* CA evidence (check_ca.c) */
+	uint64_t ca_probes[6];		/* by enum probe_result */
+	uint64_t ca_pairs_stored;	/* (name, address, CA) pairs proven and kept */
+	uint64_t ca_pair_hits;		/* answers decided by cached pairs, no probe */
+	uint64_t ca_changes_flagged;	/* CA changes after a stable period */
 };
 
 struct vantaged {
@@ -56,6 +62,7 @@ struct vantaged {
 	uint8_t secret[32];		/* keys mirror selection; per install, in the state dir */
 	struct event *save_timer;
 	int vcache_dirty;
+	struct probe_set *probes;	/* TLS probes of local addresses (check_ca.c) */
 
 	struct ratelimit *ratelimit;	/* NULL when ratelimit.qps is 0 */
 

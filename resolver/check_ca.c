@@ -1,0 +1,750 @@
+/*
+ * resolver/check_ca.c - the CA evidence for one verdict (DESIGN.md section 5, ladder rule 6):
+ * the name's CA from the mirrors (TLSA, else their notary observations), a TLS probe of
+ * the local addresses, CAA and history. The I/O side of the pure resolver/ca.c; it includes
+ * neither ldns nor wolfSSL (digest.c and probe.c do).
+ */
+#include "autoconf.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check_ca.h"
+#include "digest.h"
+#include "log.h"
+#include "mirror_client.h"
+#include "probe.h"
+#include "vcache.h"
+#include "vcache_ca.h"
+#include "vutil.h"
+
+/* How long a proven (name, address, CA) pair spares the probe (s): a day keeps a CDN's
+ * addresses answering at once, and bounds how long a reassigned address stays trusted. */
+#define CHECK_CA_PAIR_TTL 86400
+/* Probes in flight at once, daemon-wide: each is a TCP connection and a handshake. */
+#define CHECK_CA_MAX_PROBES 64
+/* Seconds per day, for the history's texts. */
+#define CHECK_CA_DAY 86400
+
+struct check_ca;
+
+/* One DNS question to one mirror: its TLSA, or its CAA at one level. */
+struct check_ca_slot {
+	struct check_ca *ca;
+	struct mirror_req *req;
+	int done;
+	struct digest *d;		/* the answer; NULL when none came */
+	uint8_t qname[DNS_MAXNAME];	/* the question, for the digest */
+	size_t qname_len;
+	uint16_t qtype;
+};
+
+/* One notary observation by one mirror. */
+struct check_ca_obs {
+	struct check_ca *ca;
+	size_t mi;
+	struct mirror_req *req;
+	int done;
+};
+
+/* One local address. */
+struct check_ca_addr {
+	struct check_ca *ca;
+	struct cons_addr a;
+	struct probe *p;
+	int started, done, cached;
+	enum probe_result result;
+	struct probe_ca matched;
+	char detail[96];
+};
+
+struct check_ca {
+	struct vantaged *vd;
+	struct dnsq q;
+	struct consensus_settings set;
+	struct cons_verdict v;
+	char name[DNS_MAXNAME * 4 + 1];	/* presentation, trailing dot */
+	char host[DNS_MAXNAME * 4 + 1];	/* the same without it: SNI and observe */
+	size_t nm;
+	struct mirror *m[CONSENSUS_MAX_MIRRORS];
+	char regions[CONSENSUS_MAX_MIRRORS][64];
+	struct check_ca_slot tlsa[CONSENSUS_MAX_MIRRORS];
+	struct check_ca_obs obs[CONSENSUS_MAX_MIRRORS];
+	struct ca_chain chains[CONSENSUS_MAX_MIRRORS];
+	struct check_ca_slot *caa;	/* levels * nm, level-major; NULL when CAA is not asked */
+	size_t levels;
+	struct check_ca_addr addrs[CHECK_CA_MAX_ADDRS];
+	size_t n_addrs;
+	int cas_known, finished;
+	struct ca_set cas;
+	struct check_ca_view view;
+	struct event *kick, *deadline;
+	uint64_t start;			/* monotonic ms */
+	uint32_t budget;		/* ms from start */
+	check_ca_cb cb;
+	void *arg;
+};
+
+static void check_ca_step(struct check_ca *ca);
+
+static uint64_t
+check_ca_wall(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+int
+check_ca_wanted(const struct vantaged *vd, const struct dnsq *q,
+    const struct consensus_settings *set, const struct cons_answer *local,
+    const struct cons_verdict *v)
+{
+	if (vd->probes == NULL || set->probe == PROBE_MODE_OFF)
+		return 0;
+	if (q->qtype != DNS_TYPE_A && q->qtype != DNS_TYPE_AAAA)
+		return 0;
+	if (local->rclass != RCLASS_DATA || local->n_addrs == 0)
+		return 0;
+	for (size_t i = 0; i < v->asked && i < CONSENSUS_MAX_MIRRORS; i++)
+		/* A private address only we were given, or NXDOMAIN against data: no
+		 * certificate changes that (DESIGN.md section 4). */
+		if (v->evidence[i] == EVIDENCE_DISSENTS && v->why[i] != WHY_DATA)
+			return 0;
+	if (set->probe == PROBE_MODE_ON_DISSENT)
+		return v->outcome == OUTCOME_DISSENT;
+	return v->corroborated + v->dissented > 0;
+}
+
+static void
+check_ca_addr_str(const struct cons_addr *a, char *buf, size_t cap)
+{
+	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, buf, (socklen_t)cap) == NULL)
+		snprintf(buf, cap, "?");
+}
+
+/* Cancel everything still out; nothing calls back afterwards. */
+static void
+check_ca_stop(struct check_ca *ca)
+{
+	for (size_t i = 0; i < ca->nm; i++) {
+		mirror_cancel(ca->tlsa[i].req);
+		ca->tlsa[i].req = NULL;
+		mirror_cancel(ca->obs[i].req);
+		ca->obs[i].req = NULL;
+	}
+	for (size_t i = 0; ca->caa && i < ca->levels * ca->nm; i++) {
+		mirror_cancel(ca->caa[i].req);
+		ca->caa[i].req = NULL;
+	}
+	for (size_t i = 0; i < ca->n_addrs; i++) {
+		probe_cancel(ca->addrs[i].p);
+		ca->addrs[i].p = NULL;
+	}
+	if (ca->kick)
+		event_del(ca->kick);
+	if (ca->deadline)
+		event_del(ca->deadline);
+}
+
+static void
+check_ca_free(struct check_ca *ca)
+{
+	check_ca_stop(ca);
+	for (size_t i = 0; i < ca->nm; i++)
+		free(ca->tlsa[i].d);
+	for (size_t i = 0; ca->caa && i < ca->levels * ca->nm; i++)
+		free(ca->caa[i].d);
+	free(ca->caa);
+	if (ca->kick)
+		event_free(ca->kick);
+	if (ca->deadline)
+		event_free(ca->deadline);
+	free(ca);
+}
+
+void
+check_ca_cancel(struct check_ca *ca)
+{
+	if (ca)
+		check_ca_free(ca);
+}
+
+static void
+check_ca_slot_cb(void *arg, enum cons_transport transport, const uint8_t *wire, size_t len)
+{
+	struct check_ca_slot *s = arg;
+
+	s->req = NULL;
+	s->done = 1;
+	if ((s->d = malloc(sizeof(*s->d))) != NULL &&
+	    (transport != TRANSPORT_OK ||
+		digest_answer(s->d, wire, len, s->qname, s->qname_len, s->qtype) != 0))
+		digest_failed(s->d, transport == TRANSPORT_OK ? TRANSPORT_ERROR : transport);
+	check_ca_step(s->ca);
+}
+
+/* Ask mirror m about (qname, qtype) for slot s. */
+static void
+check_ca_ask(struct check_ca *ca, struct check_ca_slot *s, struct mirror *m,
+    const uint8_t *qname, size_t ql, uint16_t qtype, uint32_t timeout_ms)
+{
+	struct dnsq q = ca->q;
+
+	s->ca = ca;
+	memcpy(s->qname, qname, ql);
+	s->qname_len = ql;
+	s->qtype = qtype;
+	memcpy(q.qname, qname, ql);
+	q.qname_len = (uint8_t)ql;
+	q.qtype = qtype;
+	q.qclass = DNS_CLASS_IN;
+	if ((s->req = mirror_query(m, &q, timeout_ms, check_ca_slot_cb, s)) == NULL)
+		s->done = 1;
+}
+
+static void
+check_ca_obs_cb(void *arg, enum cons_transport transport, int status, const uint8_t *body,
+    size_t len)
+{
+	struct check_ca_obs *o = arg;
+	struct check_ca *ca = o->ca;
+	struct ca_chain *ch = &ca->chains[o->mi];
+	int n;
+
+	o->req = NULL;
+	o->done = 1;
+	if (transport == TRANSPORT_OK && status == 200 &&
+	    (n = ca_observe_parse((const char *)body, len, ch->fps, TLS_MAX_CHAIN)) >= 0) {
+		ch->n = (size_t)n;
+		ca->view.observed++;
+	} else
+		log_debug(LOG_G_CONSENSUS, "%s: %s could not observe it (HTTP %d)", ca->name,
+		    mirror_name(ca->m[o->mi]), status);
+	check_ca_step(ca);
+}
+
+/* Ask mirror i to observe the name at the address it was given itself. */
+static void
+check_ca_observe(struct check_ca *ca, size_t i, const struct cons_answer *ans,
+    uint32_t timeout_ms)
+{
+	char target[DNS_MAXNAME * 4 + 128], ip[48];
+	uint16_t family = ca->q.qtype == DNS_TYPE_A ? 4 : 6;
+	const struct cons_addr *a = NULL;
+
+	ca->obs[i].ca = ca;
+	ca->obs[i].mi = i;
+	ca->obs[i].done = 1;
+	for (size_t k = 0; ans && ans->transport == TRANSPORT_OK && k < ans->n_addrs && !a; k++)
+		if (ans->addrs[k].family == family)
+			a = &ans->addrs[k];
+	if (a == NULL)
+		return; /* no address of its own: nothing to observe */
+	/* The mirror accepts host names of letters, digits, '-', '_' and dots only. */
+	for (const char *p = ca->host; *p; p++)
+		if (!(((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || (*p >= '0' && *p <= '9') ||
+			*p == '-' || *p == '_' || *p == '.'))
+			return;
+	check_ca_addr_str(a, ip, sizeof(ip));
+	snprintf(target, sizeof(target), "/v1/observe?name=%s&ip=%s&port=%lu", ca->host, ip,
+	    ca->set.probe_port);
+	ca->obs[i].done = 0;
+	if ((ca->obs[i].req = mirror_get(ca->m[i], target, timeout_ms, check_ca_obs_cb,
+		 &ca->obs[i])) == NULL)
+		ca->obs[i].done = 1;
+}
+
+static void
+check_ca_probe_cb(void *arg, const struct probe_outcome *o)
+{
+	struct check_ca_addr *ad = arg;
+	struct check_ca *ca = ad->ca;
+
+	ad->p = NULL;
+	ad->done = 1;
+	ad->result = o->result;
+	snprintf(ad->detail, sizeof(ad->detail), "%s", o->detail ? o->detail : "");
+	if (o->result == PROBE_OK && o->matched >= 0 && (size_t)o->matched < ca->cas.n)
+		ad->matched = ca->cas.cas[o->matched];
+	if ((unsigned)o->result < sizeof(ca->vd->st.ca_probes) / sizeof(ca->vd->st.ca_probes[0]))
+		ca->vd->st.ca_probes[o->result]++;
+	check_ca_step(ca);
+}
+
+/* The CAs are known: probe every address no cached pair vouches for. */
+static void
+check_ca_start_probes(struct check_ca *ca, uint32_t timeout_ms)
+{
+	for (size_t i = 0; i < ca->n_addrs; i++) {
+		struct check_ca_addr *ad = &ca->addrs[i];
+		struct netaddr na;
+		char ip[48];
+		enum probe_result why = PROBE_UNREACHABLE;
+
+		if (ad->cached)
+			continue;
+		ad->ca = ca;
+		ad->started = 1;
+		check_ca_addr_str(&ad->a, ip, sizeof(ip));
+		if (netaddr_parse(ip, (uint16_t)ca->set.probe_port, &na) != 0 ||
+		    (ad->p = probe_start(ca->vd->probes, &na, (uint16_t)ca->set.probe_port, ca->host,
+			 ca->cas.cas, ca->cas.n, timeout_ms, check_ca_probe_cb, ad, &why)) == NULL) {
+			ad->done = 1;
+			ad->result = why;
+			snprintf(ad->detail, sizeof(ad->detail), "probe not started");
+			ca->vd->st.ca_probes[why]++;
+		}
+	}
+}
+
+/* What is left of the budget (ms), never 0: a probe always gets a chance to start. */
+static uint32_t
+check_ca_left(const struct check_ca *ca)
+{
+	uint64_t spent = now_ms() - ca->start;
+
+	return spent >= ca->budget ? 1 : (uint32_t)(ca->budget - spent);
+}
+
+/* Fill the view's fingerprints, probes and judgement from what came in. */
+static void
+check_ca_judge(struct check_ca *ca)
+{
+	struct check_ca_view *vw = &ca->view;
+	enum probe_result results[CHECK_CA_MAX_ADDRS];
+	int bad = -1;
+
+	vw->n_cas = ca->cas.n;
+	for (size_t i = 0; i < ca->cas.n; i++)
+		tls_hex(ca->cas.cas[i].sha256, TLS_SHA256_LEN, vw->cas[i]);
+	vw->n_probes = ca->n_addrs;
+	for (size_t i = 0; i < ca->n_addrs; i++) {
+		struct check_ca_addr *ad = &ca->addrs[i];
+		struct check_ca_probe *p = &vw->probes[i];
+		check_ca_addr_str(&ad->a, p->addr, sizeof(p->addr));
+		p->cached = ad->cached;
+		p->result = ad->cached ? PROBE_OK : ad->done ? ad->result : PROBE_UNREACHABLE;
+		snprintf(p->detail, sizeof(p->detail), "%s",
+		    ad->cached ? "pair cached" : ad->done ? ad->detail : "no answer in time");
+		results[i] = p->result;
+	}
+	vw->judgement = ca->cas.n || ca->view.source[0] == 'p' ? ca_probe_judge(results,
+	    ca->n_addrs, &bad) : CA_UNKNOWN;
+	if (vw->judgement == CA_DISSENT) {
+		const struct check_ca_probe *p = &vw->probes[bad];
+		switch (p->result) {
+		case PROBE_BAD_NAME:
+			snprintf(vw->text, sizeof(vw->text),
+			    "vantage: local %s presents a certificate not valid for %.100s", p->addr,
+			    ca->host);
+			break;
+		case PROBE_BAD_CHAIN:
+			snprintf(vw->text, sizeof(vw->text),
+			    "vantage: local %s presents a chain that does not verify up to the mirrors' CA",
+			    p->addr);
+			break;
+		default:
+			snprintf(vw->text, sizeof(vw->text),
+			    "vantage: local %s presents a certificate from a CA the mirrors do not see for %.60s",
+			    p->addr, ca->host);
+			break;
+		}
+	}
+}
+
+/* CAA: the relevant RRset among the mirrors' answers, judged against the consensus CAs. */
+static void
+check_ca_caa(struct check_ca *ca)
+{
+	const struct config *cfg = ca->vd->cfg;
+	struct cons_answer *answers;
+	struct ca_issuer iss[64];
+	size_t n_iss = 0;
+	int rel;
+
+	ca->view.caa = CA_CAA_SILENT;
+	if (ca->caa == NULL || ca->cas.n == 0)
+		return;
+	if ((answers = calloc(ca->levels * ca->nm, sizeof(*answers))) == NULL)
+		return;
+	for (size_t i = 0; i < ca->levels * ca->nm; i++) {
+		if (ca->caa[i].done && ca->caa[i].d)
+			answers[i] = ca->caa[i].d->ans;
+		else
+			answers[i].transport = TRANSPORT_TIMEOUT;
+	}
+	for (size_t i = 0; i < cfg->consensus.n_ca_issuers && n_iss < 64; i++) {
+		iss[n_iss].domain = cfg->consensus.ca_issuers[i].domain;
+		iss[n_iss].sha256 = (const uint8_t(*)[TLS_SHA256_LEN])cfg->consensus.ca_issuers[i].sha256;
+		iss[n_iss++].n = cfg->consensus.ca_issuers[i].n;
+	}
+	rel = ca_caa_relevant(answers, ca->levels, ca->nm,
+	    consensus_required((unsigned)ca->nm, (unsigned)ca->set.quorum));
+	if (rel >= 0)
+		/* The leaf's names are not known here (the probe reports fingerprints), so
+		 * issuewild is never chosen: issue rules. */
+		ca->view.caa = ca_caa_judge(&answers[rel], &ca->cas, iss, n_iss, 0,
+		    ca->view.caa_issuer, sizeof(ca->view.caa_issuer));
+	if (ca->view.caa == CA_CAA_FORBIDS) {
+		ca->view.judgement = CA_DISSENT;
+		snprintf(ca->view.text, sizeof(ca->view.text),
+		    "vantage: CAA of %.80s forbids %.60s, the issuer the mirrors see", ca->host,
+		    ca->view.caa_issuer);
+	} else
+		log_debug(LOG_G_CONSENSUS, "%s: CAA %s%s%s", ca->name,
+		    rel == -2 ? "disputed among the mirrors: says nothing"
+		    : rel == -1 ? "absent: says nothing"
+				: ca_caa_name(ca->view.caa),
+		    ca->view.caa_issuer[0] ? " " : "", ca->view.caa_issuer);
+	free(answers);
+}
+
+/* History: the mirrors agreed on a CA; remember it, and notice a sudden change. */
+static void
+check_ca_history(struct check_ca *ca)
+{
+	const struct config *cfg = ca->vd->cfg;
+	struct vcache_ca *vc = ca->vd->vcache ? vcache_cadata(ca->vd->vcache) : NULL;
+	struct ca_history h;
+	int have;
+
+	if (vc == NULL || ca->cas.n == 0)
+		return;
+	have = vcache_ca_history_get(vc, ca->q.qname, ca->q.qname_len, &h);
+	ca->view.hist = ca_history_judge(&h, have, &ca->cas, check_ca_wall(),
+	    cfg->consensus.ca_history_stable_ms / 1000, cfg->consensus.ca_history_flag_for_ms / 1000);
+	if (vcache_ca_history_put(vc, ca->q.qname, ca->q.qname_len, &h) == 0)
+		ca->vd->vcache_dirty = 1;
+	if (ca->view.hist == CA_HIST_FLAG) {
+		ca->vd->st.ca_changes_flagged++;
+		log_warnx(LOG_G_CONSENSUS, "%s: the mirrors' CA changed after %u days (now %s)",
+		    ca->name, h.flag_days, ca->view.cas[0]);
+	}
+}
+
+/* Everything is in (or the budget ran out): judge, remember, call back, free. */
+static void
+check_ca_finish(struct check_ca *ca)
+{
+	struct vcache_ca *vc = ca->vd->vcache ? vcache_cadata(ca->vd->vcache) : NULL;
+	const char *regions[CONSENSUS_MAX_MIRRORS];
+	char tb[16];
+
+	ca->finished = 1;
+	check_ca_stop(ca);
+	check_ca_judge(ca);
+	if (ca->view.source[0] != 'p') {
+		check_ca_caa(ca);
+		check_ca_history(ca);
+	}
+	for (size_t i = 0; i < ca->nm; i++)
+		regions[i] = ca->regions[i];
+	ca_verdict_apply(&ca->v, ca->view.judgement, regions, ca->nm);
+	if (ca->view.judgement == CA_OK && vc && ca->view.source[0] != 'p')
+		for (size_t i = 0; i < ca->n_addrs; i++) {
+			const struct check_ca_addr *ad = &ca->addrs[i];
+			if (ad->cached || !ad->done || ad->result != PROBE_OK)
+				continue;
+			if (vcache_ca_pair_store(vc, ca->q.qname, ca->q.qname_len, &ad->a,
+				&ad->matched, check_ca_wall() + CHECK_CA_PAIR_TTL) == 0) {
+				ca->vd->st.ca_pairs_stored++;
+				ca->vd->vcache_dirty = 1;
+			}
+		}
+	ca->view.elapsed_ms = now_ms() - ca->start;
+	if (ca->view.judgement == CA_DISSENT)
+		log_warnx(LOG_G_CONSENSUS, "%s %s: CA evidence (%s) dissents: %s", ca->name,
+		    dnswire_type2str(ca->q.qtype, tb, sizeof(tb)), ca->view.source,
+		    ca->view.text + strlen("vantage: "));
+	else
+		log_debug(LOG_G_CONSENSUS, "%s %s: CA evidence (%s, %zu CA%s): %s in %llu ms%s",
+		    ca->name, dnswire_type2str(ca->q.qtype, tb, sizeof(tb)), ca->view.source,
+		    ca->view.n_cas, ca->view.n_cas == 1 ? "" : "s",
+		    ca_judgement_name(ca->view.judgement), (unsigned long long)ca->view.elapsed_ms,
+		    ca->view.timed_out ? " (probe budget ran out)" : "");
+	ca->cb(ca->arg, &ca->v, &ca->view);
+	check_ca_free(ca);
+}
+
+static int
+check_ca_all_done(const struct check_ca_slot *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!s[i].done)
+			return 0;
+	return 1;
+}
+
+static void
+check_ca_find_cas(struct check_ca *ca)
+{
+	struct cons_answer answers[CONSENSUS_MAX_MIRRORS];
+	unsigned required = consensus_required((unsigned)ca->nm, (unsigned)ca->set.quorum);
+
+	for (size_t i = 0; i < ca->nm; i++) {
+		memset(&answers[i], 0, sizeof(answers[i]));
+		if (ca->tlsa[i].d)
+			answers[i] = ca->tlsa[i].d->ans;
+		else
+			answers[i].transport = TRANSPORT_ERROR;
+	}
+	ca->view.tlsa = ca_tlsa_agree(answers, ca->nm, required, &ca->cas, NULL);
+	if (ca->view.tlsa == CA_TLSA_AGREED) {
+		ca->view.source = "tlsa";
+		ca->cas_known = 1;
+		for (size_t i = 0; i < ca->nm; i++) {
+			mirror_cancel(ca->obs[i].req); /* the domain said it: no notary needed */
+			ca->obs[i].req = NULL;
+			ca->obs[i].done = 1;
+		}
+		return;
+	}
+	for (size_t i = 0; i < ca->nm; i++)
+		if (!ca->obs[i].done)
+			return;
+	ca_notary_quorum(ca->chains, ca->nm, required, &ca->cas);
+	ca->view.source = ca->cas.n ? "notary" : "none";
+	ca->cas_known = 1;
+}
+
+static void
+check_ca_step(struct check_ca *ca)
+{
+	if (ca->finished)
+		return;
+	if (ca->view.source[0] == 'p') {
+		check_ca_finish(ca);
+		return;
+	}
+	if (!ca->cas_known) {
+		if (!check_ca_all_done(ca->tlsa, ca->nm))
+			return;
+		check_ca_find_cas(ca);
+		if (!ca->cas_known)
+			return;
+		if (ca->cas.n == 0) {
+			check_ca_finish(ca);
+			return;
+		}
+		check_ca_start_probes(ca, check_ca_left(ca));
+	}
+	for (size_t i = 0; i < ca->n_addrs; i++)
+		if (ca->addrs[i].started && !ca->addrs[i].done)
+			return;
+	if (ca->caa && !check_ca_all_done(ca->caa, ca->levels * ca->nm))
+		return;
+	check_ca_finish(ca);
+}
+
+static void
+check_ca_kick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	check_ca_step(arg);
+}
+
+static void
+check_ca_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct check_ca *ca = arg;
+
+	(void)fd;
+	(void)what;
+	ca->view.timed_out = 1;
+	check_ca_finish(ca);
+}
+
+/* The pair cache: 1 when every local address already proved the name's CA. */
+static int
+check_ca_pairs(struct check_ca *ca, const struct cons_answer *local)
+{
+	struct vcache_ca *vc = ca->vd->vcache ? vcache_cadata(ca->vd->vcache) : NULL;
+	uint64_t wall = check_ca_wall();
+	size_t cached = 0;
+
+	for (size_t i = 0; i < local->n_addrs && ca->n_addrs < CHECK_CA_MAX_ADDRS; i++) {
+		struct check_ca_addr *ad = &ca->addrs[ca->n_addrs++];
+		ad->ca = ca;
+		ad->a = local->addrs[i];
+		if (vc && vcache_ca_pair_lookup(vc, ca->q.qname, ca->q.qname_len, &ad->a, wall,
+			      &ad->matched)) {
+			ad->cached = 1;
+			cached++;
+		}
+	}
+	/* Past CHECK_CA_MAX_ADDRS the rest stay unproven: no shortcut then. */
+	return cached == ca->n_addrs && local->n_addrs <= CHECK_CA_MAX_ADDRS;
+}
+
+/* Ask for the name's CAA at the name and its parents (RFC 8659 section 3), all at once. */
+static void
+check_ca_ask_caa(struct check_ca *ca, uint32_t timeout_ms)
+{
+	const uint8_t *name = ca->q.qname;
+	size_t len = ca->q.qname_len, levels = 0;
+
+	/* Only an issuer map lets CAA say anything about a fingerprint: no map, no questions. */
+	if (ca->vd->cfg->consensus.n_ca_issuers == 0)
+		return;
+	for (size_t o = 0; o + 1 < len && levels < CA_CAA_LEVELS; o += 1u + name[o])
+		levels++;
+	if (levels == 0 || (ca->caa = calloc(levels * ca->nm, sizeof(*ca->caa))) == NULL)
+		return;
+	ca->levels = levels;
+	for (size_t l = 0, o = 0; l < levels; l++, o += 1u + name[o])
+		for (size_t i = 0; i < ca->nm; i++)
+			check_ca_ask(ca, &ca->caa[l * ca->nm + i], ca->m[i], name + o, len - o,
+			    DNS_TYPE_CAA, timeout_ms);
+}
+
+struct check_ca *
+check_ca_start(const struct check_ca_req *req)
+{
+	struct check_ca *ca;
+	struct timeval now = { 0, 0 }, tv;
+	uint8_t tname[DNS_MAXNAME];
+	char label[8];
+	size_t tl, hl;
+
+	if (req->nm == 0 || (ca = calloc(1, sizeof(*ca))) == NULL)
+		return NULL;
+	ca->vd = req->vd;
+	ca->q = *req->q;
+	ca->set = *req->set;
+	ca->v = *req->v;
+	ca->cb = req->cb;
+	ca->arg = req->arg;
+	ca->start = now_ms();
+	ca->budget = req->budget_ms;
+	ca->view.source = "none";
+	ca->nm = req->nm < CONSENSUS_MAX_MIRRORS ? req->nm : CONSENSUS_MAX_MIRRORS;
+	dnswire_name2str(ca->q.qname, ca->q.qname_len, ca->name, sizeof(ca->name));
+	snprintf(ca->host, sizeof(ca->host), "%s", ca->name);
+	if ((hl = strlen(ca->host)) > 1 && ca->host[hl - 1] == '.')
+		ca->host[hl - 1] = '\0';
+	for (size_t i = 0; i < ca->nm; i++) {
+		ca->m[i] = req->mirrors[i];
+		snprintf(ca->regions[i], sizeof(ca->regions[i]), "%s", mirror_region(ca->m[i]));
+	}
+	if ((ca->kick = evtimer_new(ca->vd->base, check_ca_kick, ca)) == NULL ||
+	    (ca->deadline = evtimer_new(ca->vd->base, check_ca_timeout, ca)) == NULL)
+		goto fail;
+	if (check_ca_pairs(ca, req->local)) {
+		/* Proven before: the answer goes out now, no mirror or probe asked. */
+		ca->view.source = "pair";
+		ca->vd->st.ca_pair_hits++;
+		if (evtimer_add(ca->kick, &now) != 0)
+			goto fail;
+		return ca;
+	}
+	tv.tv_sec = req->budget_ms / 1000;
+	tv.tv_usec = (suseconds_t)(req->budget_ms % 1000) * 1000;
+	if (evtimer_add(ca->deadline, &tv) != 0 || evtimer_add(ca->kick, &now) != 0)
+		goto fail;
+	/* _PORT._tcp.NAME (RFC 6698 section 3) */
+	snprintf(label, sizeof(label), "_%lu", ca->set.probe_port);
+	tl = strlen(label);
+	if (ca->q.qname_len + tl + 6 <= DNS_MAXNAME) {
+		tname[0] = (uint8_t)tl;
+		memcpy(tname + 1, label, tl);
+		memcpy(tname + 1 + tl, "\004_tcp", 5);
+		memcpy(tname + 6 + tl, ca->q.qname, ca->q.qname_len);
+		tl += 6 + ca->q.qname_len;
+	} else
+		tl = 0;
+	for (size_t i = 0; i < ca->nm; i++) {
+		if (tl)
+			check_ca_ask(ca, &ca->tlsa[i], ca->m[i], tname, tl, DNS_TYPE_TLSA,
+			    req->budget_ms);
+		else
+			ca->tlsa[i].done = 1;
+		check_ca_observe(ca, i, req->answers[i], req->budget_ms);
+	}
+	check_ca_ask_caa(ca, req->budget_ms);
+	return ca;
+fail:
+	check_ca_free(ca);
+	return NULL;
+}
+
+int
+check_ca_flag(struct vantaged *vd, const struct dnsq *q, struct policy_decision *d)
+{
+	struct vcache_ca *vc = vd->vcache ? vcache_cadata(vd->vcache) : NULL;
+	struct ca_history h;
+	char name[DNS_MAXNAME * 4 + 1];
+	size_t l;
+
+	if (vc == NULL || d->action != ACTION_SERVE ||
+	    (q->qtype != DNS_TYPE_A && q->qtype != DNS_TYPE_AAAA) ||
+	    !vcache_ca_history_get(vc, q->qname, q->qname_len, &h) ||
+	    !ca_history_flagged(&h, check_ca_wall()))
+		return 0;
+	dnswire_name2str(q->qname, q->qname_len, name, sizeof(name));
+	if ((l = strlen(name)) > 1 && name[l - 1] == '.')
+		name[l - 1] = '\0';
+	d->action = ACTION_SERVE_FLAG;
+	d->ede = DNS_EDE_OTHER;
+	snprintf(d->text, sizeof(d->text), "vantage: CA of %s changed after %u days", name,
+	    h.flag_days);
+	return 1;
+}
+
+/* A JSON string body: only our own sentences and escaped names get here, but a name may
+ * still hold a quote or a backslash. */
+static size_t
+check_ca_json_str(char *out, size_t cap, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s && o + 3 < cap; s++) {
+		if (*s == '"' || *s == '\\')
+			out[o++] = '\\';
+		out[o++] = (unsigned char)*s < 0x20 ? '?' : *s;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+size_t
+check_ca_json(const struct check_ca_view *vw, char *out, size_t cap)
+{
+	char text[420];
+	size_t o;
+
+	check_ca_json_str(text, sizeof(text), vw->text);
+	o = (size_t)snprintf(out, cap,
+	    ",\"ca\":{\"source\":\"%s\",\"judgement\":\"%s\",\"caa\":\"%s\",\"text\":\"%s\","
+	    "\"cas\":[", vw->source, ca_judgement_name(vw->judgement), ca_caa_name(vw->caa), text);
+	for (size_t i = 0; i < vw->n_cas && o < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%s\"%s\"", i ? "," : "", vw->cas[i]);
+	if (o < cap)
+		o += (size_t)snprintf(out + o, cap - o, "],\"probes\":[");
+	for (size_t i = 0; i < vw->n_probes && o < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o,
+		    "%s{\"address\":\"%s\",\"result\":\"%s\",\"cached\":%s}", i ? "," : "",
+		    vw->probes[i].addr, probe_result_name(vw->probes[i].result),
+		    vw->probes[i].cached ? "true" : "false");
+	if (o < cap)
+		o += (size_t)snprintf(out + o, cap - o, "]}");
+	return o < cap ? o : 0;
+}
+
+int
+check_ca_init(struct vantaged *vd)
+{
+	if ((vd->probes = probe_set_new(vd->base, CHECK_CA_MAX_PROBES)) == NULL)
+		log_warnx(LOG_G_CONSENSUS, "cannot make the TLS probe set: no CA evidence");
+	return 0;
+}
+
+void
+check_ca_shutdown(struct vantaged *vd)
+{
+	probe_set_free(vd->probes);
+	vd->probes = NULL;
+}

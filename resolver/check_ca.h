@@ -1,0 +1,108 @@
+/*
+ * resolver/check_ca.h - the CA evidence for one verdict (DESIGN.md section 5, ladder rule 6):
+ * the name's CA from the mirrors (TLSA, else their notary observations), a TLS probe of
+ * the local addresses, CAA and history. The I/O side of the pure resolver/ca.c.
+ */
+#ifndef VANTAGED_CHECK_CA_H
+#define VANTAGED_CHECK_CA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ca.h"
+#include "config.h"
+#include "consensus.h"
+#include "dnswire.h"
+#include "policy.h"
+#include "tls.h"
+#include "vantaged.h"
+
+/* Local addresses probed per answer; more are left unproven (the verdict then stays). */
+#define CHECK_CA_MAX_ADDRS 8
+
+struct mirror;
+struct check_ca;
+
+/* One local address and what its probe (or a cached pair) said. */
+struct check_ca_probe {
+	char addr[48];
+	enum probe_result result;
+	int cached;			/* proven by a cached pair, not probed now */
+	char detail[96];
+};
+
+/* What the CA evidence found, for the policy, the logs and `vantagectl explain`. */
+struct check_ca_view {
+	const char *source;		/* "pair", "tlsa", "notary", or "none" (no CA found) */
+	enum ca_tlsa tlsa;
+	unsigned observed;		/* mirrors whose notary observation arrived */
+	char cas[CA_MAX][TLS_SHA256_HEX];	/* the consensus CA fingerprints */
+	size_t n_cas;
+	struct check_ca_probe probes[CHECK_CA_MAX_ADDRS];
+	size_t n_probes;
+	enum ca_judgement judgement;	/* of the probes and CAA together */
+	enum ca_caa caa;
+	char caa_issuer[64];
+	enum ca_hist hist;
+	int timed_out;			/* the probe budget ran out */
+	char text[200];			/* EXTRA-TEXT when the CA evidence decided; "" else */
+	uint64_t elapsed_ms;
+};
+
+/* Called once with the verdict as the CA evidence left it; v and view live during the call. */
+typedef void (*check_ca_cb)(void *arg, const struct cons_verdict *v,
+    const struct check_ca_view *view);
+
+/* Everything check_ca_start needs; nothing of it is kept after the call but copies. */
+struct check_ca_req {
+	struct vantaged *vd;
+	const struct dnsq *q;
+	const struct consensus_settings *set;
+	const struct cons_answer *local;
+	struct mirror *const *mirrors;	/* the mirrors asked about q */
+	const struct cons_answer *const *answers;	/* their answers, NULL when none came */
+	size_t nm;
+	const struct cons_verdict *v;
+	uint32_t budget_ms;		/* how long the CA evidence may take, from now */
+	check_ca_cb cb;
+	void *arg;
+};
+
+/*
+ * check_ca_wanted - whether verdict v on the local answer to q wants CA evidence:
+ * consensus.probe (the name's), an A or AAAA answer with addresses, a verdict the
+ * evidence could change (on-dissent: a dissent by data only; always: any verdict with
+ * some mirror's word), and a probe set to run it.
+ */
+int check_ca_wanted(const struct vantaged *vd, const struct dnsq *q,
+    const struct consensus_settings *set, const struct cons_answer *local,
+    const struct cons_verdict *v);
+
+/*
+ * check_ca_start - gather the CA evidence for req->v; req->cb runs exactly once, later
+ * (never from inside this call), unless cancelled. NULL when it cannot start (then decide
+ * without it).
+ */
+struct check_ca *check_ca_start(const struct check_ca_req *req);
+
+/* check_ca_cancel - stop; the callback will not run. Accepts NULL. */
+void check_ca_cancel(struct check_ca *ca);
+
+/*
+ * check_ca_flag - the history's word on a decision about q (an A or AAAA question): while
+ * the name's CA counts as recently changed (consensus.ca_history), a served answer is
+ * flagged with EDE 0 "vantage: CA of NAME changed after N days". Returns 1 when it flagged.
+ */
+int check_ca_flag(struct vantaged *vd, const struct dnsq *q, struct policy_decision *d);
+
+/*
+ * check_ca_json - `,"ca":{...}`: view as a member of a dissent log line, into out (cap
+ * bytes). Returns the length written (0 when it does not fit).
+ */
+size_t check_ca_json(const struct check_ca_view *view, char *out, size_t cap);
+
+/* check_ca_init / check_ca_shutdown - the daemon's probe set. */
+int check_ca_init(struct vantaged *vd);
+void check_ca_shutdown(struct vantaged *vd);
+
+#endif
