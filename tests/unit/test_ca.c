@@ -365,6 +365,61 @@ test_history(void **state)
 	    CA_HIST_CHANGED);
 }
 
+static void
+test_verdict_apply(void **state)
+{
+	struct cons_verdict v, w;
+	const char *regions[3] = { "eu", "us", "ap" };
+
+	(void)state;
+	/* A CDN: all three dissent by data; CA evidence turns each into rule 6. */
+	memset(&v, 0, sizeof(v));
+	v.outcome = OUTCOME_DISSENT;
+	v.asked = 3;
+	v.required = 2;
+	v.dissented = 3;
+	v.consensus_mirror = 1;
+	for (int i = 0; i < 3; i++) {
+		v.evidence[i] = EVIDENCE_DISSENTS;
+		v.why[i] = WHY_DATA;
+	}
+	w = v;
+	assert_int_equal(ca_verdict_apply(&w, CA_OK, regions, 3), 1);
+	assert_int_equal(w.outcome, OUTCOME_AGREE);
+	assert_int_equal(w.rule, RULE_CA);
+	assert_int_equal(w.corroborated, 3);
+	assert_int_equal(w.dissented, 0);
+	assert_int_equal(w.consensus_mirror, -1);
+	/* NXDOMAIN against data is no CA matter; one such mirror and one failed leave one
+	 * corroboration: no quorum, the verdict stays a dissent. */
+	w = v;
+	w.why[0] = WHY_RCODE;
+	w.evidence[1] = EVIDENCE_FAILED;
+	w.why[1] = WHY_NONE;
+	ca_verdict_apply(&w, CA_OK, regions, 3);
+	assert_int_equal(w.outcome, OUTCOME_DISSENT);
+	assert_int_equal(w.corroborated, 1);
+	/* Two corroborating mirrors of one region are no spread (n > 2). */
+	w = v;
+	w.evidence[2] = EVIDENCE_FAILED;
+	w.why[2] = WHY_NONE;
+	{
+		const char *same[3] = { "eu", "eu", "ap" };
+		ca_verdict_apply(&w, CA_OK, same, 3);
+	}
+	assert_int_equal(w.outcome, OUTCOME_DISSENT);
+	/* A CA dissent overrides an agreement; unknown changes nothing. */
+	w = v;
+	w.outcome = OUTCOME_AGREE;
+	w.rule = RULE_PREFIX;
+	assert_int_equal(ca_verdict_apply(&w, CA_DISSENT, regions, 3), 1);
+	assert_int_equal(w.outcome, OUTCOME_DISSENT);
+	assert_int_equal(w.rule, RULE_NONE);
+	w = v;
+	assert_int_equal(ca_verdict_apply(&w, CA_UNKNOWN, regions, 3), 0);
+	assert_memory_equal(&w, &v, sizeof(v));
+}
+
 int
 main(void)
 {
@@ -377,6 +432,7 @@ main(void)
 		cmocka_unit_test(test_caa_relevant),
 		cmocka_unit_test(test_caa_judge),
 		cmocka_unit_test(test_history),
+		cmocka_unit_test(test_verdict_apply),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,145 @@
+/* tests/unit/test_vcache_ca.c - resolver/vcache_ca.c: pairs and histories, their bounds,
+ * flushes, and the state file round trip (version 3, and a version 2 file still loads). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "vcache.h"
+#include "vcache_ca.h"
+
+static const uint8_t www[] = "\3www\7example\4test";	/* wire form, root label included */
+#define WWW_LEN sizeof(www)
+static const uint8_t cdn[] = "\3cdn\7example\4test";
+#define CDN_LEN sizeof(cdn)
+
+static struct cons_addr
+v4(uint8_t last)
+{
+	struct cons_addr a = { .family = 4, .bytes = { 203, 0, 113, last } };
+
+	return a;
+}
+
+static struct probe_ca
+ca_of(uint8_t v, uint8_t sel)
+{
+	struct probe_ca c = { .selector = sel };
+
+	memset(c.sha256, v, sizeof(c.sha256));
+	return c;
+}
+
+static void
+test_pairs(void **state)
+{
+	struct vcache *vc = vcache_new(10);
+	struct vcache_ca *cc = vcache_cadata(vc);
+	struct cons_addr a = v4(1), b = v4(2);
+	struct probe_ca c = ca_of(0x42, 0), got;
+	struct ca_history h = { .set = { .n = 1 }, .since = 100, .seen = 200 };
+
+	(void)state;
+	assert_int_equal(vcache_ca_pair_store(cc, www, WWW_LEN, &a, &c, 1000), 0);
+	assert_true(vcache_ca_pair_lookup(cc, www, WWW_LEN, &a, 999, &got));
+	assert_memory_equal(got.sha256, c.sha256, 32);
+	assert_false(vcache_ca_pair_lookup(cc, www, WWW_LEN, &b, 999, NULL)); /* other address */
+	assert_false(vcache_ca_pair_lookup(cc, cdn, CDN_LEN, &a, 999, NULL)); /* other name */
+	assert_false(vcache_ca_pair_lookup(cc, www, WWW_LEN, &a, 1000, NULL)); /* expired: gone */
+	assert_int_equal(vcache_ca_pairs(cc), 0);
+	/* Flushing the name drops its pairs, never its history. */
+	h.set.cas[0] = c;
+	assert_int_equal(vcache_ca_history_put(cc, www, WWW_LEN, &h), 0);
+	vcache_ca_pair_store(cc, www, WWW_LEN, &a, &c, 1000);
+	vcache_ca_pair_store(cc, www, WWW_LEN, &b, &c, 1000);
+	assert_int_equal(vcache_remove(vc, www, WWW_LEN), 2);
+	assert_int_equal(vcache_ca_pairs(cc), 0);
+	assert_true(vcache_ca_history_get(cc, www, WWW_LEN, &h));
+	vcache_ca_pair_store(cc, www, WWW_LEN, &a, &c, 1000);
+	vcache_flush(vc);
+	assert_int_equal(vcache_ca_pairs(cc), 0);
+	assert_true(vcache_ca_history_get(cc, www, WWW_LEN, &h));
+	/* Bounded: the oldest go first. */
+	for (uint8_t i = 0; i < 20; i++) {
+		struct cons_addr x = v4(i);
+		vcache_ca_pair_store(cc, cdn, CDN_LEN, &x, &c, 1000);
+	}
+	assert_true(vcache_ca_pairs(cc) <= 10);
+	assert_false(vcache_ca_history_get(cc, www, WWW_LEN, &h)); /* evicted, oldest */
+	{
+		struct cons_addr x = v4(19);
+		assert_true(vcache_ca_pair_lookup(cc, cdn, CDN_LEN, &x, 1, NULL));
+	}
+	vcache_free(vc);
+}
+
+static void
+test_state_file(void **state)
+{
+	char path[] = "/tmp/test_vcache_ca.XXXXXX";
+	struct vcache *vc = vcache_new(100), *back = vcache_new(100);
+	struct cons_addr a = v4(7), six = { .family = 6, .bytes = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	struct probe_ca c = ca_of(0x11, 0), s = ca_of(0x22, 1), got;
+	struct ca_history h = { .since = 1000, .seen = 2000, .flag_until = 9000, .flag_days = 40 },
+			  hb;
+	size_t bad = 99;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	h.set.cas[h.set.n++] = c;
+	h.set.cas[h.set.n++] = s;
+	vcache_ca_pair_store(vcache_cadata(vc), www, WWW_LEN, &a, &c, 5000);
+	vcache_ca_pair_store(vcache_cadata(vc), www, WWW_LEN, &six, &s, 5000);
+	vcache_ca_pair_store(vcache_cadata(vc), cdn, CDN_LEN, &a, &c, 1500); /* expires */
+	vcache_ca_history_put(vcache_cadata(vc), www, WWW_LEN, &h);
+	assert_int_equal(vcache_save(vc, path, 1600), 3);
+	assert_int_equal(vcache_load(back, path, 1600, &bad), 3);
+	assert_int_equal(bad, 0);
+	assert_true(vcache_ca_pair_lookup(vcache_cadata(back), www, WWW_LEN, &six, 1600, &got));
+	assert_int_equal(got.selector, 1);
+	assert_memory_equal(got.sha256, s.sha256, 32);
+	assert_true(vcache_ca_pair_lookup(vcache_cadata(back), www, WWW_LEN, &a, 1600, NULL));
+	assert_false(vcache_ca_pair_lookup(vcache_cadata(back), cdn, CDN_LEN, &a, 1600, NULL));
+	assert_true(vcache_ca_history_get(vcache_cadata(back), www, WWW_LEN, &hb));
+	assert_int_equal(hb.set.n, 2);
+	assert_true(ca_set_has(&hb.set, &s));
+	assert_int_equal(hb.since, 1000);
+	assert_int_equal(hb.seen, 2000);
+	assert_int_equal(hb.flag_until, 9000);
+	assert_int_equal(hb.flag_days, 40);
+	vcache_free(back);
+	/* A version 2 file (no pairs) still loads; a broken CA line is counted, not fatal. */
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f, "vantage-state 2\n"
+		   "9999 1 0 2 0000000000000001 0000000000000002 3 0 3 0 0 "
+		   "03777777076578616d706c650474657374 203.0.113.7\n"
+		   "h 1 2 3 4 zz 0:11\n");
+	fclose(f);
+	back = vcache_new(100);
+	assert_int_equal(vcache_load(back, path, 1600, &bad), 1);
+	assert_int_equal(bad, 1);
+	assert_int_equal(vcache_count(back), 1);
+	vcache_free(back);
+	vcache_free(vc);
+	unlink(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pairs),
+		cmocka_unit_test(test_state_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
