@@ -160,6 +160,7 @@ consensus:
   mode: enforce
   mirrors_per_query: 3
   on_dissent: refuse
+  probe: off                   # the demo's public addresses are not ours to connect to
 cache: { max_entries: 1000, state_file: "$W/state" }
 control: { socket: "$W/control.sock" }
 log: { level: info, dissent_log: "$W/dissent.jsonl" }

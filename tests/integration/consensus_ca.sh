@@ -144,7 +144,7 @@ printf 'vantage-state 3\nh %s %s 0 0 %s 0:%s\n' "$((now - 40 * 86400))" "$now" "
 	"$FP_OTHER" > "$T/state"
 
 cons_vconf "$T/vd.yaml" mirrors="eu us ap" upstream="${VIEW[local]}" state="$T/state" \
-	c.allow_private=true c.probe_timeout=3s \
+	c.allow_private=true c.probe=on-dissent c.probe_timeout=3s \
 	c.ca_issuers="[{ domain: test-int.test, sha256: [\"$FP_INT\"] }, { domain: other-ca.test, sha256: [\"$FP_OTHER\"] }]"
 echo "metrics: { listen: \"$(unique_addr):0\" }" >> "$T/vd.yaml"
 start_vantaged "$T/vd.yaml" || bail_out "vantaged did not start"

@@ -23,8 +23,9 @@
 #                                state=FILE, dissent=FILE ($T/dissent.jsonl), level=debug,
 #                                c.KEY=VALUE: a consensus key (defaults: mirrors_per_query = the
 #                                number of mirrors, so that every listed mirror is asked;
-#                                bypass: [home.arpa, local, lan, intra.example.test]; timeout
-#                                10s when VANTAGED_WRAPPER is set, e.g. to valgrind)
+#                                bypass: [home.arpa, local, lan, intra.example.test]; probe:
+#                                off (the views' public addresses are not ours to connect to);
+#                                timeout 10s when VANTAGED_WRAPPER is set, e.g. to valgrind)
 #   mirror_queries NAME          dns_queries of /v1/health of that mirror (fails when it is down)
 #   ede_of                       filter: "CODE text" of dig's EDE line ("" without one)
 
@@ -116,6 +117,9 @@ cons_vconf() {
 	for m in $mirrors; do n=$((n + 1)); done
 	: "${cons[mirrors_per_query]:=$n}"
 	: "${cons[bypass]:=[home.arpa, local, lan, intra.example.test]}"
+	# The views' addresses are public ones (93.184.215.x, 45.77.1.80) that are not ours to
+	# connect to: no TLS probe (consensus_ca.sh sets c.probe with servers of its own).
+	: "${cons[probe]:=off}"
 	# Under valgrind a first TLS handshake alone can outlast the default 1.5 s.
 	if [ -n "${VANTAGED_WRAPPER:-}" ] && [ -z "${cons[timeout]:-}" ]; then cons[timeout]=10s; fi
 	{
