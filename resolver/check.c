@@ -169,6 +169,9 @@ check_cached(struct vantaged *vd, const struct dnsq *q, const struct resolve_res
 		return 0;
 	check_info_verdict(&info, &v);
 	policy_decide(&v, &set, info.summary, d);
+	if ((info.flags & VCACHE_F_CA) && d->action != ACTION_SERVE)
+		snprintf(d->text, sizeof(d->text),
+		    "vantage: local %s fails the TLS check against the mirrors' CA", info.summary);
 	check_ca_flag(vd, q, d);
 	vd->st.verdict_cached++;
 	return 1;
@@ -433,6 +436,8 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		info.asked = v->asked;
 		info.failed = v->failed;
 		info.flags = (v->tls_failures ? VCACHE_F_TLS : 0) | (v->regions_short ? VCACHE_F_REGIONS : 0);
+		if (c->ca_view && c->ca_view->judgement == CA_DISSENT)
+			info.flags |= VCACHE_F_CA;
 		info.canon_hash = c->lcanon;
 		info.raw_hash = c->lraw;
 		snprintf(info.summary, sizeof(info.summary), "%.63s", local);

@@ -13,6 +13,7 @@ struct vcache_ca;
 /* vcache_info.flags: what an INSUFFICIENT verdict needs to say why again. */
 #define VCACHE_F_TLS 1		/* a mirror failed its pin */
 #define VCACHE_F_REGIONS 2	/* the count was there, the region spread was not */
+#define VCACHE_F_CA 4		/* the CA evidence dissented (check_ca.c) */
 
 /* What is known of one (name, type). Only consensus verdicts get here (DESIGN.md 8). */
 struct vcache_info {

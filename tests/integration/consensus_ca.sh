@@ -23,7 +23,7 @@ require_mirror
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
 [ "$(id -u)" = 0 ] || skip_all "needs root (TLS servers on port 443)"
-tap_plan 41
+tap_plan 43
 
 # Addresses for the TLS servers: one /16 each above unique_addr's 127.1-130 range, so that no
 # two share a /24 (ladder rule 4 must not hold) and no other suite uses them.
@@ -195,6 +195,11 @@ is "$(dig_rcode <<< "$out")" REFUSED "shop.ca.test A (self-signed): REFUSED"
 like "$(ede_of <<< "$out")" "^0 vantage: local ${L_SELF//./\\.} presents a certificate from a CA the mirrors do not see" \
 	"... EDE 0 saying why"
 is "$(jq -r '.ca.probes["other-ca"]' <<< "$(jctl status)")" 2 "two probes said other-ca"
+out=$(vdig bank.ca.test A)
+is "$(dig_rcode <<< "$out")/$(ede_of <<< "$out")" \
+	"REFUSED/0 vantage: local $L_OTHER fails the TLS check against the mirrors' CA" \
+	"bank.ca.test again: REFUSED from the verified cache, still saying why"
+is "$(jq -r '.ca.probes["other-ca"]' <<< "$(jctl status)")" 2 "... without a new probe"
 
 # --- (d) TLSA 2 0 1 published, one mirror lying about it
 out=$(vdig tlsa.ca.test A)
