@@ -552,8 +552,6 @@ check_start_ca(struct check *c, const struct cons_verdict *v)
 	req.v = v;
 	/* The first answer waits at most consensus.timeout plus the probe budget. */
 	req.budget_ms = (uint32_t)(spent < budget ? budget - spent : 1);
-	if (req.budget_ms > cfg->consensus.probe_timeout_ms + cfg->consensus.timeout_ms)
-		req.budget_ms = (uint32_t)(cfg->consensus.probe_timeout_ms + cfg->consensus.timeout_ms);
 	req.cb = check_ca_done;
 	req.arg = c;
 	return (c->ca = check_ca_start(&req)) != NULL ? 0 : -1;

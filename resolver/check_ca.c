@@ -27,8 +27,9 @@
 #define CHECK_CA_PAIR_TTL 86400
 /* Probes in flight at once, daemon-wide: each is a TCP connection and a handshake. */
 #define CHECK_CA_MAX_PROBES 64
-/* Seconds per day, for the history's texts. */
-#define CHECK_CA_DAY 86400
+/* Wait before asking a busy notary again (ms): a mirror observes one target at a time per
+ * client (doc/mirror-protocol.md 3.5), and a loopback or LAN handshake takes a few ms. */
+#define CHECK_CA_OBSERVE_RETRY 20
 
 struct check_ca;
 
@@ -49,6 +50,8 @@ struct check_ca_obs {
 	size_t mi;
 	struct mirror_req *req;
 	int done;
+	struct event *retry;		/* 429: this client already has one in flight there */
+	char target[DNS_MAXNAME * 4 + 128];
 };
 
 /* One local address. */
@@ -80,6 +83,7 @@ struct check_ca {
 	struct check_ca_addr addrs[CHECK_CA_MAX_ADDRS];
 	size_t n_addrs;
 	int cas_known, finished;
+	int from_pairs;			/* every address had a cached pair: nothing asked */
 	struct ca_set cas;
 	struct check_ca_view view;
 	struct event *kick, *deadline;
@@ -134,6 +138,8 @@ check_ca_stop(struct check_ca *ca)
 		ca->tlsa[i].req = NULL;
 		mirror_cancel(ca->obs[i].req);
 		ca->obs[i].req = NULL;
+		if (ca->obs[i].retry)
+			event_del(ca->obs[i].retry);
 	}
 	for (size_t i = 0; ca->caa && i < ca->levels * ca->nm; i++) {
 		mirror_cancel(ca->caa[i].req);
@@ -153,8 +159,11 @@ static void
 check_ca_free(struct check_ca *ca)
 {
 	check_ca_stop(ca);
-	for (size_t i = 0; i < ca->nm; i++)
+	for (size_t i = 0; i < ca->nm; i++) {
 		free(ca->tlsa[i].d);
+		if (ca->obs[i].retry)
+			event_free(ca->obs[i].retry);
+	}
 	for (size_t i = 0; ca->caa && i < ca->levels * ca->nm; i++)
 		free(ca->caa[i].d);
 	free(ca->caa);
@@ -205,6 +214,24 @@ check_ca_ask(struct check_ca *ca, struct check_ca_slot *s, struct mirror *m,
 		s->done = 1;
 }
 
+static uint32_t check_ca_left(const struct check_ca *ca);
+static void check_ca_obs_cb(void *arg, enum cons_transport transport, int status,
+    const uint8_t *body, size_t len);
+
+static void
+check_ca_obs_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct check_ca_obs *o = arg;
+
+	(void)fd;
+	(void)what;
+	if ((o->req = mirror_get(o->ca->m[o->mi], o->target, check_ca_left(o->ca),
+		 check_ca_obs_cb, o)) == NULL) {
+		o->done = 1;
+		check_ca_step(o->ca);
+	}
+}
+
 static void
 check_ca_obs_cb(void *arg, enum cons_transport transport, int status, const uint8_t *body,
     size_t len)
@@ -212,9 +239,19 @@ check_ca_obs_cb(void *arg, enum cons_transport transport, int status, const uint
 	struct check_ca_obs *o = arg;
 	struct check_ca *ca = o->ca;
 	struct ca_chain *ch = &ca->chains[o->mi];
+	struct timeval tv = { 0, CHECK_CA_OBSERVE_RETRY * 1000 };
 	int n;
 
 	o->req = NULL;
+	/* Busy with another of our names: ask again while the budget allows. */
+	if (transport == TRANSPORT_OK && status == 429 &&
+	    check_ca_left(ca) > 4 * CHECK_CA_OBSERVE_RETRY &&
+	    (o->retry || (o->retry = evtimer_new(ca->vd->base, check_ca_obs_retry, o))) &&
+	    evtimer_add(o->retry, &tv) == 0) {
+		log_debug(LOG_G_CONSENSUS, "%s: notary %s busy with another of our names, asking again",
+		    ca->name, mirror_name(ca->m[o->mi]));
+		return;
+	}
 	o->done = 1;
 	if (transport == TRANSPORT_OK && status == 200 &&
 	    (n = ca_observe_parse((const char *)body, len, ch->fps, TLS_MAX_CHAIN)) >= 0) {
@@ -231,7 +268,7 @@ static void
 check_ca_observe(struct check_ca *ca, size_t i, const struct cons_answer *ans,
     uint32_t timeout_ms)
 {
-	char target[DNS_MAXNAME * 4 + 128], ip[48];
+	char ip[48];
 	uint16_t family = ca->q.qtype == DNS_TYPE_A ? 4 : 6;
 	const struct cons_addr *a = NULL;
 
@@ -249,11 +286,11 @@ check_ca_observe(struct check_ca *ca, size_t i, const struct cons_answer *ans,
 			*p == '-' || *p == '_' || *p == '.'))
 			return;
 	check_ca_addr_str(a, ip, sizeof(ip));
-	snprintf(target, sizeof(target), "/v1/observe?name=%s&ip=%s&port=%lu", ca->host, ip,
-	    ca->set.probe_port);
+	snprintf(ca->obs[i].target, sizeof(ca->obs[i].target),
+	    "/v1/observe?name=%s&ip=%s&port=%lu", ca->host, ip, ca->set.probe_port);
 	ca->obs[i].done = 0;
-	if ((ca->obs[i].req = mirror_get(ca->m[i], target, timeout_ms, check_ca_obs_cb,
-		 &ca->obs[i])) == NULL)
+	if ((ca->obs[i].req = mirror_get(ca->m[i], ca->obs[i].target, timeout_ms,
+		 check_ca_obs_cb, &ca->obs[i])) == NULL)
 		ca->obs[i].done = 1;
 }
 
@@ -331,7 +368,7 @@ check_ca_judge(struct check_ca *ca)
 		    ad->cached ? "pair cached" : ad->done ? ad->detail : "no answer in time");
 		results[i] = p->result;
 	}
-	vw->judgement = ca->cas.n || ca->view.source[0] == 'p' ? ca_probe_judge(results,
+	vw->judgement = ca->cas.n || ca->from_pairs ? ca_probe_judge(results,
 	    ca->n_addrs, &bad) : CA_UNKNOWN;
 	if (vw->judgement == CA_DISSENT) {
 		const struct check_ca_probe *p = &vw->probes[bad];
@@ -436,14 +473,14 @@ check_ca_finish(struct check_ca *ca)
 	ca->finished = 1;
 	check_ca_stop(ca);
 	check_ca_judge(ca);
-	if (ca->view.source[0] != 'p') {
+	if (!ca->from_pairs) {
 		check_ca_caa(ca);
 		check_ca_history(ca);
 	}
 	for (size_t i = 0; i < ca->nm; i++)
 		regions[i] = ca->regions[i];
 	ca_verdict_apply(&ca->v, ca->view.judgement, regions, ca->nm);
-	if (ca->view.judgement == CA_OK && vc && ca->view.source[0] != 'p')
+	if (ca->view.judgement == CA_OK && vc && !ca->from_pairs)
 		for (size_t i = 0; i < ca->n_addrs; i++) {
 			const struct check_ca_addr *ad = &ca->addrs[i];
 			if (ad->cached || !ad->done || ad->result != PROBE_OK)
@@ -459,6 +496,9 @@ check_ca_finish(struct check_ca *ca)
 		log_warnx(LOG_G_CONSENSUS, "%s %s: CA evidence (%s) dissents: %s", ca->name,
 		    dnswire_type2str(ca->q.qtype, tb, sizeof(tb)), ca->view.source,
 		    ca->view.text + strlen("vantage: "));
+	else if (ca->from_pairs)
+		log_debug(LOG_G_CONSENSUS, "%s %s: CA evidence: every address has a proven pair",
+		    ca->name, dnswire_type2str(ca->q.qtype, tb, sizeof(tb)));
 	else
 		log_debug(LOG_G_CONSENSUS, "%s %s: CA evidence (%s, %zu CA%s): %s in %llu ms%s",
 		    ca->name, dnswire_type2str(ca->q.qtype, tb, sizeof(tb)), ca->view.source,
@@ -498,6 +538,8 @@ check_ca_find_cas(struct check_ca *ca)
 		for (size_t i = 0; i < ca->nm; i++) {
 			mirror_cancel(ca->obs[i].req); /* the domain said it: no notary needed */
 			ca->obs[i].req = NULL;
+			if (ca->obs[i].retry)
+				event_del(ca->obs[i].retry);
 			ca->obs[i].done = 1;
 		}
 		return;
@@ -515,7 +557,7 @@ check_ca_step(struct check_ca *ca)
 {
 	if (ca->finished)
 		return;
-	if (ca->view.source[0] == 'p') {
+	if (ca->from_pairs) {
 		check_ca_finish(ca);
 		return;
 	}
@@ -636,6 +678,7 @@ check_ca_start(const struct check_ca_req *req)
 	if (check_ca_pairs(ca, req->local)) {
 		/* Proven before: the answer goes out now, no mirror or probe asked. */
 		ca->view.source = "pair";
+		ca->from_pairs = 1;
 		ca->vd->st.ca_pair_hits++;
 		if (evtimer_add(ca->kick, &now) != 0)
 			goto fail;

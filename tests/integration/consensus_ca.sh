@@ -23,7 +23,7 @@ require_mirror
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
 [ "$(id -u)" = 0 ] || skip_all "needs root (TLS servers on port 443)"
-tap_plan 43
+tap_plan 46
 
 # Addresses for the TLS servers: one /16 each above unique_addr's 127.1-130 range, so that no
 # two share a /24 (ladder rule 4 must not hold) and no other suite uses them.
@@ -39,7 +39,7 @@ ext_ca='basicConstraints=critical,CA:TRUE
 keyUsage=critical,keyCertSign,cRLSign
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid'
-names="cdn.ca.test bank.ca.test shop.ca.test tlsa.ca.test www.caa.ca.test hist.ca.test"
+names="cdn.ca.test cdn2.ca.test cdn3.ca.test cdn4.ca.test bank.ca.test shop.ca.test tlsa.ca.test www.caa.ca.test hist.ca.test"
 # newkey NAME: an EC P-256 key
 newkey() { ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$C/$1.key"; }
 # ca NAME SUBJECT [ISSUER]: a CA certificate, self-signed without ISSUER
@@ -98,6 +98,9 @@ view() {	# view NAME ADDR [BANK SHOP TLSA-FP]
 	@	IN NS ns.ca.test.
 	ns	IN A 192.0.2.53
 	cdn	IN A $2
+	cdn2	IN A $2
+	cdn3	IN A $2
+	cdn4	IN A $2
 	bank	IN A ${3:-$2}
 	shop	IN A ${4:-$2}
 	tlsa	IN A $2
@@ -177,6 +180,16 @@ is "$(jq -r '.ca.source + " " + .ca.judgement' <<< "$e")" "pair ok" "... on the 
 is "$(jq -r '.ca.probes[0] | .address + " " + .result + " " + (.cached | tostring)' <<< "$e")" \
 	"$L_GOOD ok true" "... for the local address, not probed again"
 is "$(probes)" "$p1" "no new probe for the second query nor for explain"
+
+# Three CDN names at once: each mirror observes one target at a time per client (429), so
+# observations wait their turn within the budget
+pids=()
+for n in 2 3 4; do vdig "cdn$n.ca.test" A > "$T/cdn$n.out" & pids+=($!); done
+wait "${pids[@]}"
+for n in 2 3 4; do
+	is "$(dig_rcode < "$T/cdn$n.out")/$(answer_norm < "$T/cdn$n.out")" \
+		"NOERROR/cdn$n.ca.test. IN A $L_GOOD" "cdn2, cdn3 and cdn4 asked at once: cdn$n answered"
+done
 
 # --- (b) and (c): a poisoned address serving another CA, and a self-signed one
 out=$(vdig bank.ca.test A)
