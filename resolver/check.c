@@ -557,6 +557,27 @@ check_start_ca(struct check *c, const struct cons_verdict *v)
 	return (c->ca = check_ca_start(&req)) != NULL ? 0 : -1;
 }
 
+/*
+ * Every local address proved the name's CA not long ago (a cached pair): the answer needs
+ * neither the mirrors nor a probe. Returns 1 when it decided (c is gone).
+ */
+static int
+check_pairs_decide(struct check *c)
+{
+	struct cons_verdict v;
+
+	if (c->ca_view != NULL || (c->ca_view = malloc(sizeof(*c->ca_view))) == NULL)
+		return 0;
+	if (!check_ca_pairs_cover(c->vd, &c->q, &c->set, &c->ld->ans, c->nm, &v, c->ca_view)) {
+		free(c->ca_view);
+		c->ca_view = NULL;
+		return 0;
+	}
+	c->ca_done = 1;
+	check_decide(c, &v);
+	return 1;
+}
+
 /* Decide as soon as the outcome cannot change: agreement reached, or dissent that the
  * mirrors still out could not overturn, or nobody left to wait for. */
 static void
@@ -706,6 +727,8 @@ check_local_ready(struct check *c)
 		check_free(c);
 		return;
 	}
+	if (!c->fresh && check_pairs_decide(c))
+		return;
 	if (c->set.mode == MODE_MONITOR && !c->fresh) {
 		/* Monitor: the answer goes out now; the verdict only flags and logs. */
 		struct check_result now = { .status = UPSTREAM_OK, .wire = c->lwire, .len = c->llen,

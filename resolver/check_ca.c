@@ -715,6 +715,49 @@ fail:
 }
 
 int
+check_ca_pairs_cover(struct vantaged *vd, const struct dnsq *q,
+    const struct consensus_settings *set, const struct cons_answer *local, size_t nm,
+    struct cons_verdict *v, struct check_ca_view *view)
+{
+	struct vcache_ca *vc = vd->vcache ? vcache_cadata(vd->vcache) : NULL;
+	uint64_t wall = check_ca_wall();
+
+	if (vc == NULL || set->probe == PROBE_MODE_OFF || vd->probes == NULL ||
+	    (q->qtype != DNS_TYPE_A && q->qtype != DNS_TYPE_AAAA) ||
+	    local->rclass != RCLASS_DATA || local->n_addrs == 0 ||
+	    local->n_addrs > CHECK_CA_MAX_ADDRS)
+		return 0;
+	memset(view, 0, sizeof(*view));
+	for (size_t i = 0; i < local->n_addrs; i++) {
+		if (!vcache_ca_pair_lookup(vc, q->qname, q->qname_len, &local->addrs[i], wall, NULL))
+			return 0;
+		check_ca_addr_str(&local->addrs[i], view->probes[i].addr, sizeof(view->probes[i].addr));
+		view->probes[i].result = PROBE_OK;
+		view->probes[i].cached = 1;
+		snprintf(view->probes[i].detail, sizeof(view->probes[i].detail), "pair cached");
+	}
+	view->n_probes = local->n_addrs;
+	view->source = "pair";
+	view->judgement = CA_OK;
+	memset(v, 0, sizeof(*v));
+	v->outcome = OUTCOME_AGREE;
+	v->rule = RULE_CA;
+	v->asked = (unsigned)(nm < CONSENSUS_MAX_MIRRORS ? nm : CONSENSUS_MAX_MIRRORS);
+	v->required = consensus_required(v->asked, (unsigned)set->quorum);
+	v->consensus_mirror = -1;
+	for (size_t i = 0; i < v->asked; i++)
+		v->evidence[i] = EVIDENCE_FAILED; /* not waited for */
+	vd->st.ca_pair_hits++;
+	if (log_enabled(LOG_G_CONSENSUS, LOG_L_DEBUG)) {
+		char name[DNS_MAXNAME * 4 + 1], tb[16];
+		dnswire_name2str(q->qname, q->qname_len, name, sizeof(name));
+		log_debug(LOG_G_CONSENSUS, "%s %s: every address has a proven pair: answered "
+		    "without the mirrors", name, dnswire_type2str(q->qtype, tb, sizeof(tb)));
+	}
+	return 1;
+}
+
+int
 check_ca_flag(struct vantaged *vd, const struct dnsq *q, struct policy_decision *d)
 {
 	struct vcache_ca *vc = vd->vcache ? vcache_cadata(vd->vcache) : NULL;

@@ -89,6 +89,15 @@ struct check_ca *check_ca_start(const struct check_ca_req *req);
 void check_ca_cancel(struct check_ca *ca);
 
 /*
+ * check_ca_pairs_cover - when the name's probes are on and every address of the local A or
+ * AAAA answer has a live cached pair, fill v (an agreement by rule 6, nm mirrors asked
+ * and none waited for) and view, and return 1: the answer can go out at once. Else 0.
+ */
+int check_ca_pairs_cover(struct vantaged *vd, const struct dnsq *q,
+    const struct consensus_settings *set, const struct cons_answer *local, size_t nm,
+    struct cons_verdict *v, struct check_ca_view *view);
+
+/*
  * check_ca_flag - the history's word on a decision about q (an A or AAAA question): while
  * the name's CA counts as recently changed (consensus.ca_history), a served answer is
  * flagged with EDE 0 "vantage: CA of NAME changed after N days". Returns 1 when it flagged.

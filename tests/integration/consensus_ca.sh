@@ -23,7 +23,7 @@ require_mirror
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
 [ "$(id -u)" = 0 ] || skip_all "needs root (TLS servers on port 443)"
-tap_plan 46
+tap_plan 49
 
 # Addresses for the TLS servers: one /16 each above unique_addr's 127.1-130 range, so that no
 # two share a /24 (ladder rule 4 must not hold) and no other suite uses them.
@@ -137,6 +137,7 @@ ca_mirror() {	# ca_mirror NAME (= region = view)
 	EOF
 	start_mirror "$T/mirror-$1.yaml" "mirror-$1" || return 1
 	MHP[$1]=$MIRROR_ADDR:$MIRROR_PORT MID[$1]=$KEY_ID MKEYS[$1]=$T/keys-$1 MREGION[$1]=$1
+	MPID[$1]=$MIRROR_PID
 }
 for r in eu us ap; do ca_mirror "$r" || bail_out "mirror $r did not start"; done
 
@@ -261,3 +262,16 @@ start_vantaged "$T/vd.yaml" || bail_out "vantaged did not restart"
 e=$(jctl explain cdn.ca.test A)
 is "$(jq -r '.verdict.rule + " " + .ca.source' <<< "$e")" "ca pair" "after a restart the pair still decides"
 is "$(probes)" 0 "... without a probe"
+
+# --- the pairs alone: verdicts forgotten, every mirror down; cdn's address proved its CA
+stop_pid "$VANTAGED_PID"
+for r in eu us ap; do stop_pid "${MPID[$r]}"; done
+grep -E '^(vantage-state|p |h )' "$T/state" > "$T/state.new" && mv "$T/state.new" "$T/state"
+start_vantaged "$T/vd.yaml" || bail_out "vantaged did not restart"
+out=$(vdig cdn.ca.test A)
+is "$(dig_rcode <<< "$out")/$(ede_of <<< "$out")/$(answer_norm <<< "$out")" \
+	"NOERROR//cdn.ca.test. IN A $L_GOOD" "mirrors down, no verdict kept: cdn.ca.test answered at once on its pair"
+ok "... as the log says" log_has 'cdn\.ca\.test\.? A: every address has a proven pair: answered without the mirrors'
+out=$(vdig bank.ca.test A)
+like "$(ede_of <<< "$out")" '^22 vantage: no mirror reachable' "bank.ca.test (no pair): no mirror reachable, EDE 22"
+
