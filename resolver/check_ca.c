@@ -84,6 +84,7 @@ struct check_ca {
 	size_t n_addrs;
 	int cas_known, finished;
 	int from_pairs;			/* every address had a cached pair: nothing asked */
+	int truncated;			/* more addresses than CHECK_CA_MAX_ADDRS */
 	struct ca_set cas;
 	struct check_ca_view view;
 	struct event *kick, *deadline;
@@ -370,6 +371,10 @@ check_ca_judge(struct check_ca *ca)
 	}
 	vw->judgement = ca->cas.n || ca->from_pairs ? ca_probe_judge(results,
 	    ca->n_addrs, &bad) : CA_UNKNOWN;
+	/* Addresses past the probed ones are unproven: they may still make a dissent of it,
+	 * never an agreement. */
+	if (vw->judgement == CA_OK && ca->truncated)
+		vw->judgement = CA_UNKNOWN;
 	if (vw->judgement == CA_DISSENT) {
 		const struct check_ca_probe *p = &vw->probes[bad];
 		switch (p->result) {
@@ -619,7 +624,8 @@ check_ca_pairs(struct check_ca *ca, const struct cons_answer *local)
 		}
 	}
 	/* Past CHECK_CA_MAX_ADDRS the rest stay unproven: no shortcut then. */
-	return cached == ca->n_addrs && local->n_addrs <= CHECK_CA_MAX_ADDRS;
+	ca->truncated = local->n_addrs > CHECK_CA_MAX_ADDRS;
+	return cached == ca->n_addrs && !ca->truncated;
 }
 
 /* Ask for the name's CAA at the name and its parents (RFC 8659 section 3), all at once. */
