@@ -370,7 +370,7 @@ probe_start(struct probe_set *ps, const struct netaddr *addr, uint16_t port, con
 	p->starting = 1;
 	if (tls_bev_connect(p->bev, (const struct sockaddr *)&to.ss, (int)to.len) != 0) {
 		log_debug(LOG_G_TLS, "probe %s: cannot connect: %s", p->name,
-		    p->failed_early ? p->early : "no socket");
+		    p->failed_early ? p->early : strerror(errno));
 		goto fail;
 	}
 	p->starting = 0;

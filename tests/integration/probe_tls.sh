@@ -8,7 +8,7 @@
 require_progs openssl
 PROBETOOL=$TOOLS_DIR/probetool
 [ -x "$PROBETOOL" ] || skip_all "no $PROBETOOL (make check builds it)"
-tap_plan 35
+tap_plan 37
 
 P=$T/pki
 mkdir -p "$P/newcerts"
@@ -110,9 +110,10 @@ listening() { (exec 3<> "/dev/tcp/$1/$2") 2> /dev/null; }
 # probe ADDR NAME ARGS...: probetool's output line for one probe
 # (a non-zero exit, a sanitizer report or a leak among them, is counted in $T/exits)
 probe() {
-	local st
-	timeout 30 "$PROBETOOL" "$1" 8443 "$2" "${@:3}" 2> "$T/probetool.err"
+	local st out
+	out=$(timeout 30 "$PROBETOOL" "$1" 8443 "$2" "${@:3}" 2> "$T/probetool.err")
 	st=$?
+	printf '%s\n' "$out" | tee -a "$T/probe-out.txt"
 	[ "$st" = 0 ] || { echo "probetool $* exited $st" >> "$T/exits"; cat "$T/probetool.err" >> "$T/exits"; }
 }
 : > "$T/exits"
@@ -200,11 +201,18 @@ out=$(probe "$GOOD" www.probe.test "0:$INT" --count 8)
 is "$(grep -c 'result=ok' <<< "$out")" 8 "eight probes at once all succeed"
 out=$(probe "$GOOD" www.probe.test "0:$INT" --sandbox)
 like "$out" "result=ok matched=0 " "ok inside vantaged's sandbox"
-like "$out" "sandbox no_new_privs=1 " "the sandbox was entered"
+if grep -qa __asan_init "$PROBETOOL"; then
+	like "$out" "sandbox no_new_privs=1 .*seccomp=-1" "the sandbox was entered (seccomp off: sanitizer build)"
+else
+	like "$out" "sandbox no_new_privs=1 .*seccomp=1 exec_errno=1" "the sandbox was entered: seccomp, execve fails"
+fi
+out=$(probe 255.255.255.255 www.probe.test "0:$INT")
+like "$out" "^probe=0 result=unreachable not-started$" "a connect() that fails at once: not started, no callback"
 out=$(probe "$GOOD" 'bad name!' "0:$INT")
 like "$out" "result=unreachable not-started" "a name that is no host name is refused by probe_start"
 
 is "$(head -c 2000 "$T/exits")" "" "probetool exited 0 every time (no sanitizer report)"
+is "$(grep -c reentrant "$T/probe-out.txt")" 0 "no callback ever came from inside probe_start"
 
 if can_valgrind "$PROBETOOL"; then
 	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"

@@ -7,7 +7,8 @@
  * Starts K probes (default 1) of ADDR:PORT with SNI NAME against the accepted CAs given as
  * selector:sha256-hex (TLSA 2 SEL 1), at most N in flight (default K), and prints one line
  * per probe when it ends:
- *     result=ok matched=0 chain=<hex>,<hex> elapsed_ms=3 detail="..."
+ *     probe=0 result=ok matched=0 chain=<hex>,<hex> elapsed_ms=3 detail="..."
+ * (with reentrant=1 appended if a callback ever came from inside probe_start).
  * A probe refused by probe_start prints result=busy or result=unreachable (not-started).
  * --cancel-after cancels every probe still running after MS ms (result=cancelled).
  * --sandbox enters vantaged's sandbox (no_new_privs, Landlock, seccomp) before probing.
@@ -48,6 +49,9 @@ usage(void)
 	exit(2);
 }
 
+/* Set around probe_start: a callback from inside it would break the contract. */
+static int starting;
+
 static void
 done(void *arg, const struct probe_outcome *o)
 {
@@ -59,7 +63,8 @@ done(void *arg, const struct probe_outcome *o)
 	    o->matched);
 	for (i = 0; i < o->n_chain; i++)
 		printf("%s%s", i ? "," : "", tls_hex(o->chain[i], TLS_SHA256_LEN, hex));
-	printf(" elapsed_ms=%llu detail=\"%s\"\n", (unsigned long long)o->elapsed_ms, o->detail);
+	printf(" elapsed_ms=%llu detail=\"%s\"%s\n", (unsigned long long)o->elapsed_ms, o->detail,
+	    starting ? " reentrant=1" : "");
 	fflush(stdout);
 	s->t->probes[s->i] = NULL;
 	/* Nothing left to cancel: let the loop end. */
@@ -157,8 +162,10 @@ main(int argc, char **argv)
 	for (i = 0; i < (size_t)count; i++) {
 		slots[i].t = &t;
 		slots[i].i = i;
+		starting = 1;
 		t.probes[i] = probe_start(t.ps, &addr, (uint16_t)port, argv[3], cas, n_cas,
 		    (uint32_t)timeout, done, &slots[i], &why);
+		starting = 0;
 		if (t.probes[i] == NULL)
 			printf("probe=%zu result=%s not-started\n", i, probe_result_name(why));
 		else
