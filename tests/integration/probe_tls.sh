@@ -8,7 +8,7 @@
 require_progs openssl
 PROBETOOL=$TOOLS_DIR/probetool
 [ -x "$PROBETOOL" ] || skip_all "no $PROBETOOL (make check builds it)"
-tap_plan 37
+tap_plan 38
 
 P=$T/pki
 mkdir -p "$P/newcerts"
@@ -199,6 +199,9 @@ is "$(grep -c 'result=cancelled' <<< "$out")" 2 "cancel: both probes cancelled m
 cmp_ok $((t1 - t0)) -lt 3000 "cancel: probetool ends at once ($((t1 - t0)) ms)"
 out=$(probe "$GOOD" www.probe.test "0:$INT" --count 8)
 is "$(grep -c 'result=ok' <<< "$out")" 8 "eight probes at once all succeed"
+out=$(probe "$GOOD" www.probe.test "0:$INT" --repeat 20)
+is "$(grep -c 'result=ok' <<< "$out")" 20 "a callback may start the next probe (twenty in a row)"
+diag "loopback probe times, handshake and judgement: $(tail -n 1 <<< "$out")"
 out=$(probe "$GOOD" www.probe.test "0:$INT" --sandbox)
 like "$out" "result=ok matched=0 " "ok inside vantaged's sandbox"
 if grep -qa __asan_init "$PROBETOOL"; then
