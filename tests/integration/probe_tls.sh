@@ -8,7 +8,7 @@
 require_progs openssl
 PROBETOOL=$TOOLS_DIR/probetool
 [ -x "$PROBETOOL" ] || skip_all "no $PROBETOOL (make check builds it)"
-tap_plan 38
+tap_plan 42
 
 P=$T/pki
 mkdir -p "$P/newcerts"
@@ -202,6 +202,9 @@ is "$(grep -c 'result=ok' <<< "$out")" 8 "eight probes at once all succeed"
 out=$(probe "$GOOD" www.probe.test "0:$INT" --repeat 20)
 is "$(grep -c 'result=ok' <<< "$out")" 20 "a callback may start the next probe (twenty in a row)"
 diag "loopback probe times, handshake and judgement: $(tail -n 1 <<< "$out")"
+out=$(probe "$GOOD" www.probe.test "0:$INT" --count 3 --free-in-callback)
+like "$out" "probe=[0-9] result=ok.*(probe=[0-9] result=cancelled.*){2}" \
+	"the set may be freed from a callback: the other probes end silently"
 out=$(probe "$GOOD" www.probe.test "0:$INT" --sandbox)
 like "$out" "result=ok matched=0 " "ok inside vantaged's sandbox"
 if grep -qa __asan_init "$PROBETOOL"; then
@@ -225,6 +228,12 @@ if can_valgrind "$PROBETOOL"; then
 	is "$st" 0 "valgrind: no errors or leaks (probes done)"
 	out=$(timeout 120 $VG "$PROBETOOL" "$SILENT" 8443 www.probe.test "0:$INT" --count 2 --cancel-after 200 2>&1)
 	is "$?" 0 "valgrind: no errors or leaks (probes cancelled mid-handshake)"
+	out=$(timeout 120 $VG "$PROBETOOL" "$GOOD" 8443 www.probe.test "0:$INT" --count 3 --free-in-callback 2>&1)
+	is "$?" 0 "valgrind: no errors or leaks (the set freed from a callback)"
+	out=$(timeout 120 $VG "$PROBETOOL" "$SILENT" 8443 www.probe.test "0:$INT" --timeout 300 2>&1)
+	is "$?" 0 "valgrind: no errors or leaks (timeout)"
+	out=$(timeout 120 $VG "$PROBETOOL" "$CLOSED" 8443 www.probe.test "0:$INT" 2>&1)
+	is "$?" 0 "valgrind: no errors or leaks (refused)"
 else
-	skip "valgrind not available or ASAN build" 3
+	skip "valgrind not available or ASAN build" 6
 fi

@@ -2,7 +2,7 @@
  * tests/integration/tools/probetool.c - run TLS probes (resolver/probe.c) on an event loop.
  *
  * probetool ADDR PORT NAME [SEL:HEX64 ...] [--timeout MS] [--count K] [--max N]
- *     [--repeat R] [--cancel-after MS] [--sandbox]
+ *     [--repeat R] [--cancel-after MS] [--free-in-callback] [--sandbox]
  *
  * Starts K probes (default 1) of ADDR:PORT with SNI NAME against the accepted CAs given as
  * selector:sha256-hex (TLSA 2 SEL 1), at most N in flight (default K), and prints one line
@@ -14,6 +14,8 @@
  * warm handshakes), and ends with a line "repeat=R min_ms=.. median_ms=.. max_ms=..".
  * --count/--max are ignored then.
  * --cancel-after cancels every probe still running after MS ms (result=cancelled).
+ * --free-in-callback frees the whole set from the first callback (the others are
+ * cancelled with it: result=cancelled).
  * --sandbox enters vantaged's sandbox (no_new_privs, Landlock, seccomp) before probing.
  * Exits 0 whatever the results; 2 on usage errors, 1 when the set cannot be made.
  */
@@ -46,6 +48,7 @@ struct probetool {
 	const struct probe_ca *cas;
 	size_t n_cas;
 	uint32_t timeout;
+	int free_in_cb;
 };
 
 struct slot {
@@ -80,7 +83,20 @@ done(void *arg, const struct probe_outcome *o)
 	fflush(stdout);
 	s->t->probes[s->i] = NULL;
 	s->t->running--;
-	if (s->t->repeat > 0) {
+	if (s->t->free_in_cb) {
+		struct probetool *t = s->t;
+		size_t i;
+
+		probe_set_free(t->ps);
+		t->ps = NULL;
+		for (i = 0; i < PROBETOOL_MAX_COUNT; i++)
+			if (t->probes[i] != NULL) {
+				t->probes[i] = NULL;
+				t->running--;
+				printf("probe=%zu result=cancelled\n", i);
+			}
+	}
+	if (s->t->repeat > 0 && s->t->ps != NULL) {
 		struct probetool *t = s->t;
 
 		t->ms[t->done++] = o->elapsed_ms;
@@ -158,6 +174,8 @@ main(int argc, char **argv)
 			t.repeat = num(argv[++a], 1, 1000);
 		} else if (strcmp(argv[a], "--cancel-after") == 0 && a + 1 < argc) {
 			cancel_after = num(argv[++a], 0, 600000);
+		} else if (strcmp(argv[a], "--free-in-callback") == 0) {
+			t.free_in_cb = 1;
 		} else if (strcmp(argv[a], "--sandbox") == 0) {
 			sandbox = 1;
 		} else if (n_cas < PROBETOOL_MAX_CAS && (argv[a][0] == '0' || argv[a][0] == '1') &&
