@@ -54,8 +54,15 @@ commonName = supplied
 EOF
 export SAN=DNS:unused.test
 
-# mkkey NAME: an EC P-256 key (cheap handshakes)
-mkkey() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$P/$1.key" 2> /dev/null; }
+# mkkey NAME: an EC P-256 key (cheap handshakes); RSA-2048 for the intermediate, as most
+# public intermediates are (and its SubjectPublicKeyInfo has long-form DER lengths)
+mkkey() {
+	if [ "$1" = int ]; then
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$P/$1.key" 2> /dev/null
+	else
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$P/$1.key" 2> /dev/null
+	fi
+}
 # selfsigned NAME CN EXT
 selfsigned() {
 	mkkey "$1" && openssl req -new -x509 -key "$P/$1.key" -out "$P/$1.pem" -days 3650 -subj "/CN=$2" \
@@ -137,7 +144,7 @@ out=$(probe "$GOOD" www.probe.test "0:$INT")
 like "$out" "^probe=0 result=ok matched=0 chain=$WWW,$INT elapsed_ms=[0-9]+ " \
 	"ok: the intermediate is the accepted CA (selector 0); the chain is leaf then intermediate"
 out=$(probe "$GOOD" www.probe.test "1:$INT1")
-like "$out" "result=ok matched=0 " "ok: the intermediate's SubjectPublicKeyInfo (selector 1)"
+like "$out" "result=ok matched=0 " "ok: the (RSA) intermediate's SubjectPublicKeyInfo (selector 1)"
 out=$(probe "$GOOD" ALT.Probe.Test. "0:$RANDOM_FP" "0:$INT")
 like "$out" "result=ok matched=1 " "ok: second SAN, any case, trailing dot; matched is the second CA"
 out=$(probe "$WITHROOT" www.probe.test "0:$ROOT")
