@@ -228,18 +228,18 @@ is "$(head -c 2000 "$T/exits")" "" "probetool exited 0 every time (no sanitizer 
 is "$(grep -c reentrant "$T/probe-out.txt")" 0 "no callback ever came from inside probe_start"
 
 if can_valgrind "$PROBETOOL"; then
-	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
-	out=$(timeout 120 $VG "$PROBETOOL" "$GOOD" 8443 www.probe.test "0:$INT" --count 2 2>&1)
+	VG=(valgrind -q --error-exitcode=99 --leak-check=full "--errors-for-leak-kinds=definite,indirect")
+	out=$(timeout 120 "${VG[@]}" "$PROBETOOL" "$GOOD" 8443 www.probe.test "0:$INT" --count 2 2>&1)
 	st=$?
 	like "$out" "result=ok" "valgrind: two probes"
 	is "$st" 0 "valgrind: no errors or leaks (probes done)"
-	out=$(timeout 120 $VG "$PROBETOOL" "$SILENT" 8443 www.probe.test "0:$INT" --count 2 --cancel-after 200 2>&1)
+	out=$(timeout 120 "${VG[@]}" "$PROBETOOL" "$SILENT" 8443 www.probe.test "0:$INT" --count 2 --cancel-after 200 2>&1)
 	is "$?" 0 "valgrind: no errors or leaks (probes cancelled mid-handshake)"
-	out=$(timeout 120 $VG "$PROBETOOL" "$GOOD" 8443 www.probe.test "0:$INT" --count 3 --free-in-callback 2>&1)
+	out=$(timeout 120 "${VG[@]}" "$PROBETOOL" "$GOOD" 8443 www.probe.test "0:$INT" --count 3 --free-in-callback 2>&1)
 	is "$?" 0 "valgrind: no errors or leaks (the set freed from a callback)"
-	out=$(timeout 120 $VG "$PROBETOOL" "$SILENT" 8443 www.probe.test "0:$INT" --timeout 300 2>&1)
+	out=$(timeout 120 "${VG[@]}" "$PROBETOOL" "$SILENT" 8443 www.probe.test "0:$INT" --timeout 300 2>&1)
 	is "$?" 0 "valgrind: no errors or leaks (timeout)"
-	out=$(timeout 120 $VG "$PROBETOOL" "$CLOSED" 8443 www.probe.test "0:$INT" 2>&1)
+	out=$(timeout 120 "${VG[@]}" "$PROBETOOL" "$CLOSED" 8443 www.probe.test "0:$INT" 2>&1)
 	is "$?" 0 "valgrind: no errors or leaks (refused)"
 else
 	skip "valgrind not available or ASAN build" 6
