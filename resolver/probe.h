@@ -52,7 +52,10 @@ struct probe_outcome {
 	uint64_t elapsed_ms;
 };
 
-/* Called exactly once per started probe unless cancelled; o is valid during the call. */
+/*
+ * Called exactly once per started probe unless cancelled; o is valid during the call. The
+ * probe is already gone then: forget its handle (never probe_cancel it from here).
+ */
 typedef void (*probe_cb)(void *arg, const struct probe_outcome *o);
 
 /*
