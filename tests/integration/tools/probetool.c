@@ -85,7 +85,6 @@ done(void *arg, const struct probe_outcome *o)
 	s->t->running--;
 	if (s->t->free_in_cb) {
 		struct probetool *t = s->t;
-		size_t i;
 
 		probe_set_free(t->ps);
 		t->ps = NULL;
