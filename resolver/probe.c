@@ -306,28 +306,14 @@ probe_name_ok(const char *name)
 	return n > 0 && n <= 253 && tls_name_match(name, n, name) && strchr(name, '*') == NULL;
 }
 
-struct probe *
-probe_start(struct probe_set *ps, const struct netaddr *addr, uint16_t port, const char *name,
-    const struct probe_ca *cas, size_t n_cas, uint32_t timeout_ms, probe_cb cb, void *arg,
-    enum probe_result *why)
+/* A probe in ps's list with copies of name and cas; NULL when out of memory. */
+static struct probe *
+probe_new(struct probe_set *ps, const char *name, const struct probe_ca *cas, size_t n_cas,
+    uint32_t timeout_ms, probe_cb cb, void *arg)
 {
 	struct probe *p;
-	struct netaddr to;
-	struct timeval tv;
 	size_t i;
 
-	if (why != NULL)
-		*why = PROBE_UNREACHABLE;
-	if (ps == NULL || ps->dead || addr == NULL || name == NULL || cb == NULL ||
-	    (cas == NULL && n_cas > 0) || timeout_ms == 0 || port == 0 || !probe_name_ok(name))
-		return NULL;
-	if (addr->ss.ss_family != AF_INET && addr->ss.ss_family != AF_INET6)
-		return NULL;
-	if (ps->n_probes >= ps->max_concurrent) {
-		if (why != NULL)
-			*why = PROBE_BUSY;
-		return NULL;
-	}
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	p->ps = ps;
@@ -349,11 +335,25 @@ probe_start(struct probe_set *ps, const struct netaddr *addr, uint16_t port, con
 		memcpy(p->cas[i].sha256, cas[i].sha256, sizeof(p->cas[i].sha256));
 	}
 	p->n_cas = n_cas;
+	return p;
+fail:
+	probe_free(p);
+	return NULL;
+}
+
+/* Arm the deadline and start the TLS connection to addr at port; 0 or -1. */
+static int
+probe_connect(struct probe *p, const struct netaddr *addr, uint16_t port)
+{
+	struct probe_set *ps = p->ps;
+	struct netaddr to;
+	struct timeval tv;
+
 	p->timer = evtimer_new(ps->base, probe_timeout, p);
 	p->later = evtimer_new(ps->base, probe_later, p);
 	p->bev = tls_bev_new(ps->base, -1, ps->ctx, 0, p->name, &p->conn);
 	if (p->timer == NULL || p->later == NULL || p->bev == NULL)
-		goto fail;
+		return -1;
 	tls_conn_set_callbacks(p->conn, probe_done, NULL, p);
 	bufferevent_setcb(p->bev, NULL, NULL, probe_event, p);
 	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
@@ -361,17 +361,17 @@ probe_start(struct probe_set *ps, const struct netaddr *addr, uint16_t port, con
 	 * The deadline is our own timer: read/write timeouts on a client TLS filter hit a
 	 * double free in lib/tls, and they would not bound the whole handshake anyway.
 	 */
-	tv.tv_sec = (time_t)(timeout_ms / 1000);
-	tv.tv_usec = (suseconds_t)(timeout_ms % 1000 * 1000);
+	tv.tv_sec = (time_t)(p->timeout_ms / 1000);
+	tv.tv_usec = (suseconds_t)(p->timeout_ms % 1000 * 1000);
 	if (evtimer_add(p->timer, &tv) != 0)
-		goto fail;
+		return -1;
 	to = *addr;
 	netaddr_set_port(&to, port);
 	p->starting = 1;
 	if (tls_bev_connect(p->bev, (const struct sockaddr *)&to.ss, (int)to.len) != 0) {
 		log_debug(LOG_G_TLS, "probe %s: cannot connect: %s", p->name,
-		    p->failed_early ? p->early : "no socket");
-		goto fail;
+		    p->failed_early ? p->early : strerror(errno));
+		return -1;
 	}
 	p->starting = 0;
 	if (p->failed_early) {
@@ -380,8 +380,33 @@ probe_start(struct probe_set *ps, const struct netaddr *addr, uint16_t port, con
 		tv.tv_usec = 0;
 		evtimer_add(p->later, &tv);
 	}
+	return 0;
+}
+
+struct probe *
+probe_start(struct probe_set *ps, const struct netaddr *addr, uint16_t port, const char *name,
+    const struct probe_ca *cas, size_t n_cas, uint32_t timeout_ms, probe_cb cb, void *arg,
+    enum probe_result *why)
+{
+	struct probe *p;
+
+	if (why != NULL)
+		*why = PROBE_UNREACHABLE;
+	if (ps == NULL || ps->dead || addr == NULL || name == NULL || cb == NULL ||
+	    (cas == NULL && n_cas > 0) || timeout_ms == 0 || port == 0 || !probe_name_ok(name))
+		return NULL;
+	if (addr->ss.ss_family != AF_INET && addr->ss.ss_family != AF_INET6)
+		return NULL;
+	if (ps->n_probes >= ps->max_concurrent) {
+		if (why != NULL)
+			*why = PROBE_BUSY;
+		return NULL;
+	}
+	if ((p = probe_new(ps, name, cas, n_cas, timeout_ms, cb, arg)) == NULL)
+		return NULL;
+	if (probe_connect(p, addr, port) != 0) {
+		probe_free(p);
+		return NULL;
+	}
 	return p;
-fail:
-	probe_free(p);
-	return NULL;
 }

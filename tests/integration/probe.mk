@@ -7,6 +7,12 @@ tests_integration_tools_probetool_SOURCES = tests/integration/tools/probetool.c 
 	resolver/probe.c resolver/probe.h resolver/sandbox.c resolver/sandbox.h
 tests_integration_tools_probetool_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS)
 
+# A TLS server holding a chain without its key (wolfSSL: openssl s_server refuses to).
+check_PROGRAMS += tests/integration/tools/tlsimposter
+tests_integration_tools_tlsimposter_CPPFLAGS = $(AM_CPPFLAGS) $(WOLFSSL_CFLAGS)
+tests_integration_tools_tlsimposter_SOURCES = tests/integration/tools/tlsimposter.c
+tests_integration_tools_tlsimposter_LDADD = $(WOLFSSL_LIBS)
+
 PROBE_IT_TESTS = tests/integration/probe_tls.sh
 TESTS += $(PROBE_IT_TESTS)
 EXTRA_DIST += $(PROBE_IT_TESTS)

@@ -2,13 +2,13 @@
 # tests/integration/probe_tls.sh - the TLS probe (resolver/probe.c) against openssl s_server:
 # a test PKI made here (root, intermediate, leaves good, wildcard, for another name,
 # self-signed, expired, from another CA), one server per case on its own loopback address,
-# and probetool's verdict for each; unreachable servers, a silent one, busy, cancel, the
-# sandbox, valgrind.
+# and probetool's verdict for each; impostors holding a genuine chain without its key;
+# unreachable servers, a silent one, busy, cancel, the sandbox, valgrind.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 require_progs openssl
 PROBETOOL=$TOOLS_DIR/probetool
 [ -x "$PROBETOOL" ] || skip_all "no $PROBETOOL (make check builds it)"
-tap_plan 35
+tap_plan 45
 
 P=$T/pki
 mkdir -p "$P/newcerts"
@@ -54,8 +54,15 @@ commonName = supplied
 EOF
 export SAN=DNS:unused.test
 
-# mkkey NAME: an EC P-256 key (cheap handshakes)
-mkkey() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$P/$1.key" 2> /dev/null; }
+# mkkey NAME: an EC P-256 key (cheap handshakes); RSA-2048 for the intermediate, as most
+# public intermediates are (and its SubjectPublicKeyInfo has long-form DER lengths)
+mkkey() {
+	if [ "$1" = int ]; then
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$P/$1.key" 2> /dev/null
+	else
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$P/$1.key" 2> /dev/null
+	fi
+}
 # selfsigned NAME CN EXT
 selfsigned() {
 	mkkey "$1" && openssl req -new -x509 -key "$P/$1.key" -out "$P/$1.pem" -days 3650 -subj "/CN=$2" \
@@ -97,22 +104,27 @@ cat "$P/notca.pem" "$P/int.pem" > "$P/notca+int.pem"
 ROOT=$(fp0 root) INT=$(fp0 int) INT1=$(fp1 int) WWW=$(fp0 www) EVILROOT=$(fp0 evilroot)
 RANDOM_FP=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64)
 
-# serve NAME CERT CHAIN [ARGS...]: openssl s_server on a fresh address, port 8443; sets ADDR
+# Every server listens on the one address $S, each on a port of its own (unique_addr gives
+# at most 16 addresses per test). Servers and probes take ADDR:PORT.
+S=$(unique_addr) NEXT_PORT=8443
+next_hp() { HP=$S:$NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1)); }
+# serve NAME CERT CHAIN [ARGS...]: openssl s_server on the next port; sets ADDR (ADDR:PORT)
 serve() {
-	local name=$1 cert=$2 chain=$3 a; shift 3
-	a=$(unique_addr)
-	spawn "s_server-$name" openssl s_server -accept "$a:8443" -cert "$P/$cert.pem" -key "$P/$cert.key" \
+	local name=$1 cert=$2 chain=$3; shift 3
+	next_hp
+	spawn "s_server-$name" openssl s_server -accept "$HP" -cert "$P/$cert.pem" -key "$P/$cert.key" \
 		${chain:+-cert_chain "$P/$chain.pem"} -www "$@"
-	ADDR=$a
-	wait_until 10 listening "$a" 8443 || bail_out "openssl s_server ($name) did not start on $a"
+	ADDR=$HP
+	wait_until 10 listening "${HP%:*}" "${HP##*:}" || bail_out "openssl s_server ($name) did not start on $HP"
 }
 listening() { (exec 3<> "/dev/tcp/$1/$2") 2> /dev/null; }
-# probe ADDR NAME ARGS...: probetool's output line for one probe
+# probe ADDR:PORT NAME ARGS...: probetool's output lines
 # (a non-zero exit, a sanitizer report or a leak among them, is counted in $T/exits)
 probe() {
-	local st
-	timeout 30 "$PROBETOOL" "$1" 8443 "$2" "${@:3}" 2> "$T/probetool.err"
+	local st out
+	out=$(timeout 30 "$PROBETOOL" "${1%:*}" "${1##*:}" "$2" "${@:3}" 2> "$T/probetool.err")
 	st=$?
+	printf '%s\n' "$out" | tee -a "$T/probe-out.txt"
 	[ "$st" = 0 ] || { echo "probetool $* exited $st" >> "$T/exits"; cat "$T/probetool.err" >> "$T/exits"; }
 }
 : > "$T/exits"
@@ -136,7 +148,7 @@ out=$(probe "$GOOD" www.probe.test "0:$INT")
 like "$out" "^probe=0 result=ok matched=0 chain=$WWW,$INT elapsed_ms=[0-9]+ " \
 	"ok: the intermediate is the accepted CA (selector 0); the chain is leaf then intermediate"
 out=$(probe "$GOOD" www.probe.test "1:$INT1")
-like "$out" "result=ok matched=0 " "ok: the intermediate's SubjectPublicKeyInfo (selector 1)"
+like "$out" "result=ok matched=0 " "ok: the (RSA) intermediate's SubjectPublicKeyInfo (selector 1)"
 out=$(probe "$GOOD" ALT.Probe.Test. "0:$RANDOM_FP" "0:$INT")
 like "$out" "result=ok matched=1 " "ok: second SAN, any case, trailing dot; matched is the second CA"
 out=$(probe "$WITHROOT" www.probe.test "0:$ROOT")
@@ -171,20 +183,37 @@ like "$out" "result=ok matched=0 chain=$WWW " "ok: the SNI is sent and selects t
 out=$(probe "$GOOD" www.probe.test)
 like "$out" "result=other-ca matched=-1 chain=$WWW,$INT " "other-ca: no accepted CA at all, the chain is still reported"
 
-CLOSED=$(unique_addr)
+# impostors: the genuine chain, any key but its own (a replayed chain must not pass)
+cat "$P/www.pem" "$P/int.pem" > "$P/www+int.pem"
+impostor() {
+	local name=$1; shift
+	next_hp
+	spawn "impostor-$name" "$TOOLS_DIR/tlsimposter" "${HP%:*}" "${HP##*:}" "$P/www+int.pem" "$@"
+	ADDR=$HP
+	wait_until 10 grep -q listening "$T/impostor-$name.log" || bail_out "tlsimposter ($name) did not start"
+}
+impostor tls13 "$P/wild.key"
+out=$(probe "$ADDR" www.probe.test "0:$INT")
+like "$out" "result=unreachable .*TLS handshake failed: .*signature" "unreachable: the genuine chain without its key (TLS 1.3)"
+impostor tls12 "$P/wild.key" --tls12
+out=$(probe "$ADDR" www.probe.test "0:$INT")
+like "$out" "result=unreachable .*TLS handshake failed: .*signature" "unreachable: the genuine chain without its key (TLS 1.2)"
+impostor control "$P/www.key"
+out=$(probe "$ADDR" www.probe.test "0:$INT")
+like "$out" "result=ok matched=0 " "ok: the same server with the right key (the control)"
+
+next_hp; CLOSED=$HP
 out=$(probe "$CLOSED" www.probe.test "0:$INT")
 like "$out" "result=unreachable matched=-1 chain= .*Connection refused" "unreachable: nobody listening"
-SILENT=$(unique_addr)
-start_sink "$SILENT" 8443 || bail_out "cannot start a silent listener"
+SILENT=$(unique_addr):8443
+start_sink "${SILENT%:*}" 8443 || bail_out "cannot start a silent listener"
 t0=$(now_ms)
 out=$(probe "$SILENT" www.probe.test "0:$INT" --timeout 500)
 t1=$(now_ms)
 like "$out" "result=unreachable .*no TLS handshake within 500 ms" "unreachable: a listener that never speaks"
 cmp_ok $((t1 - t0)) -ge 500 "the timeout is not early"
 cmp_ok $((t1 - t0)) -lt 3000 "the timeout is kept (elapsed $((t1 - t0)) ms)"
-PLAIN=$(unique_addr)
-spawn plain openssl s_server -accept "$PLAIN:8443" -cert "$P/www.pem" -key "$P/www.key" -www -groups P-521
-wait_until 10 listening "$PLAIN" 8443 || bail_out "openssl s_server (plain) did not start"
+serve plain www "" -groups P-521;	PLAIN=$ADDR
 out=$(probe "$PLAIN" www.probe.test "0:$INT")
 like "$out" "result=unreachable .*TLS handshake failed" "unreachable: no common TLS parameters"
 
@@ -198,22 +227,41 @@ is "$(grep -c 'result=cancelled' <<< "$out")" 2 "cancel: both probes cancelled m
 cmp_ok $((t1 - t0)) -lt 3000 "cancel: probetool ends at once ($((t1 - t0)) ms)"
 out=$(probe "$GOOD" www.probe.test "0:$INT" --count 8)
 is "$(grep -c 'result=ok' <<< "$out")" 8 "eight probes at once all succeed"
+out=$(probe "$GOOD" www.probe.test "0:$INT" --repeat 20)
+is "$(grep -c 'result=ok' <<< "$out")" 20 "a callback may start the next probe (twenty in a row)"
+diag "loopback probe times, handshake and judgement: $(tail -n 1 <<< "$out")"
+out=$(probe "$GOOD" www.probe.test "0:$INT" --count 3 --free-in-callback)
+like "$out" "probe=[0-9] result=ok.*(probe=[0-9] result=cancelled.*){2}" \
+	"the set may be freed from a callback: the other probes end silently"
 out=$(probe "$GOOD" www.probe.test "0:$INT" --sandbox)
 like "$out" "result=ok matched=0 " "ok inside vantaged's sandbox"
-like "$out" "sandbox no_new_privs=1 " "the sandbox was entered"
+if grep -qa __asan_init "$PROBETOOL"; then
+	like "$out" "sandbox no_new_privs=1 .*seccomp=-1" "the sandbox was entered (seccomp off: sanitizer build)"
+else
+	like "$out" "sandbox no_new_privs=1 .*seccomp=1 exec_errno=1" "the sandbox was entered: seccomp, execve fails"
+fi
+out=$(probe 255.255.255.255:443 www.probe.test "0:$INT")
+like "$out" "^probe=0 result=unreachable not-started$" "a connect() that fails at once: not started, no callback"
 out=$(probe "$GOOD" 'bad name!' "0:$INT")
 like "$out" "result=unreachable not-started" "a name that is no host name is refused by probe_start"
 
 is "$(head -c 2000 "$T/exits")" "" "probetool exited 0 every time (no sanitizer report)"
+is "$(grep -c reentrant "$T/probe-out.txt")" 0 "no callback ever came from inside probe_start"
 
 if can_valgrind "$PROBETOOL"; then
-	VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
-	out=$(timeout 120 $VG "$PROBETOOL" "$GOOD" 8443 www.probe.test "0:$INT" --count 2 2>&1)
+	VG=(valgrind -q --error-exitcode=99 --leak-check=full "--errors-for-leak-kinds=definite,indirect")
+	out=$(timeout 120 "${VG[@]}" "$PROBETOOL" "${GOOD%:*}" "${GOOD##*:}" www.probe.test "0:$INT" --count 2 2>&1)
 	st=$?
 	like "$out" "result=ok" "valgrind: two probes"
 	is "$st" 0 "valgrind: no errors or leaks (probes done)"
-	out=$(timeout 120 $VG "$PROBETOOL" "$SILENT" 8443 www.probe.test "0:$INT" --count 2 --cancel-after 200 2>&1)
+	out=$(timeout 120 "${VG[@]}" "$PROBETOOL" "${SILENT%:*}" "${SILENT##*:}" www.probe.test "0:$INT" --count 2 --cancel-after 200 2>&1)
 	is "$?" 0 "valgrind: no errors or leaks (probes cancelled mid-handshake)"
+	out=$(timeout 120 "${VG[@]}" "$PROBETOOL" "${GOOD%:*}" "${GOOD##*:}" www.probe.test "0:$INT" --count 3 --free-in-callback 2>&1)
+	is "$?" 0 "valgrind: no errors or leaks (the set freed from a callback)"
+	out=$(timeout 120 "${VG[@]}" "$PROBETOOL" "${SILENT%:*}" "${SILENT##*:}" www.probe.test "0:$INT" --timeout 300 2>&1)
+	is "$?" 0 "valgrind: no errors or leaks (timeout)"
+	out=$(timeout 120 "${VG[@]}" "$PROBETOOL" "${CLOSED%:*}" "${CLOSED##*:}" www.probe.test "0:$INT" 2>&1)
+	is "$?" 0 "valgrind: no errors or leaks (refused)"
 else
-	skip "valgrind not available or ASAN build" 3
+	skip "valgrind not available or ASAN build" 6
 fi
