@@ -139,4 +139,5 @@ EXTRA_DIST += tests/config/run.sh tests/config/resolv.conf \
 	tests/config/bad/56.err tests/config/bad/56.yaml \
 	tests/config/14.ok tests/config/14.yaml \
 	tests/config/15.ok tests/config/15.yaml \
-	tests/config/bad/57.err tests/config/bad/57.yaml
+	tests/config/bad/57.err tests/config/bad/57.yaml \
+	tests/config/bad/58.err tests/config/bad/58.yaml

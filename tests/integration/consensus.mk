@@ -8,7 +8,8 @@ CONSENSUS_IT_TESTS = \
 	tests/integration/consensus_faults.sh \
 	tests/integration/consensus_quorum.sh \
 	tests/integration/consensus_policy.sh \
-	tests/integration/consensus_restart.sh
+	tests/integration/consensus_restart.sh \
+	tests/integration/consensus_learn.sh
 TESTS += $(CONSENSUS_IT_TESTS)
 EXTRA_DIST += $(CONSENSUS_IT_TESTS) \
 	tests/integration/consensus/lib_consensus.sh \
