@@ -529,6 +529,26 @@ tls_conn_peer_chain(struct tls_conn *conn, uint8_t (*fps)[TLS_SHA256_LEN], size_
 }
 
 int
+tls_conn_peer_der(struct tls_conn *conn, const uint8_t **der, size_t *len, size_t max)
+{
+	WOLFSSL_X509_CHAIN *chain;
+	int i, count;
+
+	if (!conn->hs_done || (chain = wolfSSL_get_peer_chain(conn->ssl)) == NULL)
+		return -1;
+	if ((count = wolfSSL_get_chain_count(chain)) <= 0)
+		return -1;
+	for (i = 0; i < count && (size_t)i < max; i++) {
+		int n = wolfSSL_get_chain_length(chain, i);
+
+		if ((der[i] = wolfSSL_get_chain_cert(chain, i)) == NULL || n <= 0)
+			return -1;
+		len[i] = (size_t)n;
+	}
+	return i;
+}
+
+int
 tls_pem_sha256(const char *pem, size_t len, uint8_t out[TLS_SHA256_LEN])
 {
 	unsigned char *der;

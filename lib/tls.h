@@ -5,7 +5,7 @@
 /*
  * This header deliberately includes no wolfSSL header: files that use ldns (whose headers
  * clash with wolfSSL's OpenSSL compatibility layer) can still drive TLS connections
- * through it. Only lib/tls.c and mirror/keygen.c include wolfSSL.
+ * through it. Only lib/tls.c, lib/tls_chain.c and mirror/keygen.c include wolfSSL.
  */
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -96,6 +96,61 @@ const char *tls_conn_version(const struct tls_conn *conn);
  * (leaf first), into fps (max entries). Returns the count, or -1 when there is no chain.
  */
 int tls_conn_peer_chain(struct tls_conn *conn, uint8_t (*fps)[TLS_SHA256_LEN], size_t max);
+
+/*
+ * tls_conn_peer_der - the DER of each certificate the peer sent, in the order sent (leaf
+ * first): der[i] points at len[i] bytes owned by conn, valid until its bufferevent is
+ * freed. At most max entries; returns the count, or -1 when there is no chain.
+ */
+int tls_conn_peer_der(struct tls_conn *conn, const uint8_t **der, size_t *len, size_t max);
+
+/*
+ * An accepted trust anchor, in the shape of a TLSA record's association data with
+ * matching type 1 (SHA-256): selector 0 hashes the whole DER certificate, selector 1 its
+ * SubjectPublicKeyInfo.
+ */
+struct tls_anchor {
+	uint8_t selector;
+	uint8_t sha256[TLS_SHA256_LEN];
+};
+
+/* What tls_chain_judge concluded. */
+enum tls_judgement {
+	TLS_JUDGE_OK,		/* reaches an anchor, verifies, the leaf is valid for the name */
+	TLS_JUDGE_NO_ANCHOR,	/* no certificate of the chain matches an anchor */
+	TLS_JUDGE_BAD_CHAIN,	/* an anchor matches, the path to it does not verify */
+	TLS_JUDGE_BAD_NAME	/* the chain verifies, the leaf is not valid for the name */
+};
+
+/*
+ * tls_chain_judge - judge the chain der[0..n-1] (len[i] bytes each, leaf first, as sent)
+ * for the host name: some certificate must match one of anchors[0..n_anchors-1]; the
+ * path from the leaf to it through the certificates sent (any order) must verify with
+ * that certificate as the only trust anchor (signatures, validity dates now, basic
+ * constraints of the intermediates, server use when the leaf has an extended key
+ * usage); the leaf's DNS names (its CN only when it has none) must match name (see
+ * tls_name_match). Matches nearer the leaf are tried first. *matched gets the index of
+ * the anchor used (-1 for TLS_JUDGE_NO_ANCHOR); why gets one sentence in any case.
+ */
+enum tls_judgement tls_chain_judge(const uint8_t *const *der, const size_t *len, size_t n,
+    const char *name, const struct tls_anchor *anchors, size_t n_anchors, int *matched,
+    char *why, size_t whylen);
+
+/*
+ * tls_name_match - whether the DNS-ID pattern (plen bytes, not NUL-terminated) from a
+ * certificate covers host (RFC 6125 section 6.4): ASCII case-insensitive, one trailing
+ * dot ignored on either side, a wildcard only as the whole leftmost label standing for
+ * exactly one label with at least two labels after it; partial wildcards, empty labels
+ * and anything but letters, digits, '-' and '_' never match. 1 or 0.
+ */
+int tls_name_match(const char *pattern, size_t plen, const char *host);
+
+/*
+ * tls_der_spki - find the SubjectPublicKeyInfo inside the DER certificate der (len
+ * bytes): its offset and length (header included), for TLSA selector 1. 0, or -1 when
+ * der is not a certificate this walk understands.
+ */
+int tls_der_spki(const uint8_t *der, size_t len, size_t *off, size_t *spki_len);
 
 /*
  * tls_pem_sha256 - the SHA-256 of the DER of the first certificate in pem (len bytes).

@@ -15,7 +15,8 @@ vantaged_SOURCES = \
 	resolver/vcache.c resolver/vcache.h \
 	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_set.c \
 	resolver/mirror_master.c \
-	resolver/mirror_int.h
+	resolver/mirror_int.h \
+	resolver/probe.c resolver/probe.h
 vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS)
 # Operation (issue 6): the control socket and the Prometheus endpoint.
 vantaged_SOURCES += \

@@ -28,12 +28,14 @@ struct probe_ca {
 
 enum probe_result {
 	PROBE_OK,		/* a certificate of the chain is an accepted CA, the chain verifies
-				 * up to it (signatures, validity dates) and the leaf is valid for
-				 * the name: the address is honest */
+				 * up to it (signatures, validity dates, CA constraints, server
+				 * use) and the leaf is valid for the name: the address is honest.
+				 * The accepted "CA" may be the leaf itself (a pinned leaf). */
 	PROBE_OTHER_CA,		/* handshake done, but no certificate of the chain is an accepted
 				 * CA (self-signed, another CA): dissent */
 	PROBE_BAD_CHAIN,	/* an accepted CA is in the chain, but the chain does not verify up
-				 * to it (bad signature, expired, not yet valid): dissent */
+				 * to it (bad signature, expired, not yet valid, an intermediate
+				 * that is no CA, a leaf for clients only): dissent */
 	PROBE_BAD_NAME,		/* the leaf is not valid for the name: dissent */
 	PROBE_UNREACHABLE,	/* refused, reset, timed out, no TLS: says nothing either way */
 	PROBE_BUSY		/* too many probes in flight; not started (never a callback) */
@@ -45,24 +47,36 @@ struct probe_outcome {
 	uint8_t chain[TLS_MAX_CHAIN][TLS_SHA256_LEN];	/* SHA-256 of each certificate sent,
 							 * leaf first */
 	size_t n_chain;
-	const char *detail;		/* one short sentence for logs and explain */
+	const char *detail;		/* one short sentence for logs and explain; valid
+					 * during the callback only */
 	uint64_t elapsed_ms;
 };
 
-/* Called exactly once per started probe unless cancelled; o is valid during the call. */
+/*
+ * Called exactly once per started probe unless cancelled; o is valid during the call. The
+ * probe is already gone then: forget its handle (never probe_cancel it from here).
+ */
 typedef void (*probe_cb)(void *arg, const struct probe_outcome *o);
 
-/* probe_set_new - probes on base, at most max_concurrent at once; NULL on failure. */
+/*
+ * probe_set_new - probes on base, at most max_concurrent at once; NULL on failure. It holds
+ * a wolfSSL initialisation (tls_init) for its lifetime; no other set-up is needed.
+ */
 struct probe_set *probe_set_new(struct event_base *base, size_t max_concurrent);
 
-/* probe_set_free - cancels every probe without calling back; accepts NULL. */
+/*
+ * probe_set_free - cancels every probe without calling back; accepts NULL. May be called
+ * from a probe callback. Call it before event_base_free(base).
+ */
 void probe_set_free(struct probe_set *ps);
 
 /*
  * probe_start - connect to addr (its port ignored) at port (TCP, then TLS 1.2 or 1.3 with SNI = name, a host
- * name without the trailing dot) and judge the chain against cas[0..n_cas-1]. cb runs
- * later, never from inside this call. Returns NULL when not started (busy, no memory,
- * bad arguments); *why (may be NULL) then says PROBE_BUSY or PROBE_UNREACHABLE.
+ * name without the trailing dot) and judge the chain against cas[0..n_cas-1]. name and
+ * cas are copied. timeout_ms bounds the whole probe (connect, handshake). cb runs later,
+ * never from inside this call; it may start, cancel or free probes. Returns NULL when not
+ * started (busy, no memory, bad arguments, a connect() that failed at once); *why (may be
+ * NULL) then says PROBE_BUSY or PROBE_UNREACHABLE.
  */
 struct probe *probe_start(struct probe_set *ps, const struct netaddr *addr, uint16_t port,
     const char *name, const struct probe_ca *cas, size_t n_cas, uint32_t timeout_ms,
