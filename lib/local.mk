@@ -7,6 +7,7 @@ lib_libvantage_a_SOURCES = \
 	lib/log.c lib/log.h \
 	lib/vutil.c lib/vutil.h \
 	lib/yconf.c lib/yconf.h \
+	lib/statefile.c lib/statefile.h \
 	lib/netaddr.c lib/netaddr.h \
 	lib/dnswire.c lib/dnswire.h \
 	lib/dnscache.c lib/dnscache.h \

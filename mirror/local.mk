@@ -13,7 +13,6 @@ vantage_mirror_SOURCES = \
 	mirror/peers.c mirror/peers.h \
 	mirror/reputation.c mirror/reputation.h \
 	mirror/audit.c mirror/audit.h \
-	mirror/statefile.c mirror/statefile.h \
 	mirror/keygen.c mirror/keygen.h
 vantage_mirror_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS)
 dist_sysconf_vantage_DATA += etc/vantage-mirror.yaml

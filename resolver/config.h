@@ -85,6 +85,7 @@ struct config {
 	char *mirrors_bootstrap;
 	struct config_mirror *mirrors;
 	size_t n_mirrors;
+	int mirrors_learn;	/* take in mirrors a majority of the configured ones list */
 
 	struct {
 		enum consensus_mode mode;

@@ -33,6 +33,7 @@ enum req_kind {
 };
 
 struct mirror_lane;
+struct mirror_master;
 
 struct mirror_req {
 	TAILQ_ENTRY(mirror_req) entry;
@@ -79,6 +80,8 @@ struct mirror {
 	char addr_str[NETADDR_STRLEN];
 	enum mirror_verify verify;
 	int usable;		/* 0: verify: webpki, which lib/tls cannot do yet */
+	int learned;		/* from the master list, not the configuration: no vote */
+	int inactive;		/* a majority of the configured mirrors says so: not selected */
 	struct tls_ctx *ctx;	/* trusts exactly this mirror's CA; NULL until known */
 	struct mirror_lane lanes[MIRROR_LANES];
 	struct req_list loose;	/* settled requests whose delivery event is pending */
@@ -95,6 +98,7 @@ struct mirror_set {
 	int busy;		/* depth of user callbacks on the stack */
 	int dead;		/* mirror_set_free was called inside one: free on the way out */
 	int tls_inited;
+	struct mirror_master *master;	/* NULL when not learning */
 };
 
 /* mirror_lanes_init - set up m's lanes (timers on base); 0, or -1 when memory ran out. */
@@ -102,6 +106,25 @@ int mirror_lanes_init(struct mirror *m, struct event_base *base);
 
 /* mirror_lanes_free - close m's connections and free every request without calling back. */
 void mirror_lanes_free(struct mirror *m);
+
+/*
+ * mirror_set_add_entry - a new mirror from e, appended to the set; learned marks one from the
+ * master list. NULL with err set when e is unusable or memory ran out.
+ */
+struct mirror *mirror_set_add_entry(struct mirror_set *set, const struct config_mirror *e,
+    int learned, char *err, size_t errlen);
+
+/*
+ * mirror_master_new - learn mirrors for set (mirror_master.c): shortly after start and every
+ * hour, ask every configured mirror for its /v1/mirrors; take in a mirror that a strict
+ * majority of them list as active with the same CA fingerprint, mark inactive one that a
+ * majority list as inactive, and keep the learned ones in path (bootstrap file shape; NULL:
+ * not kept). NULL when there are too few configured mirrors to vote, or without memory.
+ */
+struct mirror_master *mirror_master_new(struct mirror_set *set, const char *path);
+
+/* mirror_master_free - cancels its requests without calling back; accepts NULL. */
+void mirror_master_free(struct mirror_master *mm);
 
 /* mirror_set_destroy - free the set now; nested: from inside one of our callbacks. */
 void mirror_set_destroy(struct mirror_set *set, int nested);

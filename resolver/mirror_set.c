@@ -155,14 +155,33 @@ mirror_set_has_addr(const struct mirror_set *set, const struct netaddr *a)
 
 /* ---- the bootstrap file ---- */
 
+struct mirror *
+mirror_set_add_entry(struct mirror_set *set, const struct config_mirror *e, int learned,
+    char *err, size_t errlen)
+{
+	struct mirror *m;
+
+	if ((m = mirror_new(set, e, err, errlen)) == NULL)
+		return NULL;
+	m->learned = learned;
+	if (mirror_set_add(set, m) != 0) {
+		mirror_free(m);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return m;
+}
+
 /*
- * Add the entries of the bootstrap file. A missing file is normal (debug); a broken one
- * costs only itself: warn with file:line and keep the inline list. Entries whose address
- * is already in the set are skipped. Returns -1 only when memory ran out.
+ * Add the entries of the bootstrap file (or, learned set, of the master list file). A
+ * missing file is normal (debug); a broken one costs only itself: warn with file:line and
+ * keep the inline list. Entries whose address is already in the set are skipped. Returns
+ * -1 only when memory ran out.
  */
 static int
-mirror_set_bootstrap(struct mirror_set *set, const char *path)
+mirror_set_bootstrap(struct mirror_set *set, const char *path, int learned)
 {
+	const char *what = learned ? "learned mirrors file" : "bootstrap file";
 	struct config_mirror *es = NULL;
 	struct yconf y = { 0 };
 	yaml_node_t *root, *item;
@@ -171,18 +190,18 @@ mirror_set_bootstrap(struct mirror_set *set, const char *path)
 	int rc = 0;
 
 	if (access(path, F_OK) != 0 && errno == ENOENT) {
-		log_debug(LOG_G_MIRROR, "bootstrap file %s: absent", path);
+		log_debug(LOG_G_MIRROR, "%s %s: absent", what, path);
 		return 0;
 	}
 	if (yconf_load_file(&y, path) != 0) {
-		log_warnx(LOG_G_MIRROR, "%s (bootstrap file ignored)", y.err);
+		log_warnx(LOG_G_MIRROR, "%s (%s ignored)", y.err, what);
 		goto out;
 	}
 	if ((root = yconf_root(&y)) == NULL || yconf_is_null(root))
 		goto out;
 	if (root->type != YAML_SEQUENCE_NODE) {
 		yconf_error(&y, root, "expected a list of mirror entries");
-		log_warnx(LOG_G_MIRROR, "%s (bootstrap file ignored)", y.err);
+		log_warnx(LOG_G_MIRROR, "%s (%s ignored)", y.err, what);
 		goto out;
 	}
 	cap = (size_t)(root->data.sequence.items.top - root->data.sequence.items.start);
@@ -194,35 +213,56 @@ mirror_set_bootstrap(struct mirror_set *set, const char *path)
 	YCONF_SEQ_FOREACH(&y, root, item)
 	{
 		if (config_mirror_parse(&y, item, &es[n++]) != 0) {
-			log_warnx(LOG_G_MIRROR, "%s (bootstrap file ignored)", y.err);
+			log_warnx(LOG_G_MIRROR, "%s (%s ignored)", y.err, what);
 			goto out;
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct mirror *m;
-
 		if (mirror_set_has_addr(set, &es[i].addr)) {
 			log_debug(LOG_G_MIRROR, "%s:%lu: address already listed; skipped", path,
 			    es[i].line);
 			continue;
 		}
-		if ((m = mirror_new(set, &es[i], err, sizeof(err))) == NULL) {
+		if (mirror_set_add_entry(set, &es[i], learned, err, sizeof(err)) == NULL) {
+			if (strcmp(err, "out of memory") == 0) {
+				rc = -1;
+				goto out;
+			}
 			log_warnx(LOG_G_MIRROR, "%s:%lu: %s; skipped", path, es[i].line, err);
 			continue;
 		}
-		if (mirror_set_add(set, m) != 0) {
-			mirror_free(m);
-			rc = -1;
-			goto out;
-		}
 		added++;
 	}
-	log_info(LOG_G_MIRROR, "bootstrap file %s: %zu mirrors added", path, added);
+	log_info(LOG_G_MIRROR, "%s %s: %zu mirrors added", what, path, added);
 out:
 	for (size_t i = 0; i < n; i++)
 		config_mirror_clear(&es[i]);
 	free(es);
 	yconf_free(&y);
+	return rc;
+}
+
+/*
+ * The master list: the mirrors learned before (kept beside the state file), and the rounds
+ * that learn more. Returns -1 only when memory ran out.
+ */
+static int
+mirror_set_learn(struct mirror_set *set, const struct config *cfg)
+{
+	char *path = NULL;
+	int rc = 0;
+
+	if (cfg->cache.state_file != NULL) {
+		size_t len = strlen(cfg->cache.state_file) + sizeof(".mirrors");
+
+		if ((path = malloc(len)) == NULL)
+			return -1;
+		snprintf(path, len, "%s.mirrors", cfg->cache.state_file);
+		rc = mirror_set_bootstrap(set, path, 1);
+	}
+	if (rc == 0)
+		set->master = mirror_master_new(set, path);
+	free(path);
 	return rc;
 }
 
@@ -256,7 +296,12 @@ mirror_set_new(struct event_base *base, const struct config *cfg, const uint8_t 
 			goto fail;
 		}
 	}
-	if (cfg->mirrors_bootstrap != NULL && mirror_set_bootstrap(set, cfg->mirrors_bootstrap)) {
+	if (cfg->mirrors_bootstrap != NULL &&
+	    mirror_set_bootstrap(set, cfg->mirrors_bootstrap, 0) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (cfg->mirrors_learn && mirror_set_learn(set, cfg) != 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -281,6 +326,7 @@ fail:
 void
 mirror_set_destroy(struct mirror_set *set, int nested)
 {
+	mirror_master_free(set->master);
 	for (size_t i = 0; i < set->n; i++)
 		mirror_free(set->mirrors[i]);
 	free(set->mirrors);
@@ -359,7 +405,7 @@ mirror_set_select(struct mirror_set *set, const uint8_t *qname, size_t qname_len
 	for (i = 0; i < set->n; i++) {
 		struct mirror *m = set->mirrors[i];
 
-		if (!m->usable || mirror_hmac(set->secret, sizeof(set->secret), qname, qname_len,
+		if (!m->usable || m->inactive || mirror_hmac(set->secret, sizeof(set->secret), qname, qname_len,
 		    m->id, m->id_len, mac) != 0)
 			continue;
 		s[n].m = m;

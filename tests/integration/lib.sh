@@ -383,6 +383,11 @@ start_nsd() {
 	    hide-version: yes
 	    zonefiles-write: 0
 	    refuse-any: no
+	    # Response rate limiting off: every client here is 127.0.0.0/24 to NSD, and its
+	    # default 200 answers a second per prefix and wildcard would drop answers under
+	    # load (a soak measured NSD's limiter, not vantage).
+	    rrl-ratelimit: 0
+	    rrl-whitelist-ratelimit: 0
 	remote-control:
 	    control-enable: yes
 	    control-interface: "$dir/nsd.ctl"

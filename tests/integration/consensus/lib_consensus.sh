@@ -13,7 +13,9 @@
 #                                and bank.example.test -> 45.77.1.80 (a public one in the liars'
 #                                network), both with TTL 60 (so vantaged caches them); queries
 #                                logged to $T/isp-queries.log; sets ISP=ADDR:PORT
-#   cons_mirror NAME REGION VIEW a vantage-mirror with its own CA (keygen), asking VIEW[VIEW];
+#   cons_mirror NAME REGION VIEW [YAML]
+#                                a vantage-mirror with its own CA (keygen), asking VIEW[VIEW],
+#                                YAML lines added to its config (e.g. peers: [...]);
 #                                MHP[NAME]=ADDR:PORT MID[NAME]=CA sha256 MKEYS[NAME]=key dir
 #                                MREGION[NAME] MPID[NAME]
 #   cons_vconf FILE [key=value...]
@@ -21,6 +23,7 @@
 #                                upstream=ADDR:PORT (default $ISP), mirrors="NAME NAME..."
 #                                (NAME=PIN pins another CA; NAME@ADDR:PORT another address),
 #                                state=FILE, dissent=FILE ($T/dissent.jsonl), level=debug,
+#                                learn=false (mirrors.learn: no master list rounds),
 #                                c.KEY=VALUE: a consensus key (defaults: mirrors_per_query = the
 #                                number of mirrors, so that every listed mirror is asked;
 #                                bypass: [home.arpa, local, lan, intra.example.test]; probe:
@@ -68,7 +71,7 @@ cons_isp() {
 }
 
 cons_mirror() {
-	local name=$1 region=$2 view=$3 a
+	local name=$1 region=$2 view=$3 extra=${4:-} a
 	a=$(unique_addr) || return 1
 	mirror_keygen "$T/keys-$name" "$a" "$region" || { diag "keygen for $name failed"; return 1; }
 	mkdir -p "$T/state-$name"
@@ -80,6 +83,7 @@ cons_mirror() {
 	upstream_timeout: 2s
 	region: $region
 	state_dir: "$T/state-$name"
+	$extra
 	EOF
 	start_mirror "$T/mirror-$name.yaml" "mirror-$name" || return 1
 	MHP[$name]=$MIRROR_ADDR:$MIRROR_PORT
@@ -97,7 +101,7 @@ mirror_queries() {
 }
 
 cons_vconf() {
-	local file=$1 kv listen="" upstream=${ISP:-} mirrors="" state="" dissent=$T/dissent.jsonl
+	local file=$1 kv listen="" upstream=${ISP:-} mirrors="" state="" dissent=$T/dissent.jsonl learn=""
 	local level=debug m name pin hp n=0 k
 	declare -A cons=()
 	shift
@@ -110,6 +114,7 @@ cons_vconf() {
 		state=*) state=${kv#state=} ;;
 		dissent=*) dissent=${kv#dissent=} ;;
 		level=*) level=${kv#level=} ;;
+		learn=*) learn=${kv#learn=} ;;
 		c.*=*) k=${kv#c.}; cons[${k%%=*}]=${kv#*=} ;;
 		*) echo "cons_vconf: unknown key $kv" >&2; return 1 ;;
 		esac
@@ -129,6 +134,7 @@ cons_vconf() {
 		echo "upstream_timeout: 2s"
 		echo "mirrors:"
 		echo "  bootstrap: \"$T/no-bootstrap.yaml\""
+		[ -n "$learn" ] && echo "  learn: $learn"
 		echo "  list:"
 		for m in $mirrors; do
 			name=${m%%[=@]*} pin=${MID[${m%%[=@]*}]} hp=${MHP[${m%%[=@]*}]}

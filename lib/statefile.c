@@ -1,4 +1,4 @@
-/* mirror/statefile.c - durable state files in state_dir: written atomically, read strictly. */
+/* lib/statefile.c - durable state files: written atomically, read strictly. */
 #include "autoconf.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
-/* mirror/statefile.h - durable state files in state_dir: written atomically, read strictly. */
-#ifndef VANTAGE_MIRROR_STATEFILE_H
-#define VANTAGE_MIRROR_STATEFILE_H
+/* lib/statefile.h - durable state files (mirror state_dir, vantaged learned mirrors): written atomically, read strictly. */
+#ifndef VANTAGE_STATEFILE_H
+#define VANTAGE_STATEFILE_H
 
 #include <event2/buffer.h>
 #include <stddef.h>
