@@ -23,12 +23,12 @@ require_mirror
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
 [ "$(id -u)" = 0 ] || skip_all "needs root (TLS servers on port 443)"
-tap_plan 49
+tap_plan 53
 
 # Addresses for the TLS servers: one /16 each above unique_addr's 127.1-130 range, so that no
 # two share a /24 (ladder rule 4 must not hold) and no other suite uses them.
 tls_addr() { local n=$(( $$ % 64516 )); echo "127.$(( 131 + $1 )).$(( n / 254 )).$(( n % 254 + 1 ))"; }
-L_GOOD=$(tls_addr 0) L_OTHER=$(tls_addr 1) L_SELF=$(tls_addr 2)
+L_GOOD=$(tls_addr 0) L_OTHER=$(tls_addr 1) L_SELF=$(tls_addr 2) L_NONE=$(tls_addr 6)
 declare -A MSRV=([eu]=$(tls_addr 3) [us]=$(tls_addr 4) [ap]=$(tls_addr 5))
 
 # --- certificates
@@ -39,7 +39,7 @@ ext_ca='basicConstraints=critical,CA:TRUE
 keyUsage=critical,keyCertSign,cRLSign
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid'
-names="cdn.ca.test cdn2.ca.test cdn3.ca.test cdn4.ca.test bank.ca.test shop.ca.test tlsa.ca.test www.caa.ca.test hist.ca.test"
+names="agree.ca.test plain.ca.test cdn.ca.test cdn2.ca.test cdn3.ca.test cdn4.ca.test bank.ca.test shop.ca.test tlsa.ca.test www.caa.ca.test hist.ca.test"
 # newkey NAME: an EC P-256 key
 newkey() { ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$C/$1.key"; }
 # ca NAME SUBJECT [ISSUER]: a CA certificate, self-signed without ISSUER
@@ -108,13 +108,16 @@ view() {	# view NAME ADDR [BANK SHOP TLSA-FP]
 	www.caa	IN A $2
 	caa	IN CAA 0 issue "other-ca.test"
 	hist	IN A $2
+	down	IN A ${6:-$2}
+	agree	IN A $L_GOOD
+	plain	IN A $L_GOOD
 	EOF
 	local a
 	a=$(unique_addr) || return 1
 	start_nsd "$a" 5300 ca.test "$T/$1.zone" || return 1
 	VIEW[$1]=$a:5300
 }
-view local "$L_GOOD" "$L_OTHER" "$L_SELF" || bail_out "cannot start the local view"
+view local "$L_GOOD" "$L_OTHER" "$L_SELF" "" "$L_NONE" || bail_out "cannot start the local view"
 view eu "${MSRV[eu]}" || bail_out "cannot start the eu view"
 view us "${MSRV[us]}" || bail_out "cannot start the us view"
 view ap "${MSRV[ap]}" "" "" "$FP_OTHER" || bail_out "cannot start the ap view"	# lies about TLSA
@@ -149,6 +152,7 @@ printf 'vantage-state 3\nh %s %s 0 0 %s 0:%s\n' "$((now - 40 * 86400))" "$now" "
 
 cons_vconf "$T/vd.yaml" mirrors="eu us ap" upstream="${VIEW[local]}" state="$T/state" \
 	c.allow_private=true c.probe=on-dissent c.probe_timeout=3s \
+	c.overrides="[{ zone: agree.ca.test, probe: always }]" \
 	c.ca_issuers="[{ domain: test-int.test, sha256: [\"$FP_INT\"] }, { domain: other-ca.test, sha256: [\"$FP_OTHER\"] }]"
 echo "metrics: { listen: \"$(unique_addr):0\" }" >> "$T/vd.yaml"
 start_vantaged "$T/vd.yaml" || bail_out "vantaged did not start"
@@ -237,6 +241,23 @@ is "$(ede_of <<< "$out")" \
 ok "... and a warning line" log_has 'www\.caa\.ca\.test\.? A: CA evidence \(notary\) dissents: CAA of'
 e=$(jctl explain cdn.ca.test A)
 is "$(jq -r '.verdict.outcome' <<< "$e")" agree "cdn.ca.test (no CAA anywhere above it) stays answered"
+
+# --- no TLS at the local address: the probe proves nothing, the address dissent stands
+out=$(vdig down.ca.test A)
+like "$(dig_rcode <<< "$out")/$(ede_of <<< "$out")" \
+	"^REFUSED/0 vantage: [23] of 3 mirrors dissent \\(local ${L_NONE//./\\.}\\)$" \
+	"down.ca.test (nothing on 443 locally): REFUSED as the mirrors' dissent says"
+e=$(jctl explain down.ca.test A)
+is "$(jq -r '.ca.judgement + " " + .ca.probes[0].result' <<< "$e")" "unknown unreachable" \
+	"... explain: probe unreachable, judgement unknown"
+
+# --- probe: always (a zone override): agreeing addresses are probed too
+e=$(jctl explain agree.ca.test A)
+is "$(jq -r '[.verdict.outcome, .verdict.rule, .ca.source, .ca.judgement] | join(" ")' <<< "$e")" \
+	"agree equal notary ok" "agree.ca.test (probe: always): equal answers, and the probe ok too"
+e=$(jctl explain plain.ca.test A)
+is "$(jq -r '.verdict.outcome + " " + (.ca | tostring)' <<< "$e")" "agree null" \
+	"plain.ca.test (on-dissent): agreement, no CA evidence asked"
 
 # --- (f) history: the CA changed after 40 stable days
 out=$(vdig hist.ca.test A)
