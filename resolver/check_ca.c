@@ -649,13 +649,30 @@ check_ca_ask_caa(struct check_ca *ca, uint32_t timeout_ms)
 			    DNS_TYPE_CAA, timeout_ms);
 }
 
+/* _PORT._tcp.NAME (RFC 6698 section 3) in wire form into out; its length, 0 when too long. */
+static size_t
+check_ca_tlsa_name(const struct check_ca *ca, uint8_t out[DNS_MAXNAME])
+{
+	char label[8];
+	size_t l;
+
+	snprintf(label, sizeof(label), "_%lu", ca->set.probe_port);
+	l = strlen(label);
+	if (ca->q.qname_len + l + 6 > DNS_MAXNAME)
+		return 0;
+	out[0] = (uint8_t)l;
+	memcpy(out + 1, label, l);
+	memcpy(out + 1 + l, "\004_tcp", 5);
+	memcpy(out + 6 + l, ca->q.qname, ca->q.qname_len);
+	return l + 6 + ca->q.qname_len;
+}
+
 struct check_ca *
 check_ca_start(const struct check_ca_req *req)
 {
 	struct check_ca *ca;
 	struct timeval now = { 0, 0 }, tv;
 	uint8_t tname[DNS_MAXNAME];
-	char label[8];
 	size_t tl, hl;
 
 	if (req->nm == 0 || (ca = calloc(1, sizeof(*ca))) == NULL)
@@ -694,17 +711,7 @@ check_ca_start(const struct check_ca_req *req)
 	tv.tv_usec = (suseconds_t)(req->budget_ms % 1000) * 1000;
 	if (evtimer_add(ca->deadline, &tv) != 0 || evtimer_add(ca->kick, &now) != 0)
 		goto fail;
-	/* _PORT._tcp.NAME (RFC 6698 section 3) */
-	snprintf(label, sizeof(label), "_%lu", ca->set.probe_port);
-	tl = strlen(label);
-	if (ca->q.qname_len + tl + 6 <= DNS_MAXNAME) {
-		tname[0] = (uint8_t)tl;
-		memcpy(tname + 1, label, tl);
-		memcpy(tname + 1 + tl, "\004_tcp", 5);
-		memcpy(tname + 6 + tl, ca->q.qname, ca->q.qname_len);
-		tl += 6 + ca->q.qname_len;
-	} else
-		tl = 0;
+	tl = check_ca_tlsa_name(ca, tname);
 	for (size_t i = 0; i < ca->nm; i++) {
 		if (tl)
 			check_ca_ask(ca, &ca->tlsa[i], ca->m[i], tname, tl, DNS_TYPE_TLSA,
