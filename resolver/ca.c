@@ -341,7 +341,7 @@ ca_caa_judge(const struct cons_answer *caa, const struct ca_set *cas,
     const struct ca_issuer *issuers, size_t n_issuers, int wildcard, char *issuer, size_t cap)
 {
 	const char *tag = "issue", *first = NULL;
-	int restricted = 0;
+	int restricted = 0, critical = 0;
 
 	if (issuer && cap)
 		issuer[0] = '\0';
@@ -352,8 +352,19 @@ ca_caa_judge(const struct cons_answer *caa, const struct ca_set *cas,
 		for (size_t i = 0; i < caa->n_rrs; i++)
 			if (ca_caa_tag(&caa->rrs[i], "issuewild"))
 				tag = "issuewild";
-	for (size_t i = 0; i < caa->n_rrs; i++)
-		restricted |= ca_caa_tag(&caa->rrs[i], tag);
+	for (size_t i = 0; i < caa->n_rrs; i++) {
+		const struct cons_rr *rr = &caa->rrs[i];
+		restricted |= ca_caa_tag(rr, tag);
+		/* RFC 8659 section 4.1: a CA must not issue past a critical property it does
+		 * not know; for us, one that is neither issue, issuewild nor iodef. */
+		if (rr->len >= 2 && (rr->rdata[0] & 0x80) && !ca_caa_tag(rr, "issue") &&
+		    !ca_caa_tag(rr, "issuewild") && !ca_caa_tag(rr, "iodef"))
+			critical = 1;
+	}
+	if (critical) {
+		restricted = 1;
+		tag = "\001"; /* matches no property: nothing is permitted */
+	}
 	if (!restricted)
 		return CA_CAA_SILENT; /* RFC 8659 4.2: no issue property, no restriction */
 	for (size_t k = 0; k < n_issuers; k++) {

@@ -309,6 +309,14 @@ test_caa_judge(void **state)
 	tans_caa(&t, 0, "issuewild", "other.ca");
 	assert_int_equal(ca_caa_judge(&t.a, &s, iss, 2, 1, NULL, 0), CA_CAA_PERMITS);
 	assert_int_equal(ca_caa_judge(&t.a, &s, iss, 2, 0, NULL, 0), CA_CAA_FORBIDS);
+	/* An unknown critical property forbids every issuer (RFC 8659 4.1), a known one not. */
+	tans_none(&t, RCLASS_NODATA);
+	tans_caa(&t, 0, "issue", "other.ca");
+	tans_caa(&t, 128, "iodef", "mailto:x@example.test");
+	assert_int_equal(ca_caa_judge(&t.a, &s, iss, 2, 0, NULL, 0), CA_CAA_PERMITS);
+	tans_caa(&t, 128, "tbs", "unknown");
+	assert_int_equal(ca_caa_judge(&t.a, &s, iss, 2, 0, NULL, 0), CA_CAA_FORBIDS);
+	assert_int_equal(ca_caa_judge(&t.a, &s, iss, 1, 0, NULL, 0), CA_CAA_SILENT); /* unmapped */
 	/* No CAA at all. */
 	assert_int_equal(ca_caa_judge(NULL, &s, iss, 2, 0, NULL, 0), CA_CAA_SILENT);
 	/* A prefix is not a match: "other.ca.evil" is not "other.ca". */
