@@ -62,6 +62,7 @@ struct vantaged {
 	uint8_t secret[32];		/* keys mirror selection; per install, in the state dir */
 	struct event *save_timer;
 	int vcache_dirty;
+	uint64_t vcache_saved;		/* monotonic seconds of the last save */
 	struct probe_set *probes;	/* TLS probes of local addresses (check_ca.c) */
 
 	struct ratelimit *ratelimit;	/* NULL when ratelimit.qps is 0 */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "vcache.h"
 #include "vcache_ca.h"
 
@@ -31,7 +32,13 @@ struct vcache {
 	struct vcache_entry *oldest, *newest;
 	size_t count, max;
 	struct vcache_ca *ca;			/* pairs and CA histories */
+	FILE *journal;				/* every change since the last save, or NULL */
+	char *journal_path;
+	int journal_failing;			/* the last append failed (logged once) */
 };
+
+static void vcache_journal_sync(struct vcache *vc);
+static void vcache_write_entry(FILE *f, const struct vcache_entry *e);
 
 uint64_t
 vcache_hash(uint64_t h, const void *p, size_t len)
@@ -95,6 +102,10 @@ vcache_flush(struct vcache *vc)
 	while (vc->oldest)
 		vcache_unlink(vc, vc->oldest);
 	vcache_ca_flush(vc->ca);
+	if (vc->journal != NULL) {
+		fputs("X\n", vc->journal);
+		vcache_journal_sync(vc);
+	}
 }
 
 void
@@ -102,8 +113,13 @@ vcache_free(struct vcache *vc)
 {
 	if (vc == NULL)
 		return;
+	vcache_ca_set_journal(vc->ca, NULL);
+	if (vc->journal != NULL)
+		fclose(vc->journal);
+	vc->journal = NULL;
 	vcache_flush(vc);
 	vcache_ca_free(vc->ca);
+	free(vc->journal_path);
 	free(vc);
 }
 
@@ -178,6 +194,10 @@ vcache_store(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t
 	vc->count++;
 	while (vc->count > vc->max && vc->oldest)
 		vcache_unlink(vc, vc->oldest);
+	if (vc->journal != NULL) {
+		vcache_write_entry(vc->journal, e);
+		vcache_journal_sync(vc);
+	}
 	return 0;
 }
 
@@ -203,7 +223,15 @@ vcache_remove(struct vcache *vc, const uint8_t *qname, size_t qname_len)
 			n++;
 		}
 	}
-	return n + vcache_ca_remove(vc->ca, qname, qname_len);
+	n += vcache_ca_remove(vc->ca, qname, qname_len);
+	if (vc->journal != NULL) {
+		fputs("x ", vc->journal);
+		for (size_t i = 0; i < qname_len; i++)
+			fprintf(vc->journal, "%02x", qname[i]);
+		fputc('\n', vc->journal);
+		vcache_journal_sync(vc);
+	}
+	return n;
 }
 
 size_t
@@ -216,9 +244,93 @@ vcache_count(const struct vcache *vc)
  * One line per entry: expire qtype outcome rule canon_hash raw_hash corroborated dissented asked
  * failed flags
  * qname-hex summary. Hex for the name keeps any label byte safe in a text file.
+ * The journal adds "x NAME-HEX" (the name removed) and "X" (everything flushed).
  */
+static void
+vcache_write_entry(FILE *f, const struct vcache_entry *e)
+{
+	fprintf(f, "%llu %u %u %u %016llx %016llx %u %u %u %u %u ",
+	    (unsigned long long)e->info.expire, e->qtype, e->info.outcome, e->info.rule,
+	    (unsigned long long)e->info.canon_hash, (unsigned long long)e->info.raw_hash,
+	    e->info.corroborated, e->info.dissented, e->info.asked, e->info.failed,
+	    e->info.flags);
+	for (size_t i = 0; i < e->qname_len; i++)
+		fprintf(f, "%02x", e->qname[i]);
+	fprintf(f, " %s\n", e->info.summary[0] ? e->info.summary : "-");
+}
+
+/*
+ * The journal is line-buffered: each change leaves in one write(2) when its line ends, so
+ * a SIGKILL loses nothing already written and tears no line. A failed append (a full disk)
+ * is logged once; the change stays in memory and goes out with the next save.
+ */
+static void
+vcache_journal_sync(struct vcache *vc)
+{
+	if (!ferror(vc->journal)) {
+		if (vc->journal_failing)
+			log_info(LOG_G_CACHE, "journal %s: appending again", vc->journal_path);
+		vc->journal_failing = 0;
+		return;
+	}
+	if (!vc->journal_failing)
+		log_warnx(LOG_G_CACHE, "journal %s: append failed; verdicts since the last save are "
+		    "kept in memory until the next save succeeds", vc->journal_path);
+	vc->journal_failing = 1;
+	clearerr(vc->journal);
+}
+
+/* Empty the journal and start it again with the magic line; 0 or -1. */
+static int
+vcache_journal_reset(struct vcache *vc)
+{
+	fflush(vc->journal);
+	clearerr(vc->journal);
+	if (ftruncate(fileno(vc->journal), 0) != 0)
+		return -1;
+	fprintf(vc->journal, "%s\n", VCACHE_MAGIC);
+	vcache_journal_sync(vc);
+	return 0;
+}
+
 int
-vcache_save(const struct vcache *vc, const char *path, uint64_t now)
+vcache_journal_open(struct vcache *vc, const char *path)
+{
+	int fd;
+
+	if ((vc->journal_path = strdup(path)) == NULL)
+		return -1;
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		goto fail;
+	if ((vc->journal = fdopen(fd, "a")) == NULL) {
+		close(fd);
+		goto fail;
+	}
+	setvbuf(vc->journal, NULL, _IOLBF, 8192);
+	if (lseek(fd, 0, SEEK_END) == 0) {
+		fprintf(vc->journal, "%s\n", VCACHE_MAGIC);
+		vcache_journal_sync(vc);
+	}
+	vcache_ca_set_journal(vc->ca, vc->journal);
+	return 0;
+fail:
+	free(vc->journal_path);
+	vc->journal_path = NULL;
+	return -1;
+}
+
+size_t
+vcache_journal_bytes(const struct vcache *vc)
+{
+	off_t off;
+
+	if (vc->journal == NULL || (off = lseek(fileno(vc->journal), 0, SEEK_END)) < 0)
+		return 0;
+	return (size_t)off;
+}
+
+int
+vcache_save(struct vcache *vc, const char *path, uint64_t now)
 {
 	char tmp[4096];
 	FILE *f;
@@ -241,14 +353,7 @@ vcache_save(const struct vcache *vc, const char *path, uint64_t now)
 	for (const struct vcache_entry *e = vc->oldest; e; e = e->newer) {
 		if (e->info.expire <= now)
 			continue;
-		fprintf(f, "%llu %u %u %u %016llx %016llx %u %u %u %u %u ",
-		    (unsigned long long)e->info.expire, e->qtype, e->info.outcome, e->info.rule,
-		    (unsigned long long)e->info.canon_hash, (unsigned long long)e->info.raw_hash,
-		    e->info.corroborated, e->info.dissented, e->info.asked, e->info.failed,
-		    e->info.flags);
-		for (size_t i = 0; i < e->qname_len; i++)
-			fprintf(f, "%02x", e->qname[i]);
-		fprintf(f, " %s\n", e->info.summary[0] ? e->info.summary : "-");
+		vcache_write_entry(f, e);
 		n++;
 	}
 	n += vcache_ca_save(vc->ca, f, now);
@@ -265,6 +370,10 @@ vcache_save(const struct vcache *vc, const char *path, uint64_t now)
 		errno = saved;
 		return -1;
 	}
+	/* Everything is in the new file: the journal starts again (a crash before this line
+	 * only replays changes the file already holds). */
+	if (vc->journal != NULL && vcache_journal_reset(vc) != 0)
+		log_warn(LOG_G_CACHE, "journal %s: cannot empty it", vc->journal_path);
 	return n;
 }
 
@@ -312,7 +421,7 @@ vcache_parse_line(char *line, struct vcache_info *info, uint16_t *qtype, uint8_t
 int
 vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "r"), *journal;
 	char line[2048];
 	int n = 0;
 
@@ -320,12 +429,17 @@ vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 		*bad = 0;
 	if (f == NULL)
 		return errno == ENOENT ? 0 : -1;
+	/* What is read back is not a change: nothing of it goes to the journal. */
+	journal = vc->journal;
+	vc->journal = NULL;
+	vcache_ca_set_journal(vc->ca, NULL);
 	if (fgets(line, sizeof(line), f) == NULL ||
 	    (strncmp(line, VCACHE_MAGIC, strlen(VCACHE_MAGIC)) != 0 &&
 		strncmp(line, VCACHE_MAGIC_V2, strlen(VCACHE_MAGIC_V2)) != 0)) {
 		fclose(f);
+		n = -1;
 		errno = EINVAL;
-		return -1;
+		goto out;
 	}
 	while (fgets(line, sizeof(line), f)) {
 		struct vcache_info info;
@@ -334,6 +448,22 @@ vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 		uint16_t qtype;
 		int kept;
 
+		if (line[0] == 'X' && line[1] == '\n') {
+			vcache_flush(vc);
+			continue;
+		}
+		if (line[0] == 'x' && line[1] == ' ') {
+			uint8_t name[256];
+			size_t hl = strcspn(line + 2, " \n");
+
+			line[2 + hl] = '\0';	/* tls_unhex wants the digits alone */
+			if (hl == 0 || hl % 2 || hl / 2 > 255 || tls_unhex(line + 2, name, hl / 2) != 0) {
+				if (bad)
+					(*bad)++;
+			} else
+				vcache_remove(vc, name, hl / 2);
+			continue;
+		}
 		if (line[0] == 'p' || line[0] == 'h') {
 			if ((kept = vcache_ca_parse_line(vc->ca, line, now)) < 0 && bad)
 				(*bad)++;
@@ -351,5 +481,8 @@ vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 			n++;
 	}
 	fclose(f);
+out:
+	vc->journal = journal;
+	vcache_ca_set_journal(vc->ca, journal);
 	return n;
 }

@@ -67,9 +67,10 @@ void vcache_flush(struct vcache *vc);
 /*
  * vcache_save - write every unexpired entry to path atomically (a temporary file in the
  * same directory, fsync, rename), so a crash or a full disk never leaves a torn file and
- * never loses the previous one. Returns the count written, or -1 with errno set.
+ * never loses the previous one; then empties the journal, if one is open. Returns the count
+ * written, or -1 with errno set.
  */
-int vcache_save(const struct vcache *vc, const char *path, uint64_t now);
+int vcache_save(struct vcache *vc, const char *path, uint64_t now);
 
 /*
  * vcache_load - add the unexpired entries of path. Returns the count loaded, 0 when the
@@ -84,6 +85,19 @@ int vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad);
  * flushed: they are a record, not a cache). Owned by vc.
  */
 struct vcache_ca *vcache_cadata(struct vcache *vc);
+
+/*
+ * vcache_journal_open - from now on append every change (verdict stored, pair, history,
+ * removal, flush) to path, one line per change, each leaving in one write(2): a crash or
+ * SIGKILL then loses nothing already verified (a power cut may still lose what the kernel had
+ * not written). vcache_save empties it. At start, vcache_load the state file, then the
+ * journal (same format; later lines win), then open it. Returns 0, or -1 with errno set (the
+ * cache works on without a journal).
+ */
+int vcache_journal_open(struct vcache *vc, const char *path);
+
+/* vcache_journal_bytes - the journal's size (to save early when it grows); 0 without one. */
+size_t vcache_journal_bytes(const struct vcache *vc);
 
 /* vcache_hash - 64-bit FNV-1a of len bytes, continuing from h (start with VCACHE_HASH_INIT). */
 #define VCACHE_HASH_INIT 0xcbf29ce484222325ull

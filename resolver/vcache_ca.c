@@ -32,7 +32,10 @@ struct vcache_ca {
 	struct vcache_ca_rec *buckets[VCACHE_CA_BUCKETS];
 	struct vcache_ca_rec *oldest, *newest;
 	size_t count, pairs, max;
+	FILE *journal;			/* vcache_ca_set_journal: changes appended here */
 };
+
+static void vcache_ca_write_rec(FILE *f, const struct vcache_ca_rec *r);
 
 static uint32_t
 vcache_ca_key(enum vcache_ca_kind kind, const uint8_t *qname, size_t len,
@@ -180,6 +183,8 @@ vcache_ca_pair_store(struct vcache_ca *vc, const uint8_t *qname, size_t qname_le
 		return -1;
 	r->ca = *ca;
 	r->expire = expire;
+	if (vc->journal != NULL)
+		vcache_ca_write_rec(vc->journal, r);
 	return 0;
 }
 
@@ -206,6 +211,8 @@ vcache_ca_history_put(struct vcache_ca *vc, const uint8_t *qname, size_t qname_l
 	if ((r = vcache_ca_insert(vc, VCACHE_CA_HISTORY, qname, qname_len, NULL)) == NULL)
 		return -1;
 	r->hist = *h;
+	if (vc->journal != NULL)
+		vcache_ca_write_rec(vc->journal, r);
 	return 0;
 }
 
@@ -254,38 +261,51 @@ vcache_ca_put_hex(FILE *f, const uint8_t *p, size_t len)
 }
 
 /*
+ * One record as one line:
  * Pairs:     p EXPIRE NAME-HEX FAMILY ADDR-HEX SELECTOR SHA256-HEX
  * Histories: h SINCE SEEN FLAG-UNTIL FLAG-DAYS NAME-HEX SELECTOR:SHA256-HEX[,...]
  */
+static void
+vcache_ca_write_rec(FILE *f, const struct vcache_ca_rec *r)
+{
+	if (r->kind == VCACHE_CA_PAIR) {
+		fprintf(f, "p %llu ", (unsigned long long)r->expire);
+		vcache_ca_put_hex(f, r->qname, r->qname_len);
+		fprintf(f, " %u ", r->addr.family);
+		vcache_ca_put_hex(f, r->addr.bytes, r->addr.family == 4 ? 4 : 16);
+		fprintf(f, " %u ", r->ca.selector);
+		vcache_ca_put_hex(f, r->ca.sha256, TLS_SHA256_LEN);
+	} else {
+		fprintf(f, "h %llu %llu %llu %u ", (unsigned long long)r->hist.since,
+		    (unsigned long long)r->hist.seen, (unsigned long long)r->hist.flag_until,
+		    r->hist.flag_days);
+		vcache_ca_put_hex(f, r->qname, r->qname_len);
+		for (size_t i = 0; i < r->hist.set.n; i++) {
+			fprintf(f, "%c%u:", i ? ',' : ' ', r->hist.set.cas[i].selector);
+			vcache_ca_put_hex(f, r->hist.set.cas[i].sha256, TLS_SHA256_LEN);
+		}
+	}
+	fputc('\n', f);
+}
+
 int
 vcache_ca_save(const struct vcache_ca *vc, FILE *f, uint64_t now)
 {
 	int n = 0;
 
 	for (const struct vcache_ca_rec *r = vc->oldest; r; r = r->newer) {
-		if (r->kind == VCACHE_CA_PAIR) {
-			if (r->expire <= now)
-				continue;
-			fprintf(f, "p %llu ", (unsigned long long)r->expire);
-			vcache_ca_put_hex(f, r->qname, r->qname_len);
-			fprintf(f, " %u ", r->addr.family);
-			vcache_ca_put_hex(f, r->addr.bytes, r->addr.family == 4 ? 4 : 16);
-			fprintf(f, " %u ", r->ca.selector);
-			vcache_ca_put_hex(f, r->ca.sha256, TLS_SHA256_LEN);
-		} else {
-			fprintf(f, "h %llu %llu %llu %u ", (unsigned long long)r->hist.since,
-			    (unsigned long long)r->hist.seen, (unsigned long long)r->hist.flag_until,
-			    r->hist.flag_days);
-			vcache_ca_put_hex(f, r->qname, r->qname_len);
-			for (size_t i = 0; i < r->hist.set.n; i++) {
-				fprintf(f, "%c%u:", i ? ',' : ' ', r->hist.set.cas[i].selector);
-				vcache_ca_put_hex(f, r->hist.set.cas[i].sha256, TLS_SHA256_LEN);
-			}
-		}
-		fputc('\n', f);
+		if (r->kind == VCACHE_CA_PAIR && r->expire <= now)
+			continue;
+		vcache_ca_write_rec(f, r);
 		n++;
 	}
 	return n;
+}
+
+void
+vcache_ca_set_journal(struct vcache_ca *vc, FILE *f)
+{
+	vc->journal = f;
 }
 
 /* Hex of at most cap bytes into out; the byte count, or -1. */

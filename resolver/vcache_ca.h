@@ -51,6 +51,12 @@ size_t vcache_ca_flush(struct vcache_ca *vc);
 /* vcache_ca_pairs - how many pairs are held (live or expired). */
 size_t vcache_ca_pairs(const struct vcache_ca *vc);
 
+/*
+ * vcache_ca_set_journal - append each pair stored and history put from now on to f as one
+ * state-file line (vcache.c's journal); NULL stops.
+ */
+void vcache_ca_set_journal(struct vcache_ca *vc, FILE *f);
+
 /* vcache_ca_save - one state-file line per live pair and per history; the count. */
 int vcache_ca_save(const struct vcache_ca *vc, FILE *f, uint64_t now);
 

@@ -3,14 +3,15 @@
 # three honest mirrors are saved to cache.state_file at SIGTERM; with every mirror then stopped,
 # a new vantaged on the same state file answers them (the upstream is asked again, its answer has
 # the same content) without asking a mirror, so without EDE 22, while a name it never verified
-# gets EDE 22.
+# gets EDE 22. A run ended by SIGKILL, before any save, loses nothing either: its journal is
+# replayed at the next start.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/mirror/lib_mirror.sh"
 . "$top_srcdir/tests/integration/consensus/lib_consensus.sh"
 require_progs nsd nsd-control dnsmasq dig curl
 require_vantaged
 require_mirror
-tap_plan 19
+tap_plan 27
 
 # --- the world
 for v in honest eu us ap; do cons_view "$v" "$v.zone" || bail_out "cannot start the $v view"; done
@@ -33,6 +34,18 @@ stop_pid "$VANTAGED_PID"
 is "$?" 0 "SIGTERM: vantaged exits 0"
 ok "... saving the verified cache" log_has "cache: saved [3-9] verified entries to $T/state"
 ok "the state file exists" test -s "$T/state"
+
+# --- SIGKILL before any save: the journal alone keeps the verdicts
+cons_vconf "$T/vk.yaml" mirrors="eu us ap" state="$T/kstate" learn=false
+start_vantaged "$T/vk.yaml" || bail_out "vantaged (SIGKILL run) did not start"
+for q in honest5 honest6; do
+	is "$(vdig "$q.example.test" A | ede_of)" "" "SIGKILL run: $q verified"
+done
+ok "... each verdict appended to the journal as it was taken" \
+	test "$(grep -c ' 1 0 [0-9] ' "$T/kstate.journal")" -ge 2
+kill -KILL "$VANTAGED_PID"
+wait "$VANTAGED_PID" 2> /dev/null
+nok "... killed: no state file was saved" test -e "$T/kstate"
 
 # --- every mirror gone
 for r in eu us ap; do stop_pid "${MPID[$r]}"; done
@@ -59,3 +72,14 @@ out=$(vdig honest2.example.test A)
 is "$(dig_rcode <<< "$out")/$(ede_of <<< "$out")" "NOERROR/22 vantage: no mirror reachable (3 asked)" \
 	"a name never verified: EDE 22 (the mirrors really are down)"
 ok "... and now the mirrors were tried" log_has 'mirror (eu|us|ap) \('
+stop_pid "$VANTAGED_PID"
+
+# --- the SIGKILLed run's verdicts, with the mirrors still down
+VD_ADDR=""
+cons_vconf "$T/vk2.yaml" mirrors="eu us ap" state="$T/kstate" learn=false
+start_vantaged "$T/vk2.yaml" || bail_out "vantaged did not start after SIGKILL"
+ok "after SIGKILL: the journal is replayed" log_has "replayed [2-9] changes from $T/kstate.journal"
+ok "... and saved at once" test -s "$T/kstate"
+for q in honest5 honest6; do
+	is "$(vdig "$q.example.test" A | ede_of)" "" "... $q answered from its verdict, no EDE 22"
+done

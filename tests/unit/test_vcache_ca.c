@@ -1,5 +1,7 @@
 /* tests/unit/test_vcache_ca.c - resolver/vcache_ca.c: pairs and histories, their bounds,
- * flushes, and the state file round trip (version 3, and a version 2 file still loads). */
+ * flushes, and the state file round trip (version 3, and a version 2 file still loads); the
+ * journal of resolver/vcache.c (every change replayed, removals and flushes too, emptied by a
+ * save). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -133,12 +135,68 @@ test_state_file(void **state)
 	unlink(path);
 }
 
+/* The journal: what a SIGKILLed run leaves is replayed whole; a save empties it. */
+static void
+test_journal(void **state)
+{
+	char dir[] = "/tmp/test_vcache_j.XXXXXX", jpath[64], spath[64];
+	struct vcache *vc = vcache_new(100), *back;
+	struct vcache_info info = { .outcome = OUTCOME_AGREE, .rule = RULE_EQUAL, .expire = 5000,
+		.corroborated = 3, .asked = 3 }, out;
+	struct cons_addr a = v4(9);
+	struct probe_ca c = ca_of(0x33, 0);
+	struct ca_history h = { .since = 10, .seen = 20 };
+	size_t bad = 99, empty;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(jpath, sizeof(jpath), "%s/state.journal", dir);
+	snprintf(spath, sizeof(spath), "%s/state", dir);
+	assert_int_equal(vcache_journal_open(vc, jpath), 0);
+	empty = vcache_journal_bytes(vc);
+	assert_true(empty > 0);		/* the magic line */
+	assert_int_equal(vcache_store(vc, www, WWW_LEN, 1, &info), 0);
+	assert_int_equal(vcache_store(vc, cdn, CDN_LEN, 1, &info), 0);
+	assert_int_equal(vcache_ca_pair_store(vcache_cadata(vc), www, WWW_LEN, &a, &c, 5000), 0);
+	h.set.cas[h.set.n++] = c;
+	assert_int_equal(vcache_ca_history_put(vcache_cadata(vc), www, WWW_LEN, &h), 0);
+	assert_int_equal(vcache_remove(vc, cdn, CDN_LEN), 1);
+	assert_true(vcache_journal_bytes(vc) > empty);
+	/* A new process reads it back: no save ever happened. */
+	back = vcache_new(100);
+	assert_int_equal(vcache_load(back, jpath, 100, &bad), 4);
+	assert_int_equal(bad, 0);
+	assert_true(vcache_lookup(back, www, WWW_LEN, 1, 100, &out));
+	assert_int_equal(out.corroborated, 3);
+	assert_false(vcache_lookup(back, cdn, CDN_LEN, 1, 100, &out));	/* removed after */
+	assert_true(vcache_ca_pair_lookup(vcache_cadata(back), www, WWW_LEN, &a, 100, NULL));
+	assert_true(vcache_ca_history_get(vcache_cadata(back), www, WWW_LEN, &h));
+	vcache_free(back);
+	/* A save holds it all: the journal starts again. */
+	assert_int_equal(vcache_save(vc, spath, 100), 3);
+	assert_int_equal(vcache_journal_bytes(vc), empty);
+	/* A flush is journaled too: replayed after the state file, nothing is left but history. */
+	vcache_flush(vc);
+	back = vcache_new(100);
+	assert_int_equal(vcache_load(back, spath, 100, NULL), 3);
+	vcache_load(back, jpath, 100, NULL);
+	assert_false(vcache_lookup(back, www, WWW_LEN, 1, 100, &out));
+	assert_false(vcache_ca_pair_lookup(vcache_cadata(back), www, WWW_LEN, &a, 100, NULL));
+	assert_true(vcache_ca_history_get(vcache_cadata(back), www, WWW_LEN, &h));
+	vcache_free(back);
+	vcache_free(vc);
+	unlink(jpath);
+	unlink(spath);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pairs),
 		cmocka_unit_test(test_state_file),
+		cmocka_unit_test(test_journal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
