@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "mirror_client.h"
 #include "netaddr.h"
+#include "plugin.h"
 #include "upstream.h"
 #include "vcache.h"
 #include "vutil.h"
@@ -383,6 +384,7 @@ metrics_render(struct vantaged *vd, struct evbuffer *out)
 	metrics_consensus(&m, vd);
 	metrics_upstreams(&m, vd);
 	metrics_mirrors(&m, vd);
+	plugin_metrics(vd, out);
 	return m.err ? -1 : 0;
 }
 

@@ -16,6 +16,7 @@ struct vcache;
 struct check;
 struct control;
 struct metrics;
+struct plugin_chain;
 
 /* In-flight checks table size (a power of two). */
 #define VANTAGED_CHECK_BUCKETS 1024
@@ -62,6 +63,9 @@ struct vantaged {
 	/* Operation: the control socket (control.c) and the metrics endpoint (metrics.c). */
 	struct control *control;
 	struct metrics *metrics;
+
+	/* The plugin chain (plugin.c). */
+	struct plugin_chain *plugins;
 };
 
 /*
