@@ -11,3 +11,4 @@ include tests/integration/packaging.mk
 include tests/fuzz/local.mk
 include tests/integration/ctl.mk
 include tests/integration/net.mk
+include tests/integration/plugins.mk
