@@ -224,11 +224,13 @@ smtp_conclude(struct smtp_job *job)
 		s->unverified++;
 	text[0] = '\0';
 	if (bad) {
+		char dom[1100];
 		s->dissents++;
 		job->env->name2str(bad->qname, bad->qlen, name, sizeof(name));
-		snprintf(text, sizeof(text), "smtp: mirrors dissent on %.80s %s", name,
+		snprintf(text, sizeof(text), "vantage: mirrors dissent on %.80s %s (smtp)", name,
 		    job->env->type2str(bad->qtype, type, sizeof(type)));
-		job->env->log(&job->lctx, PLUGIN_LOG_INFO, "%s", text);
+		job->env->log(&job->lctx, PLUGIN_LOG_INFO, "%s MX: %s",
+		    job->env->name2str(job->domain, job->dlen, dom, sizeof(dom)), text);
 	}
 	/* Remember it: the next MX answer for the domain is judged without new questions. */
 	if (s->conf->cache_ms) {

@@ -3,5 +3,10 @@
 # with vantaged -n.
 PLUGINS_IT_TESTS = \
 	tests/integration/plugins_basic.sh
+PLUGINS_IT_TESTS += tests/integration/plugins_smtp.sh
+EXTRA_DIST += tests/integration/plugins_smtp.sh \
+	tests/integration/zones/smtp/honest.zone \
+	tests/integration/zones/smtp/lie2.zone \
+	tests/integration/zones/smtp/lie3.zone
 TESTS += $(PLUGINS_IT_TESTS)
 EXTRA_DIST += $(PLUGINS_IT_TESTS)
