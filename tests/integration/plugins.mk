@@ -2,7 +2,8 @@
 # in front of NSD, smtp against mirrors that lie about TLSA, and every README example checked
 # with vantaged -n.
 PLUGINS_IT_TESTS = \
-	tests/integration/plugins_basic.sh
+	tests/integration/plugins_basic.sh \
+	tests/integration/plugins_readme.sh
 PLUGINS_IT_TESTS += tests/integration/plugins_smtp.sh
 EXTRA_DIST += tests/integration/plugins_smtp.sh \
 	tests/integration/zones/smtp/honest.zone \
