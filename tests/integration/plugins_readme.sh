@@ -56,4 +56,14 @@ for p in $names; do
 			"$p: the example with an unknown key fails with file:line"
 	fi
 done
+
+# etc/vantaged.yaml ships the plugins section commented out: uncommented, it must pass too.
+sed -n '/^# plugins:/,$p' "$top_srcdir/etc/vantaged.yaml" | sed -n 's/^# \{0,1\}//p' |
+	sed 's/[[:space:]]*# .*$//' > "$T/etc-plugins.frag"
+wrap "$T/etc-plugins.frag" "$T/etc-plugins.yaml"
+out=$("$VANTAGED" -n -v -c "$T/etc-plugins.yaml" 2>&1); st=$?
+is "$st" 0 "etc/vantaged.yaml: the commented plugins section, uncommented, passes vantaged -n"
+for p in $names; do
+	ok "... and it shows every compiled-in plugin ($p)" grep -q "^  $p:\$" <<< "$out"
+done
 done_testing
