@@ -14,7 +14,7 @@ vantaged_SOURCES = \
 	resolver/policy.c resolver/policy.h \
 	resolver/vcache.c resolver/vcache.h \
 	resolver/mirror_client.c resolver/mirror_client.h \
-	resolver/plugin.c resolver/plugin.h
+	resolver/plugin.c resolver/plugin.h resolver/plugin_int.h resolver/plugin_env.c
 vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS)
 # Operation (issue 6): the control socket and the Prometheus endpoint.
 vantaged_SOURCES += \

@@ -49,7 +49,8 @@ endif
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_plugin tests/unit/test_blocklist
 TESTS += tests/unit/test_plugin tests/unit/test_blocklist
-tests_unit_test_plugin_SOURCES = tests/unit/test_plugin.c resolver/plugin.c resolver/plugin.h
+tests_unit_test_plugin_SOURCES = tests/unit/test_plugin.c resolver/plugin.c resolver/plugin.h \
+	resolver/plugin_int.h resolver/plugin_env.c
 tests_unit_test_plugin_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_plugin_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 # plugins/blocklist through its descriptor, on a fake services table.

@@ -470,6 +470,32 @@ test_wait_deadline(void **state)
 }
 
 static void
+test_wait_plugin_stopped(void **state)
+{
+	struct world w;
+	struct config next = { 0 };
+	char err[256];
+
+	/* A reload turns a off while a question waits on it: a's cancel runs and the question
+	 * is answered, flagged, after the rest of the chain. */
+	world_init(&w, "plugins:\n  a: {}\n  b: {}\n");
+	script[0].v_wait = 1;
+	assert_int_equal(verdict(&w, ACTION_SERVE, -1, NULL), PLUGIN_WAIT);
+	next.consensus.timeout_ms = 30;
+	next.plugins = parse("plugins:\n  b: {}\n", err, sizeof(err));
+	plugin_reconfigure(&w.vd, &next);
+	assert_int_equal(cancelled, 1);
+	assert_int_equal(w.resumed, 1);
+	assert_int_equal(w.pr.action, PLUGIN_A_FLAG);
+	assert_string_equal(w.pr.ede_text, "vantage: plugin a was stopped");
+	assert_string_equal(trace, "vavb");
+	plugin_config_free(w.cfg.plugins);	/* what vantaged_reload does with the old config */
+	w.cfg.plugins = next.plugins;
+	w.vd.cfg = &w.cfg;
+	world_free(&w);
+}
+
+static void
 test_answer_and_response(void **state)
 {
 	struct world w;
@@ -507,6 +533,7 @@ main(void)
 		cmocka_unit_test(test_verdict_never_raises),
 		cmocka_unit_test(test_wait_resume),
 		cmocka_unit_test(test_wait_deadline),
+		cmocka_unit_test(test_wait_plugin_stopped),
 		cmocka_unit_test(test_answer_and_response),
 	};
 
