@@ -27,6 +27,7 @@ start_smtp() {	# FILE ON_DISSENT
 	start_vantaged "$1"
 }
 start_smtp "$T/flag.yaml" flag || bail_out "vantaged (on_dissent: flag) did not start"
+FLAG_PID=$VANTAGED_PID
 
 # --- one mirror lies about the relay's TLSA: the quorum holds, the MX answer is served
 out=$(vdig ok.example.test MX)
@@ -62,6 +63,9 @@ is "$(dig_rcode <<< "$out")/$(ede_of <<< "$out")" "NOERROR/" "a null MX (MX 0 .)
 out=$(vdig mail2.example.test A)
 is "$(dig_rcode <<< "$out")/$(ede_of <<< "$out")" "NOERROR/" "an A question for the relay: no smtp check"
 
+stop_pid "$FLAG_PID"
+is "$?" 0 "vantaged (flag) stops cleanly (exit 0; an ASAN build fails on leaks)"
+
 # --- on_dissent: refuse
 start_smtp "$T/refuse.yaml" refuse || bail_out "vantaged (on_dissent: refuse) did not start"
 out=$(vdig bad.example.test MX)
@@ -71,4 +75,6 @@ is "$(ede_of <<< "$out")" "0 vantage: mirrors dissent on _25._tcp.mail2.example.
 is "$(answer_norm <<< "$out")" "" "... and no MX record"
 out=$(vdig ok.example.test MX)
 is "$(dig_rcode <<< "$out")/$(ede_of <<< "$out")" "NOERROR/" "... while ok.example.test (one liar) is still served"
+stop_pid "$VANTAGED_PID"
+is "$?" 0 "vantaged (refuse) stops cleanly"
 done_testing
