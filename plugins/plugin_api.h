@@ -239,8 +239,8 @@ struct plugin_descriptor {
 	const char *description;	/* one line, for vantaged -V */
 
 	/*
-	 * Parse this plugin's subtree (node: its value under plugins:, NULL when written as
-	 * `NAME:` with nothing) into *conf. Reject unknown keys (yconf_check_keys) and record
+	 * Parse this plugin's subtree (node: its value under plugins:, a null scalar when
+	 * written as `NAME:` with nothing: test with yconf_is_null) into *conf. Reject unknown keys (yconf_check_keys) and record
 	 * every error with yconf_error (file:line). env offers only the pure helpers here
 	 * (names and types; no log, no questions). Returns 0, or -1 (then *conf is freed by
 	 * config_free, which must accept what a failed parse left, and NULL).

@@ -140,7 +140,7 @@ plugin_config_parse(struct yconf *y, const yaml_node_t *node, struct plugin_conf
 		/* `NAME:` with nothing after it is that plugin with its defaults. */
 		pc->slot[i].enabled = 1;
 		pc->slot[i].line = yconf_line(k);
-		if (plugin_table[i]->config_parse(&plugin_conf_env, y, yconf_is_null(v) ? NULL : v,
+		if (plugin_table[i]->config_parse(&plugin_conf_env, y, v,
 			&pc->slot[i].conf) != 0) {
 			if (y->err[0] == '\0')
 				yconf_error(y, v, "plugins: %s: invalid configuration", name);

@@ -70,7 +70,7 @@ blocklist_conf_parse(const struct plugin_env *env, struct yconf *y, const yaml_n
 	if (c == NULL)
 		return yconf_error(y, node, "out of memory");
 	c->action = BL_REFUSE;
-	if (node == NULL)
+	if (yconf_is_null(node))
 		return yconf_error(y, node, "blocklist: list some 'names' or 'files'");
 	if (yconf_check_keys(y, node, "blocklist", blocklist_keys) != 0)
 		return -1;

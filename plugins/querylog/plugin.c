@@ -60,7 +60,7 @@ querylog_conf_parse(const struct plugin_env *env, struct yconf *y, const yaml_no
 		return yconf_error(y, node, "out of memory");
 	c->buffer = QUERYLOG_BUFFER;
 	c->flush_ms = QUERYLOG_FLUSH_MS;
-	if (node == NULL)
+	if (yconf_is_null(node))
 		return yconf_error(y, node, "querylog: 'file' is required");
 	if (yconf_check_keys(y, node, "querylog", querylog_keys) != 0)
 		return -1;

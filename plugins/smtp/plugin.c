@@ -84,7 +84,7 @@ smtp_conf_parse(const struct plugin_env *env, struct yconf *y, const yaml_node_t
 	c->tlsa = c->mta_sts = 1;
 	c->max_hosts = 4;
 	c->cache_ms = 300000;
-	if (node == NULL)
+	if (yconf_is_null(node))
 		return 0;
 	if (yconf_check_keys(y, node, "smtp", smtp_keys) != 0)
 		return -1;

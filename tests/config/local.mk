@@ -140,3 +140,10 @@ EXTRA_DIST += tests/config/run.sh tests/config/resolv.conf \
 	tests/config/14.ok tests/config/14.yaml \
 	tests/config/15.ok tests/config/15.yaml \
 	tests/config/bad/57.err tests/config/bad/57.yaml
+# the plugins: section
+EXTRA_DIST += tests/config/90-plugins.yaml tests/config/90-plugins.ok \
+	tests/config/bad/90-plugin-name.yaml tests/config/bad/90-plugin-name.err \
+	tests/config/bad/91-plugin-key.yaml tests/config/bad/91-plugin-key.err \
+	tests/config/bad/92-plugin-value.yaml tests/config/bad/92-plugin-value.err \
+	tests/config/bad/93-plugin-blocklist-empty.yaml tests/config/bad/93-plugin-blocklist-empty.err \
+	tests/config/bad/94-plugins-list.yaml tests/config/bad/94-plugins-list.err

@@ -67,7 +67,7 @@ fake_parse(const struct plugin_env *env, struct yconf *y, const yaml_node_t *nod
 	static const char *const keys[] = { "x", NULL };
 
 	*conf = strdup("conf");
-	if (node && yconf_check_keys(y, node, "fake", keys) != 0)
+	if (!yconf_is_null(node) && yconf_check_keys(y, node, "fake", keys) != 0)
 		return -1;
 	return 0;
 }
