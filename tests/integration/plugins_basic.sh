@@ -108,6 +108,7 @@ is "$(vdig www.example.test A | dig_rcode)" REFUSED "... and the old configurati
 vantaged_conf "$T/vd.yaml" upstream="$U:5300" extra="$(plugins 'action: nxdomain')"
 kill -HUP "$VANTAGED_PID"
 ok "a fixed config is applied" wait_until 5 log_has 'main: configuration reloaded'
+# shellcheck disable=SC2016
 ok "... action nxdomain: NXDOMAIN with EDE 15" wait_until 5 eval \
 	'[ "$(vdig www.example.test A | dig_rcode)" = NXDOMAIN ]'
 ok "the process is still alive after three reloads" alive "$VANTAGED_PID"
