@@ -1,4 +1,4 @@
-/* plugins/blocklist/plugin.c - answer listed names (and everything below them) with REFUSED or NXDOMAIN, EDE 15. */
+/* plugins/blocklist/plugin.c - listed names and their subtrees: REFUSED or NXDOMAIN, EDE 15. */
 #include "plugin_api.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* plugins/smtp/plugin.c - MX answers: the relays' TLSA and the domain's MTA-STS record must have the mirrors' consensus too. */
+/* plugins/smtp/plugin.c - MX answers wait for the mirrors' word on the relays' TLSA and MTA-STS. */
 #include "plugin_api.h"
 
 #include <stdlib.h>
@@ -334,6 +334,36 @@ smtp_add(struct smtp_job *job, const uint8_t *qname, size_t qlen, uint16_t qtype
 	job->n++;
 }
 
+/* The questions an MX answer r to q calls for, or NULL when there are none. */
+static struct smtp_job *
+smtp_job_new(struct smtp *s, const struct plugin_env *env, const struct plugin_question *mx,
+    const struct plugin_result *r)
+{
+	const struct smtp_conf *c = s->conf;
+	uint8_t hosts[SMTP_MAX_HOSTS][255], q[255];
+	size_t lens[SMTP_MAX_HOSTS], nh = smtp_hosts(env, r, c->max_hosts, hosts, lens);
+	struct smtp_job *job;
+
+	if (nh == 0 || (job = calloc(1, sizeof(*job))) == NULL)
+		return NULL;
+	job->s = s;
+	job->env = env;
+	memcpy(job->domain, mx->qname, mx->qname_len);
+	job->dlen = mx->qname_len;
+	if (c->tlsa)
+		for (size_t i = 0; i < nh; i++)
+			smtp_add(job, q, smtp_prefixed("_25", "_tcp", hosts[i], lens[i], q),
+			    SMTP_TYPE_TLSA);
+	if (c->mta_sts)
+		smtp_add(job, q, smtp_prefixed("_mta-sts", NULL, job->domain, job->dlen, q),
+		    SMTP_TYPE_TXT);
+	if (job->n == 0) {
+		free(job);
+		return NULL;
+	}
+	return job;
+}
+
 static enum plugin_state
 smtp_on_verdict(struct plugin_ctx *ctx, const struct plugin_result *r)
 {
@@ -342,8 +372,7 @@ smtp_on_verdict(struct plugin_ctx *ctx, const struct plugin_result *r)
 	const struct plugin_env *env = ctx->env;
 	const struct smtp_entry *e;
 	struct smtp_job *job;
-	uint8_t hosts[SMTP_MAX_HOSTS][255], q[255];
-	size_t lens[SMTP_MAX_HOSTS], nh, started = 0;
+	size_t started = 0;
 
 	/* Only MX answers that are about to be served; a withheld one needs no more doubt. */
 	if (ctx->q->qtype != SMTP_TYPE_MX || r->wire == NULL ||
@@ -360,24 +389,8 @@ smtp_on_verdict(struct plugin_ctx *ctx, const struct plugin_result *r)
 		}
 		return smtp_dissent_state(c);
 	}
-	nh = smtp_hosts(env, r, c->max_hosts, hosts, lens);
-	if ((job = calloc(1, sizeof(*job))) == NULL)
+	if ((job = smtp_job_new(s, env, ctx->q, r)) == NULL)
 		return PLUGIN_PASS;
-	job->s = s;
-	job->env = env;
-	memcpy(job->domain, ctx->q->qname, ctx->q->qname_len);
-	job->dlen = ctx->q->qname_len;
-	if (c->tlsa)
-		for (size_t i = 0; i < nh; i++)
-			smtp_add(job, q, smtp_prefixed("_25", "_tcp", hosts[i], lens[i], q),
-			    SMTP_TYPE_TLSA);
-	if (c->mta_sts && nh > 0)
-		smtp_add(job, q, smtp_prefixed("_mta-sts", NULL, job->domain, job->dlen, q),
-		    SMTP_TYPE_TXT);
-	if (job->n == 0) {
-		free(job);
-		return PLUGIN_PASS;
-	}
 	s->checks++;
 	job->pending = job->n;
 	for (size_t i = 0; i < job->n; i++) {
