@@ -382,13 +382,13 @@ query_cancel(struct query *qr)
 	free(qr);
 }
 
-void
-query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct query_client *c)
+/* Who may ask, how often, and what: the question in q and 1 when it goes on, else 0 (the
+ * client was answered, or not, and the case counted). */
+static int
+query_admit(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct query_client *c,
+    struct dnsq *qp)
 {
 	struct dnsq q;
-	struct resolve_result res = { 0 };
-	struct query *qr = NULL;
-	int checked;
 
 	if (c->conn)
 		vd->st.queries_tcp++;
@@ -399,43 +399,57 @@ query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct q
 		break;
 	case ACL_DROP:
 		vd->st.acl_dropped++;
-		return;
+		return 0;
 	case ACL_REFUSE:
 		vd->st.acl_refused++;
 		if (dnswire_parse_query(pkt, len, &q) != DNSWIRE_DROP)
 			query_error(vd, c, pkt, &q, DNS_RCODE_REFUSED, DNS_EDE_PROHIBITED,
 			    "vantage: this resolver does not serve your address");
-		return;
+		return 0;
 	}
 	/* Limited clients get nothing: an answer, even REFUSED, is what a reflector wants. */
 	if (vd->ratelimit && !ratelimit_allow(vd->ratelimit, &c->peer, now_ms())) {
 		vd->st.ratelimited++;
-		return;
+		return 0;
 	}
 	switch (dnswire_parse_query(pkt, len, &q)) {
 	case DNSWIRE_OK:
 		break;
 	case DNSWIRE_DROP:
 		vd->st.dropped++;
-		return;
+		return 0;
 	case DNSWIRE_FORMERR:
 		vd->st.formerr++;
 		query_error(vd, c, pkt, &q, DNS_RCODE_FORMERR, -1, NULL);
-		return;
+		return 0;
 	case DNSWIRE_NOTIMP:
 		vd->st.notimp++;
 		query_error(vd, c, pkt, &q, DNS_RCODE_NOTIMP, -1, NULL);
-		return;
+		return 0;
 	case DNSWIRE_BADVERS:
 		vd->st.formerr++;
 		query_error(vd, c, pkt, &q, DNS_RCODE_BADVERS, -1, NULL);
-		return;
+		return 0;
 	case DNSWIRE_REFUSED:
 		vd->st.refused++;
 		query_error(vd, c, pkt, &q, DNS_RCODE_REFUSED, DNS_EDE_PROHIBITED,
 		    "vantage: zone transfers are not served by a stub resolver");
-		return;
+		return 0;
 	}
+	*qp = q;
+	return 1;
+}
+
+void
+query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct query_client *c)
+{
+	struct dnsq q;
+	struct resolve_result res = { 0 };
+	struct query *qr = NULL;
+	int checked;
+
+	if (!query_admit(vd, pkt, len, c, &q))
+		return;
 	/* With plugins, the question gets its record now: on_query may answer it, and a
 	 * plugin may make even a cache hit wait at the verdict. */
 	if (plugin_active(vd) && (qr = query_new(vd, c, &q, pkt)) == NULL) {
