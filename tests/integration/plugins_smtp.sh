@@ -23,15 +23,29 @@ cons_mirror m3 ap lie3 || bail_out "mirror m3 did not start"
 
 start_smtp() {	# FILE ON_DISSENT
 	cons_vconf "$1" listen="$(unique_addr):0" upstream="${VIEW[honest]}" mirrors="m1 m2 m3"
-	printf 'plugins:\n  smtp: { on_dissent: %s }\n' "$2" >> "$1"
+	printf 'plugins:\n  smtp: { on_dissent: %s }\nmetrics: { listen: "%s:0" }\n' "$2" \
+		"$(unique_addr)" >> "$1"
 	start_vantaged "$1"
+}
+metric() {	# NAME: its value on the running vantaged's /metrics
+	local url
+	url=$(sed -n 's|.*metrics: serving \(http://[^ ]*\).*|\1|p' "$VANTAGED_LOG" | head -n 1)
+	timeout 10 curl -sf "$url" | sed -n "s/^$1 //p"
 }
 start_smtp "$T/flag.yaml" flag || bail_out "vantaged (on_dissent: flag) did not start"
 FLAG_PID=$VANTAGED_PID
 
 # --- one mirror lies about the relay's TLSA: the quorum holds, the MX answer is served
+t0=$(now_ms)
+vdig mail1.example.test A > /dev/null
+t1=$(now_ms)
 out=$(vdig ok.example.test MX)
+t2=$(now_ms)
+out2=$(vdig ok.example.test MX)
+diag "first answers, dig included: an A question $((t1 - t0)) ms; an MX with the smtp checks" \
+	"$((t2 - t1)) ms; that MX again $(($(now_ms) - t2)) ms"
 is "$(dig_rcode <<< "$out")/$(ede_of <<< "$out")" "NOERROR/" "ok: one of three mirrors lies about mail1's TLSA: NOERROR, no EDE"
+is "$(answer_norm <<< "$out2")" "$(answer_norm <<< "$out")" "... the same answer again (remembered result)"
 is "$(answer_norm <<< "$out")" "ok.example.test. IN MX 10 mail1.example.test." "... the MX answer"
 ok "the TLSA question went to the mirrors and they agreed" log_has \
 	'consensus: _25\._tcp\.mail1\.example\.test\.? TLSA: [23] of 3 mirrors corroborate'
@@ -63,6 +77,9 @@ is "$(dig_rcode <<< "$out")/$(ede_of <<< "$out")" "NOERROR/" "a null MX (MX 0 .)
 out=$(vdig mail2.example.test A)
 is "$(dig_rcode <<< "$out")/$(ede_of <<< "$out")" "NOERROR/" "an A question for the relay: no smtp check"
 
+is "$(metric vantaged_plugin_smtp_checks_total)/$(metric vantaged_plugin_smtp_dissents_total)" "3/2" \
+	"metrics: 3 MX answers checked (ok, bad, sts), 2 with dissent"
+is "$(metric vantaged_plugin_smtp_cache_hits_total)" 2 "metrics: 2 judged from a remembered result (ok and bad again)"
 stop_pid "$FLAG_PID"
 is "$?" 0 "vantaged (flag) stops cleanly (exit 0; an ASAN build fails on leaks)"
 
