@@ -79,6 +79,12 @@ dnswire_name(const uint8_t *p, size_t len, size_t *off, uint8_t *out, int allow_
 	return dnswire_name_ex(p, len, off, out, allow_ptr, NULL);
 }
 
+size_t
+dnswire_read_name(const uint8_t *p, size_t len, size_t *off, uint8_t *out)
+{
+	return dnswire_name(p, len, off, out, 1);
+}
+
 /* Walk one resource record header; fills type, class, ttl and the rdata span. */
 struct dnswire_rr {
 	uint16_t type, klass;

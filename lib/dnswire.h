@@ -156,6 +156,13 @@ size_t dnswire_error(uint8_t *out, size_t cap, const uint8_t *client, const stru
  */
 int dnswire_clamp_ttls(uint8_t *p, size_t len, uint32_t min, uint32_t max);
 
+/*
+ * dnswire_read_name - the (possibly compressed) name at *off in p[0..len) into out
+ * (DNS_MAXNAME bytes, lower-cased wire form); *off moves past it as it stands in the
+ * message. Returns the name's length, or 0 when it is malformed.
+ */
+size_t dnswire_read_name(const uint8_t *p, size_t len, size_t *off, uint8_t *out);
+
 /* dnswire_name2str - the wire name as presentation text ("www.example.com."). */
 char *dnswire_name2str(const uint8_t *name, size_t len, char *buf, size_t cap);
 

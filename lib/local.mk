@@ -19,5 +19,6 @@ lib_libvantage_tls_a_SOURCES =
 include lib/tls.mk
 
 # What a program linking libvantage.a needs.
-VANTAGE_LIBS = lib/libvantage.a $(LDNS_LIBS) $(LIBEVENT_LIBS) $(YAML_LIBS)
+# plugins/libplugins.a first: the plugins: parser (linked with resolver/config.c) needs it.
+VANTAGE_LIBS = plugins/libplugins.a lib/libvantage.a $(LDNS_LIBS) $(LIBEVENT_LIBS) $(YAML_LIBS)
 VANTAGE_TLS_LIBS = lib/libvantage_tls.a $(WOLFSSL_LIBS)

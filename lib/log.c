@@ -85,7 +85,7 @@ log_enabled(enum log_group group, enum log_level level)
 }
 
 static void
-log_emit(int prio, enum log_group group, const char *fmt, va_list ap, const char *err)
+log_emit_as(int prio, const char *gname, const char *fmt, va_list ap, const char *err)
 {
 	char msg[1024];
 
@@ -99,12 +99,31 @@ log_emit(int prio, enum log_group group, const char *fmt, va_list ap, const char
 		localtime_r(&ts.tv_sec, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 		fprintf(stderr, "%s.%03ld %s[%d]: %s: %s%s%s\n", stamp, ts.tv_nsec / 1000000L,
-		    log_progname, (int)getpid(), log_group_name(group), msg, err ? ": " : "",
-		    err ? err : "");
+		    log_progname, (int)getpid(), gname, msg, err ? ": " : "", err ? err : "");
 		fflush(stderr);
 	} else
-		syslog(prio, "%s: %s%s%s", log_group_name(group), msg, err ? ": " : "",
-		    err ? err : "");
+		syslog(prio, "%s: %s%s%s", gname, msg, err ? ": " : "", err ? err : "");
+}
+
+static void
+log_emit(int prio, enum log_group group, const char *fmt, va_list ap, const char *err)
+{
+	log_emit_as(prio, log_group_name(group), fmt, ap, err);
+}
+
+void
+log_vsub(enum log_group group, const char *sub, enum log_level level, const char *fmt,
+    va_list ap)
+{
+	static const int prio[] = { LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char gname[64];
+	int saved = errno;
+
+	if (!log_enabled(group, level) || (unsigned)level > LOG_L_DEBUG)
+		return;
+	snprintf(gname, sizeof(gname), "%s/%s", log_group_name(group), sub);
+	log_emit_as(prio[level], gname, fmt, ap, NULL);
+	errno = saved;
 }
 
 #define LOG_FN(fname, prio, lvl, with_errno)                                         \

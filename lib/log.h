@@ -58,6 +58,13 @@ void log_info(enum log_group group, const char *fmt, ...)
 void log_debug(enum log_group group, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * log_vsub - log in a sub-group of group, shown as "GROUP/SUB" (plugin/blocklist); the
+ * level check is the group's. level is LOG_L_WARN, LOG_L_INFO or LOG_L_DEBUG.
+ */
+void log_vsub(enum log_group group, const char *sub, enum log_level level, const char *fmt,
+    va_list ap);
+
 /* fatal/fatalx: for impossible states at start-up only; they log and exit(1). */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -10,12 +10,13 @@
 #include "acl.h"
 #include "dnswire.h"
 #include "log.h"
+#include "plugin.h"
 #include "vutil.h"
 #include "yconf.h"
 
 static const char *const config_top_keys[] = { "listen", "upstreams", "upstream_timeout",
 	"mirrors", "consensus", "cache", "tcp", "acl", "ratelimit", "control", "metrics", "log",
-	"user", "sandbox", NULL };
+	"user", "sandbox", "plugins", NULL };
 static const char *const config_acl_keys[] = { "from", "action", NULL };
 static const char *const config_acl_actions[] = { "allow", "refuse", "drop", NULL };
 static const char *const config_ratelimit_keys[] = { "qps", "burst", NULL };
@@ -123,6 +124,7 @@ config_free(struct config *c)
 	free(c->dissent_log);
 	free(c->user);
 	free(c->path);
+	plugin_config_free(c->plugins);
 	free(c);
 }
 
@@ -803,6 +805,8 @@ config_load(const char *path, const char *resolv_conf, char *err, size_t errlen)
 		goto out;
 	if (config_sections(&y, root, c) != 0)
 		goto out;
+	if (plugin_config_parse(&y, yconf_get(&y, root, "plugins"), &c->plugins) != 0)
+		goto out;
 	if (config_resolve_auto(&y, yconf_get(&y, root, "upstreams") ? yconf_get(&y, root,
 		"upstreams") : root, c, resolv_conf) != 0)
 		goto out;
@@ -1014,4 +1018,5 @@ config_print(const struct config *c, FILE *out)
 	    c->dissent_log ? c->dissent_log : "~");
 	fprintf(out, "user: \"%s\"\n", c->user);
 	fprintf(out, "sandbox: %s\n", c->sandbox ? "true" : "false");
+	plugin_config_print(c->plugins, out);
 }

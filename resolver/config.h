@@ -10,6 +10,8 @@
 #include "netaddr.h"
 #include "yconf.h"
 
+struct plugin_config;
+
 #define CONFIG_MAX_LISTEN 16
 #define CONFIG_MAX_UPSTREAMS 16
 
@@ -140,6 +142,7 @@ struct config {
 	char *dissent_log;
 	char *user;		/* "" = do not change user */
 	int sandbox;		/* no_new_privs + Landlock + seccomp after start-up */
+	struct plugin_config *plugins;	/* plugins: (plugin_conf.c) */
 };
 
 /*

@@ -16,7 +16,8 @@ vantaged_SOURCES = \
 	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_set.c \
 	resolver/mirror_master.c \
 	resolver/mirror_int.h \
-	resolver/probe.c resolver/probe.h
+	resolver/probe.c resolver/probe.h \
+	resolver/plugin.c resolver/plugin.h resolver/plugin_int.h resolver/plugin_env.c
 vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS)
 # CA fingerprints (issue 5): the CA evidence (pure), its I/O, pairs and histories.
 vantaged_SOURCES += \

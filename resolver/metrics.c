@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "mirror_client.h"
 #include "netaddr.h"
+#include "plugin.h"
 #include "upstream.h"
 #include "vcache.h"
 #include "vcache_ca.h"
@@ -409,6 +410,7 @@ metrics_render(struct vantaged *vd, struct evbuffer *out)
 	metrics_consensus(&m, vd);
 	metrics_upstreams(&m, vd);
 	metrics_mirrors(&m, vd);
+	plugin_metrics(vd, out);
 	return m.err ? -1 : 0;
 }
 

@@ -9,6 +9,7 @@
 #include "dnswire.h"
 #include "listen.h"
 #include "log.h"
+#include "plugin.h"
 #include "query.h"
 #include "vutil.h"
 
@@ -22,7 +23,14 @@ struct query {
 	struct check_wait *cw;		/* ... one cross-checked with the mirrors */
 	struct query *tprev, *tnext;	/* on the TCP connection's list */
 	struct query *prev, *next;	/* on the daemon's list of pending queries */
+	int pending;			/* on that list (and on its TCP connection's) */
 	uint8_t qwire[DNS_HDRLEN + DNS_MAXNAME + 4];
+	/* The plugin chain's view (pr.active 0 when no plugin runs); while a plugin waits on
+	 * the verdict, the answer is kept here. */
+	struct plugin_req pr;
+	uint8_t *awire;
+	size_t alen;
+	uint32_t age;
 };
 
 /* One reply at a time: the daemon is a single thread. */
@@ -100,6 +108,8 @@ query_respond(struct vantaged *vd, const struct query_client *c, const uint8_t *
 static void
 query_unlink(struct query *qr)
 {
+	if (!qr->pending)
+		return;
 	if (qr->prev)
 		qr->prev->next = qr->next;
 	else if (qr->vd->queries == qr)
@@ -107,15 +117,155 @@ query_unlink(struct query *qr)
 	if (qr->next)
 		qr->next->prev = qr->prev;
 	qr->prev = qr->next = NULL;
+	qr->pending = 0;
+}
+
+/* Put qr on the pending lists: the daemon's, and its TCP connection's (which cancels it
+ * when the connection goes). */
+static void
+query_link(struct query *qr)
+{
+	struct vantaged *vd = qr->vd;
+
+	qr->pending = 1;
+	qr->next = vd->queries;
+	if (vd->queries)
+		vd->queries->prev = qr;
+	vd->queries = qr;
+	if (qr->client.conn)
+		tcp_conn_attach(qr->client.conn, qr);
 }
 
 static void
 query_free(struct query *qr)
 {
+	int pending = qr->pending;
+
+	plugin_req_cancel(&qr->pr);
 	query_unlink(qr);
-	if (qr->client.conn)
+	if (qr->client.conn && pending)
 		tcp_conn_detach(qr->client.conn, qr);
+	free(qr->awire);
 	free(qr);
+}
+
+static struct query *
+query_new(struct vantaged *vd, const struct query_client *c, const struct dnsq *q,
+    const uint8_t *pkt)
+{
+	struct query *qr = calloc(1, sizeof(*qr));
+
+	if (qr == NULL)
+		return NULL;
+	qr->vd = vd;
+	qr->client = *c;
+	qr->q = *q;
+	memcpy(qr->qwire, pkt, q->qend);
+	plugin_req_init(&qr->pr, vd, q, &c->peer, c->conn != NULL);
+	return qr;
+}
+
+/* The reply as the chain left it, then on_response. */
+static void
+query_reply(struct query *qr, const uint8_t *wire, size_t len, uint32_t age)
+{
+	struct vantaged *vd = qr->vd;
+	struct plugin_req *pr = &qr->pr;
+	struct policy_decision d = { .ede = pr->ede };
+	int rcode = -1;
+
+	snprintf(d.text, sizeof(d.text), "%s", pr->ede_text);
+	switch (pr->action) {
+	case PLUGIN_A_SERVE:
+		d.action = ACTION_SERVE;
+		break;
+	case PLUGIN_A_FLAG:
+		d.action = ACTION_SERVE_FLAG;
+		break;
+	case PLUGIN_A_CONSENSUS:
+		d.action = ACTION_SERVE_CONSENSUS;
+		break;
+	case PLUGIN_A_REFUSE:
+		d.action = ACTION_REFUSE;
+		rcode = DNS_RCODE_REFUSED;
+		break;
+	case PLUGIN_A_SERVFAIL:
+		d.action = ACTION_SERVFAIL;
+		rcode = DNS_RCODE_SERVFAIL;
+		break;
+	case PLUGIN_A_DROP:
+		vd->st.dropped++;
+		plugin_on_response(pr, -1, NULL, 0);
+		return;
+	}
+	if (rcode < 0)
+		rcode = len >= DNS_HDRLEN ? (dnswire_get16(wire + 2) & 0xf) : DNS_RCODE_SERVFAIL;
+	query_respond(vd, &qr->client, qr->qwire, &qr->q, wire, len, age, &d);
+	plugin_on_response(pr, rcode, rcode == DNS_RCODE_REFUSED || rcode == DNS_RCODE_SERVFAIL ?
+	    NULL : wire, len);
+}
+
+static void
+query_resumed(struct plugin_req *pr, void *arg)
+{
+	struct query *qr = arg;
+
+	query_reply(qr, qr->awire, qr->alen, qr->age);
+	query_free(qr);
+}
+
+/*
+ * The verdict stage and the reply. qr is NULL when no plugin runs (a cache hit then needs
+ * no allocation). Returns 1 when qr waits for a plugin (it stays, pending), 0 when the
+ * client has its answer (the caller frees qr).
+ */
+static int
+query_finish(struct vantaged *vd, struct query *qr, const struct query_client *c,
+    const uint8_t *cwire, const struct dnsq *q, const uint8_t *wire, size_t len, uint32_t age,
+    const struct policy_decision *d, enum plugin_outcome outcome)
+{
+	if (qr == NULL || !qr->pr.active) {
+		query_respond(vd, c, cwire, q, wire, len, age, d);
+		return 0;
+	}
+	/*
+	 * A copy of the answer for the chain: the caller's bytes may not outlive a plugin's
+	 * next call into the daemon (a cache hit's buffer is reused by the next lookup that
+	 * env->ask makes), let alone a wait.
+	 */
+	if ((qr->awire = malloc(len ? len : 1)) == NULL) {
+		struct policy_decision fail = { .action = ACTION_SERVFAIL, .ede = -1 };
+		query_respond(vd, c, cwire, q, wire, len, age, &fail);
+		return 0;
+	}
+	memcpy(qr->awire, wire, len);
+	qr->alen = len;
+	qr->age = age;
+	if (plugin_on_verdict(&qr->pr, qr->awire, len, d, outcome, query_resumed, qr) !=
+	    PLUGIN_WAIT) {
+		query_reply(qr, qr->awire, len, age);
+		return 0;
+	}
+	if (!qr->pending)
+		query_link(qr);
+	return 1;
+}
+
+/* How a check's decision was reached, for the chain. */
+static enum plugin_outcome
+query_outcome(const struct check_result *res)
+{
+	if (res->verdict == NULL)
+		return PLUGIN_O_CACHED;
+	switch (res->verdict->outcome) {
+	case OUTCOME_AGREE:
+		return PLUGIN_O_AGREE;
+	case OUTCOME_DISSENT:
+		return PLUGIN_O_DISSENT;
+	case OUTCOME_INSUFFICIENT:
+		return PLUGIN_O_INSUFFICIENT;
+	}
+	return PLUGIN_O_CACHED;
 }
 
 static void
@@ -132,6 +282,12 @@ query_upstream_failed(struct query *qr, enum upstream_status status)
 	    DNS_EDE_NO_REACHABLE_AUTHORITY,
 	    status == UPSTREAM_TIMEOUT ? "vantage: no upstream resolver answered"
 				       : "vantage: every upstream resolver failed");
+	if (qr->pr.active) {
+		qr->pr.outcome = PLUGIN_O_FAILED;
+		qr->pr.action = PLUGIN_A_SERVFAIL;
+		qr->pr.ede = DNS_EDE_NO_REACHABLE_AUTHORITY;
+		plugin_on_response(&qr->pr, DNS_RCODE_SERVFAIL, NULL, 0);
+	}
 }
 
 static void
@@ -142,8 +298,11 @@ query_resolved(void *arg, const struct resolve_result *res)
 
 	qr->w = NULL; /* resolve frees the waiter after we return */
 	if (res->status == UPSTREAM_OK) {
+		struct policy_decision d = { .action = ACTION_SERVE, .ede = -1 };
 		vd->st.answers_upstream++;
-		query_answer(vd, &qr->client, qr->qwire, &qr->q, res->wire, res->len, res->age, NULL);
+		if (query_finish(vd, qr, &qr->client, qr->qwire, &qr->q, res->wire, res->len,
+			res->age, &d, PLUGIN_O_UNCHECKED))
+			return;
 	} else
 		query_upstream_failed(qr, res->status);
 	query_free(qr);
@@ -158,11 +317,44 @@ query_checked(void *arg, const struct check_result *res)
 	qr->cw = NULL; /* check frees the waiter after we return */
 	if (res->status == UPSTREAM_OK) {
 		vd->st.answers_upstream++;
-		query_respond(vd, &qr->client, qr->qwire, &qr->q, res->wire, res->len, res->age,
-		    &res->decision);
+		if (query_finish(vd, qr, &qr->client, qr->qwire, &qr->q, res->wire, res->len,
+			res->age, &res->decision, query_outcome(res)))
+			return;
 	} else
 		query_upstream_failed(qr, res->status);
 	query_free(qr);
+}
+
+/* on_query: returns 1 when a plugin answered (or dropped) the question; qr is then gone. */
+static int
+query_plugins_first(struct query *qr)
+{
+	struct vantaged *vd = qr->vd;
+	struct plugin_req *pr = &qr->pr;
+	enum plugin_state st = plugin_on_query(pr);
+
+	switch (st) {
+	case PLUGIN_PASS:
+		return 0;
+	case PLUGIN_DROP:
+		vd->st.dropped++;
+		plugin_on_response(pr, -1, NULL, 0);
+		break;
+	default:
+		if (pr->rcode == DNS_RCODE_REFUSED)
+			vd->st.refused++;
+		else if (pr->rcode == DNS_RCODE_SERVFAIL)
+			vd->st.servfail++;
+		query_error(vd, &qr->client, qr->qwire, &qr->q, pr->rcode, pr->ede, pr->ede_text);
+		if (st == PLUGIN_REFUSE)
+			pr->action = PLUGIN_A_REFUSE;
+		else if (st == PLUGIN_ERROR)
+			pr->action = PLUGIN_A_SERVFAIL;
+		plugin_on_response(pr, pr->rcode, NULL, 0);
+		break;
+	}
+	query_free(qr);
+	return 1;
 }
 
 void
@@ -184,17 +376,19 @@ query_cancel(struct query *qr)
 	query_unlink(qr);
 	resolve_cancel(qr->w);
 	check_cancel(qr->cw);
+	plugin_req_cancel(&qr->pr);
 	qr->client.conn = NULL; /* the connection is already taking us off its list */
+	free(qr->awire);
 	free(qr);
 }
 
-void
-query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct query_client *c)
+/* Who may ask, how often, and what: the question in q and 1 when it goes on, else 0 (the
+ * client was answered, or not, and the case counted). */
+static int
+query_admit(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct query_client *c,
+    struct dnsq *qp)
 {
 	struct dnsq q;
-	struct resolve_result res = { 0 };
-	struct query *qr;
-	int checked;
 
 	if (c->conn)
 		vd->st.queries_tcp++;
@@ -205,83 +399,99 @@ query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct q
 		break;
 	case ACL_DROP:
 		vd->st.acl_dropped++;
-		return;
+		return 0;
 	case ACL_REFUSE:
 		vd->st.acl_refused++;
 		if (dnswire_parse_query(pkt, len, &q) != DNSWIRE_DROP)
 			query_error(vd, c, pkt, &q, DNS_RCODE_REFUSED, DNS_EDE_PROHIBITED,
 			    "vantage: this resolver does not serve your address");
-		return;
+		return 0;
 	}
 	/* Limited clients get nothing: an answer, even REFUSED, is what a reflector wants. */
 	if (vd->ratelimit && !ratelimit_allow(vd->ratelimit, &c->peer, now_ms())) {
 		vd->st.ratelimited++;
-		return;
+		return 0;
 	}
 	switch (dnswire_parse_query(pkt, len, &q)) {
 	case DNSWIRE_OK:
 		break;
 	case DNSWIRE_DROP:
 		vd->st.dropped++;
-		return;
+		return 0;
 	case DNSWIRE_FORMERR:
 		vd->st.formerr++;
 		query_error(vd, c, pkt, &q, DNS_RCODE_FORMERR, -1, NULL);
-		return;
+		return 0;
 	case DNSWIRE_NOTIMP:
 		vd->st.notimp++;
 		query_error(vd, c, pkt, &q, DNS_RCODE_NOTIMP, -1, NULL);
-		return;
+		return 0;
 	case DNSWIRE_BADVERS:
 		vd->st.formerr++;
 		query_error(vd, c, pkt, &q, DNS_RCODE_BADVERS, -1, NULL);
-		return;
+		return 0;
 	case DNSWIRE_REFUSED:
 		vd->st.refused++;
 		query_error(vd, c, pkt, &q, DNS_RCODE_REFUSED, DNS_EDE_PROHIBITED,
 		    "vantage: zone transfers are not served by a stub resolver");
+		return 0;
+	}
+	*qp = q;
+	return 1;
+}
+
+void
+query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct query_client *c)
+{
+	struct dnsq q;
+	struct resolve_result res = { 0 };
+	struct query *qr = NULL;
+	int checked;
+
+	if (!query_admit(vd, pkt, len, c, &q))
 		return;
-	}
-	checked = check_applies(vd, &q);
-	if (resolve_lookup(vd->res, &q, &res)) {
-		struct policy_decision d;
-		if (!checked) {
-			vd->st.answers_cache++;
-			query_answer(vd, c, pkt, &q, res.wire, res.len, res.age, NULL);
-			return;
-		}
-		if (check_cached(vd, &q, &res, &d)) {
-			vd->st.answers_cache++;
-			query_respond(vd, c, pkt, &q, res.wire, res.len, res.age, &d);
-			return;
-		}
-	}
-	if ((qr = calloc(1, sizeof(*qr))) == NULL) {
+	/* With plugins, the question gets its record now: on_query may answer it, and a
+	 * plugin may make even a cache hit wait at the verdict. */
+	if (plugin_active(vd) && (qr = query_new(vd, c, &q, pkt)) == NULL) {
 		vd->st.servfail++;
 		query_error(vd, c, pkt, &q, DNS_RCODE_SERVFAIL, -1, NULL);
 		return;
 	}
-	qr->vd = vd;
-	qr->client = *c;
-	qr->q = q;
-	memcpy(qr->qwire, pkt, q.qend);
+	if (qr && query_plugins_first(qr))
+		return;
+	checked = check_applies(vd, &q);
+	if (resolve_lookup(vd->res, &q, &res)) {
+		struct policy_decision d = { .action = ACTION_SERVE, .ede = -1 };
+		enum plugin_outcome outcome = PLUGIN_O_UNCHECKED;
+		if (checked) {
+			if (!check_cached(vd, &q, &res, &d))
+				goto miss;
+			outcome = PLUGIN_O_CACHED;
+		}
+		vd->st.answers_cache++;
+		if (!query_finish(vd, qr, c, pkt, &q, res.wire, res.len, res.age, &d, outcome) &&
+		    qr)
+			query_free(qr);
+		return;
+	}
+miss:
+	if (qr == NULL && (qr = query_new(vd, c, &q, pkt)) == NULL) {
+		vd->st.servfail++;
+		query_error(vd, c, pkt, &q, DNS_RCODE_SERVFAIL, -1, NULL);
+		return;
+	}
 	if (checked)
 		qr->cw = check_start(vd, &q, res.wire ? &res : NULL, query_checked, qr);
 	else
 		qr->w = resolve_start(vd->res, &q, query_resolved, qr);
 	if (qr->w == NULL && qr->cw == NULL) {
-		free(qr);
 		vd->st.servfail++;
 		query_error(vd, c, pkt, &q, DNS_RCODE_SERVFAIL, DNS_EDE_NO_REACHABLE_AUTHORITY,
 		    "vantage: could not forward the question");
+		query_free(qr);
 		return;
 	}
-	qr->next = vd->queries;
-	if (vd->queries)
-		vd->queries->prev = qr;
-	vd->queries = qr;
-	if (c->conn)
-		tcp_conn_attach(c->conn, qr);
+	query_link(qr);
 }
 
 void

@@ -6,8 +6,8 @@
 
 /* What the running daemon still needs from the file system. NULL entries are skipped. */
 struct sandbox_paths {
-	const char *read[8];		/* files read again later: config, resolv.conf, ... */
-	const char *write_dirs[4];	/* directories it writes, creates and removes files in */
+	const char *read[16];		/* files read again later: config, resolv.conf, ... */
+	const char *write_dirs[8];	/* directories it writes, creates and removes files in */
 };
 
 /* What sandbox_enter managed, for the log line. */

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "query.h"
 #include "metrics.h"
+#include "plugin.h"
 #include "resolve.h"
 #include "sandbox.h"
 #include "vantaged.h"
@@ -128,6 +129,7 @@ vantaged_reload_apply(struct vantaged *vd)
 		log_set_level(-1, (enum log_level)cfg->log_level);
 	control_reload(vd, cfg);
 	metrics_reload(vd, cfg);
+	plugin_reconfigure(vd, cfg);
 	config_free(vd->cfg);
 	vd->cfg = cfg;
 	vantaged_log_upstreams(cfg);
@@ -226,6 +228,10 @@ vantaged_sandbox(struct vantaged *vd)
 	p.write_dirs[0] = vantaged_dirname(vd->cfg->cache.state_file, d0, sizeof(d0));
 	p.write_dirs[1] = vantaged_dirname(vd->cfg->dissent_log, d1, sizeof(d1));
 	p.write_dirs[2] = vantaged_dirname(vd->cfg->control_socket, d2, sizeof(d2));
+	if (plugin_sandbox_paths(vd, p.read, sizeof(p.read) / sizeof(p.read[0]), p.write_dirs,
+		sizeof(p.write_dirs) / sizeof(p.write_dirs[0])) > 0)
+		log_warnx(LOG_G_PLUGIN, "sandbox: too many plugin file directories; some files "
+					"will not be reopened on reload");
 	if (sandbox_enter(&p, 1, &st, why, sizeof(why)) != 0)
 		fatalx("sandbox: %s", why);
 	log_info(LOG_G_MAIN, "sandbox: no_new_privs, landlock %s, seccomp %s",
@@ -302,8 +308,9 @@ main(int argc, char **argv)
 			verbose++;
 			break;
 		case 'V':
-			printf("vantaged %s\nplugins: (none)\n", PACKAGE_VERSION);
-			return 0;
+			printf("vantaged %s\n", PACKAGE_VERSION);
+			plugin_print_version(stdout);
+			return plugin_check_table(err, sizeof(err)) == 0 ? 0 : (printf("%s\n", err), 1);
 		default:
 			usage();
 		}
@@ -315,6 +322,11 @@ main(int argc, char **argv)
 		resolv_conf = VANTAGED_RESOLV_CONF;
 
 	memset(&vd, 0, sizeof(vd));
+	/* A descriptor built for another plugin API is refused before anything runs. */
+	if (plugin_check_table(err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
 	if ((vd.cfg = config_load(path, resolv_conf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
@@ -354,6 +366,8 @@ main(int argc, char **argv)
 	vantaged_log_upstreams(vd.cfg);
 	if (check_init(&vd, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	if (plugin_init(&vd, err, sizeof(err)) != 0)
+		fatalx("%s", err);
 	for (int i = 0; signums[i]; i++) {
 		sigs[i] = evsignal_new(vd.base, signums[i], vantaged_signal, &vd);
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) != 0)
@@ -366,6 +380,7 @@ main(int argc, char **argv)
 	vantaged_notify("STOPPING=1");
 
 	query_shutdown(&vd);
+	plugin_shutdown(&vd);
 	listen_close(&vd);
 	control_close(&vd);	/* before check_shutdown: it cancels pending explains */
 	metrics_close(&vd);

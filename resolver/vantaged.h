@@ -17,6 +17,7 @@ struct check;
 struct control;
 struct metrics;
 struct probe_set;
+struct plugin_chain;
 
 /* In-flight checks table size (a power of two). */
 #define VANTAGED_CHECK_BUCKETS 1024
@@ -70,6 +71,9 @@ struct vantaged {
 	/* Operation: the control socket (control.c) and the metrics endpoint (metrics.c). */
 	struct control *control;
 	struct metrics *metrics;
+
+	/* The plugin chain (plugin.c). */
+	struct plugin_chain *plugins;
 };
 
 /*

@@ -12,3 +12,4 @@ include tests/fuzz/local.mk
 include tests/integration/ctl.mk
 include tests/integration/net.mk
 include tests/integration/probe.mk
+include tests/integration/plugins.mk

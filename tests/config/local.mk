@@ -146,3 +146,10 @@ EXTRA_DIST += tests/config/run.sh tests/config/resolv.conf \
 	tests/config/bad/71.err tests/config/bad/71.yaml \
 	tests/config/bad/72.err tests/config/bad/72.yaml \
 	tests/config/bad/73.err tests/config/bad/73.yaml
+# the plugins: section
+EXTRA_DIST += tests/config/90-plugins.yaml tests/config/90-plugins.ok \
+	tests/config/bad/90-plugin-name.yaml tests/config/bad/90-plugin-name.err \
+	tests/config/bad/91-plugin-key.yaml tests/config/bad/91-plugin-key.err \
+	tests/config/bad/92-plugin-value.yaml tests/config/bad/92-plugin-value.err \
+	tests/config/bad/93-plugin-blocklist-empty.yaml tests/config/bad/93-plugin-blocklist-empty.err \
+	tests/config/bad/94-plugins-list.yaml tests/config/bad/94-plugins-list.err

@@ -57,3 +57,17 @@ tests_unit_test_policy_SOURCES = tests/unit/test_policy.c resolver/policy.c reso
 tests_unit_test_policy_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_policy_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 endif
+
+# The plugin chain (resolver/plugin.c) with three fake plugins; check.c is stubbed.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_plugin tests/unit/test_blocklist
+TESTS += tests/unit/test_plugin tests/unit/test_blocklist
+tests_unit_test_plugin_SOURCES = tests/unit/test_plugin.c resolver/plugin.c resolver/plugin.h \
+	resolver/plugin_int.h resolver/plugin_env.c
+tests_unit_test_plugin_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_plugin_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+# plugins/blocklist through its descriptor, on a fake services table.
+tests_unit_test_blocklist_SOURCES = tests/unit/test_blocklist.c
+tests_unit_test_blocklist_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_blocklist_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+endif
