@@ -501,6 +501,16 @@ tls_conn_error(const struct tls_conn *conn)
 }
 
 const char *
+tls_conn_failure(const struct tls_conn *conn, int err, char *buf, size_t len)
+{
+	if (conn != NULL && conn->err[0] != '\0')
+		snprintf(buf, len, "TLS handshake failed: %s", conn->err);
+	else
+		snprintf(buf, len, "connect failed: %s", err != 0 ? strerror(err) : "unknown error");
+	return buf;
+}
+
+const char *
 tls_conn_version(const struct tls_conn *conn)
 {
 	return conn->hs_done ? wolfSSL_get_version(conn->ssl) : "";

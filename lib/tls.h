@@ -88,6 +88,14 @@ int tls_conn_handshake_done(const struct tls_conn *conn);
 /* tls_conn_error - the last TLS error as text ("" when none); owned by conn. */
 const char *tls_conn_error(const struct tls_conn *conn);
 
+/*
+ * tls_conn_failure - one sentence for a client connection that ended with BEV_EVENT_ERROR
+ * before or during its handshake: the TLS error when there is one, else the socket error
+ * err (EVUTIL_SOCKET_ERROR() taken in the event callback; 0 when unknown). Writes into buf
+ * (len bytes) and returns it.
+ */
+const char *tls_conn_failure(const struct tls_conn *conn, int err, char *buf, size_t len);
+
 /* tls_conn_version - "TLSv1.3" and the like, or "" before the handshake. */
 const char *tls_conn_version(const struct tls_conn *conn);
 

@@ -130,12 +130,8 @@ observe_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED)
 		return;
 	if (what & BEV_EVENT_ERROR) {
-		if (tls_conn_error(job->conn)[0] != '\0')
-			snprintf(detail, sizeof(detail), "TLS handshake failed: %s",
-			    tls_conn_error(job->conn));
-		else
-			snprintf(detail, sizeof(detail), "connect failed: %s", strerror(err));
-		observe_fail(job, 502, "connect-failed", detail);
+		observe_fail(job, 502, "connect-failed",
+		    tls_conn_failure(job->conn, err, detail, sizeof(detail)));
 	} else {
 		observe_fail(job, 502, "connect-failed", "the server closed the connection");
 	}

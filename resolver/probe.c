@@ -254,12 +254,7 @@ probe_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED)
 		return;
 	if (what & BEV_EVENT_ERROR) {
-		if (tls_conn_error(p->conn)[0] != '\0')
-			snprintf(detail, sizeof(detail), "TLS handshake failed: %s",
-			    tls_conn_error(p->conn));
-		else
-			snprintf(detail, sizeof(detail), "connect failed: %s",
-			    err != 0 ? strerror(err) : "unknown error");
+		tls_conn_failure(p->conn, err, detail, sizeof(detail));
 	} else {
 		snprintf(detail, sizeof(detail), "the server closed the connection during the "
 		    "handshake");
