@@ -59,6 +59,11 @@ dnswire_name_ex(const uint8_t *p, size_t len, size_t *off, uint8_t *out, int all
 			return 0;
 		if (outlen + 1 + c > DNS_MAXNAME || pos + 1 + c > len)
 			return 0;
+		/* The same for every byte read after a jump: a pointer into a record's data may
+		 * run on, label by label, into the next record's fixed fields. */
+		for (size_t i = pos; jumped && fixed && i <= pos + c; i++)
+			if (fixed[i >> 3] & (1u << (i & 7)))
+				return 0;
 		if (out) {
 			out[outlen] = c;
 			for (size_t i = 0; i < c; i++)
