@@ -26,7 +26,7 @@ static size_t
 dnswire_name_ex(const uint8_t *p, size_t len, size_t *off, uint8_t *out, int allow_ptr,
     const uint8_t *fixed)
 {
-	size_t pos = *off, outlen = 0, end = 0;
+	size_t pos = *off, start = *off, outlen = 0, end = 0;
 	size_t limit = pos; /* a pointer must land before the name that holds it */
 	int hops = 0, jumped = 0;
 
@@ -59,8 +59,14 @@ dnswire_name_ex(const uint8_t *p, size_t len, size_t *off, uint8_t *out, int all
 			return 0;
 		if (outlen + 1 + c > DNS_MAXNAME || pos + 1 + c > len)
 			return 0;
-		/* The same for every byte read after a jump: a pointer into a record's data may
-		 * run on, label by label, into the next record's fixed fields. */
+		/*
+		 * The same for every byte read after a jump: a pointer into a record's data may
+		 * run on, label by label, into a later record's fixed fields, or past the name
+		 * that holds the pointer into its own (not marked yet). A real compressed name
+		 * lies wholly before the pointer to it.
+		 */
+		if (jumped && pos + 1 + c > start)
+			return 0;
 		for (size_t i = pos; jumped && fixed && i <= pos + c; i++)
 			if (fixed[i >> 3] & (1u << (i & 7)))
 				return 0;
