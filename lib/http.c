@@ -17,6 +17,7 @@ struct http_req {
 	http_response_cb cb;
 	void *arg;
 	int head;		/* HEAD: the response has no body whatever it says */
+	size_t max_body;	/* this response's bound; 0: the client's */
 };
 
 enum http_state { HTTP_STATUS, HTTP_HEADERS, HTTP_BODY, HTTP_BODY_TO_CLOSE };
@@ -39,6 +40,15 @@ struct http_client {
 	http_close_cb close_cb;
 	void *close_arg;
 };
+
+/* The body bound of the response being read: its request's own, else the client's. */
+static size_t
+http_max_body(const struct http_client *c)
+{
+	const struct http_req *r = TAILQ_FIRST(&c->reqs);
+
+	return r != NULL && r->max_body != 0 ? r->max_body : c->max_body;
+}
 
 static void
 http_clear_headers(struct http_client *c)
@@ -191,7 +201,7 @@ http_frame(struct http_client *c)
 	n = strtoull(cl, &end, 10);
 	if (*cl < '0' || *cl > '9' || *end != '\0' || errno != 0)
 		return "bad Content-Length";
-	if (n > c->max_body)
+	if (n > http_max_body(c))
 		return "response body too large";
 	c->body_len = (size_t)n;
 	c->state = HTTP_BODY;
@@ -215,7 +225,7 @@ http_parse(struct http_client *c)
 			continue;
 		}
 		if (c->state == HTTP_BODY_TO_CLOSE) {
-			if (evbuffer_get_length(in) > c->max_body)
+			if (evbuffer_get_length(in) > http_max_body(c))
 				return "response body too large";
 			return NULL;
 		}
@@ -317,8 +327,9 @@ http_client_set_close_cb(struct http_client *c, http_close_cb cb, void *arg)
 }
 
 int
-http_client_request(struct http_client *c, const char *method, const char *target,
-    const char *content_type, const void *body, size_t len, http_response_cb cb, void *arg)
+http_client_request_max(struct http_client *c, const char *method, const char *target,
+    const char *content_type, const void *body, size_t len, size_t max_body,
+    http_response_cb cb, void *arg)
 {
 	struct evbuffer *out;
 	struct http_req *r;
@@ -333,6 +344,7 @@ http_client_request(struct http_client *c, const char *method, const char *targe
 	}
 	r->cb = cb;
 	r->arg = arg;
+	r->max_body = max_body;
 	r->head = strcmp(method, "HEAD") == 0;
 	rc |= evbuffer_add_printf(out, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, target, c->host) < 0;
 	if (content_type != NULL)
@@ -352,6 +364,13 @@ http_client_request(struct http_client *c, const char *method, const char *targe
 	TAILQ_INSERT_TAIL(&c->reqs, r, entry);
 	c->pending++;
 	return 0;
+}
+
+int
+http_client_request(struct http_client *c, const char *method, const char *target,
+    const char *content_type, const void *body, size_t len, http_response_cb cb, void *arg)
+{
+	return http_client_request_max(c, method, target, content_type, body, len, 0, cb, arg);
 }
 
 size_t

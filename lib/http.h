@@ -57,6 +57,15 @@ void http_client_set_close_cb(struct http_client *c, http_close_cb cb, void *arg
 int http_client_request(struct http_client *c, const char *method, const char *target,
     const char *content_type, const void *body, size_t len, http_response_cb cb, void *arg);
 
+/*
+ * http_client_request_max - the same, with this response's body bounded by max_body
+ * instead of the client's (0: the client's), e.g. a large list fetched on a connection
+ * whose other responses are small.
+ */
+int http_client_request_max(struct http_client *c, const char *method, const char *target,
+    const char *content_type, const void *body, size_t len, size_t max_body,
+    http_response_cb cb, void *arg);
+
 /* http_client_pending - requests sent and not yet answered. */
 size_t http_client_pending(const struct http_client *c);
 

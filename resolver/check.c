@@ -43,6 +43,8 @@
 #define CHECK_JOURNAL_MAX (16u * 1024 * 1024)
 /* A journal holding only its magic line has nothing to save. */
 #define CHECK_JOURNAL_EMPTY 32
+/* Past this, with saves failing, journaling stops rather than fill the disk (bytes). */
+#define CHECK_JOURNAL_CAP (4u * CHECK_JOURNAL_MAX)
 
 struct check;
 
@@ -917,8 +919,13 @@ check_save_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (jb > CHECK_JOURNAL_MAX || (due && (vd->vcache_dirty || jb > CHECK_JOURNAL_EMPTY)))
-		check_save(vd);
+	if ((jb > CHECK_JOURNAL_MAX || (due && (vd->vcache_dirty || jb > CHECK_JOURNAL_EMPTY))) &&
+	    check_save(vd) != 0 && jb > CHECK_JOURNAL_CAP) {
+		vcache_journal_close(vd->vcache);
+		log_warnx(LOG_G_CACHE, "the journal passed %u MiB and the state file cannot be "
+		    "saved: journaling stops; verdicts are kept in memory and saved when a save "
+		    "succeeds", CHECK_JOURNAL_CAP >> 20);
+	}
 }
 
 int
@@ -1048,6 +1055,8 @@ check_abort_mirrors(struct vantaged *vd)
 				c->mir[i].done = 1;
 			}
 			if (c->have_local && c->mirrors_started) {
+				/* No CA step either: it would ask the mirrors being freed. */
+				c->ca_done = 1;
 				check_try_decide(c); /* nothing pending: decides and frees c */
 				continue;
 			}
@@ -1065,7 +1074,7 @@ check_abort_mirrors(struct vantaged *vd)
 int
 check_reconfigure(struct vantaged *vd, const struct config *cfg, char *err, size_t errlen)
 {
-	struct mirror_set *set = NULL;
+	struct mirror_set *set = NULL, *old = vd->mirrors;
 	int fd;
 
 	if (cfg->n_mirrors > 0 || cfg->mirrors_bootstrap) {
@@ -1076,8 +1085,13 @@ check_reconfigure(struct vantaged *vd, const struct config *cfg, char *err, size
 			set = NULL;
 		}
 	}
+	/*
+	 * The verdicts the abort hands out reach waiters and plugins, which may start new
+	 * questions: they must find no mirror set rather than the old one about to be freed.
+	 */
+	vd->mirrors = NULL;
 	check_abort_mirrors(vd);
-	mirror_set_free(vd->mirrors);
+	mirror_set_free(old);
 	vd->mirrors = set;
 	vcache_set_max(vd->vcache, cfg->cache.max_entries);
 	fd = check_open_dissent_log(cfg);

@@ -727,9 +727,11 @@ mirror_send(struct mirror_lane *l, struct mirror_req *r)
 	uint8_t wire[DNS_HDRLEN + DNS_MAXNAME + 4 + 11 + 16];
 	size_t n;
 
+	/* A GET may fetch a whole /v1/mirrors list; DoH answers stay bounded by the lane's
+	 * own limit, one DNS message. */
 	if (r->kind == REQ_GET)
-		return http_client_request(l->conn->http, "GET", r->target, NULL, NULL, 0,
-		    mirror_response, r) != 0 ? -2 : 0;
+		return http_client_request_max(l->conn->http, "GET", r->target, NULL, NULL, 0,
+		    MIRROR_MAX_LIST, mirror_response, r) != 0 ? -2 : 0;
 	/* RFC 8484 section 4.1: ID 0, so that identical questions give cacheable requests. */
 	n = dnswire_build_query(wire, sizeof(wire), &r->q, 0, DNS_EDNS_SIZE);
 	if (n == 0)

@@ -99,7 +99,8 @@ typedef void (*mirror_body_cb)(void *arg, enum cons_transport transport, int sta
 /*
  * mirror_get - GET target (e.g. "/v1/observe?name=a.example&ip=192.0.2.1&port=443") on one
  * of m's pinned connections, opening one when none is up, like a query. cb runs exactly
- * once, later, unless cancelled (mirror_cancel). Bodies are bounded like DoH answers.
+ * once, later, unless cancelled (mirror_cancel). Bodies are bounded like a /v1/mirrors
+ * list (4 MiB).
  * Returns NULL on allocation failure or an unusable mirror (cb then never runs).
  */
 struct mirror_req *mirror_get(struct mirror *m, const char *target, uint32_t timeout_ms,

@@ -29,8 +29,13 @@
 #define MASTER_FIRST_MS 200
 /* Fewer voters than this and nothing is learned: two mirrors could vouch for anything. */
 #define MASTER_MIN_VOTERS 3
-/* Bounds on what one hostile list may cost: distinct entries tallied, JSON nodes parsed. */
-#define MASTER_MAX_CANDIDATES 1024
+/*
+ * Bounds on what hostile lists may cost: distinct entries tallied in a round, new entries
+ * one list may bring (a real list names ~100 mirrors; the first list to arrive must not
+ * take every slot), JSON nodes parsed per list.
+ */
+#define MASTER_MAX_CANDIDATES 4096
+#define MASTER_MAX_NEW_PER_LIST 256
 #define MASTER_MAX_NODES 200000
 
 /* One (CA fingerprint, address) seen in the lists, and who listed it how. */
@@ -74,10 +79,13 @@ master_round_clear(struct mirror_master *mm)
 	mm->answered = 0;
 }
 
-/* The candidate for (id, addr), added when new; NULL past the cap or without memory. */
+/*
+ * The candidate for (id, addr), added when new and *budget allows (it is then spent); NULL
+ * past the caps or without memory.
+ */
 static struct master_candidate *
 master_candidate(struct mirror_master *mm, const uint8_t id[TLS_SHA256_LEN],
-    const struct netaddr *addr)
+    const struct netaddr *addr, size_t *budget)
 {
 	struct master_candidate *c;
 
@@ -85,10 +93,11 @@ master_candidate(struct mirror_master *mm, const uint8_t id[TLS_SHA256_LEN],
 		if (memcmp(mm->cands[i].id, id, TLS_SHA256_LEN) == 0 &&
 		    netaddr_equal(&mm->cands[i].addr, addr))
 			return &mm->cands[i];
-	if (mm->n_cands == MASTER_MAX_CANDIDATES) {
+	if (mm->n_cands == MASTER_MAX_CANDIDATES || *budget == 0) {
 		mm->capped = 1;
 		return NULL;
 	}
+	(*budget)--;
 	if ((c = realloc(mm->cands, (mm->n_cands + 1) * sizeof(*c))) == NULL)
 		return NULL;
 	mm->cands = c;
@@ -121,6 +130,7 @@ master_tally(struct mirror_master *mm, size_t voter, const uint8_t *body, size_t
 {
 	struct yconf y = { 0 };
 	yaml_node_t *root, *list, *e;
+	size_t budget = MASTER_MAX_NEW_PER_LIST;
 	int rc = -1;
 
 	y.max_nodes = MASTER_MAX_NODES;
@@ -150,7 +160,7 @@ master_tally(struct mirror_master *mm, size_t voter, const uint8_t *body, size_t
 		active = strcmp(state, "self") == 0 || strcmp(state, "active") == 0;
 		if (!active && strcmp(state, "inactive") != 0)
 			continue;
-		if ((c = master_candidate(mm, fp, &a)) == NULL || c->last_voter == voter)
+		if ((c = master_candidate(mm, fp, &a, &budget)) == NULL || c->last_voter == voter)
 			continue;
 		c->last_voter = voter;
 		if (active)
@@ -266,8 +276,9 @@ master_decide(struct mirror_master *mm)
 	int changed = 0;
 
 	if (mm->capped)
-		log_warnx(LOG_G_MIRROR, "master list: more than %d distinct entries; the rest ignored",
-		    MASTER_MAX_CANDIDATES);
+		log_warnx(LOG_G_MIRROR, "master list: a list brought more than %d new entries, or "
+		    "all brought more than %d; the rest ignored, and no learned mirror is dropped "
+		    "this round", MASTER_MAX_NEW_PER_LIST, MASTER_MAX_CANDIDATES);
 	for (size_t i = 0; i < mm->n_cands; i++) {
 		const struct master_candidate *c = &mm->cands[i];
 		struct mirror *m = master_find(set, &c->addr);
@@ -300,8 +311,11 @@ master_decide(struct mirror_master *mm)
 			changed = 1;
 		}
 	}
-	/* A learned mirror the majority no longer lists goes quiet (it may be in use: kept). */
-	for (size_t i = 0; i < set->n; i++) {
+	/*
+	 * A learned mirror the majority no longer lists goes quiet (it may be in use: kept).
+	 * Not after a capped round: entries were ignored, so silence proves nothing.
+	 */
+	for (size_t i = 0; i < set->n && !mm->capped; i++) {
 		struct mirror *m = set->mirrors[i];
 		int listed = 0;
 

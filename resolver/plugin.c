@@ -479,6 +479,10 @@ plugin_verdict_run(struct plugin_req *pr)
 					snprintf(pr->pend_text, sizeof(pr->pend_text), "%.*s",
 					    PLUGIN_EDE_TEXT, w->early_text);
 				}
+				/* Waited for, then returned without resuming: its work may still
+				 * call resume, on a wait about to be freed. Tell it to stop. */
+				if (!w->early && w->cancel != NULL)
+					w->cancel(w->arg);
 				pr->wait = NULL;
 				plugin_wait_free(w);
 			} else {

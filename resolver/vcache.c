@@ -113,10 +113,7 @@ vcache_free(struct vcache *vc)
 {
 	if (vc == NULL)
 		return;
-	vcache_ca_set_journal(vc->ca, NULL);
-	if (vc->journal != NULL)
-		fclose(vc->journal);
-	vc->journal = NULL;
+	vcache_journal_close(vc);
 	vcache_flush(vc);
 	vcache_ca_free(vc->ca);
 	free(vc->journal_path);
@@ -317,6 +314,15 @@ fail:
 	free(vc->journal_path);
 	vc->journal_path = NULL;
 	return -1;
+}
+
+void
+vcache_journal_close(struct vcache *vc)
+{
+	vcache_ca_set_journal(vc->ca, NULL);
+	if (vc->journal != NULL)
+		fclose(vc->journal);
+	vc->journal = NULL;
 }
 
 size_t

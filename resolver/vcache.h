@@ -96,6 +96,9 @@ struct vcache_ca *vcache_cadata(struct vcache *vc);
  */
 int vcache_journal_open(struct vcache *vc, const char *path);
 
+/* vcache_journal_close - stop journaling (the file stays for the next start to replay). */
+void vcache_journal_close(struct vcache *vc);
+
 /* vcache_journal_bytes - the journal's size (to save early when it grows); 0 without one. */
 size_t vcache_journal_bytes(const struct vcache *vc);
 

@@ -13,7 +13,7 @@ require_progs nsd
 require_mirror
 MCLIENT=$top_builddir/tests/integration/mirror/mclient
 [ -x "$MCLIENT" ] || skip_all "mclient not built (make check builds it)"
-tap_plan 76
+tap_plan 78
 
 U=$(unique_addr) L=$(unique_addr) DEAD=$(unique_addr) HANG=$(unique_addr)
 mirror_zone "$T/example.test.zone"
@@ -88,7 +88,14 @@ spawn slowup "$TOOLS_DIR/dnsjunk" slow "$SLOW" 5300 100
 wait_until 5 grep -q listening "$T/slowup.log" || bail_out "cannot start the slow upstream"
 mirror_keygen "$T/keys3" "$L2" eu || bail_out "keygen failed"
 SLOW_ID=$KEY_ID
-mirror_conf "$T/ms.yaml" "$L2:0" "$SLOW:5300" "$T/keys3" "$T/state3"
+# 300 peers (closed ports on 127.0.0.1, never announced to nor verified in this test) make
+# its /v1/mirrors larger than a DoH answer may be: mirror_get must fetch it whole anyway.
+peers=$(for i in $(seq 1 300); do
+	printf '{ name: p%d, address: "127.0.0.1:%d", region: xx, ca_sha256: "%064x" }, ' "$i" $((40000 + i)) "$i"
+done)
+mirror_conf "$T/ms.yaml" "$L2:0" "$SLOW:5300" "$T/keys3" "$T/state3" \
+	"peers: [ ${peers%, } ]
+network: { announce: false, verify_interval: 3600000ms, audit_period: 3600000ms }"
 start_mirror "$T/ms.yaml" slowmirror || bail_out "vantage-mirror (slow upstream) did not start"
 vconf "$T/slow.yaml" -- "    - { name: ms, address: \"$MIRROR_ADDR:$MIRROR_PORT\", region: eu, ca_sha256: \"$SLOW_ID\" }"
 ok "64 distinct questions at once behind a 100-ms upstream" \
@@ -105,6 +112,9 @@ ok "GET /v1/health with mirror_get on the pinned connection" \
 	mc get -c "$T/slow.yaml" --mirror ms --get /v1/health
 like "$(cat "$T/get.out")" "get: transport=0 status=200" "... HTTP 200"
 like "$(cat "$T/get.out")" '"version"' "... with the health JSON body"
+ok "GET /v1/mirrors of a mirror with 300 peers" mc getlist -c "$T/slow.yaml" --mirror ms --get /v1/mirrors
+LEN=$(sed -n 's/^get: transport=0 status=200 len=\([0-9]*\)$/\1/p' "$T/getlist.out")
+cmp_ok "${LEN:-0}" -gt 65535 "... the whole list (${LEN} bytes), past a DoH answer's 64 KiB bound"
 mc get404 -c "$T/slow.yaml" --mirror ms --get /v1/nothing-here
 like "$(cat "$T/get404.out")" "get: transport=0 status=404" "a GET of an unknown path: the status is handed back (404)"
 if can_valgrind "$MCLIENT"; then
