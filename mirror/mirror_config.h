@@ -38,6 +38,7 @@ struct mirror_observe {
 	int allow_private;			/* private/loopback targets (tests, labs) */
 	uint64_t timeout_ms;
 	size_t max_concurrent;
+	size_t max_per_client;			/* in flight for one client address */
 };
 
 /*

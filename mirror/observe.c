@@ -147,17 +147,19 @@ observe_timeout(evutil_socket_t fd, short what, void *arg)
 
 enum observe_refusal
 observe_start(struct observe *o, const struct netaddr *client, const char *name,
-    const struct netaddr *target, uint64_t timeout_ms, size_t max_concurrent, observe_cb cb,
-    void *arg, struct observe_job **jobp)
+    const struct netaddr *target, const struct mirror_observe *lim, observe_cb cb, void *arg,
+    struct observe_job **jobp)
 {
 	struct observe_job *job;
 	struct timeval tv;
+	uint64_t timeout_ms = lim->timeout_ms;
+	size_t mine = 0;
 
-	/* One at a time per client: a notary answers questions, it does not scan for anyone. */
+	/* A few at a time per client: a notary answers questions, it does not scan for anyone. */
 	TAILQ_FOREACH(job, &o->jobs, entry)
-		if (netaddr_equal_ip(&job->client, client))
+		if (netaddr_equal_ip(&job->client, client) && ++mine >= lim->max_per_client)
 			return OBSERVE_BUSY_CLIENT;
-	if (o->n_jobs >= max_concurrent)
+	if (o->n_jobs >= lim->max_concurrent)
 		return OBSERVE_BUSY;
 	if ((job = calloc(1, sizeof(*job))) == NULL)
 		return OBSERVE_FAILED;

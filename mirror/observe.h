@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mirror_config.h"
 #include "netaddr.h"
 #include "tls.h"
 
@@ -29,7 +30,7 @@ typedef void (*observe_cb)(void *arg, const struct observe_result *res);
 /* Why observe_start refused. */
 enum observe_refusal {
 	OBSERVE_STARTED = 0,
-	OBSERVE_BUSY_CLIENT,	/* this client already has one in flight (429) */
+	OBSERVE_BUSY_CLIENT,	/* this client has max_per_client in flight (429) */
 	OBSERVE_BUSY,		/* max_concurrent in flight (503) */
 	OBSERVE_FAILED		/* no socket or memory (500) */
 };
@@ -42,12 +43,13 @@ void observe_free(struct observe *o);
 
 /*
  * observe_start - connect to target with SNI name, complete a TLS handshake accepting any
- * chain, and report the SHA-256 of each certificate seen. At most one job per client IP
- * and max_concurrent in all. *jobp gets the handle for observe_cancel.
+ * chain, and report the SHA-256 of each certificate seen, within lim->timeout_ms. At
+ * most lim->max_per_client jobs per client IP and lim->max_concurrent in all. *jobp gets
+ * the handle for observe_cancel.
  */
 enum observe_refusal observe_start(struct observe *o, const struct netaddr *client,
-    const char *name, const struct netaddr *target, uint64_t timeout_ms,
-    size_t max_concurrent, observe_cb cb, void *arg, struct observe_job **jobp);
+    const char *name, const struct netaddr *target, const struct mirror_observe *lim,
+    observe_cb cb, void *arg, struct observe_job **jobp);
 
 /* observe_cancel - forget job; its callback will not run. */
 void observe_cancel(struct observe_job *job);

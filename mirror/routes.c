@@ -693,15 +693,15 @@ routes_observe(struct server *s, struct evhttp_request *req, const char *query)
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	netaddr_ip_str(&target, p->ip, sizeof(p->ip));
 	p->port = (uint16_t)pn;
-	switch (observe_start(s->observe, &client, name, &target, s->cfg->observe.timeout_ms,
-	    s->cfg->observe.max_concurrent, routes_observe_done, p, &p->oj)) {
+	switch (observe_start(s->observe, &client, name, &target, &s->cfg->observe,
+	    routes_observe_done, p, &p->oj)) {
 	case OBSERVE_STARTED:
 		s->stats.observes++;
 		break;
 	case OBSERVE_BUSY_CLIENT:
 		routes_pending_free(p);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
-		routes_error(s, req, 429, "too-many-requests", "one observation at a time per client");
+		routes_error(s, req, 429, "too-many-requests", "too many observations in flight for this client");
 		break;
 	case OBSERVE_BUSY:
 		routes_pending_free(p);

@@ -1,12 +1,13 @@
 #!/bin/bash
 # tests/integration/mirror_observe.sh - /v1/observe reports the chain of a local TLS server whose
-# CA the test made; port and address restrictions hold; SIGHUP applies a good config and keeps
+# CA the test made; port and address restrictions hold; four observations per client run at
+# once and a fifth gets 429; SIGHUP applies a good config and keeps
 # the running one when the new one is bad.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/mirror/lib_mirror.sh"
 require_progs curl openssl
 require_mirror
-tap_plan 13
+tap_plan 16
 
 L=$(unique_addr) S=$(unique_addr) N=$(unique_addr)
 mirror_keygen "$T/keys" "$L" || bail_out "keygen failed"
@@ -38,6 +39,22 @@ out=$(mcurl "$T/keys" "/v1/observe?name=bad_name!&ip=$S&port=8443" -w ' %{http_c
 like "$out" '"error":"bad-request".* 400$' "a bad name gets 400"
 out=$(mcurl "$T/keys" "/v1/observe?name=x.test&ip=$S:8443" -w ' %{http_code}')
 like "$out" '"error":"bad-request".* 400$' "an ip with a port gets 400"
+
+# A target that accepts and never speaks holds observations for the 2 s timeout: four from
+# one client run together (observe.max_per_client), a fifth gets 429.
+H=$(unique_addr)
+start_sink "$H" 10443 || bail_out "cannot start the silent TLS target"
+holds=()
+for i in 1 2 3 4; do
+	mcurl "$T/keys" "/v1/observe?name=h$i.example.test&ip=$H&port=10443" -w ' %{http_code}' > "$T/hold$i.out" &
+	holds+=($!)
+done
+held() { [ "$(ss -Htn state established dst "$H:10443" | wc -l)" -ge 4 ]; }
+ok "four observations from one client are in flight at once" wait_until 10 held
+out=$(mcurl "$T/keys" "/v1/observe?name=h5.example.test&ip=$H&port=10443" -w ' %{http_code}')
+like "$out" '"error":"too-many-requests".* 429$' "... a fifth gets 429"
+wait "${holds[@]}"
+like "$(cat "$T/hold1.out")" '"error":"timeout".* 504$' "... and the four end at the timeout (504)"
 
 # SIGHUP: a good new config (private targets no longer allowed) is applied
 mirror_conf "$T/m.yaml" "$L:0" "127.0.0.1:9" "$T/keys" "$T/state" "observe: { timeout: 2s }"
