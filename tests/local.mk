@@ -13,3 +13,4 @@ include tests/integration/ctl.mk
 include tests/integration/net.mk
 include tests/integration/probe.mk
 include tests/integration/plugins.mk
+include tests/adversary/local.mk

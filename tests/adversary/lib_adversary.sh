@@ -1,0 +1,116 @@
+# tests/adversary/lib_adversary.sh - the attacker's workshop: a scripted lying resolver, an honest
+# world of three mirrors, and the glibc client.  Sourced after tests/integration/lib.sh,
+# tests/integration/mirror/lib_mirror.sh and tests/integration/consensus/lib_consensus.sh.
+#
+# Addresses.  Every address a DNS answer of this suite hands out is on 127.0.0.0/8: honest data
+# in 127.200.0.0/16 (zones/adv.test.zone), the attacker's in 127.201.0.0/16 ($EVIL, $EVIL2...).
+# vantaged counts loopback as "private", and a private address that only the local answer has is
+# dissent by that rule alone; a test of the data rules would then pass for the wrong reason.
+# adv_world therefore sets consensus.allow_private: true unless the test asks otherwise
+# (c.allow_private=false), so that what stops the attacker is the rule under test.
+#
+# The lying resolver is ldns-testns (ldnsutils) answering from a datafile that the test writes
+# with the liar_* functions: it answers exactly what it is told, in any section, for any
+# question, with any flags, which is what a lying resolver does.
+#
+#   liar_begin                   start a new datafile ($T/liar.data)
+#   liar_entry QNAME QTYPE [FLAGS] [RCODE] [QQNAME QQTYPE]
+#                                open an entry answering QNAME QTYPE (MATCH qname qtype); FLAGS
+#                                default "QR RD RA", RCODE default NOERROR; the reply's question
+#                                is QQNAME QQTYPE (default: the question itself)
+#   liar_rr SECTION RR...        add a record (zone-file text) to ANSWER, AUTHORITY or ADDITIONAL
+#   liar_end                     close the entry
+#   liar_honest QNAME QTYPE RR...  an entry whose answer is the given records (honest or not)
+#   liar_nodata QNAME QTYPE      an entry answering NOERROR/NODATA (SOA in AUTHORITY)
+#   liar_start                   run ldns-testns on the datafile: LIAR=127.0.0.1:PORT
+#   adv_world [cons_vconf args]  NSD serving adv.test (the honest view), mirrors eu, us, ap on it,
+#                                vantaged on a 127.x:53 of its own asking $LIAR; sets L (its
+#                                address).  Needs liar_start first.
+#   adv_getent NAME [DB]         glibc's answer through vantaged (getent DB, default ahostsv4:
+#                                ldns-testns answers only what the datafile names, so ask
+#                                ahosts or ahostsv6 only for names with AAAA entries), in a
+#                                private mount namespace: one address per line, sorted, unique
+#   adv_dig NAME TYPE [dig args] dig through vantaged (full output)
+#   adv_evil_reached NAME        true when any 127.201/16 address reached glibc or dig +short
+
+EVIL=127.201.0.66
+EVIL2=127.201.0.67
+EVIL6=::ffff:127.201.0.66
+ADV_ZONE=adv.test
+LIAR_DATA=""
+
+liar_begin() { LIAR_DATA=$T/liar.data; : > "$LIAR_DATA"; }
+
+liar_entry() {
+	local qn=$1 qt=$2 flags=${3:-QR RD RA} rcode=${4:-NOERROR} qqn=${5:-$1} qqt=${6:-$2}
+	cat >> "$LIAR_DATA" <<-E
+	ENTRY_BEGIN
+	MATCH opcode qtype qname
+	ADJUST copy_id
+	REPLY $flags $rcode
+	SECTION QUESTION
+	$qqn IN $qqt
+	E
+	LIAR_SECTION=QUESTION
+}
+
+liar_rr() {
+	local sec=$1; shift
+	if [ "$sec" != "$LIAR_SECTION" ]; then
+		echo "SECTION $sec" >> "$LIAR_DATA"
+		LIAR_SECTION=$sec
+	fi
+	echo "$*" >> "$LIAR_DATA"
+}
+
+liar_end() { echo "ENTRY_END" >> "$LIAR_DATA"; echo >> "$LIAR_DATA"; }
+
+liar_honest() {
+	local qn=$1 qt=$2 rr; shift 2
+	liar_entry "$qn" "$qt"
+	for rr in "$@"; do liar_rr ANSWER "$rr"; done
+	liar_end
+}
+
+liar_nodata() {
+	liar_entry "$1" "$2"
+	liar_rr AUTHORITY "adv.test. 300 IN SOA ns1.adv.test. hostmaster.adv.test. 1 3600 900 604800 30"
+	liar_end
+}
+
+_liar_up() { grep -q 'Listening on port' "$T/liar.log"; }
+
+liar_start() {
+	[ -s "$LIAR_DATA" ] || { diag "liar_start: no datafile"; return 1; }
+	spawn liar ldns-testns -r "$LIAR_DATA"
+	wait_until 5 _liar_up || { diag "ldns-testns did not start:" "$(cat "$T/liar.log")"; return 1; }
+	LIAR=127.0.0.1:$(sed -n 's/.*Listening on port \([0-9]*\).*/\1/p' "$T/liar.log" | head -n 1)
+}
+
+adv_world() {
+	local a
+	a=$(unique_addr) || return 1
+	start_nsd "$a" 5300 "$ADV_ZONE" "$top_srcdir/tests/adversary/zones/adv.test.zone" || return 1
+	VIEW[honest]=$a:5300
+	for r in eu us ap; do cons_mirror "$r" "$r" honest || return 1; done
+	local has_private=0 kv
+	for kv in "$@"; do case $kv in c.allow_private=*) has_private=1 ;; esac; done
+	[ "$has_private" = 1 ] || set -- "$@" c.allow_private=true
+	cons_vconf "$T/vd.yaml" listen="$(unique_addr):53" upstream="$LIAR" mirrors="eu us ap" \
+		c.bypass="[home.arpa, local, lan]" "$@" || return 1
+	start_vantaged "$T/vd.yaml" || return 1
+	L=$VANTAGED_ADDR
+	printf 'nameserver %s\noptions timeout:3 attempts:1\n' "$L" > "$T/resolv.conf"
+	printf 'hosts: files dns\n' > "$T/nsswitch.conf"
+}
+
+adv_getent() {
+	timeout 20 unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && mount --bind "$2" /etc/nsswitch.conf && shift 2 && exec "$@"' \
+		sh "$T/resolv.conf" "$T/nsswitch.conf" getent "${2:-ahostsv4}" "$1" | awk '{ print $1 }' | sort -u
+}
+
+adv_dig() { local n=$1 t=$2; shift 2; qdig "$L" 53 "$n" "$t" "$@"; }
+
+adv_evil_reached() {
+	{ adv_getent "$1"; adv_dig "$1" A +short; adv_dig "$1" AAAA +short; } | grep -q '127\.201\.'
+}

@@ -1,0 +1,10 @@
+# tests/adversary/local.mk - the attacker's suite (issue "Verdicts that are evidence"): a lying
+# resolver (ldns-testns datafiles), forged and hostile mirrors, floods.  Each script is one
+# finding or one attack family; lib_adversary.sh builds the world.  They need the binaries and
+# test tools of the other fragments: vantaged, vantage-mirror, doh_client, dnsjunk.
+ADVERSARY_TESTS = \
+	tests/adversary/adv_smoke.sh
+TESTS += $(ADVERSARY_TESTS)
+EXTRA_DIST += $(ADVERSARY_TESTS) \
+	tests/adversary/lib_adversary.sh \
+	tests/adversary/zones/adv.test.zone
