@@ -50,6 +50,14 @@ struct cons_answer {
 	size_t n_addrs;
 	uint8_t cname_tail[255];	/* the last CNAME target, wire form; len 0 = no CNAME */
 	size_t cname_tail_len;
+	/*
+	 * The whole CNAME chain from the question name to the owner of rrs: each hop's target as
+	 * a lower-cased wire name, concatenated in order (not owned; chain_len 0 = no CNAME).
+	 * The client is served this chain, so it is evidence to compare like the final set.
+	 */
+	const uint8_t *chain;
+	size_t chain_len;
+	unsigned n_chain;
 };
 
 /* A mirror's answer plus where it stands. */
@@ -116,6 +124,8 @@ struct cons_verdict {
 	int tls_failures;		/* some mirror failed its pin: EDE 23 territory */
 	int consensus_mirror;		/* DISSENT: index of a mirror whose answer a quorum of
 					 * mirrors share (served with on_dissent: consensus), or -1 */
+	int chain_corroborated;		/* AGREE: every corroborating mirror has the local CNAME
+					 * chain; otherwise the chain is not served as such */
 	enum cons_evidence evidence[CONSENSUS_MAX_MIRRORS];
 	enum cons_rule mirror_rule[CONSENSUS_MAX_MIRRORS];
 	enum cons_why why[CONSENSUS_MAX_MIRRORS];
