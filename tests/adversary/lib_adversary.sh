@@ -22,7 +22,8 @@
 #   liar_end                     close the entry
 #   liar_honest QNAME QTYPE RR...  an entry whose answer is the given records (honest or not)
 #   liar_nodata QNAME QTYPE      an entry answering NOERROR/NODATA (SOA in AUTHORITY)
-#   liar_start                   run ldns-testns on the datafile: LIAR=127.0.0.1:PORT
+#   liar_start                   run ldns-testns on the datafile: LIAR=127.0.0.1:PORT (with the
+#                                options in $LIAR_OPTS, e.g. -v to log every question it gets)
 #   adv_world [cons_vconf args]  NSD serving adv.test (the honest view), mirrors eu, us, ap on it,
 #                                vantaged on a 127.x:53 of its own asking $LIAR; sets L (its
 #                                address).  Needs liar_start first.
@@ -82,7 +83,7 @@ _liar_up() { grep -q 'Listening on port' "$T/liar.log"; }
 
 liar_start() {
 	[ -s "$LIAR_DATA" ] || { diag "liar_start: no datafile"; return 1; }
-	spawn liar ldns-testns -r "$LIAR_DATA"
+	spawn liar ldns-testns ${LIAR_OPTS:-} -r "$LIAR_DATA"
 	wait_until 5 _liar_up || { diag "ldns-testns did not start:" "$(cat "$T/liar.log")"; return 1; }
 	LIAR=127.0.0.1:$(sed -n 's/.*Listening on port \([0-9]*\).*/\1/p' "$T/liar.log" | head -n 1)
 }
