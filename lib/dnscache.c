@@ -249,9 +249,10 @@ dnscache_ttl(const struct dnscache *c, const struct dnsresp *r, int *negative)
 	return ttl < c->lim.min_ttl ? c->lim.min_ttl : ttl;
 }
 
-int
-dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
-    uint64_t now)
+/* dnscache_store's work; *out is the entry stored (when 1 is returned). */
+static int
+dnscache_insert(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
+    uint64_t now, struct dnscache_entry **out)
 {
 	struct dnsq rq;
 	struct dnsresp r;
@@ -294,8 +295,43 @@ dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, si
 	c->st.entries++;
 	c->st.bytes += sizeof(*e) + slen;
 	c->st.inserts++;
+	*out = e;
 	dnscache_trim(c, c->lim.max_entries);
 	return 1;
+}
+
+int
+dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
+    uint64_t now)
+{
+	struct dnscache_entry *e;
+
+	return dnscache_insert(c, q, wire, len, now, &e);
+}
+
+int
+dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
+    uint64_t now, struct dnscache_hit *hit)
+{
+	struct dnscache_entry *e = NULL;
+	uint8_t bits = dnscache_bits(q);
+	uint32_t h = dnscache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, bits);
+	int rc = dnscache_insert(c, q, wire, len, now, &e);
+
+	/* Found again rather than trusted: the trim after the insert may have taken it. */
+	e = dnscache_find(c, q->qname, q->qname_len, q->qtype, q->qclass, bits, h);
+	if (rc == 1 && e != NULL) {
+		hit->wire = e->wire;
+		hit->len = e->len;
+		hit->age = 0;
+		hit->ttl = e->expire - e->stored;
+		hit->negative = e->negative;
+		return 1;
+	}
+	/* Not kept: what the upstream said must not stay in its place. */
+	if (e)
+		dnscache_unlink(c, e);
+	return rc < 0 ? -1 : 0;
 }
 
 size_t

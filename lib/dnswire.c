@@ -504,9 +504,11 @@ dnswire_answer(uint8_t *out, size_t cap, const uint8_t *stored, size_t slen, uin
 	/* RA: we offer recursion, whatever the (maybe authoritative) upstream said. */
 	flags = DNS_FLAG_QR | DNS_FLAG_RA | (sflags & (DNS_FLAG_TC | 0xf)) |
 	    (cq->flags & (DNS_FLAG_RD | DNS_FLAG_CD));
-	/* RFC 6840 5.8: AD only for a client that said it understands it. */
-	if ((sflags & DNS_FLAG_AD) && (cq->do_bit || (cq->flags & DNS_FLAG_AD)))
-		flags |= DNS_FLAG_AD;
+	/*
+	 * Never AD: nothing here validated DNSSEC, and the upstream's AD is only its word (on a
+	 * path an attacker may own). A client trusting it (glibc trust-ad, ssh VerifyHostKeyDNS
+	 * with SSHFP) would take forged records as proven.
+	 */
 	memcpy(out, stored, slen);
 	dnswire_put16(out, cq->id);
 	dnswire_put16(out + 2, flags);

@@ -131,7 +131,7 @@ struct dnswire_ede {
 /*
  * dnswire_answer - the response to a client from a stored answer (as kept by the cache:
  * no OPT record). The client's ID, RD/CD bits and question bytes (case preserved) are
- * used; every TTL is lowered by age (not below 0); an OPT record is appended when the
+ * used; AD is never set (nothing validated DNSSEC on the way); every TTL is lowered by age (not below 0); an OPT record is appended when the
  * client sent EDNS, carrying ede when given. If the result exceeds the client's limit
  * (512 without EDNS, else min(its size, DNS_EDNS_SIZE); max_udp 0 = TCP, no limit)
  * the answer is cut to header + question (+ OPT) with TC set.

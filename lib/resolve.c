@@ -152,6 +152,24 @@ resolve_lookup(struct resolve *r, const struct dnsq *q, struct resolve_result *r
 	return 1;
 }
 
+int
+resolve_replace(struct resolve *r, const struct dnsq *q, const uint8_t *wire, size_t len,
+    struct resolve_result *res)
+{
+	struct dnscache_hit hit;
+	int rc = dnscache_replace(r->cache, q, wire, len, resolve_now(r), &hit);
+
+	if (rc != 1)
+		return rc;
+	res->status = UPSTREAM_OK;
+	res->wire = hit.wire;
+	res->len = hit.len;
+	res->age = 0;
+	res->ttl = hit.ttl;
+	res->from_cache = 1;
+	return 1;
+}
+
 static uint32_t
 resolve_hash(const struct dnsq *q)
 {

@@ -52,6 +52,15 @@ int resolve_reconfigure(struct resolve *r, const struct resolve_config *cfg);
 int resolve_lookup(struct resolve *r, const struct dnsq *q, struct resolve_result *res);
 
 /*
+ * resolve_replace - keep wire (a message in the stored form that the caller built to serve
+ * for q, such as vantaged's verified answer) in the cache in place of the upstream's. On 1
+ * res holds the bytes as kept (valid until the next call into r); 0 when it was not
+ * cacheable (q's entry is then gone), -1 on failure.
+ */
+int resolve_replace(struct resolve *r, const struct dnsq *q, const uint8_t *wire, size_t len,
+    struct resolve_result *res);
+
+/*
  * resolve_start - wait for q's answer: joins an identical question in flight or forwards
  * it. cb runs exactly once, later (never from inside this call), unless cancelled.
  * Returns a handle, or NULL on allocation failure (cb not called).

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "check.h"
 #include "check_ca.h"
 #include "consensus.h"
@@ -61,9 +62,7 @@ struct check_mirror {
 	struct mirror *m;
 	struct mirror_req *req;
 	int done;
-	struct digest *d;
-	uint8_t *wire;			/* its answer, for on_dissent: consensus */
-	size_t len;
+	struct digest *d;		/* its answer (on_dissent: consensus serves it, built) */
 };
 
 struct check {
@@ -136,7 +135,8 @@ check_raw_hash(const uint8_t *wire, size_t len, const struct dnsq *q)
 	return vcache_hash(vcache_hash(VCACHE_HASH_INIT, wire + 2, 2), wire + qend, len - qend);
 }
 
-/* Hash of a digested answer: equal content, equal hash, whatever TTLs or order. */
+/* Hash of a digested answer (final set and chain): equal content, equal hash, whatever
+ * TTLs or order. */
 static uint64_t
 check_canon_hash(const struct digest *d)
 {
@@ -146,7 +146,51 @@ check_canon_hash(const struct digest *d)
 		h = vcache_hash(h, &d->ans.rrs[i].type, sizeof(d->ans.rrs[i].type));
 		h = vcache_hash(h, d->ans.rrs[i].rdata, d->ans.rrs[i].len);
 	}
-	return h;
+	/* The chain is served too: a verdict on one chain says nothing of another. */
+	return d->ans.chain_len ? vcache_hash(h, d->ans.chain, d->ans.chain_len) : h;
+}
+
+/*
+ * The message served from d (answer.c): only the records the verdict covered, the chain
+ * flattened unless it covered the chain too. With keep it also takes the upstream answer's
+ * place in the answer cache, so that a hit serves these very bytes and check_cached finds
+ * them by their hash (*raw). Returns a buffer the caller frees (*len set), or NULL when d
+ * holds nothing to build from or memory ran out.
+ */
+static uint8_t *
+check_build(struct check *c, const struct digest *d, int flatten, uint32_t age, int keep,
+    size_t *len, uint64_t *raw)
+{
+	uint8_t *out = malloc(DNS_MAXMSG);
+	struct resolve_result kept;
+	size_t n;
+
+	if (out == NULL || (n = answer_build(out, DNS_MAXMSG, d, flatten, age)) == 0) {
+		free(out);
+		return NULL;
+	}
+	/* Kept bytes may differ (TTLs clamped to the cache's limits): serve and hash those. */
+	if (keep && resolve_replace(c->vd->res, &c->q, out, n, &kept) == 1 &&
+	    kept.len <= DNS_MAXMSG) {
+		memmove(out, kept.wire, kept.len);
+		n = kept.len;
+	}
+	if (raw)
+		*raw = check_raw_hash(out, n, &c->q);
+	*len = n;
+	return out;
+}
+
+/*
+ * Whether the verdict covers the local CNAME chain, which is then served as such. The ladder
+ * says so (chain_corroborated); until it compares chains itself (issue 12, finding 3), equal
+ * RRsets and equal RCODE classes are taken to cover it.
+ */
+static int
+check_chain_covered(const struct cons_verdict *v)
+{
+	return v->outcome == OUTCOME_AGREE &&
+	    (v->chain_corroborated || v->rule == RULE_EQUAL || v->rule == RULE_RCODE);
 }
 
 /* A verdict from the verified cache, rebuilt for the policy. */
@@ -195,9 +239,11 @@ static uint32_t
 check_qhash(const struct dnsq *q)
 {
 	uint64_t h = vcache_hash(VCACHE_HASH_INIT, q->qname, q->qname_len);
+	uint8_t cd = (q->flags & DNS_FLAG_CD) != 0;
 
 	h = vcache_hash(h, &q->qtype, sizeof(q->qtype));
 	h = vcache_hash(h, &q->do_bit, sizeof(q->do_bit));
+	h = vcache_hash(h, &cd, sizeof(cd));
 	return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -224,7 +270,6 @@ check_free(struct check *c)
 	for (size_t i = 0; i < c->nm; i++) {
 		mirror_cancel(c->mir[i].req);
 		free(c->mir[i].d);
-		free(c->mir[i].wire);
 	}
 	while (c->waiters) {
 		struct check_wait *w = c->waiters;
@@ -400,7 +445,8 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	struct vcache_info info;
 	struct check_mirror_view views[CONSENSUS_MAX_MIRRORS];
 	char name[DNS_MAXNAME * 4 + 1], local[256], tb[16];
-	uint8_t *cwire = NULL;
+	uint8_t *cwire = NULL, *served;
+	size_t slen = 0;
 
 	for (size_t i = 0; i < c->nm; i++) {
 		mirror_cancel(c->mir[i].req); /* the rest cannot change the verdict */
@@ -440,6 +486,14 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		    policy_action_name(res.decision.action));
 		break;
 	}
+	/*
+	 * What the local answer serves, whatever the action: the answer cache then holds it in
+	 * place of the upstream's message, and the verdict is keyed to its hash, so a cache hit
+	 * can only ever serve these bytes.
+	 */
+	if ((served = check_build(c, c->ld, !check_chain_covered(v), c->lage, 1, &slen,
+		 &c->lraw)) == NULL)
+		c->lraw = 0;
 	{
 		uint32_t ttl = c->lttl;
 		memset(&info, 0, sizeof(info));
@@ -452,6 +506,8 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		info.flags = (v->tls_failures ? VCACHE_F_TLS : 0) | (v->regions_short ? VCACHE_F_REGIONS : 0);
 		if (c->ca_view && c->ca_view->judgement == CA_DISSENT)
 			info.flags |= VCACHE_F_CA;
+		if (check_chain_covered(v))
+			info.flags |= VCACHE_F_CHAIN;
 		info.canon_hash = c->lcanon;
 		info.raw_hash = c->lraw;
 		snprintf(info.summary, sizeof(info.summary), "%.63s", local);
@@ -467,9 +523,12 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		if (vcache_store(vd->vcache, c->q.qname, c->q.qname_len, c->q.qtype, &info) == 0)
 			vd->vcache_dirty = 1;
 	}
-	res.wire = c->lwire;
-	res.len = c->llen;
-	res.age = c->lage;
+	res.wire = served;
+	res.len = slen;
+	res.age = 0; /* built with the TTLs decayed already */
+	if (served == NULL && (res.decision.action == ACTION_SERVE ||
+				  res.decision.action == ACTION_SERVE_FLAG))
+		res.decision.action = ACTION_SERVFAIL; /* nothing built: nothing unverified instead */
 	res.verdict = v;
 	res.local_summary = local;
 	res.mirrors = views;
@@ -493,8 +552,9 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	if (res.decision.action == ACTION_SERVE_CONSENSUS) {
 		const struct check_mirror *cm = &c->mir[v->consensus_mirror];
 		size_t sl;
-		if (cm->wire && (cwire = malloc(cm->len)) != NULL &&
-		    (sl = dnswire_strip_opt(cm->wire, cm->len, cwire, cm->len)) > 0) {
+		/* The mirrors' answer, built like any other: its chain flattened (the quorum
+		 * shares its final set, not necessarily its chain), not kept in the cache. */
+		if (cm->d && (cwire = check_build(c, cm->d, 1, 0, 0, &sl, NULL)) != NULL) {
 			res.wire = cwire;
 			res.len = sl;
 			res.age = 0;
@@ -521,6 +581,7 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	if (!c->delivered)
 		check_deliver(c, &res);
 	free(cwire);
+	free(served);
 	check_report(c, v);
 	check_free(c);
 }
@@ -643,13 +704,8 @@ check_mirror_cb(void *arg, enum cons_transport transport, const uint8_t *wire, s
 		check_try_decide(c); /* counted as pending-failed: better than nothing */
 		return;
 	}
-	if (transport == TRANSPORT_OK &&
-	    digest_answer(cm->d, wire, len, c->q.qname, c->q.qname_len, c->q.qtype) == 0) {
-		if ((cm->wire = malloc(len)) != NULL) {
-			memcpy(cm->wire, wire, len);
-			cm->len = len;
-		}
-	} else
+	if (transport != TRANSPORT_OK ||
+	    digest_answer(cm->d, wire, len, c->q.qname, c->q.qname_len, c->q.qtype) != 0)
 		digest_failed(cm->d, transport == TRANSPORT_OK ? TRANSPORT_ERROR : transport);
 	check_try_decide(c);
 }
@@ -692,13 +748,35 @@ check_copy_local(struct check *c, const struct resolve_result *res)
 	return 0;
 }
 
+/*
+ * Serve the message built from the local answer to every waiter without a verdict taken now
+ * (d says how; SERVFAIL when nothing can be built), kept in the answer cache (*raw: its hash),
+ * and end the check.
+ */
+static void
+check_serve_now(struct check *c, int flatten, const struct policy_decision *d, uint64_t *raw)
+{
+	struct check_result res = { .status = UPSTREAM_OK, .decision = *d };
+	uint8_t *served = check_build(c, c->ld, flatten, c->lage, 1, &res.len, raw);
+
+	res.wire = served;
+	if (served == NULL) {
+		res.decision.action = ACTION_SERVFAIL;
+		res.decision.ede = -1;
+	}
+	check_unhash(c);
+	check_deliver(c, &res);
+	free(served);
+	check_free(c);
+}
+
 /* The local answer is known: digest it, maybe reuse a verdict, maybe serve at once. */
 static void
 check_local_ready(struct check *c)
 {
 	struct vantaged *vd = c->vd;
 	struct vcache_info info;
-	int rcode;
+	struct policy_decision serve = { .action = ACTION_SERVE, .ede = -1 };
 
 	if (c->lwire == NULL || (c->ld = malloc(sizeof(*c->ld))) == NULL) {
 		struct check_result fail = { .status = UPSTREAM_ERROR };
@@ -708,21 +786,15 @@ check_local_ready(struct check *c)
 		return;
 	}
 	c->have_local = 1;
-	digest_answer(c->ld, c->lwire, c->llen, c->q.qname, c->q.qname_len, c->q.qtype);
-	rcode = c->llen >= DNS_HDRLEN ? (dnswire_get16(c->lwire + 2) & 0xf) : DNS_RCODE_SERVFAIL;
-	if (rcode != DNS_RCODE_NOERROR && rcode != DNS_RCODE_NXDOMAIN) {
+	if (digest_answer(c->ld, c->lwire, c->llen, c->q.qname, c->q.qname_len, c->q.qtype) != 0 ||
+	    (c->ld->rcode != DNS_RCODE_NOERROR && c->ld->rcode != DNS_RCODE_NXDOMAIN)) {
 		/*
-		 * SERVFAIL or REFUSED from upstream says nothing to check: pass it on. (A NOERROR
-		 * answer the digest cannot use, such as an endless CNAME chain, is still checked:
-		 * the mirrors' data then dissents from it.)
+		 * SERVFAIL or REFUSED from upstream says nothing to check: passed on, without any
+		 * record it carried; any other RCODE, or a message the digest cannot read, becomes
+		 * SERVFAIL (answer.c). (A NOERROR answer the digest finds unusable, such as a
+		 * contradictory CNAME chain, is still checked: the mirrors' data dissents from it.)
 		 */
-		struct check_result pass = { .status = UPSTREAM_OK, .wire = c->lwire, .len = c->llen,
-			.age = c->lage };
-		pass.decision.action = ACTION_SERVE;
-		pass.decision.ede = -1;
-		check_unhash(c);
-		check_deliver(c, &pass);
-		check_free(c);
+		check_serve_now(c, 1, &serve, NULL);
 		return;
 	}
 	c->lraw = check_raw_hash(c->lwire, c->llen, &c->q);
@@ -730,28 +802,28 @@ check_local_ready(struct check *c)
 	if (c->hint && vcache_lookup(vd->vcache, c->q.qname, c->q.qname_len, c->q.qtype,
 			   check_wall(), &info) &&
 	    info.canon_hash == c->lcanon && info.outcome == OUTCOME_AGREE) {
-		/* Same content as what the mirrors already corroborated: no need to ask again. */
-		struct check_result ok = { .status = UPSTREAM_OK, .wire = c->lwire, .len = c->llen,
-			.age = c->lage };
-		vcache_set_raw_hash(vd->vcache, c->q.qname, c->q.qname_len, c->q.qtype, c->lraw);
+		/* Same content as what the mirrors already corroborated: no need to ask again.
+		 * Served as built then (the chain only if that verdict covered it). */
+		struct dnsq q = c->q; /* c is gone after serving */
+		uint64_t raw = 0;
 		vd->st.verdict_cached++;
-		ok.decision.action = ACTION_SERVE;
-		ok.decision.ede = -1;
-		check_ca_flag(vd, &c->q, &ok.decision);
-		check_unhash(c);
-		check_deliver(c, &ok);
-		check_free(c);
+		check_ca_flag(vd, &q, &serve);
+		check_serve_now(c, !(info.flags & VCACHE_F_CHAIN), &serve, &raw);
+		vcache_set_raw_hash(vd->vcache, q.qname, q.qname_len, q.qtype, raw);
 		return;
 	}
 	if (!c->fresh && check_pairs_decide(c))
 		return;
 	if (c->set.mode == MODE_MONITOR && !c->fresh) {
-		/* Monitor: the answer goes out now; the verdict only flags and logs. */
-		struct check_result now = { .status = UPSTREAM_OK, .wire = c->lwire, .len = c->llen,
-			.age = c->lage };
-		now.decision.action = ACTION_SERVE;
-		now.decision.ede = -1;
+		/* Monitor: the answer goes out now; the verdict only flags and logs. Built all the
+		 * same, its chain flattened: nothing is verified yet. */
+		struct check_result now = { .status = UPSTREAM_OK, .decision = serve };
+		uint8_t *built = check_build(c, c->ld, 1, c->lage, 0, &now.len, NULL);
+		now.wire = built;
+		if (built == NULL)
+			now.decision.action = ACTION_SERVFAIL;
 		check_deliver(c, &now);
+		free(built);
 		c->delivered = 1;
 	}
 	if (!c->mirrors_started)
@@ -798,8 +870,10 @@ check_begin(struct vantaged *vd, const struct dnsq *q, const struct resolve_resu
 	w->cb = cb;
 	w->arg = arg;
 	for (c = vd->checks[h & (VANTAGED_CHECK_BUCKETS - 1)]; c; c = c->hnext)
+		/* CD too: a CD=1 client's answer (never validated upstream) must not reach a
+		 * CD=0 client, nor the other way round. */
 		if (c->hash == h && dnswire_same_question(&c->q, q) && c->q.do_bit == q->do_bit &&
-		    c->fresh == fresh)
+		    (c->q.flags & DNS_FLAG_CD) == (q->flags & DNS_FLAG_CD) && c->fresh == fresh)
 			break;
 	if (c == NULL) {
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -1062,7 +1136,6 @@ check_abort_mirrors(struct vantaged *vd)
 			}
 			for (size_t i = 0; i < c->nm; i++) {
 				free(c->mir[i].d);
-				free(c->mir[i].wire);
 				memset(&c->mir[i], 0, sizeof(c->mir[i]));
 			}
 			c->nm = 0;

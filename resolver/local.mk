@@ -11,6 +11,7 @@ vantaged_SOURCES = \
 	resolver/check.c resolver/check.h \
 	resolver/consensus.c resolver/consensus.h \
 	resolver/digest.c resolver/digest.h \
+	resolver/answer.c resolver/answer.h \
 	resolver/policy.c resolver/policy.h \
 	resolver/vcache.c resolver/vcache.h \
 	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_set.c \

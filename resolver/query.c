@@ -389,27 +389,30 @@ query_admit(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct qu
     struct dnsq *qp)
 {
 	struct dnsq q;
+	enum acl_action acl;
 
 	if (c->conn)
 		vd->st.queries_tcp++;
 	else
 		vd->st.queries_udp++;
-	switch (acl_match(vd->cfg->acl, vd->cfg->n_acl, &c->peer)) {
-	case ACL_ALLOW:
-		break;
-	case ACL_DROP:
+	if ((acl = acl_match(vd->cfg->acl, vd->cfg->n_acl, &c->peer)) == ACL_DROP) {
 		vd->st.acl_dropped++;
 		return 0;
-	case ACL_REFUSE:
+	}
+	/*
+	 * Limited clients get nothing: an answer, even REFUSED, is what a reflector wants. So
+	 * the limit comes before the ACL's refusal: exposed beyond loopback, a REFUSED with its
+	 * EDE text is larger than many questions, for any spoofed source.
+	 */
+	if (vd->ratelimit && !ratelimit_allow(vd->ratelimit, &c->peer, now_ms())) {
+		vd->st.ratelimited++;
+		return 0;
+	}
+	if (acl == ACL_REFUSE) {
 		vd->st.acl_refused++;
 		if (dnswire_parse_query(pkt, len, &q) != DNSWIRE_DROP)
 			query_error(vd, c, pkt, &q, DNS_RCODE_REFUSED, DNS_EDE_PROHIBITED,
 			    "vantage: this resolver does not serve your address");
-		return 0;
-	}
-	/* Limited clients get nothing: an answer, even REFUSED, is what a reflector wants. */
-	if (vd->ratelimit && !ratelimit_allow(vd->ratelimit, &c->peer, now_ms())) {
-		vd->st.ratelimited++;
 		return 0;
 	}
 	switch (dnswire_parse_query(pkt, len, &q)) {
