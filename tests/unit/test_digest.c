@@ -576,19 +576,188 @@ test_other_owners_ignored(void **state)
 	free(wire);
 }
 
+/* Data beside a CNAME: the checker would see the honest set, glibc follows the CNAME. */
 static void
 test_data_beside_cname(void **state)
 {
-	/* Not a legal zone, but answers can say anything: the data at the name wins. */
 	static const char *const a[] = { QNAME " IN CNAME evil.example.net.",
 		"evil.example.net. IN A 45.33.32.156", QNAME " IN A 93.184.216.34", NULL };
+	static const char *const mid[] = { QNAME " IN CNAME a.example.net.",
+		"a.example.net. IN CNAME b.example.net.", "a.example.net. IN A 45.33.32.156",
+		"b.example.net. IN A 93.184.216.34", NULL };
 
 	(void)state;
 	assert_int_equal(dig(&d1, QNAME, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, a), 0);
+	assert_int_equal(d1.ans.transport, TRANSPORT_OK);
+	assert_int_equal(d1.ans.rclass, RCLASS_OTHER);
+	/* The same inside the chain. */
+	assert_int_equal(dig(&d1, QNAME, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, mid), 0);
+	assert_int_equal(d1.ans.rclass, RCLASS_OTHER);
+}
+
+/* Two different CNAMEs at one owner: which one a client follows is the liar's choice. */
+static void
+test_two_cnames_unusable(void **state)
+{
+	static const char *const a[] = { QNAME " IN CNAME a.example.net.",
+		QNAME " IN CNAME evil.example.net.", "a.example.net. IN A 93.184.216.34",
+		"evil.example.net. IN A 45.33.32.156", NULL };
+	static const char *const dup[] = { QNAME " IN CNAME a.example.net.",
+		QNAME " IN CNAME A.Example.NET.", "a.example.net. IN A 93.184.216.34", NULL };
+
+	(void)state;
+	assert_int_equal(dig(&d1, QNAME, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, a), 0);
+	assert_int_equal(d1.ans.rclass, RCLASS_OTHER);
+	/* The same CNAME twice (any case) is one CNAME. */
+	assert_int_equal(dig(&d1, QNAME, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, dup), 0);
 	assert_int_equal(d1.ans.rclass, RCLASS_DATA);
+	assert_int_equal(d1.ans.n_chain, 1);
+	/* Asked for the CNAME itself: the CNAMEs are the data, compared as a set. */
+	assert_int_equal(dig(&d1, QNAME, LDNS_RR_TYPE_CNAME, LDNS_RCODE_NOERROR, a), 0);
+	assert_int_equal(d1.ans.rclass, RCLASS_DATA);
+	assert_int_equal(d1.ans.n_rrs, 2);
+}
+
+/* The whole chain is recorded, lower-cased, in order, with each hop's TTL. */
+static void
+test_chain_recorded(void **state)
+{
+	static const char *const a[] = { "c2.example.net. 60 IN CNAME Edge.CDN.example.",
+		QNAME " 300 IN CNAME C1.example.NET.", "c1.example.net. 120 IN CNAME c2.example.net.",
+		"edge.cdn.example. 30 IN A 93.184.216.34", "edge.cdn.example. 20 IN A 93.184.216.35",
+		NULL };
+	uint8_t w[3 * 256];
+	size_t n = 0;
+
+	(void)state;
+	n += qwire("c1.example.net.", w + n);
+	n += qwire("c2.example.net.", w + n);
+	n += qwire("edge.cdn.example.", w + n);
+	assert_int_equal(dig(&d1, QNAME, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, a), 0);
+	assert_int_equal(d1.ans.rclass, RCLASS_DATA);
+	assert_int_equal(d1.ans.n_chain, 3);
+	assert_int_equal(d1.ans.chain_len, n);
+	assert_ptr_equal(d1.ans.chain, d1.chain);
+	assert_memory_equal(d1.ans.chain, w, n);
+	assert_int_equal(d1.chain_ttls[0], 300);
+	assert_int_equal(d1.chain_ttls[1], 120);
+	assert_int_equal(d1.chain_ttls[2], 60);
+	/* Per-record TTLs follow their records through the sort. */
+	assert_int_equal(d1.ans.n_rrs, 2);
+	assert_int_equal(d1.ans.rrs[0].rdata[3], 34);
+	assert_int_equal(d1.ttls[0], 30);
+	assert_int_equal(d1.ttls[1], 20);
+	assert_tail(&d1, "edge.cdn.example.");
+	/* No chain: nothing recorded. */
+	assert_int_equal(dig(&d1, QNAME, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR,
+			     (const char *const[]){ QNAME " IN A 93.184.216.34", NULL }),
+	    0);
+	assert_int_equal(d1.ans.n_chain, 0);
+	assert_int_equal(d1.ans.chain_len, 0);
+}
+
+/* What is not on the chain does not count: the final set elsewhere, a CNAME of another
+ * owner, DNAME (its synthesised CNAME is what is followed). */
+static void
+test_off_chain_ignored(void **state)
+{
+	static const char *const elsewhere[] = { QNAME " IN CNAME a.example.net.",
+		"b.example.net. IN A 45.33.32.156", NULL };
+	static const char *const unrelated[] = { QNAME " IN A 93.184.216.34",
+		"zz.example.com. IN CNAME evil.example.net.", "evil.example.net. IN A 45.33.32.156",
+		NULL };
+	static const char *const dname[] = { "example.com. IN DNAME example.net.",
+		QNAME " IN CNAME www.example.net.", "www.example.net. IN A 93.184.216.34",
+		"example.com. IN DNAME evil.example.", NULL };
+
+	(void)state;
+	assert_int_equal(dig(&d1, QNAME, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, elsewhere), 0);
+	assert_int_equal(d1.ans.rclass, RCLASS_NODATA);
+	assert_int_equal(d1.ans.n_chain, 1);
+	assert_int_equal(dig(&d1, QNAME, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, unrelated), 0);
+	assert_int_equal(d1.ans.rclass, RCLASS_DATA);
+	assert_int_equal(d1.ans.n_chain, 0);
 	assert_int_equal(d1.ans.n_addrs, 1);
 	assert_true(has_addr(&d1, "93.184.216.34"));
-	assert_int_equal(d1.ans.cname_tail_len, 0);
+	assert_int_equal(dig(&d1, QNAME, LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, dname), 0);
+	assert_int_equal(d1.ans.rclass, RCLASS_DATA);
+	assert_int_equal(d1.ans.n_chain, 1);
+	assert_int_equal(d1.ans.n_addrs, 1);
+	assert_tail(&d1, "www.example.net.");
+}
+
+/* An answer with authority records (answer rrs, authority ns); returns digest_answer's. */
+static int
+dig_ns(struct digest *d, const char *qname, ldns_rr_type qtype, uint8_t rcode,
+    const char *const *rrs, const char *const *ns)
+{
+	uint8_t q[LDNS_MAX_DOMAINLEN + 1], *wire = NULL;
+	size_t qlen = qwire(qname, q), len;
+	ldns_pkt *p = NULL;
+	int rc;
+
+	assert_int_equal(ldns_pkt_query_new_frm_str(&p, qname, qtype, LDNS_RR_CLASS_IN, LDNS_RD),
+	    LDNS_STATUS_OK);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_rcode(p, rcode);
+	for (int sec = 0; sec < 2; sec++) {
+		const char *const *l = sec ? ns : rrs;
+		for (size_t i = 0; l && l[i]; i++) {
+			ldns_rr *rr = NULL;
+			assert_int_equal(ldns_rr_new_frm_str(&rr, l[i], 300, NULL, NULL), LDNS_STATUS_OK);
+			assert_true(ldns_pkt_push_rr(p, sec ? LDNS_SECTION_AUTHORITY : LDNS_SECTION_ANSWER, rr));
+		}
+	}
+	assert_int_equal(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
+	ldns_pkt_free(p);
+	memset(d, 0x5a, sizeof(*d));
+	rc = digest_answer(d, wire, len, q, qlen, (uint16_t)qtype);
+	free(wire);
+	return rc;
+}
+
+/* A negative answer keeps the SOA of an ancestor only, its TTL min(TTL, MINIMUM). */
+static void
+test_negative_soa(void **state)
+{
+	static const char *const soas[] = {
+		"evil.example. 300 IN SOA ns.evil.example. h.evil.example. 1 2 3 4 5",
+		"sub.www.example.com. 300 IN SOA ns.x. h.x. 1 2 3 4 5",
+		"Example.COM. 3600 IN SOA NS1.Example.com. host.example.com. 1 3600 900 604800 60",
+		NULL };
+	static const char *const low[] = { "example.com. 20 IN SOA ns1.example.com. h.example.com. 1 2 3 4 60",
+		NULL };
+	static const char *const chain[] = { QNAME " IN CNAME a.example.net.", NULL };
+	static const char *const net[] = { "example.net. 300 IN SOA ns.example.net. h.example.net. 1 2 3 4 30",
+		NULL };
+	static const char *const data[] = { QNAME " IN A 45.33.32.156", NULL };
+	uint8_t w[256];
+	size_t n = qwire("example.com.", w);
+
+	(void)state;
+	assert_int_equal(dig_ns(&d1, QNAME, LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL, soas), 0);
+	assert_int_equal(d1.ans.rclass, RCLASS_NXDOMAIN);
+	assert_int_equal(d1.soa_owner_len, n);
+	assert_memory_equal(d1.soa_owner, w, n);
+	assert_int_equal(d1.soa_ttl, 60);
+	assert_true(d1.soa_len > 22);
+	assert_int_equal(d1.soa_rdata[1], 'n'); /* canonical: lower-cased names */
+	assert_int_equal(dig_ns(&d1, QNAME, LDNS_RR_TYPE_AAAA, LDNS_RCODE_NOERROR, NULL, low), 0);
+	assert_int_equal(d1.ans.rclass, RCLASS_NODATA);
+	assert_int_equal(d1.soa_ttl, 20);
+	/* No SOA of an ancestor: none kept. */
+	assert_int_equal(dig_ns(&d1, QNAME, LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, NULL, (const char *const[]){ soas[0], soas[1], NULL }), 0);
+	assert_int_equal(d1.soa_owner_len, 0);
+	/* After a chain, the SOA of the zone of its end. */
+	assert_int_equal(dig_ns(&d1, QNAME, LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, chain, net), 0);
+	assert_int_equal(d1.ans.rclass, RCLASS_NXDOMAIN);
+	assert_int_equal(d1.soa_ttl, 30);
+	/* NXDOMAIN with data: the data is neither compared nor served. */
+	assert_int_equal(dig_ns(&d1, QNAME, LDNS_RR_TYPE_A, LDNS_RCODE_NXDOMAIN, data, NULL), 0);
+	assert_int_equal(d1.ans.rclass, RCLASS_NXDOMAIN);
+	assert_int_equal(d1.ans.n_rrs, 0);
+	assert_int_equal(d1.ans.n_addrs, 0);
+	assert_int_equal(d1.rcode, LDNS_RCODE_NXDOMAIN);
 }
 
 /* ---- limits ---- */
@@ -789,6 +958,10 @@ main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_other_owners_ignored),
 		cmocka_unit_test(test_data_beside_cname),
+		cmocka_unit_test(test_two_cnames_unusable),
+		cmocka_unit_test(test_chain_recorded),
+		cmocka_unit_test(test_off_chain_ignored),
+		cmocka_unit_test(test_negative_soa),
 		cmocka_unit_test(test_many_records),
 		cmocka_unit_test(test_max_addresses),
 		cmocka_unit_test(test_many_addresses_private_hidden),
