@@ -98,6 +98,24 @@ put("dnsanswer", "ttl-topbit", answer(WWW, A, [rr(PTR, A, 0x80000001, ip4("93.18
 put("dnsanswer", "mx-compressed", answer(WWW, MX, [rr(PTR, MX, 300, struct.pack("!H", 10) + b"\x04mail\xc0\x10")]))
 put("dnsanswer", "many-a", answer(WWW, A, [rr(PTR, A, 300, bytes([192, 0, 2, i])) for i in range(40)]))
 
+# --- answer: a control byte (qtype index, flatten, age), then an upstream answer (answer.c) ---
+evil = name("evil.example.net")
+for ctl, nm, msg in [
+    (0x00, "a-two", answer(WWW, A, [a1, a2])),
+    (0x00, "cname-chain", answer(WWW, A, [rr(PTR, CNAME, 300, name("www.example.com.cdn.example.net")),
+        rr(b"\xc0\x2d", A, 20, ip4("203.0.113.7"))])),
+    (0x18, "cname-chain-flat-aged", answer(WWW, A, [rr(PTR, CNAME, 300, name("www.example.com.cdn.example.net")),
+        rr(b"\xc0\x2d", A, 20, ip4("203.0.113.7"))])),
+    (0x00, "data-beside-cname", answer(WWW, A, [a1, rr(PTR, CNAME, 300, evil), rr(evil, A, 300, ip4("45.33.32.156"))])),
+    (0x00, "unrelated-owner", answer(WWW, A, [a1, rr(name("zz.example.com"), CNAME, 300, evil), rr(evil, A, 300, ip4("45.33.32.156"))])),
+    (0x00, "nxdomain-with-data", answer(WWW, A, [a1], [soa("example.com")], rcode=3)),
+    (0x00, "nodata-foreign-soa", answer(WWW, A, [], [soa("evil.example"), soa("example.com", 900, 60)])),
+    (0x00, "yxdomain", answer(WWW, A, [a1], rcode=6)),
+    (0x01, "aaaa", answer(WWW, AAAA, [rr(PTR, AAAA, 300, ip6("2001:db8::1"))])),
+    (0x02, "cname-asked", answer(WWW, CNAME, [rr(PTR, CNAME, 300, evil)])),
+]:
+    put("answer", nm, bytes([ctl]) + msg)
+
 # --- consensus: 3 control bytes, then answers ---
 for i, (c0, c1, c2, wire) in enumerate([
         (0x00, 0x02, 0, answer(WWW, A, [a1, a2])),

@@ -3,7 +3,7 @@
 # libFuzzer as tests/fuzz/fuzz_NAME (run by tests/fuzz/run.sh); always, it also links
 # tests/fuzz/standalone.c as the check program tests/fuzz/standalone_NAME, which
 # tests/fuzz/smoke.sh runs over tests/fuzz/corpus/NAME and tests/fuzz/regress/NAME.
-FUZZ_TARGETS = dnsquery dnsanswer consensus mirror_http http_client config mirror_list ca
+FUZZ_TARGETS = dnsquery dnsanswer consensus mirror_http http_client config mirror_list ca answer
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/resolver -I$(top_srcdir)/mirror \
 	$(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(LDNS_CFLAGS)
 # mirror/ files include wolfSSL (keygen.c) and never ldns.
@@ -19,10 +19,10 @@ FUZZ_LDADD_TLS = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS)
 TESTS += tests/fuzz/smoke.sh
 EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/run.sh tests/fuzz/README.md tests/fuzz/gen-corpus.py \
 	tests/fuzz/corpus tests/fuzz/regress
-check_PROGRAMS += tests/fuzz/standalone_dnsquery tests/fuzz/standalone_dnsanswer tests/fuzz/standalone_consensus tests/fuzz/standalone_mirror_http tests/fuzz/standalone_http_client tests/fuzz/standalone_config tests/fuzz/standalone_mirror_list tests/fuzz/standalone_ca
+check_PROGRAMS += tests/fuzz/standalone_dnsquery tests/fuzz/standalone_dnsanswer tests/fuzz/standalone_consensus tests/fuzz/standalone_mirror_http tests/fuzz/standalone_http_client tests/fuzz/standalone_config tests/fuzz/standalone_mirror_list tests/fuzz/standalone_ca tests/fuzz/standalone_answer
 # Only this fragment has programs that are built but neither installed nor tests.
 if ENABLE_FUZZING
-noinst_PROGRAMS = tests/fuzz/fuzz_dnsquery tests/fuzz/fuzz_dnsanswer tests/fuzz/fuzz_consensus tests/fuzz/fuzz_mirror_http tests/fuzz/fuzz_http_client tests/fuzz/fuzz_config tests/fuzz/fuzz_mirror_list tests/fuzz/fuzz_ca
+noinst_PROGRAMS = tests/fuzz/fuzz_dnsquery tests/fuzz/fuzz_dnsanswer tests/fuzz/fuzz_consensus tests/fuzz/fuzz_mirror_http tests/fuzz/fuzz_http_client tests/fuzz/fuzz_config tests/fuzz/fuzz_mirror_list tests/fuzz/fuzz_ca tests/fuzz/fuzz_answer
 endif
 
 
@@ -94,3 +94,14 @@ tests_fuzz_fuzz_ca_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_standalone_ca_SOURCES = tests/fuzz/standalone.c $(FUZZ_CA_SOURCES)
 tests_fuzz_standalone_ca_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_standalone_ca_LDADD = $(FUZZ_LDADD_TLS)
+
+# The served message (issue 12): digested answers built into what a client gets (answer.c).
+FUZZ_ANSWER_SOURCES = tests/fuzz/fuzz_answer.c tests/fuzz/fuzz.h resolver/digest.c \
+	resolver/digest.h resolver/answer.c resolver/answer.h
+tests_fuzz_fuzz_answer_SOURCES = $(FUZZ_ANSWER_SOURCES)
+tests_fuzz_fuzz_answer_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_answer_LDADD = $(FUZZ_LDADD_LIB)
+tests_fuzz_fuzz_answer_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_standalone_answer_SOURCES = tests/fuzz/standalone.c $(FUZZ_ANSWER_SOURCES)
+tests_fuzz_standalone_answer_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_standalone_answer_LDADD = $(FUZZ_LDADD_LIB)

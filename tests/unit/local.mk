@@ -36,6 +36,14 @@ tests_unit_test_digest_SOURCES = tests/unit/test_digest.c resolver/digest.c reso
 tests_unit_test_digest_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_digest_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 
+# answer.c (pure): the served message, built from digested records.
+check_PROGRAMS += tests/unit/test_answer
+TESTS += tests/unit/test_answer
+tests_unit_test_answer_SOURCES = tests/unit/test_answer.c resolver/answer.c resolver/answer.h \
+	resolver/digest.c resolver/digest.h
+tests_unit_test_answer_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_answer_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+
 # ca.c (pure): the CA evidence.
 check_PROGRAMS += tests/unit/test_ca
 TESTS += tests/unit/test_ca
