@@ -77,7 +77,7 @@ struct check {
 	size_t llen;
 	uint32_t lage, lttl;
 	struct digest *ld;
-	uint64_t lraw, lcanon;
+	uint64_t lraw, lcanon;		/* hashes of the built message and of the digest */
 	int hint;			/* a verdict was cached: mirrors wait for the local answer */
 	int fresh;			/* explain: never reuse a cached verdict */
 	struct consensus_settings set;	/* the name's: global, or its zone's override */
@@ -123,16 +123,22 @@ check_applies(const struct vantaged *vd, const struct dnsq *q)
 	return 1;
 }
 
-/* Hash of a stored answer past its question: stable for one cache entry (TTLs are kept
- * as received and decayed only on output). */
+/*
+ * Hash of a stored answer past its question: stable for one cache entry (TTLs are kept
+ * as received and decayed only on output). Only messages built by answer.c are hashed, and
+ * the tag keeps a raw hash saved by an older vantaged (of the upstream's whole message)
+ * from ever matching the upstream's message in the answer cache again.
+ */
 static uint64_t
 check_raw_hash(const uint8_t *wire, size_t len, const struct dnsq *q)
 {
+	static const char tag[] = "built";
 	size_t qend = DNS_HDRLEN + q->qname_len + 4;
 
 	if (len < qend)
 		return 0;
-	return vcache_hash(vcache_hash(VCACHE_HASH_INIT, wire + 2, 2), wire + qend, len - qend);
+	return vcache_hash(vcache_hash(vcache_hash(VCACHE_HASH_INIT, tag, sizeof(tag)), wire + 2, 2),
+	    wire + qend, len - qend);
 }
 
 /* Hash of a digested answer (final set and chain): equal content, equal hash, whatever
@@ -797,7 +803,6 @@ check_local_ready(struct check *c)
 		check_serve_now(c, 1, &serve, NULL);
 		return;
 	}
-	c->lraw = check_raw_hash(c->lwire, c->llen, &c->q);
 	c->lcanon = check_canon_hash(c->ld);
 	if (c->hint && vcache_lookup(vd->vcache, c->q.qname, c->q.qname_len, c->q.qtype,
 			   check_wall(), &info) &&
