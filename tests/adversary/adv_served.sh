@@ -12,7 +12,7 @@ require_progs nsd nsd-control ldns-testns dig getent unshare mount curl
 require_vantaged
 require_mirror
 [ "$(id -u)" = 0 ] || skip_all "needs root (port 53 for glibc, unshare -m)"
-tap_plan 24
+tap_plan 35
 
 ZSOA="adv.test. 300 IN SOA ns1.adv.test. hostmaster.adv.test. 1 3600 900 604800 30"
 liar_begin
@@ -55,6 +55,17 @@ liar_rr AUTHORITY "$ZSOA"
 liar_rr AUTHORITY "adv.test. 300 IN NS evil.adv.test."
 liar_rr ADDITIONAL "evil.adv.test. 300 IN A $EVIL"
 liar_end
+# 9-11. The attacker's records beside answers served without a fresh agreement: replaced
+#    by the mirrors' answer (on_dissent: consensus), in monitor mode, and fail-open.
+liar_honest t8.adv.test. A "t8.adv.test. 300 IN A $EVIL"
+for n in 9 10; do
+	liar_entry t$n.adv.test. A
+	liar_rr ANSWER "t$n.adv.test. 300 IN A 127.200.1.$n"
+	liar_rr ANSWER "evil.adv.test. 300 IN A $EVIL"
+	liar_rr AUTHORITY "adv.test. 300 IN NS evil.adv.test."
+	liar_rr ADDITIONAL "evil.adv.test. 300 IN A $EVIL2"
+	liar_end
+done
 liar_start || bail_out "cannot start the lying resolver"
 adv_world || bail_out "cannot build the world"
 
@@ -106,4 +117,39 @@ like "$out" "adv\\.test\\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+SOA[[:spac
 	"... the SOA of the name's own zone"
 unlike "$out" "127\\.201\\.|evil" "... no trace of the attacker's names or addresses"
 
-unlike "$(cat "$VANTAGED_LOG")" "(AddressSanitizer|runtime error:)" "no sanitizer report"
+VD_LOGS=("$VANTAGED_LOG")
+# Three more vantaged on the same mirrors and liar, each with another policy.
+vd_other() {
+	local conf=$1; shift
+	cons_vconf "$T/$conf.yaml" listen="$(unique_addr):0" upstream="$LIAR" c.allow_private=true \
+		c.bypass="[home.arpa, local, lan]" "$@" || return 1
+	start_vantaged "$T/$conf.yaml" || return 1
+	VD_LOGS+=("$VANTAGED_LOG")
+}
+
+vd_other consensus mirrors="eu us ap" c.on_dissent=consensus || bail_out "no on_dissent: consensus vantaged"
+out=$(vdig t8.adv.test A)
+is "$(dig_rcode <<< "$out")/$(ede_of <<< "$out" | cut -d' ' -f1)" "NOERROR/4" \
+	"on_dissent: consensus: the mirrors' answer replaces the lie (EDE 4)"
+is "$(vdig t8.adv.test A +short)" "127.200.1.8" "... its address, and only it"
+is "$(section_count AUTHORITY <<< "$out")/$(section_count ADDITIONAL <<< "$out")" "0/1" \
+	"... built from the mirror's digest: no authority, nothing in additional but the OPT"
+
+vd_other monitor mirrors="eu us ap" c.mode=monitor || bail_out "no monitor vantaged"
+out=$(vdig t9.adv.test A)
+is "$(vdig t9.adv.test A +short)" "127.200.1.9" "monitor mode: the honest set alone is served"
+unlike "$out" "127\\.201\\.|evil" "... no trace of the attacker's records"
+out=$(vdig alias.adv.test A)
+is "$(section_count ANSWER <<< "$out")" 1 "... a chain not verified yet goes out flattened"
+like "$out" "alias\\.adv\\.test\\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+A[[:space:]]+127\\.200\\.0\\.10" \
+	"... as the final address at the question name"
+
+D1=$(unique_addr) D2=$(unique_addr) D3=$(unique_addr)
+vd_other failopen mirrors="eu@$D1:443 us@$D2:443 ap@$D3:443" || bail_out "no fail-open vantaged"
+out=$(vdig t10.adv.test A)
+is "$(dig_rcode <<< "$out")" NOERROR "fail-open (no mirror reachable): served, flagged"
+like "$(ede_of <<< "$out")" "^2[23] " "... with the EDE saying no mirror could be reached"
+is "$(vdig t10.adv.test A +short)" "127.200.1.10" "... the honest set alone"
+unlike "$out" "127\\.201\\.|evil" "... no trace of the attacker's records"
+
+unlike "$(cat "${VD_LOGS[@]}")" "(AddressSanitizer|runtime error:)" "no sanitizer report"
