@@ -113,6 +113,38 @@ test_store_lookup(void **state)
 	assert_int_equal(lookup(c, "ww.example.com", DNS_TYPE_A, 0, 0, T0, &hit), 0);
 }
 
+/* A built message takes the upstream's place; the kept bytes come back to be served and
+ * hashed; a message that cannot be kept removes the upstream's too (CD keys apart). */
+static void
+test_replace_built(void **state)
+{
+	struct dnscache *c = *state;
+	struct dnscache_hit hit, kept;
+	struct tpkt raw, built;
+	struct dnsq q;
+
+	mkq(&q, "www.example.com", DNS_TYPE_A, 0, 0);
+	mkans(&raw, "www.example.com", DNS_TYPE_A, 300, 0);
+	assert_int_equal(dnscache_store(c, &q, raw.b, raw.n, T0), 1);
+	assert_int_equal(store(c, "www.example.com", DNS_TYPE_A, 0, 1, 300, T0), 1);
+	mkans(&built, "www.example.com", DNS_TYPE_A, 250, 0);
+	tp_set16(&built, 0, 0);
+	tp_set16(&built, 2, DNS_FLAG_QR | DNS_FLAG_RA);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 50, &kept), 1);
+	assert_int_equal(kept.len, built.n);
+	assert_memory_equal(kept.wire, built.b, built.n);
+	assert_int_equal(kept.age, 0);
+	assert_int_equal(kept.ttl, 250);
+	assert_int_equal(lookup(c, "www.example.com", DNS_TYPE_A, 0, 0, T0 + 60, &hit), 1);
+	assert_memory_equal(hit.wire, built.b, built.n);
+	assert_int_equal(hit.age, 10);
+	/* Not cacheable (SERVFAIL): the entry goes; the CD=1 one is another key and stays. */
+	mkneg(&built, "www.example.com", DNS_RCODE_SERVFAIL, 0, 0);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 60, &kept), 0);
+	assert_int_equal(lookup(c, "www.example.com", DNS_TYPE_A, 0, 0, T0 + 60, &hit), 0);
+	assert_int_equal(lookup(c, "www.example.com", DNS_TYPE_A, 0, 1, T0 + 60, &hit), 1);
+}
+
 static void
 test_ttl_decay_and_expiry(void **state)
 {
@@ -618,6 +650,7 @@ main(void)
 		T(test_keyed_by_do_cd),
 		T(test_case_insensitive),
 		T(test_replace),
+		T(test_replace_built),
 		T(test_lru_eviction),
 		T(test_lru_touch_tail_and_head),
 		T(test_max_entries_zero),
