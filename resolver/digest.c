@@ -54,16 +54,24 @@ digest_name(const ldns_rdf *r, uint8_t *out)
 	return n;
 }
 
-/* Keep one record's canonical rdata; returns 0, or -1 when the digest is full. */
+/*
+ * Keep one record's canonical rdata; returns 0, -1 when the digest is full, -2 for rdata
+ * short of its type's fields (ldns takes an empty rdata of any type, as in an UPDATE): served
+ * on, such a record would make the whole message unreadable to the client.
+ */
 static int
 digest_add(struct digest *d, ldns_rr *rr)
 {
-	ldns_buffer *b = ldns_buffer_new(512);
+	const ldns_rr_descriptor *desc = ldns_rr_descript(ldns_rr_get_type(rr));
+	ldns_buffer *b;
 	struct cons_rr *c;
 	size_t len;
 	int rc = -1;
 
-	if (b == NULL || d->ans.n_rrs == DIGEST_MAX_RRS)
+	if (ldns_rr_rd_count(rr) == 0 ||
+	    (desc && ldns_rr_rd_count(rr) < ldns_rr_descriptor_minimum(desc)))
+		return -2;
+	if ((b = ldns_buffer_new(512)) == NULL || d->ans.n_rrs == DIGEST_MAX_RRS)
 		goto out;
 	/* Every address must reach the ladder: one it never saw could be a private one. */
 	if ((ldns_rr_get_type(rr) == LDNS_RR_TYPE_A || ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA) &&
@@ -156,8 +164,14 @@ digest_owner(struct digest *d, ldns_rr_list *an, const uint8_t *cur, size_t cur_
 		    digest_name(ldns_rr_owner(rr), owner) != cur_len || memcmp(owner, cur, cur_len) != 0)
 			continue;
 		if ((uint16_t)ldns_rr_get_type(rr) == d->qtype) {
-			if (digest_add(d, rr) != 0)
+			switch (digest_add(d, rr)) {
+			case 0:
+				break;
+			case -2:
+				return DIGEST_WALK_BAD;
+			default:
 				return DIGEST_WALK_FULL;
+			}
 			data = 1;
 		} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME) {
 			/* Two CNAMEs that differ: which one glibc takes is up to the liar. */
