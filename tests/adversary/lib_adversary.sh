@@ -17,7 +17,8 @@
 #   liar_entry QNAME QTYPE [FLAGS] [RCODE] [QQNAME QQTYPE]
 #                                open an entry answering QNAME QTYPE (MATCH qname qtype); FLAGS
 #                                default "QR RD RA", RCODE default NOERROR; the reply's question
-#                                is QQNAME QQTYPE (default: the question itself)
+#                                is QQNAME QQTYPE (default: the question itself); LIAR_MATCH=UDP
+#                                or TCP makes the entry answer over that transport only
 #   liar_rr SECTION RR...        add a record (zone-file text) to ANSWER, AUTHORITY or ADDITIONAL
 #   liar_end                     close the entry
 #   liar_honest QNAME QTYPE RR...  an entry whose answer is the given records (honest or not)
@@ -31,7 +32,9 @@
 #                                ahosts or ahostsv6 only for names with AAAA entries), in a
 #                                private mount namespace: one address per line, sorted, unique
 #   adv_dig NAME TYPE [dig args] dig through vantaged (full output)
-#   adv_evil_reached NAME        true when any 127.201/16 address reached glibc or dig +short
+#   adv_evil_reached NAME [TYPE] true when a 127.201/16 address reached glibc (getent ahostsv4,
+#                                for A) or any section of dig's answer to NAME TYPE (default A)
+#                                but the EDE text (which names the refused local address)
 
 EVIL=127.201.0.66
 EVIL2=127.201.0.67
@@ -45,7 +48,7 @@ liar_entry() {
 	local qn=$1 qt=$2 flags=${3:-QR RD RA} rcode=${4:-NOERROR} qqn=${5:-$1} qqt=${6:-$2}
 	cat >> "$LIAR_DATA" <<-E
 	ENTRY_BEGIN
-	MATCH opcode qtype qname
+	MATCH opcode qtype qname ${LIAR_MATCH:-}
 	ADJUST copy_id
 	REPLY $flags $rcode
 	SECTION QUESTION
@@ -112,5 +115,9 @@ adv_getent() {
 adv_dig() { local n=$1 t=$2; shift 2; qdig "$L" 53 "$n" "$t" "$@"; }
 
 adv_evil_reached() {
-	{ adv_getent "$1"; adv_dig "$1" A +short; adv_dig "$1" AAAA +short; } | grep -q '127\.201\.'
+	local t=${2:-A}
+	{
+		[ "$t" = A ] && adv_getent "$1"
+		adv_dig "$1" "$t" +noall +answer +authority +additional
+	} | grep -q '127\.201\.'
 }
