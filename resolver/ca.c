@@ -250,8 +250,10 @@ ca_verdict_apply(struct cons_verdict *v, enum ca_judgement j, const char *const 
 	}
 	if (j != CA_OK)
 		return 0;
+	/* A dissent by data or by a weak signal only: the certificate is what decides those. */
 	for (size_t i = 0; i < n; i++)
-		if (v->evidence[i] == EVIDENCE_DISSENTS && v->why[i] == WHY_DATA) {
+		if (v->evidence[i] == EVIDENCE_DISSENTS &&
+		    (v->why[i] == WHY_DATA || v->why[i] == WHY_WEAK)) {
 			v->evidence[i] = EVIDENCE_CORROBORATES;
 			v->mirror_rule[i] = RULE_CA;
 			v->why[i] = WHY_NONE;
@@ -274,14 +276,17 @@ ca_verdict_apply(struct cons_verdict *v, enum ca_judgement j, const char *const 
 	v->corroborated = corr;
 	v->dissented = diss;
 	v->regions = spread;
-	/* The quorum rules of consensus_decide, unchanged: CA evidence only adds rule 6. */
+	/* The addresses are proven; a CNAME chain only some mirrors share is not. */
+	v->chain_corroborated = consensus_chain_corroborated(v, n);
+	/* The quorum rules of consensus_decide, unchanged: CA evidence only adds rule 5. */
 	if (corr >= v->required && spread >= (n > 2 ? 2u : 1u)) {
 		v->outcome = OUTCOME_AGREE;
 		v->regions_short = 0;
 		v->consensus_mirror = -1;
 		v->rule = RULE_NONE;
 		for (size_t i = 0; i < n; i++)
-			if (v->evidence[i] == EVIDENCE_CORROBORATES && v->mirror_rule[i] > v->rule)
+			if (v->evidence[i] == EVIDENCE_CORROBORATES &&
+			    consensus_rule_rank(v->mirror_rule[i]) > consensus_rule_rank(v->rule))
 				v->rule = v->mirror_rule[i];
 	}
 	return changed;

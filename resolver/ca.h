@@ -139,8 +139,9 @@ int ca_history_flagged(const struct ca_history *h, uint64_t now);
 
 /*
  * ca_verdict_apply - what judgement j does to verdict v on mirrors of regions[0..n-1]
- * (NULL or "" for unknown). CA_OK: each mirror that dissented by data (the ladder's
- * rules 2-5 failed) now corroborates by rule 6 (RULE_CA), and the verdict becomes
+ * (NULL or "" for unknown). CA_OK: each mirror that dissented by data or by a weak signal
+ * only (WHY_DATA, WHY_WEAK) now corroborates by rule 5 (RULE_CA), chain_corroborated is
+ * recomputed from v->mirror_chain, and the verdict becomes
  * AGREE when the quorum and region spread are then met. CA_DISSENT: the verdict becomes
  * DISSENT. CA_UNKNOWN: unchanged. Returns 1 when v changed.
  */

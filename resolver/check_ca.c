@@ -115,8 +115,10 @@ check_ca_wanted(const struct vantaged *vd, const struct dnsq *q,
 		return 0;
 	for (size_t i = 0; i < v->asked && i < CONSENSUS_MAX_MIRRORS; i++)
 		/* A private address only we were given, or NXDOMAIN against data: no
-		 * certificate changes that (DESIGN.md section 4). */
-		if (v->evidence[i] == EVIDENCE_DISSENTS && v->why[i] != WHY_DATA)
+		 * certificate changes that (DESIGN.md section 4). A dissent by data or by a
+		 * weak signal (overlap, prefix, CNAME tail) is what the certificate decides. */
+		if (v->evidence[i] == EVIDENCE_DISSENTS && v->why[i] != WHY_DATA &&
+		    v->why[i] != WHY_WEAK)
 			return 0;
 	if (set->probe == PROBE_MODE_ON_DISSENT)
 		return v->outcome == OUTCOME_DISSENT;

@@ -397,7 +397,7 @@ vcache_parse_line(char *line, struct vcache_info *info, uint16_t *qtype, uint8_t
 		&outcome, &rule, &ch, &rh, &corr, &diss, &asked, &failed, &flags, hex, summary) < 12)
 		return -1;
 	hl = strlen(hex);
-	if (t > 65535 || outcome > OUTCOME_INSUFFICIENT || rule > RULE_CA || hl % 2 || hl == 0 ||
+	if (t > 65535 || outcome > OUTCOME_INSUFFICIENT || rule > RULE_ADDRS || hl % 2 || hl == 0 ||
 	    hl / 2 > 255)
 		return -1;
 	for (size_t i = 0; i < hl / 2; i++) {
@@ -482,6 +482,12 @@ vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 			continue;
 		}
 		if (info.expire <= now)
+			continue;
+		/* An agreement by overlap, prefix or CNAME tail (files written before those
+		 * became weak signals) may be a forgery the old ladder let through: judge the
+		 * name again rather than serve it from the file. */
+		if (info.outcome == OUTCOME_AGREE && (info.rule == RULE_OVERLAP ||
+			info.rule == RULE_PREFIX || info.rule == RULE_CNAME))
 			continue;
 		if (vcache_store(vc, qname, qlen, qtype, &info) == 0)
 			n++;

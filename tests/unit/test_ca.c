@@ -398,6 +398,33 @@ test_verdict_apply(void **state)
 	assert_int_equal(w.corroborated, 3);
 	assert_int_equal(w.dissented, 0);
 	assert_int_equal(w.consensus_mirror, -1);
+	assert_int_equal(w.chain_corroborated, 0); /* no mirror had the local chain */
+	/* Weak signals (overlap, prefix, CNAME tail) are CA matters too; the chain is served
+	 * only when every mirror now corroborating had it. */
+	w = v;
+	w.why[0] = WHY_WEAK;
+	w.mirror_rule[0] = RULE_OVERLAP;
+	w.why[1] = WHY_WEAK;
+	w.mirror_rule[1] = RULE_CNAME;
+	for (int i = 0; i < 3; i++)
+		w.mirror_chain[i] = 1;
+	assert_int_equal(ca_verdict_apply(&w, CA_OK, regions, 3), 1);
+	assert_int_equal(w.outcome, OUTCOME_AGREE);
+	assert_int_equal(w.mirror_rule[0], RULE_CA);
+	assert_int_equal(w.why[1], WHY_NONE);
+	assert_int_equal(w.chain_corroborated, 1);
+	w = v;
+	w.mirror_chain[0] = 1;
+	w.mirror_chain[2] = 1;
+	ca_verdict_apply(&w, CA_OK, regions, 3);
+	assert_int_equal(w.outcome, OUTCOME_AGREE);
+	assert_int_equal(w.chain_corroborated, 0);
+	/* A private address only the local answer has stays a dissent. */
+	w = v;
+	w.why[0] = WHY_PRIVATE;
+	w.why[1] = WHY_PRIVATE;
+	ca_verdict_apply(&w, CA_OK, regions, 3);
+	assert_int_equal(w.outcome, OUTCOME_DISSENT);
 	/* NXDOMAIN against data is no CA matter; one such mirror and one failed leave one
 	 * corroboration: no quorum, the verdict stays a dissent. */
 	w = v;
