@@ -301,8 +301,16 @@ check_dissent_log(struct check *c, const struct cons_verdict *v, const struct po
 		else
 			snprintf(sum, sizeof(sum), "timeout");
 		o += (size_t)snprintf(line + o, sizeof(line) - o,
-		    "%s{\"mirror\":\"%s\",\"region\":\"%s\",\"answer\":\"%s\",\"evidence\":\"%s\"}",
+		    "%s{\"mirror\":\"%s\",\"region\":\"%s\",\"answer\":\"%s\",\"evidence\":\"%s\"",
 		    i ? "," : "", mname, mirror_region(cm->m), sum, evidence);
+		/* Why it dissents, and the weak signal (overlap, prefix, cname) if one held:
+		 * what an operator needs to tell a CDN from an attacker. */
+		if (v->evidence[i] == EVIDENCE_DISSENTS)
+			o += (size_t)snprintf(line + o, sizeof(line) - o, ",\"why\":\"%s\"%s%s%s",
+			    consensus_why_name(v->why[i]), v->why[i] == WHY_WEAK ? ",\"weak\":\"" : "",
+			    v->why[i] == WHY_WEAK ? consensus_rule_name(v->mirror_rule[i]) : "",
+			    v->why[i] == WHY_WEAK ? "\"" : "");
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "}");
 	}
 	o += (size_t)snprintf(line + o, sizeof(line) - o, "]");
 	if (c->ca_view && o < sizeof(line) - 1200)
