@@ -23,6 +23,8 @@
 #   liar_honest QNAME QTYPE RR...  an entry whose answer is the given records (honest or not)
 #   liar_nodata QNAME QTYPE      an entry answering NOERROR/NODATA (SOA in AUTHORITY)
 #   liar_start                   run ldns-testns on the datafile: LIAR=127.0.0.1:PORT
+#   liar_restart                 the liar again on the same port, answering from the datafile as
+#                                it is now (a resolver that changes its story mid-test)
 #   adv_world [cons_vconf args]  NSD serving adv.test (the honest view), mirrors eu, us, ap on it,
 #                                vantaged on a 127.x:53 of its own asking $LIAR; sets L (its
 #                                address).  Needs liar_start first.  Per-region views: set
@@ -96,6 +98,25 @@ liar_start() {
 
 declare -A ADV_VIEW_EXTRA=()
 ADV_MIRROR_YAML=""
+
+_liar_n=0
+_liar_answers() { [ -n "$(dig @127.0.0.1 -p "$1" +tries=1 +time=1 +short "$2" "$3" 2> /dev/null)" ]; }
+
+liar_restart() {	# liar_restart [QNAME QTYPE]: wait until it answers QNAME QTYPE
+	local pid port=${LIAR##*:}
+	for pid in "${_SPAWNED[@]}"; do
+		case ${_SPAWN_NAME[$pid]:-} in liar|liar-*) stop_pid "$pid" ;; esac
+	done
+	_liar_n=$((_liar_n + 1))
+	spawn "liar-$_liar_n" ldns-testns -p "$port" "$LIAR_DATA"
+	if [ $# -ge 2 ]; then
+		wait_until 5 _liar_answers "$port" "$1" "$2" ||
+			{ diag "ldns-testns did not restart:" "$(cat "$T/liar-$_liar_n.log")"; return 1; }
+	else
+		wait_until 5 grep -q 'Listening on port' "$T/liar-$_liar_n.log" ||
+			{ diag "ldns-testns did not restart"; return 1; }
+	fi
+}
 
 adv_world() {
 	local a r
