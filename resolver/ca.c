@@ -208,6 +208,47 @@ ca_notary_quorum(const struct ca_chain *chains, size_t n, unsigned required, str
 	return out->n;
 }
 
+static int
+ca_answer_has_addr(const struct cons_answer *a, const struct cons_addr *x)
+{
+	for (size_t i = 0; i < a->n_addrs; i++)
+		if (a->addrs[i].family == x->family &&
+		    memcmp(a->addrs[i].bytes, x->bytes, x->family == 4 ? 4 : 16) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+ca_answer_usable(const struct cons_answer *a)
+{
+	return a != NULL && a->transport == TRANSPORT_OK && a->rclass == RCLASS_DATA;
+}
+
+int
+ca_agreed_addr(const struct cons_answer *const *answers, size_t n, unsigned required,
+    uint8_t family, struct cons_addr *out)
+{
+	if (required == 0)
+		return 0; /* nobody agrees with nobody */
+	for (size_t i = 0; i < n; i++) {
+		if (!ca_answer_usable(answers[i]))
+			continue;
+		for (size_t k = 0; k < answers[i]->n_addrs; k++) {
+			const struct cons_addr *x = &answers[i]->addrs[k];
+			unsigned count = 0;
+			if (x->family != family)
+				continue;
+			for (size_t j = 0; j < n; j++)
+				count += ca_answer_usable(answers[j]) && ca_answer_has_addr(answers[j], x);
+			if (count >= required) {
+				*out = *x;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
 enum ca_judgement
 ca_probe_judge(const enum probe_result *results, size_t n, int *bad)
 {

@@ -62,6 +62,17 @@ struct ca_chain {
 size_t ca_notary_quorum(const struct ca_chain *chains, size_t n, unsigned required,
     struct ca_set *out);
 
+/*
+ * ca_agreed_addr - an address of family (4 or 6) that at least required of the mirror
+ * answers[0..n-1] (NULL entries, failures and non-data answers count as silent) hold: one
+ * the quorum agrees on, whose server the stub may take the name's CA from by its own TLS
+ * handshake when no notary can (DESIGN.md section 4, rule 5). The first such address in
+ * answer order into *out and 1; 0 when there is none (a CDN whose regions see unrelated
+ * addresses has none).
+ */
+int ca_agreed_addr(const struct cons_answer *const *answers, size_t n, unsigned required,
+    uint8_t family, struct cons_addr *out);
+
 /* What the probes of the local addresses say, together. */
 enum ca_judgement {
 	CA_UNKNOWN,		/* nothing proven either way: the verdict stays */

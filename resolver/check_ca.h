@@ -33,7 +33,8 @@ struct check_ca_probe {
 
 /* What the CA evidence found, for the policy, the logs and `vantagectl explain`. */
 struct check_ca_view {
-	const char *source;		/* "pair", "tlsa", "notary", or "none" (no CA found) */
+	const char *source;		/* "pair", "tlsa", "notary", "handshake" (the stub's own
+					 * with an address the mirrors agree on), or "none" */
 	enum ca_tlsa tlsa;
 	unsigned observed;		/* mirrors whose notary observation arrived */
 	char cas[CA_MAX][TLS_SHA256_HEX];	/* the consensus CA fingerprints */

@@ -5,7 +5,8 @@
 ADVERSARY_TESTS = \
 	tests/adversary/adv_smoke.sh \
 	tests/adversary/adv_ladder.sh \
-	tests/adversary/adv_sticky.sh
+	tests/adversary/adv_sticky.sh \
+	tests/adversary/adv_handshake.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \

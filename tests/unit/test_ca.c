@@ -455,6 +455,56 @@ test_verdict_apply(void **state)
 	assert_memory_equal(&w, &v, sizeof(v));
 }
 
+/* The address a quorum of mirrors agrees on: where the stub takes the CA itself. */
+static void
+test_agreed_addr(void **state)
+{
+	struct cons_answer a[4], fail;
+	const struct cons_answer *p[5];
+	struct cons_addr got;
+	const uint8_t x[4] = { 93, 184, 216, 34 }, y[4] = { 151, 101, 1, 1 }, z[4] = { 45, 33, 32, 1 };
+
+	(void)state;
+	memset(a, 0, sizeof(a));
+	memset(&fail, 0, sizeof(fail));
+	fail.transport = TRANSPORT_TIMEOUT;
+	for (int i = 0; i < 4; i++) {
+		a[i].transport = TRANSPORT_OK;
+		a[i].rclass = RCLASS_DATA;
+		p[i] = &a[i];
+	}
+	/* Three mirrors: x in all, y in one. */
+	for (int i = 0; i < 3; i++) {
+		a[i].addrs[0].family = 4;
+		memcpy(a[i].addrs[0].bytes, i == 1 ? y : x, 4);
+		a[i].n_addrs = 1;
+	}
+	a[1].addrs[1].family = 4;
+	memcpy(a[1].addrs[1].bytes, x, 4);
+	a[1].n_addrs = 2;
+	assert_int_equal(ca_agreed_addr(p, 3, 2, 4, &got), 1);
+	assert_memory_equal(got.bytes, x, 4);
+	assert_int_equal(ca_agreed_addr(p, 3, 3, 4, &got), 1);
+	/* Wrong family, a quorum out of reach, nobody required. */
+	assert_int_equal(ca_agreed_addr(p, 3, 2, 6, &got), 0);
+	assert_int_equal(ca_agreed_addr(p, 3, 4, 4, &got), 0);
+	assert_int_equal(ca_agreed_addr(p, 3, 0, 4, &got), 0);
+	/* A CDN: every mirror another address. */
+	memcpy(a[0].addrs[0].bytes, z, 4);
+	a[1].n_addrs = 1;
+	assert_int_equal(ca_agreed_addr(p, 3, 2, 4, &got), 0);
+	/* Failures, NULLs and NXDOMAIN are silent, never votes. */
+	memcpy(a[0].addrs[0].bytes, y, 4);
+	p[2] = NULL;
+	assert_int_equal(ca_agreed_addr(p, 3, 2, 4, &got), 1);
+	assert_memory_equal(got.bytes, y, 4);
+	a[1].rclass = RCLASS_NXDOMAIN;
+	assert_int_equal(ca_agreed_addr(p, 3, 2, 4, &got), 0);
+	p[1] = &fail;
+	assert_int_equal(ca_agreed_addr(p, 3, 1, 4, &got), 1);
+	assert_int_equal(ca_agreed_addr(p, 3, 2, 4, &got), 0);
+}
+
 int
 main(void)
 {
@@ -468,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_caa_judge),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_verdict_apply),
+		cmocka_unit_test(test_agreed_addr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
