@@ -157,6 +157,10 @@ check_canon_hash(const struct digest *d)
 		h = vcache_hash(h, &d->ans.rrs[i].type, sizeof(d->ans.rrs[i].type));
 		h = vcache_hash(h, d->ans.rrs[i].rdata, d->ans.rrs[i].len);
 	}
+	/* The CNAME chain is served too: an answer reaching the same records another way is
+	 * other content, and must not reuse the verdict on the first. */
+	if (d->ans.chain_len > 0)
+		h = vcache_hash(h, d->ans.chain, d->ans.chain_len);
 	return h;
 }
 

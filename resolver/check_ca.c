@@ -1,5 +1,5 @@
 /*
- * resolver/check_ca.c - the CA evidence for one verdict (DESIGN.md section 5, ladder rule 6):
+ * resolver/check_ca.c - the CA evidence for one verdict (DESIGN.md section 5, ladder rule 5):
  * the name's CA from the mirrors (TLSA, else their notary observations), a TLS probe of
  * the local addresses, CAA and history. The I/O side of the pure resolver/ca.c; it includes
  * neither ldns nor wolfSSL (digest.c and probe.c do).

@@ -1,5 +1,5 @@
 /*
- * resolver/check_ca.h - the CA evidence for one verdict (DESIGN.md section 5, ladder rule 6):
+ * resolver/check_ca.h - the CA evidence for one verdict (DESIGN.md section 5, ladder rule 5):
  * the name's CA from the mirrors (TLSA, else their notary observations), a TLS probe of
  * the local addresses, CAA and history. The I/O side of the pure resolver/ca.c.
  */
@@ -72,7 +72,7 @@ struct check_ca_req {
 /*
  * check_ca_wanted - whether verdict v on the local answer to q wants CA evidence:
  * consensus.probe (the name's), an A or AAAA answer with addresses, a verdict the
- * evidence could change (on-dissent: a dissent by data only; always: any verdict with
+ * evidence could change (on-dissent: a dissent by data or by a weak signal only; always: any verdict with
  * some mirror's word), and a probe set to run it.
  */
 int check_ca_wanted(const struct vantaged *vd, const struct dnsq *q,
@@ -91,7 +91,7 @@ void check_ca_cancel(struct check_ca *ca);
 
 /*
  * check_ca_pairs_cover - when the name's probes are on and every address of the local A or
- * AAAA answer has a live cached pair, fill v (an agreement by rule 6, nm mirrors asked
+ * AAAA answer has a live cached pair, fill v (an agreement by rule 5, nm mirrors asked
  * and none waited for) and view, and return 1: the answer can go out at once. Else 0.
  */
 int check_ca_pairs_cover(struct vantaged *vd, const struct dnsq *q,
