@@ -72,8 +72,8 @@ struct check_ca_req {
 /*
  * check_ca_wanted - whether verdict v on the local answer to q wants CA evidence:
  * consensus.probe (the name's), an A or AAAA answer with addresses, a verdict the
- * evidence could change (on-dissent: a dissent by data or by a weak signal only; always: any verdict with
- * some mirror's word), and a probe set to run it.
+ * evidence could change (on-dissent: a dissent by data or by a weak signal only;
+ * always: any verdict with some mirror's word), and a probe set to run it.
  */
 int check_ca_wanted(const struct vantaged *vd, const struct dnsq *q,
     const struct consensus_settings *set, const struct cons_answer *local,
