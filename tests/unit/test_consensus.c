@@ -1442,6 +1442,21 @@ test_decide_forgeries(void **state)
 	assert_int_equal(v.outcome, OUTCOME_AGREE);
 	assert_int_equal(v.rule, RULE_EQUAL);
 	assert_int_equal(v.chain_corroborated, 1);
+	/* The mirrors' own majority still forms from subsets (on_dissent: consensus). */
+	w = world_new(EVIL);
+	world_set(w, 0, "eu", GOOD);
+	world_set(w, 1, "us", GOOD " 93.184.216.35");
+	world_set(w, 2, "ap", "93.184.216.35 " GOOD);
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
+	assert_int_equal(v.consensus_mirror, 0); /* its one address is in all three */
+	/* ...but not from weak signals: three unrelated CDN answers have no majority. */
+	world_set(w, 0, "eu", "93.184.216.1");
+	world_set(w, 1, "us", "93.184.216.2");
+	world_set(w, 2, "ap", "93.184.216.3");
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
+	assert_int_equal(v.consensus_mirror, -1);
 	/* Honest subsets (a CDN's rotation) corroborate. */
 	w = world_new("93.184.216.35");
 	world_set(w, 0, "eu", GOOD " 93.184.216.35");
