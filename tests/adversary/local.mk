@@ -4,7 +4,10 @@
 # test tools of the other fragments: vantaged, vantage-mirror, doh_client, dnsjunk.
 ADVERSARY_TESTS = \
 	tests/adversary/adv_smoke.sh \
-	tests/adversary/adv_answer_games.sh
+	tests/adversary/adv_answer_games.sh \
+	tests/adversary/adv_ladder.sh \
+	tests/adversary/adv_sticky.sh \
+	tests/adversary/adv_handshake.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \

@@ -55,7 +55,7 @@ start_vantaged "$T/v.yaml" || bail_out "vantaged did not start with a corrupt st
 ok "a corrupt state file is reported" log_has "cannot read the state file $S/vcache; starting empty"
 stop_pid "$VANTAGED_PID" > /dev/null
 is "$?" 0 "... and the daemon stops cleanly"
-like "$(head -n 1 "$S/vcache")" "^vantage-state 3$" "... and the next save replaced it with a good one"
+like "$(head -n 1 "$S/vcache")" "^vantage-state 4$" "... and the next save replaced it with a good one"
 
 # A truncation loop: an upstream that truncates over TCP too. vantaged asks it over TCP once
 # per question, hands the truncated answer on, and keeps serving; nothing loops.
