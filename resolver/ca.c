@@ -208,6 +208,47 @@ ca_notary_quorum(const struct ca_chain *chains, size_t n, unsigned required, str
 	return out->n;
 }
 
+static int
+ca_answer_has_addr(const struct cons_answer *a, const struct cons_addr *x)
+{
+	for (size_t i = 0; i < a->n_addrs; i++)
+		if (a->addrs[i].family == x->family &&
+		    memcmp(a->addrs[i].bytes, x->bytes, x->family == 4 ? 4 : 16) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+ca_answer_usable(const struct cons_answer *a)
+{
+	return a != NULL && a->transport == TRANSPORT_OK && a->rclass == RCLASS_DATA;
+}
+
+int
+ca_agreed_addr(const struct cons_answer *const *answers, size_t n, unsigned required,
+    uint8_t family, struct cons_addr *out)
+{
+	if (required == 0)
+		return 0; /* nobody agrees with nobody */
+	for (size_t i = 0; i < n; i++) {
+		if (!ca_answer_usable(answers[i]))
+			continue;
+		for (size_t k = 0; k < answers[i]->n_addrs; k++) {
+			const struct cons_addr *x = &answers[i]->addrs[k];
+			unsigned count = 0;
+			if (x->family != family)
+				continue;
+			for (size_t j = 0; j < n; j++)
+				count += ca_answer_usable(answers[j]) && ca_answer_has_addr(answers[j], x);
+			if (count >= required) {
+				*out = *x;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
 enum ca_judgement
 ca_probe_judge(const enum probe_result *results, size_t n, int *bad)
 {
@@ -250,8 +291,10 @@ ca_verdict_apply(struct cons_verdict *v, enum ca_judgement j, const char *const 
 	}
 	if (j != CA_OK)
 		return 0;
+	/* A dissent by data or by a weak signal only: the certificate is what decides those. */
 	for (size_t i = 0; i < n; i++)
-		if (v->evidence[i] == EVIDENCE_DISSENTS && v->why[i] == WHY_DATA) {
+		if (v->evidence[i] == EVIDENCE_DISSENTS &&
+		    (v->why[i] == WHY_DATA || v->why[i] == WHY_WEAK)) {
 			v->evidence[i] = EVIDENCE_CORROBORATES;
 			v->mirror_rule[i] = RULE_CA;
 			v->why[i] = WHY_NONE;
@@ -274,14 +317,17 @@ ca_verdict_apply(struct cons_verdict *v, enum ca_judgement j, const char *const 
 	v->corroborated = corr;
 	v->dissented = diss;
 	v->regions = spread;
-	/* The quorum rules of consensus_decide, unchanged: CA evidence only adds rule 6. */
+	/* The addresses are proven; a CNAME chain only some mirrors share is not. */
+	v->chain_corroborated = consensus_chain_corroborated(v, n);
+	/* The quorum rules of consensus_decide, unchanged: CA evidence only adds rule 5. */
 	if (corr >= v->required && spread >= (n > 2 ? 2u : 1u)) {
 		v->outcome = OUTCOME_AGREE;
 		v->regions_short = 0;
 		v->consensus_mirror = -1;
 		v->rule = RULE_NONE;
 		for (size_t i = 0; i < n; i++)
-			if (v->evidence[i] == EVIDENCE_CORROBORATES && v->mirror_rule[i] > v->rule)
+			if (v->evidence[i] == EVIDENCE_CORROBORATES &&
+			    consensus_rule_rank(v->mirror_rule[i]) > consensus_rule_rank(v->rule))
 				v->rule = v->mirror_rule[i];
 	}
 	return changed;

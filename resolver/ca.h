@@ -62,6 +62,17 @@ struct ca_chain {
 size_t ca_notary_quorum(const struct ca_chain *chains, size_t n, unsigned required,
     struct ca_set *out);
 
+/*
+ * ca_agreed_addr - an address of family (4 or 6) that at least required of the mirror
+ * answers[0..n-1] (NULL entries, failures and non-data answers count as silent) hold: one
+ * the quorum agrees on, whose server the stub may take the name's CA from by its own TLS
+ * handshake when no notary can (DESIGN.md section 4, rule 5). The first such address in
+ * answer order into *out and 1; 0 when there is none (a CDN whose regions see unrelated
+ * addresses has none).
+ */
+int ca_agreed_addr(const struct cons_answer *const *answers, size_t n, unsigned required,
+    uint8_t family, struct cons_addr *out);
+
 /* What the probes of the local addresses say, together. */
 enum ca_judgement {
 	CA_UNKNOWN,		/* nothing proven either way: the verdict stays */
@@ -139,8 +150,9 @@ int ca_history_flagged(const struct ca_history *h, uint64_t now);
 
 /*
  * ca_verdict_apply - what judgement j does to verdict v on mirrors of regions[0..n-1]
- * (NULL or "" for unknown). CA_OK: each mirror that dissented by data (the ladder's
- * rules 2-5 failed) now corroborates by rule 6 (RULE_CA), and the verdict becomes
+ * (NULL or "" for unknown). CA_OK: each mirror that dissented by data or by a weak signal
+ * only (WHY_DATA, WHY_WEAK) now corroborates by rule 5 (RULE_CA), chain_corroborated is
+ * recomputed from v->mirror_chain, and the verdict becomes
  * AGREE when the quorum and region spread are then met. CA_DISSENT: the verdict becomes
  * DISSENT. CA_UNKNOWN: unchanged. Returns 1 when v changed.
  */

@@ -1,6 +1,7 @@
 /* resolver/check.c - one question cross-checked: local answer + mirrors -> verdict -> action. */
 #include "autoconf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "plugin.h"
 #include "tls.h"
 #include "vcache.h"
+#include "vcache_ca.h"
 #include "vutil.h"
 
 /* How long a dissent verdict is remembered (s): long enough to spare the mirrors a
@@ -31,7 +33,16 @@
 /* Bounds on how long an agreement is remembered (s), whatever the record TTL says. */
 #define CHECK_AGREE_TTL_MIN 5
 #define CHECK_AGREE_TTL_MAX 86400
-/* How often a changed verified cache is written to the state file (s). */
+/*
+ * How long the addresses of an agreement stay evidence for the name (s): the record's TTL,
+ * but at least an hour, because an attacker who blocks the mirrors picks the moment, and a
+ * CDN's 20-second TTL would hand the name back to on_insufficient at once; at most a day,
+ * like a CA pair. The cost: a name that honestly moves to an address never verified while
+ * no mirror can be reached is refused until its evidence expires (vantagectl cache flush
+ * NAME forgets it).
+ */
+#define CHECK_STICKY_MIN 3600
+#define CHECK_STICKY_MAX 86400
 /*
  * The verified cache is saved whole every CHECK_SAVE_INTERVAL seconds when something changed,
  * and sooner when its journal passes CHECK_JOURNAL_MAX bytes (a busy resolver verifies
@@ -152,8 +163,11 @@ check_canon_hash(const struct digest *d)
 		h = vcache_hash(h, &d->ans.rrs[i].type, sizeof(d->ans.rrs[i].type));
 		h = vcache_hash(h, d->ans.rrs[i].rdata, d->ans.rrs[i].len);
 	}
-	/* The chain is served too: a verdict on one chain says nothing of another. */
-	return d->ans.chain_len ? vcache_hash(h, d->ans.chain, d->ans.chain_len) : h;
+	/* The CNAME chain is served too: an answer reaching the same records another way is
+	 * other content, and must not reuse the verdict on the first. */
+	if (d->ans.chain_len > 0)
+		h = vcache_hash(h, d->ans.chain, d->ans.chain_len);
+	return h;
 }
 
 /*
@@ -188,15 +202,13 @@ check_build(struct check *c, const struct digest *d, int flatten, uint32_t age, 
 }
 
 /*
- * Whether the verdict covers the local CNAME chain, which is then served as such. The ladder
- * says so (chain_corroborated); until it compares chains itself (issue 12, finding 3), equal
- * RRsets and equal RCODE classes are taken to cover it.
+ * Whether the verdict covers the local CNAME chain (every corroborating mirror has it, as the
+ * ladder says), which is then served as such; otherwise it is flattened.
  */
 static int
 check_chain_covered(const struct cons_verdict *v)
 {
-	return v->outcome == OUTCOME_AGREE &&
-	    (v->chain_corroborated || v->rule == RULE_EQUAL || v->rule == RULE_RCODE);
+	return v->outcome == OUTCOME_AGREE && v->chain_corroborated;
 }
 
 /* A verdict from the verified cache, rebuilt for the policy. */
@@ -236,6 +248,10 @@ check_cached(struct vantaged *vd, const struct dnsq *q, const struct resolve_res
 	if ((info.flags & VCACHE_F_CA) && d->action != ACTION_SERVE)
 		snprintf(d->text, sizeof(d->text),
 		    "vantage: local %s fails the TLS check against the mirrors' CA", info.summary);
+	else if ((info.flags & VCACHE_F_STICKY) && d->action != ACTION_SERVE)
+		snprintf(d->text, sizeof(d->text),
+		    "vantage: local %s contradicts the addresses verified before; mirrors insufficient",
+		    info.summary);
 	check_ca_flag(vd, q, d);
 	vd->st.verdict_cached++;
 	return 1;
@@ -352,8 +368,16 @@ check_dissent_log(struct check *c, const struct cons_verdict *v, const struct po
 		else
 			snprintf(sum, sizeof(sum), "timeout");
 		o += (size_t)snprintf(line + o, sizeof(line) - o,
-		    "%s{\"mirror\":\"%s\",\"region\":\"%s\",\"answer\":\"%s\",\"evidence\":\"%s\"}",
+		    "%s{\"mirror\":\"%s\",\"region\":\"%s\",\"answer\":\"%s\",\"evidence\":\"%s\"",
 		    i ? "," : "", mname, mirror_region(cm->m), sum, evidence);
+		/* Why it dissents, and the weak signal (overlap, prefix, cname) if one held:
+		 * what an operator needs to tell a CDN from an attacker. */
+		if (v->evidence[i] == EVIDENCE_DISSENTS)
+			o += (size_t)snprintf(line + o, sizeof(line) - o, ",\"why\":\"%s\"%s%s%s",
+			    consensus_why_name(v->why[i]), v->why[i] == WHY_WEAK ? ",\"weak\":\"" : "",
+			    v->why[i] == WHY_WEAK ? consensus_rule_name(v->mirror_rule[i]) : "",
+			    v->why[i] == WHY_WEAK ? "\"" : "");
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "}");
 	}
 	o += (size_t)snprintf(line + o, sizeof(line) - o, "]");
 	if (c->ca_view && o < sizeof(line) - 1200)
@@ -442,6 +466,59 @@ check_report(struct check *c, const struct cons_verdict *v)
 		mirror_send_report(c->mir[i].m, json, o);
 }
 
+/*
+ * Evidence is sticky (DESIGN.md section 4): when the mirrors cannot settle the question
+ * (none reachable, or too few answers), an answer with an address that is neither among
+ * those verified for the name before nor proven by a CA pair is no "unverified" answer but a
+ * contradiction, refused like a dissent. Else a lying resolver that also blocks the mirrors
+ * would get its address out with only an EDE attached. A name never verified is left to
+ * on_insufficient. Fills *out and text (EXTRA-TEXT) and returns 1 when it turns v around.
+ */
+static int
+check_sticky(struct check *c, const struct cons_verdict *v, struct cons_verdict *out,
+    char *text, size_t cap)
+{
+	struct vcache_ca *vc = c->vd->vcache ? vcache_cadata(c->vd->vcache) : NULL;
+	const struct cons_answer *l = &c->ld->ans;
+	char addr[64], name[DNS_MAXNAME * 4 + 1];
+	size_t bad = 0;
+
+	if (vc == NULL || v->outcome != OUTCOME_INSUFFICIENT || l->rclass != RCLASS_DATA ||
+	    l->n_addrs == 0 ||
+	    !vcache_ca_contradicts(vc, c->q.qname, c->q.qname_len, l->addrs, l->n_addrs,
+		check_wall(), &bad))
+		return 0;
+	*out = *v;
+	out->outcome = OUTCOME_DISSENT;
+	out->rule = RULE_NONE;
+	out->consensus_mirror = -1; /* nothing the mirrors share to serve instead */
+	if (inet_ntop(l->addrs[bad].family == 4 ? AF_INET : AF_INET6, l->addrs[bad].bytes, addr,
+		sizeof(addr)) == NULL)
+		snprintf(addr, sizeof(addr), "?");
+	dnswire_name2str(c->q.qname, c->q.qname_len, name, sizeof(name));
+	snprintf(text, cap, "vantage: local %s contradicts the addresses verified for %.60s; "
+	    "%u of %u mirrors answered", addr, name, v->asked - v->failed, v->asked);
+	return 1;
+}
+
+/* An agreement on addresses: they become the name's evidence (check_sticky). */
+static void
+check_remember_addrs(struct check *c, const struct cons_verdict *v)
+{
+	struct vcache_ca *vc = c->vd->vcache ? vcache_cadata(c->vd->vcache) : NULL;
+	const struct cons_answer *l = &c->ld->ans;
+	uint32_t life = c->lttl < CHECK_STICKY_MIN ? CHECK_STICKY_MIN
+	    : c->lttl > CHECK_STICKY_MAX	       ? CHECK_STICKY_MAX
+						       : c->lttl;
+
+	if (vc == NULL || v->outcome != OUTCOME_AGREE || l->rclass != RCLASS_DATA ||
+	    l->n_addrs == 0)
+		return;
+	if (vcache_ca_seen_add(vc, c->q.qname, c->q.qname_len, l->addrs, l->n_addrs, check_wall(),
+		check_wall() + life) == 0)
+		c->vd->vcache_dirty = 1;
+}
+
 /* The verdict is in: remember it, log it, and answer everyone waiting. */
 static void
 check_decide(struct check *c, const struct cons_verdict *v)
@@ -450,7 +527,8 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	struct check_result res = { .status = UPSTREAM_OK };
 	struct vcache_info info;
 	struct check_mirror_view views[CONSENSUS_MAX_MIRRORS];
-	char name[DNS_MAXNAME * 4 + 1], local[256], tb[16];
+	char name[DNS_MAXNAME * 4 + 1], local[256], tb[16], sticky_text[300] = "";
+	struct cons_verdict sticky_v;
 	uint8_t *cwire = NULL, *served;
 	size_t slen = 0;
 
@@ -460,7 +538,15 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	}
 	digest_summary(c->ld, local, sizeof(local));
 	dnswire_name2str(c->q.qname, c->q.qname_len, name, sizeof(name));
+	if (check_sticky(c, v, &sticky_v, sticky_text, sizeof(sticky_text))) {
+		v = &sticky_v;
+		log_warnx(LOG_G_CONSENSUS, "%s %s: %s", name,
+		    dnswire_type2str(c->q.qtype, tb, sizeof(tb)), sticky_text + strlen("vantage: "));
+	}
+	check_remember_addrs(c, v);
 	policy_decide(v, &c->set, local, &res.decision);
+	if (sticky_text[0] && res.decision.action != ACTION_SERVE)
+		snprintf(res.decision.text, sizeof(res.decision.text), "%s", sticky_text);
 	/* The CA evidence decided: say why in its words, not in the address ladder's. */
 	if (c->ca_view && c->ca_view->text[0] && res.decision.action != ACTION_SERVE)
 		snprintf(res.decision.text, sizeof(res.decision.text), "%s", c->ca_view->text);
@@ -512,6 +598,8 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		info.flags = (v->tls_failures ? VCACHE_F_TLS : 0) | (v->regions_short ? VCACHE_F_REGIONS : 0);
 		if (c->ca_view && c->ca_view->judgement == CA_DISSENT)
 			info.flags |= VCACHE_F_CA;
+		if (sticky_text[0])
+			info.flags |= VCACHE_F_STICKY;
 		if (check_chain_covered(v))
 			info.flags |= VCACHE_F_CHAIN;
 		info.canon_hash = c->lcanon;

@@ -1,5 +1,5 @@
 /*
- * resolver/check_ca.c - the CA evidence for one verdict (DESIGN.md section 5, ladder rule 6):
+ * resolver/check_ca.c - the CA evidence for one verdict (DESIGN.md section 5, ladder rule 5):
  * the name's CA from the mirrors (TLSA, else their notary observations), a TLS probe of
  * the local addresses, CAA and history. The I/O side of the pure resolver/ca.c; it includes
  * neither ldns nor wolfSSL (digest.c and probe.c do).
@@ -83,6 +83,15 @@ struct check_ca {
 	struct check_ca_addr addrs[CHECK_CA_MAX_ADDRS];
 	size_t n_addrs;
 	int cas_known, finished;
+	/*
+	 * No notary (mirrors that are plain DoH resolvers, or observations that failed): the
+	 * stub's own handshake with an address the quorum of mirrors agrees on gives the CA
+	 * the local addresses must chain to.
+	 */
+	struct cons_addr agreed;
+	int have_agreed, hs_started, hs_done;
+	struct probe *hs;
+	struct ca_chain hs_chain;
 	int from_pairs;			/* every address had a cached pair: nothing asked */
 	int truncated;			/* more addresses than CHECK_CA_MAX_ADDRS */
 	struct ca_set cas;
@@ -115,8 +124,10 @@ check_ca_wanted(const struct vantaged *vd, const struct dnsq *q,
 		return 0;
 	for (size_t i = 0; i < v->asked && i < CONSENSUS_MAX_MIRRORS; i++)
 		/* A private address only we were given, or NXDOMAIN against data: no
-		 * certificate changes that (DESIGN.md section 4). */
-		if (v->evidence[i] == EVIDENCE_DISSENTS && v->why[i] != WHY_DATA)
+		 * certificate changes that (DESIGN.md section 4). A dissent by data or by a
+		 * weak signal (overlap, prefix, CNAME tail) is what the certificate decides. */
+		if (v->evidence[i] == EVIDENCE_DISSENTS && v->why[i] != WHY_DATA &&
+		    v->why[i] != WHY_WEAK)
 			return 0;
 	if (set->probe == PROBE_MODE_ON_DISSENT)
 		return v->outcome == OUTCOME_DISSENT;
@@ -150,6 +161,8 @@ check_ca_stop(struct check_ca *ca)
 		probe_cancel(ca->addrs[i].p);
 		ca->addrs[i].p = NULL;
 	}
+	probe_cancel(ca->hs);
+	ca->hs = NULL;
 	if (ca->kick)
 		event_del(ca->kick);
 	if (ca->deadline)
@@ -524,6 +537,40 @@ check_ca_all_done(const struct check_ca_slot *s, size_t n)
 }
 
 static void
+check_ca_hs_cb(void *arg, const struct probe_outcome *o)
+{
+	struct check_ca *ca = arg;
+
+	ca->hs = NULL;
+	ca->hs_done = 1;
+	/* Accepting no CA, the handshake can only end "other CA" (or unreachable): what it
+	 * brings is the chain the agreed address presents. */
+	if (o->result == PROBE_OTHER_CA && o->n_chain > 0) {
+		ca->hs_chain.n = o->n_chain < TLS_MAX_CHAIN ? o->n_chain : TLS_MAX_CHAIN;
+		memcpy(ca->hs_chain.fps, o->chain, ca->hs_chain.n * TLS_SHA256_LEN);
+	}
+	log_debug(LOG_G_CONSENSUS, "%s: own handshake with the mirrors' address: %s, %zu "
+	    "certificate%s", ca->name, probe_result_name(o->result), ca->hs_chain.n,
+	    ca->hs_chain.n == 1 ? "" : "s");
+	check_ca_step(ca);
+}
+
+/* Connect to the address the mirrors agree on; hs_done at once when that cannot start. */
+static void
+check_ca_handshake(struct check_ca *ca)
+{
+	struct netaddr na;
+	char ip[48];
+
+	ca->hs_started = 1;
+	check_ca_addr_str(&ca->agreed, ip, sizeof(ip));
+	if (netaddr_parse(ip, (uint16_t)ca->set.probe_port, &na) != 0 ||
+	    (ca->hs = probe_start(ca->vd->probes, &na, (uint16_t)ca->set.probe_port, ca->host,
+		 NULL, 0, check_ca_left(ca), check_ca_hs_cb, ca, NULL)) == NULL)
+		ca->hs_done = 1;
+}
+
+static void
 check_ca_find_cas(struct check_ca *ca)
 {
 	struct cons_answer answers[CONSENSUS_MAX_MIRRORS];
@@ -553,6 +600,17 @@ check_ca_find_cas(struct check_ca *ca)
 		if (!ca->obs[i].done)
 			return;
 	ca_notary_quorum(ca->chains, ca->nm, required, &ca->cas);
+	if (ca->cas.n == 0 && ca->have_agreed) {
+		if (!ca->hs_started)
+			check_ca_handshake(ca);
+		if (!ca->hs_done)
+			return; /* check_ca_hs_cb steps again */
+		/* Every CA of that chain (not its leaf: a CDN's leaves differ per address). */
+		ca_notary_quorum(&ca->hs_chain, 1, 1, &ca->cas);
+		ca->view.source = ca->cas.n ? "handshake" : "none";
+		ca->cas_known = 1;
+		return;
+	}
 	ca->view.source = ca->cas.n ? "notary" : "none";
 	ca->cas_known = 1;
 }
@@ -721,6 +779,9 @@ check_ca_start(const struct check_ca_req *req)
 		check_ca_observe(ca, i, req->answers[i], req->budget_ms);
 	}
 	check_ca_ask_caa(ca, req->budget_ms);
+	ca->have_agreed = ca_agreed_addr(req->answers, ca->nm,
+	    consensus_required((unsigned)ca->nm, (unsigned)ca->set.quorum),
+	    ca->q.qtype == DNS_TYPE_A ? 4 : 6, &ca->agreed);
 	return ca;
 fail:
 	check_ca_free(ca);

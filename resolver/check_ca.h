@@ -1,5 +1,5 @@
 /*
- * resolver/check_ca.h - the CA evidence for one verdict (DESIGN.md section 5, ladder rule 6):
+ * resolver/check_ca.h - the CA evidence for one verdict (DESIGN.md section 5, ladder rule 5):
  * the name's CA from the mirrors (TLSA, else their notary observations), a TLS probe of
  * the local addresses, CAA and history. The I/O side of the pure resolver/ca.c.
  */
@@ -33,7 +33,8 @@ struct check_ca_probe {
 
 /* What the CA evidence found, for the policy, the logs and `vantagectl explain`. */
 struct check_ca_view {
-	const char *source;		/* "pair", "tlsa", "notary", or "none" (no CA found) */
+	const char *source;		/* "pair", "tlsa", "notary", "handshake" (the stub's own
+					 * with an address the mirrors agree on), or "none" */
 	enum ca_tlsa tlsa;
 	unsigned observed;		/* mirrors whose notary observation arrived */
 	char cas[CA_MAX][TLS_SHA256_HEX];	/* the consensus CA fingerprints */
@@ -71,8 +72,8 @@ struct check_ca_req {
 /*
  * check_ca_wanted - whether verdict v on the local answer to q wants CA evidence:
  * consensus.probe (the name's), an A or AAAA answer with addresses, a verdict the
- * evidence could change (on-dissent: a dissent by data only; always: any verdict with
- * some mirror's word), and a probe set to run it.
+ * evidence could change (on-dissent: a dissent by data or by a weak signal only;
+ * always: any verdict with some mirror's word), and a probe set to run it.
  */
 int check_ca_wanted(const struct vantaged *vd, const struct dnsq *q,
     const struct consensus_settings *set, const struct cons_answer *local,
@@ -90,7 +91,7 @@ void check_ca_cancel(struct check_ca *ca);
 
 /*
  * check_ca_pairs_cover - when the name's probes are on and every address of the local A or
- * AAAA answer has a live cached pair, fill v (an agreement by rule 6, nm mirrors asked
+ * AAAA answer has a live cached pair, fill v (an agreement by rule 5, nm mirrors asked
  * and none waited for) and view, and return 1: the answer can go out at once. Else 0.
  */
 int check_ca_pairs_cover(struct vantaged *vd, const struct dnsq *q,

@@ -130,7 +130,7 @@ consensus_rrsets_equal(const struct cons_answer *a, const struct cons_answer *b)
 	return 1;
 }
 
-/* Rule 4: every local address lies in the prefix of some mirror address. */
+/* The prefix weak signal: every local address lies in the prefix of some mirror address. */
 static int
 consensus_prefix_covers(const struct cons_answer *l, const struct cons_answer *m,
     const struct cons_policy *pol)
@@ -146,6 +146,64 @@ consensus_prefix_covers(const struct cons_answer *l, const struct cons_answer *m
 			return 0;
 	}
 	return 1;
+}
+
+int
+consensus_chains_equal(const struct cons_answer *a, const struct cons_answer *b)
+{
+	if (a->chain_len != b->chain_len || a->n_chain != b->n_chain)
+		return 0;
+	return a->chain_len == 0 || memcmp(a->chain, b->chain, a->chain_len) == 0;
+}
+
+/*
+ * An answer made of addresses only, every one of them digested: then "every address the
+ * client gets" is exactly l->addrs. Anything else in the set (an HTTPS record and its
+ * hints and ECH, an MX) is judged by equality alone.
+ */
+static int
+consensus_only_addrs(const struct cons_answer *l)
+{
+	return l->n_addrs > 0 && l->n_addrs == l->n_rrs;
+}
+
+/* Rule 3: every local address is in the mirror's answer (a CDN's subset, a rotation). */
+static int
+consensus_addrs_covered(const struct cons_answer *l, const struct cons_answer *m)
+{
+	if (!consensus_only_addrs(l))
+		return 0;
+	for (size_t i = 0; i < l->n_addrs; i++)
+		if (!consensus_has_addr(m, &l->addrs[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * The weak signals, strongest first, as far as pol->match reports them: never
+ * corroboration (a lying resolver adds its address to the honest set, picks a neighbour in
+ * the same /24, or keeps the honest CNAME tail and changes what follows), only a reason for
+ * the CA evidence to look. RULE_NONE when none holds.
+ */
+static enum cons_rule
+consensus_weak_signal(const struct cons_answer *l, const struct cons_answer *m,
+    const struct cons_policy *pol)
+{
+	if (pol->match == CONS_MATCH_EXACT)
+		return RULE_NONE;
+	for (size_t i = 0; i < l->n_addrs; i++)
+		if (consensus_has_addr(m, &l->addrs[i]))
+			return RULE_OVERLAP;
+	if (pol->match == CONS_MATCH_OVERLAP)
+		return RULE_NONE;
+	if (consensus_prefix_covers(l, m, pol))
+		return RULE_PREFIX;
+	if (pol->match == CONS_MATCH_PREFIX)
+		return RULE_NONE;
+	if (l->cname_tail_len > 0 && l->cname_tail_len == m->cname_tail_len &&
+	    memcmp(l->cname_tail, m->cname_tail, l->cname_tail_len) == 0)
+		return RULE_CNAME;
+	return RULE_NONE;
 }
 
 enum cons_evidence
@@ -173,35 +231,25 @@ consensus_compare(const struct cons_answer *l, const struct cons_answer *m,
 				*why = WHY_PRIVATE;
 				return EVIDENCE_DISSENTS;
 			}
-	/* Rule 2: equal RRsets. */
-	if (consensus_rrsets_equal(l, m)) {
+	/*
+	 * Rule 2: equal RRsets. An address answer's chain is judged apart (chain_corroborated:
+	 * served only when equal, else flattened); any other type must have come the same way,
+	 * since its data (an HTTPS "." target, an MX exchange) may be read relative to it.
+	 */
+	if (consensus_rrsets_equal(l, m) &&
+	    (consensus_only_addrs(l) || consensus_chains_equal(l, m))) {
 		*rule = RULE_EQUAL;
 		return EVIDENCE_CORROBORATES;
 	}
-	if (pol->match == CONS_MATCH_EXACT)
-		goto dissent;
-	/* Rule 3: the address sets overlap. */
-	for (size_t i = 0; i < l->n_addrs; i++)
-		if (consensus_has_addr(m, &l->addrs[i])) {
-			*rule = RULE_OVERLAP;
-			return EVIDENCE_CORROBORATES;
-		}
-	if (pol->match == CONS_MATCH_OVERLAP)
-		goto dissent;
-	/* Rule 4: same neighbourhood (a CDN's per-region addresses within one prefix). */
-	if (consensus_prefix_covers(l, m, pol)) {
-		*rule = RULE_PREFIX;
+	/* Rule 3: every address the client will get is one the mirror was given too. */
+	if (consensus_addrs_covered(l, m)) {
+		*rule = RULE_ADDRS;
 		return EVIDENCE_CORROBORATES;
 	}
-	if (pol->match == CONS_MATCH_PREFIX)
-		goto dissent;
-	/* Rule 5: the same CNAME chain tail (CDN host names). */
-	if (l->cname_tail_len > 0 && l->cname_tail_len == m->cname_tail_len &&
-	    memcmp(l->cname_tail, m->cname_tail, l->cname_tail_len) == 0) {
-		*rule = RULE_CNAME;
-		return EVIDENCE_CORROBORATES;
+	if ((*rule = consensus_weak_signal(l, m, pol)) != RULE_NONE) {
+		*why = WHY_WEAK;
+		return EVIDENCE_DISSENTS;
 	}
-dissent:
 	*why = WHY_DATA;
 	return EVIDENCE_DISSENTS;
 }
@@ -253,6 +301,40 @@ consensus_mirror_majority(const struct cons_mirror *mirrors, size_t n, unsigned 
 	return best_count >= required ? best : -1;
 }
 
+unsigned
+consensus_rule_rank(enum cons_rule r)
+{
+	switch (r) {
+	case RULE_RCODE:
+		return 1;
+	case RULE_EQUAL:
+		return 2;
+	case RULE_ADDRS:
+		return 3;
+	case RULE_CA:
+		return 4;
+	default:
+		return 0; /* none, and the weak signals: they never corroborate */
+	}
+}
+
+int
+consensus_chain_corroborated(const struct cons_verdict *v, size_t n)
+{
+	unsigned with = 0;
+
+	if (n > CONSENSUS_MAX_MIRRORS)
+		n = CONSENSUS_MAX_MIRRORS;
+	for (size_t i = 0; i < n; i++) {
+		if (v->evidence[i] != EVIDENCE_CORROBORATES)
+			continue;
+		if (!v->mirror_chain[i])
+			return 0;
+		with++;
+	}
+	return with > 0;
+}
+
 void
 consensus_decide(const struct cons_answer *l, const struct cons_mirror *mirrors, size_t n,
     const struct cons_policy *pol, struct cons_verdict *v)
@@ -268,10 +350,12 @@ consensus_decide(const struct cons_answer *l, const struct cons_mirror *mirrors,
 	for (size_t i = 0; i < n; i++) {
 		v->evidence[i] = consensus_compare(l, &mirrors[i].ans, pol, &v->mirror_rule[i],
 		    &v->why[i]);
+		v->mirror_chain[i] = (uint8_t)(mirrors[i].ans.transport == TRANSPORT_OK &&
+		    consensus_chains_equal(l, &mirrors[i].ans));
 		switch (v->evidence[i]) {
 		case EVIDENCE_CORROBORATES:
 			v->corroborated++;
-			if (v->mirror_rule[i] > v->rule)
+			if (consensus_rule_rank(v->mirror_rule[i]) > consensus_rule_rank(v->rule))
 				v->rule = v->mirror_rule[i];
 			break;
 		case EVIDENCE_DISSENTS:
@@ -285,6 +369,7 @@ consensus_decide(const struct cons_answer *l, const struct cons_mirror *mirrors,
 		}
 	}
 	v->regions = consensus_regions(mirrors, n, v);
+	v->chain_corroborated = consensus_chain_corroborated(v, n);
 	/* BR 3.2.2.9: with more than two perspectives, those that agree span two regions. */
 	regions_needed = n > 2 ? 2 : 1;
 	if (n > 0 && v->corroborated >= v->required) {
@@ -306,7 +391,7 @@ const char *
 consensus_rule_name(enum cons_rule r)
 {
 	static const char *const names[] = { "none", "rcode", "equal", "overlap", "prefix",
-		"cname", "ca" };
+		"cname", "ca", "addresses" };
 
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }
@@ -322,7 +407,7 @@ consensus_outcome_name(enum cons_outcome o)
 const char *
 consensus_why_name(enum cons_why w)
 {
-	static const char *const names[] = { "", "rcode", "data", "private" };
+	static const char *const names[] = { "", "rcode", "data", "private", "weak" };
 
 	return (unsigned)w < sizeof(names) / sizeof(names[0]) ? names[w] : "?";
 }

@@ -66,23 +66,32 @@ struct cons_mirror {
 	struct cons_answer ans;
 };
 
-/* Rules of the ladder, weakest last; a verdict names the one that decided. */
+/*
+ * Rules of the ladder and the weak signals beside it (DESIGN.md section 4). The numbers are
+ * kept in the state file: never renumber, only add. The ranking (which rule is "weaker")
+ * is consensus_rule_rank, not the number.
+ */
 enum cons_rule {
 	RULE_NONE = 0,
 	RULE_RCODE,		/* 1: both NXDOMAIN, or both NODATA */
-	RULE_EQUAL,		/* 2: equal RRsets */
-	RULE_OVERLAP,		/* 3: address sets overlap */
-	RULE_PREFIX,		/* 4: every local address within a mirror address's prefix */
-	RULE_CNAME,		/* 5: same CNAME chain tail */
-	RULE_CA			/* 6: CA evidence (decided outside, by the TLS probe) */
+	RULE_EQUAL,		/* 2: equal RRsets over the whole chain served */
+	RULE_OVERLAP,		/* weak signal: the address sets overlap; never corroboration */
+	RULE_PREFIX,		/* weak signal: every local address within a mirror address's
+				 * /24 or /48; never corroboration */
+	RULE_CNAME,		/* weak signal: same CNAME chain tail; never corroboration */
+	RULE_CA,		/* 5: CA evidence (decided outside, by the TLS probe) */
+	RULE_ADDRS		/* 3: every address the client gets is in the mirror's answer */
 };
 
-/* Which rungs of the ladder count (consensus.address_match). */
+/*
+ * Which weak signals are reported (consensus.address_match). None of them corroborates any
+ * more: they only mark a dissent as a probe candidate (WHY_WEAK), and say which signal held.
+ */
 enum cons_match {
-	CONS_MATCH_LADDER,	/* every rule */
-	CONS_MATCH_EXACT,	/* 1-2 */
-	CONS_MATCH_OVERLAP,	/* 1-3 */
-	CONS_MATCH_PREFIX	/* 1-4 */
+	CONS_MATCH_LADDER,	/* every weak signal: overlap, prefix, CNAME tail */
+	CONS_MATCH_EXACT,	/* none: a dissent by data says only "data" */
+	CONS_MATCH_OVERLAP,	/* overlap only */
+	CONS_MATCH_PREFIX	/* overlap and prefix */
 };
 
 /* What one mirror's answer says of the local answer. */
@@ -97,15 +106,17 @@ enum cons_why {
 	WHY_NONE,
 	WHY_RCODE,		/* NXDOMAIN against data, and the like */
 	WHY_DATA,		/* no rule of the ladder holds */
-	WHY_PRIVATE		/* the local answer has a private/loopback/bogon address only it has */
+	WHY_PRIVATE,		/* the local answer has a private/loopback/bogon address only it has */
+	WHY_WEAK		/* no rule holds, but a weak signal does (mirror_rule says which):
+				 * a candidate for the CA evidence, like WHY_DATA, never more */
 };
 
 struct cons_policy {
 	unsigned quorum;	/* 0 = auto: the MPIC table */
 	enum cons_match match;
 	int allow_private;
-	unsigned prefix4;	/* rule 4, IPv4 prefix length: 24 */
-	unsigned prefix6;	/* rule 4, IPv6 prefix length: 48 */
+	unsigned prefix4;	/* the prefix weak signal, IPv4 prefix length: 24 */
+	unsigned prefix6;	/* the prefix weak signal, IPv6 prefix length: 48 */
 };
 
 enum cons_outcome {
@@ -127,8 +138,11 @@ struct cons_verdict {
 	int chain_corroborated;		/* AGREE: every corroborating mirror has the local CNAME
 					 * chain; otherwise the chain is not served as such */
 	enum cons_evidence evidence[CONSENSUS_MAX_MIRRORS];
-	enum cons_rule mirror_rule[CONSENSUS_MAX_MIRRORS];
+	enum cons_rule mirror_rule[CONSENSUS_MAX_MIRRORS];	/* CORROBORATES: the rule that
+					 * held; DISSENTS with WHY_WEAK: the weak signal seen */
 	enum cons_why why[CONSENSUS_MAX_MIRRORS];
+	uint8_t mirror_chain[CONSENSUS_MAX_MIRRORS];	/* 1: the mirror's CNAME chain equals
+							 * the local one */
 };
 
 /*
@@ -139,8 +153,12 @@ struct cons_verdict {
 unsigned consensus_required(unsigned n, unsigned quorum);
 
 /*
- * consensus_compare - the ladder: what mirror answer m says of local answer l.
- * Sets *rule (the rule that held) and *why (why it dissents).
+ * consensus_compare - the ladder: what mirror answer m says of local answer l. m
+ * corroborates only when everything the client is served is backed by it: equal RRsets
+ * (rule 2; for other types than A/AAAA the CNAME chains must be equal too), or, for an
+ * A/AAAA answer, every local address in m's answer (rule 3). Overlap, prefix and CNAME
+ * tail are weak signals: a dissent with *why = WHY_WEAK and *rule naming the signal.
+ * Sets *rule (the rule that held, or the weak signal) and *why (why it dissents).
  */
 enum cons_evidence consensus_compare(const struct cons_answer *l, const struct cons_answer *m,
     const struct cons_policy *pol, enum cons_rule *rule, enum cons_why *why);
@@ -154,6 +172,25 @@ void consensus_decide(const struct cons_answer *l, const struct cons_mirror *mir
 
 /* consensus_addr_is_private - RFC 1918/6598/4193, loopback, link-local, bogons. */
 int consensus_addr_is_private(const struct cons_addr *a);
+
+/*
+ * consensus_chains_equal - whether a and b were reached through the same CNAME chain
+ * (both without CNAME included): what decides whether a chain may be served as such.
+ */
+int consensus_chains_equal(const struct cons_answer *a, const struct cons_answer *b);
+
+/*
+ * consensus_rule_rank - how weak evidence rule r is, for "the weakest rule a corroborating
+ * mirror needed": rcode < equal < addresses < CA. Weak signals and RULE_NONE rank 0.
+ */
+unsigned consensus_rule_rank(enum cons_rule r);
+
+/*
+ * consensus_chain_corroborated - 1 when every mirror of v (n asked) that corroborates has
+ * the local CNAME chain (v->mirror_chain) and at least one corroborates; else 0. For
+ * callers that change v's evidence afterwards (the CA evidence, ca_verdict_apply).
+ */
+int consensus_chain_corroborated(const struct cons_verdict *v, size_t n);
 
 /* Names for logs and explain. */
 const char *consensus_rule_name(enum cons_rule r);

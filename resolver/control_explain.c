@@ -131,6 +131,7 @@ ctl_explain_verdict(struct jw *w, const struct check_result *res)
 	jw_u64(w, "regions", v->regions);
 	jw_bool(w, "regions_short", v->regions_short);
 	jw_bool(w, "tls_failures", v->tls_failures);
+	jw_bool(w, "chain_corroborated", v->chain_corroborated);
 	jw_close(w, '}');
 	jw_open(w, "mirrors", '[');
 	for (size_t i = 0; i < res->n_mirrors; i++) {
@@ -147,13 +148,17 @@ ctl_explain_verdict(struct jw *w, const struct check_result *res)
 		jw_str(w, "rule", m->evidence == EVIDENCE_CORROBORATES ? consensus_rule_name(m->rule)
 								    : NULL);
 		jw_str(w, "why", m->evidence == EVIDENCE_DISSENTS ? consensus_why_name(m->why) : NULL);
+		/* A weak signal (overlap, prefix, cname) says why the CA evidence looked; it
+		 * never corroborated anything. */
+		jw_str(w, "weak", m->evidence == EVIDENCE_DISSENTS && m->why == WHY_WEAK
+			? consensus_rule_name(m->rule) : NULL);
 		jw_str(w, "id", m->id);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
 }
 
-/* The CA evidence (ladder rule 6), when the verdict took it. */
+/* The CA evidence (ladder rule 5), when the verdict took it. */
 static void
 ctl_explain_ca(struct jw *w, const struct check_ca_view *ca)
 {

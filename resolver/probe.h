@@ -1,5 +1,5 @@
 /*
- * resolver/probe.h - the TLS probe (DESIGN.md section 5, ladder rule 6): does the address the
+ * resolver/probe.h - the TLS probe (DESIGN.md section 5, ladder rule 5): does the address the
  * local resolver gave serve the name with a certificate chain that reaches the CA the mirrors
  * agree on? wolfSSL side: probe.c includes no ldns header, this header neither.
  */

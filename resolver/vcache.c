@@ -14,8 +14,13 @@
 
 /* Buckets: a power of two; chains stay short up to a few hundred thousand names. */
 #define VCACHE_BUCKETS 65536
-/* Version 3 adds the CA pairs and histories (vcache_ca.c); version 2 files still load. */
-#define VCACHE_MAGIC "vantage-state 3"
+/*
+ * Version 4 adds the verified addresses ("a" lines, vcache_ca.c); version 3 added the CA
+ * pairs and histories. Version 2 and 3 files still load; an older vantaged refuses a
+ * version 4 file rather than misread it.
+ */
+#define VCACHE_MAGIC "vantage-state 4"
+#define VCACHE_MAGIC_V3 "vantage-state 3"
 #define VCACHE_MAGIC_V2 "vantage-state 2"
 
 struct vcache_entry {
@@ -397,7 +402,7 @@ vcache_parse_line(char *line, struct vcache_info *info, uint16_t *qtype, uint8_t
 		&outcome, &rule, &ch, &rh, &corr, &diss, &asked, &failed, &flags, hex, summary) < 12)
 		return -1;
 	hl = strlen(hex);
-	if (t > 65535 || outcome > OUTCOME_INSUFFICIENT || rule > RULE_CA || hl % 2 || hl == 0 ||
+	if (t > 65535 || outcome > OUTCOME_INSUFFICIENT || rule > RULE_ADDRS || hl % 2 || hl == 0 ||
 	    hl / 2 > 255)
 		return -1;
 	for (size_t i = 0; i < hl / 2; i++) {
@@ -441,6 +446,7 @@ vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 	vcache_ca_set_journal(vc->ca, NULL);
 	if (fgets(line, sizeof(line), f) == NULL ||
 	    (strncmp(line, VCACHE_MAGIC, strlen(VCACHE_MAGIC)) != 0 &&
+		strncmp(line, VCACHE_MAGIC_V3, strlen(VCACHE_MAGIC_V3)) != 0 &&
 		strncmp(line, VCACHE_MAGIC_V2, strlen(VCACHE_MAGIC_V2)) != 0)) {
 		fclose(f);
 		n = -1;
@@ -470,7 +476,7 @@ vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 				vcache_remove(vc, name, hl / 2);
 			continue;
 		}
-		if (line[0] == 'p' || line[0] == 'h') {
+		if ((line[0] == 'p' || line[0] == 'h' || line[0] == 'a') && line[1] == ' ') {
 			if ((kept = vcache_ca_parse_line(vc->ca, line, now)) < 0 && bad)
 				(*bad)++;
 			n += kept > 0;
@@ -482,6 +488,12 @@ vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 			continue;
 		}
 		if (info.expire <= now)
+			continue;
+		/* An agreement by overlap, prefix or CNAME tail (files written before those
+		 * became weak signals) may be a forgery the old ladder let through: judge the
+		 * name again rather than serve it from the file. */
+		if (info.outcome == OUTCOME_AGREE && (info.rule == RULE_OVERLAP ||
+			info.rule == RULE_PREFIX || info.rule == RULE_CNAME))
 			continue;
 		if (vcache_store(vc, qname, qlen, qtype, &info) == 0)
 			n++;

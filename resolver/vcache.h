@@ -14,7 +14,9 @@ struct vcache_ca;
 #define VCACHE_F_TLS 1		/* a mirror failed its pin */
 #define VCACHE_F_REGIONS 2	/* the count was there, the region spread was not */
 #define VCACHE_F_CA 4		/* the CA evidence dissented (check_ca.c) */
-#define VCACHE_F_CHAIN 8	/* the verdict covered the CNAME chain: it is served as such */
+#define VCACHE_F_STICKY 8	/* too few mirrors, and the answer contradicts the addresses
+				 * verified before (check.c, evidence is sticky) */
+#define VCACHE_F_CHAIN 16	/* the verdict covered the CNAME chain: it is served as such */
 
 /* What is known of one (name, type). Only consensus verdicts get here (DESIGN.md 8). */
 struct vcache_info {

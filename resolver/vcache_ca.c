@@ -14,7 +14,19 @@
 /* Buckets: a power of two; one pair per address of a probed name, one history per name. */
 #define VCACHE_CA_BUCKETS 4096
 
-enum vcache_ca_kind { VCACHE_CA_PAIR, VCACHE_CA_HISTORY };
+/*
+ * VCACHE_CA_SEEN: the addresses verified for a name, one record per (name, family), keyed
+ * like a pair whose address is all zeroes. It outlives the verdicts (which an INSUFFICIENT
+ * or DISSENT verdict replaces), so that an attacker who blocks the mirrors cannot make a
+ * name "never verified" again (DESIGN.md section 4: evidence is sticky).
+ */
+enum vcache_ca_kind { VCACHE_CA_PAIR, VCACHE_CA_HISTORY, VCACHE_CA_SEEN };
+
+/* One verified address and until when it counts (wall-clock seconds). */
+struct vcache_ca_seen_addr {
+	struct cons_addr a;
+	uint64_t expire;
+};
 
 struct vcache_ca_rec {
 	struct vcache_ca_rec *hnext;
@@ -24,6 +36,8 @@ struct vcache_ca_rec {
 	struct probe_ca ca;			/* pairs */
 	uint64_t expire;			/* pairs */
 	struct ca_history hist;			/* histories */
+	struct vcache_ca_seen_addr *seen;	/* seen records: VCACHE_CA_SEEN_MAX, owned */
+	size_t n_seen;
 	uint8_t qname_len;
 	uint8_t qname[];
 };
@@ -63,7 +77,7 @@ static void
 vcache_ca_unlink(struct vcache_ca *vc, struct vcache_ca_rec *r)
 {
 	struct vcache_ca_rec **pp = &vc->buckets[vcache_ca_key(r->kind, r->qname, r->qname_len,
-	    r->kind == VCACHE_CA_PAIR ? &r->addr : NULL)];
+	    r->kind != VCACHE_CA_HISTORY ? &r->addr : NULL)];
 
 	while (*pp && *pp != r)
 		pp = &(*pp)->hnext;
@@ -79,6 +93,7 @@ vcache_ca_unlink(struct vcache_ca *vc, struct vcache_ca_rec *r)
 		vc->newest = r->older;
 	vc->count--;
 	vc->pairs -= r->kind == VCACHE_CA_PAIR;
+	free(r->seen);
 	free(r);
 }
 
@@ -119,20 +134,32 @@ vcache_ca_find(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint8_t *qn
 	return NULL;
 }
 
-/* A new record replacing any with the same key; NULL on allocation failure. */
+/*
+ * A new record with the key (kind, qname, a); NULL on allocation failure. The record of the
+ * same key goes to *oldp when oldp != NULL (the caller takes what it needs and unlinks it;
+ * it is then never the one evicted), else it is dropped at once.
+ */
 static struct vcache_ca_rec *
-vcache_ca_insert(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint8_t *qname,
-    size_t len, const struct cons_addr *a)
+vcache_ca_insert_keep(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint8_t *qname,
+    size_t len, const struct cons_addr *a, struct vcache_ca_rec **oldp)
 {
 	struct vcache_ca_rec *r, *old;
 	uint32_t k;
 
+	if (oldp)
+		*oldp = NULL;
 	if (len == 0 || len > 255 || vc->max == 0)
 		return NULL;
 	if ((r = calloc(1, sizeof(*r) + len)) == NULL)
 		return NULL;
-	if ((old = vcache_ca_find(vc, kind, qname, len, a)) != NULL)
-		vcache_ca_unlink(vc, old);
+	if ((old = vcache_ca_find(vc, kind, qname, len, a)) != NULL) {
+		if (oldp)
+			*oldp = old;
+		else {
+			vcache_ca_unlink(vc, old);
+			old = NULL;
+		}
+	}
 	r->kind = kind;
 	if (a)
 		r->addr = *a;
@@ -149,9 +176,16 @@ vcache_ca_insert(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint8_t *
 		vc->oldest = r;
 	vc->count++;
 	vc->pairs += kind == VCACHE_CA_PAIR;
-	while (vc->count > vc->max && vc->oldest && vc->oldest != r)
+	while (vc->count > vc->max && vc->oldest && vc->oldest != r && vc->oldest != old)
 		vcache_ca_unlink(vc, vc->oldest);
 	return r;
+}
+
+static struct vcache_ca_rec *
+vcache_ca_insert(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint8_t *qname,
+    size_t len, const struct cons_addr *a)
+{
+	return vcache_ca_insert_keep(vc, kind, qname, len, a, NULL);
 }
 
 int
@@ -216,6 +250,113 @@ vcache_ca_history_put(struct vcache_ca *vc, const uint8_t *qname, size_t qname_l
 	return 0;
 }
 
+/* The key of a seen record: the family alone. */
+static struct cons_addr
+vcache_ca_seen_key(uint8_t family)
+{
+	struct cons_addr k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = family;
+	return k;
+}
+
+/* Drop the addresses of r expired at now; the count left. */
+static size_t
+vcache_ca_seen_prune(struct vcache_ca_rec *r, uint64_t now)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < r->n_seen; i++)
+		if (r->seen[i].expire > now)
+			r->seen[o++] = r->seen[i];
+	r->n_seen = o;
+	return o;
+}
+
+/* Add or extend address a in r until expire; when full, the one expiring first goes. */
+static void
+vcache_ca_seen_put(struct vcache_ca_rec *r, const struct cons_addr *a, uint64_t expire)
+{
+	size_t i, first = 0;
+
+	for (i = 0; i < r->n_seen; i++)
+		if (vcache_ca_same_addr(&r->seen[i].a, a)) {
+			if (r->seen[i].expire < expire)
+				r->seen[i].expire = expire;
+			return;
+		}
+	if (r->n_seen < VCACHE_CA_SEEN_MAX) {
+		r->seen[r->n_seen].a = *a;
+		r->seen[r->n_seen++].expire = expire;
+		return;
+	}
+	for (i = 1; i < r->n_seen; i++)
+		if (r->seen[i].expire < r->seen[first].expire)
+			first = i;
+	r->seen[first].a = *a;
+	r->seen[first].expire = expire;
+}
+
+int
+vcache_ca_seen_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+    const struct cons_addr *addrs, size_t n, uint64_t now, uint64_t expire)
+{
+	for (uint8_t family = 4; family <= 6; family += 2) {
+		struct cons_addr key = vcache_ca_seen_key(family);
+		struct vcache_ca_rec *r = NULL, *old;
+		size_t keep = 0;
+
+		for (size_t i = 0; i < n; i++)
+			keep += addrs[i].family == family;
+		if (keep == 0 || vc->max == 0)
+			continue;
+		/* Re-inserted, not updated in place: the name becomes the newest, and the
+		 * oldest names are the ones evicted. */
+		if ((r = vcache_ca_insert_keep(vc, VCACHE_CA_SEEN, qname, qname_len, &key,
+			 &old)) == NULL)
+			return -1;
+		if (old != NULL) {
+			r->seen = old->seen;
+			r->n_seen = old->n_seen;
+			old->seen = NULL;
+			vcache_ca_unlink(vc, old);
+		} else if ((r->seen = calloc(VCACHE_CA_SEEN_MAX, sizeof(*r->seen))) == NULL) {
+			vcache_ca_unlink(vc, r);
+			return -1;
+		}
+		vcache_ca_seen_prune(r, now);
+		for (size_t i = 0; i < n; i++)
+			if (addrs[i].family == family)
+				vcache_ca_seen_put(r, &addrs[i], expire);
+		if (vc->journal != NULL)
+			vcache_ca_write_rec(vc->journal, r);
+	}
+	return 0;
+}
+
+int
+vcache_ca_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+    const struct cons_addr *addrs, size_t n, uint64_t now, size_t *bad)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cons_addr key = vcache_ca_seen_key(addrs[i].family);
+		struct vcache_ca_rec *r = vcache_ca_find(vc, VCACHE_CA_SEEN, qname, qname_len, &key);
+		int known = 0;
+
+		if (r == NULL || vcache_ca_seen_prune(r, now) == 0)
+			continue; /* never verified (or long ago): on_insufficient decides */
+		for (size_t k = 0; k < r->n_seen && !known; k++)
+			known = vcache_ca_same_addr(&r->seen[k].a, &addrs[i]);
+		if (!known && !vcache_ca_pair_lookup(vc, qname, qname_len, &addrs[i], now, NULL)) {
+			if (bad)
+				*bad = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 size_t
 vcache_ca_remove(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len)
 {
@@ -223,10 +364,10 @@ vcache_ca_remove(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len)
 
 	for (struct vcache_ca_rec *r = vc->oldest, *next; r; r = next) {
 		next = r->newer;
-		if (r->kind == VCACHE_CA_PAIR && r->qname_len == qname_len &&
+		if (r->kind != VCACHE_CA_HISTORY && r->qname_len == qname_len &&
 		    memcmp(r->qname, qname, qname_len) == 0) {
+			n += r->kind == VCACHE_CA_PAIR;
 			vcache_ca_unlink(vc, r);
-			n++;
 		}
 	}
 	return n;
@@ -239,9 +380,9 @@ vcache_ca_flush(struct vcache_ca *vc)
 
 	for (struct vcache_ca_rec *r = vc->oldest, *next; r; r = next) {
 		next = r->newer;
-		if (r->kind == VCACHE_CA_PAIR) {
+		if (r->kind != VCACHE_CA_HISTORY) {
+			n += r->kind == VCACHE_CA_PAIR;
 			vcache_ca_unlink(vc, r);
-			n++;
 		}
 	}
 	return n;
@@ -264,11 +405,20 @@ vcache_ca_put_hex(FILE *f, const uint8_t *p, size_t len)
  * One record as one line:
  * Pairs:     p EXPIRE NAME-HEX FAMILY ADDR-HEX SELECTOR SHA256-HEX
  * Histories: h SINCE SEEN FLAG-UNTIL FLAG-DAYS NAME-HEX SELECTOR:SHA256-HEX[,...]
+ * Verified addresses (state version 4): a NAME-HEX FAMILY EXPIRE:ADDR-HEX[,...]
  */
 static void
 vcache_ca_write_rec(FILE *f, const struct vcache_ca_rec *r)
 {
-	if (r->kind == VCACHE_CA_PAIR) {
+	if (r->kind == VCACHE_CA_SEEN) {
+		fputs("a ", f);
+		vcache_ca_put_hex(f, r->qname, r->qname_len);
+		fprintf(f, " %u", r->addr.family);
+		for (size_t i = 0; i < r->n_seen; i++) {
+			fprintf(f, "%c%llu:", i ? ',' : ' ', (unsigned long long)r->seen[i].expire);
+			vcache_ca_put_hex(f, r->seen[i].a.bytes, r->addr.family == 4 ? 4 : 16);
+		}
+	} else if (r->kind == VCACHE_CA_PAIR) {
 		fprintf(f, "p %llu ", (unsigned long long)r->expire);
 		vcache_ca_put_hex(f, r->qname, r->qname_len);
 		fprintf(f, " %u ", r->addr.family);
@@ -289,12 +439,14 @@ vcache_ca_write_rec(FILE *f, const struct vcache_ca_rec *r)
 }
 
 int
-vcache_ca_save(const struct vcache_ca *vc, FILE *f, uint64_t now)
+vcache_ca_save(struct vcache_ca *vc, FILE *f, uint64_t now)
 {
 	int n = 0;
 
-	for (const struct vcache_ca_rec *r = vc->oldest; r; r = r->newer) {
+	for (struct vcache_ca_rec *r = vc->oldest; r; r = r->newer) {
 		if (r->kind == VCACHE_CA_PAIR && r->expire <= now)
+			continue;
+		if (r->kind == VCACHE_CA_SEEN && vcache_ca_seen_prune(r, now) == 0)
 			continue;
 		vcache_ca_write_rec(f, r);
 		n++;
@@ -376,9 +528,53 @@ vcache_ca_parse_history(struct vcache_ca *vc, const char *line)
 	return vcache_ca_history_put(vc, qname, (size_t)ql, &h) == 0 ? 1 : -1;
 }
 
+/* "a NAME-HEX FAMILY EXPIRE:ADDR-HEX[,...]": the live addresses go back into the table. */
+static int
+vcache_ca_parse_seen(struct vcache_ca *vc, const char *line, uint64_t now)
+{
+	char nhex[520], list[VCACHE_CA_SEEN_MAX * 56 + 8], *p, *save;
+	struct cons_addr addrs[VCACHE_CA_SEEN_MAX];
+	uint64_t exp[VCACHE_CA_SEEN_MAX];
+	uint8_t qname[255];
+	unsigned family;
+	size_t n = 0;
+	int ql;
+
+	if (sscanf(line, "a %519s %u %455s", nhex, &family, list) != 3 ||
+	    (family != 4 && family != 6) || (ql = vcache_ca_unhex(nhex, qname, sizeof(qname))) < 0)
+		return -1;
+	for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(p, ':'), *end;
+		unsigned long long e;
+		if (colon == NULL || n == VCACHE_CA_SEEN_MAX)
+			return -1;
+		*colon = '\0';
+		e = strtoull(p, &end, 10);
+		if (end != colon)
+			return -1;
+		memset(&addrs[n], 0, sizeof(addrs[n]));
+		if (vcache_ca_unhex(colon + 1, addrs[n].bytes, sizeof(addrs[n].bytes)) !=
+		    (family == 4 ? 4 : 16))
+			return -1;
+		addrs[n].family = (uint8_t)family;
+		exp[n] = e;
+		n++;
+	}
+	if (n == 0)
+		return -1;
+	/* One address at a time: each keeps its own lifetime. */
+	for (size_t i = 0; i < n; i++)
+		if (exp[i] > now &&
+		    vcache_ca_seen_add(vc, qname, (size_t)ql, &addrs[i], 1, now, exp[i]) != 0)
+			return -1;
+	return 1;
+}
+
 int
 vcache_ca_parse_line(struct vcache_ca *vc, const char *line, uint64_t now)
 {
+	if (line[0] == 'a' && line[1] == ' ')
+		return vcache_ca_parse_seen(vc, line, now);
 	if (line[0] == 'p' && line[1] == ' ')
 		return vcache_ca_parse_pair(vc, line, now);
 	if (line[0] == 'h' && line[1] == ' ')

@@ -14,6 +14,9 @@
 
 struct vcache_ca;
 
+/* Verified addresses kept per (name, family): a CDN's rotation, not its whole pool. */
+#define VCACHE_CA_SEEN_MAX 16
+
 /* vcache_ca_new - empty tables of at most max pairs and max histories; NULL on failure. */
 struct vcache_ca *vcache_ca_new(size_t max);
 
@@ -42,10 +45,32 @@ int vcache_ca_history_get(struct vcache_ca *vc, const uint8_t *qname, size_t qna
 int vcache_ca_history_put(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     const struct ca_history *h);
 
-/* vcache_ca_remove - drop qname's pairs (its history stays: it is no cache); the count. */
+/*
+ * vcache_ca_seen_add - remember addrs[0..n-1] as verified for qname (a verdict agreed on
+ * them, by the mirrors or the CA evidence) until expire, beside those already kept for it
+ * (expired ones, and past VCACHE_CA_SEEN_MAX the ones expiring first, go). now is the
+ * wall clock. Returns 0, or -1 on allocation failure.
+ */
+int vcache_ca_seen_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+    const struct cons_addr *addrs, size_t n, uint64_t now, uint64_t expire);
+
+/*
+ * vcache_ca_contradicts - whether the answer addrs[0..n-1] for qname contradicts what was
+ * verified for it (DESIGN.md section 4: evidence is sticky): some address of a family that
+ * has live verified addresses is neither one of them nor proven by a live CA pair. 1 and
+ * *bad (may be NULL) = its index; 0 when nothing contradicts, or nothing was verified.
+ */
+int vcache_ca_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+    const struct cons_addr *addrs, size_t n, uint64_t now, size_t *bad);
+
+/*
+ * vcache_ca_remove - drop qname's pairs and verified addresses (its history stays: it is no
+ * cache); the count of pairs dropped.
+ */
 size_t vcache_ca_remove(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len);
 
-/* vcache_ca_flush - drop every pair; the count dropped. Histories stay. */
+/* vcache_ca_flush - drop every pair and verified address; the count of pairs dropped.
+ * Histories stay. */
 size_t vcache_ca_flush(struct vcache_ca *vc);
 
 /* vcache_ca_pairs - how many pairs are held (live or expired). */
@@ -57,12 +82,15 @@ size_t vcache_ca_pairs(const struct vcache_ca *vc);
  */
 void vcache_ca_set_journal(struct vcache_ca *vc, FILE *f);
 
-/* vcache_ca_save - one state-file line per live pair and per history; the count. */
-int vcache_ca_save(const struct vcache_ca *vc, FILE *f, uint64_t now);
+/*
+ * vcache_ca_save - one state-file line per live pair, per history and per name and family
+ * with live verified addresses (expired ones are dropped on the way); the count.
+ */
+int vcache_ca_save(struct vcache_ca *vc, FILE *f, uint64_t now);
 
 /*
- * vcache_ca_parse_line - a state-file line starting "p " (pair) or "h " (history): 1 when
- * kept, 0 when expired, -1 when unreadable.
+ * vcache_ca_parse_line - a state-file line starting "p " (pair), "h " (history) or "a "
+ * (verified addresses): 1 when kept, 0 when expired, -1 when unreadable.
  */
 int vcache_ca_parse_line(struct vcache_ca *vc, const char *line, uint64_t now);
 

@@ -17,22 +17,34 @@
 #   liar_entry QNAME QTYPE [FLAGS] [RCODE] [QQNAME QQTYPE]
 #                                open an entry answering QNAME QTYPE (MATCH qname qtype); FLAGS
 #                                default "QR RD RA", RCODE default NOERROR; the reply's question
-#                                is QQNAME QQTYPE (default: the question itself)
+#                                is QQNAME QQTYPE (default: the question itself); LIAR_MATCH=UDP
+#                                or TCP makes the entry answer over that transport only
 #   liar_rr SECTION RR...        add a record (zone-file text) to ANSWER, AUTHORITY or ADDITIONAL
 #   liar_end                     close the entry
 #   liar_honest QNAME QTYPE RR...  an entry whose answer is the given records (honest or not)
 #   liar_nodata QNAME QTYPE      an entry answering NOERROR/NODATA (SOA in AUTHORITY)
 #   liar_start                   run ldns-testns on the datafile: LIAR=127.0.0.1:PORT (with the
 #                                options in $LIAR_OPTS, e.g. -v to log every question it gets)
+#   liar_restart                 the liar again on the same port, answering from the datafile as
+#                                it is now (a resolver that changes its story mid-test)
 #   adv_world [cons_vconf args]  NSD serving adv.test (the honest view), mirrors eu, us, ap on it,
 #                                vantaged on a 127.x:53 of its own asking $LIAR; sets L (its
-#                                address).  Needs liar_start first.
+#                                address).  Needs liar_start first.  Per-region views: set
+#                                ADV_VIEW_EXTRA[eu|us|ap] to zone lines that region's view adds
+#                                to the honest zone (a CDN: each region its own address); and
+#                                ADV_MIRROR_YAML to config lines every mirror gets (observe: ...)
+#   adv_tls_world NAMES...       a test CA (root, intermediate), a leaf of it for NAMES, and
+#                                tls_serve ADDR [CERT]: an openssl s_server on ADDR:443 with that
+#                                leaf and the intermediate (CERT=evil: a leaf of another CA for
+#                                the same NAMES); needs root (port 443)
 #   adv_getent NAME [DB]         glibc's answer through vantaged (getent DB, default ahostsv4:
 #                                ldns-testns answers only what the datafile names, so ask
 #                                ahosts or ahostsv6 only for names with AAAA entries), in a
 #                                private mount namespace: one address per line, sorted, unique
 #   adv_dig NAME TYPE [dig args] dig through vantaged (full output)
-#   adv_evil_reached NAME        true when any 127.201/16 address reached glibc or dig +short
+#   adv_evil_reached NAME [TYPE] true when a 127.201/16 address reached glibc (getent ahostsv4,
+#                                for A) or any section of dig's answer to NAME TYPE (default A)
+#                                but the EDE text (which names the refused local address)
 
 EVIL=127.201.0.66
 EVIL2=127.201.0.67
@@ -46,7 +58,7 @@ liar_entry() {
 	local qn=$1 qt=$2 flags=${3:-QR RD RA} rcode=${4:-NOERROR} qqn=${5:-$1} qqt=${6:-$2}
 	cat >> "$LIAR_DATA" <<-E
 	ENTRY_BEGIN
-	MATCH opcode qtype qname
+	MATCH opcode qtype qname ${LIAR_MATCH:-}
 	ADJUST copy_id
 	REPLY $flags $rcode
 	SECTION QUESTION
@@ -88,12 +100,45 @@ liar_start() {
 	LIAR=127.0.0.1:$(sed -n 's/.*Listening on port \([0-9]*\).*/\1/p' "$T/liar.log" | head -n 1)
 }
 
+declare -A ADV_VIEW_EXTRA=()
+ADV_MIRROR_YAML=""
+
+_liar_n=0
+_liar_answers() { [ -n "$(dig @127.0.0.1 -p "$1" +tries=1 +time=1 +short "$2" "$3" 2> /dev/null)" ]; }
+
+liar_restart() {	# liar_restart [QNAME QTYPE]: wait until it answers QNAME QTYPE
+	local pid port=${LIAR##*:}
+	for pid in "${_SPAWNED[@]}"; do
+		case ${_SPAWN_NAME[$pid]:-} in liar|liar-*) stop_pid "$pid" ;; esac
+	done
+	_liar_n=$((_liar_n + 1))
+	spawn "liar-$_liar_n" ldns-testns -p "$port" "$LIAR_DATA"
+	if [ $# -ge 2 ]; then
+		wait_until 5 _liar_answers "$port" "$1" "$2" ||
+			{ diag "ldns-testns did not restart:" "$(cat "$T/liar-$_liar_n.log")"; return 1; }
+	else
+		wait_until 5 grep -q 'Listening on port' "$T/liar-$_liar_n.log" ||
+			{ diag "ldns-testns did not restart"; return 1; }
+	fi
+}
+
 adv_world() {
-	local a
+	local a r
 	a=$(unique_addr) || return 1
 	start_nsd "$a" 5300 "$ADV_ZONE" "$top_srcdir/tests/adversary/zones/adv.test.zone" || return 1
 	VIEW[honest]=$a:5300
-	for r in eu us ap; do cons_mirror "$r" "$r" honest || return 1; done
+	for r in eu us ap; do
+		if [ -n "${ADV_VIEW_EXTRA[$r]:-}" ]; then
+			{ cat "$top_srcdir/tests/adversary/zones/adv.test.zone"
+			  printf '%s\n' "${ADV_VIEW_EXTRA[$r]}"; } > "$T/adv-$r.zone"
+			a=$(unique_addr) || return 1
+			start_nsd "$a" 5300 "$ADV_ZONE" "$T/adv-$r.zone" || return 1
+			VIEW[$r]=$a:5300
+			cons_mirror "$r" "$r" "$r" "$ADV_MIRROR_YAML" || return 1
+		else
+			cons_mirror "$r" "$r" honest "$ADV_MIRROR_YAML" || return 1
+		fi
+	done
 	local has_private=0 kv
 	for kv in "$@"; do case $kv in c.allow_private=*) has_private=1 ;; esac; done
 	[ "$has_private" = 1 ] || set -- "$@" c.allow_private=true
@@ -113,5 +158,51 @@ adv_getent() {
 adv_dig() { local n=$1 t=$2; shift 2; qdig "$L" 53 "$n" "$t" "$@"; }
 
 adv_evil_reached() {
-	{ adv_getent "$1"; adv_dig "$1" A +short; adv_dig "$1" AAAA +short; } | grep -q '127\.201\.'
+	local t=${2:-A}
+	{
+		[ "$t" = A ] && adv_getent "$1"
+		adv_dig "$1" "$t" +noall +answer +authority +additional
+	} | grep -q '127\.201\.'
+}
+
+# --- TLS servers of a test CA (for the CA evidence, DESIGN.md section 5)
+adv_tls_world() {
+	local C=$T/certs san
+	mkdir -p "$C"
+	san=$(printf 'DNS:%s,' "$@"); san=${san%,}
+	{
+		_adv_ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$C/root.key" &&
+		_adv_ossl req -x509 -new -key "$C/root.key" -subj "/CN=adversary test root" -days 30 \
+			-out "$C/root.pem" -addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" &&
+		_adv_ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$C/int.key" &&
+		_adv_ossl req -new -key "$C/int.key" -subj "/CN=adversary test intermediate" -out "$C/int.csr" &&
+		_adv_ossl x509 -req -in "$C/int.csr" -CA "$C/root.pem" -CAkey "$C/root.key" -CAcreateserial \
+			-days 30 -out "$C/int.pem" -extfile <(printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n') &&
+		_adv_leaf leaf int "$san" &&
+		_adv_ossl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout "$C/evilca.key" -subj "/CN=the attacker's CA" -days 30 -out "$C/evilca.pem" \
+			-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" &&
+		_adv_leaf evil evilca "$san"
+	} || { diag "openssl could not make the certificates: $(tail -n 5 "$C/openssl.log")"; return 1; }
+}
+
+_adv_ossl() { openssl "$@" > /dev/null 2>> "$T/certs/openssl.log"; }
+
+_adv_leaf() {	# _adv_leaf NAME ISSUER SAN
+	local C=$T/certs
+	_adv_ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$C/$1.key" &&
+	_adv_ossl req -new -key "$C/$1.key" -subj "/CN=$1" -out "$C/$1.csr" &&
+	_adv_ossl x509 -req -in "$C/$1.csr" -CA "$C/$2.pem" -CAkey "$C/$2.key" -CAcreateserial \
+		-days 30 -out "$C/$1.pem" -extfile <(printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$3")
+}
+
+_adv_listening() { (exec 3<> "/dev/tcp/$1/443") 2> /dev/null; }
+
+tls_serve() {	# tls_serve ADDR [leaf|evil]
+	local C=$T/certs cert=${2:-leaf} chain=int
+	[ "$cert" = evil ] && chain=evilca
+	spawn "tls-$1" openssl s_server -quiet -accept "$1:443" -cert "$C/$cert.pem" \
+		-key "$C/$cert.key" -cert_chain "$C/$chain.pem" -www
+	wait_until 10 _adv_listening "$1" || { diag "openssl s_server on $1:443 did not start"; return 1; }
 }

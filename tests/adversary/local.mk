@@ -4,6 +4,10 @@
 # test tools of the other fragments: vantaged, vantage-mirror, doh_client, dnsjunk.
 ADVERSARY_TESTS = \
 	tests/adversary/adv_smoke.sh \
+	tests/adversary/adv_answer_games.sh \
+	tests/adversary/adv_ladder.sh \
+	tests/adversary/adv_sticky.sh \
+	tests/adversary/adv_handshake.sh \
 	tests/adversary/adv_served.sh \
 	tests/adversary/adv_flags.sh
 TESTS += $(ADVERSARY_TESTS)

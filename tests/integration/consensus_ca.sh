@@ -276,7 +276,7 @@ URL=$(sed -n 's|.*metrics: serving \(http://[^ ]*\).*|\1|p' "$VANTAGED_LOG" | he
 ok "metrics: probes by result" curl -sf --max-time 5 "$URL" -o "$T/metrics.txt"
 like "$(grep '^vantaged_ca_probes_total' "$T/metrics.txt")" 'result="ok"\} [3-9]' "... ok probes counted"
 stop_pid "$VANTAGED_PID"; is "$?" 0 "vantaged stops cleanly (state flushed)"
-is "$(head -n 1 "$T/state")" "vantage-state 3" "the state file is version 3"
+is "$(head -n 1 "$T/state")" "vantage-state 4" "the state file is version 4"
 ok "... and holds the cdn pair with the intermediate" grep -Eq \
 	"^p [0-9]+ $(printf '0363646e0263610474657374' ; printf '00') 4 [0-9a-f]{8} 0 $FP_INT\$" "$T/state"
 start_vantaged "$T/vd.yaml" || bail_out "vantaged did not restart"

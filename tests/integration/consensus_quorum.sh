@@ -2,8 +2,8 @@
 # tests/integration/consensus_quorum.sh - the quorum and the agreement ladder against real
 # mirrors: honest mirrors in eu, us, ap and sa (the CDN name has per-region addresses in one
 # /24), three liars whose upstream is a poisoned view.  One liar of 3 and two of 6 are outvoted;
-# a lying majority (2 of 3) and three of 6 get the honest answer refused.  CDN answers pass by
-# the prefix rule (and not with address_match: exact).  A mirror whose pin names another CA is
+# a lying majority (2 of 3) and three of 6 get the honest answer refused.  CDN answers in one
+# /24 are refused without CA evidence (the prefix is a weak signal).  A mirror whose pin names another CA is
 # excluded and logged; when that leaves no quorum, the answer carries EDE 23.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/mirror/lib_mirror.sh"
@@ -64,21 +64,23 @@ is "$(jq -r '[.name, .local, .action] | join(" ")' <<< "$line" 2>&1)" "www.examp
 is "$(jq -r '[.mirrors[] | select(.evidence == "dissents") | .answer] | sort | join(" ")' <<< "$line" 2>&1)" \
 	"45.77.1.14 45.77.1.14" "... the liars' answers recorded"
 
-# --- 4. CDN-like answers: each region has its own address, all in 93.184.215.0/24
+# --- 4. CDN-like answers: each region has its own address, all in 93.184.215.0/24.  One /24 is
+# a weak signal, never corroboration (a lying resolver picks a neighbour as easily): with probe
+# off (these public addresses are not ours to connect to) nothing proves the local address, so
+# the answer is refused; tests/adversary/adv_ladder.sh shows the CA evidence proving a CDN.
 vd cdn mirrors="eu us ap"
-is "$(answer_of cdn.example.test A)" "cdn.example.test. IN A 93.184.215.40" \
-	"CDN: cdn A answered with the local resolver's address (.40; the mirrors saw .10 .20 .30)"
-is "$(status_of cdn.example.test A)" "NOERROR/" "... without EDE"
-ok "... corroborated by the prefix rule" log_has 'consensus: cdn\.example\.test\.? A: [23] of 3 mirrors corroborate \(rule prefix\)'
+out=$(vdig cdn.example.test A)
+is "$(dig_rcode <<< "$out")" REFUSED "CDN in one /24, no CA evidence: REFUSED (the prefix is a weak signal)"
+like "$(ede_of <<< "$out")" '^0 vantage: [23] of 3 mirrors dissent \(local 93\.184\.215\.40\)$' "... EDE 0"
+ok "... logged as a dissent" log_has 'consensus: cdn\.example\.test\.? A: [23] of 3 mirrors dissent'
+is "$(jq -r '[.mirrors[] | select(.evidence == "dissents") | .why + ":" + .weak] | unique | join(" ")' \
+	< "$T/cdn.jsonl" 2>&1 | head -n 1)" "weak:prefix" "... the dissent log names the weak signal"
 vd cdn_exact mirrors="eu us ap" c.address_match=exact
 out=$(vdig cdn.example.test A)
 is "$(dig_rcode <<< "$out")" REFUSED "with address_match: exact the same CDN answer is refused"
 like "$(ede_of <<< "$out")" '^0 vantage: [23] of 3 mirrors dissent \(local 93\.184\.215\.40\)$' "... EDE 0"
-vd cdn_lie mirrors="eu us ap lie1"
-is "$(status_of cdn.example.test A)" "NOERROR/" "CDN with 1 liar of 4 (another /24): still answered"
-vd cdn_lie2 mirrors="eu us ap lie1 lie2"
-is "$(status_of cdn.example.test A | cut -c1-38)" "REFUSED/0 vantage: 2 of 5 mirrors diss" \
-	"... but 2 liars of 5 are one too many (n <= 5: n-1 must corroborate)"
+is "$(jq -r '[.mirrors[] | select(.evidence == "dissents") | .why] | unique | join(" ")' < "$T/cdn_exact.jsonl" 2>&1 | head -n 1)" \
+	"data" "... and exact reports no weak signal"
 
 # --- 6. a mirror pinned to another CA
 vd pin1 mirrors="eu us ap=${MID[lie1]}"

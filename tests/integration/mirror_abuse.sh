@@ -15,7 +15,7 @@ mirror_keygen "$T/keys" "$L" || bail_out "keygen failed"
 mirror_conf "$T/m.yaml" "$L:0" "$U:5300" "$T/keys" "$T/state" \
 	"limits: { max_connections: 4, idle_timeout: 1s, max_body: 4096 }"
 start_mirror "$T/m.yaml" || bail_out "vantage-mirror did not start"
-serves() { doh "$T/keys" --name www.example.test. --expect 192.0.2.1 > /dev/null 2>&1; }
+serves() { doh "$T/keys" --name www.example.test. --expect 127.192.0.1 > /dev/null 2>&1; }
 
 # HTTP-level errors
 head -c 5000 /dev/zero > "$T/big"

@@ -36,22 +36,22 @@ OTHER_ID=$(sed -n 's/.*ca_sha256: "\([0-9a-f]*\)".*/\1/p' "$T/k2.out")
 
 # the mirror, with the other key set as a configured peer
 mirror_conf "$T/m.yaml" "$L:0" "$U:5300" "$T/keys" "$T/state" \
-	"peers: [ { name: p1, address: \"192.0.2.77:8443\", region: us, ca_sha256: \"$OTHER_ID\" } ]"
+	"peers: [ { name: p1, address: \"127.192.0.77:8443\", region: us, ca_sha256: \"$OTHER_ID\" } ]"
 ok "vantage-mirror -n accepts the configuration" "$MIRROR_BIN" -n -c "$T/m.yaml"
 start_mirror "$T/m.yaml" || bail_out "vantage-mirror did not start"
 cmp_ok "$MIRROR_PORT" -gt 0 "port 0 became a real port (read from the log)"
 
 # DoH with the pinned client
-out=$(doh "$T/keys" --pin "$MY_ID" --name www.example.test. --expect 192.0.2.1 2>&1)
-like "$out" "answer: NOERROR 1 192.0.2.1" "POST /dns-query: the A record from the NSD view"
+out=$(doh "$T/keys" --pin "$MY_ID" --name www.example.test. --expect 127.192.0.1 2>&1)
+like "$out" "answer: NOERROR 1 127.192.0.1" "POST /dns-query: the A record from the NSD view"
 like "$out" "max-age=300" "... with Cache-Control from the TTL"
-like "$(doh "$T/keys" --method get --type AAAA --name www.example.test. 2>&1)" "NOERROR 1 2001:db8::1" \
+like "$(doh "$T/keys" --method get --type AAAA --name www.example.test. 2>&1)" "NOERROR 1 ::ffff:127.192.6.1" \
 	"GET /dns-query?dns=: the AAAA record"
 before=$(mcurl "$T/keys" /v1/health | sed -n 's/.*"accepted":\([0-9]*\).*/\1/p')
-out=$(doh "$T/keys" --name www.example.test. --count 3000 --expect 192.0.2.1 2>&1)
+out=$(doh "$T/keys" --name www.example.test. --count 3000 --expect 127.192.0.1 2>&1)
 like "$out" "ok: 3000/3000 answers" "3000 sequential queries on one connection, all correct"
 diag "$out"
-out=$(doh "$T/keys" --name www.example.test. --count 5000 --depth 16 --expect 192.0.2.1 2>&1)
+out=$(doh "$T/keys" --name www.example.test. --count 5000 --depth 16 --expect 127.192.0.1 2>&1)
 like "$out" "ok: 5000/5000 answers" "5000 pipelined queries (depth 16) on one connection, all correct"
 diag "$out"
 after=$(mcurl "$T/keys" /v1/health | sed -n 's/.*"accepted":\([0-9]*\).*/\1/p')
@@ -62,13 +62,13 @@ like "$(doh "$T/keys" --name nope.example.test. 2>&1)" "answer: NXDOMAIN 0" "NXD
 printf '\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x04test\x00\x00\x01\x00\x01' > "$T/q.bin"
 b64=$(basenc --base64url -w0 < "$T/q.bin" | tr -d =)
 mcurl "$T/keys" "/dns-query?dns=$b64" -D "$T/get.hdr" -o "$T/get.bin"
-like "$("$DOH_CLIENT" --decode "$T/get.bin" --name www.example.test. --id 0 2>&1)" "NOERROR 1 192.0.2.1" \
+like "$("$DOH_CLIENT" --decode "$T/get.bin" --name www.example.test. --id 0 2>&1)" "NOERROR 1 127.192.0.1" \
 	"curl GET /dns-query?dns= gets the answer"
 like "$(tr -d '\r' < "$T/get.hdr")" "content-type: application/dns-message|Content-Type: application/dns-message" \
 	"... as application/dns-message"
 like "$(tr -d '\r' < "$T/get.hdr")" "X-Vantage-Mirror: $MY_ID; region=test" "... naming the mirror and its region"
 mcurl "$T/keys" /dns-query -X POST -H 'Content-Type: application/dns-message' --data-binary @"$T/q.bin" -o "$T/post.bin"
-like "$("$DOH_CLIENT" --decode "$T/post.bin" --name www.example.test. --id 0 2>&1)" "NOERROR 1 192.0.2.1" \
+like "$("$DOH_CLIENT" --decode "$T/post.bin" --name www.example.test. --id 0 2>&1)" "NOERROR 1 127.192.0.1" \
 	"curl POST /dns-query gets the answer"
 
 # the wrong CA
@@ -84,7 +84,7 @@ like "$(mcurl "$T/keys" /v1/health)" "\"status\":\"ok\".*\"protocol\":1,\"id\":\
 m=$(mcurl "$T/keys" /v1/mirrors)
 like "$m" "\"id\":\"$MY_ID\",\"name\":\"m-test\",\"address\":\"$L\",\"port\":$MIRROR_PORT,\"region\":\"test\",\"state\":\"self\",\"ca_pem\":\"-----BEGIN CERTIFICATE-----" \
 	"/v1/mirrors lists this mirror with its CA"
-like "$m" "\"id\":\"$OTHER_ID\",\"name\":\"p1\",\"address\":\"192.0.2.77\",\"port\":8443,\"region\":\"us\",\"state\":\"active\",\"ca_pem\":null" \
+like "$m" "\"id\":\"$OTHER_ID\",\"name\":\"p1\",\"address\":\"127.192.0.77\",\"port\":8443,\"region\":\"us\",\"state\":\"active\",\"ca_pem\":null" \
 	"... and the configured peer"
 
 stop_pid "$MIRROR_PID"; rc=$?

@@ -59,10 +59,10 @@ vconf "$T/good.yaml" -- "$GOOD"
 # --- the honest mirror, pin only: CA fetch, then pipelined queries on one connection
 before=$(health_accepted)
 ok "1000 pipelined queries (window 32, the rest queued) run to completion" \
-	mc pipe -c "$T/good.yaml" --mirror m1 --count 1000 --depth 0 --expect 192.0.2.1 --timeout 5000
+	mc pipe -c "$T/good.yaml" --mirror m1 --count 1000 --depth 0 --expect 127.192.0.1 --timeout 5000
 o=$(cat "$T/pipe.out")
 like "$o" "CA fetched from /v1/mirrors, SHA-256 matches the pin" "the pin-only entry fetched its CA from /v1/mirrors"
-like "$o" "round 1: result: ok=1000 timeout=0 error=0 tls=0 wrong=0" "... all 1000 answers are 192.0.2.1"
+like "$o" "round 1: result: ok=1000 timeout=0 error=0 tls=0 wrong=0" "... all 1000 answers are 127.192.0.1"
 is "$(field pipe handshakes)" 1 "... over one pinned TLS handshake"
 like "$o" "state: up" "... and the connection stays up"
 after=$(health_accepted)
@@ -71,7 +71,7 @@ like "$o" "stats: queries=1000 answers=1000 timeouts=0 errors=0 tls_failures=0 s
 diag "$(grep -E 'round|handshakes' "$T/pipe.out")"
 
 ok "2000 sequential queries, then 2000 more after the server's idle close" \
-	mc seq -c "$T/good.yaml" --mirror m1 --count 2000 --depth 1 --expect 192.0.2.1 --rounds 2 --pause 1600
+	mc seq -c "$T/good.yaml" --mirror m1 --count 2000 --depth 1 --expect 127.192.0.1 --rounds 2 --pause 1600
 o=$(cat "$T/seq.out")
 like "$o" "round 1: result: ok=2000 timeout=0 error=0 tls=0 wrong=0" "sequential: all 2000 correct"
 like "$o" "round 2: result: ok=2000 timeout=0 error=0 tls=0 wrong=0" "after the idle close: all 2000 correct"
@@ -100,7 +100,7 @@ start_mirror "$T/ms.yaml" slowmirror || bail_out "vantage-mirror (slow upstream)
 vconf "$T/slow.yaml" -- "    - { name: ms, address: \"$MIRROR_ADDR:$MIRROR_PORT\", region: eu, ca_sha256: \"$SLOW_ID\" }"
 ok "64 distinct questions at once behind a 100-ms upstream" \
 	mc lanes -c "$T/slow.yaml" --mirror ms --warm --count 64 --depth 0 --distinct \
-	--expect 192.0.2.77 --timeout 10000
+	--expect 127.192.0.77 --timeout 10000
 o=$(cat "$T/lanes.out")
 like "$o" "round 1: result: ok=64 timeout=0 error=0 tls=0 wrong=0" "... all 64 answered"
 HS=$(field lanes handshakes)
@@ -243,7 +243,7 @@ is "$(cat "$T/vg3.vg")" "" "... no memcheck error and no leak"
 fi
 
 # --- selection: keyed per name, distinct regions first, unhealthy last
-fake() { printf '    - { name: %s, address: "192.0.2.%s:443", region: %s, ca_sha256: "%064x" }' "$1" "$2" "$3" "$2"; }
+fake() { printf '    - { name: %s, address: "127.192.0.%s:443", region: %s, ca_sha256: "%064x" }' "$1" "$2" "$3" "$2"; }
 vconf "$T/sel.yaml" -- "$(fake e1 1 eu)" "$(fake e2 2 eu)" "$(fake u1 3 us)" "$(fake u2 4 us)" \
 	"$(fake a1 5 ap)" "$(fake a2 6 ap)"
 names=() sel=()
@@ -271,19 +271,19 @@ is "$(grep -E '^select [^ ]+: [^ ]+ [^ ]+$' "$T/sel4.out" | grep -c 'dead/')" 0 
 mc bmiss -c "$(vconf "$T/bmiss.yaml" bootstrap "$T/nonexistent.yaml" -- "$GOOD"; echo "$T/bmiss.yaml")" --list
 like "$(cat "$T/bmiss.out")" "^mirrors: 1" "a missing bootstrap file: the inline list"
 unlike "$(cat "$T/bmiss.out")" "bootstrap" "... and no word about it at info level"
-printf -- '- { name: b1, address: "192.0.2.9:443", region: us, ca_sha256: "%064x" }\n- { name: b2, address: "192.0.2.10:443" }\n' 9 > "$T/broken.yaml"
+printf -- '- { name: b1, address: "127.192.0.9:443", region: us, ca_sha256: "%064x" }\n- { name: b2, address: "127.192.0.10:443" }\n' 9 > "$T/broken.yaml"
 mc bbroken -c "$(vconf "$T/bbroken.yaml" bootstrap "$T/broken.yaml" -- "$GOOD"; echo "$T/bbroken.yaml")" --list
 like "$(cat "$T/bbroken.out")" "$T/broken.yaml:2: mirror entry: 'region' is required \(bootstrap file ignored\)" \
 	"a broken bootstrap file: a warning with file:line"
 like "$(cat "$T/bbroken.out")" "mirrors: 1" "... and the inline list alone"
 cat > "$T/boot.yaml" <<EOF
 # what keygen prints, pasted
-- { name: f1-again, address: "192.0.2.1:443", region: eu, ca_sha256: "$(printf '%064x' 1)" }
+- { name: f1-again, address: "127.192.0.1:443", region: eu, ca_sha256: "$(printf '%064x' 1)" }
 - { name: bm, address: "$MADDR", region: us, ca_sha256: "$ID" }
 - { name: quad9, address: "9.9.9.9:443", region: ch, verify: webpki, hostname: dns.quad9.net }
 EOF
 vconf "$T/boot-v.yaml" bootstrap "$T/boot.yaml" -- "$(fake f1 1 eu)"
-mc boot -c "$T/boot-v.yaml" --list --mirror bm --count 10 --expect 192.0.2.1 \
+mc boot -c "$T/boot-v.yaml" --list --mirror bm --count 10 --expect 127.192.0.1 \
 	--select www.example.test.:3 --select other.example.test.:3
 o=$(cat "$T/boot.out")
 like "$o" "mirrors: 3" "the bootstrap entries are added, the duplicate address skipped"

@@ -6,7 +6,7 @@
 require_mirror
 tap_plan 12
 
-mirror_keygen "$T/keys" 192.0.2.10 || bail_out "keygen failed"
+mirror_keygen "$T/keys" 127.192.0.10 || bail_out "keygen failed"
 # the shipped example, pointed at our keys and state
 sed -e "s|/var/lib/vantage-mirror/keys|$T/keys|" -e "s|/var/lib/vantage-mirror|$T/state|" \
 	"$top_srcdir/etc/vantage-mirror.yaml" > "$T/shipped.yaml"
@@ -33,13 +33,13 @@ x: &a 1
 name: *a"
 bad "a bad listen address" "1: listen: 'nowhere:53' is not IP[:PORT]" "listen: [\"nowhere:53\"]"
 bad "a bad ca_sha256 in peers" "6: ca_sha256: expected 64 hex digits" "$base
-peers: [ { name: p, address: \"192.0.2.1\", region: eu, ca_sha256: \"xyz\" } ]"
+peers: [ { name: p, address: \"127.192.0.1\", region: eu, ca_sha256: \"xyz\" } ]"
 bad "an unknown key in limits" "6: unknown key 'max_conns' in limits" "$base
 limits: { max_conns: 5 }"
 bad "a missing tls" "1: missing tls" "listen: [\"127.0.0.1:0\"]
 upstreams: [\"127.0.0.1:53\"]"
 bad "a ca_pem that does not hash to ca_sha256" "6: ca_pem: its SHA-256 is not ca_sha256" "$base
-peers: [ { name: p, address: \"192.0.2.1\", region: eu, ca_pem: \"$(sed 's/$/\\n/' "$T/keys/ca.pem" | tr -d '\n')\", ca_sha256: \"$(printf '0%.0s' $(seq 64))\" } ]"
+peers: [ { name: p, address: \"127.192.0.1\", region: eu, ca_pem: \"$(sed 's/$/\\n/' "$T/keys/ca.pem" | tr -d '\n')\", ca_sha256: \"$(printf '0%.0s' $(seq 64))\" } ]"
 bad "an unreadable key directory" "2: tls: cannot read /nonexistent/ca.pem: No such file or directory" \
 	"listen: [\"127.0.0.1:0\"]
 tls: { dir: /nonexistent }"

@@ -12,7 +12,7 @@ mirror_keygen "$T/keys" "$L" || bail_out "keygen failed"
 ME=$KEY_ID
 P=$(printf 'ab%.0s' $(seq 32)) D=$(printf 'cd%.0s' $(seq 32))
 mirror_conf "$T/m.yaml" "$L:0" "127.0.0.1:9" "$T/keys" "$T/state" \
-	"peers: [ { name: p1, address: \"192.0.2.9\", region: us, ca_sha256: \"$P\" } ]"
+	"peers: [ { name: p1, address: \"127.192.0.9\", region: us, ca_sha256: \"$P\" } ]"
 start_mirror "$T/m.yaml" || bail_out "vantage-mirror did not start"
 
 report() { mcurl "$T/keys" /v1/report -X POST -H 'Content-Type: application/json' --data-binary "$1" -w ' %{http_code}'; }

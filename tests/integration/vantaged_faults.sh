@@ -20,14 +20,14 @@ trap 'trap_umount; _cleanup' EXIT
 
 # A state file with one verdict that expires in a day: what a previous run saved.
 expire=$(( $(date +%s) + 86400 ))
-printf 'vantage-state 2\n%s 1 0 2 0123456789abcdef 0123456789abcdef 3 0 3 0 0 03777777076578616d706c65047465737400 192.0.2.1\n' \
+printf 'vantage-state 2\n%s 1 0 2 0123456789abcdef 0123456789abcdef 3 0 3 0 0 03777777076578616d706c65047465737400 127.192.0.1\n' \
 	"$expire" > "$S/vcache"
 sum0=$(md5sum < "$S/vcache")
 vantaged_conf "$T/v.yaml" listen="$L:0" upstream="$U:5300" \
 	cache="{ max_entries: 1000, state_file: $S/vcache }"
 start_vantaged "$T/v.yaml" || bail_out "vantaged did not start"
 ok "the saved verdict is loaded at start" log_has "loaded 1 verified entries"
-is "$(vdig +short www.example.test A | head -n 1)" "192.0.2.1" "it answers"
+is "$(vdig +short www.example.test A | head -n 1)" "127.192.0.1" "it answers"
 
 # Fill the disk, then stop: saving must fail cleanly.
 dd if=/dev/zero of="$S/filler" bs=4k 2> /dev/null
@@ -46,7 +46,7 @@ kill -KILL "$VANTAGED_PID"
 wait "$VANTAGED_PID" 2> /dev/null
 start_vantaged "$T/v.yaml" || bail_out "vantaged did not start after SIGKILL"
 ok "after SIGKILL the state file loads whole" log_has "loaded 1 verified entries"
-is "$(vdig +short www.example.test A | head -n 1)" "192.0.2.1" "... and it answers"
+is "$(vdig +short www.example.test A | head -n 1)" "127.192.0.1" "... and it answers"
 stop_pid "$VANTAGED_PID" > /dev/null
 
 # A corrupt state file: reported, the daemon starts empty, and the next save replaces it.
@@ -55,7 +55,7 @@ start_vantaged "$T/v.yaml" || bail_out "vantaged did not start with a corrupt st
 ok "a corrupt state file is reported" log_has "cannot read the state file $S/vcache; starting empty"
 stop_pid "$VANTAGED_PID" > /dev/null
 is "$?" 0 "... and the daemon stops cleanly"
-like "$(head -n 1 "$S/vcache")" "^vantage-state 3$" "... and the next save replaced it with a good one"
+like "$(head -n 1 "$S/vcache")" "^vantage-state 4$" "... and the next save replaced it with a good one"
 
 # A truncation loop: an upstream that truncates over TCP too. vantaged asks it over TCP once
 # per question, hands the truncated answer on, and keeps serving; nothing loops.

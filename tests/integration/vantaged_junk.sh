@@ -32,9 +32,9 @@ diag "$out"
 is "$st" 0 "600 random/truncated/flipped packets: every response had a sent ID and QR=1"
 ok "vantaged survived the junk" alive "$VANTAGED_PID"
 
-is "$(vdig +noall +answer junk.example.test A | answer_norm)" "junk.example.test. IN A 192.0.2.40" \
+is "$(vdig +noall +answer junk.example.test A | answer_norm)" "junk.example.test. IN A 127.192.0.40" \
 	"after the junk: UDP answer is right"
 is "$(vdig +tcp +noall +answer www.example.test A | answer_norm)" \
-	"$(printf 'www.example.test. IN A 192.0.2.1\nwww.example.test. IN A 192.0.2.2')" "after the junk: TCP answer is right"
+	"$(printf 'www.example.test. IN A 127.192.0.1\nwww.example.test. IN A 127.192.0.2')" "after the junk: TCP answer is right"
 is "$(vdig nx-after-junk.example.test A | dig_rcode)" NXDOMAIN "after the junk: NXDOMAIN is right"
 unlike "$(cat "$VANTAGED_LOG")" "(AddressSanitizer|runtime error:|fatal)" "no sanitizer report or fatal error in the log"

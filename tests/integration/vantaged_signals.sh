@@ -22,7 +22,7 @@ printf 'listen: ["%s:%s"]\nupstreams: ["%s:5300"]\nthis is: [not valid\n' "$A" "
 kill -HUP "$VANTAGED_PID"
 ok "broken config on SIGHUP: a warning naming $conf:LINE is logged" wait_until 5 log_has "$conf:[0-9]+"
 ok "still running after the bad reload" alive "$VANTAGED_PID"
-is "$(vdig +noall +answer reload.example.test A | answer_norm)" "reload.example.test. IN A 192.0.2.42" \
+is "$(vdig +noall +answer reload.example.test A | answer_norm)" "reload.example.test. IN A 127.192.0.42" \
 	"after the bad reload: a new name is resolved through the old upstream"
 like "$(vdig www.other.test A | dig_rcode)" "^(REFUSED|SERVFAIL)$" \
 	"after the bad reload: the new upstream is not in use (the old one refuses other.test)"
@@ -31,7 +31,7 @@ like "$(vdig www.other.test A | dig_rcode)" "^(REFUSED|SERVFAIL)$" \
 vantaged_conf "$conf" listen="$A:$P" upstream="$U2:5300"
 n_ready=$(grep -c 'main: ready' "$VANTAGED_LOG")
 kill -HUP "$VANTAGED_PID"
-new_upstream_used() { [ "$(vdig +noall +answer www.other.test A | answer_norm)" = "www.other.test. IN A 198.51.100.1" ]; }
+new_upstream_used() { [ "$(vdig +noall +answer www.other.test A | answer_norm)" = "www.other.test. IN A 127.198.51.1" ]; }
 ok "good config on SIGHUP: the new upstream answers www.other.test (within 5 s)" wait_until 5 new_upstream_used
 ok "still running after the good reload" alive "$VANTAGED_PID"
 is "$(vdig +noall +answer www.example.test A | answer_norm | wc -l)" 2 "the listener survived the reload (cached answer still served)"
@@ -48,7 +48,7 @@ ok "SIGTERM: cache state flushed to the state file" test -s "$T/state"
 # --- SIGINT, on a fresh instance
 cp "$T/good.yaml" "$conf"
 start_vantaged "$conf" || bail_out "vantaged did not start again"
-is "$(vdig +noall +answer term.example.test A | answer_norm)" "term.example.test. IN A 192.0.2.41" "restarted instance answers"
+is "$(vdig +noall +answer term.example.test A | answer_norm)" "term.example.test. IN A 127.192.0.41" "restarted instance answers"
 kill -INT "$VANTAGED_PID"
 ok "SIGINT: gone within 3 s" wait_until 3 eval '! alive "$VANTAGED_PID"'
 wait "$VANTAGED_PID"; st=$?

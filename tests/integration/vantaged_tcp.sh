@@ -49,12 +49,12 @@ if [ -x "$TOOLS_DIR/dnsjunk" ]; then
 	st=$?
 	is "$st" 0 "pipelined TCP: all 6 queries answered on one connection"
 	got=$(sort <<< "$out")
-	is "$got" "$(printf '%s\n' 'pipe1.example.test rcode=NOERROR an=1 first=192.0.2.31' \
-		'pipe2.example.test rcode=NOERROR an=1 first=192.0.2.32' \
-		'pipe3.example.test rcode=NOERROR an=1 first=192.0.2.33' \
-		'pipe4.example.test rcode=NOERROR an=1 first=192.0.2.34' \
-		'pipe5.example.test rcode=NOERROR an=1 first=192.0.2.35' \
-		'www.example.test rcode=NOERROR an=2 first=192.0.2.1' | sort)" \
+	is "$got" "$(printf '%s\n' 'pipe1.example.test rcode=NOERROR an=1 first=127.192.0.31' \
+		'pipe2.example.test rcode=NOERROR an=1 first=127.192.0.32' \
+		'pipe3.example.test rcode=NOERROR an=1 first=127.192.0.33' \
+		'pipe4.example.test rcode=NOERROR an=1 first=127.192.0.34' \
+		'pipe5.example.test rcode=NOERROR an=1 first=127.192.0.35' \
+		'www.example.test rcode=NOERROR an=2 first=127.192.0.1' | sort)" \
 		"pipelined TCP: each answer matches its query ID"
 	# again, now from the cache
 	out=$("$TOOLS_DIR/dnsjunk" pipe "$VANTAGED_ADDR" "$VANTAGED_PORT" pipe1.example.test pipe2.example.test pipe3.example.test)
@@ -66,7 +66,7 @@ fi
 if command -v kdig > /dev/null; then
 	out=$(timeout 20 kdig @"$VANTAGED_ADDR" -p "$VANTAGED_PORT" +tcp +keepopen +timeout=3 +noall +answer \
 		pipe1.example.test A pipe2.example.test A big.example.test TXT | answer_norm)
-	like "$out" "pipe1.example.test. IN A 192.0.2.31" "kdig +keepopen: first answer"
+	like "$out" "pipe1.example.test. IN A 127.192.0.31" "kdig +keepopen: first answer"
 	is "$(grep -c ' TXT ' <<< "$out")" 9 "kdig +keepopen: big TXT on the same connection"
 else
 	skip "kdig not installed" 2

@@ -398,6 +398,33 @@ test_verdict_apply(void **state)
 	assert_int_equal(w.corroborated, 3);
 	assert_int_equal(w.dissented, 0);
 	assert_int_equal(w.consensus_mirror, -1);
+	assert_int_equal(w.chain_corroborated, 0); /* no mirror had the local chain */
+	/* Weak signals (overlap, prefix, CNAME tail) are CA matters too; the chain is served
+	 * only when every mirror now corroborating had it. */
+	w = v;
+	w.why[0] = WHY_WEAK;
+	w.mirror_rule[0] = RULE_OVERLAP;
+	w.why[1] = WHY_WEAK;
+	w.mirror_rule[1] = RULE_CNAME;
+	for (int i = 0; i < 3; i++)
+		w.mirror_chain[i] = 1;
+	assert_int_equal(ca_verdict_apply(&w, CA_OK, regions, 3), 1);
+	assert_int_equal(w.outcome, OUTCOME_AGREE);
+	assert_int_equal(w.mirror_rule[0], RULE_CA);
+	assert_int_equal(w.why[1], WHY_NONE);
+	assert_int_equal(w.chain_corroborated, 1);
+	w = v;
+	w.mirror_chain[0] = 1;
+	w.mirror_chain[2] = 1;
+	ca_verdict_apply(&w, CA_OK, regions, 3);
+	assert_int_equal(w.outcome, OUTCOME_AGREE);
+	assert_int_equal(w.chain_corroborated, 0);
+	/* A private address only the local answer has stays a dissent. */
+	w = v;
+	w.why[0] = WHY_PRIVATE;
+	w.why[1] = WHY_PRIVATE;
+	ca_verdict_apply(&w, CA_OK, regions, 3);
+	assert_int_equal(w.outcome, OUTCOME_DISSENT);
 	/* NXDOMAIN against data is no CA matter; one such mirror and one failed leave one
 	 * corroboration: no quorum, the verdict stays a dissent. */
 	w = v;
@@ -428,6 +455,56 @@ test_verdict_apply(void **state)
 	assert_memory_equal(&w, &v, sizeof(v));
 }
 
+/* The address a quorum of mirrors agrees on: where the stub takes the CA itself. */
+static void
+test_agreed_addr(void **state)
+{
+	struct cons_answer a[4], fail;
+	const struct cons_answer *p[5];
+	struct cons_addr got;
+	const uint8_t x[4] = { 93, 184, 216, 34 }, y[4] = { 151, 101, 1, 1 }, z[4] = { 45, 33, 32, 1 };
+
+	(void)state;
+	memset(a, 0, sizeof(a));
+	memset(&fail, 0, sizeof(fail));
+	fail.transport = TRANSPORT_TIMEOUT;
+	for (int i = 0; i < 4; i++) {
+		a[i].transport = TRANSPORT_OK;
+		a[i].rclass = RCLASS_DATA;
+		p[i] = &a[i];
+	}
+	/* Three mirrors: x in all, y in one. */
+	for (int i = 0; i < 3; i++) {
+		a[i].addrs[0].family = 4;
+		memcpy(a[i].addrs[0].bytes, i == 1 ? y : x, 4);
+		a[i].n_addrs = 1;
+	}
+	a[1].addrs[1].family = 4;
+	memcpy(a[1].addrs[1].bytes, x, 4);
+	a[1].n_addrs = 2;
+	assert_int_equal(ca_agreed_addr(p, 3, 2, 4, &got), 1);
+	assert_memory_equal(got.bytes, x, 4);
+	assert_int_equal(ca_agreed_addr(p, 3, 3, 4, &got), 1);
+	/* Wrong family, a quorum out of reach, nobody required. */
+	assert_int_equal(ca_agreed_addr(p, 3, 2, 6, &got), 0);
+	assert_int_equal(ca_agreed_addr(p, 3, 4, 4, &got), 0);
+	assert_int_equal(ca_agreed_addr(p, 3, 0, 4, &got), 0);
+	/* A CDN: every mirror another address. */
+	memcpy(a[0].addrs[0].bytes, z, 4);
+	a[1].n_addrs = 1;
+	assert_int_equal(ca_agreed_addr(p, 3, 2, 4, &got), 0);
+	/* Failures, NULLs and NXDOMAIN are silent, never votes. */
+	memcpy(a[0].addrs[0].bytes, y, 4);
+	p[2] = NULL;
+	assert_int_equal(ca_agreed_addr(p, 3, 2, 4, &got), 1);
+	assert_memory_equal(got.bytes, y, 4);
+	a[1].rclass = RCLASS_NXDOMAIN;
+	assert_int_equal(ca_agreed_addr(p, 3, 2, 4, &got), 0);
+	p[1] = &fail;
+	assert_int_equal(ca_agreed_addr(p, 3, 1, 4, &got), 1);
+	assert_int_equal(ca_agreed_addr(p, 3, 2, 4, &got), 0);
+}
+
 int
 main(void)
 {
@@ -441,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_caa_judge),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_verdict_apply),
+		cmocka_unit_test(test_agreed_addr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

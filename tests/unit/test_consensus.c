@@ -18,6 +18,7 @@
 #define T_MX 15
 #define T_TXT 16
 #define T_AAAA 28
+#define T_HTTPS 65
 
 /*
  * A test answer with the storage its records point into. Build it in place and never copy the
@@ -27,6 +28,7 @@ struct tans {
 	struct cons_answer a;
 	struct cons_rr rr[CONSENSUS_MAX_ADDRS];
 	uint8_t data[CONSENSUS_MAX_ADDRS][64];
+	uint8_t chain[512];
 };
 
 static int
@@ -125,6 +127,27 @@ static void
 tans_tail(struct tans *t, const char *name)
 {
 	t->a.cname_tail_len = name_wire(name, t->a.cname_tail);
+}
+
+/*
+ * The CNAME chain: the targets in list ("a.net b.net"), in wire form, into the answer's own
+ * storage; the last one is also the tail.
+ */
+static void
+tans_chain(struct tans *t, const char *list)
+{
+	char buf[512], *save = NULL;
+
+	t->a.chain_len = 0;
+	t->a.n_chain = 0;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		assert_true(t->a.chain_len + strlen(tok) + 2 <= sizeof(t->chain));
+		t->a.chain_len += name_wire(tok, t->chain + t->a.chain_len);
+		t->a.n_chain++;
+		tans_tail(t, tok);
+	}
+	t->a.chain = t->chain;
 }
 
 /* An MX record's rdata: preference then the exchange name. */
@@ -329,40 +352,62 @@ test_rule2_unequal(void **state)
 	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
 }
 
-/* ---- rule 3: overlap ---- */
+/* ---- rule 3: every address the client gets is in the mirror's answer ---- */
 
 static void
-test_rule3_overlap(void **state)
+test_rule3_addrs(void **state)
 {
 	struct cons_policy pol = pol_default();
 	struct tans l, m;
 
 	(void)state;
+	/* A subset: a CDN hands this client two of the mirror's three addresses. */
+	tans_addrs(&l, "93.184.216.34 45.33.32.156");
+	tans_addrs(&m, "151.101.1.1 45.33.32.156 93.184.216.34");
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_ADDRS, WHY_NONE);
+	/* In every address_match mode: rule 3 is no weak signal. */
+	pol.match = CONS_MATCH_EXACT;
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_ADDRS, WHY_NONE);
+	pol.match = CONS_MATCH_LADDER;
+	/* The forgery the old overlap rule let through: the honest set plus the attacker's. */
+	CHECK_CMP(&m, &l, &pol, EVIDENCE_DISSENTS, RULE_OVERLAP, WHY_WEAK);
+	tans_addrs(&l, "93.184.216.34 45.33.32.156 203.0.113.66");
+	tans_addrs(&m, "93.184.216.34 45.33.32.156");
+	pol.allow_private = 1; /* so that the data rules, not the bogon rule, decide */
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_OVERLAP, WHY_WEAK);
+	pol.allow_private = 0;
+	/* Overlapping, neither a subset. */
 	tans_addrs(&l, "93.184.216.34 45.33.32.156");
 	tans_addrs(&m, "151.101.1.1 45.33.32.156");
-	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_OVERLAP, WHY_NONE);
-	/* Subset either way. */
-	tans_addrs(&m, "93.184.216.34");
-	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_OVERLAP, WHY_NONE);
-	CHECK_CMP(&m, &l, &pol, EVIDENCE_CORROBORATES, RULE_OVERLAP, WHY_NONE);
-	/* IPv6. */
-	tans_addrs(&l, "2a00:1450:4001:81c::200e 2606:4700::6810:84e5");
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_OVERLAP, WHY_WEAK);
+	/* IPv6, and a mixed answer. */
+	tans_addrs(&l, "2606:4700::6810:84e5");
 	tans_addrs(&m, "2606:4700::6810:84e5 2a04:4e42::223");
-	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_OVERLAP, WHY_NONE);
-	/* Mixed families never overlap, even a v4-mapped twin; different /8s so rule 4 fails too. */
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_ADDRS, WHY_NONE);
+	tans_addrs(&l, "2606:4700::6810:84e5 93.184.216.34");
+	tans_addrs(&m, "93.184.216.34 2a04:4e42::223 2606:4700::6810:84e5");
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_ADDRS, WHY_NONE);
+	/* Mixed families never match, even a v4-mapped twin; different /8s so no prefix. */
 	tans_addrs(&l, "93.184.216.34");
 	tans_addrs(&m, "::ffff:93.184.216.34");
-	pol.match = CONS_MATCH_OVERLAP;
-	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
-	pol.match = CONS_MATCH_LADDER;
 	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
 	/* Disjoint. */
-	tans_addrs(&l, "93.184.216.34");
 	tans_addrs(&m, "151.101.1.1");
 	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
+	/* An answer with more than addresses in it (here an MX beside an A): equality only. */
+	tans_addrs(&l, "93.184.216.34");
+	tans_mx(&l, 10, "mx1.example.com");
+	tans_addrs(&m, "93.184.216.34 151.101.1.1");
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_OVERLAP, WHY_WEAK);
+	/* Rule 3 does not care about the chain (chain_corroborated does). */
+	tans_addrs(&l, "93.184.216.34");
+	tans_chain(&l, "a.cdn.example.net");
+	tans_addrs(&m, "93.184.216.34 151.101.1.1");
+	tans_chain(&m, "b.cdn.example.net");
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_ADDRS, WHY_NONE);
 }
 
-/* ---- rule 4: prefix ---- */
+/* ---- weak signal: prefix (never corroboration) ---- */
 
 struct prefix_case {
 	const char *l, *m;
@@ -430,7 +475,7 @@ test_rule4_prefix_table(void **state)
 		tans_addrs(&l, cases[i].l);
 		tans_addrs(&m, cases[i].m);
 		e = cmp(&l, &m, &pol, &r, &w);
-		if (cases[i].match ? (e != EVIDENCE_CORROBORATES || r != RULE_PREFIX)
+		if (cases[i].match ? (e != EVIDENCE_DISSENTS || r != RULE_PREFIX || w != WHY_WEAK)
 				   : (e != EVIDENCE_DISSENTS || r != RULE_NONE ||
 					 w != (cases[i].allow_private ||
 						   strncmp(cases[i].l, "192.0.2", 7) != 0
@@ -472,7 +517,8 @@ test_rule4_prefix_every_bit(void **state)
 				pol.prefix4 = a.family == 4 ? p : 24;
 				pol.prefix6 = a.family == 6 ? p : 48;
 				e = cmp(&l, &m, &pol, &r, &w);
-				if (want ? (e != EVIDENCE_CORROBORATES || r != RULE_PREFIX)
+				if (want ? (e != EVIDENCE_DISSENTS || r != RULE_PREFIX ||
+						       w != WHY_WEAK)
 					 : (e != EVIDENCE_DISSENTS || w != WHY_DATA))
 					fail_msg("%s bit %u /%u: ev %d rule %d why %d", base[b], k, p,
 					    e, r, w);
@@ -487,7 +533,7 @@ test_rule4_no_addresses(void **state)
 	struct tans l, m;
 
 	(void)state;
-	/* MX answers have no addresses: rule 4 cannot hold vacuously. */
+	/* MX answers have no addresses: the prefix signal cannot hold vacuously. */
 	pol.prefix4 = 0;
 	pol.prefix6 = 0;
 	tans_init(&l, RCLASS_DATA);
@@ -497,20 +543,21 @@ test_rule4_no_addresses(void **state)
 	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
 }
 
-/* ---- rule 5: CNAME tail ---- */
+/* ---- weak signal: CNAME tail (never corroboration) ---- */
 
 static void
-test_rule5_cname(void **state)
+test_weak_cname(void **state)
 {
 	struct cons_policy pol = pol_default();
 	struct tans l, m;
 
 	(void)state;
+	/* The forgery the old tail rule let through: the honest tail, the attacker's address. */
 	tans_addrs(&l, "93.184.216.34");
 	tans_tail(&l, "e1234.a.akamaiedge.net");
 	tans_addrs(&m, "151.101.1.1");
 	tans_tail(&m, "e1234.a.akamaiedge.net");
-	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_CNAME, WHY_NONE);
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_CNAME, WHY_WEAK);
 	/* Different tails. */
 	tans_tail(&m, "e1235.a.akamaiedge.net");
 	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
@@ -529,33 +576,136 @@ test_rule5_cname(void **state)
 	tans_init(&m, RCLASS_DATA);
 	tans_mx(&m, 10, "mx2.example.com");
 	tans_tail(&m, "mail.example.net");
-	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_CNAME, WHY_NONE);
-	/* A stronger rule that holds wins over the tail. */
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_CNAME, WHY_WEAK);
+	/* Equal data with the same tail: rule 2. */
 	tans_init(&m, RCLASS_DATA);
 	tans_mx(&m, 10, "mx1.example.com");
 	tans_tail(&m, "mail.example.net");
 	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_EQUAL, WHY_NONE);
+	/* A stronger rule that holds wins over the tail. */
+	tans_addrs(&l, "93.184.216.34");
+	tans_tail(&l, "edge.example.net");
+	tans_addrs(&m, "93.184.216.34 151.101.1.1");
+	tans_tail(&m, "edge.example.net");
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_ADDRS, WHY_NONE);
 }
 
-/* ---- address_match: each mode stops at its rung ---- */
+/* ---- rule 2 over the chain; the chain served ---- */
+
+static void
+test_chain_rules(void **state)
+{
+	struct cons_policy pol = pol_default();
+	struct tans l, m;
+
+	(void)state;
+	/* Equal chain and data: equal. */
+	tans_init(&l, RCLASS_DATA);
+	tans_mx(&l, 10, "mx1.example.com");
+	tans_chain(&l, "mail.example.net");
+	tans_init(&m, RCLASS_DATA);
+	tans_mx(&m, 10, "mx1.example.com");
+	tans_chain(&m, "mail.example.net");
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_EQUAL, WHY_NONE);
+	assert_true(consensus_chains_equal(&l.a, &m.a));
+	/* Same final data reached through another chain: not equal for a non-address type. */
+	tans_chain(&m, "mail.evil.example");
+	assert_false(consensus_chains_equal(&l.a, &m.a));
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
+	/* A chain on one side only. */
+	m.a.chain_len = 0;
+	m.a.n_chain = 0;
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
+	CHECK_CMP(&m, &l, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
+	/* A longer chain with the same first hop. */
+	tans_chain(&m, "mail.example.net mail2.example.net");
+	assert_false(consensus_chains_equal(&l.a, &m.a));
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
+	/* An address answer with equal data through another chain: equal, chain judged apart. */
+	tans_addrs(&l, "93.184.216.34");
+	tans_chain(&l, "www.cdn.example.net");
+	tans_addrs(&m, "93.184.216.34");
+	tans_chain(&m, "www.evil.example");
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_EQUAL, WHY_NONE);
+}
+
+/* ---- HTTPS/SVCB: equality only (hints and ECH are in the rdata) ---- */
+
+static void
+test_https_hints(void **state)
+{
+	/* Priority 1, target ".", ipv4hint (key 4) with one address: the honest record, and
+	 * the same with the hint swapped for the attacker's address. */
+	static const uint8_t honest[] = { 0, 1, 0, 0, 4, 0, 4, 93, 184, 216, 34 };
+	static const uint8_t forged[] = { 0, 1, 0, 0, 4, 0, 4, 45, 33, 32, 156 };
+	static const uint8_t both[] = { 0, 1, 0, 0, 4, 0, 8, 93, 184, 216, 34, 45, 33, 32, 156 };
+	static const uint8_t ech_a[] = { 0, 1, 0, 0, 5, 0, 2, 0xaa, 0xbb };
+	static const uint8_t ech_b[] = { 0, 1, 0, 0, 5, 0, 2, 0xaa, 0xbc };
+	static const enum cons_match modes[] = { CONS_MATCH_EXACT, CONS_MATCH_OVERLAP,
+		CONS_MATCH_PREFIX, CONS_MATCH_LADDER };
+	struct tans l, m;
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(modes); i++) {
+		struct cons_policy pol = pol_default();
+		pol.match = modes[i];
+		tans_init(&l, RCLASS_DATA);
+		tans_rr(&l, T_HTTPS, honest, sizeof(honest));
+		tans_init(&m, RCLASS_DATA);
+		tans_rr(&m, T_HTTPS, honest, sizeof(honest));
+		CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_EQUAL, WHY_NONE);
+		tans_init(&l, RCLASS_DATA);
+		tans_rr(&l, T_HTTPS, forged, sizeof(forged));
+		CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
+		/* A superset of hints is no subset of records. */
+		tans_init(&l, RCLASS_DATA);
+		tans_rr(&l, T_HTTPS, both, sizeof(both));
+		CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
+		/* The same record set plus one more record. */
+		tans_init(&l, RCLASS_DATA);
+		tans_rr(&l, T_HTTPS, honest, sizeof(honest));
+		tans_rr(&l, T_HTTPS, forged, sizeof(forged));
+		CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
+		/* ECH that differs by one byte. */
+		tans_init(&l, RCLASS_DATA);
+		tans_rr(&l, T_HTTPS, ech_a, sizeof(ech_a));
+		tans_init(&m, RCLASS_DATA);
+		tans_rr(&m, T_HTTPS, ech_b, sizeof(ech_b));
+		CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
+		/* Same CNAME tail, swapped hint: a weak signal at most (ladder mode). */
+		tans_init(&l, RCLASS_DATA);
+		tans_rr(&l, T_HTTPS, forged, sizeof(forged));
+		tans_tail(&l, "svc.cdn.example.net");
+		tans_init(&m, RCLASS_DATA);
+		tans_rr(&m, T_HTTPS, honest, sizeof(honest));
+		tans_tail(&m, "svc.cdn.example.net");
+		CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS,
+		    modes[i] == CONS_MATCH_LADDER ? RULE_CNAME : RULE_NONE,
+		    modes[i] == CONS_MATCH_LADDER ? WHY_WEAK : WHY_DATA);
+	}
+}
+
+/* ---- address_match: which weak signals each mode reports; none corroborates ---- */
 
 static void
 test_match_modes(void **state)
 {
 	static const enum cons_match modes[] = { CONS_MATCH_EXACT, CONS_MATCH_OVERLAP,
 		CONS_MATCH_PREFIX, CONS_MATCH_LADDER };
-	/* The highest rule each mode allows, in the order of modes[]. */
-	static const enum cons_rule top[] = { RULE_EQUAL, RULE_OVERLAP, RULE_PREFIX, RULE_CNAME };
+	/* The last weak signal each mode reports, in the order of modes[] (NONE: none). */
+	static const enum cons_rule top[] = { RULE_NONE, RULE_OVERLAP, RULE_PREFIX, RULE_CNAME };
 	static const struct {
 		const char *l, *m;
-		enum cons_rule holds; /* the first rung that holds */
+		enum cons_rule holds; /* what holds: a rule, or the first weak signal */
 	} pairs[] = {
 		{ "93.184.216.34 93.184.216.35", "93.184.216.35 93.184.216.34", RULE_EQUAL },
+		{ "93.184.216.34", "93.184.216.35 93.184.216.34", RULE_ADDRS },
 		{ "93.184.216.34 93.184.216.35", "93.184.216.35 151.101.1.1", RULE_OVERLAP },
 		{ "93.184.216.34 93.184.216.35", "93.184.216.99", RULE_PREFIX },
 		{ "93.184.216.34", "151.101.1.1", RULE_CNAME },
 		{ "93.184.216.34", "151.101.1.1", RULE_NONE },
 	};
+	static const enum cons_rule order[] = { RULE_OVERLAP, RULE_PREFIX, RULE_CNAME };
 	struct tans l, m;
 
 	(void)state;
@@ -565,8 +715,15 @@ test_match_modes(void **state)
 			enum cons_rule r;
 			enum cons_why w;
 			enum cons_evidence e;
-			int want = pairs[j].holds != RULE_NONE && pairs[j].holds <= top[i];
+			int rule = pairs[j].holds == RULE_EQUAL || pairs[j].holds == RULE_ADDRS;
+			int reported = 0;
 			pol.match = modes[i];
+			for (size_t k = 0; k < NELEM(order) && top[i] != RULE_NONE; k++) {
+				if (order[k] == pairs[j].holds)
+					reported = 1;
+				if (order[k] == top[i])
+					break;
+			}
 			tans_addrs(&l, pairs[j].l);
 			tans_addrs(&m, pairs[j].m);
 			/* Every pair has the same tail, but the last. */
@@ -574,8 +731,9 @@ test_match_modes(void **state)
 			tans_tail(&m, pairs[j].holds == RULE_NONE ? "other.example.net"
 								  : "edge.example.net");
 			e = cmp(&l, &m, &pol, &r, &w);
-			if (want ? (e != EVIDENCE_CORROBORATES || r != pairs[j].holds || w != WHY_NONE)
-				 : (e != EVIDENCE_DISSENTS || r != RULE_NONE || w != WHY_DATA))
+			if (rule ? (e != EVIDENCE_CORROBORATES || r != pairs[j].holds || w != WHY_NONE)
+			    : reported ? (e != EVIDENCE_DISSENTS || r != pairs[j].holds || w != WHY_WEAK)
+				       : (e != EVIDENCE_DISSENTS || r != RULE_NONE || w != WHY_DATA))
 				fail_msg("mode %d pair %zu: ev %d rule %d why %d", modes[i], j, e, r, w);
 		}
 	/* Rule 1 holds in every mode. */
@@ -623,15 +781,16 @@ test_private_only_local(void **state)
 		/* A private address only the mirror has does not matter. */
 		tans_addrs(&l, "93.184.216.34");
 		tans_addrs(&m, "93.184.216.34 10.0.0.1");
-		if (modes[i] != CONS_MATCH_EXACT)
-			CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_OVERLAP, WHY_NONE);
+		CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_ADDRS, WHY_NONE);
 	}
-	/* Mirror has the private address plus another one: overlap. */
+	/* Mirror has the private address plus another one: overlap, a weak signal. */
 	{
 		struct cons_policy pol = pol_default();
 		tans_addrs(&l, "10.0.0.1 93.184.216.34");
 		tans_addrs(&m, "10.0.0.1 151.101.1.1");
-		CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_OVERLAP, WHY_NONE);
+		CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_OVERLAP, WHY_WEAK);
+		tans_addrs(&m, "10.0.0.1 151.101.1.1 93.184.216.34");
+		CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_ADDRS, WHY_NONE);
 	}
 }
 
@@ -643,18 +802,21 @@ test_private_allowed(void **state)
 
 	(void)state;
 	pol.allow_private = 1;
+	/* Allowed is not "corroborated": the honest set plus a loopback address is a forgery. */
 	tans_addrs(&l, "93.184.216.34 127.0.0.1");
 	tans_addrs(&m, "93.184.216.34");
-	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_OVERLAP, WHY_NONE);
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_OVERLAP, WHY_WEAK);
+	CHECK_CMP(&m, &l, &pol, EVIDENCE_CORROBORATES, RULE_ADDRS, WHY_NONE);
 	tans_addrs(&l, "10.0.0.1");
 	tans_addrs(&m, "10.0.0.2");
-	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_PREFIX, WHY_NONE);
-	/* Allowed is not "corroborated": no rule holds, so it is plain dissent. */
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_PREFIX, WHY_WEAK);
 	tans_addrs(&m, "93.184.216.34");
 	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_NONE, WHY_DATA);
 	tans_tail(&l, "lab.example.net");
 	tans_tail(&m, "lab.example.net");
-	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_CNAME, WHY_NONE);
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_DISSENTS, RULE_CNAME, WHY_WEAK);
+	tans_addrs(&m, "10.0.0.1");
+	CHECK_CMP(&l, &m, &pol, EVIDENCE_CORROBORATES, RULE_EQUAL, WHY_NONE);
 }
 
 static const struct {
@@ -1159,37 +1321,206 @@ test_decide_weakest_rule(void **state)
 	(void)state;
 	tans_tail(&w->local, "edge.example.net");
 	world_set(w, 0, "eu", "93.184.216.35 93.184.216.34");
-	world_set(w, 1, "us", "93.184.216.34 151.101.1.1");
-	world_set(w, 2, "ap", "93.184.216.99");
-	world_set(w, 3, "sa", "151.101.1.1");
-	tans_tail(&w->t[3], "edge.example.net");
-	w->ms[3].ans = w->t[3].a;
-	world_set(w, 4, "af", "TIMEOUT");
+	world_set(w, 1, "us", "93.184.216.34 151.101.1.1 93.184.216.35");
+	world_set(w, 2, "ap", "93.184.216.34 151.101.1.1");
+	world_set(w, 3, "sa", "93.184.216.99");
+	world_set(w, 4, "af", "151.101.1.1");
+	tans_tail(&w->t[4], "edge.example.net");
+	w->ms[4].ans = w->t[4].a;
+	world_set(w, 5, "oc", "TIMEOUT");
+	pol.quorum = 2;
 	decide(w, &pol, &v);
 	assert_int_equal(v.outcome, OUTCOME_AGREE);
+	assert_int_equal(v.corroborated, 2);
+	assert_int_equal(v.dissented, 3);
+	assert_int_equal(v.evidence[0], EVIDENCE_CORROBORATES);
 	assert_int_equal(v.mirror_rule[0], RULE_EQUAL);
-	assert_int_equal(v.mirror_rule[1], RULE_OVERLAP);
-	assert_int_equal(v.mirror_rule[2], RULE_PREFIX);
-	assert_int_equal(v.mirror_rule[3], RULE_CNAME);
-	assert_int_equal(v.mirror_rule[4], RULE_NONE);
-	assert_int_equal(v.rule, RULE_CNAME);
+	assert_int_equal(v.evidence[1], EVIDENCE_CORROBORATES);
+	assert_int_equal(v.mirror_rule[1], RULE_ADDRS);
+	/* The weak signals are dissent, and say which signal held. */
+	for (size_t i = 2; i <= 4; i++) {
+		assert_int_equal(v.evidence[i], EVIDENCE_DISSENTS);
+		assert_int_equal(v.why[i], WHY_WEAK);
+	}
+	assert_int_equal(v.mirror_rule[2], RULE_OVERLAP);
+	assert_int_equal(v.mirror_rule[3], RULE_PREFIX);
+	assert_int_equal(v.mirror_rule[4], RULE_CNAME);
+	assert_int_equal(v.mirror_rule[5], RULE_NONE);
+	assert_int_equal(v.rule, RULE_ADDRS);
 
-	/* Without the CNAME mirror (failed instead), the weakest is prefix. */
-	world_set(w, 3, "sa", "ERROR");
+	/* Without the superset mirror (failed instead), the weakest is equality. */
+	world_set(w, 1, "us", "ERROR");
+	world_set(w, 5, "oc", "93.184.216.34 93.184.216.35");
 	decide(w, &pol, &v);
-	assert_int_equal(v.outcome, OUTCOME_INSUFFICIENT); /* 3 of 5, 4 needed */
+	assert_int_equal(v.outcome, OUTCOME_AGREE);
+	assert_int_equal(v.rule, RULE_EQUAL);
+
+	/* Weak signals alone never make a quorum, whatever the quorum. */
+	world_set(w, 0, "eu", EVIL);
+	world_set(w, 1, "us", EVIL);
+	world_set(w, 5, "oc", EVIL);
+	pol.quorum = 1;
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
+	assert_int_equal(v.corroborated, 0);
 	assert_int_equal(v.rule, RULE_NONE);
-	pol.quorum = 3;
-	decide(w, &pol, &v);
-	assert_int_equal(v.outcome, OUTCOME_AGREE);
-	assert_int_equal(v.rule, RULE_PREFIX);
+	/* The rank: none and weak signals below every rule. */
+	assert_int_equal(consensus_rule_rank(RULE_OVERLAP), 0);
+	assert_int_equal(consensus_rule_rank(RULE_PREFIX), 0);
+	assert_int_equal(consensus_rule_rank(RULE_CNAME), 0);
+	assert_true(consensus_rule_rank(RULE_RCODE) < consensus_rule_rank(RULE_EQUAL));
+	assert_true(consensus_rule_rank(RULE_EQUAL) < consensus_rule_rank(RULE_ADDRS));
+	assert_true(consensus_rule_rank(RULE_ADDRS) < consensus_rule_rank(RULE_CA));
+}
 
-	/* A dissenting mirror does not weaken the rule. */
-	world_set(w, 2, "ap", EVIL);
-	world_set(w, 4, "af", "93.184.216.34 93.184.216.35");
+/* ---- the four forgeries of the first attacker review, through consensus_decide ---- */
+
+static void
+test_decide_forgeries(void **state)
+{
+	static const uint8_t h_honest[] = { 0, 1, 0, 0, 4, 0, 4, 93, 184, 216, 34 };
+	static const uint8_t h_forged[] = { 0, 1, 0, 0, 4, 0, 4, 45, 33, 32, 156 };
+	struct cons_policy pol = pol_default();
+	struct cons_verdict v;
+	struct world *w;
+
+	(void)state;
+	pol.allow_private = 1; /* what stops them must be the data rules */
+	/* (a) The honest set plus the attacker's address. */
+	w = world_new(GOOD " 93.184.216.35 " EVIL);
+	world_set(w, 0, "eu", GOOD " 93.184.216.35");
+	world_set(w, 1, "us", GOOD " 93.184.216.35");
+	world_set(w, 2, "ap", GOOD " 93.184.216.35");
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(v.why[i], WHY_WEAK);
+		assert_int_equal(v.mirror_rule[i], RULE_OVERLAP);
+	}
+	assert_int_equal(v.consensus_mirror, 0);
+	/* (b) A neighbour in the honest /24. */
+	w = world_new("93.184.216.66");
+	world_set(w, 0, "eu", GOOD);
+	world_set(w, 1, "us", GOOD);
+	world_set(w, 2, "ap", GOOD);
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
+	assert_int_equal(v.mirror_rule[0], RULE_PREFIX);
+	assert_int_equal(v.why[0], WHY_WEAK);
+	/* (c) The honest CNAME tail, the attacker's final address. */
+	w = world_new(EVIL);
+	tans_tail(&w->local, "www.cdn.example.net");
+	tans_chain(&w->local, "www.cdn.example.net");
+	for (size_t i = 0; i < 3; i++) {
+		world_set(w, i, i == 0 ? "eu" : i == 1 ? "us" : "ap", GOOD);
+		tans_tail(&w->t[i], "www.cdn.example.net");
+		tans_chain(&w->t[i], "www.cdn.example.net");
+		w->ms[i].ans = w->t[i].a;
+	}
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
+	assert_int_equal(v.mirror_rule[1], RULE_CNAME);
+	assert_int_equal(v.why[1], WHY_WEAK);
+	assert_int_equal(v.chain_corroborated, 0);
+	/* (d) An HTTPS record whose ipv4hint is the attacker's. */
+	w = world_new(GOOD);
+	tans_init(&w->local, RCLASS_DATA);
+	tans_rr(&w->local, T_HTTPS, h_forged, sizeof(h_forged));
+	for (size_t i = 0; i < 3; i++) {
+		world_set(w, i, i == 0 ? "eu" : i == 1 ? "us" : "ap", GOOD);
+		tans_init(&w->t[i], RCLASS_DATA);
+		tans_rr(&w->t[i], T_HTTPS, h_honest, sizeof(h_honest));
+		w->ms[i].ans = w->t[i].a;
+	}
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
+	assert_int_equal(v.why[2], WHY_DATA);
+	/* And the honest HTTPS record is corroborated, chain and all. */
+	tans_init(&w->local, RCLASS_DATA);
+	tans_rr(&w->local, T_HTTPS, h_honest, sizeof(h_honest));
 	decide(w, &pol, &v);
 	assert_int_equal(v.outcome, OUTCOME_AGREE);
-	assert_int_equal(v.rule, RULE_OVERLAP);
+	assert_int_equal(v.rule, RULE_EQUAL);
+	assert_int_equal(v.chain_corroborated, 1);
+	/* The mirrors' own majority still forms from subsets (on_dissent: consensus). */
+	w = world_new(EVIL);
+	world_set(w, 0, "eu", GOOD);
+	world_set(w, 1, "us", GOOD " 93.184.216.35");
+	world_set(w, 2, "ap", "93.184.216.35 " GOOD);
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
+	assert_int_equal(v.consensus_mirror, 0); /* its one address is in all three */
+	/* ...but not from weak signals: three unrelated CDN answers have no majority. */
+	world_set(w, 0, "eu", "93.184.216.1");
+	world_set(w, 1, "us", "93.184.216.2");
+	world_set(w, 2, "ap", "93.184.216.3");
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
+	assert_int_equal(v.consensus_mirror, -1);
+	/* Honest subsets (a CDN's rotation) corroborate. */
+	w = world_new("93.184.216.35");
+	world_set(w, 0, "eu", GOOD " 93.184.216.35");
+	world_set(w, 1, "us", "93.184.216.35 93.184.216.36");
+	world_set(w, 2, "ap", "93.184.216.35");
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_AGREE);
+	assert_int_equal(v.rule, RULE_ADDRS);
+}
+
+/* ---- chain_corroborated: the chain is served only when every corroborator has it ---- */
+
+static void
+test_decide_chain(void **state)
+{
+	struct cons_policy pol = pol_default();
+	struct cons_verdict v;
+	struct world *w = world_new(GOOD);
+
+	(void)state;
+	tans_chain(&w->local, "www.cdn.example.net");
+	for (size_t i = 0; i < 3; i++) {
+		world_set(w, i, i == 0 ? "eu" : i == 1 ? "us" : "ap", GOOD);
+		tans_chain(&w->t[i], "www.cdn.example.net");
+		w->ms[i].ans = w->t[i].a;
+	}
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_AGREE);
+	assert_int_equal(v.chain_corroborated, 1);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(v.mirror_chain[i], 1);
+	/* One corroborating mirror came another way: the addresses stand, the chain does not. */
+	tans_chain(&w->t[1], "www.other.example.net");
+	w->ms[1].ans = w->t[1].a;
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_AGREE);
+	assert_int_equal(v.mirror_chain[1], 0);
+	assert_int_equal(v.chain_corroborated, 0);
+	/* A dissenting or failed mirror's chain does not matter. */
+	world_set(w, 1, "us", "TIMEOUT");
+	world_set(w, 3, "sa", EVIL);
+	pol.quorum = 2;
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_AGREE);
+	assert_int_equal(v.chain_corroborated, 1);
+	/* The local answer without a chain, the mirrors with one. */
+	w->local.a.chain_len = 0;
+	w->local.a.n_chain = 0;
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_AGREE);
+	assert_int_equal(v.chain_corroborated, 0);
+	/* No chain anywhere: trivially the same chain. */
+	w = world_new(GOOD);
+	world_set(w, 0, "eu", GOOD);
+	world_set(w, 1, "us", GOOD);
+	decide(w, &pol, &v);
+	assert_int_equal(v.chain_corroborated, 1);
+	/* No corroboration, no chain. */
+	world_set(w, 0, "eu", EVIL);
+	world_set(w, 1, "us", EVIL);
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
+	assert_int_equal(v.chain_corroborated, 0);
+	assert_int_equal(consensus_chain_corroborated(&v, 2), 0);
 }
 
 static void
@@ -1338,7 +1669,7 @@ ref_decide(const enum st *st, size_t k, unsigned q, int rmode, int same_lie, siz
 			else
 				seen_us = 1;
 			if (st[i] == ST_OVERLAP)
-				r->rule = RULE_OVERLAP;
+				r->rule = RULE_ADDRS;
 			else if (r->rule == RULE_NONE)
 				r->rule = RULE_EQUAL;
 			break;
@@ -1377,7 +1708,7 @@ test_decide_exhaustive(void **state)
 	(void)state;
 	tans_addrs(&local, "93.184.216.34 93.184.216.35");
 	tans_addrs(&equal, "93.184.216.35 93.184.216.34");
-	tans_addrs(&overlap, "93.184.216.34 151.101.1.1");
+	tans_addrs(&overlap, "93.184.216.34 151.101.1.1 93.184.216.35"); /* rule 3 */
 	tans_addrs(&lie, EVIL);
 	for (size_t i = 0; i < 6; i++) {
 		char s[32];
@@ -1440,7 +1771,7 @@ test_decide_exhaustive(void **state)
 										   : EVIDENCE_CORROBORATES));
 							EXP(v.mirror_rule[i] ==
 							    (st[i] == ST_EQUAL	    ? RULE_EQUAL
-								: st[i] == ST_OVERLAP ? RULE_OVERLAP
+								: st[i] == ST_OVERLAP ? RULE_ADDRS
 										      : RULE_NONE));
 							EXP(v.why[i] == (st[i] == ST_LIE ? WHY_DATA : WHY_NONE));
 						}
@@ -1471,6 +1802,7 @@ test_names(void **state)
 	assert_string_equal(consensus_rule_name(RULE_PREFIX), "prefix");
 	assert_string_equal(consensus_rule_name(RULE_CNAME), "cname");
 	assert_string_equal(consensus_rule_name(RULE_CA), "ca");
+	assert_string_equal(consensus_rule_name(RULE_ADDRS), "addresses");
 	assert_string_equal(consensus_rule_name((enum cons_rule)42), "?");
 	assert_string_equal(consensus_outcome_name(OUTCOME_AGREE), "agree");
 	assert_string_equal(consensus_outcome_name(OUTCOME_DISSENT), "dissent");
@@ -1480,6 +1812,7 @@ test_names(void **state)
 	assert_string_equal(consensus_why_name(WHY_RCODE), "rcode");
 	assert_string_equal(consensus_why_name(WHY_DATA), "data");
 	assert_string_equal(consensus_why_name(WHY_PRIVATE), "private");
+	assert_string_equal(consensus_why_name(WHY_WEAK), "weak");
 	assert_string_equal(consensus_why_name((enum cons_why)9), "?");
 }
 
@@ -1493,11 +1826,13 @@ main(void)
 		cmocka_unit_test(test_rule1_nxdomain_vs_data),
 		cmocka_unit_test(test_rule2_equal),
 		cmocka_unit_test(test_rule2_unequal),
-		cmocka_unit_test(test_rule3_overlap),
+		cmocka_unit_test(test_rule3_addrs),
 		cmocka_unit_test(test_rule4_prefix_table),
 		cmocka_unit_test(test_rule4_prefix_every_bit),
 		cmocka_unit_test(test_rule4_no_addresses),
-		cmocka_unit_test(test_rule5_cname),
+		cmocka_unit_test(test_weak_cname),
+		cmocka_unit_test(test_chain_rules),
+		cmocka_unit_test(test_https_hints),
 		cmocka_unit_test(test_match_modes),
 		cmocka_unit_test(test_private_only_local),
 		cmocka_unit_test(test_private_allowed),
@@ -1514,6 +1849,8 @@ main(void)
 		cmocka_unit_test(test_decide_regions),
 		cmocka_unit_test(test_decide_null_regions),
 		cmocka_unit_test(test_decide_weakest_rule),
+		cmocka_unit_test(test_decide_forgeries),
+		cmocka_unit_test(test_decide_chain),
 		cmocka_unit_test(test_decide_explicit_quorum),
 		cmocka_unit_test(test_decide_capped),
 		cmocka_unit_test(test_decide_none),

@@ -190,6 +190,101 @@ test_journal(void **state)
 	rmdir(dir);
 }
 
+/* Verified addresses: sticky evidence (DESIGN.md section 4), kept, merged, saved, replayed. */
+static void
+test_seen(void **state)
+{
+	char path[] = "/tmp/test_vcache_seen.XXXXXX";
+	struct vcache *vc = vcache_new(100), *back;
+	struct vcache_ca *cc = vcache_cadata(vc);
+	struct cons_addr two[2] = { v4(1), v4(2) }, evil = v4(66), six = { .family = 6 };
+	struct cons_addr many[VCACHE_CA_SEEN_MAX + 1];
+	struct probe_ca c = ca_of(0x11, 0);
+	size_t bad = 99;
+	int fd;
+
+	(void)state;
+	six.bytes[15] = 1;
+	/* Never verified: nothing contradicts anything (on_insufficient decides). */
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &evil, 1, 100, NULL));
+	assert_int_equal(vcache_ca_seen_add(cc, www, WWW_LEN, two, 2, 100, 1000), 0);
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, two, 2, 100, NULL));
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &two[1], 1, 100, NULL));
+	/* The attacker's address, alone or beside the honest ones. */
+	assert_true(vcache_ca_contradicts(cc, www, WWW_LEN, &evil, 1, 100, &bad));
+	assert_int_equal(bad, 0);
+	{
+		struct cons_addr mixed[3] = { v4(1), v4(66), v4(2) };
+		assert_true(vcache_ca_contradicts(cc, www, WWW_LEN, mixed, 3, 100, &bad));
+		assert_int_equal(bad, 1);
+	}
+	/* Another name, another family: not verified, nothing to contradict. */
+	assert_false(vcache_ca_contradicts(cc, cdn, CDN_LEN, &evil, 1, 100, NULL));
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &six, 1, 100, NULL));
+	/* A CA pair proves an address too. */
+	assert_int_equal(vcache_ca_pair_store(cc, www, WWW_LEN, &evil, &c, 900), 0);
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &evil, 1, 100, NULL));
+	assert_true(vcache_ca_contradicts(cc, www, WWW_LEN, &evil, 1, 900, NULL)); /* expired */
+	/* A later verdict adds to the set; each address keeps its own lifetime. */
+	{
+		struct cons_addr three = v4(3);
+		assert_int_equal(vcache_ca_seen_add(cc, www, WWW_LEN, &three, 1, 200, 2000), 0);
+		assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &two[0], 1, 999, NULL));
+		assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &three, 1, 1500, NULL));
+		/* v4(1) expired at 1000; v4(3) still there: the name is still verified. */
+		assert_true(vcache_ca_contradicts(cc, www, WWW_LEN, &two[0], 1, 1500, NULL));
+		/* Everything expired: never verified again. */
+		assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &evil, 1, 2000, NULL));
+	}
+	/* Full: the address expiring first goes. */
+	for (size_t i = 0; i <= VCACHE_CA_SEEN_MAX; i++)
+		many[i] = v4((uint8_t)(100 + i));
+	for (size_t i = 0; i <= VCACHE_CA_SEEN_MAX; i++)
+		assert_int_equal(vcache_ca_seen_add(cc, cdn, CDN_LEN, &many[i], 1, 100,
+		    3000 + i), 0);
+	assert_true(vcache_ca_contradicts(cc, cdn, CDN_LEN, &many[0], 1, 100, NULL));
+	assert_false(vcache_ca_contradicts(cc, cdn, CDN_LEN, many + 1, VCACHE_CA_SEEN_MAX, 100,
+	    NULL));
+	/* Saved and loaded back (state version 4), expired addresses left out. */
+	assert_int_equal(vcache_ca_seen_add(cc, www, WWW_LEN, two, 2, 2000, 5000), 0);
+	assert_int_equal(vcache_ca_seen_add(cc, www, WWW_LEN, &six, 1, 2000, 5000), 0);
+	assert_true((fd = mkstemp(path)) >= 0);
+	close(fd);
+	assert_true(vcache_save(vc, path, 2000) >= 3);
+	back = vcache_new(100);
+	assert_true(vcache_load(back, path, 2000, &bad) >= 3);
+	assert_int_equal(bad, 0);
+	assert_false(vcache_ca_contradicts(vcache_cadata(back), www, WWW_LEN, two, 2, 2000, NULL));
+	assert_false(vcache_ca_contradicts(vcache_cadata(back), www, WWW_LEN, &six, 1, 2000, NULL));
+	assert_true(vcache_ca_contradicts(vcache_cadata(back), www, WWW_LEN, &evil, 1, 2000, NULL));
+	assert_true(vcache_ca_contradicts(vcache_cadata(back), cdn, CDN_LEN, &evil, 1, 2000, NULL));
+	/* Forgetting a name forgets its evidence; so does a flush. */
+	vcache_remove(back, www, WWW_LEN);
+	assert_false(vcache_ca_contradicts(vcache_cadata(back), www, WWW_LEN, &evil, 1, 2000, NULL));
+	vcache_flush(back);
+	assert_false(vcache_ca_contradicts(vcache_cadata(back), cdn, CDN_LEN, &evil, 1, 2000, NULL));
+	vcache_free(back);
+	/* Broken "a" lines are counted, not fatal. */
+	{
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f, "vantage-state 4\n"
+			   "a 03777777076578616d706c650474657374 4 9999:cb007101\n"
+			   "a 03777777076578616d706c650474657374 5 9999:cb007101\n"
+			   "a 03777777076578616d706c650474657374 4 9999:cb0071\n"
+			   "a 03777777076578616d706c650474657374 4 99x9:cb007101\n"
+			   "a 03777777076578616d706c650474657374 4\n");
+		fclose(f);
+	}
+	back = vcache_new(100);
+	assert_int_equal(vcache_load(back, path, 2000, &bad), 1);
+	assert_int_equal(bad, 4);
+	assert_false(vcache_ca_contradicts(vcache_cadata(back), www, WWW_LEN, &two[0], 1, 2000, NULL));
+	vcache_free(back);
+	vcache_free(vc);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -197,6 +292,7 @@ main(void)
 		cmocka_unit_test(test_pairs),
 		cmocka_unit_test(test_state_file),
 		cmocka_unit_test(test_journal),
+		cmocka_unit_test(test_seen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

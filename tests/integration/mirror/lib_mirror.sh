@@ -15,10 +15,10 @@ mirror_zone() {
 	$TTL 300
 	@	IN SOA ns.example.test. host.example.test. 1 3600 600 86400 60
 	@	IN NS ns.example.test.
-	ns	IN A 192.0.2.53
-	www	IN A 192.0.2.1
-	www	IN AAAA 2001:db8::1
-	short	60 IN A 192.0.2.7
+	ns	IN A 127.192.0.53
+	www	IN A 127.192.0.1
+	www	IN AAAA ::ffff:127.192.6.1
+	short	60 IN A 127.192.0.7
 	txt	IN TXT "vantage mirror test"
 	EOF
 }

@@ -35,7 +35,7 @@ net_lie_zone() {
 	$TTL 300
 	@	IN SOA ns.example.test. host.example.test. 1 3600 600 86400 60
 	@	IN NS ns.example.test.
-	ns	IN A 192.0.2.53
+	ns	IN A 127.192.0.53
 	www	IN A 45.77.1.14
 	www	IN AAAA 2a01:4f8:1:2::14
 	short	60 IN A 45.77.1.7

@@ -17,10 +17,10 @@
  *                                        "listening"; runs until killed
  *   dnsjunk spoof ADDR PORT              an upstream that answers every UDP query four times:
  *                                        wrong ID, wrong question, right answer from another
- *                                        source port (all with A 203.0.113.66), then the real
- *                                        answer A 192.0.2.77 (TTL 300); prints "listening"
+ *                                        source port (all with A 127.203.0.66), then the real
+ *                                        answer A 127.192.0.77 (TTL 300); prints "listening"
  *   dnsjunk tc ADDR PORT                 an upstream whose every answer, over UDP and TCP, has TC=1
- *   dnsjunk slow ADDR PORT MS            an upstream that answers every UDP query with A 192.0.2.77
+ *   dnsjunk slow ADDR PORT MS            an upstream that answers every UDP query with A 127.192.0.77
  *                                        (TTL 300) MS milliseconds later; prints "listening", then
  *                                        "query N NAME" per query received
  *
@@ -562,7 +562,7 @@ make_answer(uint8_t *r, const uint8_t *q, size_t qlen, const uint8_t addr[4])
 static int
 cmd_spoof(const char *host, const char *port)
 {
-	static const uint8_t evil[4] = { 203, 0, 113, 66 }, good[4] = { 192, 0, 2, 77 };
+	static const uint8_t evil[4] = { 127, 203, 0, 66 }, good[4] = { 127, 192, 0, 77 };
 	int ufd, tfd, other;
 	uint8_t q[MAXPKT], r[MAXPKT];
 
@@ -628,7 +628,7 @@ ms_until(const struct timespec *t)
 static int
 cmd_slow(const char *host, const char *port, int delay_ms)
 {
-	static const uint8_t good[4] = { 192, 0, 2, 77 };
+	static const uint8_t good[4] = { 127, 192, 0, 77 };
 	static struct slow_answer pend[SLOW_MAX];
 	int ufd, tfd, npend = 0;
 	unsigned long nq = 0;

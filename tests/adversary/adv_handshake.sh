@@ -1,0 +1,62 @@
+#!/bin/bash
+# tests/adversary/adv_handshake.sh - finding 3, CA evidence without notaries: when no mirror can
+# observe the name (mirrors that are plain DoH resolvers, or notaries failing: here vantage-mirror
+# refuses to observe loopback servers, its default), vantaged takes the name's CA from its own TLS
+# handshake with an address the quorum of mirrors agrees on, and proves the local address against
+# it (its chain contains and verifies up to that CA, its leaf is valid for the name).
+#   cdnh:    every region sees $AGREED, the local resolver another address of the same CDN (a
+#            leaf of the same intermediate): answered, "handshake" the source
+#   evilh:   the same, but the local address serves a leaf of the attacker's own CA: REFUSED
+#   darkh:   the local address serves no TLS at all: nothing proven, REFUSED (the dissent stands)
+# consensus.allow_private is true (lib_adversary.sh sets it): every address here is loopback,
+# which vantaged counts as private; what decides must be the CA evidence.
+. "${top_srcdir:?}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/mirror/lib_mirror.sh"
+. "$top_srcdir/tests/integration/consensus/lib_consensus.sh"
+. "$top_srcdir/tests/adversary/lib_adversary.sh"
+require_progs nsd nsd-control ldns-testns dig getent unshare mount curl openssl jq
+require_vantaged
+require_mirror
+[ "$(id -u)" = 0 ] || skip_all "needs root (port 53 for glibc, port 443, unshare -m)"
+tap_plan 11
+
+k=$(( $$ % 250 + 2 ))
+AGREED=127.200.110.$k L_CDN=127.200.111.$k DARK=127.200.112.$k
+
+adv_tls_world cdnh.adv.test evilh.adv.test darkh.adv.test || bail_out "cannot make the certificates"
+tls_serve "$AGREED" || bail_out "no TLS server on $AGREED"
+tls_serve "$L_CDN" || bail_out "no TLS server on $L_CDN"
+tls_serve "$EVIL2" evil || bail_out "no TLS server on $EVIL2"
+
+for r in eu us ap; do
+	ADV_VIEW_EXTRA[$r]="cdnh	A	$AGREED
+evilh	A	$AGREED
+darkh	A	$AGREED"
+done
+
+liar_begin
+liar_honest cdnh.adv.test. A "cdnh.adv.test. 300 IN A $L_CDN"
+liar_honest evilh.adv.test. A "evilh.adv.test. 300 IN A $EVIL2"
+liar_honest darkh.adv.test. A "darkh.adv.test. 300 IN A $DARK"
+liar_start || bail_out "cannot start the lying resolver"
+adv_world c.probe=on-dissent c.probe_timeout=3s || bail_out "cannot build the world"
+
+is "$(adv_getent cdnh.adv.test)" "$L_CDN" "the local CDN address, no notary: glibc gets it"
+out=$(adv_dig cdnh.adv.test A)
+is "$(dig_rcode <<< "$out")/$(ede_of <<< "$out")" "NOERROR/" "... NOERROR, no EDE"
+ok "... the notaries could not observe it" log_has "cdnh\\.adv\\.test\\.: (eu|us|ap) could not observe it"
+ok "... proven by the stub's own handshake" log_has "cdnh\\.adv\\.test\\. A: CA evidence \\(handshake, [0-9]+ CAs?\\): ok"
+
+out=$(adv_dig evilh.adv.test A)
+is "$(dig_rcode <<< "$out")" REFUSED "the attacker's CA at the local address: REFUSED"
+like "$(ede_of <<< "$out")" "^0 vantage: local 127\\.201\\.0\\.67 presents a certificate from a CA the mirrors do not see" \
+	"... EDE 0 naming the certificate"
+nok "... the attacker's address reaches neither glibc nor dig" adv_evil_reached evilh.adv.test
+ok "... the handshake gave the CA" log_has "evilh\\.adv\\.test\\. A: CA evidence \\(handshake\\) dissents"
+
+out=$(adv_dig darkh.adv.test A)
+is "$(dig_rcode <<< "$out")" REFUSED "no TLS at the local address: nothing proven, REFUSED"
+nok "... the address reaches neither glibc nor dig" \
+	eval "{ adv_getent darkh.adv.test; adv_dig darkh.adv.test A +short; } | grep -qF $DARK"
+e=$(timeout 30 "$top_builddir/vantagectl" -s "$T/ctl-vd.sock" -j explain cdnh.adv.test A)
+is "$(jq -r '.verdict.outcome + " " + .verdict.rule' <<< "$e")" "agree ca" "explain: agree by rule ca"
