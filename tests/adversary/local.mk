@@ -3,7 +3,8 @@
 # finding or one attack family; lib_adversary.sh builds the world.  They need the binaries and
 # test tools of the other fragments: vantaged, vantage-mirror, doh_client, dnsjunk.
 ADVERSARY_TESTS = \
-	tests/adversary/adv_smoke.sh
+	tests/adversary/adv_smoke.sh \
+	tests/adversary/adv_audit_flood.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \
