@@ -4,7 +4,8 @@
 # test tools of the other fragments: vantaged, vantage-mirror, doh_client, dnsjunk.
 ADVERSARY_TESTS = \
 	tests/adversary/adv_smoke.sh \
-	tests/adversary/adv_audit_flood.sh
+	tests/adversary/adv_audit_flood.sh \
+	tests/adversary/adv_observe.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \
