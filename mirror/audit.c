@@ -256,10 +256,10 @@ out:
 /* ---- the questions replayed ---- */
 
 void
-audit_note_question(struct audit *a, const struct dnsq *q)
+audit_note_question(struct audit *a, const struct dnsq *q, const struct netaddr *client)
 {
 	if (a != NULL)
-		replay_note(a->replay, q);
+		replay_note(a->replay, q, client);
 }
 
 /* ---- rounds ---- */

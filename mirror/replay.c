@@ -1,6 +1,7 @@
 /* mirror/replay.c - which client questions are fit to judge peers with, and how to judge. */
 #include "autoconf.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,18 +19,27 @@
 
 #define CT_DNS "application/dns-message"
 
+/* The client network a question came from: family, then an IPv4 /24 or IPv6 /48. */
+#define SRC_LEN 7
+
 /* One remembered client question. */
 struct ring_q {
 	uint8_t qname[DNS_MAXNAME];
 	uint8_t qname_len;
 	uint16_t qtype, qclass;
+	uint8_t src[SRC_LEN];
 };
 
-/* A verdict on a question: fit to replay, or rejected, until some time. */
+/* A verdict on a question (fit to replay, or rejected), valid until some time. */
 struct pool_q {
 	struct dnsq q;
 	uint64_t until_ms;
-	int stable;
+};
+
+/* Verdicts of one kind. */
+struct pool {
+	struct pool_q *v;
+	size_t n, cap;
 };
 
 /* An answer kept for comparison. */
@@ -64,8 +74,8 @@ struct replay {
 	struct server *s;
 	struct ring_q *ring;
 	size_t ring_cap, ring_n, ring_next;
-	struct pool_q pool[REPLAY_POOL_MAX];
-	size_t n_pool;
+	struct pool stable, reject;
+	struct pool_q stable_v[REPLAY_STABLE_MAX], reject_v[REPLAY_REJECT_MAX];
 	struct vet *vets[REPLAY_VET_MAX];
 	uint64_t serial;
 };
@@ -96,11 +106,61 @@ same_q(const struct dnsq *a, const uint8_t *qname, size_t qlen, uint16_t qtype,
 
 /* ---- the ring of candidates ---- */
 
-void
-replay_note(struct replay *rp, const struct dnsq *q)
+static void
+src_key(const struct netaddr *a, uint8_t key[SRC_LEN])
 {
+	memset(key, 0, SRC_LEN);
+	if (a == NULL)
+		return;
+	if (a->ss.ss_family == AF_INET) {
+		key[0] = 4;
+		memcpy(key + 1, &((const struct sockaddr_in *)&a->ss)->sin_addr, 3);
+	} else if (a->ss.ss_family == AF_INET6) {
+		key[0] = 6;
+		memcpy(key + 1, ((const struct sockaddr_in6 *)&a->ss)->sin6_addr.s6_addr, 6);
+	}
+}
+
+/* The slot for a question from key: its network's oldest when it holds its share. */
+static size_t
+ring_slot(const struct replay *rp, const uint8_t key[SRC_LEN])
+{
+	size_t cap = rp->ring_cap / REPLAY_RING_SHARE, held = 0, oldest = SIZE_MAX, i, k;
+
+	if (key[0] == 0 || rp->ring_n < rp->ring_cap)
+		return rp->ring_next;
+	if (cap < 1)
+		cap = 1;
+	/* From the oldest entry (at ring_next once the ring is full) to the newest. */
+	for (k = 0; k < rp->ring_n; k++) {
+		i = (rp->ring_next + k) % rp->ring_cap;
+		if (memcmp(rp->ring[i].src, key, SRC_LEN) == 0) {
+			if (oldest == SIZE_MAX)
+				oldest = i;
+			held++;
+		}
+	}
+	return held >= cap ? oldest : rp->ring_next;
+}
+
+size_t
+replay_ring_held(const struct replay *rp, const struct netaddr *client)
+{
+	uint8_t key[SRC_LEN];
+	size_t i, n = 0;
+
+	src_key(client, key);
+	for (i = 0; i < rp->ring_n; i++)
+		n += memcmp(rp->ring[i].src, key, SRC_LEN) == 0;
+	return n;
+}
+
+void
+replay_note(struct replay *rp, const struct dnsq *q, const struct netaddr *client)
+{
+	uint8_t key[SRC_LEN];
 	struct ring_q *e;
-	size_t i, back;
+	size_t i, back, slot;
 
 	if (rp == NULL || rp->ring_cap == 0)
 		return;
@@ -112,11 +172,16 @@ replay_note(struct replay *rp, const struct dnsq *q)
 		    memcmp(e->qname, q->qname, q->qname_len) == 0)
 			return;
 	}
-	e = &rp->ring[rp->ring_next];
+	src_key(client, key);
+	slot = ring_slot(rp, key);
+	e = &rp->ring[slot];
 	memcpy(e->qname, q->qname, q->qname_len);
 	e->qname_len = q->qname_len;
 	e->qtype = q->qtype;
 	e->qclass = q->qclass;
+	memcpy(e->src, key, SRC_LEN);
+	if (slot != rp->ring_next)
+		return;		/* replaced its own oldest in place */
 	rp->ring_next = (rp->ring_next + 1) % rp->ring_cap;
 	if (rp->ring_n < rp->ring_cap)
 		rp->ring_n++;
@@ -138,81 +203,84 @@ replay_reconfigure(struct replay *rp)
 	rp->ring_n = rp->ring_next = 0;
 }
 
-/* ---- the pool of verdicts ---- */
+/* ---- the verdicts ---- */
 
 static struct pool_q *
-pool_find(struct replay *rp, const uint8_t *qname, size_t qlen, uint16_t qtype, uint16_t qclass)
+pool_find(struct pool *pl, const uint8_t *qname, size_t qlen, uint16_t qtype, uint16_t qclass)
 {
 	size_t i;
 
-	for (i = 0; i < rp->n_pool; i++)
-		if (same_q(&rp->pool[i].q, qname, qlen, qtype, qclass))
-			return &rp->pool[i];
+	for (i = 0; i < pl->n; i++)
+		if (same_q(&pl->v[i].q, qname, qlen, qtype, qclass))
+			return &pl->v[i];
 	return NULL;
 }
 
 static void
-pool_put(struct replay *rp, const struct dnsq *q, int stable, uint64_t until)
+pool_drop(struct pool *pl, const struct dnsq *q)
+{
+	struct pool_q *e = pool_find(pl, q->qname, q->qname_len, q->qtype, q->qclass);
+
+	if (e != NULL)
+		*e = pl->v[--pl->n];
+}
+
+static void
+pool_put(struct pool *pl, const struct dnsq *q, uint64_t until)
 {
 	struct pool_q *e;
 	size_t i, old = 0;
 
-	if ((e = pool_find(rp, q->qname, q->qname_len, q->qtype, q->qclass)) == NULL) {
-		if (rp->n_pool < REPLAY_POOL_MAX) {
-			e = &rp->pool[rp->n_pool++];
+	if ((e = pool_find(pl, q->qname, q->qname_len, q->qtype, q->qclass)) == NULL) {
+		if (pl->n < pl->cap) {
+			e = &pl->v[pl->n++];
 		} else {
-			for (i = 1; i < rp->n_pool; i++)
-				if (rp->pool[i].until_ms < rp->pool[old].until_ms)
+			for (i = 1; i < pl->n; i++)
+				if (pl->v[i].until_ms < pl->v[old].until_ms)
 					old = i;
-			e = &rp->pool[old];
+			e = &pl->v[old];
 		}
 	}
 	e->q = *q;
-	e->stable = stable;
 	e->until_ms = until;
 }
 
 static void
-pool_expire(struct replay *rp, uint64_t now)
+pool_expire(struct pool *pl, uint64_t now)
 {
 	size_t i = 0;
 
-	while (i < rp->n_pool) {
-		if (rp->pool[i].until_ms <= now)
-			rp->pool[i] = rp->pool[--rp->n_pool];
+	while (i < pl->n) {
+		if (pl->v[i].until_ms <= now)
+			pl->v[i] = pl->v[--pl->n];
 		else
 			i++;
 	}
 }
 
+/* Whether q has a verdict of either kind. */
+static int
+pool_known(struct replay *rp, const uint8_t *qname, size_t qlen, uint16_t qtype,
+    uint16_t qclass)
+{
+	return pool_find(&rp->stable, qname, qlen, qtype, qclass) != NULL ||
+	    pool_find(&rp->reject, qname, qlen, qtype, qclass) != NULL;
+}
+
 size_t
 replay_count(const struct replay *rp)
 {
-	size_t i, n = 0;
-
-	for (i = 0; rp != NULL && i < rp->n_pool; i++)
-		n += rp->pool[i].stable != 0;
-	return n;
+	return rp != NULL ? rp->stable.n : 0;
 }
 
 int
 replay_pick(struct replay *rp, struct dnsq *q)
 {
-	size_t n = replay_count(rp), k, i;
-
-	if (n == 0)
+	if (rp == NULL || rp->stable.n == 0)
 		return -1;
-	k = random_uniform((uint32_t)n);
-	for (i = 0; i < rp->n_pool; i++) {
-		if (!rp->pool[i].stable)
-			continue;
-		if (k-- == 0) {
-			*q = rp->pool[i].q;
-			q->flags = DNS_FLAG_RD;
-			return 0;
-		}
-	}
-	return -1;
+	*q = rp->stable.v[random_uniform((uint32_t)rp->stable.n)].q;
+	q->flags = DNS_FLAG_RD;
+	return 0;
 }
 
 /* ---- judging ---- */
@@ -482,7 +550,10 @@ vet_step(struct replay *rp, struct vet *v, uint64_t now)
 	}
 	if (v->stage == VET_DONE && vet_witnesses_done(v)) {
 		stable = vet_stable(rp, v, &why);
-		pool_put(rp, &v->q, stable, now + (stable ? REPLAY_STABLE_MS : REPLAY_REJECT_MS));
+		/* A new verdict replaces the old one of the other kind. */
+		pool_drop(stable ? &rp->reject : &rp->stable, &v->q);
+		pool_put(stable ? &rp->stable : &rp->reject, &v->q,
+		    now + (stable ? REPLAY_STABLE_MS : REPLAY_REJECT_MS));
 		log_debug(LOG_G_MIRROR, "replay: question %s fit to replay: %s",
 		    stable ? "is" : "is not", why);
 		return 1;
@@ -501,7 +572,7 @@ vet_candidate(struct replay *rp, struct dnsq *q)
 
 	for (tries = 0; tries < 8 && rp->ring_n > 0; tries++) {
 		e = &rp->ring[random_uniform((uint32_t)rp->ring_n)];
-		if (pool_find(rp, e->qname, e->qname_len, e->qtype, e->qclass) != NULL)
+		if (pool_known(rp, e->qname, e->qname_len, e->qtype, e->qclass))
 			continue;
 		for (i = 0; i < REPLAY_VET_MAX; i++)
 			if (rp->vets[i] != NULL && same_q(&rp->vets[i]->q, e->qname, e->qname_len,
@@ -543,7 +614,8 @@ replay_tick(struct replay *rp, uint64_t now)
 {
 	size_t i, started = 0;
 
-	pool_expire(rp, now);
+	pool_expire(&rp->stable, now);
+	pool_expire(&rp->reject, now);
 	for (i = 0; i < REPLAY_VET_MAX; i++)
 		if (rp->vets[i] != NULL && vet_step(rp, rp->vets[i], now)) {
 			vet_free(rp->vets[i]);
@@ -564,6 +636,10 @@ replay_new(struct server *s)
 	if (rp == NULL)
 		return NULL;
 	rp->s = s;
+	rp->stable.v = rp->stable_v;
+	rp->stable.cap = REPLAY_STABLE_MAX;
+	rp->reject.v = rp->reject_v;
+	rp->reject.cap = REPLAY_REJECT_MAX;
 	replay_reconfigure(rp);
 	s->replay = rp;
 	if (rp->ring == NULL) {

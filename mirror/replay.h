@@ -6,9 +6,14 @@
 #include <stdint.h>
 
 #include "dnswire.h"
+#include "netaddr.h"
 
-/* Vetted (or rejected) questions remembered; the oldest verdict goes first. */
-#define REPLAY_POOL_MAX 128
+/* Questions fit to replay, and rejected ones, remembered: apart, so that a flood of
+ * rejected names cannot evict the fit ones. The oldest verdict of a kind goes first. */
+#define REPLAY_STABLE_MAX 64
+#define REPLAY_REJECT_MAX 256
+/* The part of the ring (1/N) one client network may hold. */
+#define REPLAY_RING_SHARE 8
 /* Questions being vetted at once, and started per verify interval: bounded work. */
 #define REPLAY_VET_MAX 4
 #define REPLAY_VET_PER_TICK 2
@@ -45,8 +50,13 @@ void replay_free(struct replay *rp);
 /* replay_reconfigure - resize the ring after a reload (the ring is emptied when it changes). */
 void replay_reconfigure(struct replay *rp);
 
-/* replay_note - remember a question a client asked: a candidate, never replayed unvetted. */
-void replay_note(struct replay *rp, const struct dnsq *q);
+/*
+ * replay_note - remember a question a client (may be NULL) asked: a candidate, never
+ * replayed unvetted. One client network (an IPv4 /24, an IPv6 /48) holds at most
+ * REPLAY_RING_SHARE of the ring: past it, its own oldest question makes room, so a flood
+ * from a few networks cannot push everyone else's questions out.
+ */
+void replay_note(struct replay *rp, const struct dnsq *q, const struct netaddr *client);
 
 /*
  * replay_tick - one verify interval at now (monotonic ms): expire old verdicts, advance
@@ -59,6 +69,9 @@ void replay_note(struct replay *rp, const struct dnsq *q);
  * asks (whoami names, per-region data).
  */
 void replay_tick(struct replay *rp, uint64_t now);
+
+/* replay_ring_held - ring entries from client's network (NULL: from no known address). */
+size_t replay_ring_held(const struct replay *rp, const struct netaddr *client);
 
 /* replay_count - questions currently fit to replay. */
 size_t replay_count(const struct replay *rp);

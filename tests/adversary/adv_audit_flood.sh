@@ -54,15 +54,7 @@ done
 for ((i = 0; i < N; i++)); do net_start "$i" || bail_out "mirror $i did not start"; done
 pass "$N mirrors up, each on its own view (m$LIAR's view lies)"
 
-# Honest clients ask a few ordinary names: material for honest replays.
-seeded=1
-for ((i = 0; i < N; i++)); do
-	net_seed "$i" www.example.test./A mail.example.test./A api.example.test./A \
-		txt.example.test./TXT || seeded=0
-done
-is "$seeded" 1 "every mirror answered its clients"
-
-# The outsider: 60 whoami-style and 60 TTL-0 names per mirror, through the public DoH.
+# The outsider, first: 60 whoami-style and 60 TTL-0 names per mirror, through the public DoH.
 names=(whoami.example.test ttl0.example.test)
 for ((k = 0; k < 60; k++)); do names+=("x$k.who.example.test" "x$k.rnd.example.test"); done
 flooded=0
@@ -74,7 +66,15 @@ who0=$(qdig "$NET_ADDR" 5300 x1.who.example.test A +short)
 who1=$(qdig "$NET_ADDR" 5301 x1.who.example.test A +short)
 isnt "$who0" "$who1" "the flood names really differ between honest views ($who0, $who1)"
 
-# The audit still works: the liar goes, on every honest list.
+# Honest clients ask a few ordinary names: material for honest replays.
+seeded=1
+for ((i = 0; i < N; i++)); do
+	net_seed "$i" www.example.test./A mail.example.test./A api.example.test./A \
+		txt.example.test./TXT || seeded=0
+done
+is "$seeded" 1 "every mirror answered its clients"
+
+# The audit still works with the flood in every ring: the liar goes, on every honest list.
 t0=$(now_ms)
 if wait_until "$NET_WAIT" net_all_state inactive "${MID[$LIAR]}" "${HONEST[@]}"; then
 	pass "the lying mirror is removed on all ${#HONEST[@]} honest lists"

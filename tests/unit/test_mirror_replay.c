@@ -8,7 +8,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "mirror_config.h"
 #include "replay.h"
+#include "server.h"
 #include "testpkt.h"
 
 static struct dnsq q_www;
@@ -103,6 +105,60 @@ test_garbage(void **state)
 	assert_int_not_equal(replay_judge(&q_www, a.b, a.n, junk, sizeof(junk), 1), REPLAY_AGREE);
 }
 
+/* q_www with a first label "xNNN": a distinct question per n. */
+static void
+flood_q(struct dnsq *q, unsigned n)
+{
+	char label[8];
+	int l = snprintf(label, sizeof(label), "x%u", n);
+
+	*q = q_www;
+	q->qname[0] = (uint8_t)l;
+	memcpy(q->qname + 1, label, (size_t)l);
+	memcpy(q->qname + 1 + l, q_www.qname + 4, q_www.qname_len - 4);
+	q->qname_len = (uint8_t)(1 + l + q_www.qname_len - 4);
+}
+
+/* One network flooding the ring keeps only its share; others' questions stay. */
+static void
+test_ring_share(void **state)
+{
+	struct mirror_config cfg;
+	struct server s;
+	struct replay *rp;
+	struct netaddr flood, other, flood2;
+	struct dnsq q;
+	unsigned i;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&s, 0, sizeof(s));
+	cfg.network.recent_questions = 64;
+	s.cfg = &cfg;
+	assert_non_null(rp = replay_new(&s));
+	netaddr_parse("192.0.2.7", 0, &flood);
+	netaddr_parse("192.0.2.200", 0, &flood2);	/* the same /24 */
+	netaddr_parse("198.51.100.1", 0, &other);
+	for (i = 0; i < 20; i++) {
+		flood_q(&q, 1000 + i);
+		replay_note(rp, &q, &other);
+	}
+	for (i = 0; i < 1000; i++) {
+		flood_q(&q, i);
+		replay_note(rp, &q, i % 2 ? &flood : &flood2);
+	}
+	/* The ring is full: the flood took the free slots, then only replaced its own. */
+	assert_int_equal(replay_ring_held(rp, &other), 20);
+	assert_int_equal(replay_ring_held(rp, &flood), 44);
+	/* A newcomer still gets in, in plain ring order (the oldest question goes). */
+	flood_q(&q, 5000);
+	replay_note(rp, &q, NULL);
+	assert_int_equal(replay_ring_held(rp, NULL), 1);
+	assert_int_equal(replay_ring_held(rp, &other), 19);
+	assert_int_equal(replay_ring_held(rp, &flood), 44);
+	replay_free(rp);
+}
+
 int
 main(void)
 {
@@ -113,6 +169,7 @@ main(void)
 		cmocka_unit_test(test_case_of_name_ignored),
 		cmocka_unit_test(test_nxdomain_against_data),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_ring_share),
 	};
 
 	memcpy(q_www.qname, qn, sizeof(qn));
