@@ -382,6 +382,19 @@ tls_out_added(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *a
 		event_active(c->kick, EV_WRITE, 0);
 }
 
+/*
+ * Whether the owner still has the bufferevent: bufferevent_free() clears its callbacks
+ * (every user sets an event callback before connecting or serving).
+ */
+static int
+tls_owner_present(struct tls_conn *c)
+{
+	bufferevent_event_cb eventcb = NULL;
+
+	bufferevent_getcb(c->bev, NULL, NULL, &eventcb, NULL);
+	return eventcb != NULL;
+}
+
 static void
 tls_kick(evutil_socket_t fd, short what, void *arg)
 {
@@ -389,13 +402,26 @@ tls_kick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/*
+	 * The kick is our own event: libevent does not cancel it when the owner frees the
+	 * bufferevent (from a timeout, or any callback of the loop turn in which the
+	 * handshake ended), it only finalizes the bufferevent later, and tls_conn_free then
+	 * deletes the kick. In between, c and the bufferevent are still there but their
+	 * count of references is zero: a flush took one and dropped it, which ran the whole
+	 * teardown a second time (libevent: "BEV_OPT_CLOSE_ON_FREE set on an bufferevent with
+	 * too few references"), and the handshake hook called an owner that had freed its
+	 * state (the probe freed itself twice that way: the double free seen with bufferevent
+	 * timeouts). With the owner gone there is nobody to flush for or to tell.
+	 */
+	if (!tls_owner_present(c))
+		return;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
 		c->kicking = 1;
 		bufferevent_flush(c->bev, EV_WRITE, BEV_NORMAL);
 		c->kicking = 0;
 	}
 	/* Last: the hook may free the bufferevent. */
-	if (c->hs_done && !c->done_called) {
+	if (c->hs_done && !c->done_called && tls_owner_present(c)) {
 		c->done_called = 1;
 		if (c->done != NULL)
 			c->done(c, c->arg);

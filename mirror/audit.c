@@ -15,6 +15,7 @@
 #include "json.h"
 #include "log.h"
 #include "peers.h"
+#include "replay.h"
 #include "reputation.h"
 #include "resolve.h"
 #include "server.h"
@@ -30,14 +31,15 @@
 /* A remove or notice body: three short keys. */
 #define AUDIT_BODY_MAX_NODES 16
 
-/* One question of a round: our own answer and the peer's. */
+/* One question of a round: our own answer and the peer's, kept for the ladder. */
 struct round_q {
 	struct round *r;
 	struct dnsq q;
 	struct resolve_wait *rw;
 	int own_done, own_ok;
 	int peer_done, peer_ok;
-	uint8_t own_sig[TLS_SHA256_LEN], peer_sig[TLS_SHA256_LEN];
+	uint8_t *own, *peer;
+	size_t own_len, peer_len;
 	uint64_t peer_ms;
 };
 
@@ -90,19 +92,11 @@ struct notice {
 	uint64_t at;
 };
 
-/* One remembered question. */
-struct ring_q {
-	uint8_t qname[DNS_MAXNAME];
-	uint8_t qname_len;
-	uint16_t qtype, qclass;
-};
-
 struct audit {
 	struct server *s;
 	struct event *timer;
 	uint64_t interval_ms;
-	struct ring_q *ring;
-	size_t ring_cap, ring_n, ring_next;
+	struct replay *replay;		/* the questions fit to replay */
 	uint64_t serial;
 	TAILQ_HEAD(, round) rounds;
 	TAILQ_HEAD(, vote) votes;
@@ -259,48 +253,13 @@ out:
 	return rc;
 }
 
-/* ---- the ring of recent questions ---- */
+/* ---- the questions replayed ---- */
 
 void
-audit_note_question(struct audit *a, const struct dnsq *q)
+audit_note_question(struct audit *a, const struct dnsq *q, const struct netaddr *client)
 {
-	struct ring_q *e;
-	size_t i, back;
-
-	if (a == NULL || a->ring_cap == 0)
-		return;
-	/* Skip repeats of the last few: a busy name should not crowd out the rest. */
-	for (back = 0; back < 4 && back < a->ring_n; back++) {
-		i = (a->ring_next + a->ring_cap - 1 - back) % a->ring_cap;
-		e = &a->ring[i];
-		if (e->qtype == q->qtype && e->qclass == q->qclass && e->qname_len == q->qname_len &&
-		    memcmp(e->qname, q->qname, q->qname_len) == 0)
-			return;
-	}
-	e = &a->ring[a->ring_next];
-	memcpy(e->qname, q->qname, q->qname_len);
-	e->qname_len = q->qname_len;
-	e->qtype = q->qtype;
-	e->qclass = q->qclass;
-	a->ring_next = (a->ring_next + 1) % a->ring_cap;
-	if (a->ring_n < a->ring_cap)
-		a->ring_n++;
-}
-
-static void
-ring_alloc(struct audit *a)
-{
-	size_t cap = audit_cfg(a)->recent_questions;
-	struct ring_q *r;
-
-	if (cap == a->ring_cap)
-		return;
-	if ((r = calloc(cap, sizeof(*r))) == NULL)
-		return;
-	free(a->ring);
-	a->ring = r;
-	a->ring_cap = cap;
-	a->ring_n = a->ring_next = 0;
+	if (a != NULL)
+		replay_note(a->replay, q, client);
 }
 
 /* ---- rounds ---- */
@@ -325,6 +284,17 @@ round_part_done(struct round *r)
 		round_finish(r);
 }
 
+/* A copy of wire in *out (len in *olen); 0, or -1 out of memory. */
+static int
+round_keep(const uint8_t *wire, size_t len, uint8_t **out, size_t *olen)
+{
+	if ((*out = malloc(len ? len : 1)) == NULL)
+		return -1;
+	memcpy(*out, wire, len);
+	*olen = len;
+	return 0;
+}
+
 static void
 round_own_answer(struct round_q *rq, const struct resolve_result *res)
 {
@@ -336,7 +306,7 @@ round_own_answer(struct round_q *rq, const struct resolve_result *res)
 	rq->own_ok = res->status == UPSTREAM_OK &&
 	    dnswire_parse_response(res->wire, res->len, &aq, &dr) == 0 &&
 	    dr.rcode != DNS_RCODE_SERVFAIL &&
-	    audit_answer_sig(res->wire, res->len, rq->own_sig) == 0;
+	    round_keep(res->wire, res->len, &rq->own, &rq->own_len) == 0;
 }
 
 static void
@@ -382,7 +352,7 @@ round_peer_answer(struct peers *ps, struct peer *p, const struct http_response *
 	rq->peer_ok = ct != NULL && strncasecmp(ct, CT_DNS, strlen(CT_DNS)) == 0 &&
 	    dnswire_parse_response(resp->body, resp->body_len, &aq, &dr) == 0 &&
 	    dnswire_same_question(&aq, &rq->q) &&
-	    audit_answer_sig(resp->body, resp->body_len, rq->peer_sig) == 0;
+	    round_keep(resp->body, resp->body_len, &rq->peer, &rq->peer_len) == 0;
 	round_part_done(r);
 }
 
@@ -426,23 +396,24 @@ round_start(struct audit *a, struct peer *p)
 	r->serial = ++a->serial;
 	memcpy(r->peer, p->id, TLS_SHA256_LEN);
 	r->started_ms = now_ms();
-	nq = net->verify_questions < a->ring_n ? net->verify_questions : (unsigned)a->ring_n;
+	/*
+	 * Only questions we vetted ourselves: a client's question whose answer changes in
+	 * time or with the asker would make an honest peer look like a liar.
+	 */
+	nq = replay_count(a->replay) < net->verify_questions ?
+	    (unsigned)replay_count(a->replay) : net->verify_questions;
 	r->nq = nq;
 	/* One guard part so that nothing finishes the round while it is being set up. */
 	r->left = 1;
 	TAILQ_INSERT_TAIL(&a->rounds, r, entry);
 	p->round_busy = 1;
 	for (i = 0; i < nq; i++) {
-		const struct ring_q *e = &a->ring[random_uniform((uint32_t)a->ring_n)];
-
 		r->qs[i].r = r;
-		memcpy(r->qs[i].q.qname, e->qname, e->qname_len);
-		r->qs[i].q.qname_len = e->qname_len;
-		r->qs[i].q.qtype = e->qtype;
-		r->qs[i].q.qclass = e->qclass;
-		r->qs[i].q.flags = DNS_FLAG_RD;
+		if (replay_pick(a->replay, &r->qs[i].q) != 0)
+			break;
 		round_ask(a, r, p, i);
 	}
+	r->nq = i;
 	ref.serial = r->serial;
 	ref.idx = -1;
 	r->left++;
@@ -473,12 +444,22 @@ round_count(struct audit *a, struct round *r, struct peer *p, struct rep_counts 
 
 		if (!rq->own_done || !rq->own_ok)
 			continue;
-		if (!rq->peer_done || !rq->peer_ok || rq->peer_ms > net->response_timeout_ms)
+		if (!rq->peer_done || !rq->peer_ok || rq->peer_ms > net->response_timeout_ms) {
 			o = REP_TIMEOUT;
-		else if (memcmp(rq->own_sig, rq->peer_sig, TLS_SHA256_LEN) == 0)
-			o = REP_AGREE;
-		else
-			o = REP_DISSENT;
+		} else {
+			/* The ladder, not byte equality: a reordered or re-cased answer agrees. */
+			switch (replay_judge(&rq->q, rq->own, rq->own_len, rq->peer, rq->peer_len,
+			    net->allow_private)) {
+			case REPLAY_AGREE:
+				o = REP_AGREE;
+				break;
+			case REPLAY_DISSENT:
+				o = REP_DISSENT;
+				break;
+			default:
+				continue;	/* nothing to judge by */
+			}
+		}
 		reputation_replay(a->s->rep, p->id, o, (uint32_t)rq->peer_ms, now);
 		if (o == REP_AGREE)
 			c->agree++;
@@ -518,11 +499,14 @@ round_free(struct audit *a, struct round *r)
 {
 	unsigned i;
 
-	for (i = 0; i < r->nq; i++)
+	for (i = 0; i < r->nq; i++) {
 		if (r->qs[i].rw != NULL) {
 			resolve_cancel(r->qs[i].rw);
 			r->qs[i].rw = NULL;
 		}
+		free(r->qs[i].own);
+		free(r->qs[i].peer);
+	}
 	TAILQ_REMOVE(&a->rounds, r, entry);
 	free(r);
 }
@@ -1103,6 +1087,7 @@ audit_health_json(struct audit *a, struct evbuffer *b)
 	json_kv_u64(b, 0, "inactive", peers_count(ps, PEER_INACTIVE));
 	json_kv_u64(b, 0, "votes", nv);
 	json_kv_u64(b, 0, "rounds", a->ticks);
+	json_kv_u64(b, 0, "replayable", replay_count(a->replay));
 	evbuffer_add_printf(b, ",\"removed_by\":[");
 	for (i = 0; i < a->n_notices; i++) {
 		const struct notice *n = &a->notices[i];
@@ -1179,6 +1164,7 @@ audit_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	a->ticks++;
 	peers_expire(a->s->peers, now);
+	replay_tick(a->replay, now);
 	for (r = TAILQ_FIRST(&a->rounds); r != NULL; r = rnext) {
 		rnext = TAILQ_NEXT(r, entry);
 		if (now - r->started_ms > audit_round_limit(a))
@@ -1225,8 +1211,8 @@ audit_new(struct server *s)
 	a->s = s;
 	TAILQ_INIT(&a->rounds);
 	TAILQ_INIT(&a->votes);
-	ring_alloc(a);
-	if (a->ring == NULL || (a->timer = event_new(s->base, -1, EV_PERSIST, audit_tick, a)) ==
+	a->replay = replay_new(s);
+	if (a->replay == NULL || (a->timer = event_new(s->base, -1, EV_PERSIST, audit_tick, a)) ==
 	    NULL) {
 		audit_free(a);
 		return NULL;
@@ -1238,7 +1224,7 @@ audit_new(struct server *s)
 void
 audit_reconfigure(struct audit *a)
 {
-	ring_alloc(a);
+	replay_reconfigure(a->replay);
 	if (a->interval_ms != audit_cfg(a)->verify_interval_ms)
 		audit_arm(a);
 }
@@ -1259,6 +1245,6 @@ audit_free(struct audit *a)
 		TAILQ_REMOVE(&a->votes, v, entry);
 		free(v);
 	}
-	free(a->ring);
+	replay_free(a->replay);
 	free(a);
 }

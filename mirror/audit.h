@@ -33,8 +33,11 @@ void audit_free(struct audit *a);
 /* audit_reconfigure - apply new network settings (ring size, interval) after a reload. */
 void audit_reconfigure(struct audit *a);
 
-/* audit_note_question - remember a question a client asked (the material of replays). */
-void audit_note_question(struct audit *a, const struct dnsq *q);
+/*
+ * audit_note_question - remember a question a client (address, may be NULL) asked: a
+ * candidate for replays, which are vetted first (replay.h).
+ */
+void audit_note_question(struct audit *a, const struct dnsq *q, const struct netaddr *client);
 
 /* audit_start_trial - test p for kind over network.verify_rounds rounds from now on. */
 void audit_start_trial(struct audit *a, struct peer *p, enum peer_trial kind);

@@ -2,7 +2,8 @@
 # Files that include wolfSSL (keygen.c) never include ldns; the DNS work is done by
 # lib/resolve + lib/dnswire, which need no ldns headers here either.
 sbin_PROGRAMS += vantage-mirror
-vantage_mirror_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(WOLFSSL_CFLAGS)
+vantage_mirror_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(WOLFSSL_CFLAGS) \
+	$(LDNS_CFLAGS) -I$(top_srcdir)/resolver
 vantage_mirror_SOURCES = \
 	mirror/vantage_mirror.c \
 	mirror/server.c mirror/server.h \
@@ -13,7 +14,13 @@ vantage_mirror_SOURCES = \
 	mirror/peers.c mirror/peers.h \
 	mirror/reputation.c mirror/reputation.h \
 	mirror/audit.c mirror/audit.h \
+	mirror/replay.c mirror/replay.h \
 	mirror/keygen.c mirror/keygen.h
+# Peers' replayed answers are judged on the stub's own ladder (consensus_compare over
+# digest_answer), so that "agree" means the same thing on both sides.
+vantage_mirror_SOURCES += \
+	resolver/consensus.c resolver/consensus.h \
+	resolver/digest.c resolver/digest.h
 vantage_mirror_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS)
 dist_sysconf_vantage_DATA += etc/vantage-mirror.yaml
 dist_man_MANS += doc/vantage-mirror.8

@@ -145,6 +145,58 @@ observe_timeout(evutil_socket_t fd, short what, void *arg)
 	observe_fail(arg, 504, "timeout", "no TLS handshake within the observe timeout");
 }
 
+/*
+ * Whether two clients count as one for the budget: the same IPv4 address, or the same
+ * IPv6 /64 (what one subscriber is given: anyone holds 2^64 addresses of it).
+ */
+static int
+observe_same_client(const struct netaddr *a, const struct netaddr *b)
+{
+	if (a->ss.ss_family != b->ss.ss_family)
+		return 0;
+	if (a->ss.ss_family == AF_INET6)
+		return memcmp(((const struct sockaddr_in6 *)&a->ss)->sin6_addr.s6_addr,
+		    ((const struct sockaddr_in6 *)&b->ss)->sin6_addr.s6_addr, 8) == 0;
+	return netaddr_equal_ip(a, b);
+}
+
+static size_t
+observe_held(const struct observe *o, const struct netaddr *client)
+{
+	const struct observe_job *job;
+	size_t n = 0;
+
+	TAILQ_FOREACH(job, &o->jobs, entry)
+		n += observe_same_client(&job->client, client);
+	return n;
+}
+
+/*
+ * The budget is full and client holds mine jobs: free a slot by ending the newest job of
+ * the client that holds the most, when that is more than client would hold with one
+ * more. Without it a few addresses, each within max_per_client, kept every slot busy
+ * (a black-hole target holds one for the whole timeout) and nobody else was ever served.
+ * Returns 1 when a slot was freed.
+ */
+static int
+observe_preempt(struct observe *o, size_t mine)
+{
+	struct observe_job *job, *victim = NULL;
+	size_t most = 0, n;
+
+	TAILQ_FOREACH(job, &o->jobs, entry)
+		if ((n = observe_held(o, &job->client)) > most ||
+		    (n == most && victim != NULL && job->start >= victim->start)) {
+			most = n;
+			victim = job;
+		}
+	if (victim == NULL || most <= mine + 1)
+		return 0;
+	observe_fail(victim, 503, "busy", "preempted: this client holds more than its share "
+	    "of the notary");
+	return 1;
+}
+
 enum observe_refusal
 observe_start(struct observe *o, const struct netaddr *client, const char *name,
     const struct netaddr *target, const struct mirror_observe *lim, observe_cb cb, void *arg,
@@ -153,13 +205,13 @@ observe_start(struct observe *o, const struct netaddr *client, const char *name,
 	struct observe_job *job;
 	struct timeval tv;
 	uint64_t timeout_ms = lim->timeout_ms;
-	size_t mine = 0;
+	size_t mine = observe_held(o, client);
 
 	/* A few at a time per client: a notary answers questions, it does not scan for anyone. */
-	TAILQ_FOREACH(job, &o->jobs, entry)
-		if (netaddr_equal_ip(&job->client, client) && ++mine >= lim->max_per_client)
-			return OBSERVE_BUSY_CLIENT;
-	if (o->n_jobs >= lim->max_concurrent)
+	if (mine >= lim->max_per_client)
+		return OBSERVE_BUSY_CLIENT;
+	/* A fair share of the whole: a newcomer takes a slot from the biggest holder. */
+	if (o->n_jobs >= lim->max_concurrent && !observe_preempt(o, mine))
 		return OBSERVE_BUSY;
 	if ((job = calloc(1, sizeof(*job))) == NULL)
 		return OBSERVE_FAILED;
@@ -206,38 +258,86 @@ observe_in(const uint8_t *addr, const char *prefix, int bits)
 	return 1;
 }
 
-int
-observe_addr_is_public(const struct netaddr *a)
+/* Whether the IPv4 address b (4 bytes) is one a notary may be pointed at. */
+static int
+observe_v4_public(const uint8_t *b)
 {
 	static const struct { const char *p; int bits; } v4[] = {
 		{ "0.0.0.0", 8 }, { "10.0.0.0", 8 }, { "100.64.0.0", 10 }, { "127.0.0.0", 8 },
 		{ "169.254.0.0", 16 }, { "172.16.0.0", 12 }, { "192.0.0.0", 24 },
 		{ "192.0.2.0", 24 }, { "192.168.0.0", 16 }, { "198.18.0.0", 15 },
 		{ "198.51.100.0", 24 }, { "203.0.113.0", 24 }, { "224.0.0.0", 3 },
-	}, v6[] = {
-		{ "::", 127 }, { "::1", 128 }, { "fc00::", 7 }, { "fe80::", 10 }, { "ff00::", 8 },
-		{ "2001:db8::", 32 }, { "64:ff9b:1::", 48 },
 	};
-	const uint8_t *b;
 	size_t i;
 
-	if (a->ss.ss_family == AF_INET6) {
-		b = ((const struct sockaddr_in6 *)&a->ss)->sin6_addr.s6_addr;
-		for (i = 0; i < NELEMS(v6); i++)
-			if (observe_in(b, v6[i].p, v6[i].bits))
-				return 0;
-		/* ::ffff:a.b.c.d and the like reach IPv4: judge the embedded address. */
-		if (observe_in(b, "::ffff:0:0", 96))
-			b += 12;
-		else
-			return 1;
-	} else if (a->ss.ss_family == AF_INET) {
-		b = (const uint8_t *)&((const struct sockaddr_in *)&a->ss)->sin_addr;
-	} else {
-		return 0;
-	}
 	for (i = 0; i < NELEMS(v4); i++)
 		if (observe_in(b, v4[i].p, v4[i].bits))
+			return 0;
+	return 1;
+}
+
+/*
+ * IPv6 forms that carry an IPv4 address a packet may end up at: the NAT64 well-known
+ * prefix (RFC 6052: 64:ff9b::/96 reaches 64:ff9b::10.0.0.1 = 10.0.0.1 through the
+ * operator's translator), 6to4 (RFC 3056: 2002:AABB:CCDD::/48 tunnels to A.B.C.D),
+ * IPv4-mapped and SIIT-translated (::ffff:0:0/96, ::ffff:0:0:0/96) and Teredo (RFC 4380:
+ * the server at bits 32-63, the client obfuscated at bits 96-127). Fills out[] (4 bytes
+ * each) and returns how many there are.
+ */
+static size_t
+observe_v6_embedded(const uint8_t *b, uint8_t out[2][4])
+{
+	size_t i;
+
+	if (observe_in(b, "64:ff9b::", 96) || observe_in(b, "::ffff:0:0", 96) ||
+	    observe_in(b, "::ffff:0:0:0", 96)) {
+		memcpy(out[0], b + 12, 4);
+		return 1;
+	}
+	if (observe_in(b, "2002::", 16)) {
+		memcpy(out[0], b + 2, 4);
+		return 1;
+	}
+	if (observe_in(b, "2001::", 32)) {
+		memcpy(out[0], b + 4, 4);
+		for (i = 0; i < 4; i++)
+			out[1][i] = (uint8_t)~b[12 + i];
+		return 2;
+	}
+	return 0;
+}
+
+int
+observe_addr_is_public(const struct netaddr *a)
+{
+	/*
+	 * Whole prefixes with nothing public behind them: unspecified and loopback,
+	 * IPv4-compatible (deprecated, RFC 4291 2.5.5.1), discard-only (RFC 6666), ULA,
+	 * link-local, multicast, documentation (both), benchmarking, ORCHID, and the
+	 * local-use NAT64 prefix (RFC 8215: the operator's own, it may translate anywhere).
+	 */
+	static const struct { const char *p; int bits; } v6[] = {
+		{ "::", 96 }, { "100::", 64 }, { "fc00::", 7 }, { "fe80::", 10 },
+		{ "ff00::", 8 }, { "2001:db8::", 32 }, { "3fff::", 20 }, { "2001:2::", 48 },
+		{ "2001:10::", 28 }, { "2001:20::", 28 }, { "64:ff9b:1::", 48 },
+	};
+	uint8_t emb[2][4];
+	const uint8_t *b;
+	size_t i, n;
+
+	if (a->ss.ss_family == AF_INET)
+		return observe_v4_public(
+		    (const uint8_t *)&((const struct sockaddr_in *)&a->ss)->sin_addr);
+	if (a->ss.ss_family != AF_INET6)
+		return 0;
+	b = ((const struct sockaddr_in6 *)&a->ss)->sin6_addr.s6_addr;
+	for (i = 0; i < NELEMS(v6); i++)
+		if (observe_in(b, v6[i].p, v6[i].bits))
+			return 0;
+	/* Judge the IPv4 address the packet reaches, not the wrapper it travels in. */
+	n = observe_v6_embedded(b, emb);
+	for (i = 0; i < n; i++)
+		if (!observe_v4_public(emb[i]))
 			return 0;
 	return 1;
 }

@@ -24,7 +24,8 @@ struct reports {
 	char *dir;
 	struct report_tally *t;
 	size_t n;
-	uint64_t dropped;
+	uint64_t evicted;
+	uint64_t seq;		/* counts reports; orders tallies within one second */
 	int dirty;
 };
 
@@ -164,9 +165,47 @@ report_parse(const void *body, size_t len, struct report *rep, char *err, size_t
 	return rc;
 }
 
-static struct report_tally *
-rs_lookup(struct reports *r, const uint8_t *mirror, int create)
+static uint64_t
+rs_total(const struct report_tally *t)
 {
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < REPORT_NOUTCOMES; i++)
+		n += t->counts[i];
+	return n;
+}
+
+/*
+ * The tally to give up at now: any older than REPORTS_MAX_AGE, else the least reported,
+ * the least recent among those. A flood of one-off ids then mostly evicts itself, and
+ * mirrors that clients report again and again stay.
+ */
+static size_t
+rs_victim(const struct reports *r, uint64_t now)
+{
+	size_t i, v = 0;
+	uint64_t tv = UINT64_MAX, ti;
+
+	for (i = 0; i < r->n; i++) {
+		const struct report_tally *t = &r->t[i];
+
+		if (t->last + REPORTS_MAX_AGE < now)
+			return i;
+		ti = rs_total(t);
+		if (ti < tv || (ti == tv && (t->last < r->t[v].last ||
+		    (t->last == r->t[v].last && t->seq < r->t[v].seq)))) {
+			v = i;
+			tv = ti;
+		}
+	}
+	return v;
+}
+
+static struct report_tally *
+rs_lookup(struct reports *r, const uint8_t *mirror, int create, uint64_t now)
+{
+	struct report_tally *t;
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
@@ -174,18 +213,22 @@ rs_lookup(struct reports *r, const uint8_t *mirror, int create)
 			return &r->t[i];
 	if (!create)
 		return NULL;
-	if (r->n == REPORTS_MAX_MIRRORS)
-		return NULL;
-	if (r->n % 64 == 0) {
-		struct report_tally *nt = realloc(r->t, (r->n + 64) * sizeof(*nt));
+	if (r->n == REPORTS_MAX_MIRRORS) {
+		t = &r->t[rs_victim(r, now)];
+		r->evicted++;
+	} else {
+		if (r->n % 64 == 0) {
+			struct report_tally *nt = realloc(r->t, (r->n + 64) * sizeof(*nt));
 
-		if (nt == NULL)
-			return NULL;
-		r->t = nt;
+			if (nt == NULL)
+				return NULL;
+			r->t = nt;
+		}
+		t = &r->t[r->n++];
 	}
-	memset(&r->t[r->n], 0, sizeof(r->t[0]));
-	memcpy(r->t[r->n].mirror, mirror, TLS_SHA256_LEN);
-	return &r->t[r->n++];
+	memset(t, 0, sizeof(*t));
+	memcpy(t->mirror, mirror, TLS_SHA256_LEN);
+	return t;
 }
 
 /* Read one tally of the state file. */
@@ -204,8 +247,9 @@ rs_load_entry(struct yconf *y, struct reports *r, const yaml_node_t *node)
 		return -1;
 	if ((v = yconf_get(y, node, "id")) == NULL || rp_hex(y, v, "id", id) != 0)
 		return yconf_error(y, node, "mirror: bad id");
-	if ((t = rs_lookup(r, id, 1)) == NULL)
-		return yconf_error(y, node, "too many mirrors");
+	/* A file written by an older build may hold more: the stalest go, as at run time. */
+	if ((t = rs_lookup(r, id, 1, 0)) == NULL)
+		return yconf_error(y, node, "out of memory");
 	for (i = 0; i < REPORT_NOUTCOMES; i++) {
 		if ((v = yconf_get(y, node, outcome_names[i])) == NULL)
 			continue;
@@ -218,6 +262,7 @@ rs_load_entry(struct yconf *y, struct reports *r, const yaml_node_t *node)
 			return -1;
 		t->last = u;
 	}
+	t->seq = ++r->seq;
 	return 0;
 }
 
@@ -273,12 +318,11 @@ reports_record(struct reports *r, const struct report *rep, uint64_t now)
 	size_t i, counted = 0;
 
 	for (i = 0; i < rep->n_results; i++) {
-		if ((t = rs_lookup(r, rep->results[i].mirror, 1)) == NULL) {
-			r->dropped++;
-			continue;
-		}
+		if ((t = rs_lookup(r, rep->results[i].mirror, 1, now)) == NULL)
+			continue;	/* out of memory */
 		t->counts[rep->results[i].outcome]++;
 		t->last = now;
+		t->seq = ++r->seq;
 		counted++;
 	}
 	if (counted)
@@ -295,13 +339,19 @@ reports_dirty(const struct reports *r)
 const struct report_tally *
 reports_find(const struct reports *r, const uint8_t *mirror)
 {
-	return rs_lookup((struct reports *)r, mirror, 0);
+	return rs_lookup((struct reports *)r, mirror, 0, 0);
 }
 
 size_t
 reports_count(const struct reports *r)
 {
 	return r->n;
+}
+
+uint64_t
+reports_evicted(const struct reports *r)
+{
+	return r->evicted;
 }
 
 int

@@ -9,7 +9,14 @@
 
 #define REPORT_MAX_RESULTS 64		/* mirrors one client asks per question, with room */
 #define REPORT_MAX_NODES 1024		/* YAML nodes in one body: bounds parse work */
-#define REPORTS_MAX_MIRRORS 4096	/* tallies kept; more ids are counted as dropped */
+/*
+ * Tallies kept. Past it a new id takes the place of the stalest tally: one last reported
+ * more than REPORTS_MAX_AGE ago, else one of the least reported, least recent first.
+ * Reports are unauthenticated: without eviction a flood of made-up ids filled the table
+ * for good and no new mirror was ever counted again.
+ */
+#define REPORTS_MAX_MIRRORS 4096
+#define REPORTS_MAX_AGE (30 * 86400)	/* seconds */
 #define REPORTS_FILE "reports.json"
 
 enum report_outcome {
@@ -40,6 +47,7 @@ struct report_tally {
 	uint8_t mirror[TLS_SHA256_LEN];
 	uint64_t counts[REPORT_NOUTCOMES];
 	uint64_t last;		/* unix time of the last report naming it */
+	uint64_t seq;		/* order of the last report (ties within a second) */
 };
 
 struct reports;
@@ -65,7 +73,10 @@ struct reports *reports_open(const char *dir, char *err, size_t errlen);
 /* reports_free - accepts NULL; does not save. */
 void reports_free(struct reports *r);
 
-/* reports_record - add rep to the tallies at unix time now. Returns the results counted. */
+/*
+ * reports_record - add rep to the tallies at unix time now, evicting stale tallies when
+ * the table is full. Returns the results counted.
+ */
 size_t reports_record(struct reports *r, const struct report *rep, uint64_t now);
 
 /* reports_dirty - whether there is something to save. */
@@ -82,5 +93,8 @@ const struct report_tally *reports_find(const struct reports *r, const uint8_t *
 
 /* reports_count - tallies kept. */
 size_t reports_count(const struct reports *r);
+
+/* reports_evicted - tallies evicted to make room since the start. */
+uint64_t reports_evicted(const struct reports *r);
 
 #endif

@@ -231,11 +231,14 @@ routes_dns_done(void *arg, const struct resolve_result *res)
 	routes_pending_free(p);
 }
 
+static int routes_client(struct evhttp_request *req, struct netaddr *client);
+
 /* The common part of GET and POST /dns-query. */
 static void
 routes_dns(struct server *s, struct evhttp_request *req, const uint8_t *msg, size_t len)
 {
 	struct resolve_result res;
+	struct netaddr client;
 	struct pending *p;
 	struct dnsq q;
 
@@ -260,7 +263,7 @@ routes_dns(struct server *s, struct evhttp_request *req, const uint8_t *msg, siz
 		routes_dns_error(s, req, msg, &q, DNS_RCODE_REFUSED, NULL);
 		return;
 	}
-	audit_note_question(s->audit, &q);
+	audit_note_question(s->audit, &q, routes_client(req, &client) == 0 ? &client : NULL);
 	if (resolve_lookup(s->resolve, &q, &res)) {
 		routes_dns_answer(s, req, msg, &q, &res);
 		return;

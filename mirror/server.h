@@ -46,6 +46,7 @@ struct server {
 	struct peers *peers;			/* the mirror network (peers.c) */
 	struct reputation *rep;			/* what we think of each peer */
 	struct audit *audit;			/* replays, audits, votes and their timer */
+	struct replay *replay;			/* questions fit to replay (owned by audit) */
 	TAILQ_HEAD(, pending) pending;		/* requests waiting for DNS or a notary job */
 	char id_hex[TLS_SHA256_HEX];
 	char mirror_header[160];		/* X-Vantage-Mirror value */

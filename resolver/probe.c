@@ -23,7 +23,6 @@ struct probe {
 	struct probe_set *ps;
 	struct bufferevent *bev;
 	struct tls_conn *conn;
-	struct event *timer;		/* the probe's deadline */
 	struct event *later;		/* a failure seen inside probe_start, reported from here */
 	char *name;
 	struct tls_anchor *cas;
@@ -122,13 +121,11 @@ probe_free(struct probe *p)
 	TAILQ_REMOVE(&ps->probes, p, entry);
 	ps->n_probes--;
 	if (p->bev != NULL) {
-		/* A handshake may complete before libevent frees it: no callback for us then. */
+		/* Count the connection until libevent has freed its TLS state (see above). */
 		tls_conn_set_callbacks(p->conn, NULL, probe_conn_gone, ps);
 		ps->conns_pending++;
 		bufferevent_free(p->bev);
 	}
-	if (p->timer != NULL)
-		event_free(p->timer);
 	if (p->later != NULL)
 		event_free(p->later);
 	free(p->name);
@@ -253,7 +250,9 @@ probe_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED)
 		return;
-	if (what & BEV_EVENT_ERROR) {
+	if (what & BEV_EVENT_TIMEOUT) {
+		snprintf(detail, sizeof(detail), "no TLS handshake within %u ms", p->timeout_ms);
+	} else if (what & BEV_EVENT_ERROR) {
 		tls_conn_failure(p->conn, err, detail, sizeof(detail));
 	} else {
 		snprintf(detail, sizeof(detail), "the server closed the connection during the "
@@ -265,18 +264,6 @@ probe_event(struct bufferevent *bev, short what, void *arg)
 		snprintf(p->early, sizeof(p->early), "%s", detail);
 		return;
 	}
-	probe_unreachable(p, detail);
-}
-
-static void
-probe_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct probe *p = arg;
-	char detail[96];
-
-	(void)fd;
-	(void)what;
-	snprintf(detail, sizeof(detail), "no TLS handshake within %u ms", p->timeout_ms);
 	probe_unreachable(p, detail);
 }
 
@@ -344,21 +331,23 @@ probe_connect(struct probe *p, const struct netaddr *addr, uint16_t port)
 	struct netaddr to;
 	struct timeval tv;
 
-	p->timer = evtimer_new(ps->base, probe_timeout, p);
 	p->later = evtimer_new(ps->base, probe_later, p);
 	p->bev = tls_bev_new(ps->base, -1, ps->ctx, 0, p->name, &p->conn);
-	if (p->timer == NULL || p->later == NULL || p->bev == NULL)
+	if (p->later == NULL || p->bev == NULL)
 		return -1;
 	tls_conn_set_callbacks(p->conn, probe_done, NULL, p);
 	bufferevent_setcb(p->bev, NULL, NULL, probe_event, p);
 	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
 	/*
-	 * The deadline is our own timer: read/write timeouts on a client TLS filter hit a
-	 * double free in lib/tls, and they would not bound the whole handshake anyway.
+	 * The deadline is the filter's read timeout: it is reset only when the filter hands
+	 * plaintext up, which a probe never gets, so it bounds the whole connect and
+	 * handshake. (A probe freed from it in the loop turn where the handshake ended used to
+	 * be called back after its end; lib/tls.c now holds the bufferevent for its deferred
+	 * work and stops calling an owner that freed it.)
 	 */
 	tv.tv_sec = (time_t)(p->timeout_ms / 1000);
 	tv.tv_usec = (suseconds_t)(p->timeout_ms % 1000 * 1000);
-	if (evtimer_add(p->timer, &tv) != 0)
+	if (bufferevent_set_timeouts(p->bev, &tv, NULL) != 0)
 		return -1;
 	to = *addr;
 	netaddr_set_port(&to, port);

@@ -206,3 +206,24 @@ tls_serve() {	# tls_serve ADDR [leaf|evil]
 		-key "$C/$cert.key" -cert_chain "$C/$chain.pem" -www
 	wait_until 10 _adv_listening "$1" || { diag "openssl s_server on $1:443 did not start"; return 1; }
 }
+
+# DoH floods (adv_audit_flood.sh): an outsider asking a mirror's public /dns-query.
+#   adv_doh_param NAME TYPE      the dns= parameter (RFC 8484 GET, base64url) of a query;
+#                                TYPE is a number (1 = A)
+#   adv_doh_flood CAPEM HOSTPORT TYPE NAME...
+#                                ask every NAME over one HTTPS connection (curl reuses it)
+adv_doh_param() {
+	local name=${1%.} type=$2 label fmt='\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00'
+	local IFS=.
+	for label in $name; do fmt+=$(printf '\\x%02x' "${#label}")$label; done
+	fmt+=$(printf '\\x00\\x%02x\\x%02x\\x00\\x01' $((type >> 8)) $((type & 255)))
+	printf "$fmt" | base64 -w0 | tr '+/' '-_' | tr -d '='
+}
+
+adv_doh_flood() {
+	local ca=$1 hp=$2 type=$3 n urls=(); shift 3
+	for n in "$@"; do
+		urls+=(-o /dev/null "https://$hp/dns-query?dns=$(adv_doh_param "$n" "$type")")
+	done
+	curl -sS --fail --max-time 60 --cacert "$ca" "${urls[@]}"
+}

@@ -9,7 +9,9 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_sticky.sh \
 	tests/adversary/adv_handshake.sh \
 	tests/adversary/adv_served.sh \
-	tests/adversary/adv_flags.sh
+	tests/adversary/adv_flags.sh \
+	tests/adversary/adv_audit_flood.sh \
+	tests/adversary/adv_observe.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \

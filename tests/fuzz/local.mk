@@ -12,7 +12,7 @@ FUZZ_TLS_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mirror \
 # The mirror target links every source of vantage-mirror (routes.c reaches most of them), so
 # that new files there need no change here; its main() is renamed out of the way (and then
 # has no prototype, hence -Wno-missing-prototypes for this target).
-FUZZ_MIRROR_CPPFLAGS = $(FUZZ_TLS_CPPFLAGS) -Dmain=vantage_mirror_main
+FUZZ_MIRROR_CPPFLAGS = $(FUZZ_TLS_CPPFLAGS) $(LDNS_CFLAGS) -I$(top_srcdir)/resolver -Dmain=vantage_mirror_main
 FUZZ_LDADD_LIB = $(VANTAGE_LIBS)
 FUZZ_LDADD_TLS = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS)
 

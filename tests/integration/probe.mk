@@ -13,7 +13,13 @@ tests_integration_tools_tlsimposter_CPPFLAGS = $(AM_CPPFLAGS) $(WOLFSSL_CFLAGS)
 tests_integration_tools_tlsimposter_SOURCES = tests/integration/tools/tlsimposter.c
 tests_integration_tools_tlsimposter_LDADD = $(WOLFSSL_LIBS)
 
-PROBE_IT_TESTS = tests/integration/probe_tls.sh
+# A lib/tls client with bufferevent timeouts, freed from its timeout callback (issue 12).
+check_PROGRAMS += tests/integration/tools/tlstimeout
+tests_integration_tools_tlstimeout_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS)
+tests_integration_tools_tlstimeout_SOURCES = tests/integration/tools/tlstimeout.c
+tests_integration_tools_tlstimeout_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS)
+
+PROBE_IT_TESTS = tests/integration/probe_tls.sh tests/integration/tls_timeout.sh
 TESTS += $(PROBE_IT_TESTS)
 EXTRA_DIST += $(PROBE_IT_TESTS)
 

@@ -155,6 +155,71 @@ test_tallies_persist(void **state)
 	rmdir(dir);
 }
 
+/* A report naming n ids from base on (big-endian in the first 4 bytes), all "error". */
+static void
+flood_report(struct report *rep, uint32_t base, size_t n)
+{
+	size_t i;
+
+	memset(rep, 0, sizeof(*rep));
+	snprintf(rep->name, sizeof(rep->name), "flood.example.");
+	rep->qtype = 1;
+	for (i = 0; i < n; i++) {
+		uint32_t v = base + (uint32_t)i;
+
+		rep->results[i].mirror[0] = (uint8_t)(v >> 24);
+		rep->results[i].mirror[1] = (uint8_t)(v >> 16);
+		rep->results[i].mirror[2] = (uint8_t)(v >> 8);
+		rep->results[i].mirror[3] = (uint8_t)v;
+		rep->results[i].mirror[31] = 0xf1;
+		rep->results[i].outcome = REPORT_ERROR;
+	}
+	rep->n_results = n;
+}
+
+/* A flood of made-up ids does not fill the table for good (issue 12, finding 8). */
+static void
+test_tallies_evict(void **state)
+{
+	char dir[] = "/tmp/test_mirror_reports.XXXXXX", err[512], path[600];
+	struct reports *r;
+	struct report rep, fresh;
+	uint8_t id_a[TLS_SHA256_LEN];
+	uint32_t k;
+	int i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(r = reports_open(dir, err, sizeof(err)));
+	/* A real mirror, reported again and again before the flood. */
+	assert_int_equal(report_parse(good, strlen(good), &rep, err, sizeof(err)), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(reports_record(r, &rep, 1000 + (uint64_t)i), 3);
+	/* Twice the table's size in distinct one-off ids, 64 per report. */
+	for (k = 0; k < 2 * REPORTS_MAX_MIRRORS; k += REPORT_MAX_RESULTS) {
+		flood_report(&rep, k, REPORT_MAX_RESULTS);
+		assert_int_equal(reports_record(r, &rep, 2000), REPORT_MAX_RESULTS);
+	}
+	assert_int_equal(reports_count(r), REPORTS_MAX_MIRRORS);
+	assert_true(reports_evicted(r) >= REPORTS_MAX_MIRRORS);
+	/* A new mirror is still counted, and kept ... */
+	flood_report(&fresh, 0x7f000000u, 1);
+	assert_int_equal(reports_record(r, &fresh, 2001), 1);
+	assert_non_null(reports_find(r, fresh.results[0].mirror));
+	/* ... and the mirror that clients kept reporting outlived the flood. */
+	tls_unhex(ID_A, id_a, sizeof(id_a));
+	assert_non_null(reports_find(r, id_a));
+	assert_int_equal(reports_find(r, id_a)->counts[REPORT_AGREE], 5);
+	/* Tallies not reported for REPORTS_MAX_AGE go first. */
+	flood_report(&rep, 0x7e000000u, 1);
+	assert_int_equal(reports_record(r, &rep, 1004 + REPORTS_MAX_AGE + 1), 1);
+	assert_null(reports_find(r, id_a));
+	reports_free(r);
+	snprintf(path, sizeof(path), "%s/%s", dir, REPORTS_FILE);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -163,6 +228,7 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_tallies_persist),
+		cmocka_unit_test(test_tallies_evict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

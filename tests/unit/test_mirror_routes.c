@@ -98,11 +98,62 @@ test_observe_names_and_addresses(void **state)
 	assert_true(observe_addr_is_public(&a));
 }
 
+/* IPv6 forms that carry an IPv4 address are judged by that address (issue 12, finding 8). */
+static void
+test_observe_embedded_ipv4(void **state)
+{
+	static const struct { const char *ip; int public; } cases[] = {
+		/* NAT64 well-known prefix (RFC 6052): the translator reaches the IPv4 inside. */
+		{ "64:ff9b::7f00:1", 0 },		/* 127.0.0.1 */
+		{ "64:ff9b::a00:1", 0 },		/* 10.0.0.1 */
+		{ "64:ff9b::c0a8:101", 0 },		/* 192.168.1.1 */
+		{ "64:ff9b::a9fe:a9fe", 0 },		/* 169.254.169.254 (cloud metadata) */
+		{ "64:ff9b::5db8:d822", 1 },		/* 93.184.216.34 */
+		/* The local-use NAT64 prefix (RFC 8215): the operator's, refused whole. */
+		{ "64:ff9b:1::5db8:d822", 0 },
+		{ "64:ff9b:1:ffff::1", 0 },
+		/* 6to4 (RFC 3056): 2002:AABB:CCDD::/48 tunnels to A.B.C.D. */
+		{ "2002:7f00:1::1", 0 },
+		{ "2002:a00:1::", 0 },
+		{ "2002:c0a8:101:1::1", 0 },
+		{ "2002:5db8:d822::1", 1 },
+		/* IPv4-mapped, SIIT-translated, IPv4-compatible (deprecated, refused whole). */
+		{ "::ffff:127.0.0.1", 0 },
+		{ "::ffff:93.184.216.34", 1 },
+		{ "::ffff:0:10.0.0.1", 0 },
+		{ "::ffff:0:93.184.216.34", 1 },
+		{ "::127.0.0.1", 0 },
+		{ "::93.184.216.34", 0 },
+		/* Teredo (RFC 4380): server at bits 32-63, client inverted at bits 96-127. */
+		{ "2001:0:7f00:1::ffff:ffff", 0 },	/* server 127.0.0.1 */
+		{ "2001:0:5db8:d822::80ff:fffe", 0 },	/* client ~ = 127.0.0.1 */
+		{ "2001:0:5db8:d822::a247:27dd", 1 },	/* client ~ = 93.184.216.34 */
+		/* Special-purpose prefixes with nothing public behind them. */
+		{ "100::1", 0 },
+		{ "3fff::1", 0 },
+		{ "2001:2::1", 0 },
+		{ "2001:10::1", 0 },
+		{ "2001:20::1", 0 },
+		{ "2a00:1450:4001::1", 1 },
+	};
+	struct netaddr a;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(netaddr_parse(cases[i].ip, 443, &a), 0);
+		if (observe_addr_is_public(&a) != cases[i].public)
+			fail_msg("%s: expected %s", cases[i].ip,
+			    cases[i].public ? "public" : "refused");
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_content_type),
+		cmocka_unit_test(test_observe_embedded_ipv4),
 		cmocka_unit_test(test_dns_param),
 		cmocka_unit_test(test_dns_param_too_long),
 		cmocka_unit_test(test_observe_names_and_addresses),

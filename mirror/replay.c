@@ -1,0 +1,666 @@
+/* mirror/replay.c - which client questions are fit to judge peers with, and how to judge. */
+#include "autoconf.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "digest.h"
+#include "audit.h"
+#include "http.h"
+#include "log.h"
+#include "peers.h"
+#include "replay.h"
+#include "resolve.h"
+#include "server.h"
+#include "tls.h"
+#include "vutil.h"
+
+#define CT_DNS "application/dns-message"
+
+/* The client network a question came from: family, then an IPv4 /24 or IPv6 /48. */
+#define SRC_LEN 7
+
+/* One remembered client question. */
+struct ring_q {
+	uint8_t qname[DNS_MAXNAME];
+	uint8_t qname_len;
+	uint16_t qtype, qclass;
+	uint8_t src[SRC_LEN];
+};
+
+/* A verdict on a question (fit to replay, or rejected), valid until some time. */
+struct pool_q {
+	struct dnsq q;
+	uint64_t until_ms;
+};
+
+/* Verdicts of one kind. */
+struct pool {
+	struct pool_q *v;
+	size_t n, cap;
+};
+
+/* An answer kept for comparison. */
+struct kept {
+	uint8_t *wire;
+	size_t len;
+	int done;
+};
+
+/* One question being vetted. */
+struct vet {
+	struct replay *rp;
+	uint64_t serial;
+	struct dnsq q;
+	uint64_t started_ms, first_ms;
+	int stage;			/* VET_FIRST, VET_GAP, VET_SECOND, VET_DONE */
+	struct resolve_wait *rw;
+	struct kept own[2];
+	uint32_t ttl;			/* of the first own answer */
+	size_t n_wit;
+	struct kept wit[REPLAY_WITNESSES];
+};
+
+enum { VET_FIRST, VET_GAP, VET_SECOND, VET_DONE };
+
+struct vet_ref {
+	uint64_t serial;
+	size_t idx;
+};
+
+struct replay {
+	struct server *s;
+	struct ring_q *ring;
+	size_t ring_cap, ring_n, ring_next;
+	struct pool stable, reject;
+	struct pool_q stable_v[REPLAY_STABLE_MAX], reject_v[REPLAY_REJECT_MAX];
+	struct vet *vets[REPLAY_VET_MAX];
+	uint64_t serial;
+};
+
+static uint8_t
+lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/*
+ * Names compare without case: a flood spelling one name in 0x20 variants is one
+ * question, not many (the label length bytes are below 'A' and never fold).
+ */
+static int
+same_q(const struct dnsq *a, const uint8_t *qname, size_t qlen, uint16_t qtype,
+    uint16_t qclass)
+{
+	size_t i;
+
+	if (a->qtype != qtype || a->qclass != qclass || a->qname_len != qlen)
+		return 0;
+	for (i = 0; i < qlen; i++)
+		if (lower(a->qname[i]) != lower(qname[i]))
+			return 0;
+	return 1;
+}
+
+/* ---- the ring of candidates ---- */
+
+static void
+src_key(const struct netaddr *a, uint8_t key[SRC_LEN])
+{
+	memset(key, 0, SRC_LEN);
+	if (a == NULL)
+		return;
+	if (a->ss.ss_family == AF_INET) {
+		key[0] = 4;
+		memcpy(key + 1, &((const struct sockaddr_in *)&a->ss)->sin_addr, 3);
+	} else if (a->ss.ss_family == AF_INET6) {
+		key[0] = 6;
+		memcpy(key + 1, ((const struct sockaddr_in6 *)&a->ss)->sin6_addr.s6_addr, 6);
+	}
+}
+
+/* The slot for a question from key: its network's oldest when it holds its share. */
+static size_t
+ring_slot(const struct replay *rp, const uint8_t key[SRC_LEN])
+{
+	size_t cap = rp->ring_cap / REPLAY_RING_SHARE, held = 0, oldest = SIZE_MAX, i, k;
+
+	if (key[0] == 0 || rp->ring_n < rp->ring_cap)
+		return rp->ring_next;
+	if (cap < 1)
+		cap = 1;
+	/* From the oldest entry (at ring_next once the ring is full) to the newest. */
+	for (k = 0; k < rp->ring_n; k++) {
+		i = (rp->ring_next + k) % rp->ring_cap;
+		if (memcmp(rp->ring[i].src, key, SRC_LEN) == 0) {
+			if (oldest == SIZE_MAX)
+				oldest = i;
+			held++;
+		}
+	}
+	return held >= cap ? oldest : rp->ring_next;
+}
+
+size_t
+replay_ring_held(const struct replay *rp, const struct netaddr *client)
+{
+	uint8_t key[SRC_LEN];
+	size_t i, n = 0;
+
+	src_key(client, key);
+	for (i = 0; i < rp->ring_n; i++)
+		n += memcmp(rp->ring[i].src, key, SRC_LEN) == 0;
+	return n;
+}
+
+void
+replay_note(struct replay *rp, const struct dnsq *q, const struct netaddr *client)
+{
+	uint8_t key[SRC_LEN];
+	struct ring_q *e;
+	size_t i, back, slot;
+
+	if (rp == NULL || rp->ring_cap == 0)
+		return;
+	/* Skip repeats of the last few: a busy name should not crowd out the rest. */
+	for (back = 0; back < 4 && back < rp->ring_n; back++) {
+		i = (rp->ring_next + rp->ring_cap - 1 - back) % rp->ring_cap;
+		e = &rp->ring[i];
+		if (e->qtype == q->qtype && e->qclass == q->qclass && e->qname_len == q->qname_len &&
+		    memcmp(e->qname, q->qname, q->qname_len) == 0)
+			return;
+	}
+	src_key(client, key);
+	slot = ring_slot(rp, key);
+	e = &rp->ring[slot];
+	memcpy(e->qname, q->qname, q->qname_len);
+	e->qname_len = q->qname_len;
+	e->qtype = q->qtype;
+	e->qclass = q->qclass;
+	memcpy(e->src, key, SRC_LEN);
+	if (slot != rp->ring_next)
+		return;		/* replaced its own oldest in place */
+	rp->ring_next = (rp->ring_next + 1) % rp->ring_cap;
+	if (rp->ring_n < rp->ring_cap)
+		rp->ring_n++;
+}
+
+void
+replay_reconfigure(struct replay *rp)
+{
+	size_t cap = rp->s->cfg->network.recent_questions;
+	struct ring_q *r;
+
+	if (cap == rp->ring_cap && rp->ring != NULL)
+		return;
+	if ((r = calloc(cap ? cap : 1, sizeof(*r))) == NULL)
+		return;
+	free(rp->ring);
+	rp->ring = r;
+	rp->ring_cap = cap;
+	rp->ring_n = rp->ring_next = 0;
+}
+
+/* ---- the verdicts ---- */
+
+static struct pool_q *
+pool_find(struct pool *pl, const uint8_t *qname, size_t qlen, uint16_t qtype, uint16_t qclass)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n; i++)
+		if (same_q(&pl->v[i].q, qname, qlen, qtype, qclass))
+			return &pl->v[i];
+	return NULL;
+}
+
+static void
+pool_drop(struct pool *pl, const struct dnsq *q)
+{
+	struct pool_q *e = pool_find(pl, q->qname, q->qname_len, q->qtype, q->qclass);
+
+	if (e != NULL)
+		*e = pl->v[--pl->n];
+}
+
+static void
+pool_put(struct pool *pl, const struct dnsq *q, uint64_t until)
+{
+	struct pool_q *e;
+	size_t i, old = 0;
+
+	if ((e = pool_find(pl, q->qname, q->qname_len, q->qtype, q->qclass)) == NULL) {
+		if (pl->n < pl->cap) {
+			e = &pl->v[pl->n++];
+		} else {
+			for (i = 1; i < pl->n; i++)
+				if (pl->v[i].until_ms < pl->v[old].until_ms)
+					old = i;
+			e = &pl->v[old];
+		}
+	}
+	e->q = *q;
+	e->until_ms = until;
+}
+
+static void
+pool_expire(struct pool *pl, uint64_t now)
+{
+	size_t i = 0;
+
+	while (i < pl->n) {
+		if (pl->v[i].until_ms <= now)
+			pl->v[i] = pl->v[--pl->n];
+		else
+			i++;
+	}
+}
+
+/* Whether q has a verdict of either kind. */
+static int
+pool_known(struct replay *rp, const uint8_t *qname, size_t qlen, uint16_t qtype,
+    uint16_t qclass)
+{
+	return pool_find(&rp->stable, qname, qlen, qtype, qclass) != NULL ||
+	    pool_find(&rp->reject, qname, qlen, qtype, qclass) != NULL;
+}
+
+size_t
+replay_count(const struct replay *rp)
+{
+	return rp != NULL ? rp->stable.n : 0;
+}
+
+int
+replay_pick(struct replay *rp, struct dnsq *q)
+{
+	if (rp == NULL || rp->stable.n == 0)
+		return -1;
+	*q = rp->stable.v[random_uniform((uint32_t)rp->stable.n)].q;
+	q->flags = DNS_FLAG_RD;
+	return 0;
+}
+
+/* ---- judging ---- */
+
+/* digest_answer wants the question name lower-cased. */
+static void
+lower_name(const struct dnsq *q, uint8_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < q->qname_len; i++)
+		out[i] = lower(q->qname[i]);
+}
+
+enum replay_judgement
+replay_judge(const struct dnsq *q, const uint8_t *own, size_t olen, const uint8_t *peer,
+    size_t plen, int allow_private)
+{
+	struct cons_policy pol = { .quorum = 0, .match = CONS_MATCH_LADDER,
+	    .allow_private = allow_private, .prefix4 = 24, .prefix6 = 48 };
+	struct digest *dl, *dm;
+	uint8_t qname[DNS_MAXNAME];
+	enum replay_judgement j = REPLAY_UNUSABLE;
+	enum cons_rule rule;
+	enum cons_why why;
+
+	if (own == NULL || peer == NULL)
+		return REPLAY_UNUSABLE;
+	/* Two digests are ~5 KB each: off the stack of the event loop. */
+	dl = malloc(sizeof(*dl));
+	dm = malloc(sizeof(*dm));
+	if (dl == NULL || dm == NULL)
+		goto out;
+	lower_name(q, qname);
+	if (digest_answer(dm, own, olen, qname, q->qname_len, q->qtype) != 0 ||
+	    dm->ans.rclass == RCLASS_OTHER)
+		goto out;
+	/*
+	 * The peer's answer is the claim, ours the evidence: everything it says must be
+	 * backed by what we saw (l = peer, m = ours). A peer's garbage is dissent, not an
+	 * excuse: the DoH layer already turned transport failures into timeouts.
+	 */
+	if (digest_answer(dl, peer, plen, qname, q->qname_len, q->qtype) != 0) {
+		j = REPLAY_DISSENT;
+		goto out;
+	}
+	switch (consensus_compare(&dl->ans, &dm->ans, &pol, &rule, &why)) {
+	case EVIDENCE_CORROBORATES:
+		j = REPLAY_AGREE;
+		break;
+	case EVIDENCE_DISSENTS:
+		j = REPLAY_DISSENT;
+		break;
+	default:
+		j = REPLAY_UNUSABLE;
+		break;
+	}
+out:
+	free(dl);
+	free(dm);
+	return j;
+}
+
+/* ---- vetting ---- */
+
+static void
+kept_set(struct kept *k, const uint8_t *wire, size_t len)
+{
+	k->done = 1;
+	if (wire != NULL && len > 0 && (k->wire = malloc(len)) != NULL) {
+		memcpy(k->wire, wire, len);
+		k->len = len;
+	}
+}
+
+static void
+vet_free(struct vet *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	if (v->rw != NULL)
+		resolve_cancel(v->rw);
+	free(v->own[0].wire);
+	free(v->own[1].wire);
+	for (i = 0; i < REPLAY_WITNESSES; i++)
+		free(v->wit[i].wire);
+	free(v);
+}
+
+/* Keep our own answer when it is one to judge others by: NOERROR or NXDOMAIN. */
+static void
+vet_own(struct vet *v, const struct resolve_result *res)
+{
+	struct kept *k = &v->own[v->stage == VET_FIRST ? 0 : 1];
+	struct dnsresp dr;
+	struct dnsq aq;
+	int ok;
+
+	ok = res->status == UPSTREAM_OK &&
+	    dnswire_parse_response(res->wire, res->len, &aq, &dr) == 0 &&
+	    (dr.rcode == DNS_RCODE_NOERROR || dr.rcode == DNS_RCODE_NXDOMAIN);
+	kept_set(k, ok ? res->wire : NULL, ok ? res->len : 0);
+	if (v->stage == VET_FIRST) {
+		v->ttl = res->ttl;
+		v->first_ms = now_ms();
+		v->stage = VET_GAP;
+	} else {
+		v->stage = VET_DONE;
+	}
+}
+
+static void
+vet_resolved(void *arg, const struct resolve_result *res)
+{
+	struct vet *v = arg;
+
+	v->rw = NULL;
+	vet_own(v, res);
+}
+
+/* Look q up ourselves (the cache counts: it is what we would answer a client). */
+static void
+vet_lookup(struct vet *v)
+{
+	struct resolve *r = v->rp->s->resolve;
+	struct resolve_result res;
+
+	if (resolve_lookup(r, &v->q, &res)) {
+		vet_own(v, &res);
+		return;
+	}
+	if ((v->rw = resolve_start(r, &v->q, vet_resolved, v)) == NULL) {
+		res.status = UPSTREAM_ERROR;
+		res.wire = NULL;
+		res.len = 0;
+		res.ttl = 0;
+		vet_own(v, &res);
+	}
+}
+
+static struct vet *
+vet_find(struct replay *rp, uint64_t serial)
+{
+	size_t i;
+
+	for (i = 0; i < REPLAY_VET_MAX; i++)
+		if (rp->vets[i] != NULL && rp->vets[i]->serial == serial)
+			return rp->vets[i];
+	return NULL;
+}
+
+static void
+vet_witness(struct peers *ps, struct peer *p, const struct http_response *resp,
+    uint64_t elapsed_ms, void *ctx)
+{
+	struct vet_ref *ref = ctx;
+	struct vet *v = ps->s->replay ? vet_find(ps->s->replay, ref->serial) : NULL;
+	const char *ct;
+	struct dnsresp dr;
+	struct dnsq aq;
+	int ok;
+
+	(void)p;
+	(void)elapsed_ms;
+	if (v == NULL || ref->idx >= v->n_wit || v->wit[ref->idx].done)
+		return;
+	ct = resp->status == 200 ? http_response_header(resp, "Content-Type") : NULL;
+	ok = ct != NULL && strncasecmp(ct, CT_DNS, strlen(CT_DNS)) == 0 &&
+	    dnswire_parse_response(resp->body, resp->body_len, &aq, &dr) == 0 &&
+	    dnswire_same_question(&aq, &v->q);
+	kept_set(&v->wit[ref->idx], ok ? resp->body : NULL, ok ? resp->body_len : 0);
+}
+
+/* Ask up to REPLAY_WITNESSES random active peers the question over their pinned DoH. */
+static void
+vet_ask_witnesses(struct replay *rp, struct vet *v)
+{
+	struct peer *to[REPLAY_WITNESSES];
+	uint8_t wire[DNS_HDRLEN + DNS_MAXNAME + 4 + 11];
+	struct vet_ref ref;
+	size_t i, n, len;
+
+	len = dnswire_build_query(wire, sizeof(wire), &v->q, 0, DNS_EDNS_SIZE);
+	n = len == 0 ? 0 : peers_pick(rp->s->peers, to, REPLAY_WITNESSES, NULL, NULL, 0);
+	v->n_wit = n;
+	for (i = 0; i < n; i++) {
+		ref.serial = v->serial;
+		ref.idx = i;
+		if (peers_request(rp->s->peers, to[i], "POST", "/dns-query", CT_DNS, wire, len,
+		    vet_witness, &ref, sizeof(ref)) != 0)
+			v->wit[i].done = 1;
+	}
+}
+
+/* The verdict on a vetted question; why says what kept it out. */
+static int
+vet_stable(struct replay *rp, struct vet *v, const char **why)
+{
+	uint8_t s0[TLS_SHA256_LEN], s1[TLS_SHA256_LEN];
+	int allow = rp->s->cfg->network.allow_private;
+	unsigned agree = 0, dissent = 0;
+	size_t i;
+
+	if (v->own[0].wire == NULL || v->own[1].wire == NULL) {
+		*why = "our own lookup failed";
+		return 0;
+	}
+	if (v->ttl < REPLAY_MIN_TTL) {
+		*why = "TTL too short";
+		return 0;
+	}
+	if (audit_answer_sig(v->own[0].wire, v->own[0].len, s0) != 0 ||
+	    audit_answer_sig(v->own[1].wire, v->own[1].len, s1) != 0 ||
+	    memcmp(s0, s1, sizeof(s0)) != 0) {
+		*why = "our answer changed between two lookups";
+		return 0;
+	}
+	for (i = 0; i < v->n_wit; i++) {
+		if (v->wit[i].wire == NULL)
+			continue;
+		switch (replay_judge(&v->q, v->own[1].wire, v->own[1].len, v->wit[i].wire,
+		    v->wit[i].len, allow)) {
+		case REPLAY_AGREE:
+			agree++;
+			break;
+		case REPLAY_DISSENT:
+			dissent++;
+			break;
+		default:
+			break;
+		}
+	}
+	if (agree == 0 || dissent > agree) {
+		*why = "the answer depends on who asks (the witnesses differ)";
+		return 0;
+	}
+	*why = "stable";
+	return 1;
+}
+
+static int
+vet_witnesses_done(const struct vet *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n_wit; i++)
+		if (!v->wit[i].done)
+			return 0;
+	return 1;
+}
+
+/* Advance one vetting; returns 1 when it is over (judged or given up). */
+static int
+vet_step(struct replay *rp, struct vet *v, uint64_t now)
+{
+	const struct mirror_network *net = &rp->s->cfg->network;
+	uint64_t limit = 2 * net->response_timeout_ms + 2 * rp->s->cfg->upstream_timeout_ms +
+	    REPLAY_GAP_MS + net->verify_interval_ms;
+	const char *why;
+	int stable;
+
+	if (v->stage == VET_GAP && now >= v->first_ms + REPLAY_GAP_MS) {
+		v->stage = VET_SECOND;
+		vet_lookup(v);
+	}
+	if (v->stage == VET_DONE && vet_witnesses_done(v)) {
+		stable = vet_stable(rp, v, &why);
+		/* A new verdict replaces the old one of the other kind. */
+		pool_drop(stable ? &rp->reject : &rp->stable, &v->q);
+		pool_put(stable ? &rp->stable : &rp->reject, &v->q,
+		    now + (stable ? REPLAY_STABLE_MS : REPLAY_REJECT_MS));
+		log_debug(LOG_G_MIRROR, "replay: question %s fit to replay: %s",
+		    stable ? "is" : "is not", why);
+		return 1;
+	}
+	/* Stuck (a witness never answered): nothing is learnt; it may be vetted again. */
+	return now - v->started_ms > limit;
+}
+
+/* A random ring question that has no verdict and is not being vetted; -1 when none. */
+static int
+vet_candidate(struct replay *rp, struct dnsq *q)
+{
+	const struct ring_q *e;
+	unsigned tries;
+	size_t i;
+
+	for (tries = 0; tries < 8 && rp->ring_n > 0; tries++) {
+		e = &rp->ring[random_uniform((uint32_t)rp->ring_n)];
+		if (pool_known(rp, e->qname, e->qname_len, e->qtype, e->qclass))
+			continue;
+		for (i = 0; i < REPLAY_VET_MAX; i++)
+			if (rp->vets[i] != NULL && same_q(&rp->vets[i]->q, e->qname, e->qname_len,
+			    e->qtype, e->qclass))
+				break;
+		if (i < REPLAY_VET_MAX)
+			continue;
+		memset(q, 0, sizeof(*q));
+		memcpy(q->qname, e->qname, e->qname_len);
+		q->qname_len = e->qname_len;
+		q->qtype = e->qtype;
+		q->qclass = e->qclass;
+		q->flags = DNS_FLAG_RD;
+		return 0;
+	}
+	return -1;
+}
+
+static void
+vet_start(struct replay *rp, size_t slot, uint64_t now)
+{
+	struct vet *v;
+	struct dnsq q;
+
+	if (vet_candidate(rp, &q) != 0 || (v = calloc(1, sizeof(*v))) == NULL)
+		return;
+	v->rp = rp;
+	v->serial = ++rp->serial;
+	v->q = q;
+	v->started_ms = now;
+	v->stage = VET_FIRST;
+	rp->vets[slot] = v;
+	vet_ask_witnesses(rp, v);
+	vet_lookup(v);
+}
+
+void
+replay_tick(struct replay *rp, uint64_t now)
+{
+	size_t i, started = 0;
+
+	pool_expire(&rp->stable, now);
+	pool_expire(&rp->reject, now);
+	for (i = 0; i < REPLAY_VET_MAX; i++)
+		if (rp->vets[i] != NULL && vet_step(rp, rp->vets[i], now)) {
+			vet_free(rp->vets[i]);
+			rp->vets[i] = NULL;
+		}
+	for (i = 0; i < REPLAY_VET_MAX && started < REPLAY_VET_PER_TICK; i++)
+		if (rp->vets[i] == NULL) {
+			vet_start(rp, i, now);
+			started++;
+		}
+}
+
+struct replay *
+replay_new(struct server *s)
+{
+	struct replay *rp = calloc(1, sizeof(*rp));
+
+	if (rp == NULL)
+		return NULL;
+	rp->s = s;
+	rp->stable.v = rp->stable_v;
+	rp->stable.cap = REPLAY_STABLE_MAX;
+	rp->reject.v = rp->reject_v;
+	rp->reject.cap = REPLAY_REJECT_MAX;
+	replay_reconfigure(rp);
+	s->replay = rp;
+	if (rp->ring == NULL) {
+		free(rp);
+		return NULL;
+	}
+	return rp;
+}
+
+void
+replay_free(struct replay *rp)
+{
+	size_t i;
+
+	if (rp == NULL)
+		return;
+	for (i = 0; i < REPLAY_VET_MAX; i++)
+		vet_free(rp->vets[i]);
+	/* Witness answers still on their way find no vetting to land in. */
+	if (rp->s->replay == rp)
+		rp->s->replay = NULL;
+	free(rp->ring);
+	free(rp);
+}

@@ -1,0 +1,91 @@
+/* mirror/replay.h - which client questions are fit to judge peers with, and how to judge. */
+#ifndef VANTAGE_MIRROR_REPLAY_H
+#define VANTAGE_MIRROR_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnswire.h"
+#include "netaddr.h"
+
+/* Questions fit to replay, and rejected ones, remembered: apart, so that a flood of
+ * rejected names cannot evict the fit ones. The oldest verdict of a kind goes first. */
+#define REPLAY_STABLE_MAX 64
+#define REPLAY_REJECT_MAX 256
+/* The part of the ring (1/N) one client network may hold. */
+#define REPLAY_RING_SHARE 8
+/* Questions being vetted at once, and started per verify interval: bounded work. */
+#define REPLAY_VET_MAX 4
+#define REPLAY_VET_PER_TICK 2
+/* Other mirrors asked the question while it is vetted. */
+#define REPLAY_WITNESSES 3
+/* An answer kept for less than this (seconds) may change between two askers. */
+#define REPLAY_MIN_TTL 30
+/* The two own lookups of a question are at least this far apart (ms). */
+#define REPLAY_GAP_MS 1000
+/* A vetted question is trusted this long (ms), then vetted again if still asked. */
+#define REPLAY_STABLE_MS (10 * 60 * 1000)
+/* A rejected one is not vetted again for this long (ms): a flood costs one vetting. */
+#define REPLAY_REJECT_MS (10 * 60 * 1000)
+
+struct server;
+struct replay;
+
+/* How a peer's answer compares with ours. */
+enum replay_judgement {
+	REPLAY_AGREE,
+	REPLAY_DISSENT,
+	REPLAY_UNUSABLE		/* one of the answers cannot be compared */
+};
+
+/*
+ * replay_new - the ring of recent client questions of s (network.recent_questions) and the
+ * pool of those vetted as fit to replay. NULL on allocation failure.
+ */
+struct replay *replay_new(struct server *s);
+
+/* replay_free - cancels every vetting in flight; accepts NULL. */
+void replay_free(struct replay *rp);
+
+/* replay_reconfigure - resize the ring after a reload (the ring is emptied when it changes). */
+void replay_reconfigure(struct replay *rp);
+
+/*
+ * replay_note - remember a question a client (may be NULL) asked: a candidate, never
+ * replayed unvetted. One client network (an IPv4 /24, an IPv6 /48) holds at most
+ * REPLAY_RING_SHARE of the ring: past it, its own oldest question makes room, so a flood
+ * from a few networks cannot push everyone else's questions out.
+ */
+void replay_note(struct replay *rp, const struct dnsq *q, const struct netaddr *client);
+
+/*
+ * replay_tick - one verify interval at now (monotonic ms): expire old verdicts, advance
+ * the vettings in flight and start up to REPLAY_VET_PER_TICK new ones. A question is
+ * fit to replay only when our own two lookups, REPLAY_GAP_MS apart, gave equal answers
+ * with a TTL of REPLAY_MIN_TTL or more, and the other mirrors asked (witnesses) show
+ * that our answer is not ours alone: at least one corroborates it and no more dissent
+ * than corroborate. That keeps out what an outsider can make differ between honest
+ * mirrors: answers that change in time (TTL 0, random) and answers that depend on who
+ * asks (whoami names, per-region data).
+ */
+void replay_tick(struct replay *rp, uint64_t now);
+
+/* replay_ring_held - ring entries from client's network (NULL: from no known address). */
+size_t replay_ring_held(const struct replay *rp, const struct netaddr *client);
+
+/* replay_count - questions currently fit to replay. */
+size_t replay_count(const struct replay *rp);
+
+/* replay_pick - a random question fit to replay into q (flags RD); 0, or -1 when none. */
+int replay_pick(struct replay *rp, struct dnsq *q);
+
+/*
+ * replay_judge - whether a peer's answer (peer, plen) to q is corroborated by ours
+ * (own, olen) on the consensus ladder (resolver/consensus.c): everything the peer
+ * claims must be backed by what we saw, not be byte-equal to it. allow_private lets
+ * loopback and private addresses count (test networks). Pure.
+ */
+enum replay_judgement replay_judge(const struct dnsq *q, const uint8_t *own, size_t olen,
+    const uint8_t *peer, size_t plen, int allow_private);
+
+#endif

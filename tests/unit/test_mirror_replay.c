@@ -1,0 +1,180 @@
+/* tests/unit/test_mirror_replay.c - peers' replayed answers are judged on the ladder. */
+#include "autoconf.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mirror_config.h"
+#include "replay.h"
+#include "server.h"
+#include "testpkt.h"
+
+static struct dnsq q_www;
+
+/* An answer to www.example.test A: rcode, then n addresses 127.200.0.x. */
+static void
+answer(struct tpkt *p, const char *qname, int rcode, const uint8_t *last, size_t n)
+{
+	size_t i;
+
+	tp_hdr(p, 1, (uint16_t)(0x8180 | rcode), 1, (uint16_t)n, 0, 0);
+	tp_question(p, qname, 1);
+	for (i = 0; i < n; i++)
+		tp_a_at_q(p, 300, 127, 200, 0, last[i]);
+}
+
+static enum replay_judgement
+judge(const uint8_t *own, size_t no, const uint8_t *peer, size_t np)
+{
+	struct tpkt a, b;
+
+	answer(&a, "www.example.test", 0, own, no);
+	answer(&b, "www.example.test", 0, peer, np);
+	return replay_judge(&q_www, a.b, a.n, b.b, b.n, 1);
+}
+
+static void
+test_same_set_any_order(void **state)
+{
+	const uint8_t x[] = { 10, 11 }, y[] = { 11, 10 };
+
+	(void)state;
+	assert_int_equal(judge(x, 2, y, 2), REPLAY_AGREE);
+	assert_int_equal(judge(x, 2, x, 2), REPLAY_AGREE);
+}
+
+/* The liar's address (another /24, so that no rung of any ladder covers it). */
+static void
+test_other_address_dissents(void **state)
+{
+	const uint8_t x[] = { 10 };
+	struct tpkt a, b;
+
+	(void)state;
+	answer(&a, "www.example.test", 0, x, 1);
+	tp_hdr(&b, 1, 0x8180, 1, 1, 0, 0);
+	tp_question(&b, "www.example.test", 1);
+	tp_a_at_q(&b, 300, 127, 201, 0, 66);
+	assert_int_equal(replay_judge(&q_www, a.b, a.n, b.b, b.n, 1), REPLAY_DISSENT);
+}
+
+static void
+test_case_of_name_ignored(void **state)
+{
+	struct tpkt a, b;
+	const uint8_t x[] = { 10 };
+
+	(void)state;
+	answer(&a, "www.example.test", 0, x, 1);
+	answer(&b, "WWW.Example.TEST", 0, x, 1);
+	assert_int_equal(replay_judge(&q_www, a.b, a.n, b.b, b.n, 1), REPLAY_AGREE);
+}
+
+static void
+test_nxdomain_against_data(void **state)
+{
+	struct tpkt a, b;
+	const uint8_t x[] = { 10 };
+
+	(void)state;
+	answer(&a, "www.example.test", 0, x, 1);
+	answer(&b, "www.example.test", 3, NULL, 0);
+	assert_int_equal(replay_judge(&q_www, a.b, a.n, b.b, b.n, 1), REPLAY_DISSENT);
+	/* Both NXDOMAIN: agree (rule 1). */
+	answer(&a, "www.example.test", 3, NULL, 0);
+	assert_int_equal(replay_judge(&q_www, a.b, a.n, b.b, b.n, 1), REPLAY_AGREE);
+}
+
+static void
+test_garbage(void **state)
+{
+	const uint8_t junk[] = { 1, 2, 3 };
+	struct tpkt a;
+	const uint8_t x[] = { 10 };
+
+	(void)state;
+	answer(&a, "www.example.test", 0, x, 1);
+	/* Our own answer unusable: nothing to judge by. */
+	assert_int_equal(replay_judge(&q_www, junk, sizeof(junk), a.b, a.n, 1), REPLAY_UNUSABLE);
+	assert_int_equal(replay_judge(&q_www, NULL, 0, a.b, a.n, 1), REPLAY_UNUSABLE);
+	/* The peer's garbage is not agreement. */
+	assert_int_not_equal(replay_judge(&q_www, a.b, a.n, junk, sizeof(junk), 1), REPLAY_AGREE);
+}
+
+/* q_www with a first label "xNNN": a distinct question per n. */
+static void
+flood_q(struct dnsq *q, unsigned n)
+{
+	char label[8];
+	int l = snprintf(label, sizeof(label), "x%u", n);
+
+	*q = q_www;
+	q->qname[0] = (uint8_t)l;
+	memcpy(q->qname + 1, label, (size_t)l);
+	memcpy(q->qname + 1 + l, q_www.qname + 4, q_www.qname_len - 4);
+	q->qname_len = (uint8_t)(1 + l + q_www.qname_len - 4);
+}
+
+/* One network flooding the ring keeps only its share; others' questions stay. */
+static void
+test_ring_share(void **state)
+{
+	struct mirror_config cfg;
+	struct server s;
+	struct replay *rp;
+	struct netaddr flood, other, flood2;
+	struct dnsq q;
+	unsigned i;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&s, 0, sizeof(s));
+	cfg.network.recent_questions = 64;
+	s.cfg = &cfg;
+	assert_non_null(rp = replay_new(&s));
+	netaddr_parse("192.0.2.7", 0, &flood);
+	netaddr_parse("192.0.2.200", 0, &flood2);	/* the same /24 */
+	netaddr_parse("198.51.100.1", 0, &other);
+	for (i = 0; i < 20; i++) {
+		flood_q(&q, 1000 + i);
+		replay_note(rp, &q, &other);
+	}
+	for (i = 0; i < 1000; i++) {
+		flood_q(&q, i);
+		replay_note(rp, &q, i % 2 ? &flood : &flood2);
+	}
+	/* The ring is full: the flood took the free slots, then only replaced its own. */
+	assert_int_equal(replay_ring_held(rp, &other), 20);
+	assert_int_equal(replay_ring_held(rp, &flood), 44);
+	/* A newcomer still gets in, in plain ring order (the oldest question goes). */
+	flood_q(&q, 5000);
+	replay_note(rp, &q, NULL);
+	assert_int_equal(replay_ring_held(rp, NULL), 1);
+	assert_int_equal(replay_ring_held(rp, &other), 19);
+	assert_int_equal(replay_ring_held(rp, &flood), 44);
+	replay_free(rp);
+}
+
+int
+main(void)
+{
+	static const uint8_t qn[] = "\3www\7example\4test";
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_set_any_order),
+		cmocka_unit_test(test_other_address_dissents),
+		cmocka_unit_test(test_case_of_name_ignored),
+		cmocka_unit_test(test_nxdomain_against_data),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_ring_share),
+	};
+
+	memcpy(q_www.qname, qn, sizeof(qn));
+	q_www.qname_len = sizeof(qn);
+	q_www.qtype = 1;
+	q_www.qclass = 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
