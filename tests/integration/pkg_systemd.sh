@@ -69,7 +69,7 @@ else
 	NOTIFY_SOCKET=$T/notify.sock start_vantaged "$T/vd.yaml" || bail_out "vantaged did not start"
 	notified() { grep -q -- "$1" "$T/notify.out"; }
 	ok "READY=1 once the sockets are bound" wait_until 10 notified '^READY=1'
-	like "$(vdig +short www.example.test A)" '^192\.0\.2\.' "... and it answers"
+	like "$(vdig +short www.example.test A)" '^127\.192\.0\.' "... and it answers"
 	kill -HUP "$VANTAGED_PID"
 	ok "SIGHUP: RELOADING=1 ..." wait_until 10 notified '^RELOADING=1'
 	ok "... then READY=1 again" wait_until 10 sh -c 'grep -A1 "^RELOADING=1" "$1" | tail -n 1 | grep -q "^READY=1"' sh "$T/notify.out"
@@ -99,7 +99,7 @@ else
 	VANTAGED_WRAPPER="setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all,+net_bind_service --ambient-caps=-all,+net_bind_service --bounding-set=-all,+net_bind_service" \
 		start_vantaged "$T/unit.yaml"; st=$?
 	is "$st/$VANTAGED_ADDR:$VANTAGED_PORT" "0/$A:53" "as nobody with CAP_NET_BIND_SERVICE: bound $A:53"
-	like "$(vdig +short www.example.test A)" '^192\.0\.2\.' "... answers"
+	like "$(vdig +short www.example.test A)" '^127\.192\.0\.' "... answers"
 	is "$(awk '/^Uid:/ { print $3 }' "/proc/$VANTAGED_PID/status" 2> /dev/null)/$(grep -c 'running as' "$VANTAGED_LOG")" \
 		"$(id -u nobody)/0" "... runs as nobody; the config's user: (one that does not exist) was a no-op"
 fi
