@@ -519,13 +519,123 @@ check_remember_addrs(struct check *c, const struct cons_verdict *v)
 		c->vd->vcache_dirty = 1;
 }
 
+/* Count and log a verdict: a dissent is a warning, an unverified answer only debug. */
+static void
+check_log_verdict(struct check *c, const struct cons_verdict *v, const struct policy_decision *d,
+    const char *name, const char *local)
+{
+	struct vantaged *vd = c->vd;
+	char tb[16];
+
+	dnswire_type2str(c->q.qtype, tb, sizeof(tb));
+	switch (v->outcome) {
+	case OUTCOME_AGREE:
+		vd->st.verdict_agree++;
+		log_debug(LOG_G_CONSENSUS, "%s %s: %u of %u mirrors corroborate (rule %s)", name,
+		    tb, v->corroborated, v->asked, consensus_rule_name(v->rule));
+		break;
+	case OUTCOME_DISSENT:
+		vd->st.verdict_dissent++;
+		log_warnx(LOG_G_CONSENSUS, "%s %s: %u of %u mirrors dissent (local %s): %s", name,
+		    tb, v->dissented, v->asked, local, policy_action_name(d->action));
+		check_dissent_log(c, v, d, name, local);
+		break;
+	case OUTCOME_INSUFFICIENT:
+		vd->st.verdict_insufficient++;
+		/* Per question, so debug: while mirrors are down this is every question (the
+		 * mirror client logs the outage once; metrics count these verdicts). */
+		log_debug(LOG_G_CONSENSUS, "%s %s: not verified (%s): %s", name, tb, d->text,
+		    policy_action_name(d->action));
+		break;
+	}
+}
+
+/* Keep the verdict in the verified cache, keyed to the hash of the built message. */
+static void
+check_remember(struct check *c, const struct cons_verdict *v, const char *local, int sticky)
+{
+	struct vantaged *vd = c->vd;
+	struct vcache_info info;
+	uint32_t ttl = c->lttl;
+
+	memset(&info, 0, sizeof(info));
+	info.outcome = v->outcome;
+	info.rule = v->rule;
+	info.corroborated = v->corroborated;
+	info.dissented = v->dissented;
+	info.asked = v->asked;
+	info.failed = v->failed;
+	info.flags = (v->tls_failures ? VCACHE_F_TLS : 0) | (v->regions_short ? VCACHE_F_REGIONS : 0);
+	if (c->ca_view && c->ca_view->judgement == CA_DISSENT)
+		info.flags |= VCACHE_F_CA;
+	if (sticky)
+		info.flags |= VCACHE_F_STICKY;
+	if (check_chain_covered(v))
+		info.flags |= VCACHE_F_CHAIN;
+	info.canon_hash = c->lcanon;
+	info.raw_hash = c->lraw;
+	snprintf(info.summary, sizeof(info.summary), "%.63s", local);
+	if (v->outcome == OUTCOME_DISSENT)
+		ttl = CHECK_DISSENT_TTL;
+	else if (v->outcome == OUTCOME_INSUFFICIENT)
+		ttl = CHECK_INSUFFICIENT_TTL;
+	else if (ttl < CHECK_AGREE_TTL_MIN)
+		ttl = CHECK_AGREE_TTL_MIN;
+	else if (ttl > CHECK_AGREE_TTL_MAX)
+		ttl = CHECK_AGREE_TTL_MAX;
+	info.expire = check_wall() + ttl;
+	if (vcache_store(vd->vcache, c->q.qname, c->q.qname_len, c->q.qtype, &info) == 0)
+		vd->vcache_dirty = 1;
+}
+
+/* What each mirror said, for explain and the plugins; feeds the mirrors' evidence counts. */
+static void
+check_views(struct check *c, const struct cons_verdict *v, struct check_mirror_view *views)
+{
+	for (size_t i = 0; i < c->nm; i++) {
+		views[i].name = mirror_name(c->mir[i].m);
+		views[i].region = mirror_region(c->mir[i].m);
+		views[i].id = mirror_id_hex(c->mir[i].m);
+		if (c->mir[i].d)
+			digest_summary(c->mir[i].d, views[i].answer, sizeof(views[i].answer));
+		else
+			snprintf(views[i].answer, sizeof(views[i].answer), "%s",
+			    c->mir[i].done ? "error" : "not waited for");
+		views[i].evidence = v->evidence[i];
+		if (c->mir[i].done)
+			mirror_note_evidence(c->mir[i].m, v->evidence[i]);
+		views[i].rule = v->mirror_rule[i];
+		views[i].why = v->why[i];
+	}
+}
+
+static void
+check_count_action(struct vantaged *vd, enum policy_action action)
+{
+	switch (action) {
+	case ACTION_REFUSE:
+		vd->st.action_refuse++;
+		break;
+	case ACTION_SERVFAIL:
+		vd->st.action_servfail++;
+		break;
+	case ACTION_SERVE_FLAG:
+		vd->st.action_flag++;
+		break;
+	case ACTION_SERVE_CONSENSUS:
+		vd->st.action_consensus++;
+		break;
+	case ACTION_SERVE:
+		break;
+	}
+}
+
 /* The verdict is in: remember it, log it, and answer everyone waiting. */
 static void
 check_decide(struct check *c, const struct cons_verdict *v)
 {
 	struct vantaged *vd = c->vd;
 	struct check_result res = { .status = UPSTREAM_OK };
-	struct vcache_info info;
 	struct check_mirror_view views[CONSENSUS_MAX_MIRRORS];
 	char name[DNS_MAXNAME * 4 + 1], local[256], tb[16], sticky_text[300] = "";
 	struct cons_verdict sticky_v;
@@ -555,29 +665,7 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		    dnswire_type2str(c->q.qtype, tb, sizeof(tb)), res.decision.text);
 		check_dissent_log(c, v, &res.decision, name, local);
 	}
-	switch (v->outcome) {
-	case OUTCOME_AGREE:
-		vd->st.verdict_agree++;
-		log_debug(LOG_G_CONSENSUS, "%s %s: %u of %u mirrors corroborate (rule %s)", name,
-		    dnswire_type2str(c->q.qtype, tb, sizeof(tb)), v->corroborated, v->asked,
-		    consensus_rule_name(v->rule));
-		break;
-	case OUTCOME_DISSENT:
-		vd->st.verdict_dissent++;
-		log_warnx(LOG_G_CONSENSUS, "%s %s: %u of %u mirrors dissent (local %s): %s", name,
-		    dnswire_type2str(c->q.qtype, tb, sizeof(tb)), v->dissented, v->asked, local,
-		    policy_action_name(res.decision.action));
-		check_dissent_log(c, v, &res.decision, name, local);
-		break;
-	case OUTCOME_INSUFFICIENT:
-		vd->st.verdict_insufficient++;
-		/* Per question, so debug: while mirrors are down this is every question (the
-		 * mirror client logs the outage once; metrics count these verdicts). */
-		log_debug(LOG_G_CONSENSUS, "%s %s: not verified (%s): %s", name,
-		    dnswire_type2str(c->q.qtype, tb, sizeof(tb)), res.decision.text,
-		    policy_action_name(res.decision.action));
-		break;
-	}
+	check_log_verdict(c, v, &res.decision, name, local);
 	/*
 	 * What the local answer serves, whatever the action: the answer cache then holds it in
 	 * place of the upstream's message, and the verdict is keyed to its hash, so a cache hit
@@ -586,37 +674,7 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	if ((served = check_build(c, c->ld, !check_chain_covered(v), c->lage, 1, &slen,
 		 &c->lraw)) == NULL)
 		c->lraw = 0;
-	{
-		uint32_t ttl = c->lttl;
-		memset(&info, 0, sizeof(info));
-		info.outcome = v->outcome;
-		info.rule = v->rule;
-		info.corroborated = v->corroborated;
-		info.dissented = v->dissented;
-		info.asked = v->asked;
-		info.failed = v->failed;
-		info.flags = (v->tls_failures ? VCACHE_F_TLS : 0) | (v->regions_short ? VCACHE_F_REGIONS : 0);
-		if (c->ca_view && c->ca_view->judgement == CA_DISSENT)
-			info.flags |= VCACHE_F_CA;
-		if (sticky_text[0])
-			info.flags |= VCACHE_F_STICKY;
-		if (check_chain_covered(v))
-			info.flags |= VCACHE_F_CHAIN;
-		info.canon_hash = c->lcanon;
-		info.raw_hash = c->lraw;
-		snprintf(info.summary, sizeof(info.summary), "%.63s", local);
-		if (v->outcome == OUTCOME_DISSENT)
-			ttl = CHECK_DISSENT_TTL;
-		else if (v->outcome == OUTCOME_INSUFFICIENT)
-			ttl = CHECK_INSUFFICIENT_TTL;
-		else if (ttl < CHECK_AGREE_TTL_MIN)
-			ttl = CHECK_AGREE_TTL_MIN;
-		else if (ttl > CHECK_AGREE_TTL_MAX)
-			ttl = CHECK_AGREE_TTL_MAX;
-		info.expire = check_wall() + ttl;
-		if (vcache_store(vd->vcache, c->q.qname, c->q.qname_len, c->q.qtype, &info) == 0)
-			vd->vcache_dirty = 1;
-	}
+	check_remember(c, v, local, sticky_text[0] != '\0');
 	res.wire = served;
 	res.len = slen;
 	res.age = 0; /* built with the TTLs decayed already */
@@ -628,21 +686,7 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	res.mirrors = views;
 	res.n_mirrors = c->nm;
 	res.ca = c->ca_view;
-	for (size_t i = 0; i < c->nm; i++) {
-		views[i].name = mirror_name(c->mir[i].m);
-		views[i].region = mirror_region(c->mir[i].m);
-		views[i].id = mirror_id_hex(c->mir[i].m);
-		if (c->mir[i].d)
-			digest_summary(c->mir[i].d, views[i].answer, sizeof(views[i].answer));
-		else
-			snprintf(views[i].answer, sizeof(views[i].answer), "%s",
-			    c->mir[i].done ? "error" : "not waited for");
-		views[i].evidence = v->evidence[i];
-		if (c->mir[i].done)
-			mirror_note_evidence(c->mir[i].m, v->evidence[i]);
-		views[i].rule = v->mirror_rule[i];
-		views[i].why = v->why[i];
-	}
+	check_views(c, v, views);
 	if (res.decision.action == ACTION_SERVE_CONSENSUS) {
 		const struct check_mirror *cm = &c->mir[v->consensus_mirror];
 		size_t sl;
@@ -655,22 +699,7 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		} else
 			res.decision.action = ACTION_REFUSE;
 	}
-	switch (res.decision.action) {
-	case ACTION_REFUSE:
-		vd->st.action_refuse++;
-		break;
-	case ACTION_SERVFAIL:
-		vd->st.action_servfail++;
-		break;
-	case ACTION_SERVE_FLAG:
-		vd->st.action_flag++;
-		break;
-	case ACTION_SERVE_CONSENSUS:
-		vd->st.action_consensus++;
-		break;
-	case ACTION_SERVE:
-		break;
-	}
+	check_count_action(vd, res.decision.action);
 	check_unhash(c);
 	if (!c->delivered)
 		check_deliver(c, &res);
