@@ -103,7 +103,7 @@ mc_tls(struct yconf *y, const yaml_node_t *node, struct mirror_config *c)
 {
 	static const char *const keys[] = { "dir", "cert", "key", "ca", NULL };
 	yaml_node_t *v;
-	char *dir = NULL;
+	char *dir = NULL, why[160];
 	size_t len;
 
 	if (yconf_check_keys(y, node, "tls", keys) != 0)
@@ -130,8 +130,9 @@ mc_tls(struct yconf *y, const yaml_node_t *node, struct mirror_config *c)
 	/* The CA is our identity: read it now so that -n catches a wrong path. */
 	if ((c->ca_pem = mc_read_file(c->tls_ca, MIRROR_MAX_PEM, &len)) == NULL)
 		return yconf_error(y, node, "tls: cannot read %s: %s", c->tls_ca, strerror(errno));
-	if (tls_pem_sha256(c->ca_pem, len, c->id) != 0)
-		return yconf_error(y, node, "tls: %s holds no certificate", c->tls_ca);
+	/* Strict: the CA we announce must be exactly one certificate, as peers require. */
+	if (tls_pem_sha256(c->ca_pem, len, c->id, why, sizeof(why)) != 0)
+		return yconf_error(y, node, "tls: %s: %s", c->tls_ca, why);
 	return 0;
 }
 
@@ -142,6 +143,7 @@ mc_peer(struct yconf *y, const yaml_node_t *node, struct mirror_peer *p)
 	yaml_node_t *v;
 	const char *s;
 	uint8_t fp[TLS_SHA256_LEN];
+	char why[160];
 
 	if (yconf_check_keys(y, node, "peers entry", keys) != 0)
 		return -1;
@@ -169,8 +171,8 @@ mc_peer(struct yconf *y, const yaml_node_t *node, struct mirror_peer *p)
 		if (yconf_str(y, v, "ca_pem", &p->ca_pem) != 0)
 			return -1;
 		/* Self-authenticating: the PEM must hash to the pin it travels with. */
-		if (tls_pem_sha256(p->ca_pem, strlen(p->ca_pem), fp) != 0)
-			return yconf_error(y, v, "ca_pem: no certificate");
+		if (tls_pem_sha256(p->ca_pem, strlen(p->ca_pem), fp, why, sizeof(why)) != 0)
+			return yconf_error(y, v, "ca_pem: %s", why);
 		if (memcmp(fp, p->ca_sha256, sizeof(fp)) != 0)
 			return yconf_error(y, v, "ca_pem: its SHA-256 is not ca_sha256");
 	}

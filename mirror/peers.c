@@ -450,6 +450,7 @@ pj_parse_fields(struct yconf *y, const yaml_node_t *root, struct join_req *j)
 	unsigned long port;
 	yaml_node_t *v;
 	const char *s;
+	char why[160];
 
 	if ((v = yconf_get(y, root, "id")) == NULL || (s = yconf_scalar(y, v, "id")) == NULL ||
 	    v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE || tls_unhex(s, j->id, TLS_SHA256_LEN))
@@ -479,8 +480,8 @@ pj_parse_fields(struct yconf *y, const yaml_node_t *root, struct join_req *j)
 	if ((v = yconf_get(y, root, "ca_pem")) == NULL || yconf_str(y, v, "ca_pem", &j->ca_pem))
 		return yconf_error(y, v ? v : root, "ca_pem: required");
 	/* Self-authenticating: whoever sends it, the PEM must be the CA the id names. */
-	if (tls_pem_sha256(j->ca_pem, strlen(j->ca_pem), fp) != 0)
-		return yconf_error(y, v, "ca_pem: no certificate");
+	if (tls_pem_sha256(j->ca_pem, strlen(j->ca_pem), fp, why, sizeof(why)) != 0)
+		return yconf_error(y, v, "ca_pem: %s", why);
 	if (memcmp(fp, j->id, TLS_SHA256_LEN) != 0)
 		return yconf_error(y, v, "ca_pem: its SHA-256 is not id");
 	return 0;
@@ -777,7 +778,8 @@ pl_entry(struct yconf *y, struct peers *ps, const yaml_node_t *node)
 	if ((v = yconf_get(y, node, "ca_pem")) != NULL && !yconf_is_null(v)) {
 		if (yconf_str(y, v, "ca_pem", &pem) != 0)
 			goto out;
-		if (tls_pem_sha256(pem, strlen(pem), fp) != 0 || memcmp(fp, id, sizeof(fp)) != 0) {
+		if (tls_pem_sha256(pem, strlen(pem), fp, NULL, 0) != 0 ||
+		    memcmp(fp, id, sizeof(fp)) != 0) {
 			yconf_error(y, v, "ca_pem: does not hash to id");
 			goto out;
 		}

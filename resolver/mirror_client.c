@@ -472,7 +472,7 @@ mirror_find_ca(const struct mirror *m, const uint8_t *body, size_t len, char *wh
 	struct yconf y = { 0 };
 	yaml_node_t *root, *list, *e, *v;
 	uint8_t fp[TLS_SHA256_LEN];
-	char *found = NULL;
+	char *found = NULL, bad[160];
 	int pass;
 
 	y.max_nodes = MIRROR_LIST_MAX_NODES;
@@ -500,8 +500,17 @@ mirror_find_ca(const struct mirror *m, const uint8_t *body, size_t len, char *wh
 			    yconf_is_null(v))
 				continue;
 			pem = (const char *)v->data.scalar.value;
-			if (tls_pem_sha256(pem, v->data.scalar.length, fp) == 0 &&
-			    memcmp(fp, m->pin, sizeof(fp)) == 0) {
+			/*
+			 * Strict: one certificate and nothing else. A PEM holding the genuine CA
+			 * and the attacker's once passed this check and both became anchors.
+			 */
+			if (tls_pem_sha256(pem, v->data.scalar.length, fp, bad, sizeof(bad)) != 0) {
+				if (pass == 0)
+					snprintf(why, wlen, "its /v1/mirrors entry for the pinned "
+					    "id has an unusable CA PEM: %s", bad);
+				continue;
+			}
+			if (memcmp(fp, m->pin, sizeof(fp)) == 0) {
 				found = strdup(pem);
 				break;
 			}

@@ -59,7 +59,8 @@ mirrors_body(const uint8_t *body, size_t len)
 		if ((v = yconf_get(&y, e, "ca_pem")) == NULL || v->type != YAML_SCALAR_NODE ||
 		    yconf_is_null(v))
 			continue;
-		(void)tls_pem_sha256((const char *)v->data.scalar.value, v->data.scalar.length, fp);
+		(void)tls_pem_sha256((const char *)v->data.scalar.value, v->data.scalar.length, fp,
+		    NULL, 0);
 	}
 out:
 	yconf_free(&y);
