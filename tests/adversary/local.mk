@@ -3,8 +3,10 @@
 # finding or one attack family; lib_adversary.sh builds the world.  They need the binaries and
 # test tools of the other fragments: vantaged, vantage-mirror, doh_client, dnsjunk.
 ADVERSARY_TESTS = \
-	tests/adversary/adv_smoke.sh
+	tests/adversary/adv_smoke.sh \
+	tests/adversary/adv_pin.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \
+	tests/adversary/hostile_mirror.py \
 	tests/adversary/zones/adv.test.zone
