@@ -4,9 +4,11 @@
 # test tools of the other fragments: vantaged, vantage-mirror, doh_client, dnsjunk.
 ADVERSARY_TESTS = \
 	tests/adversary/adv_smoke.sh \
-	tests/adversary/adv_pin.sh
+	tests/adversary/adv_pin.sh \
+	tests/adversary/adv_slowloris.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \
 	tests/adversary/hostile_mirror.py \
+	tests/adversary/dribbler.py \
 	tests/adversary/zones/adv.test.zone
