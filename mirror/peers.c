@@ -27,6 +27,13 @@
 
 /* A join body: a CA PEM (a few KB) and a few words. Far below max_body. */
 #define PEERS_JOIN_MAX_NODES 64
+/*
+ * A peer's /v1/mirrors is at most PEERS_MAX_RESPONSE bytes: 4,096 nodes take every real
+ * entry of it, and keep a body of tiny nodes to a few milliseconds of parsing.
+ */
+#define PEERS_SYNC_MAX_NODES 4096
+/* Keys in one JSON object of a peer's body (an entry has ~20). */
+#define PEERS_MAX_KEYS 64
 /* The largest answer a peer request may bring: a DNS message or a small JSON body. */
 #define PEERS_MAX_RESPONSE 70000
 /* Sources remembered by the rate limiter; the oldest is reused beyond. */
@@ -512,6 +519,7 @@ pj_parse(const void *body, size_t len, struct join_req *j, char *err, size_t err
 
 	memset(&y, 0, sizeof(y));
 	y.max_nodes = PEERS_JOIN_MAX_NODES;
+	y.max_keys = PEERS_MAX_KEYS;
 	rc = yconf_load_buffer(&y, "body", body, len);
 	if (rc == 0)
 		rc = pj_parse_root(&y, yconf_root(&y), j);
@@ -695,7 +703,9 @@ peers_synced(struct peers *ps, struct peer *from, const struct http_response *re
 	if (resp->status != 200)
 		return;
 	memset(&y, 0, sizeof(y));
-	y.max_nodes = PEERS_MAX * 16;
+	/* A peer's list fits PEERS_MAX_RESPONSE: ~60 entries of ~35 nodes; see yconf.h. */
+	y.max_nodes = PEERS_SYNC_MAX_NODES;
+	y.max_keys = PEERS_MAX_KEYS;
 	if (yconf_load_buffer(&y, "mirrors", resp->body, resp->body_len) != 0 ||
 	    (root = yconf_root(&y)) == NULL ||
 	    (list = yconf_get(&y, root, "mirrors")) == NULL || list->type != YAML_SEQUENCE_NODE) {
