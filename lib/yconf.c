@@ -2,6 +2,7 @@
 #include "autoconf.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -168,6 +169,71 @@ yconf_keyset_add(struct yconf *y, struct yconf_keyset *ks, int map, int key)
 	return 0;
 }
 
+/*
+ * The tree is built by hand rather than with yaml_document_add_*: those copy every scalar
+ * and every tag (two allocations a node), which made composing cost six times what
+ * parsing did. The document owns what its nodes point to, as yaml_document_delete expects;
+ * arrays grow by doubling from NULL.
+ */
+static int
+yconf_push_node(yaml_document_t *d, const yaml_node_t *node)
+{
+	size_t n = (size_t)(d->nodes.top - d->nodes.start);
+
+	if (d->nodes.top == d->nodes.end) {
+		size_t cap = n ? 2 * n : 16;
+		yaml_node_t *p = realloc(d->nodes.start, cap * sizeof(*p));
+
+		if (p == NULL || cap > INT_MAX)
+			return 0;
+		d->nodes.start = p;
+		d->nodes.top = p + n;
+		d->nodes.end = p + cap;
+	}
+	*d->nodes.top++ = *node;
+	return (int)(n + 1);
+}
+
+static int
+yconf_append_item(yaml_node_t *seq, int id)
+{
+	size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+
+	if (seq->data.sequence.items.top == seq->data.sequence.items.end) {
+		size_t cap = n ? 2 * n : 8;
+		yaml_node_item_t *p = realloc(seq->data.sequence.items.start, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		seq->data.sequence.items.start = p;
+		seq->data.sequence.items.top = p + n;
+		seq->data.sequence.items.end = p + cap;
+	}
+	*seq->data.sequence.items.top++ = id;
+	return 0;
+}
+
+static int
+yconf_append_pair(yaml_node_t *map, int key, int value)
+{
+	size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+
+	if (map->data.mapping.pairs.top == map->data.mapping.pairs.end) {
+		size_t cap = n ? 2 * n : 8;
+		yaml_node_pair_t *p = realloc(map->data.mapping.pairs.start, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		map->data.mapping.pairs.start = p;
+		map->data.mapping.pairs.top = p + n;
+		map->data.mapping.pairs.end = p + cap;
+	}
+	map->data.mapping.pairs.top->key = key;
+	map->data.mapping.pairs.top->value = value;
+	map->data.mapping.pairs.top++;
+	return 0;
+}
+
 /* Hang the new node id under the open container, if any. Returns 0 or -1 (error set). */
 static int
 yconf_attach(struct yconf_composer *c, int id)
@@ -183,10 +249,10 @@ yconf_attach(struct yconf_composer *c, int id)
 		return yconf_error(y, n, "nesting too deep");
 	f = &c->stack[c->depth - 1];
 	if (yconf_node(y, f->node)->type == YAML_SEQUENCE_NODE)
-		return yaml_document_append_sequence_item(&y->doc, f->node, id) ? 0 :
+		return yconf_append_item(yconf_node(y, f->node), id) == 0 ? 0 :
 		    yconf_error(y, n, "out of memory");
 	if (f->key != 0) {
-		if (!yaml_document_append_mapping_pair(&y->doc, f->node, f->key, id))
+		if (yconf_append_pair(yconf_node(y, f->node), f->key, id) != 0)
 			return yconf_error(y, n, "out of memory");
 		f->key = 0;
 		return 0;
@@ -204,26 +270,45 @@ yconf_attach(struct yconf_composer *c, int id)
 	return 0;
 }
 
-/* A new node from a scalar or collection-start event; pushes collections. */
+/*
+ * A new node from a scalar or collection-start event; pushes collections. A scalar's text
+ * and any tag are taken over from the event (which then no longer frees them).
+ */
 static int
-yconf_add_node(struct yconf_composer *c, const yaml_event_t *ev)
+yconf_add_node(struct yconf_composer *c, yaml_event_t *ev)
 {
 	struct yconf *y = c->y;
+	yaml_node_t node;
 	int id;
 
 	if (++c->nodes > (y->max_nodes ? y->max_nodes : SIZE_MAX))
 		return yconf_error_line(y, 0, "document too large");
-	if (ev->type == YAML_SCALAR_EVENT)
-		id = yaml_document_add_scalar(&y->doc, NULL, ev->data.scalar.value,
-		    (int)ev->data.scalar.length, ev->data.scalar.style);
-	else if (ev->type == YAML_SEQUENCE_START_EVENT)
-		id = yaml_document_add_sequence(&y->doc, NULL, ev->data.sequence_start.style);
-	else
-		id = yaml_document_add_mapping(&y->doc, NULL, ev->data.mapping_start.style);
-	if (id == 0)
+	memset(&node, 0, sizeof(node));
+	node.start_mark = ev->start_mark;
+	node.end_mark = ev->end_mark;
+	if (ev->type == YAML_SCALAR_EVENT) {
+		node.type = YAML_SCALAR_NODE;
+		node.tag = ev->data.scalar.tag;
+		node.data.scalar.value = ev->data.scalar.value;
+		node.data.scalar.length = ev->data.scalar.length;
+		node.data.scalar.style = ev->data.scalar.style;
+	} else if (ev->type == YAML_SEQUENCE_START_EVENT) {
+		node.type = YAML_SEQUENCE_NODE;
+		node.tag = ev->data.sequence_start.tag;
+		node.data.sequence.style = ev->data.sequence_start.style;
+	} else {
+		node.type = YAML_MAPPING_NODE;
+		node.tag = ev->data.mapping_start.tag;
+		node.data.mapping.style = ev->data.mapping_start.style;
+	}
+	if ((id = yconf_push_node(&y->doc, &node)) == 0)
 		return yconf_error_line(y, ev->start_mark.line + 1, "out of memory");
-	yconf_node(y, id)->start_mark = ev->start_mark;
-	yconf_node(y, id)->end_mark = ev->end_mark;
+	if (ev->type == YAML_SCALAR_EVENT)
+		ev->data.scalar.tag = ev->data.scalar.value = NULL;
+	else if (ev->type == YAML_SEQUENCE_START_EVENT)
+		ev->data.sequence_start.tag = NULL;
+	else
+		ev->data.mapping_start.tag = NULL;
 	if (yconf_attach(c, id) != 0)
 		return -1;
 	if (ev->type != YAML_SCALAR_EVENT) {
@@ -247,7 +332,7 @@ yconf_anchored(const yaml_event_t *ev)
 }
 
 static int
-yconf_event(struct yconf_composer *c, const yaml_event_t *ev)
+yconf_event(struct yconf_composer *c, yaml_event_t *ev)
 {
 	struct yconf *y = c->y;
 	unsigned long line = ev->start_mark.line + 1;

@@ -4,10 +4,12 @@
 # answers relayed from the lying resolver.  Loopback only.
 #
 #   hostile_mirror.py --cert F --key F --listen ADDR [--listen ADDR...] --mirrors FILE
-#                     [--upstream ADDR:PORT] [--ready FILE]
+#                     [--mirrors FILE...] [--upstream ADDR:PORT] [--ready FILE] [--delay S]
 #
 # Each --listen ADDR gets a free port; "listening ADDR:PORT" is printed (and written to --ready)
-# once every socket is bound.  GET /v1/mirrors answers FILE's bytes as application/json; POST
+# once every socket is bound.  GET /v1/mirrors answers FILE's bytes as application/json (the
+# n-th --mirrors for the n-th --listen; one --mirrors serves them all), after --delay seconds
+# (so that a test's measurement is running when the body arrives); POST
 # /dns-query and GET /dns-query?dns= forward the DNS message over UDP to --upstream (the liar)
 # and answer what it says; GET /v1/health answers a small JSON object.  Requests are logged to
 # stderr with their time, so a test can tell whether and when it was asked.
@@ -59,6 +61,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         u = urlparse(self.path)
         if u.path == "/v1/mirrors":
+            time.sleep(self.server.opts.delay)
             self.reply(200, "application/json", self.server.mirrors)
         elif u.path == "/v1/health":
             self.reply(200, "application/json", b'{"version":"hostile","dns_queries":0}\n')
@@ -82,21 +85,24 @@ def main():
     ap.add_argument("--cert", required=True)
     ap.add_argument("--key", required=True)
     ap.add_argument("--listen", action="append", required=True)
-    ap.add_argument("--mirrors", required=True)
+    ap.add_argument("--mirrors", action="append", required=True)
     ap.add_argument("--upstream")
     ap.add_argument("--ready")
+    ap.add_argument("--delay", type=float, default=0)
     opts = ap.parse_args()
-    with open(opts.mirrors, "rb") as f:
-        mirrors = f.read()
+    bodies = []
+    for path in opts.mirrors:
+        with open(path, "rb") as f:
+            bodies.append(f.read())
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     ctx.load_cert_chain(opts.cert, opts.key)
     bound = []
-    for addr in opts.listen:
+    for n, addr in enumerate(opts.listen):
         srv = ThreadingHTTPServer((addr, 0), Handler)
         srv.daemon_threads = True
         srv.opts = opts
-        srv.mirrors = mirrors
+        srv.mirrors = bodies[n] if n < len(bodies) else bodies[0]
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         bound.append("%s:%d" % (addr, srv.server_address[1]))
