@@ -580,7 +580,15 @@ mirror_conn_up(struct tls_conn *tls, void *arg)
 
 	c->up = 1;
 	if (c->kind == CONN_NOTARY) {
-		if (http_client_request(c->http, "GET", "/v1/mirrors", NULL, NULL, 0,
+		char target[96];
+
+		/*
+		 * Only the entry of the pinned id (protocol 3.2, ?id=): the whole list of a
+		 * large network would not fit the bounds we read it under. A mirror that
+		 * ignores the parameter sends the whole list, searched as before.
+		 */
+		snprintf(target, sizeof(target), "/v1/mirrors?id=%s", m->id_hex);
+		if (http_client_request(c->http, "GET", target, NULL, NULL, 0,
 		    mirror_list_response, c) != 0)
 			mirror_conn_fail(l, TRANSPORT_ERROR, "cannot send GET /v1/mirrors");
 		return;

@@ -16,7 +16,7 @@ require_progs nsd nsd-control ldns-testns dig getent unshare mount curl python3
 require_vantaged
 require_mirror
 [ "$(id -u)" = 0 ] || skip_all "needs root (port 53 for glibc, unshare -m)"
-tap_plan 14
+tap_plan 16
 
 liar_begin
 liar_honest www.adv.test. A "www.adv.test. 300 IN A 127.200.0.10"
@@ -92,6 +92,13 @@ like "$resp" "ca_pem: more than one PEM block" "... saying why"
 nok "ap took no candidate from it" log_has "join: candidate" "$T/mirror-ap.log"
 unlike "$(curl -sS --max-time 10 --cacert "${MKEYS[ap]}/ca.pem" "https://${MHP[ap]}/v1/mirrors")" \
 	"$ha2" "ap does not list the attacker's address"
+
+# /v1/mirrors?id=: the one entry a CA fetch needs (a long list must not be the price of a CA).
+like "$(curl -sS --max-time 10 --cacert "${MKEYS[ap]}/ca.pem" "https://${MHP[ap]}/v1/mirrors?id=${MID[ap]}")" \
+	"^\{\"version\":1,\"mirrors\":\[\{\"id\":\"${MID[ap]}\"[^]]*\"state\":\"self\"[^]]*\]\}" \
+	"/v1/mirrors?id= lists that one entry"
+like "$(curl -sS --max-time 10 --cacert "${MKEYS[ap]}/ca.pem" -w ' %{http_code}' "https://${MHP[ap]}/v1/mirrors?id=nothex")" \
+	"bad-request.* 400$" "... and refuses an id that is not 64 hex digits"
 
 # The same PEM in vantaged's own configuration: refused at start with the reason.
 sed -e "s|ca_sha256: \"${MID[eu]}\" }|ca_sha256: \"${MID[eu]}\", ca_pem: $(hostile_pem_json "$T/eu-evil.pem") }|" \
