@@ -34,6 +34,12 @@ tests_unit_test_mirror_routes_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_reports_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_mirror_reports_SOURCES = tests/unit/test_mirror_reports.c mirror/reports.c
 tests_unit_test_mirror_reports_LDADD = $(MIRROR_UNIT_LIBS)
+# mirror/guard.c: per-address caps and the request deadlines (slowloris, issue 12).
+check_PROGRAMS += tests/unit/test_mirror_guard
+TESTS += tests/unit/test_mirror_guard
+tests_unit_test_mirror_guard_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
+tests_unit_test_mirror_guard_SOURCES = tests/unit/test_mirror_guard.c mirror/guard.c
+tests_unit_test_mirror_guard_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_config_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_mirror_config_SOURCES = tests/unit/test_mirror_config.c mirror/mirror_config.c
 tests_unit_test_mirror_config_LDADD = $(MIRROR_UNIT_LIBS)
