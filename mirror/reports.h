@@ -9,6 +9,7 @@
 
 #define REPORT_MAX_RESULTS 64		/* mirrors one client asks per question, with room */
 #define REPORT_MAX_NODES 1024		/* YAML nodes in one body: bounds parse work */
+#define REPORT_MAX_KEYS 64		/* keys in one object of a report */
 /*
  * Tallies kept. Past it a new id takes the place of the stalest tally: one last reported
  * more than REPORTS_MAX_AGE ago, else one of the least reported, least recent first.

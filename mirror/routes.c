@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "dnswire.h"
+#include "guard.h"
 #include "json.h"
 #include "log.h"
 #include "observe.h"
@@ -366,27 +367,80 @@ routes_mirror_entry(struct server *s, struct evbuffer *b, int first, const char 
 	evbuffer_add(b, "}", 1);
 }
 
+/*
+ * GET /v1/mirrors, or with ?id=HEX only the entries with that id (protocol 3.2, since 1.1):
+ * a client fetching one CA needs one entry, and a list of thousands would cost it more than
+ * it reads from an unauthenticated peer (issue 12). Returns -1 after answering 400.
+ */
+static int
+routes_mirrors_filter(struct server *s, struct evhttp_request *req, const char *query,
+    uint8_t *id, int *filtered)
+{
+	struct evkeyvalq params;
+	const char *v;
+	int rc = 0;
+
+	*filtered = 0;
+	if (query == NULL)
+		return 0;
+	TAILQ_INIT(&params);
+	if (evhttp_parse_query_str(query, &params) == 0 &&
+	    (v = evhttp_find_header(&params, "id")) != NULL) {
+		if (tls_unhex(v, id, TLS_SHA256_LEN) == 0) {
+			*filtered = 1;
+		} else {
+			routes_error(s, req, 400, "bad-request", "id: 64 hex digits are required");
+			rc = -1;
+		}
+	}
+	evhttp_clear_headers(&params);
+	return rc;
+}
+
 static void
 routes_mirrors(struct server *s, struct evhttp_request *req, const char *query)
 {
-	(void)query;
 	const struct mirror_config *c = s->cfg;
-	struct evbuffer *b = evbuffer_new();
 	const struct netaddr *self = c->address.len ? &c->address : &s->bound[0];
 	const struct peer *p;
+	uint8_t id[TLS_SHA256_LEN];
+	struct evbuffer *b;
+	int filtered, first = 1;
 
-	if (b == NULL) {
+	if (routes_mirrors_filter(s, req, query, id, &filtered) != 0)
+		return;
+	if ((b = evbuffer_new()) == NULL) {
 		routes_error(s, req, 500, "internal", "out of memory");
 		return;
 	}
 	evbuffer_add_printf(b, "{\"version\":1,\"mirrors\":[");
-	routes_mirror_entry(s, b, 1, c->name, self, c->region, c->id, "self", c->ca_pem, NULL);
-	TAILQ_FOREACH(p, &s->peers->list, entry)
-		routes_mirror_entry(s, b, 0, p->name, &p->addr, p->region, p->id,
+	if (!filtered || memcmp(id, c->id, TLS_SHA256_LEN) == 0) {
+		routes_mirror_entry(s, b, 1, c->name, self, c->region, c->id, "self", c->ca_pem,
+		    NULL);
+		first = 0;
+	}
+	TAILQ_FOREACH(p, &s->peers->list, entry) {
+		if (filtered && memcmp(id, p->id, TLS_SHA256_LEN) != 0)
+			continue;
+		routes_mirror_entry(s, b, first, p->name, &p->addr, p->region, p->id,
 		    peers_state_name(p->state), p->ca_pem, p);
+		first = 0;
+	}
 	evbuffer_add_printf(b, "]}\n");
 	routes_json(s, req, b);
 	evbuffer_free(b);
+}
+
+/* What the guard did against greedy and slow clients (since 1.1, additive). */
+static void
+routes_health_guard(struct server *s, struct evbuffer *b)
+{
+	const struct guard_stats *g = guard_stats(s->guard);
+
+	evbuffer_add_printf(b, ",\"guard\":{\"refused\":%llu,\"handshake_timeouts\":%llu,"
+	    "\"header_timeouts\":%llu,\"body_timeouts\":%llu}", (unsigned long long)g->refused,
+	    (unsigned long long)g->handshake_timeouts, (unsigned long long)g->header_timeouts,
+	    (unsigned long long)g->body_timeouts);
 }
 
 static void
@@ -411,6 +465,7 @@ routes_health(struct server *s, struct evhttp_request *req, const char *query)
 	json_kv_u64(b, 0, "accepted", s->stats.connections);
 	json_kv_u64(b, 0, "dns_queries", s->stats.dns_queries);
 	json_kv_u64(b, 0, "reports", s->stats.reports);
+	routes_health_guard(s, b);
 	audit_health_json(s->audit, b);
 	evbuffer_add(b, "}\n", 2);
 	routes_json(s, req, b);

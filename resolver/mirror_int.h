@@ -12,6 +12,18 @@
 #include "tls.h"
 
 /*
+ * Bounds on a /v1/mirrors body (the CA fetch and the master list parse the same shape),
+ * sized to real lists so that parsing one never holds the event loop past ~10 ms (issue
+ * 12; tests/bench/stall.sh measures it: ~5-10 ms for a body at these limits on a busy
+ * 2-core VM, where 256 KiB took 10-20 ms). A mirror's entry is ~0.9 KiB and ~41 JSON nodes
+ * with its CA PEM and tallies, so 128 KiB and 8,192 nodes take a list of ~150 mirrors (the
+ * design expects ~100); an entry has ~10 keys. More is refused with the reason in the log.
+ */
+#define MIRROR_LIST_MAX_BYTES (128u * 1024)
+#define MIRROR_LIST_MAX_NODES 8192
+#define MIRROR_LIST_MAX_KEYS 64
+
+/*
  * Connections kept per mirror (lanes). A mirror server answers the requests of one
  * connection one after the other (evhttp), so one connection carries about one upstream
  * round trip's worth of cold questions at a time: ~50 a second at 20 ms. Eight lanes make

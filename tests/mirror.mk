@@ -30,12 +30,18 @@ tests_unit_test_json_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_routes_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_mirror_routes_SOURCES = tests/unit/test_mirror_routes.c mirror/routes.c \
 	mirror/server.c mirror/reports.c mirror/observe.c mirror/mirror_config.c \
-	mirror/peers.c mirror/reputation.c mirror/audit.c mirror/replay.c \
+	mirror/peers.c mirror/reputation.c mirror/audit.c mirror/replay.c mirror/guard.c \
 	resolver/consensus.c resolver/digest.c
 tests_unit_test_mirror_routes_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_reports_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_mirror_reports_SOURCES = tests/unit/test_mirror_reports.c mirror/reports.c
 tests_unit_test_mirror_reports_LDADD = $(MIRROR_UNIT_LIBS)
+# mirror/guard.c: per-address caps and the request deadlines (slowloris, issue 12).
+check_PROGRAMS += tests/unit/test_mirror_guard
+TESTS += tests/unit/test_mirror_guard
+tests_unit_test_mirror_guard_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
+tests_unit_test_mirror_guard_SOURCES = tests/unit/test_mirror_guard.c mirror/guard.c
+tests_unit_test_mirror_guard_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_config_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_mirror_config_SOURCES = tests/unit/test_mirror_config.c mirror/mirror_config.c
 tests_unit_test_mirror_config_LDADD = $(MIRROR_UNIT_LIBS)

@@ -94,9 +94,16 @@ liar_nodata() {
 _liar_up() { grep -q 'Listening on port' "$T/liar.log"; }
 
 liar_start() {
+	local try
 	[ -s "$LIAR_DATA" ] || { diag "liar_start: no datafile"; return 1; }
-	spawn liar ldns-testns ${LIAR_OPTS:-} -r "$LIAR_DATA"
-	wait_until 5 _liar_up || { diag "ldns-testns did not start:" "$(cat "$T/liar.log")"; return 1; }
+	# ldns-testns -r picks a random port; when it is taken, its second bind() fails (EINVAL,
+	# it reuses the socket) and it exits: start it again.
+	for try in 1 2 3; do
+		spawn liar ldns-testns ${LIAR_OPTS:-} -r "$LIAR_DATA"
+		wait_until 5 _liar_up && break
+		stop_pid "$SPAWNED_PID" > /dev/null 2>&1
+		[ "$try" = 3 ] && { diag "ldns-testns did not start:" "$(cat "$T/liar.log")"; return 1; }
+	done
 	LIAR=127.0.0.1:$(sed -n 's/.*Listening on port \([0-9]*\).*/\1/p' "$T/liar.log" | head -n 1)
 }
 
@@ -227,3 +234,35 @@ adv_doh_flood() {
 	done
 	curl -sS --fail --max-time 60 --cacert "$ca" "${urls[@]}"
 }
+
+# ---- the hostile mirror (tests/adversary/hostile_mirror.py) ----
+#   hostile_mirror NAME KEYDIR MIRRORS_FILE[,FILE...] ADDR...
+#                                HTTPS under KEYDIR's CA (the attacker's, from mirror keygen) on
+#                                a free port of each ADDR; GET /v1/mirrors answers MIRRORS_FILE
+#                                (the n-th FILE at the n-th ADDR when several are given),
+#                                DoH is relayed to $LIAR.  Sets HOSTILE_HP (ADDR:PORT, one per
+#                                ADDR, in order) and HOSTILE_PID.  HOSTILE_DELAY=S holds each
+#                                /v1/mirrors answer S seconds.
+#   hostile_body KIND BYTES [ARGS] > FILE
+#                                a hostile /v1/mirrors body (tests/adversary/hostile_body.py):
+#                                keys, nodes, strings, deep, pems PIN PEMFILE, list PEMFILE
+#   hostile_pem_json FILE...     the PEM files concatenated, as one JSON string literal
+declare -a HOSTILE_HP=()
+
+_hostile_ready() { [ -s "$1" ]; }
+
+hostile_mirror() {
+	local name=$1 keys=$2 body=$3 a args=(); shift 3
+	for a in ${body//,/ }; do args+=(--mirrors "$a"); done
+	for a in "$@"; do args+=(--listen "$a"); done
+	spawn "$name" python3 "$top_srcdir/tests/adversary/hostile_mirror.py" --cert "$keys/server.pem" \
+		--key "$keys/server.key" --upstream "${LIAR:-}" --delay "${HOSTILE_DELAY:-0}" \
+		--ready "$T/$name.ready" "${args[@]}"
+	HOSTILE_PID=$SPAWNED_PID
+	wait_until 10 _hostile_ready "$T/$name.ready" || { diag "hostile mirror $name did not start"; return 1; }
+	mapfile -t HOSTILE_HP < <(sed -n 's/^listening //p' "$T/$name.ready")
+}
+
+hostile_body() { python3 "$top_srcdir/tests/adversary/hostile_body.py" "$@"; }
+
+hostile_pem_json() { cat "$@" | python3 -c 'import json, sys; print(json.dumps(sys.stdin.read()))'; }

@@ -11,8 +11,15 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_served.sh \
 	tests/adversary/adv_flags.sh \
 	tests/adversary/adv_audit_flood.sh \
-	tests/adversary/adv_observe.sh
+	tests/adversary/adv_observe.sh \
+	tests/adversary/adv_pin.sh \
+	tests/adversary/adv_slowloris.sh \
+	tests/adversary/adv_stall.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \
+	tests/adversary/hostile_mirror.py \
+	tests/adversary/dribbler.py \
+	tests/adversary/hostile_body.py \
+	tests/adversary/loopwatch.py \
 	tests/adversary/zones/adv.test.zone
