@@ -526,25 +526,24 @@ check_log_verdict(struct check *c, const struct cons_verdict *v, const struct po
 {
 	struct vantaged *vd = c->vd;
 	char tb[16];
-
-	dnswire_type2str(c->q.qtype, tb, sizeof(tb));
+	const char *type = dnswire_type2str(c->q.qtype, tb, sizeof(tb));
 	switch (v->outcome) {
 	case OUTCOME_AGREE:
 		vd->st.verdict_agree++;
 		log_debug(LOG_G_CONSENSUS, "%s %s: %u of %u mirrors corroborate (rule %s)", name,
-		    tb, v->corroborated, v->asked, consensus_rule_name(v->rule));
+		    type, v->corroborated, v->asked, consensus_rule_name(v->rule));
 		break;
 	case OUTCOME_DISSENT:
 		vd->st.verdict_dissent++;
 		log_warnx(LOG_G_CONSENSUS, "%s %s: %u of %u mirrors dissent (local %s): %s", name,
-		    tb, v->dissented, v->asked, local, policy_action_name(d->action));
+		    type, v->dissented, v->asked, local, policy_action_name(d->action));
 		check_dissent_log(c, v, d, name, local);
 		break;
 	case OUTCOME_INSUFFICIENT:
 		vd->st.verdict_insufficient++;
 		/* Per question, so debug: while mirrors are down this is every question (the
 		 * mirror client logs the outage once; metrics count these verdicts). */
-		log_debug(LOG_G_CONSENSUS, "%s %s: not verified (%s): %s", name, tb, d->text,
+		log_debug(LOG_G_CONSENSUS, "%s %s: not verified (%s): %s", name, type, d->text,
 		    policy_action_name(d->action));
 		break;
 	}
