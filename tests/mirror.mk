@@ -28,10 +28,11 @@ tests_unit_test_json_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_json_SOURCES = tests/unit/test_json.c
 tests_unit_test_json_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_routes_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
-tests_unit_test_mirror_routes_SOURCES = tests/unit/test_mirror_routes.c mirror/routes.c \
-	mirror/server.c mirror/reports.c mirror/observe.c mirror/mirror_config.c \
-	mirror/peers.c mirror/reputation.c mirror/audit.c mirror/replay.c mirror/guard.c \
-	resolver/consensus.c resolver/digest.c
+# The whole mirror but its main(): what the unit tests of its routes and audits link.
+MIRROR_UNIT_SOURCES = mirror/server.c mirror/routes.c mirror/reports.c mirror/observe.c \
+	mirror/mirror_config.c mirror/peers.c mirror/reputation.c mirror/audit.c \
+	mirror/replay.c mirror/guard.c resolver/consensus.c resolver/digest.c
+tests_unit_test_mirror_routes_SOURCES = tests/unit/test_mirror_routes.c $(MIRROR_UNIT_SOURCES)
 tests_unit_test_mirror_routes_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_reports_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_mirror_reports_SOURCES = tests/unit/test_mirror_reports.c mirror/reports.c
@@ -47,9 +48,7 @@ tests_unit_test_mirror_config_SOURCES = tests/unit/test_mirror_config.c mirror/m
 tests_unit_test_mirror_config_LDADD = $(MIRROR_UNIT_LIBS)
 # replay.c alone: replay_judge is pure; the rest links against the whole mirror.
 tests_unit_test_mirror_replay_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
-tests_unit_test_mirror_replay_SOURCES = tests/unit/test_mirror_replay.c mirror/replay.c \
-	mirror/server.c mirror/routes.c mirror/reports.c mirror/observe.c mirror/mirror_config.c \
-	mirror/peers.c mirror/reputation.c mirror/audit.c \
-	resolver/consensus.c resolver/digest.c tests/unit/testpkt.h
+tests_unit_test_mirror_replay_SOURCES = tests/unit/test_mirror_replay.c \
+	$(MIRROR_UNIT_SOURCES) tests/unit/testpkt.h
 tests_unit_test_mirror_replay_LDADD = $(MIRROR_UNIT_LIBS)
 endif
