@@ -306,7 +306,7 @@ main(int argc, char **argv)
 	const char *path = VANTAGECTL_SOCKET;
 	char req[VANTAGECTL_MAX_REQUEST + 2], *ans = NULL;
 	int ch, json = 0, timeout_s = VANTAGECTL_TIMEOUT, fd, rlen, rc = EXIT_OK;
-	struct yconf y;
+	struct yconf y = { 0 };
 	yaml_node_t *root, *ok;
 	long len;
 

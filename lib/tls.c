@@ -20,8 +20,6 @@
 
 /* The most plaintext handed to wolfSSL_write at once: one TLS record. */
 #define TLS_CHUNK 16384
-/* A certificate's DER is far smaller than this; a bound for PEM conversion. */
-#define TLS_MAX_DER 16384
 
 struct tls_ctx {
 	WOLFSSL_CTX *ctx;
@@ -127,30 +125,39 @@ struct tls_ctx *
 tls_client_ctx_new_pinned(const char *ca_pem, size_t len, const uint8_t *pin, char *err,
     size_t errlen)
 {
-	WOLFSSL_CTX *wctx;
-	uint8_t fp[TLS_SHA256_LEN];
+	WOLFSSL_CTX *wctx = NULL;
+	uint8_t fp[TLS_SHA256_LEN], *der;
+	size_t derlen;
+	char why[160];
 
-	if (len > INT_MAX || tls_pem_sha256(ca_pem, len, fp) != 0) {
-		snprintf(err, errlen, "no certificate in the CA PEM");
+	/*
+	 * Exactly one certificate, and exactly its DER is loaded: hashing one certificate of a
+	 * PEM and trusting all of them let "genuine CA + attacker's CA" pass the pin.
+	 */
+	if (tls_pem_cert_der(ca_pem, len, &der, &derlen, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "CA PEM rejected: %s", why);
 		return NULL;
 	}
-	/* The pin is checked on the CA we load: wolfSSL never shows us the trust anchor. */
+	tls_sha256(der, derlen, fp);
 	if (pin != NULL && memcmp(fp, pin, sizeof(fp)) != 0) {
 		snprintf(err, errlen, "the CA does not match its pinned SHA-256");
-		return NULL;
+		goto out;
 	}
 	if ((wctx = wolfSSL_CTX_new(wolfTLSv1_3_client_method())) == NULL) {
 		snprintf(err, errlen, "cannot create a TLS context");
-		return NULL;
+		goto out;
 	}
-	if (wolfSSL_CTX_load_verify_buffer(wctx, (const unsigned char *)ca_pem, (long)len,
-	    WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS) {
+	if (wolfSSL_CTX_load_verify_buffer(wctx, der, (long)derlen, WOLFSSL_FILETYPE_ASN1) !=
+	    WOLFSSL_SUCCESS) {
 		snprintf(err, errlen, "cannot load the CA certificate");
 		wolfSSL_CTX_free(wctx);
-		return NULL;
+		wctx = NULL;
+		goto out;
 	}
 	wolfSSL_CTX_set_verify(wctx, WOLFSSL_VERIFY_PEER, NULL);
-	return tls_ctx_wrap(wctx);
+out:
+	free(der);
+	return wctx != NULL ? tls_ctx_wrap(wctx) : NULL;
 }
 
 struct tls_ctx *
@@ -556,22 +563,6 @@ tls_conn_peer_der(struct tls_conn *conn, const uint8_t **der, size_t *len, size_
 		len[i] = (size_t)n;
 	}
 	return i;
-}
-
-int
-tls_pem_sha256(const char *pem, size_t len, uint8_t out[TLS_SHA256_LEN])
-{
-	unsigned char *der;
-	int n;
-
-	if (len == 0 || len > INT_MAX || (der = malloc(TLS_MAX_DER)) == NULL)
-		return -1;
-	n = wolfSSL_CertPemToDer((const unsigned char *)pem, (int)len, der, TLS_MAX_DER,
-	    CERT_TYPE);
-	if (n > 0)
-		tls_sha256(der, (size_t)n, out);
-	free(der);
-	return n > 0 ? 0 : -1;
 }
 
 void

@@ -5,7 +5,7 @@
 /*
  * This header deliberately includes no wolfSSL header: files that use ldns (whose headers
  * clash with wolfSSL's OpenSSL compatibility layer) can still drive TLS connections
- * through it. Only lib/tls.c, lib/tls_chain.c and mirror/keygen.c include wolfSSL.
+ * through it. Only lib/tls.c, lib/tls_chain.c, lib/tls_pem.c and mirror/keygen.c include wolfSSL.
  */
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -17,6 +17,8 @@
 #define TLS_SHA256_HEX 65	/* 64 hex digits and the NUL */
 /* The longest chain /v1/observe reports; real chains have 2-4 certificates. */
 #define TLS_MAX_CHAIN 10
+/* A CA certificate's DER is far smaller than this (bytes); a bound for PEM decoding. */
+#define TLS_MAX_DER 16384
 
 struct tls_ctx;
 struct tls_conn;
@@ -38,8 +40,9 @@ struct tls_ctx *tls_server_ctx_new(const char *cert_file, const char *key_file, 
 
 /*
  * tls_client_ctx_new_pinned - a TLS 1.3-only client context that trusts exactly the CA
- * certificate in ca_pem (len bytes of PEM), after checking that the SHA-256 of its DER
- * equals pin (32 bytes; NULL skips the check). No host name check: mirrors are reached by
+ * certificate in ca_pem (len bytes of PEM, which must hold that one certificate and
+ * nothing else, see tls_pem_cert_der), after checking that the SHA-256 of its DER equals
+ * pin (32 bytes; NULL skips the check). The DER that was hashed is the only trust anchor. No host name check: mirrors are reached by
  * IP and authenticated by their private CA alone. Use one context per mirror, so that no
  * mirror's CA can vouch for another. NULL with err set on failure.
  */
@@ -161,10 +164,24 @@ int tls_name_match(const char *pattern, size_t plen, const char *host);
 int tls_der_spki(const uint8_t *der, size_t len, size_t *off, size_t *spki_len);
 
 /*
- * tls_pem_sha256 - the SHA-256 of the DER of the first certificate in pem (len bytes).
- * Returns 0, or -1 when pem holds no certificate.
+ * tls_pem_cert_der - the DER of the one certificate in pem (len bytes), parsed strictly:
+ * white space, then one "-----BEGIN CERTIFICATE-----" block of base64 (line breaks
+ * anywhere), its END line, then white space only. A second certificate, a key, another
+ * PEM type, headers, text before or after, bad base64 or DER that is not exactly one
+ * certificate are refused: a PEM that becomes a trust anchor must hold exactly what its
+ * pin names. On success *der gets a malloc'd copy (the caller frees it), *derlen its
+ * length, and 0 is returned; else -1 with one sentence in err (errlen bytes; err may be
+ * NULL) and *der NULL.
  */
-int tls_pem_sha256(const char *pem, size_t len, uint8_t out[TLS_SHA256_LEN]);
+int tls_pem_cert_der(const char *pem, size_t len, uint8_t **der, size_t *derlen, char *err,
+    size_t errlen);
+
+/*
+ * tls_pem_sha256 - the SHA-256 of the DER of the one certificate in pem (len bytes), with
+ * the strictness of tls_pem_cert_der. Returns 0, or -1 with err set (err may be NULL).
+ */
+int tls_pem_sha256(const char *pem, size_t len, uint8_t out[TLS_SHA256_LEN], char *err,
+    size_t errlen);
 
 /* tls_sha256 - SHA-256 of len bytes at p. */
 void tls_sha256(const void *p, size_t len, uint8_t out[TLS_SHA256_LEN]);

@@ -6,9 +6,14 @@
 #include <stdint.h>
 #include <yaml.h>
 
+/* Keys one mapping may have unless the caller says otherwise (configs; bodies set less). */
+#define YCONF_MAX_KEYS 1024
+
 /*
  * One loaded document. Loading rejects what libyaml lets through and a config must not
- * have: aliases and anchors (they can blow up a walk), duplicate keys, several documents.
+ * have: aliases and anchors (they can blow up a walk), duplicate keys, several documents,
+ * nesting deeper than 32. The work is linear in the input and stops at the first node
+ * past a limit (max_nodes, max_keys), so that a hostile body costs what its size allows.
  * Every error is "name:line: message"; the first one is kept in err, later ones are counted.
  */
 struct yconf {
@@ -18,6 +23,7 @@ struct yconf {
 	char err[512];		/* the first error, "" while there is none */
 	int nerrors;
 	size_t max_nodes;	/* 0 = no limit; a budget against hostile bodies */
+	size_t max_keys;	/* keys per mapping; 0 = YCONF_MAX_KEYS */
 };
 
 /*
@@ -29,7 +35,7 @@ int yconf_load_file(struct yconf *y, const char *path);
 /*
  * yconf_load_buffer - the same for a buffer (a JSON body, a test string).
  * name labels the messages and must outlive y. An empty buffer is an empty document
- * (root NULL), not an error.
+ * (root NULL), not an error. y->max_nodes and y->max_keys, set before the call, are kept.
  */
 int yconf_load_buffer(struct yconf *y, const char *name, const void *buf, size_t len);
 

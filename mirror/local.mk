@@ -6,6 +6,7 @@ vantage_mirror_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(WOL
 vantage_mirror_SOURCES = \
 	mirror/vantage_mirror.c \
 	mirror/server.c mirror/server.h \
+	mirror/guard.c mirror/guard.h \
 	mirror/routes.c mirror/routes.h \
 	mirror/mirror_config.c mirror/mirror_config.h \
 	mirror/reports.c mirror/reports.h \

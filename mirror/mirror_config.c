@@ -103,7 +103,7 @@ mc_tls(struct yconf *y, const yaml_node_t *node, struct mirror_config *c)
 {
 	static const char *const keys[] = { "dir", "cert", "key", "ca", NULL };
 	yaml_node_t *v;
-	char *dir = NULL;
+	char *dir = NULL, why[160];
 	size_t len;
 
 	if (yconf_check_keys(y, node, "tls", keys) != 0)
@@ -130,8 +130,9 @@ mc_tls(struct yconf *y, const yaml_node_t *node, struct mirror_config *c)
 	/* The CA is our identity: read it now so that -n catches a wrong path. */
 	if ((c->ca_pem = mc_read_file(c->tls_ca, MIRROR_MAX_PEM, &len)) == NULL)
 		return yconf_error(y, node, "tls: cannot read %s: %s", c->tls_ca, strerror(errno));
-	if (tls_pem_sha256(c->ca_pem, len, c->id) != 0)
-		return yconf_error(y, node, "tls: %s holds no certificate", c->tls_ca);
+	/* Strict: the CA we announce must be exactly one certificate, as peers require. */
+	if (tls_pem_sha256(c->ca_pem, len, c->id, why, sizeof(why)) != 0)
+		return yconf_error(y, node, "tls: %s: %s", c->tls_ca, why);
 	return 0;
 }
 
@@ -142,6 +143,7 @@ mc_peer(struct yconf *y, const yaml_node_t *node, struct mirror_peer *p)
 	yaml_node_t *v;
 	const char *s;
 	uint8_t fp[TLS_SHA256_LEN];
+	char why[160];
 
 	if (yconf_check_keys(y, node, "peers entry", keys) != 0)
 		return -1;
@@ -169,8 +171,8 @@ mc_peer(struct yconf *y, const yaml_node_t *node, struct mirror_peer *p)
 		if (yconf_str(y, v, "ca_pem", &p->ca_pem) != 0)
 			return -1;
 		/* Self-authenticating: the PEM must hash to the pin it travels with. */
-		if (tls_pem_sha256(p->ca_pem, strlen(p->ca_pem), fp) != 0)
-			return yconf_error(y, v, "ca_pem: no certificate");
+		if (tls_pem_sha256(p->ca_pem, strlen(p->ca_pem), fp, why, sizeof(why)) != 0)
+			return yconf_error(y, v, "ca_pem: %s", why);
 		if (memcmp(fp, p->ca_sha256, sizeof(fp)) != 0)
 			return yconf_error(y, v, "ca_pem: its SHA-256 is not ca_sha256");
 	}
@@ -205,11 +207,36 @@ mc_peers(struct yconf *y, const yaml_node_t *node, struct mirror_config *c)
 	return 0;
 }
 
+/* The keys against slow clients (slowloris): a per-address cap and three deadlines. */
+static int
+mc_limits_slow(struct yconf *y, const yaml_node_t *node, struct mirror_limits *l)
+{
+	yaml_node_t *v;
+	unsigned long u;
+
+	if ((v = yconf_get(y, node, "max_per_address")) != NULL) {
+		if (yconf_uint(y, v, "max_per_address", 1, 100000, &u) != 0)
+			return -1;
+		l->max_per_address = u;
+	}
+	if ((v = yconf_get(y, node, "handshake_timeout")) != NULL &&
+	    yconf_duration_ms(y, v, "handshake_timeout", 100, 600000, &l->handshake_timeout_ms))
+		return -1;
+	if ((v = yconf_get(y, node, "header_timeout")) != NULL &&
+	    yconf_duration_ms(y, v, "header_timeout", 100, 600000, &l->header_timeout_ms))
+		return -1;
+	if ((v = yconf_get(y, node, "body_timeout")) != NULL &&
+	    yconf_duration_ms(y, v, "body_timeout", 100, 600000, &l->body_timeout_ms))
+		return -1;
+	return 0;
+}
+
 static int
 mc_limits(struct yconf *y, const yaml_node_t *node, struct mirror_limits *l)
 {
 	static const char *const keys[] = { "max_connections", "idle_timeout", "max_body",
-		"max_header", NULL };
+		"max_header", "max_per_address", "handshake_timeout", "header_timeout",
+		"body_timeout", NULL };
 	yaml_node_t *v;
 	unsigned long u;
 
@@ -233,7 +260,7 @@ mc_limits(struct yconf *y, const yaml_node_t *node, struct mirror_limits *l)
 			return -1;
 		l->max_header = u;
 	}
-	return 0;
+	return mc_limits_slow(y, node, l);
 }
 
 static int
@@ -426,6 +453,15 @@ mc_defaults(struct mirror_config *c)
 	c->limits.idle_timeout_ms = 30000;
 	c->limits.max_body = 65536;
 	c->limits.max_header = 8192;
+	/*
+	 * vantaged opens up to 8 lanes per mirror, and a NAT may hide a few stubs: 64 is
+	 * generous for them, and 1,024 slots then take 16 addresses (or /64s) to fill.
+	 */
+	c->limits.max_per_address = 64;
+	/* A handshake or a request takes milliseconds; seconds mean a slow sender. */
+	c->limits.handshake_timeout_ms = 10000;
+	c->limits.header_timeout_ms = 10000;
+	c->limits.body_timeout_ms = 10000;
 	memcpy(c->observe.ports, observe_default_ports, sizeof(observe_default_ports));
 	c->observe.n_ports = NELEMS(observe_default_ports);
 	c->observe.timeout_ms = 5000;
@@ -628,8 +664,12 @@ mirror_config_print(const struct mirror_config *c, FILE *f)
 		    c->peers[i].region, tls_hex(c->peers[i].ca_sha256, TLS_SHA256_LEN, hex),
 		    c->peers[i].ca_pem ? ", ca_pem: ..." : "");
 	fprintf(f, "limits: { max_connections: %zu, idle_timeout: %llums, max_body: %zu, "
-	    "max_header: %zu }\n", c->limits.max_connections,
-	    (unsigned long long)c->limits.idle_timeout_ms, c->limits.max_body, c->limits.max_header);
+	    "max_header: %zu, max_per_address: %zu, handshake_timeout: %llums, "
+	    "header_timeout: %llums, body_timeout: %llums }\n", c->limits.max_connections,
+	    (unsigned long long)c->limits.idle_timeout_ms, c->limits.max_body, c->limits.max_header,
+	    c->limits.max_per_address, (unsigned long long)c->limits.handshake_timeout_ms,
+	    (unsigned long long)c->limits.header_timeout_ms,
+	    (unsigned long long)c->limits.body_timeout_ms);
 	fprintf(f, "observe: { ports: [");
 	for (i = 0; i < c->observe.n_ports; i++)
 		fprintf(f, "%s%u", i ? ", " : "", c->observe.ports[i]);

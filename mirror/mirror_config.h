@@ -30,6 +30,10 @@ struct mirror_limits {
 	uint64_t idle_timeout_ms;	/* a connection with nothing to read or write */
 	size_t max_body;		/* request body bytes */
 	size_t max_header;		/* request line + header bytes */
+	size_t max_per_address;		/* connections from one IPv4 address or IPv6 /64 */
+	uint64_t handshake_timeout_ms;	/* accept to a finished TLS handshake */
+	uint64_t header_timeout_ms;	/* a request's first byte to the end of its headers */
+	uint64_t body_timeout_ms;	/* the end of the headers to the end of the body */
 };
 
 struct mirror_observe {

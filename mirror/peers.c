@@ -27,6 +27,13 @@
 
 /* A join body: a CA PEM (a few KB) and a few words. Far below max_body. */
 #define PEERS_JOIN_MAX_NODES 64
+/*
+ * A peer's /v1/mirrors is at most PEERS_MAX_RESPONSE bytes: 4,096 nodes take every real
+ * entry of it, and keep a body of tiny nodes to a few milliseconds of parsing.
+ */
+#define PEERS_SYNC_MAX_NODES 4096
+/* Keys in one JSON object of a peer's body (an entry has ~20). */
+#define PEERS_MAX_KEYS 64
 /* The largest answer a peer request may bring: a DNS message or a small JSON body. */
 #define PEERS_MAX_RESPONSE 70000
 /* Sources remembered by the rate limiter; the oldest is reused beyond. */
@@ -450,6 +457,7 @@ pj_parse_fields(struct yconf *y, const yaml_node_t *root, struct join_req *j)
 	unsigned long port;
 	yaml_node_t *v;
 	const char *s;
+	char why[160];
 
 	if ((v = yconf_get(y, root, "id")) == NULL || (s = yconf_scalar(y, v, "id")) == NULL ||
 	    v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE || tls_unhex(s, j->id, TLS_SHA256_LEN))
@@ -479,8 +487,8 @@ pj_parse_fields(struct yconf *y, const yaml_node_t *root, struct join_req *j)
 	if ((v = yconf_get(y, root, "ca_pem")) == NULL || yconf_str(y, v, "ca_pem", &j->ca_pem))
 		return yconf_error(y, v ? v : root, "ca_pem: required");
 	/* Self-authenticating: whoever sends it, the PEM must be the CA the id names. */
-	if (tls_pem_sha256(j->ca_pem, strlen(j->ca_pem), fp) != 0)
-		return yconf_error(y, v, "ca_pem: no certificate");
+	if (tls_pem_sha256(j->ca_pem, strlen(j->ca_pem), fp, why, sizeof(why)) != 0)
+		return yconf_error(y, v, "ca_pem: %s", why);
 	if (memcmp(fp, j->id, TLS_SHA256_LEN) != 0)
 		return yconf_error(y, v, "ca_pem: its SHA-256 is not id");
 	return 0;
@@ -511,6 +519,7 @@ pj_parse(const void *body, size_t len, struct join_req *j, char *err, size_t err
 
 	memset(&y, 0, sizeof(y));
 	y.max_nodes = PEERS_JOIN_MAX_NODES;
+	y.max_keys = PEERS_MAX_KEYS;
 	rc = yconf_load_buffer(&y, "body", body, len);
 	if (rc == 0)
 		rc = pj_parse_root(&y, yconf_root(&y), j);
@@ -694,7 +703,9 @@ peers_synced(struct peers *ps, struct peer *from, const struct http_response *re
 	if (resp->status != 200)
 		return;
 	memset(&y, 0, sizeof(y));
-	y.max_nodes = PEERS_MAX * 16;
+	/* A peer's list fits PEERS_MAX_RESPONSE: ~60 entries of ~35 nodes; see yconf.h. */
+	y.max_nodes = PEERS_SYNC_MAX_NODES;
+	y.max_keys = PEERS_MAX_KEYS;
 	if (yconf_load_buffer(&y, "mirrors", resp->body, resp->body_len) != 0 ||
 	    (root = yconf_root(&y)) == NULL ||
 	    (list = yconf_get(&y, root, "mirrors")) == NULL || list->type != YAML_SEQUENCE_NODE) {
@@ -777,7 +788,8 @@ pl_entry(struct yconf *y, struct peers *ps, const yaml_node_t *node)
 	if ((v = yconf_get(y, node, "ca_pem")) != NULL && !yconf_is_null(v)) {
 		if (yconf_str(y, v, "ca_pem", &pem) != 0)
 			goto out;
-		if (tls_pem_sha256(pem, strlen(pem), fp) != 0 || memcmp(fp, id, sizeof(fp)) != 0) {
+		if (tls_pem_sha256(pem, strlen(pem), fp, NULL, 0) != 0 ||
+		    memcmp(fp, id, sizeof(fp)) != 0) {
 			yconf_error(y, v, "ca_pem: does not hash to id");
 			goto out;
 		}

@@ -155,6 +155,7 @@ report_parse(const void *body, size_t len, struct report *rep, char *err, size_t
 	memset(rep, 0, sizeof(*rep));
 	memset(&y, 0, sizeof(y));
 	y.max_nodes = REPORT_MAX_NODES;
+	y.max_keys = REPORT_MAX_KEYS;
 	rc = yconf_load_buffer(&y, "body", body, len);
 	if (rc == 0)
 		rc = rp_root(&y, yconf_root(&y), rep);

@@ -9,6 +9,7 @@
 
 #define REPORT_MAX_RESULTS 64		/* mirrors one client asks per question, with room */
 #define REPORT_MAX_NODES 1024		/* YAML nodes in one body: bounds parse work */
+#define REPORT_MAX_KEYS 64		/* keys in one object of a report */
 #define REPORTS_MAX_MIRRORS 4096	/* tallies kept; more ids are counted as dropped */
 #define REPORTS_FILE "reports.json"
 

@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "dnswire.h"
+#include "guard.h"
 #include "json.h"
 #include "log.h"
 #include "observe.h"
@@ -386,6 +387,18 @@ routes_mirrors(struct server *s, struct evhttp_request *req, const char *query)
 	evbuffer_free(b);
 }
 
+/* What the guard did against greedy and slow clients (since 1.1, additive). */
+static void
+routes_health_guard(struct server *s, struct evbuffer *b)
+{
+	const struct guard_stats *g = guard_stats(s->guard);
+
+	evbuffer_add_printf(b, ",\"guard\":{\"refused\":%llu,\"handshake_timeouts\":%llu,"
+	    "\"header_timeouts\":%llu,\"body_timeouts\":%llu}", (unsigned long long)g->refused,
+	    (unsigned long long)g->handshake_timeouts, (unsigned long long)g->header_timeouts,
+	    (unsigned long long)g->body_timeouts);
+}
+
 static void
 routes_health(struct server *s, struct evhttp_request *req, const char *query)
 {
@@ -408,6 +421,7 @@ routes_health(struct server *s, struct evhttp_request *req, const char *query)
 	json_kv_u64(b, 0, "accepted", s->stats.connections);
 	json_kv_u64(b, 0, "dns_queries", s->stats.dns_queries);
 	json_kv_u64(b, 0, "reports", s->stats.reports);
+	routes_health_guard(s, b);
 	audit_health_json(s->audit, b);
 	evbuffer_add(b, "}\n", 2);
 	routes_json(s, req, b);

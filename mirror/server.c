@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "audit.h"
+#include "guard.h"
 #include "log.h"
 #include "observe.h"
 #include "peers.h"
@@ -34,7 +35,7 @@ server_conn_freed(void *arg)
 	struct server *s = server_live;
 	size_t i;
 
-	(void)arg;
+	guard_conn_free(arg);	/* safe after the server is gone: the guard detached it */
 	if (s == NULL)
 		return;
 	s->n_conns--;
@@ -63,7 +64,9 @@ server_bevcb(struct event_base *base, void *arg)
 		 */
 		fatalx("cannot allocate a TLS connection");
 	}
-	tls_conn_set_callbacks(conn, NULL, server_conn_freed, NULL);
+	/* Per-address cap and deadlines: slowloris must not hold the slots (guard.c). */
+	tls_conn_set_callbacks(conn, guard_conn_up, server_conn_freed,
+	    guard_conn_new(s->guard, bev));
 	s->n_conns++;
 	s->stats.connections++;
 	/* At the limit stop accepting; the kernel's backlog holds the rest for a while. */
@@ -88,6 +91,7 @@ server_apply_limits(struct server *s)
 	evhttp_set_timeout_tv(s->http, &tv);
 	evhttp_set_max_headers_size(s->http, (ev_ssize_t)l->max_header);
 	evhttp_set_max_body_size(s->http, (ev_ssize_t)l->max_body);
+	guard_set_limits(s->guard, l);
 }
 
 static void
@@ -185,6 +189,7 @@ server_new(struct event_base *base, struct mirror_config *cfg, char *err, size_t
 		snprintf(err, errlen, "cannot create the HTTP server");
 		goto fail;
 	}
+	s->guard = guard_new(base, &cfg->limits);
 	evhttp_set_bevcb(s->http, server_bevcb, s);
 	evhttp_set_gencb(s->http, routes_dispatch, s);
 	/* Every method reaches the router, which answers 405 in JSON rather than evhttp's 501. */
@@ -288,6 +293,7 @@ server_free(struct server *s)
 		while (s->n_listeners > 0)
 			evconnlistener_free(s->listeners[--s->n_listeners]);
 	server_live = NULL;
+	guard_free(s->guard);
 	/* Rounds wait on the resolver and on peer connections: end them first. */
 	audit_free(s->audit);
 	peers_free(s->peers);

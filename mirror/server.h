@@ -19,6 +19,7 @@ struct pending;
 struct peers;
 struct reputation;
 struct audit;
+struct guard;
 
 /* Counters for /v1/health and the log. */
 struct server_stats {
@@ -46,6 +47,7 @@ struct server {
 	struct peers *peers;			/* the mirror network (peers.c) */
 	struct reputation *rep;			/* what we think of each peer */
 	struct audit *audit;			/* replays, audits, votes and their timer */
+	struct guard *guard;			/* per-address caps, handshake/request deadlines */
 	TAILQ_HEAD(, pending) pending;		/* requests waiting for DNS or a notary job */
 	char id_hex[TLS_SHA256_HEX];
 	char mirror_header[160];		/* X-Vantage-Mirror value */

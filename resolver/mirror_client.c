@@ -30,10 +30,13 @@
 #define MIRROR_WINDOW 32
 /* A DoH answer is one DNS message (RFC 8484 section 6); anything longer is garbage. */
 #define MIRROR_MAX_ANSWER DNS_MAXMSG
-/* /v1/mirrors lists ~100 entries of ~1 KiB (CA PEM included); 4 MiB is generous. */
-#define MIRROR_MAX_LIST (4u * 1024 * 1024)
-/* A node budget for the /v1/mirrors body: a hostile list must not cost unbounded memory. */
-#define MIRROR_LIST_MAX_NODES 200000
+/* /v1/mirrors lists ~100 entries of ~1.2 KiB (CA PEM included); see mirror_int.h. */
+#define MIRROR_MAX_LIST MIRROR_LIST_MAX_BYTES
+/*
+ * CA PEMs one /v1/mirrors body may make us decode and parse (~15 us each): a mirror lists
+ * itself once, and a list of thousands of PEMs under the pinned id is an attack.
+ */
+#define MIRROR_FIND_CA_TRIES 32
 /* Reconnect backoff (ms): doubles per failure, so a dead mirror costs one SYN a minute. */
 #define MIRROR_BACKOFF_MIN_MS 500
 #define MIRROR_BACKOFF_MAX_MS 60000
@@ -472,10 +475,11 @@ mirror_find_ca(const struct mirror *m, const uint8_t *body, size_t len, char *wh
 	struct yconf y = { 0 };
 	yaml_node_t *root, *list, *e, *v;
 	uint8_t fp[TLS_SHA256_LEN];
-	char *found = NULL;
-	int pass;
+	char *found = NULL, bad[160];
+	int pass, tries = 0;
 
 	y.max_nodes = MIRROR_LIST_MAX_NODES;
+	y.max_keys = MIRROR_LIST_MAX_KEYS;
 	if (yconf_load_buffer(&y, "/v1/mirrors", body, len) != 0) {
 		snprintf(why, wlen, "unparsable /v1/mirrors: %s", y.err);
 		goto out;
@@ -500,8 +504,22 @@ mirror_find_ca(const struct mirror *m, const uint8_t *body, size_t len, char *wh
 			    yconf_is_null(v))
 				continue;
 			pem = (const char *)v->data.scalar.value;
-			if (tls_pem_sha256(pem, v->data.scalar.length, fp) == 0 &&
-			    memcmp(fp, m->pin, sizeof(fp)) == 0) {
+			if (++tries > MIRROR_FIND_CA_TRIES) {
+				snprintf(why, wlen, "its /v1/mirrors offers more than %d CA PEMs "
+				    "without the pinned one", MIRROR_FIND_CA_TRIES);
+				goto out;
+			}
+			/*
+			 * Strict: one certificate and nothing else. A PEM holding the genuine CA
+			 * and the attacker's once passed this check and both became anchors.
+			 */
+			if (tls_pem_sha256(pem, v->data.scalar.length, fp, bad, sizeof(bad)) != 0) {
+				if (pass == 0)
+					snprintf(why, wlen, "its /v1/mirrors entry for the pinned "
+					    "id has an unusable CA PEM: %s", bad);
+				continue;
+			}
+			if (memcmp(fp, m->pin, sizeof(fp)) == 0) {
 				found = strdup(pem);
 				break;
 			}

@@ -12,6 +12,17 @@
 #include "tls.h"
 
 /*
+ * Bounds on a /v1/mirrors body (the CA fetch and the master list parse the same shape),
+ * sized to real lists so that parsing one never holds the event loop past ~10 ms (issue
+ * 12; tests/bench/stall.sh measures it). A mirror's entry is ~1.2 KiB and ~35 JSON nodes
+ * with its CA PEM, so 256 KiB and 8,192 nodes take a list of ~200 mirrors (the design
+ * expects ~100); an entry has ~20 keys. More is refused with the reason in the log.
+ */
+#define MIRROR_LIST_MAX_BYTES (256u * 1024)
+#define MIRROR_LIST_MAX_NODES 8192
+#define MIRROR_LIST_MAX_KEYS 64
+
+/*
  * Connections kept per mirror (lanes). A mirror server answers the requests of one
  * connection one after the other (evhttp), so one connection carries about one upstream
  * round trip's worth of cold questions at a time: ~50 a second at 20 ms. Eight lanes make

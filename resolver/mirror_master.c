@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
 
 /* No wolfSSL and no ldns header here: hashes come from lib/tls.h, JSON through lib/yconf. */
 #include "log.h"
@@ -36,7 +37,11 @@
  */
 #define MASTER_MAX_CANDIDATES 4096
 #define MASTER_MAX_NEW_PER_LIST 256
-#define MASTER_MAX_NODES 200000
+/*
+ * Slots of the candidate index (a power of two, twice the candidates): finding an entry's
+ * candidate is one probe, not a walk of all 4,096, so a list costs what its length says.
+ */
+#define MASTER_INDEX_SLOTS (2 * MASTER_MAX_CANDIDATES)
 
 /* One (CA fingerprint, address) seen in the lists, and who listed it how. */
 struct master_candidate {
@@ -62,6 +67,7 @@ struct mirror_master {
 	size_t n_voters, pending, answered;
 	struct master_candidate *cands;
 	size_t n_cands;
+	uint32_t *index;		/* MASTER_INDEX_SLOTS: candidate number + 1, 0 empty */
 	int capped;			/* MASTER_MAX_CANDIDATES was reached this round */
 };
 
@@ -75,8 +81,38 @@ master_round_clear(struct mirror_master *mm)
 	free(mm->cands);
 	mm->cands = NULL;
 	mm->n_cands = 0;
+	free(mm->index);
+	mm->index = NULL;
 	mm->capped = 0;
 	mm->answered = 0;
+}
+
+/*
+ * The index slot to start at for (id, addr). The id is the attacker's to choose, and so is
+ * the address; both go in, so that one id at many addresses spreads out. A list holds at
+ * most MASTER_MAX_NEW_PER_LIST new entries, which bounds any run of collisions.
+ */
+static size_t
+master_hash(const uint8_t id[TLS_SHA256_LEN], const struct netaddr *addr)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&addr->ss;
+	const uint8_t *p;
+	size_t n;
+	uint32_t h = 2166136261u;
+
+	if (sa->sa_family == AF_INET) {
+		p = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+		n = 4;
+	} else {
+		p = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		n = 16;
+	}
+	for (size_t i = 0; i < 8; i++)
+		h = (h ^ id[i]) * 16777619u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	h = (h ^ (uint32_t)netaddr_port(addr)) * 16777619u;
+	return (h ^ (h >> 16)) & (MASTER_INDEX_SLOTS - 1);
 }
 
 /*
@@ -88,11 +124,17 @@ master_candidate(struct mirror_master *mm, const uint8_t id[TLS_SHA256_LEN],
     const struct netaddr *addr, size_t *budget)
 {
 	struct master_candidate *c;
+	size_t slot;
 
-	for (size_t i = 0; i < mm->n_cands; i++)
-		if (memcmp(mm->cands[i].id, id, TLS_SHA256_LEN) == 0 &&
-		    netaddr_equal(&mm->cands[i].addr, addr))
-			return &mm->cands[i];
+	if (mm->index == NULL &&
+	    (mm->index = calloc(MASTER_INDEX_SLOTS, sizeof(*mm->index))) == NULL)
+		return NULL;
+	for (slot = master_hash(id, addr); mm->index[slot] != 0;
+	    slot = (slot + 1) & (MASTER_INDEX_SLOTS - 1)) {
+		c = &mm->cands[mm->index[slot] - 1];
+		if (memcmp(c->id, id, TLS_SHA256_LEN) == 0 && netaddr_equal(&c->addr, addr))
+			return c;
+	}
 	if (mm->n_cands == MASTER_MAX_CANDIDATES || *budget == 0) {
 		mm->capped = 1;
 		return NULL;
@@ -102,6 +144,7 @@ master_candidate(struct mirror_master *mm, const uint8_t id[TLS_SHA256_LEN],
 		return NULL;
 	mm->cands = c;
 	c = &mm->cands[mm->n_cands++];
+	mm->index[slot] = (uint32_t)mm->n_cands;
 	memset(c, 0, sizeof(*c));
 	memcpy(c->id, id, TLS_SHA256_LEN);
 	c->addr = *addr;
@@ -133,7 +176,8 @@ master_tally(struct mirror_master *mm, size_t voter, const uint8_t *body, size_t
 	size_t budget = MASTER_MAX_NEW_PER_LIST;
 	int rc = -1;
 
-	y.max_nodes = MASTER_MAX_NODES;
+	y.max_nodes = MIRROR_LIST_MAX_NODES;
+	y.max_keys = MIRROR_LIST_MAX_KEYS;
 	if (yconf_load_buffer(&y, "/v1/mirrors", body, len) != 0 ||
 	    (root = yconf_root(&y)) == NULL || root->type != YAML_MAPPING_NODE ||
 	    (list = yconf_get(&y, root, "mirrors")) == NULL || list->type != YAML_SEQUENCE_NODE)

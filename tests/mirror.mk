@@ -29,7 +29,7 @@ tests_unit_test_json_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_routes_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_mirror_routes_SOURCES = tests/unit/test_mirror_routes.c mirror/routes.c \
 	mirror/server.c mirror/reports.c mirror/observe.c mirror/mirror_config.c \
-	mirror/peers.c mirror/reputation.c mirror/audit.c
+	mirror/peers.c mirror/reputation.c mirror/audit.c mirror/guard.c
 tests_unit_test_mirror_routes_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_reports_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_mirror_reports_SOURCES = tests/unit/test_mirror_reports.c mirror/reports.c

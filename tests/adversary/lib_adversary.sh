@@ -205,3 +205,27 @@ tls_serve() {	# tls_serve ADDR [leaf|evil]
 		-key "$C/$cert.key" -cert_chain "$C/$chain.pem" -www
 	wait_until 10 _adv_listening "$1" || { diag "openssl s_server on $1:443 did not start"; return 1; }
 }
+
+# ---- the hostile mirror (tests/adversary/hostile_mirror.py) ----
+#   hostile_mirror NAME KEYDIR MIRRORS_FILE ADDR...
+#                                HTTPS under KEYDIR's CA (the attacker's, from mirror keygen) on
+#                                a free port of each ADDR; GET /v1/mirrors answers MIRRORS_FILE,
+#                                DoH is relayed to $LIAR.  Sets HOSTILE_HP (ADDR:PORT, one per
+#                                ADDR, in order) and HOSTILE_PID.
+#   hostile_pem_json FILE...     the PEM files concatenated, as one JSON string literal
+declare -a HOSTILE_HP=()
+
+_hostile_ready() { [ -s "$1" ]; }
+
+hostile_mirror() {
+	local name=$1 keys=$2 body=$3 a args=(); shift 3
+	for a in "$@"; do args+=(--listen "$a"); done
+	spawn "$name" python3 "$top_srcdir/tests/adversary/hostile_mirror.py" --cert "$keys/server.pem" \
+		--key "$keys/server.key" --mirrors "$body" --upstream "${LIAR:-}" \
+		--ready "$T/$name.ready" "${args[@]}"
+	HOSTILE_PID=$SPAWNED_PID
+	wait_until 10 _hostile_ready "$T/$name.ready" || { diag "hostile mirror $name did not start"; return 1; }
+	mapfile -t HOSTILE_HP < <(sed -n 's/^listening //p' "$T/$name.ready")
+}
+
+hostile_pem_json() { cat "$@" | python3 -c 'import json, sys; print(json.dumps(sys.stdin.read()))'; }

@@ -7,8 +7,12 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_answer_games.sh \
 	tests/adversary/adv_ladder.sh \
 	tests/adversary/adv_sticky.sh \
-	tests/adversary/adv_handshake.sh
+	tests/adversary/adv_handshake.sh \
+	tests/adversary/adv_pin.sh \
+	tests/adversary/adv_slowloris.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \
+	tests/adversary/hostile_mirror.py \
+	tests/adversary/dribbler.py \
 	tests/adversary/zones/adv.test.zone

@@ -27,7 +27,8 @@
  * DNS message checked.
  */
 
-#define LIST_MAX_NODES 200000	/* as MIRROR_LIST_MAX_NODES */
+#define LIST_MAX_NODES 8192	/* as MIRROR_LIST_MAX_NODES */
+#define LIST_MAX_KEYS 64	/* as MIRROR_LIST_MAX_KEYS */
 
 struct fuzz_http {
 	struct http_client *c;
@@ -45,6 +46,7 @@ mirrors_body(const uint8_t *body, size_t len)
 	uint8_t fp[TLS_SHA256_LEN];
 
 	y.max_nodes = LIST_MAX_NODES;
+	y.max_keys = LIST_MAX_KEYS;
 	if (yconf_load_buffer(&y, "/v1/mirrors", body, len) != 0)
 		goto out;
 	if ((root = yconf_root(&y)) == NULL || root->type != YAML_MAPPING_NODE ||
@@ -59,7 +61,8 @@ mirrors_body(const uint8_t *body, size_t len)
 		if ((v = yconf_get(&y, e, "ca_pem")) == NULL || v->type != YAML_SCALAR_NODE ||
 		    yconf_is_null(v))
 			continue;
-		(void)tls_pem_sha256((const char *)v->data.scalar.value, v->data.scalar.length, fp);
+		(void)tls_pem_sha256((const char *)v->data.scalar.value, v->data.scalar.length, fp,
+		    NULL, 0);
 	}
 out:
 	yconf_free(&y);

@@ -23,4 +23,10 @@ TESTS += tests/unit/test_tls_chain
 tests_unit_test_tls_chain_CPPFLAGS = $(AM_CPPFLAGS) $(WOLFSSL_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_tls_chain_SOURCES = tests/unit/test_tls_chain.c
 tests_unit_test_tls_chain_LDADD = $(VANTAGE_TLS_LIBS) $(LIBEVENT_LIBS) $(CMOCKA_LIBS)
+# lib/tls_pem.c: one CA certificate per PEM (the pin bypass of issue 12).
+check_PROGRAMS += tests/unit/test_tls_pem
+TESTS += tests/unit/test_tls_pem
+tests_unit_test_tls_pem_CPPFLAGS = $(AM_CPPFLAGS) $(WOLFSSL_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_tls_pem_SOURCES = tests/unit/test_tls_pem.c
+tests_unit_test_tls_pem_LDADD = $(VANTAGE_TLS_LIBS) $(LIBEVENT_LIBS) $(CMOCKA_LIBS)
 endif

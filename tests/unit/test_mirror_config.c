@@ -100,6 +100,10 @@ test_defaults(void **state)
 	assert_int_equal(c->limits.max_connections, 1024);
 	assert_int_equal(c->limits.idle_timeout_ms, 30000);
 	assert_int_equal(c->limits.max_body, 65536);
+	assert_int_equal(c->limits.max_per_address, 64);
+	assert_int_equal(c->limits.handshake_timeout_ms, 10000);
+	assert_int_equal(c->limits.header_timeout_ms, 10000);
+	assert_int_equal(c->limits.body_timeout_ms, 10000);
 	assert_true(mirror_observe_port_allowed(&c->observe, 443));
 	assert_true(mirror_observe_port_allowed(&c->observe, 853));
 	assert_false(mirror_observe_port_allowed(&c->observe, 22));
@@ -122,6 +126,14 @@ test_values(void **state)
 	assert_true(mirror_observe_port_allowed(&c->observe, 10443));
 	assert_true(c->observe.allow_private);
 	mirror_config_free(c);
+	c = NULL;
+	assert_string_equal(load(BASE "limits: { max_per_address: 8, handshake_timeout: 2s, "
+	    "header_timeout: 1500ms, body_timeout: 1m }\n", &c), "");
+	assert_int_equal(c->limits.max_per_address, 8);
+	assert_int_equal(c->limits.handshake_timeout_ms, 2000);
+	assert_int_equal(c->limits.header_timeout_ms, 1500);
+	assert_int_equal(c->limits.body_timeout_ms, 60000);
+	mirror_config_free(c);
 }
 
 static void
@@ -132,6 +144,10 @@ test_errors(void **state)
 	assert_string_equal(load(BASE "region: us\n", NULL), ":6: duplicate key 'region' (first on line 4)");
 	assert_string_equal(load(BASE "limits: { max_connections: 0 }\n", NULL),
 	    ":6: max_connections: 0 is out of range 1..100000");
+	assert_string_equal(load(BASE "limits: { max_per_address: 0 }\n", NULL),
+	    ":6: max_per_address: 0 is out of range 1..100000");
+	assert_string_equal(load(BASE "limits: { header_timeout: 0 }\n", NULL),
+	    ":6: header_timeout: 0 is out of range 100ms..600000ms");
 	assert_string_equal(load(BASE "limits: { idle_timeout: soon }\n", NULL),
 	    ":6: idle_timeout: 'soon' is not a duration (like 1500ms, 2s, 5m)");
 	assert_string_equal(load("upstreams: [\"no.where\"]\nregion: eu\nstate_dir: /tmp\n", NULL),

@@ -189,7 +189,7 @@ struct world {
 static struct plugin_config *
 parse(const char *yaml, char *err, size_t errlen)
 {
-	struct yconf y;
+	struct yconf y = { 0 };
 	struct plugin_config *pc = NULL;
 
 	y.max_nodes = 0;
