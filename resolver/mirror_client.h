@@ -9,6 +9,7 @@
 #include "config.h"
 #include "consensus.h"
 #include "dnswire.h"
+#include "tls.h"
 
 struct mirror;
 struct mirror_set;
@@ -49,6 +50,8 @@ struct mirror_stats {
 	uint64_t rtt_count, rtt_sum_us;
 	/* What its answers said of the local answer, as counted by mirror_note_evidence. */
 	uint64_t agreements, dissents;
+	/* webpki: how often the CA of its chain changed while we ran (logged each time). */
+	uint64_t ca_changes;
 };
 
 /*
@@ -133,10 +136,26 @@ const char *mirror_state_name(enum mirror_state s);
 void mirror_note_evidence(struct mirror *m, enum cons_evidence e);
 
 /*
- * mirror_usable - 0 for a mirror this build cannot talk to (verify: webpki until lib/tls
- * has a system-trust-store context): mirror_set_select never picks it and mirror_query
- * fails it with TRANSPORT_ERROR. 1 otherwise.
+ * mirror_usable - 0 for a mirror this process cannot talk to (a webpki mirror whose trust
+ * store could not be loaded): mirror_set_select never picks it and mirror_query fails it
+ * with TRANSPORT_ERROR. 1 otherwise.
  */
 int mirror_usable(const struct mirror *m);
+
+/* mirror_is_webpki - 1 for a public DoH resolver (verify: webpki), 0 for a secure mirror. */
+int mirror_is_webpki(const struct mirror *m);
+
+/*
+ * mirror_why - why the mirror is not usable now, one sentence ("wrong CA: ...", "wrong
+ * name: ...", "pin missing: ...", "unreachable: ..."), or "" while it is (or untried).
+ */
+const char *mirror_why(const struct mirror *m);
+
+/*
+ * mirror_chain - the SHA-256 of each certificate of the chain a webpki mirror presented
+ * last (leaf first, up to the trust-store certificate above what it sent) into fps (max
+ * entries); returns the count (0 before the first handshake, and for secure mirrors).
+ */
+size_t mirror_chain(const struct mirror *m, uint8_t (*fps)[TLS_SHA256_LEN], size_t max);
 
 #endif

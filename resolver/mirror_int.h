@@ -90,7 +90,12 @@ struct mirror {
 	struct netaddr addr;
 	char addr_str[NETADDR_STRLEN];
 	enum mirror_verify verify;
-	int usable;		/* 0: verify: webpki, which lib/tls cannot do yet */
+	int usable;		/* 0: a webpki mirror without a trust store */
+	int has_pin;		/* webpki: pin (ca_sha256) must be in the verified chain */
+	char why[320];		/* why it is not usable now ("" when it is), for vantagectl */
+	/* webpki: the chain it presented last (SHA-256 by depth, leaf first). */
+	uint8_t chain[TLS_MAX_CHAIN][TLS_SHA256_LEN];
+	size_t chain_n;
 	int learned;		/* from the master list, not the configuration: no vote */
 	int inactive;		/* a majority of the configured mirrors says so: not selected */
 	struct tls_ctx *ctx;	/* trusts exactly this mirror's CA; NULL until known */
@@ -106,6 +111,9 @@ struct mirror_set {
 	struct mirror **mirrors;
 	size_t n;
 	struct tls_ctx *notary;	/* for the CA fetch only; trusts nothing */
+	struct tls_ctx *webpki;	/* mirrors.trust_store, shared by the webpki mirrors */
+	char *trust_store;
+	char webpki_err[256];	/* why the trust store could not be loaded */
 	int busy;		/* depth of user callbacks on the stack */
 	int dead;		/* mirror_set_free was called inside one: free on the way out */
 	int tls_inited;

@@ -68,6 +68,49 @@ mirror_free(struct mirror *m)
 }
 
 /*
+ * The webpki part of mirror_new: a public DoH resolver, verified against the trust store
+ * for its hostname (or its address), optionally pinned. The trust store is loaded once,
+ * for the first such mirror; when it cannot be, the mirror stays in the set, unusable,
+ * with the reason for vantagectl. 0, or -1 (m freed, err set) when memory ran out.
+ */
+static int
+mirror_new_webpki(struct mirror_set *set, struct mirror *m, const struct config_mirror *e,
+    char *err, size_t errlen)
+{
+	char ip[NETADDR_STRLEN];
+
+	if ((m->hostname = strdup(e->hostname ? e->hostname : "")) == NULL)
+		goto nomem;
+	/* The selection id: the name it is verified for, so that a renumbered resolver keeps
+	 * its names (and an address-only one is told apart by its address). */
+	snprintf(m->id_hex, sizeof(m->id_hex), "webpki:%s", m->hostname[0] ? m->hostname :
+	    netaddr_ip_str(&m->addr, ip, sizeof(ip)));
+	m->id_len = strlen(m->id_hex);
+	if ((m->id = malloc(m->id_len)) == NULL)
+		goto nomem;
+	memcpy(m->id, m->id_hex, m->id_len);
+	if (e->has_pin) {
+		memcpy(m->pin, e->ca_sha256, sizeof(m->pin));
+		m->has_pin = 1;
+	}
+	if (set->webpki == NULL && set->webpki_err[0] == '\0' &&
+	    (set->webpki = tls_client_ctx_new_webpki(set->trust_store, set->webpki_err,
+		sizeof(set->webpki_err))) == NULL)
+		log_warnx(LOG_G_MIRROR, "webpki mirrors unusable: %s", set->webpki_err);
+	if (set->webpki == NULL) {
+		m->usable = 0;
+		snprintf(m->why, sizeof(m->why), "no trust store: %s", set->webpki_err);
+		return 0;
+	}
+	m->ctx = tls_ctx_ref(set->webpki);
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	mirror_free(m);
+	return -1;
+}
+
+/*
  * mirror_new - one mirror of the set from a config entry. Returns NULL with err set when
  * the entry cannot be used (its ca_pem does not hash to its ca_sha256, memory).
  */
@@ -90,18 +133,8 @@ mirror_new(struct mirror_set *set, const struct config_mirror *e, char *err, siz
 		goto nomem;
 	if (mirror_lanes_init(m, set->base) != 0)
 		goto nomem;
-	if (e->verify == VERIFY_WEBPKI) {
-		/* Not usable yet: lib/tls has no system-trust-store context (see mirror_set_new). */
-		m->usable = 0;
-		if ((m->hostname = strdup(e->hostname ? e->hostname : "")) == NULL)
-			goto nomem;
-		snprintf(m->id_hex, sizeof(m->id_hex), "webpki:%s", m->hostname);
-		m->id_len = strlen(m->id_hex);
-		if ((m->id = malloc(m->id_len)) == NULL)
-			goto nomem;
-		memcpy(m->id, m->id_hex, m->id_len);
-		return m;
-	}
+	if (e->verify == VERIFY_WEBPKI)
+		return mirror_new_webpki(set, m, e, err, errlen) == 0 ? m : NULL;
 	if (!e->has_pin) {
 		snprintf(err, errlen, "mirror %s (%s): no ca_sha256", m->name, m->addr_str);
 		goto fail;
@@ -272,8 +305,6 @@ mirror_set_new(struct event_base *base, const struct config *cfg, const uint8_t 
 {
 	struct mirror_set *set;
 	struct mirror *m;
-	size_t webpki = 0;
-	const char *first_webpki = NULL;
 
 	if ((set = calloc(1, sizeof(*set))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -281,6 +312,11 @@ mirror_set_new(struct event_base *base, const struct config *cfg, const uint8_t 
 	}
 	set->base = base;
 	memcpy(set->secret, secret, sizeof(set->secret));
+	if (cfg->mirrors_trust_store != NULL &&
+	    (set->trust_store = strdup(cfg->mirrors_trust_store)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	/* wolfSSL counts its initialisations; mirror_set_destroy balances this one. */
 	if (tls_init() != 0) {
 		snprintf(err, errlen, "cannot initialise TLS");
@@ -305,13 +341,6 @@ mirror_set_new(struct event_base *base, const struct config *cfg, const uint8_t 
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	for (size_t i = 0; i < set->n; i++)
-		if (set->mirrors[i]->verify == VERIFY_WEBPKI && webpki++ == 0)
-			first_webpki = set->mirrors[i]->name;
-	if (webpki > 0)
-		log_warnx(LOG_G_MIRROR,
-		    "webpki mirrors need lib/tls support: not yet (%zu unusable, e.g. %s)", webpki,
-		    first_webpki);
 	return set;
 fail:
 	mirror_set_destroy(set, 0);
@@ -331,6 +360,8 @@ mirror_set_destroy(struct mirror_set *set, int nested)
 		mirror_free(set->mirrors[i]);
 	free(set->mirrors);
 	tls_ctx_free(set->notary);
+	tls_ctx_free(set->webpki);
+	free(set->trust_store);
 	if (set->tls_inited && !nested)
 		tls_cleanup();
 	explicit_bzero(set->secret, sizeof(set->secret));
@@ -487,4 +518,25 @@ int
 mirror_usable(const struct mirror *m)
 {
 	return m->usable;
+}
+
+int
+mirror_is_webpki(const struct mirror *m)
+{
+	return m->verify == VERIFY_WEBPKI;
+}
+
+const char *
+mirror_why(const struct mirror *m)
+{
+	return m->why;
+}
+
+size_t
+mirror_chain(const struct mirror *m, uint8_t (*fps)[TLS_SHA256_LEN], size_t max)
+{
+	size_t n = m->chain_n < max ? m->chain_n : max;
+
+	memcpy(fps, m->chain, n * sizeof(*fps));
+	return n;
 }

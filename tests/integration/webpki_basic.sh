@@ -1,0 +1,57 @@
+#!/bin/bash
+# tests/integration/webpki_basic.sh - public DoH resolvers as mirrors (verify: webpki), played by
+# dnsdist on loopback with certificates of a test web PKI (root + intermediate) given to vantaged
+# as its trust store: honest answers are corroborated by them, a poisoned local resolver is
+# refused, one lying DoH resolver is outvoted; a ca_sha256 pin on the root (which the servers do
+# not send) is met; the queries are RFC 8484 POSTs, padded, and only the selected resolvers see a
+# name.
+. "${top_srcdir:?}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/mirror/lib_mirror.sh"
+. "$top_srcdir/tests/integration/consensus/lib_consensus.sh"
+. "$top_srcdir/tests/adversary/lib_adversary.sh"
+. "$top_srcdir/tests/integration/webpki/lib_webpki.sh"
+require_progs nsd nsd-control ldns-testns dig dnsdist openssl python3
+require_vantaged
+tap_plan 12
+
+HONEST=$top_srcdir/tests/adversary/zones/adv.test.zone
+sed 's/^www\t\tA\t127\.200\.0\.10$/www\t\tA\t127.201.0.66/' "$HONEST" > "$T/lying.zone"
+grep -q '^www.*127\.201\.0\.66' "$T/lying.zone" || bail_out "cannot write the lying view"
+
+liar_begin
+liar_honest www.adv.test. A "www.adv.test. 300 IN A 127.200.0.10"
+liar_honest t1.adv.test. A "t1.adv.test. 300 IN A $EVIL"
+liar_honest t2.adv.test. A "t2.adv.test. 300 IN A 127.200.1.2"
+liar_start || bail_out "cannot start the lying resolver"
+
+wp_ca || bail_out "cannot make the test PKI"
+a3=$(unique_addr) || bail_out "no address"
+wp_leaf doh1 int "DNS:doh1.test" && wp_leaf doh2 int "DNS:*.doh2.test" &&
+	wp_leaf doh3 int "IP:$a3" && wp_leaf doh4 int "DNS:doh4.test" &&
+	wp_leaf liar int "DNS:liar.test" || bail_out "cannot make the leaves"
+for v in v1 v2 v3 v4; do wp_view "$v" "$HONEST" || bail_out "cannot start view $v"; done
+wp_view lying "$T/lying.zone" || bail_out "cannot start the lying view"
+wp_dnsdist doh1 v1 doh1 && wp_dnsdist doh2 v2 doh2 && wp_dnsdist doh3 v3 doh3 "$a3" &&
+	wp_dnsdist doh4 v4 doh4 && wp_dnsdist liar lying liar || bail_out "cannot start dnsdist"
+
+WP_CONSENSUS="  quorum: 3"
+wp_vconf "$T/vd.yaml" doh1:eu:hostname=doh1.test doh2:us:hostname=dns.doh2.test doh3:ap \
+	"doh4:ch:hostname=doh4.test:pin=$WP_ROOT_SHA" liar:jp:hostname=liar.test
+start_vantaged "$T/vd.yaml" || bail_out "vantaged did not start"
+
+out=$(vdig www.adv.test A)
+is "$(dig_rcode <<< "$out")/$(answer_norm <<< "$out")" "NOERROR/www.adv.test. IN A 127.200.0.10" \
+	"honest answer: passed on"
+ok "honest answer: corroborated by the webpki mirrors, the lying one outvoted" \
+	log_has "www\\.adv\\.test\\. A: [34] of 5 mirrors corroborate"
+out=$(vdig t1.adv.test A)
+is "$(dig_rcode <<< "$out")" "REFUSED" "poisoned local answer: REFUSED"
+like "$(ede_of <<< "$out")" "^0 .*dissent" "poisoned local answer: EDE 0 naming the dissent"
+for m in doh1 doh2 doh3 doh4; do
+	is "$(wp_mirror_field "$m" state)/$(wp_mirror_field "$m" why)" "up/" "$m: verified, up, nothing against it"
+done
+is "$(wp_mirror_field doh4 ca)" "$WP_INT_SHA" "doh4: vantagectl shows the CA it presented (the intermediate)"
+like "$(wp_mirror_field doh4 chain)" "$WP_ROOT_SHA" "doh4: its verified chain reaches the pinned root, which it never sent"
+cmp_ok "$(wp_mirror_field liar dissents)" -ge 1 "the lying resolver: counted as dissenting"
+# RFC 8484 only: POST /dns-query, never the vantage-mirror API.
+nok "no /v1/ request went to a webpki mirror" grep -q '/v1/' "$T"/dnsdist-*.log
