@@ -377,7 +377,9 @@ mirror_conn_fail(struct mirror_lane *l, enum cons_transport t, const char *why)
 	l->backoff_ms = l->backoff_ms == 0 ? MIRROR_BACKOFF_MIN_MS
 	    : l->backoff_ms >= MIRROR_BACKOFF_MAX_MS / 2 ? MIRROR_BACKOFF_MAX_MS
 	    : l->backoff_ms * 2;
-	mirror_set_why(m, t, why);
+	/* A lane lost while others serve says nothing against the mirror. */
+	if (mirror_lanes_up(m) - (l->state == MIRROR_UP) == 0)
+		mirror_set_why(m, t, why);
 	if (t == TRANSPORT_TLS) {
 		m->st.tls_failures++;
 		if (loud && m->verify == VERIFY_WEBPKI)
@@ -964,6 +966,17 @@ mirror_req_submit(struct mirror_req *r, uint32_t timeout_ms)
 	if (!m->usable || (l = mirror_pick_lane(m)) == NULL) {
 		mirror_req_loosen(r, m->st.state == MIRROR_PIN_FAILED ? TRANSPORT_TLS
 		    : TRANSPORT_ERROR);
+		return;
+	}
+	/*
+	 * The mirror failed last time and its backoff is over: probe it again in the
+	 * background, but fail this question now. A mirror that is unreachable (no route, a
+	 * black hole, an air-gapped lab) then costs a question nothing, rather than a
+	 * question per backoff period waiting the whole timeout for a handshake.
+	 */
+	if (l->state == MIRROR_IDLE && m->why[0] != '\0' && l->idx == 0) {
+		mirror_connect(l);
+		mirror_req_loosen(r, TRANSPORT_ERROR);
 		return;
 	}
 	r->lane = l;

@@ -408,10 +408,13 @@ mirror_score_cmp(const void *a, const void *b)
 	return x->score < y->score ? 1 : x->score > y->score ? -1 : 0;
 }
 
+/* Healthy: not failing now, and no failure since its last good handshake (a mirror whose
+ * backoff is over is only being probed again: it is asked only when others are lacking). */
 static int
 mirror_healthy(const struct mirror *m)
 {
-	return m->st.state != MIRROR_BACKOFF && m->st.state != MIRROR_PIN_FAILED;
+	return m->st.state != MIRROR_BACKOFF && m->st.state != MIRROR_PIN_FAILED &&
+	    m->why[0] == '\0';
 }
 
 size_t

@@ -53,5 +53,13 @@ done
 is "$(wp_mirror_field doh4 ca)" "$WP_INT_SHA" "doh4: vantagectl shows the CA it presented (the intermediate)"
 like "$(wp_mirror_field doh4 chain)" "$WP_ROOT_SHA" "doh4: its verified chain reaches the pinned root, which it never sent"
 cmp_ok "$(wp_mirror_field liar dissents)" -ge 1 "the lying resolver: counted as dissenting"
-# RFC 8484 only: POST /dns-query, never the vantage-mirror API.
-nok "no /v1/ request went to a webpki mirror" grep -q '/v1/' "$T"/dnsdist-*.log
+# RFC 8484: the DNS questions are POSTs to /dns-query over HTTP/1.1. (That nothing else is asked
+# of a webpki mirror, /v1/..., is enforced in mirror_client.c; dnsdist does not count such
+# requests.)
+bad=""
+for m in doh1 doh2 doh3 doh4 liar; do
+	read -r conns h1 h2 get post <<< "$(wp_doh_stats "$m")"
+	{ [ -n "$post" ] && [ "$post" -gt 0 ] && [ "$h1" = "$post" ] && [ "$get" = 0 ]; } ||
+		bad="$bad $m(conns=$conns h1=$h1 h2=$h2 get=$get post=$post)"
+done
+is "$bad" "" "the webpki mirrors were asked by POST /dns-query over HTTP/1.1"

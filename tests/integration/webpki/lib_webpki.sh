@@ -14,8 +14,10 @@
 #   wp_view NAME ZONEFILE        an NSD view of adv.test from ZONEFILE; VIEW[NAME]=ADDR:PORT
 #   wp_dnsdist NAME VIEW LEAF    dnsdist (addDOHLocal, HTTP/1.1 and h2) on a fresh 127.x:8443,
 #                                presenting LEAF-chain.pem and forwarding to VIEW[VIEW];
-#                                WHP[NAME]=ADDR:8443, WADDR[NAME]=ADDR; its DoH frontend's query
-#                                count: wp_doh_queries NAME
+#                                WHP[NAME]=ADDR:8443, WADDR[NAME]=ADDR
+#   wp_doh_stats NAME            "HTTP HTTP/1 HTTP/2 GET POST": the requests its DoH frontend
+#                                got (HTTP counts every request, any path; GET and POST only
+#                                the DNS queries to /dns-query)
 #   wp_vconf FILE ENTRY...       a vantaged config with trust_store $T/wp/root.pem asking $LIAR;
 #                                ENTRY = NAME:REGION[:hostname=H][:pin=HEX] (no hostname: the
 #                                address is verified); WP_CONSENSUS: extra consensus lines
@@ -92,9 +94,9 @@ wp_dnsdist() {
 	WCONSOLE[$name]=$a:5199
 }
 
-wp_doh_queries() {
-	dnsdist -C "$T/dnsdist-$1.conf" -c "${WCONSOLE[$1]}" -e 'print(getDOHFrontend(0):getStats())' \
-		2> /dev/null | tr ',' '\n' | sed -n 's/.*"post-queries": *\([0-9]*\).*/\1/p; s/.*post-queries=\([0-9]*\).*/\1/p'
+wp_doh_stats() {	# "HTTP HTTP/1 HTTP/2 GET POST" of dnsdist NAME's DoH frontend
+	dnsdist -C "$T/dnsdist-$1.conf" -c "${WCONSOLE[$1]}" -e 'showDOHFrontends()' 2> /dev/null |
+		awk '$1 == "0" { print $3, $4, $5, $6, $7 }'
 }
 
 wp_vconf() {
