@@ -1113,9 +1113,11 @@ check_init(struct vantaged *vd, char *err, size_t errlen)
 			log_warnx(LOG_G_MIRROR, "no mirrors configured: answers are not cross-checked");
 			mirror_set_free(vd->mirrors);
 			vd->mirrors = NULL;
-		} else
+		} else {
 			log_info(LOG_G_MIRROR, "%zu mirrors, %lu asked per question",
 			    mirror_set_count(vd->mirrors), vd->cfg->consensus.mirrors_per_query);
+			mirror_set_start(vd->mirrors);
+		}
 	}
 	vd->dissent_fd = check_open_dissent_log(vd->cfg);
 	check_ca_init(vd);
@@ -1176,6 +1178,7 @@ check_reconfigure(struct vantaged *vd, const struct config *cfg, char *err, size
 			set = NULL;
 		}
 	}
+	mirror_set_start(set);
 	/*
 	 * The verdicts the abort hands out reach waiters and plugins, which may start new
 	 * questions: they must find no mirror set rather than the old one about to be freed.

@@ -1071,6 +1071,19 @@ mirror_cancel(struct mirror_req *r)
 	mirror_req_free(r);
 }
 
+void
+mirror_probe(struct mirror *m)
+{
+	if (m->usable && m->lanes[0].state == MIRROR_IDLE && m->lanes[0].conn == NULL)
+		mirror_connect(&m->lanes[0]);
+}
+
+int
+mirror_settled(const struct mirror *m)
+{
+	return !m->usable || m->st.state == MIRROR_UP || m->why[0] != '\0';
+}
+
 /* ---- lanes of a mirror ---- */
 
 int

@@ -62,6 +62,14 @@ struct mirror_stats {
 struct mirror_set *mirror_set_new(struct event_base *base, const struct config *cfg,
     const uint8_t secret[32], char *err, size_t errlen);
 
+/*
+ * mirror_set_start - connect to every usable mirror now (handshakes only, no question), so
+ * that an unreachable or impostor mirror is found out once at start, not by the first
+ * questions, and log one line when all have an outcome (at most ~6 s): how many mirrors are
+ * usable, and why the others are not.
+ */
+void mirror_set_start(struct mirror_set *set);
+
 /* mirror_set_free - closes connections, cancels requests without calling back; accepts NULL. */
 void mirror_set_free(struct mirror_set *set);
 

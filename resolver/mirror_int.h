@@ -118,7 +118,15 @@ struct mirror_set {
 	int dead;		/* mirror_set_free was called inside one: free on the way out */
 	int tls_inited;
 	struct mirror_master *master;	/* NULL when not learning */
+	struct event *start_timer;	/* mirror_set_start: waits for the first handshakes */
+	uint64_t start_ms;
 };
+
+/* mirror_probe - open m's primary connection now, when it is usable and has none. */
+void mirror_probe(struct mirror *m);
+
+/* mirror_settled - 1 once m's first connection attempt has an outcome (or it is unusable). */
+int mirror_settled(const struct mirror *m);
 
 /* mirror_lanes_init - set up m's lanes (timers on base); 0, or -1 when memory ran out. */
 int mirror_lanes_init(struct mirror *m, struct event_base *base);

@@ -347,6 +347,70 @@ fail:
 	return NULL;
 }
 
+/* Give up waiting for first handshakes after this (ms): the connect deadline and a margin. */
+#define MIRROR_START_WAIT_MS 6000
+#define MIRROR_START_TICK_MS 200
+
+/* The start-up line: "N of M mirrors usable", then each unusable one and why. */
+static void
+mirror_set_start_report(struct mirror_set *set)
+{
+	char line[1024];
+	size_t usable = 0, o = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; i < set->n; i++) {
+		struct mirror *m = set->mirrors[i];
+
+		if (m->usable && m->st.state == MIRROR_UP) {
+			usable++;
+			continue;
+		}
+		if (o < sizeof(line))
+			o += (size_t)snprintf(line + o, sizeof(line) - o, "%s %s (%s)", o ? ";" :
+			    "; not usable:", m->name, m->why[0] ? m->why : "no answer yet");
+	}
+	if (o >= sizeof(line))
+		memcpy(line + sizeof(line) - 4, "...", 4);
+	if (usable == 0)
+		log_warnx(LOG_G_MIRROR, "0 of %zu mirrors usable: answers cannot be cross-checked "
+		    "now%s", set->n, line);
+	else
+		log_info(LOG_G_MIRROR, "%zu of %zu mirrors usable%s", usable, set->n, line);
+}
+
+static void
+mirror_set_start_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct mirror_set *set = arg;
+	struct timeval tv = { 0, MIRROR_START_TICK_MS * 1000 };
+	int all = 1;
+
+	(void)fd;
+	(void)what;
+	for (size_t i = 0; i < set->n && all; i++)
+		all = mirror_settled(set->mirrors[i]);
+	if (!all && now_ms() - set->start_ms < MIRROR_START_WAIT_MS) {
+		evtimer_add(set->start_timer, &tv);
+		return;
+	}
+	mirror_set_start_report(set);
+}
+
+void
+mirror_set_start(struct mirror_set *set)
+{
+	struct timeval tv = { 0, MIRROR_START_TICK_MS * 1000 };
+
+	if (set == NULL || set->start_timer != NULL)
+		return;
+	for (size_t i = 0; i < set->n; i++)
+		mirror_probe(set->mirrors[i]);
+	set->start_ms = now_ms();
+	if ((set->start_timer = evtimer_new(set->base, mirror_set_start_tick, set)) != NULL)
+		evtimer_add(set->start_timer, &tv);
+}
+
 /*
  * nested: called on the way out of a callback of ours, where lib/http may still hold a
  * TLS object to free after we return; wolfSSL's global state must outlive it, so its
@@ -356,6 +420,8 @@ void
 mirror_set_destroy(struct mirror_set *set, int nested)
 {
 	mirror_master_free(set->master);
+	if (set->start_timer != NULL)
+		event_free(set->start_timer);
 	for (size_t i = 0; i < set->n; i++)
 		mirror_free(set->mirrors[i]);
 	free(set->mirrors);
