@@ -353,6 +353,7 @@ mirror_fail_requests(struct mirror_lane *l, enum cons_transport t)
 static void
 mirror_set_why(struct mirror *m, enum cons_transport t, const char *why)
 {
+	m->why_t = t == TRANSPORT_TLS ? TRANSPORT_TLS : TRANSPORT_ERROR;
 	if (t == TRANSPORT_TLS)
 		snprintf(m->why, sizeof(m->why), "%s", why);
 	else
@@ -969,14 +970,16 @@ mirror_req_submit(struct mirror_req *r, uint32_t timeout_ms)
 		return;
 	}
 	/*
-	 * The mirror failed last time and its backoff is over: probe it again in the
-	 * background, but fail this question now. A mirror that is unreachable (no route, a
-	 * black hole, an air-gapped lab) then costs a question nothing, rather than a
-	 * question per backoff period waiting the whole timeout for a handshake.
+	 * The mirror failed last time and has not connected since: probe it again in the
+	 * background once its backoff is over, but fail this question now, also while that
+	 * probe is under way. A mirror that is unreachable (no route, a black hole, an
+	 * air-gapped lab) then costs a question nothing, rather than a question per backoff
+	 * period waiting the whole timeout for a handshake.
 	 */
-	if (l->state == MIRROR_IDLE && m->why[0] != '\0' && l->idx == 0) {
-		mirror_connect(l);
-		mirror_req_loosen(r, TRANSPORT_ERROR);
+	if (m->why[0] != '\0') {
+		if (m->lanes[0].state == MIRROR_IDLE)
+			mirror_connect(&m->lanes[0]);
+		mirror_req_loosen(r, m->why_t);
 		return;
 	}
 	r->lane = l;

@@ -93,6 +93,7 @@ struct mirror {
 	int usable;		/* 0: a webpki mirror without a trust store */
 	int has_pin;		/* webpki: pin (ca_sha256) must be in the verified chain */
 	char why[320];		/* why it is not usable now ("" when it is), for vantagectl */
+	enum cons_transport why_t;	/* and what a question to it meanwhile gets */
 	/* webpki: the chain it presented last (SHA-256 by depth, leaf first). */
 	uint8_t chain[TLS_MAX_CHAIN][TLS_SHA256_LEN];
 	size_t chain_n;
