@@ -9,7 +9,8 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_sticky.sh \
 	tests/adversary/adv_handshake.sh \
 	tests/adversary/adv_pin.sh \
-	tests/adversary/adv_slowloris.sh
+	tests/adversary/adv_slowloris.sh \
+	tests/adversary/adv_webpki_mitm.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \

@@ -20,7 +20,9 @@
 #                                the DNS queries to /dns-query)
 #   wp_vconf FILE ENTRY...       a vantaged config with trust_store $T/wp/root.pem asking $LIAR;
 #                                ENTRY = NAME:REGION[:hostname=H][:pin=HEX] (no hostname: the
-#                                address is verified); WP_CONSENSUS: extra consensus lines
+#                                address is verified); WP_CONSENSUS: extra consensus lines;
+#                                WP_LISTEN: the listen address (default $VD_ADDR:0)
+#   wp_int NAME                  another intermediate of the test root (NAME.pem/.key)
 #   wp_mirror_field NAME FIELD   FIELD of mirror NAME in vantagectl -j mirrors
 
 declare -A WHP=() WADDR=() WCONSOLE=()
@@ -50,6 +52,15 @@ wp_ca() {
 	WP_ROOT_SHA=$(_wp_sha "$WP/root.pem")
 	WP_INT_SHA=$(_wp_sha "$WP/int.pem")
 	WP_OTHER_SHA=$(_wp_sha "$WP/otherca.pem")
+}
+
+wp_int() {
+	_wp_ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WP/$1.key" &&
+	_wp_ossl req -new -key "$WP/$1.key" -subj "/CN=webpki test $1" -out "$WP/$1.csr" &&
+	_wp_ossl x509 -req -in "$WP/$1.csr" -CA "$WP/root.pem" -CAkey "$WP/root.key" \
+		-CAcreateserial -days 30 -out "$WP/$1.pem" -extfile \
+		<(printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n') ||
+		{ diag "openssl: $(tail -n 5 "$WP/openssl.log")"; return 1; }
 }
 
 wp_leaf() {
@@ -104,7 +115,7 @@ wp_vconf() {
 	[ -n "$VD_ADDR" ] || VD_ADDR=$(unique_addr) || return 1
 	{
 		echo "# written by tests/integration/webpki/lib_webpki.sh"
-		echo "listen: [\"$VD_ADDR:0\"]"
+		echo "listen: [\"${WP_LISTEN:-$VD_ADDR:0}\"]"
 		echo "upstreams: [\"$LIAR\"]"
 		echo "upstream_timeout: 2s"
 		echo "mirrors:"
