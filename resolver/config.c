@@ -21,7 +21,7 @@ static const char *const config_acl_keys[] = { "from", "action", NULL };
 static const char *const config_acl_actions[] = { "allow", "refuse", "drop", NULL };
 static const char *const config_ratelimit_keys[] = { "qps", "burst", NULL };
 static const char *const config_mirrors_keys[] = { "bootstrap", "list", "learn", "trust_store",
-	NULL };
+	"connect_at_start", NULL };
 static const char *const config_mirror_keys[] = { "name", "address", "region", "ca_sha256",
 	"verify", "hostname", "ca_pem", NULL };
 static const char *const config_consensus_keys[] = { "mode", "mirrors_per_query", "quorum",
@@ -98,6 +98,7 @@ config_defaults(struct config *c)
 	c->sandbox = 1;
 	c->mirrors_learn = 1;
 	c->mirrors_trust_store = xstrdup(CONFIG_DEFAULT_TRUST_STORE);
+	c->mirrors_connect_at_start = 1;
 }
 
 void
@@ -274,6 +275,9 @@ config_mirrors(struct yconf *y, const yaml_node_t *n, struct config *c)
 	    config_opt_str(y, v, "bootstrap", &c->mirrors_bootstrap) != 0)
 		return -1;
 	if ((v = yconf_get(y, n, "learn")) && yconf_bool(y, v, "learn", &c->mirrors_learn) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "connect_at_start")) &&
+	    yconf_bool(y, v, "connect_at_start", &c->mirrors_connect_at_start) != 0)
 		return -1;
 	if ((v = yconf_get(y, n, "trust_store"))) {
 		free(c->mirrors_trust_store);
@@ -946,9 +950,11 @@ config_print(const struct config *c, FILE *out)
 		fprintf(out, "# upstreams: auto, from resolv.conf\n");
 	config_print_addrs(out, "upstreams", c->upstreams, c->n_upstreams);
 	fprintf(out, "upstream_timeout: %llums\n", (unsigned long long)c->upstream_timeout_ms);
-	fprintf(out, "mirrors:\n  bootstrap: %s\n  learn: %s\n  trust_store: %s\n  list:%s\n",
+	fprintf(out, "mirrors:\n  bootstrap: %s\n  learn: %s\n  trust_store: %s\n"
+	    "  connect_at_start: %s\n  list:%s\n",
 	    c->mirrors_bootstrap ? c->mirrors_bootstrap : "~", c->mirrors_learn ? "true" : "false",
-	    c->mirrors_trust_store, c->n_mirrors ? "" : " []");
+	    c->mirrors_trust_store, c->mirrors_connect_at_start ? "true" : "false",
+	    c->n_mirrors ? "" : " []");
 	for (size_t i = 0; i < c->n_mirrors; i++) {
 		const struct config_mirror *m = &c->mirrors[i];
 		fprintf(out, "    - { name: \"%s\", address: \"%s\", region: \"%s\", verify: %s", m->name,

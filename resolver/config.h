@@ -91,6 +91,7 @@ struct config {
 	size_t n_mirrors;
 	int mirrors_learn;	/* take in mirrors a majority of the configured ones list */
 	char *mirrors_trust_store;	/* webpki mirrors' CAs: a PEM bundle or a directory */
+	int mirrors_connect_at_start;	/* handshake with every mirror at start (and reload) */
 
 	struct {
 		enum consensus_mode mode;
