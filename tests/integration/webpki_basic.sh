@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/integration/webpki/lib_webpki.sh"
 require_progs nsd nsd-control ldns-testns dig dnsdist openssl python3
 require_vantaged
-tap_plan 12
+tap_plan 15
 
 HONEST=$top_srcdir/tests/adversary/zones/adv.test.zone
 sed 's/^www\t\tA\t127\.200\.0\.10$/www\t\tA\t127.201.0.66/' "$HONEST" > "$T/lying.zone"
@@ -63,3 +63,18 @@ for m in doh1 doh2 doh3 doh4 liar; do
 		bad="$bad $m(conns=$conns h1=$h1 h2=$h2 get=$get post=$post)"
 done
 is "$bad" "" "the webpki mirrors were asked by POST /dns-query over HTTP/1.1"
+
+# Privacy: a verified name is not asked again before it expires, a bypass zone never leaves the
+# machine, and vantagectl mirrors counts what each mirror was asked.
+asked() {
+	local m n=0
+	for m in doh1 doh2 doh3 doh4 liar; do n=$((n + $(wp_mirror_field "$m" queries))); done
+	echo "$n"
+}
+before=$(asked)
+cmp_ok "$before" -ge 5 "vantagectl mirrors counts the questions each mirror was asked ($before)"
+vdig www.adv.test A > /dev/null
+is "$(asked)" "$before" "a verified name is not asked again before it expires"
+vdig printer.home.arpa A > /dev/null
+vdig db.lan AAAA > /dev/null
+is "$(asked)" "$before" "names of the bypass zones are never sent to a mirror"
