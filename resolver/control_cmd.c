@@ -209,6 +209,7 @@ ctl_mirrors(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 		jw_str(w, "state", mirror_usable(m) ? mirror_state_name(ms.state) : "unusable");
 		jw_u64(w, "srtt_ms", ms.srtt_ms);
 		jw_u64(w, "queries", ms.queries);
+		jw_u64(w, "sent", ms.sent);
 		jw_u64(w, "answers", ms.answers);
 		jw_u64(w, "timeouts", ms.timeouts);
 		jw_u64(w, "errors", ms.errors);

@@ -886,6 +886,8 @@ mirror_pump(struct mirror_lane *l)
 		l->n_queued--;
 		r->where = REQ_INFLIGHT;
 		r->sent_us = now_us();
+		if (r->kind == REQ_DOH && !r->retried)
+			l->m->st.sent++;
 		TAILQ_INSERT_TAIL(&l->inflight, r, entry);
 		l->n_inflight++;
 	}

@@ -43,6 +43,9 @@ extern const uint32_t mirror_rtt_bounds_us[MIRROR_RTT_BUCKETS];
 struct mirror_stats {
 	enum mirror_state state;
 	uint64_t queries, answers, timeouts, errors, tls_failures, handshakes;
+	/* Questions actually written to a connection (queries counts those assigned to it,
+	 * including those failed at once because it was unreachable): what it was told. */
+	uint64_t sent;
 	uint32_t srtt_ms;		/* EWMA of request round trips, 0 before the first */
 	/* Round trips of answered requests: rtt_hist[i] counts those <= bound i (not
 	 * cumulative); rtt_hist[MIRROR_RTT_BUCKETS] the slower ones. */

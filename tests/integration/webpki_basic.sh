@@ -15,13 +15,14 @@ require_vantaged
 tap_plan 15
 
 HONEST=$top_srcdir/tests/adversary/zones/adv.test.zone
-sed 's/^www\t\tA\t127\.200\.0\.10$/www\t\tA\t127.201.0.66/' "$HONEST" > "$T/lying.zone"
-grep -q '^www.*127\.201\.0\.66' "$T/lying.zone" || bail_out "cannot write the lying view"
+# The lying resolver's view: every address of the zone moved into the attacker's 127.201/16.
+sed 's/127\.200\./127.201./g' "$HONEST" > "$T/lying.zone"
+grep -q '^www.*127\.201\.0\.10' "$T/lying.zone" || bail_out "cannot write the lying view"
 
 liar_begin
 liar_honest www.adv.test. A "www.adv.test. 300 IN A 127.200.0.10"
 liar_honest t1.adv.test. A "t1.adv.test. 300 IN A $EVIL"
-liar_honest t2.adv.test. A "t2.adv.test. 300 IN A 127.200.1.2"
+for i in 2 3 4 5 6 7 8 9 10; do liar_honest "t$i.adv.test." A "t$i.adv.test. 300 IN A 127.200.1.$i"; done
 liar_start || bail_out "cannot start the lying resolver"
 
 wp_ca || bail_out "cannot make the test PKI"
@@ -52,7 +53,15 @@ for m in doh1 doh2 doh3 doh4; do
 done
 is "$(wp_mirror_field doh4 ca)" "$WP_INT_SHA" "doh4: vantagectl shows the CA it presented (the intermediate)"
 like "$(wp_mirror_field doh4 chain)" "$WP_ROOT_SHA" "doh4: its verified chain reaches the pinned root, which it never sent"
-cmp_ok "$(wp_mirror_field liar dissents)" -ge 1 "the lying resolver: counted as dissenting"
+# A verdict is decided as soon as the quorum agrees: the liar's answer may come too late to be
+# counted for one name, not for all of these.
+_liar_dissented() {
+	_n=$((_n + 1))
+	vdig "t$_n.adv.test" A > /dev/null
+	[ "$(wp_mirror_field liar dissents)" -ge 1 ]
+}
+_n=1
+ok "the lying resolver: counted as dissenting" wait_until 20 _liar_dissented
 # RFC 8484: the DNS questions are POSTs to /dns-query over HTTP/1.1. (That nothing else is asked
 # of a webpki mirror, /v1/..., is enforced in mirror_client.c; dnsdist does not count such
 # requests.)
@@ -68,11 +77,11 @@ is "$bad" "" "the webpki mirrors were asked by POST /dns-query over HTTP/1.1"
 # machine, and vantagectl mirrors counts what each mirror was asked.
 asked() {
 	local m n=0
-	for m in doh1 doh2 doh3 doh4 liar; do n=$((n + $(wp_mirror_field "$m" queries))); done
+	for m in doh1 doh2 doh3 doh4 liar; do n=$((n + $(wp_mirror_field "$m" sent))); done
 	echo "$n"
 }
 before=$(asked)
-cmp_ok "$before" -ge 5 "vantagectl mirrors counts the questions each mirror was asked ($before)"
+cmp_ok "$before" -ge 5 "vantagectl mirrors counts the questions sent to each mirror ($before)"
 vdig www.adv.test A > /dev/null
 is "$(asked)" "$before" "a verified name is not asked again before it expires"
 vdig printer.home.arpa A > /dev/null

@@ -60,7 +60,8 @@ declare -A WHY=([fakeca]="^wrong CA: " [wrongname]="^wrong name: .*wrongname\\.t
 	[noip]="^wrong name: .*the address ${WADDR[noip]//./\\.}" [nopin]="^pin missing: ")
 for m in fakeca wrongname noip nopin; do
 	like "$(wp_mirror_field "$m" why)" "${WHY[$m]}" "$m: vantagectl mirrors says why"
-	is "$(wp_mirror_field "$m" answers)" 0 "$m: no answer of it was used"
+	is "$(wp_mirror_field "$m" answers)/$(wp_mirror_field "$m" sent)" 0/0 \
+		"$m: vantagectl mirrors: nothing sent to it, no answer of it used"
 	read -r conns h1 h2 get post <<< "$(wp_doh_stats "$m")"
 	is "${get:-?}/${post:-?}" 0/0 "$m: not one question reached it"
 done
