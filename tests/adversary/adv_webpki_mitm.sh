@@ -64,7 +64,7 @@ like "$(wp_mirror_field mitm_name why)" "^wrong name: .*dns\\.victim2\\.test" \
 like "$(wp_mirror_field mitm_pin why)" "^pin missing: " "the trusted CA, the right name, not the pinned CA: 'pin missing'"
 bad=""
 for m in mitm_ca mitm_name mitm_pin; do
-	read -r conns h1 h2 get post <<< "$(wp_doh_stats "$m")"
+	read -r _ _ _ get post <<< "$(wp_doh_stats "$m")"
 	[ "${get:-?}/${post:-?}" = 0/0 ] || bad="$bad $m:$get/$post"
 	[ "$(wp_mirror_field "$m" answers)" = 0 ] || bad="$bad $m:answers"
 done

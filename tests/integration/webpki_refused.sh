@@ -62,7 +62,7 @@ for m in fakeca wrongname noip nopin; do
 	like "$(wp_mirror_field "$m" why)" "${WHY[$m]}" "$m: vantagectl mirrors says why"
 	is "$(wp_mirror_field "$m" answers)/$(wp_mirror_field "$m" sent)" 0/0 \
 		"$m: vantagectl mirrors: nothing sent to it, no answer of it used"
-	read -r conns h1 h2 get post <<< "$(wp_doh_stats "$m")"
+	read -r _ _ _ get post <<< "$(wp_doh_stats "$m")"
 	is "${get:-?}/${post:-?}" 0/0 "$m: not one question reached it"
 done
 ok "the refusal is logged with its reason" log_has "mirror fakeca .*: not used: wrong CA"
