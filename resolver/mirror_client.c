@@ -636,19 +636,23 @@ mirror_note_chain(struct mirror *m, const struct tls_conn *tls)
 
 	if (n <= 0)
 		return;
-	if (m->chain_n > 1 && n > 1 &&
-	    (m->chain_n != (size_t)n || memcmp(m->chain[1], fps[1], (size_t)(n - 1) *
-	    sizeof(fps[0])) != 0)) {
+	memcpy(m->chain, fps, (size_t)n * sizeof(fps[0]));
+	m->chain_n = (size_t)n;
+	if (n < 2 || (m->has_known_ca && memcmp(m->known_ca, fps[1], TLS_SHA256_LEN) == 0))
+		return;
+	if (m->has_known_ca) {
 		m->st.ca_changes++;
 		log_warnx(LOG_G_MIRROR, "mirror %s (%s): its CA changed: issuer %s, was %s",
 		    m->name, m->addr_str, tls_hex(fps[1], TLS_SHA256_LEN, now),
-		    tls_hex(m->chain[1], TLS_SHA256_LEN, was));
-	} else if (m->chain_n == 0)
-		log_info(LOG_G_MIRROR, "mirror %s (%s): verified for %s, issuer %s", m->name,
-		    m->addr_str, m->hostname[0] ? m->hostname : "its address",
-		    n > 1 ? tls_hex(fps[1], TLS_SHA256_LEN, now) : "(none)");
-	memcpy(m->chain, fps, (size_t)n * sizeof(fps[0]));
-	m->chain_n = (size_t)n;
+		    tls_hex(m->known_ca, TLS_SHA256_LEN, was));
+	} else
+		log_info(LOG_G_MIRROR, "mirror %s (%s): verified for %s, issuer %s (first seen)",
+		    m->name, m->addr_str, m->hostname[0] ? m->hostname : "its address",
+		    tls_hex(fps[1], TLS_SHA256_LEN, now));
+	memcpy(m->known_ca, fps[1], TLS_SHA256_LEN);
+	m->has_known_ca = 1;
+	/* Rare (a first sight or a change): the file is written then, not per handshake. */
+	mirror_chains_save(m->set);
 }
 
 /* The TLS handshake completed (the certificate verified, for a pinned context). */

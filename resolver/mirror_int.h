@@ -97,6 +97,9 @@ struct mirror {
 	/* webpki: the chain it presented last (SHA-256 by depth, leaf first). */
 	uint8_t chain[TLS_MAX_CHAIN][TLS_SHA256_LEN];
 	size_t chain_n;
+	/* webpki: the CA above its leaf when last seen, also from before a restart. */
+	uint8_t known_ca[TLS_SHA256_LEN];
+	int has_known_ca;
 	int learned;		/* from the master list, not the configuration: no vote */
 	int inactive;		/* a majority of the configured mirrors says so: not selected */
 	struct tls_ctx *ctx;	/* trusts exactly this mirror's CA; NULL until known */
@@ -120,8 +123,19 @@ struct mirror_set {
 	int tls_inited;
 	struct mirror_master *master;	/* NULL when not learning */
 	struct event *start_timer;	/* mirror_set_start: waits for the first handshakes */
+	char *chains_path;	/* <state_file>.chains, NULL: not kept (mirror_chains.c) */
 	uint64_t start_ms;
 };
+
+/*
+ * mirror_chains_load - remember path (a copy) as where the webpki mirrors' CAs are kept, and
+ * give each webpki mirror of the set the CA recorded there for its id and address. A missing
+ * file is nothing known yet; a broken one is logged and ignored.
+ */
+void mirror_chains_load(struct mirror_set *set, const char *path);
+
+/* mirror_chains_save - write the known CA of every webpki mirror to the file (atomically). */
+void mirror_chains_save(struct mirror_set *set);
 
 /* mirror_probe - open m's primary connection now, when it is usable and has none. */
 void mirror_probe(struct mirror *m);

@@ -299,6 +299,21 @@ mirror_set_learn(struct mirror_set *set, const struct config *cfg)
 	return rc;
 }
 
+/* The webpki mirrors' known CAs, from <state_file>.chains. -1 when memory ran out. */
+static int
+mirror_set_chains(struct mirror_set *set, const char *state_file)
+{
+	size_t len = strlen(state_file) + sizeof(".chains");
+	char *path = malloc(len);
+
+	if (path == NULL)
+		return -1;
+	snprintf(path, len, "%s.chains", state_file);
+	mirror_chains_load(set, path);
+	free(path);
+	return 0;
+}
+
 struct mirror_set *
 mirror_set_new(struct event_base *base, const struct config *cfg, const uint8_t secret[32],
     char *err, size_t errlen)
@@ -334,6 +349,10 @@ mirror_set_new(struct event_base *base, const struct config *cfg, const uint8_t 
 	}
 	if (cfg->mirrors_bootstrap != NULL &&
 	    mirror_set_bootstrap(set, cfg->mirrors_bootstrap, 0) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (cfg->cache.state_file != NULL && mirror_set_chains(set, cfg->cache.state_file) != 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -428,6 +447,7 @@ mirror_set_destroy(struct mirror_set *set, int nested)
 	tls_ctx_free(set->notary);
 	tls_ctx_free(set->webpki);
 	free(set->trust_store);
+	free(set->chains_path);
 	if (set->tls_inited && !nested)
 		tls_cleanup();
 	explicit_bzero(set->secret, sizeof(set->secret));

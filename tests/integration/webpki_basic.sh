@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/integration/webpki/lib_webpki.sh"
 require_progs nsd nsd-control ldns-testns dig dnsdist openssl python3
 require_vantaged
-tap_plan 15
+tap_plan 18
 
 HONEST=$top_srcdir/tests/adversary/zones/adv.test.zone
 # The lying resolver's view: every address of the zone moved into the attacker's 127.201/16.
@@ -87,3 +87,18 @@ is "$(asked)" "$before" "a verified name is not asked again before it expires"
 vdig printer.home.arpa A > /dev/null
 vdig db.lan AAAA > /dev/null
 is "$(asked)" "$before" "names of the bypass zones are never sent to a mirror"
+
+# What each resolver presented is remembered across restarts: doh1 comes back under another
+# intermediate of the same trusted root (valid, so still used) and the change is logged.
+wp_int int2 && wp_leaf doh1b int2 "DNS:doh1.test" || bail_out "cannot make the new leaf"
+stop_pid "$VANTAGED_PID"
+ok "the CA each resolver presented is kept beside the state file" \
+	grep -q "id: \"webpki:doh1.test\", address: \"${WHP[doh1]}\", ca: \"$WP_INT_SHA\"" "$T/state-vd.chains"
+wp_stop doh1
+wp_dnsdist doh1b v1 doh1b "${WADDR[doh1]}" || bail_out "cannot restart doh1"
+start_vantaged "$T/vd.yaml" || bail_out "vantaged did not start again"
+INT2_SHA=$(openssl x509 -in "$WP/int2.pem" -outform DER | sha256sum | cut -d' ' -f1)
+ok "a CA change across a restart is logged" \
+	wait_until 10 log_has "mirror doh1 .*: its CA changed: issuer $INT2_SHA, was $WP_INT_SHA"
+is "$(wp_mirror_field doh1 ca_changes)/$(wp_mirror_field doh1 why)" "1/" \
+	"... counted by vantagectl mirrors, and the mirror (still valid) used"

@@ -23,6 +23,7 @@
 #                                address is verified); WP_CONSENSUS: extra consensus lines;
 #                                WP_LISTEN: the listen address (default $VD_ADDR:0)
 #   wp_int NAME                  another intermediate of the test root (NAME.pem/.key)
+#   wp_stop NAME                 stop dnsdist NAME (to start another on its address)
 #   wp_mirror_field NAME FIELD   FIELD of mirror NAME in vantagectl -j mirrors
 
 declare -A WHP=() WADDR=() WCONSOLE=()
@@ -152,4 +153,12 @@ for m in d["mirrors"]:
     if m["name"] == sys.argv[1]:
         print(m.get(sys.argv[2], ""))
 ' "$1" "$2"
+}
+
+wp_stop() {
+	local pid
+	for pid in "${_SPAWNED[@]}"; do
+		[ "${_SPAWN_NAME[$pid]:-}" = "dnsdist-$1" ] && stop_pid "$pid"
+	done
+	return 0
 }
