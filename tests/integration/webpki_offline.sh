@@ -48,17 +48,18 @@ like "$(wp_mirror_field closed why)" "^unreachable: connect: " \
 
 # For three seconds (the backoffs of 0.5, 1 and 2 s end in between, and the mirrors are probed
 # again): every question answered at once, with an EDE that says why.
-slow="" noede="" n=0 t0=$(now_ms)
+slow="" noede="" n=0 max=0 t0=$(now_ms)
 while [ $(($(now_ms) - t0)) -lt 3000 ] && [ "$n" -lt 40 ]; do
 	n=$((n + 1))
 	s=$(now_ms)
 	out=$(vdig "o$n.adv.test" A)
 	ms=$(($(now_ms) - s))
 	[ "$ms" -lt 500 ] || slow="$slow o$n:${ms}ms"
+	[ "$ms" -le "$max" ] || max=$ms
 	[[ "$(ede_of <<< "$out")" =~ ^22\ vantage:\ no\ mirror\ reachable ]] || noede="$noede o$n"
 	[ "$(dig_rcode <<< "$out")" = NOERROR ] || noede="$noede o$n:$(dig_rcode <<< "$out")"
 done
-cmp_ok "$n" -ge 5 "questions asked while offline ($n)"
+cmp_ok "$n" -ge 5 "questions asked while offline ($n, the slowest took $max ms with dig)"
 is "$slow" "" "no question waited for a mirror (each under 500 ms, timeout 1500 ms)"
 is "$noede" "" "each answered NOERROR with EDE 22 'no mirror reachable'"
 # The counts of what each mirror was asked: the questions went nowhere but are counted.
