@@ -27,7 +27,7 @@ DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 	libldns-dev libevent-dev libwolfssl-dev libyaml-dev libcmocka-dev libseccomp-dev
 	nsd ldnsutils bind9-dnsutils knot-dnsutils dnsmasq-base
 	curl util-linux iproute2 procps mandoc valgrind ca-certificates
-	debhelper dpkg-dev jq openssl python3 shellcheck systemd"
+	debhelper dpkg-dev jq openssl python3 shellcheck systemd dnsdist"
 
 say() { printf 'dev.sh: %s\n' "$*" >&2; }
 
@@ -78,26 +78,32 @@ build() {
 
 run() {
 	deps; (build)
-	local conf=$SRC/etc/vantaged.yaml port_busy=0
+	local conf=$SRC/etc/vantaged.yaml port_busy=0 tmp listen=127.0.0.1:5353 user='""'
 	if command -v ss > /dev/null && ss -Hlun 'sport = :53' 2> /dev/null | grep -q '127\.0\.0\.1:53'; then port_busy=1; fi
+	# Everything the daemon writes (state, journal, dissent log, control socket) goes to a
+	# fresh directory of its own, and the shipped mirror list (etc/mirrors.yaml) is its
+	# bootstrap file: a clean run cross-checks, and warns about nothing that is missing.
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/vantaged-dev.XXXXXX")
+	cp "$SRC/etc/mirrors.yaml" "$tmp/mirrors.yaml"
 	if [ "$(id -u)" = 0 ] && [ "$port_busy" = 0 ]; then
 		if ! id vantage > /dev/null 2>&1; then
 			say "creating system user vantage"
 			useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin vantage
 		fi
-		say "starting vantaged on 127.0.0.1:53 with $conf (Ctrl-C stops it)"
-		exec "$BUILD_DIR/vantaged" -d -c "$conf"
-	fi
-	local tmp
-	tmp=$(mktemp -d "${TMPDIR:-/tmp}/vantaged-dev.XXXXXX")
-	if [ "$(id -u)" != 0 ]; then say "not root: using 127.0.0.1:5353 instead of port 53"
+		listen=127.0.0.1:53 user=vantage
+		chown -R vantage "$tmp"
+		chmod 755 "$tmp"
+	elif [ "$(id -u)" != 0 ]; then say "not root: using 127.0.0.1:5353 instead of port 53"
 	else say "127.0.0.1:53 is already in use: using 127.0.0.1:5353 instead"; fi
-	# a copy of the shipped config with the listener moved, no user switch and local paths
-	sed -e 's|^listen:.*|listen: ["127.0.0.1:5353"]|' \
-	    -e 's|^user:.*|user: ""|' \
+	# a copy of the shipped config with the listener, the user and the paths moved
+	sed -e "s|^listen:.*|listen: [\"$listen\"]|" \
+	    -e "s|^user:.*|user: $user|" \
+	    -e "s|^  bootstrap: .*|  bootstrap: $tmp/mirrors.yaml|" \
 	    -e "s|/var/lib/vantage/|$tmp/|g; s|/run/vantage/|$tmp/|g; s|/var/log/vantage/|$tmp/|g" \
 	    "$conf" > "$tmp/vantaged.yaml"
-	say "config: $tmp/vantaged.yaml; try: dig @127.0.0.1 -p 5353 example.com"
+	say "config: $tmp/vantaged.yaml (mirrors: $tmp/mirrors.yaml, state in $tmp)"
+	say "try: dig @${listen%:*} -p ${listen##*:} example.com; $BUILD_DIR/vantagectl -s $tmp/control.sock mirrors"
+	say "starting vantaged on $listen (Ctrl-C stops it)"
 	exec "$BUILD_DIR/vantaged" -d -c "$tmp/vantaged.yaml"
 }
 

@@ -371,6 +371,26 @@ dnswire_build_query(uint8_t *buf, size_t cap, const struct dnsq *q, uint16_t id,
 	return len;
 }
 
+size_t
+dnswire_pad_query(uint8_t *buf, size_t len, size_t cap, size_t block)
+{
+	size_t total, pad;
+
+	/* Our own query: one OPT record, last, with no options yet (RDLENGTH 0). */
+	if (block == 0 || len < DNS_HDRLEN + 11 || dnswire_get16(buf + 10) != 1 ||
+	    dnswire_get16(buf + len - 11 + 1) != DNS_TYPE_OPT || dnswire_get16(buf + len - 2) != 0)
+		return 0;
+	total = (len + 4 + block - 1) / block * block;
+	if (total > cap || total - len - 4 > UINT16_MAX)
+		return 0;
+	pad = total - len - 4;
+	dnswire_put16(buf + len, DNS_EDNS_OPT_PADDING);
+	dnswire_put16(buf + len + 2, (uint16_t)pad);
+	memset(buf + len + 4, 0, pad);
+	dnswire_put16(buf + len - 2, (uint16_t)(pad + 4));
+	return total;
+}
+
 /* Whether the name at off follows a compression pointer to limit or beyond. */
 static int
 dnswire_name_reaches(const uint8_t *p, size_t len, size_t off, size_t limit)

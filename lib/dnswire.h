@@ -45,6 +45,7 @@
 #define DNS_CLASS_IN 1
 
 #define DNS_EDNS_OPT_EDE 15
+#define DNS_EDNS_OPT_PADDING 12	/* RFC 7830 */
 
 /* RFC 8914 INFO-CODEs we emit. */
 #define DNS_EDE_OTHER 0
@@ -115,6 +116,16 @@ int dnswire_same_question(const struct dnsq *a, const struct dnsq *b);
  */
 size_t dnswire_build_query(uint8_t *buf, size_t cap, const struct dnsq *q, uint16_t id,
     uint16_t edns_size);
+
+/*
+ * dnswire_pad_query - append an EDNS Padding option (RFC 7830) to a query built by
+ * dnswire_build_query with EDNS (its OPT record last, without options) so that its length
+ * becomes a multiple of block: RFC 8467 section 4.1 recommends blocks of 128 octets for
+ * queries, so that an observer of the encrypted stream cannot tell names apart by the
+ * length of the question. Returns the new length, or 0 when buf is not such a query or
+ * cap is short.
+ */
+size_t dnswire_pad_query(uint8_t *buf, size_t len, size_t cap, size_t block);
 
 /*
  * dnswire_strip_opt - copy a validated response into out without its OPT record (the

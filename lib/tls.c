@@ -8,6 +8,7 @@
 #include <wolfssl/wolfcrypt/asn_public.h>
 
 #include <event2/buffer.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/stat.h>
 
 #include "tls.h"
 
@@ -41,7 +43,16 @@ struct tls_conn {
 	int failed;
 	int kicking;		/* inside tls_kick: tls_out may encrypt */
 	int nodelay;		/* TCP_NODELAY set on the socket */
-	char err[96];
+	char err[160];
+	/* Web PKI expectations (tls_conn_expect) and what the verification saw. */
+	char *expect_name;	/* host name or IP address literal the leaf must be valid for */
+	int expect_ip;
+	int has_pin;
+	uint8_t pin[TLS_SHA256_LEN];
+	enum tls_failure fail_kind;
+	int verify_err;		/* the first error wolfSSL's chain verification reported */
+	uint8_t vchain[TLS_MAX_CHAIN][TLS_SHA256_LEN];	/* by depth: 0 the leaf */
+	uint32_t vchain_set;	/* bit i: vchain[i] holds a certificate */
 };
 
 int
@@ -160,6 +171,89 @@ out:
 	return wctx != NULL ? tls_ctx_wrap(wctx) : NULL;
 }
 
+/*
+ * Called by wolfSSL for every certificate of the peer's chain it verifies, from the one
+ * nearest the root down to the leaf (WOLFSSL_ALWAYS_VERIFY_CB, VERIFY_CB_ALL_CERTS). It
+ * decides nothing (preverify stands): it records the first verification error, so that a
+ * failed handshake says "not trusted" rather than a bare code, and the SHA-256 of each
+ * certificate by depth, plus the trust-store certificate that issued the topmost one sent
+ * (servers rarely send their root), so that a ca_sha256 pin may name any certificate of
+ * the verified chain, root included.
+ */
+static int
+tls_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
+{
+	struct tls_conn *c = store != NULL ? store->userCtx : NULL;
+	WOLFSSL_X509 *x, *iss = NULL;
+	const unsigned char *der;
+	int depth, len;
+
+	if (c == NULL || c->server)
+		return preverify;
+	if (!preverify && c->verify_err == 0)
+		c->verify_err = store->error != 0 ? store->error : -1;
+	depth = store->error_depth;
+	if ((x = store->current_cert) == NULL || depth < 0 || depth >= TLS_MAX_CHAIN)
+		return preverify;
+	if ((der = wolfSSL_X509_get_der(x, &len)) != NULL && len > 0) {
+		tls_sha256(der, (size_t)len, c->vchain[depth]);
+		c->vchain_set |= 1u << depth;
+	}
+	if (preverify && depth + 1 < TLS_MAX_CHAIN && !(c->vchain_set & 1u << (depth + 1)) &&
+	    wolfSSL_X509_STORE_CTX_get1_issuer(&iss, store, x) == WOLFSSL_SUCCESS &&
+	    iss != NULL && iss != x) {
+		if ((der = wolfSSL_X509_get_der(iss, &len)) != NULL && len > 0) {
+			tls_sha256(der, (size_t)len, c->vchain[depth + 1]);
+			c->vchain_set |= 1u << (depth + 1);
+		}
+		wolfSSL_X509_free(iss);
+	}
+	return preverify;
+}
+
+struct tls_ctx *
+tls_client_ctx_new_webpki(const char *trust_store, char *err, size_t errlen)
+{
+	WOLFSSL_CTX *wctx;
+	struct stat st;
+	int dir, rc;
+
+	if (trust_store == NULL || stat(trust_store, &st) != 0) {
+		snprintf(err, errlen, "trust store %s: %s", trust_store ? trust_store : "(none)",
+		    trust_store ? strerror(errno) : "not configured");
+		return NULL;
+	}
+	dir = S_ISDIR(st.st_mode);
+	/* TLS 1.2 too: public DoH resolvers are run by others, and some still stop at 1.2. */
+	if ((wctx = wolfSSL_CTX_new(wolfSSLv23_client_method())) == NULL) {
+		snprintf(err, errlen, "cannot create a TLS context");
+		return NULL;
+	}
+	wolfSSL_CTX_SetMinVersion(wctx, WOLFSSL_TLSV1_2);
+	/*
+	 * A system bundle holds certificates wolfSSL cannot parse (old algorithms); they are
+	 * skipped rather than failing the whole store. What loaded is what is trusted.
+	 */
+	rc = wolfSSL_CTX_load_verify_locations_ex(wctx, dir ? NULL : trust_store,
+	    dir ? trust_store : NULL, WOLFSSL_LOAD_FLAG_IGNORE_ERR | WOLFSSL_LOAD_FLAG_PEM_CA_ONLY);
+	if (rc != WOLFSSL_SUCCESS) {
+		snprintf(err, errlen, "trust store %s: no CA certificate could be loaded",
+		    trust_store);
+		wolfSSL_CTX_free(wctx);
+		return NULL;
+	}
+	wolfSSL_CTX_set_verify(wctx, WOLFSSL_VERIFY_PEER, tls_verify_cb);
+	return tls_ctx_wrap(wctx);
+}
+
+struct tls_ctx *
+tls_ctx_ref(struct tls_ctx *ctx)
+{
+	if (ctx != NULL)
+		ctx->refs++;
+	return ctx;
+}
+
 struct tls_ctx *
 tls_client_ctx_new_notary(char *err, size_t errlen)
 {
@@ -219,8 +313,66 @@ tls_fail(struct tls_conn *c, int code)
 		return;
 	c->failed = 1;
 	tls_errstr(code, c->err, sizeof(c->err));
+	if (c->fail_kind == TLS_FAIL_NONE)
+		c->fail_kind = c->verify_err != 0 ? TLS_FAIL_CHAIN : TLS_FAIL_OTHER;
 	bufferevent_trigger_event(c->bev, BEV_EVENT_ERROR | BEV_EVENT_READING,
 	    BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/* Fail the connection for a reason of ours (not a wolfSSL code): kind and one sentence. */
+static void
+tls_fail_why(struct tls_conn *c, enum tls_failure kind, const char *why)
+{
+	if (c->failed)
+		return;
+	c->failed = 1;
+	c->fail_kind = kind;
+	snprintf(c->err, sizeof(c->err), "%s", why);
+	bufferevent_trigger_event(c->bev, BEV_EVENT_ERROR | BEV_EVENT_READING,
+	    BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/*
+ * After wolfSSL verified the chain against the trust store: the leaf must be valid for
+ * the expected name (DNS SAN, wildcards as RFC 6125) or address (IP SAN), else any
+ * certificate any public CA issued to anyone would do; and with a pin, some certificate
+ * of the verified chain must hash to it. Nothing has been sent yet: failing here costs the
+ * peer nothing it could use. 0 when both hold, else -1 (the connection has failed).
+ */
+static int
+tls_check_expectations(struct tls_conn *c)
+{
+	WOLFSSL_X509_CHAIN *chain = wolfSSL_get_peer_chain(c->ssl);
+	const unsigned char *der = chain ? wolfSSL_get_chain_cert(chain, 0) : NULL;
+	int len = chain ? wolfSSL_get_chain_length(chain, 0) : 0, ok = 0;
+	WOLFSSL_X509 *leaf;
+	char why[160];
+
+	if (der == NULL || len <= 0 || (leaf = wolfSSL_X509_d2i(NULL, der, len)) == NULL) {
+		tls_fail_why(c, TLS_FAIL_OTHER, "no leaf certificate to check");
+		return -1;
+	}
+	if (c->expect_ip)
+		ok = wolfSSL_X509_check_ip_asc(leaf, c->expect_name, 0) == 1;
+	else
+		ok = wolfSSL_X509_check_host(leaf, c->expect_name, strlen(c->expect_name), 0,
+		    NULL) == 1;
+	wolfSSL_X509_free(leaf);
+	if (!ok) {
+		snprintf(why, sizeof(why), "the certificate is not valid for %s%s",
+		    c->expect_ip ? "the address " : "", c->expect_name);
+		tls_fail_why(c, TLS_FAIL_NAME, why);
+		return -1;
+	}
+	if (!c->has_pin)
+		return 0;
+	for (int i = 0; i < TLS_MAX_CHAIN; i++)
+		if ((c->vchain_set & 1u << i) &&
+		    memcmp(c->vchain[i], c->pin, TLS_SHA256_LEN) == 0)
+			return 0;
+	tls_fail_why(c, TLS_FAIL_PIN, "no certificate of the verified chain has the pinned "
+	    "SHA-256 (ca_sha256)");
+	return -1;
 }
 
 /* Advance the handshake: 1 done, 0 waiting for the peer, -1 failed. */
@@ -235,6 +387,8 @@ tls_drive(struct tls_conn *c)
 		return 1;
 	r = c->server ? wolfSSL_accept(c->ssl) : wolfSSL_connect(c->ssl);
 	if (r == WOLFSSL_SUCCESS) {
+		if (!c->server && c->expect_name != NULL && tls_check_expectations(c) != 0)
+			return -1;
 		c->hs_done = 1;
 		/* Plaintext queued during the handshake goes out now, and the done hook runs. */
 		event_active(c->kick, EV_WRITE, 0);
@@ -440,6 +594,7 @@ tls_conn_free(void *arg)
 {
 	struct tls_conn *c = arg;
 
+	free(c->expect_name);
 	if (c->freed != NULL)
 		c->freed(c->arg);
 	wolfSSL_free(c->ssl);
@@ -519,6 +674,41 @@ tls_conn_set_callbacks(struct tls_conn *conn, tls_done_cb done, tls_free_cb free
 	conn->done = done;
 	conn->freed = freed;
 	conn->arg = arg;
+}
+
+int
+tls_conn_expect(struct tls_conn *conn, const char *name, const uint8_t *pin)
+{
+	unsigned char tmp[16];
+
+	if (name == NULL || *name == '\0' || (conn->expect_name = strdup(name)) == NULL)
+		return -1;
+	conn->expect_ip = inet_pton(AF_INET, name, tmp) == 1 || inet_pton(AF_INET6, name, tmp) == 1;
+	if (pin != NULL) {
+		memcpy(conn->pin, pin, TLS_SHA256_LEN);
+		conn->has_pin = 1;
+	}
+	/* The verify callback finds this connection through the store's user context. */
+	wolfSSL_SetCertCbCtx(conn->ssl, conn);
+	return 0;
+}
+
+enum tls_failure
+tls_conn_failure_kind(const struct tls_conn *conn)
+{
+	return conn->fail_kind;
+}
+
+int
+tls_conn_verified_chain(const struct tls_conn *conn, uint8_t (*fps)[TLS_SHA256_LEN],
+    size_t max)
+{
+	size_t n = 0;
+
+	/* Depth order, leaf first; the run stops at the first gap. */
+	for (int i = 0; i < TLS_MAX_CHAIN && n < max && (conn->vchain_set & 1u << i); i++)
+		memcpy(fps[n++], conn->vchain[i], TLS_SHA256_LEN);
+	return (int)n;
 }
 
 int

@@ -55,6 +55,21 @@ struct tls_ctx *tls_client_ctx_new_pinned(const char *ca_pem, size_t len, const 
  */
 struct tls_ctx *tls_client_ctx_new_notary(char *err, size_t errlen);
 
+/*
+ * tls_client_ctx_new_webpki - a client context (TLS 1.2 and 1.3) that verifies the peer's
+ * chain against the CA certificates in trust_store: a PEM bundle file, or a directory of
+ * PEM files (certificates wolfSSL cannot parse are skipped). For public DoH resolvers
+ * ("verify: webpki" mirrors). The chain alone proves nothing about whom it belongs to:
+ * every connection made from it must say what the leaf must be valid for, with
+ * tls_conn_expect, before it connects. NULL with err set on failure (missing store, no
+ * certificate loaded). One context may serve many mirrors: the per-connection name and
+ * pin keep them apart.
+ */
+struct tls_ctx *tls_client_ctx_new_webpki(const char *trust_store, char *err, size_t errlen);
+
+/* tls_ctx_ref - take another reference to ctx (released with tls_ctx_free); returns ctx. */
+struct tls_ctx *tls_ctx_ref(struct tls_ctx *ctx);
+
 /* tls_ctx_free - drop the caller's reference; accepts NULL. */
 void tls_ctx_free(struct tls_ctx *ctx);
 
@@ -84,6 +99,38 @@ int tls_bev_connect(struct bufferevent *bev, const struct sockaddr *sa, int sale
 /* tls_conn_set_callbacks - handshake-done and free hooks with their argument. */
 void tls_conn_set_callbacks(struct tls_conn *conn, tls_done_cb done, tls_free_cb freed,
     void *arg);
+
+/* Why a client handshake failed, as far as the peer's certificates go. */
+enum tls_failure {
+	TLS_FAIL_NONE,		/* it did not fail (or not yet) */
+	TLS_FAIL_CHAIN,		/* the chain does not verify against the trust anchors */
+	TLS_FAIL_NAME,		/* it verifies, but the leaf is not valid for the expected name */
+	TLS_FAIL_PIN,		/* it verifies, but no certificate of it has the pinned SHA-256 */
+	TLS_FAIL_OTHER		/* anything else: protocol, alert, version, cipher */
+};
+
+/*
+ * tls_conn_expect - for a client connection of a web PKI context, before it connects:
+ * once the chain verified, the leaf must be valid for name (a host name: a DNS SAN, or
+ * the CN when the leaf has no DNS SAN; an IPv4/IPv6 literal: an IP SAN), and, when pin is
+ * not NULL, the SHA-256 of the DER of some certificate of the verified chain (the leaf,
+ * what the server sent, or the trust-store certificate that issued the topmost one sent)
+ * must equal pin (32 bytes). Otherwise the handshake fails (tls_conn_failure_kind says
+ * which). Does not set SNI (tls_bev_new does). 0, or -1 on a bad name or no memory.
+ */
+int tls_conn_expect(struct tls_conn *conn, const char *name, const uint8_t *pin);
+
+/* tls_conn_failure_kind - why the handshake failed (TLS_FAIL_NONE while it has not). */
+enum tls_failure tls_conn_failure_kind(const struct tls_conn *conn);
+
+/*
+ * tls_conn_verified_chain - for a connection with expectations (tls_conn_expect): the
+ * SHA-256 of each certificate of the chain wolfSSL verified, leaf first, up to the
+ * trust-store certificate that issued the topmost one sent, into fps (max entries).
+ * Returns the count (0 before verification).
+ */
+int tls_conn_verified_chain(const struct tls_conn *conn, uint8_t (*fps)[TLS_SHA256_LEN],
+    size_t max);
 
 /* tls_conn_handshake_done - 1 once the handshake has completed. */
 int tls_conn_handshake_done(const struct tls_conn *conn);

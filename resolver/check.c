@@ -1217,9 +1217,12 @@ check_init(struct vantaged *vd, char *err, size_t errlen)
 			log_warnx(LOG_G_MIRROR, "no mirrors configured: answers are not cross-checked");
 			mirror_set_free(vd->mirrors);
 			vd->mirrors = NULL;
-		} else
+		} else {
 			log_info(LOG_G_MIRROR, "%zu mirrors, %lu asked per question",
 			    mirror_set_count(vd->mirrors), vd->cfg->consensus.mirrors_per_query);
+			if (vd->cfg->mirrors_connect_at_start)
+				mirror_set_start(vd->mirrors);
+		}
 	}
 	vd->dissent_fd = check_open_dissent_log(vd->cfg);
 	check_ca_init(vd);
@@ -1279,6 +1282,8 @@ check_reconfigure(struct vantaged *vd, const struct config *cfg, char *err, size
 			set = NULL;
 		}
 	}
+	if (cfg->mirrors_connect_at_start)
+		mirror_set_start(set);
 	/*
 	 * The verdicts the abort hands out reach waiters and plugins, which may start new
 	 * questions: they must find no mirror set rather than the old one about to be freed.

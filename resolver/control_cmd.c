@@ -161,6 +161,32 @@ ctl_status(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 	return CTL_DONE;
 }
 
+/*
+ * A mirror's verification: its kind, why it is not used now, and for a webpki mirror the
+ * chain it presented last (SHA-256s, leaf first, space-separated; "ca" is the issuer of
+ * the leaf) and how often its CA changed.
+ */
+static void
+ctl_mirror_webpki(struct jw *w, const struct mirror *m, const struct mirror_stats *ms)
+{
+	uint8_t fps[TLS_MAX_CHAIN][TLS_SHA256_LEN];
+	char chain[TLS_MAX_CHAIN * TLS_SHA256_HEX], hex[TLS_SHA256_HEX];
+	size_t n, o = 0;
+
+	jw_str(w, "verify", mirror_is_webpki(m) ? "webpki" : "pin");
+	jw_str(w, "why", mirror_why(m));
+	if (!mirror_is_webpki(m))
+		return;
+	n = mirror_chain(m, fps, TLS_MAX_CHAIN);
+	chain[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(chain + o, sizeof(chain) - o, "%s%s", i ? " " : "",
+		    tls_hex(fps[i], TLS_SHA256_LEN, hex));
+	jw_str(w, "ca", n > 1 ? tls_hex(fps[1], TLS_SHA256_LEN, hex) : "");
+	jw_str(w, "chain", chain);
+	jw_u64(w, "ca_changes", ms->ca_changes);
+}
+
 int
 ctl_mirrors(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 {
@@ -183,6 +209,7 @@ ctl_mirrors(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 		jw_str(w, "state", mirror_usable(m) ? mirror_state_name(ms.state) : "unusable");
 		jw_u64(w, "srtt_ms", ms.srtt_ms);
 		jw_u64(w, "queries", ms.queries);
+		jw_u64(w, "sent", ms.sent);
 		jw_u64(w, "answers", ms.answers);
 		jw_u64(w, "timeouts", ms.timeouts);
 		jw_u64(w, "errors", ms.errors);
@@ -191,6 +218,7 @@ ctl_mirrors(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 		jw_u64(w, "agreements", ms.agreements);
 		jw_u64(w, "dissents", ms.dissents);
 		jw_str(w, "id", mirror_id_hex(m));
+		ctl_mirror_webpki(w, m, &ms);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');

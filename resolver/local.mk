@@ -15,6 +15,7 @@ vantaged_SOURCES = \
 	resolver/policy.c resolver/policy.h \
 	resolver/vcache.c resolver/vcache.h \
 	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_set.c \
+	resolver/mirror_chains.c \
 	resolver/mirror_master.c \
 	resolver/mirror_int.h \
 	resolver/probe.c resolver/probe.h \

@@ -54,6 +54,9 @@
 /* SRTT gain 1/8, as TCP's (RFC 6298): smooth, yet follows a change within ~10 samples. */
 #define MIRROR_SRTT_SHIFT 3
 
+/* Queries to mirrors are padded to a multiple of this (RFC 8467 section 4.1). */
+#define MIRROR_PAD_BLOCK 128
+
 /* RFC 8484 media type; Accept rides along, see mirror_send. */
 #define DOH_CT "application/dns-message"
 
@@ -343,6 +346,21 @@ mirror_fail_requests(struct mirror_lane *l, enum cons_transport t)
 }
 
 /*
+ * Keep why the mirror cannot be used now, for vantagectl mirrors. A TLS failure's text
+ * already names its kind (mirror_conn_closed); anything else before a handshake means the
+ * mirror could not be reached.
+ */
+static void
+mirror_set_why(struct mirror *m, enum cons_transport t, const char *why)
+{
+	m->why_t = t == TRANSPORT_TLS ? TRANSPORT_TLS : TRANSPORT_ERROR;
+	if (t == TRANSPORT_TLS)
+		snprintf(m->why, sizeof(m->why), "%s", why);
+	else
+		snprintf(m->why, sizeof(m->why), "unreachable: %s", why);
+}
+
+/*
  * The lane's connection (or the attempt) failed: close it, fail its requests with t, and
  * wait before the next attempt. Logged once per kind of failure, not once per retry, and
  * only at debug level for an extra lane while other lanes still serve.
@@ -360,9 +378,15 @@ mirror_conn_fail(struct mirror_lane *l, enum cons_transport t, const char *why)
 	l->backoff_ms = l->backoff_ms == 0 ? MIRROR_BACKOFF_MIN_MS
 	    : l->backoff_ms >= MIRROR_BACKOFF_MAX_MS / 2 ? MIRROR_BACKOFF_MAX_MS
 	    : l->backoff_ms * 2;
+	/* A lane lost while others serve says nothing against the mirror. */
+	if (mirror_lanes_up(m) - (l->state == MIRROR_UP) == 0)
+		mirror_set_why(m, t, why);
 	if (t == TRANSPORT_TLS) {
 		m->st.tls_failures++;
-		if (loud)
+		if (loud && m->verify == VERIFY_WEBPKI)
+			log_warnx(LOG_G_MIRROR, "mirror %s (%s): not used: %s", m->name,
+			    m->addr_str, m->why);
+		else if (loud)
 			log_warnx(LOG_G_MIRROR,
 			    "mirror %s (%s): certificate does not chain to the pinned CA (%s)",
 			    m->name, m->addr_str, why);
@@ -410,6 +434,33 @@ mirror_conn_tls_failed(const struct mirror_conn *c)
 }
 
 /*
+ * One sentence for a failed handshake: for a webpki mirror, which check refused it (the
+ * words vantagectl mirrors and the documentation use: wrong CA, wrong name, pin missing).
+ */
+static void
+mirror_tls_why(const struct mirror *m, const struct tls_conn *tls, char *buf, size_t len)
+{
+	const char *kind = "TLS";
+
+	if (m->verify == VERIFY_WEBPKI)
+		switch (tls_conn_failure_kind(tls)) {
+		case TLS_FAIL_CHAIN:
+			kind = "wrong CA: the chain does not verify against the trust store";
+			break;
+		case TLS_FAIL_NAME:
+			kind = "wrong name";
+			break;
+		case TLS_FAIL_PIN:
+			kind = "pin missing";
+			break;
+		default:
+			kind = "TLS handshake failed";
+			break;
+		}
+	snprintf(buf, len, "%s: %s", kind, tls_conn_error(tls));
+}
+
+/*
  * The server ended the connection. A close with nothing in flight is the ordinary
  * keep-alive idle close: reconnect on demand. Requests caught in flight by such a close
  * (the race RFC 9112 section 9.3.1 allows) are re-sent once on a new connection; DNS
@@ -426,7 +477,7 @@ mirror_conn_closed(void *arg, const char *why)
 	char buf[160];
 
 	if (mirror_conn_tls_failed(c)) {
-		snprintf(buf, sizeof(buf), "%s", tls_conn_error(c->tls));
+		mirror_tls_why(m, c->tls, buf, sizeof(buf));
 		mirror_conn_fail(l, TRANSPORT_TLS, buf);
 		return;
 	}
@@ -570,6 +621,40 @@ mirror_list_response(void *arg, const struct http_response *resp)
 
 /* ---- connecting ---- */
 
+/*
+ * Remember the chain a webpki mirror presented. Its leaf changes with every renewal (a
+ * few months); a change of anything above it means another CA now vouches for the
+ * resolver: legitimate (a CA switch) or a mis-issuance or interception, so it is logged
+ * and counted for vantagectl mirrors, not refused (pin the CA with ca_sha256 to refuse).
+ */
+static void
+mirror_note_chain(struct mirror *m, const struct tls_conn *tls)
+{
+	uint8_t fps[TLS_MAX_CHAIN][TLS_SHA256_LEN];
+	char was[TLS_SHA256_HEX], now[TLS_SHA256_HEX];
+	int n = tls_conn_verified_chain(tls, fps, TLS_MAX_CHAIN);
+
+	if (n <= 0)
+		return;
+	memcpy(m->chain, fps, (size_t)n * sizeof(fps[0]));
+	m->chain_n = (size_t)n;
+	if (n < 2 || (m->has_known_ca && memcmp(m->known_ca, fps[1], TLS_SHA256_LEN) == 0))
+		return;
+	if (m->has_known_ca) {
+		m->st.ca_changes++;
+		log_warnx(LOG_G_MIRROR, "mirror %s (%s): its CA changed: issuer %s, was %s",
+		    m->name, m->addr_str, tls_hex(fps[1], TLS_SHA256_LEN, now),
+		    tls_hex(m->known_ca, TLS_SHA256_LEN, was));
+	} else
+		log_info(LOG_G_MIRROR, "mirror %s (%s): verified for %s, issuer %s (first seen)",
+		    m->name, m->addr_str, m->hostname[0] ? m->hostname : "its address",
+		    tls_hex(fps[1], TLS_SHA256_LEN, now));
+	memcpy(m->known_ca, fps[1], TLS_SHA256_LEN);
+	m->has_known_ca = 1;
+	/* Rare (a first sight or a change): the file is written then, not per handshake. */
+	mirror_chains_save(m->set);
+}
+
 /* The TLS handshake completed (the certificate verified, for a pinned context). */
 static void
 mirror_conn_up(struct tls_conn *tls, void *arg)
@@ -595,6 +680,9 @@ mirror_conn_up(struct tls_conn *tls, void *arg)
 	}
 	evtimer_del(l->timer);
 	m->st.handshakes++;
+	if (m->verify == VERIFY_WEBPKI)
+		mirror_note_chain(m, tls);
+	m->why[0] = '\0';
 	if (l->fail_logged && l->idx == 0)
 		log_info(LOG_G_MIRROR, "mirror %s (%s): connected again", m->name, m->addr_str);
 	log_debug(LOG_G_MIRROR, "mirror %s (%s) lane %u: %s in %llu us", m->name, m->addr_str,
@@ -603,6 +691,22 @@ mirror_conn_up(struct tls_conn *tls, void *arg)
 	l->backoff_ms = 0;
 	mirror_lane_set_state(l, MIRROR_UP);
 	mirror_pump(l);
+}
+
+/*
+ * A webpki mirror's connection must prove the name it is listed with (or its address when
+ * it has none) and carry its pin: a trust store vouches for a million servers. The address
+ * connected to is still the listed one; the name is never resolved. 0, or -1 (memory).
+ */
+static int
+mirror_conn_expect(const struct mirror *m, struct tls_conn *tls)
+{
+	char ip[NETADDR_STRLEN];
+
+	if (m->verify != VERIFY_WEBPKI)
+		return 0;
+	return tls_conn_expect(tls, m->hostname[0] ? m->hostname :
+	    netaddr_ip_str(&m->addr, ip, sizeof(ip)), m->has_pin ? m->pin : NULL);
 }
 
 /*
@@ -641,8 +745,9 @@ mirror_connect(struct mirror_lane *l)
 		    m->addr_str);
 	}
 	bev = tls_bev_new(set->base, -1, ctx, 0, m->hostname, &c->tls);
-	if (bev == NULL || (c->http = http_client_new(bev, m->hostname ? m->hostname :
-	    m->addr_str, c->kind == CONN_DOH ? MIRROR_MAX_ANSWER : MIRROR_MAX_LIST)) == NULL) {
+	if (bev == NULL || (c->http = http_client_new(bev, m->hostname && m->hostname[0] ?
+	    m->hostname : m->addr_str, c->kind == CONN_DOH ? MIRROR_MAX_ANSWER :
+	    MIRROR_MAX_LIST)) == NULL || mirror_conn_expect(m, c->tls) != 0) {
 		if (bev != NULL)
 			bufferevent_free(bev);
 		free(c);
@@ -750,7 +855,7 @@ mirror_response(void *arg, const struct http_response *resp)
 static int
 mirror_send(struct mirror_lane *l, struct mirror_req *r)
 {
-	uint8_t wire[DNS_HDRLEN + DNS_MAXNAME + 4 + 11 + 16];
+	uint8_t wire[512];	/* the longest question, padded to a 128-octet block: 384 */
 	size_t n;
 
 	/* A GET may fetch a whole /v1/mirrors list; DoH answers stay bounded by the lane's
@@ -760,7 +865,8 @@ mirror_send(struct mirror_lane *l, struct mirror_req *r)
 		    MIRROR_MAX_LIST, mirror_response, r) != 0 ? -2 : 0;
 	/* RFC 8484 section 4.1: ID 0, so that identical questions give cacheable requests. */
 	n = dnswire_build_query(wire, sizeof(wire), &r->q, 0, DNS_EDNS_SIZE);
-	if (n == 0)
+	/* RFC 8467: the length of the encrypted question must not tell the name. */
+	if (n == 0 || (n = dnswire_pad_query(wire, n, sizeof(wire), MIRROR_PAD_BLOCK)) == 0)
 		return -1;
 	/*
 	 * lib/http writes only Host, Content-Type and Content-Length; RFC 8484 section 4.1
@@ -792,6 +898,8 @@ mirror_pump(struct mirror_lane *l)
 		l->n_queued--;
 		r->where = REQ_INFLIGHT;
 		r->sent_us = now_us();
+		if (r->kind == REQ_DOH && !r->retried)
+			l->m->st.sent++;
 		TAILQ_INSERT_TAIL(&l->inflight, r, entry);
 		l->n_inflight++;
 	}
@@ -875,6 +983,19 @@ mirror_req_submit(struct mirror_req *r, uint32_t timeout_ms)
 		    : TRANSPORT_ERROR);
 		return;
 	}
+	/*
+	 * The mirror failed last time and has not connected since: probe it again in the
+	 * background once its backoff is over, but fail this question now, also while that
+	 * probe is under way. A mirror that is unreachable (no route, a black hole, an
+	 * air-gapped lab) then costs a question nothing, rather than a question per backoff
+	 * period waiting the whole timeout for a handshake.
+	 */
+	if (m->why[0] != '\0') {
+		if (m->lanes[0].state == MIRROR_IDLE)
+			mirror_connect(&m->lanes[0]);
+		mirror_req_loosen(r, m->why_t);
+		return;
+	}
 	r->lane = l;
 	r->where = REQ_QUEUED;
 	TAILQ_INSERT_TAIL(&l->queue, r, entry);
@@ -907,8 +1028,9 @@ mirror_get(struct mirror *m, const char *target, uint32_t timeout_ms, mirror_bod
 {
 	struct mirror_req *r;
 
+	/* A public DoH resolver is asked DNS questions and nothing else (RFC 8484 only). */
 	if (m == NULL || target == NULL || target[0] != '/' || cb == NULL || !m->usable ||
-	    (r = mirror_req_new(m, REQ_GET, arg)) == NULL)
+	    m->verify == VERIFY_WEBPKI || (r = mirror_req_new(m, REQ_GET, arg)) == NULL)
 		return NULL;
 	if ((r->target = strdup(target)) == NULL) {
 		mirror_req_free(r);
@@ -935,7 +1057,7 @@ mirror_send_report(struct mirror *m, const char *json, size_t len)
 {
 	struct mirror_lane *best = NULL;
 
-	if (m == NULL || !m->usable)
+	if (m == NULL || !m->usable || m->verify == VERIFY_WEBPKI)
 		return -1;
 	/* The least busy open lane: a report must not delay a question more than it must. */
 	for (size_t i = 0; i < MIRROR_LANES; i++) {
@@ -964,6 +1086,19 @@ mirror_cancel(struct mirror_req *r)
 	}
 	mirror_req_unlink(r);
 	mirror_req_free(r);
+}
+
+void
+mirror_probe(struct mirror *m)
+{
+	if (m->usable && m->lanes[0].state == MIRROR_IDLE && m->lanes[0].conn == NULL)
+		mirror_connect(&m->lanes[0]);
+}
+
+int
+mirror_settled(const struct mirror *m)
+{
+	return !m->usable || m->st.state == MIRROR_UP || m->why[0] != '\0';
 }
 
 /* ---- lanes of a mirror ---- */

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "consensus.h"
 #include "dnswire.h"
+#include "tls.h"
 
 struct mirror;
 struct mirror_set;
@@ -42,6 +43,9 @@ extern const uint32_t mirror_rtt_bounds_us[MIRROR_RTT_BUCKETS];
 struct mirror_stats {
 	enum mirror_state state;
 	uint64_t queries, answers, timeouts, errors, tls_failures, handshakes;
+	/* Questions actually written to a connection (queries counts those assigned to it,
+	 * including those failed at once because it was unreachable): what it was told. */
+	uint64_t sent;
 	uint32_t srtt_ms;		/* EWMA of request round trips, 0 before the first */
 	/* Round trips of answered requests: rtt_hist[i] counts those <= bound i (not
 	 * cumulative); rtt_hist[MIRROR_RTT_BUCKETS] the slower ones. */
@@ -49,6 +53,8 @@ struct mirror_stats {
 	uint64_t rtt_count, rtt_sum_us;
 	/* What its answers said of the local answer, as counted by mirror_note_evidence. */
 	uint64_t agreements, dissents;
+	/* webpki: how often the CA of its chain changed while we ran (logged each time). */
+	uint64_t ca_changes;
 };
 
 /*
@@ -58,6 +64,14 @@ struct mirror_stats {
  */
 struct mirror_set *mirror_set_new(struct event_base *base, const struct config *cfg,
     const uint8_t secret[32], char *err, size_t errlen);
+
+/*
+ * mirror_set_start - connect to every usable mirror now (handshakes only, no question), so
+ * that an unreachable or impostor mirror is found out once at start, not by the first
+ * questions, and log one line when all have an outcome (at most ~6 s): how many mirrors are
+ * usable, and why the others are not.
+ */
+void mirror_set_start(struct mirror_set *set);
 
 /* mirror_set_free - closes connections, cancels requests without calling back; accepts NULL. */
 void mirror_set_free(struct mirror_set *set);
@@ -133,10 +147,26 @@ const char *mirror_state_name(enum mirror_state s);
 void mirror_note_evidence(struct mirror *m, enum cons_evidence e);
 
 /*
- * mirror_usable - 0 for a mirror this build cannot talk to (verify: webpki until lib/tls
- * has a system-trust-store context): mirror_set_select never picks it and mirror_query
- * fails it with TRANSPORT_ERROR. 1 otherwise.
+ * mirror_usable - 0 for a mirror this process cannot talk to (a webpki mirror whose trust
+ * store could not be loaded): mirror_set_select never picks it and mirror_query fails it
+ * with TRANSPORT_ERROR. 1 otherwise.
  */
 int mirror_usable(const struct mirror *m);
+
+/* mirror_is_webpki - 1 for a public DoH resolver (verify: webpki), 0 for a secure mirror. */
+int mirror_is_webpki(const struct mirror *m);
+
+/*
+ * mirror_why - why the mirror is not usable now, one sentence ("wrong CA: ...", "wrong
+ * name: ...", "pin missing: ...", "unreachable: ..."), or "" while it is (or untried).
+ */
+const char *mirror_why(const struct mirror *m);
+
+/*
+ * mirror_chain - the SHA-256 of each certificate of the chain a webpki mirror presented
+ * last (leaf first, up to the trust-store certificate above what it sent) into fps (max
+ * entries); returns the count (0 before the first handshake, and for secure mirrors).
+ */
+size_t mirror_chain(const struct mirror *m, uint8_t (*fps)[TLS_SHA256_LEN], size_t max);
 
 #endif

@@ -91,7 +91,16 @@ struct mirror {
 	struct netaddr addr;
 	char addr_str[NETADDR_STRLEN];
 	enum mirror_verify verify;
-	int usable;		/* 0: verify: webpki, which lib/tls cannot do yet */
+	int usable;		/* 0: a webpki mirror without a trust store */
+	int has_pin;		/* webpki: pin (ca_sha256) must be in the verified chain */
+	char why[320];		/* why it is not usable now ("" when it is), for vantagectl */
+	enum cons_transport why_t;	/* and what a question to it meanwhile gets */
+	/* webpki: the chain it presented last (SHA-256 by depth, leaf first). */
+	uint8_t chain[TLS_MAX_CHAIN][TLS_SHA256_LEN];
+	size_t chain_n;
+	/* webpki: the CA above its leaf when last seen, also from before a restart. */
+	uint8_t known_ca[TLS_SHA256_LEN];
+	int has_known_ca;
 	int learned;		/* from the master list, not the configuration: no vote */
 	int inactive;		/* a majority of the configured mirrors says so: not selected */
 	struct tls_ctx *ctx;	/* trusts exactly this mirror's CA; NULL until known */
@@ -107,11 +116,33 @@ struct mirror_set {
 	struct mirror **mirrors;
 	size_t n;
 	struct tls_ctx *notary;	/* for the CA fetch only; trusts nothing */
+	struct tls_ctx *webpki;	/* mirrors.trust_store, shared by the webpki mirrors */
+	char *trust_store;
+	char webpki_err[256];	/* why the trust store could not be loaded */
 	int busy;		/* depth of user callbacks on the stack */
 	int dead;		/* mirror_set_free was called inside one: free on the way out */
 	int tls_inited;
 	struct mirror_master *master;	/* NULL when not learning */
+	struct event *start_timer;	/* mirror_set_start: waits for the first handshakes */
+	char *chains_path;	/* <state_file>.chains, NULL: not kept (mirror_chains.c) */
+	uint64_t start_ms;
 };
+
+/*
+ * mirror_chains_load - remember path (a copy) as where the webpki mirrors' CAs are kept, and
+ * give each webpki mirror of the set the CA recorded there for its id and address. A missing
+ * file is nothing known yet; a broken one is logged and ignored.
+ */
+void mirror_chains_load(struct mirror_set *set, const char *path);
+
+/* mirror_chains_save - write the known CA of every webpki mirror to the file (atomically). */
+void mirror_chains_save(struct mirror_set *set);
+
+/* mirror_probe - open m's primary connection now, when it is usable and has none. */
+void mirror_probe(struct mirror *m);
+
+/* mirror_settled - 1 once m's first connection attempt has an outcome (or it is unusable). */
+int mirror_settled(const struct mirror *m);
 
 /* mirror_lanes_init - set up m's lanes (timers on base); 0, or -1 when memory ran out. */
 int mirror_lanes_init(struct mirror *m, struct event_base *base);

@@ -405,6 +405,17 @@ master_response(void *arg, enum cons_transport t, int status, const uint8_t *bod
 	master_schedule(mm, MASTER_REFRESH_S * 1000u);
 }
 
+/*
+ * A voter: a configured, usable secure mirror. A public DoH resolver (webpki) is asked
+ * DNS questions only: it knows nothing of the master list, and asking it would tell its
+ * operator that this client runs vantaged.
+ */
+static int
+master_can_vote(const struct mirror *m)
+{
+	return !m->learned && m->usable && m->verify == VERIFY_PIN;
+}
+
 /* Start a round: ask every voter for its list. */
 static void
 master_round(evutil_socket_t fd, short what, void *arg)
@@ -443,7 +454,7 @@ mirror_master_new(struct mirror_set *set, const char *path)
 		return NULL;
 	mm->set = set;
 	for (size_t i = 0; i < set->n; i++)
-		if (!set->mirrors[i]->learned && set->mirrors[i]->usable)
+		if (master_can_vote(set->mirrors[i]))
 			mm->n_voters++;
 	if (mm->n_voters < MASTER_MIN_VOTERS) {
 		log_debug(LOG_G_MIRROR, "master list: %zu configured mirrors, %d needed to learn "
@@ -459,7 +470,7 @@ mirror_master_new(struct mirror_set *set, const char *path)
 	}
 	mm->n_voters = 0;
 	for (size_t i = 0; i < set->n; i++)
-		if (!set->mirrors[i]->learned && set->mirrors[i]->usable)
+		if (master_can_vote(set->mirrors[i]))
 			mm->asks[mm->n_voters++] = (struct master_ask){ mm, set->mirrors[i], NULL };
 	master_schedule(mm, MASTER_FIRST_MS);
 	return mm;

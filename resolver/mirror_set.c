@@ -68,6 +68,49 @@ mirror_free(struct mirror *m)
 }
 
 /*
+ * The webpki part of mirror_new: a public DoH resolver, verified against the trust store
+ * for its hostname (or its address), optionally pinned. The trust store is loaded once,
+ * for the first such mirror; when it cannot be, the mirror stays in the set, unusable,
+ * with the reason for vantagectl. 0, or -1 (m freed, err set) when memory ran out.
+ */
+static int
+mirror_new_webpki(struct mirror_set *set, struct mirror *m, const struct config_mirror *e,
+    char *err, size_t errlen)
+{
+	char ip[NETADDR_STRLEN];
+
+	if ((m->hostname = strdup(e->hostname ? e->hostname : "")) == NULL)
+		goto nomem;
+	/* The selection id: the name it is verified for, so that a renumbered resolver keeps
+	 * its names (and an address-only one is told apart by its address). */
+	snprintf(m->id_hex, sizeof(m->id_hex), "webpki:%s", m->hostname[0] ? m->hostname :
+	    netaddr_ip_str(&m->addr, ip, sizeof(ip)));
+	m->id_len = strlen(m->id_hex);
+	if ((m->id = malloc(m->id_len)) == NULL)
+		goto nomem;
+	memcpy(m->id, m->id_hex, m->id_len);
+	if (e->has_pin) {
+		memcpy(m->pin, e->ca_sha256, sizeof(m->pin));
+		m->has_pin = 1;
+	}
+	if (set->webpki == NULL && set->webpki_err[0] == '\0' &&
+	    (set->webpki = tls_client_ctx_new_webpki(set->trust_store, set->webpki_err,
+		sizeof(set->webpki_err))) == NULL)
+		log_warnx(LOG_G_MIRROR, "webpki mirrors unusable: %s", set->webpki_err);
+	if (set->webpki == NULL) {
+		m->usable = 0;
+		snprintf(m->why, sizeof(m->why), "no trust store: %s", set->webpki_err);
+		return 0;
+	}
+	m->ctx = tls_ctx_ref(set->webpki);
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	mirror_free(m);
+	return -1;
+}
+
+/*
  * mirror_new - one mirror of the set from a config entry. Returns NULL with err set when
  * the entry cannot be used (its ca_pem does not hash to its ca_sha256, memory).
  */
@@ -90,18 +133,8 @@ mirror_new(struct mirror_set *set, const struct config_mirror *e, char *err, siz
 		goto nomem;
 	if (mirror_lanes_init(m, set->base) != 0)
 		goto nomem;
-	if (e->verify == VERIFY_WEBPKI) {
-		/* Not usable yet: lib/tls has no system-trust-store context (see mirror_set_new). */
-		m->usable = 0;
-		if ((m->hostname = strdup(e->hostname ? e->hostname : "")) == NULL)
-			goto nomem;
-		snprintf(m->id_hex, sizeof(m->id_hex), "webpki:%s", m->hostname);
-		m->id_len = strlen(m->id_hex);
-		if ((m->id = malloc(m->id_len)) == NULL)
-			goto nomem;
-		memcpy(m->id, m->id_hex, m->id_len);
-		return m;
-	}
+	if (e->verify == VERIFY_WEBPKI)
+		return mirror_new_webpki(set, m, e, err, errlen) == 0 ? m : NULL;
 	if (!e->has_pin) {
 		snprintf(err, errlen, "mirror %s (%s): no ca_sha256", m->name, m->addr_str);
 		goto fail;
@@ -266,14 +299,27 @@ mirror_set_learn(struct mirror_set *set, const struct config *cfg)
 	return rc;
 }
 
+/* The webpki mirrors' known CAs, from <state_file>.chains. -1 when memory ran out. */
+static int
+mirror_set_chains(struct mirror_set *set, const char *state_file)
+{
+	size_t len = strlen(state_file) + sizeof(".chains");
+	char *path = malloc(len);
+
+	if (path == NULL)
+		return -1;
+	snprintf(path, len, "%s.chains", state_file);
+	mirror_chains_load(set, path);
+	free(path);
+	return 0;
+}
+
 struct mirror_set *
 mirror_set_new(struct event_base *base, const struct config *cfg, const uint8_t secret[32],
     char *err, size_t errlen)
 {
 	struct mirror_set *set;
 	struct mirror *m;
-	size_t webpki = 0;
-	const char *first_webpki = NULL;
 
 	if ((set = calloc(1, sizeof(*set))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -281,6 +327,11 @@ mirror_set_new(struct event_base *base, const struct config *cfg, const uint8_t 
 	}
 	set->base = base;
 	memcpy(set->secret, secret, sizeof(set->secret));
+	if (cfg->mirrors_trust_store != NULL &&
+	    (set->trust_store = strdup(cfg->mirrors_trust_store)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	/* wolfSSL counts its initialisations; mirror_set_destroy balances this one. */
 	if (tls_init() != 0) {
 		snprintf(err, errlen, "cannot initialise TLS");
@@ -301,21 +352,82 @@ mirror_set_new(struct event_base *base, const struct config *cfg, const uint8_t 
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (cfg->cache.state_file != NULL && mirror_set_chains(set, cfg->cache.state_file) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (cfg->mirrors_learn && mirror_set_learn(set, cfg) != 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	for (size_t i = 0; i < set->n; i++)
-		if (set->mirrors[i]->verify == VERIFY_WEBPKI && webpki++ == 0)
-			first_webpki = set->mirrors[i]->name;
-	if (webpki > 0)
-		log_warnx(LOG_G_MIRROR,
-		    "webpki mirrors need lib/tls support: not yet (%zu unusable, e.g. %s)", webpki,
-		    first_webpki);
 	return set;
 fail:
 	mirror_set_destroy(set, 0);
 	return NULL;
+}
+
+/* Give up waiting for first handshakes after this (ms): the connect deadline and a margin. */
+#define MIRROR_START_WAIT_MS 6000
+#define MIRROR_START_TICK_MS 200
+
+/* The start-up line: "N of M mirrors usable", then each unusable one and why. */
+static void
+mirror_set_start_report(struct mirror_set *set)
+{
+	char line[1024];
+	size_t usable = 0, o = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; i < set->n; i++) {
+		struct mirror *m = set->mirrors[i];
+
+		if (m->usable && m->st.state == MIRROR_UP) {
+			usable++;
+			continue;
+		}
+		if (o < sizeof(line))
+			o += (size_t)snprintf(line + o, sizeof(line) - o, "%s %s (%s)", o ? ";" :
+			    "; not usable:", m->name, m->why[0] ? m->why : "no answer yet");
+	}
+	if (o >= sizeof(line))
+		memcpy(line + sizeof(line) - 4, "...", 4);
+	if (usable == 0)
+		log_warnx(LOG_G_MIRROR, "0 of %zu mirrors usable: answers cannot be cross-checked "
+		    "now%s", set->n, line);
+	else
+		log_info(LOG_G_MIRROR, "%zu of %zu mirrors usable%s", usable, set->n, line);
+}
+
+static void
+mirror_set_start_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct mirror_set *set = arg;
+	struct timeval tv = { 0, MIRROR_START_TICK_MS * 1000 };
+	int all = 1;
+
+	(void)fd;
+	(void)what;
+	for (size_t i = 0; i < set->n && all; i++)
+		all = mirror_settled(set->mirrors[i]);
+	if (!all && now_ms() - set->start_ms < MIRROR_START_WAIT_MS) {
+		evtimer_add(set->start_timer, &tv);
+		return;
+	}
+	mirror_set_start_report(set);
+}
+
+void
+mirror_set_start(struct mirror_set *set)
+{
+	struct timeval tv = { 0, MIRROR_START_TICK_MS * 1000 };
+
+	if (set == NULL || set->start_timer != NULL)
+		return;
+	for (size_t i = 0; i < set->n; i++)
+		mirror_probe(set->mirrors[i]);
+	set->start_ms = now_ms();
+	if ((set->start_timer = evtimer_new(set->base, mirror_set_start_tick, set)) != NULL)
+		evtimer_add(set->start_timer, &tv);
 }
 
 /*
@@ -327,10 +439,15 @@ void
 mirror_set_destroy(struct mirror_set *set, int nested)
 {
 	mirror_master_free(set->master);
+	if (set->start_timer != NULL)
+		event_free(set->start_timer);
 	for (size_t i = 0; i < set->n; i++)
 		mirror_free(set->mirrors[i]);
 	free(set->mirrors);
 	tls_ctx_free(set->notary);
+	tls_ctx_free(set->webpki);
+	free(set->trust_store);
+	free(set->chains_path);
 	if (set->tls_inited && !nested)
 		tls_cleanup();
 	explicit_bzero(set->secret, sizeof(set->secret));
@@ -377,10 +494,13 @@ mirror_score_cmp(const void *a, const void *b)
 	return x->score < y->score ? 1 : x->score > y->score ? -1 : 0;
 }
 
+/* Healthy: not failing now, and no failure since its last good handshake (a mirror whose
+ * backoff is over is only being probed again: it is asked only when others are lacking). */
 static int
 mirror_healthy(const struct mirror *m)
 {
-	return m->st.state != MIRROR_BACKOFF && m->st.state != MIRROR_PIN_FAILED;
+	return m->st.state != MIRROR_BACKOFF && m->st.state != MIRROR_PIN_FAILED &&
+	    m->why[0] == '\0';
 }
 
 size_t
@@ -487,4 +607,25 @@ int
 mirror_usable(const struct mirror *m)
 {
 	return m->usable;
+}
+
+int
+mirror_is_webpki(const struct mirror *m)
+{
+	return m->verify == VERIFY_WEBPKI;
+}
+
+const char *
+mirror_why(const struct mirror *m)
+{
+	return m->why;
+}
+
+size_t
+mirror_chain(const struct mirror *m, uint8_t (*fps)[TLS_SHA256_LEN], size_t max)
+{
+	size_t n = m->chain_n < max ? m->chain_n : max;
+
+	memcpy(fps, m->chain, n * sizeof(*fps));
+	return n;
 }

@@ -33,7 +33,9 @@
 	    LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |                \
 	    LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |              \
 	    LANDLOCK_ACCESS_FS_MAKE_SYM)
-#define SANDBOX_FS_READ LANDLOCK_ACCESS_FS_READ_FILE
+/* Listing too, for a directory among the files read (a trust store directory); a rule on a
+ * regular file keeps its file rights only (sandbox_landlock_rule). */
+#define SANDBOX_FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
 #define SANDBOX_FS_RW                                                                  \
 	(LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |                 \
 	    LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |              \

@@ -225,6 +225,8 @@ vantaged_sandbox(struct vantaged *vd)
 	p.read[0] = vd->config_path;
 	p.read[1] = vd->resolv_conf;
 	p.read[2] = vd->cfg->mirrors_bootstrap;
+	/* webpki mirrors: the trust store is loaded again with the mirror set on reload. */
+	p.read[3] = vd->cfg->mirrors_trust_store;
 	p.write_dirs[0] = vantaged_dirname(vd->cfg->cache.state_file, d0, sizeof(d0));
 	p.write_dirs[1] = vantaged_dirname(vd->cfg->dissent_log, d1, sizeof(d1));
 	p.write_dirs[2] = vantaged_dirname(vd->cfg->control_socket, d2, sizeof(d2));

@@ -13,4 +13,5 @@ include tests/integration/ctl.mk
 include tests/integration/net.mk
 include tests/integration/probe.mk
 include tests/integration/plugins.mk
+include tests/integration/webpki.mk
 include tests/adversary/local.mk

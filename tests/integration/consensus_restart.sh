@@ -56,6 +56,8 @@ VD_ADDR=""	# a fresh listen address, so that nothing is answered from a socket o
 # learn: false, so that no master list round asks the (stopped) mirrors for their lists: any
 # line about a mirror then means a question went to one.
 cons_vconf "$T/vd2.yaml" mirrors="eu us ap" state="$T/state" learn=false
+# ... and no handshake at start either (mirrors.connect_at_start).
+sed -i 's/^mirrors:$/mirrors:\n  connect_at_start: false/' "$T/vd2.yaml"
 start_vantaged "$T/vd2.yaml" || bail_out "vantaged did not start again"
 ok "second run: the verified entries are loaded" log_has "cache: loaded [3-9] verified entries from $T/state"
 out=$(vdig honest1.example.test A)

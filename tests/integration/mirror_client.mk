@@ -7,6 +7,7 @@ tests_integration_mirror_mclient_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/resol
 	$(LIBEVENT_CFLAGS) $(YAML_CFLAGS)
 tests_integration_mirror_mclient_SOURCES = tests/integration/mirror/mclient.c \
 	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_set.c \
+	resolver/mirror_chains.c \
 	resolver/mirror_master.c \
 	resolver/mirror_int.h resolver/config.c resolver/config.h \
 	resolver/acl.c resolver/acl.h

@@ -32,6 +32,8 @@ vconf() {
 	local f=$1 boot=
 	shift
 	if [ "$1" = bootstrap ]; then boot="  bootstrap: \"$2\""; shift 2; fi
+	if [ "$1" = trust_store ]; then boot="$boot${boot:+
+}  trust_store: \"$2\""; shift 2; fi
 	[ "$1" = -- ] && shift
 	{
 		echo 'listen: ["127.0.0.1:0"]'
@@ -282,12 +284,14 @@ cat > "$T/boot.yaml" <<EOF
 - { name: bm, address: "$MADDR", region: us, ca_sha256: "$ID" }
 - { name: quad9, address: "9.9.9.9:443", region: ch, verify: webpki, hostname: dns.quad9.net }
 EOF
-vconf "$T/boot-v.yaml" bootstrap "$T/boot.yaml" -- "$(fake f1 1 eu)"
+# No trust store: the webpki entry stays in the set, unusable, with the reason.
+vconf "$T/boot-v.yaml" bootstrap "$T/boot.yaml" trust_store "$T/no-such-store.pem" -- "$(fake f1 1 eu)"
 mc boot -c "$T/boot-v.yaml" --list --mirror bm --count 10 --expect 127.192.0.1 \
 	--select www.example.test.:3 --select other.example.test.:3
 o=$(cat "$T/boot.out")
 like "$o" "mirrors: 3" "the bootstrap entries are added, the duplicate address skipped"
 like "$o" "result: ok=10 timeout=0 error=0 tls=0 wrong=0" "a mirror from the bootstrap file answers"
-like "$o" "webpki mirrors need lib/tls support: not yet" "webpki entries: one clear log line"
+like "$o" "webpki mirrors unusable: trust store $T/no-such-store.pem: No such file" \
+	"webpki entries without a trust store: one clear log line"
 like "$o" "mirror: quad9 region=ch id=webpki:dns.quad9.net usable=0" "... they are listed but unusable"
 unlike "$(grep '^select' "$T/boot.out")" "quad9" "... and never selected"

@@ -104,6 +104,7 @@ test_defaults(void **state)
 	assert_string_equal(addr(&c->upstreams[1]), "192.0.2.2:53");
 	assert_int_equal(c->upstream_timeout_ms, 3000);
 	assert_int_equal(c->n_mirrors, 0);
+	assert_string_equal(c->mirrors_trust_store, "/etc/ssl/certs/ca-certificates.crt");
 	assert_null(c->mirrors_bootstrap);
 	assert_int_equal(c->consensus.mode, MODE_ENFORCE);
 	assert_int_equal(c->consensus.mirrors_per_query, 3);
@@ -159,6 +160,9 @@ test_full(void **state)
 	    "    - { name: m1, address: \"198.51.100.7:443\", region: eu, ca_sha256: "
 	    "\"00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff\" }\n"
 	    "    - { address: \"9.9.9.9\", region: ch, verify: webpki, hostname: dns.quad9.net }\n"
+	    "    - { name: ip-only, address: \"192.0.2.9:8443\", region: R, verify: webpki, "
+	    "ca_sha256: \"00112233445566778899aabbccddeeff00112233445566778899aabbccddee00\" }\n"
+	    "  trust_store: /etc/ssl/certs\n"
 	    "consensus:\n"
 	    "  mode: monitor\n"
 	    "  mirrors_per_query: 5\n"
@@ -192,7 +196,13 @@ test_full(void **state)
 	assert_string_equal(addr(&c->upstreams[2]), "192.0.2.53:5300");
 	assert_int_equal(c->upstream_timeout_ms, 2000);
 	assert_string_equal(c->mirrors_bootstrap, "/etc/vantage/mirrors.yaml");
-	assert_int_equal(c->n_mirrors, 2);
+	assert_int_equal(c->n_mirrors, 3);
+	assert_string_equal(c->mirrors_trust_store, "/etc/ssl/certs");
+	/* A webpki entry without hostname is verified for its address; a pin is allowed. */
+	assert_int_equal(c->mirrors[2].verify, VERIFY_WEBPKI);
+	assert_null(c->mirrors[2].hostname);
+	assert_int_equal(c->mirrors[2].has_pin, 1);
+	assert_int_equal(c->mirrors[2].ca_sha256[31], 0x00);
 	assert_string_equal(c->mirrors[0].name, "m1");
 	assert_string_equal(addr(&c->mirrors[0].addr), "198.51.100.7:443");
 	assert_string_equal(c->mirrors[0].region, "eu");

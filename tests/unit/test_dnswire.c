@@ -35,6 +35,57 @@ parse(const struct tpkt *p, struct dnsq *q)
 	return dnswire_parse_query(p->b, p->n, q);
 }
 
+/* ---- dnswire_pad_query (RFC 7830, RFC 8467) ---- */
+
+static void
+test_pad_query(void **state)
+{
+	uint8_t buf[512], out[512];
+	struct dnsq q, back;
+	size_t n, p;
+	struct tpkt t = { 0 };
+
+	(void)state;
+	mkquery(&t, 0, DNS_FLAG_RD, "www.example.com", DNS_TYPE_A, 0, 0, 0, 0);
+	assert_int_equal(parse(&t, &q), DNSWIRE_OK);
+	n = dnswire_build_query(buf, sizeof(buf), &q, 0, DNS_EDNS_SIZE);
+	assert_int_equal(n, QEND + 11);
+	p = dnswire_pad_query(buf, n, sizeof(buf), 128);
+	/* One block; the option fills it exactly, and the query still parses as the same. */
+	assert_int_equal(p, 128);
+	assert_int_equal(dnswire_get16(buf + QEND + 9), 128 - QEND - 11);
+	assert_int_equal(dnswire_get16(buf + QEND + 11), DNS_EDNS_OPT_PADDING);
+	assert_int_equal(dnswire_get16(buf + QEND + 13), 128 - QEND - 11 - 4);
+	for (size_t i = QEND + 15; i < p; i++)
+		assert_int_equal(buf[i], 0);
+	assert_int_equal(dnswire_parse_query(buf, p, &back), DNSWIRE_OK);
+	assert_true(dnswire_same_question(&q, &back));
+	/* Not a query at all. */
+	memset(out, 0, sizeof(out));
+	assert_int_equal(dnswire_pad_query(out, 0, sizeof(out), 128), 0);
+	/* Short buffer, no OPT, an OPT with options already: refused. */
+	n = dnswire_build_query(buf, sizeof(buf), &q, 0, DNS_EDNS_SIZE);
+	assert_int_equal(dnswire_pad_query(buf, n, 100, 128), 0);
+	assert_int_equal(dnswire_pad_query(buf, n, sizeof(buf), 0), 0);
+	n = dnswire_build_query(buf, sizeof(buf), &q, 0, 0);
+	assert_int_equal(dnswire_pad_query(buf, n, sizeof(buf), 128), 0);
+	n = dnswire_build_query(buf, sizeof(buf), &q, 0, DNS_EDNS_SIZE);
+	p = dnswire_pad_query(buf, n, sizeof(buf), 128);
+	assert_int_equal(dnswire_pad_query(buf, p, sizeof(buf), 128), 0);
+	/* The longest name still fits the 512-byte buffer of mirror_client.c: 384. */
+	memset(&q.qname, 0, sizeof(q.qname));
+	for (size_t i = 0; i < 3; i++) {
+		q.qname[i * 64] = 63;
+		memset(q.qname + i * 64 + 1, 'a', 63);
+	}
+	q.qname[192] = 61;
+	memset(q.qname + 193, 'a', 61);
+	q.qname[254] = 0;
+	q.qname_len = 255;
+	n = dnswire_build_query(buf, sizeof(buf), &q, 0, DNS_EDNS_SIZE);
+	assert_int_equal(dnswire_pad_query(buf, n, sizeof(buf), 128), 384);
+}
+
 /* ---- dnswire_parse_query ---- */
 
 static void
@@ -1568,6 +1619,7 @@ main(void)
 		cmocka_unit_test(test_name_is_sub),
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_same_question),
+		cmocka_unit_test(test_pad_query),
 	};
 
 	return cmocka_run_group_tests_name("dnswire", tests, NULL, NULL);

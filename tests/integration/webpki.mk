@@ -1,0 +1,9 @@
+# tests/integration/webpki.mk - public DoH resolvers as mirrors (verify: webpki), played on
+# loopback by dnsdist (addDOHLocal) with certificates of a test web PKI made by openssl.
+WEBPKI_IT_TESTS = \
+	tests/integration/webpki_basic.sh \
+	tests/integration/webpki_refused.sh \
+	tests/integration/webpki_offline.sh
+TESTS += $(WEBPKI_IT_TESTS)
+EXTRA_DIST += $(WEBPKI_IT_TESTS) \
+	tests/integration/webpki/lib_webpki.sh

@@ -1,0 +1,164 @@
+# tests/integration/webpki/lib_webpki.sh - public DoH resolvers as mirrors, played on loopback by
+# dnsdist (software nobody here wrote).  Sourced after tests/integration/lib.sh,
+# tests/integration/mirror/lib_mirror.sh, tests/integration/consensus/lib_consensus.sh and
+# tests/adversary/lib_adversary.sh (the lying resolver and the adv.test zone: every address a DNS
+# answer hands out is on 127.0.0.0/8, honest 127.200/16, attacker 127.201/16).
+#
+#   wp_ca                        a test "web PKI" in $T/wp: root.pem (the trust store the tests give
+#                                vantaged), an intermediate (int), and another CA (otherca) that
+#                                nobody trusts; WP_ROOT_SHA / WP_INT_SHA / WP_OTHER_SHA: the
+#                                SHA-256 of their DER (what a ca_sha256 pin names)
+#   wp_leaf NAME ISSUER SAN      a leaf NAME.pem/.key issued by ISSUER (int or otherca) for SAN
+#                                (openssl syntax: DNS:doh1.test,IP:127.1.2.3); NAME-chain.pem is
+#                                the leaf and its issuer, as a server sends them
+#   wp_view NAME ZONEFILE        an NSD view of adv.test from ZONEFILE; VIEW[NAME]=ADDR:PORT
+#   wp_dnsdist NAME VIEW LEAF    dnsdist (addDOHLocal, HTTP/1.1 and h2) on a fresh 127.x:8443,
+#                                presenting LEAF-chain.pem and forwarding to VIEW[VIEW];
+#                                WHP[NAME]=ADDR:8443, WADDR[NAME]=ADDR
+#   wp_doh_stats NAME            "HTTP HTTP/1 HTTP/2 GET POST": the requests its DoH frontend
+#                                got (HTTP counts every request, any path; GET and POST only
+#                                the DNS queries to /dns-query)
+#   wp_vconf FILE ENTRY...       a vantaged config with trust_store $T/wp/root.pem asking $LIAR;
+#                                ENTRY = NAME:REGION[:hostname=H][:pin=HEX] (no hostname: the
+#                                address is verified); WP_CONSENSUS: extra consensus lines;
+#                                WP_LISTEN: the listen address (default $VD_ADDR:0)
+#   wp_int NAME                  another intermediate of the test root (NAME.pem/.key)
+#   wp_stop NAME                 stop dnsdist NAME (to start another on its address)
+#   wp_mirror_field NAME FIELD   FIELD of mirror NAME in vantagectl -j mirrors
+
+declare -A WHP=() WADDR=() WCONSOLE=()
+WP=""
+
+_wp_ossl() { openssl "$@" > /dev/null 2>> "$WP/openssl.log"; }
+
+_wp_sha() { openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1; }
+
+wp_ca() {
+	WP=$T/wp
+	mkdir -p "$WP"
+	{
+		_wp_ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WP/root.key" &&
+		_wp_ossl req -x509 -new -key "$WP/root.key" -subj "/CN=webpki test root" -days 30 \
+			-out "$WP/root.pem" -addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" &&
+		_wp_ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WP/int.key" &&
+		_wp_ossl req -new -key "$WP/int.key" -subj "/CN=webpki test intermediate" -out "$WP/int.csr" &&
+		_wp_ossl x509 -req -in "$WP/int.csr" -CA "$WP/root.pem" -CAkey "$WP/root.key" \
+			-CAcreateserial -days 30 -out "$WP/int.pem" -extfile \
+			<(printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n') &&
+		_wp_ossl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout "$WP/otherca.key" -subj "/CN=webpki test root" -days 30 -out "$WP/otherca.pem" \
+			-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign"
+	} || { diag "openssl: $(tail -n 5 "$WP/openssl.log")"; return 1; }
+	WP_ROOT_SHA=$(_wp_sha "$WP/root.pem")
+	WP_INT_SHA=$(_wp_sha "$WP/int.pem")
+	WP_OTHER_SHA=$(_wp_sha "$WP/otherca.pem")
+}
+
+wp_int() {
+	_wp_ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WP/$1.key" &&
+	_wp_ossl req -new -key "$WP/$1.key" -subj "/CN=webpki test $1" -out "$WP/$1.csr" &&
+	_wp_ossl x509 -req -in "$WP/$1.csr" -CA "$WP/root.pem" -CAkey "$WP/root.key" \
+		-CAcreateserial -days 30 -out "$WP/$1.pem" -extfile \
+		<(printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n') ||
+		{ diag "openssl: $(tail -n 5 "$WP/openssl.log")"; return 1; }
+}
+
+wp_leaf() {
+	local name=$1 issuer=$2 san=$3
+	_wp_ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$WP/$name.key" &&
+	_wp_ossl req -new -key "$WP/$name.key" -subj "/CN=$name" -out "$WP/$name.csr" &&
+	_wp_ossl x509 -req -in "$WP/$name.csr" -CA "$WP/$issuer.pem" -CAkey "$WP/$issuer.key" \
+		-CAcreateserial -days 30 -out "$WP/$name.pem" -extfile \
+		<(printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$san") ||
+		{ diag "openssl: $(tail -n 5 "$WP/openssl.log")"; return 1; }
+	cat "$WP/$name.pem" "$WP/$issuer.pem" > "$WP/$name-chain.pem"
+}
+
+wp_view() {
+	local a
+	a=$(unique_addr) || return 1
+	start_nsd "$a" 5300 "$ADV_ZONE" "$2" || return 1
+	VIEW[$1]=$a:5300
+}
+
+_wp_listening() { (exec 3<> "/dev/tcp/$1/$2") 2> /dev/null; }
+
+# wp_dnsdist NAME VIEW LEAF [ADDR]: ADDR when the leaf must name it (IP SAN); else a fresh one.
+wp_dnsdist() {
+	local name=$1 view=$2 leaf=$3 a=${4:-}
+	[ -n "$a" ] || a=$(unique_addr) || return 1
+	# No security polling (it would resolve a name through the system), plain DNS only on
+	# its own address, a console for the DoH counters.
+	cat > "$T/dnsdist-$name.conf" <<-EOF
+	setSecurityPollSuffix("")
+	setLocal("$a:5399")
+	controlSocket("$a:5199")
+	setKey("$(head -c 32 /dev/urandom | base64)")
+	newServer({address="${VIEW[$view]}", checkInterval=3600})
+	addDOHLocal("$a:8443", "$WP/$leaf-chain.pem", "$WP/$leaf.key", "/dns-query")
+	EOF
+	spawn "dnsdist-$name" dnsdist --supervised --disable-syslog -C "$T/dnsdist-$name.conf"
+	wait_until 10 _wp_listening "$a" 8443 ||
+		{ diag "dnsdist $name did not listen:" "$(cat "$T/dnsdist-$name.log")"; return 1; }
+	WHP[$name]=$a:8443
+	WADDR[$name]=$a
+	WCONSOLE[$name]=$a:5199
+}
+
+wp_doh_stats() {	# "HTTP HTTP/1 HTTP/2 GET POST" of dnsdist NAME's DoH frontend
+	dnsdist -C "$T/dnsdist-$1.conf" -c "${WCONSOLE[$1]}" -e 'showDOHFrontends()' 2> /dev/null |
+		awk '$1 == "0" { print $3, $4, $5, $6, $7 }'
+}
+
+wp_vconf() {
+	local file=$1 e name rest region host pin line; shift
+	[ -n "$VD_ADDR" ] || VD_ADDR=$(unique_addr) || return 1
+	{
+		echo "# written by tests/integration/webpki/lib_webpki.sh"
+		echo "listen: [\"${WP_LISTEN:-$VD_ADDR:0}\"]"
+		echo "upstreams: [\"$LIAR\"]"
+		echo "upstream_timeout: 2s"
+		echo "mirrors:"
+		echo "  bootstrap: \"$T/no-bootstrap.yaml\""
+		echo "  trust_store: \"$WP/root.pem\""
+		echo "  list:"
+		for e in "$@"; do
+			name=${e%%:*} rest=${e#*:} region=${rest%%:*} host="" pin=""
+			case $rest in *:hostname=*) host=${rest#*:hostname=}; host=${host%%:*} ;; esac
+			case $rest in *:pin=*) pin=${rest#*:pin=}; pin=${pin%%:*} ;; esac
+			line="    - { name: $name, address: \"${WHP[$name]}\", region: $region, verify: webpki"
+			[ -n "$host" ] && line="$line, hostname: $host"
+			[ -n "$pin" ] && line="$line, ca_sha256: \"$pin\""
+			echo "$line }"
+		done
+		echo "consensus:"
+		echo "  mirrors_per_query: $#"
+		echo "  allow_private: true"
+		echo "  probe: off"
+		echo "  bypass: [home.arpa, local, lan]"
+		[ -n "${WP_CONSENSUS:-}" ] && printf '%s\n' "$WP_CONSENSUS"
+		echo "cache: { max_entries: 1000, state_file: \"$T/state-$(basename "$file" .yaml)\" }"
+		echo "control: { socket: \"$T/ctl.sock\" }"
+		echo "log: { level: debug, dissent_log: \"$T/dissent.jsonl\" }"
+		echo 'user: ""'
+	} > "$file"
+}
+
+wp_mirror_field() {
+	"$top_builddir/vantagectl" -s "$T/ctl.sock" -j mirrors | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for m in d["mirrors"]:
+    if m["name"] == sys.argv[1]:
+        print(m.get(sys.argv[2], ""))
+' "$1" "$2"
+}
+
+wp_stop() {
+	local pid
+	for pid in "${_SPAWNED[@]}"; do
+		[ "${_SPAWN_NAME[$pid]:-}" = "dnsdist-$1" ] && stop_pid "$pid"
+	done
+	return 0
+}
