@@ -26,7 +26,9 @@ echo "ADJUST sleep=1" >> "$LIAR_DATA"
 liar_rr ANSWER "t8.adv.test. 300 IN A 127.200.1.8"
 liar_end
 LIAR_OPTS=-v liar_start || bail_out "cannot start the lying resolver"
-adv_world || bail_out "cannot build the world"
+# t8 answers after a second, serially: the CD=1 question queues behind the CD=0 one and its
+# retries, so give the upstream time (the default 2 s made this check depend on the load)
+ADV_UPSTREAM_TIMEOUT=6s adv_world || bail_out "cannot build the world"
 VD_LOGS=("$VANTAGED_LOG")
 
 has_ad() { [[ " $(dig_flags <<< "$1") " == *" ad "* ]]; }
@@ -50,11 +52,11 @@ t8_queries() {
 		q && /^;; flags:/ { q = 0; cd = / cd /; if ((want == "cd") == cd) n++ }
 		END { print n + 0 }' "$T/liar.log"
 }
-adv_dig t8.adv.test A +noadflag > "$T/cd0.out" &
+adv_dig t8.adv.test A +noadflag +time=8 > "$T/cd0.out" &
 p0=$!
 wait_until 10 sh -c "[ \"\$(awk '/^query [0-9]+:.* t8\\.adv\\.test\\./' '$T/liar.log' | wc -l)\" -ge 1 ]" ||
 	diag "the liar never saw t8"
-adv_dig t8.adv.test A +cd > "$T/cd1.out" &
+adv_dig t8.adv.test A +cd +time=8 > "$T/cd1.out" &
 p1=$!
 wait "$p0" "$p1"
 is "$(dig_rcode < "$T/cd0.out")/$(dig_rcode < "$T/cd1.out")" "NOERROR/NOERROR" \
