@@ -20,7 +20,8 @@ static const char *const config_top_keys[] = { "listen", "upstreams", "upstream_
 static const char *const config_acl_keys[] = { "from", "action", NULL };
 static const char *const config_acl_actions[] = { "allow", "refuse", "drop", NULL };
 static const char *const config_ratelimit_keys[] = { "qps", "burst", NULL };
-static const char *const config_mirrors_keys[] = { "bootstrap", "list", "learn", NULL };
+static const char *const config_mirrors_keys[] = { "bootstrap", "list", "learn", "trust_store",
+	NULL };
 static const char *const config_mirror_keys[] = { "name", "address", "region", "ca_sha256",
 	"verify", "hostname", "ca_pem", NULL };
 static const char *const config_consensus_keys[] = { "mode", "mirrors_per_query", "quorum",
@@ -96,6 +97,7 @@ config_defaults(struct config *c)
 	c->log_level = LOG_L_INFO;
 	c->sandbox = 1;
 	c->mirrors_learn = 1;
+	c->mirrors_trust_store = xstrdup(CONFIG_DEFAULT_TRUST_STORE);
 }
 
 void
@@ -108,6 +110,7 @@ config_free(struct config *c)
 	free(c->mirrors);
 	free(c->acl);
 	free(c->mirrors_bootstrap);
+	free(c->mirrors_trust_store);
 	free(c->consensus.check_types);
 	yconf_strlist_free(c->consensus.bypass);
 	free(c->consensus.bypass_wire);
@@ -271,6 +274,12 @@ config_mirrors(struct yconf *y, const yaml_node_t *n, struct config *c)
 		return -1;
 	if ((v = yconf_get(y, n, "learn")) && yconf_bool(y, v, "learn", &c->mirrors_learn) != 0)
 		return -1;
+	if ((v = yconf_get(y, n, "trust_store"))) {
+		free(c->mirrors_trust_store);
+		c->mirrors_trust_store = NULL;
+		if (yconf_str(y, v, "trust_store", &c->mirrors_trust_store) != 0)
+			return -1;
+	}
 	if ((v = yconf_get(y, n, "list")) == NULL || yconf_is_null(v))
 		return 0;
 	if (v->type != YAML_SEQUENCE_NODE)
@@ -936,9 +945,9 @@ config_print(const struct config *c, FILE *out)
 		fprintf(out, "# upstreams: auto, from resolv.conf\n");
 	config_print_addrs(out, "upstreams", c->upstreams, c->n_upstreams);
 	fprintf(out, "upstream_timeout: %llums\n", (unsigned long long)c->upstream_timeout_ms);
-	fprintf(out, "mirrors:\n  bootstrap: %s\n  learn: %s\n  list:%s\n",
+	fprintf(out, "mirrors:\n  bootstrap: %s\n  learn: %s\n  trust_store: %s\n  list:%s\n",
 	    c->mirrors_bootstrap ? c->mirrors_bootstrap : "~", c->mirrors_learn ? "true" : "false",
-	    c->n_mirrors ? "" : " []");
+	    c->mirrors_trust_store, c->n_mirrors ? "" : " []");
 	for (size_t i = 0; i < c->n_mirrors; i++) {
 		const struct config_mirror *m = &c->mirrors[i];
 		fprintf(out, "    - { name: \"%s\", address: \"%s\", region: \"%s\", verify: %s", m->name,

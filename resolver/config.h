@@ -14,6 +14,8 @@ struct plugin_config;
 
 #define CONFIG_MAX_LISTEN 16
 #define CONFIG_MAX_UPSTREAMS 16
+/* mirrors.trust_store when not set: the system bundle (Debian's ca-certificates). */
+#define CONFIG_DEFAULT_TRUST_STORE "/etc/ssl/certs/ca-certificates.crt"
 
 enum consensus_mode { MODE_ENFORCE, MODE_MONITOR };
 enum address_match { MATCH_LADDER, MATCH_EXACT, MATCH_OVERLAP, MATCH_PREFIX };
@@ -88,6 +90,7 @@ struct config {
 	struct config_mirror *mirrors;
 	size_t n_mirrors;
 	int mirrors_learn;	/* take in mirrors a majority of the configured ones list */
+	char *mirrors_trust_store;	/* webpki mirrors' CAs: a PEM bundle or a directory */
 
 	struct {
 		enum consensus_mode mode;
