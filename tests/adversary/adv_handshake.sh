@@ -23,7 +23,7 @@ require_progs nsd nsd-control ldns-testns dig getent unshare mount curl openssl 
 require_vantaged
 require_mirror
 [ "$(id -u)" = 0 ] || skip_all "needs root (port 53 for glibc, port 443, unshare -m)"
-tap_plan 19
+tap_plan 21
 
 k=$(( $$ % 250 + 2 ))
 AGREED=127.200.110.$k L_CDN=127.200.111.$k DARK=127.200.112.$k MITM=127.200.113.$k
@@ -87,3 +87,9 @@ is "$(jq -r '.verdict.outcome + " " + .verdict.rule' <<< "$e")" "agree ca" "expl
 is "$(jq -r '.ca.pairs_stored' <<< "$(jctl status)")" 0 \
 	"no (name, address, CA) pair kept from the handshake alone"
 is "$(adv_getent cdnh.adv.test)" "$L_CDN" "cdnh again: proven again by a handshake, not a pair"
+
+# The store is read again on reload (under the sandbox: mirrors.trust_store stays readable).
+kill -HUP "$VANTAGED_PID"
+store_loads() { grep -c "trust store .*root\\.pem: 1 CA certificates" "$VANTAGED_LOG"; }
+ok "reload: the trust store is loaded again" wait_until 10 eval '[ "$(store_loads)" -ge 2 ]'
+is "$(adv_getent cdnh.adv.test)" "$L_CDN" "... and the handshake still proves cdnh"
