@@ -194,6 +194,39 @@ enum tls_judgement tls_chain_judge(const uint8_t *const *der, const size_t *len,
     const char *name, const struct tls_anchor *anchors, size_t n_anchors, int *matched,
     char *why, size_t whylen);
 
+/* A Web PKI trust store: the CA certificates of a PEM bundle or a directory of them. */
+struct tls_store;
+
+/*
+ * tls_store_load - every CERTIFICATE block of the PEM file at path, or of each file of the
+ * directory at path (other PEM blocks and bad certificates are skipped; duplicates kept
+ * once). Returns a store with one reference (free with tls_store_free), or NULL with one
+ * sentence in err (errlen bytes) when path cannot be read or holds no certificate.
+ */
+struct tls_store *tls_store_load(const char *path, char *err, size_t errlen);
+
+/* tls_store_count - the certificates in st (0 for NULL). */
+size_t tls_store_count(const struct tls_store *st);
+
+/* tls_store_ref - one more reference to st (may be NULL); returns st. */
+struct tls_store *tls_store_ref(struct tls_store *st);
+
+/* tls_store_free - drop a reference; the last one frees the store. Accepts NULL. */
+void tls_store_free(struct tls_store *st);
+
+/*
+ * tls_chain_judge_store - judge the chain der[0..n-1] (as tls_chain_judge) for the host
+ * name against the trust store st: the path from the leaf through the certificates sent
+ * must verify up to a certificate of st (one sent, or one of st that issued a certificate
+ * sent), and the leaf must be valid for name (RFC 6125). On TLS_JUDGE_OK, path_fps gets
+ * the SHA-256 of each certificate of that path above the leaf (intermediates, then the
+ * store's certificate; max entries) and *n_path their count; else *n_path is 0. why gets
+ * one sentence in any case.
+ */
+enum tls_judgement tls_chain_judge_store(const uint8_t *const *der, const size_t *len, size_t n,
+    const char *name, const struct tls_store *st, uint8_t (*path_fps)[TLS_SHA256_LEN],
+    size_t max, size_t *n_path, char *why, size_t whylen);
+
 /*
  * tls_name_match - whether the DNS-ID pattern (plen bytes, not NUL-terminated) from a
  * certificate covers host (RFC 6125 section 6.4): ASCII case-insensitive, one trailing

@@ -1,4 +1,7 @@
-/* lib/tls_chain.c - judging a peer's certificate chain against accepted CAs (TLSA 2 x 1). */
+/*
+ * lib/tls_chain.c - judging a peer's certificate chain against accepted CAs (TLSA 2 x 1), or
+ * against a Web PKI trust store.
+ */
 #include <wolfssl/options.h>
 /* Feature macros (_GNU_SOURCE) must precede the first system header wolfSSL pulls in. */
 #include "autoconf.h"
@@ -7,9 +10,12 @@
 #include <wolfssl/wolfcrypt/asn.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tls.h"
 
@@ -171,6 +177,12 @@ tls_der_spki(const uint8_t *der, size_t len, size_t *off, size_t *spki_len)
 
 /* ---- the chain, judged with wolfSSL's certificate manager ---- */
 
+/*
+ * Certificates judged at once: the chain sent (TLS_MAX_CHAIN at most) and the trust-store
+ * certificates that may issue one of them (tls_chain_judge_store).
+ */
+#define TLS_JUDGE_MAX (2 * TLS_MAX_CHAIN)
+
 /* What one attempt with a given anchor found out. */
 struct tls_judge_ctx {
 	const uint8_t *const *der;
@@ -219,7 +231,7 @@ static size_t
 tls_path(struct tls_judge_ctx *j, size_t m, size_t *path)
 {
 	size_t plen = 1, cur = 0, k, next;
-	int used[TLS_MAX_CHAIN] = { 0 };
+	int used[TLS_JUDGE_MAX] = { 0 };
 
 	path[0] = 0;
 	used[0] = 1;
@@ -327,11 +339,12 @@ tls_leaf_name_ok(const DecodedCert *leaf, const char *name)
 	return tls_name_match(leaf->subjectCN, (size_t)leaf->subjectCNLen, name);
 }
 
-/* One attempt with the anchor at index m. */
+/* One attempt with the anchor at index m; on TLS_JUDGE_OK path[0..*plen) is the path. */
 static enum tls_judgement
-tls_judge_anchor(struct tls_judge_ctx *j, size_t m, const char *name)
+tls_judge_anchor(struct tls_judge_ctx *j, size_t m, const char *name, size_t *path,
+    size_t *plenp)
 {
-	size_t path[TLS_MAX_CHAIN], plen;
+	size_t plen;
 	enum tls_judgement res;
 
 	if (!j->parsed[m]) {
@@ -352,12 +365,18 @@ tls_judge_anchor(struct tls_judge_ctx *j, size_t m, const char *name)
 	snprintf(j->why, j->whylen, "the chain verifies up to the accepted CA (certificate %zu, "
 	    "%zu certificate%s) and the leaf is valid for the name", m, plen,
 	    plen == 1 ? "" : "s");
+	*plenp = plen;
 	return TLS_JUDGE_OK;
 }
 
-enum tls_judgement
-tls_chain_judge(const uint8_t *const *der, const size_t *len, size_t n, const char *name,
-    const struct tls_anchor *anchors, size_t n_anchors, int *matched, char *why, size_t whylen)
+/*
+ * tls_chain_judge with up to TLS_JUDGE_MAX certificates; on TLS_JUDGE_OK path[0..*plen)
+ * (TLS_JUDGE_MAX entries) holds the indexes of the verified path, leaf first.
+ */
+static enum tls_judgement
+tls_chain_judge_path(const uint8_t *const *der, const size_t *len, size_t n, const char *name,
+    const struct tls_anchor *anchors, size_t n_anchors, int *matched, size_t *path,
+    size_t *plen, char *why, size_t whylen)
 {
 	struct tls_judge_ctx j = { der, len, n, NULL, NULL, NULL, 0 };
 	char first_why[256] = "";
@@ -366,8 +385,9 @@ tls_chain_judge(const uint8_t *const *der, const size_t *len, size_t n, const ch
 	size_t i, a, n_init = 0;
 
 	*matched = -1;
+	*plen = 0;
 	snprintf(why, whylen, "no certificate of the chain is an accepted CA");
-	if (n == 0 || n > TLS_MAX_CHAIN) {
+	if (n == 0 || n > TLS_JUDGE_MAX) {
 		snprintf(why, whylen, n == 0 ? "the server sent no certificate" :
 		    "the chain is too long");
 		return n == 0 ? TLS_JUDGE_NO_ANCHOR : TLS_JUDGE_BAD_CHAIN;
@@ -401,7 +421,7 @@ tls_chain_judge(const uint8_t *const *der, const size_t *len, size_t n, const ch
 			res = TLS_JUDGE_BAD_CHAIN;
 			goto out;
 		}
-		res = tls_judge_anchor(&j, i, name);
+		res = tls_judge_anchor(&j, i, name, path, plen);
 		if (res == TLS_JUDGE_OK || res == TLS_JUDGE_BAD_NAME) {
 			*matched = (int)a;
 			goto out;
@@ -424,5 +444,260 @@ out:
 		wc_FreeDecodedCert(&j.dc[i]);
 	free(j.dc);
 	free(j.parsed);
+	return res;
+}
+
+enum tls_judgement
+tls_chain_judge(const uint8_t *const *der, const size_t *len, size_t n, const char *name,
+    const struct tls_anchor *anchors, size_t n_anchors, int *matched, char *why, size_t whylen)
+{
+	size_t path[TLS_JUDGE_MAX], plen;
+
+	if (n > TLS_MAX_CHAIN) {
+		*matched = -1;
+		snprintf(why, whylen, "the chain is too long");
+		return TLS_JUDGE_BAD_CHAIN;
+	}
+	return tls_chain_judge_path(der, len, n, name, anchors, n_anchors, matched, path, &plen,
+	    why, whylen);
+}
+
+/* ---- the Web PKI trust store ---- */
+
+/* One certificate of the store: its DER, fingerprint and subject (wolfSSL's hash of it). */
+struct tls_store_cert {
+	uint8_t *der;
+	size_t len;
+	uint8_t sha256[TLS_SHA256_LEN];
+	uint8_t subject[KEYID_SIZE];
+};
+
+struct tls_store {
+	struct tls_store_cert *certs;
+	size_t n, cap;
+	unsigned refs;
+};
+
+/* A bundle or directory far larger than any real one is refused (bytes per file). */
+#define TLS_STORE_MAX_FILE (16 * 1024 * 1024)
+/* Certificates kept at most: the Mozilla bundle has about 150. */
+#define TLS_STORE_MAX_CERTS 4096
+
+static void
+tls_store_add_der(struct tls_store *st, const uint8_t *der, size_t len)
+{
+	DecodedCert dc;
+	struct tls_store_cert c;
+	int ok;
+
+	memset(&c, 0, sizeof(c));
+	tls_sha256(der, len, c.sha256);
+	for (size_t i = 0; i < st->n; i++)
+		if (memcmp(st->certs[i].sha256, c.sha256, TLS_SHA256_LEN) == 0)
+			return; /* a directory holds each certificate under several names */
+	wc_InitDecodedCert(&dc, der, (word32)len, NULL);
+	ok = wc_ParseCert(&dc, CERT_TYPE, NO_VERIFY, NULL) == 0;
+	if (ok)
+		memcpy(c.subject, dc.subjectHash, KEYID_SIZE);
+	wc_FreeDecodedCert(&dc);
+	if (!ok || st->n >= TLS_STORE_MAX_CERTS)
+		return;
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? 2 * st->cap : 64;
+		struct tls_store_cert *nc = realloc(st->certs, cap * sizeof(*nc));
+		if (nc == NULL)
+			return;
+		st->certs = nc;
+		st->cap = cap;
+	}
+	if ((c.der = malloc(len)) == NULL)
+		return;
+	memcpy(c.der, der, len);
+	c.len = len;
+	st->certs[st->n++] = c;
+}
+
+/* Every CERTIFICATE block of the PEM text p (len bytes); anything else is skipped. */
+static void
+tls_store_add_pem(struct tls_store *st, const char *p, size_t len)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	static const char end[] = "-----END CERTIFICATE-----";
+	const char *b, *e, *stop = p + len;
+
+	while ((b = memmem(p, (size_t)(stop - p), begin, sizeof(begin) - 1)) != NULL &&
+	    (e = memmem(b, (size_t)(stop - b), end, sizeof(end) - 1)) != NULL) {
+		uint8_t *der;
+		size_t dlen;
+		e += sizeof(end) - 1;
+		/* One block at a time, strictly (tls_pem_cert_der); a bad one is skipped. */
+		if (tls_pem_cert_der(b, (size_t)(e - b), &der, &dlen, NULL, 0) == 0) {
+			tls_store_add_der(st, der, dlen);
+			free(der);
+		}
+		p = e;
+	}
+}
+
+static int
+tls_store_add_file(struct tls_store *st, const char *path)
+{
+	FILE *f;
+	struct stat sb;
+	char *buf;
+	size_t got;
+
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > TLS_STORE_MAX_FILE)
+		return -1;
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
+		fclose(f);
+		return -1;
+	}
+	got = fread(buf, 1, (size_t)sb.st_size, f);
+	fclose(f);
+	tls_store_add_pem(st, buf, got);
+	free(buf);
+	return 0;
+}
+
+struct tls_store *
+tls_store_load(const char *path, char *err, size_t errlen)
+{
+	struct tls_store *st;
+	struct stat sb;
+
+	if (path == NULL || stat(path, &sb) != 0) {
+		snprintf(err, errlen, "trust store %s: %s", path ? path : "(none)",
+		    path ? strerror(errno) : "not configured");
+		return NULL;
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "trust store %s: out of memory", path);
+		return NULL;
+	}
+	st->refs = 1;
+	if (S_ISDIR(sb.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+		char fp[4096];
+		if (d == NULL) {
+			snprintf(err, errlen, "trust store %s: %s", path, strerror(errno));
+			tls_store_free(st);
+			return NULL;
+		}
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			if ((size_t)snprintf(fp, sizeof(fp), "%s/%s", path, de->d_name) < sizeof(fp))
+				(void)tls_store_add_file(st, fp);
+		}
+		closedir(d);
+	} else if (tls_store_add_file(st, path) != 0) {
+		snprintf(err, errlen, "trust store %s: %s", path,
+		    errno ? strerror(errno) : "not a readable file");
+		tls_store_free(st);
+		return NULL;
+	}
+	if (st->n == 0) {
+		snprintf(err, errlen, "trust store %s: no certificate in it", path);
+		tls_store_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+size_t
+tls_store_count(const struct tls_store *st)
+{
+	return st ? st->n : 0;
+}
+
+struct tls_store *
+tls_store_ref(struct tls_store *st)
+{
+	if (st)
+		st->refs++;
+	return st;
+}
+
+void
+tls_store_free(struct tls_store *st)
+{
+	if (st == NULL || --st->refs > 0)
+		return;
+	for (size_t i = 0; i < st->n; i++)
+		free(st->certs[i].der);
+	free(st->certs);
+	free(st);
+}
+
+enum tls_judgement
+tls_chain_judge_store(const uint8_t *const *der, const size_t *len, size_t n, const char *name,
+    const struct tls_store *st, uint8_t (*path_fps)[TLS_SHA256_LEN], size_t max,
+    size_t *n_path, char *why, size_t whylen)
+{
+	const uint8_t *all[TLS_JUDGE_MAX];
+	size_t alen[TLS_JUDGE_MAX], path[TLS_JUDGE_MAX], plen, m = n, na = 0;
+	struct tls_anchor anchors[TLS_JUDGE_MAX];
+	uint8_t issuer[TLS_MAX_CHAIN][KEYID_SIZE], fp[TLS_MAX_CHAIN][TLS_SHA256_LEN];
+	int parsed[TLS_MAX_CHAIN] = { 0 }, matched;
+	enum tls_judgement res;
+
+	*n_path = 0;
+	if (n == 0 || n > TLS_MAX_CHAIN) {
+		snprintf(why, whylen, n == 0 ? "the server sent no certificate" :
+		    "the chain is too long");
+		return n == 0 ? TLS_JUDGE_NO_ANCHOR : TLS_JUDGE_BAD_CHAIN;
+	}
+	if (st == NULL || st->n == 0) {
+		snprintf(why, whylen, "no trust store");
+		return TLS_JUDGE_NO_ANCHOR;
+	}
+	for (size_t i = 0; i < n; i++) {
+		DecodedCert dc;
+		all[i] = der[i];
+		alen[i] = len[i];
+		tls_sha256(der[i], len[i], fp[i]);
+		wc_InitDecodedCert(&dc, der[i], (word32)len[i], NULL);
+		if ((parsed[i] = wc_ParseCert(&dc, CERT_TYPE, NO_VERIFY, NULL) == 0))
+			memcpy(issuer[i], dc.issuerHash, KEYID_SIZE);
+		wc_FreeDecodedCert(&dc);
+	}
+	/*
+	 * The anchors are the store's certificates that the chain holds itself (a server may
+	 * send its root) or that may have issued one of its certificates (by subject; the
+	 * signature is checked by the judge). Those last are added to the certificates judged,
+	 * so that the path can end at a root the server did not send.
+	 */
+	for (size_t s = 0; s < st->n && na < TLS_JUDGE_MAX; s++) {
+		const struct tls_store_cert *c = &st->certs[s];
+		int sent = 0, issues = 0;
+		for (size_t i = 0; i < n; i++) {
+			sent |= memcmp(fp[i], c->sha256, TLS_SHA256_LEN) == 0;
+			issues |= parsed[i] && memcmp(issuer[i], c->subject, KEYID_SIZE) == 0;
+		}
+		if (!sent && !(issues && m < TLS_JUDGE_MAX))
+			continue;
+		anchors[na].selector = 0;
+		memcpy(anchors[na++].sha256, c->sha256, TLS_SHA256_LEN);
+		if (!sent) {
+			all[m] = c->der;
+			alen[m++] = c->len;
+		}
+	}
+	if (na == 0) {
+		snprintf(why, whylen, "no certificate of the chain is or is issued by a CA of the "
+		    "trust store");
+		return TLS_JUDGE_NO_ANCHOR;
+	}
+	res = tls_chain_judge_path(all, alen, m, name, anchors, na, &matched, path, &plen, why,
+	    whylen);
+	if (res != TLS_JUDGE_OK)
+		return res;
+	/* Above the leaf: the intermediates and the root of the path that verified. */
+	for (size_t k = 1; k < plen && *n_path < max; k++)
+		tls_sha256(all[path[k]], alen[path[k]], path_fps[(*n_path)++]);
 	return res;
 }

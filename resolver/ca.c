@@ -334,6 +334,28 @@ ca_verdict_apply(struct cons_verdict *v, enum ca_judgement j, const char *const 
 }
 
 int
+ca_dissents_probeable(const struct cons_verdict *v)
+{
+	unsigned rcode = 0;
+
+	for (size_t i = 0; i < v->asked && i < CONSENSUS_MAX_MIRRORS; i++) {
+		if (v->evidence[i] != EVIDENCE_DISSENTS)
+			continue;
+		/* A private address only we were given: no certificate changes that (DESIGN.md
+		 * section 4). */
+		if (v->why[i] == WHY_PRIVATE)
+			return 0;
+		rcode += v->why[i] == WHY_RCODE;
+	}
+	/*
+	 * NXDOMAIN against data vetoes the probe only when a quorum says so: one lying mirror
+	 * within the tolerance must not switch the CA evidence off for a CDN name it would
+	 * have proven (the mirror then dissents, the others' CA rule corroborates).
+	 */
+	return v->required == 0 || rcode < v->required;
+}
+
+int
 ca_caa_relevant(const struct cons_answer *answers, size_t levels, size_t n, unsigned required)
 {
 	for (size_t l = 0; l < levels; l++) {

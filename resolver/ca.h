@@ -159,6 +159,15 @@ int ca_history_flagged(const struct ca_history *h, uint64_t now);
 int ca_verdict_apply(struct cons_verdict *v, enum ca_judgement j, const char *const *regions,
     size_t n);
 
+/*
+ * ca_dissents_probeable - whether the dissents of v leave the CA evidence something to
+ * decide: none by a private address only the local answer has (WHY_PRIVATE), and fewer
+ * than v->required by RCODE (NXDOMAIN or NODATA against the local data). A minority of
+ * RCODE dissents is within the quorum's tolerance for lying mirrors and vetoes nothing.
+ * Dissents by data or by a weak signal are what the certificate decides. 1 or 0.
+ */
+int ca_dissents_probeable(const struct cons_verdict *v);
+
 /* ca_set_has - whether s holds fingerprint (selector, sha256). */
 int ca_set_has(const struct ca_set *s, const struct probe_ca *ca);
 

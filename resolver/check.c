@@ -511,8 +511,10 @@ check_remember_addrs(struct check *c, const struct cons_verdict *v)
 	    : c->lttl > CHECK_STICKY_MAX	       ? CHECK_STICKY_MAX
 						       : c->lttl;
 
+	/* Evidence of the stub's own handshake is fresh for this verdict only: kept as sticky,
+	 * an address it wrongly proved would outlive the moment it was proven in. */
 	if (vc == NULL || v->outcome != OUTCOME_AGREE || l->rclass != RCLASS_DATA ||
-	    l->n_addrs == 0)
+	    l->n_addrs == 0 || (c->ca_view && c->ca_view->fresh_only))
 		return;
 	if (vcache_ca_seen_add(vc, c->q.qname, c->q.qname_len, l->addrs, l->n_addrs, check_wall(),
 		check_wall() + life) == 0)

@@ -91,7 +91,8 @@ struct check_ca {
 	struct cons_addr agreed;
 	int have_agreed, hs_started, hs_done;
 	struct probe *hs;
-	struct ca_chain hs_chain;
+	struct ca_set hs_cas;		/* the verified path above the leaf: intermediates and
+					 * the trust store's root */
 	int from_pairs;			/* every address had a cached pair: nothing asked */
 	int truncated;			/* more addresses than CHECK_CA_MAX_ADDRS */
 	struct ca_set cas;
@@ -122,13 +123,11 @@ check_ca_wanted(const struct vantaged *vd, const struct dnsq *q,
 		return 0;
 	if (local->rclass != RCLASS_DATA || local->n_addrs == 0)
 		return 0;
-	for (size_t i = 0; i < v->asked && i < CONSENSUS_MAX_MIRRORS; i++)
-		/* A private address only we were given, or NXDOMAIN against data: no
-		 * certificate changes that (DESIGN.md section 4). A dissent by data or by a
-		 * weak signal (overlap, prefix, CNAME tail) is what the certificate decides. */
-		if (v->evidence[i] == EVIDENCE_DISSENTS && v->why[i] != WHY_DATA &&
-		    v->why[i] != WHY_WEAK)
-			return 0;
+	/* A private address only we were given, or a quorum's NXDOMAIN against data: no
+	 * certificate changes that (DESIGN.md section 4). A dissent by data or by a weak
+	 * signal (overlap, prefix, CNAME tail) is what the certificate decides. */
+	if (!ca_dissents_probeable(v))
+		return 0;
 	if (set->probe == PROBE_MODE_ON_DISSENT)
 		return v->outcome == OUTCOME_DISSENT;
 	return v->corroborated + v->dissented > 0;
@@ -493,12 +492,21 @@ check_ca_finish(struct check_ca *ca)
 	check_ca_judge(ca);
 	if (!ca->from_pairs) {
 		check_ca_caa(ca);
-		check_ca_history(ca);
+		/* A CA taken from one handshake is no mirrors' consensus to keep a history of. */
+		if (!ca->view.fresh_only)
+			check_ca_history(ca);
 	}
 	for (size_t i = 0; i < ca->nm; i++)
 		regions[i] = ca->regions[i];
 	ca_verdict_apply(&ca->v, ca->view.judgement, regions, ca->nm);
-	if (ca->view.judgement == CA_OK && vc && !ca->from_pairs)
+	/*
+	 * A pair spares every later question the mirrors (check_pairs_decide): store it only
+	 * when this verdict is an agreement, or a probe that passed while the quorum or the
+	 * region spread failed would become an agreement next time. Never from the stub's own
+	 * handshake: that is fresh evidence for this verdict only (view.fresh_only).
+	 */
+	if (ca->view.judgement == CA_OK && ca->v.outcome == OUTCOME_AGREE && vc &&
+	    !ca->from_pairs && !ca->view.fresh_only)
 		for (size_t i = 0; i < ca->n_addrs; i++) {
 			const struct check_ca_addr *ad = &ca->addrs[i];
 			if (ad->cached || !ad->done || ad->result != PROBE_OK)
@@ -543,15 +551,21 @@ check_ca_hs_cb(void *arg, const struct probe_outcome *o)
 
 	ca->hs = NULL;
 	ca->hs_done = 1;
-	/* Accepting no CA, the handshake can only end "other CA" (or unreachable): what it
-	 * brings is the chain the agreed address presents. */
-	if (o->result == PROBE_OTHER_CA && o->n_chain > 0) {
-		ca->hs_chain.n = o->n_chain < TLS_MAX_CHAIN ? o->n_chain : TLS_MAX_CHAIN;
-		memcpy(ca->hs_chain.fps, o->chain, ca->hs_chain.n * TLS_SHA256_LEN);
-	}
-	log_debug(LOG_G_CONSENSUS, "%s: own handshake with the mirrors' address: %s, %zu "
-	    "certificate%s", ca->name, probe_result_name(o->result), ca->hs_chain.n,
-	    ca->hs_chain.n == 1 ? "" : "s");
+	/*
+	 * Only a chain that verifies up to the trust store for the name gives CAs, and only
+	 * the certificates of that verified path: an attacker on the path to the agreed address
+	 * can present any chain, and one of his own CA would otherwise become "the quorum's
+	 * CA" his forged local address then chains to.
+	 */
+	if (o->result == PROBE_OK)
+		for (size_t i = 0; i < o->n_path && i < TLS_MAX_CHAIN; i++) {
+			struct probe_ca c = { .selector = 0 };
+			memcpy(c.sha256, o->path[i], TLS_SHA256_LEN);
+			ca_set_add(&ca->hs_cas, &c);
+		}
+	log_debug(LOG_G_CONSENSUS, "%s: own handshake with the mirrors' address: %s (%s), %zu "
+	    "CA%s", ca->name, probe_result_name(o->result), o->detail ? o->detail : "",
+	    ca->hs_cas.n, ca->hs_cas.n == 1 ? "" : "s");
 	check_ca_step(ca);
 }
 
@@ -564,9 +578,10 @@ check_ca_handshake(struct check_ca *ca)
 
 	ca->hs_started = 1;
 	check_ca_addr_str(&ca->agreed, ip, sizeof(ip));
-	if (netaddr_parse(ip, (uint16_t)ca->set.probe_port, &na) != 0 ||
-	    (ca->hs = probe_start(ca->vd->probes, &na, (uint16_t)ca->set.probe_port, ca->host,
-		 NULL, 0, check_ca_left(ca), check_ca_hs_cb, ca, NULL)) == NULL)
+	if (ca->vd->trust_store == NULL ||
+	    netaddr_parse(ip, (uint16_t)ca->set.probe_port, &na) != 0 ||
+	    (ca->hs = probe_start_webpki(ca->vd->probes, &na, (uint16_t)ca->set.probe_port,
+		 ca->host, ca->vd->trust_store, check_ca_left(ca), check_ca_hs_cb, ca, NULL)) == NULL)
 		ca->hs_done = 1;
 }
 
@@ -605,9 +620,10 @@ check_ca_find_cas(struct check_ca *ca)
 			check_ca_handshake(ca);
 		if (!ca->hs_done)
 			return; /* check_ca_hs_cb steps again */
-		/* Every CA of that chain (not its leaf: a CDN's leaves differ per address). */
-		ca_notary_quorum(&ca->hs_chain, 1, 1, &ca->cas);
+		/* The CAs of the verified path (not its leaf: a CDN's leaves differ per address). */
+		ca->cas = ca->hs_cas;
 		ca->view.source = ca->cas.n ? "handshake" : "none";
+		ca->view.fresh_only = ca->cas.n > 0;
 		ca->cas_known = 1;
 		return;
 	}
@@ -894,11 +910,63 @@ check_ca_json(const struct check_ca_view *vw, char *out, size_t cap)
 	return o < cap ? o : 0;
 }
 
+/* The trust store at path, or NULL (logged): the handshake then gives no CA evidence. */
+static struct tls_store *
+check_ca_load_store(const char *path)
+{
+	struct tls_store *st;
+	char err[256];
+
+	if ((st = tls_store_load(path, err, sizeof(err))) == NULL) {
+		log_warnx(LOG_G_CONSENSUS, "%s: no CA evidence from the stub's own handshakes", err);
+		return NULL;
+	}
+	log_info(LOG_G_CONSENSUS, "trust store %s: %zu CA certificates", path,
+	    tls_store_count(st));
+	return st;
+}
+
+/* Whether any name may be probed (consensus.probe, globally or for a zone). */
+static int
+check_ca_probes_on(const struct config *cfg)
+{
+	if (cfg->consensus.probe != PROBE_MODE_OFF)
+		return 1;
+	for (size_t i = 0; i < cfg->consensus.n_overrides; i++)
+		if ((cfg->consensus.overrides[i].set & OVERRIDE_PROBE) &&
+		    cfg->consensus.overrides[i].s.probe != PROBE_MODE_OFF)
+			return 1;
+	return 0;
+}
+
 int
 check_ca_init(struct vantaged *vd)
 {
 	if ((vd->probes = probe_set_new(vd->base, CHECK_CA_MAX_PROBES)) == NULL)
 		log_warnx(LOG_G_CONSENSUS, "cannot make the TLS probe set: no CA evidence");
+	/* Once per (re)load, not per probe: a bundle is ~150 certificates to parse. */
+	else if (check_ca_probes_on(vd->cfg))
+		vd->trust_store = check_ca_load_store(vd->cfg->mirrors_trust_store);
+	return 0;
+}
+
+int
+check_ca_reconfigure(struct vantaged *vd, const struct config *cfg)
+{
+	struct tls_store *st;
+
+	if (vd->probes == NULL)
+		return 0;
+	if (!check_ca_probes_on(cfg)) {
+		tls_store_free(vd->trust_store);
+		vd->trust_store = NULL;
+		return 0;
+	}
+	if ((st = check_ca_load_store(cfg->mirrors_trust_store)) == NULL)
+		return -1;
+	/* Probes under way hold their own reference. */
+	tls_store_free(vd->trust_store);
+	vd->trust_store = st;
 	return 0;
 }
 
@@ -907,4 +975,6 @@ check_ca_shutdown(struct vantaged *vd)
 {
 	probe_set_free(vd->probes);
 	vd->probes = NULL;
+	tls_store_free(vd->trust_store);
+	vd->trust_store = NULL;
 }

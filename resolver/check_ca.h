@@ -46,6 +46,9 @@ struct check_ca_view {
 	char caa_issuer[64];
 	enum ca_hist hist;
 	int timed_out;			/* the probe budget ran out */
+	int fresh_only;			/* source "handshake": evidence for this verdict only;
+					 * no pair, no history and no sticky address may be
+					 * kept from it (check_remember_addrs) */
 	char text[200];			/* EXTRA-TEXT when the CA evidence decided; "" else */
 	uint64_t elapsed_ms;
 };
@@ -111,8 +114,18 @@ int check_ca_flag(struct vantaged *vd, const struct dnsq *q, struct policy_decis
  */
 size_t check_ca_json(const struct check_ca_view *view, char *out, size_t cap);
 
-/* check_ca_init / check_ca_shutdown - the daemon's probe set. */
+/*
+ * check_ca_init / check_ca_shutdown - the daemon's probe set and the trust store
+ * (mirrors.trust_store) its own handshakes are judged against. Without a usable store the
+ * handshake gives no CA evidence (logged).
+ */
 int check_ca_init(struct vantaged *vd);
+
+/*
+ * check_ca_reconfigure - load cfg's trust store (at reload, before cfg replaces vd->cfg).
+ * When it cannot be read the running store stays (logged). Returns 0, or -1 then.
+ */
+int check_ca_reconfigure(struct vantaged *vd, const struct config *cfg);
 void check_ca_shutdown(struct vantaged *vd);
 
 #endif

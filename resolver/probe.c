@@ -27,6 +27,7 @@ struct probe {
 	char *name;
 	struct tls_anchor *cas;
 	size_t n_cas;
+	struct tls_store *store;	/* probe_start_webpki: judged against it, not cas */
 	probe_cb cb;
 	void *arg;
 	uint64_t start;
@@ -130,6 +131,7 @@ probe_free(struct probe *p)
 		event_free(p->later);
 	free(p->name);
 	free(p->cas);
+	tls_store_free(p->store);
 	free(p);
 }
 
@@ -211,6 +213,7 @@ probe_done(struct tls_conn *conn, void *arg)
 	size_t len[TLS_MAX_CHAIN];
 	char why[256];
 	int n, i;
+	enum tls_judgement j;
 
 	memset(&o, 0, sizeof(o));
 	o.matched = -1;
@@ -221,8 +224,13 @@ probe_done(struct tls_conn *conn, void *arg)
 	for (i = 0; i < n; i++)
 		tls_sha256(der[i], len[i], o.chain[i]);
 	o.n_chain = (size_t)n;
-	switch (tls_chain_judge(der, len, (size_t)n, p->name, p->cas, p->n_cas, &o.matched, why,
-	    sizeof(why))) {
+	if (p->store)
+		j = tls_chain_judge_store(der, len, (size_t)n, p->name, p->store, o.path,
+		    TLS_MAX_CHAIN, &o.n_path, why, sizeof(why));
+	else
+		j = tls_chain_judge(der, len, (size_t)n, p->name, p->cas, p->n_cas, &o.matched,
+		    why, sizeof(why));
+	switch (j) {
 	case TLS_JUDGE_OK:
 		o.result = PROBE_OK;
 		break;
@@ -367,10 +375,11 @@ probe_connect(struct probe *p, const struct netaddr *addr, uint16_t port)
 	return 0;
 }
 
-struct probe *
-probe_start(struct probe_set *ps, const struct netaddr *addr, uint16_t port, const char *name,
-    const struct probe_ca *cas, size_t n_cas, uint32_t timeout_ms, probe_cb cb, void *arg,
-    enum probe_result *why)
+/* Both kinds of probe: against cas, or against the trust store st when it is not NULL. */
+static struct probe *
+probe_begin(struct probe_set *ps, const struct netaddr *addr, uint16_t port, const char *name,
+    const struct probe_ca *cas, size_t n_cas, struct tls_store *st, uint32_t timeout_ms,
+    probe_cb cb, void *arg, enum probe_result *why)
 {
 	struct probe *p;
 
@@ -388,9 +397,31 @@ probe_start(struct probe_set *ps, const struct netaddr *addr, uint16_t port, con
 	}
 	if ((p = probe_new(ps, name, cas, n_cas, timeout_ms, cb, arg)) == NULL)
 		return NULL;
+	p->store = tls_store_ref(st);
 	if (probe_connect(p, addr, port) != 0) {
 		probe_free(p);
 		return NULL;
 	}
 	return p;
+}
+
+struct probe *
+probe_start(struct probe_set *ps, const struct netaddr *addr, uint16_t port, const char *name,
+    const struct probe_ca *cas, size_t n_cas, uint32_t timeout_ms, probe_cb cb, void *arg,
+    enum probe_result *why)
+{
+	return probe_begin(ps, addr, port, name, cas, n_cas, NULL, timeout_ms, cb, arg, why);
+}
+
+struct probe *
+probe_start_webpki(struct probe_set *ps, const struct netaddr *addr, uint16_t port,
+    const char *name, struct tls_store *st, uint32_t timeout_ms, probe_cb cb, void *arg,
+    enum probe_result *why)
+{
+	if (st == NULL) {
+		if (why != NULL)
+			*why = PROBE_UNREACHABLE;
+		return NULL;
+	}
+	return probe_begin(ps, addr, port, name, NULL, 0, st, timeout_ms, cb, arg, why);
 }

@@ -47,6 +47,10 @@ struct probe_outcome {
 	uint8_t chain[TLS_MAX_CHAIN][TLS_SHA256_LEN];	/* SHA-256 of each certificate sent,
 							 * leaf first */
 	size_t n_chain;
+	uint8_t path[TLS_MAX_CHAIN][TLS_SHA256_LEN];	/* probe_start_webpki, PROBE_OK: the
+							 * verified path above the leaf,
+							 * up to the store's CA */
+	size_t n_path;
 	const char *detail;		/* one short sentence for logs and explain; valid
 					 * during the callback only */
 	uint64_t elapsed_ms;
@@ -81,6 +85,17 @@ void probe_set_free(struct probe_set *ps);
 struct probe *probe_start(struct probe_set *ps, const struct netaddr *addr, uint16_t port,
     const char *name, const struct probe_ca *cas, size_t n_cas, uint32_t timeout_ms,
     probe_cb cb, void *arg, enum probe_result *why);
+
+/*
+ * probe_start_webpki - like probe_start, but the chain is judged against the trust store
+ * st (tls_chain_judge_store: it verifies up to a CA of st and the leaf is valid for name),
+ * not against fingerprints: PROBE_OK with the verified path in the outcome's path,
+ * PROBE_OTHER_CA when no CA of st is reached, PROBE_BAD_CHAIN / PROBE_BAD_NAME as there.
+ * The probe holds a reference to st (tls_store_ref) until it ends.
+ */
+struct probe *probe_start_webpki(struct probe_set *ps, const struct netaddr *addr,
+    uint16_t port, const char *name, struct tls_store *st, uint32_t timeout_ms, probe_cb cb,
+    void *arg, enum probe_result *why);
 
 /* probe_cancel - forget p; its callback will not run. Accepts NULL. */
 void probe_cancel(struct probe *p);

@@ -18,6 +18,7 @@
 
 #include "acl.h"
 #include "check.h"
+#include "check_ca.h"
 #include "config.h"
 #include "control.h"
 #include "listen.h"
@@ -127,6 +128,7 @@ vantaged_reload_apply(struct vantaged *vd)
 	}
 	if (!vd->verbose)
 		log_set_level(-1, (enum log_level)cfg->log_level);
+	(void)check_ca_reconfigure(vd, cfg); /* logs; the running store stays on failure */
 	control_reload(vd, cfg);
 	metrics_reload(vd, cfg);
 	plugin_reconfigure(vd, cfg);
@@ -225,7 +227,8 @@ vantaged_sandbox(struct vantaged *vd)
 	p.read[0] = vd->config_path;
 	p.read[1] = vd->resolv_conf;
 	p.read[2] = vd->cfg->mirrors_bootstrap;
-	/* webpki mirrors: the trust store is loaded again with the mirror set on reload. */
+	/* The trust store of webpki mirrors and of the stub's own handshakes (CA evidence),
+	 * loaded again on reload. */
 	p.read[3] = vd->cfg->mirrors_trust_store;
 	p.write_dirs[0] = vantaged_dirname(vd->cfg->cache.state_file, d0, sizeof(d0));
 	p.write_dirs[1] = vantaged_dirname(vd->cfg->dissent_log, d1, sizeof(d1));

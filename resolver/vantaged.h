@@ -65,6 +65,8 @@ struct vantaged {
 	int vcache_dirty;
 	uint64_t vcache_saved;		/* monotonic seconds of the last save */
 	struct probe_set *probes;	/* TLS probes of local addresses (check_ca.c) */
+	struct tls_store *trust_store;	/* mirrors.trust_store, loaded per (re)load: the
+					 * stub's own handshake is judged against it */
 
 	struct ratelimit *ratelimit;	/* NULL when ratelimit.qps is 0 */
 

@@ -14,6 +14,9 @@
 #   (e) www.caa: caa.ca.test's CAA permits only other-ca.test; ca_issuers maps the
 #       intermediate to test-int.test: REFUSED
 #   (f) hist: the state file says the name's CA was another for 40 days: flagged
+#   (g) q3: quorum 3 (an override), ap's view has no address for it (NODATA: a minority RCODE
+#       dissent, which must not switch the probe off), TLSA agreed, the probe ok: the quorum
+#       still fails, so REFUSED, and no pair is stored (it would make the next question agree)
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/mirror/lib_mirror.sh"
 . "$top_srcdir/tests/integration/consensus/lib_consensus.sh"
@@ -23,7 +26,7 @@ require_mirror
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
 [ "$(id -u)" = 0 ] || skip_all "needs root (TLS servers on port 443)"
-tap_plan 53
+tap_plan 57
 
 # Addresses for the TLS servers: one /16 each above unique_addr's 127.1-130 range, so that no
 # two share a /24 (ladder rule 4 must not hold) and no other suite uses them.
@@ -39,7 +42,7 @@ ext_ca='basicConstraints=critical,CA:TRUE
 keyUsage=critical,keyCertSign,cRLSign
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid'
-names="agree.ca.test plain.ca.test cdn.ca.test cdn2.ca.test cdn3.ca.test cdn4.ca.test bank.ca.test shop.ca.test tlsa.ca.test www.caa.ca.test hist.ca.test"
+names="agree.ca.test plain.ca.test cdn.ca.test cdn2.ca.test cdn3.ca.test cdn4.ca.test bank.ca.test shop.ca.test tlsa.ca.test www.caa.ca.test hist.ca.test q3.ca.test"
 # newkey NAME: an EC P-256 key
 newkey() { ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$C/$1.key"; }
 # ca NAME SUBJECT [ISSUER]: a CA certificate, self-signed without ISSUER
@@ -105,6 +108,8 @@ view() {	# view NAME ADDR [BANK SHOP TLSA-FP]
 	shop	IN A ${4:-$2}
 	tlsa	IN A $2
 	_443._tcp.tlsa IN TLSA 2 0 1 ${5:-$FP_INT}
+	$( [ "$1" = ap ] || printf 'q3\tIN A %s' "$2" )
+	_443._tcp.q3 IN TLSA 2 0 1 $FP_INT
 	www.caa	IN A $2
 	caa	IN CAA 0 issue "other-ca.test"
 	hist	IN A $2
@@ -152,7 +157,7 @@ printf 'vantage-state 3\nh %s %s 0 0 %s 0:%s\n' "$((now - 40 * 86400))" "$now" "
 
 cons_vconf "$T/vd.yaml" mirrors="eu us ap" upstream="${VIEW[local]}" state="$T/state" \
 	c.allow_private=true c.probe=on-dissent c.probe_timeout=3s \
-	c.overrides="[{ zone: agree.ca.test, probe: always }]" \
+	c.overrides="[{ zone: agree.ca.test, probe: always }, { zone: q3.ca.test, quorum: 3 }]" \
 	c.ca_issuers="[{ domain: test-int.test, sha256: [\"$FP_INT\"] }, { domain: other-ca.test, sha256: [\"$FP_OTHER\"] }]"
 echo "metrics: { listen: \"$(unique_addr):0\" }" >> "$T/vd.yaml"
 start_vantaged "$T/vd.yaml" || bail_out "vantaged did not start"
@@ -271,10 +276,20 @@ out=$(vdig hist.ca.test A)
 is "$(ede_of <<< "$out")" "0 vantage: CA of hist.ca.test changed after 40 days" "still flagged from the cache"
 is "$(jq -r '.ca.changes_flagged' <<< "$(jctl status)")" 1 "status counts one CA change flagged"
 
+# --- (g) review findings 9 and 11: the probe proves the address, the quorum still fails
+stored=$(jq -r '.ca.pairs_stored' <<< "$(jctl status)")
+out=$(vdig q3.ca.test A)
+is "$(dig_rcode <<< "$out")" REFUSED "q3 (quorum 3, one mirror NODATA): REFUSED"
+ok "... the probe proved the address" log_has 'q3\.ca\.test\.? A: CA evidence \(tlsa, 1 CA\): ok'
+is "$(jq -r '.ca.pairs_stored' <<< "$(jctl status)")" "$stored" "... and no pair was stored"
+e=$(jctl explain q3.ca.test A)
+is "$(jq -r '[.mirrors[] | select(.evidence == "dissents")] | length' <<< "$e") $(jq -r '.ca.judgement + " " + .ca.source + " " + .verdict.outcome' <<< "$e")" \
+	"1 ok tlsa dissent" "explain: ap's NODATA dissents, the CA evidence still ran (ok), no pair: dissent"
+
 # --- metrics and persistence
 URL=$(sed -n 's|.*metrics: serving \(http://[^ ]*\).*|\1|p' "$VANTAGED_LOG" | head -n 1)
 ok "metrics: probes by result" curl -sf --max-time 5 "$URL" -o "$T/metrics.txt"
-like "$(grep '^vantaged_ca_probes_total' "$T/metrics.txt")" 'result="ok"\} [3-9]' "... ok probes counted"
+like "$(grep '^vantaged_ca_probes_total' "$T/metrics.txt")" 'result="ok"\} ([3-9]|[1-9][0-9])' "... ok probes counted"
 stop_pid "$VANTAGED_PID"; is "$?" 0 "vantaged stops cleanly (state flushed)"
 is "$(head -n 1 "$T/state")" "vantage-state 4" "the state file is version 4"
 ok "... and holds the cdn pair with the intermediate" grep -Eq \

@@ -505,6 +505,49 @@ test_agreed_addr(void **state)
 	assert_int_equal(ca_agreed_addr(p, 3, 2, 4, &got), 0);
 }
 
+/*
+ * Finding 9 of the review: one lying mirror answering NXDOMAIN for a CDN name must not switch
+ * the CA evidence off (the honest mirrors dissent by data, the certificate decides those);
+ * RCODE dissents veto the probe only when they alone reach the quorum.
+ */
+static void
+test_dissents_probeable(void **state)
+{
+	struct cons_verdict v;
+	const char *regions[3] = { "eu", "us", "ap" };
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.outcome = OUTCOME_DISSENT;
+	v.asked = 3;
+	v.required = 2;
+	v.dissented = 3;
+	v.consensus_mirror = -1;
+	for (int i = 0; i < 3; i++) {
+		v.evidence[i] = EVIDENCE_DISSENTS;
+		v.why[i] = WHY_DATA;
+	}
+	assert_int_equal(ca_dissents_probeable(&v), 1);
+	v.why[0] = WHY_RCODE; /* one liar within the tolerance */
+	assert_int_equal(ca_dissents_probeable(&v), 1);
+	/* ... and the CA evidence still makes it an agreement of the other two */
+	assert_int_equal(ca_verdict_apply(&v, CA_OK, regions, 3), 1);
+	assert_int_equal(v.outcome, OUTCOME_AGREE);
+	assert_int_equal(v.corroborated, 2);
+	assert_int_equal(v.dissented, 1);
+	for (int i = 0; i < 3; i++) {
+		v.evidence[i] = EVIDENCE_DISSENTS;
+		v.why[i] = i < 2 ? WHY_RCODE : WHY_DATA; /* a quorum says NXDOMAIN */
+	}
+	assert_int_equal(ca_dissents_probeable(&v), 0);
+	v.why[1] = WHY_WEAK;
+	v.why[2] = WHY_PRIVATE; /* a private address only the local answer has */
+	assert_int_equal(ca_dissents_probeable(&v), 0);
+	v.why[2] = WHY_DATA;
+	v.evidence[0] = EVIDENCE_FAILED;
+	assert_int_equal(ca_dissents_probeable(&v), 1);
+}
+
 int
 main(void)
 {
@@ -519,6 +562,7 @@ main(void)
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_verdict_apply),
 		cmocka_unit_test(test_agreed_addr),
+		cmocka_unit_test(test_dissents_probeable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

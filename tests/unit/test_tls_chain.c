@@ -6,7 +6,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "tls.h"
@@ -311,6 +314,148 @@ test_judge_tampered(void **state)
 	assert_int_equal(judge(der, len, 0, "www.unit.test", &a, 1, &m), TLS_JUDGE_NO_ANCHOR);
 }
 
+/* der as one PEM certificate into f. */
+static void
+write_pem(FILE *f, const uint8_t *der, size_t len)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t col = 0;
+
+	fprintf(f, "-----BEGIN CERTIFICATE-----\n");
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)der[i] << 16 | (i + 1 < len ? (uint32_t)der[i + 1] << 8 : 0) |
+		    (i + 2 < len ? der[i + 2] : 0);
+		fputc(b64[v >> 18 & 63], f);
+		fputc(b64[v >> 12 & 63], f);
+		fputc(i + 1 < len ? b64[v >> 6 & 63] : '=', f);
+		fputc(i + 2 < len ? b64[v & 63] : '=', f);
+		if ((col += 4) == 64) {
+			fputc('\n', f);
+			col = 0;
+		}
+	}
+	fprintf(f, "%s-----END CERTIFICATE-----\n", col ? "\n" : "");
+}
+
+/* A trust store file holding the given certificates (text in between, like a bundle). */
+static struct tls_store *
+store_of(const uint8_t *const *der, const size_t *len, size_t n, char *path)
+{
+	char err[256];
+	struct tls_store *st;
+	FILE *f;
+	int fd;
+
+	strcpy(path, "/tmp/test_tls_chain.XXXXXX");
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "# certificate %zu\n", i);
+		write_pem(f, der[i], len[i]);
+	}
+	fclose(f);
+	st = tls_store_load(path, err, sizeof(err));
+	unlink(path);
+	return st;
+}
+
+/*
+ * Review finding 1: the stub's own handshake with the mirrors' address must verify up to the
+ * trust store for the name before its CAs count; a chain of the attacker's own CA (not in
+ * the store), one for another name, or a root of the same name but another key gives none.
+ */
+static void
+test_judge_store(void **state)
+{
+	const uint8_t *der[2] = { leaf_der, root_der };
+	size_t len[2] = { sizeof(leaf_der), sizeof(root_der) };
+	uint8_t path[TLS_MAX_CHAIN][TLS_SHA256_LEN], want[TLS_SHA256_LEN], fake[sizeof(root_der)];
+	const uint8_t *fake_der[1] = { fake };
+	size_t n_path, off, slen;
+	char why[256], file[64];
+	struct tls_store *st;
+
+	(void)state;
+	assert_non_null(st = store_of(der + 1, len + 1, 1, file));
+	assert_int_equal(tls_store_count(st), 1);
+	assert_int_equal(tls_unhex(root_sha256, want, sizeof(want)), 0);
+	/* the root not sent: the store supplies it, and it is the path's CA */
+	assert_int_equal(tls_chain_judge_store(der, len, 1, "www.unit.test", st, path,
+			     TLS_MAX_CHAIN, &n_path, why, sizeof(why)), TLS_JUDGE_OK);
+	assert_int_equal(n_path, 1);
+	assert_memory_equal(path[0], want, TLS_SHA256_LEN);
+	/* the root sent too */
+	assert_int_equal(tls_chain_judge_store(der, len, 2, "www.unit.test", st, path,
+			     TLS_MAX_CHAIN, &n_path, why, sizeof(why)), TLS_JUDGE_OK);
+	assert_int_equal(n_path, 1);
+	/* a name the leaf is not for: no CA */
+	assert_int_equal(tls_chain_judge_store(der, len, 2, "bank.example", st, path,
+			     TLS_MAX_CHAIN, &n_path, why, sizeof(why)), TLS_JUDGE_BAD_NAME);
+	assert_int_equal(n_path, 0);
+	tls_store_free(st);
+
+	/* a store without the chain's CA: the attacker's own CA is no anchor */
+	assert_non_null(st = store_of(der, len, 1, file));
+	assert_int_equal(tls_chain_judge_store(der + 1, len + 1, 1, "www.unit.test", st, path,
+			     TLS_MAX_CHAIN, &n_path, why, sizeof(why)), TLS_JUDGE_NO_ANCHOR);
+	assert_int_equal(n_path, 0);
+	assert_int_equal(tls_chain_judge_store(der, len, 2, "www.unit.test", NULL, path,
+			     TLS_MAX_CHAIN, &n_path, why, sizeof(why)), TLS_JUDGE_NO_ANCHOR);
+	tls_store_free(st);
+
+	/* a root of the same name with another key in the store: the leaf does not verify */
+	memcpy(fake, root_der, sizeof(fake));
+	assert_int_equal(tls_der_spki(fake, sizeof(fake), &off, &slen), 0);
+	fake[off + slen - 1] ^= 1;
+	assert_non_null(st = store_of(fake_der, len + 1, 1, file));
+	assert_int_equal(tls_chain_judge_store(der, len, 1, "www.unit.test", st, path,
+			     TLS_MAX_CHAIN, &n_path, why, sizeof(why)), TLS_JUDGE_BAD_CHAIN);
+	assert_int_equal(n_path, 0);
+	tls_store_free(st);
+
+	/* no certificate, no store */
+	assert_null(store_of(der, len, 0, file));
+	assert_null(tls_store_load("/nonexistent/bundle.pem", why, sizeof(why)));
+	tls_store_free(NULL);
+}
+
+/* A directory of PEM files, as /etc/ssl/certs: each certificate once. */
+static void
+test_store_dir(void **state)
+{
+	char dir[64] = "/tmp/test_tls_chain.XXXXXX", p[128], err[256];
+	struct tls_store *st;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/root%d.pem", dir, i);
+		assert_non_null(f = fopen(p, "w"));
+		write_pem(f, root_der, sizeof(root_der));
+		fclose(f);
+	}
+	snprintf(p, sizeof(p), "%s/leaf.pem", dir);
+	assert_non_null(f = fopen(p, "w"));
+	write_pem(f, leaf_der, sizeof(leaf_der));
+	fclose(f);
+	st = tls_store_load(dir, err, sizeof(err));
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/root%d.pem", dir, i);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/leaf.pem", dir);
+	unlink(p);
+	rmdir(dir);
+	assert_non_null(st);
+	assert_int_equal(tls_store_count(st), 2);
+	assert_ptr_equal(tls_store_ref(st), st);
+	tls_store_free(st);
+	assert_int_equal(tls_store_count(st), 2); /* one reference left */
+	tls_store_free(st);
+}
+
 int
 main(void)
 {
@@ -323,6 +468,8 @@ main(void)
 		cmocka_unit_test(test_spki),
 		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_judge_tampered),
+		cmocka_unit_test(test_judge_store),
+		cmocka_unit_test(test_store_dir),
 	};
 	int rc;
 

@@ -24,6 +24,7 @@
 #                                (NAME=PIN pins another CA; NAME@ADDR:PORT another address),
 #                                state=FILE, dissent=FILE ($T/dissent.jsonl), level=debug,
 #                                learn=false (mirrors.learn: no master list rounds),
+#                                trust_store=FILE (mirrors.trust_store: the stub's handshake CAs),
 #                                c.KEY=VALUE: a consensus key (defaults: mirrors_per_query = the
 #                                number of mirrors, so that every listed mirror is asked;
 #                                bypass: [home.arpa, local, lan, intra.example.test]; probe:
@@ -102,6 +103,7 @@ mirror_queries() {
 
 cons_vconf() {
 	local file=$1 kv listen="" upstream=${ISP:-} mirrors="" state="" dissent=$T/dissent.jsonl learn=""
+	local trust_store=""
 	local level=debug m name pin hp n=0 k
 	declare -A cons=()
 	shift
@@ -115,6 +117,7 @@ cons_vconf() {
 		dissent=*) dissent=${kv#dissent=} ;;
 		level=*) level=${kv#level=} ;;
 		learn=*) learn=${kv#learn=} ;;
+		trust_store=*) trust_store=${kv#trust_store=} ;;
 		c.*=*) k=${kv#c.}; cons[${k%%=*}]=${kv#*=} ;;
 		*) echo "cons_vconf: unknown key $kv" >&2; return 1 ;;
 		esac
@@ -135,6 +138,7 @@ cons_vconf() {
 		echo "mirrors:"
 		echo "  bootstrap: \"$T/no-bootstrap.yaml\""
 		[ -n "$learn" ] && echo "  learn: $learn"
+		[ -n "$trust_store" ] && echo "  trust_store: \"$trust_store\""
 		echo "  list:"
 		for m in $mirrors; do
 			name=${m%%[=@]*} pin=${MID[${m%%[=@]*}]} hp=${MHP[${m%%[=@]*}]}
