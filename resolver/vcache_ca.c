@@ -44,16 +44,45 @@ struct vcache_ca_rec {
 	uint8_t qname[];
 };
 
+/*
+ * One insertion-order list and its budget. The verified addresses have their own (list 1),
+ * apart from pairs and histories (list 0): a churn of names that the attacker drives through
+ * one kind must not push out the other, least of all a name's sticky evidence just before
+ * the mirrors are blocked.
+ */
+struct vcache_ca_list {
+	struct vcache_ca_rec *oldest, *newest;
+	size_t count;
+	size_t sweep_wait;		/* evictions before the next sweep for expired records */
+};
+
 struct vcache_ca {
 	struct vcache_ca_rec *buckets[VCACHE_CA_BUCKETS];
-	struct vcache_ca_rec *oldest, *newest;
-	size_t count, pairs, max;
+	struct vcache_ca_list lists[2];	/* [0] pairs and histories, [1] verified addresses */
+	size_t pairs, max;		/* max: per list */
+	uint64_t clock;			/* the latest wall clock a caller passed in */
 	FILE *journal;			/* vcache_ca_set_journal: changes appended here */
 };
 
+/*
+ * A sweep for expired records walks a whole list; when it finds none, the next ones wait
+ * for this fraction of the budget of evictions, so that a full table of live records costs
+ * a constant per insertion.
+ */
+#define VCACHE_CA_SWEEP_BACKOFF 16
+
 static void vcache_ca_write_rec(FILE *f, const struct vcache_ca_rec *r);
+static int vcache_ca_seen_live(struct vcache_ca_rec *r, uint64_t now);
 static struct vcache_ca_rec *vcache_ca_seen_rec(struct vcache_ca *vc, const uint8_t *qname,
     size_t qname_len, uint8_t family);
+
+/* Note wall clock now (the callers' clock; this file reads none). */
+static void
+vcache_ca_tick(struct vcache_ca *vc, uint64_t now)
+{
+	if (now > vc->clock)
+		vc->clock = now;
+}
 
 static uint32_t
 vcache_ca_key(enum vcache_ca_kind kind, const uint8_t *qname, size_t len,
@@ -82,6 +111,7 @@ vcache_ca_unlink(struct vcache_ca *vc, struct vcache_ca_rec *r)
 {
 	struct vcache_ca_rec **pp = &vc->buckets[vcache_ca_key(r->kind, r->qname, r->qname_len,
 	    r->kind != VCACHE_CA_HISTORY ? &r->addr : NULL)];
+	struct vcache_ca_list *l = &vc->lists[r->kind == VCACHE_CA_SEEN];
 
 	while (*pp && *pp != r)
 		pp = &(*pp)->hnext;
@@ -90,12 +120,12 @@ vcache_ca_unlink(struct vcache_ca *vc, struct vcache_ca_rec *r)
 	if (r->older)
 		r->older->newer = r->newer;
 	else
-		vc->oldest = r->newer;
+		l->oldest = r->newer;
 	if (r->newer)
 		r->newer->older = r->older;
 	else
-		vc->newest = r->older;
-	vc->count--;
+		l->newest = r->older;
+	l->count--;
 	vc->pairs -= r->kind == VCACHE_CA_PAIR;
 	free(r->seen);
 	free(r);
@@ -106,17 +136,63 @@ vcache_ca_free(struct vcache_ca *vc)
 {
 	if (vc == NULL)
 		return;
-	while (vc->oldest)
-		vcache_ca_unlink(vc, vc->oldest);
+	for (size_t i = 0; i < 2; i++)
+		while (vc->lists[i].oldest)
+			vcache_ca_unlink(vc, vc->lists[i].oldest);
 	free(vc);
+}
+
+/* Whether r is of no use at vc->clock: an expired pair, or addresses all expired. */
+static int
+vcache_ca_expired(struct vcache_ca *vc, struct vcache_ca_rec *r)
+{
+	if (r->kind == VCACHE_CA_PAIR)
+		return r->expire <= vc->clock;
+	if (r->kind == VCACHE_CA_SEEN)
+		return !vcache_ca_seen_live(r, vc->clock);
+	return 0; /* a history is no cache: it never expires */
+}
+
+/*
+ * Bring list l within vc->max, never dropping keep1 or keep2 (may be NULL). Expired records
+ * go first; only then the oldest live ones.
+ */
+static void
+vcache_ca_trim(struct vcache_ca *vc, struct vcache_ca_list *l, const struct vcache_ca_rec *keep1,
+    const struct vcache_ca_rec *keep2)
+{
+	if (l->count <= vc->max)
+		return;
+	if (l->sweep_wait == 0) {
+		size_t freed = 0;
+		for (struct vcache_ca_rec *r = l->oldest, *next; r; r = next) {
+			next = r->newer;
+			if (r != keep1 && r != keep2 && vcache_ca_expired(vc, r)) {
+				vcache_ca_unlink(vc, r);
+				freed++;
+			}
+		}
+		if (freed == 0)
+			l->sweep_wait = vc->max / VCACHE_CA_SWEEP_BACKOFF + 1;
+	}
+	while (l->count > vc->max && l->oldest) {
+		struct vcache_ca_rec *r = l->oldest;
+		while (r && (r == keep1 || r == keep2))
+			r = r->newer;
+		if (r == NULL)
+			break;
+		vcache_ca_unlink(vc, r);
+		if (l->sweep_wait > 0)
+			l->sweep_wait--;
+	}
 }
 
 void
 vcache_ca_set_max(struct vcache_ca *vc, size_t max)
 {
 	vc->max = max;
-	while (vc->count > vc->max && vc->oldest)
-		vcache_ca_unlink(vc, vc->oldest);
+	for (size_t i = 0; i < 2; i++)
+		vcache_ca_trim(vc, &vc->lists[i], NULL, NULL);
 }
 
 static int
@@ -148,6 +224,7 @@ vcache_ca_insert_keep(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint
     size_t len, const struct cons_addr *a, struct vcache_ca_rec **oldp)
 {
 	struct vcache_ca_rec *r, *old;
+	struct vcache_ca_list *l;
 	uint32_t k;
 
 	if (oldp)
@@ -172,16 +249,16 @@ vcache_ca_insert_keep(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint
 	k = vcache_ca_key(kind, qname, len, a);
 	r->hnext = vc->buckets[k];
 	vc->buckets[k] = r;
-	r->older = vc->newest;
-	if (vc->newest)
-		vc->newest->newer = r;
-	vc->newest = r;
-	if (vc->oldest == NULL)
-		vc->oldest = r;
-	vc->count++;
+	l = &vc->lists[kind == VCACHE_CA_SEEN];
+	r->older = l->newest;
+	if (l->newest)
+		l->newest->newer = r;
+	l->newest = r;
+	if (l->oldest == NULL)
+		l->oldest = r;
+	l->count++;
 	vc->pairs += kind == VCACHE_CA_PAIR;
-	while (vc->count > vc->max && vc->oldest && vc->oldest != r && vc->oldest != old)
-		vcache_ca_unlink(vc, vc->oldest);
+	vcache_ca_trim(vc, l, r, old);
 	return r;
 }
 
@@ -198,6 +275,7 @@ vcache_ca_pair_lookup(struct vcache_ca *vc, const uint8_t *qname, size_t qname_l
 {
 	struct vcache_ca_rec *r = vcache_ca_find(vc, VCACHE_CA_PAIR, qname, qname_len, a);
 
+	vcache_ca_tick(vc, now);
 	if (r == NULL)
 		return 0;
 	if (r->expire <= now) {
@@ -306,6 +384,7 @@ int
 vcache_ca_seen_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     const struct cons_addr *addrs, size_t n, uint64_t now, uint64_t expire)
 {
+	vcache_ca_tick(vc, now);
 	for (uint8_t family = 4; family <= 6; family += 2) {
 		struct vcache_ca_rec *r;
 		size_t keep = 0;
@@ -358,6 +437,7 @@ vcache_ca_nodata_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_le
 {
 	struct vcache_ca_rec *r;
 
+	vcache_ca_tick(vc, now);
 	if ((family != 4 && family != 6) || vc->max == 0)
 		return 0;
 	if ((r = vcache_ca_seen_rec(vc, qname, qname_len, family)) == NULL)
@@ -393,6 +473,8 @@ vcache_ca_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qname_l
 	 * for a forged AAAA (glibc asks both and prefers IPv6). */
 	int named = (r4 && r4->n_seen > 0) || (r6 && r6->n_seen > 0);
 
+	vcache_ca_tick(vc, now);
+
 	for (size_t i = 0; i < n; i++) {
 		struct vcache_ca_rec *r = addrs[i].family == 4 ? r4 : r6;
 		int known = 0;
@@ -417,14 +499,15 @@ vcache_ca_remove(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len)
 {
 	size_t n = 0;
 
-	for (struct vcache_ca_rec *r = vc->oldest, *next; r; r = next) {
-		next = r->newer;
-		if (r->kind != VCACHE_CA_HISTORY && r->qname_len == qname_len &&
-		    memcmp(r->qname, qname, qname_len) == 0) {
-			n += r->kind == VCACHE_CA_PAIR;
-			vcache_ca_unlink(vc, r);
+	for (size_t i = 0; i < 2; i++)
+		for (struct vcache_ca_rec *r = vc->lists[i].oldest, *next; r; r = next) {
+			next = r->newer;
+			if (r->kind != VCACHE_CA_HISTORY && r->qname_len == qname_len &&
+			    memcmp(r->qname, qname, qname_len) == 0) {
+				n += r->kind == VCACHE_CA_PAIR;
+				vcache_ca_unlink(vc, r);
+			}
 		}
-	}
 	return n;
 }
 
@@ -433,13 +516,14 @@ vcache_ca_flush(struct vcache_ca *vc)
 {
 	size_t n = 0;
 
-	for (struct vcache_ca_rec *r = vc->oldest, *next; r; r = next) {
-		next = r->newer;
-		if (r->kind != VCACHE_CA_HISTORY) {
-			n += r->kind == VCACHE_CA_PAIR;
-			vcache_ca_unlink(vc, r);
+	for (size_t i = 0; i < 2; i++)
+		for (struct vcache_ca_rec *r = vc->lists[i].oldest, *next; r; r = next) {
+			next = r->newer;
+			if (r->kind != VCACHE_CA_HISTORY) {
+				n += r->kind == VCACHE_CA_PAIR;
+				vcache_ca_unlink(vc, r);
+			}
 		}
-	}
 	return n;
 }
 
@@ -502,14 +586,16 @@ vcache_ca_save(struct vcache_ca *vc, FILE *f, uint64_t now)
 {
 	int n = 0;
 
-	for (struct vcache_ca_rec *r = vc->oldest; r; r = r->newer) {
-		if (r->kind == VCACHE_CA_PAIR && r->expire <= now)
-			continue;
-		if (r->kind == VCACHE_CA_SEEN && !vcache_ca_seen_live(r, now))
-			continue;
-		vcache_ca_write_rec(f, r);
-		n++;
-	}
+	vcache_ca_tick(vc, now);
+	for (size_t i = 0; i < 2; i++)
+		for (struct vcache_ca_rec *r = vc->lists[i].oldest; r; r = r->newer) {
+			if (r->kind == VCACHE_CA_PAIR && r->expire <= now)
+				continue;
+			if (r->kind == VCACHE_CA_SEEN && !vcache_ca_seen_live(r, now))
+				continue;
+			vcache_ca_write_rec(f, r);
+			n++;
+		}
 	return n;
 }
 
@@ -658,6 +744,7 @@ vcache_ca_parse_seen(struct vcache_ca *vc, const char *line, uint64_t now)
 int
 vcache_ca_parse_line(struct vcache_ca *vc, const char *line, uint64_t now)
 {
+	vcache_ca_tick(vc, now);
 	if (line[0] == 'a' && line[1] == ' ')
 		return vcache_ca_parse_seen(vc, line, now);
 	if (line[0] == 'p' && line[1] == ' ')

@@ -17,13 +17,18 @@ struct vcache_ca;
 /* Verified addresses kept per (name, family): a CDN's rotation, not its whole pool. */
 #define VCACHE_CA_SEEN_MAX 16
 
-/* vcache_ca_new - empty tables of at most max pairs and max histories; NULL on failure. */
+/*
+ * vcache_ca_new - empty tables of at most max pairs and histories together, and apart from
+ * them at most max verified-address records (one per name and family); expired records are
+ * evicted before live ones. NULL on failure.
+ */
 struct vcache_ca *vcache_ca_new(size_t max);
 
 /* vcache_ca_free - accepts NULL. */
 void vcache_ca_free(struct vcache_ca *vc);
 
-/* vcache_ca_set_max - new bound; the oldest records go at once. */
+/* vcache_ca_set_max - new bound (per table, as vcache_ca_new); the excess goes at once,
+ * expired records first, then the oldest. */
 void vcache_ca_set_max(struct vcache_ca *vc, size_t max);
 
 /*

@@ -67,10 +67,10 @@ test_pairs(void **state)
 	vcache_flush(vc);
 	assert_int_equal(vcache_ca_pairs(cc), 0);
 	assert_true(vcache_ca_history_get(cc, www, WWW_LEN, &h));
-	/* Bounded: the oldest go first. */
+	/* Bounded: the oldest go first (live pairs: the clock stands at 1000 by now). */
 	for (uint8_t i = 0; i < 20; i++) {
 		struct cons_addr x = v4(i);
-		vcache_ca_pair_store(cc, cdn, CDN_LEN, &x, &c, 1000);
+		vcache_ca_pair_store(cc, cdn, CDN_LEN, &x, &c, 5000);
 	}
 	assert_true(vcache_ca_pairs(cc) <= 10);
 	assert_false(vcache_ca_history_get(cc, www, WWW_LEN, &h)); /* evicted, oldest */
@@ -392,6 +392,63 @@ test_seen_longest_line(void **state)
 	unlink(path);
 }
 
+/*
+ * Review finding 10: the verified addresses share no budget with pairs and histories, and
+ * expired records go before live ones, so a churn of names cannot push a bank's evidence out
+ * before the attacker blocks the mirrors.
+ */
+static void
+test_seen_budget(void **state)
+{
+	struct vcache *vc = vcache_new(10);
+	struct vcache_ca *cc = vcache_cadata(vc);
+	struct cons_addr a = v4(1), evil = v4(66);
+	struct probe_ca c = ca_of(0x11, 0);
+	struct ca_history h = { .set = { .n = 1 }, .since = 100, .seen = 200 };
+	uint8_t name[] = "\4n000\7example\4test";
+
+	(void)state;
+	h.set.cas[0] = c;
+	assert_int_equal(vcache_ca_seen_add(cc, www, WWW_LEN, &a, 1, 100, 90000), 0);
+	assert_int_equal(vcache_ca_pair_store(cc, cdn, CDN_LEN, &a, &c, 90000), 0);
+	/* A churn of pairs and histories for other names: the evidence stays. */
+	for (unsigned i = 0; i < 100; i++) {
+		struct cons_addr x = v4((uint8_t)i);
+		snprintf((char *)name + 1, 4, "%03u", i);
+		name[4] = 7;
+		assert_int_equal(vcache_ca_pair_store(cc, name, sizeof(name), &x, &c, 90000), 0);
+		assert_int_equal(vcache_ca_history_put(cc, name, sizeof(name), &h), 0);
+	}
+	assert_true(vcache_ca_contradicts(cc, www, WWW_LEN, &evil, 1, 200, NULL));
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &a, 1, 200, NULL));
+	/* ... and a churn of verified names does not push the pairs out either. */
+	assert_int_equal(vcache_ca_pair_store(cc, cdn, CDN_LEN, &a, &c, 90000), 0);
+	for (unsigned i = 0; i < 8; i++) {
+		snprintf((char *)name + 1, 4, "%03u", i);
+		name[4] = 7;
+		assert_int_equal(vcache_ca_seen_add(cc, name, sizeof(name), &a, 1, 200, 300), 0);
+	}
+	assert_true(vcache_ca_pair_lookup(cc, cdn, CDN_LEN, &a, 200, NULL));
+	/* The verified names' table is full (www and 8 more, plus one for AAAA below); once
+	 * those 8 expired, new names push them out, not the oldest live one (www). */
+	assert_int_equal(vcache_ca_nodata_add(cc, www, WWW_LEN, 6, 200, 90000), 0);
+	for (unsigned i = 100; i < 108; i++) {
+		snprintf((char *)name + 1, 4, "%03u", i);
+		name[4] = 7;
+		assert_int_equal(vcache_ca_seen_add(cc, name, sizeof(name), &a, 1, 400, 90000), 0);
+	}
+	assert_true(vcache_ca_contradicts(cc, www, WWW_LEN, &evil, 1, 400, NULL));
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &a, 1, 400, NULL));
+	/* Past the budget with live names only, the oldest goes: www. */
+	for (unsigned i = 200; i < 202; i++) {
+		snprintf((char *)name + 1, 4, "%03u", i);
+		name[4] = 7;
+		assert_int_equal(vcache_ca_seen_add(cc, name, sizeof(name), &a, 1, 400, 90000), 0);
+	}
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &evil, 1, 400, NULL));
+	vcache_free(vc);
+}
+
 int
 main(void)
 {
@@ -402,6 +459,7 @@ main(void)
 		cmocka_unit_test(test_seen),
 		cmocka_unit_test(test_seen_families),
 		cmocka_unit_test(test_seen_longest_line),
+		cmocka_unit_test(test_seen_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
