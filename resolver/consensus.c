@@ -56,18 +56,59 @@ consensus_v4_private(const uint8_t *b)
 	return 0;
 }
 
+size_t
+consensus_v6_embedded_v4(const uint8_t *b, uint8_t out[2][4])
+{
+	static const uint8_t zero[12];
+	static const uint8_t nat64[12] = { 0x00, 0x64, 0xff, 0x9b };
+
+	/* ::ffff:0:0/96 mapped, ::ffff:0:0:0/96 translated (SIIT), 64:ff9b::/96 NAT64. */
+	if ((memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff) ||
+	    (memcmp(b, zero, 8) == 0 && b[8] == 0xff && b[9] == 0xff && b[10] == 0 &&
+		b[11] == 0) ||
+	    memcmp(b, nat64, 12) == 0) {
+		memcpy(out[0], b + 12, 4);
+		return 1;
+	}
+	if (b[0] == 0x20 && b[1] == 0x02) { /* 2002::/16 6to4 */
+		memcpy(out[0], b + 2, 4);
+		return 1;
+	}
+	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) { /* 2001::/32 Teredo */
+		memcpy(out[0], b + 4, 4);	/* the server */
+		for (size_t i = 0; i < 4; i++)
+			out[1][i] = (uint8_t)~b[12 + i]; /* the client, obfuscated */
+		return 2;
+	}
+	return 0;
+}
+
 int
 consensus_addr_is_private(const struct cons_addr *a)
 {
 	const uint8_t *b = a->bytes;
 	static const uint8_t zero[16];
+	uint8_t emb[2][4];
+	size_t n;
 
 	if (a->family == 4)
 		return consensus_v4_private(b);
 	if (memcmp(b, zero, 15) == 0 && (b[15] == 0 || b[15] == 1))
 		return 1; /* :: and ::1 */
-	if (memcmp(b, zero, 10) == 0 && b[10] == 0xff && b[11] == 0xff)
-		return consensus_v4_private(b + 12); /* v4-mapped: judge the v4 address */
+	/*
+	 * An address that carries an IPv4 address (mapped, NAT64, 6to4, Teredo) reaches that
+	 * IPv4 address: judge it, else a lying resolver sends the probe through the local
+	 * NAT64 to 10.0.0.1 without WHY_PRIVATE ever firing.
+	 */
+	if ((n = consensus_v6_embedded_v4(b, emb)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			if (consensus_v4_private(emb[i]))
+				return 1;
+		return 0;
+	}
+	if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0x00 &&
+	    b[5] == 0x01)
+		return 1; /* 64:ff9b:1::/48 local-use NAT64 (RFC 8215): translates anywhere */
 	if (memcmp(b, zero, 12) == 0)
 		return 1; /* ::/96 IPv4-compatible, deprecated (RFC 4291) */
 	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
@@ -274,17 +315,21 @@ consensus_regions(const struct cons_mirror *mirrors, size_t n, const struct cons
 	return count;
 }
 
-/* A mirror whose answer a quorum of the mirrors share, or -1. */
+/*
+ * A dissenting mirror whose answer a quorum of the mirrors share, or -1. Dissenting only:
+ * a dissent may now stand beside a quorum that lacks the region spread, and serving "the
+ * consensus" must never mean the local answer again.
+ */
 static int
 consensus_mirror_majority(const struct cons_mirror *mirrors, size_t n, unsigned required,
-    const struct cons_policy *pol)
+    const struct cons_policy *pol, const struct cons_verdict *v)
 {
 	int best = -1;
 	unsigned best_count = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned count = 0;
-		if (mirrors[i].ans.transport != TRANSPORT_OK || mirrors[i].ans.rclass == RCLASS_OTHER)
+		if (v->evidence[i] != EVIDENCE_DISSENTS)
 			continue;
 		for (size_t j = 0; j < n; j++) {
 			enum cons_rule r;
@@ -335,11 +380,58 @@ consensus_chain_corroborated(const struct cons_verdict *v, size_t n)
 	return with > 0;
 }
 
+/*
+ * Whether mirror i's answer may still arrive: a timeout stands for "not answered yet"
+ * until the caller says every mirror is settled (pol->settled).
+ */
+static int
+consensus_pending(const struct cons_mirror *m, const struct cons_policy *pol)
+{
+	return !pol->settled && m->ans.transport == TRANSPORT_TIMEOUT;
+}
+
+/* The table for counts that will not change (consensus.h, consensus_outcome). */
+static enum cons_outcome
+consensus_settled_outcome(unsigned c, unsigned d, unsigned f, unsigned required, int spread)
+{
+	if (c >= required && spread)
+		return OUTCOME_AGREE;
+	/*
+	 * No quorum. A dissent is positive evidence that the answer is wrong; a failure is no
+	 * evidence at all. Failures are blamed (INSUFFICIENT) only when the mirrors that did
+	 * answer mostly corroborate and the quorum is lost to them alone; else one honest
+	 * mirror's dissent beside blocked ones would be thrown away and on_insufficient: flag
+	 * would serve the forgery.
+	 */
+	if (d > 0 && (d >= c || c + f < required))
+		return OUTCOME_DISSENT;
+	return OUTCOME_INSUFFICIENT;
+}
+
+enum cons_outcome
+consensus_outcome(unsigned corroborated, unsigned dissented, unsigned failed, unsigned pending,
+    unsigned required, int spread_now, int spread_all)
+{
+	/*
+	 * Decided only when every way the pending mirrors may answer gives the same outcome:
+	 * agreement even if they all dissent (a quorum stays a quorum), dissent even if they
+	 * all corroborate. Else a verdict taken early would hang on which mirror was fastest.
+	 */
+	if (consensus_settled_outcome(corroborated, dissented + pending, failed, required,
+		spread_now) == OUTCOME_AGREE)
+		return OUTCOME_AGREE;
+	if (consensus_settled_outcome(corroborated + pending, dissented, failed, required,
+		spread_all) == OUTCOME_DISSENT)
+		return OUTCOME_DISSENT;
+	return OUTCOME_INSUFFICIENT;
+}
+
 void
 consensus_decide(const struct cons_answer *l, const struct cons_mirror *mirrors, size_t n,
     const struct cons_policy *pol, struct cons_verdict *v)
 {
-	unsigned regions_needed;
+	struct cons_verdict all;
+	unsigned regions_needed, pending = 0;
 
 	memset(v, 0, sizeof(*v));
 	v->consensus_mirror = -1;
@@ -363,6 +455,7 @@ consensus_decide(const struct cons_answer *l, const struct cons_mirror *mirrors,
 			break;
 		case EVIDENCE_FAILED:
 			v->failed++;
+			pending += consensus_pending(&mirrors[i], pol);
 			if (mirrors[i].ans.transport == TRANSPORT_TLS)
 				v->tls_failures = 1;
 			break;
@@ -370,21 +463,23 @@ consensus_decide(const struct cons_answer *l, const struct cons_mirror *mirrors,
 	}
 	v->regions = consensus_regions(mirrors, n, v);
 	v->chain_corroborated = consensus_chain_corroborated(v, n);
+	/* The region spread if every pending mirror corroborated. */
+	all = *v;
+	for (size_t i = 0; i < n; i++)
+		if (v->evidence[i] == EVIDENCE_FAILED && consensus_pending(&mirrors[i], pol))
+			all.evidence[i] = EVIDENCE_CORROBORATES;
 	/* BR 3.2.2.9: with more than two perspectives, those that agree span two regions. */
 	regions_needed = n > 2 ? 2 : 1;
-	if (n > 0 && v->corroborated >= v->required) {
-		if (v->regions >= regions_needed) {
-			v->outcome = OUTCOME_AGREE;
-			return;
-		}
-		v->regions_short = 1;
-	}
+	v->regions_short = n > 0 && v->corroborated >= v->required && v->regions < regions_needed;
+	v->outcome = n == 0 ? OUTCOME_INSUFFICIENT
+			    : consensus_outcome(v->corroborated, v->dissented, v->failed - pending,
+				  pending, v->required, v->regions >= regions_needed,
+				  consensus_regions(mirrors, n, &all) >= regions_needed);
+	if (v->outcome == OUTCOME_AGREE)
+		return;
 	v->rule = RULE_NONE;
-	if (v->dissented > 0 && v->corroborated + v->failed < v->required) {
-		v->outcome = OUTCOME_DISSENT;
-		v->consensus_mirror = consensus_mirror_majority(mirrors, n, v->required, pol);
-	} else
-		v->outcome = OUTCOME_INSUFFICIENT;
+	if (v->outcome == OUTCOME_DISSENT)
+		v->consensus_mirror = consensus_mirror_majority(mirrors, n, v->required, pol, v);
 }
 
 const char *

@@ -117,12 +117,33 @@ struct cons_policy {
 	int allow_private;
 	unsigned prefix4;	/* the prefix weak signal, IPv4 prefix length: 24 */
 	unsigned prefix6;	/* the prefix weak signal, IPv6 prefix length: 48 */
+	int settled;		/* 1: every mirror asked has answered or given up, a timeout is
+				 * a failure. 0 (a verdict taken early): a timeout may be an
+				 * answer still on its way, and the outcome must hold whatever
+				 * it says (consensus_outcome's pending) */
 };
 
+/*
+ * The outcome table (DESIGN.md section 4), with c mirrors corroborating, d dissenting and f
+ * failed (timeout, error, pin, SERVFAIL: no evidence either way) of those asked, and the
+ * quorum q (consensus_required: the MPIC table, or consensus.quorum):
+ * - AGREE when c >= q and the corroborating mirrors span two regions (one when at most two
+ *   were asked): BR 3.2.2.9, unchanged.
+ * - Else DISSENT when some mirror dissents and either at least as many dissent as
+ *   corroborate (d >= c: one honest dissent beside blocked mirrors, or beside a lying
+ *   mirror's corroboration, is evidence and not thrown away) or the dissenters alone make
+ *   the quorum impossible (c + f < q).
+ * - Else INSUFFICIENT: nobody dissents, or the mirrors that answered mostly corroborate and
+ *   the quorum is lost to failures only (on_insufficient decides, sticky evidence first).
+ * Three mirrors (q = 2), as corroborate / dissent / fail: 3/0/0, 2/1/0 and 2/0/1 AGREE
+ * (given the spread); 1/1/1, 1/2/0, 0/1/2, 0/2/1 and 0/3/0 DISSENT; 1/0/2 and 0/0/3
+ * INSUFFICIENT.
+ */
 enum cons_outcome {
 	OUTCOME_AGREE,		/* a quorum corroborates the local answer */
-	OUTCOME_DISSENT,	/* dissenting mirrors alone make the quorum impossible */
-	OUTCOME_INSUFFICIENT	/* no quorum either way: too few usable answers */
+	OUTCOME_DISSENT,	/* no quorum, and dissent at least matches corroboration or
+				 * makes a quorum impossible */
+	OUTCOME_INSUFFICIENT	/* no quorum, and only failures to blame */
 };
 
 struct cons_verdict {
@@ -164,14 +185,39 @@ enum cons_evidence consensus_compare(const struct cons_answer *l, const struct c
     const struct cons_policy *pol, enum cons_rule *rule, enum cons_why *why);
 
 /*
- * consensus_decide - the verdict on local answer l from mirrors[0..n-1] under pol.
+ * consensus_outcome - the outcome table above for corroborated, dissented and failed
+ * mirrors, pending more still to answer (each may corroborate, dissent or fail), required
+ * the quorum, spread_now whether the corroborating mirrors span the regions needed and
+ * spread_all whether they would with every pending mirror corroborating. AGREE or DISSENT
+ * only when every way the pending mirrors may answer gives it; else INSUFFICIENT (with
+ * pending > 0: wait). Pure.
+ */
+enum cons_outcome consensus_outcome(unsigned corroborated, unsigned dissented, unsigned failed,
+    unsigned pending, unsigned required, int spread_now, int spread_all);
+
+/*
+ * consensus_decide - the verdict on local answer l from mirrors[0..n-1] under pol. Unless
+ * pol->settled, a mirror whose transport is TRANSPORT_TIMEOUT counts as pending (see
+ * consensus_outcome); it is counted in v->failed either way.
  * Pure: no I/O, no clock, no allocation, no globals. n is capped at CONSENSUS_MAX_MIRRORS.
  */
 void consensus_decide(const struct cons_answer *l, const struct cons_mirror *mirrors, size_t n,
     const struct cons_policy *pol, struct cons_verdict *v);
 
-/* consensus_addr_is_private - RFC 1918/6598/4193, loopback, link-local, bogons. */
+/*
+ * consensus_addr_is_private - RFC 1918/6598/4193, loopback, link-local, bogons. An IPv6
+ * address that embeds an IPv4 one (consensus_v6_embedded_v4) is judged by the IPv4 address
+ * it reaches; the local-use NAT64 prefix 64:ff9b:1::/48 is private as a whole.
+ */
 int consensus_addr_is_private(const struct cons_addr *a);
+
+/*
+ * consensus_v6_embedded_v4 - the IPv4 addresses the 16 bytes b of an IPv6 address carry:
+ * IPv4-mapped ::ffff:0:0/96, IPv4-translated ::ffff:0:0:0/96, NAT64 64:ff9b::/96 and 6to4
+ * 2002::/16 one (out[0]); Teredo 2001::/32 two (the server, the de-obfuscated client).
+ * Returns how many were written to out, 0 for any other address. Pure.
+ */
+size_t consensus_v6_embedded_v4(const uint8_t *b, uint8_t out[2][4]);
 
 /*
  * consensus_chains_equal - whether a and b were reached through the same CNAME chain

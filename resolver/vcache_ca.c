@@ -38,18 +38,51 @@ struct vcache_ca_rec {
 	struct ca_history hist;			/* histories */
 	struct vcache_ca_seen_addr *seen;	/* seen records: VCACHE_CA_SEEN_MAX, owned */
 	size_t n_seen;
+	uint64_t nodata_expire;			/* seen records: a verified NODATA counts
+						 * until then (wall-clock seconds), 0 none */
 	uint8_t qname_len;
 	uint8_t qname[];
 };
 
+/*
+ * One insertion-order list and its budget. The verified addresses have their own (list 1),
+ * apart from pairs and histories (list 0): a churn of names that the attacker drives through
+ * one kind must not push out the other, least of all a name's sticky evidence just before
+ * the mirrors are blocked.
+ */
+struct vcache_ca_list {
+	struct vcache_ca_rec *oldest, *newest;
+	size_t count;
+	size_t sweep_wait;		/* evictions before the next sweep for expired records */
+};
+
 struct vcache_ca {
 	struct vcache_ca_rec *buckets[VCACHE_CA_BUCKETS];
-	struct vcache_ca_rec *oldest, *newest;
-	size_t count, pairs, max;
+	struct vcache_ca_list lists[2];	/* [0] pairs and histories, [1] verified addresses */
+	size_t pairs, max;		/* max: per list */
+	uint64_t clock;			/* the latest wall clock a caller passed in */
 	FILE *journal;			/* vcache_ca_set_journal: changes appended here */
 };
 
+/*
+ * A sweep for expired records walks a whole list; when it finds none, the next ones wait
+ * for this fraction of the budget of evictions, so that a full table of live records costs
+ * a constant per insertion.
+ */
+#define VCACHE_CA_SWEEP_BACKOFF 16
+
 static void vcache_ca_write_rec(FILE *f, const struct vcache_ca_rec *r);
+static int vcache_ca_seen_live(struct vcache_ca_rec *r, uint64_t now);
+static struct vcache_ca_rec *vcache_ca_seen_rec(struct vcache_ca *vc, const uint8_t *qname,
+    size_t qname_len, uint8_t family);
+
+/* Note wall clock now (the callers' clock; this file reads none). */
+static void
+vcache_ca_tick(struct vcache_ca *vc, uint64_t now)
+{
+	if (now > vc->clock)
+		vc->clock = now;
+}
 
 static uint32_t
 vcache_ca_key(enum vcache_ca_kind kind, const uint8_t *qname, size_t len,
@@ -78,6 +111,7 @@ vcache_ca_unlink(struct vcache_ca *vc, struct vcache_ca_rec *r)
 {
 	struct vcache_ca_rec **pp = &vc->buckets[vcache_ca_key(r->kind, r->qname, r->qname_len,
 	    r->kind != VCACHE_CA_HISTORY ? &r->addr : NULL)];
+	struct vcache_ca_list *l = &vc->lists[r->kind == VCACHE_CA_SEEN];
 
 	while (*pp && *pp != r)
 		pp = &(*pp)->hnext;
@@ -86,12 +120,12 @@ vcache_ca_unlink(struct vcache_ca *vc, struct vcache_ca_rec *r)
 	if (r->older)
 		r->older->newer = r->newer;
 	else
-		vc->oldest = r->newer;
+		l->oldest = r->newer;
 	if (r->newer)
 		r->newer->older = r->older;
 	else
-		vc->newest = r->older;
-	vc->count--;
+		l->newest = r->older;
+	l->count--;
 	vc->pairs -= r->kind == VCACHE_CA_PAIR;
 	free(r->seen);
 	free(r);
@@ -102,17 +136,63 @@ vcache_ca_free(struct vcache_ca *vc)
 {
 	if (vc == NULL)
 		return;
-	while (vc->oldest)
-		vcache_ca_unlink(vc, vc->oldest);
+	for (size_t i = 0; i < 2; i++)
+		while (vc->lists[i].oldest)
+			vcache_ca_unlink(vc, vc->lists[i].oldest);
 	free(vc);
+}
+
+/* Whether r is of no use at vc->clock: an expired pair, or addresses all expired. */
+static int
+vcache_ca_expired(struct vcache_ca *vc, struct vcache_ca_rec *r)
+{
+	if (r->kind == VCACHE_CA_PAIR)
+		return r->expire <= vc->clock;
+	if (r->kind == VCACHE_CA_SEEN)
+		return !vcache_ca_seen_live(r, vc->clock);
+	return 0; /* a history is no cache: it never expires */
+}
+
+/*
+ * Bring list l within vc->max, never dropping keep1 or keep2 (may be NULL). Expired records
+ * go first; only then the oldest live ones.
+ */
+static void
+vcache_ca_trim(struct vcache_ca *vc, struct vcache_ca_list *l, const struct vcache_ca_rec *keep1,
+    const struct vcache_ca_rec *keep2)
+{
+	if (l->count <= vc->max)
+		return;
+	if (l->sweep_wait == 0) {
+		size_t freed = 0;
+		for (struct vcache_ca_rec *r = l->oldest, *next; r; r = next) {
+			next = r->newer;
+			if (r != keep1 && r != keep2 && vcache_ca_expired(vc, r)) {
+				vcache_ca_unlink(vc, r);
+				freed++;
+			}
+		}
+		if (freed == 0)
+			l->sweep_wait = vc->max / VCACHE_CA_SWEEP_BACKOFF + 1;
+	}
+	while (l->count > vc->max && l->oldest) {
+		struct vcache_ca_rec *r = l->oldest;
+		while (r && (r == keep1 || r == keep2))
+			r = r->newer;
+		if (r == NULL)
+			break;
+		vcache_ca_unlink(vc, r);
+		if (l->sweep_wait > 0)
+			l->sweep_wait--;
+	}
 }
 
 void
 vcache_ca_set_max(struct vcache_ca *vc, size_t max)
 {
 	vc->max = max;
-	while (vc->count > vc->max && vc->oldest)
-		vcache_ca_unlink(vc, vc->oldest);
+	for (size_t i = 0; i < 2; i++)
+		vcache_ca_trim(vc, &vc->lists[i], NULL, NULL);
 }
 
 static int
@@ -144,6 +224,7 @@ vcache_ca_insert_keep(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint
     size_t len, const struct cons_addr *a, struct vcache_ca_rec **oldp)
 {
 	struct vcache_ca_rec *r, *old;
+	struct vcache_ca_list *l;
 	uint32_t k;
 
 	if (oldp)
@@ -168,16 +249,16 @@ vcache_ca_insert_keep(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint
 	k = vcache_ca_key(kind, qname, len, a);
 	r->hnext = vc->buckets[k];
 	vc->buckets[k] = r;
-	r->older = vc->newest;
-	if (vc->newest)
-		vc->newest->newer = r;
-	vc->newest = r;
-	if (vc->oldest == NULL)
-		vc->oldest = r;
-	vc->count++;
+	l = &vc->lists[kind == VCACHE_CA_SEEN];
+	r->older = l->newest;
+	if (l->newest)
+		l->newest->newer = r;
+	l->newest = r;
+	if (l->oldest == NULL)
+		l->oldest = r;
+	l->count++;
 	vc->pairs += kind == VCACHE_CA_PAIR;
-	while (vc->count > vc->max && vc->oldest && vc->oldest != r && vc->oldest != old)
-		vcache_ca_unlink(vc, vc->oldest);
+	vcache_ca_trim(vc, l, r, old);
 	return r;
 }
 
@@ -194,6 +275,7 @@ vcache_ca_pair_lookup(struct vcache_ca *vc, const uint8_t *qname, size_t qname_l
 {
 	struct vcache_ca_rec *r = vcache_ca_find(vc, VCACHE_CA_PAIR, qname, qname_len, a);
 
+	vcache_ca_tick(vc, now);
 	if (r == NULL)
 		return 0;
 	if (r->expire <= now) {
@@ -302,9 +384,9 @@ int
 vcache_ca_seen_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     const struct cons_addr *addrs, size_t n, uint64_t now, uint64_t expire)
 {
+	vcache_ca_tick(vc, now);
 	for (uint8_t family = 4; family <= 6; family += 2) {
-		struct cons_addr key = vcache_ca_seen_key(family);
-		struct vcache_ca_rec *r = NULL, *old;
+		struct vcache_ca_rec *r;
 		size_t keep = 0;
 
 		for (size_t i = 0; i < n; i++)
@@ -313,18 +395,9 @@ vcache_ca_seen_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
 			continue;
 		/* Re-inserted, not updated in place: the name becomes the newest, and the
 		 * oldest names are the ones evicted. */
-		if ((r = vcache_ca_insert_keep(vc, VCACHE_CA_SEEN, qname, qname_len, &key,
-			 &old)) == NULL)
+		if ((r = vcache_ca_seen_rec(vc, qname, qname_len, family)) == NULL)
 			return -1;
-		if (old != NULL) {
-			r->seen = old->seen;
-			r->n_seen = old->n_seen;
-			old->seen = NULL;
-			vcache_ca_unlink(vc, old);
-		} else if ((r->seen = calloc(VCACHE_CA_SEEN_MAX, sizeof(*r->seen))) == NULL) {
-			vcache_ca_unlink(vc, r);
-			return -1;
-		}
+		r->nodata_expire = 0; /* the family has addresses now */
 		vcache_ca_seen_prune(r, now);
 		for (size_t i = 0; i < n; i++)
 			if (addrs[i].family == family)
@@ -335,18 +408,82 @@ vcache_ca_seen_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
 	return 0;
 }
 
+/* The (qname, family) seen record, a new one when there is none; NULL on failure. */
+static struct vcache_ca_rec *
+vcache_ca_seen_rec(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+    uint8_t family)
+{
+	struct cons_addr key = vcache_ca_seen_key(family);
+	struct vcache_ca_rec *r, *old;
+
+	if ((r = vcache_ca_insert_keep(vc, VCACHE_CA_SEEN, qname, qname_len, &key, &old)) == NULL)
+		return NULL;
+	if (old != NULL) {
+		r->seen = old->seen;
+		r->n_seen = old->n_seen;
+		r->nodata_expire = old->nodata_expire;
+		old->seen = NULL;
+		vcache_ca_unlink(vc, old);
+	} else if ((r->seen = calloc(VCACHE_CA_SEEN_MAX, sizeof(*r->seen))) == NULL) {
+		vcache_ca_unlink(vc, r);
+		return NULL;
+	}
+	return r;
+}
+
+int
+vcache_ca_nodata_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+    uint8_t family, uint64_t now, uint64_t expire)
+{
+	struct vcache_ca_rec *r;
+
+	vcache_ca_tick(vc, now);
+	if ((family != 4 && family != 6) || vc->max == 0)
+		return 0;
+	if ((r = vcache_ca_seen_rec(vc, qname, qname_len, family)) == NULL)
+		return -1;
+	vcache_ca_seen_prune(r, now);
+	if (r->nodata_expire < expire)
+		r->nodata_expire = expire;
+	if (vc->journal != NULL)
+		vcache_ca_write_rec(vc->journal, r);
+	return 0;
+}
+
+/* Whether r (may be NULL) holds live evidence at now: addresses, or a NODATA. */
+static int
+vcache_ca_seen_live(struct vcache_ca_rec *r, uint64_t now)
+{
+	if (r == NULL)
+		return 0;
+	if (r->nodata_expire <= now)
+		r->nodata_expire = 0;
+	return vcache_ca_seen_prune(r, now) > 0 || r->nodata_expire > 0;
+}
+
 int
 vcache_ca_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     const struct cons_addr *addrs, size_t n, uint64_t now, size_t *bad)
 {
+	struct cons_addr k4 = vcache_ca_seen_key(4), k6 = vcache_ca_seen_key(6);
+	struct vcache_ca_rec *r4 = vcache_ca_find(vc, VCACHE_CA_SEEN, qname, qname_len, &k4);
+	struct vcache_ca_rec *r6 = vcache_ca_find(vc, VCACHE_CA_SEEN, qname, qname_len, &k6);
+	int live4 = vcache_ca_seen_live(r4, now), live6 = vcache_ca_seen_live(r6, now);
+	/* Addresses verified in either family: a name known over IPv4 only is no blank page
+	 * for a forged AAAA (glibc asks both and prefers IPv6). */
+	int named = (r4 && r4->n_seen > 0) || (r6 && r6->n_seen > 0);
+
+	vcache_ca_tick(vc, now);
+
 	for (size_t i = 0; i < n; i++) {
-		struct cons_addr key = vcache_ca_seen_key(addrs[i].family);
-		struct vcache_ca_rec *r = vcache_ca_find(vc, VCACHE_CA_SEEN, qname, qname_len, &key);
+		struct vcache_ca_rec *r = addrs[i].family == 4 ? r4 : r6;
 		int known = 0;
 
-		if (r == NULL || vcache_ca_seen_prune(r, now) == 0)
+		/* Evidence for this name: verified addresses of either family, or a verified
+		 * NODATA of this one (an address where the mirrors agreed there is none). */
+		if (!named && !(addrs[i].family == 4 ? live4 : live6))
 			continue; /* never verified (or long ago): on_insufficient decides */
-		for (size_t k = 0; k < r->n_seen && !known; k++)
+		for (size_t k = 0; r != NULL && k < r->n_seen && !known; k++)
 			known = vcache_ca_same_addr(&r->seen[k].a, &addrs[i]);
 		if (!known && !vcache_ca_pair_lookup(vc, qname, qname_len, &addrs[i], now, NULL)) {
 			if (bad)
@@ -362,14 +499,15 @@ vcache_ca_remove(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len)
 {
 	size_t n = 0;
 
-	for (struct vcache_ca_rec *r = vc->oldest, *next; r; r = next) {
-		next = r->newer;
-		if (r->kind != VCACHE_CA_HISTORY && r->qname_len == qname_len &&
-		    memcmp(r->qname, qname, qname_len) == 0) {
-			n += r->kind == VCACHE_CA_PAIR;
-			vcache_ca_unlink(vc, r);
+	for (size_t i = 0; i < 2; i++)
+		for (struct vcache_ca_rec *r = vc->lists[i].oldest, *next; r; r = next) {
+			next = r->newer;
+			if (r->kind != VCACHE_CA_HISTORY && r->qname_len == qname_len &&
+			    memcmp(r->qname, qname, qname_len) == 0) {
+				n += r->kind == VCACHE_CA_PAIR;
+				vcache_ca_unlink(vc, r);
+			}
 		}
-	}
 	return n;
 }
 
@@ -378,13 +516,14 @@ vcache_ca_flush(struct vcache_ca *vc)
 {
 	size_t n = 0;
 
-	for (struct vcache_ca_rec *r = vc->oldest, *next; r; r = next) {
-		next = r->newer;
-		if (r->kind != VCACHE_CA_HISTORY) {
-			n += r->kind == VCACHE_CA_PAIR;
-			vcache_ca_unlink(vc, r);
+	for (size_t i = 0; i < 2; i++)
+		for (struct vcache_ca_rec *r = vc->lists[i].oldest, *next; r; r = next) {
+			next = r->newer;
+			if (r->kind != VCACHE_CA_HISTORY) {
+				n += r->kind == VCACHE_CA_PAIR;
+				vcache_ca_unlink(vc, r);
+			}
 		}
-	}
 	return n;
 }
 
@@ -405,7 +544,8 @@ vcache_ca_put_hex(FILE *f, const uint8_t *p, size_t len)
  * One record as one line:
  * Pairs:     p EXPIRE NAME-HEX FAMILY ADDR-HEX SELECTOR SHA256-HEX
  * Histories: h SINCE SEEN FLAG-UNTIL FLAG-DAYS NAME-HEX SELECTOR:SHA256-HEX[,...]
- * Verified addresses (state version 4): a NAME-HEX FAMILY EXPIRE:ADDR-HEX[,...]
+ * Verified addresses (state version 4): a NAME-HEX FAMILY EXPIRE:ADDR-HEX[,...]; an
+ * ADDR-HEX of "-" is a verified NODATA of the family.
  */
 static void
 vcache_ca_write_rec(FILE *f, const struct vcache_ca_rec *r)
@@ -418,6 +558,9 @@ vcache_ca_write_rec(FILE *f, const struct vcache_ca_rec *r)
 			fprintf(f, "%c%llu:", i ? ',' : ' ', (unsigned long long)r->seen[i].expire);
 			vcache_ca_put_hex(f, r->seen[i].a.bytes, r->addr.family == 4 ? 4 : 16);
 		}
+		if (r->nodata_expire > 0)
+			fprintf(f, "%c%llu:-", r->n_seen ? ',' : ' ',
+			    (unsigned long long)r->nodata_expire);
 	} else if (r->kind == VCACHE_CA_PAIR) {
 		fprintf(f, "p %llu ", (unsigned long long)r->expire);
 		vcache_ca_put_hex(f, r->qname, r->qname_len);
@@ -443,14 +586,16 @@ vcache_ca_save(struct vcache_ca *vc, FILE *f, uint64_t now)
 {
 	int n = 0;
 
-	for (struct vcache_ca_rec *r = vc->oldest; r; r = r->newer) {
-		if (r->kind == VCACHE_CA_PAIR && r->expire <= now)
-			continue;
-		if (r->kind == VCACHE_CA_SEEN && vcache_ca_seen_prune(r, now) == 0)
-			continue;
-		vcache_ca_write_rec(f, r);
-		n++;
-	}
+	vcache_ca_tick(vc, now);
+	for (size_t i = 0; i < 2; i++)
+		for (struct vcache_ca_rec *r = vc->lists[i].oldest; r; r = r->newer) {
+			if (r->kind == VCACHE_CA_PAIR && r->expire <= now)
+				continue;
+			if (r->kind == VCACHE_CA_SEEN && !vcache_ca_seen_live(r, now))
+				continue;
+			vcache_ca_write_rec(f, r);
+			n++;
+		}
 	return n;
 }
 
@@ -483,8 +628,12 @@ vcache_ca_parse_pair(struct vcache_ca *vc, const char *line, uint64_t now)
 	int ql;
 
 	memset(&a, 0, sizeof(a));
-	if (sscanf(line, "p %llu %519s %u %39s %u %79s", &expire, nhex, &family, ahex, &sel,
-		shex) != 6 || (family != 4 && family != 6) || sel > 1)
+	char fmt[48];
+
+	snprintf(fmt, sizeof(fmt), "p %%llu %%%zus %%u %%%zus %%u %%%zus", sizeof(nhex) - 1,
+	    sizeof(ahex) - 1, sizeof(shex) - 1);
+	if (sscanf(line, fmt, &expire, nhex, &family, ahex, &sel, shex) != 6 ||
+	    (family != 4 && family != 6) || sel > 1)
 		return -1;
 	if ((ql = vcache_ca_unhex(nhex, qname, sizeof(qname))) < 0 ||
 	    vcache_ca_unhex(ahex, a.bytes, sizeof(a.bytes)) != (family == 4 ? 4 : 16) ||
@@ -508,8 +657,12 @@ vcache_ca_parse_history(struct vcache_ca *vc, const char *line)
 	int ql;
 
 	memset(&h, 0, sizeof(h));
-	if (sscanf(line, "h %llu %llu %llu %u %519s %567s", &since, &seen, &until, &days, nhex,
-		list) != 6 || (ql = vcache_ca_unhex(nhex, qname, sizeof(qname))) < 0)
+	char fmt[48];
+
+	snprintf(fmt, sizeof(fmt), "h %%llu %%llu %%llu %%u %%%zus %%%zus", sizeof(nhex) - 1,
+	    sizeof(list) - 1);
+	if (sscanf(line, fmt, &since, &seen, &until, &days, nhex, list) != 6 ||
+	    (ql = vcache_ca_unhex(nhex, qname, sizeof(qname))) < 0)
 		return -1;
 	for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
 		struct probe_ca ca;
@@ -532,25 +685,40 @@ vcache_ca_parse_history(struct vcache_ca *vc, const char *line)
 static int
 vcache_ca_parse_seen(struct vcache_ca *vc, const char *line, uint64_t now)
 {
-	char nhex[520], list[VCACHE_CA_SEEN_MAX * 56 + 8], *p, *save;
+	/* Per entry: ",", 20 digits, ":", 32 hex digits; one more for the NODATA entry. */
+	char nhex[520], list[(VCACHE_CA_SEEN_MAX + 1) * 56 + 8], *p, *save;
 	struct cons_addr addrs[VCACHE_CA_SEEN_MAX];
-	uint64_t exp[VCACHE_CA_SEEN_MAX];
+	uint64_t exp[VCACHE_CA_SEEN_MAX], nodata = 0;
 	uint8_t qname[255];
 	unsigned family;
 	size_t n = 0;
 	int ql;
 
-	if (sscanf(line, "a %519s %u %455s", nhex, &family, list) != 3 ||
+	char fmt[32];
+
+	/*
+	 * The widths follow the buffers: a fixed width once cut a line of 11 or more IPv6
+	 * addresses, the line was dropped, and a big CDN name became "never verified" after a
+	 * restart (the sticky evidence lost).
+	 */
+	snprintf(fmt, sizeof(fmt), "a %%%zus %%u %%%zus", sizeof(nhex) - 1, sizeof(list) - 1);
+	if (sscanf(line, fmt, nhex, &family, list) != 3 ||
 	    (family != 4 && family != 6) || (ql = vcache_ca_unhex(nhex, qname, sizeof(qname))) < 0)
 		return -1;
 	for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
 		char *colon = strchr(p, ':'), *end;
 		unsigned long long e;
-		if (colon == NULL || n == VCACHE_CA_SEEN_MAX)
+		if (colon == NULL)
 			return -1;
 		*colon = '\0';
 		e = strtoull(p, &end, 10);
 		if (end != colon)
+			return -1;
+		if (strcmp(colon + 1, "-") == 0) {
+			nodata = e;
+			continue;
+		}
+		if (n == VCACHE_CA_SEEN_MAX)
 			return -1;
 		memset(&addrs[n], 0, sizeof(addrs[n]));
 		if (vcache_ca_unhex(colon + 1, addrs[n].bytes, sizeof(addrs[n].bytes)) !=
@@ -560,19 +728,23 @@ vcache_ca_parse_seen(struct vcache_ca *vc, const char *line, uint64_t now)
 		exp[n] = e;
 		n++;
 	}
-	if (n == 0)
+	if (n == 0 && nodata == 0)
 		return -1;
 	/* One address at a time: each keeps its own lifetime. */
 	for (size_t i = 0; i < n; i++)
 		if (exp[i] > now &&
 		    vcache_ca_seen_add(vc, qname, (size_t)ql, &addrs[i], 1, now, exp[i]) != 0)
 			return -1;
+	if (nodata > now &&
+	    vcache_ca_nodata_add(vc, qname, (size_t)ql, (uint8_t)family, now, nodata) != 0)
+		return -1;
 	return 1;
 }
 
 int
 vcache_ca_parse_line(struct vcache_ca *vc, const char *line, uint64_t now)
 {
+	vcache_ca_tick(vc, now);
 	if (line[0] == 'a' && line[1] == ' ')
 		return vcache_ca_parse_seen(vc, line, now);
 	if (line[0] == 'p' && line[1] == ' ')

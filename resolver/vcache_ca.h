@@ -17,13 +17,18 @@ struct vcache_ca;
 /* Verified addresses kept per (name, family): a CDN's rotation, not its whole pool. */
 #define VCACHE_CA_SEEN_MAX 16
 
-/* vcache_ca_new - empty tables of at most max pairs and max histories; NULL on failure. */
+/*
+ * vcache_ca_new - empty tables of at most max pairs and histories together, and apart from
+ * them at most max verified-address records (one per name and family); expired records are
+ * evicted before live ones. NULL on failure.
+ */
 struct vcache_ca *vcache_ca_new(size_t max);
 
 /* vcache_ca_free - accepts NULL. */
 void vcache_ca_free(struct vcache_ca *vc);
 
-/* vcache_ca_set_max - new bound; the oldest records go at once. */
+/* vcache_ca_set_max - new bound (per table, as vcache_ca_new); the excess goes at once,
+ * expired records first, then the oldest. */
 void vcache_ca_set_max(struct vcache_ca *vc, size_t max);
 
 /*
@@ -55,10 +60,20 @@ int vcache_ca_seen_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_
     const struct cons_addr *addrs, size_t n, uint64_t now, uint64_t expire);
 
 /*
+ * vcache_ca_nodata_add - remember that a verdict agreed qname has no address of family (4
+ * or 6: a NODATA answer to A or AAAA) until expire; now is the wall clock. Addresses of that
+ * family verified later replace it. Returns 0, or -1 on allocation failure.
+ */
+int vcache_ca_nodata_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+    uint8_t family, uint64_t now, uint64_t expire);
+
+/*
  * vcache_ca_contradicts - whether the answer addrs[0..n-1] for qname contradicts what was
- * verified for it (DESIGN.md section 4: evidence is sticky): some address of a family that
- * has live verified addresses is neither one of them nor proven by a live CA pair. 1 and
- * *bad (may be NULL) = its index; 0 when nothing contradicts, or nothing was verified.
+ * verified for it (DESIGN.md section 4: evidence is sticky): some address is neither one
+ * verified for its family nor proven by a live CA pair, while the name has evidence: live
+ * verified addresses of either family (a name verified over IPv4 only gets no forged AAAA
+ * through), or a live verified NODATA of the address's family. 1 and *bad (may be NULL) =
+ * its index; 0 when nothing contradicts, or nothing was verified.
  */
 int vcache_ca_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     const struct cons_addr *addrs, size_t n, uint64_t now, size_t *bad);

@@ -90,6 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.allow_private = (c0 >> 5) & 1,
 		.prefix4 = 24,
 		.prefix6 = 48,
+		.settled = c2 & 1,	/* a timeout pending or failed */
 	};
 	size_t n = (size_t)(c1 & 15) + 1, split = c2 ? (size_t)c2 * in.n / 256 : in.n;
 	uint8_t *wa = fuzz_dup(in.p, split, 0);

@@ -171,7 +171,7 @@ tans_fail(struct tans *t, enum cons_transport tr)
 static struct cons_policy
 pol_default(void)
 {
-	struct cons_policy p = { 0, CONS_MATCH_LADDER, 0, 24, 48 };
+	struct cons_policy p = { 0, CONS_MATCH_LADDER, 0, 24, 48, 0 };
 
 	return p;
 }
@@ -854,7 +854,20 @@ static const struct {
 	/* Public IPv6. */
 	{ "2001:4860:4860::8888", 0 }, { "2606:4700:4700::1111", 0 },
 	{ "2a00:1450:4001:81c::200e", 0 }, { "2620:fe::fe", 0 }, { "2001:3::1", 0 },
-	{ "2001:2:1::1", 0 }, { "3fff:1000::1", 0 }, { "2001::1", 0 },
+	{ "2001:2:1::1", 0 }, { "3fff:1000::1", 0 },
+	/*
+	 * IPv6 that carries IPv4 (review finding 13): judged by the IPv4 address reached.
+	 * IPv4-translated, NAT64 (well-known), 6to4, Teredo (server at bytes 4-7, the client
+	 * obfuscated in bytes 12-15: ~f5ff:fffe is 10.0.0.1); the local-use NAT64 /48 whole.
+	 */
+	{ "::ffff:0:10.0.0.1", 1 }, { "::ffff:0:8.8.8.8", 0 }, { "64:ff9b::10.0.0.1", 1 },
+	{ "64:ff9b::127.0.0.1", 1 }, { "64:ff9b::169.254.169.254", 1 },
+	{ "64:ff9b::192.168.1.1", 1 }, { "64:ff9b::8.8.8.8", 0 }, { "64:ff9b::1:8.8.8.8", 0 },
+	{ "64:ff9b:1::8.8.8.8", 1 }, { "64:ff9b:1:ffff::1", 1 }, { "64:ff9b:2::1", 0 },
+	{ "2002:0a00:0001::1", 1 }, { "2002:c0a8:0101::1", 1 }, { "2002:7f00:0001::1", 1 },
+	{ "2002:0808:0808::1", 0 }, { "2001:0:0808:0808::f5ff:fffe", 1 },
+	{ "2001:0:0a00:0001::f7f7:f7f7", 1 }, { "2001:0:0808:0808::f7f7:f7f7", 0 },
+	{ "2001::1", 1 }, /* Teredo server 0.0.0.0 */
 };
 
 static void
@@ -1180,7 +1193,7 @@ test_decide_failures_block(void **state)
 	struct world *w = world_new(GOOD);
 
 	(void)state;
-	/* One corroborates, one dissents, one timed out: neither side has its quorum. */
+	/* One corroborates, one dissents, one still out: it may yet make the quorum. */
 	world_set(w, 0, "eu", GOOD);
 	world_set(w, 1, "us", EVIL);
 	world_set(w, 2, "ap", "TIMEOUT");
@@ -1191,12 +1204,84 @@ test_decide_failures_block(void **state)
 	assert_int_equal(v.failed, 1);
 	assert_int_equal(v.rule, RULE_NONE);
 	assert_int_equal(v.consensus_mirror, -1);
+	/*
+	 * Settled, it timed out: one corroboration against one dissent is no reason to serve
+	 * (review finding 8: a lying mirror's word beside a blocked honest one and an honest
+	 * dissent was "insufficient", and on_insufficient: flag served the forgery).
+	 */
+	pol.settled = 1;
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
+	assert_int_equal(v.failed, 1);
+	assert_int_equal(v.consensus_mirror, -1);
 
-	/* One dissent, two failures: the failed mirrors could still have made the quorum. */
+	/* One dissent and two failures: the failures are no evidence, the dissent is. Even
+	 * with one still out: whatever it answers, it is a dissent. */
 	world_set(w, 0, "eu", "TLS");
 	decide(w, &pol, &v);
-	assert_int_equal(v.outcome, OUTCOME_INSUFFICIENT);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
 	assert_int_equal(v.tls_failures, 1);
+	pol.settled = 0;
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
+	/* Two still out: both may corroborate, and then the quorum holds. */
+	world_set(w, 0, "eu", "TIMEOUT");
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_INSUFFICIENT);
+	pol.settled = 1;
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_DISSENT);
+	/* One corroborates, the others failed: nobody dissents, on_insufficient decides. */
+	world_set(w, 1, "us", GOOD);
+	decide(w, &pol, &v);
+	assert_int_equal(v.outcome, OUTCOME_INSUFFICIENT);
+}
+
+/* The outcome table of consensus.h, counts only, every combination up to 8 mirrors. */
+static void
+test_outcome_table(void **state)
+{
+	(void)state;
+	for (unsigned n = 1; n <= 8; n++)
+		for (unsigned q = 0; q <= n; q++)
+			for (unsigned c = 0; c <= n; c++)
+				for (unsigned d = 0; c + d <= n; d++)
+					for (unsigned spread = 0; spread < 2; spread++) {
+						unsigned f = n - c - d, req = consensus_required(n, q);
+						enum cons_outcome want, got;
+
+						if (c >= req && spread)
+							want = OUTCOME_AGREE;
+						else if (d > 0 && (d >= c || c + f < req))
+							want = OUTCOME_DISSENT;
+						else
+							want = OUTCOME_INSUFFICIENT;
+						got = consensus_outcome(c, d, f, 0, req, spread, spread);
+						if (got != want)
+							fail_msg("n=%u q=%u c=%u d=%u f=%u spread=%u: %d, want "
+								 "%d", n, q, c, d, f, spread, got, want);
+						/* With MPIC, no dissent is thrown away: no quorum and a
+						 * dissent at least as strong is never "insufficient". */
+						if (q == 0 && d > 0 && d >= c && got == OUTCOME_INSUFFICIENT)
+							fail_msg("n=%u c=%u d=%u: dissent thrown away", n, c, d);
+					}
+	/* The three-mirror rows of consensus.h. */
+	assert_int_equal(consensus_outcome(1, 1, 1, 0, 2, 1, 1), OUTCOME_DISSENT);
+	assert_int_equal(consensus_outcome(0, 1, 2, 0, 2, 1, 1), OUTCOME_DISSENT);
+	assert_int_equal(consensus_outcome(1, 2, 0, 0, 2, 1, 1), OUTCOME_DISSENT);
+	assert_int_equal(consensus_outcome(1, 0, 2, 0, 2, 1, 1), OUTCOME_INSUFFICIENT);
+	assert_int_equal(consensus_outcome(0, 0, 3, 0, 2, 1, 1), OUTCOME_INSUFFICIENT);
+	assert_int_equal(consensus_outcome(2, 1, 0, 0, 2, 1, 1), OUTCOME_AGREE);
+	assert_int_equal(consensus_outcome(2, 0, 1, 0, 2, 0, 0), OUTCOME_INSUFFICIENT);
+	/* Pending: decided only when no answer still out could change it. */
+	assert_int_equal(consensus_outcome(0, 1, 0, 2, 2, 0, 1), OUTCOME_INSUFFICIENT);
+	assert_int_equal(consensus_outcome(0, 1, 1, 1, 2, 0, 1), OUTCOME_DISSENT);
+	assert_int_equal(consensus_outcome(0, 2, 0, 1, 2, 0, 1), OUTCOME_DISSENT);
+	assert_int_equal(consensus_outcome(2, 0, 0, 1, 2, 1, 1), OUTCOME_AGREE);
+	assert_int_equal(consensus_outcome(1, 1, 0, 1, 2, 0, 1), OUTCOME_INSUFFICIENT);
+	/* 2 / 1 / 0 without the region spread: no quorum, and the dissent is weaker. */
+	assert_int_equal(consensus_outcome(1, 1, 0, 1, 2, 0, 0), OUTCOME_INSUFFICIENT);
+	assert_int_equal(consensus_outcome(1, 2, 0, 1, 3, 0, 1), OUTCOME_DISSENT); /* 4 asked */
 }
 
 static void
@@ -1650,11 +1735,41 @@ region_of(int mode, size_t i)
 	}
 }
 
+/* Distinct regions among the mirrors of mask (rmode as region_of). */
+static unsigned
+ref_regions(unsigned mask, size_t k, int rmode)
+{
+	unsigned count = 0;
+
+	for (size_t i = 0; i < k; i++) {
+		int seen = 0;
+		if (!(mask & 1u << i))
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = (mask & 1u << j) && strcmp(region_of(rmode, i), region_of(rmode, j)) == 0;
+		count += !seen;
+	}
+	return count;
+}
+
+/* The table of consensus.h for settled counts, written out again. */
+static enum cons_outcome
+ref_final(unsigned c, unsigned d, size_t k, unsigned req, unsigned regions)
+{
+	if (c >= req && (k <= 2 || regions >= 2))
+		return OUTCOME_AGREE;
+	if (d > 0 && (d >= c || k - d < req))
+		return OUTCOME_DISSENT;
+	return OUTCOME_INSUFFICIENT;
+}
+
 static void
 ref_decide(const enum st *st, size_t k, unsigned q, int rmode, int same_lie, size_t combo,
-    struct ref_verdict *r)
+    int settled, struct ref_verdict *r)
 {
 	int seen_eu = 0, seen_us = 0;
+	unsigned cmask = 0, pend[6], np = 0, fates = 1;
+	int first = 1;
 
 	memset(r, 0, sizeof(*r));
 	for (size_t i = 0; i < k; i++) {
@@ -1680,8 +1795,12 @@ ref_decide(const enum st *st, size_t k, unsigned q, int rmode, int same_lie, siz
 			r->f++;
 			if ((i + combo) % 4 == 2)
 				r->tls = 1;
+			if (!settled && (i + combo) % 4 == 0)
+				pend[np++] = (unsigned)i; /* a timeout, maybe still on its way */
 			break;
 		}
+		if (st[i] == ST_EQUAL || st[i] == ST_OVERLAP)
+			cmask |= 1u << i;
 	}
 	if (rmode != 0)
 		r->regions = (unsigned)(seen_eu + seen_us);
@@ -1693,8 +1812,27 @@ ref_decide(const enum st *st, size_t k, unsigned q, int rmode, int same_lie, siz
 	}
 	r->regions_short = r->c >= r->req;
 	r->rule = RULE_NONE;
-	/* Dissent: even if every mirror that did not dissent corroborated, no quorum. */
-	r->outcome = r->d > 0 && k - r->d < r->req ? OUTCOME_DISSENT : OUTCOME_INSUFFICIENT;
+	/* Every way the pending mirrors may answer (corroborate, dissent, fail): decided
+	 * only when all of them give the same outcome. */
+	for (unsigned i = 0; i < np; i++)
+		fates *= 3;
+	for (unsigned x = 0; x < fates; x++) {
+		unsigned c = r->c, d = r->d, mask = cmask, y = x;
+		enum cons_outcome o;
+		for (unsigned i = 0; i < np; i++, y /= 3) {
+			if (y % 3 == 0) {
+				c++;
+				mask |= 1u << pend[i];
+			} else if (y % 3 == 1)
+				d++;
+		}
+		o = ref_final(c, d, k, r->req, rmode == 0 ? c : ref_regions(mask, k, rmode));
+		if (first)
+			r->outcome = o;
+		else if (o != r->outcome)
+			r->outcome = OUTCOME_INSUFFICIENT;
+		first = 0;
+	}
 }
 
 static void
@@ -1730,12 +1868,14 @@ test_decide_exhaustive(void **state)
 				st[i] = (enum st)(x % ST_N);
 			for (unsigned q = 0; q <= k; q++)
 				for (int rmode = 0; rmode < 3; rmode++)
-					for (int same_lie = 0; same_lie < 2; same_lie++) {
+					for (int sl = 0; sl < 4; sl++) {
 						struct cons_mirror ms[6];
 						struct cons_policy pol = pol_default();
 						struct cons_verdict v;
 						struct ref_verdict r;
+						int same_lie = sl & 1, settled = sl >> 1;
 						pol.quorum = q;
+						pol.settled = settled;
 						for (size_t i = 0; i < k; i++) {
 							ms[i].region = region_of(rmode, i);
 							ms[i].ans = st[i] == ST_EQUAL ? equal.a
@@ -1745,14 +1885,15 @@ test_decide_exhaustive(void **state)
 						}
 						memset(&v, 0xa5, sizeof(v));
 						consensus_decide(&local.a, ms, k, &pol, &v);
-						ref_decide(st, k, q, rmode, same_lie, combo, &r);
+						ref_decide(st, k, q, rmode, same_lie, combo, settled, &r);
 						checked++;
 #define EXP(cond)                                                                               \
 	do {                                                                                    \
 		if (!(cond))                                                                    \
-			fail_msg("k=%zu combo=%zu q=%u rmode=%d same_lie=%d: %s (outcome %d, "  \
-				 "want %d)",                                                    \
-			    k, combo, q, rmode, same_lie, #cond, v.outcome, r.outcome);        \
+			fail_msg("k=%zu combo=%zu q=%u rmode=%d same_lie=%d settled=%d: %s "    \
+				 "(outcome %d, want %d)",                                       \
+			    k, combo, q, rmode, same_lie, settled, #cond, v.outcome,           \
+			    r.outcome);                                                         \
 	} while (0)
 						EXP(v.outcome == r.outcome);
 						EXP(v.rule == r.rule);
@@ -1846,6 +1987,7 @@ main(void)
 		cmocka_unit_test(test_decide_lying_majority),
 		cmocka_unit_test(test_decide_all_down),
 		cmocka_unit_test(test_decide_failures_block),
+		cmocka_unit_test(test_outcome_table),
 		cmocka_unit_test(test_decide_regions),
 		cmocka_unit_test(test_decide_null_regions),
 		cmocka_unit_test(test_decide_weakest_rule),

@@ -142,7 +142,7 @@ assert_tail(const struct digest *d, const char *name)
 static struct cons_policy
 pol_default(void)
 {
-	struct cons_policy p = { 0, CONS_MATCH_LADDER, 0, 24, 48 };
+	struct cons_policy p = { 0, CONS_MATCH_LADDER, 0, 24, 48, 0 };
 
 	return p;
 }

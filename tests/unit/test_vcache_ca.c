@@ -67,10 +67,10 @@ test_pairs(void **state)
 	vcache_flush(vc);
 	assert_int_equal(vcache_ca_pairs(cc), 0);
 	assert_true(vcache_ca_history_get(cc, www, WWW_LEN, &h));
-	/* Bounded: the oldest go first. */
+	/* Bounded: the oldest go first (live pairs: the clock stands at 1000 by now). */
 	for (uint8_t i = 0; i < 20; i++) {
 		struct cons_addr x = v4(i);
-		vcache_ca_pair_store(cc, cdn, CDN_LEN, &x, &c, 1000);
+		vcache_ca_pair_store(cc, cdn, CDN_LEN, &x, &c, 5000);
 	}
 	assert_true(vcache_ca_pairs(cc) <= 10);
 	assert_false(vcache_ca_history_get(cc, www, WWW_LEN, &h)); /* evicted, oldest */
@@ -218,9 +218,10 @@ test_seen(void **state)
 		assert_true(vcache_ca_contradicts(cc, www, WWW_LEN, mixed, 3, 100, &bad));
 		assert_int_equal(bad, 1);
 	}
-	/* Another name, another family: not verified, nothing to contradict. */
+	/* Another name: not verified, nothing to contradict. Another family of a verified
+	 * name is a contradiction (test_seen_families). */
 	assert_false(vcache_ca_contradicts(cc, cdn, CDN_LEN, &evil, 1, 100, NULL));
-	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &six, 1, 100, NULL));
+	assert_true(vcache_ca_contradicts(cc, www, WWW_LEN, &six, 1, 100, NULL));
 	/* A CA pair proves an address too. */
 	assert_int_equal(vcache_ca_pair_store(cc, www, WWW_LEN, &evil, &c, 900), 0);
 	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &evil, 1, 100, NULL));
@@ -285,6 +286,169 @@ test_seen(void **state)
 	unlink(path);
 }
 
+static struct cons_addr
+v6(uint8_t last)
+{
+	struct cons_addr a = { .family = 6, .bytes = { 0x20, 0x01, 0x0d, 0xb8, [15] = last } };
+
+	return a;
+}
+
+/*
+ * Evidence spans the families (review finding 4): a name verified over IPv4 only gets no
+ * forged AAAA through while the mirrors are blocked, and a verified NODATA is evidence too.
+ */
+static void
+test_seen_families(void **state)
+{
+	char path[] = "/tmp/test_vcache_fam.XXXXXX";
+	struct vcache *vc = vcache_new(100), *back;
+	struct vcache_ca *cc = vcache_cadata(vc);
+	struct cons_addr a = v4(1), evil4 = v4(66), six = v6(1), evil6 = v6(66);
+	struct cons_addr mapped = { .family = 6, .bytes = { [10] = 0xff, [11] = 0xff, 127, 201,
+		0, 66 } };
+	struct probe_ca c = ca_of(0x11, 0);
+	size_t bad = 99;
+	int fd;
+
+	(void)state;
+	/* A verified, AAAA never asked: a forged AAAA contradicts. */
+	assert_int_equal(vcache_ca_seen_add(cc, www, WWW_LEN, &a, 1, 100, 1000), 0);
+	assert_true(vcache_ca_contradicts(cc, www, WWW_LEN, &evil6, 1, 100, &bad));
+	assert_int_equal(bad, 0);
+	assert_true(vcache_ca_contradicts(cc, www, WWW_LEN, &mapped, 1, 100, NULL));
+	/* ... unless a CA pair proves it. */
+	assert_int_equal(vcache_ca_pair_store(cc, www, WWW_LEN, &evil6, &c, 500), 0);
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &evil6, 1, 100, NULL));
+	/* Once the IPv4 evidence expired, nothing is known of the name. */
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &mapped, 1, 1000, NULL));
+	/* AAAA verified, A never: a forged A contradicts the other way round. */
+	assert_int_equal(vcache_ca_seen_add(cc, cdn, CDN_LEN, &six, 1, 100, 1000), 0);
+	assert_true(vcache_ca_contradicts(cc, cdn, CDN_LEN, &evil4, 1, 100, NULL));
+	assert_false(vcache_ca_contradicts(cc, cdn, CDN_LEN, &six, 1, 100, NULL));
+	/* A verified NODATA of AAAA alone (no address anywhere) is evidence for AAAA only. */
+	assert_int_equal(vcache_ca_flush(cc), 1);
+	assert_int_equal(vcache_ca_nodata_add(cc, www, WWW_LEN, 6, 100, 1000), 0);
+	assert_true(vcache_ca_contradicts(cc, www, WWW_LEN, &evil6, 1, 100, NULL));
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &evil4, 1, 100, NULL));
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &evil6, 1, 1000, NULL)); /* expired */
+	/* Addresses verified later replace the NODATA. */
+	assert_int_equal(vcache_ca_nodata_add(cc, www, WWW_LEN, 6, 100, 3000), 0);
+	assert_int_equal(vcache_ca_seen_add(cc, www, WWW_LEN, &six, 1, 200, 2000), 0);
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &six, 1, 300, NULL));
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &six, 1, 2500, NULL));
+	/* Saved and loaded back: the NODATA evidence too ("EXPIRE:-"), alone and beside
+	 * addresses of the same family. */
+	assert_int_equal(vcache_ca_nodata_add(cc, cdn, CDN_LEN, 6, 100, 5000), 0);
+	assert_int_equal(vcache_ca_seen_add(cc, cdn, CDN_LEN, &a, 1, 100, 5000), 0);
+	assert_int_equal(vcache_ca_nodata_add(cc, www, WWW_LEN, 4, 100, 5000), 0);
+	assert_true((fd = mkstemp(path)) >= 0);
+	close(fd);
+	assert_true(vcache_save(vc, path, 400) >= 3);
+	back = vcache_new(100);
+	assert_true(vcache_load(back, path, 400, &bad) >= 3);
+	assert_int_equal(bad, 0);
+	assert_true(vcache_ca_contradicts(vcache_cadata(back), www, WWW_LEN, &evil4, 1, 4000, NULL));
+	assert_true(vcache_ca_contradicts(vcache_cadata(back), cdn, CDN_LEN, &evil6, 1, 4000, NULL));
+	assert_false(vcache_ca_contradicts(vcache_cadata(back), cdn, CDN_LEN, &a, 1, 4000, NULL));
+	vcache_free(back);
+	vcache_free(vc);
+	unlink(path);
+}
+
+/*
+ * The longest "a" line: VCACHE_CA_SEEN_MAX IPv6 addresses with 20-digit expiry times and a
+ * NODATA entry (review finding 5: a fixed sscanf width cut lines of 11 or more, and the
+ * name lost its evidence at the next start).
+ */
+static void
+test_seen_longest_line(void **state)
+{
+	char path[] = "/tmp/test_vcache_long.XXXXXX";
+	struct vcache *vc = vcache_new(100), *back;
+	struct cons_addr many[VCACHE_CA_SEEN_MAX];
+	uint64_t far = 18000000000000000000ull;	/* 20 digits */
+	size_t bad = 99;
+	int fd;
+
+	(void)state;
+	for (size_t i = 0; i < VCACHE_CA_SEEN_MAX; i++) {
+		many[i] = v6((uint8_t)(i + 1));
+		memset(many[i].bytes + 4, 0xab, 11);
+	}
+	assert_int_equal(vcache_ca_seen_add(vcache_cadata(vc), www, WWW_LEN, many,
+	    VCACHE_CA_SEEN_MAX, 100, far), 0);
+	assert_true((fd = mkstemp(path)) >= 0);
+	close(fd);
+	assert_int_equal(vcache_save(vc, path, 100), 1);
+	back = vcache_new(100);
+	assert_int_equal(vcache_load(back, path, 100, &bad), 1);
+	assert_int_equal(bad, 0);
+	for (size_t i = 0; i < VCACHE_CA_SEEN_MAX; i++)
+		assert_false(vcache_ca_contradicts(vcache_cadata(back), www, WWW_LEN, &many[i], 1,
+		    100, NULL));
+	vcache_free(back);
+	vcache_free(vc);
+	unlink(path);
+}
+
+/*
+ * Review finding 10: the verified addresses share no budget with pairs and histories, and
+ * expired records go before live ones, so a churn of names cannot push a bank's evidence out
+ * before the attacker blocks the mirrors.
+ */
+static void
+test_seen_budget(void **state)
+{
+	struct vcache *vc = vcache_new(10);
+	struct vcache_ca *cc = vcache_cadata(vc);
+	struct cons_addr a = v4(1), evil = v4(66);
+	struct probe_ca c = ca_of(0x11, 0);
+	struct ca_history h = { .set = { .n = 1 }, .since = 100, .seen = 200 };
+	uint8_t name[] = "\4n000\7example\4test";
+
+	(void)state;
+	h.set.cas[0] = c;
+	assert_int_equal(vcache_ca_seen_add(cc, www, WWW_LEN, &a, 1, 100, 90000), 0);
+	assert_int_equal(vcache_ca_pair_store(cc, cdn, CDN_LEN, &a, &c, 90000), 0);
+	/* A churn of pairs and histories for other names: the evidence stays. */
+	for (unsigned i = 0; i < 100; i++) {
+		struct cons_addr x = v4((uint8_t)i);
+		snprintf((char *)name + 1, 4, "%03u", i);
+		name[4] = 7;
+		assert_int_equal(vcache_ca_pair_store(cc, name, sizeof(name), &x, &c, 90000), 0);
+		assert_int_equal(vcache_ca_history_put(cc, name, sizeof(name), &h), 0);
+	}
+	assert_true(vcache_ca_contradicts(cc, www, WWW_LEN, &evil, 1, 200, NULL));
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &a, 1, 200, NULL));
+	/* ... and a churn of verified names does not push the pairs out either. */
+	assert_int_equal(vcache_ca_pair_store(cc, cdn, CDN_LEN, &a, &c, 90000), 0);
+	for (unsigned i = 0; i < 8; i++) {
+		snprintf((char *)name + 1, 4, "%03u", i);
+		name[4] = 7;
+		assert_int_equal(vcache_ca_seen_add(cc, name, sizeof(name), &a, 1, 200, 300), 0);
+	}
+	assert_true(vcache_ca_pair_lookup(cc, cdn, CDN_LEN, &a, 200, NULL));
+	/* The verified names' table is full (www and 8 more, plus one for AAAA below); once
+	 * those 8 expired, new names push them out, not the oldest live one (www). */
+	assert_int_equal(vcache_ca_nodata_add(cc, www, WWW_LEN, 6, 200, 90000), 0);
+	for (unsigned i = 100; i < 108; i++) {
+		snprintf((char *)name + 1, 4, "%03u", i);
+		name[4] = 7;
+		assert_int_equal(vcache_ca_seen_add(cc, name, sizeof(name), &a, 1, 400, 90000), 0);
+	}
+	assert_true(vcache_ca_contradicts(cc, www, WWW_LEN, &evil, 1, 400, NULL));
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &a, 1, 400, NULL));
+	/* Past the budget with live names only, the oldest goes: www. */
+	for (unsigned i = 200; i < 202; i++) {
+		snprintf((char *)name + 1, 4, "%03u", i);
+		name[4] = 7;
+		assert_int_equal(vcache_ca_seen_add(cc, name, sizeof(name), &a, 1, 400, 90000), 0);
+	}
+	assert_false(vcache_ca_contradicts(cc, www, WWW_LEN, &evil, 1, 400, NULL));
+	vcache_free(vc);
+}
+
 int
 main(void)
 {
@@ -293,6 +457,9 @@ main(void)
 		cmocka_unit_test(test_state_file),
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_seen),
+		cmocka_unit_test(test_seen_families),
+		cmocka_unit_test(test_seen_longest_line),
+		cmocka_unit_test(test_seen_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
