@@ -513,8 +513,18 @@ check_remember_addrs(struct check *c, const struct cons_verdict *v)
 
 	/* Evidence of the stub's own handshake is fresh for this verdict only: kept as sticky,
 	 * an address it wrongly proved would outlive the moment it was proven in. */
-	if (vc == NULL || v->outcome != OUTCOME_AGREE || l->rclass != RCLASS_DATA ||
-	    l->n_addrs == 0 || (c->ca_view && c->ca_view->fresh_only))
+	if (vc == NULL || v->outcome != OUTCOME_AGREE || (c->ca_view && c->ca_view->fresh_only))
+		return;
+	/* A verified NODATA for A or AAAA is evidence too: that family's addresses are then a
+	 * contradiction when the mirrors cannot be asked. */
+	if (l->rclass == RCLASS_NODATA &&
+	    (c->q.qtype == DNS_TYPE_A || c->q.qtype == DNS_TYPE_AAAA)) {
+		if (vcache_ca_nodata_add(vc, c->q.qname, c->q.qname_len,
+			c->q.qtype == DNS_TYPE_A ? 4 : 6, check_wall(), check_wall() + life) == 0)
+			c->vd->vcache_dirty = 1;
+		return;
+	}
+	if (l->rclass != RCLASS_DATA || l->n_addrs == 0)
 		return;
 	if (vcache_ca_seen_add(vc, c->q.qname, c->q.qname_len, l->addrs, l->n_addrs, check_wall(),
 		check_wall() + life) == 0)
@@ -805,6 +815,8 @@ check_try_decide(struct check *c)
 	pol.allow_private = cfg->consensus.allow_private;
 	pol.prefix4 = 24;
 	pol.prefix6 = 48;
+	/* A mirror still out may yet answer: only when none is may a timeout count as failed. */
+	pol.settled = pending == 0;
 	consensus_decide(&c->ld->ans, ms, c->nm, &pol, &v);
 	/* An explanation wants every mirror's word, not just enough of them. */
 	if (pending == 0 || (v.outcome != OUTCOME_INSUFFICIENT && !c->fresh)) {
