@@ -283,30 +283,6 @@ check_unhash(struct check *c)
 	c->in_table = 0;
 }
 
-static void
-check_free(struct check *c)
-{
-	check_unhash(c);
-	if (c->rw)
-		resolve_cancel(c->rw);
-	for (size_t i = 0; i < c->nm; i++) {
-		mirror_cancel(c->mir[i].req);
-		free(c->mir[i].d);
-	}
-	while (c->waiters) {
-		struct check_wait *w = c->waiters;
-		c->waiters = w->next;
-		free(w);
-	}
-	if (c->kick)
-		event_free(c->kick);
-	check_ca_cancel(c->ca);
-	free(c->ca_view);
-	free(c->ld);
-	free(c->lwire);
-	free(c);
-}
-
 /* Hand the result to every waiter; callbacks may cancel other waiters of c. */
 static void
 check_deliver(struct check *c, const struct check_result *res)
@@ -319,6 +295,34 @@ check_deliver(struct check *c, const struct check_result *res)
 		w->cb(w->arg, res);
 		free(w);
 	}
+}
+
+static void
+check_free(struct check *c)
+{
+	check_unhash(c);
+	if (c->rw)
+		resolve_cancel(c->rw);
+	for (size_t i = 0; i < c->nm; i++) {
+		mirror_cancel(c->mir[i].req);
+		free(c->mir[i].d);
+	}
+	/*
+	 * Nobody may be left waiting: a waiter freed silently stays referenced by its query,
+	 * whose cancel (the TCP client leaving) would then write into freed memory, and a UDP
+	 * client would never be answered. Whoever is still here gets an error instead.
+	 */
+	if (c->waiters) {
+		struct check_result fail = { .status = UPSTREAM_ERROR };
+		check_deliver(c, &fail);
+	}
+	if (c->kick)
+		event_free(c->kick);
+	check_ca_cancel(c->ca);
+	free(c->ca_view);
+	free(c->ld);
+	free(c->lwire);
+	free(c);
 }
 
 /* JSON string body: the name comes from the network, so escape everything unusual. */
@@ -945,6 +949,8 @@ check_local_ready(struct check *c)
 			now.decision.action = ACTION_SERVFAIL;
 		check_deliver(c, &now);
 		free(built);
+		/* From now on no question joins c (check_begin): it would never be called back.
+		 * c stays in the table for the reload and shutdown walks. */
 		c->delivered = 1;
 	}
 	if (!c->mirrors_started)
@@ -993,8 +999,11 @@ check_begin(struct vantaged *vd, const struct dnsq *q, const struct resolve_resu
 	for (c = vd->checks[h & (VANTAGED_CHECK_BUCKETS - 1)]; c; c = c->hnext)
 		/* CD too: a CD=1 client's answer (never validated upstream) must not reach a
 		 * CD=0 client, nor the other way round. */
+		/* Not a check that answered early (monitor mode): it calls nobody back again, so
+		 * a question joining it would wait forever and its waiter be freed under it. */
 		if (c->hash == h && dnswire_same_question(&c->q, q) && c->q.do_bit == q->do_bit &&
-		    (c->q.flags & DNS_FLAG_CD) == (q->flags & DNS_FLAG_CD) && c->fresh == fresh)
+		    (c->q.flags & DNS_FLAG_CD) == (q->flags & DNS_FLAG_CD) && c->fresh == fresh &&
+		    !c->delivered)
 			break;
 	if (c == NULL) {
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -1036,7 +1045,9 @@ check_begin(struct vantaged *vd, const struct dnsq *q, const struct resolve_resu
 		if (check_copy_local(c, local) != 0 ||
 		    (c->kick = evtimer_new(vd->base, check_kick, c)) == NULL ||
 		    evtimer_add(c->kick, &now) != 0) {
-			check_free(c); /* frees w too: it is on c's list */
+			/* w leaves before c goes: NULL means cb is never called. */
+			check_cancel(w);
+			check_free(c);
 			return NULL;
 		}
 	}

@@ -14,7 +14,8 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_observe.sh \
 	tests/adversary/adv_pin.sh \
 	tests/adversary/adv_slowloris.sh \
-	tests/adversary/adv_stall.sh
+	tests/adversary/adv_stall.sh \
+	tests/adversary/adv_monitor_join.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \
