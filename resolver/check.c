@@ -174,12 +174,13 @@ check_canon_hash(const struct digest *d)
  * The message served from d (answer.c): only the records the verdict covered, the chain
  * flattened unless it covered the chain too. With keep it also takes the upstream answer's
  * place in the answer cache, so that a hit serves these very bytes and check_cached finds
- * them by their hash (*raw). Returns a buffer the caller frees (*len set), or NULL when d
- * holds nothing to build from or memory ran out.
+ * them by their hash (*raw). cap, when not 0, bounds its TTLs and its life in the cache.
+ * Returns a buffer the caller frees (*len set), or NULL when d holds nothing to build from
+ * or memory ran out.
  */
 static uint8_t *
 check_build(struct check *c, const struct digest *d, int flatten, uint32_t age, int keep,
-    size_t *len, uint64_t *raw)
+    uint32_t cap, size_t *len, uint64_t *raw)
 {
 	uint8_t *out = malloc(DNS_MAXMSG);
 	struct resolve_result kept;
@@ -189,8 +190,10 @@ check_build(struct check *c, const struct digest *d, int flatten, uint32_t age, 
 		free(out);
 		return NULL;
 	}
+	if (cap)
+		dnswire_clamp_ttls(out, n, 0, cap);
 	/* Kept bytes may differ (TTLs clamped to the cache's limits): serve and hash those. */
-	if (keep && resolve_replace(c->vd->res, &c->q, out, n, &kept) == 1 &&
+	if (keep && resolve_replace(c->vd->res, &c->q, out, n, cap, &kept) == 1 &&
 	    kept.len <= DNS_MAXMSG) {
 		memmove(out, kept.wire, kept.len);
 		n = kept.len;
@@ -672,10 +675,14 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	/*
 	 * What the local answer serves, whatever the action: the answer cache then holds it in
 	 * place of the upstream's message, and the verdict is keyed to its hash, so a cache hit
-	 * can only ever serve these bytes.
+	 * can only ever serve these bytes. A dissent (a sticky or CA refusal included) keeps it
+	 * no longer than its verdict: kept with the forger's TTL, once the verdict expired the
+	 * cached forgery would be checked again and again, never the (by then honest) resolver,
+	 * and the name stay refused for as long as the attacker chose (a day after leaving the
+	 * café's network).
 	 */
-	if ((served = check_build(c, c->ld, !check_chain_covered(v), c->lage, 1, &slen,
-		 &c->lraw)) == NULL)
+	if ((served = check_build(c, c->ld, !check_chain_covered(v), c->lage, 1,
+		 v->outcome == OUTCOME_DISSENT ? CHECK_DISSENT_TTL : 0, &slen, &c->lraw)) == NULL)
 		c->lraw = 0;
 	check_remember(c, v, local, sticky_text[0] != '\0');
 	res.wire = served;
@@ -695,7 +702,7 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		size_t sl;
 		/* The mirrors' answer, built like any other: its chain flattened (the quorum
 		 * shares its final set, not necessarily its chain), not kept in the cache. */
-		if (cm->d && (cwire = check_build(c, cm->d, 1, 0, 0, &sl, NULL)) != NULL) {
+		if (cm->d && (cwire = check_build(c, cm->d, 1, 0, 0, 0, &sl, NULL)) != NULL) {
 			res.wire = cwire;
 			res.len = sl;
 			res.age = 0;
@@ -883,7 +890,7 @@ static void
 check_serve_now(struct check *c, int flatten, const struct policy_decision *d, uint64_t *raw)
 {
 	struct check_result res = { .status = UPSTREAM_OK, .decision = *d };
-	uint8_t *served = check_build(c, c->ld, flatten, c->lage, 1, &res.len, raw);
+	uint8_t *served = check_build(c, c->ld, flatten, c->lage, 1, 0, &res.len, raw);
 
 	res.wire = served;
 	if (served == NULL) {
@@ -943,7 +950,7 @@ check_local_ready(struct check *c)
 		/* Monitor: the answer goes out now; the verdict only flags and logs. Built all the
 		 * same, its chain flattened: nothing is verified yet. */
 		struct check_result now = { .status = UPSTREAM_OK, .decision = serve };
-		uint8_t *built = check_build(c, c->ld, 1, c->lage, 0, &now.len, NULL);
+		uint8_t *built = check_build(c, c->ld, 1, c->lage, 0, 0, &now.len, NULL);
 		now.wire = built;
 		if (built == NULL)
 			now.decision.action = ACTION_SERVFAIL;
