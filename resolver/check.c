@@ -135,39 +135,15 @@ check_applies(const struct vantaged *vd, const struct dnsq *q)
 }
 
 /*
- * Hash of a stored answer past its question: stable for one cache entry (TTLs are kept
- * as received and decayed only on output). Only messages built by answer.c are hashed, and
- * the tag keeps a raw hash saved by an older vantaged (of the upstream's whole message)
- * from ever matching the upstream's message in the answer cache again.
+ * Keyed hash of a stored answer past its question (vcache_raw_hash): stable for one cache
+ * entry (TTLs are kept as received and decayed only on output). Only messages built by
+ * answer.c are hashed. Hashes saved by an older vantaged (unkeyed FNV-1a) never match again:
+ * those names are only checked again.
  */
 static uint64_t
-check_raw_hash(const uint8_t *wire, size_t len, const struct dnsq *q)
+check_raw_hash(const struct vantaged *vd, const uint8_t *wire, size_t len, const struct dnsq *q)
 {
-	static const char tag[] = "built";
-	size_t qend = DNS_HDRLEN + q->qname_len + 4;
-
-	if (len < qend)
-		return 0;
-	return vcache_hash(vcache_hash(vcache_hash(VCACHE_HASH_INIT, tag, sizeof(tag)), wire + 2, 2),
-	    wire + qend, len - qend);
-}
-
-/* Hash of a digested answer (final set and chain): equal content, equal hash, whatever
- * TTLs or order. */
-static uint64_t
-check_canon_hash(const struct digest *d)
-{
-	uint64_t h = vcache_hash(VCACHE_HASH_INIT, &d->ans.rclass, sizeof(d->ans.rclass));
-
-	for (size_t i = 0; i < d->ans.n_rrs; i++) {
-		h = vcache_hash(h, &d->ans.rrs[i].type, sizeof(d->ans.rrs[i].type));
-		h = vcache_hash(h, d->ans.rrs[i].rdata, d->ans.rrs[i].len);
-	}
-	/* The CNAME chain is served too: an answer reaching the same records another way is
-	 * other content, and must not reuse the verdict on the first. */
-	if (d->ans.chain_len > 0)
-		h = vcache_hash(h, d->ans.chain, d->ans.chain_len);
-	return h;
+	return vcache_raw_hash(vd->vcache, wire, len, DNS_HDRLEN + q->qname_len + 4);
 }
 
 /*
@@ -199,7 +175,7 @@ check_build(struct check *c, const struct digest *d, int flatten, uint32_t age, 
 		n = kept.len;
 	}
 	if (raw)
-		*raw = check_raw_hash(out, n, &c->q);
+		*raw = check_raw_hash(c->vd, out, n, &c->q);
 	*len = n;
 	return out;
 }
@@ -240,7 +216,7 @@ check_cached(struct vantaged *vd, const struct dnsq *q, const struct resolve_res
 
 	if (!vcache_lookup(vd->vcache, q->qname, q->qname_len, q->qtype, check_wall(), &info))
 		return 0;
-	if (info.raw_hash != check_raw_hash(hit->wire, hit->len, q))
+	if (info.raw_hash != check_raw_hash(vd, hit->wire, hit->len, q))
 		return 0;
 	config_consensus_for(vd->cfg, q->qname, q->qname_len, &set);
 	/* The consensus answer itself is not kept: ask again to be able to serve it. */
@@ -930,7 +906,9 @@ check_local_ready(struct check *c)
 		check_serve_now(c, 1, &serve, NULL);
 		return;
 	}
-	c->lcanon = check_canon_hash(c->ld);
+	/* Keyed (vcache_canon_hash): an equal hash spares the mirrors, so it must be one no
+	 * resolver can aim at. */
+	c->lcanon = vcache_canon_hash(vd->vcache, &c->ld->ans);
 	if (c->hint && vcache_lookup(vd->vcache, c->q.qname, c->q.qname_len, c->q.qtype,
 			   check_wall(), &info) &&
 	    info.canon_hash == c->lcanon && info.outcome == OUTCOME_AGREE) {
@@ -1216,6 +1194,7 @@ check_init(struct vantaged *vd, char *err, size_t errlen)
 	}
 	if (check_load_secret(vd, err, errlen) != 0)
 		return -1;
+	vcache_set_secret(vd->vcache, vd->secret);
 	if (vd->cfg->cache.state_file) {
 		n = vcache_load(vd->vcache, vd->cfg->cache.state_file, check_wall(), &bad);
 		if (n < 0)
