@@ -59,5 +59,5 @@ if can_valgrind "$VANTAGED"; then
 	VANTAGED_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full" VANTAGED_START_TIMEOUT=30 \
 		round valgrind 3 6
 else
-	for i in 1 2 3 4 5 6; do skip "valgrind not usable (ASAN build or not installed)"; done
+	skip "valgrind not usable (ASAN build or not installed)" 6
 fi
