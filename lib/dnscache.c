@@ -249,15 +249,16 @@ dnscache_ttl(const struct dnscache *c, const struct dnsresp *r, int *negative)
 	return ttl < c->lim.min_ttl ? c->lim.min_ttl : ttl;
 }
 
-/* dnscache_store's work; *out is the entry stored (when 1 is returned). */
+/* dnscache_store's work; *out is the entry stored (when 1 is returned). cap, when not 0,
+ * bounds its lifetime and TTLs below the limits (min_ttl included). */
 static int
 dnscache_insert(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
-    uint64_t now, struct dnscache_entry **out)
+    uint64_t now, uint32_t cap, struct dnscache_entry **out)
 {
 	struct dnsq rq;
 	struct dnsresp r;
 	struct dnscache_entry *e, *old;
-	uint32_t ttl, h;
+	uint32_t ttl, h, lo, hi;
 	uint8_t bits = dnscache_bits(q);
 	int negative;
 	size_t slen;
@@ -268,6 +269,8 @@ dnscache_insert(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, s
 		return -1;
 	if ((ttl = dnscache_ttl(c, &r, &negative)) == 0)
 		return 0;
+	if (cap && ttl > cap)
+		ttl = cap;
 	if ((slen = dnswire_strip_opt(wire, len, c->scratch, sizeof(c->scratch))) == 0)
 		return -1;
 	if ((e = malloc(sizeof(*e) + slen)) == NULL)
@@ -276,8 +279,13 @@ dnscache_insert(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, s
 	/* The key is the question as stored: lower-case it once here. */
 	memcpy(e->wire + DNS_HDRLEN, q->qname, q->qname_len);
 	/* Serve the TTLs we keep the answer for: clients must not cache it longer. */
-	dnswire_clamp_ttls(e->wire, slen, c->lim.min_ttl,
-	    negative ? c->lim.neg_max_ttl : c->lim.max_ttl);
+	lo = c->lim.min_ttl;
+	hi = negative ? c->lim.neg_max_ttl : c->lim.max_ttl;
+	if (cap && hi > cap)
+		hi = cap;
+	if (lo > hi)
+		lo = hi;
+	dnswire_clamp_ttls(e->wire, slen, lo, hi);
 	h = dnscache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, bits);
 	if ((old = dnscache_find(c, q->qname, q->qname_len, q->qtype, q->qclass, bits, h)))
 		dnscache_unlink(c, old);
@@ -306,17 +314,17 @@ dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, si
 {
 	struct dnscache_entry *e;
 
-	return dnscache_insert(c, q, wire, len, now, &e);
+	return dnscache_insert(c, q, wire, len, now, 0, &e);
 }
 
 int
 dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
-    uint64_t now, struct dnscache_hit *hit)
+    uint64_t now, uint32_t max_ttl, struct dnscache_hit *hit)
 {
 	struct dnscache_entry *e = NULL;
 	uint8_t bits = dnscache_bits(q);
 	uint32_t h = dnscache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, bits);
-	int rc = dnscache_insert(c, q, wire, len, now, &e);
+	int rc = dnscache_insert(c, q, wire, len, now, max_ttl, &e);
 
 	/* Found again rather than trusted: the trim after the insert may have taken it. */
 	e = dnscache_find(c, q->qname, q->qname_len, q->qtype, q->qclass, bits, h);

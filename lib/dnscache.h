@@ -55,11 +55,13 @@ int dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire
  * dnscache_replace - like dnscache_store, for a message the caller built in the stored form
  * (vantaged's verified answer, which takes the place of the upstream's): on 1 hit holds the
  * bytes as kept (TTLs clamped like every entry; valid until the next cache call) for the
- * caller to serve and hash. When it is not kept, q's entry is removed (the upstream's message
- * must not stay in its place) and 0 (not cacheable) or -1 is returned.
+ * caller to serve and hash. max_ttl, when not 0, bounds the entry's lifetime and its TTLs
+ * below the limits, cache.min_ttl included (an answer the caller refused must not outlive its
+ * verdict). When it is not kept, q's entry is removed (the upstream's message must not stay
+ * in its place) and 0 (not cacheable) or -1 is returned.
  */
 int dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
-    uint64_t now, struct dnscache_hit *hit);
+    uint64_t now, uint32_t max_ttl, struct dnscache_hit *hit);
 
 /* dnscache_remove - drop q's entries for every type when qtype is 0, else just that one. */
 size_t dnscache_remove(struct dnscache *c, const uint8_t *qname, size_t qname_len, uint16_t qtype);

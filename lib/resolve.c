@@ -154,10 +154,10 @@ resolve_lookup(struct resolve *r, const struct dnsq *q, struct resolve_result *r
 
 int
 resolve_replace(struct resolve *r, const struct dnsq *q, const uint8_t *wire, size_t len,
-    struct resolve_result *res)
+    uint32_t max_ttl, struct resolve_result *res)
 {
 	struct dnscache_hit hit;
-	int rc = dnscache_replace(r->cache, q, wire, len, resolve_now(r), &hit);
+	int rc = dnscache_replace(r->cache, q, wire, len, resolve_now(r), max_ttl, &hit);
 
 	if (rc != 1)
 		return rc;

@@ -53,12 +53,13 @@ int resolve_lookup(struct resolve *r, const struct dnsq *q, struct resolve_resul
 
 /*
  * resolve_replace - keep wire (a message in the stored form that the caller built to serve
- * for q, such as vantaged's verified answer) in the cache in place of the upstream's. On 1
- * res holds the bytes as kept (valid until the next call into r); 0 when it was not
- * cacheable (q's entry is then gone), -1 on failure.
+ * for q, such as vantaged's verified answer) in the cache in place of the upstream's, for at
+ * most max_ttl seconds when max_ttl is not 0 (dnscache_replace). On 1 res holds the bytes as
+ * kept (valid until the next call into r); 0 when it was not cacheable (q's entry is then
+ * gone), -1 on failure.
  */
 int resolve_replace(struct resolve *r, const struct dnsq *q, const uint8_t *wire, size_t len,
-    struct resolve_result *res);
+    uint32_t max_ttl, struct resolve_result *res);
 
 /*
  * resolve_start - wait for q's answer: joins an identical question in flight or forwards

@@ -135,51 +135,28 @@ check_applies(const struct vantaged *vd, const struct dnsq *q)
 }
 
 /*
- * Hash of a stored answer past its question: stable for one cache entry (TTLs are kept
- * as received and decayed only on output). Only messages built by answer.c are hashed, and
- * the tag keeps a raw hash saved by an older vantaged (of the upstream's whole message)
- * from ever matching the upstream's message in the answer cache again.
+ * Keyed hash of a stored answer past its question (vcache_raw_hash): stable for one cache
+ * entry (TTLs are kept as received and decayed only on output). Only messages built by
+ * answer.c are hashed. Hashes saved by an older vantaged (unkeyed FNV-1a) never match again:
+ * those names are only checked again.
  */
 static uint64_t
-check_raw_hash(const uint8_t *wire, size_t len, const struct dnsq *q)
+check_raw_hash(const struct vantaged *vd, const uint8_t *wire, size_t len, const struct dnsq *q)
 {
-	static const char tag[] = "built";
-	size_t qend = DNS_HDRLEN + q->qname_len + 4;
-
-	if (len < qend)
-		return 0;
-	return vcache_hash(vcache_hash(vcache_hash(VCACHE_HASH_INIT, tag, sizeof(tag)), wire + 2, 2),
-	    wire + qend, len - qend);
-}
-
-/* Hash of a digested answer (final set and chain): equal content, equal hash, whatever
- * TTLs or order. */
-static uint64_t
-check_canon_hash(const struct digest *d)
-{
-	uint64_t h = vcache_hash(VCACHE_HASH_INIT, &d->ans.rclass, sizeof(d->ans.rclass));
-
-	for (size_t i = 0; i < d->ans.n_rrs; i++) {
-		h = vcache_hash(h, &d->ans.rrs[i].type, sizeof(d->ans.rrs[i].type));
-		h = vcache_hash(h, d->ans.rrs[i].rdata, d->ans.rrs[i].len);
-	}
-	/* The CNAME chain is served too: an answer reaching the same records another way is
-	 * other content, and must not reuse the verdict on the first. */
-	if (d->ans.chain_len > 0)
-		h = vcache_hash(h, d->ans.chain, d->ans.chain_len);
-	return h;
+	return vcache_raw_hash(vd->vcache, wire, len, DNS_HDRLEN + q->qname_len + 4);
 }
 
 /*
  * The message served from d (answer.c): only the records the verdict covered, the chain
  * flattened unless it covered the chain too. With keep it also takes the upstream answer's
  * place in the answer cache, so that a hit serves these very bytes and check_cached finds
- * them by their hash (*raw). Returns a buffer the caller frees (*len set), or NULL when d
- * holds nothing to build from or memory ran out.
+ * them by their hash (*raw). cap, when not 0, bounds its TTLs and its life in the cache.
+ * Returns a buffer the caller frees (*len set), or NULL when d holds nothing to build from
+ * or memory ran out.
  */
 static uint8_t *
 check_build(struct check *c, const struct digest *d, int flatten, uint32_t age, int keep,
-    size_t *len, uint64_t *raw)
+    uint32_t cap, size_t *len, uint64_t *raw)
 {
 	uint8_t *out = malloc(DNS_MAXMSG);
 	struct resolve_result kept;
@@ -189,14 +166,16 @@ check_build(struct check *c, const struct digest *d, int flatten, uint32_t age, 
 		free(out);
 		return NULL;
 	}
+	if (cap)
+		dnswire_clamp_ttls(out, n, 0, cap);
 	/* Kept bytes may differ (TTLs clamped to the cache's limits): serve and hash those. */
-	if (keep && resolve_replace(c->vd->res, &c->q, out, n, &kept) == 1 &&
+	if (keep && resolve_replace(c->vd->res, &c->q, out, n, cap, &kept) == 1 &&
 	    kept.len <= DNS_MAXMSG) {
 		memmove(out, kept.wire, kept.len);
 		n = kept.len;
 	}
 	if (raw)
-		*raw = check_raw_hash(out, n, &c->q);
+		*raw = check_raw_hash(c->vd, out, n, &c->q);
 	*len = n;
 	return out;
 }
@@ -237,7 +216,7 @@ check_cached(struct vantaged *vd, const struct dnsq *q, const struct resolve_res
 
 	if (!vcache_lookup(vd->vcache, q->qname, q->qname_len, q->qtype, check_wall(), &info))
 		return 0;
-	if (info.raw_hash != check_raw_hash(hit->wire, hit->len, q))
+	if (info.raw_hash != check_raw_hash(vd, hit->wire, hit->len, q))
 		return 0;
 	config_consensus_for(vd->cfg, q->qname, q->qname_len, &set);
 	/* The consensus answer itself is not kept: ask again to be able to serve it. */
@@ -283,30 +262,6 @@ check_unhash(struct check *c)
 	c->in_table = 0;
 }
 
-static void
-check_free(struct check *c)
-{
-	check_unhash(c);
-	if (c->rw)
-		resolve_cancel(c->rw);
-	for (size_t i = 0; i < c->nm; i++) {
-		mirror_cancel(c->mir[i].req);
-		free(c->mir[i].d);
-	}
-	while (c->waiters) {
-		struct check_wait *w = c->waiters;
-		c->waiters = w->next;
-		free(w);
-	}
-	if (c->kick)
-		event_free(c->kick);
-	check_ca_cancel(c->ca);
-	free(c->ca_view);
-	free(c->ld);
-	free(c->lwire);
-	free(c);
-}
-
 /* Hand the result to every waiter; callbacks may cancel other waiters of c. */
 static void
 check_deliver(struct check *c, const struct check_result *res)
@@ -319,6 +274,34 @@ check_deliver(struct check *c, const struct check_result *res)
 		w->cb(w->arg, res);
 		free(w);
 	}
+}
+
+static void
+check_free(struct check *c)
+{
+	check_unhash(c);
+	if (c->rw)
+		resolve_cancel(c->rw);
+	for (size_t i = 0; i < c->nm; i++) {
+		mirror_cancel(c->mir[i].req);
+		free(c->mir[i].d);
+	}
+	/*
+	 * Nobody may be left waiting: a waiter freed silently stays referenced by its query,
+	 * whose cancel (the TCP client leaving) would then write into freed memory, and a UDP
+	 * client would never be answered. Whoever is still here gets an error instead.
+	 */
+	if (c->waiters) {
+		struct check_result fail = { .status = UPSTREAM_ERROR };
+		check_deliver(c, &fail);
+	}
+	if (c->kick)
+		event_free(c->kick);
+	check_ca_cancel(c->ca);
+	free(c->ca_view);
+	free(c->ld);
+	free(c->lwire);
+	free(c);
 }
 
 /* JSON string body: the name comes from the network, so escape everything unusual. */
@@ -680,10 +663,14 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	/*
 	 * What the local answer serves, whatever the action: the answer cache then holds it in
 	 * place of the upstream's message, and the verdict is keyed to its hash, so a cache hit
-	 * can only ever serve these bytes.
+	 * can only ever serve these bytes. A dissent (a sticky or CA refusal included) keeps it
+	 * no longer than its verdict: kept with the forger's TTL, once the verdict expired the
+	 * cached forgery would be checked again and again, never the (by then honest) resolver,
+	 * and the name stay refused for as long as the attacker chose (a day after leaving the
+	 * café's network).
 	 */
-	if ((served = check_build(c, c->ld, !check_chain_covered(v), c->lage, 1, &slen,
-		 &c->lraw)) == NULL)
+	if ((served = check_build(c, c->ld, !check_chain_covered(v), c->lage, 1,
+		 v->outcome == OUTCOME_DISSENT ? CHECK_DISSENT_TTL : 0, &slen, &c->lraw)) == NULL)
 		c->lraw = 0;
 	check_remember(c, v, local, sticky_text[0] != '\0');
 	res.wire = served;
@@ -703,7 +690,7 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		size_t sl;
 		/* The mirrors' answer, built like any other: its chain flattened (the quorum
 		 * shares its final set, not necessarily its chain), not kept in the cache. */
-		if (cm->d && (cwire = check_build(c, cm->d, 1, 0, 0, &sl, NULL)) != NULL) {
+		if (cm->d && (cwire = check_build(c, cm->d, 1, 0, 0, 0, &sl, NULL)) != NULL) {
 			res.wire = cwire;
 			res.len = sl;
 			res.age = 0;
@@ -893,7 +880,7 @@ static void
 check_serve_now(struct check *c, int flatten, const struct policy_decision *d, uint64_t *raw)
 {
 	struct check_result res = { .status = UPSTREAM_OK, .decision = *d };
-	uint8_t *served = check_build(c, c->ld, flatten, c->lage, 1, &res.len, raw);
+	uint8_t *served = check_build(c, c->ld, flatten, c->lage, 1, 0, &res.len, raw);
 
 	res.wire = served;
 	if (served == NULL) {
@@ -933,7 +920,9 @@ check_local_ready(struct check *c)
 		check_serve_now(c, 1, &serve, NULL);
 		return;
 	}
-	c->lcanon = check_canon_hash(c->ld);
+	/* Keyed (vcache_canon_hash): an equal hash spares the mirrors, so it must be one no
+	 * resolver can aim at. */
+	c->lcanon = vcache_canon_hash(vd->vcache, &c->ld->ans);
 	if (c->hint && vcache_lookup(vd->vcache, c->q.qname, c->q.qname_len, c->q.qtype,
 			   check_wall(), &info) &&
 	    info.canon_hash == c->lcanon && info.outcome == OUTCOME_AGREE) {
@@ -953,12 +942,14 @@ check_local_ready(struct check *c)
 		/* Monitor: the answer goes out now; the verdict only flags and logs. Built all the
 		 * same, its chain flattened: nothing is verified yet. */
 		struct check_result now = { .status = UPSTREAM_OK, .decision = serve };
-		uint8_t *built = check_build(c, c->ld, 1, c->lage, 0, &now.len, NULL);
+		uint8_t *built = check_build(c, c->ld, 1, c->lage, 0, 0, &now.len, NULL);
 		now.wire = built;
 		if (built == NULL)
 			now.decision.action = ACTION_SERVFAIL;
 		check_deliver(c, &now);
 		free(built);
+		/* From now on no question joins c (check_begin): it would never be called back.
+		 * c stays in the table for the reload and shutdown walks. */
 		c->delivered = 1;
 	}
 	if (!c->mirrors_started)
@@ -1007,8 +998,11 @@ check_begin(struct vantaged *vd, const struct dnsq *q, const struct resolve_resu
 	for (c = vd->checks[h & (VANTAGED_CHECK_BUCKETS - 1)]; c; c = c->hnext)
 		/* CD too: a CD=1 client's answer (never validated upstream) must not reach a
 		 * CD=0 client, nor the other way round. */
+		/* Not a check that answered early (monitor mode): it calls nobody back again, so
+		 * a question joining it would wait forever and its waiter be freed under it. */
 		if (c->hash == h && dnswire_same_question(&c->q, q) && c->q.do_bit == q->do_bit &&
-		    (c->q.flags & DNS_FLAG_CD) == (q->flags & DNS_FLAG_CD) && c->fresh == fresh)
+		    (c->q.flags & DNS_FLAG_CD) == (q->flags & DNS_FLAG_CD) && c->fresh == fresh &&
+		    !c->delivered)
 			break;
 	if (c == NULL) {
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -1050,7 +1044,9 @@ check_begin(struct vantaged *vd, const struct dnsq *q, const struct resolve_resu
 		if (check_copy_local(c, local) != 0 ||
 		    (c->kick = evtimer_new(vd->base, check_kick, c)) == NULL ||
 		    evtimer_add(c->kick, &now) != 0) {
-			check_free(c); /* frees w too: it is on c's list */
+			/* w leaves before c goes: NULL means cb is never called. */
+			check_cancel(w);
+			check_free(c);
 			return NULL;
 		}
 	}
@@ -1212,6 +1208,7 @@ check_init(struct vantaged *vd, char *err, size_t errlen)
 	}
 	if (check_load_secret(vd, err, errlen) != 0)
 		return -1;
+	vcache_set_secret(vd->vcache, vd->secret);
 	if (vd->cfg->cache.state_file) {
 		n = vcache_load(vd->vcache, vd->cfg->cache.state_file, check_wall(), &bad);
 		if (n < 0)

@@ -40,6 +40,7 @@ struct vcache {
 	FILE *journal;				/* every change since the last save, or NULL */
 	char *journal_path;
 	int journal_failing;			/* the last append failed (logged once) */
+	uint8_t ekey[16];			/* keys the evidence hashes (vcache_set_secret) */
 };
 
 static void vcache_journal_sync(struct vcache *vc);
@@ -53,6 +54,167 @@ vcache_hash(uint64_t h, const void *p, size_t len)
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ b[i]) * 0x100000001b3ull;
 	return h;
+}
+
+#define VCACHE_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+static uint64_t
+vcache_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void
+vcache_sip_round(struct vcache_sip *s)
+{
+	s->v0 += s->v1;
+	s->v1 = VCACHE_ROTL(s->v1, 13);
+	s->v1 ^= s->v0;
+	s->v0 = VCACHE_ROTL(s->v0, 32);
+	s->v2 += s->v3;
+	s->v3 = VCACHE_ROTL(s->v3, 16);
+	s->v3 ^= s->v2;
+	s->v0 += s->v3;
+	s->v3 = VCACHE_ROTL(s->v3, 21);
+	s->v3 ^= s->v0;
+	s->v2 += s->v1;
+	s->v1 = VCACHE_ROTL(s->v1, 17);
+	s->v1 ^= s->v2;
+	s->v2 = VCACHE_ROTL(s->v2, 32);
+}
+
+/* One 8-byte block m: two compression rounds (the "2" of SipHash-2-4). */
+static void
+vcache_sip_block(struct vcache_sip *s, uint64_t m)
+{
+	s->v3 ^= m;
+	vcache_sip_round(s);
+	vcache_sip_round(s);
+	s->v0 ^= m;
+}
+
+void
+vcache_sip_init(struct vcache_sip *s, const uint8_t key[16])
+{
+	uint64_t k0 = vcache_le64(key), k1 = vcache_le64(key + 8);
+
+	s->v0 = k0 ^ 0x736f6d6570736575ull;
+	s->v1 = k1 ^ 0x646f72616e646f6dull;
+	s->v2 = k0 ^ 0x6c7967656e657261ull;
+	s->v3 = k1 ^ 0x7465646279746573ull;
+	s->tail = 0;
+	s->len = 0;
+}
+
+void
+vcache_sip_update(struct vcache_sip *s, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++) {
+		s->tail |= (uint64_t)b[i] << (8 * (s->len % 8));
+		if (++s->len % 8 == 0) {
+			vcache_sip_block(s, s->tail);
+			s->tail = 0;
+		}
+	}
+}
+
+uint64_t
+vcache_sip_final(const struct vcache_sip *st)
+{
+	struct vcache_sip s = *st;
+
+	/* The last block: the bytes left over, the length's low byte on top. */
+	vcache_sip_block(&s, s.tail | ((uint64_t)(s.len & 0xff) << 56));
+	s.v2 ^= 0xff;
+	for (int i = 0; i < 4; i++) /* four finalisation rounds (the "4") */
+		vcache_sip_round(&s);
+	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
+uint64_t
+vcache_siphash(const uint8_t key[16], const void *p, size_t len)
+{
+	struct vcache_sip s;
+
+	vcache_sip_init(&s, key);
+	vcache_sip_update(&s, p, len);
+	return vcache_sip_final(&s);
+}
+
+void
+vcache_set_secret(struct vcache *vc, const uint8_t secret[32])
+{
+	static const char tag[] = "vantage evidence hash key";
+	uint8_t msg[sizeof(tag) + 16 + 1];
+	uint64_t k[2];
+
+	/* Each half: SipHash keyed by the secret's first half over a tag, its second half and
+	 * the index. A key of its own: nothing here can tell about the mirror selection's. */
+	memcpy(msg, tag, sizeof(tag));
+	memcpy(msg + sizeof(tag), secret + 16, 16);
+	for (int i = 0; i < 2; i++) {
+		msg[sizeof(msg) - 1] = (uint8_t)i;
+		k[i] = vcache_siphash(secret, msg, sizeof(msg));
+	}
+	for (int i = 0; i < 8; i++) {
+		vc->ekey[i] = (uint8_t)(k[0] >> (8 * i));
+		vc->ekey[8 + i] = (uint8_t)(k[1] >> (8 * i));
+	}
+}
+
+static void
+vcache_sip_u16(struct vcache_sip *s, size_t v)
+{
+	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+
+	vcache_sip_update(s, b, sizeof(b));
+}
+
+uint64_t
+vcache_canon_hash(const struct vcache *vc, const struct cons_answer *a)
+{
+	struct vcache_sip s;
+	uint8_t head[5] = { 'c', (uint8_t)((unsigned)a->rclass >> 24),
+		(uint8_t)((unsigned)a->rclass >> 16), (uint8_t)((unsigned)a->rclass >> 8),
+		(uint8_t)a->rclass };
+
+	/* Every variable part carries its length: a record's rdata cannot run into the next
+	 * record or into the chain (unframed, "rdata R + chain C" equals "rdata R||C"). */
+	vcache_sip_init(&s, vc->ekey);
+	vcache_sip_update(&s, head, sizeof(head));
+	vcache_sip_u16(&s, a->n_rrs);
+	for (size_t i = 0; i < a->n_rrs; i++) {
+		vcache_sip_u16(&s, a->rrs[i].type);
+		vcache_sip_u16(&s, a->rrs[i].len);
+		vcache_sip_update(&s, a->rrs[i].rdata, a->rrs[i].len);
+	}
+	/* The CNAME chain is served too: an answer reaching the same records another way is
+	 * other content, and must not reuse the verdict on the first. */
+	vcache_sip_u16(&s, a->chain_len);
+	if (a->chain_len > 0)
+		vcache_sip_update(&s, a->chain, a->chain_len);
+	return vcache_sip_final(&s);
+}
+
+uint64_t
+vcache_raw_hash(const struct vcache *vc, const uint8_t *wire, size_t len, size_t qend)
+{
+	struct vcache_sip s;
+
+	if (len < qend || len < 4)
+		return 0;
+	/* A tag of its own ('r', never 'c'); the rest is its own length's. */
+	vcache_sip_init(&s, vc->ekey);
+	vcache_sip_update(&s, "r", 1);
+	vcache_sip_update(&s, wire + 2, 2);
+	vcache_sip_update(&s, wire + qend, len - qend);
+	return vcache_sip_final(&s);
 }
 
 static uint32_t

@@ -105,8 +105,50 @@ void vcache_journal_close(struct vcache *vc);
 /* vcache_journal_bytes - the journal's size (to save early when it grows); 0 without one. */
 size_t vcache_journal_bytes(const struct vcache *vc);
 
-/* vcache_hash - 64-bit FNV-1a of len bytes, continuing from h (start with VCACHE_HASH_INIT). */
+/*
+ * vcache_hash - 64-bit FNV-1a of len bytes, continuing from h (start with VCACHE_HASH_INIT).
+ * Unkeyed: for hash-table buckets only, never for evidence (anyone can make collisions).
+ */
 #define VCACHE_HASH_INIT 0xcbf29ce484222325ull
 uint64_t vcache_hash(uint64_t h, const void *p, size_t len);
+
+/* SipHash-2-4 (Aumasson and Bernstein, 2012), 64-bit output, fed in pieces. */
+struct vcache_sip {
+	uint64_t v0, v1, v2, v3;
+	uint64_t tail;			/* the bytes of the unfinished block, little-endian */
+	size_t len;			/* bytes fed so far */
+};
+
+/* vcache_sip_init / _update / _final - SipHash-2-4 of everything fed, keyed by key. */
+void vcache_sip_init(struct vcache_sip *s, const uint8_t key[16]);
+void vcache_sip_update(struct vcache_sip *s, const void *p, size_t len);
+uint64_t vcache_sip_final(const struct vcache_sip *s);
+
+/* vcache_siphash - SipHash-2-4 of len bytes in one call. */
+uint64_t vcache_siphash(const uint8_t key[16], const void *p, size_t len);
+
+/*
+ * vcache_set_secret - key the evidence hashes (vcache_canon_hash, vcache_raw_hash) with the
+ * install's 32-byte secret (a key derived from it, not the secret itself, which also keys
+ * the mirror selection). The secret persists beside the state file, so saved hashes keep
+ * matching across restarts. Until it is called the key is all zeroes.
+ */
+void vcache_set_secret(struct vcache *vc, const uint8_t secret[32]);
+
+/*
+ * vcache_canon_hash - keyed hash of a digested answer: its class, and each record of the
+ * final set (type, length, canonical rdata) and the CNAME chain, each with its length, so
+ * that no two different answers share an encoding. Equal content, equal hash, whatever the
+ * TTLs or order. Keyed because a verdict on one answer is reused for another of equal hash:
+ * with an unkeyed hash a lying resolver could pick free bytes (a CNAME chain) to collide
+ * with an answer the mirrors corroborated.
+ */
+uint64_t vcache_canon_hash(const struct vcache *vc, const struct cons_answer *a);
+
+/*
+ * vcache_raw_hash - keyed hash of a stored message: its flags (bytes 2-3) and everything
+ * past its question, which ends at qend. 0 when len < qend.
+ */
+uint64_t vcache_raw_hash(const struct vcache *vc, const uint8_t *wire, size_t len, size_t qend);
 
 #endif

@@ -15,7 +15,9 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_pin.sh \
 	tests/adversary/adv_slowloris.sh \
 	tests/adversary/adv_stall.sh \
-	tests/adversary/adv_webpki_mitm.sh
+	tests/adversary/adv_webpki_mitm.sh \
+	tests/adversary/adv_monitor_join.sh \
+	tests/adversary/adv_refused_ttl.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \

@@ -50,8 +50,12 @@ TESTS += tests/unit/test_ca
 tests_unit_test_ca_SOURCES = tests/unit/test_ca.c resolver/ca.c resolver/ca.h resolver/consensus.c
 tests_unit_test_ca_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_ca_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
-check_PROGRAMS += tests/unit/test_vcache_ca
-TESTS += tests/unit/test_vcache_ca
+check_PROGRAMS += tests/unit/test_vcache_ca tests/unit/test_vcache
+TESTS += tests/unit/test_vcache_ca tests/unit/test_vcache
+tests_unit_test_vcache_SOURCES = tests/unit/test_vcache.c resolver/vcache.c \
+	resolver/vcache.h resolver/vcache_ca.c resolver/vcache_ca.h resolver/ca.c resolver/ca.h resolver/consensus.c
+tests_unit_test_vcache_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_vcache_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_vcache_ca_SOURCES = tests/unit/test_vcache_ca.c resolver/vcache.c \
 	resolver/vcache.h resolver/vcache_ca.c resolver/vcache_ca.h resolver/ca.c resolver/ca.h resolver/consensus.c
 tests_unit_test_vcache_ca_CPPFLAGS = $(UNIT_CPPFLAGS)

@@ -130,7 +130,7 @@ test_replace_built(void **state)
 	mkans(&built, "www.example.com", DNS_TYPE_A, 250, 0);
 	tp_set16(&built, 0, 0);
 	tp_set16(&built, 2, DNS_FLAG_QR | DNS_FLAG_RA);
-	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 50, &kept), 1);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 50, 0, &kept), 1);
 	assert_int_equal(kept.len, built.n);
 	assert_memory_equal(kept.wire, built.b, built.n);
 	assert_int_equal(kept.age, 0);
@@ -140,9 +140,45 @@ test_replace_built(void **state)
 	assert_int_equal(hit.age, 10);
 	/* Not cacheable (SERVFAIL): the entry goes; the CD=1 one is another key and stays. */
 	mkneg(&built, "www.example.com", DNS_RCODE_SERVFAIL, 0, 0);
-	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 60, &kept), 0);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 60, 0, &kept), 0);
 	assert_int_equal(lookup(c, "www.example.com", DNS_TYPE_A, 0, 0, T0 + 60, &hit), 0);
 	assert_int_equal(lookup(c, "www.example.com", DNS_TYPE_A, 0, 1, T0 + 60, &hit), 1);
+}
+
+/*
+ * A capped replace (a refused forgery, review finding 6): the entry and its TTLs last no longer
+ * than the cap, whatever the attacker's TTL and even above cache.min_ttl, so that the name is
+ * asked upstream again once the verdict expires.
+ */
+static void
+test_replace_capped(void **state)
+{
+	struct dnscache *c = *state;
+	struct dnscache_limits lim = default_limits;
+	struct dnscache_hit hit, kept;
+	struct tpkt raw, built;
+	struct dnsq q;
+
+	mkq(&q, "forged.example.com", DNS_TYPE_A, 0, 0);
+	mkans(&raw, "forged.example.com", DNS_TYPE_A, 86400, 0);
+	assert_int_equal(dnscache_store(c, &q, raw.b, raw.n, T0), 1);
+	mkans(&built, "forged.example.com", DNS_TYPE_A, 86400, 0);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0, 30, &kept), 1);
+	assert_int_equal(kept.ttl, 30);
+	assert_int_equal(tp_get32(kept.wire, kept.len - 10), 30); /* the A record's TTL */
+	assert_int_equal(lookup(c, "forged.example.com", DNS_TYPE_A, 0, 0, T0 + 29, &hit), 1);
+	assert_int_equal(lookup(c, "forged.example.com", DNS_TYPE_A, 0, 0, T0 + 30, &hit), 0);
+	/* cache.min_ttl above the cap: the cap wins. */
+	lim.min_ttl = 600;
+	dnscache_set_limits(c, &lim);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 40, 30, &kept), 1);
+	assert_int_equal(kept.ttl, 30);
+	assert_int_equal(tp_get32(kept.wire, kept.len - 10), 30);
+	assert_int_equal(lookup(c, "forged.example.com", DNS_TYPE_A, 0, 0, T0 + 70, &hit), 0);
+	/* No cap: the limits alone (min_ttl raises a short TTL). */
+	mkans(&built, "forged.example.com", DNS_TYPE_A, 5, 0);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 80, 0, &kept), 1);
+	assert_int_equal(kept.ttl, 600);
 }
 
 static void
@@ -638,6 +674,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_store_lookup),
+		T(test_replace_capped),
 		T(test_ttl_decay_and_expiry),
 		T(test_ttl_clamps),
 		T(test_ttl_zero_not_cached),
