@@ -278,7 +278,12 @@ test_many_keys(void **state)
 	y.max_keys = 200000;
 	t0 = now_ms();
 	assert_int_equal(yconf_load_buffer(&y, "body", s, strlen(s)), 0);
-	assert_true(now_ms() - t0 < 1000);
+	/*
+	 * Not a speed test (tests/bench/stall.sh measures): pairwise duplicate detection took
+	 * minutes on 100,000 keys, linear takes well under a second, so a bound of 30 s tells
+	 * the two apart even under ASAN on a loaded machine.
+	 */
+	assert_true(now_ms() - t0 < 30000);
 	yconf_free(&y);
 	free(s);
 	s = many_keys(20000, 7);
