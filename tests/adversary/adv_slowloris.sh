@@ -32,7 +32,8 @@ doh_from() {
 	curl -sS --max-time 5 --interface "$1" --cacert "$T/keys/ca.pem" -o "$T/doh.bin" \
 		-w '%{http_code} %{time_total}' "https://$MIRROR_ADDR:$MIRROR_PORT/dns-query?dns=$Q"
 }
-answers_www() { od -An -tx1 "$T/doh.bin" | tr -d ' \n' | grep -q 'c0000201'; }
+# www.example.test A 127.192.0.1 (lib_mirror.sh's zone): 7f c0 00 01 as RDATA.
+answers_www() { od -An -tx1 "$T/doh.bin" | tr -d ' \n' | grep -q '00047fc00001'; }
 count() { grep -c " $2\$" "$1" 2> /dev/null || true; }
 has_count() { [ "$(count "$1" "$2")" -ge "$3" ]; }
 health() { curl -sS --max-time 5 --interface "$B" --cacert "$T/keys/ca.pem" "https://$MIRROR_ADDR:$MIRROR_PORT/v1/health"; }
