@@ -41,6 +41,18 @@ struct round_q {
 	uint8_t *own, *peer;
 	size_t own_len, peer_len;
 	uint64_t peer_ms;
+	/*
+	 * A dissent being confirmed (replay_confirm): our fresh answer, and the answers of
+	 * other mirrors (never the peer) asked at the same time.
+	 */
+	int confirm;
+	struct resolve_wait *rw2;
+	uint8_t *own2;
+	size_t own2_len;
+	size_t n_wit;
+	int wit_done[REPLAY_WITNESSES];
+	uint8_t *wit[REPLAY_WITNESSES];
+	size_t wit_len[REPLAY_WITNESSES];
 };
 
 /* One replay round against one peer: verify_questions questions and a ping. */
@@ -51,15 +63,22 @@ struct round {
 	uint8_t peer[TLS_SHA256_LEN];
 	uint64_t started_ms;
 	unsigned nq, left;
+	int confirming;			/* ROUND_ASKING, ROUND_CONFIRMING, ROUND_UNCONFIRMED */
 	int ping_done, ping_ok;
 	uint64_t ping_ms;
 	struct round_q qs[AUDIT_MAX_QUESTIONS];
 };
 
-/* What a peer request of a round is about: question idx, or -1 for the ping. */
+enum { ROUND_ASKING, ROUND_CONFIRMING, ROUND_UNCONFIRMED };
+
+/*
+ * What a peer request of a round is about: question idx, or -1 for the ping; wit is -1
+ * for the peer's own answer, else the witness asked to confirm a dissent on idx.
+ */
 struct round_ref {
 	uint64_t serial;
 	int idx;
+	int wit;
 };
 
 /* A removal vote this mirror runs: the peers asked and what they answered. */
@@ -319,6 +338,34 @@ round_resolved(void *arg, const struct resolve_result *res)
 	round_part_done(rq->r);
 }
 
+/* Whether resp is a DoH answer to q; its body is then kept in *out (length *olen). */
+static int
+round_doh_answer(const struct http_response *resp, const struct dnsq *q, uint8_t **out,
+    size_t *olen)
+{
+	const char *ct = resp->status == 200 ? http_response_header(resp, "Content-Type") : NULL;
+	struct dnsresp dr;
+	struct dnsq aq;
+
+	return ct != NULL && strncasecmp(ct, CT_DNS, strlen(CT_DNS)) == 0 &&
+	    dnswire_parse_response(resp->body, resp->body_len, &aq, &dr) == 0 &&
+	    dnswire_same_question(&aq, q) &&
+	    round_keep(resp->body, resp->body_len, out, olen) == 0;
+}
+
+/* A witness's answer to a dissent being confirmed. */
+static void
+round_witness_answer(struct round *r, struct round_q *rq, size_t k,
+    const struct http_response *resp)
+{
+	if (r->confirming != ROUND_CONFIRMING || k >= rq->n_wit || rq->wit_done[k])
+		return;
+	rq->wit_done[k] = 1;
+	if (!round_doh_answer(resp, &rq->q, &rq->wit[k], &rq->wit_len[k]))
+		rq->wit[k] = NULL;
+	round_part_done(r);
+}
+
 static void
 round_peer_answer(struct peers *ps, struct peer *p, const struct http_response *resp,
     uint64_t elapsed_ms, void *ctx)
@@ -344,6 +391,10 @@ round_peer_answer(struct peers *ps, struct peer *p, const struct http_response *
 		return;
 	}
 	rq = &r->qs[ref->idx];
+	if (ref->wit >= 0) {
+		round_witness_answer(r, rq, (size_t)ref->wit, resp);
+		return;
+	}
 	if (rq->peer_done)
 		return;
 	rq->peer_done = 1;
@@ -361,7 +412,7 @@ static void
 round_ask(struct audit *a, struct round *r, struct peer *p, unsigned i)
 {
 	struct round_q *rq = &r->qs[i];
-	struct round_ref ref = { r->serial, (int)i };
+	struct round_ref ref = { r->serial, (int)i, -1 };
 	struct resolve_result res;
 	uint8_t wire[DNS_HDRLEN + DNS_MAXNAME + 4 + 11];
 	size_t n;
@@ -416,6 +467,7 @@ round_start(struct audit *a, struct peer *p)
 	r->nq = i;
 	ref.serial = r->serial;
 	ref.idx = -1;
+	ref.wit = -1;
 	r->left++;
 	if (peers_request(a->s->peers, p, "GET", "/v1/health", NULL, NULL, 0, round_peer_answer,
 	    &ref, sizeof(ref)) != 0) {
@@ -429,6 +481,48 @@ static void audit_trial_round(struct audit *a, struct peer *p);
 static void vote_start(struct audit *a, struct peer *p, const char *reason);
 static struct vote *vote_find(struct audit *a, const uint8_t *suspect);
 
+/*
+ * Whether a dissent of p on rq counts, in its reputation (*to_rep: what starts votes)
+ * and in the counts of its audit or trial (*to_counts). Why not at once: an outsider's
+ * zone can answer one mirror's resolver (told apart by its address) differently from
+ * everyone else's, or flip between the vetting and the replay; every auditor then saw
+ * that mirror dissent until a vote removed it. The dissent counts only when it is
+ * confirmed at the moment (the witnesses, asked again, back our fresh answer and not the
+ * peer's), and in the reputation only while the name's registrable domain has not used
+ * its share of the peer's record (replay.h).
+ */
+static void
+round_dissent_counts(struct audit *a, struct round *r, struct peer *p, struct round_q *rq,
+    int *to_rep, int *to_counts)
+{
+	const struct mirror_network *net = audit_cfg(a);
+	const uint8_t *wit[REPLAY_WITNESSES];
+	char name[4 * DNS_MAXNAME + 1];
+	uint64_t now = now_ms();
+	size_t i;
+
+	*to_rep = *to_counts = 0;
+	if (r->confirming != ROUND_CONFIRMING || !rq->confirm)
+		return;		/* the round ran out of time: nothing proven */
+	for (i = 0; i < rq->n_wit; i++)
+		wit[i] = rq->wit[i];
+	dnswire_name2str(rq->q.qname, rq->q.qname_len, name, sizeof(name));
+	switch (replay_confirm(&rq->q, rq->own2, rq->own2_len, rq->peer, rq->peer_len, wit,
+	    rq->wit_len, rq->n_wit, net->allow_private)) {
+	case REPLAY_DISSENT:
+		*to_counts = 1;
+		if ((*to_rep = replay_domain_charge(a->replay, p->id, &rq->q, now)) == 0)
+			log_debug(LOG_G_MIRROR, "peer %s: dissent on %s not added to its "
+			    "reputation: its domain has used its share", p->name, name);
+		return;
+	default:
+		log_debug(LOG_G_MIRROR, "peer %s: dissent on %s not confirmed by %zu witnesses: "
+		    "the question is no longer replayed", p->name, name, rq->n_wit);
+		replay_reject(a->replay, &rq->q, now);
+		return;
+	}
+}
+
 /* Fold one round's samples into reputation, trial and audit counts. */
 static void
 round_count(struct audit *a, struct round *r, struct peer *p, struct rep_counts *c)
@@ -441,6 +535,7 @@ round_count(struct audit *a, struct round *r, struct peer *p, struct rep_counts 
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < r->nq; i++) {
 		struct round_q *rq = &r->qs[i];
+		int to_rep = 1, to_counts = 1;
 
 		if (!rq->own_done || !rq->own_ok)
 			continue;
@@ -454,13 +549,17 @@ round_count(struct audit *a, struct round *r, struct peer *p, struct rep_counts 
 				o = REP_AGREE;
 				break;
 			case REPLAY_DISSENT:
+				round_dissent_counts(a, r, p, rq, &to_rep, &to_counts);
 				o = REP_DISSENT;
 				break;
 			default:
 				continue;	/* nothing to judge by */
 			}
 		}
-		reputation_replay(a->s->rep, p->id, o, (uint32_t)rq->peer_ms, now);
+		if (to_rep)
+			reputation_replay(a->s->rep, p->id, o, (uint32_t)rq->peer_ms, now);
+		if (!to_counts)
+			continue;
 		if (o == REP_AGREE)
 			c->agree++;
 		else if (o == REP_DISSENT)
@@ -504,11 +603,119 @@ round_free(struct audit *a, struct round *r)
 			resolve_cancel(r->qs[i].rw);
 			r->qs[i].rw = NULL;
 		}
+		if (r->qs[i].rw2 != NULL) {
+			resolve_cancel(r->qs[i].rw2);
+			r->qs[i].rw2 = NULL;
+		}
 		free(r->qs[i].own);
 		free(r->qs[i].peer);
+		free(r->qs[i].own2);
+		for (size_t k = 0; k < r->qs[i].n_wit; k++)
+			free(r->qs[i].wit[k]);
 	}
 	TAILQ_REMOVE(&a->rounds, r, entry);
 	free(r);
+}
+
+/* Our fresh answer to a dissent being confirmed. */
+static void
+round_own2_answer(struct round_q *rq, const struct resolve_result *res)
+{
+	struct dnsresp dr;
+	struct dnsq aq;
+
+	if (!(res->status == UPSTREAM_OK &&
+	    dnswire_parse_response(res->wire, res->len, &aq, &dr) == 0 &&
+	    dr.rcode != DNS_RCODE_SERVFAIL &&
+	    round_keep(res->wire, res->len, &rq->own2, &rq->own2_len) == 0))
+		rq->own2 = NULL;
+}
+
+static void
+round_resolved2(void *arg, const struct resolve_result *res)
+{
+	struct round_q *rq = arg;
+
+	rq->rw2 = NULL;
+	round_own2_answer(rq, res);
+	round_part_done(rq->r);
+}
+
+/* Confirm a dissent on question i of r: ask ourselves again, and other mirrors. */
+static void
+round_confirm(struct audit *a, struct round *r, unsigned i)
+{
+	struct round_q *rq = &r->qs[i];
+	struct peer *to[REPLAY_WITNESSES];
+	uint8_t wire[DNS_HDRLEN + DNS_MAXNAME + 4 + 11];
+	struct resolve_result res;
+	struct round_ref ref;
+	size_t k, n;
+
+	rq->confirm = 1;
+	n = dnswire_build_query(wire, sizeof(wire), &rq->q, 0, DNS_EDNS_SIZE);
+	/* Never the peer under audit: it cannot witness for itself. */
+	rq->n_wit = n == 0 ? 0 : peers_pick(a->s->peers, to, REPLAY_WITNESSES, r->peer, NULL, 0);
+	for (k = 0; k < rq->n_wit; k++) {
+		ref.serial = r->serial;
+		ref.idx = (int)i;
+		ref.wit = (int)k;
+		r->left++;
+		if (peers_request(a->s->peers, to[k], "POST", "/dns-query", CT_DNS, wire, n,
+		    round_peer_answer, &ref, sizeof(ref)) != 0) {
+			rq->wit_done[k] = 1;
+			r->left--;
+		}
+	}
+	r->left++;
+	if (resolve_lookup(a->s->resolve, &rq->q, &res)) {
+		round_own2_answer(rq, &res);
+		r->left--;
+	} else if ((rq->rw2 = resolve_start(a->s->resolve, &rq->q, round_resolved2, rq)) ==
+	    NULL) {
+		r->left--;
+	}
+}
+
+/*
+ * The round's answers are in: confirm its dissents before it counts. Returns 1 when
+ * confirmations are under way (round_finish runs again when they are in, or when the
+ * round runs out of time).
+ */
+static int
+round_confirm_dissents(struct audit *a, struct round *r)
+{
+	const struct mirror_network *net = audit_cfg(a);
+	int started = 0;
+	unsigned i;
+
+	if (r->confirming != ROUND_ASKING)
+		return 0;
+	if (r->left > 0) {
+		/* Out of time before every answer came: its dissents are not confirmed. */
+		r->confirming = ROUND_UNCONFIRMED;
+		return 0;
+	}
+	r->confirming = ROUND_CONFIRMING;
+	r->started_ms = now_ms();
+	r->left = 1;		/* the guard part, as in round_start */
+	for (i = 0; i < r->nq; i++) {
+		struct round_q *rq = &r->qs[i];
+
+		if (rq->own_done && rq->own_ok && rq->peer_done && rq->peer_ok &&
+		    rq->peer_ms <= net->response_timeout_ms &&
+		    replay_judge(&rq->q, rq->own, rq->own_len, rq->peer, rq->peer_len,
+		    net->allow_private) == REPLAY_DISSENT) {
+			round_confirm(a, r, i);
+			started = 1;
+		}
+	}
+	if (!started) {
+		r->left = 0;
+		return 0;
+	}
+	round_part_done(r);
+	return 1;
 }
 
 static void
@@ -523,6 +730,8 @@ round_finish(struct round *r)
 		round_free(a, r);
 		return;
 	}
+	if (round_confirm_dissents(a, r))
+		return;
 	p->round_busy = 0;
 	round_count(a, r, p, &c);
 	log_debug(LOG_G_MIRROR, "peer %s: round %" PRIu64 ": %u agree, %u dissent, %u timeout, "

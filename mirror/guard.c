@@ -49,6 +49,22 @@ enum guard_phase {
 	GUARD_CLOSING		/* refused or timed out; evhttp is closing it */
 };
 
+/*
+ * Where a chunked body is (RFC 9112 section 7.1): a chunk-size line (hex digits, maybe
+ * extensions after ';'), that many data bytes, their CRLF; a zero size starts the
+ * trailer section, which an empty line ends.
+ */
+enum guard_chunk_state {
+	CHUNK_SIZE,		/* hex digits of a chunk size */
+	CHUNK_EXT,		/* the rest of a chunk-size line */
+	CHUNK_DATA,		/* chunk_left data bytes to go */
+	CHUNK_DATA_END,		/* the CRLF after a chunk's data */
+	CHUNK_TRAILER		/* trailer lines; an empty one ends the body */
+};
+
+/* A chunk size past this (16 hex digits) saturates: the body deadline ends it anyway. */
+#define GUARD_CHUNK_MAX (UINT64_MAX >> 4)
+
 struct guard_conn {
 	struct guard *g;		/* NULL once the guard is gone */
 	struct bufferevent *bev;
@@ -62,7 +78,10 @@ struct guard_conn {
 	char line[GUARD_LINE];
 	size_t line_len;
 	uint64_t content_length;
-	int chunked, zero_line;
+	int chunked;
+	/* The chunked-body parser: where in the framing we are, and the chunk left to read. */
+	enum guard_chunk_state chunk_state;
+	uint64_t chunk_left;
 	TAILQ_ENTRY(guard_conn) entry;
 };
 
@@ -315,23 +334,76 @@ guard_header_line(struct guard_conn *gc)
 		gc->chunked = 1;
 }
 
-/* One byte of a chunked body: it ends with a "0" line and then an empty line. */
+/* The end of a chunk-size line: data follows, or (size 0) the trailer section. */
+static void
+guard_chunk_size_end(struct guard_conn *gc)
+{
+	gc->line_len = 0;
+	gc->chunk_state = gc->chunk_left == 0 ? CHUNK_TRAILER : CHUNK_DATA;
+}
+
+static int
+guard_hex(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * One byte of a chunked body. Why a parser and not a search for a "0" line and an empty
+ * line: those bytes may sit inside chunk data, and a client that sent them there (then
+ * "x\n\n" every few seconds, which looked like new requests) reset the deadlines while
+ * evhttp was still reading one body. Only the framing ends a body; bytes it does not
+ * allow are left to evhttp to reject, and the body deadline still runs.
+ */
 static void
 guard_chunked_byte(struct guard_conn *gc, char ch)
 {
-	if (ch == '\r')
+	int h;
+
+	switch (gc->chunk_state) {
+	case CHUNK_SIZE:
+		if ((h = guard_hex(ch)) >= 0) {
+			gc->chunk_left = gc->chunk_left > GUARD_CHUNK_MAX ? UINT64_MAX :
+			    gc->chunk_left << 4 | (uint64_t)h;
+			return;
+		}
+		if (ch == '\n')
+			guard_chunk_size_end(gc);
+		else if (ch != '\r')
+			gc->chunk_state = CHUNK_EXT;
 		return;
-	if (ch != '\n') {
-		if (gc->line_len < GUARD_LINE)
-			gc->line[gc->line_len] = ch;
-		gc->line_len++;
+	case CHUNK_EXT:
+		if (ch == '\n')
+			guard_chunk_size_end(gc);
+		return;
+	case CHUNK_DATA:
+		if (--gc->chunk_left == 0)
+			gc->chunk_state = CHUNK_DATA_END;
+		return;
+	case CHUNK_DATA_END:
+		if (ch == '\n') {
+			gc->chunk_state = CHUNK_SIZE;
+			gc->chunk_left = 0;
+		}
+		return;
+	case CHUNK_TRAILER:
+		if (ch == '\r')
+			return;
+		if (ch != '\n') {
+			gc->line_len++;
+			return;
+		}
+		if (gc->line_len == 0)
+			guard_request_done(gc);
+		gc->line_len = 0;
 		return;
 	}
-	if (gc->line_len == 0 && gc->zero_line)
-		guard_request_done(gc);
-	else
-		gc->zero_line = gc->line_len == 1 && gc->line[0] == '0';
-	gc->line_len = 0;
 }
 
 /* Follow the plaintext stream: where each request starts, where its headers and body end. */
@@ -344,7 +416,9 @@ guard_scan_byte(struct guard_conn *gc, char ch)
 			return;		/* RFC 9112 section 2.2: empty lines before a request */
 		gc->line_len = 0;
 		gc->content_length = 0;
-		gc->chunked = gc->zero_line = 0;
+		gc->chunked = 0;
+		gc->chunk_state = CHUNK_SIZE;
+		gc->chunk_left = 0;
 		guard_arm(gc, GUARD_HEADERS, gc->g->limits.header_timeout_ms);
 		/* FALLTHROUGH */
 	case GUARD_HEADERS:

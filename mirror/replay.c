@@ -70,8 +70,18 @@ struct vet_ref {
 	size_t idx;
 };
 
+/* The confirmed dissents one domain added to one peer's record in the current window. */
+struct dom_tally {
+	uint8_t id[TLS_SHA256_LEN];
+	uint8_t dom[DNS_MAXNAME];
+	uint8_t dom_len;
+	unsigned n;
+	uint64_t since_ms;		/* 0: free slot */
+};
+
 struct replay {
 	struct server *s;
+	struct dom_tally dom[REPLAY_DOMAIN_SLOTS];
 	struct ring_q *ring;
 	size_t ring_cap, ring_n, ring_next;
 	struct pool stable, reject;
@@ -342,6 +352,109 @@ out:
 	free(dl);
 	free(dm);
 	return j;
+}
+
+enum replay_judgement
+replay_confirm(const struct dnsq *q, const uint8_t *own, size_t olen, const uint8_t *peer,
+    size_t plen, const uint8_t *const *wit, const size_t *wlen, size_t nwit, int allow_private)
+{
+	unsigned agree = 0, dissent = 0, need;
+	size_t i;
+
+	switch (replay_judge(q, own, olen, peer, plen, allow_private)) {
+	case REPLAY_AGREE:
+		return REPLAY_AGREE;	/* our first answer was stale, or the peer's was */
+	case REPLAY_UNUSABLE:
+		return REPLAY_UNUSABLE;
+	default:
+		break;
+	}
+	for (i = 0; i < nwit; i++) {
+		if (wit[i] == NULL)
+			continue;
+		/* A witness that backs the peer: the peer is not alone, the name splits views. */
+		if (replay_judge(q, wit[i], wlen[i], peer, plen, allow_private) == REPLAY_AGREE)
+			return REPLAY_UNUSABLE;
+		switch (replay_judge(q, own, olen, wit[i], wlen[i], allow_private)) {
+		case REPLAY_AGREE:
+			agree++;
+			break;
+		case REPLAY_DISSENT:
+			dissent++;
+			break;
+		default:
+			break;
+		}
+	}
+	/* Of the witnesses asked, not of those that answered: silence confirms nothing. */
+	need = nwit < REPLAY_CONFIRM_QUORUM ? (unsigned)nwit : REPLAY_CONFIRM_QUORUM;
+	if (need == 0 || agree < need || dissent >= agree)
+		return REPLAY_UNUSABLE;
+	return REPLAY_DISSENT;
+}
+
+/* The registrable domain of q's name, approximated: its last two labels, lower-cased. */
+static size_t
+domain_of(const struct dnsq *q, uint8_t *out)
+{
+	size_t off = 0, starts[DNS_MAXNAME / 2 + 1], n = 0, from, i;
+
+	while (off < q->qname_len && q->qname[off] != 0 && n < sizeof(starts) / sizeof(starts[0])) {
+		starts[n++] = off;
+		off += 1 + (size_t)q->qname[off];
+	}
+	if (off >= q->qname_len)
+		return 0;	/* malformed: never ours (dnswire built it) */
+	from = n > 2 ? starts[n - 2] : 0;
+	for (i = from; i < q->qname_len; i++)
+		out[i - from] = lower(q->qname[i]);
+	return q->qname_len - from;
+}
+
+int
+replay_domain_charge(struct replay *rp, const uint8_t *id, const struct dnsq *q, uint64_t now)
+{
+	uint64_t window = rp->s->cfg->network.audit_period_ms;
+	uint8_t dom[DNS_MAXNAME];
+	struct dom_tally *t, *slot = NULL;
+	size_t len = domain_of(q, dom), i;
+
+	if (window < REPLAY_DOMAIN_WINDOW_MS)
+		window = REPLAY_DOMAIN_WINDOW_MS;
+	for (i = 0; i < REPLAY_DOMAIN_SLOTS; i++) {
+		t = &rp->dom[i];
+		if (t->since_ms != 0 && now - t->since_ms >= window)
+			t->since_ms = 0;	/* its window is over */
+		if (t->since_ms != 0 && t->dom_len == len && memcmp(t->dom, dom, len) == 0 &&
+		    memcmp(t->id, id, TLS_SHA256_LEN) == 0) {
+			if (t->n >= REPLAY_DOMAIN_DISSENTS)
+				return 0;
+			t->n++;
+			return 1;
+		}
+		if (slot == NULL || (slot->since_ms != 0 && (t->since_ms == 0 ||
+		    t->since_ms < slot->since_ms)))
+			slot = t;
+	}
+	/*
+	 * Full of open windows: the oldest makes room. An outsider who wanted to evict his
+	 * own domain's tally needs REPLAY_DOMAIN_SLOTS other confirmed dissents first.
+	 */
+	memcpy(slot->id, id, TLS_SHA256_LEN);
+	memcpy(slot->dom, dom, len);
+	slot->dom_len = (uint8_t)len;
+	slot->n = 1;
+	slot->since_ms = now;
+	return 1;
+}
+
+void
+replay_reject(struct replay *rp, const struct dnsq *q, uint64_t now)
+{
+	if (rp == NULL)
+		return;
+	pool_drop(&rp->stable, q);
+	pool_put(&rp->reject, q, now + REPLAY_REJECT_MS);
 }
 
 /* ---- vetting ---- */

@@ -28,6 +28,30 @@
 /* A rejected one is not vetted again for this long (ms): a flood costs one vetting. */
 #define REPLAY_REJECT_MS (10 * 60 * 1000)
 
+/*
+ * A dissent is confirmed before it counts (replay_confirm): up to REPLAY_WITNESSES other
+ * mirrors (never the peer under audit) are asked again, and at least this many of them
+ * must agree with our fresh answer.
+ */
+#define REPLAY_CONFIRM_QUORUM 2
+/*
+ * Confirmed dissents one registrable domain may add to one peer's record per window
+ * (replay_domain_charge). One, because an outsider's own zone can show one mirror a view
+ * of its own (told apart by the address asking) that no witness sees: from the network's
+ * side that is exactly a liar, so one zone must not be enough to remove a mirror; a
+ * mirror that lies is removed for lies across many domains.
+ */
+#define REPLAY_DOMAIN_DISSENTS 1
+/*
+ * The window (ms; at least network.audit_period) of the reputation record, which starts
+ * votes. Long, so that one zone adds one bad mark now and then among a peer's many
+ * replays, never half of them. The counts of an audit or a trial are not capped: they
+ * must fill within one audit period, and a liar lies on few domains there.
+ */
+#define REPLAY_DOMAIN_WINDOW_MS (10 * 60 * 1000)
+/* Peer and domain pairs tallied at once; the oldest window makes room. */
+#define REPLAY_DOMAIN_SLOTS 512
+
 struct server;
 struct replay;
 
@@ -87,5 +111,36 @@ int replay_pick(struct replay *rp, struct dnsq *q);
  */
 enum replay_judgement replay_judge(const struct dnsq *q, const uint8_t *own, size_t olen,
     const uint8_t *peer, size_t plen, int allow_private);
+
+/*
+ * replay_confirm - a peer's answer (peer, plen) dissented from ours; is that confirmed?
+ * own is our fresh answer (asked again after the dissent), wit[0..nwit) with wlen the
+ * answers the other mirrors gave to the same question at the same time (NULL: none),
+ * never including the peer under audit. Returns REPLAY_DISSENT when the peer still
+ * dissents from our fresh answer, at least REPLAY_CONFIRM_QUORUM witnesses (all of them
+ * when fewer were asked, and at least one) agree with it, more agree than dissent, and
+ * no witness backs the peer's answer: the peer is the odd one out. REPLAY_AGREE when the
+ * peer now agrees with our fresh answer; REPLAY_UNUSABLE otherwise (the answer depends
+ * on who asks or when: the question is not fit to judge by). Pure.
+ */
+enum replay_judgement replay_confirm(const struct dnsq *q, const uint8_t *own, size_t olen,
+    const uint8_t *peer, size_t plen, const uint8_t *const *wit, const size_t *wlen,
+    size_t nwit, int allow_private);
+
+/*
+ * replay_domain_charge - whether a confirmed dissent of the peer id on q may count in
+ * its reputation at now (monotonic ms): at most REPLAY_DOMAIN_DISSENTS per registrable
+ * domain of q's name (approximated by its last two labels; we do not know zone cuts)
+ * per window (REPLAY_DOMAIN_WINDOW_MS). Returns 1 and charges the domain, or 0 when its
+ * share is used.
+ */
+int replay_domain_charge(struct replay *rp, const uint8_t *id, const struct dnsq *q,
+    uint64_t now);
+
+/*
+ * replay_reject - q turned out unfit to judge by (a dissent not confirmed): out of the
+ * questions fit to replay, and not vetted again for REPLAY_REJECT_MS from now.
+ */
+void replay_reject(struct replay *rp, const struct dnsq *q, uint64_t now);
 
 #endif

@@ -10,10 +10,10 @@
 . "$top_srcdir/tests/integration/mirror/lib_mirror.sh"
 require_progs nsd curl python3
 require_mirror
-tap_plan 15
+tap_plan 16
 
 DRIBBLER=$top_srcdir/tests/adversary/dribbler.py
-U=$(unique_addr) L=$(unique_addr) A=$(unique_addr) B=$(unique_addr) C=$(unique_addr) D=$(unique_addr) ||
+U=$(unique_addr) L=$(unique_addr) A=$(unique_addr) B=$(unique_addr) C=$(unique_addr) D=$(unique_addr) E=$(unique_addr) ||
 	bail_out "no address"
 mirror_zone "$T/example.test.zone"
 start_nsd "$U" 5300 example.test "$T/example.test.zone" || bail_out "cannot start nsd"
@@ -32,7 +32,8 @@ doh_from() {
 	curl -sS --max-time 5 --interface "$1" --cacert "$T/keys/ca.pem" -o "$T/doh.bin" \
 		-w '%{http_code} %{time_total}' "https://$MIRROR_ADDR:$MIRROR_PORT/dns-query?dns=$Q"
 }
-answers_www() { od -An -tx1 "$T/doh.bin" | tr -d ' \n' | grep -q 'c0000201'; }
+# www.example.test A 127.192.0.1 (lib_mirror.sh's zone): 7f c0 00 01 as RDATA.
+answers_www() { od -An -tx1 "$T/doh.bin" | tr -d ' \n' | grep -q '00047fc00001'; }
 count() { grep -c " $2\$" "$1" 2> /dev/null || true; }
 has_count() { [ "$(count "$1" "$2")" -ge "$3" ]; }
 health() { curl -sS --max-time 5 --interface "$B" --cacert "$T/keys/ca.pem" "https://$MIRROR_ADDR:$MIRROR_PORT/v1/health"; }
@@ -68,6 +69,14 @@ is "$late" "" "... 2 s (+ slack) after connecting"
 spawn drib-d python3 "$DRIBBLER" --connect "$MIRROR_ADDR:$MIRROR_PORT" --source "$D" --count 2 \
 	--interval 0.5 --stage body --duration 12
 ok "dribbled bodies are closed by the body deadline" wait_until 10 has_count "$T/drib-d.log" closed 2
+
+# Review finding 12: a chunked body whose data holds a fake end ("\n0\n\n"), then "x\n\n"
+# every 0.5 s: the guard took those for the body's end and new requests, and restarted the
+# deadlines while evhttp still read one chunk. The body deadline must end them.
+spawn drib-e python3 "$DRIBBLER" --connect "$MIRROR_ADDR:$MIRROR_PORT" --source "$E" --count 2 \
+	--interval 0.5 --stage chunked --duration 12
+ok "chunked bodies with a fake end are closed by the body deadline" \
+	wait_until 10 has_count "$T/drib-e.log" closed 2
 
 h=$(health)
 like "$h" '"guard":\{"refused":[1-9][0-9]+,"handshake_timeouts":[1-9][0-9]*,"header_timeouts":[1-9][0-9]*,"body_timeouts":[1-9][0-9]*\}' \

@@ -2,12 +2,15 @@
 # tests/adversary/dribbler.py - slowloris against a TLS server: COUNT connections from one source
 # address, each dribbling a request one byte at a time. Loopback only.
 #
-#   dribbler.py --connect ADDR:PORT --source ADDR --count N [--interval S] [--stage tls|headers|body]
+#   dribbler.py --connect ADDR:PORT --source ADDR --count N [--interval S]
+#               [--stage tls|headers|body|chunked]
 #               [--duration S]
 #
 # Stages: tls opens TCP and sends nothing (a stalled handshake); headers completes the handshake
 # and dribbles request headers that never end; body sends complete headers announcing a body, then
-# dribbles the body. One line per event, on stdout, with seconds since the start:
+# dribbles the body; chunked opens a chunked body with a 0x400-byte chunk whose data holds
+# "\n0\n\n" (a fake end of the body) and then dribbles "x\n\n" (what looks like a new
+# request) every interval. One line per event, on stdout, with seconds since the start:
 #   T conn I handshake ok       the TLS handshake completed
 #   T conn I refused            the server closed it before or during the handshake
 #   T conn I closed             the server closed it afterwards
@@ -67,11 +70,18 @@ def one(i, opts, open_set):
         say("conn %d handshake ok" % i)
     with LOCK:
         open_set.add(i)
+    step = 1
     if opts.stage == "body":
         head = b"POST /dns-query HTTP/1.1\r\nHost: m\r\nContent-Type: application/dns-message\r\n" \
             b"Content-Length: 4000\r\n\r\n"
         sock.sendall(head)
         payload = b"\0" * 4000
+    elif opts.stage == "chunked":
+        sock.sendall(b"POST /dns-query HTTP/1.1\r\nHost: m\r\nContent-Type: "
+                     b"application/dns-message\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"400\r\nabc\n0\n\n")
+        payload = b"x\n\n" * 300
+        step = 3
     else:
         payload = b"GET /v1/health HTTP/1.1\r\nHost: m\r\n" + b"X-Slow: " + b"a" * 4000
     deadline = time.monotonic() + opts.duration
@@ -81,10 +91,10 @@ def one(i, opts, open_set):
             break
         if opts.stage != "tls" and k < len(payload):
             try:
-                sock.sendall(payload[k:k + 1])
+                sock.sendall(payload[k:k + step])
             except (OSError, ssl.SSLError):
                 break
-            k += 1
+            k += step
         time.sleep(opts.interval)
     else:
         return
@@ -99,7 +109,7 @@ def main():
     ap.add_argument("--source", required=True)
     ap.add_argument("--count", type=int, required=True)
     ap.add_argument("--interval", type=float, default=0.5)
-    ap.add_argument("--stage", choices=("tls", "headers", "body"), default="headers")
+    ap.add_argument("--stage", choices=("tls", "headers", "body", "chunked"), default="headers")
     ap.add_argument("--duration", type=float, default=20)
     opts = ap.parse_args()
     open_set = set()

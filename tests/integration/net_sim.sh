@@ -38,7 +38,8 @@ pass "$NET_N mirrors up (mirror $LIAR asks a lying view)"
 t0=$(now_ms)
 seeded=1
 for i in "${BASE[@]}"; do
-	net_seed "$i" www.example.test./A www.example.test./AAAA txt.example.test./TXT short.example.test./A || seeded=0
+	net_seed "$i" www.example.test./A www.example.test./AAAA txt.example.test./TXT short.example.test./A \
+		$(for d in "${NET_DOMAINS[@]}"; do echo "www.$d.test./A"; done) || seeded=0
 done
 is "$seeded" 1 "every mirror answered its clients (rings seeded)"
 

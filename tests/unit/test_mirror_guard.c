@@ -196,6 +196,35 @@ test_request_deadlines(void **state)
 	assert_int_equal(n, 0);
 }
 
+/*
+ * Review finding 12: a "0" line and an empty line inside chunk data, then "x\n\n" every
+ * 30 ms, looked to the guard like the body's end followed by new header-only requests, so
+ * the deadlines kept restarting while evhttp still read one 0x400-byte chunk.
+ */
+static void
+test_chunked_framing(void **state)
+{
+	static const char *const fake_end[] = { "POST /dns-query HTTP/1.1\r\nTransfer-Encoding: "
+		"chunked\r\n\r\n400\r\nabc\n0\n\n", "x\n\n", "x\n\n", "x\n\n", "x\n\n",
+		"x\n\n", "x\n\n", NULL };
+	/* The same bytes as honest chunk data, sized right, with extensions and a trailer. */
+	static const char *const honest[] = { "POST /dns-query HTTP/1.1\r\nTransfer-Encoding: "
+		"chunked\r\n\r\n7;ext=1\r\nab\n0\n\nc\r\n", "A\r\n0\r\n\r\nxxxxx\r\n",
+		"0\r\nX-Trailer: 1\r\n\r\n", NULL };
+	/* The trailer section is still open: the body is not complete. */
+	static const char *const open_trailer[] = { "POST /x HTTP/1.1\r\nTransfer-Encoding: "
+		"chunked\r\n\r\n0\r\nX-Trailer: 1\r\n", NULL };
+	uint64_t n = 0;
+
+	(void)state;
+	assert_true(closed_after(fake_end, "body", &n));
+	assert_int_equal(n, 1);
+	assert_false(closed_after(honest, "body", &n));
+	assert_int_equal(n, 0);
+	assert_true(closed_after(open_trailer, "body", &n));
+	assert_int_equal(n, 1);
+}
+
 int
 main(void)
 {
@@ -203,6 +232,7 @@ main(void)
 		cmocka_unit_test(test_per_address_cap),
 		cmocka_unit_test(test_handshake_deadline),
 		cmocka_unit_test(test_request_deadlines),
+		cmocka_unit_test(test_chunked_framing),
 	};
 	int rc;
 

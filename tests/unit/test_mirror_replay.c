@@ -159,6 +159,102 @@ test_ring_share(void **state)
 	replay_free(rp);
 }
 
+/*
+ * Review finding 7: a dissent counts only when the witnesses, asked again, back our fresh
+ * answer and not the peer's. Addresses 127.200.0.N: a shared /24 is a weak signal, never
+ * corroboration, so .10 and .66 dissent.
+ */
+static enum replay_judgement
+confirm(uint8_t own, uint8_t peer, const uint8_t *wits, size_t n)
+{
+	struct tpkt a, b, w[3];
+	const uint8_t *wp[3];
+	size_t wl[3], i;
+
+	answer(&a, "www.example.test", 0, &own, 1);
+	answer(&b, "www.example.test", 0, &peer, 1);
+	for (i = 0; i < n; i++) {
+		if (wits[i] == 0) {
+			wp[i] = NULL;	/* no answer */
+			wl[i] = 0;
+			continue;
+		}
+		answer(&w[i], "www.example.test", 0, &wits[i], 1);
+		wp[i] = w[i].b;
+		wl[i] = w[i].n;
+	}
+	return replay_confirm(&q_www, a.b, a.n, b.b, b.n, wp, wl, n, 1);
+}
+
+static void
+test_confirm(void **state)
+{
+	const uint8_t all_x[] = { 10, 10, 10 }, one_y[] = { 10, 10, 66 }, split[] = { 10, 77, 0 },
+	    two_silent[] = { 10, 0, 0 }, two_x[] = { 10, 10, 0 };
+
+	(void)state;
+	/* The peer alone against a quorum of witnesses that back us: confirmed. */
+	assert_int_equal(confirm(10, 66, all_x, 3), REPLAY_DISSENT);
+	assert_int_equal(confirm(10, 66, two_x, 3), REPLAY_DISSENT);
+	/* A witness backs the peer: the name splits views, not the peer's doing. */
+	assert_int_equal(confirm(10, 66, one_y, 3), REPLAY_UNUSABLE);
+	/* The witnesses disagree among themselves, or too few answered. */
+	assert_int_equal(confirm(10, 66, split, 3), REPLAY_UNUSABLE);
+	assert_int_equal(confirm(10, 66, two_silent, 3), REPLAY_UNUSABLE);
+	assert_int_equal(confirm(10, 66, NULL, 0), REPLAY_UNUSABLE);
+	/* A network of three: the one other witness is all there is. */
+	assert_int_equal(confirm(10, 66, all_x, 1), REPLAY_DISSENT);
+	/* Our fresh answer is the peer's: our first one was stale. */
+	assert_int_equal(confirm(66, 66, all_x, 3), REPLAY_AGREE);
+}
+
+/* One registrable domain adds at most REPLAY_DOMAIN_DISSENTS per peer per window. */
+static void
+test_domain_charge(void **state)
+{
+	static const uint8_t a_q[] = "\3www\1a\4test", evil[] = "\2s1\4evil\4test",
+	    evil2[] = "\4deep\2s2\4EVIL\4test";
+	uint8_t m3[TLS_SHA256_LEN] = { 3 }, m4[TLS_SHA256_LEN] = { 4 };
+	const uint64_t w = REPLAY_DOMAIN_WINDOW_MS;
+	struct mirror_config cfg;
+	struct dnsq qa, qe, qe2;
+	struct server s;
+	struct replay *rp;
+	unsigned i;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&s, 0, sizeof(s));
+	cfg.network.recent_questions = 8;
+	cfg.network.audit_period_ms = 1000;	/* shorter than the window: the window holds */
+	s.cfg = &cfg;
+	assert_non_null(rp = replay_new(&s));
+	qa = qe = qe2 = q_www;
+	memcpy(qa.qname, a_q, sizeof(a_q));
+	qa.qname_len = sizeof(a_q);
+	memcpy(qe.qname, evil, sizeof(evil));
+	qe.qname_len = sizeof(evil);
+	memcpy(qe2.qname, evil2, sizeof(evil2));
+	qe2.qname_len = sizeof(evil2);
+	/* The outsider's zone: one dissent of m3 counts, the flood's others do not. */
+	assert_true(replay_domain_charge(rp, m3, &qe, 100));
+	for (i = 0; i < 50; i++)
+		assert_false(replay_domain_charge(rp, m3, i % 2 ? &qe : &qe2, 100 + i * 1000));
+	/* Another domain, another peer: their own shares. */
+	assert_true(replay_domain_charge(rp, m3, &qa, 200));
+	assert_true(replay_domain_charge(rp, m4, &qe, 200));
+	assert_false(replay_domain_charge(rp, m4, &qe2, 300));
+	/* The next window: one more. */
+	assert_false(replay_domain_charge(rp, m3, &qe2, 100 + w - 1));
+	assert_true(replay_domain_charge(rp, m3, &qe2, 100 + w));
+	assert_false(replay_domain_charge(rp, m3, &qe, 100 + w + 1));
+	/* A longer audit period is the window. */
+	cfg.network.audit_period_ms = 3 * w;
+	assert_false(replay_domain_charge(rp, m3, &qe, 100 + 3 * w));
+	assert_true(replay_domain_charge(rp, m3, &qe, 100 + 4 * w));
+	replay_free(rp);
+}
+
 int
 main(void)
 {
@@ -170,6 +266,8 @@ main(void)
 		cmocka_unit_test(test_nxdomain_against_data),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_ring_share),
+		cmocka_unit_test(test_confirm),
+		cmocka_unit_test(test_domain_charge),
 	};
 
 	memcpy(q_www.qname, qn, sizeof(qn));

@@ -43,16 +43,40 @@ net_lie_zone() {
 	EOF2
 }
 
+# net_small_zone FILE ADDR: a zone whose every name has one A record, ADDR (TTL 300).
+net_small_zone() {
+	cat > "$1" <<-EOF2
+	\$TTL 300
+	@	IN SOA ns.example.test. host.example.test. 1 3600 600 86400 60
+	@	IN NS ns.example.test.
+	@	IN A $2
+	*	IN A $2
+	EOF2
+}
+
+# The views serve, beside example.test, the zones NET_DOMAINS (.test) where the lying view
+# lies too: mirrors add at most one dissent per registrable domain and window to a peer's
+# reputation (doc/mirror-protocol.md, section 5.1), so a liar is removed for lies that span
+# several domains. Clients ask www.D.test for each (net_seed).
+NET_DOMAINS=(a b c d)
+
 net_views() {
-	local n=$1 i
+	local n=$1 i d honest=() lie=()
 	NET_ADDR=$(unique_addr) || return 1
 	mirror_zone "$T/honest.zone"
 	net_lie_zone "$T/lie.zone"
+	honest=(example.test "$T/honest.zone") lie=(example.test "$T/lie.zone")
+	for ((d = 0; d < ${#NET_DOMAINS[@]}; d++)); do
+		net_small_zone "$T/${NET_DOMAINS[$d]}-honest.zone" 127.204.$d.10
+		net_small_zone "$T/${NET_DOMAINS[$d]}-lie.zone" 127.205.$d.10
+		honest+=("${NET_DOMAINS[$d]}.test" "$T/${NET_DOMAINS[$d]}-honest.zone")
+		lie+=("${NET_DOMAINS[$d]}.test" "$T/${NET_DOMAINS[$d]}-lie.zone")
+	done
 	for ((i = 0; i < n; i++)); do
-		start_nsd "$NET_ADDR" $((5300 + i)) example.test "$T/honest.zone" || return 1
+		start_nsd "$NET_ADDR" $((5300 + i)) "${honest[@]}" || return 1
 		HONEST_VIEWS[$i]=$NET_ADDR:$((5300 + i))
 	done
-	start_nsd "$NET_ADDR" $((5300 + n)) example.test "$T/lie.zone" || return 1
+	start_nsd "$NET_ADDR" $((5300 + n)) "${lie[@]}" || return 1
 	LIE_VIEW=$NET_ADDR:$((5300 + n))
 }
 
