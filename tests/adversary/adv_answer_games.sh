@@ -10,10 +10,7 @@
 . "$top_srcdir/tests/integration/mirror/lib_mirror.sh"
 . "$top_srcdir/tests/integration/consensus/lib_consensus.sh"
 . "$top_srcdir/tests/adversary/lib_adversary.sh"
-require_progs nsd nsd-control ldns-testns dig getent unshare mount curl
-require_vantaged
-require_mirror
-[ "$(id -u)" = 0 ] || skip_all "needs root (port 53 for glibc, unshare -m)"
+adv_require
 
 SOA="adv.test. 300 IN SOA ns1.adv.test. hostmaster.adv.test. 1 3600 900 604800 30"
 EVILSOA="evil.test. 300 IN SOA ns.evil.test. h.evil.test. 1 3600 900 604800 30"

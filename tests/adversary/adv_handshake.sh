@@ -19,10 +19,7 @@
 . "$top_srcdir/tests/integration/mirror/lib_mirror.sh"
 . "$top_srcdir/tests/integration/consensus/lib_consensus.sh"
 . "$top_srcdir/tests/adversary/lib_adversary.sh"
-require_progs nsd nsd-control ldns-testns dig getent unshare mount curl openssl jq
-require_vantaged
-require_mirror
-[ "$(id -u)" = 0 ] || skip_all "needs root (port 53 for glibc, port 443, unshare -m)"
+adv_require openssl jq
 tap_plan 21
 
 k=$(( $$ % 250 + 2 ))

@@ -21,10 +21,7 @@
 . "$top_srcdir/tests/integration/mirror/lib_mirror.sh"
 . "$top_srcdir/tests/integration/consensus/lib_consensus.sh"
 . "$top_srcdir/tests/adversary/lib_adversary.sh"
-require_progs nsd nsd-control ldns-testns dig getent unshare mount curl openssl jq
-require_vantaged
-require_mirror
-[ "$(id -u)" = 0 ] || skip_all "needs root (port 53 for glibc, port 443, unshare -m)"
+adv_require openssl jq
 tap_plan 24
 
 # The CDN's addresses: one /24 each (no weak signal either), per run, in the honest range.

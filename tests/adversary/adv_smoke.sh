@@ -6,10 +6,7 @@
 . "$top_srcdir/tests/integration/mirror/lib_mirror.sh"
 . "$top_srcdir/tests/integration/consensus/lib_consensus.sh"
 . "$top_srcdir/tests/adversary/lib_adversary.sh"
-require_progs nsd nsd-control ldns-testns dig getent unshare mount curl
-require_vantaged
-require_mirror
-[ "$(id -u)" = 0 ] || skip_all "needs root (port 53 for glibc, unshare -m)"
+adv_require
 tap_plan 6
 
 liar_begin

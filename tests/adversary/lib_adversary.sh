@@ -46,6 +46,16 @@
 #                                for A) or any section of dig's answer to NAME TYPE (default A)
 #                                but the EDE text (which names the refused local address)
 
+# adv_require [PROG...]: skip the test unless the world can be built: the programs of the
+# workshop and of the glibc client, PROG, vantaged and vantage-mirror, and root (port 53 for
+# glibc, unshare -m for its private resolv.conf).
+adv_require() {
+	require_progs nsd nsd-control ldns-testns dig getent unshare mount curl "$@"
+	require_vantaged
+	require_mirror
+	[ "$(id -u)" = 0 ] || skip_all "needs root (port 53 for glibc, unshare -m)"
+}
+
 EVIL=127.201.0.66
 EVIL2=127.201.0.67
 EVIL6=::ffff:127.201.0.66
