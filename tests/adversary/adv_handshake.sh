@@ -61,7 +61,7 @@ ok "... proven by the stub's own handshake" log_has "cdnh\\.adv\\.test\\. A: CA 
 
 out=$(adv_dig evilh.adv.test A)
 is "$(dig_rcode <<< "$out")" REFUSED "the attacker's CA at the local address: REFUSED"
-like "$(ede_of <<< "$out")" "^0 vantage: local 127\\.201\\.0\\.67 presents a certificate from a CA the mirrors do not see" \
+like "$(ede_of <<< "$out")" "^0 vantage: local ${EVIL_NET//./\\.}\\.67 presents a certificate from a CA the mirrors do not see" \
 	"... EDE 0 naming the certificate"
 nok "... the attacker's address reaches neither glibc nor dig" adv_evil_reached evilh.adv.test
 ok "... the handshake gave the CA" log_has "evilh\\.adv\\.test\\. A: CA evidence \\(handshake\\) dissents"

@@ -57,12 +57,12 @@ liar_restart t21.adv.test A || bail_out "cannot restart the lying resolver"
 
 out=$(adv_dig t21.adv.test A)
 is "$(dig_rcode <<< "$out")" REFUSED "verified name, mirrors unreachable, the attacker's address: REFUSED"
-like "$(ede_of <<< "$out")" "^0 vantage: local 127\\.201\\.0\\.66 contradicts the addresses verified for t21\\.adv\\.test\\.; 0 of 3 mirrors answered$" \
+like "$(ede_of <<< "$out")" "^0 vantage: local ${EVIL_NET//./\\.}\\.66 contradicts the addresses verified for t21\\.adv\\.test\\.; 0 of 3 mirrors answered$" \
 	"... EDE 0 saying why"
 nok "... the attacker's address reaches neither glibc nor dig" adv_evil_reached t21.adv.test
-ok "... logged" log_has 't21\.adv\.test\. A: local 127\.201\.0\.66 contradicts the addresses verified'
+ok "... logged" log_has "t21\\.adv\\.test\\. A: local ${EVIL//./\\.} contradicts the addresses verified"
 out=$(adv_dig t21.adv.test A)
-like "$(dig_rcode <<< "$out")/$(ede_of <<< "$out")" "^REFUSED/0 vantage: local 127\\.201\\.0\\.66 contradicts the addresses verified" \
+like "$(dig_rcode <<< "$out")/$(ede_of <<< "$out")" "^REFUSED/0 vantage: local ${EVIL_NET//./\\.}\\.66 contradicts the addresses verified" \
 	"... asked again (the verdict cached): still REFUSED, the same reason"
 
 out=$(adv_dig t23.adv.test A)
@@ -72,7 +72,7 @@ nok "... the attacker's address reaches neither glibc nor dig" adv_evil_reached 
 # --- the other family: A and AAAA-NODATA verified, the liar answers AAAA (finding 4)
 out=$(adv_dig t21.adv.test AAAA)
 is "$(dig_rcode <<< "$out")" REFUSED "A and AAAA NODATA verified, mirrors unreachable, a forged AAAA: REFUSED"
-like "$(ede_of <<< "$out")" "^0 vantage: local ::ffff:127\\.201\\.0\\.66 contradicts the addresses verified for t21\\.adv\\.test\\.; 0 of 3 mirrors answered$" \
+like "$(ede_of <<< "$out")" "^0 vantage: local ::ffff:${EVIL_NET//./\\.}\\.66 contradicts the addresses verified for t21\\.adv\\.test\\.; 0 of 3 mirrors answered$" \
 	"... EDE 0 saying why"
 nok "... the attacker's AAAA reaches no client" adv_evil_reached t21.adv.test AAAA
 out=$(adv_dig t23.adv.test AAAA)
@@ -96,7 +96,7 @@ ok "... and holds t25's verified address" grep -Eq '^a 0374323503616476047465737
 start_vantaged "$T/vd.yaml" || bail_out "vantaged did not restart"
 out=$(adv_dig t25.adv.test A)
 is "$(dig_rcode <<< "$out")" REFUSED "after a restart, mirrors still down: the attacker's answer is REFUSED"
-like "$(ede_of <<< "$out")" "^0 vantage: local 127\\.201\\.0\\.67 contradicts" "... EDE 0 saying why"
+like "$(ede_of <<< "$out")" "^0 vantage: local ${EVIL_NET//./\\.}\\.67 contradicts" "... EDE 0 saying why"
 nok "... the attacker's address reaches neither glibc nor dig" \
 	eval "{ adv_getent t25.adv.test; adv_dig t25.adv.test A +short; } | grep -q '127\\.201\\.'"
 out=$(adv_dig t24.adv.test A)

@@ -56,9 +56,12 @@ adv_require() {
 	[ "$(id -u)" = 0 ] || skip_all "needs root (port 53 for glibc, unshare -m)"
 }
 
-EVIL=127.201.0.66
-EVIL2=127.201.0.67
-EVIL6=::ffff:127.201.0.66
+# The attacker's addresses are per test process (127.201.N/24), so that two runs of the suite
+# side by side never meet at one address (the CA tests run TLS servers on EVIL2:443).
+EVIL_NET=127.201.$(( $$ % 254 + 1 ))
+EVIL=$EVIL_NET.66
+EVIL2=$EVIL_NET.67
+EVIL6=::ffff:$EVIL_NET.66
 ADV_ZONE=adv.test
 LIAR_DATA=""
 
