@@ -100,3 +100,20 @@ out:
 	yconf_free(&y);
 	return rc;
 }
+
+int
+statefile_write_path(const char *path, struct evbuffer *b)
+{
+	char *dir, *slash;
+	int rc;
+
+	if ((dir = strdup(path)) == NULL)
+		return -1;
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		rc = statefile_write(dir[0] ? dir : "/", slash + 1, b);
+	} else
+		rc = statefile_write(".", dir, b);
+	free(dir);
+	return rc;
+}

@@ -14,6 +14,13 @@
  */
 int statefile_write(const char *dir, const char *name, struct evbuffer *b);
 
+/*
+ * statefile_write_path - statefile_write for a whole path ("state.mirrors" is in ".",
+ * "/x" in "/"). b is drained and stays the caller's. Returns 0, or -1 after logging why
+ * (or without memory).
+ */
+int statefile_write_path(const char *path, struct evbuffer *b);
+
 /* Called for each item of a state file's list; returns 0, or -1 after yconf_error(). */
 typedef int (*statefile_item_cb)(struct yconf *y, const yaml_node_t *item, void *arg);
 

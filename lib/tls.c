@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "tls.h"
+#include "vutil.h"
 
 /* The most plaintext handed to wolfSSL_write at once: one TLS record. */
 #define TLS_CHUNK 16384
@@ -801,18 +802,6 @@ tls_hex(const uint8_t *p, size_t len, char *out)
 	return out;
 }
 
-static int
-tls_hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 int
 tls_unhex(const char *hex, uint8_t *out, size_t len)
 {
@@ -821,7 +810,7 @@ tls_unhex(const char *hex, uint8_t *out, size_t len)
 	if (strlen(hex) != 2 * len)
 		return -1;
 	for (i = 0; i < len; i++) {
-		int hi = tls_hexval(hex[2 * i]), lo = tls_hexval(hex[2 * i + 1]);
+		int hi = vutil_hexval(hex[2 * i]), lo = vutil_hexval(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

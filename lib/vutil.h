@@ -55,4 +55,17 @@ char *xstrdup(const char *s);
 void random_buf(void *buf, size_t len);
 uint32_t random_uniform(uint32_t upper_bound);
 
+/* vutil_hexval - the value of one hexadecimal digit (either case), or -1. */
+static inline int
+vutil_hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
 #endif

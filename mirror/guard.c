@@ -342,18 +342,6 @@ guard_chunk_size_end(struct guard_conn *gc)
 	gc->chunk_state = gc->chunk_left == 0 ? CHUNK_TRAILER : CHUNK_DATA;
 }
 
-static int
-guard_hex(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /*
  * One byte of a chunked body. Why a parser and not a search for a "0" line and an empty
  * line: those bytes may sit inside chunk data, and a client that sent them there (then
@@ -368,7 +356,7 @@ guard_chunked_byte(struct guard_conn *gc, char ch)
 
 	switch (gc->chunk_state) {
 	case CHUNK_SIZE:
-		if ((h = guard_hex(ch)) >= 0) {
+		if ((h = vutil_hexval(ch)) >= 0) {
 			gc->chunk_left = gc->chunk_left > GUARD_CHUNK_MAX ? UINT64_MAX :
 			    gc->chunk_left << 4 | (uint64_t)h;
 			return;

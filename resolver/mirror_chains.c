@@ -66,7 +66,7 @@ void
 mirror_chains_save(struct mirror_set *set)
 {
 	struct evbuffer *b;
-	char *dir, *slash, hex[TLS_SHA256_HEX];
+	char hex[TLS_SHA256_HEX];
 
 	if (set->chains_path == NULL || (b = evbuffer_new()) == NULL)
 		return;
@@ -79,14 +79,6 @@ mirror_chains_save(struct mirror_set *set)
 			evbuffer_add_printf(b, "  - { id: \"%s\", address: \"%s\", ca: \"%s\" }\n",
 			    m->id_hex, m->addr_str, tls_hex(m->known_ca, TLS_SHA256_LEN, hex));
 	}
-	/* statefile_write wants the directory and the name apart. */
-	if ((dir = strdup(set->chains_path)) != NULL) {
-		if ((slash = strrchr(dir, '/')) != NULL) {
-			*slash = '\0';
-			(void)statefile_write(dir[0] ? dir : "/", slash + 1, b);
-		} else
-			(void)statefile_write(".", dir, b);
-		free(dir);
-	}
+	(void)statefile_write_path(set->chains_path, b);
 	evbuffer_free(b);
 }

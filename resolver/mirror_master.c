@@ -240,7 +240,6 @@ master_save(struct mirror_master *mm)
 {
 	struct mirror_set *set = mm->set;
 	struct evbuffer *b;
-	char *slash, *dir;
 	size_t n = 0;
 
 	if (mm->path == NULL || (b = evbuffer_new()) == NULL)
@@ -258,15 +257,7 @@ master_save(struct mirror_master *mm)
 	}
 	if (n == 0)
 		evbuffer_add_printf(b, "[]\n");
-	/* statefile_write wants the directory and the name apart. */
-	if ((dir = strdup(mm->path)) != NULL) {
-		if ((slash = strrchr(dir, '/')) != NULL) {
-			*slash = '\0';
-			(void)statefile_write(dir[0] ? dir : "/", slash + 1, b);
-		} else
-			(void)statefile_write(".", dir, b);
-		free(dir);
-	}
+	(void)statefile_write_path(mm->path, b);
 	evbuffer_free(b);
 }
 
