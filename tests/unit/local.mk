@@ -31,7 +31,7 @@ tests_unit_test_consensus_SOURCES = tests/unit/test_consensus.c resolver/consens
 tests_unit_test_consensus_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_consensus_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 
-tests_unit_test_digest_SOURCES = tests/unit/test_digest.c resolver/digest.c resolver/digest.h \
+tests_unit_test_digest_SOURCES = tests/unit/test_digest.c tests/unit/testname.h resolver/digest.c resolver/digest.h \
 	resolver/consensus.c resolver/consensus.h
 tests_unit_test_digest_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_digest_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
@@ -39,7 +39,7 @@ tests_unit_test_digest_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 # answer.c (pure): the served message, built from digested records.
 check_PROGRAMS += tests/unit/test_answer
 TESTS += tests/unit/test_answer
-tests_unit_test_answer_SOURCES = tests/unit/test_answer.c resolver/answer.c resolver/answer.h \
+tests_unit_test_answer_SOURCES = tests/unit/test_answer.c tests/unit/testname.h resolver/answer.c resolver/answer.h \
 	resolver/digest.c resolver/digest.h
 tests_unit_test_answer_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_answer_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)

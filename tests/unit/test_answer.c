@@ -15,27 +15,13 @@
 #include "answer.h"
 #include "digest.h"
 #include "dnswire.h"
+#include "testname.h"
 
 #define QNAME "www.example.com."
 
 /* Large: keep them off the stack. */
 static struct digest d;
 static uint8_t out[DNS_MAXMSG];
-
-/* name into lower-cased wire form; returns its length. */
-static size_t
-qwire(const char *name, uint8_t *w)
-{
-	ldns_rdf *r = ldns_dname_new_frm_str(name);
-	size_t n;
-
-	assert_non_null(r);
-	ldns_dname2canonical(r);
-	n = ldns_rdf_size(r);
-	memcpy(w, ldns_rdf_data(r), n);
-	ldns_rdf_deep_free(r);
-	return n;
-}
 
 /* Digest an upstream answer (flags AA AD set, as a liar would) with the given sections. */
 static void

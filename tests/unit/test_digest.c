@@ -15,27 +15,13 @@
 
 #include "consensus.h"
 #include "digest.h"
+#include "testname.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define QNAME "www.example.com."
 
 /* Large: keep them off the stack. */
 static struct digest d1, d2;
-
-/* name into lower-cased wire form; returns its length. */
-static size_t
-qwire(const char *name, uint8_t *out)
-{
-	ldns_rdf *r = ldns_dname_new_frm_str(name);
-	size_t n;
-
-	assert_non_null(r);
-	ldns_dname2canonical(r);
-	n = ldns_rdf_size(r);
-	memcpy(out, ldns_rdf_data(r), n);
-	ldns_rdf_deep_free(r);
-	return n;
-}
 
 /* An answer to (qname, qtype) with rcode and the answer records rrs[] (NULL-terminated). */
 static uint8_t *
