@@ -25,7 +25,7 @@ liar_end
 LIAR_OPTS=-v liar_start || bail_out "cannot start the lying resolver"
 # t8 answers after a second, serially: the CD=1 question queues behind the CD=0 one and its
 # retries, so give the upstream time (the default 2 s made this check depend on the load)
-ADV_UPSTREAM_TIMEOUT=6s adv_world || bail_out "cannot build the world"
+adv_world upstream_timeout=6s || bail_out "cannot build the world"
 VD_LOGS=("$VANTAGED_LOG")
 
 has_ad() { [[ " $(dig_flags <<< "$1") " == *" ad "* ]]; }

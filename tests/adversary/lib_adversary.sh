@@ -164,10 +164,6 @@ adv_world() {
 	[ "$has_private" = 1 ] || set -- "$@" c.allow_private=true
 	cons_vconf "$T/vd.yaml" listen="$(unique_addr):53" upstream="$LIAR" mirrors="eu us ap" \
 		c.bypass="[home.arpa, local, lan]" "$@" || return 1
-	# ADV_UPSTREAM_TIMEOUT: for a liar that answers late on purpose (ldns-testns sleeps per
-	# question, one question at a time, so vantaged's retries queue behind each other).
-	[ -n "${ADV_UPSTREAM_TIMEOUT:-}" ] &&
-		sed -i "s/^upstream_timeout: .*/upstream_timeout: $ADV_UPSTREAM_TIMEOUT/" "$T/vd.yaml"
 	start_vantaged "$T/vd.yaml" || return 1
 	L=$VANTAGED_ADDR
 	printf 'nameserver %s\noptions timeout:3 attempts:1\n' "$L" > "$T/resolv.conf"

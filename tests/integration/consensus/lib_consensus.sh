@@ -22,6 +22,7 @@
 #                                a vantaged config: listen=ADDR:PORT (default $VD_ADDR:0),
 #                                upstream=ADDR:PORT (default $ISP), mirrors="NAME NAME..."
 #                                (NAME=PIN pins another CA; NAME@ADDR:PORT another address),
+#                                upstream_timeout=DURATION (2s),
 #                                state=FILE, dissent=FILE ($T/dissent.jsonl), level=debug,
 #                                learn=false (mirrors.learn: no master list rounds),
 #                                trust_store=FILE (mirrors.trust_store: the stub's handshake CAs),
@@ -104,7 +105,7 @@ mirror_queries() {
 cons_vconf() {
 	local file=$1 kv listen="" upstream=${ISP:-} mirrors="" state="" dissent=$T/dissent.jsonl learn=""
 	local trust_store=""
-	local level=debug m name pin hp n=0 k
+	local level=debug m name pin hp n=0 k utimeout=2s
 	declare -A cons=()
 	shift
 	[ -n "$VD_ADDR" ] || VD_ADDR=$(unique_addr) || return 1
@@ -116,6 +117,7 @@ cons_vconf() {
 		state=*) state=${kv#state=} ;;
 		dissent=*) dissent=${kv#dissent=} ;;
 		level=*) level=${kv#level=} ;;
+		upstream_timeout=*) utimeout=${kv#upstream_timeout=} ;;
 		learn=*) learn=${kv#learn=} ;;
 		trust_store=*) trust_store=${kv#trust_store=} ;;
 		c.*=*) k=${kv#c.}; cons[${k%%=*}]=${kv#*=} ;;
@@ -134,7 +136,7 @@ cons_vconf() {
 		echo "# written by tests/integration/consensus/lib_consensus.sh"
 		echo "listen: [\"${listen:-$VD_ADDR:0}\"]"
 		echo "upstreams: [\"$upstream\"]"
-		echo "upstream_timeout: 2s"
+		echo "upstream_timeout: $utimeout"
 		echo "mirrors:"
 		echo "  bootstrap: \"$T/no-bootstrap.yaml\""
 		[ -n "$learn" ] && echo "  learn: $learn"
