@@ -27,7 +27,7 @@ DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 	libldns-dev libevent-dev libwolfssl-dev libyaml-dev libcmocka-dev libseccomp-dev
 	nsd ldnsutils bind9-dnsutils knot-dnsutils dnsmasq-base
 	curl util-linux iproute2 procps mandoc valgrind ca-certificates
-	debhelper dpkg-dev jq openssl python3 shellcheck systemd dnsdist"
+	debhelper dpkg-dev jq openssl python3 shellcheck systemd dnsdist prometheus"
 
 say() { printf 'dev.sh: %s\n' "$*" >&2; }
 
@@ -54,7 +54,7 @@ deps() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 	[ "$created" = 1 ] && rm -f "$policy"
 	# keep the shipped daemons off: the tests start their own on 127.x.y.z
-	for s in nsd unbound dnsmasq dnsdist; do
+	for s in nsd unbound dnsmasq dnsdist prometheus; do
 		if command -v systemctl > /dev/null && [ -d /run/systemd/system ]; then
 			systemctl disable --now "$s" > /dev/null 2>&1 || true
 		fi

@@ -7,6 +7,7 @@ PACKAGING_IT_TESTS = \
 	tests/integration/pkg_openwrt.sh \
 	tests/integration/pkg_mirrors.sh \
 	tests/integration/pkg_deb.sh \
+	tests/integration/pkg_monitoring.sh \
 	tests/integration/demo_run.sh
 TESTS += $(PACKAGING_IT_TESTS)
 EXTRA_DIST += $(PACKAGING_IT_TESTS) \
@@ -30,6 +31,9 @@ EXTRA_DIST += $(PACKAGING_IT_TESTS) \
 	packaging/debian/vantage-mirror.postinst \
 	packaging/debian/vantage-mirror.postrm \
 	packaging/debian/resolved.conf \
+	packaging/monitoring/vantaged.rules.yml \
+	packaging/monitoring/vantaged.rules.test.yml \
+	packaging/monitoring/grafana-vantaged.json \
 	packaging/openwrt/README.md \
 	packaging/openwrt/vantage/Makefile \
 	packaging/openwrt/vantage/files/vantage.config \
