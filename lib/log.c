@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 
 static const char *log_progname = "vantage";
 static int log_stderr = 1;
+static int log_journal;		/* stderr is systemd's journal: lines carry "<prio>" */
 static unsigned char log_levels[LOG_G_COUNT];
 
 static const char *const log_group_names[LOG_G_COUNT] = {
@@ -31,11 +33,32 @@ static const char *const log_group_names[LOG_G_COUNT] = {
 	[LOG_G_PLUGIN] = "plugin",
 };
 
+/*
+ * Whether stderr is a stream to systemd's journal: systemd says so in JOURNAL_STREAM
+ * ("device:inode" of the stream it connected). Checked against stderr itself, because a
+ * child that inherited the variable may log elsewhere (a shell redirect, a test's file).
+ */
+static int
+log_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (env == NULL || sscanf(env, "%llu:%llu%c", &dev, &ino, &end) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 void
 log_init(const char *progname, int to_stderr, enum log_level level)
 {
 	log_progname = progname;
 	log_stderr = to_stderr;
+	log_journal = to_stderr && log_is_journal();
 	log_set_level(-1, level);
 	if (!to_stderr)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -90,7 +113,13 @@ log_emit_as(int prio, const char *gname, const char *fmt, va_list ap, const char
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log_stderr) {
+	if (log_journal) {
+		/* journald takes the priority from the "<N>" prefix (as sd-daemon(3) says) and
+		 * adds the time, name and PID itself: `journalctl -p warning` shows warnings. */
+		fprintf(stderr, "<%d>%s: %s%s%s\n", prio, gname, msg, err ? ": " : "",
+		    err ? err : "");
+		fflush(stderr);
+	} else if (log_stderr) {
 		struct timespec ts;
 		struct tm tm;
 		char stamp[32];

@@ -30,7 +30,9 @@ enum log_level {
 /*
  * log_init - start logging.
  * progname: the name put in front of every line (not copied: keep it alive).
- * to_stderr: 1 logs to stderr with a timestamp (-d), 0 to syslog (daemon facility).
+ * to_stderr: 1 logs to stderr with a timestamp (-d), 0 to syslog (daemon facility). When
+ * stderr is systemd's journal (JOURNAL_STREAM names it), lines carry their syslog priority
+ * as a "<N>" prefix instead of the timestamp, which journald adds.
  * level: the level of every group until log_set_level changes one.
  */
 void log_init(const char *progname, int to_stderr, enum log_level level);
