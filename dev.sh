@@ -27,7 +27,7 @@ DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 	libldns-dev libevent-dev libwolfssl-dev libyaml-dev libcmocka-dev libseccomp-dev
 	nsd ldnsutils bind9-dnsutils knot-dnsutils dnsmasq-base
 	curl util-linux iproute2 procps mandoc valgrind ca-certificates
-	debhelper dpkg-dev jq openssl python3 shellcheck systemd dnsdist prometheus"
+	debhelper dpkg-dev jq openssl python3 shellcheck systemd dnsdist prometheus logrotate"
 
 say() { printf 'dev.sh: %s\n' "$*" >&2; }
 

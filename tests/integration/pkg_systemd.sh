@@ -38,7 +38,9 @@ V=vantaged
 ok "vantaged: Type=notify" unit_has $V 'Type=notify'
 ok "vantaged: ExecStart in the foreground (-d) with the packaged config" \
 	unit_has $V 'ExecStart=/usr/sbin/vantaged -d -c /etc/vantage/vantaged.yaml'
-ok "vantaged: ExecReload sends SIGHUP" unit_has $V 'ExecReload=/bin/kill -HUP $MAINPID'
+is "$(sed -n 's/^ExecReload=//p' "$UNITS/$V.service" | tr '\n' '|')" \
+	'/usr/sbin/vantaged -n -c /etc/vantage/vantaged.yaml|/bin/kill -HUP $MAINPID|' \
+	"vantaged: ExecReload checks the file (a bad one fails the reload), then sends SIGHUP"
 all_of() {
 	local u=$1 l; shift
 	for l in "$@"; do unit_has "$u" "$l" || { echo "missing: $l"; return 1; }; done
