@@ -17,7 +17,7 @@ require_progs dpkg dpkg-deb dpkg-buildpackage dpkg-checkbuilddeps unshare mount
 command -v dh > /dev/null || skip_all "debhelper not installed (apt-get install debhelper)"
 (cd "$top_srcdir/packaging/debian" && dpkg-checkbuilddeps -B control > /dev/null 2>&1) ||
 	skip_all "build dependencies missing: $(cd "$top_srcdir/packaging/debian" && dpkg-checkbuilddeps -B control 2>&1 | head -n 1)"
-tap_plan 31
+tap_plan 35
 
 # --- build (or reuse)
 DEBS=$top_builddir/pkg-deb
@@ -151,6 +151,19 @@ like "$(grep '^upstreams:' "$R/etc/vantage/vantaged.yaml")" '^upstreams: \["192\
 is "$(readlink "$R/etc/resolv.conf")/$(ls "$R/var/backups" 2> /dev/null)" "../run/resolvconf/resolv.conf/" \
 	"resolv.conf left to resolvconf (the unit registers 127.0.0.1 there while vantaged runs)"
 ok "resolvconf: dpkg --purge vantage" pkg "$R" --purge vantage
+
+# --- 4. resolv.conf rewritten by the administrator after the install: purge leaves it, and
+# keeps the backup its message names (it used to delete it right after naming it)
+R=$(new_root rewritten)
+printf 'nameserver 192.0.2.54
+' > "$R/etc/resolv.conf"
+cp "$R/etc/resolv.conf" "$T/rewritten.orig"
+ok "rewritten: dpkg --root -i vantage" pkg "$R" -i "$V_DEB"
+printf 'nameserver 192.0.2.99
+' > "$R/etc/resolv.conf"
+ok "rewritten: dpkg --purge vantage" pkg "$R" --purge vantage
+is "$(cat "$R/etc/resolv.conf")" "nameserver 192.0.2.99" "the administrator's resolv.conf is left as it is"
+ok "... and the backup the message names is kept" cmp "$T/rewritten.orig" "$R/var/backups/resolv.conf.vantage"
 
 is "$(cat /etc/resolv.conf 2> /dev/null; stat -c '%F %i %Y' /etc/resolv.conf 2> /dev/null)" "$host_resolv_before" \
 	"this machine's /etc/resolv.conf was not touched"
