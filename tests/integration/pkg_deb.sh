@@ -133,8 +133,9 @@ ln -s ../run/systemd/resolve/stub-resolv.conf "$R/etc/resolv.conf"
 ok "resolved: dpkg --root -i vantage" pkg "$R" -i "$V_DEB"
 like "$(grep '^upstreams:' "$R/etc/vantage/vantaged.yaml")" '^upstreams: \["198\.51\.100\.1", "198\.51\.100\.2"\] ' \
 	"the config forwards to resolved's upstreams (not to the 127.0.0.53 stub)"
-is "$(grep -v '^[#[]' "$R/etc/systemd/resolved.conf.d/vantage.conf" 2> /dev/null | grep . | sort | tr '\n' ' ')" \
-	"DNS=127.0.0.1 DNSStubListener=no Domains=~. " "a resolved drop-in: DNS=127.0.0.1, DNSStubListener=no"
+is "$(grep -v '^[#[]' "$R/etc/systemd/resolved.conf.d/vantage.conf" 2> /dev/null | grep . | tr '\n' ' ')" \
+	"DNS= DNS=127.0.0.1 Domains= Domains=~. DNSStubListener=no " \
+	"a resolved drop-in: DNS= reset, then 127.0.0.1 only; DNSStubListener=no"
 ok "resolv.conf is a plain file naming 127.0.0.1" sh -c '[ ! -L "$1" ] && grep -qx "nameserver 127.0.0.1" "$1" && [ "$(grep -c ^nameserver "$1")" = 1 ]' sh "$R/etc/resolv.conf"
 ok "resolved: dpkg --purge vantage" pkg "$R" --purge vantage
 is "$(readlink "$R/etc/resolv.conf")" "../run/systemd/resolve/stub-resolv.conf" "resolv.conf is the symlink to the stub again"
