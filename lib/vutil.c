@@ -1,6 +1,7 @@
 /* lib/vutil.c - small helpers shared by every program. */
 #include "autoconf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -71,4 +72,17 @@ random_uniform(uint32_t upper_bound)
 	while (r < min);
 	return r % upper_bound;
 #endif
+}
+
+void
+vutil_rfc3339(char buf[VUTIL_RFC3339_LEN])
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, VUTIL_RFC3339_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, VUTIL_RFC3339_LEN - n, ".%03ldZ", ts.tv_nsec / 1000000L);
 }

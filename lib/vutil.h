@@ -46,6 +46,15 @@ now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* Room for vutil_rfc3339's "2026-12-04T23:50:01.123Z" and its NUL. */
+#define VUTIL_RFC3339_LEN 32
+
+/*
+ * vutil_rfc3339 - the wall-clock time now in UTC, RFC 3339 with milliseconds: the one time
+ * format of vantaged's JSON logs (the dissent log; the querylog plugin writes the same).
+ */
+void vutil_rfc3339(char buf[VUTIL_RFC3339_LEN]);
+
 /* xmalloc, xcalloc, xstrdup: for start-up and configuration only; they fatal() on failure. */
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);

@@ -328,16 +328,17 @@ check_dissent_log(struct check *c, const struct cons_verdict *v, const struct po
     const char *name, const char *local)
 {
 	struct vantaged *vd = c->vd;
-	char line[8192], esc[1100], tb[16], sum[512];
+	char line[8192], esc[1100], tb[16], sum[512], stamp[VUTIL_RFC3339_LEN];
 	size_t o;
 
 	if (vd->dissent_fd < 0)
 		return;
 	check_json_str(esc, sizeof(esc), name);
+	vutil_rfc3339(stamp);
 	o = (size_t)snprintf(line, sizeof(line),
-	    "{\"time\":%llu,\"name\":\"%s\",\"type\":\"%s\",\"local\":\"%s\",\"outcome\":\"%s\","
+	    "{\"time\":\"%s\",\"name\":\"%s\",\"type\":\"%s\",\"local\":\"%s\",\"outcome\":\"%s\","
 	    "\"action\":\"%s\",\"mirrors\":[",
-	    (unsigned long long)check_wall(), esc, dnswire_type2str(c->q.qtype, tb, sizeof(tb)),
+	    stamp, esc, dnswire_type2str(c->q.qtype, tb, sizeof(tb)),
 	    local, consensus_outcome_name(v->outcome), policy_action_name(d->action));
 	for (size_t i = 0; i < c->nm && o < sizeof(line) - 600; i++) {
 		const struct check_mirror *cm = &c->mir[i];

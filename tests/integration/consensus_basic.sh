@@ -12,7 +12,7 @@ require_progs nsd nsd-control dnsmasq dig kdig drill curl jq getent unshare moun
 require_vantaged
 require_mirror
 [ "$(id -u)" = 0 ] || skip_all "needs root (port 53 for glibc, unshare -m)"
-tap_plan 39
+tap_plan 40
 
 # --- the world
 cons_view honest honest.zone || bail_out "cannot start the honest view"
@@ -66,6 +66,8 @@ line=$(grep -m1 '"poisoned\.example\.test' "$T/dissent.jsonl")
 is "$(jq -r '[.name, .type, .local, .outcome, .action] | join(" ")' <<< "$line" 2>&1)" \
 	"poisoned.example.test. A 198.51.100.66 dissent refuse" \
 	"the JSON line: name, type, local address, outcome, action"
+like "$(jq -r .time <<< "$line" 2>&1)" '^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3}Z$' \
+	"... its time in RFC 3339 UTC with milliseconds, as the querylog writes it"
 like "$(jq -r '[.mirrors[] | .mirror + "/" + .region + "=" + .answer + ":" + .evidence] | sort | join(" ")' \
 	<<< "$line" 2>&1)" \
 	'^ap/ap=(93\.184\.215\.66:dissents|timeout:failed) eu/eu=(93\.184\.215\.66:dissents|timeout:failed) us/us=(93\.184\.215\.66:dissents|timeout:failed)$' \
