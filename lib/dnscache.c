@@ -24,6 +24,7 @@ struct dnscache_entry {
 	uint8_t qname_len;
 	uint8_t bits;			/* DO and CD: they change what an answer holds */
 	uint8_t negative;
+	uint8_t verified;		/* corroborated: may be served stale (RFC 8767) */
 	uint8_t wire[];
 };
 
@@ -199,6 +200,13 @@ dnscache_find(struct dnscache *c, const uint8_t *name, size_t len, uint16_t qtyp
 	return NULL;
 }
 
+/* Whether expired e may still be served stale at now. */
+static int
+dnscache_stale_ok(const struct dnscache *c, const struct dnscache_entry *e, uint64_t now)
+{
+	return e->verified && (uint64_t)e->expire + c->lim.stale_ttl > now;
+}
+
 int
 dnscache_lookup(struct dnscache *c, const struct dnsq *q, uint64_t now, struct dnscache_hit *hit)
 {
@@ -212,8 +220,11 @@ dnscache_lookup(struct dnscache *c, const struct dnsq *q, uint64_t now, struct d
 		return 0;
 	}
 	if ((uint32_t)now >= e->expire) {
-		dnscache_unlink(c, e);
-		c->st.expired++;
+		/* A verified answer stays for serve-stale until its window closes (or LRU). */
+		if (!dnscache_stale_ok(c, e, now)) {
+			dnscache_unlink(c, e);
+			c->st.expired++;
+		}
 		c->st.misses++;
 		return 0;
 	}
@@ -223,6 +234,27 @@ dnscache_lookup(struct dnscache *c, const struct dnsq *q, uint64_t now, struct d
 	hit->len = e->len;
 	hit->age = (uint32_t)now - e->stored;
 	hit->ttl = e->expire - (uint32_t)now;
+	hit->negative = e->negative;
+	return 1;
+}
+
+int
+dnscache_lookup_stale(struct dnscache *c, const struct dnsq *q, uint64_t now,
+    struct dnscache_hit *hit)
+{
+	uint8_t bits = dnscache_bits(q);
+	uint32_t h = dnscache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, bits);
+	struct dnscache_entry *e;
+
+	e = dnscache_find(c, q->qname, q->qname_len, q->qtype, q->qclass, bits, h);
+	if (e == NULL || (uint32_t)now < e->expire || !dnscache_stale_ok(c, e, now))
+		return 0;
+	dnscache_lru_front(c, e);
+	c->st.stale_hits++;
+	hit->wire = e->wire;
+	hit->len = e->len;
+	hit->age = (uint32_t)now - e->stored;
+	hit->ttl = 0;
 	hit->negative = e->negative;
 	return 1;
 }
@@ -297,6 +329,7 @@ dnscache_insert(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, s
 	e->qname_len = q->qname_len;
 	e->bits = bits;
 	e->negative = (uint8_t)negative;
+	e->verified = 0;
 	e->hnext = c->buckets[h & (c->nbuckets - 1)];
 	c->buckets[h & (c->nbuckets - 1)] = e;
 	dnscache_lru_push(c, e);
@@ -319,7 +352,7 @@ dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, si
 
 int
 dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
-    uint64_t now, uint32_t max_ttl, struct dnscache_hit *hit)
+    uint64_t now, uint32_t max_ttl, int verified, struct dnscache_hit *hit)
 {
 	struct dnscache_entry *e = NULL;
 	uint8_t bits = dnscache_bits(q);
@@ -329,6 +362,7 @@ dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, 
 	/* Found again rather than trusted: the trim after the insert may have taken it. */
 	e = dnscache_find(c, q->qname, q->qname_len, q->qtype, q->qclass, bits, h);
 	if (rc == 1 && e != NULL) {
+		e->verified = verified != 0;
 		hit->wire = e->wire;
 		hit->len = e->len;
 		hit->age = 0;
@@ -336,8 +370,12 @@ dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, 
 		hit->negative = e->negative;
 		return 1;
 	}
-	/* Not kept: what the upstream said must not stay in its place. */
-	if (e)
+	/*
+	 * Not kept: what the upstream said must not stay in its place. An expired verified
+	 * answer is not the upstream's (an uncacheable SERVFAIL never replaced it): it stays,
+	 * to be served stale because of that very failure.
+	 */
+	if (e && !((uint32_t)now >= e->expire && dnscache_stale_ok(c, e, now)))
 		dnscache_unlink(c, e);
 	return rc < 0 ? -1 : 0;
 }

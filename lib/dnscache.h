@@ -15,6 +15,9 @@ struct dnscache_limits {
 	uint32_t min_ttl;	/* answers are kept at least this long */
 	uint32_t max_ttl;	/* ... and at most this long */
 	uint32_t neg_max_ttl;	/* cap for NXDOMAIN/NODATA (RFC 2308 section 5) */
+	/* Serve-stale (RFC 8767): how long past its expiry a verified answer is kept for
+	 * dnscache_lookup_stale; 0 keeps nothing expired. */
+	uint32_t stale_ttl;
 };
 
 /* A cache hit: the stored answer (no OPT) and its age. Valid until the next cache call. */
@@ -37,7 +40,8 @@ void dnscache_set_limits(struct dnscache *c, const struct dnscache_limits *lim);
 
 /*
  * dnscache_lookup - the live answer for q (name, type, class, DO and CD bits) at time now
- * (seconds, monotonic). Expired entries are removed. Returns 1 and fills hit, or 0.
+ * (seconds, monotonic). Expired entries are removed, but for verified ones kept for
+ * serve-stale (dnscache_lookup_stale). Returns 1 and fills hit, or 0.
  */
 int dnscache_lookup(struct dnscache *c, const struct dnsq *q, uint64_t now, struct dnscache_hit *hit);
 
@@ -52,16 +56,26 @@ int dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire
     uint64_t now);
 
 /*
+ * dnscache_lookup_stale - q's answer that expired less than lim.stale_ttl seconds ago, when it
+ * was stored as verified (dnscache_replace's verified): for serve-stale when the upstream
+ * fails. hit->ttl is 0, hit->age the seconds since it was stored. Returns 1 or 0.
+ */
+int dnscache_lookup_stale(struct dnscache *c, const struct dnsq *q, uint64_t now,
+    struct dnscache_hit *hit);
+
+/*
  * dnscache_replace - like dnscache_store, for a message the caller built in the stored form
  * (vantaged's verified answer, which takes the place of the upstream's): on 1 hit holds the
  * bytes as kept (TTLs clamped like every entry; valid until the next cache call) for the
  * caller to serve and hash. max_ttl, when not 0, bounds the entry's lifetime and its TTLs
  * below the limits, cache.min_ttl included (an answer the caller refused must not outlive its
- * verdict). When it is not kept, q's entry is removed (the upstream's message must not stay
- * in its place) and 0 (not cacheable) or -1 is returned.
+ * verdict). verified marks it as corroborated: only such an answer outlives its expiry for
+ * serve-stale (an unchecked, flagged or refused one never does). When it is not kept, q's
+ * entry is removed (the upstream's message must not stay in its place; an expired verified
+ * answer stays for serve-stale) and 0 (not cacheable) or -1 is returned.
  */
 int dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
-    uint64_t now, uint32_t max_ttl, struct dnscache_hit *hit);
+    uint64_t now, uint32_t max_ttl, int verified, struct dnscache_hit *hit);
 
 /* dnscache_remove - drop q's entries for every type when qtype is 0, else just that one. */
 size_t dnscache_remove(struct dnscache *c, const uint8_t *qname, size_t qname_len, uint16_t qtype);
@@ -93,6 +107,7 @@ struct dnscache_stats {
 	size_t entries;
 	size_t bytes;		/* memory held by entries (headers + wire) */
 	uint64_t hits, misses, inserts, evictions, expired;
+	uint64_t stale_hits;	/* answers dnscache_lookup_stale gave */
 };
 void dnscache_get_stats(const struct dnscache *c, struct dnscache_stats *st);
 

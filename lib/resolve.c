@@ -153,11 +153,27 @@ resolve_lookup(struct resolve *r, const struct dnsq *q, struct resolve_result *r
 }
 
 int
-resolve_replace(struct resolve *r, const struct dnsq *q, const uint8_t *wire, size_t len,
-    uint32_t max_ttl, struct resolve_result *res)
+resolve_lookup_stale(struct resolve *r, const struct dnsq *q, struct resolve_result *res)
 {
 	struct dnscache_hit hit;
-	int rc = dnscache_replace(r->cache, q, wire, len, resolve_now(r), max_ttl, &hit);
+
+	if (!dnscache_lookup_stale(r->cache, q, resolve_now(r), &hit))
+		return 0;
+	res->status = UPSTREAM_OK;
+	res->wire = hit.wire;
+	res->len = hit.len;
+	res->age = hit.age;
+	res->ttl = 0;
+	res->from_cache = 1;
+	return 1;
+}
+
+int
+resolve_replace(struct resolve *r, const struct dnsq *q, const uint8_t *wire, size_t len,
+    uint32_t max_ttl, int verified, struct resolve_result *res)
+{
+	struct dnscache_hit hit;
+	int rc = dnscache_replace(r->cache, q, wire, len, resolve_now(r), max_ttl, verified, &hit);
 
 	if (rc != 1)
 		return rc;

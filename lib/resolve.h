@@ -54,12 +54,19 @@ int resolve_lookup(struct resolve *r, const struct dnsq *q, struct resolve_resul
 /*
  * resolve_replace - keep wire (a message in the stored form that the caller built to serve
  * for q, such as vantaged's verified answer) in the cache in place of the upstream's, for at
- * most max_ttl seconds when max_ttl is not 0 (dnscache_replace). On 1 res holds the bytes as
- * kept (valid until the next call into r); 0 when it was not cacheable (q's entry is then
- * gone), -1 on failure.
+ * most max_ttl seconds when max_ttl is not 0 (dnscache_replace); verified: corroborated, so
+ * it may be served stale. On 1 res holds the bytes as kept (valid until the next call into
+ * r); 0 when it was not cacheable (q's entry is then gone), -1 on failure.
  */
 int resolve_replace(struct resolve *r, const struct dnsq *q, const uint8_t *wire, size_t len,
-    uint32_t max_ttl, struct resolve_result *res);
+    uint32_t max_ttl, int verified, struct resolve_result *res);
+
+/*
+ * resolve_lookup_stale - q's verified answer that expired within the serve-stale window
+ * (dnscache_lookup_stale), for when the upstream failed: fills res (ttl 0, age since it was
+ * stored; valid until the next call into r) and returns 1, else 0.
+ */
+int resolve_lookup_stale(struct resolve *r, const struct dnsq *q, struct resolve_result *res);
 
 /*
  * resolve_start - wait for q's answer: joins an identical question in flight or forwards

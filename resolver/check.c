@@ -146,6 +146,13 @@ check_raw_hash(const struct vantaged *vd, const uint8_t *wire, size_t len, const
 	return vcache_raw_hash(vd->vcache, wire, len, DNS_HDRLEN + q->qname_len + 4);
 }
 
+/* What check_build does with the message besides returning it. */
+enum check_keep {
+	CHECK_KEEP_NOT,		/* nothing: served once (the mirrors' answer, monitor mode) */
+	CHECK_KEEP,		/* in the answer cache, in place of the upstream's */
+	CHECK_KEEP_VERIFIED	/* ... as corroborated: it may be served stale (RFC 8767) */
+};
+
 /*
  * The message served from d (answer.c): only the records the verdict covered, the chain
  * flattened unless it covered the chain too. With keep it also takes the upstream answer's
@@ -155,8 +162,8 @@ check_raw_hash(const struct vantaged *vd, const uint8_t *wire, size_t len, const
  * or memory ran out.
  */
 static uint8_t *
-check_build(struct check *c, const struct digest *d, int flatten, uint32_t age, int keep,
-    uint32_t cap, size_t *len, uint64_t *raw)
+check_build(struct check *c, const struct digest *d, int flatten, uint32_t age,
+    enum check_keep keep, uint32_t cap, size_t *len, uint64_t *raw)
 {
 	uint8_t *out = malloc(DNS_MAXMSG);
 	struct resolve_result kept;
@@ -169,7 +176,8 @@ check_build(struct check *c, const struct digest *d, int flatten, uint32_t age, 
 	if (cap)
 		dnswire_clamp_ttls(out, n, 0, cap);
 	/* Kept bytes may differ (TTLs clamped to the cache's limits): serve and hash those. */
-	if (keep && resolve_replace(c->vd->res, &c->q, out, n, cap, &kept) == 1 &&
+	if (keep != CHECK_KEEP_NOT &&
+	    resolve_replace(c->vd->res, &c->q, out, n, cap, keep == CHECK_KEEP_VERIFIED, &kept) == 1 &&
 	    kept.len <= DNS_MAXMSG) {
 		memmove(out, kept.wire, kept.len);
 		n = kept.len;
@@ -635,6 +643,7 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	char name[DNS_MAXNAME * 4 + 1], local[256], tb[16], sticky_text[300] = "";
 	struct cons_verdict sticky_v;
 	uint8_t *cwire = NULL, *served;
+	enum check_keep keep;
 	size_t slen = 0;
 
 	for (size_t i = 0; i < c->nm; i++) {
@@ -670,7 +679,10 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	 * and the name stay refused for as long as the attacker chose (a day after leaving the
 	 * café's network).
 	 */
-	if ((served = check_build(c, c->ld, !check_chain_covered(v), c->lage, 1,
+	/* Only an answer served as corroborated may be served stale once it expires. */
+	keep = v->outcome == OUTCOME_AGREE && res.decision.action == ACTION_SERVE
+	    ? CHECK_KEEP_VERIFIED : CHECK_KEEP;
+	if ((served = check_build(c, c->ld, !check_chain_covered(v), c->lage, keep,
 		 v->outcome == OUTCOME_DISSENT ? CHECK_DISSENT_TTL : 0, &slen, &c->lraw)) == NULL)
 		c->lraw = 0;
 	check_remember(c, v, local, sticky_text[0] != '\0');
@@ -691,7 +703,8 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		size_t sl;
 		/* The mirrors' answer, built like any other: its chain flattened (the quorum
 		 * shares its final set, not necessarily its chain), not kept in the cache. */
-		if (cm->d && (cwire = check_build(c, cm->d, 1, 0, 0, 0, &sl, NULL)) != NULL) {
+		if (cm->d && (cwire = check_build(c, cm->d, 1, 0, CHECK_KEEP_NOT, 0, &sl, NULL)) !=
+		    NULL) {
 			res.wire = cwire;
 			res.len = sl;
 			res.age = 0;
@@ -878,10 +891,11 @@ check_copy_local(struct check *c, const struct resolve_result *res)
  * and end the check.
  */
 static void
-check_serve_now(struct check *c, int flatten, const struct policy_decision *d, uint64_t *raw)
+check_serve_now(struct check *c, int flatten, const struct policy_decision *d, uint64_t *raw,
+    enum check_keep keep)
 {
 	struct check_result res = { .status = UPSTREAM_OK, .decision = *d };
-	uint8_t *served = check_build(c, c->ld, flatten, c->lage, 1, 0, &res.len, raw);
+	uint8_t *served = check_build(c, c->ld, flatten, c->lage, keep, 0, &res.len, raw);
 
 	res.wire = served;
 	if (served == NULL) {
@@ -918,7 +932,7 @@ check_local_ready(struct check *c)
 		 * SERVFAIL (answer.c). (A NOERROR answer the digest finds unusable, such as a
 		 * contradictory CNAME chain, is still checked: the mirrors' data dissents from it.)
 		 */
-		check_serve_now(c, 1, &serve, NULL);
+		check_serve_now(c, 1, &serve, NULL, CHECK_KEEP);
 		return;
 	}
 	/* Keyed (vcache_canon_hash): an equal hash spares the mirrors, so it must be one no
@@ -933,7 +947,8 @@ check_local_ready(struct check *c)
 		uint64_t raw = 0;
 		vd->st.verdict_cached++;
 		check_ca_flag(vd, &q, &serve);
-		check_serve_now(c, !(info.flags & VCACHE_F_CHAIN), &serve, &raw);
+		check_serve_now(c, !(info.flags & VCACHE_F_CHAIN), &serve, &raw,
+		    serve.action == ACTION_SERVE ? CHECK_KEEP_VERIFIED : CHECK_KEEP);
 		vcache_set_raw_hash(vd->vcache, q.qname, q.qname_len, q.qtype, raw);
 		return;
 	}
@@ -943,7 +958,7 @@ check_local_ready(struct check *c)
 		/* Monitor: the answer goes out now; the verdict only flags and logs. Built all the
 		 * same, its chain flattened: nothing is verified yet. */
 		struct check_result now = { .status = UPSTREAM_OK, .decision = serve };
-		uint8_t *built = check_build(c, c->ld, 1, c->lage, 0, 0, &now.len, NULL);
+		uint8_t *built = check_build(c, c->ld, 1, c->lage, CHECK_KEEP_NOT, 0, &now.len, NULL);
 		now.wire = built;
 		if (built == NULL)
 			now.decision.action = ACTION_SERVFAIL;

@@ -133,6 +133,7 @@ ctl_status(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 	jw_close(w, '}');
 	jw_open(w, "answers", '{');
 	jw_u64(w, "cache", st->answers_cache);
+	jw_u64(w, "stale", st->answers_stale);
 	jw_u64(w, "upstream", st->answers_upstream);
 	jw_u64(w, "truncated", st->truncated);
 	jw_u64(w, "formerr", st->formerr);

@@ -128,8 +128,8 @@ metrics_query_path(struct mw *m, struct vantaged *vd)
 	    (const uint64_t[]){ st->queries_udp, st->queries_tcp }, 2);
 	mw_family(m, "vantaged_answers_total", "counter",
 	    "Answers served, by where they came from.", "source",
-	    (const char *const[]){ "cache", "upstream" },
-	    (const uint64_t[]){ st->answers_cache, st->answers_upstream }, 2);
+	    (const char *const[]){ "cache", "upstream", "stale" },
+	    (const uint64_t[]){ st->answers_cache, st->answers_upstream, st->answers_stale }, 3);
 	mw_family(m, "vantaged_error_responses_total", "counter",
 	    "Error responses sent, by RCODE (FORMERR, NOTIMP and REFUSED for bad queries, "
 	    "SERVFAIL for failures and policy).",

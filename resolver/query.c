@@ -268,6 +268,56 @@ query_outcome(const struct check_result *res)
 	return PLUGIN_O_CACHED;
 }
 
+/* What the EDE of a stale answer says went wrong. */
+static const char *
+query_failure_text(enum upstream_status status)
+{
+	return status == UPSTREAM_OK ? "the upstream answered SERVFAIL"
+	    : status == UPSTREAM_TIMEOUT ? "no upstream resolver answered"
+	    : "every upstream resolver failed";
+}
+
+/* Whether a message (as the check serves it) is a SERVFAIL. */
+static int
+query_is_servfail(const uint8_t *wire, size_t len)
+{
+	return wire != NULL && len >= DNS_HDRLEN &&
+	    (dnswire_get16(wire + 2) & 0xf) == DNS_RCODE_SERVFAIL;
+}
+
+/* RFC 8767 section 4: the TTL a stale answer is served with. */
+#define QUERY_STALE_TTL 30
+
+/*
+ * Serve-stale (RFC 8767): the upstream failed, but q's answer was verified and expired within
+ * cache.serve_stale. Served with TTL 30 and EDE 3 (Stale Answer), never unverified data: only
+ * an answer the mirrors corroborated is kept past its expiry (dnscache_lookup_stale). Returns
+ * 1 when it answered (qr is then the caller's to free, unless the chain made it wait: 2).
+ */
+static int
+query_serve_stale(struct query *qr, const char *why)
+{
+	struct vantaged *vd = qr->vd;
+	struct resolve_result st;
+	struct policy_decision d = { .action = ACTION_SERVE_FLAG, .ede = DNS_EDE_STALE_ANSWER };
+	uint8_t *wire;
+	size_t len;
+	int waits;
+
+	if (!resolve_lookup_stale(vd->res, &qr->q, &st) || (wire = malloc(st.len)) == NULL)
+		return 0;
+	memcpy(wire, st.wire, st.len);
+	len = st.len;
+	dnswire_clamp_ttls(wire, len, QUERY_STALE_TTL, QUERY_STALE_TTL);
+	snprintf(d.text, sizeof(d.text), "vantage: stale answer, verified %u s ago; %s", st.age,
+	    why);
+	vd->st.answers_stale++;
+	waits = query_finish(vd, qr, &qr->client, qr->qwire, &qr->q, wire, len, 0, &d,
+	    PLUGIN_O_CACHED);
+	free(wire);
+	return waits ? 2 : 1;
+}
+
 static void
 query_upstream_failed(struct query *qr, enum upstream_status status)
 {
@@ -295,6 +345,7 @@ query_resolved(void *arg, const struct resolve_result *res)
 {
 	struct query *qr = arg;
 	struct vantaged *vd = qr->vd;
+	int stale;
 
 	qr->w = NULL; /* resolve frees the waiter after we return */
 	if (res->status == UPSTREAM_OK) {
@@ -303,7 +354,9 @@ query_resolved(void *arg, const struct resolve_result *res)
 		if (query_finish(vd, qr, &qr->client, qr->qwire, &qr->q, res->wire, res->len,
 			res->age, &d, PLUGIN_O_UNCHECKED))
 			return;
-	} else
+	} else if ((stale = query_serve_stale(qr, query_failure_text(res->status))) == 2)
+		return;
+	else if (!stale)
 		query_upstream_failed(qr, res->status);
 	query_free(qr);
 }
@@ -313,8 +366,16 @@ query_checked(void *arg, const struct check_result *res)
 {
 	struct query *qr = arg;
 	struct vantaged *vd = qr->vd;
+	int stale;
 
 	qr->cw = NULL; /* check frees the waiter after we return */
+	/* An upstream that answered SERVFAIL failed as much as one that did not answer. */
+	if ((res->status != UPSTREAM_OK || query_is_servfail(res->wire, res->len)) &&
+	    (stale = query_serve_stale(qr, query_failure_text(res->status))) != 0) {
+		if (stale == 1)
+			query_free(qr);
+		return;
+	}
 	if (res->status == UPSTREAM_OK) {
 		vd->st.answers_upstream++;
 		if (query_finish(vd, qr, &qr->client, qr->qwire, &qr->q, res->wire, res->len,

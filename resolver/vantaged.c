@@ -61,6 +61,7 @@ vantaged_resolve_config(const struct config *cfg, struct resolve_config *rc)
 	rc->cache.min_ttl = (uint32_t)cfg->cache.min_ttl;
 	rc->cache.max_ttl = (uint32_t)cfg->cache.max_ttl;
 	rc->cache.neg_max_ttl = (uint32_t)cfg->cache.negative_max_ttl;
+	rc->cache.stale_ttl = (uint32_t)(cfg->cache.serve_stale_ms / 1000);
 }
 
 static void

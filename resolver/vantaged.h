@@ -26,6 +26,7 @@ struct plugin_chain;
 struct vantaged_stats {
 	uint64_t queries_udp, queries_tcp;
 	uint64_t answers_cache, answers_upstream;
+	uint64_t answers_stale;		/* verified answers served past expiry (RFC 8767) */
 	uint64_t formerr, notimp, refused, servfail, dropped;
 	uint64_t tcp_accepted, tcp_refused;
 	uint64_t truncated;

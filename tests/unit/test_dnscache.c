@@ -130,7 +130,7 @@ test_replace_built(void **state)
 	mkans(&built, "www.example.com", DNS_TYPE_A, 250, 0);
 	tp_set16(&built, 0, 0);
 	tp_set16(&built, 2, DNS_FLAG_QR | DNS_FLAG_RA);
-	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 50, 0, &kept), 1);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 50, 0, 0, &kept), 1);
 	assert_int_equal(kept.len, built.n);
 	assert_memory_equal(kept.wire, built.b, built.n);
 	assert_int_equal(kept.age, 0);
@@ -140,7 +140,7 @@ test_replace_built(void **state)
 	assert_int_equal(hit.age, 10);
 	/* Not cacheable (SERVFAIL): the entry goes; the CD=1 one is another key and stays. */
 	mkneg(&built, "www.example.com", DNS_RCODE_SERVFAIL, 0, 0);
-	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 60, 0, &kept), 0);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 60, 0, 0, &kept), 0);
 	assert_int_equal(lookup(c, "www.example.com", DNS_TYPE_A, 0, 0, T0 + 60, &hit), 0);
 	assert_int_equal(lookup(c, "www.example.com", DNS_TYPE_A, 0, 1, T0 + 60, &hit), 1);
 }
@@ -163,7 +163,7 @@ test_replace_capped(void **state)
 	mkans(&raw, "forged.example.com", DNS_TYPE_A, 86400, 0);
 	assert_int_equal(dnscache_store(c, &q, raw.b, raw.n, T0), 1);
 	mkans(&built, "forged.example.com", DNS_TYPE_A, 86400, 0);
-	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0, 30, &kept), 1);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0, 30, 0, &kept), 1);
 	assert_int_equal(kept.ttl, 30);
 	assert_int_equal(tp_get32(kept.wire, kept.len - 10), 30); /* the A record's TTL */
 	assert_int_equal(lookup(c, "forged.example.com", DNS_TYPE_A, 0, 0, T0 + 29, &hit), 1);
@@ -171,14 +171,71 @@ test_replace_capped(void **state)
 	/* cache.min_ttl above the cap: the cap wins. */
 	lim.min_ttl = 600;
 	dnscache_set_limits(c, &lim);
-	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 40, 30, &kept), 1);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 40, 30, 0, &kept), 1);
 	assert_int_equal(kept.ttl, 30);
 	assert_int_equal(tp_get32(kept.wire, kept.len - 10), 30);
 	assert_int_equal(lookup(c, "forged.example.com", DNS_TYPE_A, 0, 0, T0 + 70, &hit), 0);
 	/* No cap: the limits alone (min_ttl raises a short TTL). */
 	mkans(&built, "forged.example.com", DNS_TYPE_A, 5, 0);
-	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 80, 0, &kept), 1);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 80, 0, 0, &kept), 1);
 	assert_int_equal(kept.ttl, 600);
+}
+
+/*
+ * Serve-stale (RFC 8767): only an answer stored as verified outlives its expiry, only for
+ * stale_ttl seconds, and only dnscache_lookup_stale gives it (a plain lookup misses, so the
+ * upstream is asked); a fresh upstream answer or a refusal in its place ends it; stale_ttl 0
+ * keeps nothing.
+ */
+static void
+test_serve_stale(void **state)
+{
+	struct dnscache *c = *state;
+	struct dnscache_limits lim = default_limits;
+	struct dnscache_hit hit, kept;
+	struct tpkt raw, built, other;
+	struct dnsq q, q2;
+
+	lim.stale_ttl = 100;
+	dnscache_set_limits(c, &lim);
+	mkq(&q, "www.example.com", DNS_TYPE_A, 0, 0);
+	mkq(&q2, "unverified.example.com", DNS_TYPE_A, 0, 0);
+	mkans(&built, "www.example.com", DNS_TYPE_A, 60, 0);
+	mkans(&other, "unverified.example.com", DNS_TYPE_A, 60, 0);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0, 0, 1, &kept), 1);
+	assert_int_equal(dnscache_replace(c, &q2, other.b, other.n, T0, 0, 0, &kept), 1);
+	/* live: no stale answer (the live one is the answer) */
+	assert_int_equal(dnscache_lookup_stale(c, &q, T0 + 59, &hit), 0);
+	/* expired: a miss, but kept for serve-stale; the unverified one is gone */
+	assert_int_equal(dnscache_lookup(c, &q, T0 + 60, &hit), 0);
+	assert_int_equal(dnscache_lookup(c, &q2, T0 + 60, &hit), 0);
+	assert_int_equal(dnscache_lookup_stale(c, &q2, T0 + 60, &hit), 0);
+	assert_int_equal(dnscache_lookup_stale(c, &q, T0 + 61, &hit), 1);
+	assert_memory_equal(hit.wire, built.b, built.n);
+	assert_int_equal(hit.ttl, 0);
+	assert_int_equal(hit.age, 61);
+	assert_int_equal(dnscache_lookup_stale(c, &q, T0 + 159, &hit), 1);
+	/* the window (60 + 100 s) closed */
+	assert_int_equal(dnscache_lookup_stale(c, &q, T0 + 160, &hit), 0);
+	/* a fresh upstream answer takes its place: not verified, not stale-servable */
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 200, 0, 1, &kept), 1);
+	mkans(&raw, "www.example.com", DNS_TYPE_A, 60, 0);
+	assert_int_equal(dnscache_store(c, &q, raw.b, raw.n, T0 + 270), 1);
+	assert_int_equal(dnscache_lookup_stale(c, &q, T0 + 331, &hit), 0);
+	/* a SERVFAIL from upstream is not stored: the verified answer stays stale-servable */
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 400, 0, 1, &kept), 1);
+	mkneg(&raw, "www.example.com", DNS_RCODE_SERVFAIL, 0, 0);
+	assert_int_equal(dnscache_store(c, &q, raw.b, raw.n, T0 + 470), 0);
+	assert_int_equal(dnscache_lookup_stale(c, &q, T0 + 470, &hit), 1);
+	/* ... nor does vantaged's SERVFAIL built from it take it away (a live one it would) */
+	assert_int_equal(dnscache_replace(c, &q, raw.b, raw.n, T0 + 470, 0, 0, &kept), 0);
+	assert_int_equal(dnscache_lookup_stale(c, &q, T0 + 470, &hit), 1);
+	/* stale_ttl 0: nothing is kept past expiry */
+	lim.stale_ttl = 0;
+	dnscache_set_limits(c, &lim);
+	assert_int_equal(dnscache_replace(c, &q, built.b, built.n, T0 + 500, 0, 1, &kept), 1);
+	assert_int_equal(dnscache_lookup_stale(c, &q, T0 + 560, &hit), 0);
+	assert_int_equal(dnscache_lookup(c, &q, T0 + 560, &hit), 0);
 }
 
 static void
@@ -676,6 +733,7 @@ main(void)
 		T(test_store_lookup),
 		T(test_replace_capped),
 		T(test_ttl_decay_and_expiry),
+		T(test_serve_stale),
 		T(test_ttl_clamps),
 		T(test_ttl_zero_not_cached),
 		T(test_negative_with_soa),

@@ -104,7 +104,7 @@ mirror_queries() {
 
 cons_vconf() {
 	local file=$1 kv listen="" upstream=${ISP:-} mirrors="" state="" dissent=$T/dissent.jsonl learn=""
-	local trust_store=""
+	local trust_store="" serve_stale=""
 	local level=debug m name pin hp n=0 k utimeout=2s
 	declare -A cons=()
 	shift
@@ -120,6 +120,7 @@ cons_vconf() {
 		upstream_timeout=*) utimeout=${kv#upstream_timeout=} ;;
 		learn=*) learn=${kv#learn=} ;;
 		trust_store=*) trust_store=${kv#trust_store=} ;;
+		serve_stale=*) serve_stale=${kv#serve_stale=} ;;
 		c.*=*) k=${kv#c.}; cons[${k%%=*}]=${kv#*=} ;;
 		*) echo "cons_vconf: unknown key $kv" >&2; return 1 ;;
 		esac
@@ -150,7 +151,7 @@ cons_vconf() {
 		done
 		echo "consensus:"
 		for k in "${!cons[@]}"; do echo "  $k: ${cons[$k]}"; done
-		echo "cache: { max_entries: 1000, state_file: \"${state:-$T/state-$(basename "$file" .yaml)}\" }"
+		echo "cache: { max_entries: 1000, state_file: \"${state:-$T/state-$(basename "$file" .yaml)}\"${serve_stale:+, serve_stale: $serve_stale} }"
 		echo "control: { socket: \"$T/ctl-$(basename "$file" .yaml).sock\" }"
 		echo "log: { level: $level, dissent_log: \"$dissent\" }"
 		echo 'user: ""'
