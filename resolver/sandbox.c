@@ -62,6 +62,34 @@ sandbox_landlock_rule(int ruleset, const char *path, uint64_t rights)
 	return rc;
 }
 
+/*
+ * Read access to path for as long as the daemon runs. Landlock rules hold inodes, not names:
+ * a rule on the file itself would not cover the file that an atomic edit puts in its place
+ * (sed -i, dpkg's conffile handling, config management, NetworkManager renaming a new
+ * resolv.conf over the old one), and the reload would fail with EACCES. So the rule is on
+ * its directory, read-only (files only, not listing); a directory path gets its own rule.
+ * The daemon's unprivileged user still needs the file permissions to read anything there.
+ */
+static int
+sandbox_landlock_read(int ruleset, const char *path)
+{
+	char dir[4096];
+	const char *slash;
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return sandbox_landlock_rule(ruleset, path, SANDBOX_FS_READ);
+	if ((slash = strrchr(path, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else
+		return sandbox_landlock_rule(ruleset, path, SANDBOX_FS_READ);
+	return sandbox_landlock_rule(ruleset, dir, LANDLOCK_ACCESS_FS_READ_FILE);
+}
+
 static int
 sandbox_landlock(const struct sandbox_paths *p, struct sandbox_state *st, char *why, size_t len)
 {
@@ -85,7 +113,7 @@ sandbox_landlock(const struct sandbox_paths *p, struct sandbox_state *st, char *
 		goto fail;
 #endif
 	for (size_t i = 0; i < sizeof(p->read) / sizeof(p->read[0]); i++)
-		if (p->read[i] && sandbox_landlock_rule(ruleset, p->read[i], SANDBOX_FS_READ) != 0)
+		if (p->read[i] && sandbox_landlock_read(ruleset, p->read[i]) != 0)
 			goto fail;
 	for (size_t i = 0; i < sizeof(p->write_dirs) / sizeof(p->write_dirs[0]); i++)
 		if (p->write_dirs[i] &&

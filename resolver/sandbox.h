@@ -6,7 +6,9 @@
 
 /* What the running daemon still needs from the file system. NULL entries are skipped. */
 struct sandbox_paths {
-	const char *read[16];		/* files read again later: config, resolv.conf, ... */
+	/* Files read again later: config, resolv.conf, ... Their directories become readable
+	 * (files only), so that a file replaced by rename can still be read. */
+	const char *read[16];
 	const char *write_dirs[8];	/* directories it writes, creates and removes files in */
 };
 
