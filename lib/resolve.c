@@ -126,6 +126,7 @@ resolve_reconfigure(struct resolve *r, const struct resolve_config *cfg)
 	set = upstream_set_new(r->base, cfg->upstreams, cfg->n_upstreams, cfg->timeout_ms);
 	if (set == NULL)
 		return -1;
+	upstream_set_adopt(set, r->ups);
 	r->retired[slot] = r->ups;
 	r->ups = set;
 	dnscache_set_limits(r->cache, &cfg->cache);

@@ -197,6 +197,28 @@ upstream_set_busy(const struct upstream_set *set)
 	return set->reqs != NULL;
 }
 
+void
+upstream_set_adopt(struct upstream_set *set, const struct upstream_set *old)
+{
+	for (size_t i = 0; i < set->n; i++)
+		for (size_t j = 0; j < old->n; j++) {
+			const struct upstream *o = &old->ups[j];
+			struct upstream *u = &set->ups[i];
+			if (!netaddr_equal(&u->addr, &o->addr))
+				continue;
+			u->srtt_ms = o->srtt_ms;
+			u->rttvar_ms = o->rttvar_ms;
+			u->fails = o->fails;
+			u->down_ms = o->down_ms;
+			u->down_until = o->down_until;
+			u->last_answer = o->last_answer;
+			u->last_down_log = o->last_down_log;
+			u->down_logged = o->down_logged;
+			u->st = o->st;
+			break;
+		}
+}
+
 size_t
 upstream_count(const struct upstream_set *set)
 {

@@ -42,6 +42,13 @@ struct upstream_stats {
 struct upstream_set *upstream_set_new(struct event_base *base, const struct netaddr *addrs,
     size_t n, uint32_t total_timeout_ms);
 
+/*
+ * upstream_set_adopt - give each upstream of set that old also has (same address and port)
+ * what old knew of it: its counters, round-trip estimate and back-off. A reload then keeps
+ * counting (metrics are counters) and keeps avoiding an upstream it saw failing.
+ */
+void upstream_set_adopt(struct upstream_set *set, const struct upstream_set *old);
+
 /* upstream_set_free - cancels outstanding requests without calling back; accepts NULL. */
 void upstream_set_free(struct upstream_set *set);
 

@@ -1210,6 +1210,25 @@ check_open_dissent_log(const struct config *cfg)
 	return fd;
 }
 
+/* stat of the files a mirror set is read from; a missing one is all zeros. */
+static void
+check_mirror_files(const struct config *cfg, struct stat st[2])
+{
+	const char *paths[2] = { cfg->mirrors_bootstrap, cfg->mirrors_trust_store };
+
+	for (size_t i = 0; i < 2; i++)
+		if (paths[i] == NULL || stat(paths[i], &st[i]) != 0)
+			memset(&st[i], 0, sizeof(st[i]));
+}
+
+/* The same file as far as stat tells: replaced (inode) or edited (size, mtime) is not. */
+static int
+check_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
 int
 check_init(struct vantaged *vd, char *err, size_t errlen)
 {
@@ -1236,6 +1255,7 @@ check_init(struct vantaged *vd, char *err, size_t errlen)
 		check_journal_open(vd);
 	}
 	vd->vcache_saved = now_us() / 1000000;
+	check_mirror_files(vd->cfg, vd->mirror_files);
 	if (vd->cfg->n_mirrors > 0 || vd->cfg->mirrors_bootstrap) {
 		vd->mirrors = mirror_set_new(vd->base, vd->cfg, vd->secret, err, errlen);
 		if (vd->mirrors == NULL)
@@ -1295,12 +1315,36 @@ check_abort_mirrors(struct vantaged *vd)
 	}
 }
 
+/* The dissent log is reopened at every reload (logrotate moved it away). */
+static void
+check_reopen_dissent_log(struct vantaged *vd, const struct config *cfg)
+{
+	int fd = check_open_dissent_log(cfg);
+
+	if (vd->dissent_fd >= 0)
+		close(vd->dissent_fd);
+	vd->dissent_fd = fd;
+}
+
 int
 check_reconfigure(struct vantaged *vd, const struct config *cfg, char *err, size_t errlen)
 {
 	struct mirror_set *set = NULL, *old = vd->mirrors;
-	int fd;
+	struct stat files[2];
 
+	/*
+	 * Nothing the mirror set is made of changed: keep it, with its connections, their TLS
+	 * sessions, its counters and the checks under way. A reload (every night, by logrotate)
+	 * then costs no handshake and fails no question.
+	 */
+	check_mirror_files(cfg, files);
+	if (config_mirrors_same(vd->cfg, cfg) && check_same_file(&files[0], &vd->mirror_files[0]) &&
+	    check_same_file(&files[1], &vd->mirror_files[1])) {
+		log_info(LOG_G_MIRROR, "reload: mirrors unchanged, connections kept");
+		vcache_set_max(vd->vcache, cfg->cache.max_entries);
+		check_reopen_dissent_log(vd, cfg);
+		return 0;
+	}
 	if (cfg->n_mirrors > 0 || cfg->mirrors_bootstrap) {
 		if ((set = mirror_set_new(vd->base, cfg, vd->secret, err, errlen)) == NULL)
 			return -1;
@@ -1319,11 +1363,9 @@ check_reconfigure(struct vantaged *vd, const struct config *cfg, char *err, size
 	check_abort_mirrors(vd);
 	mirror_set_free(old);
 	vd->mirrors = set;
+	memcpy(vd->mirror_files, files, sizeof(files));
 	vcache_set_max(vd->vcache, cfg->cache.max_entries);
-	fd = check_open_dissent_log(cfg);
-	if (vd->dissent_fd >= 0)
-		close(vd->dissent_fd);
-	vd->dissent_fd = fd;
+	check_reopen_dissent_log(vd, cfg);
 	return 0;
 }
 

@@ -187,6 +187,37 @@ config_addr_list(struct yconf *y, const yaml_node_t *n, const char *key, uint16_
 	return 0;
 }
 
+/* Two optional strings are equal (both absent, or the same text). */
+static int
+config_str_same(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int
+config_mirror_same(const struct config_mirror *a, const struct config_mirror *b)
+{
+	return config_str_same(a->name, b->name) && netaddr_equal(&a->addr, &b->addr) &&
+	    config_str_same(a->region, b->region) && a->has_pin == b->has_pin &&
+	    memcmp(a->ca_sha256, b->ca_sha256, sizeof(a->ca_sha256)) == 0 &&
+	    a->verify == b->verify && config_str_same(a->hostname, b->hostname) &&
+	    config_str_same(a->ca_pem, b->ca_pem);
+}
+
+int
+config_mirrors_same(const struct config *a, const struct config *b)
+{
+	if (a->n_mirrors != b->n_mirrors || a->mirrors_learn != b->mirrors_learn ||
+	    !config_str_same(a->mirrors_bootstrap, b->mirrors_bootstrap) ||
+	    !config_str_same(a->mirrors_trust_store, b->mirrors_trust_store) ||
+	    !config_str_same(a->cache.state_file, b->cache.state_file))
+		return 0;
+	for (size_t i = 0; i < a->n_mirrors; i++)
+		if (!config_mirror_same(&a->mirrors[i], &b->mirrors[i]))
+			return 0;
+	return 1;
+}
+
 static int
 config_hex32(const char *s, uint8_t out[32])
 {

@@ -169,6 +169,14 @@ void config_consensus_for(const struct config *c, const uint8_t *qname, size_t q
 void config_free(struct config *c);
 
 /*
+ * config_mirrors_same - whether a and b configure the same mirror set: the same entries in
+ * the same order, bootstrap file, trust store and learning, and the same state file (where
+ * learned mirrors and presented chains are kept). The files' contents are the caller's to
+ * compare.
+ */
+int config_mirrors_same(const struct config *a, const struct config *b);
+
+/*
  * config_mirror_parse - one mirror entry (the shape of mirrors.list and of the bootstrap
  * file) from mapping n into m (zeroed first). Returns 0, or -1 after recording a
  * file:line error in y; m then holds what was read so far: clear it either way.

@@ -4,6 +4,7 @@
 
 #include <event2/event.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "resolve.h"
@@ -58,6 +59,9 @@ struct vantaged {
 
 	/* Consensus (check.c). */
 	struct mirror_set *mirrors;
+	/* The files the mirror set was read from (bootstrap list, trust store), as stat saw
+	 * them: a reload that changes neither them nor the mirror keys keeps the set. */
+	struct stat mirror_files[2];
 	struct vcache *vcache;
 	struct check *checks[VANTAGED_CHECK_BUCKETS];
 	int dissent_fd;

@@ -9,6 +9,7 @@ CONSENSUS_IT_TESTS = \
 	tests/integration/consensus_quorum.sh \
 	tests/integration/consensus_policy.sh \
 	tests/integration/consensus_restart.sh \
+	tests/integration/consensus_reload.sh \
 	tests/integration/consensus_learn.sh \
 	tests/integration/consensus_ca.sh
 TESTS += $(CONSENSUS_IT_TESTS)
