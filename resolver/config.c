@@ -14,7 +14,8 @@
 #include "vutil.h"
 #include "yconf.h"
 
-static const char *const config_top_keys[] = { "listen", "upstreams", "upstream_timeout",
+static const char *const config_top_keys[] = { "listen", "upstreams", "upstreams_from",
+	"upstream_timeout",
 	"mirrors", "consensus", "cache", "tcp", "acl", "ratelimit", "control", "metrics", "log",
 	"user", "sandbox", "plugins", NULL };
 static const char *const config_acl_keys[] = { "from", "action", NULL };
@@ -126,6 +127,7 @@ config_free(struct config *c)
 	}
 	free(c->consensus.ca_issuers);
 	free(c->cache.state_file);
+	yconf_strlist_free(c->upstreams_from);
 	free(c->control_socket);
 	free(c->dissent_log);
 	free(c->user);
@@ -797,6 +799,48 @@ config_upstreams(struct yconf *y, const yaml_node_t *v, struct config *c)
 	return 0;
 }
 
+/* Where the system keeps its resolvers, in the order `upstreams: auto` asks (vantaged.8). */
+static const char *const config_auto_sources[] = {
+	"/run/systemd/resolve/resolv.conf",		/* systemd-resolved, every link */
+	"/run/NetworkManager/no-stub-resolv.conf",	/* NetworkManager, without a stub */
+};
+
+/* upstreams_from when the file does not say: the system's sources, then resolv_conf. */
+static void
+config_auto_defaults(struct config *c, const char *resolv_conf)
+{
+	size_t n = 0;
+
+	c->upstreams_from = xcalloc(NELEMS(config_auto_sources) + 2, sizeof(char *));
+	/* A test's own resolv.conf stands alone: the machine's files are not the test's. */
+	if (strcmp(resolv_conf, CONFIG_RESOLV_CONF) == 0)
+		for (size_t i = 0; i < NELEMS(config_auto_sources); i++)
+			c->upstreams_from[n++] = xstrdup(config_auto_sources[i]);
+	c->upstreams_from[n++] = xstrdup(resolv_conf);
+	c->n_upstreams_from = n;
+}
+
+int
+config_learn_upstreams(const struct config *c, struct netaddr *out, size_t max, size_t *source)
+{
+	struct netaddr stub, all[CONFIG_MAX_UPSTREAMS];
+
+	netaddr_parse("127.0.0.53:53", 53, &stub);
+	for (size_t i = 0; i < c->n_upstreams_from; i++) {
+		int n = config_read_resolv_conf(c->upstreams_from[i], c->listen, c->n_listen, all,
+		    NELEMS(all));
+		size_t k = 0;
+		for (int j = 0; j < n && k < max; j++)
+			if (!netaddr_equal(&all[j], &stub))
+				out[k++] = all[j];
+		if (k > 0) {
+			*source = i;
+			return (int)k;
+		}
+	}
+	return 0;
+}
+
 static int
 config_resolve_auto(struct yconf *y, const yaml_node_t *at, struct config *c,
     const char *resolv_conf)
@@ -805,15 +849,18 @@ config_resolve_auto(struct yconf *y, const yaml_node_t *at, struct config *c,
 
 	if (!c->upstreams_auto)
 		return 0;
-	n = config_read_resolv_conf(resolv_conf, c->listen, c->n_listen, c->upstreams,
-	    CONFIG_MAX_UPSTREAMS);
-	if (n < 0)
-		return yconf_error(y, at, "upstreams: auto: cannot read %s: %s", resolv_conf,
-		    strerror(errno));
-	if (n == 0)
+	if (c->upstreams_from == NULL)
+		config_auto_defaults(c, resolv_conf);
+	n = config_learn_upstreams(c, c->upstreams, CONFIG_MAX_UPSTREAMS, &c->upstreams_source);
+	if (n == 0 && c->n_upstreams_from == 1)
 		return yconf_error(y, at,
 		    "upstreams: auto: %s names no usable nameserver (other than vantaged itself); "
-		    "list the upstreams explicitly", resolv_conf);
+		    "list the upstreams explicitly", c->upstreams_from[0]);
+	if (n == 0)
+		return yconf_error(y, at,
+		    "upstreams: auto: none of the %zu files of upstreams_from names a usable "
+		    "nameserver (other than vantaged itself); list the upstreams explicitly",
+		    c->n_upstreams_from);
 	c->n_upstreams = (size_t)n;
 	return 0;
 }
@@ -842,6 +889,12 @@ config_load(const char *path, const char *resolv_conf, char *err, size_t errlen)
 		goto out;
 	if ((v = yconf_get(&y, root, "upstreams")) &&
 	    config_upstreams(&y, v, c) != 0)
+		goto out;
+	if ((v = yconf_get(&y, root, "upstreams_from")) && !yconf_is_null(v) &&
+	    (yconf_strlist(&y, v, "upstreams_from", &c->upstreams_from, &c->n_upstreams_from) != 0 ||
+		(c->n_upstreams_from > CONFIG_MAX_UPSTREAMS_FROM &&
+		    yconf_error(&y, v, "upstreams_from: at most %d files",
+			CONFIG_MAX_UPSTREAMS_FROM) != 0)))
 		goto out;
 	if ((v = yconf_get(&y, root, "upstream_timeout")) &&
 	    yconf_duration_ms(&y, v, "upstream_timeout", 100, 60000, &c->upstream_timeout_ms) != 0)
@@ -982,8 +1035,13 @@ config_print(const struct config *c, FILE *out)
 	char s[NETADDR_STRLEN], tb[16];
 
 	config_print_addrs(out, "listen", c->listen, c->n_listen);
-	if (c->upstreams_auto)
-		fprintf(out, "# upstreams: auto, from resolv.conf\n");
+	if (c->upstreams_auto) {
+		fprintf(out, "# upstreams: auto, from %s\nupstreams_from: [",
+		    c->upstreams_from[c->upstreams_source]);
+		for (size_t i = 0; i < c->n_upstreams_from; i++)
+			fprintf(out, "%s%s", i ? ", " : "", c->upstreams_from[i]);
+		fprintf(out, "]\n");
+	}
 	config_print_addrs(out, "upstreams", c->upstreams, c->n_upstreams);
 	fprintf(out, "upstream_timeout: %llums\n", (unsigned long long)c->upstream_timeout_ms);
 	fprintf(out, "mirrors:\n  bootstrap: %s\n  learn: %s\n  trust_store: %s\n"

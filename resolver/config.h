@@ -63,6 +63,11 @@ struct config_ca_issuer {
 };
 
 /* One mirror entry (inline or from the bootstrap file). */
+/* The system's resolv.conf: what `upstreams: auto` reads last, and what applications read. */
+#define CONFIG_RESOLV_CONF "/etc/resolv.conf"
+/* upstreams_from: files at most. */
+#define CONFIG_MAX_UPSTREAMS_FROM 8
+
 struct config_mirror {
 	char *name;
 	struct netaddr addr;
@@ -82,6 +87,12 @@ struct config {
 	size_t n_listen;
 
 	int upstreams_auto;
+	/* auto: the files where the system keeps its resolvers, first usable one wins
+	 * (upstreams_from, or the defaults: systemd-resolved's, NetworkManager's, resolv.conf);
+	 * upstreams_source is the index of the one in use. */
+	char **upstreams_from;
+	size_t n_upstreams_from;
+	size_t upstreams_source;
 	struct netaddr upstreams[CONFIG_MAX_UPSTREAMS];
 	size_t n_upstreams;
 	uint64_t upstream_timeout_ms;
@@ -152,7 +163,8 @@ struct config {
 
 /*
  * config_load - read and check the file at path.
- * resolv_conf: the file `upstreams: [auto]` reads (normally /etc/resolv.conf).
+ * resolv_conf: the system's resolv.conf (normally /etc/resolv.conf), the last file
+ * `upstreams: [auto]` reads; when it is another (a test's), the only one.
  * Returns a config to free with config_free, or NULL with the first "file:line: message"
  * in err (errlen bytes).
  */
@@ -188,6 +200,15 @@ void config_mirror_clear(struct config_mirror *m);
 
 /* config_print - the normalised config (every key, defaults filled in) as YAML. */
 void config_print(const struct config *c, FILE *out);
+
+/*
+ * config_learn_upstreams - upstreams: auto: the nameservers of the first of c's
+ * upstreams_from files that names a usable one (not vantaged itself, not systemd-resolved's
+ * stub 127.0.0.53: asking it could loop back to us), into out (max entries). *source gets
+ * that file's index. Returns the count, 0 when no file names one.
+ */
+int config_learn_upstreams(const struct config *c, struct netaddr *out, size_t max,
+    size_t *source);
 
 /*
  * config_read_resolv_conf - the nameservers of a resolv.conf, skipping those equal to one

@@ -6,6 +6,7 @@ vantaged_SOURCES = \
 	resolver/config.c resolver/config.h \
 	resolver/acl.c resolver/acl.h \
 	resolver/sandbox.c resolver/sandbox.h \
+	resolver/follow.c resolver/follow.h \
 	resolver/listen.c resolver/listen.h \
 	resolver/query.c resolver/query.h \
 	resolver/check.c resolver/check.h \

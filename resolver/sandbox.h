@@ -8,7 +8,7 @@
 struct sandbox_paths {
 	/* Files read again later: config, resolv.conf, ... Their directories become readable
 	 * (files only), so that a file replaced by rename can still be read. */
-	const char *read[16];
+	const char *read[24];
 	const char *write_dirs[8];	/* directories it writes, creates and removes files in */
 };
 

@@ -28,6 +28,7 @@
 #include "plugin.h"
 #include "resolve.h"
 #include "sandbox.h"
+#include "follow.h"
 #include "vantaged.h"
 #include "vutil.h"
 
@@ -35,7 +36,6 @@
 #define SYSCONFDIR "/etc"
 #endif
 #define VANTAGED_DEFAULT_CONFIG SYSCONFDIR "/vantage/vantaged.yaml"
-#define VANTAGED_RESOLV_CONF "/etc/resolv.conf"
 
 static void
 usage(void)
@@ -50,7 +50,7 @@ usage(void)
 	exit(1);
 }
 
-static void
+void
 vantaged_resolve_config(const struct config *cfg, struct resolve_config *rc)
 {
 	memset(rc, 0, sizeof(*rc));
@@ -74,8 +74,11 @@ vantaged_log_upstreams(const struct config *cfg)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? " " : "",
 		    netaddr_str(&cfg->upstreams[i], a, sizeof(a)));
 	}
-	log_info(LOG_G_UPSTREAM, "forwarding to %s%s", list,
-	    cfg->upstreams_auto ? " (auto, from " VANTAGED_RESOLV_CONF ")" : "");
+	if (cfg->upstreams_auto)
+		log_info(LOG_G_UPSTREAM, "forwarding to %s (auto, from %s)", list,
+		    cfg->upstreams_from[cfg->upstreams_source]);
+	else
+		log_info(LOG_G_UPSTREAM, "forwarding to %s", list);
 }
 
 /* (Re)create the per-client token buckets for cfg; 0, or -1 with the old ones kept. */
@@ -136,6 +139,7 @@ vantaged_reload_apply(struct vantaged *vd)
 	config_free(vd->cfg);
 	vd->cfg = cfg;
 	vantaged_log_upstreams(cfg);
+	follow_reconfigure(vd->follow);
 	log_info(LOG_G_MAIN, "configuration reloaded");
 }
 
@@ -231,6 +235,10 @@ vantaged_sandbox(struct vantaged *vd)
 	/* The trust store of webpki mirrors and of the stub's own handshakes (CA evidence),
 	 * loaded again on reload. */
 	p.read[3] = vd->cfg->mirrors_trust_store;
+	/* upstreams: auto follows these files (follow.c); their directories stay readable. */
+	for (size_t i = 0; vd->cfg->upstreams_auto && i < vd->cfg->n_upstreams_from &&
+	     i < CONFIG_MAX_UPSTREAMS_FROM; i++)
+		p.read[4 + i] = vd->cfg->upstreams_from[i];
 	p.write_dirs[0] = vantaged_dirname(vd->cfg->cache.state_file, d0, sizeof(d0));
 	p.write_dirs[1] = vantaged_dirname(vd->cfg->dissent_log, d1, sizeof(d1));
 	p.write_dirs[2] = vantaged_dirname(vd->cfg->control_socket, d2, sizeof(d2));
@@ -325,7 +333,7 @@ main(int argc, char **argv)
 		usage();
 	/* Tests point "auto" at their own file; operators never need this. */
 	if (resolv_conf == NULL)
-		resolv_conf = VANTAGED_RESOLV_CONF;
+		resolv_conf = CONFIG_RESOLV_CONF;
 
 	memset(&vd, 0, sizeof(vd));
 	/* A descriptor built for another plugin API is refused before anything runs. */
@@ -374,6 +382,8 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if (plugin_init(&vd, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	if ((vd.follow = follow_new(&vd)) == NULL)
+		log_warnx(LOG_G_MAIN, "out of memory: not following the network's resolvers");
 	for (int i = 0; signums[i]; i++) {
 		sigs[i] = evsignal_new(vd.base, signums[i], vantaged_signal, &vd);
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) != 0)
@@ -385,6 +395,7 @@ main(int argc, char **argv)
 	event_base_dispatch(vd.base);
 	vantaged_notify("STOPPING=1");
 
+	follow_free(vd.follow);
 	query_shutdown(&vd);
 	plugin_shutdown(&vd);
 	listen_close(&vd);

@@ -74,6 +74,7 @@ struct vantaged {
 					 * stub's own handshake is judged against it */
 
 	struct ratelimit *ratelimit;	/* NULL when ratelimit.qps is 0 */
+	struct follow *follow;		/* upstreams: auto and the system's path (follow.c) */
 
 	/* Operation: the control socket (control.c) and the metrics endpoint (metrics.c). */
 	struct control *control;
@@ -91,5 +92,11 @@ void vantaged_reload(struct vantaged *vd);
 
 /* vantaged_notify - tell systemd (Type=notify) about a state change, e.g. "READY=1". */
 void vantaged_notify(const char *state);
+
+/*
+ * vantaged_resolve_config - the resolver's settings (upstreams, timeout, cache limits) from
+ * cfg; rc points into cfg.
+ */
+void vantaged_resolve_config(const struct config *cfg, struct resolve_config *rc);
 
 #endif

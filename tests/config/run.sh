@@ -4,7 +4,7 @@
 #   bad/NN.yaml -> bad/NN.err: the exact one-line stderr of `vantaged -n -c NN.yaml` (exit 1)
 # A bad/NN.err without its NN.yaml checks the message for a missing file. In messages the
 # config path reads FILE and the resolv.conf path reads RESOLV, so golden files do not
-# depend on where the tree lives. `upstreams: auto` reads NN.resolv when present, else
+# depend on where the tree lives; so does the resolv.conf path in the printed config. `upstreams: auto` reads NN.resolv when present, else
 # resolv.conf from this directory (through VANTAGED_RESOLV_CONF).
 # Set REGEN=1 to rewrite the golden files from the current output (then review the diff).
 
@@ -46,8 +46,9 @@ for f in $good; do
 	yaml=$srcdir/$f
 	resolv=$srcdir/resolv.conf
 	[ -f "$srcdir/$base.resolv" ] && resolv=$srcdir/$base.resolv
-	VANTAGED_RESOLV_CONF=$resolv "$vantaged" -nv -c "$yaml" >"$tmp/out" 2>"$tmp/err"
+	VANTAGED_RESOLV_CONF=$resolv "$vantaged" -nv -c "$yaml" >"$tmp/raw" 2>"$tmp/err"
 	rc=$?
+	subst "$tmp/raw" "$resolv" RESOLV >"$tmp/out"
 	if [ -n "$REGEN" ] && [ $rc -eq 0 ]; then
 		cp "$tmp/out" "$srcdir/$base.ok"
 	fi
