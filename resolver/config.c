@@ -856,11 +856,8 @@ config_resolve_auto(struct yconf *y, const yaml_node_t *at, struct config *c,
 		return yconf_error(y, at,
 		    "upstreams: auto: %s names no usable nameserver (other than vantaged itself); "
 		    "list the upstreams explicitly", c->upstreams_from[0]);
-	if (n == 0)
-		return yconf_error(y, at,
-		    "upstreams: auto: none of the %zu files of upstreams_from names a usable "
-		    "nameserver (other than vantaged itself); list the upstreams explicitly",
-		    c->n_upstreams_from);
+	/* Several places to look (a laptop booting before its network): start without an
+	 * upstream, answer SERVFAIL, and follow the files until one names a resolver. */
 	c->n_upstreams = (size_t)n;
 	return 0;
 }

@@ -95,6 +95,8 @@ follow_apply(struct follow *f, const struct netaddr *ups, size_t n, size_t sourc
 	}
 	cfg->upstreams_source = source;
 	follow_list(old, n_old, was, sizeof(was));
+	if (n_old == 0)
+		snprintf(was, sizeof(was), "none");
 	follow_list(ups, n, now, sizeof(now));
 	log_info(LOG_G_UPSTREAM, "following %s: forwarding to %s (was %s)",
 	    cfg->upstreams_from[source], now, was);
@@ -111,7 +113,7 @@ follow_upstreams(struct follow *f)
 
 	if (n == 0) {
 		/* Between two networks (or a file being rewritten): keep what worked last. */
-		if (!f->none_warned)
+		if (!f->none_warned && cfg->n_upstreams > 0)
 			log_warnx(LOG_G_UPSTREAM, "upstreams: auto: no file of upstreams_from names "
 						  "a usable nameserver now; still forwarding to the last ones");
 		f->none_warned = 1;

@@ -74,7 +74,10 @@ vantaged_log_upstreams(const struct config *cfg)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? " " : "",
 		    netaddr_str(&cfg->upstreams[i], a, sizeof(a)));
 	}
-	if (cfg->upstreams_auto)
+	if (cfg->upstreams_auto && cfg->n_upstreams == 0)
+		log_warnx(LOG_G_UPSTREAM, "upstreams: auto: no file of upstreams_from names a "
+					  "resolver yet; answering SERVFAIL until one does");
+	else if (cfg->upstreams_auto)
 		log_info(LOG_G_UPSTREAM, "forwarding to %s (auto, from %s)", list,
 		    cfg->upstreams_from[cfg->upstreams_source]);
 	else

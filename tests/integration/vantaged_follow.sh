@@ -10,7 +10,7 @@
 require_progs nsd nsd-control dig
 require_vantaged
 [ "$(id -u)" = 0 ] || skip_all "needs root (port 53, where resolv.conf points)"
-tap_plan 13
+tap_plan 17
 
 A=$(unique_addr) B=$(unique_addr) L=$(unique_addr)
 start_nsd "$A" 53 example.test example.test.zone || bail_out "cannot start nsd A"
@@ -60,3 +60,15 @@ ok "taken out of the path: a warning naming what the system asks now" \
 	wait_until 10 log_has "vantaged is out of the system's path: $T/system-resolv.conf names $B:53 first"
 resolv_at "$T/system-resolv.conf" "$L" "$B"
 ok "... and an info line when it is back" wait_until 10 log_has "in the system's path again"
+
+# 6. a laptop booting before its network: no file names a resolver yet. vantaged starts all
+# the same, answers SERVFAIL at once, and forwards as soon as one does.
+stop_pid "$VANTAGED_PID"
+resolv_at "$T/resolved.conf" 127.0.0.53
+resolv_at "$T/resolv.conf"
+VANTAGED_RESOLV_CONF=$T/system-resolv.conf start_vantaged "$T/vd.yaml" || bail_out "vantaged did not start without a resolver"
+ok "no resolver yet: it starts and says so" log_has "no file of upstreams_from names a resolver yet"
+is "$(dig_rcode <<< "$(vdig www.example.test A)")" SERVFAIL "... and answers SERVFAIL meanwhile"
+resolv_at "$T/resolv.conf" "$A"
+ok "the network came: it forwards" wait_until 10 _answers www.example.test
+ok "... and the log says from where" log_has "following $T/resolv.conf: forwarding to $A:53 \\(was none\\)"
