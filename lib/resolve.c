@@ -31,11 +31,22 @@ struct resolve_pending {
 	uint8_t in_table;
 };
 
+/* A forward zone and its resolvers. */
+struct resolve_fwd {
+	uint8_t zone[DNS_MAXNAME];
+	size_t len;
+	struct upstream_set *ups;
+};
+
 struct resolve {
 	struct event_base *base;
 	struct dnscache *cache;
 	struct upstream_set *ups;
-	struct upstream_set *retired[4];	/* old sets finishing their questions */
+	struct resolve_fwd fwd[RESOLVE_MAX_FORWARDS];
+	size_t n_fwd;
+	/* Old sets finishing their questions: a reload retires the upstreams and every
+	 * forward zone's set. */
+	struct upstream_set *retired[4 * (RESOLVE_MAX_FORWARDS + 1)];
 	struct resolve_pending *table[RESOLVE_BUCKETS];
 	uint64_t t0;				/* origin of the cache's seconds clock */
 	struct dnscache_limits lim;		/* also bounds the TTLs of uncached answers */
@@ -47,6 +58,45 @@ resolve_now(const struct resolve *r)
 {
 	/* Seconds from start; +1 so that "stored at 0" never looks like "unset". */
 	return (now_ms() - r->t0) / 1000 + 1;
+}
+
+/* The forward zones of cfg, each with its own set, into fwd (*n of them); 0 or -1. */
+static int
+resolve_forwards_new(struct resolve *r, const struct resolve_config *cfg,
+    struct resolve_fwd fwd[RESOLVE_MAX_FORWARDS], size_t *n)
+{
+	*n = 0;
+	for (size_t i = 0; i < cfg->n_forwards && i < RESOLVE_MAX_FORWARDS; i++) {
+		const struct resolve_forward *f = &cfg->forwards[i];
+		if (f->zone_len > sizeof(fwd[i].zone))
+			return -1;
+		memcpy(fwd[i].zone, f->zone, f->zone_len);
+		fwd[i].len = f->zone_len;
+		if ((fwd[i].ups = upstream_set_new(r->base, f->to, f->n_to, cfg->timeout_ms)) ==
+		    NULL) {
+			while (i-- > 0)
+				upstream_set_free(fwd[i].ups);
+			return -1;
+		}
+		*n = i + 1;
+	}
+	return 0;
+}
+
+/* The set a question goes through: its longest forward zone's, else the upstreams. */
+static struct upstream_set *
+resolve_set_for(struct resolve *r, const struct dnsq *q)
+{
+	struct upstream_set *set = r->ups;
+	size_t best = 0;
+
+	for (size_t i = 0; i < r->n_fwd; i++)
+		if (r->fwd[i].len > best &&
+		    dnswire_name_is_sub(q->qname, q->qname_len, r->fwd[i].zone, r->fwd[i].len)) {
+			set = r->fwd[i].ups;
+			best = r->fwd[i].len;
+		}
+	return set;
 }
 
 struct resolve *
@@ -61,7 +111,8 @@ resolve_new(struct event_base *base, const struct resolve_config *cfg)
 	r->lim = cfg->cache;
 	r->cache = dnscache_new(&cfg->cache);
 	r->ups = upstream_set_new(base, cfg->upstreams, cfg->n_upstreams, cfg->timeout_ms);
-	if (r->cache == NULL || r->ups == NULL) {
+	if (r->cache == NULL || r->ups == NULL ||
+	    resolve_forwards_new(r, cfg, r->fwd, &r->n_fwd) != 0) {
 		resolve_free(r);
 		return NULL;
 	}
@@ -94,6 +145,8 @@ resolve_free(struct resolve *r)
 		}
 	for (size_t i = 0; i < NELEMS(r->retired); i++)
 		upstream_set_free(r->retired[i]);
+	for (size_t i = 0; i < r->n_fwd; i++)
+		upstream_set_free(r->fwd[i].ups);
 	upstream_set_free(r->ups);
 	dnscache_free(r->cache);
 	free(r);
@@ -109,26 +162,49 @@ resolve_reap(struct resolve *r)
 		}
 }
 
+/* Put set among the retired ones (a free slot is known to exist). */
+static void
+resolve_retire(struct resolve *r, struct upstream_set *set)
+{
+	for (size_t i = 0; i < NELEMS(r->retired); i++)
+		if (r->retired[i] == NULL) {
+			r->retired[i] = set;
+			return;
+		}
+	upstream_set_free(set); /* not reached: the caller counted the slots */
+}
+
 int
 resolve_reconfigure(struct resolve *r, const struct resolve_config *cfg)
 {
+	struct resolve_fwd fwd[RESOLVE_MAX_FORWARDS];
 	struct upstream_set *set;
-	size_t slot = NELEMS(r->retired);
+	size_t free_slots = 0, n_fwd;
 
 	resolve_reap(r);
 	for (size_t i = 0; i < NELEMS(r->retired); i++)
-		if (r->retired[i] == NULL) {
-			slot = i;
-			break;
-		}
-	if (slot == NELEMS(r->retired))
+		free_slots += r->retired[i] == NULL;
+	if (free_slots < 1 + r->n_fwd)
 		return -1; /* reloads faster than questions finish: try again later */
 	set = upstream_set_new(r->base, cfg->upstreams, cfg->n_upstreams, cfg->timeout_ms);
 	if (set == NULL)
 		return -1;
+	if (resolve_forwards_new(r, cfg, fwd, &n_fwd) != 0) {
+		upstream_set_free(set);
+		return -1;
+	}
 	upstream_set_adopt(set, r->ups);
-	r->retired[slot] = r->ups;
+	for (size_t i = 0; i < n_fwd; i++)
+		for (size_t j = 0; j < r->n_fwd; j++)
+			if (fwd[i].len == r->fwd[j].len &&
+			    memcmp(fwd[i].zone, r->fwd[j].zone, fwd[i].len) == 0)
+				upstream_set_adopt(fwd[i].ups, r->fwd[j].ups);
+	resolve_retire(r, r->ups);
+	for (size_t j = 0; j < r->n_fwd; j++)
+		resolve_retire(r, r->fwd[j].ups);
 	r->ups = set;
+	memcpy(r->fwd, fwd, sizeof(fwd));
+	r->n_fwd = n_fwd;
 	dnscache_set_limits(r->cache, &cfg->cache);
 	r->lim = cfg->cache;
 	resolve_reap(r);
@@ -292,8 +368,8 @@ resolve_start(struct resolve *r, const struct dnsq *q, resolve_cb cb, void *arg)
 		p->r = r;
 		p->q = *q;
 		p->hash = h;
-		p->set = r->ups;
-		if ((p->ureq = upstream_query(r->ups, q, resolve_upstream_cb, p)) == NULL) {
+		p->set = resolve_set_for(r, q);
+		if ((p->ureq = upstream_query(p->set, q, resolve_upstream_cb, p)) == NULL) {
 			free(p);
 			free(w);
 			return NULL;

@@ -14,9 +14,23 @@
 struct resolve;
 struct resolve_wait;
 
+/* Max forward zones (split DNS). */
+#define RESOLVE_MAX_FORWARDS 32
+
+/* Questions at or below zone go to these resolvers instead of the upstreams (split DNS). */
+struct resolve_forward {
+	const uint8_t *zone;			/* lower-cased wire form; copied */
+	size_t zone_len;
+	const struct netaddr *to;		/* copied */
+	size_t n_to;
+};
+
 struct resolve_config {
 	const struct netaddr *upstreams;	/* copied */
 	size_t n_upstreams;
+	const struct resolve_forward *forwards;	/* at most RESOLVE_MAX_FORWARDS; the longest
+						 * zone that holds a name wins */
+	size_t n_forwards;
 	uint32_t timeout_ms;			/* one question, all attempts */
 	struct dnscache_limits cache;
 };

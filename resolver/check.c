@@ -131,7 +131,8 @@ check_applies(const struct vantaged *vd, const struct dnsq *q)
 		if (z->len && dnswire_name_is_sub(q->qname, q->qname_len, z->wire, z->len))
 			return 0; /* never leaves the machine: home.arpa, VPN zones, ... */
 	}
-	return 1;
+	/* Split DNS: a VPN's or the LAN's own zone is theirs to answer, and theirs to know. */
+	return !config_forwarded(cfg, q->qname, q->qname_len);
 }
 
 /*

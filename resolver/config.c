@@ -15,10 +15,11 @@
 #include "yconf.h"
 
 static const char *const config_top_keys[] = { "listen", "upstreams", "upstreams_from",
-	"upstream_timeout",
+	"upstream_timeout", "forward",
 	"mirrors", "consensus", "cache", "tcp", "acl", "ratelimit", "control", "metrics", "log",
 	"user", "sandbox", "plugins", NULL };
 static const char *const config_acl_keys[] = { "from", "action", NULL };
+static const char *const config_forward_keys[] = { "zone", "to", NULL };
 static const char *const config_acl_actions[] = { "allow", "refuse", "drop", NULL };
 static const char *const config_ratelimit_keys[] = { "qps", "burst", NULL };
 static const char *const config_mirrors_keys[] = { "bootstrap", "list", "learn", "trust_store",
@@ -128,6 +129,9 @@ config_free(struct config *c)
 	free(c->consensus.ca_issuers);
 	free(c->cache.state_file);
 	yconf_strlist_free(c->upstreams_from);
+	for (size_t i = 0; i < c->n_forwards; i++)
+		free(c->forwards[i].zone);
+	free(c->forwards);
 	free(c->control_socket);
 	free(c->dissent_log);
 	free(c->user);
@@ -661,6 +665,62 @@ config_cache(struct yconf *y, const yaml_node_t *n, struct config *c)
 	return 0;
 }
 
+/* One forward: entry, { zone: NAME, to: [ADDR...] }, into f. */
+static int
+config_forward_entry(struct yconf *y, yaml_node_t *item, struct config_forward *f)
+{
+	yaml_node_t *v;
+
+	if (yconf_check_keys(y, item, "forward entry", config_forward_keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, item, "zone")) == NULL)
+		return yconf_error(y, item, "forward entry: 'zone' is required");
+	if (yconf_str(y, v, "zone", &f->zone) != 0)
+		return -1;
+	if ((f->len = dnswire_name_from_str(f->zone, f->wire, sizeof(f->wire))) == 0)
+		return yconf_error(y, v, "zone: '%s' is not a domain name", f->zone);
+	/* The root would send every name there: that is what upstreams are for. */
+	if (f->len == 1)
+		return yconf_error(y, v, "zone: the root is not a forward zone; set upstreams");
+	if ((v = yconf_get(y, item, "to")) == NULL)
+		return yconf_error(y, item, "forward entry: 'to' is required");
+	return config_addr_list(y, v, "to", 53, f->to, CONFIG_MAX_FORWARD_TO, &f->n_to);
+}
+
+/* forward: split DNS, the zones a VPN or the LAN resolves and nobody else can. */
+static int
+config_forward(struct yconf *y, const yaml_node_t *n, struct config *c)
+{
+	yaml_node_t *item;
+	size_t count;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yconf_error(y, n, "forward: expected a list of { zone: NAME, to: [ADDRESS...] }");
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (count > CONFIG_MAX_FORWARDS)
+		return yconf_error(y, n, "forward: at most %d zones", CONFIG_MAX_FORWARDS);
+	c->forwards = xcalloc(count ? count : 1, sizeof(*c->forwards));
+	YCONF_SEQ_FOREACH(y, n, item)
+	{
+		struct config_forward *f = &c->forwards[c->n_forwards++];
+		if (config_forward_entry(y, item, f) != 0)
+			return -1;
+		for (size_t i = 0; i + 1 < c->n_forwards; i++)
+			if (c->forwards[i].len == f->len && memcmp(c->forwards[i].wire, f->wire, f->len) == 0)
+				return yconf_error(y, item, "forward: %s is listed twice", f->zone);
+	}
+	return 0;
+}
+
+int
+config_forwarded(const struct config *c, const uint8_t *qname, size_t qname_len)
+{
+	for (size_t i = 0; i < c->n_forwards; i++)
+		if (dnswire_name_is_sub(qname, qname_len, c->forwards[i].wire, c->forwards[i].len))
+			return 1;
+	return 0;
+}
+
 static int
 config_acl(struct yconf *y, const yaml_node_t *n, struct config *c)
 {
@@ -896,6 +956,9 @@ config_load(const char *path, const char *resolv_conf, char *err, size_t errlen)
 	if ((v = yconf_get(&y, root, "upstream_timeout")) &&
 	    yconf_duration_ms(&y, v, "upstream_timeout", 100, 60000, &c->upstream_timeout_ms) != 0)
 		goto out;
+	if ((v = yconf_get(&y, root, "forward")) && !yconf_is_null(v) &&
+	    config_forward(&y, v, c) != 0)
+		goto out;
 	if ((v = yconf_get(&y, root, "mirrors")) && !yconf_is_null(v) &&
 	    config_mirrors(&y, v, c) != 0)
 		goto out;
@@ -919,6 +982,17 @@ config_load(const char *path, const char *resolv_conf, char *err, size_t errlen)
 				    netaddr_str(&c->upstreams[i], a, sizeof(a)));
 				goto out;
 			}
+	for (size_t i = 0; i < c->n_forwards; i++)
+		for (size_t k = 0; k < c->forwards[i].n_to; k++)
+			for (size_t j = 0; j < c->n_listen; j++)
+				if (netaddr_equal(&c->forwards[i].to[k], &c->listen[j])) {
+					char a[NETADDR_STRLEN];
+					yconf_error(&y, yconf_get(&y, root, "forward"),
+					    "forward: %s (%s) is one of our own listen addresses (a loop)",
+					    netaddr_str(&c->forwards[i].to[k], a, sizeof(a)),
+					    c->forwards[i].zone);
+					goto out;
+				}
 	if (c->user == NULL)
 		c->user = xstrdup("vantage");
 	/* Wire forms once here: check_applies matches every question against them. */
@@ -1041,6 +1115,12 @@ config_print(const struct config *c, FILE *out)
 	}
 	config_print_addrs(out, "upstreams", c->upstreams, c->n_upstreams);
 	fprintf(out, "upstream_timeout: %llums\n", (unsigned long long)c->upstream_timeout_ms);
+	if (c->n_forwards)
+		fprintf(out, "forward:\n");
+	for (size_t i = 0; i < c->n_forwards; i++) {
+		fprintf(out, "  - zone: %s\n    ", c->forwards[i].zone);
+		config_print_addrs(out, "to", c->forwards[i].to, c->forwards[i].n_to);
+	}
 	fprintf(out, "mirrors:\n  bootstrap: %s\n  learn: %s\n  trust_store: %s\n"
 	    "  connect_at_start: %s\n  list:%s\n",
 	    c->mirrors_bootstrap ? c->mirrors_bootstrap : "~", c->mirrors_learn ? "true" : "false",

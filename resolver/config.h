@@ -65,8 +65,20 @@ struct config_ca_issuer {
 /* One mirror entry (inline or from the bootstrap file). */
 /* The system's resolv.conf: what `upstreams: auto` reads last, and what applications read. */
 #define CONFIG_RESOLV_CONF "/etc/resolv.conf"
+/* forward: zones at most (RESOLVE_MAX_FORWARDS), resolvers per zone. */
+#define CONFIG_MAX_FORWARDS 32
+#define CONFIG_MAX_FORWARD_TO 4
 /* upstreams_from: files at most. */
 #define CONFIG_MAX_UPSTREAMS_FROM 8
+
+/* forward: questions at or below zone go to its resolvers, never to the mirrors. */
+struct config_forward {
+	char *zone;
+	uint8_t wire[255];	/* lower-cased wire form */
+	size_t len;
+	struct netaddr to[CONFIG_MAX_FORWARD_TO];
+	size_t n_to;
+};
 
 struct config_mirror {
 	char *name;
@@ -96,6 +108,8 @@ struct config {
 	struct netaddr upstreams[CONFIG_MAX_UPSTREAMS];
 	size_t n_upstreams;
 	uint64_t upstream_timeout_ms;
+	struct config_forward *forwards;	/* split DNS (forward:) */
+	size_t n_forwards;
 
 	char *mirrors_bootstrap;
 	struct config_mirror *mirrors;
@@ -176,6 +190,12 @@ struct config *config_load(const char *path, const char *resolv_conf, char *err,
  */
 void config_consensus_for(const struct config *c, const uint8_t *qname, size_t qname_len,
     struct consensus_settings *out);
+
+/*
+ * config_forwarded - whether the question for qname (lower-cased wire form) goes to a forward
+ * zone's resolvers: it then never reaches a mirror.
+ */
+int config_forwarded(const struct config *c, const uint8_t *qname, size_t qname_len);
 
 /* config_free - accepts NULL. */
 void config_free(struct config *c);

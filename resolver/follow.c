@@ -82,12 +82,13 @@ follow_apply(struct follow *f, const struct netaddr *ups, size_t n, size_t sourc
 	struct netaddr old[CONFIG_MAX_UPSTREAMS];
 	size_t n_old = cfg->n_upstreams;
 	struct resolve_config rc;
+	struct resolve_forward fw[RESOLVE_MAX_FORWARDS];
 	char was[CONFIG_MAX_UPSTREAMS * NETADDR_STRLEN], now[sizeof(was)];
 
 	memcpy(old, cfg->upstreams, sizeof(old));
 	memcpy(cfg->upstreams, ups, n * sizeof(*ups));
 	cfg->n_upstreams = n;
-	vantaged_resolve_config(cfg, &rc);
+	vantaged_resolve_config(cfg, &rc, fw);
 	if (resolve_reconfigure(vd->res, &rc) != 0) {
 		memcpy(cfg->upstreams, old, sizeof(old));
 		cfg->n_upstreams = n_old;

@@ -51,11 +51,20 @@ usage(void)
 }
 
 void
-vantaged_resolve_config(const struct config *cfg, struct resolve_config *rc)
+vantaged_resolve_config(const struct config *cfg, struct resolve_config *rc,
+    struct resolve_forward fw[RESOLVE_MAX_FORWARDS])
 {
 	memset(rc, 0, sizeof(*rc));
 	rc->upstreams = cfg->upstreams;
 	rc->n_upstreams = cfg->n_upstreams;
+	for (size_t i = 0; i < cfg->n_forwards && i < RESOLVE_MAX_FORWARDS; i++) {
+		fw[i].zone = cfg->forwards[i].wire;
+		fw[i].zone_len = cfg->forwards[i].len;
+		fw[i].to = cfg->forwards[i].to;
+		fw[i].n_to = cfg->forwards[i].n_to;
+		rc->n_forwards = i + 1;
+	}
+	rc->forwards = fw;
 	rc->timeout_ms = (uint32_t)cfg->upstream_timeout_ms;
 	rc->cache.max_entries = cfg->cache.max_entries;
 	rc->cache.min_ttl = (uint32_t)cfg->cache.min_ttl;
@@ -105,6 +114,7 @@ vantaged_reload_apply(struct vantaged *vd)
 	char err[512];
 	struct config *cfg;
 	struct resolve_config rc;
+	struct resolve_forward fw[RESOLVE_MAX_FORWARDS];
 
 	log_info(LOG_G_MAIN, "reloading %s", vd->config_path);
 	if ((cfg = config_load(vd->config_path, vd->resolv_conf, err, sizeof(err))) == NULL) {
@@ -123,7 +133,7 @@ vantaged_reload_apply(struct vantaged *vd)
 		config_free(cfg);
 		return;
 	}
-	vantaged_resolve_config(cfg, &rc);
+	vantaged_resolve_config(cfg, &rc, fw);
 	if (resolve_reconfigure(vd->res, &rc) != 0) {
 		log_warnx(LOG_G_CONFIG, "reload failed (busy), keeping the running configuration");
 		config_free(cfg);
@@ -305,6 +315,7 @@ main(int argc, char **argv)
 	int ch, debug = 0, check = 0, verbose = 0;
 	struct vantaged vd;
 	struct resolve_config rc;
+	struct resolve_forward fw[RESOLVE_MAX_FORWARDS];
 	struct event *sigs[4];
 	const int signums[4] = { SIGHUP, SIGTERM, SIGINT, 0 };
 	char err[512];
@@ -377,7 +388,7 @@ main(int argc, char **argv)
 	if (metrics_open(&vd) != 0)
 		log_warnx(LOG_G_MAIN, "running without the metrics endpoint");
 	vantaged_drop_privileges(vd.cfg->user);
-	vantaged_resolve_config(vd.cfg, &rc);
+	vantaged_resolve_config(vd.cfg, &rc, fw);
 	if ((vd.res = resolve_new(vd.base, &rc)) == NULL)
 		fatalx("out of memory");
 	vantaged_log_upstreams(vd.cfg);

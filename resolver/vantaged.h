@@ -94,9 +94,10 @@ void vantaged_reload(struct vantaged *vd);
 void vantaged_notify(const char *state);
 
 /*
- * vantaged_resolve_config - the resolver's settings (upstreams, timeout, cache limits) from
- * cfg; rc points into cfg.
+ * vantaged_resolve_config - the resolver's settings (upstreams, forward zones, timeout, cache
+ * limits) from cfg; rc points into cfg and fw (the forward zones' room).
  */
-void vantaged_resolve_config(const struct config *cfg, struct resolve_config *rc);
+void vantaged_resolve_config(const struct config *cfg, struct resolve_config *rc,
+    struct resolve_forward fw[RESOLVE_MAX_FORWARDS]);
 
 #endif

@@ -142,7 +142,10 @@ EXTRA_DIST += tests/config/run.sh tests/config/resolv.conf \
 	tests/config/bad/57.err tests/config/bad/57.yaml \
 	tests/config/bad/58.err tests/config/bad/58.yaml \
 	tests/config/bad/59.err tests/config/bad/59.yaml \
+	tests/config/bad/60.err tests/config/bad/60.yaml \
+	tests/config/bad/61.err tests/config/bad/61.yaml \
 	tests/config/30.ok tests/config/30.yaml \
+	tests/config/31.ok tests/config/31.yaml \
 	tests/config/bad/70.err tests/config/bad/70.yaml \
 	tests/config/bad/71.err tests/config/bad/71.yaml \
 	tests/config/bad/72.err tests/config/bad/72.yaml \
