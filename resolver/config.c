@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "acl.h"
 #include "dnswire.h"
@@ -911,6 +912,10 @@ config_resolve_auto(struct yconf *y, const yaml_node_t *at, struct config *c,
 		return 0;
 	if (c->upstreams_from == NULL)
 		config_auto_defaults(c, resolv_conf);
+	/* One place to look (a test's resolv.conf, or the operator's choice): it must be there. */
+	if (c->n_upstreams_from == 1 && access(c->upstreams_from[0], R_OK) != 0)
+		return yconf_error(y, at, "upstreams: auto: cannot read %s: %s", c->upstreams_from[0],
+		    strerror(errno));
 	n = config_learn_upstreams(c, c->upstreams, CONFIG_MAX_UPSTREAMS, &c->upstreams_source);
 	if (n == 0 && c->n_upstreams_from == 1)
 		return yconf_error(y, at,
