@@ -86,3 +86,17 @@ vutil_rfc3339(char buf[VUTIL_RFC3339_LEN])
 	n = strftime(buf, VUTIL_RFC3339_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf + n, VUTIL_RFC3339_LEN - n, ".%03ldZ", ts.tv_nsec / 1000000L);
 }
+
+void
+vutil_stat(const char *path, struct stat *st)
+{
+	if (path == NULL || stat(path, st) != 0)
+		memset(st, 0, sizeof(*st));
+}
+
+int
+vutil_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "log.h"
@@ -45,6 +46,14 @@ now_us(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
+
+/*
+ * vutil_stat - stat path into st, or all zeros for a file that is not there (so that its
+ * appearance reads as a change). vutil_same_file - the same file as far as stat tells: one
+ * replaced by rename (another inode) or edited (size, mtime) is not.
+ */
+void vutil_stat(const char *path, struct stat *st);
+int vutil_same_file(const struct stat *a, const struct stat *b);
 
 /* Room for vutil_rfc3339's "2026-12-04T23:50:01.123Z" and its NUL. */
 #define VUTIL_RFC3339_LEN 32

@@ -1211,23 +1211,12 @@ check_open_dissent_log(const struct config *cfg)
 	return fd;
 }
 
-/* stat of the files a mirror set is read from; a missing one is all zeros. */
+/* stat of the files a mirror set is read from (vutil_stat). */
 static void
 check_mirror_files(const struct config *cfg, struct stat st[2])
 {
-	const char *paths[2] = { cfg->mirrors_bootstrap, cfg->mirrors_trust_store };
-
-	for (size_t i = 0; i < 2; i++)
-		if (paths[i] == NULL || stat(paths[i], &st[i]) != 0)
-			memset(&st[i], 0, sizeof(st[i]));
-}
-
-/* The same file as far as stat tells: replaced (inode) or edited (size, mtime) is not. */
-static int
-check_same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+	vutil_stat(cfg->mirrors_bootstrap, &st[0]);
+	vutil_stat(cfg->mirrors_trust_store, &st[1]);
 }
 
 int
@@ -1339,8 +1328,8 @@ check_reconfigure(struct vantaged *vd, const struct config *cfg, char *err, size
 	 * then costs no handshake and fails no question.
 	 */
 	check_mirror_files(cfg, files);
-	if (config_mirrors_same(vd->cfg, cfg) && check_same_file(&files[0], &vd->mirror_files[0]) &&
-	    check_same_file(&files[1], &vd->mirror_files[1])) {
+	if (config_mirrors_same(vd->cfg, cfg) && vutil_same_file(&files[0], &vd->mirror_files[0]) &&
+	    vutil_same_file(&files[1], &vd->mirror_files[1])) {
 		log_info(LOG_G_MIRROR, "reload: mirrors unchanged, connections kept");
 		vcache_set_max(vd->vcache, cfg->cache.max_entries);
 		check_reopen_dissent_log(vd, cfg);

@@ -29,22 +29,6 @@ struct follow {
 	int none_warned;	/* "no file names a nameserver" was said for this change */
 };
 
-/* stat, or all zeros for a file that is not there: its appearance is a change too. */
-static void
-follow_stat(const char *path, struct stat *st)
-{
-	if (stat(path, st) != 0)
-		memset(st, 0, sizeof(*st));
-}
-
-/* The same file as far as stat tells: replaced (inode) or edited (size, mtime) is not. */
-static int
-follow_same(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
 /* Whether any upstreams_from file changed since the last look (and remember them now). */
 static int
 follow_sources_changed(struct follow *f)
@@ -54,8 +38,8 @@ follow_sources_changed(struct follow *f)
 
 	for (size_t i = 0; i < cfg->n_upstreams_from && i < CONFIG_MAX_UPSTREAMS_FROM; i++) {
 		struct stat st;
-		follow_stat(cfg->upstreams_from[i], &st);
-		if (!follow_same(&st, &f->seen[i]))
+		vutil_stat(cfg->upstreams_from[i], &st);
+		if (!vutil_same_file(&st, &f->seen[i]))
 			changed = 1;
 		f->seen[i] = st;
 	}
@@ -183,8 +167,8 @@ follow_path(struct follow *f)
 	struct netaddr ns[1];
 	int in;
 
-	follow_stat(vd->resolv_conf, &st);
-	if (follow_same(&st, &f->seen_resolv) && f->in_path != -2)
+	vutil_stat(vd->resolv_conf, &st);
+	if (vutil_same_file(&st, &f->seen_resolv) && f->in_path != -2)
 		return;
 	f->seen_resolv = st;
 	if ((in = follow_in_path(vd)) == f->in_path || in < 0) {
