@@ -259,6 +259,17 @@ dnscache_lookup_stale(struct dnscache *c, const struct dnsq *q, uint64_t now,
 	return 1;
 }
 
+int
+dnscache_has_stale(struct dnscache *c, const struct dnsq *q, uint64_t now)
+{
+	uint8_t bits = dnscache_bits(q);
+	uint32_t h = dnscache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, bits);
+	struct dnscache_entry *e = dnscache_find(c, q->qname, q->qname_len, q->qtype, q->qclass,
+	    bits, h);
+
+	return e != NULL && (uint32_t)now >= e->expire && dnscache_stale_ok(c, e, now);
+}
+
 /* The cache lifetime of an answer under the limits, or 0 when it must not be cached. */
 static uint32_t
 dnscache_ttl(const struct dnscache *c, const struct dnsresp *r, int *negative)

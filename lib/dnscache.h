@@ -63,6 +63,9 @@ int dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire
 int dnscache_lookup_stale(struct dnscache *c, const struct dnsq *q, uint64_t now,
     struct dnscache_hit *hit);
 
+/* dnscache_has_stale - whether dnscache_lookup_stale would answer q now; changes nothing. */
+int dnscache_has_stale(struct dnscache *c, const struct dnsq *q, uint64_t now);
+
 /*
  * dnscache_replace - like dnscache_store, for a message the caller built in the stored form
  * (vantaged's verified answer, which takes the place of the upstream's): on 1 hit holds the

@@ -230,6 +230,12 @@ resolve_lookup(struct resolve *r, const struct dnsq *q, struct resolve_result *r
 }
 
 int
+resolve_has_stale(struct resolve *r, const struct dnsq *q)
+{
+	return dnscache_has_stale(r->cache, q, resolve_now(r));
+}
+
+int
 resolve_lookup_stale(struct resolve *r, const struct dnsq *q, struct resolve_result *res)
 {
 	struct dnscache_hit hit;

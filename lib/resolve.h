@@ -82,6 +82,9 @@ int resolve_replace(struct resolve *r, const struct dnsq *q, const uint8_t *wire
  */
 int resolve_lookup_stale(struct resolve *r, const struct dnsq *q, struct resolve_result *res);
 
+/* resolve_has_stale - whether resolve_lookup_stale would answer q now; changes nothing. */
+int resolve_has_stale(struct resolve *r, const struct dnsq *q);
+
 /*
  * resolve_start - wait for q's answer: joins an identical question in flight or forwards
  * it. cb runs exactly once, later (never from inside this call), unless cancelled.

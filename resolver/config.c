@@ -36,7 +36,7 @@ static const char *const config_override_keys[] = { "zone", "mode", "quorum", "a
 static const char *const config_ca_issuer_keys[] = { "domain", "sha256", NULL };
 static const char *const config_ca_history_keys[] = { "stable", "flag_for", NULL };
 static const char *const config_cache_keys[] = { "max_entries", "min_ttl", "max_ttl",
-	"serve_stale",
+	"serve_stale", "stale_after",
 	"negative_max_ttl", "state_file", NULL };
 static const char *const config_tcp_keys[] = { "max_connections", "max_per_client",
 	"idle_timeout", NULL };
@@ -90,6 +90,7 @@ config_defaults(struct config *c)
 	c->cache.max_ttl = 86400;
 	c->cache.negative_max_ttl = 3600;
 	c->cache.serve_stale_ms = 86400000; /* RFC 8767 suggests one to three days */
+	c->cache.stale_after_ms = 1800;	     /* ... and a client-response timer of 1.8 s */
 	c->tcp.max_connections = 256;
 	c->tcp.max_per_client = 32;
 	/* Loopback only until the operator says otherwise: an open resolver is an amplifier. */
@@ -657,6 +658,9 @@ config_cache(struct yconf *y, const yaml_node_t *n, struct config *c)
 	if ((v = yconf_get(y, n, "serve_stale")) &&
 	    yconf_duration_ms(y, v, "serve_stale", 0, 7 * 86400000ull, &c->cache.serve_stale_ms) != 0)
 		return -1;
+	if ((v = yconf_get(y, n, "stale_after")) &&
+	    yconf_duration_ms(y, v, "stale_after", 0, 60000, &c->cache.stale_after_ms) != 0)
+		return -1;
 	if ((v = yconf_get(y, n, "state_file")) &&
 	    config_opt_str(y, v, "state_file", &c->cache.state_file) != 0)
 		return -1;
@@ -1188,9 +1192,11 @@ config_print(const struct config *c, FILE *out)
 	}
 	config_print_ca(c, out);
 	fprintf(out, "cache:\n  max_entries: %lu\n  min_ttl: %lu\n  max_ttl: %lu\n"
-		     "  negative_max_ttl: %lu\n  serve_stale: %llus\n  state_file: %s\n",
+		     "  negative_max_ttl: %lu\n  serve_stale: %llus\n  stale_after: %llums\n"
+		     "  state_file: %s\n",
 	    c->cache.max_entries, c->cache.min_ttl, c->cache.max_ttl, c->cache.negative_max_ttl,
 	    (unsigned long long)(c->cache.serve_stale_ms / 1000),
+	    (unsigned long long)c->cache.stale_after_ms,
 	    c->cache.state_file ? c->cache.state_file : "~");
 	fprintf(out, "tcp:\n  max_connections: %lu\n  max_per_client: %lu\n  idle_timeout: %llums\n",
 	    c->tcp.max_connections, c->tcp.max_per_client,

@@ -31,6 +31,10 @@ struct query {
 	uint8_t *awire;
 	size_t alen;
 	uint32_t age;
+	/* RFC 8767's client-response timer: a verified answer served stale if the upstream
+	 * is slow; the question goes on to refresh the cache, and its outcome is not sent. */
+	struct event *stale_timer;
+	int answered;
 };
 
 /* One reply at a time: the daemon is a single thread. */
@@ -145,6 +149,8 @@ query_free(struct query *qr)
 	query_unlink(qr);
 	if (qr->client.conn && pending)
 		tcp_conn_detach(qr->client.conn, qr);
+	if (qr->stale_timer)
+		event_free(qr->stale_timer);
 	free(qr->awire);
 	free(qr);
 }
@@ -319,6 +325,34 @@ query_serve_stale(struct query *qr, const char *why)
 }
 
 static void
+query_stale_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct query *qr = arg;
+
+	(void)fd;
+	(void)what;
+	if (!qr->answered && query_serve_stale(qr, "the upstream is slow") == 1)
+		qr->answered = 1;
+}
+
+/*
+ * Arm the client-response timer when q has a verified answer to serve stale (RFC 8767
+ * section 5). Not with plugins: the chain sees one answer per question.
+ */
+static void
+query_arm_stale(struct query *qr)
+{
+	struct vantaged *vd = qr->vd;
+	uint64_t ms = vd->cfg->cache.stale_after_ms;
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	if (ms == 0 || qr->pr.active || !resolve_has_stale(vd->res, &qr->q))
+		return;
+	if ((qr->stale_timer = evtimer_new(vd->base, query_stale_timer, qr)) != NULL)
+		evtimer_add(qr->stale_timer, &tv);
+}
+
+static void
 query_upstream_failed(struct query *qr, enum upstream_status status)
 {
 	struct vantaged *vd = qr->vd;
@@ -348,6 +382,10 @@ query_resolved(void *arg, const struct resolve_result *res)
 	int stale;
 
 	qr->w = NULL; /* resolve frees the waiter after we return */
+	if (qr->answered) { /* served stale already; the cache is refreshed all the same */
+		query_free(qr);
+		return;
+	}
 	if (res->status == UPSTREAM_OK) {
 		struct policy_decision d = { .action = ACTION_SERVE, .ede = -1 };
 		vd->st.answers_upstream++;
@@ -369,6 +407,10 @@ query_checked(void *arg, const struct check_result *res)
 	int stale;
 
 	qr->cw = NULL; /* check frees the waiter after we return */
+	if (qr->answered) { /* served stale already; the verdict is cached all the same */
+		query_free(qr);
+		return;
+	}
 	/* An upstream that answered SERVFAIL failed as much as one that did not answer. */
 	if ((res->status != UPSTREAM_OK || query_is_servfail(res->wire, res->len)) &&
 	    (stale = query_serve_stale(qr, query_failure_text(res->status))) != 0) {
@@ -439,6 +481,8 @@ query_cancel(struct query *qr)
 	check_cancel(qr->cw);
 	plugin_req_cancel(&qr->pr);
 	qr->client.conn = NULL; /* the connection is already taking us off its list */
+	if (qr->stale_timer)
+		event_free(qr->stale_timer);
 	free(qr->awire);
 	free(qr);
 }
@@ -556,6 +600,7 @@ miss:
 		return;
 	}
 	query_link(qr);
+	query_arm_stale(qr);
 }
 
 void
