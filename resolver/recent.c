@@ -20,7 +20,7 @@ struct recent_mirror {
 	char name[64];
 	char region[32];
 	char answer[160];
-	char evidence[16];
+	char evidence[16];		/* "corroborates", "dissents", "failed", "not waited for" */
 };
 
 struct recent_event {
@@ -233,9 +233,12 @@ recent_copy_mirrors(struct recent_event *e, const struct check_result *res)
 		snprintf(rm->name, sizeof(rm->name), "%s", m->name ? m->name : "");
 		snprintf(rm->region, sizeof(rm->region), "%s", m->region ? m->region : "");
 		snprintf(rm->answer, sizeof(rm->answer), "%s", m->answer);
+		/* As explain says it: a mirror the verdict did not need to wait for has not
+		 * failed. */
 		snprintf(rm->evidence, sizeof(rm->evidence), "%s",
 		    m->evidence == EVIDENCE_CORROBORATES ? "corroborates"
 		    : m->evidence == EVIDENCE_DISSENTS	 ? "dissents"
+		    : strcmp(m->answer, "not waited for") == 0 ? "not waited for"
 							 : "failed");
 	}
 }
