@@ -28,6 +28,8 @@ DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 	nsd ldnsutils bind9-dnsutils knot-dnsutils dnsmasq-base
 	curl util-linux iproute2 procps mandoc valgrind ca-certificates
 	debhelper dpkg-dev jq openssl python3 shellcheck systemd dnsdist"
+# The dashboard's pages are tested in a real headless browser (tests/integration/dashboard_browser.sh).
+DEB_PACKAGES="$DEB_PACKAGES chromium"
 
 say() { printf 'dev.sh: %s\n' "$*" >&2; }
 

@@ -5,4 +5,4 @@ DASHBOARD_IT_TESTS = \
 	tests/integration/dashboard_api.sh \
 	tests/integration/dashboard_browser.sh
 TESTS += $(DASHBOARD_IT_TESTS)
-EXTRA_DIST += $(DASHBOARD_IT_TESTS) tests/integration/dashboard/cdp.py
+EXTRA_DIST += $(DASHBOARD_IT_TESTS)

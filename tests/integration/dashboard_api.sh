@@ -13,7 +13,7 @@
 adv_require jq
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
-tap_plan 25
+tap_plan 27
 
 MARKUP='<img/src/onerror=alert\0401\041>'		# a label: any bytes are allowed in DNS
 MARKUP_SHOWN='<img/src/onerror=alert(1)>.adv.test.'	# vantaged's presentation of it
@@ -23,6 +23,9 @@ liar_honest t1.adv.test. A "t1.adv.test. 300 IN A $EVIL"
 liar_honest "$MARKUP.adv.test." A "$MARKUP.adv.test. 300 IN A $EVIL"
 liar_start || bail_out "cannot start the lying resolver"
 DADDR=$(unique_addr)
+# The resolv.conf vantaged judges "in the system's path" by (adv_world writes it for glibc).
+printf 'nameserver 127.0.0.1\n' > "$T/resolv.conf"
+export VANTAGED_RESOLV_CONF=$T/resolv.conf
 adv_world extra="dashboard: { listen: \"$DADDR:0\", root: \"$top_srcdir/share/dashboard\" }" ||
 	bail_out "cannot build the world"
 P=$(sed -n 's|.*dashboard: serving http://[0-9.]*:\([0-9]*\)/.*|\1|p' "$VANTAGED_LOG" | head -n 1)
@@ -79,5 +82,8 @@ is "$(jq -r '.outcomes | join(" ")' <<< "$h")" "agree dissent insufficient cache
 is "$(jctl history | jq -r .current.refused)" "$(jq -r .current.refused <<< "$h")" "history: refusals counted alike"
 out=$(timeout 30 "$VANTAGECTL" -s "$SOCK" recent)
 like "$out" "t1\\.adv\\.test\\." "vantagectl recent (table): the refused name"
+is "$(api status | jq -r .resolv_conf.in_path)" true "status: resolv.conf sends the system to vantaged"
+printf 'nameserver 127.0.0.1\nnameserver %s\n' "$L" > "$T/resolv.conf"
+is "$(api status | jq -r .resolv_conf.in_path)" false "status: another resolver first: no longer in the path"
 ok "metrics through the dashboard: the Prometheus text" \
 	grep -q '^vantaged_verdicts_total' <(api metrics)
