@@ -45,6 +45,10 @@
 #define DASH_MAX_EXPLAINS 4
 #define DASH_EXPLAIN_RATE 2
 #define DASH_EXPLAIN_BURST 6
+/* Connections one client address may hold: a browser opens 6 per host. More from one
+ * address would let a single device (or one the ACL refuses, before its 403) hold every
+ * slot of DASHBOARD_MAX_CONNS. */
+#define DASH_MAX_PER_CLIENT 8
 /* Longest query string taken (a name is 1,004 bytes in presentation form at most). */
 #define DASH_MAX_QUERY 2048
 
@@ -79,6 +83,10 @@ struct dashboard {
 	struct dash_explain *explains;
 	size_t n_explains;
 	struct dash_newconn *hooks;	/* accepted, not yet hooked (dash_conn_hook) */
+	struct dash_peer {
+		struct evhttp_connection *evcon;
+		struct netaddr addr;
+	} peers[DASHBOARD_MAX_CONNS];	/* hooked connections and their clients */
 	double tokens;			/* the explain bucket */
 	uint64_t tokens_ms;
 };
@@ -582,13 +590,48 @@ dash_conn_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct dashboard *d = arg;
 
-	(void)evcon;
+	for (size_t i = 0; evcon && i < DASHBOARD_MAX_CONNS; i++)
+		if (d->peers[i].evcon == evcon)
+			d->peers[i].evcon = NULL;
 	if (d->n_conns > 0)
 		d->n_conns--;
 	if (d->paused && d->n_conns < DASHBOARD_MAX_CONNS) {
 		evconnlistener_enable(d->lev);
 		d->paused = 0;
 	}
+}
+
+/*
+ * Count a new connection against its client; past DASH_MAX_PER_CLIENT it is closed at
+ * once. Its close counts it down (dash_conn_closed).
+ */
+static void
+dash_conn_track(struct dashboard *d, struct evhttp_connection *evcon)
+{
+	const struct sockaddr *sa = evhttp_connection_get_addr(evcon);
+	struct dash_peer *slot = NULL;
+	struct netaddr peer;
+	size_t same = 0;
+
+	evhttp_connection_set_closecb(evcon, dash_conn_closed, d);
+	if (sa == NULL)
+		return;
+	netaddr_from_sockaddr(&peer, sa, sa->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	for (size_t i = 0; i < DASHBOARD_MAX_CONNS; i++) {
+		if (d->peers[i].evcon == NULL)
+			slot = slot ? slot : &d->peers[i];
+		else
+			same += netaddr_equal_ip(&d->peers[i].addr, &peer);
+	}
+	if (same >= DASH_MAX_PER_CLIENT || slot == NULL) {
+		log_debug(LOG_G_MAIN, "dashboard: a client holds %zu connections; closing another",
+		    same);
+		evhttp_connection_free(evcon);	/* runs dash_conn_closed */
+		return;
+	}
+	slot->evcon = evcon;
+	slot->addr = peer;
 }
 
 struct dash_newconn {
@@ -621,7 +664,7 @@ dash_conn_hook(evutil_socket_t fd, short what, void *arg)
 			*pp = nc->next;
 		bufferevent_getcb(nc->bev, &rcb, &wcb, &ecb, &cbarg);
 		if (ecb != NULL && cbarg != NULL)
-			evhttp_connection_set_closecb(cbarg, dash_conn_closed, nc->d);
+			dash_conn_track(nc->d, cbarg);
 		else
 			dash_conn_closed(NULL, nc->d);
 	}

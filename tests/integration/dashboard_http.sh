@@ -10,7 +10,7 @@
 . "${top_srcdir:?}/tests/integration/lib.sh"
 require_progs nsd nsd-control dig jq curl python3
 require_vantaged
-tap_plan 55
+tap_plan 59
 
 U=$(unique_addr)
 start_nsd "$U" 5300 example.test example.test.zone || bail_out "cannot start nsd"
@@ -103,38 +103,53 @@ codes=""
 for i in $(seq 1 12); do codes+=" $(hc "$B/api/explain?name=n$i.example.test")"; done
 like "$codes" "429" "explains past the rate: 429 ($codes)"
 
-# --- the connection cap: a flood of idle connections
-fds_before=$(ls /proc/"$VANTAGED_PID"/fd | wc -l)
-python3 - "$DADDR" "$P" "$ALLOWED" "$T/flood.ready" "$T/flood.stop" > "$T/flood.log" 2>&1 <<'PY' &
+# --- the connection caps: floods of idle connections
+nfds() { ls /proc/"$VANTAGED_PID"/fd | wc -l; }
+flood() {	# flood TAG N SRC...: N idle connections from each SRC, until $T/TAG.stop exists
+	local tag=$1 n=$2; shift 2
+	python3 - "$DADDR" "$P" "$n" "$T/$tag.ready" "$T/$tag.stop" "$@" > "$T/$tag.log" 2>&1 <<'PY' &
 import os, socket, sys, time
-a, p, src, ready, stop = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+a, p, n, ready, stop = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 socks = []
-for i in range(200):
-	s = socket.socket()
-	s.setblocking(False)
-	s.bind((src, 0))
-	try:
-		s.connect((a, p))
-	except BlockingIOError:
-		pass
-	socks.append(s)
+for src in sys.argv[6:]:
+	for i in range(n):
+		s = socket.socket()
+		s.setblocking(False)
+		s.bind((src, 0))
+		try:
+			s.connect((a, p))
+		except BlockingIOError:
+			pass
+		socks.append(s)
 open(ready, "w").close()
 for _ in range(300):
 	if os.path.exists(stop):
 		break
 	time.sleep(0.1)
 PY
-FLOOD=$!
-wait_until 10 test -e "$T/flood.ready"
-nfds() { ls /proc/"$VANTAGED_PID"/fd | wc -l; }
-ok "the daemon takes connections up to the cap" wait_until 10 test "$(nfds)" -ge $((fds_before + 30))
+	FLOOD=$!
+	wait_until 10 test -e "$T/$tag.ready"
+}
+fds_before=$(nfds)
+flood one 100 "$OTHER"
+ok "one client's flood: the daemon takes its share" wait_until 10 test "$(nfds)" -ge $((fds_before + 8))
+is "$(hc "$B/api/status")" 200 "one client's flood: another client is served meanwhile"
+fds_during=$(nfds)
+ok "one client holds at most 8 connections ($fds_before -> $fds_during)" \
+	test "$fds_during" -le $((fds_before + 8 + 2))
+touch "$T/one.stop"; wait "$FLOOD"
+ok "its connections are counted down" wait_until 15 test "$(nfds)" -le $((fds_before + 2))
+F1=$(unique_addr) F2=$(unique_addr) F3=$(unique_addr) F4=$(unique_addr) F5=$(unique_addr)
+flood many 40 "$F1" "$F2" "$F3" "$F4" "$F5"
+ok "200 idle connections from 5 clients: the daemon takes up to the cap" \
+	wait_until 10 test "$(nfds)" -ge $((fds_before + 30))
 qdig "$VANTAGED_ADDR" "$VANTAGED_PORT" -b "$ALLOWED" mx2.example.test A +short > /dev/null	# loop turns pass
 fds_during=$(nfds)
-ok "200 idle connections take at most the cap of descriptors ($fds_before -> $fds_during)" \
+ok "they take at most the cap of descriptors ($fds_before -> $fds_during)" \
 	test "$fds_during" -le $((fds_before + 32 + 2))
 is "$(qdig "$VANTAGED_ADDR" "$VANTAGED_PORT" -b "$ALLOWED" mx1.example.test A +short)" "127.192.0.25" \
 	"DNS still answers during the flood"
-touch "$T/flood.stop"; wait "$FLOOD"
+touch "$T/many.stop"; wait "$FLOOD"
 ok "once they are gone the dashboard serves again" wait_until 15 test "$(hc "$B/api/status")" = 200
 
 # --- reload: a new address, then none
