@@ -3,6 +3,7 @@
 DASHBOARD_IT_TESTS = \
 	tests/integration/dashboard_http.sh \
 	tests/integration/dashboard_api.sh \
+	tests/integration/dashboard_clients.sh \
 	tests/integration/dashboard_browser.sh
 TESTS += $(DASHBOARD_IT_TESTS)
 EXTRA_DIST += $(DASHBOARD_IT_TESTS)
