@@ -103,7 +103,12 @@ run() {
 	    -e "s|^  bootstrap: .*|  bootstrap: $tmp/mirrors.yaml|" \
 	    -e "s|/var/lib/vantage/|$tmp/|g; s|/run/vantage/|$tmp/|g; s|/var/log/vantage/|$tmp/|g" \
 	    "$conf" > "$tmp/vantaged.yaml"
+	# the web dashboard, with its pages straight from the source tree (edit, reload the page;
+	# `kill -HUP` re-reads them)
+	printf 'dashboard: { listen: "127.0.0.1:8053", root: "%s" }\n' "$SRC/share/dashboard" \
+		>> "$tmp/vantaged.yaml"
 	say "config: $tmp/vantaged.yaml (mirrors: $tmp/mirrors.yaml, state in $tmp)"
+	say "dashboard: http://127.0.0.1:8053/ (pages from $SRC/share/dashboard)"
 	say "try: dig @${listen%:*} -p ${listen##*:} example.com; $BUILD_DIR/vantagectl -s $tmp/control.sock mirrors"
 	say "starting vantaged on $listen (Ctrl-C stops it)"
 	exec "$BUILD_DIR/vantaged" -d -c "$tmp/vantaged.yaml"
