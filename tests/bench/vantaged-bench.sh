@@ -19,7 +19,7 @@ user: ""
 EOF2
 if [ -n "${DASHBOARD_POLL:-}" ]; then
 	top=$(cd "$(dirname "$0")/../.." && pwd)
-	printf 'dashboard: { listen: "%s:8053", root: "%s/share/dashboard" }\n' "$OURS_ADDR" \
+	printf 'dashboard: { listen: "%s:8053", root: "%s" }\n' "$OURS_ADDR" \
 		"$top/share/dashboard" >> "$conf"
 	# The poller ends when vantaged (this shell's PID after exec) is gone; it lives in the
 	# harness's PID namespace either way.
