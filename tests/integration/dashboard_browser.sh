@@ -13,7 +13,7 @@
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$CHROMIUM" ] || skip_all "chromium is not installed (apt-get install chromium)"
 adv_require
-tap_plan 21
+tap_plan 24
 
 ART=$top_builddir/tests/integration
 mkdir -p "$ART"
@@ -77,3 +77,10 @@ is "$(count '<tr class="mirror">' mirrors)" 3 "mirrors: three rows"
 browse "explain.html?name=t1.adv.test" explain
 like "$(cat "$T/explain.dom")" "dissent \\(rule" "explain: the verdict, as vantagectl explain gives it"
 ok "explain: each mirror" test "$(count '<td class="ex-mirror">' explain)" = 3
+# the markup name through the explain form: its records (owner name and all) are text too
+browse "explain.html?name=%3Cimg%2Fsrc%2Fonerror%3Dalert%281%29%3E.adv.test" explain-markup
+like "$(cat "$T/explain-markup.dom")" '<dd>&lt;img/src/onerror=alert\(1\)&gt;\.adv\.test\.</dd>' \
+	"explain: the markup name, as text"
+like "$(cat "$T/explain-markup.dom")" '<pre>&lt;img/src/onerror=alert\\\(1\\\)&gt;\.adv\.test\.[^<]*127\.201\.' \
+	"explain: its records, as text"
+is "$(count '<img' explain-markup)" 0 "explain: no element was injected"
