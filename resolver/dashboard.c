@@ -54,8 +54,8 @@
 
 /* Every answer: what a browser may do with it. Scripts, styles, images and fetches from
  * the dashboard itself only; no framing (clickjacking); no referrer to other sites. */
-#define DASH_CSP "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; " \
-		 "base-uri 'none'; form-action 'self'"
+#define DASH_CSP "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; " \
+		 "form-action 'self'"
 
 struct dash_file {
 	char name[48];

@@ -36,7 +36,7 @@ hdr() { tr -d '\r' < "$T/head" | sed -n "s/^$1: //Ip" | head -n 1; }
 
 is "$(hc "$B/")" 200 "GET / from an allowed client: 200"
 like "$(cat "$T/body")" "<title>vantage: status</title>" "GET /: the status page"
-is "$(hdr Content-Security-Policy)" "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'" "CSP: 'self' only, no framing"
+is "$(hdr Content-Security-Policy)" "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'" "CSP: 'self' only, no framing"
 is "$(hdr X-Content-Type-Options)" nosniff "X-Content-Type-Options: nosniff"
 is "$(hc -H 'Origin: http://evil.example' "$B/api/status")" 200 "GET /api/status with a foreign Origin: 200"
 is "$(grep -ci '^access-control' "$T/head")" 0 "no CORS header, whatever the Origin"
