@@ -34,7 +34,7 @@ for i in range(first, first + count):
 	s.close()
 PY
 }
-for i in $(seq 1 20); do qdig "$VANTAGED_ADDR" "$VANTAGED_PORT" -b "$BUSY" mx1.example.test A +short > /dev/null; done
+for _ in $(seq 1 20); do qdig "$VANTAGED_ADDR" "$VANTAGED_PORT" -b "$BUSY" mx1.example.test A +short > /dev/null; done
 qdig "$VANTAGED_ADDR" "$VANTAGED_PORT" -b "$REFUSED" mx1.example.test A > /dev/null
 send 0 600 1
 c=$(jctl clients)
