@@ -28,6 +28,8 @@ DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 	nsd ldnsutils bind9-dnsutils knot-dnsutils dnsmasq-base
 	curl util-linux iproute2 procps mandoc valgrind ca-certificates
 	debhelper dpkg-dev jq openssl python3 shellcheck systemd dnsdist prometheus logrotate"
+# The dashboard's pages are tested in a real headless browser (tests/integration/dashboard_browser.sh).
+DEB_PACKAGES="$DEB_PACKAGES chromium"
 
 say() { printf 'dev.sh: %s\n' "$*" >&2; }
 
@@ -101,7 +103,12 @@ run() {
 	    -e "s|^  bootstrap: .*|  bootstrap: $tmp/mirrors.yaml|" \
 	    -e "s|/var/lib/vantage/|$tmp/|g; s|/run/vantage/|$tmp/|g; s|/var/log/vantage/|$tmp/|g" \
 	    "$conf" > "$tmp/vantaged.yaml"
+	# the web dashboard, with its pages straight from the source tree (edit, reload the page;
+	# `kill -HUP` re-reads them)
+	printf 'dashboard: { listen: "127.0.0.1:8053", root: "%s" }\n' "$SRC/share/dashboard" \
+		>> "$tmp/vantaged.yaml"
 	say "config: $tmp/vantaged.yaml (mirrors: $tmp/mirrors.yaml, state in $tmp)"
+	say "dashboard: http://127.0.0.1:8053/ (pages from $SRC/share/dashboard)"
 	say "try: dig @${listen%:*} -p ${listen##*:} example.com; $BUILD_DIR/vantagectl -s $tmp/control.sock mirrors"
 	say "starting vantaged on $listen (Ctrl-C stops it)"
 	exec "$BUILD_DIR/vantaged" -d -c "$tmp/vantaged.yaml"

@@ -16,8 +16,8 @@
 #include "yconf.h"
 
 static const char *const config_top_keys[] = { "listen", "upstreams", "upstreams_from",
-	"upstream_timeout", "forward",
-	"mirrors", "consensus", "cache", "tcp", "acl", "ratelimit", "control", "metrics", "log",
+	"upstream_timeout", "forward", "mirrors", "consensus", "cache", "tcp", "acl", "ratelimit",
+	"control", "metrics", "dashboard", "log",
 	"user", "sandbox", "plugins", NULL };
 static const char *const config_acl_keys[] = { "from", "action", NULL };
 static const char *const config_forward_keys[] = { "zone", "to", NULL };
@@ -42,6 +42,8 @@ static const char *const config_tcp_keys[] = { "max_connections", "max_per_clien
 	"idle_timeout", NULL };
 static const char *const config_control_keys[] = { "socket", NULL };
 static const char *const config_metrics_keys[] = { "listen", NULL };
+static const char *const config_dashboard_keys[] = { "listen", "root", "token", "hostnames",
+	NULL };
 static const char *const config_log_keys[] = { "level", "dissent_log", NULL };
 
 static const char *const config_modes[] = { "enforce", "monitor", NULL };
@@ -136,6 +138,9 @@ config_free(struct config *c)
 	free(c->forwards);
 	free(c->control_socket);
 	free(c->dissent_log);
+	free(c->dashboard.root);
+	free(c->dashboard.token);
+	yconf_strlist_free(c->dashboard.hostnames);
 	free(c->user);
 	free(c->path);
 	plugin_config_free(c->plugins);
@@ -225,6 +230,35 @@ config_mirrors_same(const struct config *a, const struct config *b)
 			return 0;
 	return 1;
 }
+/* dashboard: the web pages' listener (dashboard.c); off unless listen is set. */
+static int
+config_dashboard(struct yconf *y, const yaml_node_t *v, struct config *c)
+{
+	const yaml_node_t *w;
+
+	if (yconf_check_keys(y, v, "dashboard", config_dashboard_keys) != 0)
+		return -1;
+	if ((w = yconf_get(y, v, "listen")) && !yconf_is_null(w)) {
+		if (config_addr(y, w, "listen", CONFIG_DASHBOARD_PORT, &c->dashboard.listen) != 0)
+			return -1;
+		c->dashboard.on = 1;
+	}
+	if ((w = yconf_get(y, v, "root")) && config_opt_str(y, w, "root", &c->dashboard.root) != 0)
+		return -1;
+	if (c->dashboard.root == NULL)
+		c->dashboard.root = xstrdup(DASHBOARD_ROOT);
+	if ((w = yconf_get(y, v, "token")) && config_opt_str(y, w, "token", &c->dashboard.token) != 0)
+		return -1;
+	/* A guessable token is no token: it guards what changes the daemon's state. */
+	if (c->dashboard.token && strlen(c->dashboard.token) < 16)
+		return yconf_error(y, w, "dashboard.token must be at least 16 characters");
+	if ((w = yconf_get(y, v, "hostnames")) && !yconf_is_null(w) &&
+	    yconf_strlist(y, w, "hostnames", &c->dashboard.hostnames,
+		&c->dashboard.n_hostnames) != 0)
+		return -1;
+	return 0;
+}
+
 
 static int
 config_hex32(const char *s, uint8_t out[32])
@@ -819,6 +853,9 @@ config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
 			c->has_metrics = 1;
 		}
 	}
+	if ((v = yconf_get(y, root, "dashboard")) && !yconf_is_null(v) &&
+	    config_dashboard(y, v, c) != 0)
+		return -1;
 	if ((v = yconf_get(y, root, "log"))) {
 		if (yconf_check_keys(y, v, "log", config_log_keys) != 0)
 			return -1;
@@ -1109,6 +1146,24 @@ config_print_ca(const struct config *c, FILE *out)
 	config_print_days(out, "flag_for", c->consensus.ca_history_flag_for_ms);
 }
 
+/* The dashboard's settings; the token itself is never printed (-nv output lands in logs). */
+static void
+config_print_dashboard(const struct config *c, FILE *out)
+{
+	char s[NETADDR_STRLEN];
+
+	if (!c->dashboard.on) {
+		fprintf(out, "dashboard: ~\n");
+		return;
+	}
+	fprintf(out, "dashboard:\n  listen: \"%s\"\n  root: %s\n  token: %s\n  hostnames: [",
+	    netaddr_str(&c->dashboard.listen, s, sizeof(s)), c->dashboard.root,
+	    c->dashboard.token ? "(set)" : "~");
+	for (size_t i = 0; i < c->dashboard.n_hostnames; i++)
+		fprintf(out, "%s\"%s\"", i ? ", " : "", c->dashboard.hostnames[i]);
+	fprintf(out, "]\n");
+}
+
 void
 config_print(const struct config *c, FILE *out)
 {
@@ -1213,6 +1268,7 @@ config_print(const struct config *c, FILE *out)
 		    netaddr_str(&c->metrics_listen, s, sizeof(s)));
 	else
 		fprintf(out, "metrics: ~\n");
+	config_print_dashboard(c, out);
 	fprintf(out, "log:\n  level: %s\n  dissent_log: %s\n", config_levels[c->log_level],
 	    c->dissent_log ? c->dissent_log : "~");
 	fprintf(out, "user: \"%s\"\n", c->user);

@@ -16,6 +16,12 @@ struct plugin_config;
 #define CONFIG_MAX_UPSTREAMS 16
 /* mirrors.trust_store when not set: the system bundle (Debian's ca-certificates). */
 #define CONFIG_DEFAULT_TRUST_STORE "/etc/ssl/certs/ca-certificates.crt"
+/* dashboard.root when not set: where `make install` puts share/dashboard. */
+#ifndef DASHBOARD_ROOT
+#define DASHBOARD_ROOT "/usr/share/vantage/dashboard"
+#endif
+/* dashboard.listen's port when the address has none. */
+#define CONFIG_DASHBOARD_PORT 8053
 
 enum consensus_mode { MODE_ENFORCE, MODE_MONITOR };
 enum address_match { MATCH_LADDER, MATCH_EXACT, MATCH_OVERLAP, MATCH_PREFIX };
@@ -169,6 +175,14 @@ struct config {
 	char *control_socket;
 	int has_metrics;
 	struct netaddr metrics_listen;
+	struct {
+		int on;			/* dashboard.listen is set */
+		struct netaddr listen;
+		char *root;		/* the pages' directory */
+		char *token;		/* NULL: nothing on the dashboard changes state */
+		char **hostnames;	/* Host headers accepted besides IP literals, localhost */
+		size_t n_hostnames;
+	} dashboard;
 	int log_level;		/* enum log_level */
 	char *dissent_log;
 	char *user;		/* "" = do not change user */

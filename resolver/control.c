@@ -19,6 +19,7 @@
 #include "control.h"
 #include "control_int.h"
 #include "log.h"
+#include "report.h"
 #include "vutil.h"
 
 /* Clients served at once; more are turned away. vantagectl holds one for a second at most,
@@ -77,20 +78,10 @@ void
 ctl_conn_answer(struct ctl_conn *cc, const char *err, struct evbuffer *fields)
 {
 	struct evbuffer *out = bufferevent_get_output(cc->bev);
-	int rc = 0;
+	int rc;
 
-	if (err == NULL) {
-		rc |= evbuffer_add_printf(out, "{\"ok\":true,\"command\":") < 0;
-		rc |= json_str(out, cc->cmd);
-		if (fields)
-			rc |= evbuffer_add_buffer(out, fields);
-	} else {
-		rc |= evbuffer_add_printf(out, "{\"ok\":false,\"command\":") < 0;
-		rc |= json_str(out, cc->cmd);
-		rc |= evbuffer_add_printf(out, ",\"error\":") < 0;
-		rc |= json_str(out, err);
-	}
-	rc |= evbuffer_add(out, "}\n", 2);
+	rc = report_envelope(out, cc->cmd, err, fields);
+	rc |= evbuffer_add(out, "\n", 1);
 	if (rc != 0) {
 		/* Half an answer is worse than none: the client reports a broken connection. */
 		log_warnx(LOG_G_CTL, "out of memory answering '%s'", cc->cmd);
@@ -125,6 +116,9 @@ static const struct ctl_cmd {
 	{ "status", 0, 0, ctl_status, "status", -1 },
 	{ "mirrors", 0, 0, ctl_mirrors, "mirrors", -1 },
 	{ "explain", 1, 2, ctl_explain, "explain NAME [TYPE]", -1 },
+	{ "recent", 0, 0, ctl_recent, "recent", -1 },
+	{ "clients", 0, 0, ctl_clients, "clients", -1 },
+	{ "history", 0, 0, ctl_history, "history", -1 },
 	{ "cache stats", 0, 0, ctl_cache_stats, "cache stats", -1 },
 	{ "cache flush", 0, 1, ctl_cache_flush, "cache flush [NAME]", 0 },
 	{ "cache dump", 0, 1, ctl_cache_dump, "cache dump [MAX]", -1 },

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "control_int.h"
+#include "report.h"
 #include "probe.h"
 #include "vcache_ca.h"
 #include "dnscache.h"
@@ -21,212 +22,80 @@
 #define CTL_DUMP_DEFAULT 1000
 #define CTL_DUMP_MAX 100000
 
-static void
-ctl_upstreams(struct jw *w, struct vantaged *vd)
-{
-	struct upstream_set *ups = resolve_upstreams(vd->res);
-	size_t n = ups ? upstream_count(ups) : 0;
-
-	jw_open(w, "upstreams", '[');
-	for (size_t i = 0; i < n; i++) {
-		struct upstream_stats st;
-		upstream_get_stats(ups, i, &st);
-		jw_open(w, NULL, '{');
-		jw_str(w, "address", st.addr);
-		jw_bool(w, "healthy", st.healthy);
-		jw_u64(w, "srtt_ms", st.srtt_ms);
-		jw_u64(w, "queries", st.queries);
-		jw_u64(w, "answers", st.answers);
-		jw_u64(w, "timeouts", st.timeouts);
-		jw_u64(w, "errors", st.errors);
-		jw_u64(w, "tcp_retries", st.tcp_retries);
-		jw_u64(w, "mismatches", st.mismatches);
-		jw_close(w, '}');
-	}
-	jw_close(w, ']');
-}
-
-static void
-ctl_cache_fields(struct jw *w, struct vantaged *vd)
-{
-	struct dnscache_stats cs;
-	struct resolve_stats rs;
-
-	dnscache_get_stats(resolve_cache(vd->res), &cs);
-	resolve_get_stats(vd->res, &rs);
-	jw_open(w, "cache", '{');
-	jw_u64(w, "entries", cs.entries);
-	jw_u64(w, "max_entries", vd->cfg->cache.max_entries);
-	jw_u64(w, "bytes", cs.bytes);
-	jw_u64(w, "hits", cs.hits);
-	jw_u64(w, "misses", cs.misses);
-	jw_u64(w, "inserts", cs.inserts);
-	jw_u64(w, "evictions", cs.evictions);
-	jw_u64(w, "expired", cs.expired);
-	jw_u64(w, "forwarded", rs.forwarded);
-	jw_u64(w, "coalesced", rs.coalesced);
-	jw_u64(w, "in_flight", rs.in_flight);
-	jw_close(w, '}');
-	jw_open(w, "verified_cache", '{');
-	jw_u64(w, "entries", vd->vcache ? vcache_count(vd->vcache) : 0);
-	jw_close(w, '}');
-}
-
-/* The CA evidence: probes by result, pairs kept and used, history flags. */
-static void
-ctl_ca_fields(struct jw *w, struct vantaged *vd)
-{
-	const struct vantaged_stats *st = &vd->st;
-
-	jw_open(w, "ca", '{');
-	jw_open(w, "probes", '{');
-	for (int r = PROBE_OK; r <= PROBE_BUSY; r++)
-		jw_u64(w, probe_result_name((enum probe_result)r), st->ca_probes[r]);
-	jw_close(w, '}');
-	jw_u64(w, "pairs", vd->vcache ? vcache_ca_pairs(vcache_cadata(vd->vcache)) : 0);
-	jw_u64(w, "pairs_stored", st->ca_pairs_stored);
-	jw_u64(w, "pair_hits", st->ca_pair_hits);
-	jw_u64(w, "changes_flagged", st->ca_changes_flagged);
-	jw_close(w, '}');
-}
-
 int
 ctl_status(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 {
-	struct vantaged *vd = cc->vd;
-	const struct vantaged_stats *st = &vd->st;
-	const struct netaddr *a;
-	size_t ready = 0, total = vd->mirrors ? mirror_set_count(vd->mirrors) : 0;
-	char buf[NETADDR_STRLEN];
-
 	(void)argc;
 	(void)argv;
-	jw_str(w, "version", PACKAGE_VERSION);
-	jw_int(w, "pid", (long)getpid());
-	jw_u64(w, "uptime_s", (now_ms() - vd->start_ms) / 1000);
-	jw_str(w, "config", vd->config_path);
-	jw_str(w, "mode", vd->cfg->consensus.mode == MODE_MONITOR ? "monitor" : "enforce");
-	jw_open(w, "listen", '[');
-	for (size_t i = 0; (a = listen_bound(vd, i)) != NULL; i++) {
-		jw_open(w, NULL, '{');
-		jw_str(w, "address", netaddr_str(a, buf, sizeof(buf)));
-		jw_u64(w, "port", netaddr_port(a));
-		jw_close(w, '}');
-	}
-	jw_close(w, ']');
-	ctl_upstreams(w, vd);
-	for (size_t i = 0; i < total; i++) {
-		struct mirror_stats ms;
-		mirror_get_stats(mirror_set_get(vd->mirrors, i), &ms);
-		ready += ms.state == MIRROR_UP;
-	}
-	jw_open(w, "mirrors", '{');
-	jw_u64(w, "ready", ready);
-	jw_u64(w, "total", total);
-	jw_close(w, '}');
-	ctl_cache_fields(w, vd);
-	jw_open(w, "queries", '{');
-	jw_u64(w, "udp", st->queries_udp);
-	jw_u64(w, "tcp", st->queries_tcp);
-	jw_u64(w, "tcp_connections", st->tcp_accepted);
-	jw_u64(w, "tcp_refused", st->tcp_refused);
-	jw_close(w, '}');
-	jw_open(w, "answers", '{');
-	jw_u64(w, "cache", st->answers_cache);
-	jw_u64(w, "stale", st->answers_stale);
-	jw_u64(w, "upstream", st->answers_upstream);
-	jw_u64(w, "truncated", st->truncated);
-	jw_u64(w, "formerr", st->formerr);
-	jw_u64(w, "notimp", st->notimp);
-	jw_u64(w, "refused", st->refused);
-	jw_u64(w, "servfail", st->servfail);
-	jw_u64(w, "dropped", st->dropped);
-	jw_u64(w, "acl_refused", st->acl_refused);
-	jw_u64(w, "acl_dropped", st->acl_dropped);
-	jw_u64(w, "ratelimited", st->ratelimited);
-	jw_close(w, '}');
-	jw_open(w, "verdicts", '{');
-	jw_u64(w, "agree", st->verdict_agree);
-	jw_u64(w, "dissent", st->verdict_dissent);
-	jw_u64(w, "insufficient", st->verdict_insufficient);
-	jw_u64(w, "cached", st->verdict_cached);
-	jw_u64(w, "bypassed", st->bypassed);
-	jw_close(w, '}');
-	jw_open(w, "actions", '{');
-	jw_u64(w, "refuse", st->action_refuse);
-	jw_u64(w, "servfail", st->action_servfail);
-	jw_u64(w, "flag", st->action_flag);
-	jw_u64(w, "consensus", st->action_consensus);
-	jw_close(w, '}');
-	ctl_ca_fields(w, vd);
+	report_status(cc->vd, w);
 	return CTL_DONE;
-}
-
-/*
- * A mirror's verification: its kind, why it is not used now, and for a webpki mirror the
- * chain it presented last (SHA-256s, leaf first, space-separated; "ca" is the issuer of
- * the leaf) and how often its CA changed.
- */
-static void
-ctl_mirror_webpki(struct jw *w, const struct mirror *m, const struct mirror_stats *ms)
-{
-	uint8_t fps[TLS_MAX_CHAIN][TLS_SHA256_LEN];
-	char chain[TLS_MAX_CHAIN * TLS_SHA256_HEX], hex[TLS_SHA256_HEX];
-	size_t n, o = 0;
-
-	jw_str(w, "verify", mirror_is_webpki(m) ? "webpki" : "pin");
-	jw_str(w, "why", mirror_why(m));
-	if (!mirror_is_webpki(m))
-		return;
-	n = mirror_chain(m, fps, TLS_MAX_CHAIN);
-	chain[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		o += (size_t)snprintf(chain + o, sizeof(chain) - o, "%s%s", i ? " " : "",
-		    tls_hex(fps[i], TLS_SHA256_LEN, hex));
-	jw_str(w, "ca", n > 1 ? tls_hex(fps[1], TLS_SHA256_LEN, hex) : "");
-	jw_str(w, "chain", chain);
-	jw_u64(w, "ca_changes", ms->ca_changes);
 }
 
 int
 ctl_mirrors(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 {
-	struct vantaged *vd = cc->vd;
-	size_t n = vd->mirrors ? mirror_set_count(vd->mirrors) : 0, ready = 0;
-
 	(void)argc;
 	(void)argv;
-	jw_open(w, "mirrors", '[');
-	for (size_t i = 0; i < n; i++) {
-		struct mirror *m = mirror_set_get(vd->mirrors, i);
-		struct mirror_stats ms;
-
-		mirror_get_stats(m, &ms);
-		ready += ms.state == MIRROR_UP;
-		jw_open(w, NULL, '{');
-		jw_str(w, "name", mirror_name(m));
-		jw_str(w, "region", mirror_region(m));
-		jw_str(w, "address", mirror_addr_str(m));
-		jw_str(w, "state", mirror_usable(m) ? mirror_state_name(ms.state) : "unusable");
-		jw_u64(w, "srtt_ms", ms.srtt_ms);
-		jw_u64(w, "queries", ms.queries);
-		jw_u64(w, "sent", ms.sent);
-		jw_u64(w, "answers", ms.answers);
-		jw_u64(w, "timeouts", ms.timeouts);
-		jw_u64(w, "errors", ms.errors);
-		jw_u64(w, "tls_failures", ms.tls_failures);
-		jw_u64(w, "handshakes", ms.handshakes);
-		jw_u64(w, "agreements", ms.agreements);
-		jw_u64(w, "dissents", ms.dissents);
-		jw_str(w, "id", mirror_id_hex(m));
-		ctl_mirror_webpki(w, m, &ms);
-		jw_close(w, '}');
-	}
-	jw_close(w, ']');
-	jw_u64(w, "ready", ready);
-	jw_u64(w, "total", n);
-	jw_u64(w, "per_query", vd->cfg->consensus.mirrors_per_query);
+	report_mirrors(cc->vd, w);
 	return CTL_DONE;
+}
+
+int
+ctl_recent(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	report_recent(cc->vd, w);
+	return CTL_DONE;
+}
+
+int
+ctl_clients(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	report_clients(cc->vd, w);
+	return CTL_DONE;
+}
+
+int
+ctl_history(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	report_history(cc->vd, w);
+	return CTL_DONE;
+}
+
+/* A pending explain is done: its answer goes out. */
+static void
+ctl_explained(void *arg, const char *err, struct evbuffer *fields)
+{
+	struct ctl_conn *cc = arg;
+
+	cc->ex = NULL;
+	ctl_conn_answer(cc, err, fields);
+}
+
+int
+ctl_explain(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
+{
+	switch (explain_start(cc->vd, argv[0], argc == 2 ? argv[1] : NULL, w, ctl_explained, cc,
+	    &cc->ex, cc->err, sizeof(cc->err))) {
+	case EXPLAIN_DONE:
+		return CTL_DONE;
+	case EXPLAIN_PENDING:
+		return CTL_PENDING;
+	default:
+		return CTL_ERROR;
+	}
+}
+
+void
+ctl_explain_cancel(struct ctl_conn *cc)
+{
+	explain_cancel(cc->ex);
+	cc->ex = NULL;
 }
 
 int
@@ -234,45 +103,16 @@ ctl_cache_stats(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	ctl_cache_fields(w, cc->vd);
+	report_cache(cc->vd, w);
 	return CTL_DONE;
 }
 
 int
 ctl_cache_flush(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 {
-	struct vantaged *vd = cc->vd;
-	struct dnscache *c = resolve_cache(vd->res);
-	size_t answers, verified = 0;
-
-	if (argc == 1) {
-		uint8_t name[DNS_MAXNAME];
-		size_t len = dnswire_name_from_str(argv[0], name, sizeof(name));
-		if (len == 0) {
-			snprintf(cc->err, sizeof(cc->err), "not a domain name: %.200s", argv[0]);
-			return CTL_ERROR;
-		}
-		answers = dnscache_remove(c, name, len, 0);
-		if (vd->vcache)
-			verified = vcache_remove(vd->vcache, name, len);
-		jw_str(w, "name", argv[0]);
-	} else {
-		struct dnscache_stats cs;
-		dnscache_get_stats(c, &cs);
-		answers = cs.entries;
-		dnscache_flush(c);
-		if (vd->vcache) {
-			verified = vcache_count(vd->vcache);
-			vcache_flush(vd->vcache);
-		}
-	}
-	/* The state file must forget them too, or a restart would bring them back. */
-	if (verified)
-		vd->vcache_dirty = 1;
-	jw_open(w, "flushed", '{');
-	jw_u64(w, "answers", answers);
-	jw_u64(w, "verified", verified);
-	jw_close(w, '}');
+	if (report_cache_flush(cc->vd, w, argc == 1 ? argv[0] : NULL, cc->err,
+		sizeof(cc->err)) != 0)
+		return CTL_ERROR;
 	return CTL_DONE;
 }
 
@@ -367,7 +207,7 @@ ctl_reload(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 		return CTL_ERROR;
 	}
 	jw_str(w, "config", vd->config_path);
-	ctl_upstreams(w, vd);
+	report_upstreams(vd, w);
 	jw_u64(w, "mirrors", vd->mirrors ? mirror_set_count(vd->mirrors) : 0);
 	return CTL_DONE;
 }

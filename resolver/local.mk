@@ -30,5 +30,12 @@ vantaged_SOURCES += \
 # Operation (issue 6): the control socket and the Prometheus endpoint.
 vantaged_SOURCES += \
 	resolver/control.c resolver/control.h resolver/control_int.h \
-	resolver/control_cmd.c resolver/control_explain.c \
+	resolver/control_cmd.c \
+	resolver/explain.c resolver/explain.h \
+	resolver/jw.h \
+	resolver/report.c resolver/report.h \
+	resolver/recent.c resolver/recent.h \
 	resolver/metrics.c resolver/metrics.h
+# The web dashboard (issue 18): its own listener, the JSON API, the static pages.
+vantaged_SOURCES += \
+	resolver/dashboard.c resolver/dashboard.h

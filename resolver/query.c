@@ -11,6 +11,7 @@
 #include "log.h"
 #include "plugin.h"
 #include "query.h"
+#include "recent.h"
 #include "vutil.h"
 
 /* A question waiting for the upstream. The client's header and question are kept so the
@@ -420,6 +421,7 @@ query_checked(void *arg, const struct check_result *res)
 	}
 	if (res->status == UPSTREAM_OK) {
 		vd->st.answers_upstream++;
+		recent_note(vd->recent, &qr->client.peer, &qr->q, &res->decision, res);
 		if (query_finish(vd, qr, &qr->client, qr->qwire, &qr->q, res->wire, res->len,
 			res->age, &res->decision, query_outcome(res)))
 			return;
@@ -520,6 +522,7 @@ query_admit(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct qu
 			    "vantage: this resolver does not serve your address");
 		return 0;
 	}
+	recent_query(vd->recent, &c->peer);
 	switch (dnswire_parse_query(pkt, len, &q)) {
 	case DNSWIRE_OK:
 		break;
@@ -575,6 +578,7 @@ query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct q
 			if (!check_cached(vd, &q, &res, &d))
 				goto miss;
 			outcome = PLUGIN_O_CACHED;
+			recent_note(vd->recent, &c->peer, &q, &d, NULL);
 		}
 		vd->st.answers_cache++;
 		if (!query_finish(vd, qr, c, pkt, &q, res.wire, res.len, res.age, &d, outcome) &&

@@ -25,6 +25,8 @@
 #include "log.h"
 #include "query.h"
 #include "metrics.h"
+#include "dashboard.h"
+#include "recent.h"
 #include "plugin.h"
 #include "resolve.h"
 #include "sandbox.h"
@@ -148,6 +150,7 @@ vantaged_reload_apply(struct vantaged *vd)
 	(void)check_ca_reconfigure(vd, cfg); /* logs; the running store stays on failure */
 	control_reload(vd, cfg);
 	metrics_reload(vd, cfg);
+	dashboard_reload(vd, cfg);
 	plugin_reconfigure(vd, cfg);
 	config_free(vd->cfg);
 	vd->cfg = cfg;
@@ -248,10 +251,12 @@ vantaged_sandbox(struct vantaged *vd)
 	/* The trust store of webpki mirrors and of the stub's own handshakes (CA evidence),
 	 * loaded again on reload. */
 	p.read[3] = vd->cfg->mirrors_trust_store;
+	/* The dashboard's pages, read again on reload. */
+	p.read[4] = vd->cfg->dashboard.on ? vd->cfg->dashboard.root : NULL;
 	/* upstreams: auto follows these files (follow.c); their directories stay readable. */
 	for (size_t i = 0; vd->cfg->upstreams_auto && i < vd->cfg->n_upstreams_from &&
 	     i < CONFIG_MAX_UPSTREAMS_FROM; i++)
-		p.read[4 + i] = vd->cfg->upstreams_from[i];
+		p.read[5 + i] = vd->cfg->upstreams_from[i];
 	p.write_dirs[0] = vantaged_dirname(vd->cfg->cache.state_file, d0, sizeof(d0));
 	p.write_dirs[1] = vantaged_dirname(vd->cfg->dissent_log, d1, sizeof(d1));
 	p.write_dirs[2] = vantaged_dirname(vd->cfg->control_socket, d2, sizeof(d2));
@@ -387,6 +392,10 @@ main(int argc, char **argv)
 		log_warnx(LOG_G_CTL, "running without a control socket");
 	if (metrics_open(&vd) != 0)
 		log_warnx(LOG_G_MAIN, "running without the metrics endpoint");
+	if ((vd.recent = recent_new(vd.base, &vd.st)) == NULL)
+		fatalx("out of memory");
+	if (dashboard_open(&vd) != 0)
+		log_warnx(LOG_G_MAIN, "running without the dashboard");
 	vantaged_drop_privileges(vd.cfg->user);
 	vantaged_resolve_config(vd.cfg, &rc, fw);
 	if ((vd.res = resolve_new(vd.base, &rc)) == NULL)
@@ -415,7 +424,9 @@ main(int argc, char **argv)
 	listen_close(&vd);
 	control_close(&vd);	/* before check_shutdown: it cancels pending explains */
 	metrics_close(&vd);
+	dashboard_close(&vd);	/* before check_shutdown: it cancels pending explains */
 	check_shutdown(&vd);
+	recent_free(vd.recent);
 	resolve_free(vd.res);
 	ratelimit_free(vd.ratelimit);
 	for (int i = 0; signums[i]; i++)

@@ -17,6 +17,8 @@ struct vcache;
 struct check;
 struct control;
 struct metrics;
+struct recent;
+struct dashboard;
 struct probe_set;
 struct plugin_chain;
 
@@ -79,6 +81,8 @@ struct vantaged {
 	/* Operation: the control socket (control.c) and the metrics endpoint (metrics.c). */
 	struct control *control;
 	struct metrics *metrics;
+	struct recent *recent;		/* refusals, clients, verdicts per minute (recent.c) */
+	struct dashboard *dashboard;	/* the web dashboard (dashboard.c), or NULL */
 
 	/* The plugin chain (plugin.c). */
 	struct plugin_chain *plugins;

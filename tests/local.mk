@@ -10,6 +10,7 @@ include tests/integration/consensus.mk
 include tests/integration/packaging.mk
 include tests/fuzz/local.mk
 include tests/integration/ctl.mk
+include tests/integration/dashboard.mk
 include tests/integration/net.mk
 include tests/integration/probe.mk
 include tests/integration/plugins.mk

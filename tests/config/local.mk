@@ -146,6 +146,7 @@ EXTRA_DIST += tests/config/run.sh tests/config/resolv.conf \
 	tests/config/bad/61.err tests/config/bad/61.yaml \
 	tests/config/30.ok tests/config/30.yaml \
 	tests/config/31.ok tests/config/31.yaml \
+	tests/config/32.ok tests/config/32.yaml \
 	tests/config/bad/70.err tests/config/bad/70.yaml \
 	tests/config/bad/71.err tests/config/bad/71.yaml \
 	tests/config/bad/72.err tests/config/bad/72.yaml \
@@ -156,4 +157,6 @@ EXTRA_DIST += tests/config/90-plugins.yaml tests/config/90-plugins.ok \
 	tests/config/bad/91-plugin-key.yaml tests/config/bad/91-plugin-key.err \
 	tests/config/bad/92-plugin-value.yaml tests/config/bad/92-plugin-value.err \
 	tests/config/bad/93-plugin-blocklist-empty.yaml tests/config/bad/93-plugin-blocklist-empty.err \
-	tests/config/bad/94-plugins-list.yaml tests/config/bad/94-plugins-list.err
+	tests/config/bad/94-plugins-list.yaml tests/config/bad/94-plugins-list.err \
+	tests/config/bad/95-dashboard-token.yaml tests/config/bad/95-dashboard-token.err \
+	tests/config/bad/96-dashboard-key.yaml tests/config/bad/96-dashboard-key.err

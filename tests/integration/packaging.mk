@@ -5,6 +5,7 @@
 PACKAGING_IT_TESTS = \
 	tests/integration/pkg_systemd.sh \
 	tests/integration/pkg_openwrt.sh \
+	tests/integration/pkg_openwrt_luci.sh \
 	tests/integration/pkg_mirrors.sh \
 	tests/integration/pkg_deb.sh \
 	tests/integration/pkg_monitoring.sh \
@@ -15,6 +16,10 @@ EXTRA_DIST += $(PACKAGING_IT_TESTS) \
 	tests/integration/packaging/notify_recv.py \
 	tests/integration/packaging/uci_stub.sh \
 	tests/integration/packaging/openwrt.uci \
+	packaging/openwrt/luci-app-vantage/Makefile \
+	packaging/openwrt/luci-app-vantage/htdocs/luci-static/resources/view/vantage/dashboard.js \
+	packaging/openwrt/luci-app-vantage/root/usr/share/luci/menu.d/luci-app-vantage.json \
+	packaging/openwrt/luci-app-vantage/root/usr/share/rpcd/acl.d/luci-app-vantage.json \
 	packaging/systemd/vantaged.service \
 	packaging/systemd/vantage-mirror.service \
 	packaging/resolvconf/vantage-resolvconf \

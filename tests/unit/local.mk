@@ -83,3 +83,13 @@ tests_unit_test_blocklist_SOURCES = tests/unit/test_blocklist.c
 tests_unit_test_blocklist_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_blocklist_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 endif
+
+# recent.c: the dashboard's bounded ring of refusals, client table and verdict history.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_recent
+TESTS += tests/unit/test_recent
+tests_unit_test_recent_SOURCES = tests/unit/test_recent.c resolver/recent.c resolver/recent.h \
+	resolver/consensus.c resolver/consensus.h resolver/policy.c resolver/policy.h
+tests_unit_test_recent_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_recent_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+endif

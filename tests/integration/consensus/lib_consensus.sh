@@ -26,6 +26,7 @@
 #                                state=FILE, dissent=FILE ($T/dissent.jsonl), level=debug,
 #                                learn=false (mirrors.learn: no master list rounds),
 #                                trust_store=FILE (mirrors.trust_store: the stub's handshake CAs),
+#                                extra=TEXT: lines appended to the file (dashboard: ..., acl: ...),
 #                                c.KEY=VALUE: a consensus key (defaults: mirrors_per_query = the
 #                                number of mirrors, so that every listed mirror is asked;
 #                                bypass: [home.arpa, local, lan, intra.example.test]; probe:
@@ -104,7 +105,7 @@ mirror_queries() {
 
 cons_vconf() {
 	local file=$1 kv listen="" upstream=${ISP:-} mirrors="" state="" dissent=$T/dissent.jsonl learn=""
-	local trust_store="" serve_stale=""
+	local trust_store="" serve_stale="" extra=""
 	local level=debug m name pin hp n=0 k utimeout=2s
 	declare -A cons=()
 	shift
@@ -121,6 +122,7 @@ cons_vconf() {
 		learn=*) learn=${kv#learn=} ;;
 		trust_store=*) trust_store=${kv#trust_store=} ;;
 		serve_stale=*) serve_stale=${kv#serve_stale=} ;;
+		extra=*) extra=${kv#extra=} ;;
 		c.*=*) k=${kv#c.}; cons[${k%%=*}]=${kv#*=} ;;
 		*) echo "cons_vconf: unknown key $kv" >&2; return 1 ;;
 		esac
@@ -155,6 +157,7 @@ cons_vconf() {
 		echo "control: { socket: \"$T/ctl-$(basename "$file" .yaml).sock\" }"
 		echo "log: { level: $level, dissent_log: \"$dissent\" }"
 		echo 'user: ""'
+		[ -z "$extra" ] || printf '%s\n' "$extra"
 	} > "$file"
 }
 

@@ -1,4 +1,4 @@
-/* resolver/control_explain.c - `explain NAME [TYPE]`: cached and fresh verdicts, with evidence. */
+/* resolver/explain.c - why a name gets its answer: cached and fresh verdicts, with evidence. */
 #include "autoconf.h"
 
 #include <ldns/ldns.h>
@@ -6,16 +6,30 @@
 #include <string.h>
 #include <time.h>
 
-#include "control_int.h"
+#include "explain.h"
 #include "check_ca.h"
 #include "log.h"
 #include "policy.h"
 
 /* Records listed per answer: enough for any real RRset, bounded for a hostile one. */
-#define CTL_MAX_RRS 64
+#define EXPLAIN_MAX_RRS 64
 
-const char *
-ctl_rcode_name(int rcode, char *buf, size_t cap)
+/* One explain while it waits for the upstream and the mirrors. */
+struct explain {
+	struct vantaged *vd;
+	explain_cb cb;
+	void *arg;
+	struct check_wait *cw;
+	struct resolve_wait *rw;
+	struct dnsq q;
+	int checked;
+	char reason[160];		/* why the question is not cross-checked */
+	int has_cached;
+	struct vcache_info cached;
+};
+
+static const char *
+explain_rcode_name(int rcode, char *buf, size_t cap)
 {
 	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
 		"NOTIMP", "REFUSED" };
@@ -31,8 +45,8 @@ ctl_rcode_name(int rcode, char *buf, size_t cap)
  * ldns printer never sees the EDNS option that crashes it (DESIGN.md section 8); records
  * are printed one by one, never the packet.
  */
-void
-ctl_answer_rrs(struct jw *w, const char *key, const uint8_t *wire, size_t len)
+static void
+explain_answer_rrs(struct jw *w, const char *key, const uint8_t *wire, size_t len)
 {
 	ldns_pkt *pkt = NULL;
 
@@ -41,7 +55,7 @@ ctl_answer_rrs(struct jw *w, const char *key, const uint8_t *wire, size_t len)
 		ldns_rr_list *an = ldns_pkt_answer(pkt);
 		size_t n = an ? ldns_rr_list_rr_count(an) : 0;
 
-		for (size_t i = 0; i < n && i < CTL_MAX_RRS; i++) {
+		for (size_t i = 0; i < n && i < EXPLAIN_MAX_RRS; i++) {
 			char *s = ldns_rr2str(ldns_rr_list_rr(an, i));
 			size_t l;
 			if (s == NULL)
@@ -61,13 +75,13 @@ ctl_answer_rrs(struct jw *w, const char *key, const uint8_t *wire, size_t len)
 }
 
 static int
-ctl_wire_rcode(const uint8_t *wire, size_t len)
+explain_wire_rcode(const uint8_t *wire, size_t len)
 {
 	return wire && len >= DNS_HDRLEN ? dnswire_get16(wire + 2) & 0xf : -1;
 }
 
 static const char *
-ctl_evidence_name(enum cons_evidence e)
+explain_evidence_name(enum cons_evidence e)
 {
 	return e == EVIDENCE_CORROBORATES ? "corroborates"
 	    : e == EVIDENCE_DISSENTS	  ? "dissents"
@@ -75,32 +89,32 @@ ctl_evidence_name(enum cons_evidence e)
 }
 
 static const char *
-ctl_status_name(enum upstream_status s)
+explain_status_name(enum upstream_status s)
 {
 	return s == UPSTREAM_OK ? "ok" : s == UPSTREAM_TIMEOUT ? "timeout" : "error";
 }
 
 /* The members every explain answer starts with. */
 static void
-ctl_explain_head(struct ctl_conn *cc, struct jw *w)
+explain_head(struct explain *e, struct jw *w)
 {
 	char name[DNS_MAXNAME * 4 + 1], tb[16];
 
-	dnswire_name2str(cc->q.qname, cc->q.qname_len, name, sizeof(name));
+	dnswire_name2str(e->q.qname, e->q.qname_len, name, sizeof(name));
 	jw_str(w, "name", name);
-	jw_str(w, "type", dnswire_type2str(cc->q.qtype, tb, sizeof(tb)));
-	jw_bool(w, "checked", cc->checked);
-	if (!cc->checked)
-		jw_str(w, "reason", cc->reason);
+	jw_str(w, "type", dnswire_type2str(e->q.qtype, tb, sizeof(tb)));
+	jw_bool(w, "checked", e->checked);
+	if (!e->checked)
+		jw_str(w, "reason", e->reason);
 }
 
 static void
-ctl_explain_cached(struct ctl_conn *cc, struct jw *w)
+explain_cached(struct explain *e, struct jw *w)
 {
-	const struct vcache_info *vi = &cc->cached;
+	const struct vcache_info *vi = &e->cached;
 	uint64_t now = (uint64_t)time(NULL);
 
-	if (!cc->has_cached) {
+	if (!e->has_cached) {
 		jw_null(w, "cached");
 		return;
 	}
@@ -116,7 +130,7 @@ ctl_explain_cached(struct ctl_conn *cc, struct jw *w)
 }
 
 static void
-ctl_explain_verdict(struct jw *w, const struct check_result *res)
+explain_verdict(struct jw *w, const struct check_result *res)
 {
 	const struct cons_verdict *v = res->verdict;
 
@@ -144,7 +158,7 @@ ctl_explain_verdict(struct jw *w, const struct check_result *res)
 		 * answered yet: that is not a failure. */
 		jw_str(w, "evidence", m->evidence == EVIDENCE_FAILED &&
 			strcmp(m->answer, "not waited for") == 0 ? "not waited for"
-								 : ctl_evidence_name(m->evidence));
+								 : explain_evidence_name(m->evidence));
 		jw_str(w, "rule", m->evidence == EVIDENCE_CORROBORATES ? consensus_rule_name(m->rule)
 								    : NULL);
 		jw_str(w, "why", m->evidence == EVIDENCE_DISSENTS ? consensus_why_name(m->why) : NULL);
@@ -160,7 +174,7 @@ ctl_explain_verdict(struct jw *w, const struct check_result *res)
 
 /* The CA evidence (ladder rule 5), when the verdict took it. */
 static void
-ctl_explain_ca(struct jw *w, const struct check_ca_view *ca)
+explain_ca(struct jw *w, const struct check_ca_view *ca)
 {
 	if (ca == NULL) {
 		jw_null(w, "ca");
@@ -192,32 +206,40 @@ ctl_explain_ca(struct jw *w, const struct check_ca_view *ca)
 	jw_close(w, '}');
 }
 
+/* The answer is complete: hand it over, then e is gone. */
+static void
+explain_finish(struct explain *e, const char *err, struct evbuffer *fields)
+{
+	e->cb(e->arg, err, fields);
+	free(e);
+}
+
 /* The fresh check is done: the whole story in one answer. */
 static void
-ctl_explain_done(void *arg, const struct check_result *res)
+explain_done(void *arg, const struct check_result *res)
 {
-	struct ctl_conn *cc = arg;
+	struct explain *e = arg;
 	struct evbuffer *fields = evbuffer_new();
 	struct jw w;
 	char rb[16];
 
-	cc->cw = NULL;
+	e->cw = NULL; /* check frees the waiter after we return */
 	if (fields == NULL) {
-		ctl_conn_answer(cc, "out of memory", NULL);
+		explain_finish(e, "out of memory", NULL);
 		return;
 	}
 	jw_init(&w, fields);
-	ctl_explain_head(cc, &w);
-	ctl_explain_cached(cc, &w);
-	jw_str(&w, "status", ctl_status_name(res->status));
+	explain_head(e, &w);
+	explain_cached(e, &w);
+	jw_str(&w, "status", explain_status_name(res->status));
 	if (res->status == UPSTREAM_OK) {
-		jw_str(&w, "rcode", ctl_rcode_name(ctl_wire_rcode(res->wire, res->len), rb, sizeof(rb)));
-		ctl_answer_rrs(&w, "answer", res->wire, res->len);
+		jw_str(&w, "rcode", explain_rcode_name(explain_wire_rcode(res->wire, res->len), rb, sizeof(rb)));
+		explain_answer_rrs(&w, "answer", res->wire, res->len);
 	}
 	jw_str(&w, "local", res->local_summary);
 	if (res->verdict) {
-		ctl_explain_verdict(&w, res);
-		ctl_explain_ca(&w, res->ca);
+		explain_verdict(&w, res);
+		explain_ca(&w, res->ca);
 	} else {
 		jw_null(&w, "verdict");
 		jw_str(&w, "note", res->status != UPSTREAM_OK
@@ -237,68 +259,68 @@ ctl_explain_done(void *arg, const struct check_result *res)
 		jw_null(&w, "ede");
 		jw_null(&w, "ede_text");
 	}
-	ctl_conn_answer(cc, w.err ? "out of memory" : NULL, fields);
+	explain_finish(e, w.err ? "out of memory" : NULL, fields);
 	evbuffer_free(fields);
 }
 
 /* A question that is not cross-checked: its plain answer, as a client gets it. */
 static void
-ctl_explain_plain(struct ctl_conn *cc, struct jw *w, const struct resolve_result *res)
+explain_plain(struct explain *e, struct jw *w, const struct resolve_result *res)
 {
 	char rb[16];
 
-	ctl_explain_head(cc, w);
-	jw_str(w, "status", ctl_status_name(res->status));
+	explain_head(e, w);
+	jw_str(w, "status", explain_status_name(res->status));
 	if (res->status != UPSTREAM_OK)
 		return;
-	jw_str(w, "rcode", ctl_rcode_name(ctl_wire_rcode(res->wire, res->len), rb, sizeof(rb)));
+	jw_str(w, "rcode", explain_rcode_name(explain_wire_rcode(res->wire, res->len), rb, sizeof(rb)));
 	jw_bool(w, "from_cache", res->from_cache);
 	jw_u64(w, "ttl", res->ttl);
-	ctl_answer_rrs(w, "answer", res->wire, res->len);
+	explain_answer_rrs(w, "answer", res->wire, res->len);
 }
 
 static void
-ctl_explain_plain_done(void *arg, const struct resolve_result *res)
+explain_plain_done(void *arg, const struct resolve_result *res)
 {
-	struct ctl_conn *cc = arg;
+	struct explain *e = arg;
 	struct evbuffer *fields = evbuffer_new();
 	struct jw w;
 
-	cc->rw = NULL;
+	e->rw = NULL; /* resolve frees the waiter after we return */
 	if (fields == NULL) {
-		ctl_conn_answer(cc, "out of memory", NULL);
+		explain_finish(e, "out of memory", NULL);
 		return;
 	}
 	jw_init(&w, fields);
-	ctl_explain_plain(cc, &w, res);
-	ctl_conn_answer(cc, w.err ? "out of memory" : NULL, fields);
+	explain_plain(e, &w, res);
+	explain_finish(e, w.err ? "out of memory" : NULL, fields);
 	evbuffer_free(fields);
 }
 
 /* Why check_applies says no, in words (it answers only yes or no). */
 static void
-ctl_explain_reason(struct ctl_conn *cc)
+explain_reason(struct explain *e)
 {
-	const struct config *cfg = cc->vd->cfg;
+	const struct config *cfg = e->vd->cfg;
 	int typed = 0;
 
-	snprintf(cc->reason, sizeof(cc->reason), "not cross-checked");
-	if (cc->vd->mirrors == NULL) {
-		snprintf(cc->reason, sizeof(cc->reason), "no mirrors configured");
+	snprintf(e->reason, sizeof(e->reason), "not cross-checked");
+	if (e->vd->mirrors == NULL) {
+		snprintf(e->reason, sizeof(e->reason), "no mirrors configured");
 		return;
 	}
 	for (size_t i = 0; i < cfg->consensus.n_check_types; i++)
-		typed |= cfg->consensus.check_types[i] == cc->q.qtype;
+		typed |= cfg->consensus.check_types[i] == e->q.qtype;
 	if (!typed) {
-		snprintf(cc->reason, sizeof(cc->reason),
+		snprintf(e->reason, sizeof(e->reason),
 		    "type not in consensus.check_types: answered as a plain caching forwarder");
 		return;
 	}
 	for (size_t i = 0; i < cfg->consensus.n_bypass; i++) {
 		uint8_t zone[DNS_MAXNAME];
 		size_t zl = dnswire_name_from_str(cfg->consensus.bypass[i], zone, sizeof(zone));
-		if (zl && dnswire_name_is_sub(cc->q.qname, cc->q.qname_len, zone, zl)) {
-			snprintf(cc->reason, sizeof(cc->reason),
+		if (zl && dnswire_name_is_sub(e->q.qname, e->q.qname_len, zone, zl)) {
+			snprintf(e->reason, sizeof(e->reason),
 			    "under consensus.bypass %.100s: never sent to mirrors", cfg->consensus.bypass[i]);
 			return;
 		}
@@ -306,54 +328,68 @@ ctl_explain_reason(struct ctl_conn *cc)
 }
 
 int
-ctl_explain(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
+explain_start(struct vantaged *vd, const char *name, const char *type, struct jw *w,
+    explain_cb cb, void *arg, struct explain **out, char *err, size_t errlen)
 {
-	struct vantaged *vd = cc->vd;
 	struct resolve_result hit;
+	struct explain *e;
+	uint16_t qtype = DNS_TYPE_A;
 	size_t len;
 
-	memset(&cc->q, 0, sizeof(cc->q));
-	if ((len = dnswire_name_from_str(argv[0], cc->q.qname, sizeof(cc->q.qname))) == 0) {
-		snprintf(cc->err, sizeof(cc->err), "not a domain name: %.200s", argv[0]);
-		return CTL_ERROR;
+	*out = NULL;
+	if (type && (qtype = dnswire_str2type(type)) == 0) {
+		snprintf(err, errlen, "unknown type: %.40s", type);
+		return EXPLAIN_ERROR;
 	}
-	cc->q.qname_len = (uint8_t)len;
-	cc->q.qtype = DNS_TYPE_A;
-	if (argc == 2 && (cc->q.qtype = dnswire_str2type(argv[1])) == 0) {
-		snprintf(cc->err, sizeof(cc->err), "unknown type: %.40s", argv[1]);
-		return CTL_ERROR;
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return EXPLAIN_ERROR;
 	}
-	cc->q.qclass = DNS_CLASS_IN;
-	cc->q.flags = DNS_FLAG_RD;
-	cc->q.edns_size = 512;
-	if ((cc->checked = check_applies(vd, &cc->q))) {
-		cc->has_cached = vd->vcache && vcache_lookup(vd->vcache, cc->q.qname, cc->q.qname_len,
-						   cc->q.qtype, (uint64_t)time(NULL), &cc->cached);
-		if ((cc->cw = check_explain(vd, &cc->q, ctl_explain_done, cc)) == NULL) {
-			snprintf(cc->err, sizeof(cc->err), "out of memory");
-			return CTL_ERROR;
-		}
-		return CTL_PENDING;
+	if ((len = dnswire_name_from_str(name, e->q.qname, sizeof(e->q.qname))) == 0) {
+		snprintf(err, errlen, "not a domain name: %.200s", name);
+		free(e);
+		return EXPLAIN_ERROR;
 	}
-	ctl_explain_reason(cc);
-	if (resolve_lookup(vd->res, &cc->q, &hit)) {
-		ctl_explain_plain(cc, w, &hit);
-		return CTL_DONE;
+	e->vd = vd;
+	e->cb = cb;
+	e->arg = arg;
+	e->q.qname_len = (uint8_t)len;
+	e->q.qtype = qtype;
+	e->q.qclass = DNS_CLASS_IN;
+	e->q.flags = DNS_FLAG_RD;
+	e->q.edns_size = 512;
+	if ((e->checked = check_applies(vd, &e->q))) {
+		e->has_cached = vd->vcache && vcache_lookup(vd->vcache, e->q.qname, e->q.qname_len,
+						  e->q.qtype, (uint64_t)time(NULL), &e->cached);
+		if ((e->cw = check_explain(vd, &e->q, explain_done, e)) == NULL)
+			goto oom;
+		*out = e;
+		return EXPLAIN_PENDING;
 	}
-	if ((cc->rw = resolve_start(vd->res, &cc->q, ctl_explain_plain_done, cc)) == NULL) {
-		snprintf(cc->err, sizeof(cc->err), "out of memory");
-		return CTL_ERROR;
+	explain_reason(e);
+	if (resolve_lookup(vd->res, &e->q, &hit)) {
+		explain_plain(e, w, &hit);
+		free(e);
+		return EXPLAIN_DONE;
 	}
-	return CTL_PENDING;
+	if ((e->rw = resolve_start(vd->res, &e->q, explain_plain_done, e)) == NULL)
+		goto oom;
+	*out = e;
+	return EXPLAIN_PENDING;
+oom:
+	snprintf(err, errlen, "out of memory");
+	free(e);
+	return EXPLAIN_ERROR;
 }
 
 void
-ctl_explain_cancel(struct ctl_conn *cc)
+explain_cancel(struct explain *e)
 {
-	if (cc->cw)
-		check_cancel(cc->cw);
-	if (cc->rw)
-		resolve_cancel(cc->rw);
-	cc->cw = NULL;
-	cc->rw = NULL;
+	if (e == NULL)
+		return;
+	if (e->cw)
+		check_cancel(e->cw);
+	if (e->rw)
+		resolve_cancel(e->rw);
+	free(e);
 }
