@@ -23,7 +23,20 @@
 #                                address is verified); WP_CONSENSUS: extra consensus lines;
 #                                WP_LISTEN: the listen address (default $VD_ADDR:0)
 #   wp_int NAME                  another intermediate of the test root (NAME.pem/.key)
-#   wp_stop NAME                 stop dnsdist NAME (to start another on its address)
+#   wp_unbound NAME VIEW LEAF [ADDR]
+#                                unbound (https-port: DoH over HTTP/2 only) on ADDR:8443 (default
+#                                a fresh 127.x), presenting LEAF-chain.pem and resolving every name
+#                                from VIEW[VIEW] (a forward zone "."); sets WHP/WADDR like wp_dnsdist
+#   wp_kresd NAME VIEW LEAF [ADDR]
+#                                Knot Resolver (kresd, kind='doh2': HTTP/2 only) on ADDR:8443, the
+#                                same way (policy.STUB to the view); rundir and cache in $T
+#   wp_doh_probe NAME QNAME [HOSTNAME]
+#                                the A records of QNAME asked of NAME over DoH by a client nobody
+#                                here wrote (kdig +https, HTTP/2), the chain verified against
+#                                $WP/root.pem for HOSTNAME (default NAME.test): proof that a server
+#                                works before vantaged is involved
+#   wp_tcp_conns NAME            established TCP connections to NAME's DoH port (ss -tn)
+#   wp_stop NAME                 stop the DoH server NAME (to start another on its address)
 #   wp_mirror_field NAME FIELD   FIELD of mirror NAME in vantagectl -j mirrors
 
 declare -A WHP=() WADDR=() WCONSOLE=()
@@ -158,7 +171,90 @@ for m in d["mirrors"]:
 wp_stop() {
 	local pid
 	for pid in "${_SPAWNED[@]}"; do
-		[ "${_SPAWN_NAME[$pid]:-}" = "dnsdist-$1" ] && stop_pid "$pid"
+		case ${_SPAWN_NAME[$pid]:-} in
+		dnsdist-"$1" | unbound-"$1" | kresd-"$1") stop_pid "$pid" ;;
+		esac
 	done
 	return 0
+}
+
+_wp_up() {	# NAME ADDR SERVER: wait for the DoH port, then set WHP/WADDR
+	wait_until 10 _wp_listening "$2" 8443 ||
+		{ diag "$3 $1 did not listen:" "$(tail -n 20 "$T/$3-$1.log")"; return 1; }
+	WHP[$1]=$2:8443
+	WADDR[$1]=$2
+}
+
+# wp_unbound NAME VIEW LEAF [ADDR]: unbound's DoH is HTTP/2 only (libnghttp2).  It must never
+# reach past loopback: every name is forwarded to the view (so the root is never primed or asked),
+# the validator is off (an unsigned test zone under the real root's trust anchor would be
+# bogus), and the NSD view on 127.x is allowed (do-not-query-localhost: no).  test. is one of
+# unbound's built-in empty zones (RFC 6761): the views' adv.test lives under it.
+wp_unbound() {
+	local name=$1 view=$2 leaf=$3 a=${4:-}
+	[ -n "$a" ] || a=$(unique_addr) || return 1
+	cat > "$T/unbound-$name.conf" <<-EOF
+	server:
+	    interface: $a@8443
+	    https-port: 8443
+	    http-endpoint: "/dns-query"
+	    tls-service-pem: "$WP/$leaf-chain.pem"
+	    tls-service-key: "$WP/$leaf.key"
+	    do-ip6: no
+	    num-threads: 1
+	    so-reuseport: no
+	    chroot: ""
+	    username: ""
+	    directory: "$T"
+	    pidfile: "$T/unbound-$name.pid"
+	    use-syslog: no
+	    logfile: ""
+	    verbosity: 1
+	    module-config: "iterator"
+	    do-not-query-localhost: no
+	    local-zone: "test." nodefault
+	    access-control: 127.0.0.0/8 allow
+	    incoming-num-tcp: 64
+	forward-zone:
+	    name: "."
+	    forward-addr: ${VIEW[$view]/:/@}
+	EOF
+	spawn "unbound-$name" unbound -d -c "$T/unbound-$name.conf"
+	_wp_up "$name" "$a" unbound
+}
+
+# wp_kresd NAME VIEW LEAF [ADDR]: kresd's doh2 kind is HTTP/2 only.  Its defaults reach for the
+# internet (root priming, trust anchor updates, time-skew checks): they are unloaded and the
+# root's trust anchor removed, and every name is sent to the view (policy.STUB: no validation).
+wp_kresd() {
+	local name=$1 view=$2 leaf=$3 a=${4:-} dir
+	[ -n "$a" ] || a=$(unique_addr) || return 1
+	dir=$T/kresd-$name
+	mkdir -p "$dir"
+	cat > "$dir/config" <<-EOF
+	log_target('stderr')
+	for _, m in ipairs({ 'priming', 'ta_update', 'ta_signal_query', 'ta_sentinel',
+	                     'detect_time_skew', 'detect_time_jump', 'watchdog' }) do
+	    pcall(modules.unload, m)
+	end
+	trust_anchors.remove('.')
+	net.ipv6 = false
+	net.listen('$a', 8443, { kind = 'doh2' })
+	net.tls('$WP/$leaf-chain.pem', '$WP/$leaf.key')
+	cache.open(10 * MB, 'lmdb://$dir/cache')
+	policy.add(policy.all(policy.STUB({ '${VIEW[$view]/:/@}' })))
+	EOF
+	KRESD_NO_LISTEN=1 spawn "kresd-$name" kresd -n -c "$dir/config" "$dir"
+	_wp_up "$name" "$a" kresd
+}
+
+wp_doh_probe() {	# NAME QNAME [HOSTNAME]: kdig +https, verifying the chain against the test root
+	local hp=${WHP[$1]}
+	timeout 10 kdig @"${hp%:*}" -p "${hp##*:}" +https=/dns-query +tls-ca="$WP/root.pem" \
+		+tls-hostname="${3:-$1.test}" +timeout=3 +retry=0 +noall +answer "$2" A 2> /dev/null |
+		awk '$4 == "A" { print $5 }' | sort
+}
+
+wp_tcp_conns() {
+	ss -Htn state established "( dport = :${WHP[$1]##*:} )" dst "${WADDR[$1]}" 2> /dev/null | wc -l
 }
