@@ -21,7 +21,9 @@
 #   wp_vconf FILE ENTRY...       a vantaged config with trust_store $T/wp/root.pem asking $LIAR;
 #                                ENTRY = NAME:REGION[:hostname=H][:pin=HEX] (no hostname: the
 #                                address is verified); WP_CONSENSUS: extra consensus lines;
-#                                WP_LISTEN: the listen address (default $VD_ADDR:0)
+#                                WP_LISTEN: the listen address (default $VD_ADDR:0);
+#                                WP_UPSTREAM: the upstream (default $LIAR); WP_LEVEL: log level
+#                                (default debug); WP_EXTRA: extra top-level YAML lines
 #   wp_int NAME                  another intermediate of the test root (NAME.pem/.key)
 #   wp_unbound NAME VIEW LEAF [ADDR]
 #                                unbound (https-port: DoH over HTTP/2 only) on ADDR:8443 (default
@@ -30,11 +32,15 @@
 #   wp_kresd NAME VIEW LEAF [ADDR]
 #                                Knot Resolver (kresd, kind='doh2': HTTP/2 only) on ADDR:8443, the
 #                                same way (policy.STUB to the view); rundir and cache in $T
-#   wp_doh_probe NAME QNAME [HOSTNAME]
+#   wp_doh_probe NAME QNAME [HOSTNAME [CA]]
 #                                the A records of QNAME asked of NAME over DoH by a client nobody
 #                                here wrote (kdig +https, HTTP/2), the chain verified against
-#                                $WP/root.pem for HOSTNAME (default NAME.test): proof that a server
-#                                works before vantaged is involved
+#                                $WP/CA.pem (default root) for HOSTNAME (default NAME.test): proof
+#                                that a server works before vantaged is involved
+#   wp_zone FILE N               adv.test (tests/adversary/zones/adv.test.zone) plus n1..nN A
+#                                127.200.(2 + i / 250).(i % 250 + 1): names nobody asked yet
+#   wp_vantaged_h2               true when the vantaged under test speaks HTTP/2 (links
+#                                libnghttp2): unbound's and kresd's DoH speak nothing else
 #   wp_tcp_conns NAME            established TCP connections to NAME's DoH port (ss -tn)
 #   wp_stop NAME                 stop the DoH server NAME (to start another on its address)
 #   wp_mirror_field NAME FIELD   FIELD of mirror NAME in vantagectl -j mirrors
@@ -130,7 +136,7 @@ wp_vconf() {
 	{
 		echo "# written by tests/integration/webpki/lib_webpki.sh"
 		echo "listen: [\"${WP_LISTEN:-$VD_ADDR:0}\"]"
-		echo "upstreams: [\"$LIAR\"]"
+		echo "upstreams: [\"${WP_UPSTREAM:-$LIAR}\"]"
 		echo "upstream_timeout: 2s"
 		echo "mirrors:"
 		echo "  bootstrap: \"$T/no-bootstrap.yaml\""
@@ -153,7 +159,8 @@ wp_vconf() {
 		[ -n "${WP_CONSENSUS:-}" ] && printf '%s\n' "$WP_CONSENSUS"
 		echo "cache: { max_entries: 1000, state_file: \"$T/state-$(basename "$file" .yaml)\" }"
 		echo "control: { socket: \"$T/ctl.sock\" }"
-		echo "log: { level: debug, dissent_log: \"$T/dissent.jsonl\" }"
+		echo "log: { level: ${WP_LEVEL:-debug}, dissent_log: \"$T/dissent.jsonl\" }"
+		[ -n "${WP_EXTRA:-}" ] && printf '%s\n' "$WP_EXTRA"
 		echo 'user: ""'
 	} > "$file"
 }
@@ -248,9 +255,9 @@ wp_kresd() {
 	_wp_up "$name" "$a" kresd
 }
 
-wp_doh_probe() {	# NAME QNAME [HOSTNAME]: kdig +https, verifying the chain against the test root
+wp_doh_probe() {	# NAME QNAME [HOSTNAME [CA]]: kdig +https, the chain verified against CA
 	local hp=${WHP[$1]}
-	timeout 10 kdig @"${hp%:*}" -p "${hp##*:}" +https=/dns-query +tls-ca="$WP/root.pem" \
+	timeout 10 kdig @"${hp%:*}" -p "${hp##*:}" +https=/dns-query +tls-ca="$WP/${4:-root}.pem" \
 		+tls-hostname="${3:-$1.test}" +timeout=3 +retry=0 +noall +answer "$2" A 2> /dev/null |
 		awk '$4 == "A" { print $5 }' | sort
 }
@@ -258,3 +265,15 @@ wp_doh_probe() {	# NAME QNAME [HOSTNAME]: kdig +https, verifying the chain again
 wp_tcp_conns() {
 	ss -Htn state established "( dport = :${WHP[$1]##*:} )" dst "${WADDR[$1]}" 2> /dev/null | wc -l
 }
+
+wp_zone() {
+	local i
+	{
+		cat "$top_srcdir/tests/adversary/zones/adv.test.zone"
+		for ((i = 1; i <= $2; i++)); do
+			printf 'n%d\tA\t127.200.%d.%d\n' "$i" $((2 + i / 250)) $((i % 250 + 1))
+		done
+	} > "$1"
+}
+
+wp_vantaged_h2() { ldd "$VANTAGED" 2> /dev/null | grep -q 'libnghttp2'; }
