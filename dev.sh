@@ -27,7 +27,8 @@ DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 	libldns-dev libevent-dev libwolfssl-dev libyaml-dev libcmocka-dev libseccomp-dev
 	nsd ldnsutils bind9-dnsutils knot-dnsutils dnsmasq-base
 	curl util-linux iproute2 procps mandoc valgrind ca-certificates
-	debhelper dpkg-dev jq openssl python3 shellcheck systemd dnsdist"
+	debhelper dpkg-dev jq openssl python3 shellcheck systemd dnsdist
+	unbound knot-resolver dnsperf"
 
 say() { printf 'dev.sh: %s\n' "$*" >&2; }
 
@@ -44,8 +45,8 @@ deps() {
 		return 1
 	fi
 	say "installing:$missing"
-	# No service may start during the install (nsd, unbound, dnsmasq ship units): policy-rc.d
-	# 101 = "action not allowed".  Remove it afterwards only if we created it.
+	# No service may start during the install (nsd, unbound, dnsmasq, dnsdist, knot-resolver
+	# ship units): policy-rc.d 101 = "action not allowed".  Remove it afterwards only if we created it.
 	local policy=/usr/sbin/policy-rc.d created=0
 	if [ ! -e "$policy" ]; then
 		printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod 755 "$policy"; created=1
@@ -54,7 +55,7 @@ deps() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 	[ "$created" = 1 ] && rm -f "$policy"
 	# keep the shipped daemons off: the tests start their own on 127.x.y.z
-	for s in nsd unbound dnsmasq dnsdist; do
+	for s in nsd unbound dnsmasq dnsdist kresd.target kresd@1 kres-cache-gc; do
 		if command -v systemctl > /dev/null && [ -d /run/systemd/system ]; then
 			systemctl disable --now "$s" > /dev/null 2>&1 || true
 		fi
