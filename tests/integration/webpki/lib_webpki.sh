@@ -19,8 +19,8 @@
 #                                got (HTTP counts every request, any path; GET and POST only
 #                                the DNS queries to /dns-query)
 #   wp_vconf FILE ENTRY...       a vantaged config with trust_store $T/wp/root.pem asking $LIAR;
-#                                ENTRY = NAME:REGION[:hostname=H][:pin=HEX] (no hostname: the
-#                                address is verified); WP_CONSENSUS: extra consensus lines;
+#                                ENTRY = NAME:REGION[:hostname=H][:pin=HEX][:method=get] (no
+#                                hostname: the address is verified); WP_CONSENSUS: extra consensus lines;
 #                                WP_LISTEN: the listen address (default $VD_ADDR:0)
 #   wp_int NAME                  another intermediate of the test root (NAME.pem/.key)
 #   wp_stop NAME                 stop dnsdist NAME (to start another on its address)
@@ -112,7 +112,7 @@ wp_doh_stats() {	# "HTTP HTTP/1 HTTP/2 GET POST" of dnsdist NAME's DoH frontend
 }
 
 wp_vconf() {
-	local file=$1 e name rest region host pin line; shift
+	local file=$1 e name rest region host pin meth line; shift
 	[ -n "$VD_ADDR" ] || VD_ADDR=$(unique_addr) || return 1
 	{
 		echo "# written by tests/integration/webpki/lib_webpki.sh"
@@ -127,9 +127,12 @@ wp_vconf() {
 			name=${e%%:*} rest=${e#*:} region=${rest%%:*} host="" pin=""
 			case $rest in *:hostname=*) host=${rest#*:hostname=}; host=${host%%:*} ;; esac
 			case $rest in *:pin=*) pin=${rest#*:pin=}; pin=${pin%%:*} ;; esac
+			meth=""
+			case $rest in *:method=*) meth=${rest#*:method=}; meth=${meth%%:*} ;; esac
 			line="    - { name: $name, address: \"${WHP[$name]}\", region: $region, verify: webpki"
 			[ -n "$host" ] && line="$line, hostname: $host"
 			[ -n "$pin" ] && line="$line, ca_sha256: \"$pin\""
+			[ -n "$meth" ] && line="$line, method: $meth"
 			echo "$line }"
 		done
 		echo "consensus:"
