@@ -3,7 +3,9 @@
 WEBPKI_IT_TESTS = \
 	tests/integration/webpki_basic.sh \
 	tests/integration/webpki_refused.sh \
-	tests/integration/webpki_offline.sh
+	tests/integration/webpki_offline.sh \
+	tests/integration/webpki_h2.sh
 TESTS += $(WEBPKI_IT_TESTS)
 EXTRA_DIST += $(WEBPKI_IT_TESTS) \
-	tests/integration/webpki/lib_webpki.sh
+	tests/integration/webpki/lib_webpki.sh \
+	tests/integration/webpki/burst.py

@@ -25,6 +25,7 @@
 #   wp_int NAME                  another intermediate of the test root (NAME.pem/.key)
 #   wp_stop NAME                 stop dnsdist NAME (to start another on its address)
 #   wp_mirror_field NAME FIELD   FIELD of mirror NAME in vantagectl -j mirrors
+#   wp_conns NAME                TCP connections established to dnsdist NAME's DoH port
 
 declare -A WHP=() WADDR=() WCONSOLE=()
 WP=""
@@ -85,6 +86,7 @@ wp_view() {
 _wp_listening() { (exec 3<> "/dev/tcp/$1/$2") 2> /dev/null; }
 
 # wp_dnsdist NAME VIEW LEAF [ADDR]: ADDR when the leaf must name it (IP SAN); else a fresh one.
+# WP_DOH_OPTS: a Lua table of addDOHLocal options (e.g. "{idleTimeout=2}").
 wp_dnsdist() {
 	local name=$1 view=$2 leaf=$3 a=${4:-}
 	[ -n "$a" ] || a=$(unique_addr) || return 1
@@ -96,7 +98,7 @@ wp_dnsdist() {
 	controlSocket("$a:5199")
 	setKey("$(head -c 32 /dev/urandom | base64)")
 	newServer({address="${VIEW[$view]}", checkInterval=3600})
-	addDOHLocal("$a:8443", "$WP/$leaf-chain.pem", "$WP/$leaf.key", "/dns-query")
+	addDOHLocal("$a:8443", "$WP/$leaf-chain.pem", "$WP/$leaf.key", "/dns-query"${WP_DOH_OPTS:+, $WP_DOH_OPTS})
 	EOF
 	spawn "dnsdist-$name" dnsdist --supervised --disable-syslog -C "$T/dnsdist-$name.conf"
 	wait_until 10 _wp_listening "$a" 8443 ||
@@ -164,4 +166,8 @@ wp_stop() {
 		[ "${_SPAWN_NAME[$pid]:-}" = "dnsdist-$1" ] && stop_pid "$pid"
 	done
 	return 0
+}
+
+wp_conns() {
+	ss -Htn state established "dst ${WHP[$1]}" 2> /dev/null | wc -l
 }
