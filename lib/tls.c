@@ -57,6 +57,7 @@ struct tls_conn {
 	/* Client resumption (tls_conn_set_session): what the offered session was made under. */
 	struct tls_session *offered;
 	int resumed;		/* the handshake resumed the offered session */
+	int ticket_seen;	/* the server sent a ticket on this connection */
 	char *alpn_list;	/* tls_conn_offer_alpn: what we offered (wolfSSL keeps no copy) */
 };
 
@@ -642,6 +643,8 @@ tls_conn_free(void *arg)
 	free(c);
 }
 
+static int tls_ticket_cb(WOLFSSL *ssl, const unsigned char *ticket, int len, void *arg);
+
 struct bufferevent *
 tls_bev_new(struct event_base *base, evutil_socket_t fd, struct tls_ctx *ctx, int server,
     const char *sni, struct tls_conn **connp)
@@ -661,6 +664,8 @@ tls_bev_new(struct event_base *base, evutil_socket_t fd, struct tls_ctx *ctx, in
 	wolfSSL_SSLSetIOSend(c->ssl, tls_io_send);
 	wolfSSL_SetIOReadCtx(c->ssl, c);
 	wolfSSL_SetIOWriteCtx(c->ssl, c);
+	if (!server)
+		(void)wolfSSL_set_SessionTicket_cb(c->ssl, tls_ticket_cb, c);
 	/* SNI carries host names only (RFC 6066 section 3); a mirror reached by IP gets none. */
 	if (!server && sni != NULL && *sni != '\0' && inet_pton(AF_INET, sni, tmp) != 1 &&
 	    inet_pton(AF_INET6, sni, tmp) != 1 &&
@@ -804,6 +809,19 @@ tls_conn_alpn(struct tls_conn *conn, char *buf, size_t len)
 	return buf;
 }
 
+/* wolfSSL got a session ticket on the connection (TLS 1.2: in the handshake; 1.3: after it). */
+static int
+tls_ticket_cb(WOLFSSL *ssl, const unsigned char *ticket, int len, void *arg)
+{
+	struct tls_conn *c = arg;
+
+	(void)ssl;
+	(void)ticket;
+	if (len > 0)
+		c->ticket_seen = 1;
+	return 0;
+}
+
 /* Whether session s was made under exactly the checks conn would run now. */
 static int
 tls_session_matches(const struct tls_session *s, const struct tls_conn *conn)
@@ -848,9 +866,14 @@ tls_conn_session(struct tls_conn *conn)
 		return NULL;
 	/*
 	 * TLS 1.3 resumes only with a ticket, and the server sends it after the handshake: until
-	 * it has come there is nothing to keep. TLS 1.2 may resume by ticket or session ID.
+	 * one came on this very connection there is nothing to keep. On a resumed connection the
+	 * session still holds the ticket it was resumed with, under the old connection's
+	 * resumption secret: kept now, the next resumption's binder would be wrong (the server
+	 * answers with a fatal alert). TLS 1.2 may resume by ticket or session ID, with the same
+	 * master secret.
 	 */
-	if (wolfSSL_version(conn->ssl) >= TLS1_3_VERSION && !wolfSSL_SESSION_has_ticket(cur))
+	if (wolfSSL_version(conn->ssl) >= TLS1_3_VERSION &&
+	    (!conn->ticket_seen || !wolfSSL_SESSION_has_ticket(cur)))
 		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;

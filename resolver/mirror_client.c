@@ -256,9 +256,9 @@ mirror_deliver(struct mirror_set *set, const struct mirror_delivery *d, enum con
  * requests waited on it is not coming back (a server that stopped reading, or keeps its
  * HTTP/2 window at 0): drop it, saying which. HTTP/1.1 looks at its oldest request (an
  * orphan stays in flight there); HTTP/2 at the first request sent since its last answer
- * (a timed-out stream is reset, so the oldest in flight says nothing).
+ * (a timed-out stream is reset, so the oldest in flight says nothing). 1 when dropped.
  */
-static void
+static int
 mirror_check_stall(struct mirror_lane *l)
 {
 	struct mirror_conn *c = l != NULL ? l->conn : NULL;
@@ -267,20 +267,26 @@ mirror_check_stall(struct mirror_lane *l)
 	char why[160];
 
 	if (c == NULL || !c->up)
-		return;
+		return 0;
 	if (c->h2 != NULL) {
+		/*
+		 * Answers to streams reset meanwhile count too: a mirror slower than the quorum
+		 * sees most of its streams reset before it answers, and is alive all the same.
+		 */
+		if (c->waiting_us != 0 && mirror_h2_answer_us(c->h2) >= c->waiting_us)
+			c->waiting_us = 0;
 		if (c->waiting_us == 0 || now - c->waiting_us < stall)
-			return;
+			return 0;
 		snprintf(why, sizeof(why), "no answer for 10 s: connection stalled (%s)",
 		    mirror_h2_stall_why(c->h2));
-		mirror_note_error(l->m, why);
 		mirror_conn_fail(l, TRANSPORT_ERROR, why);
-		return;
+		return 1;
 	}
 	if ((r = TAILQ_FIRST(&l->inflight)) != NULL && now - r->sent_us >= stall) {
-		mirror_note_error(l->m, "no answer for 10 s: connection stalled");
 		mirror_conn_fail(l, TRANSPORT_ERROR, "no answer for 10 s: connection stalled");
+		return 1;
 	}
+	return 0;
 }
 
 /* The deadline passed, or a decided outcome is due. */
@@ -297,8 +303,16 @@ mirror_req_event(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!r->live)
-		return;		/* cannot happen: a delivered request has no pending event */
+	if (!r->live) {
+		/* An HTTP/2 orphan (mirror_cancel) reached its deadline: reset its stream. */
+		if (r->where == REQ_INFLIGHT && l->conn != NULL && l->conn->h2 != NULL) {
+			mirror_h2_cancel(l->conn->h2, r->sid);
+			mirror_req_unlink(r);
+			mirror_req_free(r);
+			mirror_pump(l);
+		}
+		return;
+	}
 	mirror_delivery_take(r, &d);
 	switch (r->where) {
 	case REQ_LOOSE:
@@ -436,7 +450,8 @@ static void
 mirror_set_why(struct mirror *m, enum cons_transport t, const char *why)
 {
 	m->why_t = t == TRANSPORT_TLS ? TRANSPORT_TLS : TRANSPORT_ERROR;
-	if (t == TRANSPORT_TLS)
+	/* A server that broke the HTTP/2 rules was reached: it says so itself. */
+	if (t == TRANSPORT_TLS || strncmp(why, "HTTP/2", 6) == 0)
 		snprintf(m->why, sizeof(m->why), "%s", why);
 	else
 		snprintf(m->why, sizeof(m->why), "unreachable: %s", why);
@@ -456,6 +471,7 @@ mirror_conn_fail(struct mirror_lane *l, enum cons_transport t, const char *why)
 
 	mirror_conn_close(l);
 	mirror_fail_requests(l, t);
+	mirror_note_error(m, why);
 	loud = l->fail_logged != kind && (l->idx == 0 || mirror_lanes_up(m) == 0);
 	l->backoff_ms = l->backoff_ms == 0 ? MIRROR_BACKOFF_MIN_MS
 	    : l->backoff_ms >= MIRROR_BACKOFF_MAX_MS / 2 ? MIRROR_BACKOFF_MAX_MS
@@ -559,6 +575,12 @@ mirror_conn_closed(void *arg, const char *why)
 	char buf[160];
 
 	if (mirror_conn_tls_failed(c)) {
+		/*
+		 * A session the server would not resume must not be offered again: the next
+		 * attempt is a full handshake (whatever the server's reason, it costs one).
+		 */
+		tls_session_free(m->session);
+		m->session = NULL;
 		mirror_tls_why(m, c->tls, buf, sizeof(buf));
 		mirror_conn_fail(l, TRANSPORT_TLS, buf);
 		return;
@@ -997,6 +1019,9 @@ mirror_response(void *arg, const struct http_response *resp)
 		mirror_rtt_note(m, rtt);
 	}
 	if (!r->live) {	/* timed out or cancelled earlier */
+		/* Its verdict is not waited for; what is wrong with it is still worth knowing. */
+		if (r->kind == REQ_DOH)
+			(void)mirror_check_answer(m, r, resp);
 		mirror_req_free(r);
 		mirror_pump(l);
 		return;
@@ -1030,7 +1055,12 @@ mirror_h2_response(void *arg, const struct http_response *resp, int retry)
 	}
 	if (l->conn != NULL)
 		l->conn->waiting_us = 0;	/* it answered, if only with a reset */
-	if (retry && !r->retried && r->live) {
+	if (retry && !r->live) {	/* nobody waits for it: nothing to retry or to note */
+		mirror_req_settle(r, TRANSPORT_ERROR);
+		mirror_pump(l);
+		return;
+	}
+	if (retry && !r->retried) {
 		mirror_req_unlink(r);
 		r->retried = 1;
 		r->where = REQ_QUEUED;
@@ -1143,6 +1173,9 @@ mirror_pump(struct mirror_lane *l)
 	struct mirror_req *r;
 
 	if (l->state != MIRROR_UP || l->conn == NULL)
+		return;
+	/* Its streams are reset when their users give up: no timeout may come to tell. */
+	if (l->conn->h2 != NULL && !TAILQ_EMPTY(&l->queue) && mirror_check_stall(l))
 		return;
 	if (mirror_conn_draining(l->conn)) {
 		if (!TAILQ_EMPTY(&l->queue))
@@ -1386,16 +1419,13 @@ mirror_cancel(struct mirror_req *r)
 	if (r == NULL || !r->live)
 		return;
 	r->live = 0;
-	if (r->where == REQ_INFLIGHT && r->lane->conn != NULL && r->lane->conn->h2 != NULL) {
-		/* HTTP/2: reset its stream; the slot is free again. */
-		struct mirror_lane *l = r->lane;
-
-		mirror_h2_cancel(l->conn->h2, r->sid);
-		mirror_req_unlink(r);
-		mirror_req_free(r);
-		mirror_pump(l);
+	/*
+	 * HTTP/2: the stream stays open until the answer or the request's deadline (its event
+	 * stays armed), so that a late answer still feeds the round-trip estimate and a
+	 * mirror's bad answers are seen even when the quorum never waits for them.
+	 */
+	if (r->where == REQ_INFLIGHT && r->lane->conn != NULL && r->lane->conn->h2 != NULL)
 		return;
-	}
 	if (r->where == REQ_INFLIGHT) {
 		/* Its response is still coming down the pipe: keep it as an orphan until then. */
 		event_del(r->ev);

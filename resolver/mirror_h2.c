@@ -62,6 +62,7 @@ struct mirror_h2 {
 	void *close_arg;
 	char why[128];		/* a fatal reason found in a frame callback */
 	unsigned conts;		/* CONTINUATION frames of the current header block */
+	uint64_t answer_us;	/* when a response frame last came, on any stream */
 	unsigned settings_tokens;
 	uint64_t settings_at_us;	/* when the tokens were last refilled */
 };
@@ -134,6 +135,9 @@ h2_on_begin_frame(nghttp2_session *s, const nghttp2_frame_hd *hd, void *arg)
 	uint64_t now;
 
 	(void)s;
+	/* Also on streams we reset: a slow server's late answers show it is alive. */
+	if ((hd->type == NGHTTP2_HEADERS || hd->type == NGHTTP2_DATA) && hd->stream_id != 0)
+		h->answer_us = now_us();
 	if (hd->type == NGHTTP2_HEADERS)
 		h->conts = 0;
 	else if (hd->type == NGHTTP2_CONTINUATION && ++h->conts > MIRROR_H2_MAX_CONTINUATIONS) {
@@ -567,6 +571,12 @@ mirror_h2_max_streams(const struct mirror_h2 *h)
 	    NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
 
 	return n < MIRROR_H2_MAX_STREAMS ? n : MIRROR_H2_MAX_STREAMS;
+}
+
+uint64_t
+mirror_h2_answer_us(const struct mirror_h2 *h)
+{
+	return h->answer_us;
 }
 
 int

@@ -62,6 +62,12 @@ void mirror_h2_cancel(struct mirror_h2 *h, int32_t sid);
  */
 size_t mirror_h2_max_streams(const struct mirror_h2 *h);
 
+/*
+ * mirror_h2_answer_us - when (now_us) the server last sent a response frame (HEADERS or
+ * DATA) on any stream, also one we had reset already; 0 never.
+ */
+uint64_t mirror_h2_answer_us(const struct mirror_h2 *h);
+
 /* mirror_h2_draining - 1 once the server sent GOAWAY (or the session ended): no new stream. */
 int mirror_h2_draining(const struct mirror_h2 *h);
 
