@@ -7,7 +7,9 @@ WEBPKI_IT_TESTS = \
 	tests/integration/webpki_offline.sh \
 	tests/integration/webpki_interop.sh \
 	tests/integration/webpki_interop_refused.sh \
-	tests/integration/webpki_interop_load.sh
+	tests/integration/webpki_interop_load.sh \
+	tests/integration/webpki_h2.sh
 TESTS += $(WEBPKI_IT_TESTS)
 EXTRA_DIST += $(WEBPKI_IT_TESTS) \
-	tests/integration/webpki/lib_webpki.sh
+	tests/integration/webpki/lib_webpki.sh \
+	tests/integration/webpki/burst.py

@@ -19,8 +19,8 @@
 #                                got (HTTP counts every request, any path; GET and POST only
 #                                the DNS queries to /dns-query)
 #   wp_vconf FILE ENTRY...       a vantaged config with trust_store $T/wp/root.pem asking $LIAR;
-#                                ENTRY = NAME:REGION[:hostname=H][:pin=HEX] (no hostname: the
-#                                address is verified); WP_CONSENSUS: extra consensus lines;
+#                                ENTRY = NAME:REGION[:hostname=H][:pin=HEX][:method=get] (no
+#                                hostname: the address is verified); WP_CONSENSUS: extra consensus lines;
 #                                WP_LISTEN: the listen address (default $VD_ADDR:0);
 #                                WP_UPSTREAM: the upstream (default $LIAR); WP_LEVEL: log level
 #                                (default debug); WP_EXTRA: extra top-level YAML lines
@@ -44,6 +44,7 @@
 #   wp_tcp_conns NAME            established TCP connections to NAME's DoH port (ss -tn)
 #   wp_stop NAME                 stop the DoH server NAME (to start another on its address)
 #   wp_mirror_field NAME FIELD   FIELD of mirror NAME in vantagectl -j mirrors
+#   wp_conns NAME                TCP connections established to dnsdist NAME's DoH port
 
 declare -A WHP=() WADDR=() WCONSOLE=()
 WP=""
@@ -104,6 +105,7 @@ wp_view() {
 _wp_listening() { (exec 3<> "/dev/tcp/$1/$2") 2> /dev/null; }
 
 # wp_dnsdist NAME VIEW LEAF [ADDR]: ADDR when the leaf must name it (IP SAN); else a fresh one.
+# WP_DOH_OPTS: a Lua table of addDOHLocal options (e.g. "{idleTimeout=2}").
 wp_dnsdist() {
 	local name=$1 view=$2 leaf=$3 a=${4:-}
 	[ -n "$a" ] || a=$(unique_addr) || return 1
@@ -115,7 +117,7 @@ wp_dnsdist() {
 	controlSocket("$a:5199")
 	setKey("$(head -c 32 /dev/urandom | base64)")
 	newServer({address="${VIEW[$view]}", checkInterval=3600})
-	addDOHLocal("$a:8443", "$WP/$leaf-chain.pem", "$WP/$leaf.key", "/dns-query")
+	addDOHLocal("$a:8443", "$WP/$leaf-chain.pem", "$WP/$leaf.key", "/dns-query"${WP_DOH_OPTS:+, $WP_DOH_OPTS})
 	EOF
 	spawn "dnsdist-$name" dnsdist --supervised --disable-syslog -C "$T/dnsdist-$name.conf"
 	wait_until 10 _wp_listening "$a" 8443 ||
@@ -131,7 +133,7 @@ wp_doh_stats() {	# "HTTP HTTP/1 HTTP/2 GET POST" of dnsdist NAME's DoH frontend
 }
 
 wp_vconf() {
-	local file=$1 e name rest region host pin line; shift
+	local file=$1 e name rest region host pin meth line; shift
 	[ -n "$VD_ADDR" ] || VD_ADDR=$(unique_addr) || return 1
 	{
 		echo "# written by tests/integration/webpki/lib_webpki.sh"
@@ -146,9 +148,12 @@ wp_vconf() {
 			name=${e%%:*} rest=${e#*:} region=${rest%%:*} host="" pin=""
 			case $rest in *:hostname=*) host=${rest#*:hostname=}; host=${host%%:*} ;; esac
 			case $rest in *:pin=*) pin=${rest#*:pin=}; pin=${pin%%:*} ;; esac
+			meth=""
+			case $rest in *:method=*) meth=${rest#*:method=}; meth=${meth%%:*} ;; esac
 			line="    - { name: $name, address: \"${WHP[$name]}\", region: $region, verify: webpki"
 			[ -n "$host" ] && line="$line, hostname: $host"
 			[ -n "$pin" ] && line="$line, ca_sha256: \"$pin\""
+			[ -n "$meth" ] && line="$line, method: $meth"
 			echo "$line }"
 		done
 		echo "consensus:"
@@ -277,3 +282,7 @@ wp_zone() {
 }
 
 wp_vantaged_h2() { ldd "$VANTAGED" 2> /dev/null | grep -q 'libnghttp2'; }
+
+wp_conns() {
+	ss -Htn state established "dst ${WHP[$1]}" 2> /dev/null | wc -l
+}
