@@ -139,7 +139,7 @@ _sample() {
 	declare -A cmax=() smax=()
 	while [ ! -e "$T/volume.done" ]; do
 		for m in m1 m2 m3; do
-			c=$(wp_tcp_conns "$m")
+			c=$(wp_conns "$m")
 			[ "$c" -gt "${cmax[$m]:-0}" ] && cmax[$m]=$c
 			s=$(wp_mirror_field "$m" srtt_ms)
 			[ "${s:-0}" -gt "${smax[$m]:-0}" ] && smax[$m]=$s

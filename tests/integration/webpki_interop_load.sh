@@ -50,7 +50,7 @@ _sample() {	# the most connections each server had at once while the burst ran
 	declare -A max=()
 	while [ ! -e "$T/burst.done" ]; do
 		for m in $MIRRORS; do
-			c=$(wp_tcp_conns "$m")
+			c=$(wp_conns "$m")
 			[ "$c" -gt "${max[$m]:-0}" ] && max[$m]=$c
 		done
 		sleep 0.05	# sampling, not synchronisation
@@ -81,7 +81,7 @@ for m in $MIRRORS; do
 done
 is "$(sort "$T/conns.max" | tr '\n' ' ')" "dd 1 kr 1 ub 1 " \
 	"one established TCP connection per server at most while the burst ran (ss)"
-is "$(for m in $MIRRORS; do wp_tcp_conns "$m"; done | tr '\n' ' ')" "1 1 1 " \
+is "$(for m in $MIRRORS; do wp_conns "$m"; done | tr '\n' ' ')" "1 1 1 " \
 	"... and one each after it"
 read -r _ h1 h2 _ _ <<< "$(wp_doh_stats dd)"
 is "$((h1 - h1_0))/$((h2 - h2_0 >= N))" "0/1" "dnsdist got them as HTTP/2 streams, none over HTTP/1.1"

@@ -41,10 +41,9 @@
 #                                127.200.(2 + i / 250).(i % 250 + 1): names nobody asked yet
 #   wp_vantaged_h2               true when the vantaged under test speaks HTTP/2 (links
 #                                libnghttp2): unbound's and kresd's DoH speak nothing else
-#   wp_tcp_conns NAME            established TCP connections to NAME's DoH port (ss -tn)
 #   wp_stop NAME                 stop the DoH server NAME (to start another on its address)
 #   wp_mirror_field NAME FIELD   FIELD of mirror NAME in vantagectl -j mirrors
-#   wp_conns NAME                TCP connections established to dnsdist NAME's DoH port
+#   wp_conns NAME                TCP connections established to DoH server NAME's port (ss)
 
 declare -A WHP=() WADDR=() WCONSOLE=()
 WP=""
@@ -265,10 +264,6 @@ wp_doh_probe() {	# NAME QNAME [HOSTNAME [CA]]: kdig +https, the chain verified a
 	timeout 10 kdig @"${hp%:*}" -p "${hp##*:}" +https=/dns-query +tls-ca="$WP/${4:-root}.pem" \
 		+tls-hostname="${3:-$1.test}" +timeout=3 +retry=0 +noall +answer "$2" A 2> /dev/null |
 		awk '$4 == "A" { print $5 }' | sort
-}
-
-wp_tcp_conns() {
-	ss -Htn state established "( dport = :${WHP[$1]##*:} )" dst "${WADDR[$1]}" 2> /dev/null | wc -l
 }
 
 wp_zone() {
