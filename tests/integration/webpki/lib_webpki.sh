@@ -43,10 +43,17 @@
 #                                libnghttp2): unbound's and kresd's DoH speak nothing else
 #   wp_stop NAME                 stop the DoH server NAME (to start another on its address)
 #   wp_mirror_field NAME FIELD   FIELD of mirror NAME in vantagectl -j mirrors
+#   wp_mirror_fields NAME FIELD...
+#                                the FIELDs of mirror NAME from one vantagectl -j mirrors,
+#                                joined by "/" (one snapshot: the fields are consistent)
 #   wp_conns NAME                TCP connections established to DoH server NAME's port (ss)
 
 declare -A WHP=() WADDR=() WCONSOLE=()
 WP=""
+# The system's python when there is one: a pyenv shim first on PATH takes most of a second to
+# start, and a test reading a dozen fields would outlast a server's idle timeout (kresd: 10 s).
+WP_PY=python3
+[ -x /usr/bin/python3 ] && WP_PY=/usr/bin/python3
 
 _wp_ossl() { openssl "$@" > /dev/null 2>> "$WP/openssl.log"; }
 
@@ -170,13 +177,22 @@ wp_vconf() {
 }
 
 wp_mirror_field() {
-	"$top_builddir/vantagectl" -s "$T/ctl.sock" -j mirrors | python3 -c '
+	"$top_builddir/vantagectl" -s "$T/ctl.sock" -j mirrors | "$WP_PY" -c '
 import json, sys
 d = json.load(sys.stdin)
 for m in d["mirrors"]:
     if m["name"] == sys.argv[1]:
         print(m.get(sys.argv[2], ""))
 ' "$1" "$2"
+}
+
+wp_mirror_fields() {
+	"$top_builddir/vantagectl" -s "$T/ctl.sock" -j mirrors | "$WP_PY" -c '
+import json, sys
+for m in json.load(sys.stdin)["mirrors"]:
+    if m["name"] == sys.argv[1]:
+        print("/".join(str(m.get(f, "")) for f in sys.argv[2:]))
+' "$@"
 }
 
 wp_stop() {
