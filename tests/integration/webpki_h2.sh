@@ -79,8 +79,9 @@ is "$(cat "$T/maxconns")" 1 "... over ONE connection per mirror (ss: established
 bad=""
 for m in doh1 doh2 doh3; do
 	t=$(wp_mirror_field "$m" timeouts) e=$(wp_mirror_field "$m" errors)
+	# A question still queued for a mirror when the quorum decided is never sent: sent <= N.
 	s=$(wp_mirror_field "$m" sent) h=$(wp_mirror_field "$m" full_handshakes)
-	[ "$t/$e/$h" = 0/0/1 ] && [ "$s" -ge $N ] || bad="$bad $m(timeouts=$t errors=$e sent=$s full=$h)"
+	[ "$t/$e/$h" = 0/0/1 ] && [ "$s" -ge $((N / 2)) ] || bad="$bad $m(timeouts=$t errors=$e sent=$s full=$h)"
 done
 is "$bad" "" "... no mirror timed out or failed, one full handshake each"
 t=$(wp_mirror_field doh4 timeouts) e=$(wp_mirror_field doh4 errors) h=$(wp_mirror_field doh4 handshakes)
@@ -88,10 +89,10 @@ ok "... the HTTP/1.1 mirror too, over at most 8 lanes ($h handshakes, $(wp_mirro
 	test "$t/$e" = 0/0 -a "$h" -le 8
 read -r _ h1 h2 get post <<< "$(wp_doh_stats doh3)"
 ok "... doh3 (method: get) was asked by GET over HTTP/2 ($get GETs)" \
-	test "$h1/$post" = 0/0 -a "$get" -gt $N -a "$h2" = "$get"
+	test "$h1/$post" = 0/0 -a "$get" -gt $((N / 2)) -a "$h2" = "$get"
 read -r _ h1 h2 get post <<< "$(wp_doh_stats doh1)"
 ok "... doh1 by POST over HTTP/2 ($post POSTs)" \
-	test "$h1/$get" = 0/0 -a "$post" -gt $N -a "$h2" = "$post"
+	test "$h1/$get" = 0/0 -a "$post" -gt $((N / 2)) -a "$h2" = "$post"
 
 # Resumption after the server's idle close.
 ok "doh3 closed the idle connection" wait_until 15 test "$(wp_conns doh3)" = 0
