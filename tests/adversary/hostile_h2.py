@@ -16,6 +16,10 @@
 #   body          a 200,000-byte application/dns-message body (flow control obeyed)
 #   status        HTTP 503 with a DNS answer
 #   ctype         HTTP 200 with text/html
+#   streams2      honest, but SETTINGS_MAX_CONCURRENT_STREAMS 2, and it holds its answers until
+#                 its input is quiet for 30 ms (so that streams pile up); it prints
+#                 "max_open N" whenever more streams than ever were open at once (a third
+#                 one would be a protocol error: the connection ends)
 import base64
 import socket
 import ssl
@@ -28,6 +32,7 @@ import h2.config
 import h2.connection
 import h2.errors
 import h2.events
+import h2.exceptions
 import h2.settings
 
 MODE = sys.argv[1]
@@ -61,6 +66,8 @@ class Conn:
         self.count = 0
         self.last_answered = 0
         self.closing = False
+        self.held = []
+        self.max_open = 0
 
     def send(self):
         data = self.h2.data_to_send()
@@ -130,6 +137,11 @@ class Conn:
             self.answer(sid, status="503")
         elif MODE == "ctype":
             self.answer(sid, ctype="text/html")
+        elif MODE == "streams2":
+            self.held.append(sid)
+            if len(self.held) > self.max_open:
+                self.max_open = len(self.held)
+                print("max_open %d" % self.max_open, flush=True)
         else:
             self.answer(sid)
 
@@ -147,16 +159,33 @@ class Conn:
                 self.request(ev.stream_id)
             elif isinstance(ev, h2.events.StreamReset):
                 self.pending.pop(ev.stream_id, None)
+                self.reqs.pop(ev.stream_id, None)
+                if ev.stream_id in self.held:
+                    self.held.remove(ev.stream_id)
 
     def run(self):
         self.h2.initiate_connection()
         if MODE == "window0":
             self.h2.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
+        if MODE == "streams2":
+            self.h2.update_settings({h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 2})
+            self.sock.settimeout(0.03)
         self.send()
         if MODE == "settings":
             self.sock.sendall(raw_frame(4, 0, 0) * 500)
         while True:
-            data = self.sock.recv(65536)
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                for sid in self.held:
+                    try:
+                        self.answer(sid)
+                    except h2.exceptions.StreamClosedError:
+                        pass    # the client reset it meanwhile
+                self.held = []
+                self.push_pending()
+                self.send()
+                continue
             if not data:
                 return
             self.events(self.h2.receive_data(data))
