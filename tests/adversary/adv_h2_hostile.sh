@@ -89,6 +89,7 @@ ok "GOAWAY: no request to that mirror failed, over new connections (resumed ones
 like "$(cat "$T/mc-goaway.out")" "round 1: result: ok=30 timeout=0 error=0 tls=0 wrong=0" \
 	"GOAWAY mid-flight: 30 of 30 answered (refused streams retried once on a new connection)"
 cmp_ok "$(sed -n 's/^handshakes: //p' "$T/mc-goaway.out")" -ge 8 "... over new connections"
+diag "mclient/goaway: $(grep -E '^(round 1: result|handshakes|resumed|last_error|stats)' "$T/mc-goaway.out" | tr '\n' ' ')"
 ok "RST_STREAM on every stream: each request fails alone, said so" \
 	field_like rst last_error "stream reset by the server"
 ok "... the connection stays up" field_like rst state "^up$"

@@ -106,8 +106,11 @@ class Conn:
 
     def request(self, sid):
         self.count += 1
-        if MODE == "goaway" and self.count == 4:
+        if self.closing:
+            self.reqs.pop(sid)      # after our GOAWAY: refused, never answered
+        elif MODE == "goaway" and self.count == 4:
             self.reqs.pop(sid)
+            self.push_pending()     # what it answered goes out before the GOAWAY
             self.h2.close_connection(error_code=h2.errors.ErrorCodes.NO_ERROR,
                                      last_stream_id=self.last_answered)
             self.closing = True
@@ -189,7 +192,8 @@ class Conn:
             if not data:
                 return
             self.events(self.h2.receive_data(data))
-            self.push_pending()
+            if not self.closing:
+                self.push_pending()
             self.send()
             if self.closing:
                 time.sleep(0.2)
