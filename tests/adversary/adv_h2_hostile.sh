@@ -17,7 +17,7 @@ require_progs nsd nsd-control ldns-testns dig dnsdist openssl python3
 require_vantaged
 [ -x "$top_builddir/tests/integration/mirror/mclient" ] || skip_all "mclient not built (make check builds it)"
 /usr/bin/python3 -c 'import h2' 2> /dev/null || skip_all "needs /usr/bin/python3 with h2 (python3-h2)"
-tap_plan 20
+tap_plan 22
 
 HOSTILE="goaway window0 rst headers continuation settings body status ctype streams2"
 liar_begin
@@ -46,7 +46,11 @@ for m in $HOSTILE; do
 done
 
 entries=(h1:eu:hostname=h1.test h2:us:hostname=h2.test h3:ap:hostname=h3.test)
-for m in $HOSTILE; do entries+=("$m:x$m:hostname=$m.test"); done
+for m in $HOSTILE; do
+	e="$m:x$m:hostname=$m.test"
+	[ "$m" = ctype ] && e="$e:method=get"	# one is asked by GET
+	entries+=("$e")
+done
 WP_CONSENSUS="  quorum: 3
   timeout: 2s"
 wp_vconf "$T/vd.yaml" "${entries[@]}"
@@ -108,6 +112,14 @@ read -r answered correct _ < "$T/burst.out"
 is "$answered/$correct" "30/30" "30 questions at once: all answered"
 is "$(sed -n 's/^max_open //p' "$T/hostile-streams2.log" | sort -n | tail -n 1)/$(wp_mirror_field streams2 errors)" \
 	"2/0" "... SETTINGS_MAX_CONCURRENT_STREAMS 2 obeyed: 2 streams open at most, no error"
+# RFC 8484 hygiene, as a server sees it: a POST with only the pseudo-headers, Accept,
+# Content-Type and Content-Length (no User-Agent, nothing else), DNS ID 0, padded to 128.
+like "$(grep '^request ' "$T/hostile-status.log")" \
+	'^request POST :authority,:method,:path,:scheme,accept,content-length,content-type id=0 qlen=(128|256|384)$' \
+	"the request: POST, no identifying header, ID 0, padded to a 128-octet block"
+like "$(grep '^request ' "$T/hostile-ctype.log")" \
+	'^request GET :authority,:method,:path,:scheme,accept id=0 qlen=(128|256|384)$' \
+	"... and a GET (method: get): ?dns= decodes to the same, no body headers"
 bad=""
 for m in h1 h2 h3; do
 	[ "$(wp_mirror_field "$m" errors)/$(wp_mirror_field "$m" timeouts)" = 0/0 ] || bad="$bad $m"

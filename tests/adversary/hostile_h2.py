@@ -4,7 +4,8 @@
 #
 #   hostile_h2.py MODE ADDR PORT CHAIN KEY UPSTREAM_ADDR UPSTREAM_PORT
 #
-# It resolves each question at UPSTREAM (UDP) and answers honestly, except as MODE says:
+# It resolves each question at UPSTREAM (UDP) and answers honestly, except as MODE says; it
+# prints the method, header names, DNS ID and length of the first question it answers:
 #   honest        nothing hostile
 #   goaway        on the 4th request of each connection: GOAWAY naming the 3rd as the last
 #                 stream it will answer (the 4th is refused), then close the connection
@@ -36,6 +37,7 @@ import h2.exceptions
 import h2.settings
 
 MODE = sys.argv[1]
+LOGGED = False
 
 
 def raw_frame(ftype, flags, sid, payload=b""):
@@ -91,10 +93,16 @@ class Conn:
                 self.h2.end_stream(sid)
 
     def question(self, sid):
+        global LOGGED
         headers, body = self.reqs.pop(sid)
         if headers.get(":method") == "GET":
             q = headers.get(":path", "").split("dns=", 1)[-1]
             body = base64.urlsafe_b64decode(q + "=" * (-len(q) % 4))
+        if not LOGGED:      # what a DoH client tells about itself, once
+            LOGGED = True
+            print("request %s %s id=%d qlen=%d" % (headers.get(":method"),
+                  ",".join(sorted(headers)), int.from_bytes(body[:2], "big"), len(body)),
+                  flush=True)
         return body
 
     def answer(self, sid, status="200", ctype="application/dns-message", extra=()):
