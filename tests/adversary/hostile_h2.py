@@ -4,7 +4,8 @@
 #
 #   hostile_h2.py MODE ADDR PORT CHAIN KEY UPSTREAM_ADDR UPSTREAM_PORT
 #
-# It resolves each question at UPSTREAM (UDP) and answers honestly, except as MODE says:
+# It resolves each question at UPSTREAM (UDP) and answers honestly, except as MODE says; it
+# prints the method, header names, DNS ID and length of the first question it answers:
 #   honest        nothing hostile
 #   goaway        on the 4th request of each connection: GOAWAY naming the 3rd as the last
 #                 stream it will answer (the 4th is refused), then close the connection
@@ -16,6 +17,10 @@
 #   body          a 200,000-byte application/dns-message body (flow control obeyed)
 #   status        HTTP 503 with a DNS answer
 #   ctype         HTTP 200 with text/html
+#   streams2      honest, but SETTINGS_MAX_CONCURRENT_STREAMS 2, and it holds its answers until
+#                 its input is quiet for 30 ms (so that streams pile up); it prints
+#                 "max_open N" whenever more streams than ever were open at once (a third
+#                 one would be a protocol error: the connection ends)
 import base64
 import socket
 import ssl
@@ -28,9 +33,11 @@ import h2.config
 import h2.connection
 import h2.errors
 import h2.events
+import h2.exceptions
 import h2.settings
 
 MODE = sys.argv[1]
+LOGGED = False
 
 
 def raw_frame(ftype, flags, sid, payload=b""):
@@ -61,6 +68,8 @@ class Conn:
         self.count = 0
         self.last_answered = 0
         self.closing = False
+        self.held = []
+        self.max_open = 0
 
     def send(self):
         data = self.h2.data_to_send()
@@ -84,10 +93,16 @@ class Conn:
                 self.h2.end_stream(sid)
 
     def question(self, sid):
+        global LOGGED
         headers, body = self.reqs.pop(sid)
         if headers.get(":method") == "GET":
             q = headers.get(":path", "").split("dns=", 1)[-1]
             body = base64.urlsafe_b64decode(q + "=" * (-len(q) % 4))
+        if not LOGGED:      # what a DoH client tells about itself, once
+            LOGGED = True
+            print("request %s %s id=%d qlen=%d" % (headers.get(":method"),
+                  ",".join(sorted(headers)), int.from_bytes(body[:2], "big"), len(body)),
+                  flush=True)
         return body
 
     def answer(self, sid, status="200", ctype="application/dns-message", extra=()):
@@ -99,8 +114,11 @@ class Conn:
 
     def request(self, sid):
         self.count += 1
-        if MODE == "goaway" and self.count == 4:
+        if self.closing:
+            self.reqs.pop(sid)      # after our GOAWAY: refused, never answered
+        elif MODE == "goaway" and self.count == 4:
             self.reqs.pop(sid)
+            self.push_pending()     # what it answered goes out before the GOAWAY
             self.h2.close_connection(error_code=h2.errors.ErrorCodes.NO_ERROR,
                                      last_stream_id=self.last_answered)
             self.closing = True
@@ -130,6 +148,11 @@ class Conn:
             self.answer(sid, status="503")
         elif MODE == "ctype":
             self.answer(sid, ctype="text/html")
+        elif MODE == "streams2":
+            self.held.append(sid)
+            if len(self.held) > self.max_open:
+                self.max_open = len(self.held)
+                print("max_open %d" % self.max_open, flush=True)
         else:
             self.answer(sid)
 
@@ -147,20 +170,38 @@ class Conn:
                 self.request(ev.stream_id)
             elif isinstance(ev, h2.events.StreamReset):
                 self.pending.pop(ev.stream_id, None)
+                self.reqs.pop(ev.stream_id, None)
+                if ev.stream_id in self.held:
+                    self.held.remove(ev.stream_id)
 
     def run(self):
         self.h2.initiate_connection()
         if MODE == "window0":
             self.h2.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
+        if MODE == "streams2":
+            self.h2.update_settings({h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 2})
+            self.sock.settimeout(0.03)
         self.send()
         if MODE == "settings":
             self.sock.sendall(raw_frame(4, 0, 0) * 500)
         while True:
-            data = self.sock.recv(65536)
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                for sid in self.held:
+                    try:
+                        self.answer(sid)
+                    except h2.exceptions.StreamClosedError:
+                        pass    # the client reset it meanwhile
+                self.held = []
+                self.push_pending()
+                self.send()
+                continue
             if not data:
                 return
             self.events(self.h2.receive_data(data))
-            self.push_pending()
+            if not self.closing:
+                self.push_pending()
             self.send()
             if self.closing:
                 time.sleep(0.2)

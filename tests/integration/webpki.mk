@@ -12,4 +12,5 @@ WEBPKI_IT_TESTS = \
 TESTS += $(WEBPKI_IT_TESTS)
 EXTRA_DIST += $(WEBPKI_IT_TESTS) \
 	tests/integration/webpki/lib_webpki.sh \
-	tests/integration/webpki/burst.py
+	tests/integration/webpki/burst.py \
+	tests/integration/webpki/doh_http1.py

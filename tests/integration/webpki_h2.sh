@@ -3,15 +3,17 @@
 # 300 concurrent cold questions travel as concurrent streams of ONE connection per mirror and
 # all come back, none timed out; a connection the server closes when idle (and again when
 # restarted with the same ticket keys) comes back by TLS session resumption, not by a full
-# handshake; vantagectl mirrors and the metrics show the protocol and both counts.
+# handshake; vantagectl mirrors and the metrics show the protocol and both counts. An
+# HTTP/1.1-only DoH server (ALPN http/1.1 alone) is still used, over pipelined lanes.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/mirror/lib_mirror.sh"
 . "$top_srcdir/tests/integration/consensus/lib_consensus.sh"
 . "$top_srcdir/tests/adversary/lib_adversary.sh"
 . "$top_srcdir/tests/integration/webpki/lib_webpki.sh"
 require_progs nsd nsd-control ldns-testns dig dnsdist openssl python3 ss
+[ -x /usr/bin/python3 ] || skip_all "needs /usr/bin/python3"
 require_vantaged
-tap_plan 14
+tap_plan 16
 
 N=300
 # The honest world, with N more names for the cold burst (one address: 127.200.3.1).
@@ -29,7 +31,8 @@ echo "again A 127.200.0.10" >> "$ZONE"
 
 wp_ca || bail_out "cannot make the test PKI"
 wp_leaf doh1 int "DNS:doh1.test" && wp_leaf doh2 int "DNS:doh2.test" &&
-	wp_leaf doh3 int "DNS:doh3.test" || bail_out "cannot make the leaves"
+	wp_leaf doh3 int "DNS:doh3.test" && wp_leaf doh4 int "DNS:doh4.test" ||
+	bail_out "cannot make the leaves"
 for v in v1 v2 v3; do wp_view "$v" "$ZONE" || bail_out "cannot start view $v"; done
 # doh3 closes a connection idle for 2 s; doh1 keeps its ticket keys in a file, so that a
 # restarted doh1 still takes the tickets it issued before.
@@ -37,17 +40,23 @@ head -c 80 /dev/urandom > "$T/tickets.key"
 WP_DOH_OPTS="{ticketKeyFile='$T/tickets.key'}" wp_dnsdist doh1 v1 doh1 &&
 	wp_dnsdist doh2 v2 doh2 &&
 	WP_DOH_OPTS="{idleTimeout=2}" wp_dnsdist doh3 v3 doh3 || bail_out "cannot start dnsdist"
+a4=$(unique_addr) || bail_out "no address"
+spawn doh4 /usr/bin/python3 "$top_srcdir/tests/integration/webpki/doh_http1.py" "$a4" 8443 \
+	"$WP/doh4-chain.pem" "$WP/doh4.key" "${VIEW[v1]%:*}" "${VIEW[v1]#*:}"
+wait_until 10 _wp_listening "$a4" 8443 || bail_out "doh4 did not listen: $(cat "$T/doh4.log")"
+WHP[doh4]=$a4:8443
 
 WP_CONSENSUS="  quorum: 3
   timeout: 5s"
 wp_vconf "$T/vd.yaml" doh1:eu:hostname=doh1.test doh2:us:hostname=doh2.test \
-	doh3:ap:hostname=doh3.test:method=get
+	doh3:ap:hostname=doh3.test:method=get doh4:sa:hostname=doh4.test
 echo "metrics: { listen: \"$(unique_addr):0\" }" >> "$T/vd.yaml"
 start_vantaged "$T/vd.yaml" || bail_out "vantaged did not start"
 out=$(vdig www.adv.test A)
 is "$(answer_norm <<< "$out")" "www.adv.test. IN A 127.200.0.10" "a first answer, over HTTP/2"
 is "$(wp_mirror_field doh1 proto)/$(wp_mirror_field doh2 proto)/$(wp_mirror_field doh3 proto)" \
-	"h2/h2/h2" "vantagectl mirrors: every mirror speaks h2"
+	"h2/h2/h2" "vantagectl mirrors: every dnsdist mirror speaks h2"
+is "$(wp_mirror_field doh4 proto)" "http/1.1" "... the HTTP/1.1-only server: http/1.1"
 
 # The burst: N cold names at once; each is a stream to each of the 3 mirrors.
 max_conns() {	# the most connections seen to any mirror while the burst runs
@@ -70,16 +79,20 @@ is "$(cat "$T/maxconns")" 1 "... over ONE connection per mirror (ss: established
 bad=""
 for m in doh1 doh2 doh3; do
 	t=$(wp_mirror_field "$m" timeouts) e=$(wp_mirror_field "$m" errors)
+	# A question still queued for a mirror when the quorum decided is never sent: sent <= N.
 	s=$(wp_mirror_field "$m" sent) h=$(wp_mirror_field "$m" full_handshakes)
-	[ "$t/$e/$h" = 0/0/1 ] && [ "$s" -ge $N ] || bad="$bad $m(timeouts=$t errors=$e sent=$s full=$h)"
+	[ "$t/$e/$h" = 0/0/1 ] && [ "$s" -ge $((N / 2)) ] || bad="$bad $m(timeouts=$t errors=$e sent=$s full=$h)"
 done
 is "$bad" "" "... no mirror timed out or failed, one full handshake each"
+t=$(wp_mirror_field doh4 timeouts) e=$(wp_mirror_field doh4 errors) h=$(wp_mirror_field doh4 handshakes)
+ok "... the HTTP/1.1 mirror too, over at most 8 lanes ($h handshakes, $(wp_mirror_field doh4 resumed) resumed)" \
+	test "$t/$e" = 0/0 -a "$h" -le 8
 read -r _ h1 h2 get post <<< "$(wp_doh_stats doh3)"
 ok "... doh3 (method: get) was asked by GET over HTTP/2 ($get GETs)" \
-	test "$h1/$post" = 0/0 -a "$get" -gt $N -a "$h2" = "$get"
+	test "$h1/$post" = 0/0 -a "$get" -gt $((N / 2)) -a "$h2" = "$get"
 read -r _ h1 h2 get post <<< "$(wp_doh_stats doh1)"
 ok "... doh1 by POST over HTTP/2 ($post POSTs)" \
-	test "$h1/$get" = 0/0 -a "$post" -gt $N -a "$h2" = "$post"
+	test "$h1/$get" = 0/0 -a "$post" -gt $((N / 2)) -a "$h2" = "$post"
 
 # Resumption after the server's idle close.
 ok "doh3 closed the idle connection" wait_until 15 test "$(wp_conns doh3)" = 0
