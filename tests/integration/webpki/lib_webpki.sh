@@ -28,7 +28,8 @@
 #   wp_unbound NAME VIEW LEAF [ADDR]
 #                                unbound (https-port: DoH over HTTP/2 only) on ADDR:8443 (default
 #                                a fresh 127.x), presenting LEAF-chain.pem and resolving every name
-#                                from VIEW[VIEW] (a forward zone "."); sets WHP/WADDR like wp_dnsdist
+#                                from VIEW[VIEW] (a forward zone "."); sets WHP/WADDR like wp_dnsdist;
+#                                WP_UNBOUND_EXTRA: more server: lines (e.g. tcp-idle-timeout: 5000)
 #   wp_kresd NAME VIEW LEAF [ADDR]
 #                                Knot Resolver (kresd, kind='doh2': HTTP/2 only) on ADDR:8443, the
 #                                same way (policy.STUB to the view); rundir and cache in $T
@@ -242,6 +243,7 @@ wp_unbound() {
 	    local-zone: "test." nodefault
 	    access-control: 127.0.0.0/8 allow
 	    incoming-num-tcp: 64
+	${WP_UNBOUND_EXTRA:-}
 	forward-zone:
 	    name: "."
 	    forward-addr: ${VIEW[$view]/:/@}
