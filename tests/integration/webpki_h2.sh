@@ -13,7 +13,7 @@
 require_progs nsd nsd-control ldns-testns dig dnsdist openssl python3 ss
 [ -x /usr/bin/python3 ] || skip_all "needs /usr/bin/python3"
 require_vantaged
-tap_plan 16
+tap_plan 17
 
 N=300
 # The honest world, with N more names for the cold burst (one address: 127.200.3.1).
@@ -115,3 +115,6 @@ is "$(wp_mirror_field doh1 full_handshakes)" 1 "... no second full handshake"
 URL=$(sed -n 's|.*metrics: serving \(http://[^ ]*\).*|\1|p' "$VANTAGED_LOG" | head -n 1)
 like "$(curl -s "$URL")" 'vantaged_mirror_resumed_handshakes_total\{mirror="doh1"[^}]*\} [1-9]' \
 	"the metrics count resumed handshakes"
+# Stopped: with --enable-sanitizers a leaked session or stream would show now.
+stop_pid "$VANTAGED_PID" 5; st=$?
+is "$st/$(grep -cE 'Sanitizer|runtime error' "$VANTAGED_LOG")" "0/0" "vantaged stops cleanly, no sanitizer report"
