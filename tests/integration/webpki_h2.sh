@@ -95,7 +95,8 @@ ok "... doh1 by POST over HTTP/2 ($post POSTs)" \
 	test "$h1/$get" = 0/0 -a "$post" -gt $((N / 2)) -a "$h2" = "$post"
 
 # Resumption after the server's idle close.
-ok "doh3 closed the idle connection" wait_until 15 test "$(wp_conns doh3)" = 0
+_doh3_closed() { [ "$(wp_conns doh3)" = 0 ]; }	# polled: $(...) in the arguments runs once
+ok "doh3 closed the idle connection" wait_until 15 _doh3_closed
 out=$(vdig last.adv.test A)
 is "$(answer_norm <<< "$out")" "last.adv.test. IN A 127.200.0.10" "a question after the close is answered"
 _resumed3() { [ "$(wp_mirror_field doh3 resumed)" -ge 1 ]; }
