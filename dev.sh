@@ -24,10 +24,11 @@ BUILD_DIR=${BUILD_DIR:-$SRC/build}
 JOBS=${JOBS:-$(nproc 2> /dev/null || echo 2)}
 
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
-	libldns-dev libevent-dev libwolfssl-dev libyaml-dev libcmocka-dev libseccomp-dev
+	libldns-dev libevent-dev libwolfssl-dev libnghttp2-dev libyaml-dev libcmocka-dev libseccomp-dev
 	nsd ldnsutils bind9-dnsutils knot-dnsutils dnsmasq-base
 	curl util-linux iproute2 procps mandoc valgrind ca-certificates
-	debhelper dpkg-dev jq openssl python3 shellcheck systemd dnsdist prometheus logrotate"
+	debhelper dpkg-dev jq openssl python3 python3-h2 shellcheck systemd dnsdist
+	unbound knot-resolver dnsperf prometheus logrotate"
 # The dashboard's pages are tested in a real headless browser (tests/integration/dashboard_browser.sh).
 DEB_PACKAGES="$DEB_PACKAGES chromium"
 
@@ -46,8 +47,8 @@ deps() {
 		return 1
 	fi
 	say "installing:$missing"
-	# No service may start during the install (nsd, unbound, dnsmasq ship units): policy-rc.d
-	# 101 = "action not allowed".  Remove it afterwards only if we created it.
+	# No service may start during the install (nsd, unbound, dnsmasq, dnsdist, knot-resolver
+	# ship units): policy-rc.d 101 = "action not allowed".  Remove it afterwards only if we created it.
 	local policy=/usr/sbin/policy-rc.d created=0
 	if [ ! -e "$policy" ]; then
 		printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod 755 "$policy"; created=1
@@ -56,7 +57,7 @@ deps() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 	[ "$created" = 1 ] && rm -f "$policy"
 	# keep the shipped daemons off: the tests start their own on 127.x.y.z
-	for s in nsd unbound dnsmasq dnsdist prometheus; do
+	for s in nsd unbound dnsmasq dnsdist prometheus kresd.target kresd@1 kres-cache-gc; do
 		if command -v systemctl > /dev/null && [ -d /run/systemd/system ]; then
 			systemctl disable --now "$s" > /dev/null 2>&1 || true
 		fi

@@ -331,6 +331,15 @@ http_client_request_max(struct http_client *c, const char *method, const char *t
     const char *content_type, const void *body, size_t len, size_t max_body,
     http_response_cb cb, void *arg)
 {
+	return http_client_request_ex(c, method, target, NULL, content_type, body, len, max_body,
+	    cb, arg);
+}
+
+int
+http_client_request_ex(struct http_client *c, const char *method, const char *target,
+    const char *accept, const char *content_type, const void *body, size_t len,
+    size_t max_body, http_response_cb cb, void *arg)
+{
 	struct evbuffer *out;
 	struct http_req *r;
 	int rc = 0;
@@ -347,6 +356,8 @@ http_client_request_max(struct http_client *c, const char *method, const char *t
 	r->max_body = max_body;
 	r->head = strcmp(method, "HEAD") == 0;
 	rc |= evbuffer_add_printf(out, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, target, c->host) < 0;
+	if (accept != NULL)
+		rc |= evbuffer_add_printf(out, "Accept: %s\r\n", accept) < 0;
 	if (content_type != NULL)
 		rc |= evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type) < 0;
 	if (content_type != NULL || len > 0 || strcmp(method, "POST") == 0)

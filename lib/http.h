@@ -66,6 +66,15 @@ int http_client_request_max(struct http_client *c, const char *method, const cha
     const char *content_type, const void *body, size_t len, size_t max_body,
     http_response_cb cb, void *arg);
 
+/*
+ * http_client_request_ex - the same, with an Accept header (accept, when not NULL): a DoH
+ * request states the media type it takes (RFC 8484 section 4.1), also a GET that has no
+ * body and so no Content-Type.
+ */
+int http_client_request_ex(struct http_client *c, const char *method, const char *target,
+    const char *accept, const char *content_type, const void *body, size_t len,
+    size_t max_body, http_response_cb cb, void *arg);
+
 /* http_client_pending - requests sent and not yet answered. */
 size_t http_client_pending(const struct http_client *c);
 

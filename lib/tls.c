@@ -54,6 +54,25 @@ struct tls_conn {
 	int verify_err;		/* the first error wolfSSL's chain verification reported */
 	uint8_t vchain[TLS_MAX_CHAIN][TLS_SHA256_LEN];	/* by depth: 0 the leaf */
 	uint32_t vchain_set;	/* bit i: vchain[i] holds a certificate */
+	/* Client resumption (tls_conn_set_session): what the offered session was made under. */
+	struct tls_session *offered;
+	int resumed;		/* the handshake resumed the offered session */
+	int ticket_seen;	/* the server sent a ticket on this connection */
+	char *alpn_list;	/* tls_conn_offer_alpn: what we offered (wolfSSL keeps no copy) */
+};
+
+/*
+ * A client session kept for resumption, with what its full handshake verified: the
+ * context (trust anchors), the expected name and pin, and the chain seen then.
+ */
+struct tls_session {
+	WOLFSSL_SESSION *s;
+	struct tls_ctx *ctx;	/* a reference: the address is never reused while we hold it */
+	char *expect_name;	/* NULL for a pinned (private CA) context */
+	int has_pin;
+	uint8_t pin[TLS_SHA256_LEN];
+	uint8_t vchain[TLS_MAX_CHAIN][TLS_SHA256_LEN];
+	uint32_t vchain_set;
 };
 
 int
@@ -376,6 +395,22 @@ tls_check_expectations(struct tls_conn *c)
 	return -1;
 }
 
+/*
+ * After a client handshake: 1 when it resumed the session we offered, which then stands
+ * for the checks its full handshake passed (tls_conn_set_session says why that is sound;
+ * the chain seen then is restored for tls_conn_verified_chain), else 0.
+ */
+static int
+tls_resumed_check(struct tls_conn *c)
+{
+	if (c->server || c->offered == NULL || wolfSSL_session_reused(c->ssl) != 1)
+		return 0;
+	c->resumed = 1;
+	memcpy(c->vchain, c->offered->vchain, sizeof(c->vchain));
+	c->vchain_set = c->offered->vchain_set;
+	return 1;
+}
+
 /* Advance the handshake: 1 done, 0 waiting for the peer, -1 failed. */
 static int
 tls_drive(struct tls_conn *c)
@@ -388,7 +423,8 @@ tls_drive(struct tls_conn *c)
 		return 1;
 	r = c->server ? wolfSSL_accept(c->ssl) : wolfSSL_connect(c->ssl);
 	if (r == WOLFSSL_SUCCESS) {
-		if (!c->server && c->expect_name != NULL && tls_check_expectations(c) != 0)
+		if (!c->server && tls_resumed_check(c) == 0 && c->expect_name != NULL &&
+		    tls_check_expectations(c) != 0)
 			return -1;
 		c->hs_done = 1;
 		/* Plaintext queued during the handshake goes out now, and the done hook runs. */
@@ -596,6 +632,8 @@ tls_conn_free(void *arg)
 	struct tls_conn *c = arg;
 
 	free(c->expect_name);
+	free(c->alpn_list);
+	tls_session_free(c->offered);
 	if (c->freed != NULL)
 		c->freed(c->arg);
 	wolfSSL_free(c->ssl);
@@ -604,6 +642,8 @@ tls_conn_free(void *arg)
 	tls_ctx_free(c->ctx);
 	free(c);
 }
+
+static int tls_ticket_cb(WOLFSSL *ssl, const unsigned char *ticket, int len, void *arg);
 
 struct bufferevent *
 tls_bev_new(struct event_base *base, evutil_socket_t fd, struct tls_ctx *ctx, int server,
@@ -624,6 +664,8 @@ tls_bev_new(struct event_base *base, evutil_socket_t fd, struct tls_ctx *ctx, in
 	wolfSSL_SSLSetIOSend(c->ssl, tls_io_send);
 	wolfSSL_SetIOReadCtx(c->ssl, c);
 	wolfSSL_SetIOWriteCtx(c->ssl, c);
+	if (!server)
+		(void)wolfSSL_set_SessionTicket_cb(c->ssl, tls_ticket_cb, c);
 	/* SNI carries host names only (RFC 6066 section 3); a mirror reached by IP gets none. */
 	if (!server && sni != NULL && *sni != '\0' && inet_pton(AF_INET, sni, tmp) != 1 &&
 	    inet_pton(AF_INET6, sni, tmp) != 1 &&
@@ -738,6 +780,154 @@ const char *
 tls_conn_version(const struct tls_conn *conn)
 {
 	return conn->hs_done ? wolfSSL_get_version(conn->ssl) : "";
+}
+
+int
+tls_conn_offer_alpn(struct tls_conn *conn, const char *protos)
+{
+	if (conn->server || protos == NULL || *protos == '\0' || conn->alpn_list != NULL ||
+	    (conn->alpn_list = strdup(protos)) == NULL)
+		return -1;
+	/* Continue on mismatch: a server that speaks no ALPN (or none of ours) gets HTTP/1.1. */
+	return wolfSSL_UseALPN(conn->ssl, conn->alpn_list, (unsigned int)strlen(conn->alpn_list),
+	    WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) == WOLFSSL_SUCCESS ? 0 : -1;
+}
+
+const char *
+tls_conn_alpn(struct tls_conn *conn, char *buf, size_t len)
+{
+	char *p = NULL;
+	unsigned short n = 0;
+
+	buf[0] = '\0';
+	if (conn->hs_done && conn->alpn_list != NULL &&
+	    wolfSSL_ALPN_GetProtocol(conn->ssl, &p, &n) == WOLFSSL_SUCCESS && p != NULL &&
+	    n > 0 && n < len) {
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+	}
+	return buf;
+}
+
+/* wolfSSL got a session ticket on the connection (TLS 1.2: in the handshake; 1.3: after it). */
+static int
+tls_ticket_cb(WOLFSSL *ssl, const unsigned char *ticket, int len, void *arg)
+{
+	struct tls_conn *c = arg;
+
+	(void)ssl;
+	(void)ticket;
+	if (len > 0)
+		c->ticket_seen = 1;
+	return 0;
+}
+
+/* Whether session s was made under exactly the checks conn would run now. */
+static int
+tls_session_matches(const struct tls_session *s, const struct tls_conn *conn)
+{
+	if (s->ctx != conn->ctx || (s->expect_name == NULL) != (conn->expect_name == NULL))
+		return 0;
+	if (s->expect_name != NULL && strcmp(s->expect_name, conn->expect_name) != 0)
+		return 0;
+	if (s->has_pin != conn->has_pin ||
+	    (s->has_pin && memcmp(s->pin, conn->pin, TLS_SHA256_LEN) != 0))
+		return 0;
+	return 1;
+}
+
+/* An independent copy of s (the connection keeps one of what it offered). NULL on no memory. */
+static struct tls_session *
+tls_session_copy(const struct tls_session *s)
+{
+	struct tls_session *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	*d = *s;
+	d->s = wolfSSL_SESSION_dup(s->s);
+	d->expect_name = s->expect_name != NULL ? strdup(s->expect_name) : NULL;
+	d->ctx = tls_ctx_ref(s->ctx);
+	if (d->s == NULL || (s->expect_name != NULL && d->expect_name == NULL)) {
+		tls_session_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+struct tls_session *
+tls_conn_session(struct tls_conn *conn)
+{
+	WOLFSSL_SESSION *cur;
+	struct tls_session *s;
+
+	if (conn->server || !conn->hs_done || conn->failed ||
+	    (cur = wolfSSL_get_session(conn->ssl)) == NULL)
+		return NULL;
+	/*
+	 * TLS 1.3 resumes only with a ticket, and the server sends it after the handshake: until
+	 * one came on this very connection there is nothing to keep. On a resumed connection the
+	 * session still holds the ticket it was resumed with, under the old connection's
+	 * resumption secret: kept now, the next resumption's binder would be wrong (the server
+	 * answers with a fatal alert). TLS 1.2 may resume by ticket or session ID, with the same
+	 * master secret.
+	 */
+	if (wolfSSL_version(conn->ssl) >= TLS1_3_VERSION &&
+	    (!conn->ticket_seen || !wolfSSL_SESSION_has_ticket(cur)))
+		return NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	/* A copy: wolfSSL updates the connection's own session object as tickets arrive. */
+	if ((s->s = wolfSSL_SESSION_dup(cur)) == NULL ||
+	    (conn->expect_name != NULL && (s->expect_name = strdup(conn->expect_name)) == NULL)) {
+		tls_session_free(s);
+		return NULL;
+	}
+	s->ctx = tls_ctx_ref(conn->ctx);
+	s->has_pin = conn->has_pin;
+	memcpy(s->pin, conn->pin, TLS_SHA256_LEN);
+	memcpy(s->vchain, conn->vchain, sizeof(s->vchain));
+	s->vchain_set = conn->vchain_set;
+	return s;
+}
+
+int
+tls_conn_set_session(struct tls_conn *conn, struct tls_session *s)
+{
+	/*
+	 * Why a resumed connection is still the verified identity: the session's secret came
+	 * out of a full handshake that passed this very context's verification (the pinned CA,
+	 * or the trust store) and this connection's name and pin checks (tls_session_matches
+	 * refuses any other), and was handed to us encrypted under that handshake's keys. A
+	 * server can resume it only by proving it holds that secret, which only the verified
+	 * peer (or whoever it shares its ticket keys with, i.e. itself) has: no new chain
+	 * needs checking, and none is sent. A session is kept per mirror, never shared.
+	 */
+	if (conn->server || s == NULL || conn->offered != NULL || !tls_session_matches(s, conn))
+		return -1;
+	(void)wolfSSL_UseSessionTicket(conn->ssl);
+	if (wolfSSL_set_session(conn->ssl, s->s) != WOLFSSL_SUCCESS)
+		return -1;
+	conn->offered = tls_session_copy(s);
+	return conn->offered != NULL ? 0 : -1;
+}
+
+int
+tls_conn_resumed(const struct tls_conn *conn)
+{
+	return conn->resumed;
+}
+
+void
+tls_session_free(struct tls_session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->s != NULL)
+		wolfSSL_SESSION_free(s->s);
+	tls_ctx_free(s->ctx);
+	free(s->expect_name);
+	free(s);
 }
 
 int

@@ -150,6 +150,47 @@ const char *tls_conn_failure(const struct tls_conn *conn, int err, char *buf, si
 const char *tls_conn_version(const struct tls_conn *conn);
 
 /*
+ * tls_conn_offer_alpn - for a client connection, before it connects: offer the ALPN
+ * protocols in protos (comma-separated, most preferred first, e.g. "h2,http/1.1"). A
+ * server that selects none of them (or speaks no ALPN) is not refused: tls_conn_alpn then
+ * says "". 0, or -1 (server side, called twice, no memory).
+ */
+int tls_conn_offer_alpn(struct tls_conn *conn, const char *protos);
+
+/*
+ * tls_conn_alpn - the protocol the server selected ("h2", "http/1.1"), written into buf
+ * (len bytes) and returned; "" before the handshake, without an offer, or when the server
+ * selected none.
+ */
+const char *tls_conn_alpn(struct tls_conn *conn, char *buf, size_t len);
+
+/* A client TLS session kept for resumption (tickets; TLS 1.3 and 1.2). */
+struct tls_session;
+
+/*
+ * tls_conn_session - a copy of conn's session once it can be resumed (for TLS 1.3: once
+ * the server's ticket arrived, which is after the handshake; call again later when NULL),
+ * with the checks it was made under (context, tls_conn_expect name and pin, verified
+ * chain). The caller owns it (tls_session_free). NULL when there is none yet, or no memory.
+ */
+struct tls_session *tls_conn_session(struct tls_conn *conn);
+
+/*
+ * tls_conn_set_session - for a client connection, before it connects and after
+ * tls_conn_expect: offer s for resumption (s stays the caller's; conn keeps its own copy).
+ * Refused (-1, a full handshake follows) unless s was made from the same context with the
+ * same expectations: a resumption skips the certificate checks, so it must stand for the
+ * very checks this connection would run. 0 when offered.
+ */
+int tls_conn_set_session(struct tls_conn *conn, struct tls_session *s);
+
+/* tls_conn_resumed - 1 when the completed handshake resumed the offered session. */
+int tls_conn_resumed(const struct tls_conn *conn);
+
+/* tls_session_free - free a session from tls_conn_session; accepts NULL. */
+void tls_session_free(struct tls_session *s);
+
+/*
  * tls_conn_peer_chain - the SHA-256 of each certificate the peer sent, in the order sent
  * (leaf first), into fps (max entries). Returns the count, or -1 when there is no chain.
  */

@@ -26,7 +26,9 @@ static const char *const config_ratelimit_keys[] = { "qps", "burst", NULL };
 static const char *const config_mirrors_keys[] = { "bootstrap", "list", "learn", "trust_store",
 	"connect_at_start", NULL };
 static const char *const config_mirror_keys[] = { "name", "address", "region", "ca_sha256",
-	"verify", "hostname", "ca_pem", NULL };
+	"verify", "hostname", "ca_pem", "method", NULL };
+/* RFC 8484 section 4.1: a DoH client may use POST or GET; POST is the default. */
+static const char *const config_doh_methods[] = { "post", "get", NULL };
 static const char *const config_consensus_keys[] = { "mode", "mirrors_per_query", "quorum",
 	"address_match", "on_dissent", "on_insufficient", "timeout", "check_types", "bypass",
 	"allow_private", "overrides", "probe", "probe_port", "probe_timeout", "ca_issuers",
@@ -321,6 +323,11 @@ config_mirror_parse(struct yconf *y, const yaml_node_t *n, struct config_mirror 
 		return -1;
 	if ((v = yconf_get(y, n, "ca_pem")) && config_opt_str(y, v, "ca_pem", &m->ca_pem) != 0)
 		return -1;
+	if ((v = yconf_get(y, n, "method"))) {
+		if (yconf_enum(y, v, "method", config_doh_methods, &idx) != 0)
+			return -1;
+		m->doh_get = idx == 1;
+	}
 	if ((v = yconf_get(y, n, "ca_sha256"))) {
 		const char *s = yconf_scalar(y, v, "ca_sha256");
 		if (s == NULL)
@@ -1201,6 +1208,8 @@ config_print(const struct config *c, FILE *out)
 		}
 		if (m->hostname)
 			fprintf(out, ", hostname: \"%s\"", m->hostname);
+		if (m->doh_get)
+			fprintf(out, ", method: get");
 		fprintf(out, " }\n");
 	}
 	fprintf(out, "consensus:\n  mode: %s\n  mirrors_per_query: %lu\n",

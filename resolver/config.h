@@ -95,6 +95,7 @@ struct config_mirror {
 	enum mirror_verify verify;
 	char *hostname;		/* webpki: the name to verify and send as SNI */
 	char *ca_pem;		/* optional: the CA certificate itself */
+	int doh_get;		/* method: get (RFC 8484 GET ?dns=); default POST */
 	unsigned long line;	/* where it was defined, for messages */
 };
 

@@ -1,6 +1,7 @@
 # resolver/local.mk - vantaged, the stub resolver daemon.
 sbin_PROGRAMS += vantaged
-vantaged_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(LDNS_CFLAGS) $(SECCOMP_CFLAGS)
+vantaged_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(LDNS_CFLAGS) $(SECCOMP_CFLAGS) \
+	$(NGHTTP2_CFLAGS)
 vantaged_SOURCES = \
 	resolver/vantaged.c resolver/vantaged.h \
 	resolver/config.c resolver/config.h \
@@ -16,12 +17,13 @@ vantaged_SOURCES = \
 	resolver/policy.c resolver/policy.h \
 	resolver/vcache.c resolver/vcache.h \
 	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_set.c \
+	resolver/mirror_h2.c resolver/mirror_h2.h \
 	resolver/mirror_chains.c \
 	resolver/mirror_master.c \
 	resolver/mirror_int.h \
 	resolver/probe.c resolver/probe.h \
 	resolver/plugin.c resolver/plugin.h resolver/plugin_int.h resolver/plugin_env.c
-vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS)
+vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS) $(NGHTTP2_LIBS)
 # CA fingerprints (issue 5): the CA evidence (pure), its I/O, pairs and histories.
 vantaged_SOURCES += \
 	resolver/ca.c resolver/ca.h \

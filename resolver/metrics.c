@@ -338,6 +338,15 @@ metrics_mirrors(struct mw *m, struct vantaged *vd)
 		    offsetof(struct mirror_stats, tls_failures) },
 		{ "vantaged_mirror_handshakes_total", "TLS connections established.",
 		    offsetof(struct mirror_stats, handshakes) },
+		{ "vantaged_mirror_full_handshakes_total",
+		    "TLS connections established by a full handshake (a certificate checked).",
+		    offsetof(struct mirror_stats, full_handshakes) },
+		{ "vantaged_mirror_resumed_handshakes_total",
+		    "TLS connections established by resuming a session (a ticket).",
+		    offsetof(struct mirror_stats, resumed) },
+		{ "vantaged_mirror_stream_errors_total",
+		    "Queries failed alone: bad status or media type, stream reset or refused.",
+		    offsetof(struct mirror_stats, stream_errors) },
 		{ "vantaged_mirror_agreements_total",
 		    "Answers of the mirror that corroborated the local answer.",
 		    offsetof(struct mirror_stats, agreements) },
@@ -377,6 +386,10 @@ metrics_mirrors(struct mw *m, struct vantaged *vd)
 	mw_head(m, "vantaged_mirror_up", "gauge", "1 when the mirror's connection is up.");
 	for (size_t i = 0; i < n; i++)
 		mw_u64(m, "vantaged_mirror_up", lab[i], st[i].state == MIRROR_UP);
+	mw_head(m, "vantaged_mirror_http2", "gauge",
+	    "1 when the mirror's last connection speaks HTTP/2 (ALPN h2), 0 for HTTP/1.1.");
+	for (size_t i = 0; i < n; i++)
+		mw_u64(m, "vantaged_mirror_http2", lab[i], st[i].proto == MIRROR_PROTO_H2);
 	for (size_t k = 0; k < NELEMS(counters); k++) {
 		mw_head(m, counters[k].name, "counter", counters[k].help);
 		for (size_t i = 0; i < n; i++)

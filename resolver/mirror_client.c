@@ -19,11 +19,13 @@
  * lib/tls.h, HTTP through lib/http.h, DNS through lib/dnswire.h, all plain buffers.
  */
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "netaddr.h"
 #include "tls.h"
 #include "vutil.h"
 #include "mirror_int.h"
+#include "mirror_h2.h"
 #include "yconf.h"
 
 /* Requests written to one lane's connection and not yet answered: pipelining depth. */
@@ -57,8 +59,10 @@
 /* Queries to mirrors are padded to a multiple of this (RFC 8467 section 4.1). */
 #define MIRROR_PAD_BLOCK 128
 
-/* RFC 8484 media type; Accept rides along, see mirror_send. */
+/* RFC 8484 media type, of the body and in Accept. */
 #define DOH_CT "application/dns-message"
+/* What we offer in ALPN on a DoH connection: HTTP/2 first, HTTP/1.1 where it is all. */
+#define MIRROR_ALPN "h2,http/1.1"
 
 enum conn_kind {
 	CONN_NOTARY,	/* fetching this mirror's CA from its /v1/mirrors (accepts any chain) */
@@ -68,10 +72,16 @@ enum conn_kind {
 struct mirror_conn {
 	struct mirror_lane *lane;
 	enum conn_kind kind;
-	struct http_client *http;	/* owns the TLS bufferevent and tls */
+	/* The TLS bufferevent: ours until the handshake, then owned by http or h2. */
+	struct bufferevent *bev;
+	struct http_client *http;	/* HTTP/1.1 (and every notary connection) */
+	struct mirror_h2 *h2;		/* HTTP/2, when ALPN said h2 */
 	struct tls_conn *tls;
 	int up;				/* handshake done */
+	int session_kept;		/* its TLS session was kept for resumption */
 	uint64_t started_us;
+	/* The first request sent since its last answer (0: none waits): for the stall check. */
+	uint64_t waiting_us;
 };
 
 /* What a request's user gets called with, taken off the request before it is freed. */
@@ -85,9 +95,25 @@ struct mirror_delivery {
 static void mirror_connect(struct mirror_lane *l);
 static void mirror_pump(struct mirror_lane *l);
 static void mirror_conn_fail(struct mirror_lane *l, enum cons_transport t, const char *why);
+static struct mirror_lane *mirror_pick_lane(struct mirror *m);
 
 static const char *const mirror_state_names[] = { "idle", "connecting", "up", "backoff",
 	"pin-failed" };
+static const char *const mirror_proto_names[] = { "", "http/1.1", "h2" };
+
+/* Keep why a request failed, for vantagectl mirrors (its log line is debug only). */
+static void
+mirror_note_error(struct mirror *m, const char *why)
+{
+	snprintf(m->last_err, sizeof(m->last_err), "%s", why);
+}
+
+/* Is c an HTTP/2 connection that takes no new stream (GOAWAY)? */
+static int
+mirror_conn_draining(const struct mirror_conn *c)
+{
+	return c->h2 != NULL && mirror_h2_draining(c->h2);
+}
 
 const uint32_t mirror_rtt_bounds_us[MIRROR_RTT_BUCKETS] = { 5000, 10000, 25000, 50000, 100000,
 	250000, 500000, 1000000, 2500000, 5000000 };
@@ -225,6 +251,44 @@ mirror_deliver(struct mirror_set *set, const struct mirror_delivery *d, enum con
 	return 0;
 }
 
+/*
+ * After a request timed out: a connection that answered nothing for MIRROR_STALL_MS while
+ * requests waited on it is not coming back (a server that stopped reading, or keeps its
+ * HTTP/2 window at 0): drop it, saying which. HTTP/1.1 looks at its oldest request (an
+ * orphan stays in flight there); HTTP/2 at the first request sent since its last answer
+ * (a timed-out stream is reset, so the oldest in flight says nothing). 1 when dropped.
+ */
+static int
+mirror_check_stall(struct mirror_lane *l)
+{
+	struct mirror_conn *c = l != NULL ? l->conn : NULL;
+	struct mirror_req *r;
+	uint64_t stall = (uint64_t)MIRROR_STALL_MS * 1000, now = now_us();
+	char why[160];
+
+	if (c == NULL || !c->up)
+		return 0;
+	if (c->h2 != NULL) {
+		/*
+		 * Answers to streams reset meanwhile count too: a mirror slower than the quorum
+		 * sees most of its streams reset before it answers, and is alive all the same.
+		 */
+		if (c->waiting_us != 0 && mirror_h2_answer_us(c->h2) >= c->waiting_us)
+			c->waiting_us = 0;
+		if (c->waiting_us == 0 || now - c->waiting_us < stall)
+			return 0;
+		snprintf(why, sizeof(why), "no answer for 10 s: connection stalled (%s)",
+		    mirror_h2_stall_why(c->h2));
+		mirror_conn_fail(l, TRANSPORT_ERROR, why);
+		return 1;
+	}
+	if ((r = TAILQ_FIRST(&l->inflight)) != NULL && now - r->sent_us >= stall) {
+		mirror_conn_fail(l, TRANSPORT_ERROR, "no answer for 10 s: connection stalled");
+		return 1;
+	}
+	return 0;
+}
+
 /* The deadline passed, or a decided outcome is due. */
 static void
 mirror_req_event(evutil_socket_t fd, short what, void *arg)
@@ -239,8 +303,16 @@ mirror_req_event(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!r->live)
-		return;		/* cannot happen: a delivered request has no pending event */
+	if (!r->live) {
+		/* An HTTP/2 orphan (mirror_cancel) reached its deadline: reset its stream. */
+		if (r->where == REQ_INFLIGHT && l->conn != NULL && l->conn->h2 != NULL) {
+			mirror_h2_cancel(l->conn->h2, r->sid);
+			mirror_req_unlink(r);
+			mirror_req_free(r);
+			mirror_pump(l);
+		}
+		return;
+	}
 	mirror_delivery_take(r, &d);
 	switch (r->where) {
 	case REQ_LOOSE:
@@ -254,7 +326,17 @@ mirror_req_event(evutil_socket_t fd, short what, void *arg)
 		owned = 1;
 		break;
 	case REQ_INFLIGHT:
-		/* Stays in flight as an orphan: its response must still be read off the pipe. */
+		/*
+		 * HTTP/2: the stream is reset and its slot freed; a stream without an answer
+		 * lives no longer than its request. HTTP/1.1: it stays in flight as an orphan,
+		 * its response must still be read off the pipe.
+		 */
+		if (l->conn != NULL && l->conn->h2 != NULL) {
+			mirror_h2_cancel(l->conn->h2, r->sid);
+			TAILQ_REMOVE(&l->inflight, r, entry);
+			l->n_inflight--;
+			owned = 1;
+		}
 		break;
 	}
 	mirror_count(m, d.kind, t);
@@ -262,11 +344,10 @@ mirror_req_event(evutil_socket_t fd, short what, void *arg)
 		mirror_req_free(r);
 	if (mirror_deliver(set, &d, t, 0, NULL, 0))
 		return;
-	/* A connection whose oldest request waited this long is not coming back. */
-	if (t == TRANSPORT_TIMEOUT && l != NULL && l->conn != NULL && l->conn->up &&
-	    (r = TAILQ_FIRST(&l->inflight)) != NULL &&
-	    now_us() - r->sent_us >= (uint64_t)MIRROR_STALL_MS * 1000)
-		mirror_conn_fail(l, TRANSPORT_ERROR, "no answer for 10 s: connection stalled");
+	if (t == TRANSPORT_TIMEOUT)
+		mirror_check_stall(l);
+	if (l != NULL)
+		mirror_pump(l);		/* an HTTP/2 slot may have come free */
 }
 
 /* ---- lane and mirror state ---- */
@@ -327,10 +408,25 @@ mirror_conn_close(struct mirror_lane *l)
 	if (c == NULL)
 		return;
 	l->conn = NULL;
-	/* Safe from inside the client's own callbacks: it frees itself on the way out. */
-	http_client_free(c->http);
+	/* Safe from inside the clients' own callbacks: they free themselves on the way out. */
+	if (c->http != NULL)
+		http_client_free(c->http);
+	else if (c->h2 != NULL)
+		mirror_h2_free(c->h2);
+	else
+		bufferevent_free(c->bev);
 	free(c);
 	evtimer_del(l->timer);
+}
+
+/* Fail the lane's queued requests with t. */
+static void
+mirror_fail_requests_queued(struct mirror_lane *l, enum cons_transport t)
+{
+	struct mirror_req *r;
+
+	while ((r = TAILQ_FIRST(&l->queue)) != NULL)
+		mirror_req_settle(r, t);
 }
 
 /* Fail every request of the lane with t (orphans are just freed). */
@@ -354,7 +450,8 @@ static void
 mirror_set_why(struct mirror *m, enum cons_transport t, const char *why)
 {
 	m->why_t = t == TRANSPORT_TLS ? TRANSPORT_TLS : TRANSPORT_ERROR;
-	if (t == TRANSPORT_TLS)
+	/* A server that broke the HTTP/2 rules was reached: it says so itself. */
+	if (t == TRANSPORT_TLS || strncmp(why, "HTTP/2", 6) == 0)
 		snprintf(m->why, sizeof(m->why), "%s", why);
 	else
 		snprintf(m->why, sizeof(m->why), "unreachable: %s", why);
@@ -374,6 +471,7 @@ mirror_conn_fail(struct mirror_lane *l, enum cons_transport t, const char *why)
 
 	mirror_conn_close(l);
 	mirror_fail_requests(l, t);
+	mirror_note_error(m, why);
 	loud = l->fail_logged != kind && (l->idx == 0 || mirror_lanes_up(m) == 0);
 	l->backoff_ms = l->backoff_ms == 0 ? MIRROR_BACKOFF_MIN_MS
 	    : l->backoff_ms >= MIRROR_BACKOFF_MAX_MS / 2 ? MIRROR_BACKOFF_MAX_MS
@@ -477,6 +575,12 @@ mirror_conn_closed(void *arg, const char *why)
 	char buf[160];
 
 	if (mirror_conn_tls_failed(c)) {
+		/*
+		 * A session the server would not resume must not be offered again: the next
+		 * attempt is a full handshake (whatever the server's reason, it costs one).
+		 */
+		tls_session_free(m->session);
+		m->session = NULL;
 		mirror_tls_why(m, c->tls, buf, sizeof(buf));
 		mirror_conn_fail(l, TRANSPORT_TLS, buf);
 		return;
@@ -655,6 +759,53 @@ mirror_note_chain(struct mirror *m, const struct tls_conn *tls)
 	mirror_chains_save(m->set);
 }
 
+/*
+ * Keep c's TLS session for m's next connection, once it can be resumed (a TLS 1.3 ticket
+ * comes after the handshake: tried again at each answer until one came). Only the newest
+ * is kept, per mirror: a ticket is never offered to another mirror, which would link us.
+ */
+static void
+mirror_keep_session(struct mirror_conn *c)
+{
+	struct mirror *m = c->lane->m;
+	struct tls_session *s;
+
+	if (c->session_kept || c->kind != CONN_DOH || c->tls == NULL ||
+	    (s = tls_conn_session(c->tls)) == NULL)
+		return;
+	tls_session_free(m->session);
+	m->session = s;
+	c->session_kept = 1;
+}
+
+/*
+ * The handshake is done: put the HTTP client on the connection that ALPN chose, HTTP/2
+ * or HTTP/1.1 (also when the server chose nothing). The notary connection (the CA fetch)
+ * offers no ALPN and stays HTTP/1.1. 0, or -1 (no memory).
+ */
+static int
+mirror_conn_transport(struct mirror_conn *c)
+{
+	struct mirror *m = c->lane->m;
+	const char *host = m->hostname && m->hostname[0] ? m->hostname : m->addr_str;
+	char proto[16], err[128];
+
+	if (c->kind == CONN_DOH && strcmp(tls_conn_alpn(c->tls, proto, sizeof(proto)), "h2") == 0) {
+		if ((c->h2 = mirror_h2_new(c->bev, host, err, sizeof(err))) == NULL)
+			return -1;
+		mirror_h2_set_close_cb(c->h2, mirror_conn_closed, c);
+		m->st.proto = MIRROR_PROTO_H2;
+		return 0;
+	}
+	if ((c->http = http_client_new(c->bev, host, c->kind == CONN_DOH ? MIRROR_MAX_ANSWER :
+	    MIRROR_MAX_LIST)) == NULL)
+		return -1;
+	http_client_set_close_cb(c->http, mirror_conn_closed, c);
+	if (c->kind == CONN_DOH)
+		m->st.proto = MIRROR_PROTO_HTTP1;
+	return 0;
+}
+
 /* The TLS handshake completed (the certificate verified, for a pinned context). */
 static void
 mirror_conn_up(struct tls_conn *tls, void *arg)
@@ -664,6 +815,10 @@ mirror_conn_up(struct tls_conn *tls, void *arg)
 	struct mirror *m = l->m;
 
 	c->up = 1;
+	if (mirror_conn_transport(c) != 0) {
+		mirror_conn_fail(l, TRANSPORT_ERROR, "out of memory");
+		return;
+	}
 	if (c->kind == CONN_NOTARY) {
 		char target[96];
 
@@ -680,13 +835,20 @@ mirror_conn_up(struct tls_conn *tls, void *arg)
 	}
 	evtimer_del(l->timer);
 	m->st.handshakes++;
+	if (tls_conn_resumed(tls))
+		m->st.resumed++;
+	else
+		m->st.full_handshakes++;
+	mirror_keep_session(c);
 	if (m->verify == VERIFY_WEBPKI)
 		mirror_note_chain(m, tls);
 	m->why[0] = '\0';
 	if (l->fail_logged && l->idx == 0)
 		log_info(LOG_G_MIRROR, "mirror %s (%s): connected again", m->name, m->addr_str);
-	log_debug(LOG_G_MIRROR, "mirror %s (%s) lane %u: %s in %llu us", m->name, m->addr_str,
-	    l->idx, tls_conn_version(tls), (unsigned long long)(now_us() - c->started_us));
+	log_debug(LOG_G_MIRROR, "mirror %s (%s) lane %u: %s %s%s in %llu us", m->name,
+	    m->addr_str, l->idx, tls_conn_version(tls), mirror_proto_names[m->st.proto],
+	    tls_conn_resumed(tls) ? " (resumed)" : "",
+	    (unsigned long long)(now_us() - c->started_us));
 	l->fail_logged = 0;
 	l->backoff_ms = 0;
 	mirror_lane_set_state(l, MIRROR_UP);
@@ -707,6 +869,17 @@ mirror_conn_expect(const struct mirror *m, struct tls_conn *tls)
 		return 0;
 	return tls_conn_expect(tls, m->hostname[0] ? m->hostname :
 	    netaddr_ip_str(&m->addr, ip, sizeof(ip)), m->has_pin ? m->pin : NULL);
+}
+
+/* The connection ended before its handshake completed (the HTTP clients take over after). */
+static void
+mirror_conn_bev_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	mirror_conn_closed(arg, (what & BEV_EVENT_ERROR) ? "connection error"
+	    : (what & BEV_EVENT_TIMEOUT) ? "timeout" : "connection closed");
 }
 
 /*
@@ -745,16 +918,21 @@ mirror_connect(struct mirror_lane *l)
 		    m->addr_str);
 	}
 	bev = tls_bev_new(set->base, -1, ctx, 0, m->hostname, &c->tls);
-	if (bev == NULL || (c->http = http_client_new(bev, m->hostname && m->hostname[0] ?
-	    m->hostname : m->addr_str, c->kind == CONN_DOH ? MIRROR_MAX_ANSWER :
-	    MIRROR_MAX_LIST)) == NULL || mirror_conn_expect(m, c->tls) != 0) {
+	if (bev == NULL || mirror_conn_expect(m, c->tls) != 0 ||
+	    (c->kind == CONN_DOH && tls_conn_offer_alpn(c->tls, MIRROR_ALPN) != 0)) {
 		if (bev != NULL)
 			bufferevent_free(bev);
 		free(c);
 		mirror_conn_fail(l, TRANSPORT_ERROR, "out of memory");
 		return;
 	}
-	http_client_set_close_cb(c->http, mirror_conn_closed, c);
+	/* Refused (a full handshake then) when the session was made under other checks. */
+	if (c->kind == CONN_DOH && m->session != NULL)
+		(void)tls_conn_set_session(c->tls, m->session);
+	/* Until the handshake, only the connection's end matters (the HTTP client comes then). */
+	c->bev = bev;
+	bufferevent_setcb(bev, NULL, NULL, mirror_conn_bev_event, c);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	tls_conn_set_callbacks(c->tls, mirror_conn_up, NULL, c);
 	l->conn = c;
 	mirror_lane_set_state(l, MIRROR_CONNECTING);
@@ -774,7 +952,7 @@ mirror_connect(struct mirror_lane *l)
 
 /* ---- requests on the wire ---- */
 
-/* Is the response an acceptable answer to r? */
+/* Is the response an acceptable answer to r? If not, why is kept for vantagectl. */
 static enum cons_transport
 mirror_check_answer(struct mirror *m, struct mirror_req *r, const struct http_response *resp)
 {
@@ -782,32 +960,34 @@ mirror_check_answer(struct mirror *m, struct mirror_req *r, const struct http_re
 	struct dnsresp dr;
 	struct dnsq aq;
 	size_t ctlen;
+	char why[160];
 
 	if (resp->status != 200) {
-		log_debug(LOG_G_MIRROR, "mirror %s (%s): HTTP %d", m->name, m->addr_str,
-		    resp->status);
-		return TRANSPORT_ERROR;
+		snprintf(why, sizeof(why), "HTTP %d", resp->status);
+		goto bad;
 	}
 	/* The media type, parameters aside ("application/dns-message; x=y" is fine). */
 	ctlen = ct == NULL ? 0 : strcspn(ct, "; \t");
 	if (ct == NULL || ctlen != strlen(DOH_CT) || strncasecmp(ct, DOH_CT, ctlen) != 0) {
-		log_debug(LOG_G_MIRROR, "mirror %s (%s): answer is not %s", m->name, m->addr_str,
-		    DOH_CT);
-		return TRANSPORT_ERROR;
+		snprintf(why, sizeof(why), "answer is not %s", DOH_CT);
+		goto bad;
 	}
 	if (resp->body_len > MIRROR_MAX_ANSWER ||
 	    dnswire_parse_response(resp->body, resp->body_len, &aq, &dr) != 0) {
-		log_debug(LOG_G_MIRROR, "mirror %s (%s): malformed DNS answer", m->name,
-		    m->addr_str);
-		return TRANSPORT_ERROR;
+		snprintf(why, sizeof(why), "malformed DNS answer");
+		goto bad;
 	}
 	/* The question must be ours: a mirror answering another name is no answer. */
 	if (!dnswire_same_question(&aq, &r->q)) {
-		log_debug(LOG_G_MIRROR, "mirror %s (%s): answer to another question", m->name,
-		    m->addr_str);
-		return TRANSPORT_ERROR;
+		snprintf(why, sizeof(why), "answer to another question");
+		goto bad;
 	}
 	return TRANSPORT_OK;
+bad:
+	log_debug(LOG_G_MIRROR, "mirror %s (%s): %s", m->name, m->addr_str, why);
+	mirror_note_error(m, why);
+	m->st.stream_errors++;
+	return TRANSPORT_ERROR;
 }
 
 static void
@@ -823,9 +1003,13 @@ mirror_response(void *arg, const struct http_response *resp)
 
 	if (resp->status == 0)
 		return;		/* the close hook fails what was in flight */
-	/* Responses come in request order (HTTP/1.1 pipelining): r is the lane's head. */
+	/* HTTP/1.1 answers in request order (r is the head); HTTP/2 in any order. */
 	TAILQ_REMOVE(&l->inflight, r, entry);
 	l->n_inflight--;
+	if (l->conn != NULL) {
+		l->conn->waiting_us = 0;
+		mirror_keep_session(l->conn);
+	}
 	/* Only DNS round trips feed the SRTT: an observation takes a whole TLS handshake. */
 	if (r->kind == REQ_DOH) {
 		rtt = now_us() - r->sent_us;
@@ -835,6 +1019,9 @@ mirror_response(void *arg, const struct http_response *resp)
 		mirror_rtt_note(m, rtt);
 	}
 	if (!r->live) {	/* timed out or cancelled earlier */
+		/* Its verdict is not waited for; what is wrong with it is still worth knowing. */
+		if (r->kind == REQ_DOH)
+			(void)mirror_check_answer(m, r, resp);
 		mirror_req_free(r);
 		mirror_pump(l);
 		return;
@@ -850,32 +1037,133 @@ mirror_response(void *arg, const struct http_response *resp)
 	    t == TRANSPORT_OK ? resp->body_len : 0);
 }
 
+/*
+ * An HTTP/2 stream ended: an answer goes the HTTP/1.1 way; a stream that failed alone
+ * (reset, refused, too large) fails its request alone. One the server refused before
+ * working on it (GOAWAY, REFUSED_STREAM) is sent once more, on a new connection.
+ */
+static void
+mirror_h2_response(void *arg, const struct http_response *resp, int retry)
+{
+	struct mirror_req *r = arg;
+	struct mirror_lane *l = r->lane;
+	struct mirror *m = r->m;
+
+	if (resp->status != 0) {
+		mirror_response(arg, resp);
+		return;
+	}
+	if (l->conn != NULL)
+		l->conn->waiting_us = 0;	/* it answered, if only with a reset */
+	if (retry && !r->live) {	/* nobody waits for it: nothing to retry or to note */
+		mirror_req_settle(r, TRANSPORT_ERROR);
+		mirror_pump(l);
+		return;
+	}
+	if (retry && !r->retried) {
+		mirror_req_unlink(r);
+		r->retried = 1;
+		r->where = REQ_QUEUED;
+		TAILQ_INSERT_HEAD(&l->queue, r, entry);
+		l->n_queued++;
+		mirror_pump(l);		/* the lane is draining: it moves its queue on */
+		return;
+	}
+	log_debug(LOG_G_MIRROR, "mirror %s (%s): %s", m->name, m->addr_str, resp->error);
+	if (r->kind == REQ_DOH) {
+		mirror_note_error(m, resp->error);
+		m->st.stream_errors++;
+	}
+	mirror_req_settle(r, TRANSPORT_ERROR);
+	mirror_pump(l);
+}
+
+/*
+ * Send a request on c, HTTP/2 or HTTP/1.1. On HTTP/2, *sid gets its stream. 0 or -1.
+ * Only the headers RFC 8484 asks for go out: nothing names or fingerprints us.
+ */
+static int
+mirror_conn_request(struct mirror_conn *c, const char *method, const char *target,
+    const char *accept, const char *ct, const void *body, size_t len, size_t max_body,
+    http_response_cb cb1, mirror_h2_cb cb2, void *arg, int32_t *sid)
+{
+	int32_t id;
+
+	if (c->h2 == NULL)
+		return http_client_request_ex(c->http, method, target, accept, ct, body, len,
+		    max_body, cb1, arg);
+	if ((id = mirror_h2_request(c->h2, method, target, accept, ct, body, len,
+	    max_body ? max_body : MIRROR_MAX_ANSWER, cb2, arg)) < 0)
+		return -1;
+	if (sid != NULL)
+		*sid = id;
+	return 0;
+}
+
 /* Write one request to the lane's connection: 0, -1 when the question cannot be encoded,
  * -2 when the connection refuses it. */
 static int
 mirror_send(struct mirror_lane *l, struct mirror_req *r)
 {
 	uint8_t wire[512];	/* the longest question, padded to a 128-octet block: 384 */
+	/* "/dns-query?dns=" and the unpadded base64url of wire: 15 + 683 + NUL. */
+	char target[720];
 	size_t n;
 
 	/* A GET may fetch a whole /v1/mirrors list; DoH answers stay bounded by the lane's
 	 * own limit, one DNS message. */
 	if (r->kind == REQ_GET)
-		return http_client_request_max(l->conn->http, "GET", r->target, NULL, NULL, 0,
-		    MIRROR_MAX_LIST, mirror_response, r) != 0 ? -2 : 0;
+		return mirror_conn_request(l->conn, "GET", r->target, NULL, NULL, NULL, 0,
+		    MIRROR_MAX_LIST, mirror_response, mirror_h2_response, r, &r->sid) != 0 ? -2 : 0;
 	/* RFC 8484 section 4.1: ID 0, so that identical questions give cacheable requests. */
 	n = dnswire_build_query(wire, sizeof(wire), &r->q, 0, DNS_EDNS_SIZE);
 	/* RFC 8467: the length of the encrypted question must not tell the name. */
 	if (n == 0 || (n = dnswire_pad_query(wire, n, sizeof(wire), MIRROR_PAD_BLOCK)) == 0)
 		return -1;
-	/*
-	 * lib/http writes only Host, Content-Type and Content-Length; RFC 8484 section 4.1
-	 * asks for Accept too, so it rides on the content type line. Both strings are ours.
-	 */
-	if (http_client_request(l->conn->http, "POST", "/dns-query", DOH_CT "\r\nAccept: " DOH_CT,
-	    wire, n, mirror_response, r) != 0)
-		return -2;
-	return 0;
+	/* RFC 8484 section 4.1: GET carries the question as unpadded base64url in ?dns=. */
+	if (l->m->doh_get) {
+		memcpy(target, "/dns-query?dns=", 15);
+		if (base64url_encode(wire, n, target + 15, sizeof(target) - 15) < 0)
+			return -1;
+		return mirror_conn_request(l->conn, "GET", target, DOH_CT, NULL, NULL, 0, 0,
+		    mirror_response, mirror_h2_response, r, &r->sid) != 0 ? -2 : 0;
+	}
+	return mirror_conn_request(l->conn, "POST", "/dns-query", DOH_CT, DOH_CT, wire, n, 0,
+	    mirror_response, mirror_h2_response, r, &r->sid) != 0 ? -2 : 0;
+}
+
+/* How many requests the lane's connection may carry at once. */
+static size_t
+mirror_window(const struct mirror_lane *l)
+{
+	return l->conn->h2 != NULL ? mirror_h2_max_streams(l->conn->h2) : MIRROR_WINDOW;
+}
+
+/*
+ * The lane's HTTP/2 connection takes no new stream (GOAWAY): its queued requests go to
+ * the lane the mirror uses now (a new connection), first in line, in their order.
+ */
+static void
+mirror_lane_migrate(struct mirror_lane *l)
+{
+	struct mirror_lane *to = mirror_pick_lane(l->m);
+	struct mirror_req *r;
+
+	if (to == NULL || to == l) {
+		mirror_fail_requests_queued(l, TRANSPORT_ERROR);
+		return;
+	}
+	while ((r = TAILQ_LAST(&l->queue, req_list)) != NULL) {
+		TAILQ_REMOVE(&l->queue, r, entry);
+		l->n_queued--;
+		r->lane = to;
+		TAILQ_INSERT_HEAD(&to->queue, r, entry);
+		to->n_queued++;
+	}
+	if (to->state == MIRROR_IDLE)
+		mirror_connect(to);
+	else if (to->state == MIRROR_UP)
+		mirror_pump(to);
 }
 
 /* Move the lane's queued requests into its window. */
@@ -884,7 +1172,24 @@ mirror_pump(struct mirror_lane *l)
 {
 	struct mirror_req *r;
 
-	while (l->state == MIRROR_UP && l->conn != NULL && l->n_inflight < MIRROR_WINDOW &&
+	if (l->state != MIRROR_UP || l->conn == NULL)
+		return;
+	/* Its streams are reset when their users give up: no timeout may come to tell. */
+	if (l->conn->h2 != NULL && !TAILQ_EMPTY(&l->queue) && mirror_check_stall(l))
+		return;
+	if (mirror_conn_draining(l->conn)) {
+		if (!TAILQ_EMPTY(&l->queue))
+			mirror_lane_migrate(l);
+		return;
+	}
+	/* A server that allows no stream at all is no use (a legal SETTINGS, a useless one). */
+	if (l->conn->h2 != NULL && mirror_window(l) == 0 && l->n_inflight == 0 &&
+	    !TAILQ_EMPTY(&l->queue)) {
+		mirror_note_error(l->m, "the server allows no HTTP/2 stream");
+		mirror_conn_fail(l, TRANSPORT_ERROR, "the server allows no HTTP/2 stream");
+		return;
+	}
+	while (l->state == MIRROR_UP && l->conn != NULL && l->n_inflight < mirror_window(l) &&
 	    (r = TAILQ_FIRST(&l->queue)) != NULL) {
 		switch (mirror_send(l, r)) {
 		case -1:	/* a question we cannot encode fails alone */
@@ -898,6 +1203,8 @@ mirror_pump(struct mirror_lane *l)
 		l->n_queued--;
 		r->where = REQ_INFLIGHT;
 		r->sent_us = now_us();
+		if (l->conn->waiting_us == 0)
+			l->conn->waiting_us = r->sent_us;
 		if (r->kind == REQ_DOH && !r->retried)
 			l->m->st.sent++;
 		TAILQ_INSERT_TAIL(&l->inflight, r, entry);
@@ -906,7 +1213,30 @@ mirror_pump(struct mirror_lane *l)
 }
 
 /*
- * The lane a new request goes to. An open lane with nothing to do, first; else a lane not
+ * The lane of an HTTP/2 mirror a new request goes to: its one connection, unless that
+ * drains after a GOAWAY; then the one connecting, else a new one on an idle lane.
+ */
+static struct mirror_lane *
+mirror_pick_lane_h2(struct mirror *m)
+{
+	struct mirror_lane *connecting = NULL, *idle = NULL;
+
+	for (size_t i = 0; i < MIRROR_LANES; i++) {
+		struct mirror_lane *l = &m->lanes[i];
+
+		if (l->state == MIRROR_UP && l->conn != NULL && !mirror_conn_draining(l->conn))
+			return l;
+		if (l->state == MIRROR_CONNECTING && connecting == NULL)
+			connecting = l;
+		if (l->state == MIRROR_IDLE && idle == NULL)
+			idle = l;
+	}
+	return connecting != NULL ? connecting : idle;
+}
+
+/*
+ * The lane a new request goes to. HTTP/2: see mirror_pick_lane_h2. HTTP/1.1: an open lane
+ * with nothing to do, first; else a lane not
  * open yet, since a handshake costs about one round trip while waiting behind a busy
  * connection costs a whole upstream resolution per request ahead (the server answers one
  * request of a connection at a time); else the least loaded open lane. Extra lanes open
@@ -920,6 +1250,8 @@ mirror_pick_lane(struct mirror *m)
 	size_t best_load = SIZE_MAX, load;
 	int any_up = 0;
 
+	if (m->st.proto == MIRROR_PROTO_H2 && m->ctx != NULL)
+		return mirror_pick_lane_h2(m);
 	for (size_t i = 0; i < MIRROR_LANES; i++) {
 		struct mirror_lane *l = &m->lanes[i];
 
@@ -1052,6 +1384,13 @@ mirror_report_response(void *arg, const struct http_response *resp)
 		    m->addr_str, resp->status);
 }
 
+static void
+mirror_report_h2_response(void *arg, const struct http_response *resp, int retry)
+{
+	(void)retry;	/* a report refused is a report lost, as on HTTP/1.1 */
+	mirror_report_response(arg, resp);
+}
+
 int
 mirror_send_report(struct mirror *m, const char *json, size_t len)
 {
@@ -1064,13 +1403,14 @@ mirror_send_report(struct mirror *m, const char *json, size_t len)
 		struct mirror_lane *l = &m->lanes[i];
 
 		if (l->state == MIRROR_UP && l->conn != NULL && l->conn->kind == CONN_DOH &&
+		    !mirror_conn_draining(l->conn) &&
 		    (best == NULL || l->n_inflight < best->n_inflight))
 			best = l;
 	}
 	if (best == NULL)
 		return -1;
-	return http_client_request(best->conn->http, "POST", "/v1/report", "application/json",
-	    json, len, mirror_report_response, m);
+	return mirror_conn_request(best->conn, "POST", "/v1/report", NULL, "application/json",
+	    json, len, 0, mirror_report_response, mirror_report_h2_response, m, NULL);
 }
 
 void
@@ -1079,6 +1419,13 @@ mirror_cancel(struct mirror_req *r)
 	if (r == NULL || !r->live)
 		return;
 	r->live = 0;
+	/*
+	 * HTTP/2: the stream stays open until the answer or the request's deadline (its event
+	 * stays armed), so that a late answer still feeds the round-trip estimate and a
+	 * mirror's bad answers are seen even when the quorum never waits for them.
+	 */
+	if (r->where == REQ_INFLIGHT && r->lane->conn != NULL && r->lane->conn->h2 != NULL)
+		return;
 	if (r->where == REQ_INFLIGHT) {
 		/* Its response is still coming down the pipe: keep it as an orphan until then. */
 		event_del(r->ev);
@@ -1152,6 +1499,18 @@ mirror_lanes_free(struct mirror *m)
 	}
 	if (m->loose.tqh_last != NULL)
 		mirror_free_list(&m->loose);
+}
+
+const char *
+mirror_proto_name(enum mirror_proto p)
+{
+	return (unsigned)p < NELEMS(mirror_proto_names) ? mirror_proto_names[p] : "?";
+}
+
+const char *
+mirror_last_error(const struct mirror *m)
+{
+	return m->last_err;
 }
 
 const char *

@@ -39,6 +39,13 @@ typedef void (*mirror_cb)(void *arg, enum cons_transport transport, const uint8_
 #define MIRROR_RTT_BUCKETS 10
 extern const uint32_t mirror_rtt_bounds_us[MIRROR_RTT_BUCKETS];
 
+/* The HTTP version of a mirror's last connection (ALPN), as shown by status output. */
+enum mirror_proto {
+	MIRROR_PROTO_NONE,	/* not connected yet */
+	MIRROR_PROTO_HTTP1,	/* http/1.1: pipelined on up to MIRROR_LANES connections */
+	MIRROR_PROTO_H2		/* h2: concurrent streams on one connection */
+};
+
 /* Figures of one mirror. */
 struct mirror_stats {
 	enum mirror_state state;
@@ -55,6 +62,11 @@ struct mirror_stats {
 	uint64_t agreements, dissents;
 	/* webpki: how often the CA of its chain changed while we ran (logged each time). */
 	uint64_t ca_changes;
+	/* Of handshakes: full ones (a certificate verified) and resumed ones (a ticket). */
+	uint64_t full_handshakes, resumed;
+	enum mirror_proto proto;
+	/* DNS questions that failed on their own (bad status, media type or stream reset). */
+	uint64_t stream_errors;
 };
 
 /*
@@ -136,6 +148,15 @@ const char *mirror_region(const struct mirror *m);
 const char *mirror_id_hex(const struct mirror *m);	/* CA SHA-256, or "webpki:HOST" */
 const char *mirror_addr_str(const struct mirror *m);	/* "198.51.100.7:443" */
 void mirror_get_stats(const struct mirror *m, struct mirror_stats *st);
+
+/* mirror_proto_name - "", "http/1.1", "h2". */
+const char *mirror_proto_name(enum mirror_proto p);
+
+/*
+ * mirror_last_error - why the last request of m that failed failed (one phrase: "HTTP
+ * 503", "stream reset by the server (...)", "connection stalled: ..."), "" when none did.
+ */
+const char *mirror_last_error(const struct mirror *m);
 
 /* mirror_state_name - "idle", "connecting", "up", "backoff", "pin-failed". */
 const char *mirror_state_name(enum mirror_state s);

@@ -24,7 +24,9 @@
 #define MIRROR_LIST_MAX_KEYS 64
 
 /*
- * Connections kept per mirror (lanes). A mirror server answers the requests of one
+ * Connections kept per mirror (lanes), for a mirror that speaks HTTP/1.1 only. One that
+ * speaks HTTP/2 (ALPN h2) gets one connection carrying many concurrent streams instead;
+ * it uses a second lane only while the first drains after a GOAWAY. A mirror server answers the requests of one
  * connection one after the other (evhttp), so one connection carries about one upstream
  * round trip's worth of cold questions at a time: ~50 a second at 20 ms. Eight lanes make
  * that ~400 per mirror, the cold rate a busy home network or a small office sees, for
@@ -62,7 +64,8 @@ struct mirror_req {
 	uint64_t sent_us;
 	enum req_where where;
 	enum cons_transport result;	/* for REQ_LOOSE */
-	int retried;		/* re-sent once after a keep-alive close race */
+	int retried;		/* re-sent once after a keep-alive close race or a GOAWAY */
+	int32_t sid;		/* its HTTP/2 stream while in flight on an h2 connection */
 };
 TAILQ_HEAD(req_list, mirror_req);
 
@@ -101,6 +104,10 @@ struct mirror {
 	/* webpki: the CA above its leaf when last seen, also from before a restart. */
 	uint8_t known_ca[TLS_SHA256_LEN];
 	int has_known_ca;
+	int doh_get;		/* method: get (RFC 8484 GET ?dns=), else POST */
+	/* The TLS session of its last connection, offered for resumption (tickets). */
+	struct tls_session *session;
+	char last_err[160];	/* why its last failed request failed, for vantagectl */
 	int learned;		/* from the master list, not the configuration: no vote */
 	int inactive;		/* a majority of the configured mirrors says so: not selected */
 	struct tls_ctx *ctx;	/* trusts exactly this mirror's CA; NULL until known */

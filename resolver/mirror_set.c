@@ -58,6 +58,7 @@ mirror_free(struct mirror *m)
 	if (m == NULL)
 		return;
 	mirror_lanes_free(m);
+	tls_session_free(m->session);
 	tls_ctx_free(m->ctx);
 	free(m->name);
 	free(m->region);
@@ -126,6 +127,7 @@ mirror_new(struct mirror_set *set, const struct config_mirror *e, char *err, siz
 	m->addr = e->addr;
 	netaddr_str(&m->addr, m->addr_str, sizeof(m->addr_str));
 	m->verify = e->verify;
+	m->doh_get = e->doh_get;
 	m->usable = 1;
 	m->name = strdup(e->name != NULL ? e->name : m->addr_str);
 	m->region = strdup(e->region != NULL ? e->region : "");

@@ -242,6 +242,11 @@ report_mirrors(struct vantaged *vd, struct jw *w)
 		jw_u64(w, "errors", ms.errors);
 		jw_u64(w, "tls_failures", ms.tls_failures);
 		jw_u64(w, "handshakes", ms.handshakes);
+		jw_u64(w, "full_handshakes", ms.full_handshakes);
+		jw_u64(w, "resumed", ms.resumed);
+		jw_str(w, "proto", mirror_proto_name(ms.proto));
+		jw_u64(w, "stream_errors", ms.stream_errors);
+		jw_str(w, "last_error", mirror_last_error(m));
 		jw_u64(w, "agreements", ms.agreements);
 		jw_u64(w, "dissents", ms.dissents);
 		jw_str(w, "id", mirror_id_hex(m));

@@ -159,7 +159,8 @@ test_full(void **state)
 	    "  list:\n"
 	    "    - { name: m1, address: \"198.51.100.7:443\", region: eu, ca_sha256: "
 	    "\"00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff\" }\n"
-	    "    - { address: \"9.9.9.9\", region: ch, verify: webpki, hostname: dns.quad9.net }\n"
+	    "    - { address: \"9.9.9.9\", region: ch, verify: webpki, hostname: dns.quad9.net, "
+	    "method: get }\n"
 	    "    - { name: ip-only, address: \"192.0.2.9:8443\", region: R, verify: webpki, "
 	    "ca_sha256: \"00112233445566778899aabbccddeeff00112233445566778899aabbccddee00\" }\n"
 	    "  trust_store: /etc/ssl/certs\n"
@@ -217,6 +218,9 @@ test_full(void **state)
 	assert_int_equal(c->mirrors[1].verify, VERIFY_WEBPKI);
 	assert_int_equal(c->mirrors[1].has_pin, 0);
 	assert_string_equal(c->mirrors[1].hostname, "dns.quad9.net");
+	/* RFC 8484 GET for that entry; POST, the default, for the others. */
+	assert_int_equal(c->mirrors[1].doh_get, 1);
+	assert_int_equal(c->mirrors[0].doh_get, 0);
 	assert_int_equal(c->consensus.mode, MODE_MONITOR);
 	assert_int_equal(c->consensus.mirrors_per_query, 5);
 	assert_int_equal(c->consensus.quorum, 4);
@@ -276,6 +280,9 @@ test_errors(void **state)
 	assert_string_equal(load_err("mirrors:\n  list:\n    - { address: \"192.0.2.1\", "
 				     "region: eu }\n"),
 	    "FILE:3: mirror entry: 'ca_sha256' is required (or verify: webpki)");
+	assert_string_equal(load_err("mirrors:\n  list:\n    - { address: \"192.0.2.1\", "
+				     "region: eu, verify: webpki, method: put }\n"),
+	    "FILE:3: method: 'put' is not one of post, get");
 }
 
 static void

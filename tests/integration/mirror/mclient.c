@@ -235,6 +235,8 @@ print_stats(struct mirror *m)
 	    (unsigned long long)st.queries, (unsigned long long)st.answers,
 	    (unsigned long long)st.timeouts, (unsigned long long)st.errors,
 	    (unsigned long long)st.tls_failures, st.srtt_ms);
+	printf("proto: %s\nresumed: %llu\nlast_error: %s\n", mirror_proto_name(st.proto),
+	    (unsigned long long)st.resumed, mirror_last_error(m));
 }
 
 static void

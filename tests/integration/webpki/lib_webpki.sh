@@ -19,15 +19,42 @@
 #                                got (HTTP counts every request, any path; GET and POST only
 #                                the DNS queries to /dns-query)
 #   wp_vconf FILE ENTRY...       a vantaged config with trust_store $T/wp/root.pem asking $LIAR;
-#                                ENTRY = NAME:REGION[:hostname=H][:pin=HEX] (no hostname: the
-#                                address is verified); WP_CONSENSUS: extra consensus lines;
-#                                WP_LISTEN: the listen address (default $VD_ADDR:0)
+#                                ENTRY = NAME:REGION[:hostname=H][:pin=HEX][:method=get] (no
+#                                hostname: the address is verified); WP_CONSENSUS: extra consensus lines;
+#                                WP_LISTEN: the listen address (default $VD_ADDR:0);
+#                                WP_UPSTREAM: the upstream (default $LIAR); WP_LEVEL: log level
+#                                (default debug); WP_EXTRA: extra top-level YAML lines
 #   wp_int NAME                  another intermediate of the test root (NAME.pem/.key)
-#   wp_stop NAME                 stop dnsdist NAME (to start another on its address)
+#   wp_unbound NAME VIEW LEAF [ADDR]
+#                                unbound (https-port: DoH over HTTP/2 only) on ADDR:8443 (default
+#                                a fresh 127.x), presenting LEAF-chain.pem and resolving every name
+#                                from VIEW[VIEW] (a forward zone "."); sets WHP/WADDR like wp_dnsdist;
+#                                WP_UNBOUND_EXTRA: more server: lines (e.g. tcp-idle-timeout: 5000)
+#   wp_kresd NAME VIEW LEAF [ADDR]
+#                                Knot Resolver (kresd, kind='doh2': HTTP/2 only) on ADDR:8443, the
+#                                same way (policy.STUB to the view); rundir and cache in $T
+#   wp_doh_probe NAME QNAME [HOSTNAME [CA]]
+#                                the A records of QNAME asked of NAME over DoH by a client nobody
+#                                here wrote (kdig +https, HTTP/2), the chain verified against
+#                                $WP/CA.pem (default root) for HOSTNAME (default NAME.test): proof
+#                                that a server works before vantaged is involved
+#   wp_zone FILE N               adv.test (tests/adversary/zones/adv.test.zone) plus n1..nN A
+#                                127.200.(2 + i / 250).(i % 250 + 1): names nobody asked yet
+#   wp_vantaged_h2               true when the vantaged under test speaks HTTP/2 (links
+#                                libnghttp2): unbound's and kresd's DoH speak nothing else
+#   wp_stop NAME                 stop the DoH server NAME (to start another on its address)
 #   wp_mirror_field NAME FIELD   FIELD of mirror NAME in vantagectl -j mirrors
+#   wp_mirror_fields NAME FIELD...
+#                                the FIELDs of mirror NAME from one vantagectl -j mirrors,
+#                                joined by "/" (one snapshot: the fields are consistent)
+#   wp_conns NAME                TCP connections established to DoH server NAME's port (ss)
 
 declare -A WHP=() WADDR=() WCONSOLE=()
 WP=""
+# The system's python when there is one: a pyenv shim first on PATH takes most of a second to
+# start, and a test reading a dozen fields would outlast a server's idle timeout (kresd: 10 s).
+WP_PY=python3
+[ -x /usr/bin/python3 ] && WP_PY=/usr/bin/python3
 
 _wp_ossl() { openssl "$@" > /dev/null 2>> "$WP/openssl.log"; }
 
@@ -85,6 +112,7 @@ wp_view() {
 _wp_listening() { (exec 3<> "/dev/tcp/$1/$2") 2> /dev/null; }
 
 # wp_dnsdist NAME VIEW LEAF [ADDR]: ADDR when the leaf must name it (IP SAN); else a fresh one.
+# WP_DOH_OPTS: a Lua table of addDOHLocal options (e.g. "{idleTimeout=2}").
 wp_dnsdist() {
 	local name=$1 view=$2 leaf=$3 a=${4:-}
 	[ -n "$a" ] || a=$(unique_addr) || return 1
@@ -96,7 +124,7 @@ wp_dnsdist() {
 	controlSocket("$a:5199")
 	setKey("$(head -c 32 /dev/urandom | base64)")
 	newServer({address="${VIEW[$view]}", checkInterval=3600})
-	addDOHLocal("$a:8443", "$WP/$leaf-chain.pem", "$WP/$leaf.key", "/dns-query")
+	addDOHLocal("$a:8443", "$WP/$leaf-chain.pem", "$WP/$leaf.key", "/dns-query"${WP_DOH_OPTS:+, $WP_DOH_OPTS})
 	EOF
 	spawn "dnsdist-$name" dnsdist --supervised --disable-syslog -C "$T/dnsdist-$name.conf"
 	wait_until 10 _wp_listening "$a" 8443 ||
@@ -112,12 +140,12 @@ wp_doh_stats() {	# "HTTP HTTP/1 HTTP/2 GET POST" of dnsdist NAME's DoH frontend
 }
 
 wp_vconf() {
-	local file=$1 e name rest region host pin line; shift
+	local file=$1 e name rest region host pin meth line; shift
 	[ -n "$VD_ADDR" ] || VD_ADDR=$(unique_addr) || return 1
 	{
 		echo "# written by tests/integration/webpki/lib_webpki.sh"
 		echo "listen: [\"${WP_LISTEN:-$VD_ADDR:0}\"]"
-		echo "upstreams: [\"$LIAR\"]"
+		echo "upstreams: [\"${WP_UPSTREAM:-$LIAR}\"]"
 		echo "upstream_timeout: 2s"
 		echo "mirrors:"
 		echo "  bootstrap: \"$T/no-bootstrap.yaml\""
@@ -127,9 +155,12 @@ wp_vconf() {
 			name=${e%%:*} rest=${e#*:} region=${rest%%:*} host="" pin=""
 			case $rest in *:hostname=*) host=${rest#*:hostname=}; host=${host%%:*} ;; esac
 			case $rest in *:pin=*) pin=${rest#*:pin=}; pin=${pin%%:*} ;; esac
+			meth=""
+			case $rest in *:method=*) meth=${rest#*:method=}; meth=${meth%%:*} ;; esac
 			line="    - { name: $name, address: \"${WHP[$name]}\", region: $region, verify: webpki"
 			[ -n "$host" ] && line="$line, hostname: $host"
 			[ -n "$pin" ] && line="$line, ca_sha256: \"$pin\""
+			[ -n "$meth" ] && line="$line, method: $meth"
 			echo "$line }"
 		done
 		echo "consensus:"
@@ -140,13 +171,14 @@ wp_vconf() {
 		[ -n "${WP_CONSENSUS:-}" ] && printf '%s\n' "$WP_CONSENSUS"
 		echo "cache: { max_entries: 1000, state_file: \"$T/state-$(basename "$file" .yaml)\" }"
 		echo "control: { socket: \"$T/ctl.sock\" }"
-		echo "log: { level: debug, dissent_log: \"$T/dissent.jsonl\" }"
+		echo "log: { level: ${WP_LEVEL:-debug}, dissent_log: \"$T/dissent.jsonl\" }"
+		[ -n "${WP_EXTRA:-}" ] && printf '%s\n' "$WP_EXTRA"
 		echo 'user: ""'
 	} > "$file"
 }
 
 wp_mirror_field() {
-	"$top_builddir/vantagectl" -s "$T/ctl.sock" -j mirrors | python3 -c '
+	"$top_builddir/vantagectl" -s "$T/ctl.sock" -j mirrors | "$WP_PY" -c '
 import json, sys
 d = json.load(sys.stdin)
 for m in d["mirrors"]:
@@ -155,10 +187,115 @@ for m in d["mirrors"]:
 ' "$1" "$2"
 }
 
+wp_mirror_fields() {
+	"$top_builddir/vantagectl" -s "$T/ctl.sock" -j mirrors | "$WP_PY" -c '
+import json, sys
+for m in json.load(sys.stdin)["mirrors"]:
+    if m["name"] == sys.argv[1]:
+        print("/".join(str(m.get(f, "")) for f in sys.argv[2:]))
+' "$@"
+}
+
 wp_stop() {
 	local pid
 	for pid in "${_SPAWNED[@]}"; do
-		[ "${_SPAWN_NAME[$pid]:-}" = "dnsdist-$1" ] && stop_pid "$pid"
+		case ${_SPAWN_NAME[$pid]:-} in
+		dnsdist-"$1" | unbound-"$1" | kresd-"$1") stop_pid "$pid" ;;
+		esac
 	done
 	return 0
+}
+
+_wp_up() {	# NAME ADDR SERVER: wait for the DoH port, then set WHP/WADDR
+	wait_until 10 _wp_listening "$2" 8443 ||
+		{ diag "$3 $1 did not listen:" "$(tail -n 20 "$T/$3-$1.log")"; return 1; }
+	WHP[$1]=$2:8443
+	WADDR[$1]=$2
+}
+
+# wp_unbound NAME VIEW LEAF [ADDR]: unbound's DoH is HTTP/2 only (libnghttp2).  It must never
+# reach past loopback: every name is forwarded to the view (so the root is never primed or asked),
+# the validator is off (an unsigned test zone under the real root's trust anchor would be
+# bogus), and the NSD view on 127.x is allowed (do-not-query-localhost: no).  test. is one of
+# unbound's built-in empty zones (RFC 6761): the views' adv.test lives under it.
+wp_unbound() {
+	local name=$1 view=$2 leaf=$3 a=${4:-}
+	[ -n "$a" ] || a=$(unique_addr) || return 1
+	cat > "$T/unbound-$name.conf" <<-EOF
+	server:
+	    interface: $a@8443
+	    https-port: 8443
+	    http-endpoint: "/dns-query"
+	    tls-service-pem: "$WP/$leaf-chain.pem"
+	    tls-service-key: "$WP/$leaf.key"
+	    do-ip6: no
+	    num-threads: 1
+	    so-reuseport: no
+	    chroot: ""
+	    username: ""
+	    directory: "$T"
+	    pidfile: "$T/unbound-$name.pid"
+	    use-syslog: no
+	    logfile: ""
+	    verbosity: 1
+	    module-config: "iterator"
+	    do-not-query-localhost: no
+	    local-zone: "test." nodefault
+	    access-control: 127.0.0.0/8 allow
+	    incoming-num-tcp: 64
+	${WP_UNBOUND_EXTRA:-}
+	forward-zone:
+	    name: "."
+	    forward-addr: ${VIEW[$view]/:/@}
+	EOF
+	spawn "unbound-$name" unbound -d -c "$T/unbound-$name.conf"
+	_wp_up "$name" "$a" unbound
+}
+
+# wp_kresd NAME VIEW LEAF [ADDR]: kresd's doh2 kind is HTTP/2 only.  Its defaults reach for the
+# internet (root priming, trust anchor updates, time-skew checks): they are unloaded and the
+# root's trust anchor removed, and every name is sent to the view (policy.STUB: no validation).
+wp_kresd() {
+	local name=$1 view=$2 leaf=$3 a=${4:-} dir
+	[ -n "$a" ] || a=$(unique_addr) || return 1
+	dir=$T/kresd-$name
+	mkdir -p "$dir"
+	cat > "$dir/config" <<-EOF
+	log_target('stderr')
+	for _, m in ipairs({ 'priming', 'ta_update', 'ta_signal_query', 'ta_sentinel',
+	                     'detect_time_skew', 'detect_time_jump', 'watchdog' }) do
+	    pcall(modules.unload, m)
+	end
+	trust_anchors.remove('.')
+	net.ipv6 = false
+	net.listen('$a', 8443, { kind = 'doh2' })
+	net.tls('$WP/$leaf-chain.pem', '$WP/$leaf.key')
+	cache.open(10 * MB, 'lmdb://$dir/cache')
+	policy.add(policy.all(policy.STUB({ '${VIEW[$view]/:/@}' })))
+	EOF
+	KRESD_NO_LISTEN=1 spawn "kresd-$name" kresd -n -c "$dir/config" "$dir"
+	_wp_up "$name" "$a" kresd
+}
+
+wp_doh_probe() {	# NAME QNAME [HOSTNAME [CA]]: kdig +https, the chain verified against CA
+	local hp=${WHP[$1]}
+	timeout 10 kdig @"${hp%:*}" -p "${hp##*:}" +https=/dns-query +tls-ca="$WP/${4:-root}.pem" \
+		+tls-hostname="${3:-$1.test}" +timeout=3 +retry=0 +noall +answer "$2" A 2> /dev/null |
+		awk '$4 == "A" { print $5 }' | sort
+}
+
+wp_zone() {
+	local i
+	{
+		cat "$top_srcdir/tests/adversary/zones/adv.test.zone"
+		for ((i = 1; i <= $2; i++)); do
+			printf 'n%d\tA\t127.200.%d.%d\n' "$i" $((2 + i / 250)) $((i % 250 + 1))
+		done
+	} > "$1"
+}
+
+wp_vantaged_h2() { ldd "$VANTAGED" 2> /dev/null | grep -q 'libnghttp2'; }
+
+wp_conns() {
+	ss -Htn state established "dst ${WHP[$1]}" 2> /dev/null | wc -l
 }
