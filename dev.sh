@@ -24,10 +24,11 @@ BUILD_DIR=${BUILD_DIR:-$SRC/build}
 JOBS=${JOBS:-$(nproc 2> /dev/null || echo 2)}
 
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
-	libldns-dev libevent-dev libwolfssl-dev libyaml-dev libcmocka-dev libseccomp-dev
+	libldns-dev libevent-dev libwolfssl-dev libyaml-dev libcmocka-dev libseccomp-dev libnghttp2-dev
 	nsd ldnsutils bind9-dnsutils knot-dnsutils dnsmasq-base
 	curl util-linux iproute2 procps mandoc valgrind ca-certificates
-	debhelper dpkg-dev jq openssl python3 shellcheck systemd dnsdist"
+	debhelper dpkg-dev jq openssl python3 shellcheck systemd dnsdist
+	nghttp2-client python3-h2"
 
 say() { printf 'dev.sh: %s\n' "$*" >&2; }
 
