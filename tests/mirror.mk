@@ -12,9 +12,11 @@ MIRROR_IT_TESTS = \
 	tests/integration/mirror_abuse.sh \
 	tests/integration/mirror_observe.sh \
 	tests/integration/mirror_reports.sh \
-	tests/integration/mirror_config.sh
+	tests/integration/mirror_config.sh \
+	tests/integration/mirror_h2.sh
 TESTS += $(MIRROR_IT_TESTS)
-EXTRA_DIST += $(MIRROR_IT_TESTS) tests/integration/mirror/lib_mirror.sh
+EXTRA_DIST += $(MIRROR_IT_TESTS) tests/integration/mirror/lib_mirror.sh \
+	tests/integration/mirror/slowdns.py
 
 if HAVE_CMOCKA
 MIRROR_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mirror $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(WOLFSSL_CFLAGS) $(CMOCKA_CFLAGS) \
