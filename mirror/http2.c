@@ -42,7 +42,7 @@
  * frames are produced: a client that asks and never reads must not grow our buffers.
  */
 #define HTTP2_OUT_MAX (256 * 1024)
-/* After GOAWAY, time left to flush it before the socket is closed anyway (ms). */
+/* After GOAWAY, time to flush it and read what the client still sends before closing (ms). */
 #define HTTP2_LINGER_MS 1000
 
 enum http2_phase {
@@ -425,7 +425,12 @@ http2_read_cb(struct bufferevent *bev, void *arg)
 	ssize_t r;
 	int i, n;
 
-	while (!c->detached && c->linger_until_ms == 0 && evbuffer_get_length(in) > 0) {
+	if (c->linger_until_ms != 0) {
+		/* Closing: read and drop (see http2_close). */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	while (!c->detached && evbuffer_get_length(in) > 0) {
 		n = evbuffer_peek(in, -1, NULL, v, 4);
 		for (i = 0; i < n && i < 4; i++) {
 			r = nghttp2_session_mem_recv(c->ng, v[i].iov_base, v[i].iov_len);
@@ -569,19 +574,20 @@ http2_teardown(struct http2_conn *c)
 }
 
 /*
- * End the connection: once our last frames (a GOAWAY) have left, or the linger time has
- * passed, give bev back to evhttp with an end-of-file event, which frees it.
+ * End the connection: give bev back to evhttp with an end-of-file event, which frees it.
+ * Not at once: for HTTP2_LINGER_MS (or until the client closes) our last frames (a
+ * GOAWAY) go out while what the client still sends is read and dropped. Why: closing a
+ * socket with unread input makes the kernel send a reset, and a reset makes the client's
+ * kernel drop the GOAWAY it had not read yet, so the client never learns why.
  */
 static void
 http2_close(struct http2_conn *c)
 {
 	if (c->detached)
 		return;
-	if (c->linger_until_ms == 0) {
+	if (c->linger_until_ms == 0)
 		c->linger_until_ms = now_ms() + HTTP2_LINGER_MS;
-		bufferevent_disable(c->bev, EV_READ);
-	}
-	if (c->linger_until_ms != 1 && http2_out_queued(c) > 0) {
+	if (c->linger_until_ms != 1) {
 		http2_arm(c);
 		return;
 	}

@@ -155,7 +155,7 @@ def main():
                 break
             if i % 50 == 49:
                 r.pump(0.001)
-            if r.closed:
+            if r.closed or r.goaway:
                 break
         say('sent-resets', i + 1)
     elif a == 'streams':
