@@ -439,6 +439,7 @@ http2_read_cb(struct bufferevent *bev, void *arg)
 				log_debug(LOG_G_HTTP, "HTTP/2: %s: closing", nghttp2_strerror((int)r));
 				evbuffer_drain(in, evbuffer_get_length(in));
 				http2_close(c);
+				event_active(c->flush, EV_WRITE, 0);	/* its GOAWAY, if any */
 				return;
 			}
 			evbuffer_drain(in, (size_t)r);
