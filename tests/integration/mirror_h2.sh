@@ -8,7 +8,7 @@
 require_progs curl nghttp h2load openssl basenc python3
 require_mirror
 curl -V | grep -qw HTTP2 || skip_all "curl without HTTP/2"
-tap_plan 38
+tap_plan 40
 
 # The upstream: answers at once, except names starting with "slow", answered SLOW_MS later.
 SLOW_MS=2000
@@ -45,6 +45,9 @@ like "$(alpn -alpn http/1.1)" "ALPN protocol: http/1.1" "... http/1.1 when that 
 out=$(alpn)
 like "$out" "No ALPN negotiated" "... and nothing (no alert) when it offers none"
 like "$out" "HTTP/1.1 200 OK" "... which gets HTTP/1.1"
+out=$(alpn -alpn spdy/3,foo)
+like "$out" "No ALPN negotiated" "... nor when it offers only protocols we do not speak"
+like "$out" "HTTP/1.1 200 OK" "... which get HTTP/1.1 too"
 
 # DoH over HTTP/2 and HTTP/1.1, GET and POST
 for v in 2 1.1; do
