@@ -21,6 +21,9 @@
 #include "tls.h"
 #include "vutil.h"
 
+/* wolfSSL's default WOLFSSL_TICKET_KEY_LIFETIME (seconds): ticket hints stay below it. */
+#define TLS_TICKET_KEY_LIFETIME_S 3600
+
 /* The most plaintext handed to wolfSSL_write at once: one TLS record. */
 #define TLS_CHUNK 16384
 
@@ -59,6 +62,9 @@ struct tls_conn {
 	int resumed;		/* the handshake resumed the offered session */
 	int ticket_seen;	/* the server sent a ticket on this connection */
 	char *alpn_list;	/* tls_conn_offer_alpn: what we offered (wolfSSL keeps no copy) */
+	/* The synchronous handshake hook (tls_conn_set_ready_hook). */
+	tls_done_cb ready;
+	void *ready_arg;
 };
 
 /*
@@ -427,6 +433,9 @@ tls_drive(struct tls_conn *c)
 		    tls_check_expectations(c) != 0)
 			return -1;
 		c->hs_done = 1;
+		/* Before the first plaintext byte reaches the owner: it may pick who reads it. */
+		if (c->ready != NULL)
+			c->ready(c, c->ready_arg);
 		/* Plaintext queued during the handshake goes out now, and the done hook runs. */
 		event_active(c->kick, EV_WRITE, 0);
 		return 1;
@@ -793,22 +802,6 @@ tls_conn_offer_alpn(struct tls_conn *conn, const char *protos)
 	    WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) == WOLFSSL_SUCCESS ? 0 : -1;
 }
 
-const char *
-tls_conn_alpn(struct tls_conn *conn, char *buf, size_t len)
-{
-	char *p = NULL;
-	unsigned short n = 0;
-
-	buf[0] = '\0';
-	if (conn->hs_done && conn->alpn_list != NULL &&
-	    wolfSSL_ALPN_GetProtocol(conn->ssl, &p, &n) == WOLFSSL_SUCCESS && p != NULL &&
-	    n > 0 && n < len) {
-		memcpy(buf, p, n);
-		buf[n] = '\0';
-	}
-	return buf;
-}
-
 /* wolfSSL got a session ticket on the connection (TLS 1.2: in the handshake; 1.3: after it). */
 static int
 tls_ticket_cb(WOLFSSL *ssl, const unsigned char *ticket, int len, void *arg)
@@ -1007,4 +1000,85 @@ tls_unhex(const char *hex, uint8_t *out, size_t len)
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
+}
+
+/*
+ * Server-side ALPN (RFC 7301): h2 when the client offers it, else http/1.1 when offered.
+ * A client that offers neither (or no ALPN at all) gets no ALPN answer rather than a
+ * fatal no_application_protocol alert: such clients speak HTTP/1.1 (RFC 9113 section 3.2).
+ */
+static int
+tls_alpn_select(WOLFSSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	static const char *const prefs[] = { "h2", "http/1.1" };
+	unsigned int i;
+	size_t k;
+
+	(void)ssl;
+	(void)arg;
+	for (k = 0; k < sizeof(prefs) / sizeof(prefs[0]); k++) {
+		size_t plen = strlen(prefs[k]);
+
+		/* The list is length-prefixed names; a length past the end ends the walk. */
+		for (i = 0; i < inlen && in[i] != 0 && i + 1u + in[i] <= inlen; i += 1u + in[i])
+			if (in[i] == plen && memcmp(in + i + 1, prefs[k], plen) == 0) {
+				*out = in + i + 1;
+				*outlen = in[i];
+				return SSL_TLSEXT_ERR_OK;
+			}
+	}
+	return SSL_TLSEXT_ERR_NOACK;
+}
+
+int
+tls_server_ctx_alpn(struct tls_ctx *ctx)
+{
+	if (ctx == NULL)
+		return -1;
+	wolfSSL_CTX_set_alpn_select_cb(ctx->ctx, tls_alpn_select, NULL);
+	return 0;
+}
+
+int
+tls_server_ctx_tickets(struct tls_ctx *ctx, unsigned int hint_s)
+{
+	/*
+	 * wolfSSL's default ticket callback (built in: HAVE_SESSION_TICKET without
+	 * WOLFSSL_NO_DEF_TICKET_ENC_CB) seals tickets with random in-memory keys of this
+	 * context and replaces each key an hour after its first ticket; nothing is written to
+	 * disk, and a reload makes a new context, so old tickets then fall back to a full
+	 * handshake. A hint at or past the key's hour made wolfSSL fail every handshake after
+	 * the first (seen with 86400): refused here.
+	 */
+	if (ctx == NULL || hint_s == 0 || hint_s >= TLS_TICKET_KEY_LIFETIME_S)
+		return -1;
+	return wolfSSL_CTX_set_TicketHint(ctx->ctx, (int)hint_s) == WOLFSSL_SUCCESS ? 0 : -1;
+}
+
+const char *
+tls_conn_alpn(const struct tls_conn *conn)
+{
+	char *name = NULL;
+	unsigned short len = 0;
+	static char buf[32];
+
+	if (conn == NULL || !conn->hs_done ||
+	    wolfSSL_ALPN_GetProtocol(conn->ssl, &name, &len) != WOLFSSL_SUCCESS ||
+	    name == NULL || len == 0 || len >= sizeof(buf))
+		return "";
+	if (len == 2 && memcmp(name, "h2", 2) == 0)
+		return "h2";
+	if (len == 8 && memcmp(name, "http/1.1", 8) == 0)
+		return "http/1.1";
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+void
+tls_conn_set_ready_hook(struct tls_conn *conn, tls_done_cb ready, void *arg)
+{
+	conn->ready = ready;
+	conn->ready_arg = arg;
 }

@@ -157,12 +157,6 @@ const char *tls_conn_version(const struct tls_conn *conn);
  */
 int tls_conn_offer_alpn(struct tls_conn *conn, const char *protos);
 
-/*
- * tls_conn_alpn - the protocol the server selected ("h2", "http/1.1"), written into buf
- * (len bytes) and returned; "" before the handshake, without an offer, or when the server
- * selected none.
- */
-const char *tls_conn_alpn(struct tls_conn *conn, char *buf, size_t len);
 
 /* A client TLS session kept for resumption (tickets; TLS 1.3 and 1.2). */
 struct tls_session;
@@ -303,6 +297,40 @@ int tls_pem_cert_der(const char *pem, size_t len, uint8_t **der, size_t *derlen,
  */
 int tls_pem_sha256(const char *pem, size_t len, uint8_t out[TLS_SHA256_LEN], char *err,
     size_t errlen);
+
+/*
+ * tls_server_ctx_alpn - answer ALPN on the server context ctx (RFC 7301): "h2" when the
+ * client offers it, else "http/1.1" when offered; a client offering neither gets no ALPN
+ * answer (it is taken to speak HTTP/1.1). Applies to connections made afterwards.
+ * Returns 0, or -1 for a NULL ctx.
+ */
+int tls_server_ctx_alpn(struct tls_ctx *ctx);
+
+/*
+ * tls_server_ctx_tickets - TLS 1.3 session tickets from the server context ctx, so that
+ * clients resume without a full handshake: sealed with wolfSSL's random in-memory keys,
+ * rotated by wolfSSL (hourly), never stored; hint_s is the lifetime announced to clients
+ * (seconds, 1 to 3599: below the keys' hour). Without this call wolfSSL still issues
+ * tickets, with a 300 s hint. Returns 0, or -1 (hint out of range).
+ */
+int tls_server_ctx_tickets(struct tls_ctx *ctx, unsigned int hint_s);
+
+/*
+ * tls_conn_alpn - the protocol ALPN chose for conn: "h2", "http/1.1", another name, or ""
+ * when none was negotiated (or before the handshake). The string is static or owned by
+ * the library; copy it before the next call.
+ */
+const char *tls_conn_alpn(const struct tls_conn *conn);
+
+/*
+ * tls_conn_set_ready_hook - call ready(conn, arg) once, synchronously, the moment the
+ * handshake completes and before any application data is handed to the bufferevent's
+ * owner (unlike the done hook of tls_conn_set_callbacks, which runs a loop turn later).
+ * A server uses it to give an HTTP/2 connection to another reader (bufferevent_setcb)
+ * before the client's first bytes reach the HTTP/1.1 parser. The hook must not free the
+ * bufferevent.
+ */
+void tls_conn_set_ready_hook(struct tls_conn *conn, tls_done_cb ready, void *arg);
 
 /* tls_sha256 - SHA-256 of len bytes at p. */
 void tls_sha256(const void *p, size_t len, uint8_t out[TLS_SHA256_LEN]);

@@ -46,7 +46,8 @@ enum guard_phase {
 	GUARD_IDLE,		/* between requests (evhttp's idle_timeout applies) */
 	GUARD_HEADERS,		/* a request's first byte seen, its headers not complete */
 	GUARD_BODY,		/* headers complete, body not */
-	GUARD_CLOSING		/* refused or timed out; evhttp is closing it */
+	GUARD_CLOSING,		/* refused or timed out; evhttp is closing it */
+	GUARD_H2		/* HTTP/2: http2.c keeps the per-stream deadlines */
 };
 
 /*
@@ -73,6 +74,7 @@ struct guard_conn {
 	struct guard_key key;
 	int counted;
 	char addr[NETADDR_STRLEN];
+	struct netaddr peer;		/* valid once counted */
 	size_t scanned;			/* input bytes already looked at */
 	/* The request scanner. */
 	char line[GUARD_LINE];
@@ -237,6 +239,7 @@ guard_admit(evutil_socket_t fd, short what, void *arg)
 	}
 	netaddr_from_sockaddr(&na, (struct sockaddr *)&ss, sl);
 	netaddr_ip_str(&na, gc->addr, sizeof(gc->addr));
+	gc->peer = na;
 	guard_key_of(&ss, &gc->key);
 	pp = guard_slot(g, &gc->key);
 	if (*pp != NULL && (*pp)->count >= g->limits.max_per_address) {
@@ -462,6 +465,39 @@ guard_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg
 			gc->scanned += take;
 		}
 	}
+}
+
+void
+guard_conn_h2(struct guard_conn *gc)
+{
+	if (gc == NULL || gc->g == NULL)
+		return;
+	/* Binary frames are not HTTP/1.1 lines: scanning them would invent deadlines. */
+	evbuffer_remove_cb(bufferevent_get_input(gc->bev), guard_input, gc);
+	evtimer_del(gc->timer);
+	gc->phase = GUARD_H2;
+}
+
+void
+guard_conn_timeout(struct guard_conn *gc, int body)
+{
+	if (gc == NULL || gc->g == NULL)
+		return;
+	if (body)
+		gc->g->stats.body_timeouts++;
+	else
+		gc->g->stats.header_timeouts++;
+	log_debug(LOG_G_LISTEN, "%s: HTTP/2 request %s not complete in time", gc->addr,
+	    body ? "body" : "headers");
+}
+
+int
+guard_conn_peer(const struct guard_conn *gc, struct netaddr *peer)
+{
+	if (gc == NULL || !gc->counted)
+		return -1;
+	*peer = gc->peer;
+	return 0;
 }
 
 struct guard_conn *

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "mirror_config.h"
+#include "netaddr.h"
 #include "tls.h"
 
 struct guard;
@@ -54,6 +55,19 @@ struct guard_conn *guard_conn_new(struct guard *g, struct bufferevent *bev);
 
 /* guard_conn_up - the TLS handshake-done hook (tls_done_cb), arg being the guard_conn. */
 void guard_conn_up(struct tls_conn *conn, void *arg);
+
+/*
+ * guard_conn_h2 - the connection speaks HTTP/2 (ALPN h2): stop reading it as HTTP/1.1
+ * and stop its handshake deadline; http2.c applies header_timeout and body_timeout per
+ * stream and reports misses with guard_conn_timeout. NULL ok.
+ */
+void guard_conn_h2(struct guard_conn *gc);
+
+/* guard_conn_timeout - count an HTTP/2 stream's missed deadline (body: 1, headers: 0). */
+void guard_conn_timeout(struct guard_conn *gc, int body);
+
+/* guard_conn_peer - the connection's peer address into *peer: 0, or -1 when not known. */
+int guard_conn_peer(const struct guard_conn *gc, struct netaddr *peer);
 
 /* guard_conn_free - the connection is going away: uncount it, free the watch. NULL ok. */
 void guard_conn_free(struct guard_conn *gc);

@@ -3,12 +3,15 @@
 # lib/resolve + lib/dnswire, which need no ldns headers here either.
 sbin_PROGRAMS += vantage-mirror
 vantage_mirror_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(WOLFSSL_CFLAGS) \
-	$(LDNS_CFLAGS) -I$(top_srcdir)/resolver
+	$(LDNS_CFLAGS) $(NGHTTP2_CFLAGS) -I$(top_srcdir)/resolver
 vantage_mirror_SOURCES = \
 	mirror/vantage_mirror.c \
 	mirror/server.c mirror/server.h \
 	mirror/guard.c mirror/guard.h \
 	mirror/routes.c mirror/routes.h \
+	mirror/request.c mirror/request.h \
+	mirror/http1.c mirror/http1.h \
+	mirror/http2.c mirror/http2.h \
 	mirror/mirror_config.c mirror/mirror_config.h \
 	mirror/reports.c mirror/reports.h \
 	mirror/observe.c mirror/observe.h \
@@ -22,7 +25,7 @@ vantage_mirror_SOURCES = \
 vantage_mirror_SOURCES += \
 	resolver/consensus.c resolver/consensus.h \
 	resolver/digest.c resolver/digest.h
-vantage_mirror_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS)
+vantage_mirror_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(NGHTTP2_LIBS)
 dist_sysconf_vantage_DATA += etc/vantage-mirror.yaml
 dist_man_MANS += doc/vantage-mirror.8
 EXTRA_DIST += doc/mirror-protocol.md

@@ -1,7 +1,8 @@
-/* mirror/routes.c - the protocol's endpoints (doc/mirror-protocol.md) on evhttp. */
+/* mirror/routes.c - the protocol's endpoints (doc/mirror-protocol.md), for HTTP/1.1 and HTTP/2 alike. */
 #include "autoconf.h"
 
 #include <event2/buffer.h>
+#include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "peers.h"
 #include "reports.h"
 #include "reputation.h"
+#include "request.h"
 #include "routes.h"
 #include "server.h"
 #include "vutil.h"
@@ -30,7 +32,7 @@
 struct pending {
 	TAILQ_ENTRY(pending) entry;
 	struct server *s;
-	struct evhttp_request *req;
+	struct request *req;
 	struct resolve_wait *rw;
 	struct observe_job *oj;
 	char name[256];
@@ -42,47 +44,46 @@ struct pending {
 };
 
 static void
-routes_common_headers(struct server *s, struct evhttp_request *req, const char *ctype)
-{
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-	evhttp_add_header(h, "Content-Type", ctype);
-	evhttp_add_header(h, "X-Vantage-Mirror", s->mirror_header);
-}
-
-static void
-routes_reply(struct server *s, struct evhttp_request *req, int code, const char *ctype,
+routes_reply(struct server *s, struct request *req, int code, const char *ctype,
     struct evbuffer *body)
 {
-	routes_common_headers(s, req, ctype);
-	evhttp_send_reply(req, code, NULL, body);
+	request_header(req, "Content-Type", ctype);
+	request_header(req, "X-Vantage-Mirror", s->mirror_header);
+	request_reply(req, code, body);
 }
 
 /* Every error is {"error":"code","detail":"text"} with the status it goes with. */
 static void
-routes_error(struct server *s, struct evhttp_request *req, int code, const char *error,
+routes_error(struct server *s, struct request *req, int code, const char *error,
     const char *detail)
 {
 	struct evbuffer *b = evbuffer_new();
 
 	if (b == NULL) {
-		evhttp_send_error(req, 500, NULL);
+		request_reply(req, 500, NULL);
 		return;
 	}
 	evbuffer_add(b, "{", 1);
 	json_kv_str(b, 1, "error", error);
 	json_kv_str(b, 0, "detail", detail);
 	evbuffer_add(b, "}\n", 2);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	request_header(req, "Cache-Control", "no-store");
 	routes_reply(s, req, code, CT_JSON, b);
 	evbuffer_free(b);
 	log_debug(LOG_G_HTTP, "%d %s: %s", code, error, detail);
 }
 
-static void
-routes_json(struct server *s, struct evhttp_request *req, struct evbuffer *b)
+void
+routes_fail(struct server *s, struct request *req, int code, const char *error,
+    const char *detail)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	routes_error(s, req, code, error, detail);
+}
+
+static void
+routes_json(struct server *s, struct request *req, struct evbuffer *b)
+{
+	request_header(req, "Cache-Control", "no-store");
 	routes_reply(s, req, 200, CT_JSON, b);
 }
 
@@ -139,8 +140,10 @@ routes_dns_param(const char *query, uint8_t *out, size_t cap, const char **why)
 	return n;
 }
 
+static void routes_pending_cancel(void *arg);
+
 static struct pending *
-routes_pending_new(struct server *s, struct evhttp_request *req, size_t msglen)
+routes_pending_new(struct server *s, struct request *req, size_t msglen)
 {
 	struct pending *p = calloc(1, sizeof(*p) + msglen);
 
@@ -150,19 +153,58 @@ routes_pending_new(struct server *s, struct evhttp_request *req, size_t msglen)
 	p->req = req;
 	p->len = msglen;
 	TAILQ_INSERT_TAIL(&s->pending, p, entry);
+	request_on_cancel(req, routes_pending_cancel, p);
 	return p;
 }
 
+/*
+ * The work is done: free p and return its request, to be answered now (the cancel hook
+ * is cleared first, so that nothing reaches p afterwards).
+ */
+static struct request *
+routes_pending_take(struct pending *p)
+{
+	struct request *req = p->req;
+
+	request_on_cancel(req, NULL, NULL);
+	p->req = NULL;
+	TAILQ_REMOVE(&p->s->pending, p, entry);
+	free(p);
+	return req;
+}
+
+/* Forget p (its request is still to be answered, by the caller). */
 static void
 routes_pending_free(struct pending *p)
 {
+	if (p->req != NULL)
+		request_on_cancel(p->req, NULL, NULL);
 	TAILQ_REMOVE(&p->s->pending, p, entry);
 	free(p);
 }
 
+/*
+ * The client went away first (an HTTP/2 stream reset, a closed connection): stop the
+ * lookup or the observation. Why: a client that asks and resets at once (CVE-2023-44487,
+ * "rapid reset") would otherwise leave the work running with nobody to answer.
+ */
+static void
+routes_pending_cancel(void *arg)
+{
+	struct pending *p = arg;
+	struct request *req = p->req;
+
+	if (p->rw != NULL)
+		resolve_cancel(p->rw);
+	if (p->oj != NULL)
+		observe_cancel(p->oj);
+	routes_pending_free(p);
+	request_drop(req);
+}
+
 /* Send a DNS message with the HTTP caching lifetime RFC 8484 section 5.1 asks for. */
 static void
-routes_dns_reply(struct server *s, struct evhttp_request *req, const uint8_t *wire, size_t len,
+routes_dns_reply(struct server *s, struct request *req, const uint8_t *wire, size_t len,
     uint32_t max_age)
 {
 	struct evbuffer *b = evbuffer_new();
@@ -175,13 +217,13 @@ routes_dns_reply(struct server *s, struct evhttp_request *req, const uint8_t *wi
 		return;
 	}
 	snprintf(cc, sizeof(cc), "max-age=%u", max_age);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", cc);
+	request_header(req, "Cache-Control", cc);
 	routes_reply(s, req, 200, CT_DNS, b);
 	evbuffer_free(b);
 }
 
 static void
-routes_dns_error(struct server *s, struct evhttp_request *req, const uint8_t *msg,
+routes_dns_error(struct server *s, struct request *req, const uint8_t *msg,
     const struct dnsq *q, int rcode, const struct dnswire_ede *ede)
 {
 	uint8_t out[1024];
@@ -195,7 +237,7 @@ routes_dns_error(struct server *s, struct evhttp_request *req, const uint8_t *ms
 }
 
 static void
-routes_dns_answer(struct server *s, struct evhttp_request *req, const uint8_t *msg,
+routes_dns_answer(struct server *s, struct request *req, const uint8_t *msg,
     const struct dnsq *q, const struct resolve_result *res)
 {
 	static const struct dnswire_ede timeout_ede = { DNS_EDE_NO_REACHABLE_AUTHORITY,
@@ -227,16 +269,21 @@ routes_dns_done(void *arg, const struct resolve_result *res)
 {
 	struct pending *p = arg;
 
+	struct request *req = p->req;
+
+	/* p's msg is needed for the answer: p goes after it, the request with the reply. */
 	p->rw = NULL;
-	routes_dns_answer(p->s, p->req, p->msg, &p->q, res);
+	request_on_cancel(req, NULL, NULL);
+	p->req = NULL;
+	routes_dns_answer(p->s, req, p->msg, &p->q, res);
 	routes_pending_free(p);
 }
 
-static int routes_client(struct evhttp_request *req, struct netaddr *client);
+static int routes_client(struct request *req, struct netaddr *client);
 
 /* The common part of GET and POST /dns-query. */
 static void
-routes_dns(struct server *s, struct evhttp_request *req, const uint8_t *msg, size_t len)
+routes_dns(struct server *s, struct request *req, const uint8_t *msg, size_t len)
 {
 	struct resolve_result res;
 	struct netaddr client;
@@ -282,7 +329,7 @@ routes_dns(struct server *s, struct evhttp_request *req, const uint8_t *msg, siz
 }
 
 static void
-routes_dns_get(struct server *s, struct evhttp_request *req, const char *query)
+routes_dns_get(struct server *s, struct request *req, const char *query)
 {
 	const char *why;
 	uint8_t *msg;
@@ -300,15 +347,12 @@ routes_dns_get(struct server *s, struct evhttp_request *req, const char *query)
 }
 
 static void
-routes_dns_post(struct server *s, struct evhttp_request *req, const char *query)
+routes_dns_post(struct server *s, struct request *req, const char *query)
 {
 	(void)query;
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
-	size_t len = evbuffer_get_length(in);
-	uint8_t *msg;
+	size_t len = req->body_len;
 
-	if (!routes_content_type_is(ct, CT_DNS)) {
+	if (!routes_content_type_is(req->content_type, CT_DNS)) {
 		routes_error(s, req, 415, "unsupported-media-type",
 		    "POST /dns-query takes Content-Type: application/dns-message");
 		return;
@@ -321,11 +365,7 @@ routes_dns_post(struct server *s, struct evhttp_request *req, const char *query)
 		routes_error(s, req, 413, "too-large", "a DNS message is at most 65535 bytes");
 		return;
 	}
-	if ((msg = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL) {
-		routes_error(s, req, 500, "internal", "out of memory");
-		return;
-	}
-	routes_dns(s, req, msg, len);
+	routes_dns(s, req, req->body, len);
 }
 
 /* One entry of /v1/mirrors; p is NULL for this mirror itself. */
@@ -373,7 +413,7 @@ routes_mirror_entry(struct server *s, struct evbuffer *b, int first, const char 
  * it reads from an unauthenticated peer (issue 12). Returns -1 after answering 400.
  */
 static int
-routes_mirrors_filter(struct server *s, struct evhttp_request *req, const char *query,
+routes_mirrors_filter(struct server *s, struct request *req, const char *query,
     uint8_t *id, int *filtered)
 {
 	struct evkeyvalq params;
@@ -398,7 +438,7 @@ routes_mirrors_filter(struct server *s, struct evhttp_request *req, const char *
 }
 
 static void
-routes_mirrors(struct server *s, struct evhttp_request *req, const char *query)
+routes_mirrors(struct server *s, struct request *req, const char *query)
 {
 	const struct mirror_config *c = s->cfg;
 	const struct netaddr *self = c->address.len ? &c->address : &s->bound[0];
@@ -444,7 +484,7 @@ routes_health_guard(struct server *s, struct evbuffer *b)
 }
 
 static void
-routes_health(struct server *s, struct evhttp_request *req, const char *query)
+routes_health(struct server *s, struct request *req, const char *query)
 {
 	(void)query;
 	struct evbuffer *b = evbuffer_new();
@@ -473,17 +513,16 @@ routes_health(struct server *s, struct evhttp_request *req, const char *query)
 }
 
 static void
-routes_report(struct server *s, struct evhttp_request *req, const char *query)
+routes_report(struct server *s, struct request *req, const char *query)
 {
 	(void)query;
-	struct evbuffer *in = evhttp_request_get_input_buffer(req), *b;
-	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
-	size_t len = evbuffer_get_length(in), n;
+	struct evbuffer *b;
+	size_t len = req->body_len, n;
 	struct report *rep;
 	char err[512];
 	const void *body;
 
-	if (!routes_content_type_is(ct, CT_JSON)) {
+	if (!routes_content_type_is(req->content_type, CT_JSON)) {
 		routes_error(s, req, 415, "unsupported-media-type",
 		    "POST /v1/report takes Content-Type: application/json");
 		return;
@@ -493,9 +532,9 @@ routes_report(struct server *s, struct evhttp_request *req, const char *query)
 		routes_error(s, req, 500, "internal", "out of memory");
 		return;
 	}
-	body = len ? (const void *)evbuffer_pullup(in, (ev_ssize_t)len) : (const void *)"";
-	if (body == NULL || report_parse(body, len, rep, err, sizeof(err)) != 0) {
-		routes_error(s, req, 400, "bad-report", body ? err : "out of memory");
+	body = len ? (const void *)req->body : (const void *)"";
+	if (report_parse(body, len, rep, err, sizeof(err)) != 0) {
+		routes_error(s, req, 400, "bad-report", err);
 	} else {
 		n = reports_record(s->reports, rep, (uint64_t)time(NULL));
 		audit_report_hint(s->audit, rep);
@@ -510,16 +549,13 @@ routes_report(struct server *s, struct evhttp_request *req, const char *query)
 	free(rep);
 }
 
-/* The client's address (for per-source limits). 0, or -1 when evhttp has none. */
+/* The client's address (for per-source limits). 0, or -1 when the transport has none. */
 static int
-routes_client(struct evhttp_request *req, struct netaddr *client)
+routes_client(struct request *req, struct netaddr *client)
 {
-	const struct sockaddr *sa = evhttp_connection_get_addr(evhttp_request_get_connection(req));
-
-	if (sa == NULL)
+	if (!req->has_client)
 		return -1;
-	netaddr_from_sockaddr(client, sa, sa->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	*client = req->client;
 	return 0;
 }
 
@@ -528,15 +564,13 @@ routes_client(struct evhttp_request *req, struct netaddr *client)
  * address. Returns the body (len in *len), or NULL after answering the error.
  */
 static const void *
-routes_json_body(struct server *s, struct evhttp_request *req, const char *what, size_t *len,
+routes_json_body(struct server *s, struct request *req, const char *what, size_t *len,
     struct netaddr *client)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 	const void *body;
 	char detail[96];
 
-	if (!routes_content_type_is(ct, CT_JSON)) {
+	if (!routes_content_type_is(req->content_type, CT_JSON)) {
 		snprintf(detail, sizeof(detail), "POST %s takes Content-Type: application/json",
 		    what);
 		routes_error(s, req, 415, "unsupported-media-type", detail);
@@ -546,16 +580,14 @@ routes_json_body(struct server *s, struct evhttp_request *req, const char *what,
 		routes_error(s, req, 500, "internal", "no client address");
 		return NULL;
 	}
-	*len = evbuffer_get_length(in);
-	body = *len ? (const void *)evbuffer_pullup(in, (ev_ssize_t)*len) : (const void *)"";
-	if (body == NULL)
-		routes_error(s, req, 500, "internal", "out of memory");
+	*len = req->body_len;
+	body = *len ? (const void *)req->body : (const void *)"";
 	return body;
 }
 
 /* POST /v1/join: a mirror asks to join; it becomes a candidate (protocol 5.2). */
 static void
-routes_join(struct server *s, struct evhttp_request *req, const char *query)
+routes_join(struct server *s, struct request *req, const char *query)
 {
 	(void)query;
 	struct peers_join_result res;
@@ -569,7 +601,7 @@ routes_join(struct server *s, struct evhttp_request *req, const char *query)
 	peers_join(s->peers, body, len, &client, &res);
 	if (res.http != 200) {
 		if (res.http == 429 || res.http == 503)
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
+			request_header(req, "Retry-After", "60");
 		routes_error(s, req, res.http, res.error, res.detail);
 		return;
 	}
@@ -586,7 +618,7 @@ routes_join(struct server *s, struct evhttp_request *req, const char *query)
 
 /* POST /v1/remove and /v1/notice share their shape: a request, a status. */
 static void
-routes_audit_post(struct server *s, struct evhttp_request *req, int notice)
+routes_audit_post(struct server *s, struct request *req, int notice)
 {
 	struct audit_result res;
 	struct netaddr client;
@@ -603,7 +635,7 @@ routes_audit_post(struct server *s, struct evhttp_request *req, int notice)
 		audit_remove(s->audit, body, len, &client, &res);
 	if (res.http != 200) {
 		if (res.http == 429)
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
+			request_header(req, "Retry-After", "60");
 		routes_error(s, req, res.http, res.error, res.detail);
 		return;
 	}
@@ -620,21 +652,21 @@ routes_audit_post(struct server *s, struct evhttp_request *req, int notice)
 
 /* GET /v1/audit?id=: our vote on a mirror, pulled by whoever runs a vote. */
 static void
-routes_remove(struct server *s, struct evhttp_request *req, const char *query)
+routes_remove(struct server *s, struct request *req, const char *query)
 {
 	(void)query;
 	routes_audit_post(s, req, 0);
 }
 
 static void
-routes_notice(struct server *s, struct evhttp_request *req, const char *query)
+routes_notice(struct server *s, struct request *req, const char *query)
 {
 	(void)query;
 	routes_audit_post(s, req, 1);
 }
 
 static void
-routes_audit_get(struct server *s, struct evhttp_request *req, const char *query)
+routes_audit_get(struct server *s, struct request *req, const char *query)
 {
 	struct evkeyvalq params;
 	uint8_t id[TLS_SHA256_LEN];
@@ -662,25 +694,29 @@ static void
 routes_observe_done(void *arg, const struct observe_result *res)
 {
 	struct pending *p = arg;
+	struct server *s = p->s;
+	char name[sizeof(p->name)], ip[sizeof(p->ip)], hex[TLS_SHA256_HEX];
+	uint16_t port = p->port;
+	struct request *req;
 	struct evbuffer *b;
-	char hex[TLS_SHA256_HEX];
 	size_t i;
 
+	memcpy(name, p->name, sizeof(name));
+	memcpy(ip, p->ip, sizeof(ip));
 	p->oj = NULL;
+	req = routes_pending_take(p);
 	if (res->http != 200) {
-		routes_error(p->s, p->req, res->http, res->error, res->detail);
-		routes_pending_free(p);
+		routes_error(s, req, res->http, res->error, res->detail);
 		return;
 	}
 	if ((b = evbuffer_new()) == NULL) {
-		routes_error(p->s, p->req, 500, "internal", "out of memory");
-		routes_pending_free(p);
+		routes_error(s, req, 500, "internal", "out of memory");
 		return;
 	}
 	evbuffer_add(b, "{", 1);
-	json_kv_str(b, 1, "name", p->name);
-	json_kv_str(b, 0, "ip", p->ip);
-	json_kv_u64(b, 0, "port", p->port);
+	json_kv_str(b, 1, "name", name);
+	json_kv_str(b, 0, "ip", ip);
+	json_kv_u64(b, 0, "port", port);
 	json_kv_str(b, 0, "tls_version", res->version);
 	json_kv_u64(b, 0, "observed_at", (uint64_t)time(NULL));
 	json_kv_u64(b, 0, "elapsed_ms", res->elapsed_ms);
@@ -691,13 +727,12 @@ routes_observe_done(void *arg, const struct observe_result *res)
 		evbuffer_add(b, "}", 1);
 	}
 	evbuffer_add_printf(b, "]}\n");
-	routes_json(p->s, p->req, b);
+	routes_json(s, req, b);
 	evbuffer_free(b);
-	routes_pending_free(p);
 }
 
 static void
-routes_observe(struct server *s, struct evhttp_request *req, const char *query)
+routes_observe(struct server *s, struct request *req, const char *query)
 {
 	struct evkeyvalq params;
 	const char *name, *ip, *port;
@@ -758,12 +793,12 @@ routes_observe(struct server *s, struct evhttp_request *req, const char *query)
 		break;
 	case OBSERVE_BUSY_CLIENT:
 		routes_pending_free(p);
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+		request_header(req, "Retry-After", "1");
 		routes_error(s, req, 429, "too-many-requests", "too many observations in flight for this client");
 		break;
 	case OBSERVE_BUSY:
 		routes_pending_free(p);
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+		request_header(req, "Retry-After", "1");
 		routes_error(s, req, 503, "busy", "too many observations in progress");
 		break;
 	default:
@@ -785,20 +820,20 @@ routes_cancel_all(struct server *s)
 			resolve_cancel(p->rw);
 		if (p->oj != NULL)
 			observe_cancel(p->oj);
-		routes_error(s, p->req, 503, "shutting-down", "the mirror is stopping");
-		routes_pending_free(p);
+		routes_error(s, routes_pending_take(p), 503, "shutting-down",
+		    "the mirror is stopping");
 	}
 }
 
 static void
-routes_method(struct server *s, struct evhttp_request *req, const char *allow)
+routes_method(struct server *s, struct request *req, const char *allow)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+	request_header(req, "Allow", allow);
 	routes_error(s, req, 405, "method-not-allowed", allow);
 }
 
 /* The endpoints of protocol v1/v1.1: one row each, the handler per method. */
-typedef void (*route_fn)(struct server *s, struct evhttp_request *req, const char *query);
+typedef void (*route_fn)(struct server *s, struct request *req, const char *query);
 static const struct route {
 	const char *path;
 	const char *allow;	/* the Allow header of a 405 */
@@ -816,27 +851,17 @@ static const struct route {
 };
 
 void
-routes_dispatch(struct evhttp_request *req, void *arg)
+routes_handle(struct server *s, struct request *req)
 {
-	struct server *s = arg;
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	enum evhttp_cmd_type m = evhttp_request_get_command(req);
-	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
-
 	s->stats.requests++;
-	if (path == NULL) {
-		routes_error(s, req, 400, "bad-request", "no path");
-		return;
-	}
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct route *r = &routes[i];
-		if (strcmp(path, r->path) != 0)
+		if (strcmp(req->path, r->path) != 0)
 			continue;
-		if (m == EVHTTP_REQ_GET && r->get)
-			r->get(s, req, query);
-		else if (m == EVHTTP_REQ_POST && r->post)
-			r->post(s, req, query);
+		if (req->method == REQUEST_GET && r->get)
+			r->get(s, req, req->query);
+		else if (req->method == REQUEST_POST && r->post)
+			r->post(s, req, req->query);
 		else
 			routes_method(s, req, r->allow);
 		return;

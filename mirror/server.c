@@ -10,6 +10,8 @@
 
 #include "audit.h"
 #include "guard.h"
+#include "http1.h"
+#include "http2.h"
 #include "log.h"
 #include "observe.h"
 #include "peers.h"
@@ -21,6 +23,11 @@
 
 /* Coalesce report writes: at most one fsync'd file per this many ms. */
 #define SERVER_SAVE_DELAY_MS 1000
+/*
+ * How long clients may keep a session ticket (seconds): a day of resumed handshakes for a
+ * vantaged that asks all day; wolfSSL rotates the keys that seal them on its own.
+ */
+#define SERVER_TICKET_HINT_S 1800
 
 /*
  * Connections are counted through the TLS filter's free hook, which libevent may run as
@@ -29,13 +36,24 @@
  */
 static struct server *server_live;
 
+/* What the server keeps per accepted connection; freed with its TLS filter. */
+struct server_conn {
+	struct bufferevent *bev;
+	struct guard_conn *gc;
+	struct http2_conn *h2;		/* NULL for HTTP/1.1 */
+};
+
 static void
 server_conn_freed(void *arg)
 {
+	struct server_conn *sc = arg;
 	struct server *s = server_live;
 	size_t i;
 
-	guard_conn_free(arg);	/* safe after the server is gone: the guard detached it */
+	/* Both are safe after the server is gone: neither reaches it from here. */
+	http2_conn_free(sc->h2);
+	guard_conn_free(sc->gc);
+	free(sc);
 	if (s == NULL)
 		return;
 	s->n_conns--;
@@ -47,17 +65,45 @@ server_conn_freed(void *arg)
 	}
 }
 
+static void
+server_conn_up(struct tls_conn *conn, void *arg)
+{
+	struct server_conn *sc = arg;
+
+	guard_conn_up(conn, sc->gc);
+}
+
+/*
+ * The handshake has just finished, and no request byte has reached evhttp yet: a client
+ * that chose h2 gets an HTTP/2 session on this connection instead of evhttp's parser.
+ */
+static void
+server_conn_ready(struct tls_conn *conn, void *arg)
+{
+	struct server_conn *sc = arg;
+
+	if (server_live == NULL || strcmp(tls_conn_alpn(conn), "h2") != 0)
+		return;
+	guard_conn_h2(sc->gc);
+	if ((sc->h2 = http2_conn_new(server_live, sc->bev, sc->gc)) == NULL) {
+		log_warnx(LOG_G_HTTP, "out of memory for an HTTP/2 session: closing");
+		bufferevent_trigger_event(sc->bev, BEV_EVENT_ERROR | BEV_EVENT_READING,
+		    BEV_TRIG_DEFER_CALLBACKS);
+	}
+}
+
 /* evhttp asks for each accepted connection's bufferevent: ours is TLS. */
 static struct bufferevent *
 server_bevcb(struct event_base *base, void *arg)
 {
 	struct server *s = arg;
 	struct bufferevent *bev;
+	struct server_conn *sc;
 	struct tls_conn *conn;
 	size_t i;
 
 	bev = tls_bev_new(base, -1, s->tls, 1, NULL, &conn);
-	if (bev == NULL) {
+	if (bev == NULL || (sc = calloc(1, sizeof(*sc))) == NULL) {
 		/*
 		 * evhttp would fall back to a plain socket bufferevent and serve HTTP in the
 		 * clear; it cannot be told "no", so this failure (out of memory) is fatal.
@@ -65,8 +111,10 @@ server_bevcb(struct event_base *base, void *arg)
 		fatalx("cannot allocate a TLS connection");
 	}
 	/* Per-address cap and deadlines: slowloris must not hold the slots (guard.c). */
-	tls_conn_set_callbacks(conn, guard_conn_up, server_conn_freed,
-	    guard_conn_new(s->guard, bev));
+	sc->bev = bev;
+	sc->gc = guard_conn_new(s->guard, bev);
+	tls_conn_set_callbacks(conn, server_conn_up, server_conn_freed, sc);
+	tls_conn_set_ready_hook(conn, server_conn_ready, sc);
 	s->n_conns++;
 	s->stats.connections++;
 	/* At the limit stop accepting; the kernel's backlog holds the rest for a while. */
@@ -78,6 +126,23 @@ server_bevcb(struct event_base *base, void *arg)
 		    s->cfg->limits.max_connections);
 	}
 	return bev;
+}
+
+/* The TLS context: the key and chain, ALPN (h2, then http/1.1), session tickets. */
+static struct tls_ctx *
+server_tls_new(const struct mirror_config *cfg, char *err, size_t errlen)
+{
+	struct tls_ctx *tls;
+
+	if ((tls = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, err, errlen)) == NULL)
+		return NULL;
+	if (tls_server_ctx_alpn(tls) != 0 ||
+	    tls_server_ctx_tickets(tls, SERVER_TICKET_HINT_S) != 0) {
+		snprintf(err, errlen, "cannot set up ALPN and session tickets");
+		tls_ctx_free(tls);
+		return NULL;
+	}
+	return tls;
 }
 
 static void
@@ -164,7 +229,7 @@ server_new(struct event_base *base, struct mirror_config *cfg, char *err, size_t
 	s->started_ms = now_ms();
 	TAILQ_INIT(&s->pending);
 	server_set_identity(s);
-	if ((s->tls = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, err, errlen)) == NULL)
+	if ((s->tls = server_tls_new(cfg, err, errlen)) == NULL)
 		goto fail;
 	if ((s->reports = reports_open(cfg->state_dir, err, errlen)) == NULL)
 		goto fail;
@@ -191,7 +256,7 @@ server_new(struct event_base *base, struct mirror_config *cfg, char *err, size_t
 	}
 	s->guard = guard_new(base, &cfg->limits);
 	evhttp_set_bevcb(s->http, server_bevcb, s);
-	evhttp_set_gencb(s->http, routes_dispatch, s);
+	evhttp_set_gencb(s->http, http1_dispatch, s);
 	/* Every method reaches the router, which answers 405 in JSON rather than evhttp's 501. */
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
@@ -223,7 +288,7 @@ server_reload(struct server *s, struct mirror_config *cfg, char *err, size_t err
 				log_warnx(LOG_G_CONFIG, "listen changes take effect at restart");
 	if (strcmp(cfg->state_dir, s->cfg->state_dir) != 0)
 		log_warnx(LOG_G_CONFIG, "state_dir changes take effect at restart");
-	if ((tls = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, err, errlen)) == NULL)
+	if ((tls = server_tls_new(cfg, err, errlen)) == NULL)
 		return -1;
 	server_resolve_config(cfg, &rc);
 	if (resolve_reconfigure(s->resolve, &rc) != 0) {

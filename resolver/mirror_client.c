@@ -788,9 +788,9 @@ mirror_conn_transport(struct mirror_conn *c)
 {
 	struct mirror *m = c->lane->m;
 	const char *host = m->hostname && m->hostname[0] ? m->hostname : m->addr_str;
-	char proto[16], err[128];
+	char err[128];
 
-	if (c->kind == CONN_DOH && strcmp(tls_conn_alpn(c->tls, proto, sizeof(proto)), "h2") == 0) {
+	if (c->kind == CONN_DOH && strcmp(tls_conn_alpn(c->tls), "h2") == 0) {
 		if ((c->h2 = mirror_h2_new(c->bev, host, err, sizeof(err))) == NULL)
 			return -1;
 		mirror_h2_set_close_cb(c->h2, mirror_conn_closed, c);

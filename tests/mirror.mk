@@ -12,14 +12,16 @@ MIRROR_IT_TESTS = \
 	tests/integration/mirror_abuse.sh \
 	tests/integration/mirror_observe.sh \
 	tests/integration/mirror_reports.sh \
-	tests/integration/mirror_config.sh
+	tests/integration/mirror_config.sh \
+	tests/integration/mirror_h2.sh
 TESTS += $(MIRROR_IT_TESTS)
-EXTRA_DIST += $(MIRROR_IT_TESTS) tests/integration/mirror/lib_mirror.sh
+EXTRA_DIST += $(MIRROR_IT_TESTS) tests/integration/mirror/lib_mirror.sh \
+	tests/integration/mirror/slowdns.py
 
 if HAVE_CMOCKA
 MIRROR_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mirror $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(WOLFSSL_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(LDNS_CFLAGS) -I$(top_srcdir)/resolver
-MIRROR_UNIT_LIBS = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+	$(LDNS_CFLAGS) $(NGHTTP2_CFLAGS) -I$(top_srcdir)/resolver
+MIRROR_UNIT_LIBS = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS) $(NGHTTP2_LIBS)
 check_PROGRAMS += tests/unit/test_json tests/unit/test_mirror_routes tests/unit/test_mirror_reports \
 	tests/unit/test_mirror_config tests/unit/test_mirror_replay
 TESTS += tests/unit/test_json tests/unit/test_mirror_routes tests/unit/test_mirror_reports \
@@ -29,7 +31,8 @@ tests_unit_test_json_SOURCES = tests/unit/test_json.c
 tests_unit_test_json_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_routes_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 # The whole mirror but its main(): what the unit tests of its routes and audits link.
-MIRROR_UNIT_SOURCES = mirror/server.c mirror/routes.c mirror/reports.c mirror/observe.c \
+MIRROR_UNIT_SOURCES = mirror/server.c mirror/routes.c mirror/request.c mirror/http1.c \
+	mirror/http2.c mirror/reports.c mirror/observe.c \
 	mirror/mirror_config.c mirror/peers.c mirror/reputation.c mirror/audit.c \
 	mirror/replay.c mirror/guard.c resolver/consensus.c resolver/digest.c
 tests_unit_test_mirror_routes_SOURCES = tests/unit/test_mirror_routes.c $(MIRROR_UNIT_SOURCES)

@@ -19,7 +19,8 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_webpki_mitm.sh \
 	tests/adversary/adv_monitor_join.sh \
 	tests/adversary/adv_refused_ttl.sh \
-	tests/adversary/adv_h2_hostile.sh
+	tests/adversary/adv_h2_hostile.sh \
+	tests/adversary/adv_h2_flood.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \
@@ -27,5 +28,6 @@ EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/dribbler.py \
 	tests/adversary/hostile_body.py \
 	tests/adversary/hostile_h2.py \
+	tests/adversary/h2attack.py \
 	tests/adversary/loopwatch.py \
 	tests/adversary/zones/adv.test.zone

@@ -16,7 +16,7 @@
 #include "routes.h"
 
 /*
- * The input is taken, in turn, as every untrusted string routes_dispatch hands to a
+ * The input is taken, in turn, as every untrusted string routes_handle hands to a
  * pure parser: the query string of GET /dns-query (routes_dns_param, then the decoded
  * message through dnswire_parse_query as routes_dns does), a Content-Type header value
  * (routes_content_type_is), the query string of GET /v1/observe (evhttp_parse_query_str,

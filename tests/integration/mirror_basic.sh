@@ -66,7 +66,7 @@ like "$("$DOH_CLIENT" --decode "$T/get.bin" --name www.example.test. --id 0 2>&1
 	"curl GET /dns-query?dns= gets the answer"
 like "$(tr -d '\r' < "$T/get.hdr")" "content-type: application/dns-message|Content-Type: application/dns-message" \
 	"... as application/dns-message"
-like "$(tr -d '\r' < "$T/get.hdr")" "X-Vantage-Mirror: $MY_ID; region=test" "... naming the mirror and its region"
+like "$(tr -d '\r' < "$T/get.hdr")" "[Xx]-[Vv]antage-[Mm]irror: $MY_ID; region=test" "... naming the mirror and its region (curl speaks h2: lower case)"
 mcurl "$T/keys" /dns-query -X POST -H 'Content-Type: application/dns-message' --data-binary @"$T/q.bin" -o "$T/post.bin"
 like "$("$DOH_CLIENT" --decode "$T/post.bin" --name www.example.test. --id 0 2>&1)" "NOERROR 1 127.192.0.1" \
 	"curl POST /dns-query gets the answer"
