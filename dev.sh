@@ -28,7 +28,7 @@ DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 	nsd ldnsutils bind9-dnsutils knot-dnsutils dnsmasq-base
 	curl util-linux iproute2 procps mandoc valgrind ca-certificates
 	debhelper dpkg-dev jq openssl python3 python3-h2 shellcheck systemd dnsdist
-	unbound knot-resolver dnsperf nghttp2-client prometheus logrotate"
+	unbound knot-resolver dnsperf nghttp2-client prometheus logrotate faketime"
 # The dashboard's pages are tested in a real headless browser (tests/integration/dashboard_browser.sh).
 DEB_PACKAGES="$DEB_PACKAGES chromium"
 

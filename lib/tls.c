@@ -332,6 +332,13 @@ tls_io_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
  * libevent ignores BEV_ERROR from an input filter ("XXXX use return value"), so a fatal
  * TLS error is raised as an event by hand; deferred, because we are inside the filter.
  */
+/* A certificate not valid at this machine's time (wolfSSL's codes for it). */
+static int
+tls_date_error(int code)
+{
+	return code == ASN_BEFORE_DATE_E || code == ASN_AFTER_DATE_E;
+}
+
 static void
 tls_fail(struct tls_conn *c, int code)
 {
@@ -340,7 +347,8 @@ tls_fail(struct tls_conn *c, int code)
 	c->failed = 1;
 	tls_errstr(code, c->err, sizeof(c->err));
 	if (c->fail_kind == TLS_FAIL_NONE)
-		c->fail_kind = c->verify_err != 0 ? TLS_FAIL_CHAIN : TLS_FAIL_OTHER;
+		c->fail_kind = tls_date_error(c->verify_err) || tls_date_error(code) ? TLS_FAIL_TIME
+		    : c->verify_err != 0 ? TLS_FAIL_CHAIN : TLS_FAIL_OTHER;
 	bufferevent_trigger_event(c->bev, BEV_EVENT_ERROR | BEV_EVENT_READING,
 	    BEV_TRIG_DEFER_CALLBACKS);
 }

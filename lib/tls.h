@@ -106,6 +106,8 @@ enum tls_failure {
 	TLS_FAIL_CHAIN,		/* the chain does not verify against the trust anchors */
 	TLS_FAIL_NAME,		/* it verifies, but the leaf is not valid for the expected name */
 	TLS_FAIL_PIN,		/* it verifies, but no certificate of it has the pinned SHA-256 */
+	TLS_FAIL_TIME,		/* a certificate is not valid at this machine's time: not yet
+				 * (a router without a clock before NTP) or no longer */
 	TLS_FAIL_OTHER		/* anything else: protocol, alert, version, cipher */
 };
 

@@ -92,6 +92,9 @@ struct mirror_delivery {
 	void *arg;
 };
 
+/* How a TLS failure caused by the clock begins (mirror_tls_why): logged as it is. */
+#define MIRROR_WHY_CLOCK "certificate not valid at this machine's time"
+
 static void mirror_connect(struct mirror_lane *l);
 static void mirror_pump(struct mirror_lane *l);
 static void mirror_conn_fail(struct mirror_lane *l, enum cons_transport t, const char *why);
@@ -481,9 +484,10 @@ mirror_conn_fail(struct mirror_lane *l, enum cons_transport t, const char *why)
 		mirror_set_why(m, t, why);
 	if (t == TRANSPORT_TLS) {
 		m->st.tls_failures++;
-		if (loud && m->verify == VERIFY_WEBPKI)
+		if (loud && (m->verify == VERIFY_WEBPKI ||
+				strncmp(why, MIRROR_WHY_CLOCK, strlen(MIRROR_WHY_CLOCK)) == 0))
 			log_warnx(LOG_G_MIRROR, "mirror %s (%s): not used: %s", m->name,
-			    m->addr_str, m->why);
+			    m->addr_str, why);
 		else if (loud)
 			log_warnx(LOG_G_MIRROR,
 			    "mirror %s (%s): certificate does not chain to the pinned CA (%s)",
@@ -539,7 +543,18 @@ static void
 mirror_tls_why(const struct mirror *m, const struct tls_conn *tls, char *buf, size_t len)
 {
 	const char *kind = "TLS";
+	char now[32];
 
+	/* A clock before the certificates (no RTC before NTP) is not an attack: say so. The
+	 * backoff tries again, so the mirror comes back once the clock is right. */
+	if (tls_conn_failure_kind(tls) == TLS_FAIL_TIME) {
+		time_t t = time(NULL);
+		struct tm tm;
+		strftime(now, sizeof(now), "%Y-%m-%d %H:%M UTC", gmtime_r(&t, &tm));
+		snprintf(buf, len, MIRROR_WHY_CLOCK " (%s): is the clock right? (%s)", now,
+		    tls_conn_error(tls));
+		return;
+	}
 	if (m->verify == VERIFY_WEBPKI)
 		switch (tls_conn_failure_kind(tls)) {
 		case TLS_FAIL_CHAIN:

@@ -21,8 +21,8 @@ else
 	skip "shellcheck not installed"
 fi
 ok "init script: USE_PROCD=1, rc.common" sh -c 'grep -qx "USE_PROCD=1" "$1" && head -n 1 "$1" | grep -qx "#!/bin/sh /etc/rc.common"' sh "$INIT"
-ok "Makefile: DEPENDS on libldns, libevent2-core, libwolfssl, libyaml" sh -c \
-	'grep "^  DEPENDS:=" "$1" | grep -q "+libldns .*+libevent2-core .*+libwolfssl +libyaml"' sh "$OW/Makefile"
+ok "Makefile: DEPENDS on libldns, libevent2-core, libwolfssl, libnghttp2, libyaml" sh -c \
+	'grep "^  DEPENDS:=" "$1" | grep -q "+libldns .*+libevent2-core .*+libwolfssl .*+libnghttp2 .*+libyaml"' sh "$OW/Makefile"
 ok "Makefile: installs the binary, init script, UCI config and mirrors.yaml" sh -c \
 	'for f in "usr/sbin/vantaged " "files/vantaged.init" "files/vantage.config" "etc/mirrors.yaml"; do
 		grep -q "INSTALL_.*$f" "$1" || { echo "missing $f"; exit 1; }; done' sh "$OW/Makefile"
