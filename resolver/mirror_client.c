@@ -926,9 +926,15 @@ mirror_connect(struct mirror_lane *l)
 		mirror_conn_fail(l, TRANSPORT_ERROR, "out of memory");
 		return;
 	}
-	/* Refused (a full handshake then) when the session was made under other checks. */
-	if (c->kind == CONN_DOH && m->session != NULL)
-		(void)tls_conn_set_session(c->tls, m->session);
+	/*
+	 * Refused (a full handshake then) when the session was made under other checks, or is
+	 * too old to stand for them (a day, the leaf's expiry): then it is dropped.
+	 */
+	if (c->kind == CONN_DOH && m->session != NULL &&
+	    tls_conn_set_session(c->tls, m->session) != 0) {
+		tls_session_free(m->session);
+		m->session = NULL;
+	}
 	/* Until the handshake, only the connection's end matters (the HTTP client comes then). */
 	c->bev = bev;
 	bufferevent_setcb(bev, NULL, NULL, mirror_conn_bev_event, c);

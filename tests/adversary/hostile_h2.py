@@ -21,6 +21,11 @@
 #                 its input is quiet for 30 ms (so that streams pile up); it prints
 #                 "max_open N" whenever more streams than ever were open at once (a third
 #                 one would be a protocol error: the connection ends)
+#   tls12         as goaway, but TLS 1.2 only and new ticket keys and session cache on every
+#                 connection: it declines every resumption (an honest server whose keys rotate)
+#   pingflood     on its first connection: PING frames at line rate for up to 12 s, reading
+#                 only every 0.2 s (answering what it read then); a client that queues every
+#                 PING ACK grows at the flood's rate. Honest after that, and on later connections.
 import base64
 import socket
 import ssl
@@ -38,6 +43,7 @@ import h2.settings
 
 MODE = sys.argv[1]
 LOGGED = False
+FLOODED = False
 
 
 def raw_frame(ftype, flags, sid, payload=b""):
@@ -116,7 +122,7 @@ class Conn:
         self.count += 1
         if self.closing:
             self.reqs.pop(sid)      # after our GOAWAY: refused, never answered
-        elif MODE == "goaway" and self.count == 4:
+        elif MODE in ("goaway", "tls12") and self.count == 4:
             self.reqs.pop(sid)
             self.push_pending()     # what it answered goes out before the GOAWAY
             self.h2.close_connection(error_code=h2.errors.ErrorCodes.NO_ERROR,
@@ -184,6 +190,8 @@ class Conn:
         self.send()
         if MODE == "settings":
             self.sock.sendall(raw_frame(4, 0, 0) * 500)
+        if MODE == "pingflood" and not FLOODED:
+            self.flood()
         while True:
             try:
                 data = self.sock.recv(65536)
@@ -208,6 +216,40 @@ class Conn:
                 return
 
 
+    def flood(self):
+        global FLOODED
+        FLOODED = True
+        ping = raw_frame(6, 0, 0, b"12345678") * 100
+        last = start = time.monotonic()
+        while last - start < 12:    # or until the client drops us (sendall raises)
+            self.sock.sendall(ping)
+            if time.monotonic() - last < 0.2:
+                continue
+            last = time.monotonic()
+            self.sock.settimeout(0.001)
+            try:
+                data = self.sock.recv(65536)
+            except (socket.timeout, ssl.SSLWantReadError):
+                data = b"-"
+            finally:
+                self.sock.settimeout(None)
+            if not data:
+                return
+            if data != b"-":
+                self.events(self.h2.receive_data(data))
+                self.push_pending()
+            self.send()
+
+
+def context(chain, key):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(chain, key)
+    ctx.set_alpn_protocols(["h2"])
+    if MODE == "tls12":
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
 def handle(raw, ctx, upstream):
     try:
         with ctx.wrap_socket(raw, server_side=True) as sock:
@@ -220,9 +262,7 @@ def handle(raw, ctx, upstream):
 
 def main():
     addr, port, chain, key, uaddr, uport = sys.argv[2:8]
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(chain, key)
-    ctx.set_alpn_protocols(["h2"])
+    ctx = context(chain, key)
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((addr, int(port)))
@@ -230,6 +270,8 @@ def main():
     print("hostile_h2 %s listening on %s:%s" % (MODE, addr, port), flush=True)
     while True:
         raw, _ = srv.accept()
+        if MODE == "tls12":     # new ticket keys, empty session cache: no resumption
+            ctx = context(chain, key)
         threading.Thread(target=handle, args=(raw, ctx, (uaddr, int(uport))),
                          daemon=True).start()
 
