@@ -21,6 +21,8 @@
 #                 its input is quiet for 30 ms (so that streams pile up); it prints
 #                 "max_open N" whenever more streams than ever were open at once (a third
 #                 one would be a protocol error: the connection ends)
+#   slow          honest, but each answer 2.5 s late (past the client's 2 s); it prints "reset"
+#                 for every RST_STREAM it gets (a resolver counting them sees rapid reset)
 #   tls12         as goaway, but TLS 1.2 only and new ticket keys and session cache on every
 #                 connection: it declines every resumption (an honest server whose keys rotate)
 #   pingflood     on its first connection: PING frames at line rate for up to 12 s, reading
@@ -154,6 +156,8 @@ class Conn:
             self.answer(sid, status="503")
         elif MODE == "ctype":
             self.answer(sid, ctype="text/html")
+        elif MODE == "slow":
+            self.held.append((time.monotonic() + 2.5, sid))
         elif MODE == "streams2":
             self.held.append(sid)
             if len(self.held) > self.max_open:
@@ -175,6 +179,8 @@ class Conn:
             elif isinstance(ev, h2.events.StreamEnded) and ev.stream_id in self.reqs:
                 self.request(ev.stream_id)
             elif isinstance(ev, h2.events.StreamReset):
+                if MODE == "slow":
+                    print("reset %d" % ev.stream_id, flush=True)
                 self.pending.pop(ev.stream_id, None)
                 self.reqs.pop(ev.stream_id, None)
                 if ev.stream_id in self.held:
@@ -187,6 +193,8 @@ class Conn:
         if MODE == "streams2":
             self.h2.update_settings({h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 2})
             self.sock.settimeout(0.03)
+        if MODE == "slow":
+            self.sock.settimeout(0.1)
         self.send()
         if MODE == "settings":
             self.sock.sendall(raw_frame(4, 0, 0) * 500)
@@ -196,6 +204,9 @@ class Conn:
             try:
                 data = self.sock.recv(65536)
             except socket.timeout:
+                if MODE == "slow":
+                    self.answer_due()
+                    continue
                 for sid in self.held:
                     try:
                         self.answer(sid)
@@ -208,6 +219,8 @@ class Conn:
             if not data:
                 return
             self.events(self.h2.receive_data(data))
+            if MODE == "slow":
+                self.answer_due()
             if not self.closing:
                 self.push_pending()
             self.send()
@@ -215,6 +228,17 @@ class Conn:
                 time.sleep(0.2)
                 return
 
+
+    def answer_due(self):
+        now = time.monotonic()
+        for due, sid in [x for x in self.held if x[0] <= now]:
+            self.held.remove((due, sid))
+            try:
+                self.answer(sid)
+            except h2.exceptions.StreamClosedError:
+                pass    # the client reset it meanwhile
+        self.push_pending()
+        self.send()
 
     def flood(self):
         global FLOODED
