@@ -256,7 +256,7 @@ mirror_deliver(struct mirror_set *set, const struct mirror_delivery *d, enum con
  * requests waited on it is not coming back (a server that stopped reading, or keeps its
  * HTTP/2 window at 0): drop it, saying which. HTTP/1.1 looks at its oldest request (an
  * orphan stays in flight there); HTTP/2 at the first request sent since its last answer
- * (a timed-out stream is reset, so the oldest in flight says nothing). 1 when dropped.
+ * (a timed-out stream is given up, so the oldest in flight says nothing). 1 when dropped.
  */
 static int
 mirror_check_stall(struct mirror_lane *l)
@@ -270,8 +270,9 @@ mirror_check_stall(struct mirror_lane *l)
 		return 0;
 	if (c->h2 != NULL) {
 		/*
-		 * Answers to streams reset meanwhile count too: a mirror slower than the quorum
-		 * sees most of its streams reset before it answers, and is alive all the same.
+		 * Answers to streams given up meanwhile count too (mirror_h2 forgets them, and
+		 * reads their late answers): a mirror slower than the quorum sees most of its
+		 * streams given up before it answers, and is alive all the same.
 		 */
 		if (c->waiting_us != 0 && mirror_h2_answer_us(c->h2) >= c->waiting_us)
 			c->waiting_us = 0;
@@ -304,7 +305,7 @@ mirror_req_event(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (!r->live) {
-		/* An HTTP/2 orphan (mirror_cancel) reached its deadline: reset its stream. */
+		/* An HTTP/2 orphan (mirror_cancel) reached its deadline: give its stream up. */
 		if (r->where == REQ_INFLIGHT && l->conn != NULL && l->conn->h2 != NULL) {
 			mirror_h2_cancel(l->conn->h2, r->sid);
 			mirror_req_unlink(r);
@@ -327,8 +328,8 @@ mirror_req_event(evutil_socket_t fd, short what, void *arg)
 		break;
 	case REQ_INFLIGHT:
 		/*
-		 * HTTP/2: the stream is reset and its slot freed; a stream without an answer
-		 * lives no longer than its request. HTTP/1.1: it stays in flight as an orphan,
+		 * HTTP/2: the stream is given up (forgotten or reset, mirror_h2_cancel) and its
+		 * request freed. HTTP/1.1: it stays in flight as an orphan,
 		 * its response must still be read off the pipe.
 		 */
 		if (l->conn != NULL && l->conn->h2 != NULL) {
