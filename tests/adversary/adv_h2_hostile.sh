@@ -5,7 +5,8 @@
 # resets every stream, one floods headers, one sends CONTINUATION frames without end, one
 # floods SETTINGS, one sends a 200 KB body, one answers 503, one text/html, one allows only 2
 # concurrent streams, one floods PINGs while it reads slowly (and answers), one speaks TLS 1.2
-# and declines every resumption, one answers 2.5 s late.  vantaged keeps
+# and declines every resumption, one answers 2.5 s late, one answers once and then only sends
+# frames on that closed stream.  vantaged keeps
 # answering promptly from the three honest mirrors, never crashes or stalls, retries the
 # requests a GOAWAY refused (that mirror still corroborates), and vantagectl mirrors says
 # for each hostile one why its requests failed.
@@ -18,9 +19,9 @@ require_progs nsd nsd-control ldns-testns dig dnsdist openssl python3
 require_vantaged
 [ -x "$top_builddir/tests/integration/mirror/mclient" ] || skip_all "mclient not built (make check builds it)"
 /usr/bin/python3 -c 'import h2' 2> /dev/null || skip_all "needs /usr/bin/python3 with h2 (python3-h2)"
-tap_plan 30
+tap_plan 31
 
-HOSTILE="goaway window0 rst headers continuation settings body status ctype streams2 pingflood tls12 slow"
+HOSTILE="goaway window0 rst headers continuation settings body status ctype streams2 pingflood tls12 slow zombie"
 liar_begin
 liar_honest www.adv.test. A "www.adv.test. 300 IN A 127.200.0.10"
 for i in $(seq 1 60); do liar_honest "w$i.adv.test." A "w$i.adv.test. 300 IN A 127.200.2.$i"; done
@@ -42,7 +43,7 @@ port=8443
 for m in $HOSTILE; do
 	# unique_addr gives 16 addresses a test: the last two share the one before them.
 	case $m in
-	pingflood|tls12|slow) port=$((port + 1)) ;;
+	pingflood|tls12|slow|zombie) port=$((port + 1)) ;;
 	*) a=$(unique_addr) || bail_out "no address" ;;
 	esac
 	spawn "hostile-$m" /usr/bin/python3 "$top_srcdir/tests/adversary/hostile_h2.py" "$m" "$a" $port \
@@ -93,6 +94,10 @@ _ask_and_check() {
 _n=0
 ok "window 0: dropped as stalled, saying the window stays closed" \
 	wait_until 40 _ask_and_check window0 last_error "flow-control window closed"
+# Frames on a stream closed long ago (nghttp2 ignores them) are no sign of life: the server
+# answers nothing else, so it is dropped as stalled like window0.
+ok "frames on a closed stream only: dropped as stalled" \
+	wait_until 20 _ask_and_check zombie last_error "stalled"
 ok "GOAWAY: no request to that mirror failed, over new connections (resumed ones among them)" \
 	eval '[ "$(wp_mirror_field goaway errors)" = 0 ] && [ "$(wp_mirror_field goaway handshakes)" -ge 3 ] &&
 	[ "$(wp_mirror_field goaway resumed)" -ge 1 ]'

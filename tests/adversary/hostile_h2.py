@@ -23,6 +23,9 @@
 #                 one would be a protocol error: the connection ends)
 #   slow          honest, but each answer 2.5 s late (past the client's 2 s); it prints "reset"
 #                 for every RST_STREAM it gets (a resolver counting them sees rapid reset)
+#   zombie        answers the first request of a connection, then none; every 0.3 s it sends a
+#                 HEADERS frame (:status 200) on that first stream, closed by then (the client
+#                 ignores it)
 #   tls12         as goaway, but TLS 1.2 only and new ticket keys and session cache on every
 #                 connection: it declines every resumption (an honest server whose keys rotate)
 #   pingflood     on its first connection: PING frames at line rate for up to 12 s, reading
@@ -78,6 +81,7 @@ class Conn:
         self.closing = False
         self.held = []
         self.max_open = 0
+        self.zombie_at = 0
 
     def send(self):
         data = self.h2.data_to_send()
@@ -158,6 +162,11 @@ class Conn:
             self.answer(sid, ctype="text/html")
         elif MODE == "slow":
             self.held.append((time.monotonic() + 2.5, sid))
+        elif MODE == "zombie":
+            if self.count == 1:
+                self.answer(sid)
+            else:
+                self.reqs.pop(sid)
         elif MODE == "streams2":
             self.held.append(sid)
             if len(self.held) > self.max_open:
@@ -195,6 +204,8 @@ class Conn:
             self.sock.settimeout(0.03)
         if MODE == "slow":
             self.sock.settimeout(0.1)
+        if MODE == "zombie":
+            self.sock.settimeout(0.3)
         self.send()
         if MODE == "settings":
             self.sock.sendall(raw_frame(4, 0, 0) * 500)
@@ -204,6 +215,9 @@ class Conn:
             try:
                 data = self.sock.recv(65536)
             except socket.timeout:
+                if MODE == "zombie":
+                    self.zombie()
+                    continue
                 if MODE == "slow":
                     self.answer_due()
                     continue
@@ -219,6 +233,8 @@ class Conn:
             if not data:
                 return
             self.events(self.h2.receive_data(data))
+            if MODE == "zombie":
+                self.zombie()
             if MODE == "slow":
                 self.answer_due()
             if not self.closing:
@@ -228,6 +244,15 @@ class Conn:
                 time.sleep(0.2)
                 return
 
+
+    def zombie(self):
+        now = time.monotonic()
+        if self.count == 0 or self.pending or now - self.zombie_at < 0.3:
+            return
+        self.zombie_at = now
+        self.send()
+        # END_STREAM | END_HEADERS, HPACK static index 8 (:status 200): no decoder state.
+        self.sock.sendall(raw_frame(1, 5, 1, b"\x88"))
 
     def answer_due(self):
         now = time.monotonic()
