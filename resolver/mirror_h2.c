@@ -182,7 +182,7 @@ h2_flush(struct mirror_h2 *h)
 	return 0;
 }
 
-/* The socket's output drained: send what nghttp2 kept back, from the loop (we are in libevent's write). */
+/* The socket's output drained: send what nghttp2 kept back (from the loop: we are in a write). */
 static void
 h2_out_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
