@@ -690,6 +690,20 @@ mirror_h2_cancel(struct mirror_h2 *h, int32_t sid)
 	TAILQ_FOREACH(st, &h->done, entry)
 		if (st->id == sid)
 			st->cb = NULL;
+	/*
+	 * Not opened yet: nghttp2 holds its HEADERS back (the server's stream limit, or our
+	 * output bound) and knows no stream for it. Its callback must not run should it be
+	 * opened and answered later (the caller frees its request now); the reset cancels the
+	 * queued HEADERS, nothing goes out. It stays in h->open until the session ends.
+	 */
+	TAILQ_FOREACH(st, &h->open, entry)
+		if (st->id == sid && st->cb != NULL) {
+			st->cb = NULL;
+			if (!h->closed) {
+				nghttp2_submit_rst_stream(h->s, NGHTTP2_FLAG_NONE, sid, NGHTTP2_CANCEL);
+				h2_flush_outside(h);
+			}
+		}
 }
 
 /* The server's limit of concurrent streams, within ours. */
