@@ -79,6 +79,8 @@ struct tls_session {
 	uint8_t pin[TLS_SHA256_LEN];
 	uint8_t vchain[TLS_MAX_CHAIN][TLS_SHA256_LEN];
 	uint32_t vchain_set;
+	time_t verified_at;	/* when the full handshake verified the chain */
+	time_t not_after;	/* the leaf's notAfter then (0: unknown) */
 };
 
 int
@@ -856,6 +858,36 @@ tls_session_copy(const struct tls_session *s)
 	return d;
 }
 
+/* The peer leaf's notAfter, 0 when it cannot be read. */
+static time_t
+tls_leaf_not_after(struct tls_conn *conn)
+{
+	WOLFSSL_X509_CHAIN *chain = wolfSSL_get_peer_chain(conn->ssl);
+	const unsigned char *der = chain ? wolfSSL_get_chain_cert(chain, 0) : NULL;
+	int len = chain ? wolfSSL_get_chain_length(chain, 0) : 0;
+	const WOLFSSL_ASN1_TIME *t;
+	WOLFSSL_X509 *leaf;
+	struct tm tm;
+	time_t when = 0;
+
+	if (der == NULL || len <= 0 || (leaf = wolfSSL_X509_d2i(NULL, der, len)) == NULL)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	if ((t = wolfSSL_X509_get_notAfter(leaf)) != NULL &&
+	    wolfSSL_ASN1_TIME_to_tm(t, &tm) == WOLFSSL_SUCCESS)
+		when = timegm(&tm);
+	wolfSSL_X509_free(leaf);
+	return when > 0 ? when : 0;
+}
+
+int
+tls_session_fresh(time_t verified_at, time_t not_after, time_t now)
+{
+	if (now < verified_at || now - verified_at >= TLS_SESSION_MAX_AGE)
+		return 0;
+	return not_after == 0 || now < not_after;
+}
+
 struct tls_session *
 tls_conn_session(struct tls_conn *conn)
 {
@@ -866,15 +898,19 @@ tls_conn_session(struct tls_conn *conn)
 	    (cur = wolfSSL_get_session(conn->ssl)) == NULL)
 		return NULL;
 	/*
+	 * TLS 1.3 only. A TLS 1.2 server that declines the session we offer (its ticket key
+	 * rotated, its cache forgot us) answers with a full handshake, which wolfSSL 5.5.4's
+	 * client aborts (OUT_OF_ORDER_E, -373): an honest mirror would look like a TLS failure.
+	 * A declined TLS 1.3 resumption falls back to a full, verified handshake.
+	 *
 	 * TLS 1.3 resumes only with a ticket, and the server sends it after the handshake: until
 	 * one came on this very connection there is nothing to keep. On a resumed connection the
 	 * session still holds the ticket it was resumed with, under the old connection's
 	 * resumption secret: kept now, the next resumption's binder would be wrong (the server
-	 * answers with a fatal alert). TLS 1.2 may resume by ticket or session ID, with the same
-	 * master secret.
+	 * answers with a fatal alert).
 	 */
-	if (wolfSSL_version(conn->ssl) >= TLS1_3_VERSION &&
-	    (!conn->ticket_seen || !wolfSSL_SESSION_has_ticket(cur)))
+	if (wolfSSL_version(conn->ssl) < TLS1_3_VERSION || !conn->ticket_seen ||
+	    !wolfSSL_SESSION_has_ticket(cur))
 		return NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
@@ -889,6 +925,14 @@ tls_conn_session(struct tls_conn *conn)
 	memcpy(s->pin, conn->pin, TLS_SHA256_LEN);
 	memcpy(s->vchain, conn->vchain, sizeof(s->vchain));
 	s->vchain_set = conn->vchain_set;
+	/* A resumption verified nothing new: the session stays as old as its full handshake. */
+	if (conn->resumed) {
+		s->verified_at = conn->offered->verified_at;
+		s->not_after = conn->offered->not_after;
+	} else {
+		s->verified_at = time(NULL);
+		s->not_after = tls_leaf_not_after(conn);
+	}
 	return s;
 }
 
@@ -905,6 +949,14 @@ tls_conn_set_session(struct tls_conn *conn, struct tls_session *s)
 	 * needs checking, and none is sent. A session is kept per mirror, never shared.
 	 */
 	if (conn->server || s == NULL || conn->offered != NULL || !tls_session_matches(s, conn))
+		return -1;
+	/*
+	 * Resumption skips the chain: a session lives no longer than a day past the full
+	 * handshake that verified it (RFC 8446 section 4.6.1's bound), nor past the leaf's
+	 * notAfter, so that expiry, revocation and a changed trust store (ca_changes) are seen
+	 * again, and a stolen ticket key impersonates the mirror for a day at most.
+	 */
+	if (!tls_session_fresh(s->verified_at, s->not_after, time(NULL)))
 		return -1;
 	(void)wolfSSL_UseSessionTicket(conn->ssl);
 	if (wolfSSL_set_session(conn->ssl, s->s) != WOLFSSL_SUCCESS)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define TLS_SHA256_LEN 32
 #define TLS_SHA256_HEX 65	/* 64 hex digits and the NUL */
@@ -160,14 +161,19 @@ const char *tls_conn_version(const struct tls_conn *conn);
 int tls_conn_offer_alpn(struct tls_conn *conn, const char *protos);
 
 
-/* A client TLS session kept for resumption (tickets; TLS 1.3 and 1.2). */
+/* A client TLS session kept for resumption (TLS 1.3 tickets only). */
 struct tls_session;
 
+/* Seconds a session may be resumed after the full handshake that verified its chain. */
+#define TLS_SESSION_MAX_AGE (24 * 3600)
+
 /*
- * tls_conn_session - a copy of conn's session once it can be resumed (for TLS 1.3: once
+ * tls_conn_session - a copy of conn's session once it can be resumed (TLS 1.3 only: once
  * the server's ticket arrived, which is after the handshake; call again later when NULL),
  * with the checks it was made under (context, tls_conn_expect name and pin, verified
- * chain). The caller owns it (tls_session_free). NULL when there is none yet, or no memory.
+ * chain, the time of that verification and the leaf's notAfter; a resumed connection's
+ * session keeps those of the full handshake). The caller owns it (tls_session_free).
+ * NULL when there is none (TLS 1.2: never), or no memory.
  */
 struct tls_session *tls_conn_session(struct tls_conn *conn);
 
@@ -176,9 +182,17 @@ struct tls_session *tls_conn_session(struct tls_conn *conn);
  * tls_conn_expect: offer s for resumption (s stays the caller's; conn keeps its own copy).
  * Refused (-1, a full handshake follows) unless s was made from the same context with the
  * same expectations: a resumption skips the certificate checks, so it must stand for the
- * very checks this connection would run. 0 when offered.
+ * very checks this connection would run; and unless it is fresh (tls_session_fresh). 0
+ * when offered.
  */
 int tls_conn_set_session(struct tls_conn *conn, struct tls_session *s);
+
+/*
+ * tls_session_fresh - whether a session verified at verified_at, for a leaf valid until
+ * not_after (0: unknown), may still be offered at now: less than TLS_SESSION_MAX_AGE old
+ * and the leaf not expired. Pure (the clock is the caller's), for the unit tests.
+ */
+int tls_session_fresh(time_t verified_at, time_t not_after, time_t now);
 
 /* tls_conn_resumed - 1 when the completed handshake resumed the offered session. */
 int tls_conn_resumed(const struct tls_conn *conn);

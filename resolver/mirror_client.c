@@ -259,7 +259,7 @@ mirror_deliver(struct mirror_set *set, const struct mirror_delivery *d, enum con
  * requests waited on it is not coming back (a server that stopped reading, or keeps its
  * HTTP/2 window at 0): drop it, saying which. HTTP/1.1 looks at its oldest request (an
  * orphan stays in flight there); HTTP/2 at the first request sent since its last answer
- * (a timed-out stream is reset, so the oldest in flight says nothing). 1 when dropped.
+ * (a timed-out stream is given up, so the oldest in flight says nothing). 1 when dropped.
  */
 static int
 mirror_check_stall(struct mirror_lane *l)
@@ -273,8 +273,9 @@ mirror_check_stall(struct mirror_lane *l)
 		return 0;
 	if (c->h2 != NULL) {
 		/*
-		 * Answers to streams reset meanwhile count too: a mirror slower than the quorum
-		 * sees most of its streams reset before it answers, and is alive all the same.
+		 * Answers to streams given up meanwhile count too (mirror_h2 forgets them, and
+		 * reads their late answers): a mirror slower than the quorum sees most of its
+		 * streams given up before it answers, and is alive all the same.
 		 */
 		if (c->waiting_us != 0 && mirror_h2_answer_us(c->h2) >= c->waiting_us)
 			c->waiting_us = 0;
@@ -307,7 +308,7 @@ mirror_req_event(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (!r->live) {
-		/* An HTTP/2 orphan (mirror_cancel) reached its deadline: reset its stream. */
+		/* An HTTP/2 orphan (mirror_cancel) reached its deadline: give its stream up. */
 		if (r->where == REQ_INFLIGHT && l->conn != NULL && l->conn->h2 != NULL) {
 			mirror_h2_cancel(l->conn->h2, r->sid);
 			mirror_req_unlink(r);
@@ -330,8 +331,8 @@ mirror_req_event(evutil_socket_t fd, short what, void *arg)
 		break;
 	case REQ_INFLIGHT:
 		/*
-		 * HTTP/2: the stream is reset and its slot freed; a stream without an answer
-		 * lives no longer than its request. HTTP/1.1: it stays in flight as an orphan,
+		 * HTTP/2: the stream is given up (forgotten or reset, mirror_h2_cancel) and its
+		 * request freed. HTTP/1.1: it stays in flight as an orphan,
 		 * its response must still be read off the pipe.
 		 */
 		if (l->conn != NULL && l->conn->h2 != NULL) {
@@ -941,9 +942,15 @@ mirror_connect(struct mirror_lane *l)
 		mirror_conn_fail(l, TRANSPORT_ERROR, "out of memory");
 		return;
 	}
-	/* Refused (a full handshake then) when the session was made under other checks. */
-	if (c->kind == CONN_DOH && m->session != NULL)
-		(void)tls_conn_set_session(c->tls, m->session);
+	/*
+	 * Refused (a full handshake then) when the session was made under other checks, or is
+	 * too old to stand for them (a day, the leaf's expiry): then it is dropped.
+	 */
+	if (c->kind == CONN_DOH && m->session != NULL &&
+	    tls_conn_set_session(c->tls, m->session) != 0) {
+		tls_session_free(m->session);
+		m->session = NULL;
+	}
 	/* Until the handshake, only the connection's end matters (the HTTP client comes then). */
 	c->bev = bev;
 	bufferevent_setcb(bev, NULL, NULL, mirror_conn_bev_event, c);

@@ -28,6 +28,22 @@
  * sends one at the start and rarely another; each costs us an ACK (the SETTINGS flood).
  */
 #define MIRROR_H2_SETTINGS_BURST 16
+/*
+ * Bytes we let wait to be sent (the plaintext in the TLS filter plus the ciphertext in the
+ * socket's output). Past it nghttp2 keeps its frames, so that its own flood limit (1000
+ * queued PING and SETTINGS ACKs and RST_STREAMs) fires on a server that makes us answer
+ * faster than it reads; before, every ACK went to our buffers and a PING flood read slowly
+ * grew us at the flood's rate. 300 questions are about 60 KB.
+ */
+#define MIRROR_H2_MAX_UNSENT (256 * 1024)
+/* How long our output may stay over that bound before the connection is dropped. */
+#define MIRROR_H2_UNSENT_MS 5000
+/*
+ * Streams that timed out and were forgotten rather than reset, at most (and at most half
+ * the server's limit): RST_STREAM for each one, under load with a slow resolver, looks like
+ * the rapid-reset attack to the server (GOAWAY ENHANCE_YOUR_CALM).
+ */
+#define MIRROR_H2_MAX_FORGOTTEN 32
 /* Our first allocation for a response body (bytes): most DNS answers fit. */
 #define MIRROR_H2_BODY_START 512
 
@@ -46,6 +62,7 @@ struct h2_stream {
 	int complete;		/* END_STREAM received */
 	uint32_t error_code;	/* of the stream's close */
 	char fail[96];		/* why we ended it ("" we did not) */
+	int forgotten;		/* timed out, left open without RST_STREAM */
 };
 TAILQ_HEAD(h2_list, h2_stream);
 
@@ -65,6 +82,9 @@ struct mirror_h2 {
 	uint64_t answer_us;	/* when a response frame last came, on any stream */
 	unsigned settings_tokens;
 	uint64_t settings_at_us;	/* when the tokens were last refilled */
+	struct event *later;	/* deferred: resume sending, deliver closed streams */
+	uint64_t full_us;	/* since when our output is over MIRROR_H2_MAX_UNSENT (0: not) */
+	unsigned forgotten;	/* open streams forgotten without a reset */
 };
 
 static void
@@ -74,6 +94,8 @@ h2_stream_free(struct h2_stream *st)
 	free(st->body);
 	free(st);
 }
+
+static void h2_out_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
 
 static void
 h2_destroy(struct mirror_h2 *h)
@@ -90,6 +112,11 @@ h2_destroy(struct mirror_h2 *h)
 		TAILQ_REMOVE(&h->done, st, entry);
 		h2_stream_free(st);
 	}
+	if (h->later != NULL)
+		event_free(h->later);
+	if (h->bev != NULL && bufferevent_get_underlying(h->bev) != NULL)
+		evbuffer_remove_cb(bufferevent_get_output(bufferevent_get_underlying(h->bev)),
+		    h2_out_drained, h);
 	bufferevent_free(h->bev);
 	free(h->authority);
 	free(h);
@@ -110,20 +137,60 @@ h2_close(struct mirror_h2 *h, const char *why)
 	}
 }
 
-/* Hand nghttp2's pending frames to the TLS filter (it batches them into records). */
+/* What waits to be sent: plaintext in the TLS filter and ciphertext in the socket's output. */
+static size_t
+h2_unsent(const struct mirror_h2 *h)
+{
+	struct bufferevent *under = bufferevent_get_underlying(h->bev);
+	size_t n = evbuffer_get_length(bufferevent_get_output(h->bev));
+
+	return n + (under != NULL ? evbuffer_get_length(bufferevent_get_output(under)) : 0);
+}
+
+/*
+ * Hand nghttp2's pending frames to the TLS filter (it batches them into records), while
+ * less than MIRROR_H2_MAX_UNSENT waits; the rest stays in nghttp2 (see there). 0, or -1
+ * with h->why set when the connection must end.
+ */
 static int
 h2_flush(struct mirror_h2 *h)
 {
 	struct evbuffer *out = bufferevent_get_output(h->bev);
 	const uint8_t *d;
-	ssize_t n;
+	ssize_t n = 0;
 
 	if (h->closed)
 		return -1;
-	while ((n = nghttp2_session_mem_send(h->s, &d)) > 0)
+	while (h2_unsent(h) < MIRROR_H2_MAX_UNSENT) {
+		if ((n = nghttp2_session_mem_send(h->s, &d)) <= 0)
+			break;
 		if (evbuffer_add(out, d, (size_t)n) != 0)
 			return -1;
-	return n < 0 ? -1 : 0;
+	}
+	if (n < 0)
+		return -1;
+	if (h2_unsent(h) < MIRROR_H2_MAX_UNSENT)
+		h->full_us = 0;
+	else if (h->full_us == 0)
+		h->full_us = now_us();
+	else if (now_us() - h->full_us >= (uint64_t)MIRROR_H2_UNSENT_MS * 1000) {
+		snprintf(h->why, sizeof(h->why), "HTTP/2: the server does not read what we send "
+		    "(over %d KiB waiting for %d s)", MIRROR_H2_MAX_UNSENT / 1024,
+		    MIRROR_H2_UNSENT_MS / 1000);
+		return -1;
+	}
+	return 0;
+}
+
+/* The socket's output drained: send what nghttp2 kept back (from the loop: we are in a write). */
+static void
+h2_out_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct mirror_h2 *h = arg;
+
+	if (info->n_deleted > 0 && h->full_us != 0 && !h->closed &&
+	    evbuffer_get_length(buf) < MIRROR_H2_MAX_UNSENT / 2)
+		event_active(h->later, EV_WRITE, 0);
 }
 
 /* ---- nghttp2 callbacks ---- */
@@ -135,9 +202,6 @@ h2_on_begin_frame(nghttp2_session *s, const nghttp2_frame_hd *hd, void *arg)
 	uint64_t now;
 
 	(void)s;
-	/* Also on streams we reset: a slow server's late answers show it is alive. */
-	if ((hd->type == NGHTTP2_HEADERS || hd->type == NGHTTP2_DATA) && hd->stream_id != 0)
-		h->answer_us = now_us();
 	if (hd->type == NGHTTP2_HEADERS)
 		h->conts = 0;
 	else if (hd->type == NGHTTP2_CONTINUATION && ++h->conts > MIRROR_H2_MAX_CONTINUATIONS) {
@@ -250,9 +314,17 @@ h2_on_frame(nghttp2_session *s, const nghttp2_frame *frame, void *arg)
 
 	if (frame->hd.type == NGHTTP2_GOAWAY)
 		h->goaway = 1;
-	if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
-	    (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
-	    (st = nghttp2_session_get_stream_user_data(s, frame->hd.stream_id)) != NULL)
+	if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
+	    (st = nghttp2_session_get_stream_user_data(s, frame->hd.stream_id)) == NULL)
+		return 0;
+	/*
+	 * The server is alive: a frame nghttp2 accepted, on a stream we still hold (forgotten
+	 * ones too: a slow server's late answers). Not from on_begin_frame: a frame on a stream
+	 * nghttp2 then ignores would keep a server that answers nothing (while it floods us)
+	 * from ever being found stalled.
+	 */
+	h->answer_us = now_us();
+	if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)
 		st->complete = 1;
 	return 0;
 }
@@ -265,6 +337,8 @@ h2_on_close(nghttp2_session *s, int32_t sid, uint32_t error_code, void *arg)
 
 	if (st == NULL)
 		return 0;
+	if (st->forgotten)
+		h->forgotten--;
 	st->error_code = error_code;
 	nghttp2_session_set_stream_user_data(s, sid, NULL);
 	/* Delivered after nghttp2 returns: the owner may then submit or free freely. */
@@ -338,7 +412,7 @@ h2_after(struct mirror_h2 *h)
 	struct h2_stream *st;
 
 	if (h->closed || h2_flush(h) != 0) {
-		h2_close(h, "HTTP/2: cannot write");
+		h2_close(h, h->why[0] != '\0' ? h->why : "HTTP/2: cannot write");
 		return;
 	}
 	while (!h->dead && !h->closed && (st = TAILQ_FIRST(&h->done)) != NULL) {
@@ -348,7 +422,7 @@ h2_after(struct mirror_h2 *h)
 	if (h->dead || h->closed)
 		return;
 	if (h2_flush(h) != 0)
-		h2_close(h, "HTTP/2: cannot write");
+		h2_close(h, h->why[0] != '\0' ? h->why : "HTTP/2: cannot write");
 	else if (!nghttp2_session_want_read(h->s) && !nghttp2_session_want_write(h->s))
 		h2_close(h, "connection closed");	/* GOAWAY and every stream done */
 }
@@ -372,6 +446,9 @@ h2_readcb(struct bufferevent *bev, void *arg)
 	h->busy++;
 	while (!h->closed && !h->dead && (n = evbuffer_get_contiguous_space(in)) > 0) {
 		rv = nghttp2_session_mem_recv(h->s, evbuffer_pullup(in, (ev_ssize_t)n), n);
+		if (rv == NGHTTP2_ERR_FLOODED && h->why[0] == '\0')
+			snprintf(h->why, sizeof(h->why), "HTTP/2: the server floods us with frames "
+			    "to acknowledge (PING, SETTINGS) and does not read the replies");
 		if (rv < 0) {
 			if (h->why[0] == '\0')
 				snprintf(h->why, sizeof(h->why), "HTTP/2: %s",
@@ -386,6 +463,29 @@ h2_readcb(struct bufferevent *bev, void *arg)
 		h2_after(h);
 	h->busy--;
 	h2_finish(h);
+}
+
+/* Deferred work (h->later): send what waited for room, deliver streams closed meanwhile. */
+static void
+h2_later_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mirror_h2 *h = arg;
+
+	(void)fd;
+	(void)what;
+	h->busy++;
+	if (!h->dead)
+		h2_after(h);
+	h->busy--;
+	h2_finish(h);
+}
+
+/* After a flush from outside nghttp2's callbacks: run h2_after from the loop if needed. */
+static void
+h2_flush_outside(struct mirror_h2 *h)
+{
+	if (h2_flush(h) != 0 || !TAILQ_EMPTY(&h->done))
+		event_active(h->later, EV_WRITE, 0);
 }
 
 static void
@@ -445,6 +545,8 @@ out:
 	return rc;
 }
 
+static size_t h2_stream_limit(const struct mirror_h2 *h);
+
 struct mirror_h2 *
 mirror_h2_new(struct bufferevent *bev, const char *authority, char *err, size_t errlen)
 {
@@ -466,6 +568,18 @@ mirror_h2_new(struct bufferevent *bev, const char *authority, char *err, size_t 
 		snprintf(err, errlen, "cannot start an HTTP/2 session");
 		return NULL;
 	}
+	if ((h->later = event_new(bufferevent_get_base(bev), -1, 0, h2_later_cb, h)) == NULL ||
+	    (bufferevent_get_underlying(bev) != NULL &&
+	    evbuffer_add_cb(bufferevent_get_output(bufferevent_get_underlying(bev)),
+	    h2_out_drained, h) == NULL)) {
+		if (h->later != NULL)
+			event_free(h->later);
+		nghttp2_session_del(h->s);
+		free(h->authority);
+		free(h);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	h->bev = bev;
 	bufferevent_setcb(bev, h2_readcb, NULL, h2_eventcb, h);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
@@ -475,7 +589,7 @@ mirror_h2_new(struct bufferevent *bev, const char *authority, char *err, size_t 
 	 * h and its close hook.
 	 */
 	if (h2_flush(h) != 0)
-		h2_close(h, "HTTP/2: cannot write");
+		h2_close(h, h->why[0] != '\0' ? h->why : "HTTP/2: cannot write");
 	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
 		bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
 	return h;
@@ -536,9 +650,12 @@ mirror_h2_request(struct mirror_h2 *h, const char *method, const char *path, con
 	}
 	st->id = sid;
 	TAILQ_INSERT_TAIL(&h->open, st, entry);
-	/* Never called from inside nghttp2 (streams are delivered after it returns). A write
-	 * failure surfaces as the connection's end. */
-	(void)h2_flush(h);
+	/*
+	 * Never called from inside nghttp2. Streams the flush closed, and a write failure (the
+	 * connection's end), are dealt with from the loop: the caller is in the middle of
+	 * its own bookkeeping.
+	 */
+	h2_flush_outside(h);
 	return sid;
 #undef H2_NV
 }
@@ -552,25 +669,60 @@ mirror_h2_cancel(struct mirror_h2 *h, int32_t sid)
 		return;
 	if ((st = nghttp2_session_get_stream_user_data(h->s, sid)) != NULL) {
 		st->cb = NULL;
-		if (!h->closed) {
-			nghttp2_submit_rst_stream(h->s, NGHTTP2_FLAG_NONE, sid, NGHTTP2_CANCEL);
-			(void)h2_flush(h);
+		if (h->closed || st->forgotten)
+			return;
+		/*
+		 * Forgotten, not reset, while few are: its late answer is read and dropped (and
+		 * shows the server alive). A reset per timed-out stream, under load with a slow
+		 * resolver behind the server, looks like the rapid-reset attack to it.
+		 */
+		if (h->forgotten < MIRROR_H2_MAX_FORGOTTEN &&
+		    h->forgotten < h2_stream_limit(h) / 2) {
+			st->forgotten = 1;
+			h->forgotten++;
+			return;
 		}
+		nghttp2_submit_rst_stream(h->s, NGHTTP2_FLAG_NONE, sid, NGHTTP2_CANCEL);
+		h2_flush_outside(h);
 		return;
 	}
 	/* Closed already, waiting for delivery. */
 	TAILQ_FOREACH(st, &h->done, entry)
 		if (st->id == sid)
 			st->cb = NULL;
+	/*
+	 * Not opened yet: nghttp2 holds its HEADERS back (the server's stream limit, or our
+	 * output bound) and knows no stream for it. Its callback must not run should it be
+	 * opened and answered later (the caller frees its request now); the reset cancels the
+	 * queued HEADERS, nothing goes out. It stays in h->open until the session ends.
+	 */
+	TAILQ_FOREACH(st, &h->open, entry)
+		if (st->id == sid && st->cb != NULL) {
+			st->cb = NULL;
+			if (!h->closed) {
+				nghttp2_submit_rst_stream(h->s, NGHTTP2_FLAG_NONE, sid, NGHTTP2_CANCEL);
+				h2_flush_outside(h);
+			}
+		}
 }
 
-size_t
-mirror_h2_max_streams(const struct mirror_h2 *h)
+/* The server's limit of concurrent streams, within ours. */
+static size_t
+h2_stream_limit(const struct mirror_h2 *h)
 {
 	uint32_t n = nghttp2_session_get_remote_settings(h->s,
 	    NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
 
 	return n < MIRROR_H2_MAX_STREAMS ? n : MIRROR_H2_MAX_STREAMS;
+}
+
+size_t
+mirror_h2_max_streams(const struct mirror_h2 *h)
+{
+	size_t n = h2_stream_limit(h);
+
+	/* Forgotten streams still hold a slot of the server's (at most half of them). */
+	return n > h->forgotten ? n - h->forgotten : 0;
 }
 
 uint64_t
@@ -588,6 +740,8 @@ mirror_h2_draining(const struct mirror_h2 *h)
 const char *
 mirror_h2_stall_why(const struct mirror_h2 *h)
 {
+	if (h->full_us != 0)
+		return "the server does not read what we send";
 	if (nghttp2_session_get_remote_window_size(h->s) <= 0 ||
 	    nghttp2_session_get_remote_settings(h->s, NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE) == 0)
 		return "the server keeps its HTTP/2 flow-control window closed";

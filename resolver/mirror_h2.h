@@ -53,18 +53,23 @@ int32_t mirror_h2_request(struct mirror_h2 *h, const char *method, const char *p
     const char *accept, const char *content_type, const void *body, size_t len,
     size_t max_body, mirror_h2_cb cb, void *arg);
 
-/* mirror_h2_cancel - reset stream sid (RST_STREAM CANCEL); its callback will not run. */
+/*
+ * mirror_h2_cancel - give up on stream sid: its callback will not run. While few are, the
+ * stream is only forgotten (its late answer is read and dropped; no RST_STREAM, which a
+ * server counts towards rapid reset); else it is reset (RST_STREAM CANCEL).
+ */
 void mirror_h2_cancel(struct mirror_h2 *h, int32_t sid);
 
 /*
  * mirror_h2_max_streams - how many streams may be open at once now: the server's
- * SETTINGS_MAX_CONCURRENT_STREAMS, at most MIRROR_H2_MAX_STREAMS.
+ * SETTINGS_MAX_CONCURRENT_STREAMS, at most MIRROR_H2_MAX_STREAMS, less the streams
+ * forgotten (mirror_h2_cancel) and still open.
  */
 size_t mirror_h2_max_streams(const struct mirror_h2 *h);
 
 /*
  * mirror_h2_answer_us - when (now_us) the server last sent a response frame (HEADERS or
- * DATA) on any stream, also one we had reset already; 0 never.
+ * DATA, accepted by nghttp2) on a stream we still hold, also one we forgot; 0 never.
  */
 uint64_t mirror_h2_answer_us(const struct mirror_h2 *h);
 

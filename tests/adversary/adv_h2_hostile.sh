@@ -4,7 +4,9 @@
 # them over): one keeps its flow-control window at 0, one sends GOAWAY in mid-flight, one
 # resets every stream, one floods headers, one sends CONTINUATION frames without end, one
 # floods SETTINGS, one sends a 200 KB body, one answers 503, one text/html, one allows only 2
-# concurrent streams.  vantaged keeps
+# concurrent streams, one floods PINGs while it reads slowly (and answers), one speaks TLS 1.2
+# and declines every resumption, one answers 2.5 s late, one answers once and then only sends
+# frames on that closed stream.  vantaged keeps
 # answering promptly from the three honest mirrors, never crashes or stalls, retries the
 # requests a GOAWAY refused (that mirror still corroborates), and vantagectl mirrors says
 # for each hostile one why its requests failed.
@@ -17,9 +19,9 @@ require_progs nsd nsd-control ldns-testns dig dnsdist openssl python3
 require_vantaged
 [ -x "$top_builddir/tests/integration/mirror/mclient" ] || skip_all "mclient not built (make check builds it)"
 /usr/bin/python3 -c 'import h2' 2> /dev/null || skip_all "needs /usr/bin/python3 with h2 (python3-h2)"
-tap_plan 23
+tap_plan 31
 
-HOSTILE="goaway window0 rst headers continuation settings body status ctype streams2"
+HOSTILE="goaway window0 rst headers continuation settings body status ctype streams2 pingflood tls12 slow zombie"
 liar_begin
 liar_honest www.adv.test. A "www.adv.test. 300 IN A 127.200.0.10"
 for i in $(seq 1 60); do liar_honest "w$i.adv.test." A "w$i.adv.test. 300 IN A 127.200.2.$i"; done
@@ -37,12 +39,17 @@ for m in h1 h2 h3 $HOSTILE; do
 done
 wp_dnsdist h1 honest h1 && wp_dnsdist h2 honest h2 && wp_dnsdist h3 honest h3 ||
 	bail_out "cannot start dnsdist"
+port=8443
 for m in $HOSTILE; do
-	a=$(unique_addr) || bail_out "no address"
-	spawn "hostile-$m" /usr/bin/python3 "$top_srcdir/tests/adversary/hostile_h2.py" "$m" "$a" 8443 \
+	# unique_addr gives 16 addresses a test: the last two share the one before them.
+	case $m in
+	pingflood|tls12|slow|zombie) port=$((port + 1)) ;;
+	*) a=$(unique_addr) || bail_out "no address" ;;
+	esac
+	spawn "hostile-$m" /usr/bin/python3 "$top_srcdir/tests/adversary/hostile_h2.py" "$m" "$a" $port \
 		"$WP/$m-chain.pem" "$WP/$m.key" "${VIEW[honest]%:*}" "${VIEW[honest]#*:}"
-	wait_until 10 _wp_listening "$a" 8443 || bail_out "hostile $m did not listen: $(cat "$T/hostile-$m.log")"
-	WHP[$m]=$a:8443
+	wait_until 10 _wp_listening "$a" $port || bail_out "hostile $m did not listen: $(cat "$T/hostile-$m.log")"
+	WHP[$m]=$a:$port
 done
 
 entries=(h1:eu:hostname=h1.test h2:us:hostname=h2.test h3:ap:hostname=h3.test)
@@ -54,8 +61,14 @@ done
 WP_CONSENSUS="  quorum: 3
   timeout: 2s"
 wp_vconf "$T/vd.yaml" "${entries[@]}"
+# Under ASAN, freed memory waits in a quarantine (256 MB): the peak RSS below would measure it.
+grep -qa __asan_init "$VANTAGED" && export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1"
 start_vantaged "$T/vd.yaml" || bail_out "vantaged did not start"
 VD_PID=$SPAWNED_PID
+vd_kb() {	# FIELD of /proc/PID/status, in kB
+	sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$VD_PID/status"
+}
+RSS0=$(vd_kb VmRSS)
 
 # Twenty cold questions, one after the other: each answered, correctly, within the 2 s bound.
 bad="" slow=0
@@ -81,6 +94,10 @@ _ask_and_check() {
 _n=0
 ok "window 0: dropped as stalled, saying the window stays closed" \
 	wait_until 40 _ask_and_check window0 last_error "flow-control window closed"
+# Frames on a stream closed long ago (nghttp2 ignores them) are no sign of life: the server
+# answers nothing else, so it is dropped as stalled like window0.
+ok "frames on a closed stream only: dropped as stalled" \
+	wait_until 20 _ask_and_check zombie last_error "stalled"
 ok "GOAWAY: no request to that mirror failed, over new connections (resumed ones among them)" \
 	eval '[ "$(wp_mirror_field goaway errors)" = 0 ] && [ "$(wp_mirror_field goaway handshakes)" -ge 3 ] &&
 	[ "$(wp_mirror_field goaway resumed)" -ge 1 ]'
@@ -94,6 +111,26 @@ like "$(cat "$T/mc-goaway.out")" "round 1: result: ok=30 timeout=0 error=0 tls=0
 	"GOAWAY mid-flight: 30 of 30 answered (refused streams retried once on a new connection)"
 cmp_ok "$(sed -n 's/^handshakes: //p' "$T/mc-goaway.out")" -ge 8 "... over new connections"
 diag "mclient/goaway: $(grep -E '^(round 1: result|handshakes|resumed|last_error|stats)' "$T/mc-goaway.out" | tr '\n' ' ')"
+# A PING flood read slowly: every PING costs an ACK the server does not read. Its output is
+# capped, so nghttp2's own flood limit fires (its queue of ACKs), instead of vantaged's memory
+# growing at the flood's rate for as long as the server keeps answering now and then.
+ok "PING flood: the connection dropped, said so" \
+	wait_until 15 field_like pingflood last_error "floods"
+grown=$(($(vd_kb VmHWM) - RSS0))
+cmp_ok "$grown" -le 65536 "... vantaged's memory bounded (peak RSS grew by ${grown} kB)"
+# TLS 1.2 with new ticket keys on every connection: the declined resumption must not turn
+# into a TLS failure (wolfSSL 5.5.4 aborts such a handshake with OUT_OF_ORDER_E): TLS 1.2
+# sessions are not kept, every connection a full handshake.
+is "$(wp_mirror_field tls12 tls_failures)/$(wp_mirror_field tls12 resumed)" "0/0" \
+	"TLS 1.2 mirror declining resumption: no TLS failure, nothing resumed"
+cmp_ok "$(wp_mirror_field tls12 full_handshakes)" -ge 3 "... over several connections"
+like "$(wp_mirror_field tls12 errors)/$(wp_mirror_field tls12 state)" '^0/(up|idle)$' \
+	"... no error, not failed"
+# Answers 2.5 s late, past the 2 s bound: its timed-out streams are forgotten, not reset (a
+# RST_STREAM per timed-out stream trips a resolver's rapid-reset guard, GOAWAY
+# ENHANCE_YOUR_CALM), and the late answers show it alive: never dropped as stalled.
+is "$(grep -c '^reset' "$T/hostile-slow.log")" 0 "a slow mirror's timed-out streams: no RST_STREAM"
+unlike "$(wp_mirror_field slow last_error)" "stalled" "... and it is not dropped as stalled"
 ok "RST_STREAM on every stream: each request fails alone, said so" \
 	field_like rst last_error "stream reset by the server"
 ok "... the connection stays up" field_like rst state "^up$"

@@ -21,6 +21,16 @@
 #                 its input is quiet for 30 ms (so that streams pile up); it prints
 #                 "max_open N" whenever more streams than ever were open at once (a third
 #                 one would be a protocol error: the connection ends)
+#   slow          honest, but each answer 2.5 s late (past the client's 2 s); it prints "reset"
+#                 for every RST_STREAM it gets (a resolver counting them sees rapid reset)
+#   zombie        answers the first request of a connection, then none; every 0.3 s it sends a
+#                 HEADERS frame (:status 200) on that first stream, closed by then (the client
+#                 ignores it)
+#   tls12         as goaway, but TLS 1.2 only and new ticket keys and session cache on every
+#                 connection: it declines every resumption (an honest server whose keys rotate)
+#   pingflood     on its first connection: PING frames at line rate for up to 12 s, reading
+#                 only every 0.2 s (answering what it read then); a client that queues every
+#                 PING ACK grows at the flood's rate. Honest after that, and on later connections.
 import base64
 import socket
 import ssl
@@ -38,6 +48,7 @@ import h2.settings
 
 MODE = sys.argv[1]
 LOGGED = False
+FLOODED = False
 
 
 def raw_frame(ftype, flags, sid, payload=b""):
@@ -70,6 +81,7 @@ class Conn:
         self.closing = False
         self.held = []
         self.max_open = 0
+        self.zombie_at = 0
 
     def send(self):
         data = self.h2.data_to_send()
@@ -116,7 +128,7 @@ class Conn:
         self.count += 1
         if self.closing:
             self.reqs.pop(sid)      # after our GOAWAY: refused, never answered
-        elif MODE == "goaway" and self.count == 4:
+        elif MODE in ("goaway", "tls12") and self.count == 4:
             self.reqs.pop(sid)
             self.push_pending()     # what it answered goes out before the GOAWAY
             self.h2.close_connection(error_code=h2.errors.ErrorCodes.NO_ERROR,
@@ -148,6 +160,13 @@ class Conn:
             self.answer(sid, status="503")
         elif MODE == "ctype":
             self.answer(sid, ctype="text/html")
+        elif MODE == "slow":
+            self.held.append((time.monotonic() + 2.5, sid))
+        elif MODE == "zombie":
+            if self.count == 1:
+                self.answer(sid)
+            else:
+                self.reqs.pop(sid)
         elif MODE == "streams2":
             self.held.append(sid)
             if len(self.held) > self.max_open:
@@ -169,6 +188,8 @@ class Conn:
             elif isinstance(ev, h2.events.StreamEnded) and ev.stream_id in self.reqs:
                 self.request(ev.stream_id)
             elif isinstance(ev, h2.events.StreamReset):
+                if MODE == "slow":
+                    print("reset %d" % ev.stream_id, flush=True)
                 self.pending.pop(ev.stream_id, None)
                 self.reqs.pop(ev.stream_id, None)
                 if ev.stream_id in self.held:
@@ -181,13 +202,25 @@ class Conn:
         if MODE == "streams2":
             self.h2.update_settings({h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 2})
             self.sock.settimeout(0.03)
+        if MODE == "slow":
+            self.sock.settimeout(0.1)
+        if MODE == "zombie":
+            self.sock.settimeout(0.3)
         self.send()
         if MODE == "settings":
             self.sock.sendall(raw_frame(4, 0, 0) * 500)
+        if MODE == "pingflood" and not FLOODED:
+            self.flood()
         while True:
             try:
                 data = self.sock.recv(65536)
             except socket.timeout:
+                if MODE == "zombie":
+                    self.zombie()
+                    continue
+                if MODE == "slow":
+                    self.answer_due()
+                    continue
                 for sid in self.held:
                     try:
                         self.answer(sid)
@@ -200,12 +233,70 @@ class Conn:
             if not data:
                 return
             self.events(self.h2.receive_data(data))
+            if MODE == "zombie":
+                self.zombie()
+            if MODE == "slow":
+                self.answer_due()
             if not self.closing:
                 self.push_pending()
             self.send()
             if self.closing:
                 time.sleep(0.2)
                 return
+
+
+    def zombie(self):
+        now = time.monotonic()
+        if self.count == 0 or self.pending or now - self.zombie_at < 0.3:
+            return
+        self.zombie_at = now
+        self.send()
+        # END_STREAM | END_HEADERS, HPACK static index 8 (:status 200): no decoder state.
+        self.sock.sendall(raw_frame(1, 5, 1, b"\x88"))
+
+    def answer_due(self):
+        now = time.monotonic()
+        for due, sid in [x for x in self.held if x[0] <= now]:
+            self.held.remove((due, sid))
+            try:
+                self.answer(sid)
+            except h2.exceptions.StreamClosedError:
+                pass    # the client reset it meanwhile
+        self.push_pending()
+        self.send()
+
+    def flood(self):
+        global FLOODED
+        FLOODED = True
+        ping = raw_frame(6, 0, 0, b"12345678") * 100
+        last = start = time.monotonic()
+        while last - start < 12:    # or until the client drops us (sendall raises)
+            self.sock.sendall(ping)
+            if time.monotonic() - last < 0.2:
+                continue
+            last = time.monotonic()
+            self.sock.settimeout(0.001)
+            try:
+                data = self.sock.recv(65536)
+            except (socket.timeout, ssl.SSLWantReadError):
+                data = b"-"
+            finally:
+                self.sock.settimeout(None)
+            if not data:
+                return
+            if data != b"-":
+                self.events(self.h2.receive_data(data))
+                self.push_pending()
+            self.send()
+
+
+def context(chain, key):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(chain, key)
+    ctx.set_alpn_protocols(["h2"])
+    if MODE == "tls12":
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
 
 
 def handle(raw, ctx, upstream):
@@ -220,9 +311,7 @@ def handle(raw, ctx, upstream):
 
 def main():
     addr, port, chain, key, uaddr, uport = sys.argv[2:8]
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(chain, key)
-    ctx.set_alpn_protocols(["h2"])
+    ctx = context(chain, key)
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((addr, int(port)))
@@ -230,6 +319,8 @@ def main():
     print("hostile_h2 %s listening on %s:%s" % (MODE, addr, port), flush=True)
     while True:
         raw, _ = srv.accept()
+        if MODE == "tls12":     # new ticket keys, empty session cache: no resumption
+            ctx = context(chain, key)
         threading.Thread(target=handle, args=(raw, ctx, (uaddr, int(uport))),
                          daemon=True).start()
 

@@ -164,7 +164,8 @@ wp_vconf() {
 			echo "$line }"
 		done
 		echo "consensus:"
-		echo "  mirrors_per_query: $#"
+		# Every mirror, up to vantaged's bound of 16 (more: keyed selection picks 16).
+		echo "  mirrors_per_query: $(($# > 16 ? 16 : $#))"
 		echo "  allow_private: true"
 		echo "  probe: off"
 		echo "  bypass: [home.arpa, local, lan]"
