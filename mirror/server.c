@@ -153,6 +153,48 @@ server_conn_ready(struct tls_conn *conn, void *arg)
 	}
 }
 
+/* The refusing filter's both ways: nothing passes, the first byte ends the connection. */
+static enum bufferevent_filter_result
+server_refuse_filter(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
+    enum bufferevent_flush_mode mode, void *arg)
+{
+	(void)src;
+	(void)dst;
+	(void)lim;
+	(void)mode;
+	(void)arg;
+	return BEV_ERROR;
+}
+
+/*
+ * A bufferevent for a connection we cannot serve: no TLS session could be made (wolfSSL
+ * opens /dev/urandom for each one, so out of descriptors it fails). Why not fatal, as it
+ * was: a client that used up our descriptors then ended the mirror. Why not NULL: evhttp
+ * would then speak plain HTTP on the socket. NULL only when even this cannot be had.
+ */
+static struct bufferevent *
+server_refuse_bev(struct server *s)
+{
+	struct bufferevent *under, *bev;
+	uint64_t now = now_ms();
+
+	s->accept_errors++;
+	if (s->accept_logged_ms == 0 || now - s->accept_logged_ms >= SERVER_ACCEPT_LOG_MS) {
+		log_warnx(LOG_G_LISTEN, "cannot set up TLS for a connection (out of descriptors "
+		    "or memory?): refusing it (%llu such since the last such line)",
+		    (unsigned long long)s->accept_errors);
+		s->accept_logged_ms = now;
+		s->accept_errors = 0;
+	}
+	if ((under = bufferevent_socket_new(s->base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return NULL;
+	bev = bufferevent_filter_new(under, server_refuse_filter, server_refuse_filter,
+	    BEV_OPT_CLOSE_ON_FREE, NULL, NULL);
+	if (bev == NULL)
+		bufferevent_free(under);
+	return bev;
+}
+
 /* evhttp asks for each accepted connection's bufferevent: ours is TLS. */
 static struct bufferevent *
 server_bevcb(struct event_base *base, void *arg)
@@ -162,8 +204,14 @@ server_bevcb(struct event_base *base, void *arg)
 	struct server_conn *sc;
 	struct tls_conn *conn;
 
-	bev = tls_bev_new(base, -1, s->tls, 1, NULL, &conn);
-	if (bev == NULL || (sc = calloc(1, sizeof(*sc))) == NULL) {
+	if ((sc = calloc(1, sizeof(*sc))) != NULL &&
+	    (bev = tls_bev_new(base, -1, s->tls, 1, NULL, &conn)) == NULL) {
+		free(sc);
+		sc = NULL;
+	}
+	if (sc == NULL) {
+		if ((bev = server_refuse_bev(s)) != NULL)
+			return bev;
 		/*
 		 * evhttp would fall back to a plain socket bufferevent and serve HTTP in the
 		 * clear; it cannot be told "no", so this failure (out of memory) is fatal.
