@@ -19,7 +19,7 @@ H2PY=/usr/bin/python3
 "$H2PY" -c 'import h2, hyperframe, hpack' 2> /dev/null || skip_all "Debian's python3-h2 is needed"
 curl -V | grep -qw HTTP2 || skip_all "curl without HTTP/2"
 [ -d /proc/self/fd ] || skip_all "no /proc"
-tap_plan 22
+tap_plan 25
 
 U=$(unique_addr) L=$(unique_addr) A=$(unique_addr) B=$(unique_addr) || bail_out "no address"
 spawn slowdns python3 "$top_srcdir/tests/integration/mirror/slowdns.py" "$U" 5300 2500
@@ -52,6 +52,25 @@ only_health() { [ "$(health | field connections)" = 1 ]; }
 
 ok "the honest client is answered before the attacks" prompt
 
+# 4. Padded POST queries: 413 past 4096 bytes (HTTP/2 and HTTP/1.1); memory stays flat.
+out=$(attack --name slowone.example.test --size 5000 --count 1 --wait 2 big-post)
+like "$out" "status 413 1" "HTTP/2: a 5000-byte DoH query gets 413"
+python3 -c 'import struct, sys
+q = struct.pack(">HHHHHH", 0, 0x0100, 1, 0, 0, 1) + b"\x07slowone\x07example\x04test\x00" + struct.pack(">HH", 1, 1)
+pad = 5000 - len(q) - 15
+sys.stdout.buffer.write(q + b"\0" + struct.pack(">HHIH", 41, 4096, 0, 4 + pad) + struct.pack(">HH", 12, pad) + b"\0" * pad)' > "$T/big.q"
+code=$(curl -sS --http1.1 --max-time 5 --interface "$B" --cacert "$T/keys/ca.pem" -o /dev/null -w '%{http_code}' \
+	-H 'Content-Type: application/dns-message' --data-binary @"$T/big.q" "https://$MIRROR_ADDR:$MIRROR_PORT/dns-query")
+is "$code" 413 "HTTP/1.1: the same query gets 413"
+# The peak resident size, before and after: the held bodies would have shown there.
+hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$MIRROR_PID/status"; }
+r0=$(hwm)
+for i in 1 2 3; do spawn "big$i" attack --name "slowbig$i.example.test" --size 60000 --count 95 --wait 1 big-post; done
+for i in 1 2 3; do wait_until 40 grep -q ' end$' "$T/big$i.log"; done
+r1=$(hwm)
+cmp_ok "$((r1 - r0))" -lt 10000 "3 connections x 95 padded 60 KB POSTs: peak RSS grew by $((r1 - r0)) kB, not by their bodies"
+
+
 # 1. MadeYouReset: 3000 streams, each reset by the mirror itself.
 out=$(attack --name example.test --count 3000 --wait 0.3 made-you-reset)
 like "$out" "goaway ENHANCE_YOUR_CALM" "MadeYouReset: the mirror's own resets count: GOAWAY ENHANCE_YOUR_CALM"
@@ -83,27 +102,22 @@ wait_until 20 grep -q ' end$' "$T/noread.log"
 cmp_ok "$sleep_ticks" -lt 150 "... and the mirror did not spin meanwhile ($sleep_ticks ticks; $((t1 - t0)) to take the requests)"
 ok "... the honest client is answered promptly" prompt
 
-# 4. Padded POST queries: 413 past 4096 bytes (HTTP/2 and HTTP/1.1); memory stays flat.
-out=$(attack --name slowone.example.test --size 5000 --count 1 --wait 2 big-post)
-like "$out" "status 413 1" "HTTP/2: a 5000-byte DoH query gets 413"
-python3 -c 'import struct, sys
-q = struct.pack(">HHHHHH", 0, 0x0100, 1, 0, 0, 1) + b"\x07slowone\x07example\x04test\x00" + struct.pack(">HH", 1, 1)
-pad = 5000 - len(q) - 15
-sys.stdout.buffer.write(q + b"\0" + struct.pack(">HHIH", 41, 4096, 0, 4 + pad) + struct.pack(">HH", 12, pad) + b"\0" * pad)' > "$T/big.q"
-code=$(curl -sS --http1.1 --max-time 5 --interface "$B" --cacert "$T/keys/ca.pem" -o /dev/null -w '%{http_code}' \
-	-H 'Content-Type: application/dns-message' --data-binary @"$T/big.q" "https://$MIRROR_ADDR:$MIRROR_PORT/dns-query")
-is "$code" 413 "HTTP/1.1: the same query gets 413"
-rss() { awk '/^VmRSS/ { print $2 }' "/proc/$MIRROR_PID/status"; }
-r0=$(rss)
-for i in 1 2 3; do spawn "big$i" attack --name slowone.example.test --size 60000 --count 95 --wait 1 big-post; done
-for i in 1 2 3; do wait_until 40 grep -q ' end$' "$T/big$i.log"; done
-r1=$(rss)
-cmp_ok "$((r1 - r0))" -lt 10000 "3 connections x 95 padded 60 KB POSTs: RSS grew by $((r1 - r0)) kB, not by their bodies"
+# 3. HEAD replies (one frame each, so every stream ends) until our output is full, never
+# read: the idle deadline passes with the GOAWAY unwritable. Closed, without a busy loop.
+spawn noread2 attack --method HEAD --path /v1/health --count 40000 --rcvbuf 4096 --wait 12 no-read
+wait_until 30 grep -q sent "$T/noread2.log" || diag "no-read (HEAD) did not send"
+t1=$(ticks "$MIRROR_PID")
+ok "HEAD replies never read: the connection is closed" wait_until 12 only_health
+spin=$(( $(ticks "$MIRROR_PID") - t1 ))
+cmp_ok "$spin" -lt 150 "... and the mirror did not spin meanwhile ($spin ticks)"
+wait_until 20 grep -q ' end$' "$T/noread2.log"
 
 # 5. A body reset for the connection's budget, its END_STREAM right behind.
+q0=$(health | field dns_queries)
 out=$(attack --wait 1 cut-body)
 like "$out" "cut-reset ENHANCE_YOUR_CALM" "a body past the connection's budget: the stream is reset"
-like "$out" "cut-answered no" "... and never routed with what is left of its body"
+like "$out" "cut-answered no" "... unanswered"
+is "$(health | field dns_queries)" "$q0" "... and never routed with what is left of its body (no DoH query counted)"
 
 # Out of descriptors: accept() must pause, not spin. A second mirror limited to 40.
 mirror_conf "$T/m2.yaml" "$L:0" "$U:5300" "$T/keys" "$T/state2" \

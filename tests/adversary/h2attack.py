@@ -18,10 +18,11 @@
 #                each followed by a WINDOW_UPDATE of 2^31-1 that makes the SERVER reset it
 #                (CVE-2025-8671)
 #   window-zero  SETTINGS_INITIAL_WINDOW_SIZE 0, then one GET --path: the reply can never flow
-#   no-read      count GET --path streams, 50 at a time, never reading (--rcvbuf shrinks the
-#                socket's receive buffer first)
-#   cut-body     17 POST bodies of 60000 bytes, then an 18th that passes the connection's body
-#                budget, with its last DATA (END_STREAM) right behind: "cut-answered yes|no"
+#   no-read      count --method (GET) --path streams, 50 at a time, never reading (--rcvbuf
+#                shrinks the socket's receive buffer first)
+#   cut-body     POST bodies up to just below the connection's body budget (1 MiB), then one
+#                whose second DATA passes it, with its last DATA (END_STREAM) right behind:
+#                "cut-answered yes|no", "cut-reset CODE"
 #   big-post     count POST /dns-query of --size bytes (a query for --name, padded) at once
 # Besides, "status CODE N" lines count the replies' :status values.
 # "connect-failed KIND" (exit 3) when the mirror refuses the connection.
@@ -199,7 +200,7 @@ def more_attacks(a, args, s, r, enc, n):
         send(s, SettingsFrame(0, settings={4: 0}).serialize() + request(enc, 1, args.path))
     elif a == 'no-read':
         for i in range(0, n, 50):
-            if not send(s, b''.join(request(enc, 1 + 2 * j, args.path)
+            if not send(s, b''.join(request(enc, 1 + 2 * j, args.path, args.method)
                                     for j in range(i, min(n, i + 50)))):
                 break
             time.sleep(0.02)
@@ -211,13 +212,15 @@ def more_attacks(a, args, s, r, enc, n):
         for i in range(17):
             send(s, request(enc, 1 + 2 * i, '/dns-query', 'POST', False, hdr))
             send_body(s, r, 1 + 2 * i, b'\0' * 60000, end=False)
-        sid = 1 + 2 * 17
+        send(s, request(enc, 35, '/dns-query', 'POST', False, hdr))
+        send_body(s, r, 35, b'\0' * 28000, end=False)
+        sid = 37
         send(s, request(enc, sid, '/dns-query', 'POST', False, hdr))
-        send_body(s, r, sid, b'\0' * 15000, end=False)
-        while r.conn_window < 15010 and not r.closed:
+        send_body(s, r, sid, b'\0' * 100, end=False)
+        while r.conn_window < 1010 and not r.closed:
             r.pump(0.05)
         # Past the budget, and the end of the body in the same write: nothing in between.
-        send(s, DataFrame(sid, b'\0' * 15000).serialize() +
+        send(s, DataFrame(sid, b'\0' * 1000).serialize() +
              DataFrame(sid, b'\0' * 10, flags=['END_STREAM']).serialize())
         r.drain(1.5)
         say('cut-answered', 'yes' if sid in r.answered_ids else 'no')
@@ -259,6 +262,7 @@ def main():
     ap.add_argument('--name', default='slowone.example.test')
     ap.add_argument('--size', type=int, default=0)
     ap.add_argument('--rcvbuf', type=int, default=0)
+    ap.add_argument('--method', default='GET')
     ap.add_argument('attack')
     args = ap.parse_args()
     try:
