@@ -40,7 +40,7 @@ run() {	# LABEL h2load-args...
 	local label=$1 r out; shift
 	printf '%-34s' "$label"
 	for r in $(seq "$RUNS"); do
-		out=$(h2load "$@" 2>&1)
+		out=$(timeout 60 h2load "$@" 2>&1)
 		printf ' %9s req/s (%s ok)' "$(rps <<< "$out")" "$(ok_count <<< "$out")"
 	done
 	echo
@@ -52,16 +52,19 @@ run "h2, $C connections, 1 stream each" -n "$N" -c "$C" -m 1 "$FAST"
 run "http/1.1, $C connections, 1 each" --h1 -n "$N" -c "$C" -m 1 "$FAST"
 
 echo "100 questions on one connection, 10 answered ${SLOW_MS} ms late upstream (total time)"
+# One python for all the URIs of a run (one per question is slow to start).
+uris() {	# PREFIX FILE: 100 URIs, every tenth for a slow name
+	python3 -c 'import base64, struct, sys
+for i in range(1, 101):
+    name = ("slow" if i % 10 == 1 else "f") + sys.argv[2] + str(i) + ".example.test"
+    q = struct.pack(">HHHHHH", 0, 0x0100, 1, 0, 0, 0) + b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
+    print(sys.argv[1] + "/dns-query?dns=" + base64.urlsafe_b64encode(q).decode().rstrip("="))' "$URL" "$1" > "$2"
+}
 for r in $(seq "$RUNS"); do
-	for p in h2 h1; do
-		: > "$T/uris.$p"
-		for i in $(seq 100); do
-			if [ $((i % 10)) = 1 ]; then name=slow$p$r$i.example.test; else name=f$p$r$i.example.test; fi
-			echo "$URL/dns-query?dns=$(q64 "$name")" >> "$T/uris.$p"
-		done
-	done
-	h2=$(h2load -n 100 -c 1 -m 100 -i "$T/uris.h2" 2>&1 | sed -n 's/^finished in \([0-9.]*m\?s\),.*/\1/p')
-	h1=$(h2load --h1 -n 100 -c 1 -m 100 -i "$T/uris.h1" 2>&1 | sed -n 's/^finished in \([0-9.]*m\?s\),.*/\1/p')
+	uris "h2r$r" "$T/uris.h2"
+	uris "h1r$r" "$T/uris.h1"
+	h2=$(timeout 30 h2load -n 100 -c 1 -m 100 -i "$T/uris.h2" 2>&1 | sed -n 's/^finished in \([0-9.]*m\?s\),.*/\1/p')
+	h1=$(timeout 30 h2load --h1 -n 100 -c 1 -m 100 -i "$T/uris.h1" 2>&1 | sed -n 's/^finished in \([0-9.]*m\?s\),.*/\1/p')
 	echo "run $r: h2 $h2, http/1.1 $h1"
 done
 stop_pid "$MIRROR_PID" > /dev/null
