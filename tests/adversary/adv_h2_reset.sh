@@ -68,7 +68,12 @@ r0=$(hwm)
 for i in 1 2 3; do spawn "big$i" attack --name "slowbig$i.example.test" --size 60000 --count 95 --wait 1 big-post; done
 for i in 1 2 3; do wait_until 40 grep -q ' end$' "$T/big$i.log"; done
 r1=$(hwm)
-cmp_ok "$((r1 - r0))" -lt 10000 "3 connections x 95 padded 60 KB POSTs: peak RSS grew by $((r1 - r0)) kB, not by their bodies"
+# Under ASAN freed memory sits in quarantine: the peak says nothing there; the 413s do.
+if grep -qa __asan_init "$MIRROR_BIN"; then
+	like "$(cat "$T"/big?.log)" "status 413 95" "3 connections x 95 padded 60 KB POSTs: 413 (ASAN build: RSS not measured)"
+else
+	cmp_ok "$((r1 - r0))" -lt 10000 "3 connections x 95 padded 60 KB POSTs: peak RSS grew by $((r1 - r0)) kB, not by their bodies"
+fi
 
 
 # 1. MadeYouReset: 3000 streams, each reset by the mirror itself.
