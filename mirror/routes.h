@@ -18,13 +18,14 @@ struct request;
 #define ROUTES_MAX_QUERY 4096
 /*
  * Requests waiting for an upstream or a notary: per client (an IPv4 address or an IPv6
- * /64) and over all clients; 429 and 503 past them. And questions of ours in flight to
+ * /64; 256 is what one vantaged may have in flight to a mirror: 8 lanes of 32) and over
+ * all clients; 429 and 503 past them. And questions of ours in flight to
  * the upstreams (each holds up to four sockets): 503 past it. Why: a client that makes
  * the lookups outlive their streams (CVE-2025-8671) or simply asks without end must run
  * out of these, not of file descriptors.
  */
-#define ROUTES_PENDING_PER_CLIENT 64
-#define ROUTES_PENDING_MAX 1024
+#define ROUTES_PENDING_PER_CLIENT 256
+#define ROUTES_PENDING_MAX 4096
 #define ROUTES_UPSTREAM_MAX 512
 
 /*
