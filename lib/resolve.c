@@ -415,6 +415,33 @@ resolve_cancel(struct resolve_wait *w)
 	 */
 }
 
+void
+resolve_abandon(struct resolve_wait *w)
+{
+	struct resolve_pending *p;
+	struct resolve *r;
+
+	if (w == NULL)
+		return;
+	p = w->p;
+	r = p->r;
+	resolve_cancel(w);
+	/* ureq is NULL while its answer is being handed out: resolve_upstream_cb frees p. */
+	if (p->waiters != NULL || p->ureq == NULL)
+		return;
+	upstream_cancel(p->ureq);
+	resolve_unhash(p);
+	r->st.in_flight--;
+	free(p);
+	resolve_reap(r);
+}
+
+size_t
+resolve_in_flight(const struct resolve *r)
+{
+	return r->st.in_flight;
+}
+
 uint64_t
 resolve_clock(const struct resolve *r)
 {

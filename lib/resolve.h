@@ -99,6 +99,17 @@ struct resolve_wait *resolve_start(struct resolve *r, const struct dnsq *q, reso
  */
 void resolve_cancel(struct resolve_wait *w);
 
+/*
+ * resolve_abandon - like resolve_cancel, but when w was the question's last waiter the
+ * upstream query stops too. For a client that went away (a reset HTTP/2 stream): left
+ * running, the queries of streams that a client opens and gets reset (CVE-2025-8671)
+ * pile up with their sockets. Same restriction as resolve_cancel.
+ */
+void resolve_abandon(struct resolve_wait *w);
+
+/* resolve_in_flight - questions on their way upstream now. */
+size_t resolve_in_flight(const struct resolve *r);
+
 /* Access for status and control. */
 struct dnscache *resolve_cache(struct resolve *r);
 /* resolve_clock - the cache's clock now (seconds), for dnscache_walk. */

@@ -24,17 +24,20 @@
  */
 
 /*
- * Client RST_STREAM frames allowed: a burst, then a refill rate. Past it the connection
- * ends with GOAWAY(ENHANCE_YOUR_CALM). Why: "rapid reset" (CVE-2023-44487) opens and
- * cancels streams without end, so the stream limit never binds; an honest client
- * cancels a handful per minute.
+ * Streams that end before their reply is complete, whoever reset them, allowed: a burst,
+ * then a refill rate. Past it the connection ends with GOAWAY(ENHANCE_YOUR_CALM). Why:
+ * "rapid reset" (CVE-2023-44487) opens and cancels streams without end, so the stream
+ * limit never binds; "MadeYouReset" (CVE-2025-8671) gets the same by making US reset them
+ * (a WINDOW_UPDATE overflow, DATA after END_STREAM...), so counting only the client's
+ * RST_STREAM frames is not enough. An honest client cancels a handful per minute.
  */
 #define HTTP2_RST_BURST 200
 #define HTTP2_RST_PER_S 20
 /*
- * Request body bytes buffered over all streams of one connection (bytes). Each stream is
- * bounded by limits.max_body; without this, 100 streams each one byte short of it would
- * hold 100 bodies' worth per connection.
+ * Request body bytes held over all streams of one connection (bytes), while they arrive
+ * and while a route holds them (a POST /dns-query waits for its upstream with its body).
+ * Each stream is bounded by limits.max_body; without this, 100 streams each one byte
+ * short of it would hold 100 bodies' worth per connection.
  */
 #define HTTP2_CONN_BODY_MAX (1024 * 1024)
 /*
@@ -65,6 +68,8 @@ struct http2_stream {
 	uint8_t *body;
 	size_t body_len;
 	int too_large;			/* the body passed limits.max_body: answer 413 */
+	int reset;			/* we reset it: never routed, its data not taken */
+	size_t held;			/* body bytes counted in c->body_bytes until freed */
 	struct request *req;		/* while a route holds it */
 	struct evbuffer *out;		/* the reply body being sent */
 };
@@ -85,6 +90,7 @@ struct http2_conn {
 	size_t n_streams;
 	size_t body_bytes;		/* buffered over all streams */
 	uint64_t idle_since_ms;		/* the last stream closed (0: streams open) */
+	uint64_t write_ms;		/* output last taken by the kernel, or queued anew */
 	uint64_t linger_until_ms;	/* closing: give up flushing then (0: not closing) */
 	double rst_tokens;		/* rapid-reset bucket */
 	uint64_t rst_last_ms;
@@ -109,7 +115,7 @@ http2_stream_free(struct http2_stream *st)
 
 	TAILQ_REMOVE(&c->streams, st, entry);
 	c->n_streams--;
-	c->body_bytes -= st->body_len;
+	c->body_bytes -= st->body_len + st->held;
 	if (c->n_streams == 0)
 		c->idle_since_ms = now_ms();
 	st->req = NULL;
@@ -182,6 +188,12 @@ http2_send(struct request *r, int status, struct evbuffer *body)
 	nv[n++] = (nghttp2_nv)HTTP2_NV("content-length", clen);
 	dp.source.ptr = st;
 	dp.read_callback = http2_read_body;
+	/*
+	 * The reply must be taken in time: a client that sets its window to 0, or never
+	 * reads, must not hold the stream (and our copy of the reply) for ever. Each DATA
+	 * frame sent renews it (http2_on_frame_send).
+	 */
+	st->deadline_ms = now_ms() + c->s->cfg->limits.idle_timeout_ms;
 	if (nghttp2_submit_response(c->ng, st->id, nv, n,
 	    evbuffer_get_length(st->out) > 0 ? &dp : NULL) != 0)
 		nghttp2_submit_rst_stream(c->ng, NGHTTP2_FLAG_NONE, st->id,
@@ -227,7 +239,8 @@ http2_route(struct http2_conn *c, struct http2_stream *st)
 		routes_fail(c->s, r, 413, "too-large", "the request body is over limits.max_body");
 		return;
 	}
-	c->body_bytes -= st->body_len;
+	/* Still counted while the route holds it: released with the stream. */
+	st->held = st->body_len;
 	request_set_body(r, st->body, st->body_len);
 	st->body = NULL;
 	st->body_len = 0;
@@ -299,7 +312,7 @@ http2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *dat
 	uint8_t *nb;
 
 	(void)flags;
-	if (st == NULL || st->phase != HTTP2_BODY || st->too_large)
+	if (st == NULL || st->phase != HTTP2_BODY || st->too_large || st->reset)
 		return 0;
 	if (st->body_len + len > c->s->cfg->limits.max_body) {
 		/* Like evhttp: 413 once the client is done; what it still sends is dropped. */
@@ -311,6 +324,11 @@ http2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *dat
 		return 0;
 	}
 	if (c->body_bytes + len > HTTP2_CONN_BODY_MAX) {
+		/*
+		 * Reset, and remembered: a later DATA with END_STREAM (already on its way)
+		 * must not route what is left, a body with a hole in it.
+		 */
+		st->reset = 1;
 		nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id, NGHTTP2_ENHANCE_YOUR_CALM);
 		return 0;
 	}
@@ -323,7 +341,7 @@ http2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *dat
 	return 0;
 }
 
-/* A client RST_STREAM: one token of the rapid-reset bucket. 0, or -1 when it is empty. */
+/* A stream ended unanswered: one token of the reset bucket. 0, or -1 when it is empty. */
 static int
 http2_count_reset(struct http2_conn *c)
 {
@@ -345,13 +363,9 @@ http2_on_frame(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 	struct http2_conn *c = arg;
 	struct http2_stream *st;
 
-	if (f->hd.type == NGHTTP2_RST_STREAM && http2_count_reset(c) != 0) {
-		log_info(LOG_G_HTTP, "HTTP/2: too many stream resets: GOAWAY");
-		nghttp2_session_terminate_session(ng, NGHTTP2_ENHANCE_YOUR_CALM);
-		return 0;
-	}
 	if ((f->hd.type != NGHTTP2_HEADERS && f->hd.type != NGHTTP2_DATA) ||
-	    (st = http2_stream_get(c, f->hd.stream_id)) == NULL || st->phase == HTTP2_ROUTED)
+	    (st = http2_stream_get(c, f->hd.stream_id)) == NULL || st->phase == HTTP2_ROUTED ||
+	    st->reset)
 		return 0;
 	if (f->hd.type == NGHTTP2_HEADERS && st->phase == HTTP2_HEADERS) {
 		st->phase = HTTP2_BODY;
@@ -365,14 +379,37 @@ http2_on_frame(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 static int
 http2_on_close(nghttp2_session *ng, int32_t id, uint32_t code, void *arg)
 {
+	struct http2_conn *c = arg;
 	struct http2_stream *st = nghttp2_session_get_stream_user_data(ng, id);
 
-	(void)code;
-	(void)arg;
-	if (st != NULL) {
-		nghttp2_session_set_stream_user_data(ng, id, NULL);
-		http2_stream_free(st);
+	if (st == NULL)
+		return 0;
+	nghttp2_session_set_stream_user_data(ng, id, NULL);
+	/*
+	 * Ended before its reply was complete, by the client's RST_STREAM or by one of
+	 * ours that the client provoked: either way its work was for nothing (see
+	 * HTTP2_RST_BURST).
+	 */
+	if ((code != NGHTTP2_NO_ERROR || st->req != NULL) && !c->detached &&
+	    http2_count_reset(c) != 0) {
+		log_info(LOG_G_HTTP, "HTTP/2: too many streams reset: GOAWAY");
+		nghttp2_session_terminate_session(ng, NGHTTP2_ENHANCE_YOUR_CALM);
 	}
+	http2_stream_free(st);
+	return 0;
+}
+
+/* A DATA frame of a reply went out: the client is reading, its stream may go on. */
+static int
+http2_on_frame_send(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
+{
+	struct http2_conn *c = arg;
+	struct http2_stream *st;
+
+	if (f->hd.type == NGHTTP2_DATA &&
+	    (st = nghttp2_session_get_stream_user_data(ng, f->hd.stream_id)) != NULL &&
+	    st->phase == HTTP2_ROUTED && st->deadline_ms != 0)
+		st->deadline_ms = now_ms() + c->s->cfg->limits.idle_timeout_ms;
 	return 0;
 }
 
@@ -464,6 +501,9 @@ http2_under_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info, v
 	struct http2_conn *c = arg;
 
 	(void)buf;
+	/* Taken by the kernel, or queued on an empty buffer: the no-progress clock restarts. */
+	if ((info->n_deleted > 0 || info->orig_size == 0) && !c->detached)
+		c->write_ms = now_ms();
 	if (info->n_deleted > 0 && !c->detached)
 		event_active(c->flush, EV_WRITE, 0);
 }
@@ -486,7 +526,10 @@ http2_check_stream(struct http2_conn *c, struct http2_stream *st, uint64_t now)
 {
 	if (st->deadline_ms == 0 || now < st->deadline_ms)
 		return 0;
-	guard_conn_timeout(c->gc, st->phase == HTTP2_BODY);
+	if (st->phase != HTTP2_ROUTED)
+		guard_conn_timeout(c->gc, st->phase == HTTP2_BODY);
+	else
+		log_debug(LOG_G_HTTP, "HTTP/2: a reply not taken in time: reset");
 	st->deadline_ms = 0;
 	if (st->phase == HTTP2_HEADERS) {
 		/* No other frame may pass an unfinished header block: the connection is stuck. */
@@ -518,10 +561,26 @@ http2_timer_cb(evutil_socket_t fd, short what, void *arg)
 		if (http2_check_stream(c, st, now))
 			break;
 	}
+	if (http2_out_queued(c) > 0 &&
+	    now >= c->write_ms + c->s->cfg->limits.idle_timeout_ms) {
+		/* The client takes nothing: flushing a GOAWAY would wait on it too. */
+		log_debug(LOG_G_HTTP, "HTTP/2: no write progress: closing");
+		c->linger_until_ms = 1;
+		http2_close(c);
+		return;
+	}
 	if (c->n_streams == 0 && c->idle_since_ms != 0 &&
 	    now >= c->idle_since_ms + c->s->cfg->limits.idle_timeout_ms) {
 		log_debug(LOG_G_HTTP, "HTTP/2: idle: GOAWAY");
 		nghttp2_session_terminate_session(c->ng, NGHTTP2_NO_ERROR);
+		/*
+		 * Acted on once: the deadline is over, and the linger bounds the close even
+		 * if the GOAWAY cannot be written (a full output buffer would otherwise
+		 * re-arm this past deadline at 0 s for ever, a busy loop).
+		 */
+		c->idle_since_ms = 0;
+		if (c->linger_until_ms == 0)
+			c->linger_until_ms = now + HTTP2_LINGER_MS;
 	}
 	http2_send_frames(c);
 }
@@ -543,6 +602,9 @@ http2_arm(struct http2_conn *c)
 			when = st->deadline_ms;
 	if (c->n_streams == 0 && c->idle_since_ms != 0 &&
 	    (d = c->idle_since_ms + c->s->cfg->limits.idle_timeout_ms) < when)
+		when = d;
+	if (http2_out_queued(c) > 0 &&
+	    (d = c->write_ms + c->s->cfg->limits.idle_timeout_ms) < when)
 		when = d;
 	if (when == UINT64_MAX) {
 		evtimer_del(c->timer);
@@ -621,6 +683,7 @@ http2_session(struct http2_conn *c)
 	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, http2_on_data);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, http2_on_frame);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cbs, http2_on_close);
+	nghttp2_session_callbacks_set_on_frame_send_callback(cbs, http2_on_frame_send);
 	/*
 	 * nghttp2's own flood limits stay on: unanswered PING and SETTINGS acknowledgements
 	 * (max_outbound_ack), entries per SETTINGS frame, CONTINUATION frames per header
@@ -653,7 +716,7 @@ http2_conn_new(struct server *s, struct bufferevent *bev, struct guard_conn *gc)
 	c->gc = gc;
 	TAILQ_INIT(&c->streams);
 	c->rst_tokens = HTTP2_RST_BURST;
-	c->rst_last_ms = c->idle_since_ms = now_ms();
+	c->rst_last_ms = c->idle_since_ms = c->write_ms = now_ms();
 	if ((c->ng = http2_session(c)) == NULL ||
 	    (c->timer = evtimer_new(s->base, http2_timer_cb, c)) == NULL ||
 	    (c->flush = event_new(s->base, -1, 0, http2_flush_cb, c)) == NULL ||

@@ -4,9 +4,11 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "audit.h"
@@ -39,6 +41,7 @@ struct pending {
 	char ip[NETADDR_STRLEN];
 	uint16_t port;
 	struct dnsq q;
+	uint8_t key[9];		/* the client: routes_client_key */
 	size_t len;
 	uint8_t msg[];		/* the client's query, for the answer's header and question */
 };
@@ -142,16 +145,71 @@ routes_dns_param(const char *query, uint8_t *out, size_t cap, const char **why)
 
 static void routes_pending_cancel(void *arg);
 
+/* An IPv4 address or the /64 of an IPv6 one (tag byte, then the bytes); zeros: unknown. */
+static void
+routes_client_key(const struct request *req, uint8_t key[9])
+{
+	const struct sockaddr_storage *ss = &req->client.ss;
+
+	memset(key, 0, 9);
+	if (!req->has_client)
+		return;
+	if (ss->ss_family == AF_INET) {
+		key[0] = 4;
+		memcpy(key + 1, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	} else if (ss->ss_family == AF_INET6) {
+		key[0] = 6;
+		memcpy(key + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 8);
+	}
+}
+
+/*
+ * Room for one more waiting request of req's client? 0, or -1 after answering 429 (this
+ * client) or 503 (all clients). Linear, but over at most ROUTES_PENDING_MAX entries.
+ */
+static int
+routes_pending_admit(struct server *s, struct request *req, uint8_t key[9])
+{
+	const struct pending *p;
+	size_t all = 0, mine = 0;
+
+	routes_client_key(req, key);
+	TAILQ_FOREACH(p, &s->pending, entry) {
+		all++;
+		if (key[0] != 0 && memcmp(p->key, key, 9) == 0)
+			mine++;
+	}
+	if (mine >= ROUTES_PENDING_PER_CLIENT) {
+		request_header(req, "Retry-After", "1");
+		routes_error(s, req, 429, "too-many-requests",
+		    "too many requests waiting for this client");
+		return -1;
+	}
+	if (all >= ROUTES_PENDING_MAX) {
+		request_header(req, "Retry-After", "1");
+		routes_error(s, req, 503, "busy", "too many requests waiting");
+		return -1;
+	}
+	return 0;
+}
+
+/* A waiting request, or NULL after answering (a cap of routes_pending_admit, memory). */
 static struct pending *
 routes_pending_new(struct server *s, struct request *req, size_t msglen)
 {
-	struct pending *p = calloc(1, sizeof(*p) + msglen);
+	struct pending *p;
+	uint8_t key[9];
 
-	if (p == NULL)
+	if (routes_pending_admit(s, req, key) != 0)
 		return NULL;
+	if ((p = calloc(1, sizeof(*p) + msglen)) == NULL) {
+		routes_error(s, req, 500, "internal", "out of memory");
+		return NULL;
+	}
 	p->s = s;
 	p->req = req;
 	p->len = msglen;
+	memcpy(p->key, key, sizeof(p->key));
 	TAILQ_INSERT_TAIL(&s->pending, p, entry);
 	request_on_cancel(req, routes_pending_cancel, p);
 	return p;
@@ -194,8 +252,9 @@ routes_pending_cancel(void *arg)
 	struct pending *p = arg;
 	struct request *req = p->req;
 
+	/* Nobody else waiting: the upstream query stops too (it would hold its sockets). */
 	if (p->rw != NULL)
-		resolve_cancel(p->rw);
+		resolve_abandon(p->rw);
 	if (p->oj != NULL)
 		observe_cancel(p->oj);
 	routes_pending_free(p);
@@ -316,10 +375,13 @@ routes_dns(struct server *s, struct request *req, const uint8_t *msg, size_t len
 		routes_dns_answer(s, req, msg, &q, &res);
 		return;
 	}
-	if ((p = routes_pending_new(s, req, len)) == NULL) {
-		routes_error(s, req, 500, "internal", "out of memory");
+	if (resolve_in_flight(s->resolve) >= ROUTES_UPSTREAM_MAX) {
+		request_header(req, "Retry-After", "1");
+		routes_error(s, req, 503, "busy", "too many questions in flight upstream");
 		return;
 	}
+	if ((p = routes_pending_new(s, req, len)) == NULL)
+		return;
 	memcpy(p->msg, msg, len);
 	p->q = q;
 	if ((p->rw = resolve_start(s->resolve, &q, routes_dns_done, p)) == NULL) {
@@ -341,6 +403,8 @@ routes_dns_get(struct server *s, struct request *req, const char *query)
 	}
 	if ((n = routes_dns_param(query, msg, ROUTES_MAX_DNS, &why)) < 0)
 		routes_error(s, req, 400, "bad-request", why);
+	else if (n > ROUTES_MAX_QUERY)
+		routes_error(s, req, 414, "too-large", "a DNS query is at most 4096 bytes");
 	else
 		routes_dns(s, req, msg, (size_t)n);
 	free(msg);
@@ -361,8 +425,8 @@ routes_dns_post(struct server *s, struct request *req, const char *query)
 		routes_error(s, req, 400, "bad-request", "empty body");
 		return;
 	}
-	if (len > ROUTES_MAX_DNS) {
-		routes_error(s, req, 413, "too-large", "a DNS message is at most 65535 bytes");
+	if (len > ROUTES_MAX_QUERY) {
+		routes_error(s, req, 413, "too-large", "a DNS query is at most 4096 bytes");
 		return;
 	}
 	routes_dns(s, req, req->body, len);
@@ -779,10 +843,8 @@ routes_observe(struct server *s, struct request *req, const char *query)
 		routes_error(s, req, 500, "internal", "no client address");
 		goto out;
 	}
-	if ((p = routes_pending_new(s, req, 0)) == NULL) {
-		routes_error(s, req, 500, "internal", "out of memory");
+	if ((p = routes_pending_new(s, req, 0)) == NULL)
 		goto out;
-	}
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	netaddr_ip_str(&target, p->ip, sizeof(p->ip));
 	p->port = (uint16_t)pn;

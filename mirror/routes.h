@@ -10,6 +10,23 @@ struct request;
 
 /* The largest DNS message a request may carry (RFC 1035 over TCP / RFC 8484). */
 #define ROUTES_MAX_DNS 65535
+/*
+ * The largest DNS query /dns-query takes (bytes; 413 for POST, 414 for GET past it). A
+ * query is one question and an OPT record, RFC 8467 padding takes it to 128 bytes: a
+ * bigger one is only there to be held (with its copy) while its upstream answers.
+ */
+#define ROUTES_MAX_QUERY 4096
+/*
+ * Requests waiting for an upstream or a notary: per client (an IPv4 address or an IPv6
+ * /64; 256 is what one vantaged may have in flight to a mirror: 8 lanes of 32) and over
+ * all clients; 429 and 503 past them. And questions of ours in flight to
+ * the upstreams (each holds up to four sockets): 503 past it. Why: a client that makes
+ * the lookups outlive their streams (CVE-2025-8671) or simply asks without end must run
+ * out of these, not of file descriptors.
+ */
+#define ROUTES_PENDING_PER_CLIENT 256
+#define ROUTES_PENDING_MAX 4096
+#define ROUTES_UPSTREAM_MAX 512
 
 /*
  * routes_handle - answer req (from http1.c or http2.c) on server s: now, or later for a

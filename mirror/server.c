@@ -28,6 +28,14 @@
  * vantaged that asks all day; wolfSSL rotates the keys that seal them on its own.
  */
 #define SERVER_TICKET_HINT_S 1800
+/*
+ * After accept() fails for want of descriptors or memory, how long the listeners stay off
+ * (ms), and how often that is logged at most. Why: the pending connection stays in the
+ * backlog, so the listener is readable again at once: without the pause, a client that
+ * exhausted our descriptors made us spin on accept() and log each failure.
+ */
+#define SERVER_ACCEPT_BACKOFF_MS 500
+#define SERVER_ACCEPT_LOG_MS 60000
 
 /*
  * Connections are counted through the TLS filter's free hook, which libevent may run as
@@ -35,6 +43,61 @@
  * process, so the hook reaches it through this pointer, cleared by server_free.
  */
 static struct server *server_live;
+
+/* Listeners on unless max_connections is reached or accept() is backing off. */
+static void
+server_listeners_update(struct server *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_listeners; i++)
+		if (s->paused || s->accept_backoff)
+			evconnlistener_disable(s->listeners[i]);
+		else
+			evconnlistener_enable(s->listeners[i]);
+}
+
+static void
+server_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+
+	(void)fd;
+	(void)what;
+	s->accept_backoff = 0;
+	server_listeners_update(s);
+}
+
+/* accept() failed (EMFILE, ENFILE, ENOBUFS...: libevent retries EAGAIN/EINTR itself). */
+static void
+server_accept_error(struct evconnlistener *l, void *arg)
+{
+	/* arg is evhttp's (the listener's callback argument), not ours. */
+	struct server *s = server_live;
+	struct timeval tv = { SERVER_ACCEPT_BACKOFF_MS / 1000,
+		SERVER_ACCEPT_BACKOFF_MS % 1000 * 1000 };
+	int err = EVUTIL_SOCKET_ERROR();
+	uint64_t now = now_ms();
+
+	(void)l;
+	(void)arg;
+	if (s == NULL)
+		return;
+	s->accept_errors++;
+	if (s->accept_logged_ms == 0 || now - s->accept_logged_ms >= SERVER_ACCEPT_LOG_MS) {
+		log_warnx(LOG_G_LISTEN, "accept: %s: pausing accept for %d ms (%llu times since "
+		    "the last such line)", strerror(err), SERVER_ACCEPT_BACKOFF_MS,
+		    (unsigned long long)s->accept_errors);
+		s->accept_logged_ms = now;
+		s->accept_errors = 0;
+	}
+	if (s->accept_timer == NULL &&
+	    (s->accept_timer = evtimer_new(s->base, server_accept_resume, s)) == NULL)
+		return;	/* out of memory: keep accepting rather than never again */
+	s->accept_backoff = 1;
+	server_listeners_update(s);
+	evtimer_add(s->accept_timer, &tv);
+}
 
 /* What the server keeps per accepted connection; freed with its TLS filter. */
 struct server_conn {
@@ -48,7 +111,6 @@ server_conn_freed(void *arg)
 {
 	struct server_conn *sc = arg;
 	struct server *s = server_live;
-	size_t i;
 
 	/* Both are safe after the server is gone: neither reaches it from here. */
 	http2_conn_free(sc->h2);
@@ -58,9 +120,8 @@ server_conn_freed(void *arg)
 		return;
 	s->n_conns--;
 	if (s->paused && s->n_conns < s->cfg->limits.max_connections) {
-		for (i = 0; i < s->n_listeners; i++)
-			evconnlistener_enable(s->listeners[i]);
 		s->paused = 0;
+		server_listeners_update(s);
 		log_info(LOG_G_LISTEN, "below max_connections again: accepting");
 	}
 }
@@ -92,6 +153,48 @@ server_conn_ready(struct tls_conn *conn, void *arg)
 	}
 }
 
+/* The refusing filter's both ways: nothing passes, the first byte ends the connection. */
+static enum bufferevent_filter_result
+server_refuse_filter(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
+    enum bufferevent_flush_mode mode, void *arg)
+{
+	(void)src;
+	(void)dst;
+	(void)lim;
+	(void)mode;
+	(void)arg;
+	return BEV_ERROR;
+}
+
+/*
+ * A bufferevent for a connection we cannot serve: no TLS session could be made (wolfSSL
+ * opens /dev/urandom for each one, so out of descriptors it fails). Why not fatal, as it
+ * was: a client that used up our descriptors then ended the mirror. Why not NULL: evhttp
+ * would then speak plain HTTP on the socket. NULL only when even this cannot be had.
+ */
+static struct bufferevent *
+server_refuse_bev(struct server *s)
+{
+	struct bufferevent *under, *bev;
+	uint64_t now = now_ms();
+
+	s->accept_errors++;
+	if (s->accept_logged_ms == 0 || now - s->accept_logged_ms >= SERVER_ACCEPT_LOG_MS) {
+		log_warnx(LOG_G_LISTEN, "cannot set up TLS for a connection (out of descriptors "
+		    "or memory?): refusing it (%llu such since the last such line)",
+		    (unsigned long long)s->accept_errors);
+		s->accept_logged_ms = now;
+		s->accept_errors = 0;
+	}
+	if ((under = bufferevent_socket_new(s->base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return NULL;
+	bev = bufferevent_filter_new(under, server_refuse_filter, server_refuse_filter,
+	    BEV_OPT_CLOSE_ON_FREE, NULL, NULL);
+	if (bev == NULL)
+		bufferevent_free(under);
+	return bev;
+}
+
 /* evhttp asks for each accepted connection's bufferevent: ours is TLS. */
 static struct bufferevent *
 server_bevcb(struct event_base *base, void *arg)
@@ -100,10 +203,15 @@ server_bevcb(struct event_base *base, void *arg)
 	struct bufferevent *bev;
 	struct server_conn *sc;
 	struct tls_conn *conn;
-	size_t i;
 
-	bev = tls_bev_new(base, -1, s->tls, 1, NULL, &conn);
-	if (bev == NULL || (sc = calloc(1, sizeof(*sc))) == NULL) {
+	if ((sc = calloc(1, sizeof(*sc))) != NULL &&
+	    (bev = tls_bev_new(base, -1, s->tls, 1, NULL, &conn)) == NULL) {
+		free(sc);
+		sc = NULL;
+	}
+	if (sc == NULL) {
+		if ((bev = server_refuse_bev(s)) != NULL)
+			return bev;
 		/*
 		 * evhttp would fall back to a plain socket bufferevent and serve HTTP in the
 		 * clear; it cannot be told "no", so this failure (out of memory) is fatal.
@@ -119,9 +227,8 @@ server_bevcb(struct event_base *base, void *arg)
 	s->stats.connections++;
 	/* At the limit stop accepting; the kernel's backlog holds the rest for a while. */
 	if (!s->paused && s->n_conns >= s->cfg->limits.max_connections) {
-		for (i = 0; i < s->n_listeners; i++)
-			evconnlistener_disable(s->listeners[i]);
 		s->paused = 1;
+		server_listeners_update(s);
 		log_warnx(LOG_G_LISTEN, "max_connections (%zu) reached: pausing accept",
 		    s->cfg->limits.max_connections);
 	}
@@ -211,6 +318,7 @@ server_listen(struct server *s, char *err, size_t errlen)
 			    sizeof(a)));
 			return -1;
 		}
+		evconnlistener_set_error_cb(l, server_accept_error);
 		/* Tests bind port 0 and read the port from this line. */
 		log_info(LOG_G_LISTEN, "bound %s", netaddr_str(&s->bound[s->n_listeners - 1], a,
 		    sizeof(a)));
@@ -368,6 +476,8 @@ server_free(struct server *s)
 	reports_free(s->reports);
 	if (s->save_timer != NULL)
 		event_free(s->save_timer);
+	if (s->accept_timer != NULL)
+		event_free(s->accept_timer);
 	tls_ctx_free(s->tls);
 	mirror_config_free(s->cfg);
 	free(s);

@@ -40,6 +40,10 @@ struct server {
 	size_t n_listeners;
 	size_t n_conns;				/* open client connections */
 	int paused;				/* listeners off at max_connections */
+	int accept_backoff;			/* listeners off: accept() ran out of fds */
+	struct event *accept_timer;		/* ends accept_backoff */
+	uint64_t accept_errors;			/* backoffs since the last log line */
+	uint64_t accept_logged_ms;
 	struct resolve *resolve;
 	struct reports *reports;
 	struct event *save_timer;

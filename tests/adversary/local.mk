@@ -20,7 +20,8 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_monitor_join.sh \
 	tests/adversary/adv_refused_ttl.sh \
 	tests/adversary/adv_h2_hostile.sh \
-	tests/adversary/adv_h2_flood.sh
+	tests/adversary/adv_h2_flood.sh \
+	tests/adversary/adv_h2_reset.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \
