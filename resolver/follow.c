@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "follow.h"
+#include "listen.h"
 #include "log.h"
 #include "vantaged.h"
 #include "vutil.h"
@@ -116,10 +117,11 @@ follow_upstreams(struct follow *f)
 
 /* Whether a is an address vantaged answers on at port 53 (where resolv.conf points). */
 static int
-follow_ours(const struct config *cfg, const struct netaddr *a)
+follow_ours(const struct vantaged *vd, const struct netaddr *a)
 {
-	for (size_t i = 0; i < cfg->n_listen; i++) {
-		const struct netaddr *l = &cfg->listen[i];
+	const struct netaddr *l;
+
+	for (size_t i = 0; (l = listen_bound(vd, i)) != NULL; i++) {
 		if (netaddr_port(l) != 53 || netaddr_port(a) != 53)
 			continue;
 		if (netaddr_equal_ip(l, a) ||
@@ -131,10 +133,12 @@ follow_ours(const struct config *cfg, const struct netaddr *a)
 }
 
 static int
-follow_port53(const struct config *cfg)
+follow_port53(const struct vantaged *vd)
 {
-	for (size_t i = 0; i < cfg->n_listen; i++)
-		if (netaddr_port(&cfg->listen[i]) == 53)
+	const struct netaddr *l;
+
+	for (size_t i = 0; (l = listen_bound(vd, i)) != NULL; i++)
+		if (netaddr_port(l) == 53)
 			return 1;
 	return 0;
 }
@@ -144,16 +148,16 @@ follow_in_path(const struct vantaged *vd)
 {
 	struct netaddr ns[1], stub;
 
-	if (!follow_port53(vd->cfg) ||
+	if (!follow_port53(vd) ||
 	    config_read_resolv_conf(vd->resolv_conf, NULL, 0, ns, 1) != 1)
 		return -1;
-	if (follow_ours(vd->cfg, &ns[0]))
+	if (follow_ours(vd, &ns[0]))
 		return 1;
 	/* resolved's stub first: in the path when resolved asks us first. */
 	netaddr_parse("127.0.0.53:53", 53, &stub);
 	if (netaddr_equal(&ns[0], &stub) &&
 	    config_read_resolv_conf(FOLLOW_RESOLVED_FILE, NULL, 0, ns, 1) == 1)
-		return follow_ours(vd->cfg, &ns[0]);
+		return follow_ours(vd, &ns[0]);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "mirror_client.h"
 #include "probe.h"
 #include "recent.h"
+#include "follow.h"
 #include "report.h"
 #include "upstream.h"
 #include "vcache.h"
@@ -94,18 +95,17 @@ report_ca(struct vantaged *vd, struct jw *w)
 /*
  * Whether the system still asks us: the first nameserver of resolv.conf is one of our
  * listeners (glibc asks the first one first). Another program (DHCP client, VPN,
- * NetworkManager) rewriting the file takes the machine out of vantage's protection
- * without a word in our log; the status page says so.
+ * NetworkManager) rewriting the file takes the machine out of vantage's protection;
+ * the log says so once (follow.c) and the status page for as long as it lasts.
  */
 static void
 report_resolv_conf(struct vantaged *vd, struct jw *w)
 {
 	struct netaddr ns[REPORT_MAX_NS];
-	const struct netaddr *a;
 	char buf[NETADDR_STRLEN];
 	int n = vd->resolv_conf ? config_read_resolv_conf(vd->resolv_conf, NULL, 0, ns,
 					 REPORT_MAX_NS) : -1;
-	int ours = 0;
+	int in;
 
 	jw_open(w, "resolv_conf", '{');
 	jw_str(w, "path", vd->resolv_conf);
@@ -113,12 +113,11 @@ report_resolv_conf(struct vantaged *vd, struct jw *w)
 	for (int i = 0; i < n; i++)
 		jw_str(w, NULL, netaddr_str(&ns[i], buf, sizeof(buf)));
 	jw_close(w, ']');
-	for (size_t i = 0; n > 0 && (a = listen_bound(vd, i)) != NULL; i++)
-		ours |= netaddr_equal_ip(a, &ns[0]) && netaddr_port(a) == 53;
-	if (n < 0)
+	/* follow.c decides, as for its "out of the system's path" warning. */
+	if ((in = follow_in_path(vd)) < 0)
 		jw_null(w, "in_path");
 	else
-		jw_bool(w, "in_path", ours);
+		jw_bool(w, "in_path", in);
 	jw_close(w, '}');
 }
 
