@@ -69,7 +69,10 @@ is "$(ev t1.adv.test. '[.mirrors[].name] | sort | join(" ")')" "ap eu us" "the r
 ok "the refusal: at least two mirrors dissent, none corroborates" test \
 	"$(ev t1.adv.test. '[.mirrors[].evidence | select(. == "dissents")] | length')" -ge 2 -a \
 	"$(ev t1.adv.test. '[.mirrors[].evidence | select(. == "corroborates")] | length')" = 0
-like "$(ev t1.adv.test. '.mirrors[0].answer')" "NXDOMAIN|127\\.200" "the refusal: each mirror's answer"
+# The mirrors that dissented carry their answer (a third may be "not waited for": the verdict
+# was decided without it).
+cmp_ok "$(ev t1.adv.test. '[.mirrors[] | select(.evidence == "dissents") | .answer |
+	select(test("^(NXDOMAIN|127\\.200\\.)"))] | length')" -ge 2 "the refusal: each dissenting mirror's answer (the honest one)"
 like "$(ev t1.adv.test. .ede_text)" "dissent" "the refusal: the EDE text"
 is "$(ev "$MARKUP_SHOWN" .name)" "$MARKUP_SHOWN" "the markup name: as the presentation form writes it"
 is "$(jq -r '[.events[].name] | index("www.adv.test.")' <<< "$r")" null "an agreed name is not in the ring"
