@@ -169,3 +169,21 @@ netaddr_is_any(const struct netaddr *a)
 		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr);
 	return 0;
 }
+
+char *
+netaddr_list_str(const struct netaddr *a, size_t n, char *buf, size_t len)
+{
+	char s[NETADDR_STRLEN];
+	size_t used = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n && used + 1 < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s", i ? " " : "",
+		    netaddr_str(&a[i], s, sizeof(s)));
+		if (w < 0)
+			break;
+		used += (size_t)w < len - used ? (size_t)w : len - used - 1;
+	}
+	return buf;
+}

@@ -26,6 +26,9 @@ int netaddr_parse(const char *text, uint16_t default_port, struct netaddr *a);
 /* netaddr_str - "1.2.3.4:53" or "[::1]:53" into buf (NETADDR_STRLEN bytes); returns buf. */
 char *netaddr_str(const struct netaddr *a, char *buf, size_t len);
 
+/* netaddr_list_str - a[0..n-1] as netaddr_str writes them, separated by spaces; returns buf. */
+char *netaddr_list_str(const struct netaddr *a, size_t n, char *buf, size_t len);
+
 /* netaddr_ip_str - the address without port; returns buf. */
 char *netaddr_ip_str(const struct netaddr *a, char *buf, size_t len);
 

@@ -47,17 +47,6 @@ follow_sources_changed(struct follow *f)
 	return changed;
 }
 
-static void
-follow_list(const struct netaddr *a, size_t n, char *buf, size_t len)
-{
-	char s[NETADDR_STRLEN];
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? " " : "",
-		    netaddr_str(&a[i], s, sizeof(s)));
-}
-
 /* Forward to ups[0..n-1] from now on; 0, or -1 when the resolver was busy (try again). */
 static int
 follow_apply(struct follow *f, const struct netaddr *ups, size_t n, size_t source)
@@ -80,10 +69,10 @@ follow_apply(struct follow *f, const struct netaddr *ups, size_t n, size_t sourc
 		return -1;
 	}
 	cfg->upstreams_source = source;
-	follow_list(old, n_old, was, sizeof(was));
+	netaddr_list_str(old, n_old, was, sizeof(was));
 	if (n_old == 0)
 		snprintf(was, sizeof(was), "none");
-	follow_list(ups, n, now, sizeof(now));
+	netaddr_list_str(ups, n, now, sizeof(now));
 	log_info(LOG_G_UPSTREAM, "following %s: forwarding to %s (was %s)",
 	    cfg->upstreams_from[source], now, was);
 	return 0;

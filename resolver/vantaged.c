@@ -78,13 +78,9 @@ vantaged_resolve_config(const struct config *cfg, struct resolve_config *rc,
 static void
 vantaged_log_upstreams(const struct config *cfg)
 {
-	char list[CONFIG_MAX_UPSTREAMS * (NETADDR_STRLEN + 1)] = "";
+	char list[CONFIG_MAX_UPSTREAMS * (NETADDR_STRLEN + 1)];
 
-	for (size_t i = 0; i < cfg->n_upstreams; i++) {
-		char a[NETADDR_STRLEN];
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? " " : "",
-		    netaddr_str(&cfg->upstreams[i], a, sizeof(a)));
-	}
+	netaddr_list_str(cfg->upstreams, cfg->n_upstreams, list, sizeof(list));
 	if (cfg->upstreams_auto && cfg->n_upstreams == 0)
 		log_warnx(LOG_G_UPSTREAM, "upstreams: auto: no file of upstreams_from names a "
 					  "resolver yet; answering SERVFAIL until one does");
