@@ -2,6 +2,7 @@
 #include "autoconf.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -37,34 +38,75 @@ json_utf8_len(const unsigned char *s, size_t len)
 	return n;
 }
 
+/*
+ * json_esc_one - the escaped form of the character at s (at most len bytes) into e (room
+ * for 7 bytes); *used is how many input bytes it stood for. The one rule of every JSON
+ * string we write: ", \ and control characters escaped, valid UTF-8 raw, anything else
+ * U+FFFD (names come from the network; the output must stay valid JSON).
+ */
+static size_t
+json_esc_one(const unsigned char *s, size_t len, char e[8], size_t *used)
+{
+	size_t n;
+
+	*used = 1;
+	if (s[0] == '"' || s[0] == '\\') {
+		e[0] = '\\';
+		e[1] = (char)s[0];
+		return 2;
+	}
+	if (s[0] == '\n') {
+		memcpy(e, "\\n", 2);
+		return 2;
+	}
+	if (s[0] < 0x20 || s[0] == 0x7f)
+		return (size_t)snprintf(e, 8, "\\u%04x", s[0]);
+	if ((n = json_utf8_len(s, len)) == 0) {
+		memcpy(e, "\xef\xbf\xbd", 3);
+		return 3;
+	}
+	memcpy(e, s, n);
+	*used = n;
+	return n;
+}
+
 int
 json_strn(struct evbuffer *out, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, n;
+	size_t i = 0, n, used;
+	char e[8];
 	int rc = 0;
 
 	rc |= evbuffer_add(out, "\"", 1);
 	while (i < len) {
-		if (s[i] == '"' || s[i] == '\\') {
-			rc |= evbuffer_add_printf(out, "\\%c", s[i]) < 0;
-			i++;
-		} else if (s[i] == '\n') {
-			rc |= evbuffer_add(out, "\\n", 2);
-			i++;
-		} else if (s[i] < 0x20 || s[i] == 0x7f) {
-			rc |= evbuffer_add_printf(out, "\\u%04x", s[i]) < 0;
-			i++;
-		} else if ((n = json_utf8_len(s + i, len - i)) == 0) {
-			rc |= evbuffer_add(out, "\xef\xbf\xbd", 3);
-			i++;
-		} else {
-			rc |= evbuffer_add(out, s + i, n);
-			i += n;
-		}
+		n = json_esc_one(s + i, len - i, e, &used);
+		rc |= evbuffer_add(out, e, n);
+		i += used;
 	}
 	rc |= evbuffer_add(out, "\"", 1);
 	return rc ? -1 : 0;
+}
+
+size_t
+json_escape(char *out, size_t cap, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t len = strlen(str), i = 0, o = 0, n, used;
+	char e[8];
+
+	if (cap == 0)
+		return 0;
+	while (i < len) {
+		n = json_esc_one(s + i, len - i, e, &used);
+		if (o + n >= cap)
+			break;
+		memcpy(out + o, e, n);
+		o += n;
+		i += used;
+	}
+	out[o] = '\0';
+	return o;
 }
 
 int

@@ -17,6 +17,13 @@ int json_str(struct evbuffer *out, const char *s);
 /* json_strn - the same for len bytes (which may contain no NUL). */
 int json_strn(struct evbuffer *out, const char *s, size_t len);
 
+/*
+ * json_escape - the body of a JSON string literal for s (no quotes), by json_str's rule,
+ * into out (cap bytes, always NUL-terminated); a character that does not fit whole is
+ * left out with all after it. Returns the length written. For fixed-size log lines.
+ */
+size_t json_escape(char *out, size_t cap, const char *s);
+
 /* json_kv_str - append ,"key":"value" (no comma when first); value NULL gives null. */
 int json_kv_str(struct evbuffer *out, int first, const char *key, const char *value);
 

@@ -37,6 +37,16 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* wall_s - seconds since the epoch (the wall clock: expiries kept on disk, log times). */
+static inline uint64_t
+wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
 /* now_us - monotonic microseconds since an arbitrary origin. */
 static inline uint64_t
 now_us(void)

@@ -127,11 +127,6 @@ struct audit {
 static const char *const vote_names[] = { "none", "pending", "remove", "keep", "abstain",
 	NULL };
 
-static uint64_t
-unix_now(void)
-{
-	return (uint64_t)time(NULL);
-}
 
 static const struct mirror_network *
 audit_cfg(const struct audit *a)
@@ -528,7 +523,7 @@ static void
 round_count(struct audit *a, struct round *r, struct peer *p, struct rep_counts *c)
 {
 	const struct mirror_network *net = audit_cfg(a);
-	uint64_t now = unix_now();
+	uint64_t now = wall_s();
 	enum rep_outcome o;
 	unsigned i;
 
@@ -1203,7 +1198,7 @@ notice_add(struct audit *a, const uint8_t *by, const char *name, const char *rea
 	snprintf(n->name, sizeof(n->name), "%s", name);
 	snprintf(n->reason, sizeof(n->reason), "%s", reason);
 	n->verified = verified;
-	n->at = unix_now();
+	n->at = wall_s();
 	log_warnx(LOG_G_MIRROR, "peer %s reports this mirror removed%s: %s", name,
 	    verified ? "" : " (unverified: its CA is unknown here)", reason);
 }
@@ -1366,7 +1361,7 @@ audit_tick(evutil_socket_t fd, short what, void *arg)
 	struct peer *p, *pick[64];
 	struct round *r, *rnext;
 	struct vote *v, *vnext;
-	uint64_t now = now_ms(), unow = unix_now();
+	uint64_t now = now_ms(), unow = wall_s();
 	size_t i, n;
 
 	(void)fd;

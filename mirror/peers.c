@@ -71,11 +71,6 @@ peers_state_name(enum peer_state st)
 	return (unsigned)st <= PEER_INACTIVE ? state_names[st] : "?";
 }
 
-static uint64_t
-unix_now(void)
-{
-	return (uint64_t)time(NULL);
-}
 
 struct peer *
 peers_find(struct peers *ps, const uint8_t *id)
@@ -135,7 +130,7 @@ pc_response(void *arg, const struct http_response *resp)
 
 	TAILQ_REMOVE(&c->reqs, r, entry);
 	if (resp->status != 0)
-		c->p->last_ok = unix_now();
+		c->p->last_ok = wall_s();
 	r->cb(c->ps, c->p, resp, now_ms() - r->started_ms, r->ctxlen ? r->ctx : NULL);
 	free(r);
 }
@@ -266,7 +261,7 @@ peers_add(struct peers *ps, const uint8_t *id, const char *name, const struct ne
 			    err);
 	}
 	p->state = PEER_ACTIVE;
-	p->since = unix_now();
+	p->since = wall_s();
 	TAILQ_INSERT_TAIL(&ps->list, p, entry);
 	ps->n++;
 	ps->dirty = 1;
@@ -311,7 +306,7 @@ peers_set_state(struct peers *ps, struct peer *p, enum peer_state st, const char
 		    p->idhex, peers_state_name(p->state), peers_state_name(st));
 	p->state = st;
 	snprintf(p->reason, sizeof(p->reason), "%s", st == PEER_INACTIVE && reason ? reason : "");
-	p->since = unix_now();
+	p->since = wall_s();
 	ps->dirty = 1;
 	server_schedule_save(ps->s);
 }

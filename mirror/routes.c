@@ -600,7 +600,7 @@ routes_report(struct server *s, struct request *req, const char *query)
 	if (report_parse(body, len, rep, err, sizeof(err)) != 0) {
 		routes_error(s, req, 400, "bad-report", err);
 	} else {
-		n = reports_record(s->reports, rep, (uint64_t)time(NULL));
+		n = reports_record(s->reports, rep, wall_s());
 		audit_report_hint(s->audit, rep);
 		s->stats.reports++;
 		server_schedule_save(s);
@@ -782,7 +782,7 @@ routes_observe_done(void *arg, const struct observe_result *res)
 	json_kv_str(b, 0, "ip", ip);
 	json_kv_u64(b, 0, "port", port);
 	json_kv_str(b, 0, "tls_version", res->version);
-	json_kv_u64(b, 0, "observed_at", (uint64_t)time(NULL));
+	json_kv_u64(b, 0, "observed_at", wall_s());
 	json_kv_u64(b, 0, "elapsed_ms", res->elapsed_ms);
 	evbuffer_add_printf(b, ",\"chain\":[");
 	for (i = 0; i < res->n_chain; i++) {

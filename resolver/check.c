@@ -16,6 +16,7 @@
 #include "check_ca.h"
 #include "consensus.h"
 #include "digest.h"
+#include "json.h"
 #include "log.h"
 #include "mirror_client.h"
 #include "plugin.h"
@@ -108,11 +109,6 @@ struct check {
 static const struct cons_answer check_pending_answer = { .transport = TRANSPORT_TIMEOUT,
 	.rclass = RCLASS_OTHER };
 
-static uint64_t
-check_wall(void)
-{
-	return (uint64_t)time(NULL);
-}
 
 int
 check_applies(const struct vantaged *vd, const struct dnsq *q)
@@ -223,7 +219,7 @@ check_cached(struct vantaged *vd, const struct dnsq *q, const struct resolve_res
 	struct cons_verdict v;
 	struct consensus_settings set;
 
-	if (!vcache_lookup(vd->vcache, q->qname, q->qname_len, q->qtype, check_wall(), &info))
+	if (!vcache_lookup(vd->vcache, q->qname, q->qname_len, q->qtype, wall_s(), &info))
 		return 0;
 	if (info.raw_hash != check_raw_hash(vd, hit->wire, hit->len, q))
 		return 0;
@@ -313,23 +309,6 @@ check_free(struct check *c)
 	free(c);
 }
 
-/* JSON string body: the name comes from the network, so escape everything unusual. */
-static void
-check_json_str(char *out, size_t cap, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s && o + 7 < cap; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			o += (size_t)snprintf(out + o, cap - o, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
-		else
-			out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-}
 
 /* One JSON line per dissent: what we were told, what each mirror said, what we did. */
 static void
@@ -342,7 +321,7 @@ check_dissent_log(struct check *c, const struct cons_verdict *v, const struct po
 
 	if (vd->dissent_fd < 0)
 		return;
-	check_json_str(esc, sizeof(esc), name);
+	json_escape(esc, sizeof(esc), name);
 	vutil_rfc3339(stamp);
 	o = (size_t)snprintf(line, sizeof(line),
 	    "{\"time\":\"%s\",\"name\":\"%s\",\"type\":\"%s\",\"local\":\"%s\",\"outcome\":\"%s\","
@@ -355,7 +334,7 @@ check_dissent_log(struct check *c, const struct cons_verdict *v, const struct po
 		    : v->evidence[i] == EVIDENCE_DISSENTS			  ? "dissents"
 										  : "failed";
 		char mname[200];
-		check_json_str(mname, sizeof(mname), mirror_name(cm->m));
+		json_escape(mname, sizeof(mname), mirror_name(cm->m));
 		if (cm->d)
 			digest_summary(cm->d, sum, sizeof(sum));
 		else
@@ -415,7 +394,7 @@ check_report(struct check *c, const struct cons_verdict *v)
 	if (c->nm == 0 || (v->outcome != OUTCOME_AGREE && ref < 0))
 		return;
 	dnswire_name2str(c->q.qname, c->q.qname_len, name, sizeof(name));
-	check_json_str(esc, sizeof(esc), name);
+	json_escape(esc, sizeof(esc), name);
 	o = (size_t)snprintf(json, sizeof(json),
 	    "{\"version\":1,\"question\":{\"name\":\"%s\",\"type\":\"%s\"},\"results\":[", esc,
 	    dnswire_type2str(c->q.qtype, tb, sizeof(tb)));
@@ -479,7 +458,7 @@ check_sticky(struct check *c, const struct cons_verdict *v, struct cons_verdict 
 	if (vc == NULL || v->outcome != OUTCOME_INSUFFICIENT || l->rclass != RCLASS_DATA ||
 	    l->n_addrs == 0 ||
 	    !vcache_ca_contradicts(vc, c->q.qname, c->q.qname_len, l->addrs, l->n_addrs,
-		check_wall(), &bad))
+		wall_s(), &bad))
 		return 0;
 	*out = *v;
 	out->outcome = OUTCOME_DISSENT;
@@ -513,14 +492,14 @@ check_remember_addrs(struct check *c, const struct cons_verdict *v)
 	if (l->rclass == RCLASS_NODATA &&
 	    (c->q.qtype == DNS_TYPE_A || c->q.qtype == DNS_TYPE_AAAA)) {
 		if (vcache_ca_nodata_add(vc, c->q.qname, c->q.qname_len,
-			c->q.qtype == DNS_TYPE_A ? 4 : 6, check_wall(), check_wall() + life) == 0)
+			c->q.qtype == DNS_TYPE_A ? 4 : 6, wall_s(), wall_s() + life) == 0)
 			c->vd->vcache_dirty = 1;
 		return;
 	}
 	if (l->rclass != RCLASS_DATA || l->n_addrs == 0)
 		return;
-	if (vcache_ca_seen_add(vc, c->q.qname, c->q.qname_len, l->addrs, l->n_addrs, check_wall(),
-		check_wall() + life) == 0)
+	if (vcache_ca_seen_add(vc, c->q.qname, c->q.qname_len, l->addrs, l->n_addrs, wall_s(),
+		wall_s() + life) == 0)
 		c->vd->vcache_dirty = 1;
 }
 
@@ -587,7 +566,7 @@ check_remember(struct check *c, const struct cons_verdict *v, const char *local,
 		ttl = CHECK_AGREE_TTL_MIN;
 	else if (ttl > CHECK_AGREE_TTL_MAX)
 		ttl = CHECK_AGREE_TTL_MAX;
-	info.expire = check_wall() + ttl;
+	info.expire = wall_s() + ttl;
 	if (vcache_store(vd->vcache, c->q.qname, c->q.qname_len, c->q.qtype, &info) == 0)
 		vd->vcache_dirty = 1;
 }
@@ -940,7 +919,7 @@ check_local_ready(struct check *c)
 	 * resolver can aim at. */
 	c->lcanon = vcache_canon_hash(vd->vcache, &c->ld->ans);
 	if (c->hint && vcache_lookup(vd->vcache, c->q.qname, c->q.qname_len, c->q.qtype,
-			   check_wall(), &info) &&
+			   wall_s(), &info) &&
 	    info.canon_hash == c->lcanon && info.outcome == OUTCOME_AGREE) {
 		/* Same content as what the mirrors already corroborated: no need to ask again.
 		 * Served as built then (the chain only if that verdict covered it). */
@@ -1037,7 +1016,7 @@ check_begin(struct vantaged *vd, const struct dnsq *q, const struct resolve_resu
 		c->fresh = fresh;
 		/* Only an agreement can spare the mirrors; anything else is asked again. */
 		c->hint = !fresh &&
-		    vcache_lookup(vd->vcache, q->qname, q->qname_len, q->qtype, check_wall(), &info) &&
+		    vcache_lookup(vd->vcache, q->qname, q->qname_len, q->qtype, wall_s(), &info) &&
 		    info.outcome == OUTCOME_AGREE;
 		if (local == NULL &&
 		    (c->rw = resolve_start(vd->res, q, check_local_cb, c)) == NULL) {
@@ -1157,7 +1136,7 @@ check_save(struct vantaged *vd)
 
 	if (vd->cfg->cache.state_file == NULL || vd->vcache == NULL)
 		return 0;
-	if ((n = vcache_save(vd->vcache, vd->cfg->cache.state_file, check_wall())) < 0) {
+	if ((n = vcache_save(vd->vcache, vd->cfg->cache.state_file, wall_s())) < 0) {
 		log_warn(LOG_G_CACHE, "cannot save the verified cache to %s (the previous file is kept)",
 		    vd->cfg->cache.state_file);
 		return -1;
@@ -1183,7 +1162,7 @@ check_journal_open(struct vantaged *vd)
 	if (snprintf(path, sizeof(path), "%s.journal", vd->cfg->cache.state_file) >=
 	    (int)sizeof(path))
 		return;
-	n = vcache_load(vd->vcache, path, check_wall(), &bad);
+	n = vcache_load(vd->vcache, path, wall_s(), &bad);
 	if (n < 0 && errno != ENOENT)
 		log_warn(LOG_G_CACHE, "cannot replay the journal %s", path);
 	else if (n > 0 || bad > 0)
@@ -1235,7 +1214,7 @@ check_init(struct vantaged *vd, char *err, size_t errlen)
 		return -1;
 	vcache_set_secret(vd->vcache, vd->secret);
 	if (vd->cfg->cache.state_file) {
-		n = vcache_load(vd->vcache, vd->cfg->cache.state_file, check_wall(), &bad);
+		n = vcache_load(vd->vcache, vd->cfg->cache.state_file, wall_s(), &bad);
 		if (n < 0)
 			log_warn(LOG_G_CACHE, "cannot read the state file %s; starting empty",
 			    vd->cfg->cache.state_file);

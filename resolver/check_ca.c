@@ -15,6 +15,7 @@
 
 #include "check_ca.h"
 #include "digest.h"
+#include "json.h"
 #include "log.h"
 #include "mirror_client.h"
 #include "probe.h"
@@ -106,11 +107,6 @@ struct check_ca {
 
 static void check_ca_step(struct check_ca *ca);
 
-static uint64_t
-check_ca_wall(void)
-{
-	return (uint64_t)time(NULL);
-}
 
 int
 check_ca_wanted(const struct vantaged *vd, const struct dnsq *q,
@@ -468,7 +464,7 @@ check_ca_history(struct check_ca *ca)
 	if (vc == NULL || ca->cas.n == 0)
 		return;
 	have = vcache_ca_history_get(vc, ca->q.qname, ca->q.qname_len, &h);
-	ca->view.hist = ca_history_judge(&h, have, &ca->cas, check_ca_wall(),
+	ca->view.hist = ca_history_judge(&h, have, &ca->cas, wall_s(),
 	    cfg->consensus.ca_history_stable_ms / 1000, cfg->consensus.ca_history_flag_for_ms / 1000);
 	if (vcache_ca_history_put(vc, ca->q.qname, ca->q.qname_len, &h) == 0)
 		ca->vd->vcache_dirty = 1;
@@ -512,7 +508,7 @@ check_ca_finish(struct check_ca *ca)
 			if (ad->cached || !ad->done || ad->result != PROBE_OK)
 				continue;
 			if (vcache_ca_pair_store(vc, ca->q.qname, ca->q.qname_len, &ad->a,
-				&ad->matched, check_ca_wall() + CHECK_CA_PAIR_TTL) == 0) {
+				&ad->matched, wall_s() + CHECK_CA_PAIR_TTL) == 0) {
 				ca->vd->st.ca_pairs_stored++;
 				ca->vd->vcache_dirty = 1;
 			}
@@ -684,7 +680,7 @@ static int
 check_ca_pairs(struct check_ca *ca, const struct cons_answer *local)
 {
 	struct vcache_ca *vc = ca->vd->vcache ? vcache_cadata(ca->vd->vcache) : NULL;
-	uint64_t wall = check_ca_wall();
+	uint64_t wall = wall_s();
 	size_t cached = 0;
 
 	for (size_t i = 0; i < local->n_addrs && ca->n_addrs < CHECK_CA_MAX_ADDRS; i++) {
@@ -810,7 +806,7 @@ check_ca_pairs_cover(struct vantaged *vd, const struct dnsq *q,
     struct cons_verdict *v, struct check_ca_view *view)
 {
 	struct vcache_ca *vc = vd->vcache ? vcache_cadata(vd->vcache) : NULL;
-	uint64_t wall = check_ca_wall();
+	uint64_t wall = wall_s();
 
 	if (vc == NULL || set->probe == PROBE_MODE_OFF || vd->probes == NULL ||
 	    (q->qtype != DNS_TYPE_A && q->qtype != DNS_TYPE_AAAA) ||
@@ -858,7 +854,7 @@ check_ca_flag(struct vantaged *vd, const struct dnsq *q, struct policy_decision 
 	if (vc == NULL || d->action != ACTION_SERVE ||
 	    (q->qtype != DNS_TYPE_A && q->qtype != DNS_TYPE_AAAA) ||
 	    !vcache_ca_history_get(vc, q->qname, q->qname_len, &h) ||
-	    !ca_history_flagged(&h, check_ca_wall()))
+	    !ca_history_flagged(&h, wall_s()))
 		return 0;
 	dnswire_name2str(q->qname, q->qname_len, name, sizeof(name));
 	if ((l = strlen(name)) > 1 && name[l - 1] == '.')
@@ -870,21 +866,6 @@ check_ca_flag(struct vantaged *vd, const struct dnsq *q, struct policy_decision 
 	return 1;
 }
 
-/* A JSON string body: only our own sentences and escaped names get here, but a name may
- * still hold a quote or a backslash. */
-static size_t
-check_ca_json_str(char *out, size_t cap, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s && o + 3 < cap; s++) {
-		if (*s == '"' || *s == '\\')
-			out[o++] = '\\';
-		out[o++] = (unsigned char)*s < 0x20 ? '?' : *s;
-	}
-	out[o] = '\0';
-	return o;
-}
 
 size_t
 check_ca_json(const struct check_ca_view *vw, char *out, size_t cap)
@@ -892,7 +873,7 @@ check_ca_json(const struct check_ca_view *vw, char *out, size_t cap)
 	char text[420];
 	size_t o;
 
-	check_ca_json_str(text, sizeof(text), vw->text);
+	json_escape(text, sizeof(text), vw->text);
 	o = (size_t)snprintf(out, cap,
 	    ",\"ca\":{\"source\":\"%s\",\"judgement\":\"%s\",\"caa\":\"%s\",\"text\":\"%s\","
 	    "\"cas\":[", vw->source, ca_judgement_name(vw->judgement), ca_caa_name(vw->caa), text);

@@ -159,7 +159,7 @@ ctl_cache_dump(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 	struct dnscache *c = resolve_cache(vd->res);
 	struct dnscache_stats cs;
 	struct ctl_dump d = { .vd = vd, .w = w, .max = CTL_DUMP_DEFAULT,
-		.wall = (uint64_t)time(NULL) };
+		.wall = wall_s() };
 
 	if (argc == 1) {
 		char *end;

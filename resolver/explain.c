@@ -9,6 +9,7 @@
 #include "explain.h"
 #include "check_ca.h"
 #include "log.h"
+#include "vutil.h"
 #include "policy.h"
 
 /* Records listed per answer: enough for any real RRset, bounded for a hostile one. */
@@ -112,7 +113,7 @@ static void
 explain_cached(struct explain *e, struct jw *w)
 {
 	const struct vcache_info *vi = &e->cached;
-	uint64_t now = (uint64_t)time(NULL);
+	uint64_t now = wall_s();
 
 	if (!e->has_cached) {
 		jw_null(w, "cached");
@@ -360,7 +361,7 @@ explain_start(struct vantaged *vd, const char *name, const char *type, struct jw
 	e->q.edns_size = 512;
 	if ((e->checked = check_applies(vd, &e->q))) {
 		e->has_cached = vd->vcache && vcache_lookup(vd->vcache, e->q.qname, e->q.qname_len,
-						  e->q.qtype, (uint64_t)time(NULL), &e->cached);
+						  e->q.qtype, wall_s(), &e->cached);
 		if ((e->cw = check_explain(vd, &e->q, explain_done, e)) == NULL)
 			goto oom;
 		*out = e;

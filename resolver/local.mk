@@ -3,7 +3,7 @@ sbin_PROGRAMS += vantaged
 vantaged_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(LDNS_CFLAGS) $(SECCOMP_CFLAGS) \
 	$(NGHTTP2_CFLAGS)
 vantaged_SOURCES = \
-	resolver/vantaged.c resolver/vantaged.h \
+	resolver/vantaged.c resolver/vantaged.h resolver/stats.h \
 	resolver/config.c resolver/config.h \
 	resolver/acl.c resolver/acl.h \
 	resolver/sandbox.c resolver/sandbox.h \

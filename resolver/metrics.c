@@ -121,7 +121,7 @@ mw_family(struct mw *m, const char *name, const char *type, const char *help, co
 static void
 metrics_query_path(struct mw *m, struct vantaged *vd)
 {
-	const struct vantaged_stats *st = &vd->st;
+	const struct vstats *st = &vd->st;
 
 	mw_family(m, "vantaged_queries_total", "counter", "DNS queries received, by transport.",
 	    "transport", (const char *const[]){ "udp", "tcp" },
@@ -188,7 +188,7 @@ metrics_cache(struct mw *m, struct vantaged *vd)
 static void
 metrics_ca(struct mw *m, struct vantaged *vd)
 {
-	const struct vantaged_stats *st = &vd->st;
+	const struct vstats *st = &vd->st;
 
 	mw_family(m, "vantaged_ca_probes_total", "counter",
 	    "TLS probes of local addresses against the mirrors' CA, by result.", "result",
@@ -212,7 +212,7 @@ metrics_ca(struct mw *m, struct vantaged *vd)
 static void
 metrics_consensus(struct mw *m, struct vantaged *vd)
 {
-	const struct vantaged_stats *st = &vd->st;
+	const struct vstats *st = &vd->st;
 
 	mw_family(m, "vantaged_verdicts_total", "counter",
 	    "Consensus verdicts taken with the mirrors, by outcome.", "outcome",

@@ -34,11 +34,6 @@ plugin_env_now_us(void)
 	return now_us();
 }
 
-static uint64_t
-plugin_env_wall(void)
-{
-	return (uint64_t)time(NULL);
-}
 
 void
 plugin_set_text(struct plugin_req *pr, int code, const char *text)
@@ -386,7 +381,7 @@ plugin_env_metrics_printf(void *out, const char *fmt, ...)
 const struct plugin_env plugin_env = {
 	.log = plugin_env_log,
 	.now_us = plugin_env_now_us,
-	.wall = plugin_env_wall,
+	.wall = wall_s,
 	.set_ede = plugin_env_set_ede,
 	.set_rcode = plugin_env_set_rcode,
 	.flag = plugin_env_flag,

@@ -50,7 +50,7 @@ static const char *const recent_outcomes[RH_COUNT] = { "agree", "dissent", "insu
 	"cached", "refused", "flagged" };
 
 struct recent {
-	const struct vantaged_stats *st;
+	const struct vstats *st;
 	struct event *tick;
 	uint64_t key;			/* seeds the client hash: clients cannot aim at one chain */
 
@@ -71,7 +71,7 @@ struct recent {
 };
 
 static void
-recent_sample(const struct vantaged_stats *st, uint64_t out[RH_COUNT])
+recent_sample(const struct vstats *st, uint64_t out[RH_COUNT])
 {
 	out[RH_AGREE] = st->verdict_agree;
 	out[RH_DISSENT] = st->verdict_dissent;
@@ -100,11 +100,11 @@ recent_tick(evutil_socket_t fd, short what, void *arg)
 	if (r->n_minutes < RECENT_MINUTES)
 		r->n_minutes++;
 	memcpy(r->snap, now, sizeof(now));
-	r->snap_time = (uint64_t)time(NULL);
+	r->snap_time = wall_s();
 }
 
 struct recent *
-recent_new(struct event_base *base, const struct vantaged_stats *st)
+recent_new(struct event_base *base, const struct vstats *st)
 {
 	struct recent *r = calloc(1, sizeof(*r));
 	struct timeval tv = { RECENT_TICK, 0 };
@@ -116,7 +116,7 @@ recent_new(struct event_base *base, const struct vantaged_stats *st)
 	for (size_t i = 0; i < RECENT_BUCKETS; i++)
 		r->bucket[i] = RECENT_NONE;
 	recent_sample(st, r->snap);
-	r->snap_time = (uint64_t)time(NULL);
+	r->snap_time = wall_s();
 	if ((r->tick = event_new(base, -1, EV_PERSIST, recent_tick, r)) == NULL ||
 	    event_add(r->tick, &tv) != 0) {
 		recent_free(r);
@@ -219,7 +219,7 @@ recent_query(struct recent *r, const struct netaddr *peer)
 		return;
 	c = recent_client(r, peer);
 	c->queries++;
-	c->last = (uint64_t)time(NULL);
+	c->last = wall_s();
 }
 
 /* ---- events ---- */
@@ -261,7 +261,7 @@ recent_note(struct recent *r, const struct netaddr *peer, const struct dnsq *q,
 	r->ev_next = (r->ev_next + 1) % RECENT_EVENTS;
 	r->ev_total++;
 	memset(e, 0, sizeof(*e));
-	e->time = (uint64_t)time(NULL);
+	e->time = wall_s();
 	netaddr_ip_str(peer, e->client, sizeof(e->client));
 	dnswire_name2str(q->qname, q->qname_len, e->name, sizeof(e->name));
 	e->qtype = q->qtype;

@@ -31,7 +31,7 @@ struct recent;
  * recent_new - the state, with a timer on base that closes a minute of verdict counts
  * from st (the daemon's counters, read each minute; st must outlive it). NULL on failure.
  */
-struct recent *recent_new(struct event_base *base, const struct vantaged_stats *st);
+struct recent *recent_new(struct event_base *base, const struct vstats *st);
 
 /* recent_free - stop the timer and free; accepts NULL. */
 void recent_free(struct recent *r);

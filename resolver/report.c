@@ -78,7 +78,7 @@ report_cache(struct vantaged *vd, struct jw *w)
 static void
 report_ca(struct vantaged *vd, struct jw *w)
 {
-	const struct vantaged_stats *st = &vd->st;
+	const struct vstats *st = &vd->st;
 
 	jw_open(w, "ca", '{');
 	jw_open(w, "probes", '{');
@@ -124,7 +124,7 @@ report_resolv_conf(struct vantaged *vd, struct jw *w)
 void
 report_status(struct vantaged *vd, struct jw *w)
 {
-	const struct vantaged_stats *st = &vd->st;
+	const struct vstats *st = &vd->st;
 	const struct netaddr *a;
 	size_t ready = 0, total = vd->mirrors ? mirror_set_count(vd->mirrors) : 0;
 	char buf[NETADDR_STRLEN];

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "resolve.h"
+#include "stats.h"
 
 struct listener;
 struct tcp_conn;
@@ -25,25 +26,6 @@ struct plugin_chain;
 /* In-flight checks table size (a power of two). */
 #define VANTAGED_CHECK_BUCKETS 1024
 
-/* Counters of the query path, for status output and metrics. */
-struct vantaged_stats {
-	uint64_t queries_udp, queries_tcp;
-	uint64_t answers_cache, answers_upstream;
-	uint64_t answers_stale;		/* verified answers served past expiry (RFC 8767) */
-	uint64_t formerr, notimp, refused, servfail, dropped;
-	uint64_t tcp_accepted, tcp_refused;
-	uint64_t truncated;
-	uint64_t verdict_agree, verdict_dissent, verdict_insufficient;
-	uint64_t verdict_cached;	/* answered on a verified-cache verdict, no mirror asked */
-	uint64_t action_refuse, action_servfail, action_flag, action_consensus;
-	uint64_t bypassed;		/* checked types under consensus.bypass */
-	uint64_t acl_refused, acl_dropped, ratelimited, tcp_per_client_refused;
-	/* CA evidence (check_ca.c) */
-	uint64_t ca_probes[6];		/* by enum probe_result */
-	uint64_t ca_pairs_stored;	/* (name, address, CA) pairs proven and kept */
-	uint64_t ca_pair_hits;		/* answers decided by cached pairs, no probe */
-	uint64_t ca_changes_flagged;	/* CA changes after a stable period */
-};
 
 struct vantaged {
 	struct event_base *base;
@@ -54,7 +36,7 @@ struct vantaged {
 	struct query *queries;		/* pending: waiting for an upstream or a verdict */
 	unsigned long n_conns;
 	uint64_t start_ms;
-	struct vantaged_stats st;
+	struct vstats st;
 	const char *resolv_conf;
 	const char *config_path;
 	int verbose;			/* -v: debug logging that a reload must not undo */

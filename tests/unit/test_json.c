@@ -94,6 +94,26 @@ test_json_escapes(void **state)
 	assert_string_equal(json_of("\xf0\x9f\x98\x80", 4), "\"\xf0\x9f\x98\x80\"");
 }
 
+/* json_escape: the same rule into a fixed buffer, cut before a character that does not fit. */
+static void
+test_json_escape_buf(void **state)
+{
+	char out[16];
+
+	(void)state;
+	assert_int_equal(json_escape(out, sizeof(out), "a\"b\\c\n"), 9);
+	assert_string_equal(out, "a\\\"b\\\\c\\n");
+	json_escape(out, sizeof(out), "caf\xc3\xa9\xff");
+	assert_string_equal(out, "caf\xc3\xa9\xef\xbf\xbd");
+	/* 14 bytes fit; the next escape (6 bytes) would not: cut whole, still terminated. */
+	assert_int_equal(json_escape(out, sizeof(out), "abcdefghijklmn\x01"), 14);
+	assert_string_equal(out, "abcdefghijklmn");
+	assert_int_equal(json_escape(out, 8, "abc\x01"), 3);
+	assert_string_equal(out, "abc");
+	assert_int_equal(json_escape(out, 1, "abc"), 0);
+	assert_string_equal(out, "");
+}
+
 int
 main(void)
 {
@@ -102,6 +122,7 @@ main(void)
 		cmocka_unit_test(test_b64_rfc8484_example),
 		cmocka_unit_test(test_b64_rejects),
 		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_json_escape_buf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,7 +15,7 @@
 
 #include "recent.h"
 
-static struct vantaged_stats st;
+static struct vstats st;
 
 /* The JSON a producer writes, NUL-terminated (free it). */
 static char *
