@@ -87,9 +87,9 @@ $ORIGIN example.test.
 $TTL 300
 @	SOA	ns1 hostmaster 1 3600 900 604800 30
 @	NS	ns1
-ns1	A	93.184.215.53
-www	A	93.184.215.14
-bank	A	93.184.215.80
+ns1	A	127.193.215.53
+www	A	127.193.215.14
+bank	A	127.193.215.80
 ZONE
 cat > "$W/nsd.conf" <<NSDCONF
 server:
@@ -120,7 +120,7 @@ DNSMASQ_USER=()
 [ "$(id -u)" = 0 ] && DNSMASQ_USER=(--user=root)
 start dnsmasq dnsmasq -k --conf-file=/dev/null --listen-address="$ISP_A" --port=5353 \
 	--bind-interfaces --no-resolv --no-hosts --server="$NSD_A#5300" \
-	--address=/bank.example.test/45.77.1.80 --local-ttl=60 --pid-file="$W/dnsmasq.pid" \
+	--address=/bank.example.test/127.145.77.80 --local-ttl=60 --pid-file="$W/dnsmasq.pid" \
 	--log-facility="$W/dnsmasq-queries.log" "${DNSMASQ_USER[@]}"
 # shellcheck disable=SC2016 # expanded by the inner sh
 wait_for 10 sh -c '[ -n "$(dig @"$1" -p 5353 +tries=1 +time=1 +short ns1.example.test A)" ]' sh "$ISP_A" ||
@@ -160,7 +160,7 @@ consensus:
   mode: enforce
   mirrors_per_query: 3
   on_dissent: refuse
-  probe: off                   # the demo's public addresses are not ours to connect to
+  probe: off                   # no TLS server behind the demo's addresses
 cache: { max_entries: 1000, state_file: "$W/state" }
 control: { socket: "$W/control.sock" }
 log: { level: info, dissent_log: "$W/dissent.jsonl" }
@@ -180,8 +180,8 @@ q() {	# q ADDR PORT NAME: dig, showing the status, the EDE and the answer
 }
 say ""
 say "vantage demo - every part on its own loopback address, in $W"
-say "  honest DNS (NSD)        $NSD_A:5300   www.example.test 93.184.215.14, bank.example.test 93.184.215.80"
-say "  your resolver (dnsmasq) $ISP_A:5353   forwards to NSD, but LIES: bank.example.test -> 45.77.1.80"
+say "  honest DNS (NSD)        $NSD_A:5300   www.example.test 127.193.215.14, bank.example.test 127.193.215.80"
+say "  your resolver (dnsmasq) $ISP_A:5353   forwards to NSD, but LIES: bank.example.test -> 127.145.77.80"
 say "  3 secure mirrors        ${MA[eu]}, ${MA[us]}, ${MA[ap]} :8443 (eu, us, ap), each its own CA, asking NSD"
 say "  vantaged                $VD_A:5353   upstream: your resolver; cross-checks with the pinned mirrors"
 say ""
@@ -192,7 +192,7 @@ q "$VD_A" 5353 www.example.test
 say "3. ... and the poisoned name is refused, with an Extended DNS Error saying why:"
 q "$VD_A" 5353 bank.example.test
 say "vantaged asked the three mirrors over pinned TLS; the honest DNS they see says"
-say "93.184.215.80, so the resolver's 45.77.1.80 dissents from the consensus and is refused"
+say "127.193.215.80, so the resolver's 127.145.77.80 dissents from the consensus and is refused"
 say "(consensus.on_dissent; 'mode: monitor' would only log it). Its log says:"
 grep -E 'consensus: .*dissent' "$W/vantaged.log" | head -n 1 | sed 's/^/    /'
 say "and log.dissent_log has a JSON line for it:"

@@ -49,11 +49,11 @@ $ORIGIN example.test.
 $TTL 5
 @	SOA	ns1 hostmaster 1 3600 900 604800 5
 @	NS	ns1
-ns1	A	93.184.215.53
-*.w	A	93.184.215.14
-*.w	AAAA	2606:2800:21f:cb07::14
+ns1	A	127.193.215.53
+*.w	A	127.193.215.14
+*.w	AAAA	::ffff:127.193.215.14
 ZONE
-for i in $(seq 0 49); do printf 'hot%d\t300\tA\t93.184.216.%d\n' "$i" "$((i + 1))"; done >> "$T/soak.zone"
+for i in $(seq 0 49); do printf 'hot%d\t300\tA\t127.193.216.%d\n' "$i" "$((i + 1))"; done >> "$T/soak.zone"
 start_nsd "$(unique_addr)" 5300 example.test "$T/soak.zone" || { say "NSD did not start"; exit 1; }
 UP=$NSD_ADDR:$NSD_PORT
 

@@ -34,7 +34,7 @@ timed() { local t0; t0=$(now_ms); OUT=$(vdig "$@"); MS=$(( $(now_ms) - t0 )); }
 # --- 5. mirrors down
 vd down mirrors="eu@$DEAD:4431 us@$DEAD:4432 ap@$DEAD:4433" c.timeout=1500ms
 timed honest1.example.test A
-is "$(dig_rcode <<< "$OUT")/$(answer_norm <<< "$OUT")" "NOERROR/honest1.example.test. IN A 93.184.215.101" \
+is "$(dig_rcode <<< "$OUT")/$(answer_norm <<< "$OUT")" "NOERROR/honest1.example.test. IN A 127.193.215.101" \
 	"mirrors down, on_insufficient: flag: answered"
 is "$(ede_of <<< "$OUT")" "22 vantage: no mirror reachable (3 asked)" "... with EDE 22"
 cmp_ok "$MS" -lt 2000 "... quickly (${MS} ms; consensus.timeout 1500 ms + 500 ms margin)"
@@ -53,7 +53,7 @@ cmp_ok "$MS" -lt 2000 "... quickly (${MS} ms)"
 
 vd hang mirrors="eu@$HANG:4431 us@$HANG:4432 ap@$HANG:4433" c.timeout=800ms
 timed honest4.example.test A
-is "$(dig_rcode <<< "$OUT")/$(answer_norm <<< "$OUT")" "NOERROR/honest4.example.test. IN A 93.184.215.104" \
+is "$(dig_rcode <<< "$OUT")/$(answer_norm <<< "$OUT")" "NOERROR/honest4.example.test. IN A 127.193.215.104" \
 	"mirrors that hang (timeout 800 ms): answered"
 is "$(ede_of <<< "$OUT")" "22 vantage: no mirror reachable (3 asked)" "... with EDE 22"
 cmp_ok "$MS" -ge 700 "... after waiting for them (${MS} ms)"
@@ -62,40 +62,40 @@ cmp_ok "$MS" -lt 1500 "... but no longer than consensus.timeout + margin"
 # --- 7. monitor mode: the answer at once, the verdict flags and logs
 vd monitor_hang mirrors="eu@$HANG:4431 us@$HANG:4432 ap@$HANG:4433" c.mode=monitor c.timeout=2s
 timed poisoned.example.test A
-is "$(answer_norm <<< "$OUT")" "poisoned.example.test. IN A 198.51.100.66" \
+is "$(answer_norm <<< "$OUT")" "poisoned.example.test. IN A 127.198.100.66" \
 	"monitor mode, mirrors hanging: the (poisoned) local answer"
 cmp_ok "$MS" -lt 1000 "... at once (${MS} ms; enforce would wait for the 2 s timeout)"
 
 vd monitor mirrors="eu us ap" c.mode=monitor
 out=$(vdig poisoned.example.test A)
-is "$(dig_rcode <<< "$out")/$(answer_norm <<< "$out")" "NOERROR/poisoned.example.test. IN A 198.51.100.66" \
+is "$(dig_rcode <<< "$out")/$(answer_norm <<< "$out")" "NOERROR/poisoned.example.test. IN A 127.198.100.66" \
 	"monitor mode, honest mirrors: the poisoned answer is served"
 ok "... the dissent is logged with action flag" wait_until 5 log_has \
-	'consensus: poisoned\.example\.test\.? A: [23] of 3 mirrors dissent \(local 198\.51\.100\.66\): flag'
+	'consensus: poisoned\.example\.test\.? A: [23] of 3 mirrors dissent \(local 127\.198\.100\.66\): flag'
 out=$(vdig poisoned.example.test A)
-is "$(dig_rcode <<< "$out")/$(answer_norm <<< "$out")" "NOERROR/poisoned.example.test. IN A 198.51.100.66" \
+is "$(dig_rcode <<< "$out")/$(answer_norm <<< "$out")" "NOERROR/poisoned.example.test. IN A 127.198.100.66" \
 	"... asked again: still served"
-like "$(ede_of <<< "$out")" '^0 vantage: [23] of 3 mirrors dissent \(local 198\.51\.100\.66\)$' \
+like "$(ede_of <<< "$out")" '^0 vantage: [23] of 3 mirrors dissent \(local 127\.198\.100\.66\)$' \
 	"... now flagged with EDE 0"
 is "$(jq -r '[.name, .local, .action] | join(" ")' "$T/monitor.jsonl" 2>&1 | sort -u)" \
-	"poisoned.example.test. 198.51.100.66 flag" "... and a JSON line with action flag"
+	"poisoned.example.test. 127.198.100.66 flag" "... and a JSON line with action flag"
 is "$(vdig www.example.test A | ede_of)" "" "monitor mode, honest name: no EDE"
 
 # --- 8. on_dissent: consensus - the mirrors' answer replaces the local one
 vd consensus mirrors="eu us ap" c.on_dissent=consensus
 out=$(vdig poisoned.example.test A)
-is "$(dig_rcode <<< "$out")/$(answer_norm <<< "$out")" "NOERROR/poisoned.example.test. IN A 93.184.215.66" \
-	"on_dissent: consensus: the mirrors' address is served instead of 198.51.100.66"
-is "$(ede_of <<< "$out")" "4 vantage: local answer (198.51.100.66) replaced by the mirrors' consensus" \
+is "$(dig_rcode <<< "$out")/$(answer_norm <<< "$out")" "NOERROR/poisoned.example.test. IN A 127.193.215.66" \
+	"on_dissent: consensus: the mirrors' address is served instead of 127.198.100.66"
+is "$(ede_of <<< "$out")" "4 vantage: local answer (127.198.100.66) replaced by the mirrors' consensus" \
 	"... with EDE 4 (Forged Answer)"
 out=$(vdig bank.example.test A)
-is "$(answer_norm <<< "$out")" "bank.example.test. IN A 93.184.215.80" "... bank: the mirrors' address too"
-like "$(ede_of <<< "$out")" '^4 vantage: local answer \(45\.77\.1\.80\) replaced' "... with EDE 4"
+is "$(answer_norm <<< "$out")" "bank.example.test. IN A 127.193.215.80" "... bank: the mirrors' address too"
+like "$(ede_of <<< "$out")" '^4 vantage: local answer \(127\.145\.77\.80\) replaced' "... with EDE 4"
 out=$(vdig poisoned.example.test A)
-is "$(answer_norm <<< "$out")/$(ede_of <<< "$out" | cut -d' ' -f1)" "poisoned.example.test. IN A 93.184.215.66/4" \
+is "$(answer_norm <<< "$out")/$(ede_of <<< "$out" | cut -d' ' -f1)" "poisoned.example.test. IN A 127.193.215.66/4" \
 	"... asked again (local answer cached): the consensus answer again"
 ok "warning logged with action consensus" log_has \
-	'consensus: poisoned\.example\.test\.? A: [23] of 3 mirrors dissent \(local 198\.51\.100\.66\): consensus'
+	'consensus: poisoned\.example\.test\.? A: [23] of 3 mirrors dissent \(local 127\.198\.100\.66\): consensus'
 is "$(jq -r .action "$T/consensus.jsonl" 2>&1 | sort -u)" "consensus" "JSON lines say action consensus"
 is "$(vdig www.example.test A | ede_of)" "" "an honest name: no EDE"
 
@@ -105,9 +105,9 @@ vd overrides mirrors="eu us ap" c.on_dissent=refuse \
 out=$(vdig poisoned.example.test A)
 is "$(dig_rcode <<< "$out")" REFUSED "overrides: outside the zone the global on_dissent (refuse) holds"
 out=$(vdig bank.example.test A)
-is "$(dig_rcode <<< "$out")/$(answer_norm <<< "$out")" "NOERROR/bank.example.test. IN A 45.77.1.80" \
+is "$(dig_rcode <<< "$out")/$(answer_norm <<< "$out")" "NOERROR/bank.example.test. IN A 127.145.77.80" \
 	"... inside bank.example.test its override (flag) serves the local answer"
-like "$(ede_of <<< "$out")" '^0 vantage: [23] of 3 mirrors dissent \(local 45\.77\.1\.80\)$' "... flagged with EDE 0"
+like "$(ede_of <<< "$out")" '^0 vantage: [23] of 3 mirrors dissent \(local 127\.145\.77\.80\)$' "... flagged with EDE 0"
 
 # --- SIGTERM while a question waits for hanging mirrors: a clean exit, nothing leaked
 if can_valgrind "$VANTAGED"; then

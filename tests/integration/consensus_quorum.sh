@@ -35,7 +35,7 @@ status_of() { local out; out=$(vdig "$@"); echo "$(dig_rcode <<< "$out")/$(ede_o
 
 # --- 3. liars
 vd minority mirrors="eu us lie1"
-is "$(answer_of www.example.test A)" "www.example.test. IN A 93.184.215.14" "1 liar of 3: www A answered"
+is "$(answer_of www.example.test A)" "www.example.test. IN A 127.193.215.14" "1 liar of 3: www A answered"
 is "$(status_of www.example.test A)" "NOERROR/" "... without EDE"
 is "$(status_of honest1.example.test A)" "NOERROR/" "1 liar of 3: honest1 A NOERROR without EDE"
 ok "... the two honest mirrors (eu, us) corroborated" log_has \
@@ -43,7 +43,7 @@ ok "... the two honest mirrors (eu, us) corroborated" log_has \
 is "$(cat "$T/minority.jsonl" 2> /dev/null)" "" "... no dissent logged"
 
 vd six mirrors="eu us ap sa lie1 lie2"
-is "$(answer_of www.example.test A)" "www.example.test. IN A 93.184.215.14" "2 liars of 6: www A answered"
+is "$(answer_of www.example.test A)" "www.example.test. IN A 127.193.215.14" "2 liars of 6: www A answered"
 is "$(status_of honest2.example.test A)" "NOERROR/" "2 liars of 6: honest2 A NOERROR without EDE"
 ok "... by 4 honest mirrors of 6 (n >= 6: n-2 corroborate)" log_has \
 	'consensus: honest2\.example\.test\.? A: 4 of 6 mirrors corroborate'
@@ -51,34 +51,34 @@ ok "... by 4 honest mirrors of 6 (n >= 6: n-2 corroborate)" log_has \
 vd six3 mirrors="eu us ap lie1 lie2 lie3"
 out=$(vdig honest3.example.test A)
 is "$(dig_rcode <<< "$out")" REFUSED "3 liars of 6: honest3 A refused (3 < 4 corroborate)"
-like "$(ede_of <<< "$out")" '^0 vantage: 3 of 6 mirrors dissent \(local 93\.184\.215\.103\)$' "... EDE 0: 3 of 6 dissent"
+like "$(ede_of <<< "$out")" '^0 vantage: 3 of 6 mirrors dissent \(local 127\.193\.215\.103\)$' "... EDE 0: 3 of 6 dissent"
 
 vd majority mirrors="eu lie1 lie2"
 out=$(vdig www.example.test A)
 is "$(dig_rcode <<< "$out")" REFUSED "lying majority (2 of 3): the honest www A is refused"
-like "$(ede_of <<< "$out")" '^0 vantage: 2 of 3 mirrors dissent \(local 93\.184\.215\.14\)$' "... EDE 0 names the dissent"
-ok "... warning logged" log_has 'consensus: www\.example\.test\.? A: 2 of 3 mirrors dissent \(local 93\.184\.215\.14\): refuse'
+like "$(ede_of <<< "$out")" '^0 vantage: 2 of 3 mirrors dissent \(local 127\.193\.215\.14\)$' "... EDE 0 names the dissent"
+ok "... warning logged" log_has 'consensus: www\.example\.test\.? A: 2 of 3 mirrors dissent \(local 127\.193\.215\.14\): refuse'
 line=$(head -n 1 "$T/majority.jsonl")
-is "$(jq -r '[.name, .local, .action] | join(" ")' <<< "$line" 2>&1)" "www.example.test. 93.184.215.14 refuse" \
+is "$(jq -r '[.name, .local, .action] | join(" ")' <<< "$line" 2>&1)" "www.example.test. 127.193.215.14 refuse" \
 	"... JSON line: name, local, action"
 is "$(jq -r '[.mirrors[] | select(.evidence == "dissents") | .answer] | sort | join(" ")' <<< "$line" 2>&1)" \
-	"45.77.1.14 45.77.1.14" "... the liars' answers recorded"
+	"127.145.77.14 127.145.77.14" "... the liars' answers recorded"
 
-# --- 4. CDN-like answers: each region has its own address, all in 93.184.215.0/24.  One /24 is
+# --- 4. CDN-like answers: each region has its own address, all in 127.193.215.0/24.  One /24 is
 # a weak signal, never corroboration (a lying resolver picks a neighbour as easily): with probe
 # off (these public addresses are not ours to connect to) nothing proves the local address, so
 # the answer is refused; tests/adversary/adv_ladder.sh shows the CA evidence proving a CDN.
 vd cdn mirrors="eu us ap"
 out=$(vdig cdn.example.test A)
 is "$(dig_rcode <<< "$out")" REFUSED "CDN in one /24, no CA evidence: REFUSED (the prefix is a weak signal)"
-like "$(ede_of <<< "$out")" '^0 vantage: [23] of 3 mirrors dissent \(local 93\.184\.215\.40\)$' "... EDE 0"
+like "$(ede_of <<< "$out")" '^0 vantage: [23] of 3 mirrors dissent \(local 127\.193\.215\.40\)$' "... EDE 0"
 ok "... logged as a dissent" log_has 'consensus: cdn\.example\.test\.? A: [23] of 3 mirrors dissent'
 is "$(jq -r '[.mirrors[] | select(.evidence == "dissents") | .why + ":" + .weak] | unique | join(" ")' \
 	< "$T/cdn.jsonl" 2>&1 | head -n 1)" "weak:prefix" "... the dissent log names the weak signal"
 vd cdn_exact mirrors="eu us ap" c.address_match=exact
 out=$(vdig cdn.example.test A)
 is "$(dig_rcode <<< "$out")" REFUSED "with address_match: exact the same CDN answer is refused"
-like "$(ede_of <<< "$out")" '^0 vantage: [23] of 3 mirrors dissent \(local 93\.184\.215\.40\)$' "... EDE 0"
+like "$(ede_of <<< "$out")" '^0 vantage: [23] of 3 mirrors dissent \(local 127\.193\.215\.40\)$' "... EDE 0"
 is "$(jq -r '[.mirrors[] | select(.evidence == "dissents") | .why] | unique | join(" ")' < "$T/cdn_exact.jsonl" 2>&1 | head -n 1)" \
 	"data" "... and exact reports no weak signal"
 
@@ -90,7 +90,7 @@ ok "... and ap was not counted" log_has 'consensus: honest4\.example\.test\.? A:
 
 vd pin2 mirrors="eu=${MID[us]} us=${MID[ap]} ap"
 out=$(vdig honest5.example.test A)
-is "$(dig_rcode <<< "$out")/$(answer_norm <<< "$out")" "NOERROR/honest5.example.test. IN A 93.184.215.105" \
+is "$(dig_rcode <<< "$out")/$(answer_norm <<< "$out")" "NOERROR/honest5.example.test. IN A 127.193.215.105" \
 	"2 of 3 mirrors with swapped pins: answered (on_insufficient: flag)"
 like "$(ede_of <<< "$out")" '^23 vantage: not verified: 1 of 3 mirrors corroborate, 2 needed$' \
 	"... with EDE 23 (Network Error)"
@@ -99,7 +99,7 @@ ok "... (us too)" log_has 'mirror us \(.*\): certificate does not chain to the p
 
 vd pin3 mirrors="eu=${MID[us]}"
 out=$(vdig honest6.example.test A)
-is "$(dig_rcode <<< "$out")/$(answer_norm <<< "$out")" "NOERROR/honest6.example.test. IN A 93.184.215.106" \
+is "$(dig_rcode <<< "$out")/$(answer_norm <<< "$out")" "NOERROR/honest6.example.test. IN A 127.193.215.106" \
 	"the only mirror pinned to another CA: answered (flag)"
 like "$(ede_of <<< "$out")" '^23 vantage: mirror TLS verification failed \(0 of 1 mirrors usable\)$' \
 	"... with EDE 23 saying TLS verification failed"

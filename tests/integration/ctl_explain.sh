@@ -39,7 +39,7 @@ is "$(jq -r '[.mirrors[] | select(.evidence != "corroborates" and .evidence != "
 	"no mirror dissents or fails"
 like "$(jq -r '[.mirrors[] | select(.evidence == "corroborates") | .rule] | unique | join(" ")' <<< "$e")" \
 	"^(equal|addresses|rcode)( |$)" "corroborating mirrors name the rule that held"
-like "$(jq -r '.local' <<< "$e")" "93\.184\.215\.14" "the local answer"
+like "$(jq -r '.local' <<< "$e")" "127\.193\.215\.14" "the local answer"
 is "$(jq -r '.action + "/" + (.ede|tostring)' <<< "$e")" "serve/null" "action serve, no EDE"
 like "$(timeout 30 "$VANTAGECTL" -s "$SOCK" explain www.example.test A)" "outcome=agree" "the table form shows the verdict"
 
@@ -51,7 +51,7 @@ is "$(jq -r .verdict.outcome <<< "$e")" dissent "fresh verdict: dissent"
 cmp_ok "$(jq -r '[.mirrors[] | select(.evidence == "dissents")] | length' <<< "$e")" -ge 2 "the mirrors dissent"
 is "$(jq -r '.action + "/" + (.ede|tostring)' <<< "$e")" "refuse/0" "action refuse, EDE 0"
 like "$(jq -r .ede_text <<< "$e")" "dissent" "EXTRA-TEXT says why"
-like "$(jq -r .local <<< "$e")" "45\.77\.1\.80" "the local (poisoned) answer is shown"
+like "$(jq -r .local <<< "$e")" "127\.145\.77\.80" "the local (poisoned) answer is shown"
 
 # --- questions that are not cross-checked
 e=$(jctl explain www.example.test TXT)

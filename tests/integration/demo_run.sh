@@ -14,11 +14,11 @@ is "$st" 0 "demo.sh exits 0"
 diag "$out"
 # the three dig blocks: resolver alone, vantaged honest, vantaged poisoned
 block() { awk -v n="$1" '/^\$ dig /{ k++ } k == n' <<< "$out"; }
-like "$(block 1)" 'status: NOERROR.*bank\.example\.test\..*45\.77\.1\.80' "the lying resolver alone: bank.example.test is 45.77.1.80"
+like "$(block 1)" 'status: NOERROR.*bank\.example\.test\..*127\.145\.77\.80' "the lying resolver alone: bank.example.test is 127.145.77.80"
 like "$(block 2)" 'www\.example\.test A' "through vantaged: www.example.test ..."
-like "$(block 2)" 'status: NOERROR.*93\.184\.215\.14' "... NOERROR with the honest address"
+like "$(block 2)" 'status: NOERROR.*127\.193\.215\.14' "... NOERROR with the honest address"
 like "$(block 3)" 'status: REFUSED' "through vantaged: bank.example.test is REFUSED ..."
-like "$(block 3)" 'EDE: 0 \(Other\): \(vantage: [23] of 3 mirrors dissent \(local 45\.77\.1\.80\)\)' \
+like "$(block 3)" 'EDE: 0 \(Other\): \(vantage: [23] of 3 mirrors dissent \(local 127\.145\.77\.80\)\)' \
 	"... with the EDE naming the dissent and the lie"
 unlike "$(block 3)" 'IN[[:space:]]+A[[:space:]]' "... and no address"
 left=$(ls -d "$T"/vantage-demo.* 2> /dev/null; pgrep -f "$T/vantage-demo" 2> /dev/null)

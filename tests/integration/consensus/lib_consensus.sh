@@ -9,8 +9,8 @@
 #                                address, port 5301: the names a mirror asked end up in
 #                                $T/NAME-queries.log; VIEW[NAME] then points at it
 #   cons_isp VIEW                the poisoned "ISP" resolver: dnsmasq forwarding to VIEW[VIEW],
-#                                except poisoned.example.test -> 198.51.100.66 (a private address)
-#                                and bank.example.test -> 45.77.1.80 (a public one in the liars'
+#                                except poisoned.example.test -> 127.198.100.66 (an address no
+#                                view has) and bank.example.test -> 127.145.77.80 (one in the liars'
 #                                network), both with TTL 60 (so vantaged caches them); queries
 #                                logged to $T/isp-queries.log; sets ISP=ADDR:PORT
 #   cons_mirror NAME REGION VIEW [YAML]
@@ -30,7 +30,7 @@
 #                                c.KEY=VALUE: a consensus key (defaults: mirrors_per_query = the
 #                                number of mirrors, so that every listed mirror is asked;
 #                                bypass: [home.arpa, local, lan, intra.example.test]; probe:
-#                                off (the views' public addresses are not ours to connect to);
+#                                off; allow_private: true (every address here is on 127/8);
 #                                timeout 10s when VANTAGED_WRAPPER is set, e.g. to valgrind)
 #   mirror_queries NAME          dns_queries of /v1/health of that mirror (fails when it is down)
 #   ede_of                       filter: "CODE text" of dig's EDE line ("" without one)
@@ -68,8 +68,8 @@ cons_isp() {
 	local a
 	a=$(unique_addr) || return 1
 	_cons_dnsmasq isp "$a" 5353 "${VIEW[$1]}" \
-		--address=/poisoned.example.test/198.51.100.66 \
-		--address=/bank.example.test/45.77.1.80 --local-ttl=60 || return 1
+		--address=/poisoned.example.test/127.198.100.66 \
+		--address=/bank.example.test/127.145.77.80 --local-ttl=60 || return 1
 	ISP=$a:5353
 }
 
@@ -130,9 +130,11 @@ cons_vconf() {
 	for m in $mirrors; do n=$((n + 1)); done
 	: "${cons[mirrors_per_query]:=$n}"
 	: "${cons[bypass]:=[home.arpa, local, lan, intra.example.test]}"
-	# The views' addresses are public ones (93.184.215.x, 45.77.1.80) that are not ours to
-	# connect to: no TLS probe (consensus_ca.sh sets c.probe with servers of its own).
+	# The views' addresses (127.193.215.x, 127.145.77.x) have no TLS server behind them: no
+	# probe (consensus_ca.sh sets c.probe with servers of its own). They are all loopback, so
+	# the private-address rule would decide every dissent: off unless a test asks for it.
 	: "${cons[probe]:=off}"
+	: "${cons[allow_private]:=true}"
 	# Under valgrind a first TLS handshake alone can outlast the default 1.5 s.
 	if [ -n "${VANTAGED_WRAPPER:-}" ] && [ -z "${cons[timeout]:-}" ]; then cons[timeout]=10s; fi
 	{

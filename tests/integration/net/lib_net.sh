@@ -36,9 +36,9 @@ net_lie_zone() {
 	@	IN SOA ns.example.test. host.example.test. 1 3600 600 86400 60
 	@	IN NS ns.example.test.
 	ns	IN A 127.192.0.53
-	www	IN A 45.77.1.14
-	www	IN AAAA 2a01:4f8:1:2::14
-	short	60 IN A 45.77.1.7
+	www	IN A 127.145.77.14
+	www	IN AAAA ::ffff:127.145.77.14
+	short	60 IN A 127.145.77.7
 	txt	IN TXT "lie view"
 	EOF2
 }
