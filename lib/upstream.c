@@ -635,18 +635,72 @@ upstream_give_up(struct upstream_req *req, uint64_t now)
 	upstream_finish(req, req->any_timeout ? UPSTREAM_TIMEOUT : UPSTREAM_ERROR, NULL, 0);
 }
 
+/*
+ * Open try t's socket to u and start it: the query sent (UDP), or the connection under way
+ * (TCP). 0; -1 when u cannot be used now (the next upstream is tried); -2 when no event can
+ * be set (the question gives up).
+ */
+static int
+upstream_try_start(struct upstream_req *req, struct upstream_try *t, struct upstream *u,
+    uint64_t now)
+{
+	struct upstream_set *set = req->set;
+
+	if ((t->fd = upstream_socket(u, req->tcp)) < 0) {
+		log_warn(LOG_G_UPSTREAM, "%s: socket", u->name);
+		u->st.errors++;
+		return -1;
+	}
+	u->st.queries++;
+	t->start = now;
+	t->tcp = req->tcp;
+	req->last_up = t->up;
+	req->last_start = now;
+	if (req->tcp) {
+		t->io = event_new(set->base, t->fd, EV_WRITE | EV_PERSIST, upstream_tcp_io, t);
+	} else {
+		if (send(t->fd, req->qwire + 2, req->qlen, 0) < 0) {
+			log_debug(LOG_G_UPSTREAM, "%s: send: %s", u->name, strerror(errno));
+			u->st.errors++;
+			upstream_note_fail(u, now);
+			upstream_try_close(t);
+			return -1;
+		}
+		t->io = event_new(set->base, t->fd, EV_READ | EV_PERSIST, upstream_udp_read, t);
+	}
+	if (t->io == NULL || event_add(t->io, NULL) != 0) {
+		upstream_try_close(t);
+		return -2;
+	}
+	return 0;
+}
+
+/* Wait for u's answer: its retransmission timeout, doubled each round, within the deadline. */
+static void
+upstream_wait(struct upstream_req *req, const struct upstream *u, unsigned round, uint64_t now)
+{
+	struct timeval tv;
+	uint32_t rto = upstream_rto(u) * (req->tcp ? 2 : 1) << (round < 3 ? round : 3);
+
+	if (now + rto > req->deadline)
+		rto = (uint32_t)(req->deadline - now);
+	tv.tv_sec = rto / 1000;
+	tv.tv_usec = (rto % 1000) * 1000;
+	req->advance = 0;
+	req->waiting = 0;
+	evtimer_add(req->timer, &tv);
+}
+
 static void
 upstream_attempt(struct upstream_req *req)
 {
-	struct upstream_set *set = req->set;
 	uint64_t now = now_ms();
 
 	for (;;) {
 		struct upstream_try *t;
 		struct upstream *u;
-		struct timeval tv;
-		uint32_t rto;
 		unsigned round;
+		int rc;
 
 		if (req->cur >= req->norder) {
 			/* Every upstream tried once: go round again while time is left. */
@@ -661,7 +715,7 @@ upstream_attempt(struct upstream_req *req)
 			upstream_give_up(req, now);
 			return;
 		}
-		u = &set->ups[req->order[req->cur]];
+		u = &req->set->ups[req->order[req->cur]];
 		round = req->attempts / (unsigned)req->norder;
 		req->attempts++;
 		if (req->tcp)
@@ -673,45 +727,14 @@ upstream_attempt(struct upstream_req *req)
 		    t->id, DNS_EDNS_SIZE);
 		dnswire_put16(req->qwire, (uint16_t)req->qlen);
 		req->tlen = req->twant = req->tsent = 0;
-		t->fd = upstream_socket(u, req->tcp);
-		if (t->fd < 0) {
-			log_warn(LOG_G_UPSTREAM, "%s: socket", u->name);
-			u->st.errors++;
+		if ((rc = upstream_try_start(req, t, u, now)) == -1) {
 			req->cur++;
 			continue;
 		}
-		u->st.queries++;
-		t->start = now;
-		t->tcp = req->tcp;
-		req->last_up = t->up;
-		req->last_start = now;
-		if (req->tcp) {
-			t->io = event_new(set->base, t->fd, EV_WRITE | EV_PERSIST, upstream_tcp_io, t);
-		} else {
-			if (send(t->fd, req->qwire + 2, req->qlen, 0) < 0) {
-				log_debug(LOG_G_UPSTREAM, "%s: send: %s", u->name, strerror(errno));
-				u->st.errors++;
-				upstream_note_fail(u, now);
-				upstream_try_close(t);
-				req->cur++;
-				continue;
-			}
-			t->io = event_new(set->base, t->fd, EV_READ | EV_PERSIST, upstream_udp_read, t);
-		}
-		if (t->io == NULL || event_add(t->io, NULL) != 0) {
-			upstream_try_close(t);
+		if (rc == 0)
+			upstream_wait(req, u, round, now);
+		else
 			upstream_give_up(req, now);
-			return;
-		}
-		/* Each round around the upstreams waits twice as long as the one before. */
-		rto = upstream_rto(u) * (req->tcp ? 2 : 1) << (round < 3 ? round : 3);
-		if (now + rto > req->deadline)
-			rto = (uint32_t)(req->deadline - now);
-		tv.tv_sec = rto / 1000;
-		tv.tv_usec = (rto % 1000) * 1000;
-		req->advance = 0;
-		req->waiting = 0;
-		evtimer_add(req->timer, &tv);
 		return;
 	}
 }
