@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,7 +50,7 @@ struct upstream_set {
 	struct upstream ups[UPSTREAM_MAX];
 	size_t n;
 	uint32_t total_timeout_ms;
-	struct upstream_req *reqs;	/* outstanding, for upstream_set_free */
+	LIST_HEAD(, upstream_req) reqs;	/* outstanding, for upstream_set_free */
 };
 
 /*
@@ -68,7 +69,8 @@ struct upstream_try {
 
 struct upstream_req {
 	struct upstream_set *set;
-	struct upstream_req *prev, *next;
+	LIST_ENTRY(upstream_req) link;	/* the set's outstanding requests */
+	uint8_t linked;			/* on that list (unlinking twice is harmless) */
 	struct dnsq q;
 	upstream_cb cb;
 	void *arg;
@@ -105,6 +107,7 @@ upstream_set_new(struct event_base *base, const struct netaddr *addrs, size_t n,
 	if (set == NULL)
 		return NULL;
 	set->base = base;
+	LIST_INIT(&set->reqs);
 	set->n = n < UPSTREAM_MAX ? n : UPSTREAM_MAX;
 	set->total_timeout_ms = total_timeout_ms;
 	for (size_t i = 0; i < set->n; i++) {
@@ -153,13 +156,9 @@ upstream_outstanding(const struct upstream_req *req)
 static void
 upstream_req_unlink(struct upstream_req *req)
 {
-	if (req->prev)
-		req->prev->next = req->next;
-	else
-		req->set->reqs = req->next;
-	if (req->next)
-		req->next->prev = req->prev;
-	req->prev = req->next = NULL;
+	if (req->linked)
+		LIST_REMOVE(req, link);
+	req->linked = 0;
 }
 
 static void
@@ -179,8 +178,8 @@ upstream_set_free(struct upstream_set *set)
 {
 	if (set == NULL)
 		return;
-	while (set->reqs)
-		upstream_req_free(set->reqs);
+	while (!LIST_EMPTY(&set->reqs))
+		upstream_req_free(LIST_FIRST(&set->reqs));
 	free(set);
 }
 
@@ -194,7 +193,7 @@ upstream_cancel(struct upstream_req *req)
 int
 upstream_set_busy(const struct upstream_set *set)
 {
-	return set->reqs != NULL;
+	return !LIST_EMPTY(&set->reqs);
 }
 
 void
@@ -356,10 +355,8 @@ upstream_query(struct upstream_set *set, const struct dnsq *q, upstream_cb cb, v
 		free(req);
 		return NULL;
 	}
-	req->next = set->reqs;
-	if (set->reqs)
-		set->reqs->prev = req;
-	set->reqs = req;
+	LIST_INSERT_HEAD(&set->reqs, req, link);
+	req->linked = 1;
 	req->deadline = now_ms() + set->total_timeout_ms;
 	upstream_plan(req);
 	/* Start from the loop, so that even a failure at once never calls back from here. */
