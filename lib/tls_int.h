@@ -1,14 +1,13 @@
 /*
  * lib/tls_int.h - what the TLS files share inside lib/ (tls.c, tls_ctx.c, tls_session.c):
- * the structures behind tls.h's opaque handles. Include after <wolfssl/ssl.h>; nothing
- * outside these files includes it.
+ * the structures behind tls.h's opaque handles. Include after <wolfssl/ssl.h> and "tls.h"
+ * (their types are used here; not included again, so that this header stays a leaf of the
+ * tls module rather than a second module around it); nothing outside these files includes it.
  */
 #ifndef VANTAGE_TLS_INT_H
 #define VANTAGE_TLS_INT_H
 
 #include <time.h>
-
-#include "tls.h"
 
 struct tls_ctx {
 	WOLFSSL_CTX *ctx;
