@@ -5,18 +5,16 @@
 #include <string.h>
 
 #include "dnscache.h"
+#include "hlru.h"
 #include "vutil.h"
 
 /*
  * One cached answer. The key is the answer's own question (lower-cased at store time),
- * so the name is held once: header + wire is all an entry costs (about 60 bytes plus the
+ * so the name is held once: header + wire is all an entry costs (48 bytes plus the
  * message, which matters for a home router's memory).
  */
 struct dnscache_entry {
-	struct dnscache_entry *hnext;	/* hash chain */
-	struct dnscache_entry *prev;	/* LRU list, most recent first */
-	struct dnscache_entry *next;
-	uint32_t hash;
+	struct hlru_node node;		/* hash chain and LRU list (lib/hlru.h) */
 	uint32_t stored;		/* seconds, on the cache's clock */
 	uint32_t expire;
 	uint16_t qtype;
@@ -28,18 +26,26 @@ struct dnscache_entry {
 	uint8_t wire[];
 };
 
+/* What dnscache_find looks for. */
+struct dnscache_key {
+	const uint8_t *name;
+	size_t len;
+	uint16_t qtype, qclass;
+	uint8_t bits;
+};
+
 struct dnscache {
 	struct dnscache_limits lim;
-	struct dnscache_entry **buckets;
-	size_t nbuckets;		/* a power of two */
-	struct dnscache_entry *head, *tail;
+	struct hlru *table;
 	uint64_t seed;			/* keyed hash: clients cannot aim at one chain */
-	struct dnscache_stats st;
+	struct dnscache_stats st;	/* entries and bytes are the table's */
 	uint8_t scratch[DNS_MAXMSG];
 };
 
 #define DNSCACHE_BIT_DO 1
 #define DNSCACHE_BIT_CD 2
+
+#define DNSCACHE_E(n) HLRU_ENTRY(n, struct dnscache_entry, node)
 
 static uint8_t
 dnscache_bits(const struct dnsq *q)
@@ -47,21 +53,47 @@ dnscache_bits(const struct dnsq *q)
 	return (q->do_bit ? DNSCACHE_BIT_DO : 0) | ((q->flags & DNS_FLAG_CD) ? DNSCACHE_BIT_CD : 0);
 }
 
-static uint32_t
-dnscache_hash(const struct dnscache *c, const uint8_t *name, size_t len, uint16_t qtype,
-    uint16_t qclass, uint8_t bits)
+static void
+dnscache_key(struct dnscache_key *k, const struct dnsq *q)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ c->seed;
+	k->name = q->qname;
+	k->len = q->qname_len;
+	k->qtype = q->qtype;
+	k->qclass = q->qclass;
+	k->bits = dnscache_bits(q);
+}
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ name[i]) * 0x100000001b3ull;
-	h = (h ^ qtype) * 0x100000001b3ull;
-	h = (h ^ qclass) * 0x100000001b3ull;
-	h = (h ^ bits) * 0x100000001b3ull;
+static uint32_t
+dnscache_hash(const struct dnscache *c, const struct dnscache_key *k)
+{
+	uint64_t h = hlru_fnv(HLRU_FNV_INIT ^ c->seed, k->name, k->len);
+
+	h = (h ^ k->qtype) * 0x100000001b3ull;
+	h = (h ^ k->qclass) * 0x100000001b3ull;
+	h = (h ^ k->bits) * 0x100000001b3ull;
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 32;
 	return (uint32_t)h;
+}
+
+static int
+dnscache_same(void *arg, const struct hlru_node *n, const void *key)
+{
+	const struct dnscache_entry *e = HLRU_ENTRY(n, const struct dnscache_entry, node);
+	const struct dnscache_key *k = key;
+	const uint8_t *q = e->wire + DNS_HDRLEN;
+
+	(void)arg;
+	return e->qtype == k->qtype && e->bits == k->bits && e->qname_len == k->len &&
+	    memcmp(q, k->name, k->len) == 0 && dnswire_get16(q + k->len + 2) == k->qclass;
+}
+
+static void
+dnscache_drop(void *arg, struct hlru_node *n)
+{
+	(void)arg;
+	free(DNSCACHE_E(n));
 }
 
 static size_t
@@ -82,77 +114,22 @@ dnscache_new(const struct dnscache_limits *lim)
 	if (c == NULL)
 		return NULL;
 	c->lim = *lim;
-	c->nbuckets = dnscache_bucket_count(lim->max_entries);
-	if ((c->buckets = calloc(c->nbuckets, sizeof(*c->buckets))) == NULL) {
+	c->table = hlru_new(dnscache_bucket_count(lim->max_entries), dnscache_same, dnscache_drop,
+	    NULL);
+	if (c->table == NULL) {
 		free(c);
 		return NULL;
 	}
+	hlru_set_bounds(c->table, lim->max_entries, HLRU_UNBOUNDED);
 	random_buf(&c->seed, sizeof(c->seed));
 	return c;
-}
-
-static void
-dnscache_unlink(struct dnscache *c, struct dnscache_entry *e)
-{
-	struct dnscache_entry **pp = &c->buckets[e->hash & (c->nbuckets - 1)];
-
-	while (*pp && *pp != e)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = e->hnext;
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		c->head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
-	c->st.entries--;
-	c->st.bytes -= sizeof(*e) + e->len;
-	free(e);
-}
-
-/* Put an unlinked entry at the head of the LRU list. */
-static void
-dnscache_lru_push(struct dnscache *c, struct dnscache_entry *e)
-{
-	e->prev = NULL;
-	e->next = c->head;
-	if (c->head)
-		c->head->prev = e;
-	c->head = e;
-	if (c->tail == NULL)
-		c->tail = e;
-}
-
-static void
-dnscache_lru_front(struct dnscache *c, struct dnscache_entry *e)
-{
-	if (c->head == e)
-		return;
-	if (e->prev)
-		e->prev->next = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else if (c->tail == e)
-		c->tail = e->prev;
-	dnscache_lru_push(c, e);
-}
-
-static void
-dnscache_trim(struct dnscache *c, size_t max)
-{
-	while (c->st.entries > max && c->tail) {
-		dnscache_unlink(c, c->tail);
-		c->st.evictions++;
-	}
 }
 
 void
 dnscache_flush(struct dnscache *c)
 {
-	dnscache_trim(c, 0);
+	c->st.evictions += hlru_count(c->table);
+	hlru_clear(c->table);
 }
 
 void
@@ -160,8 +137,7 @@ dnscache_free(struct dnscache *c)
 {
 	if (c == NULL)
 		return;
-	dnscache_flush(c);
-	free(c->buckets);
+	hlru_free(c->table);
 	free(c);
 }
 
@@ -171,33 +147,32 @@ dnscache_set_limits(struct dnscache *c, const struct dnscache_limits *lim)
 	size_t nb = dnscache_bucket_count(lim->max_entries);
 
 	c->lim = *lim;
-	dnscache_trim(c, lim->max_entries);
-	if (nb != c->nbuckets) {
-		struct dnscache_entry **b = calloc(nb, sizeof(*b));
-		if (b == NULL)
-			return; /* keep the old table: only the load factor suffers */
-		for (struct dnscache_entry *e = c->head; e; e = e->next) {
-			e->hnext = b[e->hash & (nb - 1)];
-			b[e->hash & (nb - 1)] = e;
-		}
-		free(c->buckets);
-		c->buckets = b;
-		c->nbuckets = nb;
-	}
+	hlru_set_bounds(c->table, lim->max_entries, HLRU_UNBOUNDED);
+	c->st.evictions += hlru_trim(c->table);
+	/* On failure the old chains stay: only the load factor suffers. */
+	if (nb != hlru_buckets(c->table))
+		(void)hlru_resize(c->table, nb);
 }
 
 static struct dnscache_entry *
-dnscache_find(struct dnscache *c, const uint8_t *name, size_t len, uint16_t qtype,
-    uint16_t qclass, uint8_t bits, uint32_t hash)
+dnscache_find(struct dnscache *c, const struct dnsq *q)
 {
-	for (struct dnscache_entry *e = c->buckets[hash & (c->nbuckets - 1)]; e; e = e->hnext) {
-		const uint8_t *q = e->wire + DNS_HDRLEN;
-		if (e->hash == hash && e->qtype == qtype && e->bits == bits &&
-		    e->qname_len == len && memcmp(q, name, len) == 0 &&
-		    dnswire_get16(q + len + 2) == qclass)
-			return e;
-	}
-	return NULL;
+	struct dnscache_key k;
+	struct hlru_node *n;
+
+	dnscache_key(&k, q);
+	n = hlru_find(c->table, dnscache_hash(c, &k), &k);
+	return n ? DNSCACHE_E(n) : NULL;
+}
+
+/* Fill hit from e at now (ttl left to the caller: live and stale hits differ). */
+static void
+dnscache_hit(const struct dnscache_entry *e, uint64_t now, struct dnscache_hit *hit)
+{
+	hit->wire = e->wire;
+	hit->len = e->len;
+	hit->age = (uint32_t)now - e->stored;
+	hit->negative = e->negative;
 }
 
 /* Whether expired e may still be served stale at now. */
@@ -210,11 +185,8 @@ dnscache_stale_ok(const struct dnscache *c, const struct dnscache_entry *e, uint
 int
 dnscache_lookup(struct dnscache *c, const struct dnsq *q, uint64_t now, struct dnscache_hit *hit)
 {
-	uint8_t bits = dnscache_bits(q);
-	uint32_t h = dnscache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, bits);
-	struct dnscache_entry *e;
+	struct dnscache_entry *e = dnscache_find(c, q);
 
-	e = dnscache_find(c, q->qname, q->qname_len, q->qtype, q->qclass, bits, h);
 	if (e == NULL) {
 		c->st.misses++;
 		return 0;
@@ -222,19 +194,16 @@ dnscache_lookup(struct dnscache *c, const struct dnsq *q, uint64_t now, struct d
 	if ((uint32_t)now >= e->expire) {
 		/* A verified answer stays for serve-stale until its window closes (or LRU). */
 		if (!dnscache_stale_ok(c, e, now)) {
-			dnscache_unlink(c, e);
+			hlru_remove(c->table, &e->node);
 			c->st.expired++;
 		}
 		c->st.misses++;
 		return 0;
 	}
-	dnscache_lru_front(c, e);
+	hlru_touch(c->table, &e->node);
 	c->st.hits++;
-	hit->wire = e->wire;
-	hit->len = e->len;
-	hit->age = (uint32_t)now - e->stored;
+	dnscache_hit(e, now, hit);
 	hit->ttl = e->expire - (uint32_t)now;
-	hit->negative = e->negative;
 	return 1;
 }
 
@@ -242,30 +211,21 @@ int
 dnscache_lookup_stale(struct dnscache *c, const struct dnsq *q, uint64_t now,
     struct dnscache_hit *hit)
 {
-	uint8_t bits = dnscache_bits(q);
-	uint32_t h = dnscache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, bits);
-	struct dnscache_entry *e;
+	struct dnscache_entry *e = dnscache_find(c, q);
 
-	e = dnscache_find(c, q->qname, q->qname_len, q->qtype, q->qclass, bits, h);
 	if (e == NULL || (uint32_t)now < e->expire || !dnscache_stale_ok(c, e, now))
 		return 0;
-	dnscache_lru_front(c, e);
+	hlru_touch(c->table, &e->node);
 	c->st.stale_hits++;
-	hit->wire = e->wire;
-	hit->len = e->len;
-	hit->age = (uint32_t)now - e->stored;
+	dnscache_hit(e, now, hit);
 	hit->ttl = 0;
-	hit->negative = e->negative;
 	return 1;
 }
 
 int
 dnscache_has_stale(struct dnscache *c, const struct dnsq *q, uint64_t now)
 {
-	uint8_t bits = dnscache_bits(q);
-	uint32_t h = dnscache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, bits);
-	struct dnscache_entry *e = dnscache_find(c, q->qname, q->qname_len, q->qtype, q->qclass,
-	    bits, h);
+	struct dnscache_entry *e = dnscache_find(c, q);
 
 	return e != NULL && (uint32_t)now >= e->expire && dnscache_stale_ok(c, e, now);
 }
@@ -292,19 +252,53 @@ dnscache_ttl(const struct dnscache *c, const struct dnsresp *r, int *negative)
 	return ttl < c->lim.min_ttl ? c->lim.min_ttl : ttl;
 }
 
-/* dnscache_store's work; *out is the entry stored (when 1 is returned). cap, when not 0,
- * bounds its lifetime and TTLs below the limits (min_ttl included). */
+/*
+ * A new entry holding wire in the stored form (no OPT, the name as q has it, TTLs clamped
+ * to what it is kept for: clients must not cache it longer); NULL on failure.
+ */
+static struct dnscache_entry *
+dnscache_entry_new(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
+    int negative, uint32_t cap)
+{
+	struct dnscache_entry *e;
+	uint32_t lo, hi;
+	size_t slen;
+
+	if ((slen = dnswire_strip_opt(wire, len, c->scratch, sizeof(c->scratch))) == 0)
+		return NULL;
+	if ((e = malloc(sizeof(*e) + slen)) == NULL)
+		return NULL;
+	memcpy(e->wire, c->scratch, slen);
+	/* The key is the question as stored: lower-case it once here. */
+	memcpy(e->wire + DNS_HDRLEN, q->qname, q->qname_len);
+	lo = c->lim.min_ttl;
+	hi = negative ? c->lim.neg_max_ttl : c->lim.max_ttl;
+	if (cap && hi > cap)
+		hi = cap;
+	if (lo > hi)
+		lo = hi;
+	dnswire_clamp_ttls(e->wire, slen, lo, hi);
+	e->len = (uint16_t)slen;
+	e->qtype = q->qtype;
+	e->qname_len = q->qname_len;
+	e->bits = dnscache_bits(q);
+	e->negative = (uint8_t)negative;
+	e->verified = 0;
+	return e;
+}
+
+/* dnscache_store's work. cap, when not 0, bounds the entry's lifetime and TTLs below the
+ * limits (min_ttl included). */
 static int
 dnscache_insert(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
-    uint64_t now, uint32_t cap, struct dnscache_entry **out)
+    uint64_t now, uint32_t cap)
 {
 	struct dnsq rq;
 	struct dnsresp r;
 	struct dnscache_entry *e, *old;
-	uint32_t ttl, h, lo, hi;
-	uint8_t bits = dnscache_bits(q);
+	struct dnscache_key k;
+	uint32_t ttl;
 	int negative;
-	size_t slen;
 
 	if (c->lim.max_entries == 0)
 		return 0;
@@ -314,41 +308,16 @@ dnscache_insert(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, s
 		return 0;
 	if (cap && ttl > cap)
 		ttl = cap;
-	if ((slen = dnswire_strip_opt(wire, len, c->scratch, sizeof(c->scratch))) == 0)
+	if ((e = dnscache_entry_new(c, q, wire, len, negative, cap)) == NULL)
 		return -1;
-	if ((e = malloc(sizeof(*e) + slen)) == NULL)
-		return -1;
-	memcpy(e->wire, c->scratch, slen);
-	/* The key is the question as stored: lower-case it once here. */
-	memcpy(e->wire + DNS_HDRLEN, q->qname, q->qname_len);
-	/* Serve the TTLs we keep the answer for: clients must not cache it longer. */
-	lo = c->lim.min_ttl;
-	hi = negative ? c->lim.neg_max_ttl : c->lim.max_ttl;
-	if (cap && hi > cap)
-		hi = cap;
-	if (lo > hi)
-		lo = hi;
-	dnswire_clamp_ttls(e->wire, slen, lo, hi);
-	h = dnscache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, bits);
-	if ((old = dnscache_find(c, q->qname, q->qname_len, q->qtype, q->qclass, bits, h)))
-		dnscache_unlink(c, old);
-	e->hash = h;
+	if ((old = dnscache_find(c, q)) != NULL)
+		hlru_remove(c->table, &old->node);
 	e->stored = (uint32_t)now;
 	e->expire = (uint32_t)now + ttl;
-	e->qtype = q->qtype;
-	e->len = (uint16_t)slen;
-	e->qname_len = q->qname_len;
-	e->bits = bits;
-	e->negative = (uint8_t)negative;
-	e->verified = 0;
-	e->hnext = c->buckets[h & (c->nbuckets - 1)];
-	c->buckets[h & (c->nbuckets - 1)] = e;
-	dnscache_lru_push(c, e);
-	c->st.entries++;
-	c->st.bytes += sizeof(*e) + slen;
+	dnscache_key(&k, q);
+	hlru_insert(c->table, &e->node, dnscache_hash(c, &k), (uint32_t)(sizeof(*e) + e->len));
 	c->st.inserts++;
-	*out = e;
-	dnscache_trim(c, c->lim.max_entries);
+	c->st.evictions += hlru_trim(c->table);
 	return 1;
 }
 
@@ -356,29 +325,21 @@ int
 dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
     uint64_t now)
 {
-	struct dnscache_entry *e;
-
-	return dnscache_insert(c, q, wire, len, now, 0, &e);
+	return dnscache_insert(c, q, wire, len, now, 0);
 }
 
 int
 dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
     uint64_t now, uint32_t max_ttl, int verified, struct dnscache_hit *hit)
 {
-	struct dnscache_entry *e = NULL;
-	uint8_t bits = dnscache_bits(q);
-	uint32_t h = dnscache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, bits);
-	int rc = dnscache_insert(c, q, wire, len, now, max_ttl, &e);
-
+	int rc = dnscache_insert(c, q, wire, len, now, max_ttl);
 	/* Found again rather than trusted: the trim after the insert may have taken it. */
-	e = dnscache_find(c, q->qname, q->qname_len, q->qtype, q->qclass, bits, h);
+	struct dnscache_entry *e = dnscache_find(c, q);
+
 	if (rc == 1 && e != NULL) {
 		e->verified = verified != 0;
-		hit->wire = e->wire;
-		hit->len = e->len;
-		hit->age = 0;
+		dnscache_hit(e, e->stored, hit);
 		hit->ttl = e->expire - e->stored;
-		hit->negative = e->negative;
 		return 1;
 	}
 	/*
@@ -387,7 +348,7 @@ dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, 
 	 * to be served stale because of that very failure.
 	 */
 	if (e && !((uint32_t)now >= e->expire && dnscache_stale_ok(c, e, now)))
-		dnscache_unlink(c, e);
+		hlru_remove(c->table, &e->node);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -395,14 +356,15 @@ size_t
 dnscache_remove(struct dnscache *c, const uint8_t *qname, size_t qname_len, uint16_t qtype)
 {
 	size_t n = 0;
-	struct dnscache_entry *e = c->head, *next;
+	struct hlru_node *node = hlru_newest(c->table), *next;
 
 	/* A control-socket operation: a full walk is fine and catches every type and bit. */
-	for (; e; e = next) {
-		next = e->next;
+	for (; node; node = next) {
+		struct dnscache_entry *e = DNSCACHE_E(node);
+		next = hlru_older(c->table, node);
 		if (e->qname_len == qname_len && memcmp(e->wire + DNS_HDRLEN, qname, qname_len) == 0 &&
 		    (qtype == 0 || e->qtype == qtype)) {
-			dnscache_unlink(c, e);
+			hlru_remove(c->table, node);
 			n++;
 		}
 	}
@@ -413,6 +375,8 @@ void
 dnscache_get_stats(const struct dnscache *c, struct dnscache_stats *st)
 {
 	*st = c->st;
+	st->entries = hlru_count(c->table);
+	st->bytes = hlru_bytes(c->table);
 }
 
 size_t
@@ -421,7 +385,8 @@ dnscache_walk(const struct dnscache *c, uint64_t now,
 {
 	size_t n = 0;
 
-	for (const struct dnscache_entry *e = c->head; e; e = e->next) {
+	for (const struct hlru_node *nd = hlru_newest(c->table); nd; nd = hlru_older(c->table, nd)) {
+		const struct dnscache_entry *e = HLRU_ENTRY(nd, const struct dnscache_entry, node);
 		struct dnscache_entry_info info;
 		const uint8_t *q = e->wire + DNS_HDRLEN;
 

@@ -10,6 +10,8 @@ lib_libvantage_a_SOURCES = \
 	lib/statefile.c lib/statefile.h \
 	lib/netaddr.c lib/netaddr.h \
 	lib/dnswire.c lib/dnswire.h \
+	lib/hlru.c lib/hlru.h \
+	lib/coalesce.c lib/coalesce.h \
 	lib/dnscache.c lib/dnscache.h \
 	lib/upstream.c lib/upstream.h \
 	lib/resolve.c lib/resolve.h

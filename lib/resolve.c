@@ -4,32 +4,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coalesce.h"
 #include "resolve.h"
 #include "vutil.h"
 
 /* In-flight table size; a power of two. Chains stay short at thousands of misses. */
 #define RESOLVE_BUCKETS 1024
 
-struct resolve_pending;
-
 struct resolve_wait {
-	struct resolve_wait *prev, *next;
-	struct resolve_pending *p;
+	struct coalesce_wait cw;	/* on its question's list of waiters */
 	resolve_cb cb;
 	void *arg;
 };
 
 /* One question on its way upstream, and everyone waiting for it. */
 struct resolve_pending {
-	struct resolve_pending *hnext;
+	struct coalesce_job job;	/* in r->inflight, with the waiters */
 	struct resolve *r;
 	struct upstream_req *ureq;
 	struct upstream_set *set;	/* the set it was sent through */
-	struct resolve_wait *waiters;
 	struct dnsq q;
-	uint32_t hash;
-	uint8_t in_table;
 };
+
+#define RESOLVE_W(cwp) COALESCE_ENTRY(cwp, struct resolve_wait, cw)
+#define RESOLVE_P(jobp) COALESCE_ENTRY(jobp, struct resolve_pending, job)
+
+static int resolve_same(const struct coalesce_job *job, const void *key);
 
 /* A forward zone and its resolvers. */
 struct resolve_fwd {
@@ -47,7 +47,7 @@ struct resolve {
 	/* Old sets finishing their questions: a reload retires the upstreams and every
 	 * forward zone's set. */
 	struct upstream_set *retired[4 * (RESOLVE_MAX_FORWARDS + 1)];
-	struct resolve_pending *table[RESOLVE_BUCKETS];
+	struct coalesce *inflight;		/* questions upstream, by (question, DO, CD) */
 	uint64_t t0;				/* origin of the cache's seconds clock */
 	struct dnscache_limits lim;		/* also bounds the TTLs of uncached answers */
 	struct resolve_stats st;
@@ -110,8 +110,9 @@ resolve_new(struct event_base *base, const struct resolve_config *cfg)
 	r->t0 = now_ms();
 	r->lim = cfg->cache;
 	r->cache = dnscache_new(&cfg->cache);
+	r->inflight = coalesce_new(RESOLVE_BUCKETS, resolve_same);
 	r->ups = upstream_set_new(base, cfg->upstreams, cfg->n_upstreams, cfg->timeout_ms);
-	if (r->cache == NULL || r->ups == NULL ||
+	if (r->cache == NULL || r->inflight == NULL || r->ups == NULL ||
 	    resolve_forwards_new(r, cfg, r->fwd, &r->n_fwd) != 0) {
 		resolve_free(r);
 		return NULL;
@@ -122,11 +123,10 @@ resolve_new(struct event_base *base, const struct resolve_config *cfg)
 static void
 resolve_pending_free(struct resolve_pending *p)
 {
-	while (p->waiters) {
-		struct resolve_wait *w = p->waiters;
-		p->waiters = w->next;
-		free(w);
-	}
+	struct coalesce_wait *cw;
+
+	while ((cw = coalesce_pop(&p->job)) != NULL)
+		free(RESOLVE_W(cw));
 	free(p);
 }
 
@@ -135,14 +135,14 @@ resolve_free(struct resolve *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < RESOLVE_BUCKETS; i++)
-		while (r->table[i]) {
-			struct resolve_pending *p = r->table[i];
-			r->table[i] = p->hnext;
-			upstream_cancel(p->ureq);
-			resolve_pending_free(p);
-			r->st.in_flight--;
-		}
+	for (struct coalesce_job *job; r->inflight && (job = coalesce_oldest(r->inflight));) {
+		struct resolve_pending *p = RESOLVE_P(job);
+		coalesce_remove(r->inflight, job);
+		upstream_cancel(p->ureq);
+		resolve_pending_free(p);
+		r->st.in_flight--;
+	}
+	coalesce_free(r->inflight);
 	for (size_t i = 0; i < NELEMS(r->retired); i++)
 		upstream_set_free(r->retired[i]);
 	for (size_t i = 0; i < r->n_fwd; i++)
@@ -281,25 +281,15 @@ resolve_hash(const struct dnsq *q)
 	return h ^ q->qclass;
 }
 
+/* Whether job asks key (a struct dnsq): the same question with the same DO and CD bits. */
 static int
-resolve_same(const struct dnsq *a, const struct dnsq *b)
+resolve_same(const struct coalesce_job *job, const void *key)
 {
+	const struct dnsq *a = &COALESCE_ENTRY(job, const struct resolve_pending, job)->q;
+	const struct dnsq *b = key;
+
 	return dnswire_same_question(a, b) && a->do_bit == b->do_bit &&
 	    (a->flags & DNS_FLAG_CD) == (b->flags & DNS_FLAG_CD);
-}
-
-static void
-resolve_unhash(struct resolve_pending *p)
-{
-	struct resolve_pending **pp = &p->r->table[p->hash & (RESOLVE_BUCKETS - 1)];
-
-	if (!p->in_table)
-		return;
-	while (*pp && *pp != p)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = p->hnext;
-	p->in_table = 0;
 }
 
 static void
@@ -311,7 +301,7 @@ resolve_upstream_cb(void *arg, enum upstream_status status, const uint8_t *wire,
 	uint8_t *stored = NULL;
 
 	p->ureq = NULL;
-	resolve_unhash(p);
+	coalesce_remove(r->inflight, &p->job);
 	r->st.in_flight--;
 	if (status == UPSTREAM_OK) {
 		struct dnsq rq;
@@ -336,12 +326,9 @@ resolve_upstream_cb(void *arg, enum upstream_status status, const uint8_t *wire,
 	}
 	if (res.status != UPSTREAM_OK)
 		r->st.failures++;
-	/* Re-read the head each time: a callback may cancel other waiters of p. */
-	while (p->waiters) {
-		struct resolve_wait *w = p->waiters;
-		p->waiters = w->next;
-		if (p->waiters)
-			p->waiters->prev = NULL;
+	/* One at a time: a callback may cancel other waiters of p. */
+	for (struct coalesce_wait *cw; (cw = coalesce_pop(&p->job)) != NULL;) {
+		struct resolve_wait *w = RESOLVE_W(cw);
 		w->cb(w->arg, &res);
 		free(w);
 	}
@@ -354,6 +341,7 @@ struct resolve_wait *
 resolve_start(struct resolve *r, const struct dnsq *q, resolve_cb cb, void *arg)
 {
 	uint32_t h = resolve_hash(q);
+	struct coalesce_job *job = coalesce_find(r->inflight, h, q);
 	struct resolve_pending *p;
 	struct resolve_wait *w = calloc(1, sizeof(*w));
 
@@ -361,10 +349,8 @@ resolve_start(struct resolve *r, const struct dnsq *q, resolve_cb cb, void *arg)
 		return NULL;
 	w->cb = cb;
 	w->arg = arg;
-	for (p = r->table[h & (RESOLVE_BUCKETS - 1)]; p; p = p->hnext)
-		if (p->hash == h && resolve_same(&p->q, q))
-			break;
-	if (p) {
+	if (job != NULL) {
+		p = RESOLVE_P(job);
 		r->st.coalesced++;
 	} else {
 		if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -373,41 +359,26 @@ resolve_start(struct resolve *r, const struct dnsq *q, resolve_cb cb, void *arg)
 		}
 		p->r = r;
 		p->q = *q;
-		p->hash = h;
 		p->set = resolve_set_for(r, q);
 		if ((p->ureq = upstream_query(p->set, q, resolve_upstream_cb, p)) == NULL) {
 			free(p);
 			free(w);
 			return NULL;
 		}
-		p->hnext = r->table[h & (RESOLVE_BUCKETS - 1)];
-		r->table[h & (RESOLVE_BUCKETS - 1)] = p;
-		p->in_table = 1;
+		coalesce_add(r->inflight, &p->job, h);
 		r->st.forwarded++;
 		r->st.in_flight++;
 	}
-	w->p = p;
-	w->next = p->waiters;
-	if (p->waiters)
-		p->waiters->prev = w;
-	p->waiters = w;
+	coalesce_join(&p->job, &w->cw);
 	return w;
 }
 
 void
 resolve_cancel(struct resolve_wait *w)
 {
-	struct resolve_pending *p;
-
 	if (w == NULL)
 		return;
-	p = w->p;
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		p->waiters = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
+	coalesce_leave(&w->cw);
 	free(w);
 	/*
 	 * The question stays in flight even with nobody waiting: its answer fills the cache,
@@ -423,14 +394,14 @@ resolve_abandon(struct resolve_wait *w)
 
 	if (w == NULL)
 		return;
-	p = w->p;
+	p = RESOLVE_P(w->cw.job);
 	r = p->r;
 	resolve_cancel(w);
 	/* ureq is NULL while its answer is being handed out: resolve_upstream_cb frees p. */
-	if (p->waiters != NULL || p->ureq == NULL)
+	if (coalesce_waiting(&p->job) || p->ureq == NULL)
 		return;
 	upstream_cancel(p->ureq);
-	resolve_unhash(p);
+	coalesce_remove(r->inflight, &p->job);
 	r->st.in_flight--;
 	free(p);
 	resolve_reap(r);

@@ -252,33 +252,37 @@ tls_path(struct tls_judge_ctx *j, size_t m, size_t *path)
 	return plen;
 }
 
-/* Verify path[] top-down with its last certificate as the only trust anchor. */
-static enum tls_judgement
-tls_verify_path(struct tls_judge_ctx *j, const size_t *path, size_t plen)
+/*
+ * Load der[idx] into cm as a trust anchor (anchor: the path's top) or as the CA of the next
+ * certificate down. 0, or -1 with j->why saying why.
+ */
+static int
+tls_verify_add_ca(struct tls_judge_ctx *j, WOLFSSL_CERT_MANAGER *cm, size_t idx, int anchor)
 {
-	WOLFSSL_CERT_MANAGER *cm;
+	char err[96];
+	int rc = wolfSSL_CertManagerLoadCABuffer(cm, j->der[idx], (long)j->len[idx],
+	    WOLFSSL_FILETYPE_ASN1);
+
+	if (rc == WOLFSSL_SUCCESS)
+		return 0;
+	tls_wolf_err(rc, err, sizeof(err));
+	if (anchor)
+		snprintf(j->why, j->whylen, "the accepted CA (certificate %zu) is unusable: %s",
+		    idx, err);
+	else
+		snprintf(j->why, j->whylen, "certificate %zu cannot be used as a CA: %s", idx, err);
+	return -1;
+}
+
+/* Verify path[plen-2] down to path[0], each by the one above it (already in cm). 0 or -1. */
+static int
+tls_verify_links(struct tls_judge_ctx *j, WOLFSSL_CERT_MANAGER *cm, const size_t *path,
+    size_t plen)
+{
 	char err[96];
 	size_t k, idx;
 	int rc;
-	enum tls_judgement res = TLS_JUDGE_BAD_CHAIN;
 
-	if ((cm = wolfSSL_CertManagerNew()) == NULL) {
-		snprintf(j->why, j->whylen, "out of memory");
-		return TLS_JUDGE_BAD_CHAIN;
-	}
-	idx = path[plen - 1];
-	/*
-	 * Loaded as a user CA, the anchor need not be self-signed nor even a CA (a pinned
-	 * leaf); its dates are still checked.
-	 */
-	rc = wolfSSL_CertManagerLoadCABuffer(cm, j->der[idx], (long)j->len[idx],
-	    WOLFSSL_FILETYPE_ASN1);
-	if (rc != WOLFSSL_SUCCESS) {
-		tls_wolf_err(rc, err, sizeof(err));
-		snprintf(j->why, j->whylen, "the accepted CA (certificate %zu) is unusable: %s", idx,
-		    err);
-		goto out;
-	}
 	for (k = plen - 1; k-- > 0;) {
 		idx = path[k];
 		rc = wolfSSL_CertManagerVerifyBuffer(cm, j->der[idx], (long)j->len[idx],
@@ -286,7 +290,7 @@ tls_verify_path(struct tls_judge_ctx *j, const size_t *path, size_t plen)
 		if (rc != WOLFSSL_SUCCESS) {
 			tls_wolf_err(rc, err, sizeof(err));
 			snprintf(j->why, j->whylen, "certificate %zu does not verify: %s", idx, err);
-			goto out;
+			return -1;
 		}
 		if (k == 0)
 			break;
@@ -297,17 +301,32 @@ tls_verify_path(struct tls_judge_ctx *j, const size_t *path, size_t plen)
 		if (!j->dc[idx].isCA || (j->dc[idx].pathLengthSet && j->dc[idx].pathLength < k - 1)) {
 			snprintf(j->why, j->whylen, "certificate %zu signs but is not a CA%s", idx,
 			    j->dc[idx].isCA ? " for a path this long" : "");
-			goto out;
+			return -1;
 		}
-		rc = wolfSSL_CertManagerLoadCABuffer(cm, j->der[idx], (long)j->len[idx],
-		    WOLFSSL_FILETYPE_ASN1);
-		if (rc != WOLFSSL_SUCCESS) {
-			tls_wolf_err(rc, err, sizeof(err));
-			snprintf(j->why, j->whylen, "certificate %zu cannot be used as a CA: %s", idx,
-			    err);
-			goto out;
-		}
+		if (tls_verify_add_ca(j, cm, idx, 0) != 0)
+			return -1;
 	}
+	return 0;
+}
+
+/* Verify path[] top-down with its last certificate as the only trust anchor. */
+static enum tls_judgement
+tls_verify_path(struct tls_judge_ctx *j, const size_t *path, size_t plen)
+{
+	WOLFSSL_CERT_MANAGER *cm;
+	enum tls_judgement res = TLS_JUDGE_BAD_CHAIN;
+
+	if ((cm = wolfSSL_CertManagerNew()) == NULL) {
+		snprintf(j->why, j->whylen, "out of memory");
+		return TLS_JUDGE_BAD_CHAIN;
+	}
+	/*
+	 * Loaded as a user CA, the anchor need not be self-signed nor even a CA (a pinned
+	 * leaf); its dates are still checked.
+	 */
+	if (tls_verify_add_ca(j, cm, path[plen - 1], 1) != 0 ||
+	    tls_verify_links(j, cm, path, plen) != 0)
+		goto out;
 	/* The leaf must be meant for TLS servers when it says what it is meant for. */
 	if (j->dc[0].extExtKeyUsageSet &&
 	    !(j->dc[0].extExtKeyUsage & (EXTKEYUSE_SERVER_AUTH | EXTKEYUSE_ANY))) {
@@ -373,16 +392,58 @@ tls_judge_anchor(struct tls_judge_ctx *j, size_t m, const char *name, size_t *pa
  * tls_chain_judge with up to TLS_JUDGE_MAX certificates; on TLS_JUDGE_OK path[0..*plen)
  * (TLS_JUDGE_MAX entries) holds the indexes of the verified path, leaf first.
  */
+/*
+ * Try every certificate of j that matches an accepted CA, nearest the leaf first; the first
+ * that verifies decides. When none does, the first failure is the reason given (in j->why,
+ * with its anchor in *matched).
+ */
+static enum tls_judgement
+tls_judge_anchors(struct tls_judge_ctx *j, const char *name, const struct tls_anchor *anchors,
+    size_t n_anchors, int *matched, size_t *path, size_t *plen)
+{
+	char first_why[256] = "";
+	enum tls_judgement res, first = TLS_JUDGE_NO_ANCHOR;
+	int first_matched = -1;
+	size_t i, a;
+
+	for (i = 0; i < j->n; i++) {
+		for (a = 0; a < n_anchors; a++)
+			if (tls_anchor_matches(j->der[i], j->len[i], &anchors[a]))
+				break;
+		if (a == n_anchors)
+			continue;
+		if (!j->parsed[0]) {
+			*matched = (int)a;
+			snprintf(j->why, j->whylen, "the leaf certificate does not parse");
+			return TLS_JUDGE_BAD_CHAIN;
+		}
+		res = tls_judge_anchor(j, i, name, path, plen);
+		if (res == TLS_JUDGE_OK || res == TLS_JUDGE_BAD_NAME) {
+			*matched = (int)a;
+			return res;
+		}
+		if (first == TLS_JUDGE_NO_ANCHOR) {
+			first = res;
+			first_matched = (int)a;
+			snprintf(first_why, sizeof(first_why), "%s", j->why);
+		}
+	}
+	if (first != TLS_JUDGE_NO_ANCHOR) {
+		*matched = first_matched;
+		snprintf(j->why, j->whylen, "%s", first_why);
+	} else
+		snprintf(j->why, j->whylen, "no certificate of the chain is an accepted CA");
+	return first;
+}
+
 static enum tls_judgement
 tls_chain_judge_path(const uint8_t *const *der, const size_t *len, size_t n, const char *name,
     const struct tls_anchor *anchors, size_t n_anchors, int *matched, size_t *path,
     size_t *plen, char *why, size_t whylen)
 {
-	struct tls_judge_ctx j = { der, len, n, NULL, NULL, NULL, 0 };
-	char first_why[256] = "";
-	enum tls_judgement res = TLS_JUDGE_NO_ANCHOR, first = TLS_JUDGE_NO_ANCHOR;
-	int first_matched = -1;
-	size_t i, a, n_init = 0;
+	struct tls_judge_ctx j = { der, len, n, NULL, NULL, why, whylen };
+	enum tls_judgement res;
+	size_t n_init = 0;
 
 	*matched = -1;
 	*plen = 0;
@@ -394,8 +455,6 @@ tls_chain_judge_path(const uint8_t *const *der, const size_t *len, size_t n, con
 	}
 	j.dc = calloc(n, sizeof(*j.dc));
 	j.parsed = calloc(n, sizeof(*j.parsed));
-	j.why = why;
-	j.whylen = whylen;
 	if (j.dc == NULL || j.parsed == NULL) {
 		snprintf(why, whylen, "out of memory");
 		res = TLS_JUDGE_BAD_CHAIN;
@@ -405,42 +464,9 @@ tls_chain_judge_path(const uint8_t *const *der, const size_t *len, size_t n, con
 		wc_InitDecodedCert(&j.dc[n_init], der[n_init], (word32)len[n_init], NULL);
 		j.parsed[n_init] = wc_ParseCert(&j.dc[n_init], CERT_TYPE, NO_VERIFY, NULL) == 0;
 	}
-	/*
-	 * Try every certificate that matches an accepted CA, nearest the leaf first; the first
-	 * that verifies decides. When none does, the first failure is the reason given.
-	 */
-	for (i = 0; i < n; i++) {
-		for (a = 0; a < n_anchors; a++)
-			if (tls_anchor_matches(der[i], len[i], &anchors[a]))
-				break;
-		if (a == n_anchors)
-			continue;
-		if (!j.parsed[0]) {
-			*matched = (int)a;
-			snprintf(why, whylen, "the leaf certificate does not parse");
-			res = TLS_JUDGE_BAD_CHAIN;
-			goto out;
-		}
-		res = tls_judge_anchor(&j, i, name, path, plen);
-		if (res == TLS_JUDGE_OK || res == TLS_JUDGE_BAD_NAME) {
-			*matched = (int)a;
-			goto out;
-		}
-		if (first == TLS_JUDGE_NO_ANCHOR) {
-			first = res;
-			first_matched = (int)a;
-			snprintf(first_why, sizeof(first_why), "%s", why);
-		}
-	}
-	if (first != TLS_JUDGE_NO_ANCHOR) {
-		*matched = first_matched;
-		snprintf(why, whylen, "%s", first_why);
-	} else {
-		snprintf(why, whylen, "no certificate of the chain is an accepted CA");
-	}
-	res = first;
+	res = tls_judge_anchors(&j, name, anchors, n_anchors, matched, path, plen);
 out:
-	for (i = 0; i < n_init; i++)
+	for (size_t i = 0; i < n_init; i++)
 		wc_FreeDecodedCert(&j.dc[i]);
 	free(j.dc);
 	free(j.parsed);
@@ -633,6 +659,39 @@ tls_store_free(struct tls_store *st)
 	free(st);
 }
 
+/*
+ * The anchors are the store's certificates that the chain (n certificates: fingerprints fp,
+ * issuers issuer when parsed) holds itself (a server may send its root) or that may have
+ * issued one of its certificates (by subject; the signature is checked by the judge). Those
+ * last are appended to all[]/alen[] (*m of them, at most TLS_JUDGE_MAX), so that the path can
+ * end at a root the server did not send. Returns how many anchors went to anchors[].
+ */
+static size_t
+tls_store_anchors(const struct tls_store *st, uint8_t (*fp)[TLS_SHA256_LEN],
+    uint8_t (*issuer)[KEYID_SIZE], const int *parsed, size_t n, struct tls_anchor *anchors,
+    const uint8_t **all, size_t *alen, size_t *m)
+{
+	size_t na = 0;
+
+	for (size_t s = 0; s < st->n && na < TLS_JUDGE_MAX; s++) {
+		const struct tls_store_cert *c = &st->certs[s];
+		int sent = 0, issues = 0;
+		for (size_t i = 0; i < n; i++) {
+			sent |= memcmp(fp[i], c->sha256, TLS_SHA256_LEN) == 0;
+			issues |= parsed[i] && memcmp(issuer[i], c->subject, KEYID_SIZE) == 0;
+		}
+		if (!sent && !(issues && *m < TLS_JUDGE_MAX))
+			continue;
+		anchors[na].selector = 0;
+		memcpy(anchors[na++].sha256, c->sha256, TLS_SHA256_LEN);
+		if (!sent) {
+			all[*m] = c->der;
+			alen[(*m)++] = c->len;
+		}
+	}
+	return na;
+}
+
 enum tls_judgement
 tls_chain_judge_store(const uint8_t *const *der, const size_t *len, size_t n, const char *name,
     const struct tls_store *st, uint8_t (*path_fps)[TLS_SHA256_LEN], size_t max,
@@ -665,28 +724,7 @@ tls_chain_judge_store(const uint8_t *const *der, const size_t *len, size_t n, co
 			memcpy(issuer[i], dc.issuerHash, KEYID_SIZE);
 		wc_FreeDecodedCert(&dc);
 	}
-	/*
-	 * The anchors are the store's certificates that the chain holds itself (a server may
-	 * send its root) or that may have issued one of its certificates (by subject; the
-	 * signature is checked by the judge). Those last are added to the certificates judged,
-	 * so that the path can end at a root the server did not send.
-	 */
-	for (size_t s = 0; s < st->n && na < TLS_JUDGE_MAX; s++) {
-		const struct tls_store_cert *c = &st->certs[s];
-		int sent = 0, issues = 0;
-		for (size_t i = 0; i < n; i++) {
-			sent |= memcmp(fp[i], c->sha256, TLS_SHA256_LEN) == 0;
-			issues |= parsed[i] && memcmp(issuer[i], c->subject, KEYID_SIZE) == 0;
-		}
-		if (!sent && !(issues && m < TLS_JUDGE_MAX))
-			continue;
-		anchors[na].selector = 0;
-		memcpy(anchors[na++].sha256, c->sha256, TLS_SHA256_LEN);
-		if (!sent) {
-			all[m] = c->der;
-			alen[m++] = c->len;
-		}
-	}
+	na = tls_store_anchors(st, fp, issuer, parsed, n, anchors, all, alen, &m);
 	if (na == 0) {
 		snprintf(why, whylen, "no certificate of the chain is or is issued by a CA of the "
 		    "trust store");

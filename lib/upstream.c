@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,7 +50,7 @@ struct upstream_set {
 	struct upstream ups[UPSTREAM_MAX];
 	size_t n;
 	uint32_t total_timeout_ms;
-	struct upstream_req *reqs;	/* outstanding, for upstream_set_free */
+	LIST_HEAD(, upstream_req) reqs;	/* outstanding, for upstream_set_free */
 };
 
 /*
@@ -68,7 +69,8 @@ struct upstream_try {
 
 struct upstream_req {
 	struct upstream_set *set;
-	struct upstream_req *prev, *next;
+	LIST_ENTRY(upstream_req) link;	/* the set's outstanding requests */
+	uint8_t linked;			/* on that list (unlinking twice is harmless) */
 	struct dnsq q;
 	upstream_cb cb;
 	void *arg;
@@ -105,6 +107,7 @@ upstream_set_new(struct event_base *base, const struct netaddr *addrs, size_t n,
 	if (set == NULL)
 		return NULL;
 	set->base = base;
+	LIST_INIT(&set->reqs);
 	set->n = n < UPSTREAM_MAX ? n : UPSTREAM_MAX;
 	set->total_timeout_ms = total_timeout_ms;
 	for (size_t i = 0; i < set->n; i++) {
@@ -153,13 +156,9 @@ upstream_outstanding(const struct upstream_req *req)
 static void
 upstream_req_unlink(struct upstream_req *req)
 {
-	if (req->prev)
-		req->prev->next = req->next;
-	else
-		req->set->reqs = req->next;
-	if (req->next)
-		req->next->prev = req->prev;
-	req->prev = req->next = NULL;
+	if (req->linked)
+		LIST_REMOVE(req, link);
+	req->linked = 0;
 }
 
 static void
@@ -179,8 +178,8 @@ upstream_set_free(struct upstream_set *set)
 {
 	if (set == NULL)
 		return;
-	while (set->reqs)
-		upstream_req_free(set->reqs);
+	while (!LIST_EMPTY(&set->reqs))
+		upstream_req_free(LIST_FIRST(&set->reqs));
 	free(set);
 }
 
@@ -194,7 +193,7 @@ upstream_cancel(struct upstream_req *req)
 int
 upstream_set_busy(const struct upstream_set *set)
 {
-	return set->reqs != NULL;
+	return !LIST_EMPTY(&set->reqs);
 }
 
 void
@@ -356,10 +355,8 @@ upstream_query(struct upstream_set *set, const struct dnsq *q, upstream_cb cb, v
 		free(req);
 		return NULL;
 	}
-	req->next = set->reqs;
-	if (set->reqs)
-		set->reqs->prev = req;
-	set->reqs = req;
+	LIST_INSERT_HEAD(&set->reqs, req, link);
+	req->linked = 1;
 	req->deadline = now_ms() + set->total_timeout_ms;
 	upstream_plan(req);
 	/* Start from the loop, so that even a failure at once never calls back from here. */
@@ -635,18 +632,72 @@ upstream_give_up(struct upstream_req *req, uint64_t now)
 	upstream_finish(req, req->any_timeout ? UPSTREAM_TIMEOUT : UPSTREAM_ERROR, NULL, 0);
 }
 
+/*
+ * Open try t's socket to u and start it: the query sent (UDP), or the connection under way
+ * (TCP). 0; -1 when u cannot be used now (the next upstream is tried); -2 when no event can
+ * be set (the question gives up).
+ */
+static int
+upstream_try_start(struct upstream_req *req, struct upstream_try *t, struct upstream *u,
+    uint64_t now)
+{
+	struct upstream_set *set = req->set;
+
+	if ((t->fd = upstream_socket(u, req->tcp)) < 0) {
+		log_warn(LOG_G_UPSTREAM, "%s: socket", u->name);
+		u->st.errors++;
+		return -1;
+	}
+	u->st.queries++;
+	t->start = now;
+	t->tcp = req->tcp;
+	req->last_up = t->up;
+	req->last_start = now;
+	if (req->tcp) {
+		t->io = event_new(set->base, t->fd, EV_WRITE | EV_PERSIST, upstream_tcp_io, t);
+	} else {
+		if (send(t->fd, req->qwire + 2, req->qlen, 0) < 0) {
+			log_debug(LOG_G_UPSTREAM, "%s: send: %s", u->name, strerror(errno));
+			u->st.errors++;
+			upstream_note_fail(u, now);
+			upstream_try_close(t);
+			return -1;
+		}
+		t->io = event_new(set->base, t->fd, EV_READ | EV_PERSIST, upstream_udp_read, t);
+	}
+	if (t->io == NULL || event_add(t->io, NULL) != 0) {
+		upstream_try_close(t);
+		return -2;
+	}
+	return 0;
+}
+
+/* Wait for u's answer: its retransmission timeout, doubled each round, within the deadline. */
+static void
+upstream_wait(struct upstream_req *req, const struct upstream *u, unsigned round, uint64_t now)
+{
+	struct timeval tv;
+	uint32_t rto = upstream_rto(u) * (req->tcp ? 2 : 1) << (round < 3 ? round : 3);
+
+	if (now + rto > req->deadline)
+		rto = (uint32_t)(req->deadline - now);
+	tv.tv_sec = rto / 1000;
+	tv.tv_usec = (rto % 1000) * 1000;
+	req->advance = 0;
+	req->waiting = 0;
+	evtimer_add(req->timer, &tv);
+}
+
 static void
 upstream_attempt(struct upstream_req *req)
 {
-	struct upstream_set *set = req->set;
 	uint64_t now = now_ms();
 
 	for (;;) {
 		struct upstream_try *t;
 		struct upstream *u;
-		struct timeval tv;
-		uint32_t rto;
 		unsigned round;
+		int rc;
 
 		if (req->cur >= req->norder) {
 			/* Every upstream tried once: go round again while time is left. */
@@ -661,7 +712,7 @@ upstream_attempt(struct upstream_req *req)
 			upstream_give_up(req, now);
 			return;
 		}
-		u = &set->ups[req->order[req->cur]];
+		u = &req->set->ups[req->order[req->cur]];
 		round = req->attempts / (unsigned)req->norder;
 		req->attempts++;
 		if (req->tcp)
@@ -673,45 +724,14 @@ upstream_attempt(struct upstream_req *req)
 		    t->id, DNS_EDNS_SIZE);
 		dnswire_put16(req->qwire, (uint16_t)req->qlen);
 		req->tlen = req->twant = req->tsent = 0;
-		t->fd = upstream_socket(u, req->tcp);
-		if (t->fd < 0) {
-			log_warn(LOG_G_UPSTREAM, "%s: socket", u->name);
-			u->st.errors++;
+		if ((rc = upstream_try_start(req, t, u, now)) == -1) {
 			req->cur++;
 			continue;
 		}
-		u->st.queries++;
-		t->start = now;
-		t->tcp = req->tcp;
-		req->last_up = t->up;
-		req->last_start = now;
-		if (req->tcp) {
-			t->io = event_new(set->base, t->fd, EV_WRITE | EV_PERSIST, upstream_tcp_io, t);
-		} else {
-			if (send(t->fd, req->qwire + 2, req->qlen, 0) < 0) {
-				log_debug(LOG_G_UPSTREAM, "%s: send: %s", u->name, strerror(errno));
-				u->st.errors++;
-				upstream_note_fail(u, now);
-				upstream_try_close(t);
-				req->cur++;
-				continue;
-			}
-			t->io = event_new(set->base, t->fd, EV_READ | EV_PERSIST, upstream_udp_read, t);
-		}
-		if (t->io == NULL || event_add(t->io, NULL) != 0) {
-			upstream_try_close(t);
+		if (rc == 0)
+			upstream_wait(req, u, round, now);
+		else
 			upstream_give_up(req, now);
-			return;
-		}
-		/* Each round around the upstreams waits twice as long as the one before. */
-		rto = upstream_rto(u) * (req->tcp ? 2 : 1) << (round < 3 ? round : 3);
-		if (now + rto > req->deadline)
-			rto = (uint32_t)(req->deadline - now);
-		tv.tv_sec = rto / 1000;
-		tv.tv_usec = (rto % 1000) * 1000;
-		req->advance = 0;
-		req->waiting = 0;
-		evtimer_add(req->timer, &tv);
 		return;
 	}
 }

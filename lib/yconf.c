@@ -170,6 +170,23 @@ yconf_keyset_add(struct yconf *y, struct yconf_keyset *ks, int map, int key)
 }
 
 /*
+ * Room for one more element on libyaml stack s (its start, top and end pointers), doubling it
+ * from first elements: ok is 1, or 0 when memory (or int node ids) ran out.
+ */
+#define YCONF_STACK_ROOM(s, first, ok)                                                     \
+	do {                                                                               \
+		size_t n_ = (size_t)((s).top - (s).start), cap_ = n_ ? 2 * n_ : (first);   \
+		void *p_ = NULL;                                                           \
+		(ok) = (s).top != (s).end || (cap_ <= INT_MAX &&                           \
+		    (p_ = realloc((s).start, cap_ * sizeof(*(s).start))) != NULL);         \
+		if (p_ != NULL) {                                                          \
+			(s).start = p_;                                                    \
+			(s).top = (s).start + n_;                                          \
+			(s).end = (s).start + cap_;                                        \
+		}                                                                          \
+	} while (0)
+
+/*
  * The tree is built by hand rather than with yaml_document_add_*: those copy every scalar
  * and every tag (two allocations a node), which made composing cost six times what
  * parsing did. The document owns what its nodes point to, as yaml_document_delete expects;
@@ -178,37 +195,23 @@ yconf_keyset_add(struct yconf *y, struct yconf_keyset *ks, int map, int key)
 static int
 yconf_push_node(yaml_document_t *d, const yaml_node_t *node)
 {
-	size_t n = (size_t)(d->nodes.top - d->nodes.start);
+	int ok;
 
-	if (d->nodes.top == d->nodes.end) {
-		size_t cap = n ? 2 * n : 16;
-		yaml_node_t *p = realloc(d->nodes.start, cap * sizeof(*p));
-
-		if (p == NULL || cap > INT_MAX)
-			return 0;
-		d->nodes.start = p;
-		d->nodes.top = p + n;
-		d->nodes.end = p + cap;
-	}
+	YCONF_STACK_ROOM(d->nodes, 16, ok);
+	if (!ok)
+		return 0;
 	*d->nodes.top++ = *node;
-	return (int)(n + 1);
+	return (int)(d->nodes.top - d->nodes.start);
 }
 
 static int
 yconf_append_item(yaml_node_t *seq, int id)
 {
-	size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+	int ok;
 
-	if (seq->data.sequence.items.top == seq->data.sequence.items.end) {
-		size_t cap = n ? 2 * n : 8;
-		yaml_node_item_t *p = realloc(seq->data.sequence.items.start, cap * sizeof(*p));
-
-		if (p == NULL)
-			return -1;
-		seq->data.sequence.items.start = p;
-		seq->data.sequence.items.top = p + n;
-		seq->data.sequence.items.end = p + cap;
-	}
+	YCONF_STACK_ROOM(seq->data.sequence.items, 8, ok);
+	if (!ok)
+		return -1;
 	*seq->data.sequence.items.top++ = id;
 	return 0;
 }
@@ -216,18 +219,11 @@ yconf_append_item(yaml_node_t *seq, int id)
 static int
 yconf_append_pair(yaml_node_t *map, int key, int value)
 {
-	size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+	int ok;
 
-	if (map->data.mapping.pairs.top == map->data.mapping.pairs.end) {
-		size_t cap = n ? 2 * n : 8;
-		yaml_node_pair_t *p = realloc(map->data.mapping.pairs.start, cap * sizeof(*p));
-
-		if (p == NULL)
-			return -1;
-		map->data.mapping.pairs.start = p;
-		map->data.mapping.pairs.top = p + n;
-		map->data.mapping.pairs.end = p + cap;
-	}
+	YCONF_STACK_ROOM(map->data.mapping.pairs, 8, ok);
+	if (!ok)
+		return -1;
 	map->data.mapping.pairs.top->key = key;
 	map->data.mapping.pairs.top->value = value;
 	map->data.mapping.pairs.top++;

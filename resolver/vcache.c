@@ -8,9 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hlru.h"
 #include "log.h"
+#include "tls.h"
 #include "vcache.h"
 #include "vcache_ca.h"
+#include "vutil.h"
 
 /* Buckets: a power of two; chains stay short up to a few hundred thousand names. */
 #define VCACHE_BUCKETS 65536
@@ -24,18 +27,25 @@
 #define VCACHE_MAGIC_V2 "vantage-state 2"
 
 struct vcache_entry {
-	struct vcache_entry *hnext;
-	struct vcache_entry *older, *newer;	/* insertion order, for eviction */
+	struct hlru_node node;			/* never touched: insertion order, for eviction */
 	struct vcache_info info;
 	uint16_t qtype;
 	uint8_t qname_len;
 	uint8_t qname[];
 };
 
+/* What vcache_find looks for. */
+struct vcache_key {
+	const uint8_t *qname;
+	size_t len;
+	uint16_t qtype;
+};
+
+#define VCACHE_E(n) HLRU_ENTRY(n, struct vcache_entry, node)
+
 struct vcache {
-	struct vcache_entry *buckets[VCACHE_BUCKETS];
-	struct vcache_entry *oldest, *newest;
-	size_t count, max;
+	struct hlru *table;
+	size_t max;
 	struct vcache_ca *ca;			/* pairs and CA histories */
 	FILE *journal;				/* every change since the last save, or NULL */
 	char *journal_path;
@@ -49,11 +59,7 @@ static void vcache_write_entry(FILE *f, const struct vcache_entry *e);
 uint64_t
 vcache_hash(uint64_t h, const void *p, size_t len)
 {
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
+	return hlru_fnv(h, p, len);
 }
 
 #define VCACHE_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
@@ -218,12 +224,30 @@ vcache_raw_hash(const struct vcache *vc, const uint8_t *wire, size_t len, size_t
 }
 
 static uint32_t
-vcache_key(const uint8_t *qname, size_t len, uint16_t qtype)
+vcache_key(const struct vcache_key *k)
 {
-	uint64_t h = vcache_hash(VCACHE_HASH_INIT, qname, len);
+	uint64_t h = hlru_fnv(HLRU_FNV_INIT, k->qname, k->len);
 
-	h = vcache_hash(h, &qtype, sizeof(qtype));
+	h = hlru_fnv(h, &k->qtype, sizeof(k->qtype));
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+static int
+vcache_same(void *arg, const struct hlru_node *n, const void *key)
+{
+	const struct vcache_entry *e = HLRU_ENTRY(n, const struct vcache_entry, node);
+	const struct vcache_key *k = key;
+
+	(void)arg;
+	return e->qtype == k->qtype && e->qname_len == k->len &&
+	    memcmp(e->qname, k->qname, k->len) == 0;
+}
+
+static void
+vcache_drop(void *arg, struct hlru_node *n)
+{
+	(void)arg;
+	free(VCACHE_E(n));
 }
 
 struct vcache *
@@ -234,40 +258,20 @@ vcache_new(size_t max)
 	if (vc == NULL)
 		return NULL;
 	vc->max = max;
-	if ((vc->ca = vcache_ca_new(max)) == NULL) {
+	if ((vc->table = hlru_new(VCACHE_BUCKETS, vcache_same, vcache_drop, NULL)) == NULL ||
+	    (vc->ca = vcache_ca_new(max)) == NULL) {
+		hlru_free(vc->table);
 		free(vc);
 		return NULL;
 	}
+	hlru_set_bounds(vc->table, max, HLRU_UNBOUNDED);
 	return vc;
-}
-
-static void
-vcache_unlink(struct vcache *vc, struct vcache_entry *e)
-{
-	struct vcache_entry **pp =
-	    &vc->buckets[vcache_key(e->qname, e->qname_len, e->qtype) & (VCACHE_BUCKETS - 1)];
-
-	while (*pp && *pp != e)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = e->hnext;
-	if (e->older)
-		e->older->newer = e->newer;
-	else
-		vc->oldest = e->newer;
-	if (e->newer)
-		e->newer->older = e->older;
-	else
-		vc->newest = e->older;
-	vc->count--;
-	free(e);
 }
 
 void
 vcache_flush(struct vcache *vc)
 {
-	while (vc->oldest)
-		vcache_unlink(vc, vc->oldest);
+	hlru_clear(vc->table);
 	vcache_ca_flush(vc->ca);
 	if (vc->journal != NULL) {
 		fputs("X\n", vc->journal);
@@ -281,7 +285,7 @@ vcache_free(struct vcache *vc)
 	if (vc == NULL)
 		return;
 	vcache_journal_close(vc);
-	vcache_flush(vc);
+	hlru_free(vc->table);
 	vcache_ca_free(vc->ca);
 	free(vc->journal_path);
 	free(vc);
@@ -291,8 +295,8 @@ void
 vcache_set_max(struct vcache *vc, size_t max)
 {
 	vc->max = max;
-	while (vc->count > vc->max && vc->oldest)
-		vcache_unlink(vc, vc->oldest);
+	hlru_set_bounds(vc->table, max, HLRU_UNBOUNDED);
+	hlru_trim(vc->table);
 	vcache_ca_set_max(vc->ca, max);
 }
 
@@ -305,12 +309,10 @@ vcache_cadata(struct vcache *vc)
 static struct vcache_entry *
 vcache_find(struct vcache *vc, const uint8_t *qname, size_t len, uint16_t qtype)
 {
-	struct vcache_entry *e = vc->buckets[vcache_key(qname, len, qtype) & (VCACHE_BUCKETS - 1)];
+	struct vcache_key k = { qname, len, qtype };
+	struct hlru_node *n = hlru_find(vc->table, vcache_key(&k), &k);
 
-	for (; e; e = e->hnext)
-		if (e->qtype == qtype && e->qname_len == len && memcmp(e->qname, qname, len) == 0)
-			return e;
-	return NULL;
+	return n ? VCACHE_E(n) : NULL;
 }
 
 int
@@ -322,7 +324,7 @@ vcache_lookup(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_
 	if (e == NULL)
 		return 0;
 	if (e->info.expire <= now) {
-		vcache_unlink(vc, e);
+		hlru_remove(vc->table, &e->node);
 		return 0;
 	}
 	*out = e->info;
@@ -333,31 +335,21 @@ int
 vcache_store(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
     const struct vcache_info *info)
 {
+	struct vcache_key k = { qname, qname_len, qtype };
 	struct vcache_entry *e, *old;
-	uint32_t k;
 
 	if (vc->max == 0 || qname_len == 0 || qname_len > 255)
 		return 0;
 	if ((e = calloc(1, sizeof(*e) + qname_len)) == NULL)
 		return -1;
 	if ((old = vcache_find(vc, qname, qname_len, qtype)) != NULL)
-		vcache_unlink(vc, old);
+		hlru_remove(vc->table, &old->node);
 	e->info = *info;
 	e->qtype = qtype;
 	e->qname_len = (uint8_t)qname_len;
 	memcpy(e->qname, qname, qname_len);
-	k = vcache_key(qname, qname_len, qtype) & (VCACHE_BUCKETS - 1);
-	e->hnext = vc->buckets[k];
-	vc->buckets[k] = e;
-	e->older = vc->newest;
-	if (vc->newest)
-		vc->newest->newer = e;
-	vc->newest = e;
-	if (vc->oldest == NULL)
-		vc->oldest = e;
-	vc->count++;
-	while (vc->count > vc->max && vc->oldest)
-		vcache_unlink(vc, vc->oldest);
+	hlru_insert(vc->table, &e->node, vcache_key(&k), 0);
+	hlru_trim(vc->table); /* the oldest go, never e: the bound is at least 1 here */
 	if (vc->journal != NULL) {
 		vcache_write_entry(vc->journal, e);
 		vcache_journal_sync(vc);
@@ -380,10 +372,11 @@ vcache_remove(struct vcache *vc, const uint8_t *qname, size_t qname_len)
 {
 	size_t n = 0;
 
-	for (struct vcache_entry *e = vc->oldest, *next; e; e = next) {
-		next = e->newer;
+	for (struct hlru_node *nd = hlru_oldest(vc->table), *next; nd; nd = next) {
+		struct vcache_entry *e = VCACHE_E(nd);
+		next = hlru_newer(vc->table, nd);
 		if (e->qname_len == qname_len && memcmp(e->qname, qname, qname_len) == 0) {
-			vcache_unlink(vc, e);
+			hlru_remove(vc->table, nd);
 			n++;
 		}
 	}
@@ -401,7 +394,7 @@ vcache_remove(struct vcache *vc, const uint8_t *qname, size_t qname_len)
 size_t
 vcache_count(const struct vcache *vc)
 {
-	return vc->count;
+	return hlru_count(vc->table);
 }
 
 /*
@@ -523,7 +516,8 @@ vcache_save(struct vcache *vc, const char *path, uint64_t now)
 		return -1;
 	}
 	fprintf(f, "%s\n", VCACHE_MAGIC);
-	for (const struct vcache_entry *e = vc->oldest; e; e = e->newer) {
+	for (const struct hlru_node *nd = hlru_oldest(vc->table); nd; nd = hlru_newer(vc->table, nd)) {
+		const struct vcache_entry *e = HLRU_ENTRY(nd, const struct vcache_entry, node);
 		if (e->info.expire <= now)
 			continue;
 		vcache_write_entry(f, e);
@@ -591,12 +585,65 @@ vcache_parse_line(char *line, struct vcache_info *info, uint16_t *qtype, uint8_t
 	return 0;
 }
 
+/*
+ * One line of a state file or journal past its magic line: a removal ("x"), a flush ("X"),
+ * a CA line (vcache_ca.c) or a verdict. Returns 1 when something was kept, 0 when not, -1
+ * when the line is unreadable.
+ */
+static int
+vcache_load_line(struct vcache *vc, char *line, uint64_t now)
+{
+	struct vcache_info info;
+	uint8_t qname[256];
+	size_t qlen;
+	uint16_t qtype;
+
+	if (line[0] == 'X' && line[1] == '\n') {
+		vcache_flush(vc);
+		return 0;
+	}
+	if (line[0] == 'x' && line[1] == ' ') {
+		size_t hl = strcspn(line + 2, " \n");
+
+		line[2 + hl] = '\0';	/* tls_unhex wants the digits alone */
+		if (hl == 0 || hl % 2 || hl / 2 > 255 || tls_unhex(line + 2, qname, hl / 2) != 0)
+			return -1;
+		vcache_remove(vc, qname, hl / 2);
+		return 0;
+	}
+	if ((line[0] == 'p' || line[0] == 'h' || line[0] == 'a') && line[1] == ' ')
+		return vcache_ca_parse_line(vc->ca, line, now);
+	if (vcache_parse_line(line, &info, &qtype, qname, &qlen) != 0)
+		return -1;
+	if (info.expire <= now)
+		return 0;
+	/* An agreement by overlap, prefix or CNAME tail (files written before those became
+	 * weak signals) may be a forgery the old ladder let through: judge the name again
+	 * rather than serve it from the file. */
+	if (info.outcome == OUTCOME_AGREE &&
+	    (info.rule == RULE_OVERLAP || info.rule == RULE_PREFIX || info.rule == RULE_CNAME))
+		return 0;
+	return vcache_store(vc, qname, qlen, qtype, &info) == 0;
+}
+
+/* Whether line is the magic line of a state file this version reads. */
+static int
+vcache_magic_ok(const char *line)
+{
+	static const char *const magic[] = { VCACHE_MAGIC, VCACHE_MAGIC_V3, VCACHE_MAGIC_V2 };
+
+	for (size_t i = 0; i < NELEMS(magic); i++)
+		if (strncmp(line, magic[i], strlen(magic[i])) == 0)
+			return 1;
+	return 0;
+}
+
 int
 vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 {
 	FILE *f = fopen(path, "r"), *journal;
 	char line[2048];
-	int n = 0;
+	int n = 0, kept;
 
 	if (bad)
 		*bad = 0;
@@ -606,62 +653,17 @@ vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 	journal = vc->journal;
 	vc->journal = NULL;
 	vcache_ca_set_journal(vc->ca, NULL);
-	if (fgets(line, sizeof(line), f) == NULL ||
-	    (strncmp(line, VCACHE_MAGIC, strlen(VCACHE_MAGIC)) != 0 &&
-		strncmp(line, VCACHE_MAGIC_V3, strlen(VCACHE_MAGIC_V3)) != 0 &&
-		strncmp(line, VCACHE_MAGIC_V2, strlen(VCACHE_MAGIC_V2)) != 0)) {
-		fclose(f);
+	if (fgets(line, sizeof(line), f) == NULL || !vcache_magic_ok(line))
 		n = -1;
-		errno = EINVAL;
-		goto out;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		struct vcache_info info;
-		uint8_t qname[256];
-		size_t qlen;
-		uint16_t qtype;
-		int kept;
-
-		if (line[0] == 'X' && line[1] == '\n') {
-			vcache_flush(vc);
-			continue;
-		}
-		if (line[0] == 'x' && line[1] == ' ') {
-			uint8_t name[256];
-			size_t hl = strcspn(line + 2, " \n");
-
-			line[2 + hl] = '\0';	/* tls_unhex wants the digits alone */
-			if (hl == 0 || hl % 2 || hl / 2 > 255 || tls_unhex(line + 2, name, hl / 2) != 0) {
-				if (bad)
-					(*bad)++;
-			} else
-				vcache_remove(vc, name, hl / 2);
-			continue;
-		}
-		if ((line[0] == 'p' || line[0] == 'h' || line[0] == 'a') && line[1] == ' ') {
-			if ((kept = vcache_ca_parse_line(vc->ca, line, now)) < 0 && bad)
+	else
+		while (fgets(line, sizeof(line), f))
+			if ((kept = vcache_load_line(vc, line, now)) < 0 && bad)
 				(*bad)++;
-			n += kept > 0;
-			continue;
-		}
-		if (vcache_parse_line(line, &info, &qtype, qname, &qlen) != 0) {
-			if (bad)
-				(*bad)++;
-			continue;
-		}
-		if (info.expire <= now)
-			continue;
-		/* An agreement by overlap, prefix or CNAME tail (files written before those
-		 * became weak signals) may be a forgery the old ladder let through: judge the
-		 * name again rather than serve it from the file. */
-		if (info.outcome == OUTCOME_AGREE && (info.rule == RULE_OVERLAP ||
-			info.rule == RULE_PREFIX || info.rule == RULE_CNAME))
-			continue;
-		if (vcache_store(vc, qname, qlen, qtype, &info) == 0)
-			n++;
-	}
+			else
+				n += kept > 0;
 	fclose(f);
-out:
+	if (n < 0)
+		errno = EINVAL;
 	vc->journal = journal;
 	vcache_ca_set_journal(vc->ca, journal);
 	return n;

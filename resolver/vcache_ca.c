@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hlru.h"
 #include "tls.h"
-#include "vcache.h"
 #include "vcache_ca.h"
 
 /* Buckets: a power of two; one pair per address of a probed name, one history per name. */
@@ -29,8 +29,7 @@ struct vcache_ca_seen_addr {
 };
 
 struct vcache_ca_rec {
-	struct vcache_ca_rec *hnext;
-	struct vcache_ca_rec *older, *newer;	/* insertion order, for eviction */
+	struct hlru_node node;			/* never touched: insertion order, for eviction */
 	enum vcache_ca_kind kind;
 	struct cons_addr addr;			/* pairs; zero for histories */
 	struct probe_ca ca;			/* pairs */
@@ -44,20 +43,29 @@ struct vcache_ca_rec {
 	uint8_t qname[];
 };
 
+#define VCACHE_CA_R(n) HLRU_ENTRY(n, struct vcache_ca_rec, node)
+
+/* What vcache_ca_find looks for; a NULL addr: histories. */
+struct vcache_ca_key {
+	enum vcache_ca_kind kind;
+	const uint8_t *qname;
+	size_t len;
+	const struct cons_addr *a;
+};
+
 /*
- * One insertion-order list and its budget. The verified addresses have their own (list 1),
- * apart from pairs and histories (list 0): a churn of names that the attacker drives through
- * one kind must not push out the other, least of all a name's sticky evidence just before
- * the mirrors are blocked.
+ * One table in insertion order and its budget. The verified addresses have their own (list
+ * 1), apart from pairs and histories (list 0): a churn of names that the attacker drives
+ * through one kind must not push out the other, least of all a name's sticky evidence just
+ * before the mirrors are blocked. The tables are unbounded for lib/hlru: vcache_ca_trim
+ * evicts, expired records first.
  */
 struct vcache_ca_list {
-	struct vcache_ca_rec *oldest, *newest;
-	size_t count;
+	struct hlru *t;
 	size_t sweep_wait;		/* evictions before the next sweep for expired records */
 };
 
 struct vcache_ca {
-	struct vcache_ca_rec *buckets[VCACHE_CA_BUCKETS];
 	struct vcache_ca_list lists[2];	/* [0] pairs and histories, [1] verified addresses */
 	size_t pairs, max;		/* max: per list */
 	uint64_t clock;			/* the latest wall clock a caller passed in */
@@ -85,15 +93,50 @@ vcache_ca_tick(struct vcache_ca *vc, uint64_t now)
 }
 
 static uint32_t
-vcache_ca_key(enum vcache_ca_kind kind, const uint8_t *qname, size_t len,
-    const struct cons_addr *a)
+vcache_ca_key(const struct vcache_ca_key *k)
 {
-	uint64_t h = vcache_hash(VCACHE_HASH_INIT, &kind, sizeof(kind));
+	uint64_t h = hlru_fnv(HLRU_FNV_INIT, &k->kind, sizeof(k->kind));
 
-	h = vcache_hash(h, qname, len);
-	if (a)
-		h = vcache_hash(h, a->bytes, a->family == 4 ? 4 : 16);
-	return (uint32_t)(h ^ (h >> 32)) & (VCACHE_CA_BUCKETS - 1);
+	h = hlru_fnv(h, k->qname, k->len);
+	if (k->a)
+		h = hlru_fnv(h, k->a->bytes, k->a->family == 4 ? 4 : 16);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static int
+vcache_ca_same_addr(const struct cons_addr *a, const struct cons_addr *b)
+{
+	return a->family == b->family && memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
+}
+
+static int
+vcache_ca_same(void *arg, const struct hlru_node *n, const void *key)
+{
+	const struct vcache_ca_rec *r = HLRU_ENTRY(n, const struct vcache_ca_rec, node);
+	const struct vcache_ca_key *k = key;
+
+	(void)arg;
+	return r->kind == k->kind && r->qname_len == k->len &&
+	    memcmp(r->qname, k->qname, k->len) == 0 &&
+	    (k->a == NULL || vcache_ca_same_addr(&r->addr, k->a));
+}
+
+static void
+vcache_ca_drop(void *arg, struct hlru_node *n)
+{
+	struct vcache_ca *vc = arg;
+	struct vcache_ca_rec *r = VCACHE_CA_R(n);
+
+	vc->pairs -= r->kind == VCACHE_CA_PAIR;
+	free(r->seen);
+	free(r);
+}
+
+/* The table of r's kind. */
+static struct vcache_ca_list *
+vcache_ca_list(struct vcache_ca *vc, enum vcache_ca_kind kind)
+{
+	return &vc->lists[kind == VCACHE_CA_SEEN];
 }
 
 struct vcache_ca *
@@ -101,34 +144,22 @@ vcache_ca_new(size_t max)
 {
 	struct vcache_ca *vc = calloc(1, sizeof(*vc));
 
-	if (vc)
-		vc->max = max;
+	if (vc == NULL)
+		return NULL;
+	vc->max = max;
+	for (size_t i = 0; i < 2; i++)
+		if ((vc->lists[i].t = hlru_new(VCACHE_CA_BUCKETS, vcache_ca_same, vcache_ca_drop,
+		    vc)) == NULL) {
+			vcache_ca_free(vc);
+			return NULL;
+		}
 	return vc;
 }
 
 static void
 vcache_ca_unlink(struct vcache_ca *vc, struct vcache_ca_rec *r)
 {
-	struct vcache_ca_rec **pp = &vc->buckets[vcache_ca_key(r->kind, r->qname, r->qname_len,
-	    r->kind != VCACHE_CA_HISTORY ? &r->addr : NULL)];
-	struct vcache_ca_list *l = &vc->lists[r->kind == VCACHE_CA_SEEN];
-
-	while (*pp && *pp != r)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = r->hnext;
-	if (r->older)
-		r->older->newer = r->newer;
-	else
-		l->oldest = r->newer;
-	if (r->newer)
-		r->newer->older = r->older;
-	else
-		l->newest = r->older;
-	l->count--;
-	vc->pairs -= r->kind == VCACHE_CA_PAIR;
-	free(r->seen);
-	free(r);
+	hlru_remove(vcache_ca_list(vc, r->kind)->t, &r->node);
 }
 
 void
@@ -137,8 +168,7 @@ vcache_ca_free(struct vcache_ca *vc)
 	if (vc == NULL)
 		return;
 	for (size_t i = 0; i < 2; i++)
-		while (vc->lists[i].oldest)
-			vcache_ca_unlink(vc, vc->lists[i].oldest);
+		hlru_free(vc->lists[i].t);
 	free(vc);
 }
 
@@ -161,27 +191,29 @@ static void
 vcache_ca_trim(struct vcache_ca *vc, struct vcache_ca_list *l, const struct vcache_ca_rec *keep1,
     const struct vcache_ca_rec *keep2)
 {
-	if (l->count <= vc->max)
+	struct hlru_node *n, *next;
+
+	if (hlru_count(l->t) <= vc->max)
 		return;
 	if (l->sweep_wait == 0) {
 		size_t freed = 0;
-		for (struct vcache_ca_rec *r = l->oldest, *next; r; r = next) {
-			next = r->newer;
+		for (n = hlru_oldest(l->t); n; n = next) {
+			struct vcache_ca_rec *r = VCACHE_CA_R(n);
+			next = hlru_newer(l->t, n);
 			if (r != keep1 && r != keep2 && vcache_ca_expired(vc, r)) {
-				vcache_ca_unlink(vc, r);
+				hlru_remove(l->t, n);
 				freed++;
 			}
 		}
 		if (freed == 0)
 			l->sweep_wait = vc->max / VCACHE_CA_SWEEP_BACKOFF + 1;
 	}
-	while (l->count > vc->max && l->oldest) {
-		struct vcache_ca_rec *r = l->oldest;
-		while (r && (r == keep1 || r == keep2))
-			r = r->newer;
-		if (r == NULL)
+	while (hlru_count(l->t) > vc->max) {
+		for (n = hlru_oldest(l->t); n && (VCACHE_CA_R(n) == keep1 || VCACHE_CA_R(n) == keep2);)
+			n = hlru_newer(l->t, n);
+		if (n == NULL)
 			break;
-		vcache_ca_unlink(vc, r);
+		hlru_remove(l->t, n);
 		if (l->sweep_wait > 0)
 			l->sweep_wait--;
 	}
@@ -195,23 +227,14 @@ vcache_ca_set_max(struct vcache_ca *vc, size_t max)
 		vcache_ca_trim(vc, &vc->lists[i], NULL, NULL);
 }
 
-static int
-vcache_ca_same_addr(const struct cons_addr *a, const struct cons_addr *b)
-{
-	return a->family == b->family && memcmp(a->bytes, b->bytes, a->family == 4 ? 4 : 16) == 0;
-}
-
 static struct vcache_ca_rec *
 vcache_ca_find(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint8_t *qname,
     size_t len, const struct cons_addr *a)
 {
-	struct vcache_ca_rec *r = vc->buckets[vcache_ca_key(kind, qname, len, a)];
+	struct vcache_ca_key k = { kind, qname, len, a };
+	struct hlru_node *n = hlru_find(vcache_ca_list(vc, kind)->t, vcache_ca_key(&k), &k);
 
-	for (; r; r = r->hnext)
-		if (r->kind == kind && r->qname_len == len && memcmp(r->qname, qname, len) == 0 &&
-		    (a == NULL || vcache_ca_same_addr(&r->addr, a)))
-			return r;
-	return NULL;
+	return n ? VCACHE_CA_R(n) : NULL;
 }
 
 /*
@@ -225,7 +248,6 @@ vcache_ca_insert_keep(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint
 {
 	struct vcache_ca_rec *r, *old;
 	struct vcache_ca_list *l;
-	uint32_t k;
 
 	if (oldp)
 		*oldp = NULL;
@@ -246,17 +268,8 @@ vcache_ca_insert_keep(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint
 		r->addr = *a;
 	r->qname_len = (uint8_t)len;
 	memcpy(r->qname, qname, len);
-	k = vcache_ca_key(kind, qname, len, a);
-	r->hnext = vc->buckets[k];
-	vc->buckets[k] = r;
-	l = &vc->lists[kind == VCACHE_CA_SEEN];
-	r->older = l->newest;
-	if (l->newest)
-		l->newest->newer = r;
-	l->newest = r;
-	if (l->oldest == NULL)
-		l->oldest = r;
-	l->count++;
+	l = vcache_ca_list(vc, kind);
+	hlru_insert(l->t, &r->node, vcache_ca_key(&(struct vcache_ca_key){ kind, qname, len, a }), 0);
 	vc->pairs += kind == VCACHE_CA_PAIR;
 	vcache_ca_trim(vc, l, r, old);
 	return r;
@@ -494,37 +507,36 @@ vcache_ca_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qname_l
 	return 0;
 }
 
-size_t
-vcache_ca_remove(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len)
+/* Drop the pairs and verified addresses of qname, or of every name when qname is NULL
+ * (histories stay: they are no cache); the count of pairs dropped. */
+static size_t
+vcache_ca_drop_names(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < 2; i++)
-		for (struct vcache_ca_rec *r = vc->lists[i].oldest, *next; r; r = next) {
-			next = r->newer;
-			if (r->kind != VCACHE_CA_HISTORY && r->qname_len == qname_len &&
-			    memcmp(r->qname, qname, qname_len) == 0) {
-				n += r->kind == VCACHE_CA_PAIR;
-				vcache_ca_unlink(vc, r);
-			}
+		for (struct hlru_node *nd = hlru_oldest(vc->lists[i].t), *next; nd; nd = next) {
+			struct vcache_ca_rec *r = VCACHE_CA_R(nd);
+			next = hlru_newer(vc->lists[i].t, nd);
+			if (r->kind == VCACHE_CA_HISTORY || (qname != NULL &&
+			    (r->qname_len != qname_len || memcmp(r->qname, qname, qname_len) != 0)))
+				continue;
+			n += r->kind == VCACHE_CA_PAIR;
+			vcache_ca_unlink(vc, r);
 		}
 	return n;
 }
 
 size_t
+vcache_ca_remove(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len)
+{
+	return vcache_ca_drop_names(vc, qname, qname_len);
+}
+
+size_t
 vcache_ca_flush(struct vcache_ca *vc)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < 2; i++)
-		for (struct vcache_ca_rec *r = vc->lists[i].oldest, *next; r; r = next) {
-			next = r->newer;
-			if (r->kind != VCACHE_CA_HISTORY) {
-				n += r->kind == VCACHE_CA_PAIR;
-				vcache_ca_unlink(vc, r);
-			}
-		}
-	return n;
+	return vcache_ca_drop_names(vc, NULL, 0);
 }
 
 size_t
@@ -588,7 +600,9 @@ vcache_ca_save(struct vcache_ca *vc, FILE *f, uint64_t now)
 
 	vcache_ca_tick(vc, now);
 	for (size_t i = 0; i < 2; i++)
-		for (struct vcache_ca_rec *r = vc->lists[i].oldest; r; r = r->newer) {
+		for (struct hlru_node *nd = hlru_oldest(vc->lists[i].t); nd;
+		    nd = hlru_newer(vc->lists[i].t, nd)) {
+			struct vcache_ca_rec *r = VCACHE_CA_R(nd);
 			if (r->kind == VCACHE_CA_PAIR && r->expire <= now)
 				continue;
 			if (r->kind == VCACHE_CA_SEEN && !vcache_ca_seen_live(r, now))

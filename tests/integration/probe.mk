@@ -35,7 +35,7 @@ TESTS += tests/unit/test_tls_pem
 tests_unit_test_tls_pem_CPPFLAGS = $(AM_CPPFLAGS) $(WOLFSSL_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_tls_pem_SOURCES = tests/unit/test_tls_pem.c
 tests_unit_test_tls_pem_LDADD = $(VANTAGE_TLS_LIBS) $(LIBEVENT_LIBS) $(CMOCKA_LIBS)
-# lib/tls.c: a resumable session lives a day past its full handshake, never past the leaf.
+# lib/tls_session.c: a resumable session lives a day past its full handshake, never past the leaf.
 check_PROGRAMS += tests/unit/test_tls_session
 TESTS += tests/unit/test_tls_session
 tests_unit_test_tls_session_CPPFLAGS = $(AM_CPPFLAGS) $(WOLFSSL_CFLAGS) $(CMOCKA_CFLAGS)

@@ -14,6 +14,23 @@ tests_unit_test_dnscache_SOURCES = tests/unit/test_dnscache.c tests/unit/testpkt
 tests_unit_test_dnscache_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_dnscache_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 
+# hlru.c: the one hash table + LRU of lib/.
+check_PROGRAMS += tests/unit/test_hlru
+TESTS += tests/unit/test_hlru
+tests_unit_test_hlru_SOURCES = tests/unit/test_hlru.c
+tests_unit_test_hlru_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_hlru_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+
+# upstream.c and resolve.c against a scripted responder on 127.0.0.1 (testresp.h).
+check_PROGRAMS += tests/unit/test_upstream tests/unit/test_resolve
+TESTS += tests/unit/test_upstream tests/unit/test_resolve
+tests_unit_test_upstream_SOURCES = tests/unit/test_upstream.c tests/unit/testresp.h tests/unit/testpkt.h
+tests_unit_test_upstream_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_upstream_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_resolve_SOURCES = tests/unit/test_resolve.c tests/unit/testresp.h tests/unit/testpkt.h
+tests_unit_test_resolve_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_resolve_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+
 tests_unit_test_yconf_SOURCES = tests/unit/test_yconf.c
 tests_unit_test_yconf_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_yconf_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)

@@ -1,4 +1,4 @@
-/* tests/unit/test_tls_session.c - lib/tls.c: how long a TLS session may be offered again. */
+/* tests/unit/test_tls_session.c - lib/tls_session.c: how long a TLS session may be offered again. */
 #include <wolfssl/options.h>
 #include "autoconf.h"
 

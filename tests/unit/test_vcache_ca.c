@@ -2,6 +2,8 @@
  * flushes, and the state file round trip (version 3, and a version 2 file still loads); the
  * journal of resolver/vcache.c (every change replayed, removals and flushes too, emptied by a
  * save). */
+#include "autoconf.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -194,14 +196,12 @@ test_journal(void **state)
 static void
 test_seen(void **state)
 {
-	char path[] = "/tmp/test_vcache_seen.XXXXXX";
-	struct vcache *vc = vcache_new(100), *back;
+	struct vcache *vc = vcache_new(100);
 	struct vcache_ca *cc = vcache_cadata(vc);
 	struct cons_addr two[2] = { v4(1), v4(2) }, evil = v4(66), six = { .family = 6 };
 	struct cons_addr many[VCACHE_CA_SEEN_MAX + 1];
 	struct probe_ca c = ca_of(0x11, 0);
 	size_t bad = 99;
-	int fd;
 
 	(void)state;
 	six.bytes[15] = 1;
@@ -246,7 +246,28 @@ test_seen(void **state)
 	assert_true(vcache_ca_contradicts(cc, cdn, CDN_LEN, &many[0], 1, 100, NULL));
 	assert_false(vcache_ca_contradicts(cc, cdn, CDN_LEN, many + 1, VCACHE_CA_SEEN_MAX, 100,
 	    NULL));
-	/* Saved and loaded back (state version 4), expired addresses left out. */
+	vcache_free(vc);
+}
+
+/* Verified addresses saved and loaded back (state version 4), expired ones left out. */
+static void
+test_seen_saved(void **state)
+{
+	char path[] = "/tmp/test_vcache_seen.XXXXXX";
+	struct vcache *vc = vcache_new(100), *back;
+	struct vcache_ca *cc = vcache_cadata(vc);
+	struct cons_addr two[2] = { v4(1), v4(2) }, evil = v4(66), six = { .family = 6 };
+	struct cons_addr many[VCACHE_CA_SEEN_MAX + 1];
+	size_t bad = 99;
+	int fd;
+
+	(void)state;
+	six.bytes[15] = 1;
+	for (size_t i = 0; i <= VCACHE_CA_SEEN_MAX; i++) {
+		many[i] = v4((uint8_t)(100 + i));
+		assert_int_equal(vcache_ca_seen_add(cc, cdn, CDN_LEN, &many[i], 1, 100,
+		    3000 + i), 0);
+	}
 	assert_int_equal(vcache_ca_seen_add(cc, www, WWW_LEN, two, 2, 2000, 5000), 0);
 	assert_int_equal(vcache_ca_seen_add(cc, www, WWW_LEN, &six, 1, 2000, 5000), 0);
 	assert_true((fd = mkstemp(path)) >= 0);
@@ -265,7 +286,23 @@ test_seen(void **state)
 	vcache_flush(back);
 	assert_false(vcache_ca_contradicts(vcache_cadata(back), cdn, CDN_LEN, &evil, 1, 2000, NULL));
 	vcache_free(back);
-	/* Broken "a" lines are counted, not fatal. */
+	vcache_free(vc);
+	unlink(path);
+}
+
+/* Broken "a" lines are counted, not fatal. */
+static void
+test_seen_bad_lines(void **state)
+{
+	char path[] = "/tmp/test_vcache_seen.XXXXXX";
+	struct cons_addr two[2] = { v4(1), v4(2) };
+	struct vcache *back;
+	size_t bad = 99;
+	int fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	close(fd);
 	{
 		FILE *f = fopen(path, "w");
 		assert_non_null(f);
@@ -282,7 +319,6 @@ test_seen(void **state)
 	assert_int_equal(bad, 4);
 	assert_false(vcache_ca_contradicts(vcache_cadata(back), www, WWW_LEN, &two[0], 1, 2000, NULL));
 	vcache_free(back);
-	vcache_free(vc);
 	unlink(path);
 }
 
@@ -457,6 +493,8 @@ main(void)
 		cmocka_unit_test(test_state_file),
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_seen),
+		cmocka_unit_test(test_seen_saved),
+		cmocka_unit_test(test_seen_bad_lines),
 		cmocka_unit_test(test_seen_families),
 		cmocka_unit_test(test_seen_longest_line),
 		cmocka_unit_test(test_seen_budget),
