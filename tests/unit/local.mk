@@ -92,4 +92,14 @@ tests_unit_test_recent_SOURCES = tests/unit/test_recent.c resolver/recent.c reso
 	resolver/consensus.c resolver/consensus.h resolver/policy.c resolver/policy.h
 tests_unit_test_recent_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_recent_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+
+# Operation: the JSON writer (lib/jw.h), the counter table (stats.c) and the status producer.
+check_PROGRAMS += tests/unit/test_jw tests/unit/test_stats
+TESTS += tests/unit/test_jw tests/unit/test_stats
+tests_unit_test_jw_SOURCES = tests/unit/test_jw.c
+tests_unit_test_jw_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_jw_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_stats_SOURCES = tests/unit/test_stats.c resolver/stats.c resolver/stats.h
+tests_unit_test_stats_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_stats_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 endif
