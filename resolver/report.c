@@ -10,7 +10,6 @@
 #include "dnscache.h"
 #include "log.h"
 #include "mirror_client.h"
-#include "probe.h"
 #include "recent.h"
 #include "report.h"
 #include "upstream.h"
