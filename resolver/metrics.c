@@ -171,77 +171,54 @@ metrics_consensus(struct mw *m, const struct report_src *src)
 }
 
 /*
- * The counters kept per upstream (struct upstream_stats) and per mirror (struct
- * mirror_stats), one family each, in /metrics order.
+ * The counters kept per mirror (struct mirror_stats), one family each, in /metrics order;
+ * no status keys: `mirrors` lists these among other fields (report_mirrors). Those per
+ * upstream are in stats.c, which status renders too.
  */
-enum mw_item { MW_UPSTREAM, MW_MIRROR };
-
-static const struct mw_counter {
-	enum mw_item of;
-	const char *name, *help;
-	size_t off;
-} metrics_item_counters[] = {
-	{ MW_UPSTREAM, "vantaged_upstream_queries_total", "Queries sent to the upstream.",
-	    offsetof(struct upstream_stats, queries) },
-	{ MW_UPSTREAM, "vantaged_upstream_answers_total", "Usable answers from the upstream.",
-	    offsetof(struct upstream_stats, answers) },
-	{ MW_UPSTREAM, "vantaged_upstream_timeouts_total", "Queries the upstream did not answer in time.",
-	    offsetof(struct upstream_stats, timeouts) },
-	{ MW_UPSTREAM, "vantaged_upstream_errors_total", "Refusals (ICMP, RST) and unusable answers.",
-	    offsetof(struct upstream_stats, errors) },
-	{ MW_UPSTREAM, "vantaged_upstream_tcp_retries_total", "Truncated answers asked again over TCP.",
-	    offsetof(struct upstream_stats, tcp_retries) },
-	{ MW_UPSTREAM, "vantaged_upstream_mismatches_total",
-	    "Answers dropped for a wrong source, ID or question (spoofing attempts).",
-	    offsetof(struct upstream_stats, mismatches) },
-	{ MW_MIRROR, "vantaged_mirror_queries_total", "DoH queries sent to the mirror.",
+static const struct stats_item metrics_mirror_counters[] = {
+	{ NULL, "vantaged_mirror_queries_total", "DoH queries sent to the mirror.",
 	    offsetof(struct mirror_stats, queries) },
-	{ MW_MIRROR, "vantaged_mirror_answers_total", "Answers from the mirror.",
+	{ NULL, "vantaged_mirror_answers_total", "Answers from the mirror.",
 	    offsetof(struct mirror_stats, answers) },
-	{ MW_MIRROR, "vantaged_mirror_timeouts_total", "Queries the mirror did not answer in time.",
+	{ NULL, "vantaged_mirror_timeouts_total", "Queries the mirror did not answer in time.",
 	    offsetof(struct mirror_stats, timeouts) },
-	{ MW_MIRROR, "vantaged_mirror_errors_total", "Queries failed by connection or protocol errors.",
+	{ NULL, "vantaged_mirror_errors_total", "Queries failed by connection or protocol errors.",
 	    offsetof(struct mirror_stats, errors) },
-	{ MW_MIRROR, "vantaged_mirror_tls_failures_total",
+	{ NULL, "vantaged_mirror_tls_failures_total",
 	    "TLS handshakes that failed, the pin check included.",
 	    offsetof(struct mirror_stats, tls_failures) },
-	{ MW_MIRROR, "vantaged_mirror_handshakes_total", "TLS connections established.",
+	{ NULL, "vantaged_mirror_handshakes_total", "TLS connections established.",
 	    offsetof(struct mirror_stats, handshakes) },
-	{ MW_MIRROR, "vantaged_mirror_full_handshakes_total",
+	{ NULL, "vantaged_mirror_full_handshakes_total",
 	    "TLS connections established by a full handshake (a certificate checked).",
 	    offsetof(struct mirror_stats, full_handshakes) },
-	{ MW_MIRROR, "vantaged_mirror_resumed_handshakes_total",
+	{ NULL, "vantaged_mirror_resumed_handshakes_total",
 	    "TLS connections established by resuming a session (a ticket).",
 	    offsetof(struct mirror_stats, resumed) },
-	{ MW_MIRROR, "vantaged_mirror_stream_errors_total",
+	{ NULL, "vantaged_mirror_stream_errors_total",
 	    "Queries failed alone: bad status or media type, stream reset or refused.",
 	    offsetof(struct mirror_stats, stream_errors) },
-	{ MW_MIRROR, "vantaged_mirror_agreements_total",
+	{ NULL, "vantaged_mirror_agreements_total",
 	    "Answers of the mirror that corroborated the local answer.",
 	    offsetof(struct mirror_stats, agreements) },
-	{ MW_MIRROR, "vantaged_mirror_dissents_total",
+	{ NULL, "vantaged_mirror_dissents_total",
 	    "Answers of the mirror that dissented from the local answer.",
 	    offsetof(struct mirror_stats, dissents) },
 };
 
 /*
- * The counters of one kind of item over n items: item i's stats at base + i * stride, its
+ * The n_table counters of table over n items: item i's stats at base + i * stride, its
  * labels at labels + i * label_len.
  */
 static void
-mw_per_item(struct mw *m, enum mw_item of, const void *base, size_t stride,
-    const char *labels, size_t label_len, size_t n)
+mw_per_item(struct mw *m, const struct stats_item *table, size_t n_table, const void *base,
+    size_t stride, const char *labels, size_t label_len, size_t n)
 {
-	for (size_t c = 0; c < NELEMS(metrics_item_counters); c++) {
-		const struct mw_counter *mc = &metrics_item_counters[c];
-		if (mc->of != of)
-			continue;
-		mw_head(m, mc->name, "counter", mc->help);
-		for (size_t i = 0; i < n; i++) {
-			uint64_t v;
-			memcpy(&v, (const char *)base + i * stride + mc->off, sizeof(v));
-			mw_u64(m, mc->name, labels + i * label_len, v);
-		}
+	for (size_t c = 0; c < n_table; c++) {
+		mw_head(m, table[c].metric, "counter", table[c].help);
+		for (size_t i = 0; i < n; i++)
+			mw_u64(m, table[c].metric, labels + i * label_len,
+			    stats_item_value((const char *)base + i * stride, &table[c]));
 	}
 }
 
@@ -253,9 +230,10 @@ static void
 metrics_upstreams(struct mw *m, const struct report_src *src)
 {
 	struct upstream_set *ups = resolve_upstreams(*src->res);
-	size_t n = ups ? upstream_count(ups) : 0;
+	size_t n = ups ? upstream_count(ups) : 0, n_table;
 	struct upstream_stats *st = n ? calloc(n, sizeof(*st)) : NULL;
 	char (*lab)[METRICS_UPSTREAM_LABEL] = n ? calloc(n, sizeof(*lab)) : NULL;
+	const struct stats_item *table;
 
 	if (n && (st == NULL || lab == NULL)) {
 		free(st);
@@ -267,7 +245,8 @@ metrics_upstreams(struct mw *m, const struct report_src *src)
 		upstream_get_stats(ups, i, &st[i]);
 		mw_label(lab[i], sizeof(lab[i]), "upstream", st[i].addr);
 	}
-	mw_per_item(m, MW_UPSTREAM, st, sizeof(*st), (const char *)lab, sizeof(*lab), n);
+	table = stats_upstream(&n_table);
+	mw_per_item(m, table, n_table, st, sizeof(*st), (const char *)lab, sizeof(*lab), n);
 	mw_head(m, "vantaged_upstream_healthy", "gauge", "1 when the upstream is in use, 0 when failing.");
 	for (size_t i = 0; i < n; i++)
 		mw_u64(m, "vantaged_upstream_healthy", lab[i], (uint64_t)(st[i].healthy != 0));
@@ -368,7 +347,8 @@ metrics_mirrors(struct mw *m, const struct report_src *src)
 		metrics_mirror_label(set, i, lab[i], sizeof(lab[i]));
 	}
 	metrics_mirror_gauges(m, set, st, lab, n);
-	mw_per_item(m, MW_MIRROR, st, sizeof(*st), (const char *)lab, sizeof(*lab), n);
+	mw_per_item(m, metrics_mirror_counters, NELEMS(metrics_mirror_counters), st, sizeof(*st),
+	    (const char *)lab, sizeof(*lab), n);
 	mw_head(m, "vantaged_mirror_srtt_seconds", "gauge",
 	    "Smoothed round-trip time of the mirror's requests (0 before the first).");
 	for (size_t i = 0; i < n; i++)

@@ -24,7 +24,8 @@ void
 report_upstreams(const struct report_src *src, struct jw *w)
 {
 	struct upstream_set *ups = resolve_upstreams(*src->res);
-	size_t n = ups ? upstream_count(ups) : 0;
+	size_t n = ups ? upstream_count(ups) : 0, nc;
+	const struct stats_item *c = stats_upstream(&nc);
 
 	jw_open(w, "upstreams", '[');
 	for (size_t i = 0; i < n; i++) {
@@ -34,12 +35,9 @@ report_upstreams(const struct report_src *src, struct jw *w)
 		jw_str(w, "address", st.addr);
 		jw_bool(w, "healthy", st.healthy);
 		jw_u64(w, "srtt_ms", st.srtt_ms);
-		jw_u64(w, "queries", st.queries);
-		jw_u64(w, "answers", st.answers);
-		jw_u64(w, "timeouts", st.timeouts);
-		jw_u64(w, "errors", st.errors);
-		jw_u64(w, "tcp_retries", st.tcp_retries);
-		jw_u64(w, "mismatches", st.mismatches);
+		/* The counters, as stats.c lists them (the same table /metrics renders). */
+		for (size_t k = 0; k < nc; k++)
+			jw_u64(w, c[k].key, stats_item_value(&st, &c[k]));
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');

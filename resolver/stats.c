@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "upstream.h"
 #include "vutil.h"
 
 #define OFF(field) offsetof(struct vstats, field)
@@ -84,6 +85,40 @@ static const struct stats_counter stats_counters[] = {
 	{ "ca", "pair_hits", STATS_F_CA_PAIR_HITS, 0, NULL, OFF(ca_pair_hits) },
 	{ "ca", "changes_flagged", STATS_F_CA_CHANGES, 0, NULL, OFF(ca_changes_flagged) },
 };
+
+static const struct stats_item stats_upstream_counters[] = {
+	{ "queries", "vantaged_upstream_queries_total", "Queries sent to the upstream.",
+	    offsetof(struct upstream_stats, queries) },
+	{ "answers", "vantaged_upstream_answers_total", "Usable answers from the upstream.",
+	    offsetof(struct upstream_stats, answers) },
+	{ "timeouts", "vantaged_upstream_timeouts_total",
+	    "Queries the upstream did not answer in time.",
+	    offsetof(struct upstream_stats, timeouts) },
+	{ "errors", "vantaged_upstream_errors_total", "Refusals (ICMP, RST) and unusable answers.",
+	    offsetof(struct upstream_stats, errors) },
+	{ "tcp_retries", "vantaged_upstream_tcp_retries_total",
+	    "Truncated answers asked again over TCP.",
+	    offsetof(struct upstream_stats, tcp_retries) },
+	{ "mismatches", "vantaged_upstream_mismatches_total",
+	    "Answers dropped for a wrong source, ID or question (spoofing attempts).",
+	    offsetof(struct upstream_stats, mismatches) },
+};
+
+const struct stats_item *
+stats_upstream(size_t *n)
+{
+	*n = NELEMS(stats_upstream_counters);
+	return stats_upstream_counters;
+}
+
+uint64_t
+stats_item_value(const void *base, const struct stats_item *c)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)base + c->off, sizeof(v));
+	return v;
+}
 
 const struct stats_counter *
 stats_find(enum stats_family f, unsigned pos)

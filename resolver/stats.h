@@ -80,6 +80,22 @@ extern const struct stats_family_desc stats_families[STATS_F_COUNT];
  */
 const struct stats_counter *stats_find(enum stats_family f, unsigned pos);
 
+/*
+ * The counters each upstream keeps (struct upstream_stats, lib/upstream.h): its key in
+ * status's "upstreams" entries, and its Prometheus family (labelled by upstream), in the
+ * order both list them.
+ */
+struct stats_item {
+	const char *key, *metric, *help;
+	size_t off;
+};
+
+/* stats_upstream - the per-upstream counters; *n gets their count. */
+const struct stats_item *stats_upstream(size_t *n);
+
+/* stats_item_value - the value of counter c in the stats struct at base. */
+uint64_t stats_item_value(const void *base, const struct stats_item *c);
+
 /* stats_value - the current value of counter c in st. */
 uint64_t stats_value(const struct vstats *st, const struct stats_counter *c);
 

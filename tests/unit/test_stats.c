@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include <event2/buffer.h>
 
 #include "stats.h"
+#include "upstream.h"
 
 #define N_FIELDS (sizeof(struct vstats) / sizeof(uint64_t))
 
@@ -141,6 +143,30 @@ test_metric_order(void **state)
 	assert_string_equal(stats_find(STATS_F_ERRORS, 3)->value, "SERVFAIL");
 }
 
+/* The per-upstream counters: status's keys in its order, each named after its key in
+ * /metrics, read from the right field. */
+static void
+test_upstream_items(void **state)
+{
+	static const char *const keys[] = { "queries", "answers", "timeouts", "errors",
+		"tcp_retries", "mismatches" };
+	struct upstream_stats us = { .queries = 1, .answers = 2, .timeouts = 3, .errors = 4,
+		.tcp_retries = 5, .mismatches = 6 };
+	const struct stats_item *c;
+	char name[64];
+	size_t n;
+
+	(void)state;
+	c = stats_upstream(&n);
+	assert_int_equal(n, sizeof(keys) / sizeof(keys[0]));
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(c[i].key, keys[i]);
+		snprintf(name, sizeof(name), "vantaged_upstream_%s_total", keys[i]);
+		assert_string_equal(c[i].metric, name);
+		assert_int_equal(stats_item_value(&us, &c[i]), i + 1);
+	}
+}
+
 int
 main(void)
 {
@@ -148,6 +174,7 @@ main(void)
 		cmocka_unit_test(test_status_order),
 		cmocka_unit_test(test_families_cover_the_struct),
 		cmocka_unit_test(test_metric_order),
+		cmocka_unit_test(test_upstream_items),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
