@@ -241,7 +241,6 @@ dash_error(struct evhttp_request *req, int code, const char *reason, const char 
 	evbuffer_free(b);
 }
 
-
 /* ---- requests ---- */
 
 /*
@@ -291,7 +290,6 @@ dash_acl_ok(const struct dash_srv *d, struct evhttp_request *req)
 	    sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	return acl_match(cfg->acl, cfg->n_acl, &peer) == ACL_ALLOW;
 }
-
 
 static void
 dash_page(struct dash_srv *d, struct evhttp_request *req, const char *path)

@@ -31,6 +31,7 @@ struct dash_explain {
 	struct explain *ex;
 };
 
+/* An API answer: the envelope around fields (200), or the error (400). */
 static void
 dash_json(struct evhttp_request *req, const char *cmd, const char *err, struct evbuffer *fields)
 {
@@ -69,22 +70,22 @@ dash_explained(void *arg, const char *err, struct evbuffer *fields)
 
 /* One more explain now? The bucket refills at DASH_EXPLAIN_RATE a second. */
 static int
-dash_explain_allowed(struct dash_api *d)
+dash_explain_allowed(struct dash_api *a)
 {
 	uint64_t now = now_ms();
 
-	d->tokens += (double)(now - d->tokens_ms) * DASH_EXPLAIN_RATE / 1000.0;
-	if (d->tokens > DASH_EXPLAIN_BURST)
-		d->tokens = DASH_EXPLAIN_BURST;
-	d->tokens_ms = now;
-	if (d->n_explains >= DASH_MAX_EXPLAINS || d->tokens < 1.0)
+	a->tokens += (double)(now - a->tokens_ms) * DASH_EXPLAIN_RATE / 1000.0;
+	if (a->tokens > DASH_EXPLAIN_BURST)
+		a->tokens = DASH_EXPLAIN_BURST;
+	a->tokens_ms = now;
+	if (a->n_explains >= DASH_MAX_EXPLAINS || a->tokens < 1.0)
 		return 0;
-	d->tokens -= 1.0;
+	a->tokens -= 1.0;
 	return 1;
 }
 
 static void
-dash_explain(struct dash_api *d, struct evhttp_request *req, struct evkeyvalq *args)
+dash_explain(struct dash_api *a, struct evhttp_request *req, struct evkeyvalq *args)
 {
 	const char *name = evhttp_find_header(args, "name"), *type = evhttp_find_header(args, "type");
 	struct evbuffer *fields;
@@ -98,7 +99,7 @@ dash_explain(struct dash_api *d, struct evhttp_request *req, struct evkeyvalq *a
 	}
 	if (type && type[0] == '\0')
 		type = NULL;
-	if (!dash_explain_allowed(d)) {
+	if (!dash_explain_allowed(a)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
 		dash_error(req, 429, "Too Many Requests", "too many explains at once; try again");
 		return;
@@ -109,13 +110,13 @@ dash_explain(struct dash_api *d, struct evhttp_request *req, struct evkeyvalq *a
 		return;
 	}
 	jw_init(&w, fields);
-	de->api = d;
+	de->api = a;
 	de->req = req;
-	switch (explain_start(&d->env->src, name, type, &w, dash_explained, de, &de->ex, err,
+	switch (explain_start(&a->env->src, name, type, &w, dash_explained, de, &de->ex, err,
 	    sizeof(err))) {
 	case EXPLAIN_PENDING:
-		LIST_INSERT_HEAD(&d->explains, de, entry);
-		d->n_explains++;
+		LIST_INSERT_HEAD(&a->explains, de, entry);
+		a->n_explains++;
 		break;
 	case EXPLAIN_DONE:
 		dash_json(req, "explain", w.err ? "out of memory" : NULL, fields);
@@ -148,7 +149,7 @@ dash_token_ok(const char *want, const char *auth)
 }
 
 static void
-dash_flush_run(struct dash_api *d, struct evhttp_request *req, struct evkeyvalq *args)
+dash_flush_run(struct dash_api *a, struct evhttp_request *req, struct evkeyvalq *args)
 {
 	const char *name = evhttp_find_header(args, "name");
 	struct evbuffer *fields = evbuffer_new();
@@ -160,7 +161,7 @@ dash_flush_run(struct dash_api *d, struct evhttp_request *req, struct evkeyvalq 
 		return;
 	}
 	jw_init(&w, fields);
-	if (report_cache_flush(&d->env->src, &w, name && name[0] ? name : NULL, err, sizeof(err)) != 0)
+	if (report_cache_flush(&a->env->src, &w, name && name[0] ? name : NULL, err, sizeof(err)) != 0)
 		dash_json(req, "cache flush", err, NULL);
 	else {
 		/* Not the name itself: it is the client's text, and the log is the operator's. */
@@ -172,7 +173,7 @@ dash_flush_run(struct dash_api *d, struct evhttp_request *req, struct evkeyvalq 
 
 /* GET /api/NAME: the producer the control command of the same name uses. */
 int
-dash_api_get(struct dash_api *d, struct evhttp_request *req, const char *what,
+dash_api_get(struct dash_api *a, struct evhttp_request *req, const char *what,
     struct evkeyvalq *args)
 {
 	static const struct {
@@ -191,11 +192,11 @@ dash_api_get(struct dash_api *d, struct evhttp_request *req, const char *what,
 	struct jw w;
 
 	if (strcmp(what, "explain") == 0) {
-		dash_explain(d, req, args);
+		dash_explain(a, req, args);
 		return 1;
 	}
 	if (strcmp(what, "metrics") == 0) {
-		if ((fields = evbuffer_new()) == NULL || metrics_render(&d->env->src, fields) != 0) {
+		if ((fields = evbuffer_new()) == NULL || metrics_render(&a->env->src, fields) != 0) {
 			evbuffer_free(fields);
 			dash_error(req, HTTP_INTERNAL, "Internal Server Error", "out of memory");
 			return 1;
@@ -213,7 +214,7 @@ dash_api_get(struct dash_api *d, struct evhttp_request *req, const char *what,
 			return 1;
 		}
 		jw_init(&w, fields);
-		api[i].run(&d->env->src, &w);
+		api[i].run(&a->env->src, &w);
 		dash_json(req, api[i].cmd, w.err ? "out of memory" : NULL, fields);
 		evbuffer_free(fields);
 		return 1;
@@ -222,33 +223,33 @@ dash_api_get(struct dash_api *d, struct evhttp_request *req, const char *what,
 }
 
 void
-dash_api_flush(struct dash_api *d, struct evhttp_request *req, struct evkeyvalq *args)
+dash_api_flush(struct dash_api *a, struct evhttp_request *req, struct evkeyvalq *args)
 {
-	if (!dash_token_ok((*d->env->src.cfg)->dashboard.token,
+	if (!dash_token_ok((*a->env->src.cfg)->dashboard.token,
 		evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization"))) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 		    "Bearer");
 		dash_error(req, 401, "Unauthorized", "this needs dashboard.token");
 		return;
 	}
-	dash_flush_run(d, req, args);
+	dash_flush_run(a, req, args);
 }
 
 void
-dash_api_init(struct dash_api *d, const struct dashboard_env *env)
+dash_api_init(struct dash_api *a, const struct dashboard_env *env)
 {
-	d->env = env;
-	LIST_INIT(&d->explains);
-	d->tokens = DASH_EXPLAIN_BURST;
-	d->tokens_ms = now_ms();
+	a->env = env;
+	LIST_INIT(&a->explains);
+	a->tokens = DASH_EXPLAIN_BURST;
+	a->tokens_ms = now_ms();
 }
 
 void
-dash_api_stop(struct dash_api *d)
+dash_api_stop(struct dash_api *a)
 {
 	/* Their requests die with the connections the caller closes next. */
-	while (!LIST_EMPTY(&d->explains)) {
-		struct dash_explain *de = LIST_FIRST(&d->explains);
+	while (!LIST_EMPTY(&a->explains)) {
+		struct dash_explain *de = LIST_FIRST(&a->explains);
 		LIST_REMOVE(de, entry);
 		explain_cancel(de->ex);
 		evhttp_send_error(de->req, HTTP_SERVUNAVAIL, "shutting down");
