@@ -84,6 +84,14 @@ mw_dbl(struct mw *m, const char *name, const char *labels, double v)
 		mw_printf(m, "%s %.9g\n", name, v);
 }
 
+/* A family of one unlabelled series: its HELP, TYPE and value. */
+static void
+mw_single(struct mw *m, const char *name, const char *type, const char *help, uint64_t v)
+{
+	mw_head(m, name, type, help);
+	mw_u64(m, name, NULL, v);
+}
+
 /* One label pair, key="value", the value escaped as the format wants (\\, \", \n). */
 static char *
 mw_label(char *buf, size_t cap, const char *key, const char *value)
@@ -133,29 +141,24 @@ metrics_cache(struct mw *m, const struct report_src *src)
 
 	dnscache_get_stats(resolve_cache(*src->res), &cs);
 	resolve_get_stats(*src->res, &rs);
-	mw_head(m, "vantaged_cache_hits_total", "counter", "Answer cache lookups that hit.");
-	mw_u64(m, "vantaged_cache_hits_total", NULL, cs.hits);
-	mw_head(m, "vantaged_cache_misses_total", "counter", "Answer cache lookups that missed.");
-	mw_u64(m, "vantaged_cache_misses_total", NULL, cs.misses);
-	mw_head(m, "vantaged_cache_inserts_total", "counter", "Answers stored in the cache.");
-	mw_u64(m, "vantaged_cache_inserts_total", NULL, cs.inserts);
-	mw_head(m, "vantaged_cache_evictions_total", "counter",
-	    "Answers evicted to respect cache.max_entries.");
-	mw_u64(m, "vantaged_cache_evictions_total", NULL, cs.evictions);
-	mw_head(m, "vantaged_cache_expired_total", "counter", "Cached answers found expired.");
-	mw_u64(m, "vantaged_cache_expired_total", NULL, cs.expired);
-	mw_head(m, "vantaged_cache_entries", "gauge", "Answers in the cache.");
-	mw_u64(m, "vantaged_cache_entries", NULL, cs.entries);
-	mw_head(m, "vantaged_cache_bytes", "gauge", "Memory held by cached answers.");
-	mw_u64(m, "vantaged_cache_bytes", NULL, cs.bytes);
-	mw_head(m, "vantaged_coalesced_queries_total", "counter",
-	    "Questions that joined an identical one already in flight upstream.");
-	mw_u64(m, "vantaged_coalesced_queries_total", NULL, rs.coalesced);
-	mw_head(m, "vantaged_in_flight_queries", "gauge", "Questions waiting for an upstream.");
-	mw_u64(m, "vantaged_in_flight_queries", NULL, rs.in_flight);
-	mw_head(m, "vantaged_verified_cache_entries", "gauge",
-	    "Consensus verdicts held in the verified cache.");
-	mw_u64(m, "vantaged_verified_cache_entries", NULL, vc ? vcache_count(vc) : 0);
+	mw_single(m, "vantaged_cache_hits_total", "counter",
+	    "Answer cache lookups that hit.", cs.hits);
+	mw_single(m, "vantaged_cache_misses_total", "counter",
+	    "Answer cache lookups that missed.", cs.misses);
+	mw_single(m, "vantaged_cache_inserts_total", "counter",
+	    "Answers stored in the cache.", cs.inserts);
+	mw_single(m, "vantaged_cache_evictions_total", "counter",
+	    "Answers evicted to respect cache.max_entries.", cs.evictions);
+	mw_single(m, "vantaged_cache_expired_total", "counter",
+	    "Cached answers found expired.", cs.expired);
+	mw_single(m, "vantaged_cache_entries", "gauge", "Answers in the cache.", cs.entries);
+	mw_single(m, "vantaged_cache_bytes", "gauge", "Memory held by cached answers.", cs.bytes);
+	mw_single(m, "vantaged_coalesced_queries_total", "counter",
+	    "Questions that joined an identical one already in flight upstream.", rs.coalesced);
+	mw_single(m, "vantaged_in_flight_queries", "gauge",
+	    "Questions waiting for an upstream.", rs.in_flight);
+	mw_single(m, "vantaged_verified_cache_entries", "gauge",
+	    "Consensus verdicts held in the verified cache.", vc ? vcache_count(vc) : 0);
 }
 
 /* The consensus counters and the CA evidence (check_ca.c): probes, pairs, history flags. */
@@ -165,8 +168,8 @@ metrics_consensus(struct mw *m, const struct report_src *src)
 	struct vcache *vc = src->vcache(src->arg);
 
 	metrics_stats(m, src->st, STATS_F_VERDICTS, STATS_F_CA_PAIR_HITS);
-	mw_head(m, "vantaged_ca_pairs", "gauge", "(name, address, CA) pairs held.");
-	mw_u64(m, "vantaged_ca_pairs", NULL, vc ? vcache_ca_pairs(vcache_cadata(vc)) : 0);
+	mw_single(m, "vantaged_ca_pairs", "gauge",
+	    "(name, address, CA) pairs held.", vc ? vcache_ca_pairs(vcache_cadata(vc)) : 0);
 	metrics_stats(m, src->st, STATS_F_CA_CHANGES, STATS_F_CA_CHANGES);
 }
 
@@ -307,10 +310,8 @@ metrics_mirror_gauges(struct mw *m, struct mirror_set *set, const struct mirror_
 
 	for (size_t i = 0; i < n; i++)
 		ready += st[i].state == MIRROR_UP;
-	mw_head(m, "vantaged_mirrors", "gauge", "Mirrors configured.");
-	mw_u64(m, "vantaged_mirrors", NULL, n);
-	mw_head(m, "vantaged_mirrors_ready", "gauge", "Mirrors with their connection up.");
-	mw_u64(m, "vantaged_mirrors_ready", NULL, ready);
+	mw_single(m, "vantaged_mirrors", "gauge", "Mirrors configured.", n);
+	mw_single(m, "vantaged_mirrors_ready", "gauge", "Mirrors with their connection up.", ready);
 	mw_head(m, "vantaged_mirror_info", "gauge", "Each mirror's region, address and CA pin (value 1).");
 	for (size_t i = 0; i < n; i++) {
 		struct mirror *mi = mirror_set_get(set, i);
