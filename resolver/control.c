@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "control.h"
 #include "control_int.h"
 #include "log.h"
@@ -33,12 +34,12 @@
 #define CONTROL_GROUP "vantage"
 
 struct control {
-	struct vantaged *vd;
+	struct control_env env;
 	struct evconnlistener *lev;
 	char *path;			/* as created: a reload never moves it */
 	dev_t dev;			/* the socket file we made, to remove only ours */
 	ino_t ino;
-	struct ctl_conn *conns;
+	LIST_HEAD(, ctl_conn) conns;
 	size_t n_conns;
 	uint64_t turned_away;
 };
@@ -46,25 +47,12 @@ struct control {
 static void ctl_write_cb(struct bufferevent *bev, void *arg);
 static void ctl_event_cb(struct bufferevent *bev, short what, void *arg);
 
-static void
-ctl_conn_unlink(struct ctl_conn *cc)
-{
-	struct control *ctl = cc->ctl;
-
-	if (cc->prev)
-		cc->prev->next = cc->next;
-	else
-		ctl->conns = cc->next;
-	if (cc->next)
-		cc->next->prev = cc->prev;
-	ctl->n_conns--;
-}
-
 void
 ctl_conn_free(struct ctl_conn *cc)
 {
 	ctl_explain_cancel(cc);
-	ctl_conn_unlink(cc);
+	LIST_REMOVE(cc, entry);
+	cc->ctl->n_conns--;
 	if (cc->bev)
 		bufferevent_free(cc->bev);
 	free(cc);
@@ -104,27 +92,31 @@ ctl_write_cb(struct bufferevent *bev, void *arg)
 
 static int ctl_help(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
 
-/* The command table: words, argument bounds, handler, usage, whether it changes state. */
+/*
+ * The command table: words, argument bounds, what answers (a producer of report.c that
+ * only reads, or a handler), usage, and whether it changes state.
+ */
 static const struct ctl_cmd {
 	const char *words;
 	int min_args, max_args;
+	void (*report)(const struct report_src *src, struct jw *w);
 	int (*run)(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
 	const char *usage;
 	int changes;		/* from this many arguments on it changes state, and is logged
 				 * with the client's uid; -1: never */
 } ctl_cmds[] = {
-	{ "status", 0, 0, ctl_status, "status", -1 },
-	{ "mirrors", 0, 0, ctl_mirrors, "mirrors", -1 },
-	{ "explain", 1, 2, ctl_explain, "explain NAME [TYPE]", -1 },
-	{ "recent", 0, 0, ctl_recent, "recent", -1 },
-	{ "clients", 0, 0, ctl_clients, "clients", -1 },
-	{ "history", 0, 0, ctl_history, "history", -1 },
-	{ "cache stats", 0, 0, ctl_cache_stats, "cache stats", -1 },
-	{ "cache flush", 0, 1, ctl_cache_flush, "cache flush [NAME]", 0 },
-	{ "cache dump", 0, 1, ctl_cache_dump, "cache dump [MAX]", -1 },
-	{ "reload", 0, 0, ctl_reload, "reload", 0 },
-	{ "log level", 0, 2, ctl_log_level, "log level [GROUP LEVEL]", 2 },
-	{ "help", 0, 0, ctl_help, "help", -1 },
+	{ "status", 0, 0, report_status, NULL, "status", -1 },
+	{ "mirrors", 0, 0, report_mirrors, NULL, "mirrors", -1 },
+	{ "explain", 1, 2, NULL, ctl_explain, "explain NAME [TYPE]", -1 },
+	{ "recent", 0, 0, report_recent, NULL, "recent", -1 },
+	{ "clients", 0, 0, report_clients, NULL, "clients", -1 },
+	{ "history", 0, 0, report_history, NULL, "history", -1 },
+	{ "cache stats", 0, 0, report_cache, NULL, "cache stats", -1 },
+	{ "cache flush", 0, 1, NULL, ctl_cache_flush, "cache flush [NAME]", 0 },
+	{ "cache dump", 0, 1, NULL, ctl_cache_dump, "cache dump [MAX]", -1 },
+	{ "reload", 0, 0, NULL, ctl_reload, "reload", 0 },
+	{ "log level", 0, 2, NULL, ctl_log_level, "log level [GROUP LEVEL]", 2 },
+	{ "help", 0, 0, NULL, ctl_help, "help", -1 },
 };
 
 static int
@@ -169,35 +161,80 @@ ctl_peer(int fd, char *buf, size_t cap)
 		snprintf(buf, cap, "unknown peer");
 }
 
-static void
-ctl_dispatch(struct ctl_conn *cc, char *line)
+/* The request's words into argv (NUL-terminated, at most CONTROL_MAX_WORDS); -1 past that. */
+static int
+ctl_words(char *line, char **argv)
 {
-	char *argv[CONTROL_MAX_WORDS + 1], *save = NULL, *word, peer[64];
-	const struct ctl_cmd *cmd = NULL;
-	struct evbuffer *fields;
-	struct jw w;
-	int argc = 0, n = 0, rc;
+	char *save = NULL, *word;
+	int argc = 0;
 
 	for (word = strtok_r(line, " \t\r", &save); word; word = strtok_r(NULL, " \t\r", &save)) {
-		if (argc == CONTROL_MAX_WORDS) {
-			ctl_conn_answer(cc, "too many words in the request", NULL);
-			return;
-		}
+		if (argc == CONTROL_MAX_WORDS)
+			return -1;
 		argv[argc++] = word;
 	}
 	argv[argc] = NULL;
-	if (log_enabled(LOG_G_CTL, LOG_L_DEBUG)) {
-		char shown[CONTROL_MAX_REQUEST + 1];
-		size_t o = 0;
-		shown[0] = '\0';
-		for (int i = 0; i < argc && o < sizeof(shown); i++)
-			o += (size_t)snprintf(shown + o, sizeof(shown) - o, "%s%s", i ? " " : "", argv[i]);
-		/* Whatever a client sends, the log gets one printable line. */
-		for (size_t i = 0; i < o && i < sizeof(shown); i++)
-			if ((unsigned char)shown[i] < 0x20 || (unsigned char)shown[i] >= 0x7f)
-				shown[i] = '?';
-		log_debug(LOG_G_CTL, "request: %s", shown);
+	return argc;
+}
+
+/* Whatever a client sends, the debug log gets one printable line. */
+static void
+ctl_log_request(int argc, char **argv)
+{
+	char shown[CONTROL_MAX_REQUEST + 1];
+	size_t o = 0;
+
+	if (!log_enabled(LOG_G_CTL, LOG_L_DEBUG))
+		return;
+	shown[0] = '\0';
+	for (int i = 0; i < argc && o < sizeof(shown); i++)
+		o += (size_t)snprintf(shown + o, sizeof(shown) - o, "%s%s", i ? " " : "", argv[i]);
+	for (size_t i = 0; i < o && i < sizeof(shown); i++)
+		if ((unsigned char)shown[i] < 0x20 || (unsigned char)shown[i] >= 0x7f)
+			shown[i] = '?';
+	log_debug(LOG_G_CTL, "request: %s", shown);
+}
+
+/* Run cmd with the words after its own and answer (unless it answers later). */
+static void
+ctl_run(struct ctl_conn *cc, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct evbuffer *fields;
+	struct jw w;
+	int rc = CTL_DONE;
+
+	if ((fields = evbuffer_new()) == NULL) {
+		ctl_conn_answer(cc, "out of memory", NULL);
+		return;
 	}
+	jw_init(&w, fields);
+	cc->err[0] = '\0';
+	if (cmd->report)
+		cmd->report(&cc->env->src, &w);
+	else
+		rc = cmd->run(cc, &w, argc, argv);
+	if (rc == CTL_DONE && w.err)
+		ctl_conn_answer(cc, "out of memory", NULL);
+	else if (rc == CTL_DONE)
+		ctl_conn_answer(cc, NULL, fields);
+	else if (rc == CTL_ERROR)
+		ctl_conn_answer(cc, cc->err[0] ? cc->err : "failed", NULL);
+	/* CTL_PENDING: the handler answers later (explain). */
+	evbuffer_free(fields);
+}
+
+static void
+ctl_dispatch(struct ctl_conn *cc, char *line)
+{
+	char *argv[CONTROL_MAX_WORDS + 1], peer[64];
+	const struct ctl_cmd *cmd = NULL;
+	int argc, n = 0;
+
+	if ((argc = ctl_words(line, argv)) < 0) {
+		ctl_conn_answer(cc, "too many words in the request", NULL);
+		return;
+	}
+	ctl_log_request(argc, argv);
 	for (size_t i = 0; i < NELEMS(ctl_cmds) && cmd == NULL; i++)
 		if ((n = ctl_cmd_match(&ctl_cmds[i], argc, argv)) > 0)
 			cmd = &ctl_cmds[i];
@@ -218,21 +255,7 @@ ctl_dispatch(struct ctl_conn *cc, char *line)
 		log_info(LOG_G_CTL, "%s: %s%s%s", peer, cmd->words, argc > n ? " " : "",
 		    argc > n ? argv[n] : "");
 	}
-	if ((fields = evbuffer_new()) == NULL) {
-		ctl_conn_answer(cc, "out of memory", NULL);
-		return;
-	}
-	jw_init(&w, fields);
-	cc->err[0] = '\0';
-	rc = cmd->run(cc, &w, argc - n, argv + n);
-	if (rc == CTL_DONE && w.err)
-		ctl_conn_answer(cc, "out of memory", NULL);
-	else if (rc == CTL_DONE)
-		ctl_conn_answer(cc, NULL, fields);
-	else if (rc == CTL_ERROR)
-		ctl_conn_answer(cc, cc->err[0] ? cc->err : "failed", NULL);
-	/* CTL_PENDING: the handler answers later (explain). */
-	evbuffer_free(fields);
+	ctl_run(cc, cmd, argc - n, argv + n);
 }
 
 /* ---- connections ---- */
@@ -303,17 +326,14 @@ ctl_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, 
 		return;
 	}
 	cc->ctl = ctl;
-	cc->vd = ctl->vd;
+	cc->env = &ctl->env;
 	snprintf(cc->cmd, sizeof(cc->cmd), "?");
-	if ((cc->bev = bufferevent_socket_new(ctl->vd->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+	if ((cc->bev = bufferevent_socket_new(ctl->env.base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		close(fd);
 		free(cc);
 		return;
 	}
-	cc->next = ctl->conns;
-	if (ctl->conns)
-		ctl->conns->prev = cc;
-	ctl->conns = cc;
+	LIST_INSERT_HEAD(&ctl->conns, cc, entry);
 	ctl->n_conns++;
 	/* Stop reading past the longest request: a client cannot make us buffer more. */
 	bufferevent_setwatermark(cc->bev, EV_READ, 0, CONTROL_MAX_REQUEST + 2);
@@ -443,26 +463,29 @@ control_bind(struct control *ctl, const struct config *cfg)
 }
 
 int
-control_open(struct vantaged *vd)
+control_open(const struct control_env *env, struct control **out)
 {
+	const struct config *cfg = *env->src.cfg;
 	struct control *ctl;
 	int fd;
 
-	if (vd->cfg->control_socket == NULL || vd->cfg->control_socket[0] == '\0')
+	*out = NULL;
+	if (cfg->control_socket == NULL || cfg->control_socket[0] == '\0')
 		return 0;
 	if ((ctl = calloc(1, sizeof(*ctl))) == NULL ||
-	    (ctl->path = strdup(vd->cfg->control_socket)) == NULL) {
+	    (ctl->path = strdup(cfg->control_socket)) == NULL) {
 		free(ctl);
 		log_warnx(LOG_G_CTL, "out of memory");
 		return -1;
 	}
-	ctl->vd = vd;
-	if ((fd = control_bind(ctl, vd->cfg)) < 0) {
+	ctl->env = *env;
+	LIST_INIT(&ctl->conns);
+	if ((fd = control_bind(ctl, cfg)) < 0) {
 		free(ctl->path);
 		free(ctl);
 		return -1;
 	}
-	ctl->lev = evconnlistener_new(vd->base, ctl_accept, ctl,
+	ctl->lev = evconnlistener_new(env->base, ctl_accept, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (ctl->lev == NULL) {
 		log_warnx(LOG_G_CTL, "cannot watch the control socket");
@@ -472,21 +495,20 @@ control_open(struct vantaged *vd)
 		free(ctl);
 		return -1;
 	}
-	vd->control = ctl;
+	*out = ctl;
 	log_info(LOG_G_CTL, "control socket %s", ctl->path);
 	return 0;
 }
 
 void
-control_close(struct vantaged *vd)
+control_close(struct control *ctl)
 {
-	struct control *ctl = vd->control;
 	struct stat st;
 
 	if (ctl == NULL)
 		return;
-	while (ctl->conns)
-		ctl_conn_free(ctl->conns);
+	while (!LIST_EMPTY(&ctl->conns))
+		ctl_conn_free(LIST_FIRST(&ctl->conns));
 	evconnlistener_free(ctl->lev);
 	/* Only ours: a second daemon started by mistake may have replaced it meanwhile. */
 	if (lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev && st.st_ino == ctl->ino &&
@@ -495,13 +517,12 @@ control_close(struct vantaged *vd)
 		    strerror(errno));
 	free(ctl->path);
 	free(ctl);
-	vd->control = NULL;
 }
 
 void
-control_reload(struct vantaged *vd, const struct config *cfg)
+control_reload(const struct control *ctl, const struct config *cfg)
 {
-	const char *now = vd->control ? vd->control->path : NULL;
+	const char *now = ctl ? ctl->path : NULL;
 	const char *want = cfg->control_socket && cfg->control_socket[0] ? cfg->control_socket : NULL;
 
 	if ((now == NULL) != (want == NULL) || (now && strcmp(now, want) != 0))

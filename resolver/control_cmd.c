@@ -1,4 +1,4 @@
-/* resolver/control_cmd.c - the control commands that answer at once. */
+/* resolver/control_cmd.c - the control commands that do more than call one producer. */
 #include "autoconf.h"
 
 #include <stdlib.h>
@@ -6,66 +6,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
+#include "control.h"
 #include "control_int.h"
-#include "report.h"
-#include "probe.h"
-#include "vcache_ca.h"
 #include "dnscache.h"
-#include "listen.h"
 #include "log.h"
-#include "mirror_client.h"
-#include "upstream.h"
+#include "report.h"
+#include "vcache.h"
 #include "vutil.h"
 
 /* `cache dump` lists this many entries unless asked for fewer; never more than the cap,
  * so that one answer stays a few MiB at most. */
 #define CTL_DUMP_DEFAULT 1000
 #define CTL_DUMP_MAX 100000
-
-int
-ctl_status(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	report_status(cc->vd, w);
-	return CTL_DONE;
-}
-
-int
-ctl_mirrors(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	report_mirrors(cc->vd, w);
-	return CTL_DONE;
-}
-
-int
-ctl_recent(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	report_recent(cc->vd, w);
-	return CTL_DONE;
-}
-
-int
-ctl_clients(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	report_clients(cc->vd, w);
-	return CTL_DONE;
-}
-
-int
-ctl_history(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	report_history(cc->vd, w);
-	return CTL_DONE;
-}
 
 /* A pending explain is done: its answer goes out. */
 static void
@@ -80,7 +33,7 @@ ctl_explained(void *arg, const char *err, struct evbuffer *fields)
 int
 ctl_explain(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 {
-	switch (explain_start(cc->vd, argv[0], argc == 2 ? argv[1] : NULL, w, ctl_explained, cc,
+	switch (explain_start(&cc->env->src, argv[0], argc == 2 ? argv[1] : NULL, w, ctl_explained, cc,
 	    &cc->ex, cc->err, sizeof(cc->err))) {
 	case EXPLAIN_DONE:
 		return CTL_DONE;
@@ -99,25 +52,16 @@ ctl_explain_cancel(struct ctl_conn *cc)
 }
 
 int
-ctl_cache_stats(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	report_cache(cc->vd, w);
-	return CTL_DONE;
-}
-
-int
 ctl_cache_flush(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 {
-	if (report_cache_flush(cc->vd, w, argc == 1 ? argv[0] : NULL, cc->err,
+	if (report_cache_flush(&cc->env->src, w, argc == 1 ? argv[0] : NULL, cc->err,
 		sizeof(cc->err)) != 0)
 		return CTL_ERROR;
 	return CTL_DONE;
 }
 
 struct ctl_dump {
-	struct vantaged *vd;
+	struct vcache *vc;		/* NULL: no verified cache */
 	struct jw *w;
 	size_t max, shown;
 	uint64_t wall;
@@ -143,8 +87,7 @@ ctl_dump_entry(void *arg, const struct dnscache_entry_info *e)
 	jw_bool(w, "do", e->do_bit);
 	jw_bool(w, "cd", e->cd_bit);
 	jw_u64(w, "bytes", e->len);
-	if (d->vd->vcache && vcache_lookup(d->vd->vcache, e->qname, e->qname_len, e->qtype,
-				 d->wall, &vi))
+	if (d->vc && vcache_lookup(d->vc, e->qname, e->qname_len, e->qtype, d->wall, &vi))
 		jw_str(w, "verdict", consensus_outcome_name(vi.outcome));
 	else
 		jw_null(w, "verdict");
@@ -155,10 +98,10 @@ ctl_dump_entry(void *arg, const struct dnscache_entry_info *e)
 int
 ctl_cache_dump(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 {
-	struct vantaged *vd = cc->vd;
-	struct dnscache *c = resolve_cache(vd->res);
+	const struct report_src *src = &cc->env->src;
+	struct dnscache *c = resolve_cache(*src->res);
 	struct dnscache_stats cs;
-	struct ctl_dump d = { .vd = vd, .w = w, .max = CTL_DUMP_DEFAULT,
+	struct ctl_dump d = { .vc = src->vcache(src->arg), .w = w, .max = CTL_DUMP_DEFAULT,
 		.wall = wall_s() };
 
 	if (argc == 1) {
@@ -172,7 +115,7 @@ ctl_cache_dump(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 	}
 	dnscache_get_stats(c, &cs);
 	jw_open(w, "entries", '[');
-	dnscache_walk(c, resolve_clock(vd->res), ctl_dump_entry, &d);
+	dnscache_walk(c, resolve_clock(*src->res), ctl_dump_entry, &d);
 	jw_close(w, ']');
 	jw_u64(w, "shown", d.shown);
 	jw_u64(w, "total", cs.entries);
@@ -183,8 +126,9 @@ ctl_cache_dump(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 int
 ctl_reload(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 {
-	struct vantaged *vd = cc->vd;
-	const struct config *before = vd->cfg;
+	const struct control_env *env = cc->env;
+	const struct report_src *src = &env->src;
+	const struct config *before = *src->cfg;
 	struct config *probe;
 	char err[512];
 
@@ -194,21 +138,21 @@ ctl_reload(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 	 * Read the file once more first, only to hand the operator the exact error: the
 	 * reload itself logs it, but the person at the terminal should not need the log.
 	 */
-	if ((probe = config_load(vd->config_path, vd->resolv_conf, err, sizeof(err))) == NULL) {
+	if ((probe = config_load(src->config_path, src->resolv_conf, err, sizeof(err))) == NULL) {
 		log_warnx(LOG_G_CONFIG, "reload failed, keeping the running configuration: %s", err);
 		snprintf(cc->err, sizeof(cc->err), "%.500s", err);
 		return CTL_ERROR;
 	}
 	config_free(probe);
-	vantaged_reload(vd);
-	if (vd->cfg == before) {
+	env->reload(env->arg);
+	if (*src->cfg == before) {
 		snprintf(cc->err, sizeof(cc->err),
 		    "reload failed; the running configuration stays (see the log)");
 		return CTL_ERROR;
 	}
-	jw_str(w, "config", vd->config_path);
-	report_upstreams(vd, w);
-	jw_u64(w, "mirrors", vd->mirrors ? mirror_set_count(vd->mirrors) : 0);
+	jw_str(w, "config", src->config_path);
+	report_upstreams(src, w);
+	jw_u64(w, "mirrors", report_mirror_count(src));
 	return CTL_DONE;
 }
 

@@ -1,34 +1,29 @@
-/* resolver/control_int.h - what the control socket's files share: connections, commands, JSON. */
+/* resolver/control_int.h - what the control socket's files share: connections and commands. */
 #ifndef VANTAGED_CONTROL_INT_H
 #define VANTAGED_CONTROL_INT_H
 
 /*
  * control.c holds the socket, the connections and the command table; control_cmd.c the
- * commands that answer at once; control_explain.c `explain`, which waits for the mirrors.
- * Their shared functions carry the short prefix ctl_.
+ * commands that do more than call one producer of report.c. Their shared functions carry
+ * the short prefix ctl_.
  */
 #include <event2/buffer.h>
-#include <inttypes.h>
-#include <stdint.h>
-#include <stdio.h>
+#include <sys/queue.h>
 
-#include "check.h"
 #include "explain.h"
-#include "json.h"
 #include "jw.h"
-#include "vantaged.h"
-#include "vcache.h"
 
 struct control;
+struct control_env;
 
 /* What a command handler returns. */
 enum { CTL_DONE, CTL_ERROR, CTL_PENDING };
 
 /* One client connection: a request, then one answer. */
 struct ctl_conn {
-	struct ctl_conn *prev, *next;
+	LIST_ENTRY(ctl_conn) entry;
 	struct control *ctl;
-	struct vantaged *vd;
+	const struct control_env *env;	/* the socket's */
 	struct bufferevent *bev;
 	int dispatched;			/* the request was read */
 	char cmd[48];			/* the command's words, echoed in the answer */
@@ -48,12 +43,6 @@ void ctl_conn_free(struct ctl_conn *cc);
 
 /* ---- the commands (argv: the words after the command's own) ---- */
 
-int ctl_status(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
-int ctl_mirrors(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
-int ctl_recent(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
-int ctl_clients(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
-int ctl_history(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
-int ctl_cache_stats(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
 int ctl_cache_flush(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
 int ctl_cache_dump(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
 int ctl_reload(struct ctl_conn *cc, struct jw *w, int argc, char **argv);

@@ -1,4 +1,4 @@
-/* resolver/dashboard.c - the web dashboard: read-only pages and a JSON API on an address of its own. */
+/* resolver/dashboard.c - the web dashboard: pages from memory, capped connections, each request's checks and route. */
 #include "autoconf.h"
 
 #include <arpa/inet.h>
@@ -20,13 +20,12 @@
 #include <unistd.h>
 
 #include "acl.h"
+#include "config.h"
 #include "dashboard.h"
-#include "dnscache.h"
-#include "explain.h"
+#include "dashboard_int.h"
+#include "httpsrv.h"
 #include "log.h"
-#include "metrics.h"
 #include "report.h"
-#include "vcache.h"
 #include "vutil.h"
 
 /* A request must arrive, and its answer leave, within this (s). */
@@ -35,16 +34,9 @@
 #define DASH_MAX_HEADERS 8192
 /* Only the token-guarded POST has a body, and it needs none. */
 #define DASH_MAX_BODY 1024
-/* The pages' files: names, count and sizes are small and fixed by the tree. */
-#define DASH_MAX_FILES 32
+/* A page file's size, and all of them (bytes). */
 #define DASH_MAX_FILE (256 * 1024)
 #define DASH_MAX_TOTAL (1024 * 1024)
-/* Explains ask the mirrors afresh: at most this many at once, and a token bucket of
- * DASH_EXPLAIN_RATE a second (burst DASH_EXPLAIN_BURST), so a client on the LAN cannot
- * turn the page into a generator of mirror traffic. */
-#define DASH_MAX_EXPLAINS 4
-#define DASH_EXPLAIN_RATE 2
-#define DASH_EXPLAIN_BURST 6
 /* Connections one client address may hold: a browser opens 6 per host. More from one
  * address would let a single device (or one the ACL refuses, before its 403) hold every
  * slot of DASHBOARD_MAX_CONNS. */
@@ -57,6 +49,9 @@
 #define DASH_CSP "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; " \
 		 "form-action 'self'"
 
+/* The pages' files: names, count and sizes are small and fixed by the tree. */
+#define DASH_MAX_FILES 32
+
 struct dash_file {
 	char name[48];
 	const char *type;
@@ -64,15 +59,11 @@ struct dash_file {
 	size_t len;
 };
 
-struct dash_explain {
-	struct dash_explain *next;
-	struct dashboard *d;
-	struct evhttp_request *req;
-	struct explain *ex;
-};
+struct dash_newconn;
 
-struct dashboard {
-	struct vantaged *vd;
+/* The dashboard while it serves on one address (a reload to another makes a new one). */
+struct dash_srv {
+	const struct dashboard_env *env;	/* the dashboard's, which outlives it */
 	struct evhttp *http;
 	struct evconnlistener *lev;
 	struct netaddr addr;		/* as configured (maybe port 0) */
@@ -80,15 +71,18 @@ struct dashboard {
 	int paused;			/* the listener is disabled: DASHBOARD_MAX_CONNS reached */
 	struct dash_file files[DASH_MAX_FILES];
 	size_t n_files;
-	struct dash_explain *explains;
-	size_t n_explains;
-	struct dash_newconn *hooks;	/* accepted, not yet hooked (dash_conn_hook) */
+	struct dash_api api;		/* dashboard_api.c */
+	LIST_HEAD(, dash_newconn) hooks;	/* accepted, not yet hooked (dash_conn_hook) */
 	struct dash_peer {
 		struct evhttp_connection *evcon;
 		struct netaddr addr;
 	} peers[DASHBOARD_MAX_CONNS];	/* hooked connections and their clients */
-	double tokens;			/* the explain bucket */
-	uint64_t tokens_ms;
+};
+
+/* The dashboard: what it was given, and its server while it serves. */
+struct dashboard {
+	struct dashboard_env env;
+	struct dash_srv *srv;		/* NULL: not serving */
 };
 
 /* ---- the pages, read into memory ---- */
@@ -215,7 +209,7 @@ fail:
 
 /* ---- answers ---- */
 
-static void
+void
 dash_headers(struct evhttp_request *req, const char *type, int nocache)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
@@ -231,7 +225,7 @@ dash_headers(struct evhttp_request *req, const char *type, int nocache)
 }
 
 /* A short error as JSON (every refusal says why; no page content). */
-static void
+void
 dash_error(struct evhttp_request *req, int code, const char *reason, const char *why)
 {
 	struct evbuffer *b = evbuffer_new();
@@ -247,150 +241,6 @@ dash_error(struct evhttp_request *req, int code, const char *reason, const char 
 	evbuffer_free(b);
 }
 
-static void
-dash_json(struct evhttp_request *req, const char *cmd, const char *err, struct evbuffer *fields)
-{
-	struct evbuffer *b = evbuffer_new();
-
-	if (b == NULL || report_envelope(b, cmd, err, fields) != 0 || evbuffer_add(b, "\n", 1)) {
-		evbuffer_free(b);
-		dash_error(req, HTTP_INTERNAL, "Internal Server Error", "out of memory");
-		return;
-	}
-	dash_headers(req, "application/json", 1);
-	evhttp_send_reply(req, err ? HTTP_BADREQUEST : HTTP_OK, err ? "Bad Request" : "OK", b);
-	evbuffer_free(b);
-}
-
-/* ---- explain: answered when the mirrors have ---- */
-
-static void
-dash_explain_unlink(struct dash_explain *de)
-{
-	struct dash_explain **pp = &de->d->explains;
-
-	while (*pp && *pp != de)
-		pp = &(*pp)->next;
-	if (*pp)
-		*pp = de->next;
-	de->d->n_explains--;
-}
-
-static void
-dash_explained(void *arg, const char *err, struct evbuffer *fields)
-{
-	struct dash_explain *de = arg;
-
-	dash_explain_unlink(de);
-	/* The browser may have gone: libevent then keeps the request, detached, and frees it
-	 * when we answer. */
-	dash_json(de->req, "explain", err, fields);
-	free(de);
-}
-
-/* One more explain now? The bucket refills at DASH_EXPLAIN_RATE a second. */
-static int
-dash_explain_allowed(struct dashboard *d)
-{
-	uint64_t now = now_ms();
-
-	d->tokens += (double)(now - d->tokens_ms) * DASH_EXPLAIN_RATE / 1000.0;
-	if (d->tokens > DASH_EXPLAIN_BURST)
-		d->tokens = DASH_EXPLAIN_BURST;
-	d->tokens_ms = now;
-	if (d->n_explains >= DASH_MAX_EXPLAINS || d->tokens < 1.0)
-		return 0;
-	d->tokens -= 1.0;
-	return 1;
-}
-
-static void
-dash_explain(struct dashboard *d, struct evhttp_request *req, struct evkeyvalq *args)
-{
-	const char *name = evhttp_find_header(args, "name"), *type = evhttp_find_header(args, "type");
-	struct evbuffer *fields;
-	struct dash_explain *de;
-	struct jw w;
-	char err[512];
-
-	if (name == NULL || name[0] == '\0') {
-		dash_error(req, HTTP_BADREQUEST, "Bad Request", "usage: /api/explain?name=NAME&type=TYPE");
-		return;
-	}
-	if (type && type[0] == '\0')
-		type = NULL;
-	if (!dash_explain_allowed(d)) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
-		dash_error(req, 429, "Too Many Requests", "too many explains at once; try again");
-		return;
-	}
-	if ((fields = evbuffer_new()) == NULL || (de = calloc(1, sizeof(*de))) == NULL) {
-		evbuffer_free(fields);
-		dash_error(req, HTTP_INTERNAL, "Internal Server Error", "out of memory");
-		return;
-	}
-	jw_init(&w, fields);
-	de->d = d;
-	de->req = req;
-	switch (explain_start(d->vd, name, type, &w, dash_explained, de, &de->ex, err, sizeof(err))) {
-	case EXPLAIN_PENDING:
-		de->next = d->explains;
-		d->explains = de;
-		d->n_explains++;
-		break;
-	case EXPLAIN_DONE:
-		dash_json(req, "explain", w.err ? "out of memory" : NULL, fields);
-		free(de);
-		break;
-	default:
-		dash_json(req, "explain", err, NULL);
-		free(de);
-		break;
-	}
-	evbuffer_free(fields);
-}
-
-/* ---- the one request that changes state ---- */
-
-/* Constant-time comparison: the token must not leak byte by byte through timing. */
-static int
-dash_token_ok(const char *want, const char *auth)
-{
-	size_t wl = strlen(want), al;
-	unsigned char diff = 0;
-
-	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0)
-		return 0;
-	auth += 7;
-	al = strlen(auth);
-	for (size_t i = 0; i < wl; i++)
-		diff |= (unsigned char)want[i] ^ (unsigned char)(i < al ? auth[i] : 0);
-	return diff == 0 && al == wl;
-}
-
-static void
-dash_flush(struct dashboard *d, struct evhttp_request *req, struct evkeyvalq *args)
-{
-	const char *name = evhttp_find_header(args, "name");
-	struct evbuffer *fields = evbuffer_new();
-	struct jw w;
-	char err[256];
-
-	if (fields == NULL) {
-		dash_error(req, HTTP_INTERNAL, "Internal Server Error", "out of memory");
-		return;
-	}
-	jw_init(&w, fields);
-	if (report_cache_flush(d->vd, &w, name && name[0] ? name : NULL, err, sizeof(err)) != 0)
-		dash_json(req, "cache flush", err, NULL);
-	else {
-		/* Not the name itself: it is the client's text, and the log is the operator's. */
-		log_info(LOG_G_CTL, "dashboard: cache flush (%s)", name ? "one name" : "everything");
-		dash_json(req, "cache flush", w.err ? "out of memory" : NULL, fields);
-	}
-	evbuffer_free(fields);
-}
-
 /* ---- requests ---- */
 
 /*
@@ -399,12 +249,12 @@ dash_flush(struct dashboard *d, struct evhttp_request *req, struct evkeyvalq *ar
  * own name to our address sends that name, and is refused.
  */
 static int
-dash_host_ok(const struct dashboard *d, const char *host)
+dash_host_ok(const struct dash_srv *d, const char *host)
 {
 	char h[256], *colon;
 	struct in6_addr a6;
 	struct in_addr a4;
-	const struct config *cfg = d->vd->cfg;
+	const struct config *cfg = *d->env->src.cfg;
 
 	if (host == NULL || strlen(host) >= sizeof(h))
 		return 0;
@@ -427,72 +277,22 @@ dash_host_ok(const struct dashboard *d, const char *host)
 }
 
 static int
-dash_acl_ok(const struct dashboard *d, struct evhttp_request *req)
+dash_acl_ok(const struct dash_srv *d, struct evhttp_request *req)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	const struct sockaddr *sa = evcon ? evhttp_connection_get_addr(evcon) : NULL;
 	struct netaddr peer;
+	const struct config *cfg = *d->env->src.cfg;
 
 	if (sa == NULL)
 		return 0;
 	netaddr_from_sockaddr(&peer, sa,
 	    sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
-	return acl_match(d->vd->cfg->acl, d->vd->cfg->n_acl, &peer) == ACL_ALLOW;
-}
-
-/* GET /api/NAME: the producer the control command of the same name uses. */
-static int
-dash_api_get(struct dashboard *d, struct evhttp_request *req, const char *what,
-    struct evkeyvalq *args)
-{
-	static const struct {
-		const char *path, *cmd;
-		void (*run)(struct vantaged *vd, struct jw *w);
-	} api[] = {
-		{ "status", "status", report_status },
-		{ "mirrors", "mirrors", report_mirrors },
-		{ "cache", "cache stats", report_cache },
-		{ "recent", "recent", report_recent },
-		{ "dissents", "recent", report_recent },
-		{ "clients", "clients", report_clients },
-		{ "history", "history", report_history },
-	};
-	struct evbuffer *fields;
-	struct jw w;
-
-	if (strcmp(what, "explain") == 0) {
-		dash_explain(d, req, args);
-		return 1;
-	}
-	if (strcmp(what, "metrics") == 0) {
-		if ((fields = evbuffer_new()) == NULL || metrics_render(d->vd, fields) != 0) {
-			evbuffer_free(fields);
-			dash_error(req, HTTP_INTERNAL, "Internal Server Error", "out of memory");
-			return 1;
-		}
-		dash_headers(req, "text/plain; version=0.0.4; charset=utf-8", 1);
-		evhttp_send_reply(req, HTTP_OK, "OK", fields);
-		evbuffer_free(fields);
-		return 1;
-	}
-	for (size_t i = 0; i < NELEMS(api); i++) {
-		if (strcmp(what, api[i].path) != 0)
-			continue;
-		if ((fields = evbuffer_new()) == NULL) {
-			dash_error(req, HTTP_INTERNAL, "Internal Server Error", "out of memory");
-			return 1;
-		}
-		jw_init(&w, fields);
-		api[i].run(d->vd, &w);
-		dash_json(req, api[i].cmd, w.err ? "out of memory" : NULL, fields);
-		evbuffer_free(fields);
-		return 1;
-	}
-	return 0;
+	return acl_match(cfg->acl, cfg->n_acl, &peer) == ACL_ALLOW;
 }
 
 static void
-dash_page(struct dashboard *d, struct evhttp_request *req, const char *path)
+dash_page(struct dash_srv *d, struct evhttp_request *req, const char *path)
 {
 	const char *name = strcmp(path, "/") == 0 ? "index.html" : path + 1;
 	struct evbuffer *b;
@@ -516,21 +316,14 @@ dash_page(struct dashboard *d, struct evhttp_request *req, const char *path)
 
 /* Method, token, then the route. path and args come from the parsed URI. */
 static void
-dash_route(struct dashboard *d, struct evhttp_request *req, const char *path,
+dash_route(struct dash_srv *d, struct evhttp_request *req, const char *path,
     struct evkeyvalq *args)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	const char *token = d->vd->cfg->dashboard.token;
+	const char *token = (*d->env->src.cfg)->dashboard.token;
 
 	if (cmd == EVHTTP_REQ_POST && token && strcmp(path, "/api/cache/flush") == 0) {
-		if (!dash_token_ok(token, evhttp_find_header(evhttp_request_get_input_headers(req),
-						"Authorization"))) {
-			evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
-			    "Bearer");
-			dash_error(req, 401, "Unauthorized", "this needs dashboard.token");
-			return;
-		}
-		dash_flush(d, req, args);
+		dash_api_flush(&d->api, req, args);
 		return;
 	}
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
@@ -542,7 +335,7 @@ dash_route(struct dashboard *d, struct evhttp_request *req, const char *path,
 		return;
 	}
 	if (strncmp(path, "/api/", 5) == 0) {
-		if (!dash_api_get(d, req, path + 5, args))
+		if (!dash_api_get(&d->api, req, path + 5, args))
 			dash_error(req, HTTP_NOTFOUND, "Not Found", "no such API");
 		return;
 	}
@@ -552,7 +345,7 @@ dash_route(struct dashboard *d, struct evhttp_request *req, const char *path,
 static void
 dash_request(struct evhttp_request *req, void *arg)
 {
-	struct dashboard *d = arg;
+	struct dash_srv *d = arg;
 	const char *uri = evhttp_request_get_uri(req);
 	struct evhttp_uri *u = NULL;
 	struct evkeyvalq args;
@@ -588,7 +381,7 @@ out:
 static void
 dash_conn_closed(struct evhttp_connection *evcon, void *arg)
 {
-	struct dashboard *d = arg;
+	struct dash_srv *d = arg;
 
 	for (size_t i = 0; evcon && i < DASHBOARD_MAX_CONNS; i++)
 		if (d->peers[i].evcon == evcon)
@@ -606,7 +399,7 @@ dash_conn_closed(struct evhttp_connection *evcon, void *arg)
  * once. Its close counts it down (dash_conn_closed).
  */
 static void
-dash_conn_track(struct dashboard *d, struct evhttp_connection *evcon)
+dash_conn_track(struct dash_srv *d, struct evhttp_connection *evcon)
 {
 	const struct sockaddr *sa = evhttp_connection_get_addr(evcon);
 	struct dash_peer *slot = NULL;
@@ -635,8 +428,8 @@ dash_conn_track(struct dashboard *d, struct evhttp_connection *evcon)
 }
 
 struct dash_newconn {
-	struct dash_newconn *next;
-	struct dashboard *d;		/* NULL: the dashboard stopped meanwhile */
+	LIST_ENTRY(dash_newconn) entry;
+	struct dash_srv *d;		/* NULL: the dashboard stopped meanwhile */
 	struct bufferevent *bev;
 };
 
@@ -657,11 +450,7 @@ dash_conn_hook(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (nc->d) {
-		struct dash_newconn **pp = &nc->d->hooks;
-		while (*pp && *pp != nc)
-			pp = &(*pp)->next;
-		if (*pp)
-			*pp = nc->next;
+		LIST_REMOVE(nc, entry);
 		bufferevent_getcb(nc->bev, &rcb, &wcb, &ecb, &cbarg);
 		if (ecb != NULL && cbarg != NULL)
 			dash_conn_track(nc->d, cbarg);
@@ -676,7 +465,7 @@ dash_conn_hook(evutil_socket_t fd, short what, void *arg)
 static struct bufferevent *
 dash_bevcb(struct event_base *base, void *arg)
 {
-	struct dashboard *d = arg;
+	struct dash_srv *d = arg;
 	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	struct dash_newconn *nc = calloc(1, sizeof(*nc));
 
@@ -692,8 +481,7 @@ dash_bevcb(struct event_base *base, void *arg)
 		free(nc);
 		return bev;
 	}
-	nc->next = d->hooks;
-	d->hooks = nc;
+	LIST_INSERT_HEAD(&d->hooks, nc, entry);
 	if (++d->n_conns >= DASHBOARD_MAX_CONNS && !d->paused) {
 		/* The kernel's backlog holds the rest; no descriptor is taken for them. */
 		evconnlistener_disable(d->lev);
@@ -706,64 +494,39 @@ dash_bevcb(struct event_base *base, void *arg)
 
 /* ---- the listener ---- */
 
-static int
-dash_socket(const struct netaddr *a, struct netaddr *bound)
+static void dash_stop(struct dash_srv *d);
+
+/* The server on cfg's address, with cfg's pages; NULL after logging why. */
+static struct dash_srv *
+dash_start(const struct dashboard_env *env, const struct config *cfg)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int fd, on = 1;
-	char s[NETADDR_STRLEN];
-
-	if ((fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
-		log_warn(LOG_G_MAIN, "dashboard: socket");
-		return -1;
-	}
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (a->ss.ss_family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0 ||
-	    listen(fd, DASHBOARD_MAX_CONNS) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
-		log_warn(LOG_G_MAIN, "dashboard: cannot listen on %s", netaddr_str(a, s, sizeof(s)));
-		close(fd);
-		return -1;
-	}
-	netaddr_from_sockaddr(bound, (struct sockaddr *)&ss, len);
-	return fd;
-}
-
-static void dash_stop(struct dashboard *d);
-
-static struct dashboard *
-dash_start(struct vantaged *vd, const struct config *cfg)
-{
-	struct dashboard *d = calloc(1, sizeof(*d));
+	struct dash_srv *d = calloc(1, sizeof(*d));
+	struct httpsrv_conf hc = { .who = "dashboard",
+		/* Every method reaches dash_route, which answers 405 itself (with Allow). */
+		.methods = EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+		    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH,
+		.timeout_s = DASH_TIMEOUT, .max_headers = DASH_MAX_HEADERS,
+		.max_body = DASH_MAX_BODY, .backlog = DASHBOARD_MAX_CONNS, .cb = dash_request,
+		.arg = d };
 	struct netaddr bound;
 	char s[NETADDR_STRLEN];
 	int fd = -1, n;
 
 	if (d == NULL)
 		return NULL;
-	d->vd = vd;
+	d->env = env;
 	d->addr = cfg->dashboard.listen;
-	d->tokens = DASH_EXPLAIN_BURST;
-	d->tokens_ms = now_ms();
+	LIST_INIT(&d->hooks);
+	dash_api_init(&d->api, env);
 	if ((n = dash_load(cfg->dashboard.root, d->files)) < 0)
 		goto fail;
 	d->n_files = (size_t)n;
-	if ((d->http = evhttp_new(vd->base)) == NULL)
+	if ((d->http = httpsrv_new(env->base, &hc)) == NULL)
 		goto fail;
-	/* Every method reaches dash_route, which answers 405 itself (with Allow). */
-	evhttp_set_allowed_methods(d->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	evhttp_set_timeout(d->http, DASH_TIMEOUT);
-	evhttp_set_max_headers_size(d->http, DASH_MAX_HEADERS);
-	evhttp_set_max_body_size(d->http, DASH_MAX_BODY);
-	evhttp_set_gencb(d->http, dash_request, d);
 	evhttp_set_bevcb(d->http, dash_bevcb, d);
-	if ((fd = dash_socket(&d->addr, &bound)) < 0)
+	if ((fd = httpsrv_socket(&hc, &d->addr, &bound)) < 0)
 		goto fail;
-	if ((d->lev = evconnlistener_new(vd->base, NULL, NULL,
+	if ((d->lev = evconnlistener_new(env->base, NULL, NULL,
 		 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd)) == NULL) {
 		close(fd);
 		goto fail;
@@ -783,19 +546,15 @@ fail:
 }
 
 static void
-dash_stop(struct dashboard *d)
+dash_stop(struct dash_srv *d)
 {
+	struct dash_newconn *nc;
+
 	if (d == NULL)
 		return;
 	/* Pending explains first: their requests die with the connections below. */
-	while (d->explains) {
-		struct dash_explain *de = d->explains;
-		d->explains = de->next;
-		explain_cancel(de->ex);
-		evhttp_send_error(de->req, HTTP_SERVUNAVAIL, "shutting down");
-		free(de);
-	}
-	for (struct dash_newconn *nc = d->hooks; nc; nc = nc->next)
+	dash_api_stop(&d->api);
+	LIST_FOREACH(nc, &d->hooks, entry)
 		nc->d = NULL;
 	if (d->http)
 		evhttp_free(d->http);	/* frees the bound listener too */
@@ -804,50 +563,66 @@ dash_stop(struct dashboard *d)
 }
 
 int
-dashboard_open(struct vantaged *vd)
+dashboard_open(const struct dashboard_env *env, struct dashboard **out)
 {
-	if (!vd->cfg->dashboard.on)
-		return 0;
-	if ((vd->dashboard = dash_start(vd, vd->cfg)) == NULL)
+	struct dashboard *db;
+
+	if ((*out = db = calloc(1, sizeof(*db))) == NULL)
 		return -1;
+	db->env = *env;
+	if (!(*env->src.cfg)->dashboard.on)
+		return 0;
+	return (db->srv = dash_start(&db->env, *env->src.cfg)) == NULL ? -1 : 0;
+}
+
+void
+dashboard_close(struct dashboard *db)
+{
+	if (db == NULL)
+		return;
+	dash_stop(db->srv);
+	free(db);
+}
+
+/* The same address: only the pages are read again (0), or -1 when they cannot be. */
+static int
+dash_reload_pages(struct dash_srv *d, const struct config *cfg)
+{
+	struct dash_file files[DASH_MAX_FILES];
+	int n = dash_load(cfg->dashboard.root, files);
+
+	if (n < 0)
+		return -1;
+	dash_files_free(d->files, d->n_files);
+	memcpy(d->files, files, sizeof(files));
+	d->n_files = (size_t)n;
 	return 0;
 }
 
 void
-dashboard_close(struct vantaged *vd)
+dashboard_reload(struct dashboard *db, const struct config *cfg)
 {
-	dash_stop(vd->dashboard);
-	vd->dashboard = NULL;
-}
+	struct dash_srv *d;
 
-void
-dashboard_reload(struct vantaged *vd, const struct config *cfg)
-{
-	struct dashboard *d;
-
+	if (db == NULL)
+		return;
 	if (!cfg->dashboard.on) {
-		if (vd->dashboard)
+		if (db->srv)
 			log_info(LOG_G_MAIN, "dashboard: removed from the configuration");
-		dashboard_close(vd);
+		dash_stop(db->srv);
+		db->srv = NULL;
 		return;
 	}
-	if (vd->dashboard && netaddr_equal(&vd->dashboard->addr, &cfg->dashboard.listen)) {
-		struct dash_file files[DASH_MAX_FILES];
-		int n = dash_load(cfg->dashboard.root, files);
-		if (n < 0) {
+	if (db->srv && netaddr_equal(&db->srv->addr, &cfg->dashboard.listen)) {
+		if (dash_reload_pages(db->srv, cfg) != 0)
 			log_warnx(LOG_G_CONFIG, "reload: the dashboard keeps its pages");
-			return;
-		}
-		dash_files_free(vd->dashboard->files, vd->dashboard->n_files);
-		memcpy(vd->dashboard->files, files, sizeof(files));
-		vd->dashboard->n_files = (size_t)n;
 		return;
 	}
-	if ((d = dash_start(vd, cfg)) == NULL) {
+	if ((d = dash_start(&db->env, cfg)) == NULL) {
 		log_warnx(LOG_G_CONFIG, "reload: dashboard.listen unchanged%s",
-		    vd->dashboard ? " (the old address still serves)" : "");
+		    db->srv ? " (the old address still serves)" : "");
 		return;
 	}
-	dashboard_close(vd);
-	vd->dashboard = d;
+	dash_stop(db->srv);
+	db->srv = d;
 }

@@ -2,8 +2,9 @@
 #ifndef VANTAGED_DASHBOARD_H
 #define VANTAGED_DASHBOARD_H
 
-#include "config.h"
-#include "vantaged.h"
+#include <event2/event.h>
+
+#include "report.h"
 
 /*
  * The dashboard faces a LAN (on a router, every device on it), so it is built as an
@@ -26,20 +27,31 @@
  */
 #define DASHBOARD_MAX_CONNS 32
 
-/*
- * dashboard_open - serve on vd->cfg->dashboard.listen when it is set (nothing otherwise);
- * vd->dashboard holds it. Logs "dashboard: serving http://ADDR:PORT/". Returns 0, or -1
- * after logging why.
- */
-int dashboard_open(struct vantaged *vd);
+struct dashboard;
 
-/* dashboard_close - stop serving: pending explains are cancelled, connections closed. */
-void dashboard_close(struct vantaged *vd);
+/* What the dashboard is given: its loop and the view of the daemon its API reports. */
+struct dashboard_env {
+	struct event_base *base;
+	struct report_src src;		/* copied; *src.cfg holds dashboard.* and the ACL */
+};
+
+/*
+ * dashboard_open - the dashboard into *out (env copied), serving on cfg->dashboard.listen
+ * when it is set (nothing otherwise; a reload may start it). Logs "dashboard: serving
+ * http://ADDR:PORT/". Returns 0, or -1 after logging why (*out is then still set when
+ * memory allowed, so that a reload can try again).
+ */
+int dashboard_open(const struct dashboard_env *env, struct dashboard **out);
+
+/* dashboard_close - stop serving (pending explains are cancelled, connections closed) and
+ * free; accepts NULL. */
+void dashboard_close(struct dashboard *db);
 
 /*
  * dashboard_reload - apply cfg: the pages are read again; a new address is bound first
- * and the old one closed only when that worked; no address stops the dashboard.
+ * and the old one closed only when that worked; no address stops the dashboard. Accepts
+ * NULL.
  */
-void dashboard_reload(struct vantaged *vd, const struct config *cfg);
+void dashboard_reload(struct dashboard *db, const struct config *cfg);
 
 #endif

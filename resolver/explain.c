@@ -7,17 +7,19 @@
 #include <time.h>
 
 #include "explain.h"
+#include "check.h"
 #include "check_ca.h"
 #include "log.h"
 #include "vutil.h"
 #include "policy.h"
+#include "vcache.h"
 
 /* Records listed per answer: enough for any real RRset, bounded for a hostile one. */
 #define EXPLAIN_MAX_RRS 64
 
 /* One explain while it waits for the upstream and the mirrors. */
 struct explain {
-	struct vantaged *vd;
+	struct report_src src;		/* a copy: the explain may outlive its caller's view */
 	explain_cb cb;
 	void *arg;
 	struct check_wait *cw;
@@ -302,11 +304,11 @@ explain_plain_done(void *arg, const struct resolve_result *res)
 static void
 explain_reason(struct explain *e)
 {
-	const struct config *cfg = e->vd->cfg;
+	const struct config *cfg = *e->src.cfg;
 	int typed = 0;
 
 	snprintf(e->reason, sizeof(e->reason), "not cross-checked");
-	if (e->vd->mirrors == NULL) {
+	if (e->src.mirrors(e->src.arg) == NULL) {
 		snprintf(e->reason, sizeof(e->reason), "no mirrors configured");
 		return;
 	}
@@ -329,7 +331,7 @@ explain_reason(struct explain *e)
 }
 
 int
-explain_start(struct vantaged *vd, const char *name, const char *type, struct jw *w,
+explain_start(const struct report_src *src, const char *name, const char *type, struct jw *w,
     explain_cb cb, void *arg, struct explain **out, char *err, size_t errlen)
 {
 	struct resolve_result hit;
@@ -351,7 +353,7 @@ explain_start(struct vantaged *vd, const char *name, const char *type, struct jw
 		free(e);
 		return EXPLAIN_ERROR;
 	}
-	e->vd = vd;
+	e->src = *src;
 	e->cb = cb;
 	e->arg = arg;
 	e->q.qname_len = (uint8_t)len;
@@ -359,21 +361,22 @@ explain_start(struct vantaged *vd, const char *name, const char *type, struct jw
 	e->q.qclass = DNS_CLASS_IN;
 	e->q.flags = DNS_FLAG_RD;
 	e->q.edns_size = 512;
-	if ((e->checked = check_applies(vd, &e->q))) {
-		e->has_cached = vd->vcache && vcache_lookup(vd->vcache, e->q.qname, e->q.qname_len,
-						  e->q.qtype, wall_s(), &e->cached);
-		if ((e->cw = check_explain(vd, &e->q, explain_done, e)) == NULL)
+	if ((e->checked = src->applies(src->arg, &e->q))) {
+		struct vcache *vc = src->vcache(src->arg);
+		e->has_cached = vc && vcache_lookup(vc, e->q.qname, e->q.qname_len, e->q.qtype,
+					  wall_s(), &e->cached);
+		if ((e->cw = src->check(src->arg, &e->q, explain_done, e)) == NULL)
 			goto oom;
 		*out = e;
 		return EXPLAIN_PENDING;
 	}
 	explain_reason(e);
-	if (resolve_lookup(vd->res, &e->q, &hit)) {
+	if (resolve_lookup(*src->res, &e->q, &hit)) {
 		explain_plain(e, w, &hit);
 		free(e);
 		return EXPLAIN_DONE;
 	}
-	if ((e->rw = resolve_start(vd->res, &e->q, explain_plain_done, e)) == NULL)
+	if ((e->rw = resolve_start(*src->res, &e->q, explain_plain_done, e)) == NULL)
 		goto oom;
 	*out = e;
 	return EXPLAIN_PENDING;

@@ -5,10 +5,8 @@
 #include <event2/buffer.h>
 #include <stddef.h>
 
-#include "check.h"
 #include "jw.h"
-#include "vantaged.h"
-#include "vcache.h"
+#include "report.h"
 
 /*
  * The producer of `vantagectl explain` and of the dashboard's /api/explain: both call
@@ -27,13 +25,14 @@ enum { EXPLAIN_DONE, EXPLAIN_PENDING, EXPLAIN_ERROR };
 typedef void (*explain_cb)(void *arg, const char *err, struct evbuffer *fields);
 
 /*
- * explain_start - explain name (presentation form) for type (NULL: A). Returns
+ * explain_start - explain name (presentation form) for type (NULL: A), reading the daemon
+ * through src (copied). Returns
  * EXPLAIN_DONE when the members are already in w (a question that is not cross-checked
  * and is in the answer cache); EXPLAIN_PENDING with *out set when the upstream and the
  * mirrors are asked afresh (cb runs exactly once, later, unless explain_cancel(*out));
  * EXPLAIN_ERROR with err filled (errlen bytes) for a bad name or type, or no memory.
  */
-int explain_start(struct vantaged *vd, const char *name, const char *type, struct jw *w,
+int explain_start(const struct report_src *src, const char *name, const char *type, struct jw *w,
     explain_cb cb, void *arg, struct explain **out, char *err, size_t errlen);
 
 /* explain_cancel - forget a pending explain (its callback never runs); accepts NULL. Not

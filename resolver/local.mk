@@ -3,7 +3,7 @@ sbin_PROGRAMS += vantaged
 vantaged_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(LDNS_CFLAGS) $(SECCOMP_CFLAGS) \
 	$(NGHTTP2_CFLAGS)
 vantaged_SOURCES = \
-	resolver/vantaged.c resolver/vantaged.h resolver/stats.h \
+	resolver/vantaged.c resolver/vantaged.h resolver/stats.c resolver/stats.h \
 	resolver/config.c resolver/config.h \
 	resolver/acl.c resolver/acl.h \
 	resolver/sandbox.c resolver/sandbox.h \
@@ -34,10 +34,11 @@ vantaged_SOURCES += \
 	resolver/control.c resolver/control.h resolver/control_int.h \
 	resolver/control_cmd.c \
 	resolver/explain.c resolver/explain.h \
-	resolver/jw.h \
 	resolver/report.c resolver/report.h \
 	resolver/recent.c resolver/recent.h \
-	resolver/metrics.c resolver/metrics.h
+	resolver/metrics.c resolver/metrics.h \
+	resolver/httpsrv.c resolver/httpsrv.h
 # The web dashboard (issue 18): its own listener, the JSON API, the static pages.
 vantaged_SOURCES += \
-	resolver/dashboard.c resolver/dashboard.h
+	resolver/dashboard.c resolver/dashboard.h resolver/dashboard_int.h \
+	resolver/dashboard_api.c

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "consensus.h"
 #include "policy.h"
 #include "recent.h"

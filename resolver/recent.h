@@ -5,11 +5,13 @@
 #include <event2/event.h>
 #include <stdint.h>
 
-#include "check.h"
 #include "dnswire.h"
 #include "jw.h"
 #include "netaddr.h"
-#include "vantaged.h"
+#include "stats.h"
+
+struct check_result;
+struct policy_decision;
 
 /*
  * Everything here is bounded whatever the clients send: a ring of the last RECENT_EVENTS

@@ -8,12 +8,9 @@
 
 #include "config.h"
 #include "dnscache.h"
-#include "listen.h"
 #include "log.h"
 #include "mirror_client.h"
-#include "probe.h"
 #include "recent.h"
-#include "follow.h"
 #include "report.h"
 #include "upstream.h"
 #include "vcache.h"
@@ -24,10 +21,11 @@
 #define REPORT_MAX_NS 8
 
 void
-report_upstreams(struct vantaged *vd, struct jw *w)
+report_upstreams(const struct report_src *src, struct jw *w)
 {
-	struct upstream_set *ups = resolve_upstreams(vd->res);
-	size_t n = ups ? upstream_count(ups) : 0;
+	struct upstream_set *ups = resolve_upstreams(*src->res);
+	size_t n = ups ? upstream_count(ups) : 0, nc;
+	const struct stats_item *c = stats_upstream(&nc);
 
 	jw_open(w, "upstreams", '[');
 	for (size_t i = 0; i < n; i++) {
@@ -37,28 +35,26 @@ report_upstreams(struct vantaged *vd, struct jw *w)
 		jw_str(w, "address", st.addr);
 		jw_bool(w, "healthy", st.healthy);
 		jw_u64(w, "srtt_ms", st.srtt_ms);
-		jw_u64(w, "queries", st.queries);
-		jw_u64(w, "answers", st.answers);
-		jw_u64(w, "timeouts", st.timeouts);
-		jw_u64(w, "errors", st.errors);
-		jw_u64(w, "tcp_retries", st.tcp_retries);
-		jw_u64(w, "mismatches", st.mismatches);
+		/* The counters, as stats.c lists them (the same table /metrics renders). */
+		for (size_t k = 0; k < nc; k++)
+			jw_u64(w, c[k].key, stats_item_value(&st, &c[k]));
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
 }
 
 void
-report_cache(struct vantaged *vd, struct jw *w)
+report_cache(const struct report_src *src, struct jw *w)
 {
+	struct vcache *vc = src->vcache(src->arg);
 	struct dnscache_stats cs;
 	struct resolve_stats rs;
 
-	dnscache_get_stats(resolve_cache(vd->res), &cs);
-	resolve_get_stats(vd->res, &rs);
+	dnscache_get_stats(resolve_cache(*src->res), &cs);
+	resolve_get_stats(*src->res, &rs);
 	jw_open(w, "cache", '{');
 	jw_u64(w, "entries", cs.entries);
-	jw_u64(w, "max_entries", vd->cfg->cache.max_entries);
+	jw_u64(w, "max_entries", (*src->cfg)->cache.max_entries);
 	jw_u64(w, "bytes", cs.bytes);
 	jw_u64(w, "hits", cs.hits);
 	jw_u64(w, "misses", cs.misses);
@@ -70,25 +66,22 @@ report_cache(struct vantaged *vd, struct jw *w)
 	jw_u64(w, "in_flight", rs.in_flight);
 	jw_close(w, '}');
 	jw_open(w, "verified_cache", '{');
-	jw_u64(w, "entries", vd->vcache ? vcache_count(vd->vcache) : 0);
+	jw_u64(w, "entries", vc ? vcache_count(vc) : 0);
 	jw_close(w, '}');
 }
 
 /* The CA evidence: probes by result, pairs kept and used, history flags. */
 static void
-report_ca(struct vantaged *vd, struct jw *w)
+report_ca(const struct report_src *src, struct jw *w)
 {
-	const struct vstats *st = &vd->st;
+	struct vcache *vc = src->vcache(src->arg);
 
 	jw_open(w, "ca", '{');
 	jw_open(w, "probes", '{');
-	for (int r = PROBE_OK; r <= PROBE_BUSY; r++)
-		jw_u64(w, probe_result_name((enum probe_result)r), st->ca_probes[r]);
+	stats_status(src->st, w, "ca.probes");
 	jw_close(w, '}');
-	jw_u64(w, "pairs", vd->vcache ? vcache_ca_pairs(vcache_cadata(vd->vcache)) : 0);
-	jw_u64(w, "pairs_stored", st->ca_pairs_stored);
-	jw_u64(w, "pair_hits", st->ca_pair_hits);
-	jw_u64(w, "changes_flagged", st->ca_changes_flagged);
+	jw_u64(w, "pairs", vc ? vcache_ca_pairs(vcache_cadata(vc)) : 0);
+	stats_status(src->st, w, "ca");
 	jw_close(w, '}');
 }
 
@@ -99,95 +92,93 @@ report_ca(struct vantaged *vd, struct jw *w)
  * the log says so once (follow.c) and the status page for as long as it lasts.
  */
 static void
-report_resolv_conf(struct vantaged *vd, struct jw *w)
+report_resolv_conf(const struct report_src *src, struct jw *w)
 {
 	struct netaddr ns[REPORT_MAX_NS];
 	char buf[NETADDR_STRLEN];
-	int n = vd->resolv_conf ? config_read_resolv_conf(vd->resolv_conf, NULL, 0, ns,
-					 REPORT_MAX_NS) : -1;
+	int n = src->resolv_conf ? config_read_resolv_conf(src->resolv_conf, NULL, 0, ns,
+					  REPORT_MAX_NS) : -1;
 	int in;
 
 	jw_open(w, "resolv_conf", '{');
-	jw_str(w, "path", vd->resolv_conf);
+	jw_str(w, "path", src->resolv_conf);
 	jw_open(w, "nameservers", '[');
 	for (int i = 0; i < n; i++)
 		jw_str(w, NULL, netaddr_str(&ns[i], buf, sizeof(buf)));
 	jw_close(w, ']');
 	/* follow.c decides, as for its "out of the system's path" warning. */
-	if ((in = follow_in_path(vd)) < 0)
+	if ((in = src->in_path(src->arg)) < 0)
 		jw_null(w, "in_path");
 	else
 		jw_bool(w, "in_path", in);
 	jw_close(w, '}');
 }
 
-void
-report_status(struct vantaged *vd, struct jw *w)
+/* Who we are: version, pid, uptime, configuration, mode, the bound listeners. */
+static void
+report_self(const struct report_src *src, struct jw *w)
 {
-	const struct vstats *st = &vd->st;
 	const struct netaddr *a;
-	size_t ready = 0, total = vd->mirrors ? mirror_set_count(vd->mirrors) : 0;
 	char buf[NETADDR_STRLEN];
 
 	jw_str(w, "version", PACKAGE_VERSION);
 	jw_int(w, "pid", (long)getpid());
-	jw_u64(w, "uptime_s", (now_ms() - vd->start_ms) / 1000);
-	jw_str(w, "config", vd->config_path);
-	jw_str(w, "mode", vd->cfg->consensus.mode == MODE_MONITOR ? "monitor" : "enforce");
+	jw_u64(w, "uptime_s", (now_ms() - src->start_ms) / 1000);
+	jw_str(w, "config", src->config_path);
+	jw_str(w, "mode", (*src->cfg)->consensus.mode == MODE_MONITOR ? "monitor" : "enforce");
 	jw_open(w, "listen", '[');
-	for (size_t i = 0; (a = listen_bound(vd, i)) != NULL; i++) {
+	for (size_t i = 0; (a = src->listen_bound(src->arg, i)) != NULL; i++) {
 		jw_open(w, NULL, '{');
 		jw_str(w, "address", netaddr_str(a, buf, sizeof(buf)));
 		jw_u64(w, "port", netaddr_port(a));
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
-	report_upstreams(vd, w);
-	for (size_t i = 0; i < total; i++) {
+}
+
+size_t
+report_mirror_count(const struct report_src *src)
+{
+	struct mirror_set *set = src->mirrors(src->arg);
+
+	return set ? mirror_set_count(set) : 0;
+}
+
+/* How many mirrors have their connection up. */
+static size_t
+report_mirrors_ready(struct mirror_set *set, size_t n)
+{
+	size_t ready = 0;
+
+	for (size_t i = 0; i < n; i++) {
 		struct mirror_stats ms;
-		mirror_get_stats(mirror_set_get(vd->mirrors, i), &ms);
+		mirror_get_stats(mirror_set_get(set, i), &ms);
 		ready += ms.state == MIRROR_UP;
 	}
+	return ready;
+}
+
+void
+report_status(const struct report_src *src, struct jw *w)
+{
+	static const char *const groups[] = { "queries", "answers", "verdicts", "actions" };
+	size_t total = report_mirror_count(src);
+
+	report_self(src, w);
+	report_upstreams(src, w);
 	jw_open(w, "mirrors", '{');
-	jw_u64(w, "ready", ready);
+	jw_u64(w, "ready", report_mirrors_ready(src->mirrors(src->arg), total));
 	jw_u64(w, "total", total);
 	jw_close(w, '}');
-	report_cache(vd, w);
-	jw_open(w, "queries", '{');
-	jw_u64(w, "udp", st->queries_udp);
-	jw_u64(w, "tcp", st->queries_tcp);
-	jw_u64(w, "tcp_connections", st->tcp_accepted);
-	jw_u64(w, "tcp_refused", st->tcp_refused);
-	jw_close(w, '}');
-	jw_open(w, "answers", '{');
-	jw_u64(w, "cache", st->answers_cache);
-	jw_u64(w, "stale", st->answers_stale);
-	jw_u64(w, "upstream", st->answers_upstream);
-	jw_u64(w, "truncated", st->truncated);
-	jw_u64(w, "formerr", st->formerr);
-	jw_u64(w, "notimp", st->notimp);
-	jw_u64(w, "refused", st->refused);
-	jw_u64(w, "servfail", st->servfail);
-	jw_u64(w, "dropped", st->dropped);
-	jw_u64(w, "acl_refused", st->acl_refused);
-	jw_u64(w, "acl_dropped", st->acl_dropped);
-	jw_u64(w, "ratelimited", st->ratelimited);
-	jw_close(w, '}');
-	jw_open(w, "verdicts", '{');
-	jw_u64(w, "agree", st->verdict_agree);
-	jw_u64(w, "dissent", st->verdict_dissent);
-	jw_u64(w, "insufficient", st->verdict_insufficient);
-	jw_u64(w, "cached", st->verdict_cached);
-	jw_u64(w, "bypassed", st->bypassed);
-	jw_close(w, '}');
-	jw_open(w, "actions", '{');
-	jw_u64(w, "refuse", st->action_refuse);
-	jw_u64(w, "servfail", st->action_servfail);
-	jw_u64(w, "flag", st->action_flag);
-	jw_u64(w, "consensus", st->action_consensus);
-	jw_close(w, '}');
-	report_ca(vd, w);
-	report_resolv_conf(vd, w);
+	report_cache(src, w);
+	/* The counters, as stats.c lists them (the same table /metrics renders). */
+	for (size_t g = 0; g < NELEMS(groups); g++) {
+		jw_open(w, groups[g], '{');
+		stats_status(src->st, w, groups[g]);
+		jw_close(w, '}');
+	}
+	report_ca(src, w);
+	report_resolv_conf(src, w);
 }
 
 /*
@@ -217,13 +208,14 @@ report_mirror_webpki(struct jw *w, const struct mirror *m, const struct mirror_s
 }
 
 void
-report_mirrors(struct vantaged *vd, struct jw *w)
+report_mirrors(const struct report_src *src, struct jw *w)
 {
-	size_t n = vd->mirrors ? mirror_set_count(vd->mirrors) : 0, ready = 0;
+	struct mirror_set *set = src->mirrors(src->arg);
+	size_t n = report_mirror_count(src), ready = 0;
 
 	jw_open(w, "mirrors", '[');
 	for (size_t i = 0; i < n; i++) {
-		struct mirror *m = mirror_set_get(vd->mirrors, i);
+		struct mirror *m = mirror_set_get(set, i);
 		struct mirror_stats ms;
 
 		mirror_get_stats(m, &ms);
@@ -255,15 +247,16 @@ report_mirrors(struct vantaged *vd, struct jw *w)
 	jw_close(w, ']');
 	jw_u64(w, "ready", ready);
 	jw_u64(w, "total", n);
-	jw_u64(w, "per_query", vd->cfg->consensus.mirrors_per_query);
+	jw_u64(w, "per_query", (*src->cfg)->consensus.mirrors_per_query);
 }
 
 
 int
-report_cache_flush(struct vantaged *vd, struct jw *w, const char *name, char *err,
+report_cache_flush(const struct report_src *src, struct jw *w, const char *name, char *err,
     size_t errlen)
 {
-	struct dnscache *c = resolve_cache(vd->res);
+	struct dnscache *c = resolve_cache(*src->res);
+	struct vcache *vc = src->vcache(src->arg);
 	size_t answers, verified = 0;
 
 	if (name) {
@@ -274,22 +267,22 @@ report_cache_flush(struct vantaged *vd, struct jw *w, const char *name, char *er
 			return -1;
 		}
 		answers = dnscache_remove(c, wire, len, 0);
-		if (vd->vcache)
-			verified = vcache_remove(vd->vcache, wire, len);
+		if (vc)
+			verified = vcache_remove(vc, wire, len);
 		jw_str(w, "name", name);
 	} else {
 		struct dnscache_stats cs;
 		dnscache_get_stats(c, &cs);
 		answers = cs.entries;
 		dnscache_flush(c);
-		if (vd->vcache) {
-			verified = vcache_count(vd->vcache);
-			vcache_flush(vd->vcache);
+		if (vc) {
+			verified = vcache_count(vc);
+			vcache_flush(vc);
 		}
 	}
 	/* The state file must forget them too, or a restart would bring them back. */
 	if (verified)
-		vd->vcache_dirty = 1;
+		src->vcache_changed(src->arg);
 	jw_open(w, "flushed", '{');
 	jw_u64(w, "answers", answers);
 	jw_u64(w, "verified", verified);
@@ -298,21 +291,21 @@ report_cache_flush(struct vantaged *vd, struct jw *w, const char *name, char *er
 }
 
 void
-report_recent(struct vantaged *vd, struct jw *w)
+report_recent(const struct report_src *src, struct jw *w)
 {
-	recent_events_json(vd->recent, w);
+	recent_events_json(*src->recent, w);
 }
 
 void
-report_clients(struct vantaged *vd, struct jw *w)
+report_clients(const struct report_src *src, struct jw *w)
 {
-	recent_clients_json(vd->recent, w);
+	recent_clients_json(*src->recent, w);
 }
 
 void
-report_history(struct vantaged *vd, struct jw *w)
+report_history(const struct report_src *src, struct jw *w)
 {
-	recent_history_json(vd->recent, w);
+	recent_history_json(*src->recent, w);
 }
 
 int

@@ -2,13 +2,17 @@
 #ifndef VANTAGED_STATS_H
 #define VANTAGED_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "jw.h"
 
 /*
  * Each module is handed a pointer to the instance's one struct vstats and counts into
- * it; the control socket and the metrics endpoint both render it.
+ * it. stats.c describes every counter once (stats_counters: where `vantagectl status`
+ * shows it, which Prometheus family and label it is); report.c and metrics.c both render
+ * from that table, so a new counter is one field here and one row there.
  */
-/* Counters of the query path, for status output and metrics. */
 struct vstats {
 	uint64_t queries_udp, queries_tcp;
 	uint64_t answers_cache, answers_upstream;
@@ -27,5 +31,78 @@ struct vstats {
 	uint64_t ca_pair_hits;		/* answers decided by cached pairs, no probe */
 	uint64_t ca_changes_flagged;	/* CA changes after a stable period */
 };
+
+/* The Prometheus families of the counters, in the order /metrics lists them. */
+enum stats_family {
+	STATS_F_QUERIES,
+	STATS_F_ANSWERS,
+	STATS_F_ERRORS,
+	STATS_F_DROPPED,
+	STATS_F_ACL_REFUSED,
+	STATS_F_TRUNCATED,
+	STATS_F_TCP,
+	STATS_F_VERDICTS,
+	STATS_F_VERDICTS_CACHED,
+	STATS_F_BYPASSED,
+	STATS_F_ACTIONS,
+	STATS_F_CA_PROBES,
+	STATS_F_CA_PAIRS_STORED,
+	STATS_F_CA_PAIR_HITS,
+	STATS_F_CA_CHANGES,
+	STATS_F_COUNT
+};
+
+/* A family: its name, Prometheus type, HELP text and label key (NULL: one unlabelled series). */
+struct stats_family_desc {
+	const char *name, *type, *help, *label;
+};
+
+/*
+ * One counter: the status object it is a member of ("queries", "ca.probes", ...) and its
+ * key there, in the order status lists them; its family and its place in the family
+ * (label value, NULL for an unlabelled family; pos orders the family's series); where it
+ * is in struct vstats.
+ */
+struct stats_counter {
+	const char *group, *key;
+	enum stats_family family;
+	unsigned pos;
+	const char *value;
+	size_t off;
+};
+
+/* The families, indexed by enum stats_family. */
+extern const struct stats_family_desc stats_families[STATS_F_COUNT];
+
+/*
+ * stats_find - the counter at position pos of family f; NULL past its last. Walking pos
+ * from 0 gives a family's series in /metrics order.
+ */
+const struct stats_counter *stats_find(enum stats_family f, unsigned pos);
+
+/*
+ * The counters each upstream keeps (struct upstream_stats, lib/upstream.h): its key in
+ * status's "upstreams" entries, and its Prometheus family (labelled by upstream), in the
+ * order both list them.
+ */
+struct stats_item {
+	const char *key, *metric, *help;
+	size_t off;
+};
+
+/* stats_upstream - the per-upstream counters; *n gets their count. */
+const struct stats_item *stats_upstream(size_t *n);
+
+/* stats_item_value - the value of counter c in the stats struct at base. */
+uint64_t stats_item_value(const void *base, const struct stats_item *c);
+
+/* stats_value - the current value of counter c in st. */
+uint64_t stats_value(const struct vstats *st, const struct stats_counter *c);
+
+/*
+ * stats_status - the counters of one status group as members of w, in table order (the
+ * caller opens and closes the group's object). Unknown groups write nothing.
+ */
+void stats_status(const struct vstats *st, struct jw *w, const char *group);
 
 #endif

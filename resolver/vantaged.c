@@ -144,9 +144,9 @@ vantaged_reload_apply(struct vantaged *vd)
 	if (!vd->verbose)
 		log_set_level(-1, (enum log_level)cfg->log_level);
 	(void)check_ca_reconfigure(vd, cfg); /* logs; the running store stays on failure */
-	control_reload(vd, cfg);
-	metrics_reload(vd, cfg);
-	dashboard_reload(vd, cfg);
+	control_reload(vd->control, cfg);
+	metrics_reload(vd->metrics, cfg);
+	dashboard_reload(vd->dashboard, cfg);
 	plugin_reconfigure(vd, cfg);
 	config_free(vd->cfg);
 	vd->cfg = cfg;
@@ -272,6 +272,90 @@ vantaged_sandbox(struct vantaged *vd)
 	}
 }
 
+/* ---- what the operation rooms (report.h) read of the daemon, and the reload they ask for ---- */
+
+static struct mirror_set *
+vantaged_src_mirrors(void *arg)
+{
+	return ((struct vantaged *)arg)->mirrors;
+}
+
+static struct vcache *
+vantaged_src_vcache(void *arg)
+{
+	return ((struct vantaged *)arg)->vcache;
+}
+
+static const struct netaddr *
+vantaged_src_listen(void *arg, size_t i)
+{
+	return listen_bound(arg, i);
+}
+
+static int
+vantaged_src_in_path(void *arg)
+{
+	return follow_in_path(arg);
+}
+
+static void
+vantaged_src_vcache_changed(void *arg)
+{
+	((struct vantaged *)arg)->vcache_dirty = 1;
+}
+
+static int
+vantaged_src_applies(void *arg, const struct dnsq *q)
+{
+	return check_applies(arg, q);
+}
+
+static struct check_wait *
+vantaged_src_check(void *arg, const struct dnsq *q, check_cb cb, void *cbarg)
+{
+	return check_explain(arg, q, cb, cbarg);
+}
+
+static void
+vantaged_src_plugin_metrics(void *arg, struct evbuffer *out)
+{
+	plugin_metrics(arg, out);
+}
+
+static void
+vantaged_src_reload(void *arg)
+{
+	vantaged_reload(arg);
+}
+
+/* Open the control socket, the metrics endpoint and the dashboard (as root still: the
+ * control socket goes where only root may write, /run). None is worth leaving the
+ * machine without DNS for: they log why and the daemon goes on. */
+static void
+vantaged_ops_open(struct vantaged *vd)
+{
+	const struct report_src src = { .cfg = &vd->cfg, .st = &vd->st,
+		.config_path = vd->config_path, .resolv_conf = vd->resolv_conf,
+		.start_ms = vd->start_ms, .res = &vd->res, .recent = &vd->recent, .arg = vd,
+		.mirrors = vantaged_src_mirrors, .vcache = vantaged_src_vcache,
+		.listen_bound = vantaged_src_listen, .in_path = vantaged_src_in_path,
+		.vcache_changed = vantaged_src_vcache_changed, .applies = vantaged_src_applies,
+		.check = vantaged_src_check, .plugin_metrics = vantaged_src_plugin_metrics };
+	const struct control_env cenv = { .base = vd->base, .src = src,
+		.reload = vantaged_src_reload, .arg = vd };
+	const struct metrics_env menv = { .base = vd->base, .src = src };
+	const struct dashboard_env denv = { .base = vd->base, .src = src };
+
+	if (control_open(&cenv, &vd->control) != 0)
+		log_warnx(LOG_G_CTL, "running without a control socket");
+	if (metrics_open(&menv, &vd->metrics) != 0)
+		log_warnx(LOG_G_MAIN, "running without the metrics endpoint");
+	if ((vd->recent = recent_new(vd->base, &vd->st)) == NULL)
+		fatalx("out of memory");
+	if (dashboard_open(&denv, &vd->dashboard) != 0)
+		log_warnx(LOG_G_MAIN, "running without the dashboard");
+}
+
 /* Drop root for good once the sockets are bound. */
 static void
 vantaged_drop_privileges(const char *user)
@@ -382,16 +466,7 @@ main(int argc, char **argv)
 		fatalx("out of memory");
 	if (listen_open(&vd) != 0)
 		fatalx("cannot listen; stopping");
-	/* As root still: the control socket goes where only root may write (/run). Neither
-	 * is worth leaving the machine without DNS for: they log why and we go on. */
-	if (control_open(&vd) != 0)
-		log_warnx(LOG_G_CTL, "running without a control socket");
-	if (metrics_open(&vd) != 0)
-		log_warnx(LOG_G_MAIN, "running without the metrics endpoint");
-	if ((vd.recent = recent_new(vd.base, &vd.st)) == NULL)
-		fatalx("out of memory");
-	if (dashboard_open(&vd) != 0)
-		log_warnx(LOG_G_MAIN, "running without the dashboard");
+	vantaged_ops_open(&vd);
 	vantaged_drop_privileges(vd.cfg->user);
 	vantaged_resolve_config(vd.cfg, &rc, fw);
 	if ((vd.res = resolve_new(vd.base, &rc)) == NULL)
@@ -418,9 +493,9 @@ main(int argc, char **argv)
 	query_shutdown(&vd);
 	plugin_shutdown(&vd);
 	listen_close(&vd);
-	control_close(&vd);	/* before check_shutdown: it cancels pending explains */
-	metrics_close(&vd);
-	dashboard_close(&vd);	/* before check_shutdown: it cancels pending explains */
+	control_close(vd.control);	/* before check_shutdown: it cancels pending explains */
+	metrics_close(vd.metrics);
+	dashboard_close(vd.dashboard);	/* before check_shutdown: it cancels pending explains */
 	check_shutdown(&vd);
 	recent_free(vd.recent);
 	resolve_free(vd.res);

@@ -109,4 +109,25 @@ tests_unit_test_recent_SOURCES = tests/unit/test_recent.c resolver/recent.c reso
 	resolver/consensus.c resolver/consensus.h resolver/policy.c resolver/policy.h
 tests_unit_test_recent_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_recent_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+
+# Operation: the JSON writer (lib/jw.h), the counter table (stats.c) and the status producer.
+check_PROGRAMS += tests/unit/test_jw tests/unit/test_stats
+TESTS += tests/unit/test_jw tests/unit/test_stats
+tests_unit_test_jw_SOURCES = tests/unit/test_jw.c
+tests_unit_test_jw_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_jw_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_stats_SOURCES = tests/unit/test_stats.c resolver/stats.c resolver/stats.h
+tests_unit_test_stats_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_stats_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+# report.c through a hand-built report_src (no daemon): its producers' exact output.
+check_PROGRAMS += tests/unit/test_report
+TESTS += tests/unit/test_report
+tests_unit_test_report_SOURCES = tests/unit/test_report.c resolver/report.c resolver/report.h \
+	resolver/stats.c resolver/stats.h resolver/recent.c resolver/recent.h \
+	resolver/config.c resolver/config.h resolver/acl.c resolver/acl.h \
+	resolver/vcache.c resolver/vcache.h resolver/vcache_ca.c resolver/vcache_ca.h \
+	resolver/ca.c resolver/ca.h resolver/consensus.c resolver/consensus.h \
+	resolver/policy.c resolver/policy.h
+tests_unit_test_report_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_report_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 endif

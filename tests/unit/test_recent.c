@@ -13,6 +13,8 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "check.h"
+#include "policy.h"
 #include "recent.h"
 
 static struct vstats st;

@@ -1,10 +1,12 @@
-/* resolver/jw.h - a small JSON writer onto an evbuffer: members and elements with their commas. */
-#ifndef VANTAGED_JW_H
-#define VANTAGED_JW_H
+/* lib/jw.h - a small JSON writer onto an evbuffer: members and elements with their commas. */
+#ifndef VANTAGE_JW_H
+#define VANTAGE_JW_H
 
 /*
- * Shared by the control socket and the dashboard's JSON API (report.c writes both from
- * one set of producers), so that the two always say the same thing.
+ * The one writer of JSON documents (strings by json_str's rule, lib/json.c): the control
+ * socket and the dashboard's JSON API write through it (resolver/report.c holds their
+ * shared producers), so the two always say the same thing. Errors are sticky: check
+ * w->err once at the end instead of after every member.
  */
 #include <event2/buffer.h>
 #include <inttypes.h>
@@ -12,8 +14,10 @@
 
 #include "json.h"
 
+/* Nesting levels one writer follows; deeper documents set err. */
 #define JW_MAX_DEPTH 16
 
+/* One document being written: its buffer, the nesting and whether each level is empty. */
 struct jw {
 	struct evbuffer *b;
 	int depth;
@@ -31,7 +35,8 @@ jw_init(struct jw *w, struct evbuffer *b)
 	w->first[0] = 0;
 }
 
-/* The comma and, inside an object, the key. */
+/* jw_sep - the comma before a member or element and, inside an object, its key (NULL in
+ * an array). The writers below call it; call it yourself only to write a raw value. */
 static inline void
 jw_sep(struct jw *w, const char *key)
 {
@@ -56,6 +61,7 @@ jw_open(struct jw *w, const char *key, char c)
 		w->err = 1;
 }
 
+/* jw_close - end the object ('}') or array (']') jw_open started. */
 static inline void
 jw_close(struct jw *w, char c)
 {
@@ -72,6 +78,7 @@ jw_str(struct jw *w, const char *key, const char *s)
 	w->err |= s ? json_str(w->b, s) : evbuffer_add(w->b, "null", 4);
 }
 
+/* jw_u64 - an unsigned integer member or element. */
 static inline void
 jw_u64(struct jw *w, const char *key, uint64_t v)
 {
@@ -79,6 +86,7 @@ jw_u64(struct jw *w, const char *key, uint64_t v)
 	w->err |= evbuffer_add_printf(w->b, "%" PRIu64, v) < 0;
 }
 
+/* jw_int - a signed integer member or element. */
 static inline void
 jw_int(struct jw *w, const char *key, long v)
 {
@@ -86,6 +94,7 @@ jw_int(struct jw *w, const char *key, long v)
 	w->err |= evbuffer_add_printf(w->b, "%ld", v) < 0;
 }
 
+/* jw_bool - true (v non-zero) or false. */
 static inline void
 jw_bool(struct jw *w, const char *key, int v)
 {
@@ -93,6 +102,7 @@ jw_bool(struct jw *w, const char *key, int v)
 	w->err |= v ? evbuffer_add(w->b, "true", 4) : evbuffer_add(w->b, "false", 5);
 }
 
+/* jw_null - a null member or element. */
 static inline void
 jw_null(struct jw *w, const char *key)
 {
