@@ -14,6 +14,7 @@ resolver_libvantaged_a_SOURCES = \
 	resolver/config_upstreams.c \
 	resolver/config_print.c \
 	resolver/acl.c resolver/acl.h \
+	resolver/ratelimit.c resolver/ratelimit.h \
 	resolver/sandbox.c resolver/sandbox.h \
 	resolver/follow.c resolver/follow.h \
 	resolver/listen.c resolver/listen.h \

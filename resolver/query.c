@@ -11,6 +11,7 @@
 #include "log.h"
 #include "plugin.h"
 #include "query.h"
+#include "ratelimit.h"
 #include "recent.h"
 #include "vutil.h"
 

@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "acl.h"
+#include "ratelimit.h"
 #include "check.h"
 #include "check_ca.h"
 #include "config.h"
