@@ -10,7 +10,7 @@
 #include "config_int.h"
 #include "dnswire.h"
 #include "log.h"
-#include "plugin.h"
+#include "plugin_conf.h"
 #include "vutil.h"
 #include "yconf.h"
 
@@ -136,7 +136,7 @@ config_free(struct config *c)
 	yconf_strlist_free(c->dashboard.hostnames);
 	free(c->user);
 	free(c->path);
-	plugin_config_free(c->plugins);
+	plugin_conf_free(c->plugins);
 	free(c);
 }
 
@@ -668,7 +668,7 @@ config_top(struct yconf *y, const yaml_node_t *root, struct config *c)
 		return -1;
 	if (config_sections(y, root, c) != 0)
 		return -1;
-	return plugin_config_parse(y, yconf_get(y, root, "plugins"), &c->plugins);
+	return plugin_conf_parse(y, yconf_get(y, root, "plugins"), &c->plugins);
 }
 
 /* Upstreams and forward resolvers that are our own listeners would loop. */

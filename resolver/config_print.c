@@ -8,7 +8,7 @@
 #include "config.h"
 #include "config_int.h"
 #include "dnswire.h"
-#include "plugin.h"
+#include "plugin_conf.h"
 
 static void
 config_print_addrs(FILE *out, const char *key, const struct netaddr *a, size_t n)
@@ -227,5 +227,5 @@ config_print(const struct config *c, FILE *out)
 	    c->dissent_log ? c->dissent_log : "~");
 	fprintf(out, "user: \"%s\"\n", c->user);
 	fprintf(out, "sandbox: %s\n", c->sandbox ? "true" : "false");
-	plugin_config_print(c->plugins, out);
+	plugin_conf_print(c->plugins, out);
 }

@@ -423,7 +423,7 @@ metrics_render(struct vantaged *vd, struct evbuffer *out)
 	metrics_consensus(&m, vd);
 	metrics_upstreams(&m, vd);
 	metrics_mirrors(&m, vd);
-	plugin_metrics(vd, out);
+	plugin_metrics(vd->plugins, out);
 	return m.err ? -1 : 0;
 }
 

@@ -3,6 +3,7 @@
 #define VANTAGED_PLUGIN_INT_H
 
 #include "plugin.h"
+#include "plugin_conf.h"
 
 /* Room for one EDE text: dnswire puts it in the OPT record of every reply. */
 #define PLUGIN_EDE_TEXT 150
@@ -17,7 +18,7 @@ struct plugin_inst {
 };
 
 struct plugin_chain {
-	struct vantaged *vd;
+	struct plugin_chain_env env;
 	struct plugin_inst *in;		/* one per plugin_table entry, in chain order */
 	size_t n, n_on;
 	struct plugin_stats st;

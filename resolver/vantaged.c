@@ -28,6 +28,7 @@
 #include "dashboard.h"
 #include "recent.h"
 #include "plugin.h"
+#include "plugin_conf.h"
 #include "resolve.h"
 #include "sandbox.h"
 #include "follow.h"
@@ -147,7 +148,7 @@ vantaged_reload_apply(struct vantaged *vd)
 	control_reload(vd, cfg);
 	metrics_reload(vd, cfg);
 	dashboard_reload(vd, cfg);
-	plugin_reconfigure(vd, cfg);
+	plugin_reconfigure(vd->plugins, cfg);
 	config_free(vd->cfg);
 	vd->cfg = cfg;
 	vantaged_log_upstreams(cfg);
@@ -256,7 +257,7 @@ vantaged_sandbox(struct vantaged *vd)
 	p.write_dirs[0] = vantaged_dirname(vd->cfg->cache.state_file, d0, sizeof(d0));
 	p.write_dirs[1] = vantaged_dirname(vd->cfg->dissent_log, d1, sizeof(d1));
 	p.write_dirs[2] = vantaged_dirname(vd->cfg->control_socket, d2, sizeof(d2));
-	if (plugin_sandbox_paths(vd, p.read, sizeof(p.read) / sizeof(p.read[0]), p.write_dirs,
+	if (plugin_sandbox_paths(vd->plugins, p.read, sizeof(p.read) / sizeof(p.read[0]), p.write_dirs,
 		sizeof(p.write_dirs) / sizeof(p.write_dirs[0])) > 0)
 		log_warnx(LOG_G_PLUGIN, "sandbox: too many plugin file directories; some files "
 					"will not be reopened on reload");
@@ -270,6 +271,27 @@ vantaged_sandbox(struct vantaged *vd)
 		log_debug(LOG_G_MAIN, "sandbox: self-test: exec of /bin/true %s%s",
 		    e == 0 ? "ran" : "refused: ", e == 0 ? "" : e > 0 ? strerror(e) : "?");
 	}
+}
+
+/* The plugins' env->ask: a cross-check like a client's, when there are mirrors to ask. */
+static struct check_wait *
+vantaged_plugin_ask(void *arg, const struct dnsq *q, check_cb done, void *done_arg)
+{
+	struct vantaged *vd = arg;
+
+	return vd->mirrors ? check_start(vd, q, NULL, done, done_arg) : NULL;
+}
+
+/* Start the plugin chain on the config slot; a plugin that does not start stops us. */
+static void
+vantaged_plugins(struct vantaged *vd)
+{
+	struct plugin_chain_env env = { .base = vd->base, .cfg = &vd->cfg,
+		.ask = vantaged_plugin_ask, .ask_cancel = check_cancel, .ask_arg = vd };
+	char err[512];
+
+	if ((vd->plugins = plugin_chain_new(&env, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
 }
 
 /* Drop root for good once the sockets are bound. */
@@ -338,8 +360,8 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("vantaged %s\n", PACKAGE_VERSION);
-			plugin_print_version(stdout);
-			return plugin_check_table(err, sizeof(err)) == 0 ? 0 : (printf("%s\n", err), 1);
+			plugin_conf_print_version(stdout);
+			return plugin_conf_check_table(err, sizeof(err)) == 0 ? 0 : (printf("%s\n", err), 1);
 		default:
 			usage();
 		}
@@ -352,7 +374,7 @@ main(int argc, char **argv)
 
 	memset(&vd, 0, sizeof(vd));
 	/* A descriptor built for another plugin API is refused before anything runs. */
-	if (plugin_check_table(err, sizeof(err)) != 0) {
+	if (plugin_conf_check_table(err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
@@ -399,8 +421,7 @@ main(int argc, char **argv)
 	vantaged_log_upstreams(vd.cfg);
 	if (check_init(&vd, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if (plugin_init(&vd, err, sizeof(err)) != 0)
-		fatalx("%s", err);
+	vantaged_plugins(&vd);
 	if ((vd.follow = follow_new(&vd)) == NULL)
 		log_warnx(LOG_G_MAIN, "out of memory: not following the network's resolvers");
 	for (int i = 0; signums[i]; i++) {
@@ -416,7 +437,8 @@ main(int argc, char **argv)
 
 	follow_free(vd.follow);
 	query_shutdown(&vd);
-	plugin_shutdown(&vd);
+	plugin_chain_free(vd.plugins);
+	vd.plugins = NULL;
 	listen_close(&vd);
 	control_close(&vd);	/* before check_shutdown: it cancels pending explains */
 	metrics_close(&vd);
