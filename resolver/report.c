@@ -114,7 +114,7 @@ report_resolv_conf(struct vantaged *vd, struct jw *w)
 		jw_str(w, NULL, netaddr_str(&ns[i], buf, sizeof(buf)));
 	jw_close(w, ']');
 	/* follow.c decides, as for its "out of the system's path" warning. */
-	if ((in = follow_in_path(vd)) < 0)
+	if ((in = follow_in_path(vd->follow)) < 0)
 		jw_null(w, "in_path");
 	else
 		jw_bool(w, "in_path", in);

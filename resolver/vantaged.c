@@ -273,6 +273,36 @@ vantaged_sandbox(struct vantaged *vd)
 	}
 }
 
+static const struct netaddr *
+vantaged_bound(void *arg, size_t i)
+{
+	return listen_bound(arg, i);
+}
+
+/* Hand the config's upstreams (follow.c learned them) to the resolver; 0, or -1 when busy. */
+static int
+vantaged_apply_upstreams(void *arg)
+{
+	struct vantaged *vd = arg;
+	struct resolve_config rc;
+	struct resolve_forward fw[RESOLVE_MAX_FORWARDS];
+
+	vantaged_resolve_config(vd->cfg, &rc, fw);
+	return resolve_reconfigure(vd->res, &rc);
+}
+
+/* Follow the network's resolvers (upstreams: auto) and whether the system still asks us. */
+static void
+vantaged_follow(struct vantaged *vd)
+{
+	struct follow_env env = { .base = vd->base, .cfg = &vd->cfg,
+		.resolv_conf = vd->resolv_conf, .bound = vantaged_bound,
+		.apply = vantaged_apply_upstreams, .arg = vd };
+
+	if ((vd->follow = follow_new(&env)) == NULL)
+		log_warnx(LOG_G_MAIN, "out of memory: not following the network's resolvers");
+}
+
 /* The plugins' env->ask: a cross-check like a client's, when there are mirrors to ask. */
 static struct check_wait *
 vantaged_plugin_ask(void *arg, const struct dnsq *q, check_cb done, void *done_arg)
@@ -422,8 +452,7 @@ main(int argc, char **argv)
 	if (check_init(&vd, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	vantaged_plugins(&vd);
-	if ((vd.follow = follow_new(&vd)) == NULL)
-		log_warnx(LOG_G_MAIN, "out of memory: not following the network's resolvers");
+	vantaged_follow(&vd);
 	for (int i = 0; signums[i]; i++) {
 		sigs[i] = evsignal_new(vd.base, signums[i], vantaged_signal, &vd);
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) != 0)
