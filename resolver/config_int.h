@@ -2,11 +2,13 @@
 #ifndef VANTAGED_CONFIG_INT_H
 #define VANTAGED_CONFIG_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "netaddr.h"
 #include "yconf.h"
+
+struct config;
 
 /* The names of each enum's values, in enum order, NULL-terminated: the parser accepts them
  * and config_print writes them, so the two never disagree. */

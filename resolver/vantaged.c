@@ -361,37 +361,40 @@ vantaged_daemonize(void)
 	}
 }
 
-int
-main(int argc, char **argv)
-{
-	const char *path = VANTAGED_DEFAULT_CONFIG;
-	int ch, debug = 0, check = 0, verbose = 0;
-	struct vantaged vd;
-	struct resolve_config rc;
-	struct resolve_forward fw[RESOLVE_MAX_FORWARDS];
-	struct event *sigs[4];
-	const int signums[4] = { SIGHUP, SIGTERM, SIGINT, 0 };
-	char err[512];
-	const char *resolv_conf = getenv("VANTAGED_RESOLV_CONF");
+/* The command line. */
+struct vantaged_opts {
+	const char *path;		/* -c */
+	const char *resolv_conf;	/* $VANTAGED_RESOLV_CONF, else the system's */
+	int debug, check, verbose;	/* -d, -n, -v (counted) */
+};
 
+/* Read the command line into o; -V prints and exits, a usage error exits. */
+static void
+vantaged_options(int argc, char **argv, struct vantaged_opts *o)
+{
+	char err[512];
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->path = VANTAGED_DEFAULT_CONFIG;
 	while ((ch = getopt(argc, argv, "c:dnvV")) != -1) {
 		switch (ch) {
 		case 'c':
-			path = optarg;
+			o->path = optarg;
 			break;
 		case 'd':
-			debug = 1;
+			o->debug = 1;
 			break;
 		case 'n':
-			check = 1;
+			o->check = 1;
 			break;
 		case 'v':
-			verbose++;
+			o->verbose++;
 			break;
 		case 'V':
 			printf("vantaged %s\n", PACKAGE_VERSION);
 			plugin_conf_print_version(stdout);
-			return plugin_conf_check_table(err, sizeof(err)) == 0 ? 0 : (printf("%s\n", err), 1);
+			exit(plugin_conf_check_table(err, sizeof(err)) == 0 ? 0 : (printf("%s\n", err), 1));
 		default:
 			usage();
 		}
@@ -399,84 +402,138 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	/* Tests point "auto" at their own file; operators never need this. */
-	if (resolv_conf == NULL)
-		resolv_conf = CONFIG_RESOLV_CONF;
+	if ((o->resolv_conf = getenv("VANTAGED_RESOLV_CONF")) == NULL)
+		o->resolv_conf = CONFIG_RESOLV_CONF;
+}
 
-	memset(&vd, 0, sizeof(vd));
+/* The plugin table and the configuration, checked before anything runs; -n ends here. */
+static void
+vantaged_load(struct vantaged *vd, const struct vantaged_opts *o)
+{
+	char err[512];
+
+	memset(vd, 0, sizeof(*vd));
 	/* A descriptor built for another plugin API is refused before anything runs. */
 	if (plugin_conf_check_table(err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
-		return 1;
+		exit(1);
 	}
-	if ((vd.cfg = config_load(path, resolv_conf, err, sizeof(err))) == NULL) {
+	if ((vd->cfg = config_load(o->path, o->resolv_conf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
-		return 1;
+		exit(1);
 	}
-	if (check) {
-		if (verbose)
-			config_print(vd.cfg, stdout);
+	if (o->check) {
+		if (o->verbose)
+			config_print(vd->cfg, stdout);
 		else
-			fprintf(stderr, "%s: configuration OK\n", path);
-		config_free(vd.cfg);
-		return 0;
+			fprintf(stderr, "%s: configuration OK\n", o->path);
+		config_free(vd->cfg);
+		exit(0);
 	}
-	log_init("vantaged", debug, verbose ? LOG_L_DEBUG : (enum log_level)vd.cfg->log_level);
-	vd.config_path = path;
-	vd.verbose = verbose;
-	vd.resolv_conf = resolv_conf;
-	vd.start_ms = now_ms();
-	signal(SIGPIPE, SIG_IGN);
-	if (!debug)
-		vantaged_daemonize();
-	if ((vd.base = event_base_new()) == NULL)
+	vd->config_path = o->path;
+	vd->verbose = o->verbose;
+	vd->resolv_conf = o->resolv_conf;
+}
+
+/* What needs root: the loop, the listeners, the control socket (/run) and the HTTP
+ * endpoints; then root is dropped for good. */
+static void
+vantaged_open(struct vantaged *vd)
+{
+	if ((vd->base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
-	if (vantaged_ratelimit(&vd, vd.cfg) != 0)
+	if (vantaged_ratelimit(vd, vd->cfg) != 0)
 		fatalx("out of memory");
-	if (listen_open(&vd) != 0)
+	if (listen_open(vd) != 0)
 		fatalx("cannot listen; stopping");
 	/* As root still: the control socket goes where only root may write (/run). Neither
 	 * is worth leaving the machine without DNS for: they log why and we go on. */
-	if (control_open(&vd) != 0)
+	if (control_open(vd) != 0)
 		log_warnx(LOG_G_CTL, "running without a control socket");
-	if (metrics_open(&vd) != 0)
+	if (metrics_open(vd) != 0)
 		log_warnx(LOG_G_MAIN, "running without the metrics endpoint");
-	if ((vd.recent = recent_new(vd.base, &vd.st)) == NULL)
+	if ((vd->recent = recent_new(vd->base, &vd->st)) == NULL)
 		fatalx("out of memory");
-	if (dashboard_open(&vd) != 0)
+	if (dashboard_open(vd) != 0)
 		log_warnx(LOG_G_MAIN, "running without the dashboard");
-	vantaged_drop_privileges(vd.cfg->user);
-	vantaged_resolve_config(vd.cfg, &rc, fw);
-	if ((vd.res = resolve_new(vd.base, &rc)) == NULL)
+	vantaged_drop_privileges(vd->cfg->user);
+}
+
+/* The modules that answer: the resolver, the cross-check, the plugins, following. */
+static void
+vantaged_start(struct vantaged *vd)
+{
+	struct resolve_config rc;
+	struct resolve_forward fw[RESOLVE_MAX_FORWARDS];
+	char err[512];
+
+	vantaged_resolve_config(vd->cfg, &rc, fw);
+	if ((vd->res = resolve_new(vd->base, &rc)) == NULL)
 		fatalx("out of memory");
-	vantaged_log_upstreams(vd.cfg);
-	if (check_init(&vd, err, sizeof(err)) != 0)
+	vantaged_log_upstreams(vd->cfg);
+	if (check_init(vd, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	vantaged_plugins(&vd);
-	vantaged_follow(&vd);
-	for (int i = 0; signums[i]; i++) {
-		sigs[i] = evsignal_new(vd.base, signums[i], vantaged_signal, &vd);
+	vantaged_plugins(vd);
+	vantaged_follow(vd);
+}
+
+/* Everything vantaged_open and vantaged_start made, in the order that lets each go. */
+static void
+vantaged_stop(struct vantaged *vd)
+{
+	follow_free(vd->follow);
+	query_shutdown(vd);
+	plugin_chain_free(vd->plugins);
+	vd->plugins = NULL;
+	listen_close(vd);
+	control_close(vd);	/* before check_shutdown: it cancels pending explains */
+	metrics_close(vd);
+	dashboard_close(vd);	/* before check_shutdown: it cancels pending explains */
+	check_shutdown(vd);
+	recent_free(vd->recent);
+	resolve_free(vd->res);
+	ratelimit_free(vd->ratelimit);
+}
+
+/* SIGHUP reloads, SIGTERM and SIGINT stop: into sigs (VANTAGED_SIGNALS events). */
+#define VANTAGED_SIGNALS 3
+static void
+vantaged_signals(struct vantaged *vd, struct event *sigs[VANTAGED_SIGNALS])
+{
+	static const int signums[VANTAGED_SIGNALS] = { SIGHUP, SIGTERM, SIGINT };
+
+	for (int i = 0; i < VANTAGED_SIGNALS; i++) {
+		sigs[i] = evsignal_new(vd->base, signums[i], vantaged_signal, vd);
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) != 0)
 			fatalx("cannot install signal handlers");
 	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct vantaged_opts o;
+	struct vantaged vd;
+	struct event *sigs[VANTAGED_SIGNALS];
+
+	vantaged_options(argc, argv, &o);
+	vantaged_load(&vd, &o);
+	log_init("vantaged", o.debug, o.verbose ? LOG_L_DEBUG : (enum log_level)vd.cfg->log_level);
+	vd.start_ms = now_ms();
+	signal(SIGPIPE, SIG_IGN);
+	if (!o.debug)
+		vantaged_daemonize();
+	vantaged_open(&vd);
+	vantaged_start(&vd);
+	vantaged_signals(&vd, sigs);
 	vantaged_sandbox(&vd);
 	log_info(LOG_G_MAIN, "ready");
 	vantaged_notify("READY=1\nSTATUS=answering");
 	event_base_dispatch(vd.base);
 	vantaged_notify("STOPPING=1");
 
-	follow_free(vd.follow);
-	query_shutdown(&vd);
-	plugin_chain_free(vd.plugins);
-	vd.plugins = NULL;
-	listen_close(&vd);
-	control_close(&vd);	/* before check_shutdown: it cancels pending explains */
-	metrics_close(&vd);
-	dashboard_close(&vd);	/* before check_shutdown: it cancels pending explains */
-	check_shutdown(&vd);
-	recent_free(vd.recent);
-	resolve_free(vd.res);
-	ratelimit_free(vd.ratelimit);
-	for (int i = 0; signums[i]; i++)
+	vantaged_stop(&vd);
+	for (int i = 0; i < VANTAGED_SIGNALS; i++)
 		event_free(sigs[i]);
 	event_base_free(vd.base);
 	config_free(vd.cfg);
