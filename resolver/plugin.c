@@ -10,6 +10,7 @@
 #include "log.h"
 #include "plugin_int.h"
 #include "policy.h"
+#include "sandbox.h"
 #include "vutil.h"
 
 /* ---- the never-raise rule ---- */
@@ -215,17 +216,10 @@ static void
 plugin_add_path(void *arg, const char *path, int write)
 {
 	struct plugin_chain *ch = arg;
-	const char *slash = path ? strrchr(path, '/') : NULL;
 	char dir[4096];
 
-	if (path == NULL)
+	if (sandbox_dirname(path, dir, sizeof(dir)) == NULL)
 		return;
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	for (size_t i = 0; i < ch->n_dirs; i++)
 		if (strcmp(ch->dirs[i], dir) == 0) {
 			ch->dir_write[i] |= write;

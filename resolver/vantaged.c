@@ -208,23 +208,6 @@ vantaged_notify(const char *state)
 	close(fd);
 }
 
-/* The directory part of path into buf (".", when it has none); returns buf. */
-static const char *
-vantaged_dirname(const char *path, char *buf, size_t len)
-{
-	const char *slash = path ? strrchr(path, '/') : NULL;
-
-	if (path == NULL)
-		return NULL;
-	if (slash == NULL)
-		snprintf(buf, len, ".");
-	else if (slash == path)
-		snprintf(buf, len, "/");
-	else
-		snprintf(buf, len, "%.*s", (int)(slash - path), path);
-	return buf;
-}
-
 /*
  * Shrink what a compromised daemon could do: it keeps reading its configuration (reload)
  * and writing its state, dissent log and control socket, and nothing else on disk; no
@@ -254,9 +237,9 @@ vantaged_sandbox(struct vantaged *vd)
 	for (size_t i = 0; vd->cfg->upstreams_auto && i < vd->cfg->n_upstreams_from &&
 	     i < CONFIG_MAX_UPSTREAMS_FROM; i++)
 		p.read[5 + i] = vd->cfg->upstreams_from[i];
-	p.write_dirs[0] = vantaged_dirname(vd->cfg->cache.state_file, d0, sizeof(d0));
-	p.write_dirs[1] = vantaged_dirname(vd->cfg->dissent_log, d1, sizeof(d1));
-	p.write_dirs[2] = vantaged_dirname(vd->cfg->control_socket, d2, sizeof(d2));
+	p.write_dirs[0] = sandbox_dirname(vd->cfg->cache.state_file, d0, sizeof(d0));
+	p.write_dirs[1] = sandbox_dirname(vd->cfg->dissent_log, d1, sizeof(d1));
+	p.write_dirs[2] = sandbox_dirname(vd->cfg->control_socket, d2, sizeof(d2));
 	if (plugin_sandbox_paths(vd->plugins, p.read, sizeof(p.read) / sizeof(p.read[0]), p.write_dirs,
 		sizeof(p.write_dirs) / sizeof(p.write_dirs[0])) > 0)
 		log_warnx(LOG_G_PLUGIN, "sandbox: too many plugin file directories; some files "
