@@ -31,7 +31,8 @@ resolver_libvantaged_a_SOURCES = \
 	resolver/mirror_master.c \
 	resolver/mirror_int.h \
 	resolver/probe.c resolver/probe.h \
-	resolver/plugin.c resolver/plugin.h resolver/plugin_int.h resolver/plugin_env.c \
+	resolver/plugin.c resolver/plugin.h resolver/plugin_int.h resolver/plugin_types.h \
+	resolver/plugin_env.c \
 	resolver/ca.c resolver/ca.h \
 	resolver/check_ca.c resolver/check_ca.h \
 	resolver/vcache_ca.c resolver/vcache_ca.h \

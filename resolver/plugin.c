@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "plugin.h"
 #include "plugin_int.h"
 #include "policy.h"
 #include "sandbox.h"

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "json.h"
 #include "log.h"
+#include "plugin.h"
 #include "plugin_int.h"
 #include "vutil.h"
 

@@ -2,8 +2,8 @@
 #ifndef VANTAGED_PLUGIN_INT_H
 #define VANTAGED_PLUGIN_INT_H
 
-#include "plugin.h"
 #include "plugin_conf.h"
+#include "plugin_types.h"
 
 /* Room for one EDE text: dnswire puts it in the OPT record of every reply. */
 #define PLUGIN_EDE_TEXT 150
