@@ -53,7 +53,9 @@ usage(void)
 	exit(1);
 }
 
-void
+/* The resolver's settings (upstreams, forward zones, timeout, cache limits) from cfg; rc
+ * points into cfg and fw (the forward zones' room). */
+static void
 vantaged_resolve_config(const struct config *cfg, struct resolve_config *rc,
     struct resolve_forward fw[RESOLVE_MAX_FORWARDS])
 {
