@@ -116,11 +116,11 @@ plugin_stop(struct plugin_chain *ch, size_t i)
 		return;
 	/* Questions waiting on it go on without it: its instance is about to go. (Only a
 	 * wait armed on a question can be here; a plugin resumed inside its hook is not.) */
-	for (w = ch->waits; w; w = next) {
-		next = w->next;
+	for (w = LIST_FIRST(&ch->waits); w; w = next) {
+		next = LIST_NEXT(w, link);
 		if (w->idx == i && !w->in_hook) {
 			plugin_abandon(w->pr, "was stopped");
-			next = ch->waits; /* the list changed under us */
+			next = LIST_FIRST(&ch->waits); /* the list changed under us */
 		}
 	}
 	if (ch->in[i].d->free)
@@ -146,6 +146,7 @@ plugin_chain_new(const struct plugin_chain_env *env, char *err, size_t errlen)
 		return NULL;
 	}
 	ch->env = *env;
+	LIST_INIT(&ch->waits);
 	ch->n = n;
 	for (size_t i = 0; i < n; i++) {
 		ch->in[i].d = plugin_table[i];
@@ -646,25 +647,16 @@ plugin_wait_new(struct plugin_chain *ch, struct plugin_req *pr, size_t idx)
 
 	if (w == NULL)
 		return NULL;
-	w->ch = ch;
 	w->pr = pr;
 	w->idx = idx;
-	w->next = ch->waits;
-	if (ch->waits)
-		ch->waits->prev = w;
-	ch->waits = w;
+	LIST_INSERT_HEAD(&ch->waits, w, link);
 	return w;
 }
 
 void
 plugin_wait_free(struct plugin_wait *w)
 {
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		w->ch->waits = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
+	LIST_REMOVE(w, link);
 	free(w);
 }
 
