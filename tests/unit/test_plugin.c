@@ -1,7 +1,7 @@
 /* tests/unit/test_plugin.c - resolver/plugin.c and plugins/plugin_conf.c: chain order, states, the
- * never-raise rule, waiting (resume, deadline, cancel), the plugins: section. Three fake
- * plugins (a, b, c) stand in for the compiled-in table and record what they were called
- * with. */
+ * never-raise rule, waiting (resume, deadline, cancel), questions asked through env->ask (on a
+ * fake cross-check), the plugins: section. Three fake plugins (a, b, c) stand in for the
+ * compiled-in table and record what they were called with. */
 #include "autoconf.h"
 
 #include <setjmp.h>
@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "config.h"
 #include "dnswire.h"
 #include "plugin.h"
@@ -31,6 +32,7 @@ struct fake_script {
 	int v_wait;			/* env->wait, return WAIT */
 	int v_resume_now;		/* ... and resume inside the hook */
 	int v_set_ede;			/* env->set_ede(7, "ede NAME") before returning */
+	const char *q_ask;		/* on_query: env->ask for this name (type A) */
 };
 
 static struct fake_script script[3];
@@ -41,6 +43,16 @@ static int cancelled;
 static char answer_seen[128];
 static uint64_t latency_seen;
 static int rcode_seen;
+static struct plugin_ask *asked;	/* what env->ask returned to the fake plugin */
+static struct plugin_ask_result ask_seen;	/* what its callback got */
+static int ask_answers;
+
+static void
+fake_ask_cb(void *arg, const struct plugin_ask_result *res)
+{
+	ask_seen = *res;
+	ask_answers++;
+}
 
 static int
 idx_of(const struct plugin_ctx *ctx)
@@ -98,6 +110,11 @@ fake_on_query(struct plugin_ctx *ctx)
 		ctx->env->set_ede(ctx, s->q_ede, "blocked here");
 	if (s->q_rcode >= 0)
 		ctx->env->set_rcode(ctx, s->q_rcode);
+	if (s->q_ask) {
+		uint8_t wire[DNS_MAXNAME];
+		size_t len = ctx->env->str2name(s->q_ask, wire, sizeof(wire));
+		asked = ctx->env->ask(ctx, wire, len, DNS_TYPE_A, fake_ask_cb, NULL);
+	}
 	return s->q_state;
 }
 
@@ -161,6 +178,34 @@ static struct plugin_descriptor fake_c = FAKE("c");	/* its API version is change
 
 const struct plugin_descriptor *const plugin_table[] = { &fake_a, &fake_b, &fake_c, NULL };
 
+/* ---- the chain's way to check.c, faked: one question at a time ---- */
+
+static struct {
+	int started, cancelled;
+	struct dnsq q;
+	void (*done)(void *, const struct check_result *);
+	void *done_arg;
+} ck;
+static int ck_handle;
+
+static struct check_wait *
+fake_check_ask(void *arg, const struct dnsq *q,
+    void (*done)(void *done_arg, const struct check_result *res), void *done_arg)
+{
+	ck.started++;
+	ck.q = *q;
+	ck.done = done;
+	ck.done_arg = done_arg;
+	return (struct check_wait *)&ck_handle;
+}
+
+static void
+fake_check_cancel(struct check_wait *w)
+{
+	assert_ptr_equal(w, &ck_handle);
+	ck.cancelled++;
+}
+
 /* ---- the world ---- */
 
 struct world {
@@ -207,9 +252,13 @@ world_init(struct world *w, const char *plugins)
 	w->slot = &w->cfg;
 	w->base = event_base_new();
 	assert_non_null(w->base);
-	/* No ask service: the chain's way to check.c is not exercised here. */
 	env.base = w->base;
 	env.cfg = &w->slot;
+	env.ask = fake_check_ask;
+	env.ask_cancel = fake_check_cancel;
+	memset(&ck, 0, sizeof(ck));
+	asked = NULL;
+	ask_answers = 0;
 	w->ch = plugin_chain_new(&env, err, sizeof(err));
 	assert_non_null(w->ch);
 	w->q.qname_len = (uint8_t)dnswire_name_from_str("www.example.test", w->q.qname,
@@ -514,6 +563,61 @@ test_answer_and_response(void **state)
 	world_free(&w);
 }
 
+static void
+test_ask(void **state)
+{
+	struct world w;
+	static uint8_t answer[DNS_HDRLEN + 20] = { 0x12, 0x34, 0x81, 0x80 };
+	struct cons_verdict v = { .outcome = OUTCOME_DISSENT, .asked = 3, .corroborated = 1,
+		.dissented = 2 };
+	struct check_result res = { .status = UPSTREAM_OK, .wire = answer, .len = sizeof(answer),
+		.verdict = &v };
+	struct config_zone bypass = { .len = 0 };
+
+	/* A question asked through env->ask goes to the cross-check lower-cased, class IN, RD;
+	 * the verdict comes back in the plugin's terms. */
+	world_init(&w, "plugins:\n  a: {}\n");
+	script[0].q_ask = "MX1.Example.NET";
+	plugin_on_query(&w.pr);
+	assert_non_null(asked);
+	assert_int_equal(ck.started, 1);
+	assert_int_equal(ck.q.qname_len, 17);
+	assert_memory_equal(ck.q.qname, "\003mx1\007example\003net", 17);
+	assert_int_equal(ck.q.qtype, DNS_TYPE_A);
+	assert_int_equal(ck.q.qclass, DNS_CLASS_IN);
+	ck.done(ck.done_arg, &res);
+	assert_int_equal(ask_answers, 1);
+	assert_int_equal(ask_seen.outcome, PLUGIN_O_DISSENT);
+	assert_int_equal(ask_seen.asked, 3);
+	assert_int_equal(ask_seen.dissented, 2);
+	assert_ptr_equal(ask_seen.wire, answer);
+	/* From the verified cache (no verdict taken now), and a failed upstream. */
+	plugin_on_query(&w.pr);
+	res.verdict = NULL;
+	ck.done(ck.done_arg, &res);
+	assert_int_equal(ask_seen.outcome, PLUGIN_O_CACHED);
+	plugin_on_query(&w.pr);
+	res.status = UPSTREAM_TIMEOUT;
+	ck.done(ck.done_arg, &res);
+	assert_int_equal(ask_seen.outcome, PLUGIN_O_FAILED);
+	assert_null(ask_seen.wire);
+	/* Forgotten before its answer: the cross-check is cancelled, the callback never runs. */
+	plugin_on_query(&w.pr);
+	env_seen->ask_cancel(asked);
+	assert_int_equal(ck.cancelled, 1);
+	assert_int_equal(ask_answers, 3);
+	/* A name under consensus.bypass never leaves the machine. */
+	bypass.len = dnswire_name_from_str("example.net", bypass.wire, sizeof(bypass.wire));
+	w.cfg.consensus.bypass_wire = &bypass;
+	w.cfg.consensus.n_bypass = 1;
+	plugin_on_query(&w.pr);
+	assert_null(asked);
+	assert_int_equal(ck.started, 4);
+	w.cfg.consensus.bypass_wire = NULL;
+	w.cfg.consensus.n_bypass = 0;
+	world_free(&w);
+}
+
 int
 main(void)
 {
@@ -527,6 +631,7 @@ main(void)
 		cmocka_unit_test(test_wait_deadline),
 		cmocka_unit_test(test_wait_plugin_stopped),
 		cmocka_unit_test(test_answer_and_response),
+		cmocka_unit_test(test_ask),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
