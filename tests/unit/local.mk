@@ -85,14 +85,18 @@ tests_unit_test_recent_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_recent_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 endif
 
-# acl.c (who may ask) and ratelimit.c (the token bucket per client, on a test-driven clock).
+# acl.c (who may ask), ratelimit.c (the token bucket per client, on a test-driven clock) and
+# follow.c (upstreams: auto on its env, files in a scratch directory).
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_acl tests/unit/test_ratelimit
-TESTS += tests/unit/test_acl tests/unit/test_ratelimit
+check_PROGRAMS += tests/unit/test_acl tests/unit/test_ratelimit tests/unit/test_follow
+TESTS += tests/unit/test_acl tests/unit/test_ratelimit tests/unit/test_follow
 tests_unit_test_acl_SOURCES = tests/unit/test_acl.c
 tests_unit_test_acl_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_acl_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_ratelimit_SOURCES = tests/unit/test_ratelimit.c
 tests_unit_test_ratelimit_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_ratelimit_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_follow_SOURCES = tests/unit/test_follow.c
+tests_unit_test_follow_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_follow_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 endif
