@@ -1,12 +1,12 @@
 # plugins/local.mk - the plugin chain: plugins/PLUGINS (the order) becomes plugins/plugin_table.c.
 # libplugins.a holds every built-in plugin, the generated table and the plugins: section's
-# parser (resolver/plugin_conf.c), so that whatever links resolver/config.c finds them through
-# VANTAGE_LIBS. A plugin includes plugins/plugin_api.h and nothing else of ours but lib/yconf.h.
+# parser (plugins/plugin_conf.c), so that whatever links resolver/config.c finds them through
+# VANTAGE_LIBS. A plugin includes plugins/plugin_api.h and nothing else of ours but lib/yconf.h;
+# nothing here includes resolver/.
 noinst_LIBRARIES += plugins/libplugins.a
-plugins_libplugins_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/resolver $(LIBEVENT_CFLAGS) \
-	$(YAML_CFLAGS)
+plugins_libplugins_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS)
 plugins_libplugins_a_SOURCES = plugins/plugin_api.h \
-	resolver/plugin_conf.c resolver/plugin.h \
+	plugins/plugin_conf.c plugins/plugin_conf.h \
 	plugins/blocklist/plugin.c \
 	plugins/querylog/plugin.c \
 	plugins/smtp/plugin.c

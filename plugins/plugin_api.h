@@ -227,6 +227,12 @@ struct plugin_env {
 
 	/* metrics: append Prometheus text to out (the opaque argument of the metrics hook). */
 	void (*metrics_printf)(void *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+	/* The body of a JSON string literal for s (no quotes) into out (cap bytes, always
+	 * NUL-terminated), by the daemon's one rule (lib/json.h json_escape): ", \ and control
+	 * characters escaped, valid UTF-8 raw, anything else U+FFFD; a character that does not
+	 * fit whole is left out with all after it. Returns the length written. */
+	size_t (*json_escape)(char *out, size_t cap, const char *s);
 };
 
 /*

@@ -1,4 +1,4 @@
-/* resolver/acl.c - who may ask: client prefixes, a token bucket per client, TCP limits. */
+/* resolver/acl.c - who may ask: the client prefixes of acl:, longest prefix wins. */
 #include "autoconf.h"
 
 #include <arpa/inet.h>
@@ -6,11 +6,9 @@
 #include <string.h>
 
 #include "acl.h"
-#include "vutil.h"
 
-/* The address bytes of a, v4-mapped v6 taken as v4; returns the family (4, 6) or 0. */
-static int
-acl_bytes(const struct netaddr *a, uint8_t out[16])
+int
+acl_addr_bytes(const struct netaddr *a, uint8_t out[16])
 {
 	if (a->ss.ss_family == AF_INET) {
 		memcpy(out, &((const struct sockaddr_in *)&a->ss)->sin_addr, 4);
@@ -56,7 +54,7 @@ acl_parse_prefix(const char *text, struct netaddr *addr, unsigned *len)
 	/* Brackets are for ports; a prefix is written bare. */
 	if (strchr(buf, '[') || netaddr_parse(buf, 0, addr) != 0 || netaddr_port(addr) != 0)
 		return -1;
-	fam = acl_bytes(addr, b);
+	fam = acl_addr_bytes(addr, b);
 	if (addr->ss.ss_family == AF_INET6 && fam == 4)
 		return -1; /* write v4 prefixes as v4 */
 	if (slash) {
@@ -85,11 +83,11 @@ enum acl_action
 acl_match(const struct acl_rule *rules, size_t n, const struct netaddr *peer)
 {
 	uint8_t p[16], r[16];
-	int fam = acl_bytes(peer, p), best = -1;
+	int fam = acl_addr_bytes(peer, p), best = -1;
 	unsigned best_len = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (acl_bytes(&rules[i].addr, r) != fam || (best >= 0 && rules[i].len < best_len))
+		if (acl_addr_bytes(&rules[i].addr, r) != fam || (best >= 0 && rules[i].len < best_len))
 			continue;
 		if (acl_prefix_eq(p, r, rules[i].len)) {
 			best = (int)i;
@@ -105,73 +103,4 @@ acl_action_name(enum acl_action a)
 	static const char *const names[] = { "allow", "refuse", "drop" };
 
 	return (unsigned)a < 3 ? names[a] : "?";
-}
-
-struct ratelimit_slot {
-	uint8_t key[8];		/* IPv4 address or IPv6 /64 */
-	uint32_t tokens_milli;	/* thousandths of a token: smooth refill at any rate */
-	uint64_t last_ms;
-};
-
-struct ratelimit {
-	uint32_t qps, burst;
-	size_t nslots;
-	uint64_t seed;
-	struct ratelimit_slot slots[];
-};
-
-struct ratelimit *
-ratelimit_new(uint32_t qps, uint32_t burst, size_t slots)
-{
-	struct ratelimit *rl;
-
-	if (slots == 0)
-		slots = 1;
-	if ((rl = calloc(1, sizeof(*rl) + slots * sizeof(rl->slots[0]))) == NULL)
-		return NULL;
-	rl->qps = qps;
-	rl->burst = burst < qps ? qps : burst;
-	rl->nslots = slots;
-	random_buf(&rl->seed, sizeof(rl->seed));
-	return rl;
-}
-
-void
-ratelimit_free(struct ratelimit *rl)
-{
-	free(rl);
-}
-
-int
-ratelimit_allow(struct ratelimit *rl, const struct netaddr *peer, uint64_t now)
-{
-	uint8_t b[16], key[8] = { 0 };
-	uint64_t h;
-	struct ratelimit_slot *s;
-	uint64_t cap;
-	int fam;
-
-	if (rl == NULL || rl->qps == 0)
-		return 1;
-	fam = acl_bytes(peer, b);
-	/* A v6 client controls its whole /64: one bucket for it, or it could rotate. */
-	memcpy(key, b, fam == 4 ? 4 : 8);
-	h = rl->seed ^ (uint64_t)fam;
-	for (size_t i = 0; i < sizeof(key); i++)
-		h = (h ^ key[i]) * 0x100000001b3ull;
-	s = &rl->slots[(h ^ (h >> 29)) % rl->nslots];
-	cap = (uint64_t)rl->burst * 1000;
-	if (memcmp(s->key, key, sizeof(key)) != 0 || s->last_ms == 0) {
-		memcpy(s->key, key, sizeof(key));
-		s->tokens_milli = (uint32_t)(cap > UINT32_MAX ? UINT32_MAX : cap);
-		s->last_ms = now;
-	} else if (now > s->last_ms) {
-		uint64_t t = s->tokens_milli + (now - s->last_ms) * rl->qps;
-		s->tokens_milli = (uint32_t)(t > cap ? (cap > UINT32_MAX ? UINT32_MAX : cap) : t);
-		s->last_ms = now;
-	}
-	if (s->tokens_milli < 1000)
-		return 0;
-	s->tokens_milli -= 1000;
-	return 1;
 }

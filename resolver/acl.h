@@ -1,4 +1,4 @@
-/* resolver/acl.h - who may ask: client prefixes, a token bucket per client, TCP limits. */
+/* resolver/acl.h - who may ask: the client prefixes of acl:, longest prefix wins. */
 #ifndef VANTAGED_ACL_H
 #define VANTAGED_ACL_H
 
@@ -36,17 +36,11 @@ enum acl_action acl_match(const struct acl_rule *rules, size_t n, const struct n
 /* acl_action_name - "allow", "refuse", "drop". */
 const char *acl_action_name(enum acl_action a);
 
-struct ratelimit;
-
 /*
- * ratelimit_new - token buckets per client (IPv4 address, IPv6 /64): qps tokens a second,
- * up to burst. slots bounds the memory (clients share a slot when they collide; the table
- * never grows). qps 0 = no limit (ratelimit_allow always says yes). NULL on failure.
+ * acl_addr_bytes - the address bytes of a into out, an IPv4-mapped IPv6 address as the IPv4
+ * one (a client is judged, and limited, by the address it really has). Returns the family
+ * (4: out[0..3], 6: out[0..15]), or 0 for anything else (out untouched).
  */
-struct ratelimit *ratelimit_new(uint32_t qps, uint32_t burst, size_t slots);
-void ratelimit_free(struct ratelimit *rl);
-
-/* ratelimit_allow - take one token for peer at now_ms; 1 when allowed, 0 when limited. */
-int ratelimit_allow(struct ratelimit *rl, const struct netaddr *peer, uint64_t now_ms);
+int acl_addr_bytes(const struct netaddr *a, uint8_t out[16]);
 
 #endif

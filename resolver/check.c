@@ -815,7 +815,7 @@ check_mirror_cb(void *arg, enum cons_transport transport, const uint8_t *wire, s
 
 	cm->req = NULL;
 	cm->done = 1;
-	plugin_on_answer(c->vd, &c->q, mirror_name(cm->m), mirror_region(cm->m),
+	plugin_on_answer(c->vd->plugins, &c->q, mirror_name(cm->m), mirror_region(cm->m),
 	    transport == TRANSPORT_OK ? wire : NULL, len); /* observe only */
 	if ((cm->d = malloc(sizeof(*cm->d))) == NULL) {
 		check_try_decide(c); /* counted as pending-failed: better than nothing */
@@ -959,7 +959,7 @@ check_local_cb(void *arg, const struct resolve_result *res)
 	struct check *c = arg;
 
 	c->rw = NULL;
-	plugin_on_answer(c->vd, &c->q, "upstream", NULL,
+	plugin_on_answer(c->vd->plugins, &c->q, "upstream", NULL,
 	    res->status == UPSTREAM_OK ? res->wire : NULL, res->len); /* observe only */
 	if (res->status != UPSTREAM_OK) {
 		struct check_result fail = { .status = res->status };

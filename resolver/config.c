@@ -3,15 +3,14 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "acl.h"
+#include "config_int.h"
 #include "dnswire.h"
 #include "log.h"
-#include "plugin.h"
+#include "plugin_conf.h"
 #include "vutil.h"
 #include "yconf.h"
 
@@ -29,14 +28,6 @@ static const char *const config_mirror_keys[] = { "name", "address", "region", "
 	"verify", "hostname", "ca_pem", "method", NULL };
 /* RFC 8484 section 4.1: a DoH client may use POST or GET; POST is the default. */
 static const char *const config_doh_methods[] = { "post", "get", NULL };
-static const char *const config_consensus_keys[] = { "mode", "mirrors_per_query", "quorum",
-	"address_match", "on_dissent", "on_insufficient", "timeout", "check_types", "bypass",
-	"allow_private", "overrides", "probe", "probe_port", "probe_timeout", "ca_issuers",
-	"ca_history", NULL };
-static const char *const config_override_keys[] = { "zone", "mode", "quorum", "address_match",
-	"on_dissent", "on_insufficient", "probe", "probe_port", NULL };
-static const char *const config_ca_issuer_keys[] = { "domain", "sha256", NULL };
-static const char *const config_ca_history_keys[] = { "stable", "flag_for", NULL };
 static const char *const config_cache_keys[] = { "max_entries", "min_ttl", "max_ttl",
 	"serve_stale", "stale_after",
 	"negative_max_ttl", "state_file", NULL };
@@ -48,13 +39,13 @@ static const char *const config_dashboard_keys[] = { "listen", "root", "token", 
 	NULL };
 static const char *const config_log_keys[] = { "level", "dissent_log", NULL };
 
-static const char *const config_modes[] = { "enforce", "monitor", NULL };
-static const char *const config_matches[] = { "ladder", "exact", "overlap", "prefix", NULL };
-static const char *const config_dissents[] = { "refuse", "servfail", "flag", "consensus", NULL };
-static const char *const config_insufficients[] = { "flag", "refuse", NULL };
-static const char *const config_verifies[] = { "pin", "webpki", NULL };
-static const char *const config_levels[] = { "warn", "info", "debug", NULL };
-static const char *const config_probes[] = { "off", "on-dissent", "always", NULL };
+const char *const config_modes[] = { "enforce", "monitor", NULL };
+const char *const config_matches[] = { "ladder", "exact", "overlap", "prefix", NULL };
+const char *const config_dissents[] = { "refuse", "servfail", "flag", "consensus", NULL };
+const char *const config_insufficients[] = { "flag", "refuse", NULL };
+const char *const config_verifies[] = { "pin", "webpki", NULL };
+const char *const config_levels[] = { "warn", "info", "debug", NULL };
+const char *const config_probes[] = { "off", "on-dissent", "always", NULL };
 
 static void
 config_defaults(struct config *c)
@@ -145,12 +136,12 @@ config_free(struct config *c)
 	yconf_strlist_free(c->dashboard.hostnames);
 	free(c->user);
 	free(c->path);
-	plugin_config_free(c->plugins);
+	plugin_conf_free(c->plugins);
 	free(c);
 }
 
 /* An optional path or name: ~ (null) means unset, as config_print writes it. */
-static int
+int
 config_opt_str(struct yconf *y, const yaml_node_t *v, const char *key, char **out)
 {
 	if (yconf_is_null(v)) {
@@ -161,7 +152,7 @@ config_opt_str(struct yconf *y, const yaml_node_t *v, const char *key, char **ou
 	return yconf_str(y, v, key, out);
 }
 
-static int
+int
 config_addr(struct yconf *y, const yaml_node_t *n, const char *key, uint16_t port,
     struct netaddr *out)
 {
@@ -175,7 +166,7 @@ config_addr(struct yconf *y, const yaml_node_t *n, const char *key, uint16_t por
 	return 0;
 }
 
-static int
+int
 config_addr_list(struct yconf *y, const yaml_node_t *n, const char *key, uint16_t port,
     struct netaddr *out, size_t max, size_t *count)
 {
@@ -262,7 +253,7 @@ config_dashboard(struct yconf *y, const yaml_node_t *v, struct config *c)
 }
 
 
-static int
+int
 config_hex32(const char *s, uint8_t out[32])
 {
 	size_t j = 0;
@@ -385,296 +376,6 @@ config_mirrors(struct yconf *y, const yaml_node_t *n, struct config *c)
 				    m->name, c->mirrors[i].line);
 	}
 	return 0;
-}
-
-static int
-config_override(struct yconf *y, const yaml_node_t *n, struct config_override *o)
-{
-	yaml_node_t *v;
-	int idx;
-
-	if (yconf_check_keys(y, n, "override", config_override_keys) != 0)
-		return -1;
-	o->line = yconf_line(n);
-	if ((v = yconf_get(y, n, "zone")) == NULL)
-		return yconf_error(y, n, "override: 'zone' is required");
-	if (yconf_str(y, v, "zone", &o->zone) != 0)
-		return -1;
-	if ((o->wire_len = dnswire_name_from_str(o->zone, o->wire, sizeof(o->wire))) == 0)
-		return yconf_error(y, v, "zone: '%s' is not a domain name", o->zone);
-	if ((v = yconf_get(y, n, "mode"))) {
-		if (yconf_enum(y, v, "mode", config_modes, &idx) != 0)
-			return -1;
-		o->s.mode = (enum consensus_mode)idx;
-		o->set |= OVERRIDE_MODE;
-	}
-	if ((v = yconf_get(y, n, "quorum"))) {
-		const char *s = yconf_scalar(y, v, "quorum");
-		if (s == NULL)
-			return -1;
-		if (strcmp(s, "auto") == 0)
-			o->s.quorum = 0;
-		else if (yconf_uint(y, v, "quorum", 1, 16, &o->s.quorum) != 0)
-			return -1;
-		o->set |= OVERRIDE_QUORUM;
-	}
-	if ((v = yconf_get(y, n, "address_match"))) {
-		if (yconf_enum(y, v, "address_match", config_matches, &idx) != 0)
-			return -1;
-		o->s.address_match = (enum address_match)idx;
-		o->set |= OVERRIDE_MATCH;
-	}
-	if ((v = yconf_get(y, n, "on_dissent"))) {
-		if (yconf_enum(y, v, "on_dissent", config_dissents, &idx) != 0)
-			return -1;
-		o->s.on_dissent = (enum on_dissent)idx;
-		o->set |= OVERRIDE_DISSENT;
-	}
-	if ((v = yconf_get(y, n, "on_insufficient"))) {
-		if (yconf_enum(y, v, "on_insufficient", config_insufficients, &idx) != 0)
-			return -1;
-		o->s.on_insufficient = (enum on_insufficient)idx;
-		o->set |= OVERRIDE_INSUFFICIENT;
-	}
-	if ((v = yconf_get(y, n, "probe"))) {
-		if (yconf_enum(y, v, "probe", config_probes, &idx) != 0)
-			return -1;
-		o->s.probe = (enum probe_mode)idx;
-		o->set |= OVERRIDE_PROBE;
-	}
-	if ((v = yconf_get(y, n, "probe_port"))) {
-		if (yconf_uint(y, v, "probe_port", 1, 65535, &o->s.probe_port) != 0)
-			return -1;
-		o->set |= OVERRIDE_PROBE_PORT;
-	}
-	if (o->set == 0)
-		return yconf_error(y, n, "override for %s changes nothing", o->zone);
-	return 0;
-}
-
-static int
-config_overrides(struct yconf *y, const yaml_node_t *n, struct config *c)
-{
-	yaml_node_t *item;
-	size_t count;
-
-	if (n->type != YAML_SEQUENCE_NODE)
-		return yconf_error(y, n, "overrides: expected a list of { zone: NAME, ... }");
-	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	c->consensus.overrides = xcalloc(count, sizeof(*c->consensus.overrides));
-	YCONF_SEQ_FOREACH(y, n, item)
-	{
-		struct config_override *o = &c->consensus.overrides[c->consensus.n_overrides++];
-		if (config_override(y, item, o) != 0)
-			return -1;
-		for (size_t i = 0; i + 1 < c->consensus.n_overrides; i++)
-			if (c->consensus.overrides[i].wire_len == o->wire_len &&
-			    memcmp(c->consensus.overrides[i].wire, o->wire, o->wire_len) == 0)
-				return yconf_error(y, item, "override for %s: already on line %lu",
-				    o->zone, c->consensus.overrides[i].line);
-	}
-	return 0;
-}
-
-void
-config_consensus_for(const struct config *c, const uint8_t *qname, size_t qname_len,
-    struct consensus_settings *out)
-{
-	const struct config_override *best = NULL;
-
-	out->mode = c->consensus.mode;
-	out->quorum = c->consensus.quorum;
-	out->address_match = c->consensus.address_match;
-	out->on_dissent = c->consensus.on_dissent;
-	out->on_insufficient = c->consensus.on_insufficient;
-	out->probe = c->consensus.probe;
-	out->probe_port = c->consensus.probe_port;
-	for (size_t i = 0; i < c->consensus.n_overrides; i++) {
-		const struct config_override *o = &c->consensus.overrides[i];
-		if ((best == NULL || o->wire_len > best->wire_len) &&
-		    dnswire_name_is_sub(qname, qname_len, o->wire, o->wire_len))
-			best = o;
-	}
-	if (best == NULL)
-		return;
-	if (best->set & OVERRIDE_MODE)
-		out->mode = best->s.mode;
-	if (best->set & OVERRIDE_QUORUM)
-		out->quorum = best->s.quorum;
-	if (best->set & OVERRIDE_MATCH)
-		out->address_match = best->s.address_match;
-	if (best->set & OVERRIDE_DISSENT)
-		out->on_dissent = best->s.on_dissent;
-	if (best->set & OVERRIDE_INSUFFICIENT)
-		out->on_insufficient = best->s.on_insufficient;
-	if (best->set & OVERRIDE_PROBE)
-		out->probe = best->s.probe;
-	if (best->set & OVERRIDE_PROBE_PORT)
-		out->probe_port = best->s.probe_port;
-}
-
-/* consensus.ca_issuers: [{ domain: NAME, sha256: [HEX, ...] }, ...] */
-static int
-config_ca_issuers(struct yconf *y, const yaml_node_t *n, struct config *c)
-{
-	yaml_node_t *item, *v;
-	size_t count;
-
-	if (n->type != YAML_SEQUENCE_NODE)
-		return yconf_error(y, n, "ca_issuers: expected a list of { domain: NAME, sha256: [...] }");
-	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	c->consensus.ca_issuers = xcalloc(count ? count : 1, sizeof(*c->consensus.ca_issuers));
-	YCONF_SEQ_FOREACH(y, n, item)
-	{
-		struct config_ca_issuer *is = &c->consensus.ca_issuers[c->consensus.n_ca_issuers++];
-		char **fps = NULL;
-		uint8_t wire[DNS_MAXNAME];
-		size_t nf = 0;
-
-		if (yconf_check_keys(y, item, "ca_issuers entry", config_ca_issuer_keys) != 0)
-			return -1;
-		is->line = yconf_line(item);
-		if ((v = yconf_get(y, item, "domain")) == NULL)
-			return yconf_error(y, item, "ca_issuers entry: 'domain' is required");
-		if (yconf_str(y, v, "domain", &is->domain) != 0)
-			return -1;
-		for (char *p = is->domain; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		if (is->domain[0] && is->domain[strlen(is->domain) - 1] == '.')
-			is->domain[strlen(is->domain) - 1] = '\0';
-		if (is->domain[0] == '\0' || dnswire_name_from_str(is->domain, wire, sizeof(wire)) == 0)
-			return yconf_error(y, v, "domain: '%s' is not a domain name", is->domain);
-		if ((v = yconf_get(y, item, "sha256")) == NULL)
-			return yconf_error(y, item, "ca_issuers entry: 'sha256' is required");
-		if (yconf_strlist(y, v, "sha256", &fps, &nf) != 0)
-			return -1;
-		is->sha256 = xcalloc(nf ? nf : 1, sizeof(*is->sha256));
-		for (size_t i = 0; i < nf; i++)
-			if (config_hex32(fps[i], is->sha256[is->n++]) != 0) {
-				yconf_error(y, v, "sha256: '%s': expected 64 hex digits (SHA-256)", fps[i]);
-				yconf_strlist_free(fps);
-				return -1;
-			}
-		yconf_strlist_free(fps);
-		if (is->n == 0)
-			return yconf_error(y, v, "sha256: the list is empty");
-	}
-	return 0;
-}
-
-/* The CA fingerprint keys of consensus (DESIGN.md section 5). */
-static int
-config_consensus_ca(struct yconf *y, const yaml_node_t *n, struct config *c)
-{
-	yaml_node_t *v, *w;
-	int idx;
-
-	if ((v = yconf_get(y, n, "probe"))) {
-		if (yconf_enum(y, v, "probe", config_probes, &idx) != 0)
-			return -1;
-		c->consensus.probe = (enum probe_mode)idx;
-	}
-	if ((v = yconf_get(y, n, "probe_port")) &&
-	    yconf_uint(y, v, "probe_port", 1, 65535, &c->consensus.probe_port) != 0)
-		return -1;
-	if ((v = yconf_get(y, n, "probe_timeout")) &&
-	    yconf_duration_ms(y, v, "probe_timeout", 10, 60000, &c->consensus.probe_timeout_ms) != 0)
-		return -1;
-	if ((v = yconf_get(y, n, "ca_issuers")) && !yconf_is_null(v) &&
-	    config_ca_issuers(y, v, c) != 0)
-		return -1;
-	if ((v = yconf_get(y, n, "ca_history"))) {
-		if (yconf_check_keys(y, v, "ca_history", config_ca_history_keys) != 0)
-			return -1;
-		/* 0 disables; the bounds keep the wall-clock sums far from overflow. */
-		if ((w = yconf_get(y, v, "stable")) &&
-		    yconf_duration_ms(y, w, "stable", 0, 3650ull * 86400000,
-			&c->consensus.ca_history_stable_ms) != 0)
-			return -1;
-		if ((w = yconf_get(y, v, "flag_for")) &&
-		    yconf_duration_ms(y, w, "flag_for", 0, 3650ull * 86400000,
-			&c->consensus.ca_history_flag_for_ms) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-config_consensus(struct yconf *y, const yaml_node_t *n, struct config *c)
-{
-	yaml_node_t *v;
-	int idx;
-
-	if (yconf_check_keys(y, n, "consensus", config_consensus_keys) != 0)
-		return -1;
-	if ((v = yconf_get(y, n, "mode"))) {
-		if (yconf_enum(y, v, "mode", config_modes, &idx) != 0)
-			return -1;
-		c->consensus.mode = (enum consensus_mode)idx;
-	}
-	if ((v = yconf_get(y, n, "mirrors_per_query")) &&
-	    yconf_uint(y, v, "mirrors_per_query", 1, 16, &c->consensus.mirrors_per_query) != 0)
-		return -1;
-	if ((v = yconf_get(y, n, "quorum"))) {
-		const char *s = yconf_scalar(y, v, "quorum");
-		if (s == NULL)
-			return -1;
-		if (strcmp(s, "auto") == 0)
-			c->consensus.quorum = 0;
-		else if (yconf_uint(y, v, "quorum", 1, 16, &c->consensus.quorum) != 0)
-			return -1;
-	}
-	if ((v = yconf_get(y, n, "address_match"))) {
-		if (yconf_enum(y, v, "address_match", config_matches, &idx) != 0)
-			return -1;
-		c->consensus.address_match = (enum address_match)idx;
-	}
-	if ((v = yconf_get(y, n, "on_dissent"))) {
-		if (yconf_enum(y, v, "on_dissent", config_dissents, &idx) != 0)
-			return -1;
-		c->consensus.on_dissent = (enum on_dissent)idx;
-	}
-	if ((v = yconf_get(y, n, "on_insufficient"))) {
-		if (yconf_enum(y, v, "on_insufficient", config_insufficients, &idx) != 0)
-			return -1;
-		c->consensus.on_insufficient = (enum on_insufficient)idx;
-	}
-	if ((v = yconf_get(y, n, "timeout")) &&
-	    yconf_duration_ms(y, v, "timeout", 10, 60000, &c->consensus.timeout_ms) != 0)
-		return -1;
-	if ((v = yconf_get(y, n, "check_types"))) {
-		char **types = NULL;
-		size_t nt = 0;
-		if (yconf_strlist(y, v, "check_types", &types, &nt) != 0)
-			return -1;
-		free(c->consensus.check_types);
-		c->consensus.check_types = xcalloc(nt, sizeof(uint16_t));
-		c->consensus.n_check_types = nt;
-		for (size_t i = 0; i < nt; i++)
-			if ((c->consensus.check_types[i] = dnswire_str2type(types[i])) == 0) {
-				yconf_error(y, v, "check_types: unknown type '%s'", types[i]);
-				yconf_strlist_free(types);
-				return -1;
-			}
-		yconf_strlist_free(types);
-	}
-	if ((v = yconf_get(y, n, "bypass"))) {
-		if (yconf_strlist(y, v, "bypass", &c->consensus.bypass, &c->consensus.n_bypass) != 0)
-			return -1;
-		for (size_t i = 0; i < c->consensus.n_bypass; i++) {
-			uint8_t wire[DNS_MAXNAME];
-			if (dnswire_name_from_str(c->consensus.bypass[i], wire, sizeof(wire)) == 0)
-				return yconf_error(y, v, "bypass: '%s' is not a domain name",
-				    c->consensus.bypass[i]);
-		}
-	}
-	if ((v = yconf_get(y, n, "allow_private")) &&
-	    yconf_bool(y, v, "allow_private", &c->consensus.allow_private) != 0)
-		return -1;
-	if ((v = yconf_get(y, n, "overrides")) && !yconf_is_null(v) &&
-	    config_overrides(y, v, c) != 0)
-		return -1;
-	return config_consensus_ca(y, n, c);
 }
 
 static int
@@ -809,41 +510,51 @@ config_acl(struct yconf *y, const yaml_node_t *n, struct config *c)
 }
 
 static int
-config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
+config_tcp(struct yconf *y, const yaml_node_t *v, struct config *c)
+{
+	yaml_node_t *w;
+
+	if (yconf_check_keys(y, v, "tcp", config_tcp_keys) != 0)
+		return -1;
+	if ((w = yconf_get(y, v, "max_connections")) &&
+	    yconf_uint(y, w, "max_connections", 1, 100000, &c->tcp.max_connections) != 0)
+		return -1;
+	if ((w = yconf_get(y, v, "max_per_client")) &&
+	    yconf_uint(y, w, "max_per_client", 1, 100000, &c->tcp.max_per_client) != 0)
+		return -1;
+	if ((w = yconf_get(y, v, "idle_timeout")) &&
+	    yconf_duration_ms(y, w, "idle_timeout", 100, 3600000, &c->tcp.idle_timeout_ms) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+config_ratelimit(struct yconf *y, const yaml_node_t *v, struct config *c)
+{
+	yaml_node_t *w;
+	unsigned long n;
+
+	if (yconf_check_keys(y, v, "ratelimit", config_ratelimit_keys) != 0)
+		return -1;
+	if ((w = yconf_get(y, v, "qps"))) {
+		if (yconf_uint(y, w, "qps", 0, 1000000, &n) != 0)
+			return -1;
+		c->ratelimit_qps = (uint32_t)n;
+	}
+	if ((w = yconf_get(y, v, "burst"))) {
+		if (yconf_uint(y, w, "burst", 0, 10000000, &n) != 0)
+			return -1;
+		c->ratelimit_burst = (uint32_t)n;
+	}
+	return 0;
+}
+
+/* control: and metrics: (metrics is on when it has a listen address). */
+static int
+config_operation(struct yconf *y, const yaml_node_t *root, struct config *c)
 {
 	yaml_node_t *v, *w;
-	int idx;
 
-	if ((v = yconf_get(y, root, "tcp"))) {
-		if (yconf_check_keys(y, v, "tcp", config_tcp_keys) != 0)
-			return -1;
-		if ((w = yconf_get(y, v, "max_connections")) &&
-		    yconf_uint(y, w, "max_connections", 1, 100000, &c->tcp.max_connections) != 0)
-			return -1;
-		if ((w = yconf_get(y, v, "max_per_client")) &&
-		    yconf_uint(y, w, "max_per_client", 1, 100000, &c->tcp.max_per_client) != 0)
-			return -1;
-		if ((w = yconf_get(y, v, "idle_timeout")) &&
-		    yconf_duration_ms(y, w, "idle_timeout", 100, 3600000, &c->tcp.idle_timeout_ms) != 0)
-			return -1;
-	}
-	if ((v = yconf_get(y, root, "acl")) && config_acl(y, v, c) != 0)
-		return -1;
-	if ((v = yconf_get(y, root, "ratelimit"))) {
-		unsigned long n;
-		if (yconf_check_keys(y, v, "ratelimit", config_ratelimit_keys) != 0)
-			return -1;
-		if ((w = yconf_get(y, v, "qps"))) {
-			if (yconf_uint(y, w, "qps", 0, 1000000, &n) != 0)
-				return -1;
-			c->ratelimit_qps = (uint32_t)n;
-		}
-		if ((w = yconf_get(y, v, "burst"))) {
-			if (yconf_uint(y, w, "burst", 0, 10000000, &n) != 0)
-				return -1;
-			c->ratelimit_burst = (uint32_t)n;
-		}
-	}
 	if ((v = yconf_get(y, root, "control"))) {
 		if (yconf_check_keys(y, v, "control", config_control_keys) != 0)
 			return -1;
@@ -860,21 +571,47 @@ config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
 			c->has_metrics = 1;
 		}
 	}
+	return 0;
+}
+
+static int
+config_log(struct yconf *y, const yaml_node_t *v, struct config *c)
+{
+	yaml_node_t *w;
+	int idx;
+
+	if (yconf_check_keys(y, v, "log", config_log_keys) != 0)
+		return -1;
+	if ((w = yconf_get(y, v, "level"))) {
+		if (yconf_enum(y, w, "level", config_levels, &idx) != 0)
+			return -1;
+		c->log_level = idx;
+	}
+	if ((w = yconf_get(y, v, "dissent_log")) &&
+	    config_opt_str(y, w, "dissent_log", &c->dissent_log) != 0)
+		return -1;
+	return 0;
+}
+
+/* The sections after cache:, in the order their errors have always been reported in. */
+static int
+config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
+{
+	yaml_node_t *v;
+
+	if ((v = yconf_get(y, root, "tcp")) && config_tcp(y, v, c) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "acl")) && config_acl(y, v, c) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "ratelimit")) && config_ratelimit(y, v, c) != 0)
+		return -1;
+	if (config_operation(y, root, c) != 0)
+		return -1;
 	if ((v = yconf_get(y, root, "dashboard")) && !yconf_is_null(v) &&
 	    config_dashboard(y, v, c) != 0)
 		return -1;
-	if ((v = yconf_get(y, root, "log"))) {
-		if (yconf_check_keys(y, v, "log", config_log_keys) != 0)
-			return -1;
-		if ((w = yconf_get(y, v, "level"))) {
-			if (yconf_enum(y, w, "level", config_levels, &idx) != 0)
-				return -1;
-			c->log_level = idx;
-		}
-		if ((w = yconf_get(y, v, "dissent_log")) &&
-		    config_opt_str(y, w, "dissent_log", &c->dissent_log) != 0)
-			return -1;
-	}
+	if ((v = yconf_get(y, root, "log")) && config_log(y, v, c) != 0)
+		return -1;
 	if ((v = yconf_get(y, root, "sandbox")) && yconf_bool(y, v, "sandbox", &c->sandbox) != 0)
 		return -1;
 	if ((v = yconf_get(y, root, "user"))) {
@@ -886,166 +623,81 @@ config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
 	return 0;
 }
 
+/* listen, upstreams, upstreams_from, upstream_timeout and forward: where questions go. */
 static int
-config_upstreams(struct yconf *y, const yaml_node_t *v, struct config *c)
+config_paths(struct yconf *y, const yaml_node_t *root, struct config *c)
 {
-	const char *first = NULL;
+	yaml_node_t *v;
 
-	if (v->type == YAML_SCALAR_NODE)
-		first = (const char *)v->data.scalar.value;
-	else if (v->type == YAML_SEQUENCE_NODE && v->data.sequence.items.top -
-		v->data.sequence.items.start == 1) {
-		yaml_node_t *i0 = yconf_node(y, *v->data.sequence.items.start);
-		if (i0 && i0->type == YAML_SCALAR_NODE)
-			first = (const char *)i0->data.scalar.value;
-	}
-	if (first == NULL || strcmp(first, "auto") != 0) {
-		c->upstreams_auto = 0;
-		return config_addr_list(y, v, "upstreams", 53, c->upstreams, CONFIG_MAX_UPSTREAMS,
-		    &c->n_upstreams);
-	}
-	c->upstreams_auto = 1;
-	return 0;
-}
-
-/* Where the system keeps its resolvers, in the order `upstreams: auto` asks (vantaged.8). */
-static const char *const config_auto_sources[] = {
-	"/run/systemd/resolve/resolv.conf",		/* systemd-resolved, every link */
-	"/run/NetworkManager/no-stub-resolv.conf",	/* NetworkManager, without a stub */
-};
-
-/* upstreams_from when the file does not say: the system's sources, then resolv_conf. */
-static void
-config_auto_defaults(struct config *c, const char *resolv_conf)
-{
-	size_t n = 0;
-
-	c->upstreams_from = xcalloc(NELEMS(config_auto_sources) + 2, sizeof(char *));
-	/* A test's own resolv.conf stands alone: the machine's files are not the test's. */
-	if (strcmp(resolv_conf, CONFIG_RESOLV_CONF) == 0)
-		for (size_t i = 0; i < NELEMS(config_auto_sources); i++)
-			c->upstreams_from[n++] = xstrdup(config_auto_sources[i]);
-	c->upstreams_from[n++] = xstrdup(resolv_conf);
-	c->n_upstreams_from = n;
-}
-
-int
-config_learn_upstreams(const struct config *c, struct netaddr *out, size_t max, size_t *source)
-{
-	struct netaddr stub, all[CONFIG_MAX_UPSTREAMS];
-
-	netaddr_parse("127.0.0.53:53", 53, &stub);
-	for (size_t i = 0; i < c->n_upstreams_from; i++) {
-		int n = config_read_resolv_conf(c->upstreams_from[i], c->listen, c->n_listen, all,
-		    NELEMS(all));
-		size_t k = 0;
-		for (int j = 0; j < n && k < max; j++)
-			if (!netaddr_equal(&all[j], &stub))
-				out[k++] = all[j];
-		if (k > 0) {
-			*source = i;
-			return (int)k;
-		}
-	}
-	return 0;
-}
-
-static int
-config_resolve_auto(struct yconf *y, const yaml_node_t *at, struct config *c,
-    const char *resolv_conf)
-{
-	int n;
-
-	if (!c->upstreams_auto)
-		return 0;
-	if (c->upstreams_from == NULL)
-		config_auto_defaults(c, resolv_conf);
-	/* One place to look (a test's resolv.conf, or the operator's choice): it must be there. */
-	if (c->n_upstreams_from == 1 && access(c->upstreams_from[0], R_OK) != 0)
-		return yconf_error(y, at, "upstreams: auto: cannot read %s: %s", c->upstreams_from[0],
-		    strerror(errno));
-	n = config_learn_upstreams(c, c->upstreams, CONFIG_MAX_UPSTREAMS, &c->upstreams_source);
-	if (n == 0 && c->n_upstreams_from == 1)
-		return yconf_error(y, at,
-		    "upstreams: auto: %s names no usable nameserver (other than vantaged itself); "
-		    "list the upstreams explicitly", c->upstreams_from[0]);
-	/* Several places to look (a laptop booting before its network): start without an
-	 * upstream, answer SERVFAIL, and follow the files until one names a resolver. */
-	c->n_upstreams = (size_t)n;
-	return 0;
-}
-
-struct config *
-config_load(const char *path, const char *resolv_conf, char *err, size_t errlen)
-{
-	struct yconf y;
-	struct config *c = xcalloc(1, sizeof(*c));
-	yaml_node_t *root, *v;
-	int rc = -1;
-
-	config_defaults(c);
-	c->path = xstrdup(path);
-	if (yconf_load_file(&y, path) != 0)
-		goto out;
-	root = yconf_root(&y);
-	if (root == NULL) {
-		yconf_error(&y, NULL, "the file is empty");
-		goto out;
-	}
-	if (yconf_check_keys(&y, root, "the top level", config_top_keys) != 0)
-		goto out;
-	if ((v = yconf_get(&y, root, "listen")) &&
-	    config_addr_list(&y, v, "listen", 53, c->listen, CONFIG_MAX_LISTEN, &c->n_listen) != 0)
-		goto out;
-	if ((v = yconf_get(&y, root, "upstreams")) &&
-	    config_upstreams(&y, v, c) != 0)
-		goto out;
-	if ((v = yconf_get(&y, root, "upstreams_from")) && !yconf_is_null(v) &&
-	    (yconf_strlist(&y, v, "upstreams_from", &c->upstreams_from, &c->n_upstreams_from) != 0 ||
+	if ((v = yconf_get(y, root, "listen")) &&
+	    config_addr_list(y, v, "listen", 53, c->listen, CONFIG_MAX_LISTEN, &c->n_listen) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "upstreams")) && config_upstreams_parse(y, v, c) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "upstreams_from")) && !yconf_is_null(v) &&
+	    (yconf_strlist(y, v, "upstreams_from", &c->upstreams_from, &c->n_upstreams_from) != 0 ||
 		(c->n_upstreams_from > CONFIG_MAX_UPSTREAMS_FROM &&
-		    yconf_error(&y, v, "upstreams_from: at most %d files",
+		    yconf_error(y, v, "upstreams_from: at most %d files",
 			CONFIG_MAX_UPSTREAMS_FROM) != 0)))
-		goto out;
-	if ((v = yconf_get(&y, root, "upstream_timeout")) &&
-	    yconf_duration_ms(&y, v, "upstream_timeout", 100, 60000, &c->upstream_timeout_ms) != 0)
-		goto out;
-	if ((v = yconf_get(&y, root, "forward")) && !yconf_is_null(v) &&
-	    config_forward(&y, v, c) != 0)
-		goto out;
-	if ((v = yconf_get(&y, root, "mirrors")) && !yconf_is_null(v) &&
-	    config_mirrors(&y, v, c) != 0)
-		goto out;
-	if ((v = yconf_get(&y, root, "consensus")) && config_consensus(&y, v, c) != 0)
-		goto out;
-	if ((v = yconf_get(&y, root, "cache")) && config_cache(&y, v, c) != 0)
-		goto out;
-	if (config_sections(&y, root, c) != 0)
-		goto out;
-	if (plugin_config_parse(&y, yconf_get(&y, root, "plugins"), &c->plugins) != 0)
-		goto out;
-	if (config_resolve_auto(&y, yconf_get(&y, root, "upstreams") ? yconf_get(&y, root,
-		"upstreams") : root, c, resolv_conf) != 0)
-		goto out;
+		return -1;
+	if ((v = yconf_get(y, root, "upstream_timeout")) &&
+	    yconf_duration_ms(y, v, "upstream_timeout", 100, 60000, &c->upstream_timeout_ms) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "forward")) && !yconf_is_null(v) &&
+	    config_forward(y, v, c) != 0)
+		return -1;
+	return 0;
+}
+
+/* Every section of the file at root into c. */
+static int
+config_top(struct yconf *y, const yaml_node_t *root, struct config *c)
+{
+	yaml_node_t *v;
+
+	if (yconf_check_keys(y, root, "the top level", config_top_keys) != 0)
+		return -1;
+	if (config_paths(y, root, c) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "mirrors")) && !yconf_is_null(v) &&
+	    config_mirrors(y, v, c) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "consensus")) && config_consensus_parse(y, v, c) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "cache")) && config_cache(y, v, c) != 0)
+		return -1;
+	if (config_sections(y, root, c) != 0)
+		return -1;
+	return plugin_conf_parse(y, yconf_get(y, root, "plugins"), &c->plugins);
+}
+
+/* Upstreams and forward resolvers that are our own listeners would loop. */
+static int
+config_check_loops(struct yconf *y, const yaml_node_t *root, const struct config *c)
+{
+	char a[NETADDR_STRLEN];
+
 	for (size_t i = 0; i < c->n_upstreams; i++)
 		for (size_t j = 0; j < c->n_listen; j++)
-			if (netaddr_equal(&c->upstreams[i], &c->listen[j])) {
-				char a[NETADDR_STRLEN];
-				yconf_error(&y, yconf_get(&y, root, "upstreams"),
+			if (netaddr_equal(&c->upstreams[i], &c->listen[j]))
+				return yconf_error(y, yconf_get(y, root, "upstreams"),
 				    "upstreams: %s is one of our own listen addresses (a loop)",
 				    netaddr_str(&c->upstreams[i], a, sizeof(a)));
-				goto out;
-			}
 	for (size_t i = 0; i < c->n_forwards; i++)
 		for (size_t k = 0; k < c->forwards[i].n_to; k++)
 			for (size_t j = 0; j < c->n_listen; j++)
-				if (netaddr_equal(&c->forwards[i].to[k], &c->listen[j])) {
-					char a[NETADDR_STRLEN];
-					yconf_error(&y, yconf_get(&y, root, "forward"),
+				if (netaddr_equal(&c->forwards[i].to[k], &c->listen[j]))
+					return yconf_error(y, yconf_get(y, root, "forward"),
 					    "forward: %s (%s) is one of our own listen addresses (a loop)",
 					    netaddr_str(&c->forwards[i].to[k], a, sizeof(a)),
 					    c->forwards[i].zone);
-					goto out;
-				}
+	return 0;
+}
+
+/* What follows from the whole file: the user's default, the bypass zones' wire forms. */
+static void
+config_finish(struct config *c)
+{
 	if (c->user == NULL)
 		c->user = xstrdup("vantage");
 	/* Wire forms once here: check_applies matches every question against them. */
@@ -1053,6 +705,31 @@ config_load(const char *path, const char *resolv_conf, char *err, size_t errlen)
 	for (size_t i = 0; i < c->consensus.n_bypass; i++)
 		c->consensus.bypass_wire[i].len = dnswire_name_from_str(c->consensus.bypass[i],
 		    c->consensus.bypass_wire[i].wire, sizeof(c->consensus.bypass_wire[i].wire));
+}
+
+struct config *
+config_load(const char *path, const char *resolv_conf, char *err, size_t errlen)
+{
+	struct yconf y;
+	struct config *c = xcalloc(1, sizeof(*c));
+	yaml_node_t *root, *ups;
+	int rc = -1;
+
+	config_defaults(c);
+	c->path = xstrdup(path);
+	if (yconf_load_file(&y, path) != 0)
+		goto out;
+	if ((root = yconf_root(&y)) == NULL) {
+		yconf_error(&y, NULL, "the file is empty");
+		goto out;
+	}
+	if (config_top(&y, root, c) != 0)
+		goto out;
+	ups = yconf_get(&y, root, "upstreams");
+	if (config_upstreams_auto(&y, ups ? ups : root, c, resolv_conf) != 0 ||
+	    config_check_loops(&y, root, c) != 0)
+		goto out;
+	config_finish(c);
 	rc = 0;
 out:
 	if (rc != 0 || y.err[0]) {
@@ -1063,224 +740,4 @@ out:
 	}
 	yconf_free(&y);
 	return c;
-}
-
-int
-config_read_resolv_conf(const char *path, const struct netaddr *skip, size_t nskip,
-    struct netaddr *out, size_t max)
-{
-	FILE *f = fopen(path, "r");
-	char line[512];
-	int n = 0;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) && (size_t)n < max) {
-		char *p = line, *addr, *save;
-		struct netaddr a;
-		int ours = 0;
-
-		while (isspace((unsigned char)*p))
-			p++;
-		if (strncmp(p, "nameserver", 10) != 0 || !isspace((unsigned char)p[10]))
-			continue;
-		if ((addr = strtok_r(p + 10, " \t\r\n", &save)) == NULL)
-			continue;
-		/* A link-local address needs its zone, which our addresses cannot carry: skip it
-		 * rather than send to an address that goes nowhere. */
-		if (strchr(addr, '%') || netaddr_parse(addr, 53, &a) != 0)
-			continue;
-		for (size_t i = 0; i < nskip; i++)
-			if (netaddr_equal(&a, &skip[i]) ||
-			    (netaddr_is_any(&skip[i]) && netaddr_port(&skip[i]) == 53 &&
-				a.ss.ss_family == skip[i].ss.ss_family))
-				ours = 1;
-		if (!ours)
-			out[n++] = a;
-	}
-	fclose(f);
-	return n;
-}
-
-static void
-config_print_addrs(FILE *out, const char *key, const struct netaddr *a, size_t n)
-{
-	char s[NETADDR_STRLEN];
-
-	fprintf(out, "%s: [", key);
-	for (size_t i = 0; i < n; i++)
-		fprintf(out, "%s\"%s\"", i ? ", " : "", netaddr_str(&a[i], s, sizeof(s)));
-	fprintf(out, "]\n");
-}
-
-static void
-config_print_hex(FILE *out, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		fprintf(out, "%02x", b[i]);
-}
-
-/* A long duration in whole days when it is one ("30d" reads better than 2592000000ms). */
-static void
-config_print_days(FILE *out, const char *key, uint64_t ms)
-{
-	if (ms && ms % 86400000 == 0)
-		fprintf(out, "    %s: %llud\n", key, (unsigned long long)(ms / 86400000));
-	else
-		fprintf(out, "    %s: %llums\n", key, (unsigned long long)ms);
-}
-
-/* The CA fingerprint keys of consensus. */
-static void
-config_print_ca(const struct config *c, FILE *out)
-{
-	fprintf(out, "  probe: %s\n  probe_port: %lu\n  probe_timeout: %llums\n",
-	    config_probes[c->consensus.probe], c->consensus.probe_port,
-	    (unsigned long long)c->consensus.probe_timeout_ms);
-	fprintf(out, "  ca_issuers:%s\n", c->consensus.n_ca_issuers ? "" : " []");
-	for (size_t i = 0; i < c->consensus.n_ca_issuers; i++) {
-		const struct config_ca_issuer *is = &c->consensus.ca_issuers[i];
-		fprintf(out, "    - { domain: \"%s\", sha256: [", is->domain);
-		for (size_t j = 0; j < is->n; j++) {
-			fprintf(out, "%s\"", j ? ", " : "");
-			config_print_hex(out, is->sha256[j], 32);
-			fprintf(out, "\"");
-		}
-		fprintf(out, "] }\n");
-	}
-	fprintf(out, "  ca_history:\n");
-	config_print_days(out, "stable", c->consensus.ca_history_stable_ms);
-	config_print_days(out, "flag_for", c->consensus.ca_history_flag_for_ms);
-}
-
-/* The dashboard's settings; the token itself is never printed (-nv output lands in logs). */
-static void
-config_print_dashboard(const struct config *c, FILE *out)
-{
-	char s[NETADDR_STRLEN];
-
-	if (!c->dashboard.on) {
-		fprintf(out, "dashboard: ~\n");
-		return;
-	}
-	fprintf(out, "dashboard:\n  listen: \"%s\"\n  root: %s\n  token: %s\n  hostnames: [",
-	    netaddr_str(&c->dashboard.listen, s, sizeof(s)), c->dashboard.root,
-	    c->dashboard.token ? "(set)" : "~");
-	for (size_t i = 0; i < c->dashboard.n_hostnames; i++)
-		fprintf(out, "%s\"%s\"", i ? ", " : "", c->dashboard.hostnames[i]);
-	fprintf(out, "]\n");
-}
-
-void
-config_print(const struct config *c, FILE *out)
-{
-	char s[NETADDR_STRLEN], tb[16];
-
-	config_print_addrs(out, "listen", c->listen, c->n_listen);
-	if (c->upstreams_auto) {
-		fprintf(out, "# upstreams: auto, from %s\nupstreams_from: [",
-		    c->upstreams_from[c->upstreams_source]);
-		for (size_t i = 0; i < c->n_upstreams_from; i++)
-			fprintf(out, "%s%s", i ? ", " : "", c->upstreams_from[i]);
-		fprintf(out, "]\n");
-	}
-	config_print_addrs(out, "upstreams", c->upstreams, c->n_upstreams);
-	fprintf(out, "upstream_timeout: %llums\n", (unsigned long long)c->upstream_timeout_ms);
-	if (c->n_forwards)
-		fprintf(out, "forward:\n");
-	for (size_t i = 0; i < c->n_forwards; i++) {
-		fprintf(out, "  - zone: %s\n    ", c->forwards[i].zone);
-		config_print_addrs(out, "to", c->forwards[i].to, c->forwards[i].n_to);
-	}
-	fprintf(out, "mirrors:\n  bootstrap: %s\n  learn: %s\n  trust_store: %s\n"
-	    "  connect_at_start: %s\n  list:%s\n",
-	    c->mirrors_bootstrap ? c->mirrors_bootstrap : "~", c->mirrors_learn ? "true" : "false",
-	    c->mirrors_trust_store, c->mirrors_connect_at_start ? "true" : "false",
-	    c->n_mirrors ? "" : " []");
-	for (size_t i = 0; i < c->n_mirrors; i++) {
-		const struct config_mirror *m = &c->mirrors[i];
-		fprintf(out, "    - { name: \"%s\", address: \"%s\", region: \"%s\", verify: %s", m->name,
-		    netaddr_str(&m->addr, s, sizeof(s)), m->region, config_verifies[m->verify]);
-		if (m->has_pin) {
-			fprintf(out, ", ca_sha256: \"");
-			config_print_hex(out, m->ca_sha256, 32);
-			fprintf(out, "\"");
-		}
-		if (m->hostname)
-			fprintf(out, ", hostname: \"%s\"", m->hostname);
-		if (m->doh_get)
-			fprintf(out, ", method: get");
-		fprintf(out, " }\n");
-	}
-	fprintf(out, "consensus:\n  mode: %s\n  mirrors_per_query: %lu\n",
-	    config_modes[c->consensus.mode], c->consensus.mirrors_per_query);
-	if (c->consensus.quorum)
-		fprintf(out, "  quorum: %lu\n", c->consensus.quorum);
-	else
-		fprintf(out, "  quorum: auto\n");
-	fprintf(out, "  address_match: %s\n  on_dissent: %s\n  on_insufficient: %s\n  timeout: %llums\n",
-	    config_matches[c->consensus.address_match], config_dissents[c->consensus.on_dissent],
-	    config_insufficients[c->consensus.on_insufficient],
-	    (unsigned long long)c->consensus.timeout_ms);
-	fprintf(out, "  check_types: [");
-	for (size_t i = 0; i < c->consensus.n_check_types; i++)
-		fprintf(out, "%s%s", i ? ", " : "",
-		    dnswire_type2str(c->consensus.check_types[i], tb, sizeof(tb)));
-	fprintf(out, "]\n  bypass: [");
-	for (size_t i = 0; i < c->consensus.n_bypass; i++)
-		fprintf(out, "%s%s", i ? ", " : "", c->consensus.bypass[i]);
-	fprintf(out, "]\n  allow_private: %s\n", c->consensus.allow_private ? "true" : "false");
-	fprintf(out, "  overrides:%s\n", c->consensus.n_overrides ? "" : " []");
-	for (size_t i = 0; i < c->consensus.n_overrides; i++) {
-		const struct config_override *o = &c->consensus.overrides[i];
-		fprintf(out, "    - { zone: \"%s\"", o->zone);
-		if (o->set & OVERRIDE_MODE)
-			fprintf(out, ", mode: %s", config_modes[o->s.mode]);
-		if (o->set & OVERRIDE_QUORUM) {
-			if (o->s.quorum)
-				fprintf(out, ", quorum: %lu", o->s.quorum);
-			else
-				fprintf(out, ", quorum: auto");
-		}
-		if (o->set & OVERRIDE_MATCH)
-			fprintf(out, ", address_match: %s", config_matches[o->s.address_match]);
-		if (o->set & OVERRIDE_DISSENT)
-			fprintf(out, ", on_dissent: %s", config_dissents[o->s.on_dissent]);
-		if (o->set & OVERRIDE_INSUFFICIENT)
-			fprintf(out, ", on_insufficient: %s", config_insufficients[o->s.on_insufficient]);
-		if (o->set & OVERRIDE_PROBE)
-			fprintf(out, ", probe: %s", config_probes[o->s.probe]);
-		if (o->set & OVERRIDE_PROBE_PORT)
-			fprintf(out, ", probe_port: %lu", o->s.probe_port);
-		fprintf(out, " }\n");
-	}
-	config_print_ca(c, out);
-	fprintf(out, "cache:\n  max_entries: %lu\n  min_ttl: %lu\n  max_ttl: %lu\n"
-		     "  negative_max_ttl: %lu\n  serve_stale: %llus\n  stale_after: %llums\n"
-		     "  state_file: %s\n",
-	    c->cache.max_entries, c->cache.min_ttl, c->cache.max_ttl, c->cache.negative_max_ttl,
-	    (unsigned long long)(c->cache.serve_stale_ms / 1000),
-	    (unsigned long long)c->cache.stale_after_ms,
-	    c->cache.state_file ? c->cache.state_file : "~");
-	fprintf(out, "tcp:\n  max_connections: %lu\n  max_per_client: %lu\n  idle_timeout: %llums\n",
-	    c->tcp.max_connections, c->tcp.max_per_client,
-	    (unsigned long long)c->tcp.idle_timeout_ms);
-	fprintf(out, "acl:\n");
-	for (size_t i = 0; i < c->n_acl; i++)
-		fprintf(out, "  - { from: \"%s/%u\", action: %s }\n",
-		    netaddr_ip_str(&c->acl[i].addr, s, sizeof(s)), c->acl[i].len,
-		    acl_action_name(c->acl[i].action));
-	fprintf(out, "ratelimit:\n  qps: %u\n  burst: %u\n", c->ratelimit_qps, c->ratelimit_burst);
-	fprintf(out, "control:\n  socket: %s\n", c->control_socket ? c->control_socket : "~");
-	if (c->has_metrics)
-		fprintf(out, "metrics:\n  listen: \"%s\"\n",
-		    netaddr_str(&c->metrics_listen, s, sizeof(s)));
-	else
-		fprintf(out, "metrics: ~\n");
-	config_print_dashboard(c, out);
-	fprintf(out, "log:\n  level: %s\n  dissent_log: %s\n", config_levels[c->log_level],
-	    c->dissent_log ? c->dissent_log : "~");
-	fprintf(out, "user: \"%s\"\n", c->user);
-	fprintf(out, "sandbox: %s\n", c->sandbox ? "true" : "false");
-	plugin_config_print(c->plugins, out);
 }

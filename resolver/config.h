@@ -188,7 +188,7 @@ struct config {
 	char *dissent_log;
 	char *user;		/* "" = do not change user */
 	int sandbox;		/* no_new_privs + Landlock + seccomp after start-up */
-	struct plugin_config *plugins;	/* plugins: (plugin_conf.c) */
+	struct plugin_config *plugins;	/* plugins: (plugins/plugin_conf.c) */
 };
 
 /*

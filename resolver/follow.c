@@ -13,16 +13,14 @@
 
 #include "config.h"
 #include "follow.h"
-#include "listen.h"
 #include "log.h"
-#include "vantaged.h"
 #include "vutil.h"
 
 /* resolved's own list of servers: where its stub (127.0.0.53) sends questions. */
 #define FOLLOW_RESOLVED_FILE "/run/systemd/resolve/resolv.conf"
 
 struct follow {
-	struct vantaged *vd;
+	struct follow_env env;
 	struct event *timer;
 	struct stat seen[CONFIG_MAX_UPSTREAMS_FROM];	/* upstreams_from, as last looked at */
 	struct stat seen_resolv;			/* the system's resolv.conf */
@@ -34,7 +32,7 @@ struct follow {
 static int
 follow_sources_changed(struct follow *f)
 {
-	const struct config *cfg = f->vd->cfg;
+	const struct config *cfg = *f->env.cfg;
 	int changed = 0;
 
 	for (size_t i = 0; i < cfg->n_upstreams_from && i < CONFIG_MAX_UPSTREAMS_FROM; i++) {
@@ -51,19 +49,15 @@ follow_sources_changed(struct follow *f)
 static int
 follow_apply(struct follow *f, const struct netaddr *ups, size_t n, size_t source)
 {
-	struct vantaged *vd = f->vd;
-	struct config *cfg = vd->cfg;
+	struct config *cfg = *f->env.cfg;
 	struct netaddr old[CONFIG_MAX_UPSTREAMS];
 	size_t n_old = cfg->n_upstreams;
-	struct resolve_config rc;
-	struct resolve_forward fw[RESOLVE_MAX_FORWARDS];
 	char was[CONFIG_MAX_UPSTREAMS * NETADDR_STRLEN], now[sizeof(was)];
 
 	memcpy(old, cfg->upstreams, sizeof(old));
 	memcpy(cfg->upstreams, ups, n * sizeof(*ups));
 	cfg->n_upstreams = n;
-	vantaged_resolve_config(cfg, &rc, fw);
-	if (resolve_reconfigure(vd->res, &rc) != 0) {
+	if (f->env.apply(f->env.arg) != 0) {
 		memcpy(cfg->upstreams, old, sizeof(old));
 		cfg->n_upstreams = n_old;
 		return -1;
@@ -81,7 +75,7 @@ follow_apply(struct follow *f, const struct netaddr *ups, size_t n, size_t sourc
 static void
 follow_upstreams(struct follow *f)
 {
-	struct config *cfg = f->vd->cfg;
+	struct config *cfg = *f->env.cfg;
 	struct netaddr ups[CONFIG_MAX_UPSTREAMS];
 	size_t source = 0;
 	int n = config_learn_upstreams(cfg, ups, CONFIG_MAX_UPSTREAMS, &source);
@@ -106,11 +100,11 @@ follow_upstreams(struct follow *f)
 
 /* Whether a is an address vantaged answers on at port 53 (where resolv.conf points). */
 static int
-follow_ours(const struct vantaged *vd, const struct netaddr *a)
+follow_ours(const struct follow *f, const struct netaddr *a)
 {
 	const struct netaddr *l;
 
-	for (size_t i = 0; (l = listen_bound(vd, i)) != NULL; i++) {
+	for (size_t i = 0; (l = f->env.bound(f->env.arg, i)) != NULL; i++) {
 		if (netaddr_port(l) != 53 || netaddr_port(a) != 53)
 			continue;
 		if (netaddr_equal_ip(l, a) ||
@@ -122,31 +116,31 @@ follow_ours(const struct vantaged *vd, const struct netaddr *a)
 }
 
 static int
-follow_port53(const struct vantaged *vd)
+follow_port53(const struct follow *f)
 {
 	const struct netaddr *l;
 
-	for (size_t i = 0; (l = listen_bound(vd, i)) != NULL; i++)
+	for (size_t i = 0; (l = f->env.bound(f->env.arg, i)) != NULL; i++)
 		if (netaddr_port(l) == 53)
 			return 1;
 	return 0;
 }
 
 int
-follow_in_path(const struct vantaged *vd)
+follow_in_path(const struct follow *f)
 {
 	struct netaddr ns[1], stub;
 
-	if (!follow_port53(vd) ||
-	    config_read_resolv_conf(vd->resolv_conf, NULL, 0, ns, 1) != 1)
+	if (f == NULL || !follow_port53(f) ||
+	    config_read_resolv_conf(f->env.resolv_conf, NULL, 0, ns, 1) != 1)
 		return -1;
-	if (follow_ours(vd, &ns[0]))
+	if (follow_ours(f, &ns[0]))
 		return 1;
 	/* resolved's stub first: in the path when resolved asks us first. */
 	netaddr_parse("127.0.0.53:53", 53, &stub);
 	if (netaddr_equal(&ns[0], &stub) &&
 	    config_read_resolv_conf(FOLLOW_RESOLVED_FILE, NULL, 0, ns, 1) == 1)
-		return follow_ours(vd, &ns[0]);
+		return follow_ours(f, &ns[0]);
 	return 0;
 }
 
@@ -154,28 +148,28 @@ follow_in_path(const struct vantaged *vd)
 static void
 follow_path(struct follow *f)
 {
-	struct vantaged *vd = f->vd;
+	const char *resolv_conf = f->env.resolv_conf;
 	struct stat st;
 	char first[NETADDR_STRLEN] = "nothing";
 	struct netaddr ns[1];
 	int in;
 
-	vutil_stat(vd->resolv_conf, &st);
+	vutil_stat(resolv_conf, &st);
 	if (vutil_same_file(&st, &f->seen_resolv) && f->in_path != -2)
 		return;
 	f->seen_resolv = st;
-	if ((in = follow_in_path(vd)) == f->in_path || in < 0) {
+	if ((in = follow_in_path(f)) == f->in_path || in < 0) {
 		f->in_path = in;
 		return;
 	}
 	if (in == 0) {
-		if (config_read_resolv_conf(vd->resolv_conf, NULL, 0, ns, 1) == 1)
+		if (config_read_resolv_conf(resolv_conf, NULL, 0, ns, 1) == 1)
 			netaddr_str(&ns[0], first, sizeof(first));
 		log_warnx(LOG_G_MAIN, "vantaged is out of the system's path: %s names %s first, "
 				      "so applications ask it and nothing is cross-checked",
-		    vd->resolv_conf, first);
+		    resolv_conf, first);
 	} else if (f->in_path == 0)
-		log_info(LOG_G_MAIN, "vantaged is in the system's path again (%s)", vd->resolv_conf);
+		log_info(LOG_G_MAIN, "vantaged is in the system's path again (%s)", resolv_conf);
 	f->in_path = in;
 }
 
@@ -187,7 +181,7 @@ follow_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (f->vd->cfg->upstreams_auto && follow_sources_changed(f))
+	if ((*f->env.cfg)->upstreams_auto && follow_sources_changed(f))
 		follow_upstreams(f);
 	follow_path(f);
 	evtimer_add(f->timer, &tv);
@@ -203,16 +197,16 @@ follow_reconfigure(struct follow *f)
 }
 
 struct follow *
-follow_new(struct vantaged *vd)
+follow_new(const struct follow_env *env)
 {
 	struct follow *f = calloc(1, sizeof(*f));
 	struct timeval now = { 0, 0 };
 
 	if (f == NULL)
 		return NULL;
-	f->vd = vd;
+	f->env = *env;
 	f->in_path = -2; /* not looked at yet: the first look says what it finds */
-	if ((f->timer = evtimer_new(vd->base, follow_tick, f)) == NULL) {
+	if ((f->timer = evtimer_new(env->base, follow_tick, f)) == NULL) {
 		free(f);
 		return NULL;
 	}

@@ -1,11 +1,20 @@
 # resolver/local.mk - vantaged, the stub resolver daemon.
-sbin_PROGRAMS += vantaged
-vantaged_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(LDNS_CFLAGS) $(SECCOMP_CFLAGS) \
-	$(NGHTTP2_CFLAGS)
-vantaged_SOURCES = \
-	resolver/vantaged.c resolver/vantaged.h resolver/stats.c resolver/stats.h \
-	resolver/config.c resolver/config.h \
+# Every module is in resolver/libvantaged.a, which vantaged and the tests link: a test names
+# the library, not the sources it happens to reach. vantaged.c (main and the wiring) alone
+# is not. Link order: libvantaged.a before VANTAGE_LIBS (its plugins: parser, libplugins.a,
+# and lib/libvantage.a). No file here includes wolfSSL: the ldns CFLAGS are safe for all.
+noinst_LIBRARIES += resolver/libvantaged.a
+VANTAGED_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(LDNS_CFLAGS) \
+	$(SECCOMP_CFLAGS) $(NGHTTP2_CFLAGS)
+resolver_libvantaged_a_CPPFLAGS = $(VANTAGED_CPPFLAGS)
+resolver_libvantaged_a_SOURCES = \
+	resolver/vantaged.h resolver/stats.c resolver/stats.h \
+	resolver/config.c resolver/config.h resolver/config_int.h \
+	resolver/config_consensus.c \
+	resolver/config_upstreams.c \
+	resolver/config_print.c \
 	resolver/acl.c resolver/acl.h \
+	resolver/ratelimit.c resolver/ratelimit.h \
 	resolver/sandbox.c resolver/sandbox.h \
 	resolver/follow.c resolver/follow.h \
 	resolver/listen.c resolver/listen.h \
@@ -22,23 +31,26 @@ vantaged_SOURCES = \
 	resolver/mirror_master.c \
 	resolver/mirror_int.h \
 	resolver/probe.c resolver/probe.h \
-	resolver/plugin.c resolver/plugin.h resolver/plugin_int.h resolver/plugin_env.c
-vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS) $(NGHTTP2_LIBS)
-# CA fingerprints (issue 5): the CA evidence (pure), its I/O, pairs and histories.
-vantaged_SOURCES += \
+	resolver/plugin.c resolver/plugin.h resolver/plugin_int.h resolver/plugin_types.h \
+	resolver/plugin_env.c \
 	resolver/ca.c resolver/ca.h \
 	resolver/check_ca.c resolver/check_ca.h \
-	resolver/vcache_ca.c resolver/vcache_ca.h
-# Operation (issue 6): the control socket and the Prometheus endpoint.
-vantaged_SOURCES += \
+	resolver/vcache_ca.c resolver/vcache_ca.h \
 	resolver/control.c resolver/control.h resolver/control_int.h \
 	resolver/control_cmd.c \
 	resolver/explain.c resolver/explain.h \
 	resolver/report.c resolver/report.h \
 	resolver/recent.c resolver/recent.h \
 	resolver/metrics.c resolver/metrics.h \
-	resolver/httpsrv.c resolver/httpsrv.h
-# The web dashboard (issue 18): its own listener, the JSON API, the static pages.
-vantaged_SOURCES += \
+	resolver/httpsrv.c resolver/httpsrv.h \
 	resolver/dashboard.c resolver/dashboard.h resolver/dashboard_int.h \
 	resolver/dashboard_api.c
+
+# What a program linking libvantaged.a needs, in link order.
+VANTAGED_LIBS = resolver/libvantaged.a $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS) \
+	$(NGHTTP2_LIBS)
+
+sbin_PROGRAMS += vantaged
+vantaged_CPPFLAGS = $(VANTAGED_CPPFLAGS)
+vantaged_SOURCES = resolver/vantaged.c
+vantaged_LDADD = $(VANTAGED_LIBS)

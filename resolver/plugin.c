@@ -8,9 +8,10 @@
 
 #include "config.h"
 #include "log.h"
+#include "plugin.h"
 #include "plugin_int.h"
 #include "policy.h"
-#include "vantaged.h"
+#include "sandbox.h"
 #include "vutil.h"
 
 /* ---- the never-raise rule ---- */
@@ -115,11 +116,11 @@ plugin_stop(struct plugin_chain *ch, size_t i)
 		return;
 	/* Questions waiting on it go on without it: its instance is about to go. (Only a
 	 * wait armed on a question can be here; a plugin resumed inside its hook is not.) */
-	for (w = ch->waits; w; w = next) {
-		next = w->next;
+	for (w = LIST_FIRST(&ch->waits); w; w = next) {
+		next = LIST_NEXT(w, link);
 		if (w->idx == i && !w->in_hook) {
 			plugin_abandon(w->pr, "was stopped");
-			next = ch->waits; /* the list changed under us */
+			next = LIST_FIRST(&ch->waits); /* the list changed under us */
 		}
 	}
 	if (ch->in[i].d->free)
@@ -129,47 +130,45 @@ plugin_stop(struct plugin_chain *ch, size_t i)
 	ch->n_on--;
 }
 
-int
-plugin_init(struct vantaged *vd, char *err, size_t errlen)
+struct plugin_chain *
+plugin_chain_new(const struct plugin_chain_env *env, char *err, size_t errlen)
 {
 	struct plugin_chain *ch;
-	const struct plugin_config *pc = vd->cfg->plugins;
-	size_t n = 0;
+	const struct plugin_config *pc = (*env->cfg)->plugins;
+	size_t n = plugin_conf_table_len();
 
-	if (plugin_check_table(err, errlen) != 0)
-		return -1;
-	while (plugin_table[n])
-		n++;
+	if (plugin_conf_check_table(err, errlen) != 0)
+		return NULL;
 	if ((ch = calloc(1, sizeof(*ch))) == NULL ||
 	    (ch->in = calloc(n + 1, sizeof(*ch->in))) == NULL) {
 		free(ch);
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
-	ch->vd = vd;
+	ch->env = *env;
+	LIST_INIT(&ch->waits);
 	ch->n = n;
-	vd->plugins = ch;
 	for (size_t i = 0; i < n; i++) {
 		ch->in[i].d = plugin_table[i];
 		if (pc == NULL || i >= pc->n || !pc->slot[i].enabled)
 			continue;
 		if (plugin_start(ch, i, pc->slot[i].conf) != 0) {
 			snprintf(err, errlen, "plugin %s did not start", plugin_table[i]->name);
-			plugin_shutdown(vd);
-			return -1;
+			plugin_chain_free(ch);
+			return NULL;
 		}
 	}
-	return 0;
+	return ch;
 }
 
 void
-plugin_reconfigure(struct vantaged *vd, struct config *cfg)
+plugin_reconfigure(struct plugin_chain *ch, struct config *cfg)
 {
-	struct plugin_chain *ch = vd->plugins;
-	struct plugin_config *np = cfg->plugins, *op = vd->cfg->plugins;
+	struct plugin_config *np = cfg->plugins, *op;
 
 	if (ch == NULL)
 		return;
+	op = (*ch->env.cfg)->plugins;
 	for (size_t i = 0; i < ch->n; i++) {
 		int want = np && i < np->n && np->slot[i].enabled;
 		struct plugin_ctx ctx;
@@ -203,10 +202,8 @@ plugin_reconfigure(struct vantaged *vd, struct config *cfg)
 }
 
 void
-plugin_shutdown(struct vantaged *vd)
+plugin_chain_free(struct plugin_chain *ch)
 {
-	struct plugin_chain *ch = vd->plugins;
-
 	if (ch == NULL)
 		return;
 	for (size_t i = 0; i < ch->n; i++)
@@ -215,24 +212,16 @@ plugin_shutdown(struct vantaged *vd)
 		free(ch->dirs[i]);
 	free(ch->in);
 	free(ch);
-	vd->plugins = NULL;
 }
 
 static void
 plugin_add_path(void *arg, const char *path, int write)
 {
 	struct plugin_chain *ch = arg;
-	const char *slash = path ? strrchr(path, '/') : NULL;
 	char dir[4096];
 
-	if (path == NULL)
+	if (sandbox_dirname(path, dir, sizeof(dir)) == NULL)
 		return;
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	for (size_t i = 0; i < ch->n_dirs; i++)
 		if (strcmp(ch->dirs[i], dir) == 0) {
 			ch->dir_write[i] |= write;
@@ -246,11 +235,10 @@ plugin_add_path(void *arg, const char *path, int write)
 }
 
 size_t
-plugin_sandbox_paths(struct vantaged *vd, const char **read, size_t nread, const char **write,
+plugin_sandbox_paths(struct plugin_chain *ch, const char **read, size_t nread, const char **write,
     size_t nwrite)
 {
-	struct plugin_chain *ch = vd->plugins;
-	const struct plugin_config *pc = vd->cfg->plugins;
+	const struct plugin_config *pc = ch ? (*ch->env.cfg)->plugins : NULL;
 	size_t lost;
 
 	if (ch == NULL || pc == NULL)
@@ -273,27 +261,27 @@ plugin_sandbox_paths(struct vantaged *vd, const char **read, size_t nread, const
 }
 
 int
-plugin_active(const struct vantaged *vd)
+plugin_active(const struct plugin_chain *ch)
 {
-	return vd->plugins != NULL && vd->plugins->n_on > 0;
+	return ch != NULL && ch->n_on > 0;
 }
 
 const struct plugin_stats *
-plugin_get_stats(const struct vantaged *vd)
+plugin_get_stats(const struct plugin_chain *ch)
 {
 	static const struct plugin_stats none;
 
-	return vd->plugins ? &vd->plugins->st : &none;
+	return ch ? &ch->st : &none;
 }
 
 /* ---- the hook points ---- */
 
 void
-plugin_req_init(struct plugin_req *pr, struct vantaged *vd, const struct dnsq *q,
+plugin_req_init(struct plugin_req *pr, struct plugin_chain *ch, const struct dnsq *q,
     const struct netaddr *peer, int tcp)
 {
-	pr->vd = vd;
-	pr->active = plugin_active(vd);
+	pr->ch = ch;
+	pr->active = plugin_active(ch);
 	pr->wait = NULL;
 	pr->deadline = NULL;
 	pr->resume = NULL;
@@ -327,7 +315,7 @@ plugin_req_init(struct plugin_req *pr, struct vantaged *vd, const struct dnsq *q
 enum plugin_state
 plugin_on_query(struct plugin_req *pr)
 {
-	struct plugin_chain *ch = pr->vd->plugins;
+	struct plugin_chain *ch = pr->ch;
 
 	if (!pr->active)
 		return PLUGIN_PASS;
@@ -361,16 +349,15 @@ plugin_on_query(struct plugin_req *pr)
 }
 
 void
-plugin_on_answer(struct vantaged *vd, const struct dnsq *q, const char *source,
+plugin_on_answer(struct plugin_chain *ch, const struct dnsq *q, const char *source,
     const char *region, const uint8_t *wire, size_t len)
 {
-	struct plugin_chain *ch = vd->plugins;
 	struct plugin_question pq;
 	struct plugin_answer a = { source, region, wire != NULL, wire, wire ? len : 0 };
 	char name[DNS_MAXNAME * 4 + 1], type[16];
 	int built = 0;
 
-	if (!plugin_active(vd))
+	if (!plugin_active(ch))
 		return;
 	for (size_t i = 0; i < ch->n; i++) {
 		struct plugin_ctx ctx;
@@ -449,7 +436,7 @@ plugin_result_view(const struct plugin_req *pr, struct plugin_result *r)
 static enum plugin_state
 plugin_verdict_run(struct plugin_req *pr)
 {
-	struct plugin_chain *ch = pr->vd->plugins;
+	struct plugin_chain *ch = pr->ch;
 
 	for (size_t i = pr->next; ch && i < ch->n; i++) {
 		struct plugin_ctx ctx;
@@ -512,7 +499,7 @@ static void
 plugin_abandon(struct plugin_req *pr, const char *why)
 {
 	struct plugin_wait *w = pr->wait;
-	struct plugin_chain *ch = pr->vd->plugins;
+	struct plugin_chain *ch = pr->ch;
 	const char *name = ch->in[w->idx].d->name;
 	char text[PLUGIN_EDE_TEXT];
 
@@ -537,7 +524,7 @@ plugin_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct plugin_req *pr = arg;
 
-	pr->vd->plugins->st.wait_timeouts++;
+	pr->ch->st.wait_timeouts++;
 	plugin_abandon(pr, "did not finish in time");
 }
 
@@ -547,10 +534,10 @@ static int
 plugin_arm(struct plugin_req *pr)
 {
 	/* The question's budget for cross-checks: what the mirrors get for it. */
-	uint64_t ms = pr->vd->cfg->consensus.timeout_ms;
+	uint64_t ms = (*pr->ch->env.cfg)->consensus.timeout_ms;
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 
-	if ((pr->deadline = evtimer_new(pr->vd->base, plugin_deadline, pr)) != NULL &&
+	if ((pr->deadline = evtimer_new(pr->ch->env.base, plugin_deadline, pr)) != NULL &&
 	    evtimer_add(pr->deadline, &tv) == 0)
 		return 0;
 	plugin_req_cancel(pr);
@@ -562,7 +549,7 @@ void
 plugin_resume(struct plugin_wait *w, enum plugin_state state, int ede, const char *text)
 {
 	struct plugin_req *pr = w->pr;
-	struct plugin_chain *ch = pr->vd->plugins;
+	struct plugin_chain *ch = pr->ch;
 	const char *name = ch->in[w->idx].d->name;
 
 	if (pr->deadline) {
@@ -615,7 +602,7 @@ plugin_on_verdict(struct plugin_req *pr, const uint8_t *wire, size_t len,
 void
 plugin_on_response(struct plugin_req *pr, int rcode, const uint8_t *wire, size_t len)
 {
-	struct plugin_chain *ch = pr->vd->plugins;
+	struct plugin_chain *ch = pr->ch;
 	struct plugin_result r;
 
 	if (!pr->active || ch == NULL)
@@ -660,33 +647,22 @@ plugin_wait_new(struct plugin_chain *ch, struct plugin_req *pr, size_t idx)
 
 	if (w == NULL)
 		return NULL;
-	w->ch = ch;
 	w->pr = pr;
 	w->idx = idx;
-	w->next = ch->waits;
-	if (ch->waits)
-		ch->waits->prev = w;
-	ch->waits = w;
+	LIST_INSERT_HEAD(&ch->waits, w, link);
 	return w;
 }
 
 void
 plugin_wait_free(struct plugin_wait *w)
 {
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		w->ch->waits = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
+	LIST_REMOVE(w, link);
 	free(w);
 }
 
 void
-plugin_metrics(struct vantaged *vd, struct evbuffer *out)
+plugin_metrics(struct plugin_chain *ch, struct evbuffer *out)
 {
-	struct plugin_chain *ch = vd->plugins;
-
 	if (ch == NULL)
 		return;
 	evbuffer_add_printf(out,

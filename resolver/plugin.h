@@ -1,115 +1,48 @@
-/* resolver/plugin.h - the plugin chain: configuration, instances, and the hook points. */
+/* resolver/plugin.h - the plugin chain: its instances and the hook points (the plugins: section
+ * and the compiled-in table are plugins/plugin_conf.h). */
 #ifndef VANTAGED_PLUGIN_H
 #define VANTAGED_PLUGIN_H
 
 #include <event2/buffer.h>
-#include <event2/event.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "dnswire.h"
 #include "netaddr.h"
 #include "plugin_api.h"
-#include "yconf.h"
+#include "plugin_types.h"
 
-struct vantaged;
 struct config;
 struct policy_decision;
 
-/* The compiled-in plugins in chain order, NULL-terminated: generated from plugins/PLUGINS
- * (plugins/plugin_table.c). */
-extern const struct plugin_descriptor *const plugin_table[];
-
-/* The parsed plugins: section: one slot per plugin_table entry. */
-struct plugin_config {
-	size_t n;
-	struct plugin_config_slot {
-		int enabled;		/* the key is present */
-		void *conf;		/* the plugin's parse result */
-		unsigned long line;
-	} *slot;
-};
-
 /*
- * plugin_config_parse - the plugins: mapping (node, NULL when absent) into *out: one key per
- * plugin name, each subtree handed to that plugin's config_parse. An unknown name is a
- * file:line error. Returns 0, or -1 after recording the error in y (*out then NULL).
+ * plugin_chain_new - the chain on env (copied), with the instances of the plugins the current
+ * config (*env->cfg) enables started. Returns the chain to free with plugin_chain_free, or
+ * NULL with err set (a descriptor is unfit, memory, or an instance failed to start; vantaged
+ * stops).
  */
-int plugin_config_parse(struct yconf *y, const yaml_node_t *node, struct plugin_config **out);
-
-/* plugin_config_free - accepts NULL. */
-void plugin_config_free(struct plugin_config *pc);
-
-/* plugin_config_print - the plugins: section of vantaged -nv (nothing when none is on). */
-void plugin_config_print(const struct plugin_config *pc, FILE *out);
-
-/*
- * plugin_check_table - every descriptor is complete and speaks PLUGIN_API_VERSION, and no
- * name appears twice. Returns 0, or -1 with the first problem in err.
- */
-int plugin_check_table(char *err, size_t errlen);
-
-/* plugin_print_version - vantaged -V: the chain in order, one line per plugin. */
-void plugin_print_version(FILE *out);
-
-/*
- * One client question as the chain sees it, from on_query to on_response. It lives in the
- * daemon's struct query (or on the stack when nothing can wait), and must not move while a
- * plugin waits.
- */
-struct plugin_req {
-	struct vantaged *vd;
-	int active;			/* the chain had plugins when the question came */
-	struct plugin_question q;
-	struct plugin_client client;
-	char name[DNS_MAXNAME * 4 + 1];
-	char type[16];
-	char addr[NETADDR_STRLEN];
-	uint8_t qname[DNS_MAXNAME];
-	uint64_t start_us;
-	/* What the answer will be. */
-	int rcode;			/* on_query DONE */
-	int ede;
-	char ede_text[160];
-	int pend_ede;			/* set by a plugin, applied when its lowering is */
-	char pend_text[160];
-	enum plugin_outcome outcome;
-	enum plugin_action action;
-	const uint8_t *wire;		/* the answer on_verdict judges; see plugin_req_rewire */
-	size_t len;
-	/* A waiting on_verdict. */
-	size_t next;			/* the chain position to go on from */
-	struct plugin_wait *wait;
-	struct event *deadline;
-	void (*resume)(struct plugin_req *pr, void *arg);
-	void *resume_arg;
-};
-
-/*
- * plugin_init - start the instances of the plugins vd->cfg enables (vd->plugins). Returns 0,
- * or -1 with err set (an instance failed to start; vantaged stops).
- */
-int plugin_init(struct vantaged *vd, char *err, size_t errlen);
+struct plugin_chain *plugin_chain_new(const struct plugin_chain_env *env, char *err,
+    size_t errlen);
 
 /*
  * plugin_reconfigure - SIGHUP: every running instance gets cfg's configuration (reload),
  * newly enabled plugins start, disabled ones stop. A plugin that fails keeps running on its
- * old configuration (it logs why). Call before vd->cfg becomes cfg.
+ * old configuration (it logs why). Call before the config slot holds cfg.
  */
-void plugin_reconfigure(struct vantaged *vd, struct config *cfg);
+void plugin_reconfigure(struct plugin_chain *ch, struct config *cfg);
 
-/* plugin_shutdown - stop every instance (waiting questions must be gone). */
-void plugin_shutdown(struct vantaged *vd);
+/* plugin_chain_free - stop every instance (waiting questions must be gone); accepts NULL. */
+void plugin_chain_free(struct plugin_chain *ch);
 
-/* plugin_active - whether any plugin runs: the query path skips the chain otherwise. */
-int plugin_active(const struct vantaged *vd);
+/* plugin_active - whether any plugin runs (ch may be NULL): the query path skips the chain
+ * otherwise. */
+int plugin_active(const struct plugin_chain *ch);
 
 /*
- * plugin_req_init - prepare pr for the client question q from peer (tcp: over TCP).
- * Cheap when no plugin runs.
+ * plugin_req_init - prepare pr for the client question q from peer (tcp: over TCP) on chain
+ * ch (may be NULL: no plugin). Cheap when no plugin runs.
  */
-void plugin_req_init(struct plugin_req *pr, struct vantaged *vd, const struct dnsq *q,
+void plugin_req_init(struct plugin_req *pr, struct plugin_chain *ch, const struct dnsq *q,
     const struct netaddr *peer, int tcp);
 
 /*
@@ -120,9 +53,10 @@ enum plugin_state plugin_on_query(struct plugin_req *pr);
 
 /*
  * plugin_on_answer - one answer for the cross-checked question q arrived: from the upstream
- * (region NULL) or from the mirror source in region; wire NULL when it failed.
+ * (region NULL) or from the mirror source in region; wire NULL when it failed. ch may be
+ * NULL.
  */
-void plugin_on_answer(struct vantaged *vd, const struct dnsq *q, const char *source,
+void plugin_on_answer(struct plugin_chain *ch, const struct dnsq *q, const char *source,
     const char *region, const uint8_t *wire, size_t len);
 
 /*
@@ -157,18 +91,13 @@ enum plugin_action plugin_lower(enum plugin_action cur, enum plugin_action want)
  * write after start-up to the free slots of read and write (NULL entries; nread and nwrite
  * slots), once each; they stay valid until plugin_shutdown. Returns how many did not fit.
  */
-size_t plugin_sandbox_paths(struct vantaged *vd, const char **read, size_t nread,
+size_t plugin_sandbox_paths(struct plugin_chain *ch, const char **read, size_t nread,
     const char **write, size_t nwrite);
 
 /* plugin_metrics - the chain's counters and every running plugin's metrics text into out. */
-void plugin_metrics(struct vantaged *vd, struct evbuffer *out);
+void plugin_metrics(struct plugin_chain *ch, struct evbuffer *out);
 
-/* Counters of the chain itself (metrics and tests). */
-struct plugin_stats {
-	uint64_t raise_refused;		/* on_verdict requests that would have raised trust */
-	uint64_t wait_timeouts;		/* waits the deadline ended */
-	uint64_t answered;		/* questions on_query answered or dropped */
-};
-const struct plugin_stats *plugin_get_stats(const struct vantaged *vd);
+/* plugin_get_stats - the chain's counters (all zero when ch is NULL). */
+const struct plugin_stats *plugin_get_stats(const struct plugin_chain *ch);
 
 #endif

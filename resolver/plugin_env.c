@@ -1,5 +1,5 @@
 /* resolver/plugin_env.c - the services a plugin gets (struct plugin_env): logging, EDE, flag,
- * wait/resume, questions through the consensus, records, names, timers, metrics text. */
+ * wait/resume, questions through the consensus, records, names, timers, metrics text, JSON. */
 #include "autoconf.h"
 
 #include <event2/buffer.h>
@@ -10,9 +10,10 @@
 
 #include "check.h"
 #include "config.h"
+#include "json.h"
 #include "log.h"
+#include "plugin.h"
 #include "plugin_int.h"
-#include "vantaged.h"
 #include "vutil.h"
 
 static void
@@ -194,12 +195,12 @@ plugin_env_ask(struct plugin_ctx *ctx, const uint8_t *qname, size_t qname_len, u
     plugin_ask_cb cb, void *arg)
 {
 	struct plugin_call *call = ctx->priv;
-	struct vantaged *vd = call->ch->vd;
+	const struct plugin_chain_env *env = &call->ch->env;
 	struct plugin_ask *a;
 	struct dnsq q;
 
-	if (vd->mirrors == NULL || qname_len == 0 || qname_len > DNS_MAXNAME ||
-	    plugin_bypassed(vd->cfg, qname, qname_len))
+	if (env->ask == NULL || qname_len == 0 || qname_len > DNS_MAXNAME ||
+	    plugin_bypassed(*env->cfg, qname, qname_len))
 		return NULL;
 	memset(&q, 0, sizeof(q));
 	for (size_t i = 0; i < qname_len; i++)
@@ -214,7 +215,7 @@ plugin_env_ask(struct plugin_ctx *ctx, const uint8_t *qname, size_t qname_len, u
 	a->ch = call->ch;
 	a->cb = cb;
 	a->arg = arg;
-	if ((a->cw = check_start(vd, &q, NULL, plugin_ask_done, a)) == NULL) {
+	if ((a->cw = env->ask(env->ask_arg, &q, plugin_ask_done, a)) == NULL) {
 		free(a);
 		return NULL;
 	}
@@ -226,7 +227,7 @@ plugin_env_ask_cancel(struct plugin_ask *a)
 {
 	if (a == NULL)
 		return;
-	check_cancel(a->cw);
+	a->ch->env.ask_cancel(a->cw);
 	free(a);
 }
 
@@ -296,30 +297,6 @@ plugin_env_rdata_name(const struct plugin_rr_iter *it, const struct plugin_rr *r
 	return dnswire_read_name(it->wire, rr->rdata_off + rr->rdlen, &pos, out);
 }
 
-static char *
-plugin_env_name2str(const uint8_t *name, size_t len, char *buf, size_t cap)
-{
-	return dnswire_name2str(name, len, buf, cap);
-}
-
-static size_t
-plugin_env_str2name(const char *s, uint8_t *out, size_t cap)
-{
-	return dnswire_name_from_str(s, out, cap);
-}
-
-static uint16_t
-plugin_env_str2type(const char *s)
-{
-	return dnswire_str2type(s);
-}
-
-static const char *
-plugin_env_type2str(uint16_t type, char *buf, size_t cap)
-{
-	return dnswire_type2str(type, buf, cap);
-}
-
 struct plugin_timer {
 	struct event *ev;
 	void (*cb)(void *);
@@ -344,7 +321,7 @@ plugin_env_timer_new(struct plugin_ctx *ctx, void (*cb)(void *), void *arg)
 		return NULL;
 	t->cb = cb;
 	t->arg = arg;
-	if ((t->ev = evtimer_new(call->ch->vd->base, plugin_timer_fire, t)) == NULL) {
+	if ((t->ev = evtimer_new(call->ch->env.base, plugin_timer_fire, t)) == NULL) {
 		free(t);
 		return NULL;
 	}
@@ -391,12 +368,13 @@ const struct plugin_env plugin_env = {
 	.ask_cancel = plugin_env_ask_cancel,
 	.rr_next = plugin_env_rr_next,
 	.rdata_name = plugin_env_rdata_name,
-	.name2str = plugin_env_name2str,
-	.str2name = plugin_env_str2name,
-	.str2type = plugin_env_str2type,
-	.type2str = plugin_env_type2str,
+	.name2str = dnswire_name2str,
+	.str2name = dnswire_name_from_str,
+	.str2type = dnswire_str2type,
+	.type2str = dnswire_type2str,
 	.timer_new = plugin_env_timer_new,
 	.timer_arm = plugin_env_timer_arm,
 	.timer_free = plugin_env_timer_free,
 	.metrics_printf = plugin_env_metrics_printf,
+	.json_escape = json_escape,
 };

@@ -2,7 +2,10 @@
 #ifndef VANTAGED_PLUGIN_INT_H
 #define VANTAGED_PLUGIN_INT_H
 
-#include "plugin.h"
+#include <sys/queue.h>
+
+#include "plugin_conf.h"
+#include "plugin_types.h"
 
 /* Room for one EDE text: dnswire puts it in the OPT record of every reply. */
 #define PLUGIN_EDE_TEXT 150
@@ -17,11 +20,11 @@ struct plugin_inst {
 };
 
 struct plugin_chain {
-	struct vantaged *vd;
+	struct plugin_chain_env env;
 	struct plugin_inst *in;		/* one per plugin_table entry, in chain order */
 	size_t n, n_on;
 	struct plugin_stats st;
-	struct plugin_wait *waits;	/* every wait handed out and not ended */
+	LIST_HEAD(, plugin_wait) waits;	/* every wait handed out and not ended */
 	char *dirs[PLUGIN_MAX_DIRS];
 	int dir_write[PLUGIN_MAX_DIRS];
 	size_t n_dirs, n_lost;
@@ -37,8 +40,7 @@ struct plugin_call {
 
 /* A handle of env->wait: owned by the chain, on ch->waits until it ends. */
 struct plugin_wait {
-	struct plugin_wait *prev, *next;
-	struct plugin_chain *ch;
+	LIST_ENTRY(plugin_wait) link;	/* on ch->waits */
 	struct plugin_req *pr;
 	size_t idx;
 	plugin_cancel_cb cancel;

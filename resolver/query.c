@@ -11,6 +11,7 @@
 #include "log.h"
 #include "plugin.h"
 #include "query.h"
+#include "ratelimit.h"
 #include "recent.h"
 #include "vutil.h"
 
@@ -168,7 +169,7 @@ query_new(struct vantaged *vd, const struct query_client *c, const struct dnsq *
 	qr->client = *c;
 	qr->q = *q;
 	memcpy(qr->qwire, pkt, q->qend);
-	plugin_req_init(&qr->pr, vd, q, &c->peer, c->conn != NULL);
+	plugin_req_init(&qr->pr, vd->plugins, q, &c->peer, c->conn != NULL);
 	return qr;
 }
 
@@ -563,7 +564,7 @@ query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct q
 		return;
 	/* With plugins, the question gets its record now: on_query may answer it, and a
 	 * plugin may make even a cache hit wait at the verdict. */
-	if (plugin_active(vd) && (qr = query_new(vd, c, &q, pkt)) == NULL) {
+	if (plugin_active(vd->plugins) && (qr = query_new(vd, c, &q, pkt)) == NULL) {
 		vd->st.servfail++;
 		query_error(vd, c, pkt, &q, DNS_RCODE_SERVFAIL, -1, NULL);
 		return;

@@ -74,18 +74,10 @@ static int
 sandbox_landlock_read(int ruleset, const char *path)
 {
 	char dir[4096];
-	const char *slash;
 	struct stat st;
 
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return sandbox_landlock_rule(ruleset, path, SANDBOX_FS_READ);
-	if ((slash = strrchr(path, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else if ((size_t)(slash - path) < sizeof(dir))
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	else
+	if ((stat(path, &st) == 0 && S_ISDIR(st.st_mode)) ||
+	    sandbox_dirname(path, dir, sizeof(dir)) == NULL)
 		return sandbox_landlock_rule(ruleset, path, SANDBOX_FS_READ);
 	return sandbox_landlock_rule(ruleset, dir, LANDLOCK_ACCESS_FS_READ_FILE);
 }
@@ -246,4 +238,22 @@ sandbox_selftest_exec(void)
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+const char *
+sandbox_dirname(const char *path, char *buf, size_t len)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	if (path == NULL || len < 2)
+		return NULL;
+	if (slash == NULL)
+		snprintf(buf, len, ".");
+	else if (slash == path)
+		snprintf(buf, len, "/");
+	else if ((size_t)(slash - path) < len)
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+	else
+		return NULL;
+	return buf;
 }

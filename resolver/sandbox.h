@@ -36,4 +36,11 @@ int sandbox_enter(const struct sandbox_paths *paths, int want_seccomp, struct sa
  */
 int sandbox_selftest_exec(void);
 
+/*
+ * sandbox_dirname - the directory of path, the unit Landlock rules are written for, into buf
+ * (len bytes): "." when path has none, "/" for a file at the root. Returns buf, or NULL when
+ * path is NULL (an unset file: nothing to let through) or its directory does not fit.
+ */
+const char *sandbox_dirname(const char *path, char *buf, size_t len);
+
 #endif

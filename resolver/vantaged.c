@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "acl.h"
+#include "ratelimit.h"
 #include "check.h"
 #include "check_ca.h"
 #include "config.h"
@@ -28,6 +28,7 @@
 #include "dashboard.h"
 #include "recent.h"
 #include "plugin.h"
+#include "plugin_conf.h"
 #include "resolve.h"
 #include "sandbox.h"
 #include "follow.h"
@@ -52,7 +53,9 @@ usage(void)
 	exit(1);
 }
 
-void
+/* The resolver's settings (upstreams, forward zones, timeout, cache limits) from cfg; rc
+ * points into cfg and fw (the forward zones' room). */
+static void
 vantaged_resolve_config(const struct config *cfg, struct resolve_config *rc,
     struct resolve_forward fw[RESOLVE_MAX_FORWARDS])
 {
@@ -147,7 +150,7 @@ vantaged_reload_apply(struct vantaged *vd)
 	control_reload(vd->control, cfg);
 	metrics_reload(vd->metrics, cfg);
 	dashboard_reload(vd->dashboard, cfg);
-	plugin_reconfigure(vd, cfg);
+	plugin_reconfigure(vd->plugins, cfg);
 	config_free(vd->cfg);
 	vd->cfg = cfg;
 	vantaged_log_upstreams(cfg);
@@ -207,23 +210,6 @@ vantaged_notify(const char *state)
 	close(fd);
 }
 
-/* The directory part of path into buf (".", when it has none); returns buf. */
-static const char *
-vantaged_dirname(const char *path, char *buf, size_t len)
-{
-	const char *slash = path ? strrchr(path, '/') : NULL;
-
-	if (path == NULL)
-		return NULL;
-	if (slash == NULL)
-		snprintf(buf, len, ".");
-	else if (slash == path)
-		snprintf(buf, len, "/");
-	else
-		snprintf(buf, len, "%.*s", (int)(slash - path), path);
-	return buf;
-}
-
 /*
  * Shrink what a compromised daemon could do: it keeps reading its configuration (reload)
  * and writing its state, dissent log and control socket, and nothing else on disk; no
@@ -253,10 +239,10 @@ vantaged_sandbox(struct vantaged *vd)
 	for (size_t i = 0; vd->cfg->upstreams_auto && i < vd->cfg->n_upstreams_from &&
 	     i < CONFIG_MAX_UPSTREAMS_FROM; i++)
 		p.read[5 + i] = vd->cfg->upstreams_from[i];
-	p.write_dirs[0] = vantaged_dirname(vd->cfg->cache.state_file, d0, sizeof(d0));
-	p.write_dirs[1] = vantaged_dirname(vd->cfg->dissent_log, d1, sizeof(d1));
-	p.write_dirs[2] = vantaged_dirname(vd->cfg->control_socket, d2, sizeof(d2));
-	if (plugin_sandbox_paths(vd, p.read, sizeof(p.read) / sizeof(p.read[0]), p.write_dirs,
+	p.write_dirs[0] = sandbox_dirname(vd->cfg->cache.state_file, d0, sizeof(d0));
+	p.write_dirs[1] = sandbox_dirname(vd->cfg->dissent_log, d1, sizeof(d1));
+	p.write_dirs[2] = sandbox_dirname(vd->cfg->control_socket, d2, sizeof(d2));
+	if (plugin_sandbox_paths(vd->plugins, p.read, sizeof(p.read) / sizeof(p.read[0]), p.write_dirs,
 		sizeof(p.write_dirs) / sizeof(p.write_dirs[0])) > 0)
 		log_warnx(LOG_G_PLUGIN, "sandbox: too many plugin file directories; some files "
 					"will not be reopened on reload");
@@ -295,7 +281,7 @@ vantaged_src_listen(void *arg, size_t i)
 static int
 vantaged_src_in_path(void *arg)
 {
-	return follow_in_path(arg);
+	return follow_in_path(((struct vantaged *)arg)->follow);
 }
 
 static void
@@ -319,7 +305,7 @@ vantaged_src_check(void *arg, const struct dnsq *q, check_cb cb, void *cbarg)
 static void
 vantaged_src_plugin_metrics(void *arg, struct evbuffer *out)
 {
-	plugin_metrics(arg, out);
+	plugin_metrics(((struct vantaged *)arg)->plugins, out);
 }
 
 static void
@@ -354,6 +340,51 @@ vantaged_ops_open(struct vantaged *vd)
 		fatalx("out of memory");
 	if (dashboard_open(&denv, &vd->dashboard) != 0)
 		log_warnx(LOG_G_MAIN, "running without the dashboard");
+}
+
+/* Hand the config's upstreams (follow.c learned them) to the resolver; 0, or -1 when busy. */
+static int
+vantaged_apply_upstreams(void *arg)
+{
+	struct vantaged *vd = arg;
+	struct resolve_config rc;
+	struct resolve_forward fw[RESOLVE_MAX_FORWARDS];
+
+	vantaged_resolve_config(vd->cfg, &rc, fw);
+	return resolve_reconfigure(vd->res, &rc);
+}
+
+/* Follow the network's resolvers (upstreams: auto) and whether the system still asks us. */
+static void
+vantaged_follow(struct vantaged *vd)
+{
+	struct follow_env env = { .base = vd->base, .cfg = &vd->cfg,
+		.resolv_conf = vd->resolv_conf, .bound = vantaged_src_listen,
+		.apply = vantaged_apply_upstreams, .arg = vd };
+
+	if ((vd->follow = follow_new(&env)) == NULL)
+		log_warnx(LOG_G_MAIN, "out of memory: not following the network's resolvers");
+}
+
+/* The plugins' env->ask: a cross-check like a client's, when there are mirrors to ask. */
+static struct check_wait *
+vantaged_plugin_ask(void *arg, const struct dnsq *q, check_cb done, void *done_arg)
+{
+	struct vantaged *vd = arg;
+
+	return vd->mirrors ? check_start(vd, q, NULL, done, done_arg) : NULL;
+}
+
+/* Start the plugin chain on the config slot; a plugin that does not start stops us. */
+static void
+vantaged_plugins(struct vantaged *vd)
+{
+	struct plugin_chain_env env = { .base = vd->base, .cfg = &vd->cfg,
+		.ask = vantaged_plugin_ask, .ask_cancel = check_cancel, .ask_arg = vd };
+	char err[512];
+
+	if ((vd->plugins = plugin_chain_new(&env, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
 }
 
 /* Drop root for good once the sockets are bound. */
@@ -393,37 +424,40 @@ vantaged_daemonize(void)
 	}
 }
 
-int
-main(int argc, char **argv)
-{
-	const char *path = VANTAGED_DEFAULT_CONFIG;
-	int ch, debug = 0, check = 0, verbose = 0;
-	struct vantaged vd;
-	struct resolve_config rc;
-	struct resolve_forward fw[RESOLVE_MAX_FORWARDS];
-	struct event *sigs[4];
-	const int signums[4] = { SIGHUP, SIGTERM, SIGINT, 0 };
-	char err[512];
-	const char *resolv_conf = getenv("VANTAGED_RESOLV_CONF");
+/* The command line. */
+struct vantaged_opts {
+	const char *path;		/* -c */
+	const char *resolv_conf;	/* $VANTAGED_RESOLV_CONF, else the system's */
+	int debug, check, verbose;	/* -d, -n, -v (counted) */
+};
 
+/* Read the command line into o; -V prints and exits, a usage error exits. */
+static void
+vantaged_options(int argc, char **argv, struct vantaged_opts *o)
+{
+	char err[512];
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->path = VANTAGED_DEFAULT_CONFIG;
 	while ((ch = getopt(argc, argv, "c:dnvV")) != -1) {
 		switch (ch) {
 		case 'c':
-			path = optarg;
+			o->path = optarg;
 			break;
 		case 'd':
-			debug = 1;
+			o->debug = 1;
 			break;
 		case 'n':
-			check = 1;
+			o->check = 1;
 			break;
 		case 'v':
-			verbose++;
+			o->verbose++;
 			break;
 		case 'V':
 			printf("vantaged %s\n", PACKAGE_VERSION);
-			plugin_print_version(stdout);
-			return plugin_check_table(err, sizeof(err)) == 0 ? 0 : (printf("%s\n", err), 1);
+			plugin_conf_print_version(stdout);
+			exit(plugin_conf_check_table(err, sizeof(err)) == 0 ? 0 : (printf("%s\n", err), 1));
 		default:
 			usage();
 		}
@@ -431,76 +465,129 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	/* Tests point "auto" at their own file; operators never need this. */
-	if (resolv_conf == NULL)
-		resolv_conf = CONFIG_RESOLV_CONF;
+	if ((o->resolv_conf = getenv("VANTAGED_RESOLV_CONF")) == NULL)
+		o->resolv_conf = CONFIG_RESOLV_CONF;
+}
 
-	memset(&vd, 0, sizeof(vd));
+/* The plugin table and the configuration, checked before anything runs; -n ends here. */
+static void
+vantaged_load(struct vantaged *vd, const struct vantaged_opts *o)
+{
+	char err[512];
+
+	memset(vd, 0, sizeof(*vd));
 	/* A descriptor built for another plugin API is refused before anything runs. */
-	if (plugin_check_table(err, sizeof(err)) != 0) {
+	if (plugin_conf_check_table(err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
-		return 1;
+		exit(1);
 	}
-	if ((vd.cfg = config_load(path, resolv_conf, err, sizeof(err))) == NULL) {
+	if ((vd->cfg = config_load(o->path, o->resolv_conf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
-		return 1;
+		exit(1);
 	}
-	if (check) {
-		if (verbose)
-			config_print(vd.cfg, stdout);
+	if (o->check) {
+		if (o->verbose)
+			config_print(vd->cfg, stdout);
 		else
-			fprintf(stderr, "%s: configuration OK\n", path);
-		config_free(vd.cfg);
-		return 0;
+			fprintf(stderr, "%s: configuration OK\n", o->path);
+		config_free(vd->cfg);
+		exit(0);
 	}
-	log_init("vantaged", debug, verbose ? LOG_L_DEBUG : (enum log_level)vd.cfg->log_level);
-	vd.config_path = path;
-	vd.verbose = verbose;
-	vd.resolv_conf = resolv_conf;
-	vd.start_ms = now_ms();
-	signal(SIGPIPE, SIG_IGN);
-	if (!debug)
-		vantaged_daemonize();
-	if ((vd.base = event_base_new()) == NULL)
+	vd->config_path = o->path;
+	vd->verbose = o->verbose;
+	vd->resolv_conf = o->resolv_conf;
+}
+
+/* What needs root: the loop, the listeners, the control socket (/run) and the HTTP
+ * endpoints; then root is dropped for good. */
+static void
+vantaged_open(struct vantaged *vd)
+{
+	if ((vd->base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
-	if (vantaged_ratelimit(&vd, vd.cfg) != 0)
+	if (vantaged_ratelimit(vd, vd->cfg) != 0)
 		fatalx("out of memory");
-	if (listen_open(&vd) != 0)
+	if (listen_open(vd) != 0)
 		fatalx("cannot listen; stopping");
-	vantaged_ops_open(&vd);
-	vantaged_drop_privileges(vd.cfg->user);
-	vantaged_resolve_config(vd.cfg, &rc, fw);
-	if ((vd.res = resolve_new(vd.base, &rc)) == NULL)
+	vantaged_ops_open(vd);
+	vantaged_drop_privileges(vd->cfg->user);
+}
+
+/* The modules that answer: the resolver, the cross-check, the plugins, following. */
+static void
+vantaged_start(struct vantaged *vd)
+{
+	struct resolve_config rc;
+	struct resolve_forward fw[RESOLVE_MAX_FORWARDS];
+	char err[512];
+
+	vantaged_resolve_config(vd->cfg, &rc, fw);
+	if ((vd->res = resolve_new(vd->base, &rc)) == NULL)
 		fatalx("out of memory");
-	vantaged_log_upstreams(vd.cfg);
-	if (check_init(&vd, err, sizeof(err)) != 0)
+	vantaged_log_upstreams(vd->cfg);
+	if (check_init(vd, err, sizeof(err)) != 0)
 		fatalx("%s", err);
-	if (plugin_init(&vd, err, sizeof(err)) != 0)
-		fatalx("%s", err);
-	if ((vd.follow = follow_new(&vd)) == NULL)
-		log_warnx(LOG_G_MAIN, "out of memory: not following the network's resolvers");
-	for (int i = 0; signums[i]; i++) {
-		sigs[i] = evsignal_new(vd.base, signums[i], vantaged_signal, &vd);
+	vantaged_plugins(vd);
+	vantaged_follow(vd);
+}
+
+/* Everything vantaged_open and vantaged_start made, in the order that lets each go. */
+static void
+vantaged_stop(struct vantaged *vd)
+{
+	follow_free(vd->follow);
+	query_shutdown(vd);
+	plugin_chain_free(vd->plugins);
+	vd->plugins = NULL;
+	listen_close(vd);
+	control_close(vd->control);	/* before check_shutdown: it cancels pending explains */
+	metrics_close(vd->metrics);
+	dashboard_close(vd->dashboard);	/* before check_shutdown: it cancels pending explains */
+	check_shutdown(vd);
+	recent_free(vd->recent);
+	resolve_free(vd->res);
+	ratelimit_free(vd->ratelimit);
+}
+
+/* SIGHUP reloads, SIGTERM and SIGINT stop: into sigs (VANTAGED_SIGNALS events). */
+#define VANTAGED_SIGNALS 3
+static void
+vantaged_signals(struct vantaged *vd, struct event *sigs[VANTAGED_SIGNALS])
+{
+	static const int signums[VANTAGED_SIGNALS] = { SIGHUP, SIGTERM, SIGINT };
+
+	for (int i = 0; i < VANTAGED_SIGNALS; i++) {
+		sigs[i] = evsignal_new(vd->base, signums[i], vantaged_signal, vd);
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) != 0)
 			fatalx("cannot install signal handlers");
 	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct vantaged_opts o;
+	struct vantaged vd;
+	struct event *sigs[VANTAGED_SIGNALS];
+
+	vantaged_options(argc, argv, &o);
+	vantaged_load(&vd, &o);
+	log_init("vantaged", o.debug, o.verbose ? LOG_L_DEBUG : (enum log_level)vd.cfg->log_level);
+	vd.start_ms = now_ms();
+	signal(SIGPIPE, SIG_IGN);
+	if (!o.debug)
+		vantaged_daemonize();
+	vantaged_open(&vd);
+	vantaged_start(&vd);
+	vantaged_signals(&vd, sigs);
 	vantaged_sandbox(&vd);
 	log_info(LOG_G_MAIN, "ready");
 	vantaged_notify("READY=1\nSTATUS=answering");
 	event_base_dispatch(vd.base);
 	vantaged_notify("STOPPING=1");
 
-	follow_free(vd.follow);
-	query_shutdown(&vd);
-	plugin_shutdown(&vd);
-	listen_close(&vd);
-	control_close(vd.control);	/* before check_shutdown: it cancels pending explains */
-	metrics_close(vd.metrics);
-	dashboard_close(vd.dashboard);	/* before check_shutdown: it cancels pending explains */
-	check_shutdown(&vd);
-	recent_free(vd.recent);
-	resolve_free(vd.res);
-	ratelimit_free(vd.ratelimit);
-	for (int i = 0; signums[i]; i++)
+	vantaged_stop(&vd);
+	for (int i = 0; i < VANTAGED_SIGNALS; i++)
 		event_free(sigs[i]);
 	event_base_free(vd.base);
 	config_free(vd.cfg);

@@ -79,11 +79,4 @@ void vantaged_reload(struct vantaged *vd);
 /* vantaged_notify - tell systemd (Type=notify) about a state change, e.g. "READY=1". */
 void vantaged_notify(const char *state);
 
-/*
- * vantaged_resolve_config - the resolver's settings (upstreams, forward zones, timeout, cache
- * limits) from cfg; rc points into cfg and fw (the forward zones' room).
- */
-void vantaged_resolve_config(const struct config *cfg, struct resolve_config *rc,
-    struct resolve_forward fw[RESOLVE_MAX_FORWARDS]);
-
 #endif

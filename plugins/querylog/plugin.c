@@ -230,26 +230,6 @@ querylog_reload(struct plugin_ctx *ctx, const void *conf)
 	return 0;
 }
 
-/* Append s as a JSON string body (names come from the network: escape what is unusual). */
-static size_t
-querylog_esc(char *out, size_t cap, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s && o + 7 < cap; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)ch;
-		} else if (ch < 0x20 || ch >= 0x7f)
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
-		else
-			out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-	return o;
-}
-
 static const char *
 querylog_rcode(int rcode, char *buf, size_t cap)
 {
@@ -280,8 +260,9 @@ querylog_on_response(struct plugin_ctx *ctx, const struct plugin_result *r)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	querylog_esc(name, sizeof(name), ctx->q->name);
-	querylog_esc(text, sizeof(text), r->ede_text ? r->ede_text : "");
+	/* Names come from the network: the daemon's one JSON rule escapes what is unusual. */
+	ctx->env->json_escape(name, sizeof(name), ctx->q->name);
+	ctx->env->json_escape(text, sizeof(text), r->ede_text ? r->ede_text : "");
 	n = snprintf(ql->buf + ql->used, ql->cap - ql->used,
 	    "{\"time\":\"%s.%03ldZ\",\"client\":\"%s\",\"proto\":\"%s\",\"qname\":\"%s\","
 	    "\"qtype\":\"%s\",\"rcode\":\"%s\",\"verdict\":\"%s\",\"action\":\"%s\",",

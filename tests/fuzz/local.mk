@@ -15,6 +15,8 @@ FUZZ_TLS_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mirror \
 FUZZ_MIRROR_CPPFLAGS = $(FUZZ_TLS_CPPFLAGS) $(LDNS_CFLAGS) $(NGHTTP2_CFLAGS) -I$(top_srcdir)/resolver -Dmain=vantage_mirror_main
 FUZZ_LDADD_LIB = $(VANTAGE_LIBS)
 FUZZ_LDADD_TLS = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS)
+# The resolver's modules (config, consensus, digest, answer, ca): resolver/libvantaged.a.
+FUZZ_LDADD_VANTAGED = $(VANTAGED_LIBS)
 
 TESTS += tests/fuzz/smoke.sh
 EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/run.sh tests/fuzz/README.md tests/fuzz/gen-corpus.py \
@@ -42,13 +44,13 @@ tests_fuzz_standalone_dnsanswer_SOURCES = tests/fuzz/standalone.c tests/fuzz/fuz
 tests_fuzz_standalone_dnsanswer_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_standalone_dnsanswer_LDADD = $(FUZZ_LDADD_LIB)
 
-tests_fuzz_fuzz_consensus_SOURCES = tests/fuzz/fuzz_consensus.c tests/fuzz/fuzz.h resolver/digest.c resolver/digest.h resolver/consensus.c resolver/consensus.h
+tests_fuzz_fuzz_consensus_SOURCES = tests/fuzz/fuzz_consensus.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_consensus_CPPFLAGS = $(FUZZ_CPPFLAGS)
-tests_fuzz_fuzz_consensus_LDADD = $(FUZZ_LDADD_LIB)
+tests_fuzz_fuzz_consensus_LDADD = $(FUZZ_LDADD_VANTAGED)
 tests_fuzz_fuzz_consensus_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-tests_fuzz_standalone_consensus_SOURCES = tests/fuzz/standalone.c tests/fuzz/fuzz_consensus.c tests/fuzz/fuzz.h resolver/digest.c resolver/digest.h resolver/consensus.c resolver/consensus.h
+tests_fuzz_standalone_consensus_SOURCES = tests/fuzz/standalone.c tests/fuzz/fuzz_consensus.c tests/fuzz/fuzz.h
 tests_fuzz_standalone_consensus_CPPFLAGS = $(FUZZ_CPPFLAGS)
-tests_fuzz_standalone_consensus_LDADD = $(FUZZ_LDADD_LIB)
+tests_fuzz_standalone_consensus_LDADD = $(FUZZ_LDADD_VANTAGED)
 
 tests_fuzz_fuzz_mirror_http_SOURCES = tests/fuzz/fuzz_mirror_http.c tests/fuzz/fuzz.h $(vantage_mirror_SOURCES)
 tests_fuzz_fuzz_mirror_http_CPPFLAGS = $(FUZZ_MIRROR_CPPFLAGS)
@@ -68,40 +70,38 @@ tests_fuzz_standalone_http_client_SOURCES = tests/fuzz/standalone.c tests/fuzz/f
 tests_fuzz_standalone_http_client_CPPFLAGS = $(FUZZ_TLS_CPPFLAGS)
 tests_fuzz_standalone_http_client_LDADD = $(FUZZ_LDADD_TLS)
 
-tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c tests/fuzz/fuzz.h resolver/config.c resolver/config.h resolver/acl.c resolver/acl.h
+tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_config_CPPFLAGS = $(FUZZ_CPPFLAGS)
-tests_fuzz_fuzz_config_LDADD = $(FUZZ_LDADD_LIB)
+tests_fuzz_fuzz_config_LDADD = $(FUZZ_LDADD_VANTAGED)
 tests_fuzz_fuzz_config_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-tests_fuzz_standalone_config_SOURCES = tests/fuzz/standalone.c tests/fuzz/fuzz_config.c tests/fuzz/fuzz.h resolver/config.c resolver/config.h resolver/acl.c resolver/acl.h
+tests_fuzz_standalone_config_SOURCES = tests/fuzz/standalone.c tests/fuzz/fuzz_config.c tests/fuzz/fuzz.h
 tests_fuzz_standalone_config_CPPFLAGS = $(FUZZ_CPPFLAGS)
-tests_fuzz_standalone_config_LDADD = $(FUZZ_LDADD_LIB)
+tests_fuzz_standalone_config_LDADD = $(FUZZ_LDADD_VANTAGED)
 
-tests_fuzz_fuzz_mirror_list_SOURCES = tests/fuzz/fuzz_mirror_list.c tests/fuzz/fuzz.h resolver/config.c resolver/config.h resolver/acl.c resolver/acl.h
+tests_fuzz_fuzz_mirror_list_SOURCES = tests/fuzz/fuzz_mirror_list.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_mirror_list_CPPFLAGS = $(FUZZ_CPPFLAGS)
-tests_fuzz_fuzz_mirror_list_LDADD = $(FUZZ_LDADD_LIB)
+tests_fuzz_fuzz_mirror_list_LDADD = $(FUZZ_LDADD_VANTAGED)
 tests_fuzz_fuzz_mirror_list_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-tests_fuzz_standalone_mirror_list_SOURCES = tests/fuzz/standalone.c tests/fuzz/fuzz_mirror_list.c tests/fuzz/fuzz.h resolver/config.c resolver/config.h resolver/acl.c resolver/acl.h
+tests_fuzz_standalone_mirror_list_SOURCES = tests/fuzz/standalone.c tests/fuzz/fuzz_mirror_list.c tests/fuzz/fuzz.h
 tests_fuzz_standalone_mirror_list_CPPFLAGS = $(FUZZ_CPPFLAGS)
-tests_fuzz_standalone_mirror_list_LDADD = $(FUZZ_LDADD_LIB)
+tests_fuzz_standalone_mirror_list_LDADD = $(FUZZ_LDADD_VANTAGED)
 
 # The CA evidence (issue 5): digested TLSA/CAA answers and /v1/observe bodies into ca.c.
-FUZZ_CA_SOURCES = tests/fuzz/fuzz_ca.c tests/fuzz/fuzz.h resolver/digest.c resolver/digest.h \
-	resolver/consensus.c resolver/consensus.h resolver/ca.c resolver/ca.h
+FUZZ_CA_SOURCES = tests/fuzz/fuzz_ca.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_ca_SOURCES = $(FUZZ_CA_SOURCES)
 tests_fuzz_fuzz_ca_CPPFLAGS = $(FUZZ_CPPFLAGS)
-tests_fuzz_fuzz_ca_LDADD = $(FUZZ_LDADD_TLS)
+tests_fuzz_fuzz_ca_LDADD = $(FUZZ_LDADD_VANTAGED)
 tests_fuzz_fuzz_ca_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_standalone_ca_SOURCES = tests/fuzz/standalone.c $(FUZZ_CA_SOURCES)
 tests_fuzz_standalone_ca_CPPFLAGS = $(FUZZ_CPPFLAGS)
-tests_fuzz_standalone_ca_LDADD = $(FUZZ_LDADD_TLS)
+tests_fuzz_standalone_ca_LDADD = $(FUZZ_LDADD_VANTAGED)
 
 # The served message (issue 12): digested answers built into what a client gets (answer.c).
-FUZZ_ANSWER_SOURCES = tests/fuzz/fuzz_answer.c tests/fuzz/fuzz.h resolver/digest.c \
-	resolver/digest.h resolver/answer.c resolver/answer.h
+FUZZ_ANSWER_SOURCES = tests/fuzz/fuzz_answer.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_answer_SOURCES = $(FUZZ_ANSWER_SOURCES)
 tests_fuzz_fuzz_answer_CPPFLAGS = $(FUZZ_CPPFLAGS)
-tests_fuzz_fuzz_answer_LDADD = $(FUZZ_LDADD_LIB)
+tests_fuzz_fuzz_answer_LDADD = $(FUZZ_LDADD_VANTAGED)
 tests_fuzz_fuzz_answer_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_standalone_answer_SOURCES = tests/fuzz/standalone.c $(FUZZ_ANSWER_SOURCES)
 tests_fuzz_standalone_answer_CPPFLAGS = $(FUZZ_CPPFLAGS)
-tests_fuzz_standalone_answer_LDADD = $(FUZZ_LDADD_LIB)
+tests_fuzz_standalone_answer_LDADD = $(FUZZ_LDADD_VANTAGED)

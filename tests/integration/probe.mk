@@ -3,9 +3,8 @@
 check_PROGRAMS += tests/integration/tools/probetool
 tests_integration_tools_probetool_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/resolver \
 	$(LIBEVENT_CFLAGS) $(SECCOMP_CFLAGS)
-tests_integration_tools_probetool_SOURCES = tests/integration/tools/probetool.c \
-	resolver/probe.c resolver/probe.h resolver/sandbox.c resolver/sandbox.h
-tests_integration_tools_probetool_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS)
+tests_integration_tools_probetool_SOURCES = tests/integration/tools/probetool.c
+tests_integration_tools_probetool_LDADD = $(VANTAGED_LIBS)
 
 # A TLS server holding a chain without its key (wolfSSL: openssl s_server refuses to).
 check_PROGRAMS += tests/integration/tools/tlsimposter

@@ -35,66 +35,58 @@ tests_unit_test_yconf_SOURCES = tests/unit/test_yconf.c
 tests_unit_test_yconf_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_yconf_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 
-# config.c belongs to vantaged, not to libvantage.a: compile it into the test.
-tests_unit_test_config_SOURCES = tests/unit/test_config.c resolver/config.c resolver/config.h \
-	resolver/acl.c resolver/acl.h
+# The resolver's modules come from resolver/libvantaged.a (VANTAGED_LIBS, resolver/local.mk).
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_test_config_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_config_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 
-# consensus.c and digest.c belong to vantaged: compile them into the tests.
 check_PROGRAMS += tests/unit/test_consensus tests/unit/test_digest
 TESTS += tests/unit/test_consensus tests/unit/test_digest
-tests_unit_test_consensus_SOURCES = tests/unit/test_consensus.c resolver/consensus.c resolver/consensus.h
+tests_unit_test_consensus_SOURCES = tests/unit/test_consensus.c
 tests_unit_test_consensus_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_test_consensus_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_consensus_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 
-tests_unit_test_digest_SOURCES = tests/unit/test_digest.c tests/unit/testname.h resolver/digest.c resolver/digest.h \
-	resolver/consensus.c resolver/consensus.h
+tests_unit_test_digest_SOURCES = tests/unit/test_digest.c tests/unit/testname.h
 tests_unit_test_digest_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_test_digest_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_digest_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 
 # answer.c (pure): the served message, built from digested records.
 check_PROGRAMS += tests/unit/test_answer
 TESTS += tests/unit/test_answer
-tests_unit_test_answer_SOURCES = tests/unit/test_answer.c tests/unit/testname.h resolver/answer.c resolver/answer.h \
-	resolver/digest.c resolver/digest.h
+tests_unit_test_answer_SOURCES = tests/unit/test_answer.c tests/unit/testname.h
 tests_unit_test_answer_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_test_answer_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_answer_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 
 # ca.c (pure): the CA evidence.
 check_PROGRAMS += tests/unit/test_ca
 TESTS += tests/unit/test_ca
-tests_unit_test_ca_SOURCES = tests/unit/test_ca.c resolver/ca.c resolver/ca.h resolver/consensus.c
+tests_unit_test_ca_SOURCES = tests/unit/test_ca.c
 tests_unit_test_ca_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_test_ca_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_ca_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 check_PROGRAMS += tests/unit/test_vcache_ca tests/unit/test_vcache
 TESTS += tests/unit/test_vcache_ca tests/unit/test_vcache
-tests_unit_test_vcache_SOURCES = tests/unit/test_vcache.c resolver/vcache.c \
-	resolver/vcache.h resolver/vcache_ca.c resolver/vcache_ca.h resolver/ca.c resolver/ca.h resolver/consensus.c
+tests_unit_test_vcache_SOURCES = tests/unit/test_vcache.c
 tests_unit_test_vcache_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_test_vcache_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
-tests_unit_test_vcache_ca_SOURCES = tests/unit/test_vcache_ca.c resolver/vcache.c \
-	resolver/vcache.h resolver/vcache_ca.c resolver/vcache_ca.h resolver/ca.c resolver/ca.h resolver/consensus.c
+tests_unit_test_vcache_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_vcache_ca_SOURCES = tests/unit/test_vcache_ca.c
 tests_unit_test_vcache_ca_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_test_vcache_ca_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_vcache_ca_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 
-# policy.c (pure) and the per-zone overrides of config.c.
+# policy.c (pure) and the per-zone overrides of config_consensus.c.
 check_PROGRAMS += tests/unit/test_policy
 TESTS += tests/unit/test_policy
-tests_unit_test_policy_SOURCES = tests/unit/test_policy.c resolver/policy.c resolver/policy.h \
-	resolver/config.c resolver/config.h resolver/acl.c resolver/acl.h
+tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
 tests_unit_test_policy_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_test_policy_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_policy_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 endif
 
-# The plugin chain (resolver/plugin.c) with three fake plugins; check.c is stubbed.
+# The plugin chain (resolver/plugin.c) with three fake plugins.
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_plugin tests/unit/test_blocklist
 TESTS += tests/unit/test_plugin tests/unit/test_blocklist
-tests_unit_test_plugin_SOURCES = tests/unit/test_plugin.c resolver/plugin.c resolver/plugin.h \
-	resolver/plugin_int.h resolver/plugin_env.c
+tests_unit_test_plugin_SOURCES = tests/unit/test_plugin.c
 tests_unit_test_plugin_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_test_plugin_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_plugin_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 # plugins/blocklist through its descriptor, on a fake services table.
 tests_unit_test_blocklist_SOURCES = tests/unit/test_blocklist.c
 tests_unit_test_blocklist_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -105,29 +97,39 @@ endif
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_recent
 TESTS += tests/unit/test_recent
-tests_unit_test_recent_SOURCES = tests/unit/test_recent.c resolver/recent.c resolver/recent.h \
-	resolver/consensus.c resolver/consensus.h resolver/policy.c resolver/policy.h
+tests_unit_test_recent_SOURCES = tests/unit/test_recent.c
 tests_unit_test_recent_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_test_recent_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_recent_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
+endif
 
-# Operation: the JSON writer (lib/jw.h), the counter table (stats.c) and the status producer.
-check_PROGRAMS += tests/unit/test_jw tests/unit/test_stats
-TESTS += tests/unit/test_jw tests/unit/test_stats
+# acl.c (who may ask), ratelimit.c (the token bucket per client, on a test-driven clock) and
+# follow.c (upstreams: auto on its env, files in a scratch directory).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_acl tests/unit/test_ratelimit tests/unit/test_follow
+TESTS += tests/unit/test_acl tests/unit/test_ratelimit tests/unit/test_follow
+tests_unit_test_acl_SOURCES = tests/unit/test_acl.c
+tests_unit_test_acl_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_acl_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_ratelimit_SOURCES = tests/unit/test_ratelimit.c
+tests_unit_test_ratelimit_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_ratelimit_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_follow_SOURCES = tests/unit/test_follow.c
+tests_unit_test_follow_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_follow_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
+endif
+
+# Operation: the JSON writer (lib/jw.h), the counter table (stats.c) and the status producer
+# (report.c through a hand-built report_src, no daemon: its producers' exact output).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_jw tests/unit/test_stats tests/unit/test_report
+TESTS += tests/unit/test_jw tests/unit/test_stats tests/unit/test_report
 tests_unit_test_jw_SOURCES = tests/unit/test_jw.c
 tests_unit_test_jw_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_jw_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
-tests_unit_test_stats_SOURCES = tests/unit/test_stats.c resolver/stats.c resolver/stats.h
+tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
 tests_unit_test_stats_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_test_stats_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
-# report.c through a hand-built report_src (no daemon): its producers' exact output.
-check_PROGRAMS += tests/unit/test_report
-TESTS += tests/unit/test_report
-tests_unit_test_report_SOURCES = tests/unit/test_report.c resolver/report.c resolver/report.h \
-	resolver/stats.c resolver/stats.h resolver/recent.c resolver/recent.h \
-	resolver/config.c resolver/config.h resolver/acl.c resolver/acl.h \
-	resolver/vcache.c resolver/vcache.h resolver/vcache_ca.c resolver/vcache_ca.h \
-	resolver/ca.c resolver/ca.h resolver/consensus.c resolver/consensus.h \
-	resolver/policy.c resolver/policy.h
+tests_unit_test_stats_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_report_SOURCES = tests/unit/test_report.c
 tests_unit_test_report_CPPFLAGS = $(UNIT_CPPFLAGS)
-tests_unit_test_report_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_report_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 endif

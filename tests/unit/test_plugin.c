@@ -1,7 +1,7 @@
-/* tests/unit/test_plugin.c - resolver/plugin.c and plugin_conf.c: chain order, states, the
- * never-raise rule, waiting (resume, deadline, cancel), the plugins: section. Three fake
- * plugins (a, b, c) stand in for the compiled-in table and record what they were called
- * with. */
+/* tests/unit/test_plugin.c - resolver/plugin.c and plugins/plugin_conf.c: chain order, states, the
+ * never-raise rule, waiting (resume, deadline, cancel), questions asked through env->ask (on a
+ * fake cross-check), the plugins: section. Three fake plugins (a, b, c) stand in for the
+ * compiled-in table and record what they were called with. */
 #include "autoconf.h"
 
 #include <setjmp.h>
@@ -18,8 +18,8 @@
 #include "config.h"
 #include "dnswire.h"
 #include "plugin.h"
+#include "plugin_conf.h"
 #include "policy.h"
-#include "vantaged.h"
 
 /* ---- what the fake plugins do, set by each test ---- */
 
@@ -32,6 +32,7 @@ struct fake_script {
 	int v_wait;			/* env->wait, return WAIT */
 	int v_resume_now;		/* ... and resume inside the hook */
 	int v_set_ede;			/* env->set_ede(7, "ede NAME") before returning */
+	const char *q_ask;		/* on_query: env->ask for this name (type A) */
 };
 
 static struct fake_script script[3];
@@ -42,6 +43,16 @@ static int cancelled;
 static char answer_seen[128];
 static uint64_t latency_seen;
 static int rcode_seen;
+static struct plugin_ask *asked;	/* what env->ask returned to the fake plugin */
+static struct plugin_ask_result ask_seen;	/* what its callback got */
+static int ask_answers;
+
+static void
+fake_ask_cb(void *arg, const struct plugin_ask_result *res)
+{
+	ask_seen = *res;
+	ask_answers++;
+}
 
 static int
 idx_of(const struct plugin_ctx *ctx)
@@ -99,6 +110,11 @@ fake_on_query(struct plugin_ctx *ctx)
 		ctx->env->set_ede(ctx, s->q_ede, "blocked here");
 	if (s->q_rcode >= 0)
 		ctx->env->set_rcode(ctx, s->q_rcode);
+	if (s->q_ask) {
+		uint8_t wire[DNS_MAXNAME];
+		size_t len = ctx->env->str2name(s->q_ask, wire, sizeof(wire));
+		asked = ctx->env->ask(ctx, wire, len, DNS_TYPE_A, fake_ask_cb, NULL);
+	}
 	return s->q_state;
 }
 
@@ -162,24 +178,41 @@ static struct plugin_descriptor fake_c = FAKE("c");	/* its API version is change
 
 const struct plugin_descriptor *const plugin_table[] = { &fake_a, &fake_b, &fake_c, NULL };
 
-/* plugin.c's ask service goes through check.c: not exercised here. */
-struct check_wait *
-check_start(struct vantaged *vd, const struct dnsq *q, const struct resolve_result *local,
-    check_cb cb, void *arg)
+/* ---- the chain's way to check.c, faked: one question at a time ---- */
+
+static struct {
+	int started, cancelled;
+	struct dnsq q;
+	void (*done)(void *, const struct check_result *);
+	void *done_arg;
+} ck;
+static int ck_handle;
+
+static struct check_wait *
+fake_check_ask(void *arg, const struct dnsq *q,
+    void (*done)(void *done_arg, const struct check_result *res), void *done_arg)
 {
-	return NULL;
+	ck.started++;
+	ck.q = *q;
+	ck.done = done;
+	ck.done_arg = done_arg;
+	return (struct check_wait *)&ck_handle;
 }
 
-void
-check_cancel(struct check_wait *w)
+static void
+fake_check_cancel(struct check_wait *w)
 {
+	assert_ptr_equal(w, &ck_handle);
+	ck.cancelled++;
 }
 
 /* ---- the world ---- */
 
 struct world {
-	struct vantaged vd;
+	struct event_base *base;
+	struct plugin_chain *ch;
 	struct config cfg;
+	struct config *slot;		/* the daemon's config slot: what the chain reads */
 	struct dnsq q;
 	struct netaddr peer;
 	struct plugin_req pr;
@@ -194,7 +227,7 @@ parse(const char *yaml, char *err, size_t errlen)
 
 	y.max_nodes = 0;
 	if (yconf_load_buffer(&y, "t.yaml", yaml, strlen(yaml)) == 0)
-		plugin_config_parse(&y, yconf_get(&y, yconf_root(&y), "plugins"), &pc);
+		plugin_conf_parse(&y, yconf_get(&y, yconf_root(&y), "plugins"), &pc);
 	snprintf(err, errlen, "%s", y.err);
 	yconf_free(&y);
 	return pc;
@@ -203,6 +236,7 @@ parse(const char *yaml, char *err, size_t errlen)
 static void
 world_init(struct world *w, const char *plugins)
 {
+	struct plugin_chain_env env = { 0 };
 	char err[512];
 
 	memset(w, 0, sizeof(*w));
@@ -215,25 +249,33 @@ world_init(struct world *w, const char *plugins)
 	w->cfg.consensus.timeout_ms = 30;
 	w->cfg.plugins = parse(plugins, err, sizeof(err));
 	assert_non_null(w->cfg.plugins);
-	w->vd.cfg = &w->cfg;
-	w->vd.base = event_base_new();
-	assert_non_null(w->vd.base);
-	assert_int_equal(plugin_init(&w->vd, err, sizeof(err)), 0);
+	w->slot = &w->cfg;
+	w->base = event_base_new();
+	assert_non_null(w->base);
+	env.base = w->base;
+	env.cfg = &w->slot;
+	env.ask = fake_check_ask;
+	env.ask_cancel = fake_check_cancel;
+	memset(&ck, 0, sizeof(ck));
+	asked = NULL;
+	ask_answers = 0;
+	w->ch = plugin_chain_new(&env, err, sizeof(err));
+	assert_non_null(w->ch);
 	w->q.qname_len = (uint8_t)dnswire_name_from_str("www.example.test", w->q.qname,
 	    sizeof(w->q.qname));
 	w->q.qtype = DNS_TYPE_A;
 	w->q.qclass = DNS_CLASS_IN;
 	netaddr_parse("192.0.2.7:5353", 53, &w->peer);
-	plugin_req_init(&w->pr, &w->vd, &w->q, &w->peer, 0);
+	plugin_req_init(&w->pr, w->ch, &w->q, &w->peer, 0);
 }
 
 static void
 world_free(struct world *w)
 {
 	plugin_req_cancel(&w->pr);
-	plugin_shutdown(&w->vd);
-	plugin_config_free(w->cfg.plugins);
-	event_base_free(w->vd.base);
+	plugin_chain_free(w->ch);
+	plugin_conf_free(w->cfg.plugins);
+	event_base_free(w->base);
 }
 
 static void
@@ -261,14 +303,14 @@ test_table_and_version(void **state)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	plugin_print_version(f);
+	plugin_conf_print_version(f);
 	fclose(f);
 	assert_non_null(strstr(buf, "plugins (chain order, API 1):\n  1. a (API 1) - fake a\n"
 				    "  2. b (API 1) - fake b\n  3. c (API 1) - fake c\n"));
 	free(buf);
-	assert_int_equal(plugin_check_table(err, sizeof(err)), 0);
+	assert_int_equal(plugin_conf_check_table(err, sizeof(err)), 0);
 	fake_c.api_version = PLUGIN_API_VERSION + 1;
-	assert_int_equal(plugin_check_table(err, sizeof(err)), -1);
+	assert_int_equal(plugin_conf_check_table(err, sizeof(err)), -1);
 	assert_string_equal(err, "plugin c: written for plugin API 2, this vantaged offers 1");
 	fake_c.api_version = PLUGIN_API_VERSION;
 }
@@ -285,7 +327,7 @@ test_config_section(void **state)
 	assert_true(pc->slot[0].enabled);	/* `a:` with nothing: on, with defaults */
 	assert_false(pc->slot[1].enabled);	/* absent: off */
 	assert_true(pc->slot[2].enabled);
-	plugin_config_free(pc);
+	plugin_conf_free(pc);
 	assert_null(parse("plugins:\n  a: {}\n  nope: {}\n", err, sizeof(err)));
 	assert_string_equal(err, "t.yaml:3: unknown plugin 'nope' (compiled in: a, b, c)");
 	assert_null(parse("plugins:\n  b:\n    x: 1\n    y: 2\n", err, sizeof(err)));
@@ -295,7 +337,7 @@ test_config_section(void **state)
 	pc = parse("listen: []\n", err, sizeof(err));	/* no plugins: key: every plugin off */
 	assert_non_null(pc);
 	assert_false(pc->slot[0].enabled || pc->slot[1].enabled || pc->slot[2].enabled);
-	plugin_config_free(pc);
+	plugin_conf_free(pc);
 }
 
 static void
@@ -335,7 +377,7 @@ test_query_order_and_states(void **state)
 	/* WAIT is not allowed before the cache: it becomes an error, not a hang. */
 	script[0].q_state = PLUGIN_WAIT;
 	assert_int_equal(plugin_on_query(&w.pr), PLUGIN_ERROR);
-	assert_int_equal(plugin_get_stats(&w.vd)->answered, 4);
+	assert_int_equal(plugin_get_stats(w.ch)->answered, 4);
 	world_free(&w);
 }
 
@@ -383,7 +425,7 @@ test_verdict_never_raises(void **state)
 	script[1].v_state = PLUGIN_ERROR;
 	verdict(&w, ACTION_REFUSE, 0, "vantage: 2 of 3 mirrors dissent");
 	assert_int_equal(script[0].v_flag_rc, -1);
-	assert_int_equal(plugin_get_stats(&w.vd)->raise_refused, 1);
+	assert_int_equal(plugin_get_stats(w.ch)->raise_refused, 1);
 	assert_int_equal(w.pr.action, PLUGIN_A_SERVFAIL);
 	assert_string_equal(w.pr.ede_text, "vantage: withheld by plugin b");
 	world_free(&w);
@@ -459,13 +501,13 @@ test_wait_deadline(void **state)
 	world_init(&w, "plugins:\n  a: {}\n  b: {}\n");
 	script[0].v_wait = 1;
 	assert_int_equal(verdict(&w, ACTION_SERVE, -1, NULL), PLUGIN_WAIT);
-	event_base_dispatch(w.vd.base);
+	event_base_dispatch(w.base);
 	assert_int_equal(w.resumed, 1);
 	assert_int_equal(cancelled, 1);
 	assert_int_equal(w.pr.action, PLUGIN_A_FLAG);
 	assert_string_equal(w.pr.ede_text, "vantage: plugin a did not finish in time");
 	assert_string_equal(trace, "vavb");
-	assert_int_equal(plugin_get_stats(&w.vd)->wait_timeouts, 1);
+	assert_int_equal(plugin_get_stats(w.ch)->wait_timeouts, 1);
 	world_free(&w);
 }
 
@@ -483,15 +525,14 @@ test_wait_plugin_stopped(void **state)
 	assert_int_equal(verdict(&w, ACTION_SERVE, -1, NULL), PLUGIN_WAIT);
 	next.consensus.timeout_ms = 30;
 	next.plugins = parse("plugins:\n  b: {}\n", err, sizeof(err));
-	plugin_reconfigure(&w.vd, &next);
+	plugin_reconfigure(w.ch, &next);
 	assert_int_equal(cancelled, 1);
 	assert_int_equal(w.resumed, 1);
 	assert_int_equal(w.pr.action, PLUGIN_A_FLAG);
 	assert_string_equal(w.pr.ede_text, "vantage: plugin a was stopped");
 	assert_string_equal(trace, "vavb");
-	plugin_config_free(w.cfg.plugins);	/* what vantaged_reload does with the old config */
-	w.cfg.plugins = next.plugins;
-	w.vd.cfg = &w.cfg;
+	plugin_conf_free(w.cfg.plugins);	/* what vantaged_reload does with the old config */
+	w.cfg.plugins = next.plugins;	/* the slot still points at w.cfg */
 	world_free(&w);
 }
 
@@ -502,9 +543,9 @@ test_answer_and_response(void **state)
 	static const uint8_t wire[40] = { 0 };
 
 	world_init(&w, "plugins:\n  b: {}\n");
-	plugin_on_answer(&w.vd, &w.q, "m1", "eu", wire, sizeof(wire));
+	plugin_on_answer(w.ch, &w.q, "m1", "eu", wire, sizeof(wire));
 	assert_string_equal(answer_seen, "www.example.test. m1 eu 1 40");
-	plugin_on_answer(&w.vd, &w.q, "upstream", NULL, NULL, 0);
+	plugin_on_answer(w.ch, &w.q, "upstream", NULL, NULL, 0);
 	assert_string_equal(answer_seen, "www.example.test. upstream - 0 0");
 	plugin_on_response(&w.pr, DNS_RCODE_NXDOMAIN, NULL, 0);
 	assert_int_equal(rcode_seen, DNS_RCODE_NXDOMAIN);
@@ -514,11 +555,66 @@ test_answer_and_response(void **state)
 
 	/* No plugin on: nothing runs, nothing is allocated. */
 	world_init(&w, "listen: []\n");
-	assert_false(plugin_active(&w.vd));
+	assert_false(plugin_active(w.ch));
 	assert_int_equal(plugin_on_query(&w.pr), PLUGIN_PASS);
 	assert_int_equal(verdict(&w, ACTION_REFUSE, 0, "x"), PLUGIN_PASS);
 	assert_int_equal(w.pr.action, PLUGIN_A_REFUSE);
 	assert_string_equal(trace, "");
+	world_free(&w);
+}
+
+static void
+test_ask(void **state)
+{
+	struct world w;
+	static uint8_t answer[DNS_HDRLEN + 20] = { 0x12, 0x34, 0x81, 0x80 };
+	struct cons_verdict v = { .outcome = OUTCOME_DISSENT, .asked = 3, .corroborated = 1,
+		.dissented = 2 };
+	struct check_result res = { .status = UPSTREAM_OK, .wire = answer, .len = sizeof(answer),
+		.verdict = &v };
+	struct config_zone bypass = { .len = 0 };
+
+	/* A question asked through env->ask goes to the cross-check lower-cased, class IN, RD;
+	 * the verdict comes back in the plugin's terms. */
+	world_init(&w, "plugins:\n  a: {}\n");
+	script[0].q_ask = "MX1.Example.NET";
+	plugin_on_query(&w.pr);
+	assert_non_null(asked);
+	assert_int_equal(ck.started, 1);
+	assert_int_equal(ck.q.qname_len, 17);
+	assert_memory_equal(ck.q.qname, "\003mx1\007example\003net", 17);
+	assert_int_equal(ck.q.qtype, DNS_TYPE_A);
+	assert_int_equal(ck.q.qclass, DNS_CLASS_IN);
+	ck.done(ck.done_arg, &res);
+	assert_int_equal(ask_answers, 1);
+	assert_int_equal(ask_seen.outcome, PLUGIN_O_DISSENT);
+	assert_int_equal(ask_seen.asked, 3);
+	assert_int_equal(ask_seen.dissented, 2);
+	assert_ptr_equal(ask_seen.wire, answer);
+	/* From the verified cache (no verdict taken now), and a failed upstream. */
+	plugin_on_query(&w.pr);
+	res.verdict = NULL;
+	ck.done(ck.done_arg, &res);
+	assert_int_equal(ask_seen.outcome, PLUGIN_O_CACHED);
+	plugin_on_query(&w.pr);
+	res.status = UPSTREAM_TIMEOUT;
+	ck.done(ck.done_arg, &res);
+	assert_int_equal(ask_seen.outcome, PLUGIN_O_FAILED);
+	assert_null(ask_seen.wire);
+	/* Forgotten before its answer: the cross-check is cancelled, the callback never runs. */
+	plugin_on_query(&w.pr);
+	env_seen->ask_cancel(asked);
+	assert_int_equal(ck.cancelled, 1);
+	assert_int_equal(ask_answers, 3);
+	/* A name under consensus.bypass never leaves the machine. */
+	bypass.len = dnswire_name_from_str("example.net", bypass.wire, sizeof(bypass.wire));
+	w.cfg.consensus.bypass_wire = &bypass;
+	w.cfg.consensus.n_bypass = 1;
+	plugin_on_query(&w.pr);
+	assert_null(asked);
+	assert_int_equal(ck.started, 4);
+	w.cfg.consensus.bypass_wire = NULL;
+	w.cfg.consensus.n_bypass = 0;
 	world_free(&w);
 }
 
@@ -535,6 +631,7 @@ main(void)
 		cmocka_unit_test(test_wait_deadline),
 		cmocka_unit_test(test_wait_plugin_stopped),
 		cmocka_unit_test(test_answer_and_response),
+		cmocka_unit_test(test_ask),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,7 @@
 /* tests/unit/test_policy.c - resolver/policy.c: every verdict under every setting; and
  * the per-zone consensus overrides of resolver/config.c. */
+#include "autoconf.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

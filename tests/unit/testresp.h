@@ -142,30 +142,51 @@ tr_accept_cb(evutil_socket_t fd, short what, void *arg)
 	event_add(t->cev, NULL);
 }
 
+/* Bind UDP and TCP sockets of t to one port of 127.0.0.1 the kernel picks; 0 or -1. */
+static inline int
+tr_bind_pair(struct tr *t, struct sockaddr_in *sin)
+{
+	socklen_t slen = sizeof(*sin);
+	int one = 1;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((t->udp = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
+		return -1;
+	if (bind(t->udp, (struct sockaddr *)sin, sizeof(*sin)) != 0 ||
+	    getsockname(t->udp, (struct sockaddr *)sin, &slen) != 0 ||
+	    (t->tcp = socket(AF_INET, SOCK_STREAM, 0)) < 0) {
+		close(t->udp);
+		return -1;
+	}
+	if (setsockopt(t->tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(t->tcp, (struct sockaddr *)sin, sizeof(*sin)) != 0 || listen(t->tcp, 4) != 0) {
+		close(t->udp);
+		close(t->tcp);
+		return -1;
+	}
+	return 0;
+}
+
 /* Start a responder in base on 127.0.0.1 at a port the kernel picks (UDP and TCP alike). */
 static inline int
 tr_start(struct tr *t, struct event_base *base, enum tr_mode mode, uint8_t tag)
 {
 	struct sockaddr_in sin;
-	socklen_t slen = sizeof(sin);
-	int one = 1;
+	int tries;
 
 	memset(t, 0, sizeof(*t));
 	t->conn = -1;
 	t->mode = mode;
 	t->tag = tag;
 	t->ttl = 300;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((t->udp = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
-	    bind(t->udp, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    getsockname(t->udp, (struct sockaddr *)&sin, &slen) != 0)
-		return -1;
-	/* TCP on the same port: the port is free for TCP too in all but a rare race. */
-	if ((t->tcp = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
-	    setsockopt(t->tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(t->tcp, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(t->tcp, 4) != 0)
+	/* The UDP port the kernel picked may be taken for TCP (another test's connection on a
+	 * busy machine): pick again, a bounded number of times. */
+	for (tries = 0; tries < 32; tries++)
+		if (tr_bind_pair(t, &sin) == 0)
+			break;
+	if (tries == 32)
 		return -1;
 	netaddr_from_sockaddr(&t->addr, (struct sockaddr *)&sin, sizeof(sin));
 	t->uev = event_new(base, t->udp, EV_READ | EV_PERSIST, tr_udp_cb, t);

@@ -1,47 +1,23 @@
-/* resolver/plugin_conf.c - the plugins: section, the compiled-in table and vantaged -V. */
+/* plugins/plugin_conf.c - the plugins: section, the compiled-in table and vantaged -V. */
 #include "autoconf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "dnswire.h"
-#include "plugin.h"
+#include "plugin_conf.h"
 #include "yconf.h"
-
-static size_t
-plugin_conf_str2name(const char *s, uint8_t *out, size_t cap)
-{
-	return dnswire_name_from_str(s, out, cap);
-}
-
-static char *
-plugin_conf_name2str(const uint8_t *name, size_t len, char *buf, size_t cap)
-{
-	return dnswire_name2str(name, len, buf, cap);
-}
-
-static uint16_t
-plugin_conf_str2type(const char *s)
-{
-	return dnswire_str2type(s);
-}
-
-static const char *
-plugin_conf_type2str(uint16_t type, char *buf, size_t cap)
-{
-	return dnswire_type2str(type, buf, cap);
-}
 
 /* What config_parse gets: the pure helpers only (the daemon may not even run: -n). */
 static const struct plugin_env plugin_conf_env = {
-	.name2str = plugin_conf_name2str,
-	.str2name = plugin_conf_str2name,
-	.str2type = plugin_conf_str2type,
-	.type2str = plugin_conf_type2str,
+	.name2str = dnswire_name2str,
+	.str2name = dnswire_name_from_str,
+	.str2type = dnswire_str2type,
+	.type2str = dnswire_type2str,
 };
 
-static size_t
-plugin_table_len(void)
+size_t
+plugin_conf_table_len(void)
 {
 	size_t n = 0;
 
@@ -51,7 +27,7 @@ plugin_table_len(void)
 }
 
 int
-plugin_check_table(char *err, size_t errlen)
+plugin_conf_check_table(char *err, size_t errlen)
 {
 	for (size_t i = 0; plugin_table[i]; i++) {
 		const struct plugin_descriptor *d = plugin_table[i];
@@ -76,9 +52,9 @@ plugin_check_table(char *err, size_t errlen)
 }
 
 void
-plugin_print_version(FILE *out)
+plugin_conf_print_version(FILE *out)
 {
-	size_t n = plugin_table_len();
+	size_t n = plugin_conf_table_len();
 
 	fprintf(out, "plugins (chain order, API %u):%s\n", PLUGIN_API_VERSION, n ? "" : " none");
 	for (size_t i = 0; i < n; i++)
@@ -88,7 +64,7 @@ plugin_print_version(FILE *out)
 }
 
 void
-plugin_config_free(struct plugin_config *pc)
+plugin_conf_free(struct plugin_config *pc)
 {
 	if (pc == NULL)
 		return;
@@ -100,23 +76,23 @@ plugin_config_free(struct plugin_config *pc)
 }
 
 int
-plugin_config_parse(struct yconf *y, const yaml_node_t *node, struct plugin_config **out)
+plugin_conf_parse(struct yconf *y, const yaml_node_t *node, struct plugin_config **out)
 {
 	struct plugin_config *pc;
 
 	*out = NULL;
 	if ((pc = calloc(1, sizeof(*pc))) == NULL ||
-	    (pc->slot = calloc(plugin_table_len() + 1, sizeof(*pc->slot))) == NULL) {
+	    (pc->slot = calloc(plugin_conf_table_len() + 1, sizeof(*pc->slot))) == NULL) {
 		free(pc);
 		return yconf_error(y, node, "out of memory");
 	}
-	pc->n = plugin_table_len();
+	pc->n = plugin_conf_table_len();
 	if (node == NULL || yconf_is_null(node)) {
 		*out = pc;
 		return 0;
 	}
 	if (node->type != YAML_MAPPING_NODE) {
-		plugin_config_free(pc);
+		plugin_conf_free(pc);
 		return yconf_error(y, node, "plugins: expected a mapping of plugin names");
 	}
 	for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
@@ -134,7 +110,7 @@ plugin_config_parse(struct yconf *y, const yaml_node_t *node, struct plugin_conf
 				    j ? ", " : "", plugin_table[j]->name);
 			yconf_error(y, k, "unknown plugin '%s' (compiled in: %s)", name,
 			    pc->n ? known : "none");
-			plugin_config_free(pc);
+			plugin_conf_free(pc);
 			return -1;
 		}
 		/* `NAME:` with nothing after it is that plugin with its defaults. */
@@ -144,7 +120,7 @@ plugin_config_parse(struct yconf *y, const yaml_node_t *node, struct plugin_conf
 			&pc->slot[i].conf) != 0) {
 			if (y->err[0] == '\0')
 				yconf_error(y, v, "plugins: %s: invalid configuration", name);
-			plugin_config_free(pc);
+			plugin_conf_free(pc);
 			return -1;
 		}
 	}
@@ -153,7 +129,7 @@ plugin_config_parse(struct yconf *y, const yaml_node_t *node, struct plugin_conf
 }
 
 void
-plugin_config_print(const struct plugin_config *pc, FILE *out)
+plugin_conf_print(const struct plugin_config *pc, FILE *out)
 {
 	int any = 0;
 
