@@ -359,10 +359,10 @@ explain_start(struct vantaged *vd, const char *name, const char *type, struct jw
 	e->q.qclass = DNS_CLASS_IN;
 	e->q.flags = DNS_FLAG_RD;
 	e->q.edns_size = 512;
-	if ((e->checked = check_applies(vd, &e->q))) {
+	if ((e->checked = check_applies(vd->checks, &e->q))) {
 		e->has_cached = vd->vcache && vcache_lookup(vd->vcache, e->q.qname, e->q.qname_len,
 						  e->q.qtype, wall_s(), &e->cached);
-		if ((e->cw = check_explain(vd, &e->q, explain_done, e)) == NULL)
+		if ((e->cw = check_explain(vd->checks, &e->q, explain_done, e)) == NULL)
 			goto oom;
 		*out = e;
 		return EXPLAIN_PENDING;

@@ -10,7 +10,10 @@ vantaged_SOURCES = \
 	resolver/follow.c resolver/follow.h \
 	resolver/listen.c resolver/listen.h \
 	resolver/query.c resolver/query.h \
-	resolver/check.c resolver/check.h \
+	resolver/check.c resolver/check.h resolver/check_int.h resolver/check_env.h \
+	resolver/check_verdict.c resolver/check_live.c resolver/check_live.h \
+	resolver/vstore.c resolver/vstore.h resolver/secret.c resolver/secret.h \
+	resolver/dissent.c resolver/dissent.h \
 	resolver/consensus.c resolver/consensus.h \
 	resolver/digest.c resolver/digest.h \
 	resolver/answer.c resolver/answer.h \
@@ -27,7 +30,7 @@ vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS) $(NGHTTP2_L
 # CA fingerprints (issue 5): the CA evidence (pure), its I/O, pairs and histories.
 vantaged_SOURCES += \
 	resolver/ca.c resolver/ca.h \
-	resolver/check_ca.c resolver/check_ca.h \
+	resolver/check_ca.c resolver/check_ca.h resolver/check_ca_int.h resolver/check_ca_judge.c \
 	resolver/vcache_ca.c resolver/vcache_ca.h
 # Operation (issue 6): the control socket and the Prometheus endpoint.
 vantaged_SOURCES += \

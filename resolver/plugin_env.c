@@ -214,7 +214,7 @@ plugin_env_ask(struct plugin_ctx *ctx, const uint8_t *qname, size_t qname_len, u
 	a->ch = call->ch;
 	a->cb = cb;
 	a->arg = arg;
-	if ((a->cw = check_start(vd, &q, NULL, plugin_ask_done, a)) == NULL) {
+	if ((a->cw = check_start(vd->checks, &q, NULL, plugin_ask_done, a)) == NULL) {
 		free(a);
 		return NULL;
 	}

@@ -18,6 +18,7 @@
 #include "upstream.h"
 #include "vcache.h"
 #include "vcache_ca.h"
+#include "vstore.h"
 #include "vutil.h"
 
 /* Nameservers of resolv.conf looked at: glibc uses three (MAXNS). */
@@ -289,7 +290,7 @@ report_cache_flush(struct vantaged *vd, struct jw *w, const char *name, char *er
 	}
 	/* The state file must forget them too, or a restart would bring them back. */
 	if (verified)
-		vd->vcache_dirty = 1;
+		vstore_touch(vd->store);
 	jw_open(w, "flushed", '{');
 	jw_u64(w, "answers", answers);
 	jw_u64(w, "verified", verified);

@@ -164,7 +164,7 @@ const struct plugin_descriptor *const plugin_table[] = { &fake_a, &fake_b, &fake
 
 /* plugin.c's ask service goes through check.c: not exercised here. */
 struct check_wait *
-check_start(struct vantaged *vd, const struct dnsq *q, const struct resolve_result *local,
+check_start(struct check_ctx *cx, const struct dnsq *q, const struct resolve_result *local,
     check_cb cb, void *arg)
 {
 	return NULL;
