@@ -1,0 +1,33 @@
+# tests/replay/local.mk - the replay tier: check.c driven by scripted upstream and mirror
+# answers and a virtual clock, no sockets (tests/replay/README.md). Each scenario (.rpl)
+# is one test; tests/replay/replay runs it and prints TAP.
+check_PROGRAMS += tests/replay/replay
+tests_replay_replay_SOURCES = tests/replay/replay.c tests/replay/replay.h \
+	tests/replay/replay_world.c tests/replay/replay_steps.c tests/replay/replay_expect.c \
+	tests/replay/world.c tests/replay/world.h \
+	resolver/check.c resolver/check_verdict.c resolver/check_ca.c resolver/check_ca_judge.c \
+	resolver/dissent.c resolver/vstore.c resolver/secret.c \
+	resolver/consensus.c resolver/digest.c resolver/answer.c resolver/policy.c \
+	resolver/vcache.c resolver/vcache_ca.c resolver/ca.c resolver/probe.c \
+	resolver/config.c resolver/acl.c
+tests_replay_replay_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/resolver $(LIBEVENT_CFLAGS) \
+	$(YAML_CFLAGS) $(LDNS_CFLAGS)
+tests_replay_replay_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS)
+
+TEST_EXTENSIONS += .rpl
+RPL_LOG_DRIVER = $(LOG_DRIVER)
+RPL_LOG_COMPILER = $(top_builddir)/tests/replay/replay
+REPLAY_SCENARIOS = \
+	tests/replay/agree.rpl \
+	tests/replay/ca_pairs.rpl \
+	tests/replay/coalesce.rpl \
+	tests/replay/dissent_consensus.rpl \
+	tests/replay/dissent_flag.rpl \
+	tests/replay/dissent_refuse.rpl \
+	tests/replay/insufficient.rpl \
+	tests/replay/monitor.rpl \
+	tests/replay/sticky.rpl \
+	tests/replay/upstream_fail.rpl \
+	tests/replay/vcache.rpl
+TESTS += $(REPLAY_SCENARIOS)
+EXTRA_DIST += $(REPLAY_SCENARIOS) tests/replay/README.md
