@@ -56,13 +56,6 @@ check_ca_wanted(const struct check_ca_ctx *cx, const struct dnsq *q,
 	return v->corroborated + v->dissented > 0;
 }
 
-void
-check_ca_addr_str(const struct cons_addr *a, char *buf, size_t cap)
-{
-	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, buf, (socklen_t)cap) == NULL)
-		snprintf(buf, cap, "?");
-}
-
 /* Cancel everything still out; nothing calls back afterwards. */
 static void
 check_ca_stop(struct check_ca *ca)

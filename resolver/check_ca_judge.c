@@ -5,6 +5,7 @@
  */
 #include "autoconf.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,13 @@
 #include "vcache.h"
 #include "vcache_ca.h"
 #include "vstore.h"
+
+void
+check_ca_addr_str(const struct cons_addr *a, char *buf, size_t cap)
+{
+	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, buf, (socklen_t)cap) == NULL)
+		snprintf(buf, cap, "?");
+}
 
 /* Fill the view's fingerprints, probes and judgement from what came in. */
 void
