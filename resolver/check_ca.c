@@ -34,6 +34,36 @@
 
 static void check_ca_step(struct check_ca *ca);
 
+/* The daemon's probe set behind check_probe_ops (when the env brings none). */
+static struct probe *
+check_ca_probe_start(void *svc, const struct netaddr *addr, uint16_t port, const char *name,
+    const struct probe_ca *cas, size_t n_cas, uint32_t timeout_ms, probe_cb cb, void *arg,
+    enum probe_result *why)
+{
+	return probe_start(svc, addr, port, name, cas, n_cas, timeout_ms, cb, arg, why);
+}
+
+static struct probe *
+check_ca_probe_webpki(void *svc, const struct netaddr *addr, uint16_t port, const char *name,
+    struct tls_store *st, uint32_t timeout_ms, probe_cb cb, void *arg, enum probe_result *why)
+{
+	return probe_start_webpki(svc, addr, port, name, st, timeout_ms, cb, arg, why);
+}
+
+static const struct check_probe_ops check_ca_probe_ops = {
+	.start = check_ca_probe_start,
+	.start_webpki = check_ca_probe_webpki,
+	.cancel = probe_cancel,
+};
+
+/* Forget probe p (NULL: none). */
+static void
+check_ca_probe_cancel(struct check_ca *ca, struct probe *p)
+{
+	if (p != NULL)
+		ca->cx->probes->cancel(p);
+}
+
 
 int
 check_ca_wanted(const struct check_ca_ctx *cx, const struct dnsq *q,
@@ -73,10 +103,10 @@ check_ca_stop(struct check_ca *ca)
 		ca->caa[i].req = NULL;
 	}
 	for (size_t i = 0; i < ca->n_addrs; i++) {
-		probe_cancel(ca->addrs[i].p);
+		check_ca_probe_cancel(ca, ca->addrs[i].p);
 		ca->addrs[i].p = NULL;
 	}
-	probe_cancel(ca->hs);
+	check_ca_probe_cancel(ca, ca->hs);
 	ca->hs = NULL;
 	if (ca->kick)
 		event_del(ca->kick);
@@ -249,14 +279,15 @@ check_ca_start_probes(struct check_ca *ca, uint32_t timeout_ms)
 		struct netaddr na;
 		char ip[48];
 		enum probe_result why = PROBE_UNREACHABLE;
+		uint16_t port = (uint16_t)ca->set.probe_port;
 
 		if (ad->cached)
 			continue;
 		ad->ca = ca;
 		ad->started = 1;
 		check_ca_addr_str(&ad->a, ip, sizeof(ip));
-		if (netaddr_parse(ip, (uint16_t)ca->set.probe_port, &na) != 0 ||
-		    (ad->p = probe_start(ca->cx->probes, &na, (uint16_t)ca->set.probe_port, ca->host,
+		if (netaddr_parse(ip, port, &na) != 0 ||
+		    (ad->p = ca->cx->probes->start(ca->cx->probes_svc, &na, port, ca->host,
 			 ca->cas.cas, ca->cas.n, timeout_ms, check_ca_probe_cb, ad, &why)) == NULL) {
 			ad->done = 1;
 			ad->result = why;
@@ -371,13 +402,13 @@ check_ca_handshake(struct check_ca *ca)
 {
 	struct netaddr na;
 	char ip[48];
+	uint16_t port = (uint16_t)ca->set.probe_port;
 
 	ca->hs_started = 1;
 	check_ca_addr_str(&ca->agreed, ip, sizeof(ip));
-	if (ca->cx->trust_store == NULL ||
-	    netaddr_parse(ip, (uint16_t)ca->set.probe_port, &na) != 0 ||
-	    (ca->hs = probe_start_webpki(ca->cx->probes, &na, (uint16_t)ca->set.probe_port,
-		 ca->host, ca->cx->trust_store, check_ca_left(ca), check_ca_hs_cb, ca, NULL)) == NULL)
+	if (ca->cx->trust_store == NULL || netaddr_parse(ip, port, &na) != 0 ||
+	    (ca->hs = ca->cx->probes->start_webpki(ca->cx->probes_svc, &na, port, ca->host,
+		 ca->cx->trust_store, check_ca_left(ca), check_ca_hs_cb, ca, NULL)) == NULL)
 		ca->hs_done = 1;
 }
 
@@ -638,7 +669,14 @@ check_ca_new(const struct check_ca_env *env)
 	if (cx == NULL)
 		return NULL;
 	cx->env = *env;
-	if ((cx->probes = probe_set_new(env->base, CHECK_CA_MAX_PROBES)) == NULL)
+	if (env->probes != NULL) {
+		cx->probes = env->probes;
+		cx->probes_svc = env->probes_svc;
+	} else if ((cx->own = probe_set_new(env->base, CHECK_CA_MAX_PROBES)) != NULL) {
+		cx->probes = &check_ca_probe_ops;
+		cx->probes_svc = cx->own;
+	}
+	if (cx->probes == NULL)
 		log_warnx(LOG_G_CONSENSUS, "cannot make the TLS probe set: no CA evidence");
 	/* Once per (re)load, not per probe: a bundle is ~150 certificates to parse. */
 	else if (check_ca_probes_on(*env->cfg))
@@ -671,7 +709,7 @@ check_ca_free(struct check_ca_ctx *cx)
 {
 	if (cx == NULL)
 		return;
-	probe_set_free(cx->probes);
+	probe_set_free(cx->own);
 	tls_store_free(cx->trust_store);
 	free(cx);
 }

@@ -18,7 +18,11 @@ struct digest;
 
 struct check_ca_ctx {
 	struct check_ca_env env;
-	struct probe_set *probes;	/* TLS probes of local addresses; NULL: no CA evidence */
+	/* TLS probes of local addresses: the env's, or the daemon's probe set (own); NULL:
+	 * no CA evidence. */
+	const struct check_probe_ops *probes;
+	void *probes_svc;
+	struct probe_set *own;
 	struct tls_store *trust_store;	/* mirrors.trust_store, loaded per (re)load: the
 					 * stub's own handshake is judged against it */
 };

@@ -12,6 +12,7 @@
 
 #include "consensus.h"
 #include "dnswire.h"
+#include "probe.h"
 #include "resolve.h"
 
 struct event_base;
@@ -72,6 +73,21 @@ struct check_upstream_ops {
 	    uint32_t cap, int verified, struct resolve_result *kept);
 };
 
+/*
+ * The TLS probe (probe.c): does an address serve the name with a chain up to one of cas
+ * (start), or up to the trust store st (start_webpki)? svc is the probe set. As probe.h
+ * says: cb runs later, exactly once unless cancelled; NULL (and *why) when not started.
+ */
+struct check_probe_ops {
+	struct probe *(*start)(void *svc, const struct netaddr *addr, uint16_t port,
+	    const char *name, const struct probe_ca *cas, size_t n_cas, uint32_t timeout_ms,
+	    probe_cb cb, void *arg, enum probe_result *why);
+	struct probe *(*start_webpki)(void *svc, const struct netaddr *addr, uint16_t port,
+	    const char *name, struct tls_store *st, uint32_t timeout_ms, probe_cb cb, void *arg,
+	    enum probe_result *why);
+	void (*cancel)(struct probe *p);
+};
+
 /* The clocks: monotonic milliseconds and wall-clock epoch seconds (lib/vutil.h's). */
 struct check_clock {
 	uint64_t (*now_ms)(void);
@@ -115,6 +131,9 @@ struct check_ca_env {
 	struct vcache *vcache;		/* CA pairs and histories (vcache_ca.c) */
 	struct vstore *store;		/* told of every change; NULL: none */
 	const struct check_mirror_ops *mirrors;	/* TLSA, CAA and notary questions */
+	/* The probes; NULL: check_ca_new makes the daemon's own probe set (probe.c). */
+	const struct check_probe_ops *probes;
+	void *probes_svc;
 	struct check_clock clock;
 };
 

@@ -295,8 +295,8 @@ static int
 vantaged_checks_new(struct vantaged *vd, char *err, size_t errlen)
 {
 	struct vstore_env se = { vd->base, &vd->cfg };
-	struct check_ca_env ce = { vd->base, &vd->cfg, &vd->st, NULL, NULL, &check_live_mirror_ops,
-		check_live_clock };
+	struct check_ca_env ce = { .base = vd->base, .cfg = &vd->cfg, .st = &vd->st,
+		.mirrors = &check_live_mirror_ops, .clock = check_live_clock };
 	struct check_env env = { .base = vd->base, .cfg = &vd->cfg, .st = &vd->st,
 		.mirrors = &check_live_mirror_ops, .mirrors_svc = &vd->mirrors,
 		.upstream = &check_live_upstream_ops, .upstream_svc = vd->res,

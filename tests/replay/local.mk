@@ -20,6 +20,7 @@ RPL_LOG_COMPILER = $(top_builddir)/tests/replay/replay
 REPLAY_SCENARIOS = \
 	tests/replay/agree.rpl \
 	tests/replay/ca_pairs.rpl \
+	tests/replay/ca_probe.rpl \
 	tests/replay/coalesce.rpl \
 	tests/replay/dissent_consensus.rpl \
 	tests/replay/dissent_flag.rpl \

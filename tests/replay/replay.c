@@ -169,6 +169,7 @@ static const struct replay_cmd replay_cmds[] = {
 	{ "fail", 1, replay_answer },
 	{ "given", 1, replay_given },
 	{ "forget", 1, replay_forget },
+	{ "probe", 1, replay_probe },
 	{ "expect", 1, replay_expect },
 	{ NULL, 0, NULL },
 };

@@ -6,7 +6,7 @@
  *                                 outcome=agree|dissent|insufficient, answer="192.0.2.1",
  *                                 ede=N, text~"substring", mirrors=N, checked=yes|no
  *   expect asked upstream=N mirrors=N     questions sent since the last "expect asked"
- *   expect pending upstream=N mirrors=N   questions still out
+ *   expect pending upstream=N mirrors=N probes=N   questions and probes still out
  *   expect stat NAME=N...                 the counters (resolver/stats.h)
  *   expect mirror NAME asked=N reports=N agreements=N dissents=N
  *   expect dissent-log lines=N contains~"substring"
@@ -139,6 +139,10 @@ replay_traffic(struct replay *rp, int pending, const char *key, char *buf, size_
 	} else if (pending && strcmp(key, "mirrors") == 0) {
 		struct mirror_req *r;
 		TAILQ_FOREACH(r, &rp->w->asked, link)
+			n++;
+	} else if (pending && strcmp(key, "probes") == 0) {
+		struct probe *p;
+		TAILQ_FOREACH(p, &rp->w->probes, link)
 			n++;
 	} else if (strcmp(key, "upstream") == 0)
 		n = rp->w->n_upstream_asked - rp->upstream_seen;

@@ -124,12 +124,32 @@ replay_cancel(struct replay *rp, int argc, char **argv)
 	r->cw = NULL;
 }
 
-/* The records after NAME TYPE: addresses, "nxdomain", "nodata", "servfail", "ttl N". */
+/* "tlsa USAGE SELECTOR MTYPE HEX" at argv[i..i+4] into rd (3 + 32 bytes); its length. */
+static size_t
+replay_tlsa(struct replay *rp, int argc, char **argv, int i, uint8_t rd[35])
+{
+	const char *hex;
+
+	if (i + 4 >= argc || strlen(hex = argv[i + 4]) != 64)
+		replay_bail(rp, "tlsa USAGE SELECTOR MTYPE SHA256HEX");
+	for (int k = 0; k < 3; k++)
+		rd[k] = (uint8_t)atoi(argv[i + 1 + k]);
+	for (int k = 0; k < 32; k++) {
+		unsigned v;
+		if (sscanf(hex + 2 * k, "%2x", &v) != 1)
+			replay_bail(rp, "bad hex '%s'", hex);
+		rd[3 + k] = (uint8_t)v;
+	}
+	return 35;
+}
+
+/* The records after NAME TYPE: addresses, "tlsa U S M HEX", "nxdomain", "nodata",
+ * "servfail", "ttl N". */
 static size_t
 replay_records(struct replay *rp, const struct dnsq *q, int argc, char **argv, uint8_t *out,
     size_t cap, uint32_t *ttl)
 {
-	uint8_t rdata[16][16];
+	uint8_t rdata[16][35];
 	const uint8_t *rd[16];
 	size_t rdlen[16], n = 0;
 	int rcode = DNS_RCODE_NOERROR;
@@ -144,6 +164,11 @@ replay_records(struct replay *rp, const struct dnsq *q, int argc, char **argv, u
 			rcode = DNS_RCODE_SERVFAIL;
 		else if (strcmp(argv[i], "nodata") == 0)
 			continue;
+		else if (n < 16 && strcmp(argv[i], "tlsa") == 0 && q->qtype == DNS_TYPE_TLSA) {
+			rdlen[n] = replay_tlsa(rp, argc, argv, i, rdata[n]);
+			n++;
+			i += 4;
+		}
 		else if (n < 16 && q->qtype == DNS_TYPE_A && inet_pton(AF_INET, argv[i], rdata[n]) == 1)
 			rdlen[n++] = 4;
 		else if (n < 16 && q->qtype == DNS_TYPE_AAAA &&
@@ -240,4 +265,25 @@ replay_given(struct replay *rp, int argc, char **argv)
 	if (vcache_ca_pair_store(vcache_cadata(rp->vc), q.qname, q.qname_len, &a, &ca,
 		rp->w->wall_s + 86400) != 0)
 		replay_bail(rp, "cannot store the pair");
+}
+
+/* probe ADDR RESULT: the TLS probe of ADDR ends with RESULT (ok, other-ca, bad-chain,
+ * bad-name, unreachable). */
+void
+replay_probe(struct replay *rp, int argc, char **argv)
+{
+	static const char *const names[] = { "ok", "other-ca", "bad-chain", "bad-name",
+		"unreachable" };
+	struct probe *p;
+
+	if (argc != 3)
+		replay_bail(rp, "probe ADDR RESULT");
+	if ((p = world_find_probe(rp->w, argv[1])) == NULL)
+		replay_bail(rp, "no probe of %s under way", argv[1]);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(argv[2], names[i]) == 0) {
+			world_answer_probe(rp->w, p, (enum probe_result)i);
+			return;
+		}
+	replay_bail(rp, "bad probe result '%s'", argv[2]);
 }

@@ -59,8 +59,9 @@ replay_load_config(struct replay *rp, char *err, size_t errlen)
 int
 replay_world_start(struct replay *rp, char *err, size_t errlen)
 {
-	struct check_ca_env ce = { rp->base, &rp->cfg, &rp->st, NULL, NULL, &world_mirror_ops,
-		world_clock };
+	struct check_ca_env ce = { .base = rp->base, .cfg = &rp->cfg, .st = &rp->st,
+		.mirrors = &world_mirror_ops, .probes = &world_probe_ops, .probes_svc = rp->w,
+		.clock = world_clock };
 	struct check_env env = { .base = rp->base, .cfg = &rp->cfg, .st = &rp->st,
 		.mirrors = &world_mirror_ops, .mirrors_svc = rp->w,
 		.upstream = &world_upstream_ops, .upstream_svc = rp->w, .clock = world_clock };

@@ -25,6 +25,7 @@ world_new(struct event_base *base)
 	w->wall_s = WORLD_EPOCH;
 	TAILQ_INIT(&w->asked);
 	TAILQ_INIT(&w->upstream);
+	TAILQ_INIT(&w->probes);
 	world_current = w;
 	return w;
 }
@@ -34,9 +35,14 @@ world_free(struct world *w)
 {
 	struct mirror_req *r;
 	struct resolve_wait *rw;
+	struct probe *p;
 
 	if (w == NULL)
 		return;
+	while ((p = TAILQ_FIRST(&w->probes)) != NULL) {
+		TAILQ_REMOVE(&w->probes, p, link);
+		free(p);
+	}
 	while ((r = TAILQ_FIRST(&w->asked)) != NULL) {
 		TAILQ_REMOVE(&w->asked, r, link);
 		free(r);
@@ -420,3 +426,92 @@ world_wall_s(void)
 }
 
 const struct check_clock world_clock = { .now_ms = world_now_ms, .wall_s = world_wall_s };
+
+/* ---- the probes ---- */
+
+static struct probe *
+world_probe_queue(void *svc, const struct netaddr *addr, const char *name, size_t n_cas,
+    probe_cb cb, void *arg)
+{
+	struct world *w = svc;
+	struct probe *p = calloc(1, sizeof(*p));
+	char buf[NETADDR_STRLEN];
+
+	if (p == NULL)
+		return NULL;
+	/* "192.0.2.1:443" or "[2001:db8::1]:443": the address alone. */
+	netaddr_str(addr, buf, sizeof(buf));
+	if (buf[0] == '[')
+		snprintf(p->addr, sizeof(p->addr), "%.*s", (int)strcspn(buf + 1, "]"), buf + 1);
+	else
+		snprintf(p->addr, sizeof(p->addr), "%.*s", (int)strcspn(buf, ":"), buf);
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->n_cas = n_cas;
+	p->cb = cb;
+	p->arg = arg;
+	TAILQ_INSERT_TAIL(&w->probes, p, link);
+	return p;
+}
+
+static struct probe *
+world_probe_start(void *svc, const struct netaddr *addr, uint16_t port, const char *name,
+    const struct probe_ca *cas, size_t n_cas, uint32_t timeout_ms, probe_cb cb, void *arg,
+    enum probe_result *why)
+{
+	(void)port;
+	(void)cas;
+	(void)timeout_ms;
+	(void)why;
+	return world_probe_queue(svc, addr, name, n_cas, cb, arg);
+}
+
+static struct probe *
+world_probe_webpki(void *svc, const struct netaddr *addr, uint16_t port, const char *name,
+    struct tls_store *st, uint32_t timeout_ms, probe_cb cb, void *arg, enum probe_result *why)
+{
+	(void)port;
+	(void)st;
+	(void)timeout_ms;
+	(void)why;
+	return world_probe_queue(svc, addr, name, 0, cb, arg);
+}
+
+static void
+world_probe_cancel(struct probe *p)
+{
+	if (p == NULL || world_current == NULL)
+		return;
+	TAILQ_REMOVE(&world_current->probes, p, link);
+	free(p);
+}
+
+const struct check_probe_ops world_probe_ops = {
+	.start = world_probe_start,
+	.start_webpki = world_probe_webpki,
+	.cancel = world_probe_cancel,
+};
+
+struct probe *
+world_find_probe(struct world *w, const char *addr)
+{
+	struct probe *p;
+
+	TAILQ_FOREACH(p, &w->probes, link)
+		if (strcmp(p->addr, addr) == 0)
+			return p;
+	return NULL;
+}
+
+void
+world_answer_probe(struct world *w, struct probe *p, enum probe_result r)
+{
+	struct probe_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.result = r;
+	o.matched = r == PROBE_OK && p->n_cas > 0 ? 0 : -1;
+	o.detail = "scripted";
+	TAILQ_REMOVE(&w->probes, p, link);
+	p->cb(p->arg, &o);
+	free(p);
+}

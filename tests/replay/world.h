@@ -46,6 +46,16 @@ struct resolve_wait {
 	void *arg;
 };
 
+/* A TLS probe of an address, waiting for the scenario to say how it went. */
+struct probe {
+	TAILQ_ENTRY(probe) link;
+	char addr[48];			/* presentation form, no port */
+	char name[DNS_MAXNAME * 4 + 1];	/* SNI */
+	size_t n_cas;			/* the CAs it would accept (0: the trust store) */
+	probe_cb cb;
+	void *arg;
+};
+
 /* One answer in the answer cache (what resolve.c would hold). */
 struct world_entry {
 	uint8_t qname[DNS_MAXNAME];
@@ -66,6 +76,7 @@ struct world {
 	size_t n_mirrors;
 	TAILQ_HEAD(, mirror_req) asked;	/* questions out to mirrors */
 	TAILQ_HEAD(, resolve_wait) upstream;	/* questions out to the upstream */
+	TAILQ_HEAD(, probe) probes;	/* TLS probes under way */
 	struct world_entry cache[WORLD_MAX_CACHE];
 	uint64_t n_upstream_asked, n_mirrors_asked;
 };
@@ -74,6 +85,7 @@ struct world {
 extern const struct check_mirror_ops world_mirror_ops;
 extern const struct check_upstream_ops world_upstream_ops;
 extern const struct check_clock world_clock;
+extern const struct check_probe_ops world_probe_ops;
 
 /* world_new - an empty world on base, its clocks at a fixed start; NULL on failure. */
 struct world *world_new(struct event_base *base);
@@ -108,6 +120,12 @@ struct resolve_wait *world_find_upstream(struct world *w, const uint8_t *qname,
  */
 void world_answer_upstream(struct world *w, struct resolve_wait *rw, enum upstream_status st,
     const uint8_t *wire, size_t len, uint32_t ttl);
+
+/* world_find_probe - the oldest probe of addr (presentation form) under way, or NULL. */
+struct probe *world_find_probe(struct world *w, const char *addr);
+
+/* world_answer_probe - end p with result r (OK: the first CA matched) and free it. */
+void world_answer_probe(struct world *w, struct probe *p, enum probe_result r);
 
 /* world_cache_lookup - a live answer-cache entry for q into *res (wire borrowed): 1, else 0. */
 int world_cache_lookup(struct world *w, const struct dnsq *q, struct resolve_result *res);
