@@ -320,6 +320,17 @@ vantaged_checks_new(struct vantaged *vd, char *err, size_t errlen)
 	return 0;
 }
 
+/* The checks first (their waiters get SERVFAIL), then what they were given. */
+static void
+vantaged_checks_free(struct vantaged *vd)
+{
+	check_free(vd->checks);
+	check_ca_free(vd->check_ca);
+	check_live_free(vd->live);
+	dissent_free(vd->dissent);
+	vstore_free(vd->store); /* saves the verified cache */
+}
+
 /* Drop root for good once the sockets are bound. */
 static void
 vantaged_drop_privileges(const char *user)
@@ -466,14 +477,10 @@ main(int argc, char **argv)
 	query_shutdown(&vd);
 	plugin_shutdown(&vd);
 	listen_close(&vd);
-	control_close(&vd);	/* before check_free: it cancels pending explains */
+	control_close(&vd);	/* before vantaged_checks_free: it cancels pending explains */
 	metrics_close(&vd);
-	dashboard_close(&vd);	/* before check_free: it cancels pending explains */
-	check_free(vd.checks);
-	check_ca_free(vd.check_ca);
-	check_live_free(vd.live);
-	dissent_free(vd.dissent);
-	vstore_free(vd.store);	/* saves the verified cache */
+	dashboard_close(&vd);	/* before vantaged_checks_free: it cancels pending explains */
+	vantaged_checks_free(&vd);
 	recent_free(vd.recent);
 	resolve_free(vd.res);
 	ratelimit_free(vd.ratelimit);
