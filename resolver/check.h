@@ -11,10 +11,10 @@
 #include "policy.h"
 #include "resolve.h"
 
+/* The checks under way and what they were given (struct check_env, check_env.h). */
 struct check_ctx;
 struct check_wait;
 struct check_ca_view;
-
 
 /* One mirror's part in a verdict, for `vantagectl explain`. */
 struct check_mirror_view {

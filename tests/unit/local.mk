@@ -100,7 +100,7 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_dissent tests/unit/test_secret tests/unit/test_vstore
 TESTS += tests/unit/test_dissent tests/unit/test_secret tests/unit/test_vstore
 tests_unit_test_dissent_SOURCES = tests/unit/test_dissent.c resolver/dissent.c resolver/dissent.h \
-	resolver/check_ca_judge.c resolver/ca.c resolver/consensus.c resolver/vcache.c \
+	resolver/check_ca_judge.c resolver/ca.c resolver/consensus.c resolver/policy.c resolver/vcache.c \
 	resolver/vcache_ca.c resolver/vstore.c resolver/secret.c resolver/probe.c
 tests_unit_test_dissent_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_dissent_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
