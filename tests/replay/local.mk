@@ -23,6 +23,7 @@ REPLAY_SCENARIOS = \
 	tests/replay/ca_probe.rpl \
 	tests/replay/coalesce.rpl \
 	tests/replay/dissent_consensus.rpl \
+	tests/replay/explain.rpl \
 	tests/replay/dissent_flag.rpl \
 	tests/replay/dissent_refuse.rpl \
 	tests/replay/insufficient.rpl \

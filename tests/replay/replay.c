@@ -163,6 +163,7 @@ static const struct replay_cmd replay_cmds[] = {
 	{ "mirror", 0, replay_mirror },
 	{ "clock", 1, replay_clock },
 	{ "query", 1, replay_query },
+	{ "explain", 1, replay_explain },
 	{ "cancel", 1, replay_cancel },
 	{ "answer", 1, replay_answer },
 	{ "timeout", 1, replay_answer },

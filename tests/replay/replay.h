@@ -66,8 +66,9 @@ void replay_bail(struct replay *rp, const char *fmt, ...)
 int replay_world_start(struct replay *rp, char *err, size_t errlen);
 void replay_world_end(struct replay *rp);
 
-/* replay_steps.c: query, cancel, answer/timeout/fail, given, probe. */
+/* replay_steps.c: query, explain, cancel, answer/timeout/fail, given, probe. */
 void replay_query(struct replay *rp, int argc, char **argv);
+void replay_explain(struct replay *rp, int argc, char **argv);
 void replay_cancel(struct replay *rp, int argc, char **argv);
 void replay_answer(struct replay *rp, int argc, char **argv);
 void replay_given(struct replay *rp, int argc, char **argv);

@@ -82,21 +82,41 @@ replay_done(void *arg, const struct check_result *res)
 		replay_summary(&r->q, res->wire, res->len, r->answer, sizeof(r->answer));
 }
 
-/* query LABEL NAME TYPE [cd]: as query.c asks, the answer cache first. */
-void
-replay_query(struct replay *rp, int argc, char **argv)
+/* A new client's result for "VERB LABEL NAME TYPE [cd]". */
+static struct replay_result *
+replay_client(struct replay *rp, int argc, char **argv)
 {
 	struct replay_result *r;
-	struct resolve_result hit;
 
 	if (argc < 4 || rp->n_res == REPLAY_MAX_QUERIES || replay_label(rp, argv[1]))
-		replay_bail(rp, "query LABEL NAME TYPE [cd], each LABEL once");
+		replay_bail(rp, "%s LABEL NAME TYPE [cd], each LABEL once", argv[0]);
 	r = &rp->res[rp->n_res++];
 	snprintf(r->label, sizeof(r->label), "%s", argv[1]);
 	replay_question(rp, argv + 2, &r->q);
 	if (argc > 4 && strcmp(argv[4], "cd") == 0)
 		r->q.flags |= DNS_FLAG_CD;
-	if (!(r->checked = check_applies(rp->cx, &r->q)))
+	r->checked = check_applies(rp->cx, &r->q);
+	return r;
+}
+
+/* explain LABEL NAME TYPE: `vantagectl explain`, the mirrors asked afresh, all of them. */
+void
+replay_explain(struct replay *rp, int argc, char **argv)
+{
+	struct replay_result *r = replay_client(rp, argc, argv);
+
+	if (r->checked && (r->cw = check_explain(rp->cx, &r->q, replay_done, r)) == NULL)
+		replay_bail(rp, "check_explain failed");
+}
+
+/* query LABEL NAME TYPE [cd]: as query.c asks, the answer cache first. */
+void
+replay_query(struct replay *rp, int argc, char **argv)
+{
+	struct replay_result *r = replay_client(rp, argc, argv);
+	struct resolve_result hit;
+
+	if (!r->checked)
 		return; /* a plain forwarder's business, not the checks' */
 	if (world_cache_lookup(rp->w, &r->q, &hit)) {
 		if (check_cached(rp->cx, &r->q, &hit, &r->d)) {
