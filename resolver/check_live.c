@@ -5,6 +5,7 @@
  */
 #include "autoconf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,13 +31,12 @@ check_live_configured(void *svc)
 	return *(struct mirror_set **)svc != NULL;
 }
 
+/* No set (none configured, or a reload between two): no mirror, as mirror_set_select says. */
 static size_t
 check_live_select(void *svc, const uint8_t *qname, size_t qname_len, size_t k,
     struct mirror **out)
 {
-	struct mirror_set *set = *(struct mirror_set **)svc;
-
-	return set ? mirror_set_select(set, qname, qname_len, k, out) : 0;
+	return mirror_set_select(*(struct mirror_set **)svc, qname, qname_len, k, out);
 }
 
 const struct check_mirror_ops check_live_mirror_ops = {
