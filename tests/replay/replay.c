@@ -30,6 +30,12 @@ replay_bail(struct replay *rp, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+	if (rp->dir[0] != '\0') { /* the scratch directory goes too */
+		char path[128];
+		snprintf(path, sizeof(path), "%s/dissent.log", rp->dir);
+		unlink(path);
+		rmdir(rp->dir);
+	}
 	exit(1);
 }
 
