@@ -164,6 +164,20 @@ replay_forget(struct replay *rp, int argc, char **argv)
 	memset(rp->w->cache, 0, sizeof(rp->w->cache));
 }
 
+/* reload mirrors: a reload replaced the mirror set (same mirrors, new handles). While the
+ * checks let go of the old set, no mirror is configured, as check_live.c does it. */
+static void
+replay_reload(struct replay *rp, int argc, char **argv)
+{
+	size_t n = rp->w->n_mirrors;
+
+	if (argc != 2 || strcmp(argv[1], "mirrors") != 0)
+		replay_bail(rp, "reload mirrors");
+	rp->w->n_mirrors = 0;
+	check_mirrors_gone(rp->cx);
+	rp->w->n_mirrors = n;
+}
+
 static const struct replay_cmd replay_cmds[] = {
 	{ "config", 0, replay_config },
 	{ "mirror", 0, replay_mirror },
@@ -177,6 +191,7 @@ static const struct replay_cmd replay_cmds[] = {
 	{ "given", 1, replay_given },
 	{ "forget", 1, replay_forget },
 	{ "probe", 1, replay_probe },
+	{ "reload", 1, replay_reload },
 	{ "expect", 1, replay_expect },
 	{ NULL, 0, NULL },
 };
