@@ -5,11 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "check_env.h"
+#include "config.h"
 #include "dnswire.h"
 #include "policy.h"
 #include "resolve.h"
-#include "vantaged.h"
 
+/* The checks under way and what they were given (struct check_env, check_env.h). */
+struct check_ctx;
 struct check_wait;
 struct check_ca_view;
 
@@ -42,15 +45,33 @@ struct check_result {
 
 typedef void (*check_cb)(void *arg, const struct check_result *res);
 
+/* check_new - the checks' context (env is copied); NULL when out of memory. */
+struct check_ctx *check_new(const struct check_env *env);
+
+/*
+ * check_free - end every check under way (whoever still waits gets SERVFAIL, EDE 22) and
+ * free cx. Accepts NULL. The services of the env must still be alive.
+ */
+void check_free(struct check_ctx *cx);
+
+/*
+ * check_mirrors_gone - the mirror set is about to be freed (a reload replaced it). Checks
+ * that have their local answer decide now on what they have; the others drop their
+ * mirrors and pick new ones from the next set when the local answer comes. The ops must
+ * find no mirror (configured() false) while this runs: verdicts handed out here reach
+ * waiters and plugins, which may start new questions.
+ */
+void check_mirrors_gone(struct check_ctx *cx);
+
 /* check_applies - whether q is cross-checked: a checked type, class IN, not bypassed,
- * and mirrors are configured. */
-int check_applies(const struct vantaged *vd, const struct dnsq *q);
+ * not forwarded to a zone's own servers, and mirrors are configured. */
+int check_applies(const struct check_ctx *cx, const struct dnsq *q);
 
 /*
  * check_cached - the fast path for an answer-cache hit: when the verified cache holds a
  * live verdict on exactly this answer, fill d and return 1; else 0 (call check_start).
  */
-int check_cached(struct vantaged *vd, const struct dnsq *q, const struct resolve_result *hit,
+int check_cached(struct check_ctx *cx, const struct dnsq *q, const struct resolve_result *hit,
     struct policy_decision *d);
 
 /*
@@ -58,27 +79,17 @@ int check_cached(struct vantaged *vd, const struct dnsq *q, const struct resolve
  * or NULL to ask the upstream, in parallel with the mirrors. Identical questions share
  * one check. cb runs exactly once, later, unless cancelled. NULL on allocation failure.
  */
-struct check_wait *check_start(struct vantaged *vd, const struct dnsq *q,
+struct check_wait *check_start(struct check_ctx *cx, const struct dnsq *q,
     const struct resolve_result *local, check_cb cb, void *arg);
 
 /*
  * check_explain - like check_start without a local answer, but never reusing a cached
  * verdict: the mirrors are asked afresh, so the result carries the whole evidence.
  */
-struct check_wait *check_explain(struct vantaged *vd, const struct dnsq *q, check_cb cb,
+struct check_wait *check_explain(struct check_ctx *cx, const struct dnsq *q, check_cb cb,
     void *arg);
 
-/* check_cancel - the waiter leaves (not from inside its own callback). */
+/* check_cancel - the waiter leaves (not from inside its own callback). Accepts NULL. */
 void check_cancel(struct check_wait *w);
-
-/* check_init / check_shutdown - per-daemon state: secret, verified cache, mirrors, log. */
-int check_init(struct vantaged *vd, char *err, size_t errlen);
-void check_shutdown(struct vantaged *vd);
-
-/* check_reconfigure - new mirrors and settings after a reload; 0 or -1 (err set, old kept). */
-int check_reconfigure(struct vantaged *vd, const struct config *cfg, char *err, size_t errlen);
-
-/* check_save - persist the verified cache now (logs failures); returns 0 or -1. */
-int check_save(struct vantaged *vd);
 
 #endif

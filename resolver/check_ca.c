@@ -14,14 +14,14 @@
 #include <time.h>
 
 #include "check_ca.h"
+#include "check_ca_int.h"
 #include "digest.h"
-#include "json.h"
 #include "log.h"
-#include "mirror_client.h"
 #include "probe.h"
+#include "stats.h"
 #include "vcache.h"
+#include "vstore.h"
 #include "vcache_ca.h"
-#include "vutil.h"
 
 /* How long a proven (name, address, CA) pair spares the probe (s): a day keeps a CDN's
  * addresses answering at once, and bounds how long a reassigned address stays trusted. */
@@ -32,88 +32,45 @@
  * client (doc/mirror-protocol.md 3.5), and a loopback or LAN handshake takes a few ms. */
 #define CHECK_CA_OBSERVE_RETRY 20
 
-struct check_ca;
-
-/* One DNS question to one mirror: its TLSA, or its CAA at one level. */
-struct check_ca_slot {
-	struct check_ca *ca;
-	struct mirror_req *req;
-	int done;
-	struct digest *d;		/* the answer; NULL when none came */
-	uint8_t qname[DNS_MAXNAME];	/* the question, for the digest */
-	size_t qname_len;
-	uint16_t qtype;
-};
-
-/* One notary observation by one mirror. */
-struct check_ca_obs {
-	struct check_ca *ca;
-	size_t mi;
-	struct mirror_req *req;
-	int done;
-	struct event *retry;		/* 429: this client already has one in flight there */
-	char target[DNS_MAXNAME * 4 + 128];
-};
-
-/* One local address. */
-struct check_ca_addr {
-	struct check_ca *ca;
-	struct cons_addr a;
-	struct probe *p;
-	int started, done, cached;
-	enum probe_result result;
-	struct probe_ca matched;
-	char detail[96];
-};
-
-struct check_ca {
-	struct vantaged *vd;
-	struct dnsq q;
-	struct consensus_settings set;
-	struct cons_verdict v;
-	char name[DNS_MAXNAME * 4 + 1];	/* presentation, trailing dot */
-	char host[DNS_MAXNAME * 4 + 1];	/* the same without it: SNI and observe */
-	size_t nm;
-	struct mirror *m[CONSENSUS_MAX_MIRRORS];
-	char regions[CONSENSUS_MAX_MIRRORS][64];
-	struct check_ca_slot tlsa[CONSENSUS_MAX_MIRRORS];
-	struct check_ca_obs obs[CONSENSUS_MAX_MIRRORS];
-	struct ca_chain chains[CONSENSUS_MAX_MIRRORS];
-	struct check_ca_slot *caa;	/* levels * nm, level-major; NULL when CAA is not asked */
-	size_t levels;
-	struct check_ca_addr addrs[CHECK_CA_MAX_ADDRS];
-	size_t n_addrs;
-	int cas_known, finished;
-	/*
-	 * No notary (mirrors that are plain DoH resolvers, or observations that failed): the
-	 * stub's own handshake with an address the quorum of mirrors agrees on gives the CA
-	 * the local addresses must chain to.
-	 */
-	struct cons_addr agreed;
-	int have_agreed, hs_started, hs_done;
-	struct probe *hs;
-	struct ca_set hs_cas;		/* the verified path above the leaf: intermediates and
-					 * the trust store's root */
-	int from_pairs;			/* every address had a cached pair: nothing asked */
-	int truncated;			/* more addresses than CHECK_CA_MAX_ADDRS */
-	struct ca_set cas;
-	struct check_ca_view view;
-	struct event *kick, *deadline;
-	uint64_t start;			/* monotonic ms */
-	uint32_t budget;		/* ms from start */
-	check_ca_cb cb;
-	void *arg;
-};
-
 static void check_ca_step(struct check_ca *ca);
+
+/* The daemon's probe set behind check_probe_ops (when the env brings none). */
+static struct probe *
+check_ca_probe_start(void *svc, const struct netaddr *addr, uint16_t port, const char *name,
+    const struct probe_ca *cas, size_t n_cas, uint32_t timeout_ms, probe_cb cb, void *arg,
+    enum probe_result *why)
+{
+	return probe_start(svc, addr, port, name, cas, n_cas, timeout_ms, cb, arg, why);
+}
+
+static struct probe *
+check_ca_probe_webpki(void *svc, const struct netaddr *addr, uint16_t port, const char *name,
+    struct tls_store *st, uint32_t timeout_ms, probe_cb cb, void *arg, enum probe_result *why)
+{
+	return probe_start_webpki(svc, addr, port, name, st, timeout_ms, cb, arg, why);
+}
+
+static const struct check_probe_ops check_ca_probe_ops = {
+	.start = check_ca_probe_start,
+	.start_webpki = check_ca_probe_webpki,
+	.cancel = probe_cancel,
+};
+
+/* Forget probe p (NULL: none). */
+static void
+check_ca_probe_cancel(struct check_ca *ca, struct probe *p)
+{
+	if (p != NULL)
+		ca->cx->probes->cancel(p);
+}
 
 
 int
-check_ca_wanted(const struct vantaged *vd, const struct dnsq *q,
+check_ca_wanted(const struct check_ca_ctx *cx, const struct dnsq *q,
     const struct consensus_settings *set, const struct cons_answer *local,
     const struct cons_verdict *v)
 {
-	if (vd->probes == NULL || set->probe == PROBE_MODE_OFF)
+	if (cx == NULL || cx->probes == NULL || set->probe == PROBE_MODE_OFF)
 		return 0;
 	if (q->qtype != DNS_TYPE_A && q->qtype != DNS_TYPE_AAAA)
 		return 0;
@@ -129,34 +86,27 @@ check_ca_wanted(const struct vantaged *vd, const struct dnsq *q,
 	return v->corroborated + v->dissented > 0;
 }
 
-static void
-check_ca_addr_str(const struct cons_addr *a, char *buf, size_t cap)
-{
-	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->bytes, buf, (socklen_t)cap) == NULL)
-		snprintf(buf, cap, "?");
-}
-
 /* Cancel everything still out; nothing calls back afterwards. */
 static void
 check_ca_stop(struct check_ca *ca)
 {
 	for (size_t i = 0; i < ca->nm; i++) {
-		mirror_cancel(ca->tlsa[i].req);
+		ca->cx->env.mirrors->cancel(ca->tlsa[i].req);
 		ca->tlsa[i].req = NULL;
-		mirror_cancel(ca->obs[i].req);
+		ca->cx->env.mirrors->cancel(ca->obs[i].req);
 		ca->obs[i].req = NULL;
 		if (ca->obs[i].retry)
 			event_del(ca->obs[i].retry);
 	}
 	for (size_t i = 0; ca->caa && i < ca->levels * ca->nm; i++) {
-		mirror_cancel(ca->caa[i].req);
+		ca->cx->env.mirrors->cancel(ca->caa[i].req);
 		ca->caa[i].req = NULL;
 	}
 	for (size_t i = 0; i < ca->n_addrs; i++) {
-		probe_cancel(ca->addrs[i].p);
+		check_ca_probe_cancel(ca, ca->addrs[i].p);
 		ca->addrs[i].p = NULL;
 	}
-	probe_cancel(ca->hs);
+	check_ca_probe_cancel(ca, ca->hs);
 	ca->hs = NULL;
 	if (ca->kick)
 		event_del(ca->kick);
@@ -165,7 +115,7 @@ check_ca_stop(struct check_ca *ca)
 }
 
 static void
-check_ca_free(struct check_ca *ca)
+check_ca_drop(struct check_ca *ca)
 {
 	check_ca_stop(ca);
 	for (size_t i = 0; i < ca->nm; i++) {
@@ -187,7 +137,7 @@ void
 check_ca_cancel(struct check_ca *ca)
 {
 	if (ca)
-		check_ca_free(ca);
+		check_ca_drop(ca);
 }
 
 static void
@@ -219,7 +169,7 @@ check_ca_ask(struct check_ca *ca, struct check_ca_slot *s, struct mirror *m,
 	q.qname_len = (uint8_t)ql;
 	q.qtype = qtype;
 	q.qclass = DNS_CLASS_IN;
-	if ((s->req = mirror_query(m, &q, timeout_ms, check_ca_slot_cb, s)) == NULL)
+	if ((s->req = ca->cx->env.mirrors->query(m, &q, timeout_ms, check_ca_slot_cb, s)) == NULL)
 		s->done = 1;
 }
 
@@ -234,7 +184,7 @@ check_ca_obs_retry(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if ((o->req = mirror_get(o->ca->m[o->mi], o->target, check_ca_left(o->ca),
+	if ((o->req = o->ca->cx->env.mirrors->get(o->ca->m[o->mi], o->target, check_ca_left(o->ca),
 		 check_ca_obs_cb, o)) == NULL) {
 		o->done = 1;
 		check_ca_step(o->ca);
@@ -255,10 +205,10 @@ check_ca_obs_cb(void *arg, enum cons_transport transport, int status, const uint
 	/* Busy with another of our names: ask again while the budget allows. */
 	if (transport == TRANSPORT_OK && status == 429 &&
 	    check_ca_left(ca) > 4 * CHECK_CA_OBSERVE_RETRY &&
-	    (o->retry || (o->retry = evtimer_new(ca->vd->base, check_ca_obs_retry, o))) &&
+	    (o->retry || (o->retry = evtimer_new(ca->cx->env.base, check_ca_obs_retry, o))) &&
 	    evtimer_add(o->retry, &tv) == 0) {
 		log_debug(LOG_G_CONSENSUS, "%s: notary %s busy with another of our names, asking again",
-		    ca->name, mirror_name(ca->m[o->mi]));
+		    ca->name, ca->cx->env.mirrors->name(ca->m[o->mi]));
 		return;
 	}
 	o->done = 1;
@@ -268,7 +218,7 @@ check_ca_obs_cb(void *arg, enum cons_transport transport, int status, const uint
 		ca->view.observed++;
 	} else
 		log_debug(LOG_G_CONSENSUS, "%s: %s could not observe it (HTTP %d)", ca->name,
-		    mirror_name(ca->m[o->mi]), status);
+		    ca->cx->env.mirrors->name(ca->m[o->mi]), status);
 	check_ca_step(ca);
 }
 
@@ -298,7 +248,7 @@ check_ca_observe(struct check_ca *ca, size_t i, const struct cons_answer *ans,
 	snprintf(ca->obs[i].target, sizeof(ca->obs[i].target),
 	    "/v1/observe?name=%s&ip=%s&port=%lu", ca->host, ip, ca->set.probe_port);
 	ca->obs[i].done = 0;
-	if ((ca->obs[i].req = mirror_get(ca->m[i], ca->obs[i].target, timeout_ms,
+	if ((ca->obs[i].req = ca->cx->env.mirrors->get(ca->m[i], ca->obs[i].target, timeout_ms,
 		 check_ca_obs_cb, &ca->obs[i])) == NULL)
 		ca->obs[i].done = 1;
 }
@@ -315,8 +265,8 @@ check_ca_probe_cb(void *arg, const struct probe_outcome *o)
 	snprintf(ad->detail, sizeof(ad->detail), "%s", o->detail ? o->detail : "");
 	if (o->result == PROBE_OK && o->matched >= 0 && (size_t)o->matched < ca->cas.n)
 		ad->matched = ca->cas.cas[o->matched];
-	if ((unsigned)o->result < sizeof(ca->vd->st.ca_probes) / sizeof(ca->vd->st.ca_probes[0]))
-		ca->vd->st.ca_probes[o->result]++;
+	if ((unsigned)o->result < sizeof(ca->cx->env.st->ca_probes) / sizeof(ca->cx->env.st->ca_probes[0]))
+		ca->cx->env.st->ca_probes[o->result]++;
 	check_ca_step(ca);
 }
 
@@ -329,19 +279,20 @@ check_ca_start_probes(struct check_ca *ca, uint32_t timeout_ms)
 		struct netaddr na;
 		char ip[48];
 		enum probe_result why = PROBE_UNREACHABLE;
+		uint16_t port = (uint16_t)ca->set.probe_port;
 
 		if (ad->cached)
 			continue;
 		ad->ca = ca;
 		ad->started = 1;
 		check_ca_addr_str(&ad->a, ip, sizeof(ip));
-		if (netaddr_parse(ip, (uint16_t)ca->set.probe_port, &na) != 0 ||
-		    (ad->p = probe_start(ca->vd->probes, &na, (uint16_t)ca->set.probe_port, ca->host,
+		if (netaddr_parse(ip, port, &na) != 0 ||
+		    (ad->p = ca->cx->probes->start(ca->cx->probes_svc, &na, port, ca->host,
 			 ca->cas.cas, ca->cas.n, timeout_ms, check_ca_probe_cb, ad, &why)) == NULL) {
 			ad->done = 1;
 			ad->result = why;
 			snprintf(ad->detail, sizeof(ad->detail), "probe not started");
-			ca->vd->st.ca_probes[why]++;
+			ca->cx->env.st->ca_probes[why]++;
 		}
 	}
 }
@@ -350,136 +301,16 @@ check_ca_start_probes(struct check_ca *ca, uint32_t timeout_ms)
 static uint32_t
 check_ca_left(const struct check_ca *ca)
 {
-	uint64_t spent = now_ms() - ca->start;
+	uint64_t spent = ca->cx->env.clock.now_ms() - ca->start;
 
 	return spent >= ca->budget ? 1 : (uint32_t)(ca->budget - spent);
-}
-
-/* Fill the view's fingerprints, probes and judgement from what came in. */
-static void
-check_ca_judge(struct check_ca *ca)
-{
-	struct check_ca_view *vw = &ca->view;
-	enum probe_result results[CHECK_CA_MAX_ADDRS];
-	int bad = -1;
-
-	vw->n_cas = ca->cas.n;
-	for (size_t i = 0; i < ca->cas.n; i++)
-		tls_hex(ca->cas.cas[i].sha256, TLS_SHA256_LEN, vw->cas[i]);
-	vw->n_probes = ca->n_addrs;
-	for (size_t i = 0; i < ca->n_addrs; i++) {
-		struct check_ca_addr *ad = &ca->addrs[i];
-		struct check_ca_probe *p = &vw->probes[i];
-		check_ca_addr_str(&ad->a, p->addr, sizeof(p->addr));
-		p->cached = ad->cached;
-		p->result = ad->cached ? PROBE_OK : ad->done ? ad->result : PROBE_UNREACHABLE;
-		snprintf(p->detail, sizeof(p->detail), "%s",
-		    ad->cached ? "pair cached" : ad->done ? ad->detail : "no answer in time");
-		results[i] = p->result;
-	}
-	vw->judgement = ca->cas.n || ca->from_pairs ? ca_probe_judge(results,
-	    ca->n_addrs, &bad) : CA_UNKNOWN;
-	/* Addresses past the probed ones are unproven: they may still make a dissent of it,
-	 * never an agreement. */
-	if (vw->judgement == CA_OK && ca->truncated)
-		vw->judgement = CA_UNKNOWN;
-	if (vw->judgement == CA_DISSENT) {
-		const struct check_ca_probe *p = &vw->probes[bad];
-		switch (p->result) {
-		case PROBE_BAD_NAME:
-			snprintf(vw->text, sizeof(vw->text),
-			    "vantage: local %s presents a certificate not valid for %.100s", p->addr,
-			    ca->host);
-			break;
-		case PROBE_BAD_CHAIN:
-			snprintf(vw->text, sizeof(vw->text),
-			    "vantage: local %s presents a chain that does not verify up to the mirrors' CA",
-			    p->addr);
-			break;
-		default:
-			snprintf(vw->text, sizeof(vw->text),
-			    "vantage: local %s presents a certificate from a CA the mirrors do not see for %.60s",
-			    p->addr, ca->host);
-			break;
-		}
-	}
-}
-
-/* CAA: the relevant RRset among the mirrors' answers, judged against the consensus CAs. */
-static void
-check_ca_caa(struct check_ca *ca)
-{
-	const struct config *cfg = ca->vd->cfg;
-	struct cons_answer *answers;
-	struct ca_issuer iss[64];
-	size_t n_iss = 0;
-	int rel;
-
-	ca->view.caa = CA_CAA_SILENT;
-	if (ca->caa == NULL || ca->cas.n == 0)
-		return;
-	if ((answers = calloc(ca->levels * ca->nm, sizeof(*answers))) == NULL)
-		return;
-	for (size_t i = 0; i < ca->levels * ca->nm; i++) {
-		if (ca->caa[i].done && ca->caa[i].d)
-			answers[i] = ca->caa[i].d->ans;
-		else
-			answers[i].transport = TRANSPORT_TIMEOUT;
-	}
-	for (size_t i = 0; i < cfg->consensus.n_ca_issuers && n_iss < 64; i++) {
-		iss[n_iss].domain = cfg->consensus.ca_issuers[i].domain;
-		iss[n_iss].sha256 = (const uint8_t(*)[TLS_SHA256_LEN])cfg->consensus.ca_issuers[i].sha256;
-		iss[n_iss++].n = cfg->consensus.ca_issuers[i].n;
-	}
-	rel = ca_caa_relevant(answers, ca->levels, ca->nm,
-	    consensus_required((unsigned)ca->nm, (unsigned)ca->set.quorum));
-	if (rel >= 0)
-		/* The leaf's names are not known here (the probe reports fingerprints), so
-		 * issuewild is never chosen: issue rules. */
-		ca->view.caa = ca_caa_judge(&answers[rel], &ca->cas, iss, n_iss, 0,
-		    ca->view.caa_issuer, sizeof(ca->view.caa_issuer));
-	if (ca->view.caa == CA_CAA_FORBIDS) {
-		ca->view.judgement = CA_DISSENT;
-		snprintf(ca->view.text, sizeof(ca->view.text),
-		    "vantage: CAA of %.80s forbids %.60s, the issuer the mirrors see", ca->host,
-		    ca->view.caa_issuer);
-	} else
-		log_debug(LOG_G_CONSENSUS, "%s: CAA %s%s%s", ca->name,
-		    rel == -2 ? "disputed among the mirrors: says nothing"
-		    : rel == -1 ? "absent: says nothing"
-				: ca_caa_name(ca->view.caa),
-		    ca->view.caa_issuer[0] ? " " : "", ca->view.caa_issuer);
-	free(answers);
-}
-
-/* History: the mirrors agreed on a CA; remember it, and notice a sudden change. */
-static void
-check_ca_history(struct check_ca *ca)
-{
-	const struct config *cfg = ca->vd->cfg;
-	struct vcache_ca *vc = ca->vd->vcache ? vcache_cadata(ca->vd->vcache) : NULL;
-	struct ca_history h;
-	int have;
-
-	if (vc == NULL || ca->cas.n == 0)
-		return;
-	have = vcache_ca_history_get(vc, ca->q.qname, ca->q.qname_len, &h);
-	ca->view.hist = ca_history_judge(&h, have, &ca->cas, wall_s(),
-	    cfg->consensus.ca_history_stable_ms / 1000, cfg->consensus.ca_history_flag_for_ms / 1000);
-	if (vcache_ca_history_put(vc, ca->q.qname, ca->q.qname_len, &h) == 0)
-		ca->vd->vcache_dirty = 1;
-	if (ca->view.hist == CA_HIST_FLAG) {
-		ca->vd->st.ca_changes_flagged++;
-		log_warnx(LOG_G_CONSENSUS, "%s: the mirrors' CA changed after %u days (now %s)",
-		    ca->name, h.flag_days, ca->view.cas[0]);
-	}
 }
 
 /* Everything is in (or the budget ran out): judge, remember, call back, free. */
 static void
 check_ca_finish(struct check_ca *ca)
 {
-	struct vcache_ca *vc = ca->vd->vcache ? vcache_cadata(ca->vd->vcache) : NULL;
+	struct vcache_ca *vc = ca->cx->env.vcache ? vcache_cadata(ca->cx->env.vcache) : NULL;
 	const char *regions[CONSENSUS_MAX_MIRRORS];
 	char tb[16];
 
@@ -508,12 +339,12 @@ check_ca_finish(struct check_ca *ca)
 			if (ad->cached || !ad->done || ad->result != PROBE_OK)
 				continue;
 			if (vcache_ca_pair_store(vc, ca->q.qname, ca->q.qname_len, &ad->a,
-				&ad->matched, wall_s() + CHECK_CA_PAIR_TTL) == 0) {
-				ca->vd->st.ca_pairs_stored++;
-				ca->vd->vcache_dirty = 1;
+				&ad->matched, ca->cx->env.clock.wall_s() + CHECK_CA_PAIR_TTL) == 0) {
+				ca->cx->env.st->ca_pairs_stored++;
+				vstore_touch(ca->cx->env.store);
 			}
 		}
-	ca->view.elapsed_ms = now_ms() - ca->start;
+	ca->view.elapsed_ms = ca->cx->env.clock.now_ms() - ca->start;
 	if (ca->view.judgement == CA_DISSENT)
 		log_warnx(LOG_G_CONSENSUS, "%s %s: CA evidence (%s) dissents: %s", ca->name,
 		    dnswire_type2str(ca->q.qtype, tb, sizeof(tb)), ca->view.source,
@@ -528,7 +359,7 @@ check_ca_finish(struct check_ca *ca)
 		    ca_judgement_name(ca->view.judgement), (unsigned long long)ca->view.elapsed_ms,
 		    ca->view.timed_out ? " (probe budget ran out)" : "");
 	ca->cb(ca->arg, &ca->v, &ca->view);
-	check_ca_free(ca);
+	check_ca_drop(ca);
 }
 
 static int
@@ -571,13 +402,13 @@ check_ca_handshake(struct check_ca *ca)
 {
 	struct netaddr na;
 	char ip[48];
+	uint16_t port = (uint16_t)ca->set.probe_port;
 
 	ca->hs_started = 1;
 	check_ca_addr_str(&ca->agreed, ip, sizeof(ip));
-	if (ca->vd->trust_store == NULL ||
-	    netaddr_parse(ip, (uint16_t)ca->set.probe_port, &na) != 0 ||
-	    (ca->hs = probe_start_webpki(ca->vd->probes, &na, (uint16_t)ca->set.probe_port,
-		 ca->host, ca->vd->trust_store, check_ca_left(ca), check_ca_hs_cb, ca, NULL)) == NULL)
+	if (ca->cx->trust_store == NULL || netaddr_parse(ip, port, &na) != 0 ||
+	    (ca->hs = ca->cx->probes->start_webpki(ca->cx->probes_svc, &na, port, ca->host,
+		 ca->cx->trust_store, check_ca_left(ca), check_ca_hs_cb, ca, NULL)) == NULL)
 		ca->hs_done = 1;
 }
 
@@ -599,7 +430,7 @@ check_ca_find_cas(struct check_ca *ca)
 		ca->view.source = "tlsa";
 		ca->cas_known = 1;
 		for (size_t i = 0; i < ca->nm; i++) {
-			mirror_cancel(ca->obs[i].req); /* the domain said it: no notary needed */
+			ca->cx->env.mirrors->cancel(ca->obs[i].req); /* the domain said it: no notary needed */
 			ca->obs[i].req = NULL;
 			if (ca->obs[i].retry)
 				event_del(ca->obs[i].retry);
@@ -679,8 +510,8 @@ check_ca_timeout(evutil_socket_t fd, short what, void *arg)
 static int
 check_ca_pairs(struct check_ca *ca, const struct cons_answer *local)
 {
-	struct vcache_ca *vc = ca->vd->vcache ? vcache_cadata(ca->vd->vcache) : NULL;
-	uint64_t wall = wall_s();
+	struct vcache_ca *vc = ca->cx->env.vcache ? vcache_cadata(ca->cx->env.vcache) : NULL;
+	uint64_t wall = ca->cx->env.clock.wall_s();
 	size_t cached = 0;
 
 	for (size_t i = 0; i < local->n_addrs && ca->n_addrs < CHECK_CA_MAX_ADDRS; i++) {
@@ -706,7 +537,7 @@ check_ca_ask_caa(struct check_ca *ca, uint32_t timeout_ms)
 	size_t len = ca->q.qname_len, levels = 0;
 
 	/* Only an issuer map lets CAA say anything about a fingerprint: no map, no questions. */
-	if (ca->vd->cfg->consensus.n_ca_issuers == 0)
+	if ((*ca->cx->env.cfg)->consensus.n_ca_issuers == 0)
 		return;
 	for (size_t o = 0; o + 1 < len && levels < CA_CAA_LEVELS; o += 1u + name[o])
 		levels++;
@@ -738,22 +569,22 @@ check_ca_tlsa_name(const struct check_ca *ca, uint8_t out[DNS_MAXNAME])
 }
 
 struct check_ca *
-check_ca_start(const struct check_ca_req *req)
+check_ca_start(struct check_ca_ctx *cx, const struct check_ca_req *req)
 {
 	struct check_ca *ca;
 	struct timeval now = { 0, 0 }, tv;
 	uint8_t tname[DNS_MAXNAME];
 	size_t tl, hl;
 
-	if (req->nm == 0 || (ca = calloc(1, sizeof(*ca))) == NULL)
+	if (cx == NULL || req->nm == 0 || (ca = calloc(1, sizeof(*ca))) == NULL)
 		return NULL;
-	ca->vd = req->vd;
+	ca->cx = cx;
 	ca->q = *req->q;
 	ca->set = *req->set;
 	ca->v = *req->v;
 	ca->cb = req->cb;
 	ca->arg = req->arg;
-	ca->start = now_ms();
+	ca->start = ca->cx->env.clock.now_ms();
 	ca->budget = req->budget_ms;
 	ca->view.source = "none";
 	ca->nm = req->nm < CONSENSUS_MAX_MIRRORS ? req->nm : CONSENSUS_MAX_MIRRORS;
@@ -763,16 +594,16 @@ check_ca_start(const struct check_ca_req *req)
 		ca->host[hl - 1] = '\0';
 	for (size_t i = 0; i < ca->nm; i++) {
 		ca->m[i] = req->mirrors[i];
-		snprintf(ca->regions[i], sizeof(ca->regions[i]), "%s", mirror_region(ca->m[i]));
+		snprintf(ca->regions[i], sizeof(ca->regions[i]), "%s", ca->cx->env.mirrors->region(ca->m[i]));
 	}
-	if ((ca->kick = evtimer_new(ca->vd->base, check_ca_kick, ca)) == NULL ||
-	    (ca->deadline = evtimer_new(ca->vd->base, check_ca_timeout, ca)) == NULL)
+	if ((ca->kick = evtimer_new(ca->cx->env.base, check_ca_kick, ca)) == NULL ||
+	    (ca->deadline = evtimer_new(ca->cx->env.base, check_ca_timeout, ca)) == NULL)
 		goto fail;
 	if (check_ca_pairs(ca, req->local)) {
 		/* Proven before: the answer goes out now, no mirror or probe asked. */
 		ca->view.source = "pair";
 		ca->from_pairs = 1;
-		ca->vd->st.ca_pair_hits++;
+		ca->cx->env.st->ca_pair_hits++;
 		if (evtimer_add(ca->kick, &now) != 0)
 			goto fail;
 		return ca;
@@ -796,100 +627,10 @@ check_ca_start(const struct check_ca_req *req)
 	    ca->q.qtype == DNS_TYPE_A ? 4 : 6, &ca->agreed);
 	return ca;
 fail:
-	check_ca_free(ca);
+	check_ca_drop(ca);
 	return NULL;
 }
 
-int
-check_ca_pairs_cover(struct vantaged *vd, const struct dnsq *q,
-    const struct consensus_settings *set, const struct cons_answer *local, size_t nm,
-    struct cons_verdict *v, struct check_ca_view *view)
-{
-	struct vcache_ca *vc = vd->vcache ? vcache_cadata(vd->vcache) : NULL;
-	uint64_t wall = wall_s();
-
-	if (vc == NULL || set->probe == PROBE_MODE_OFF || vd->probes == NULL ||
-	    (q->qtype != DNS_TYPE_A && q->qtype != DNS_TYPE_AAAA) ||
-	    local->rclass != RCLASS_DATA || local->n_addrs == 0 ||
-	    local->n_addrs > CHECK_CA_MAX_ADDRS)
-		return 0;
-	memset(view, 0, sizeof(*view));
-	for (size_t i = 0; i < local->n_addrs; i++) {
-		if (!vcache_ca_pair_lookup(vc, q->qname, q->qname_len, &local->addrs[i], wall, NULL))
-			return 0;
-		check_ca_addr_str(&local->addrs[i], view->probes[i].addr, sizeof(view->probes[i].addr));
-		view->probes[i].result = PROBE_OK;
-		view->probes[i].cached = 1;
-		snprintf(view->probes[i].detail, sizeof(view->probes[i].detail), "pair cached");
-	}
-	view->n_probes = local->n_addrs;
-	view->source = "pair";
-	view->judgement = CA_OK;
-	memset(v, 0, sizeof(*v));
-	v->outcome = OUTCOME_AGREE;
-	v->rule = RULE_CA;
-	v->asked = (unsigned)(nm < CONSENSUS_MAX_MIRRORS ? nm : CONSENSUS_MAX_MIRRORS);
-	v->required = consensus_required(v->asked, (unsigned)set->quorum);
-	v->consensus_mirror = -1;
-	for (size_t i = 0; i < v->asked; i++)
-		v->evidence[i] = EVIDENCE_FAILED; /* not waited for */
-	vd->st.ca_pair_hits++;
-	if (log_enabled(LOG_G_CONSENSUS, LOG_L_DEBUG)) {
-		char name[DNS_MAXNAME * 4 + 1], tb[16];
-		dnswire_name2str(q->qname, q->qname_len, name, sizeof(name));
-		log_debug(LOG_G_CONSENSUS, "%s %s: every address has a proven pair: answered "
-		    "without the mirrors", name, dnswire_type2str(q->qtype, tb, sizeof(tb)));
-	}
-	return 1;
-}
-
-int
-check_ca_flag(struct vantaged *vd, const struct dnsq *q, struct policy_decision *d)
-{
-	struct vcache_ca *vc = vd->vcache ? vcache_cadata(vd->vcache) : NULL;
-	struct ca_history h;
-	char name[DNS_MAXNAME * 4 + 1];
-	size_t l;
-
-	if (vc == NULL || d->action != ACTION_SERVE ||
-	    (q->qtype != DNS_TYPE_A && q->qtype != DNS_TYPE_AAAA) ||
-	    !vcache_ca_history_get(vc, q->qname, q->qname_len, &h) ||
-	    !ca_history_flagged(&h, wall_s()))
-		return 0;
-	dnswire_name2str(q->qname, q->qname_len, name, sizeof(name));
-	if ((l = strlen(name)) > 1 && name[l - 1] == '.')
-		name[l - 1] = '\0';
-	d->action = ACTION_SERVE_FLAG;
-	d->ede = DNS_EDE_OTHER;
-	snprintf(d->text, sizeof(d->text), "vantage: CA of %s changed after %u days", name,
-	    h.flag_days);
-	return 1;
-}
-
-
-size_t
-check_ca_json(const struct check_ca_view *vw, char *out, size_t cap)
-{
-	char text[420];
-	size_t o;
-
-	json_escape(text, sizeof(text), vw->text);
-	o = (size_t)snprintf(out, cap,
-	    ",\"ca\":{\"source\":\"%s\",\"judgement\":\"%s\",\"caa\":\"%s\",\"text\":\"%s\","
-	    "\"cas\":[", vw->source, ca_judgement_name(vw->judgement), ca_caa_name(vw->caa), text);
-	for (size_t i = 0; i < vw->n_cas && o < cap; i++)
-		o += (size_t)snprintf(out + o, cap - o, "%s\"%s\"", i ? "," : "", vw->cas[i]);
-	if (o < cap)
-		o += (size_t)snprintf(out + o, cap - o, "],\"probes\":[");
-	for (size_t i = 0; i < vw->n_probes && o < cap; i++)
-		o += (size_t)snprintf(out + o, cap - o,
-		    "%s{\"address\":\"%s\",\"result\":\"%s\",\"cached\":%s}", i ? "," : "",
-		    vw->probes[i].addr, probe_result_name(vw->probes[i].result),
-		    vw->probes[i].cached ? "true" : "false");
-	if (o < cap)
-		o += (size_t)snprintf(out + o, cap - o, "]}");
-	return o < cap ? o : 0;
-}
 
 /* The trust store at path, or NULL (logged): the handshake then gives no CA evidence. */
 static struct tls_store *
@@ -920,42 +661,55 @@ check_ca_probes_on(const struct config *cfg)
 	return 0;
 }
 
-int
-check_ca_init(struct vantaged *vd)
+struct check_ca_ctx *
+check_ca_new(const struct check_ca_env *env)
 {
-	if ((vd->probes = probe_set_new(vd->base, CHECK_CA_MAX_PROBES)) == NULL)
+	struct check_ca_ctx *cx = calloc(1, sizeof(*cx));
+
+	if (cx == NULL)
+		return NULL;
+	cx->env = *env;
+	if (env->probes != NULL) {
+		cx->probes = env->probes;
+		cx->probes_svc = env->probes_svc;
+	} else if ((cx->own = probe_set_new(env->base, CHECK_CA_MAX_PROBES)) != NULL) {
+		cx->probes = &check_ca_probe_ops;
+		cx->probes_svc = cx->own;
+	}
+	if (cx->probes == NULL)
 		log_warnx(LOG_G_CONSENSUS, "cannot make the TLS probe set: no CA evidence");
 	/* Once per (re)load, not per probe: a bundle is ~150 certificates to parse. */
-	else if (check_ca_probes_on(vd->cfg))
-		vd->trust_store = check_ca_load_store(vd->cfg->mirrors_trust_store);
-	return 0;
+	else if (check_ca_probes_on(*env->cfg))
+		cx->trust_store = check_ca_load_store((*env->cfg)->mirrors_trust_store);
+	return cx;
 }
 
 int
-check_ca_reconfigure(struct vantaged *vd, const struct config *cfg)
+check_ca_reconfigure(struct check_ca_ctx *cx, const struct config *cfg)
 {
 	struct tls_store *st;
 
-	if (vd->probes == NULL)
+	if (cx == NULL || cx->probes == NULL)
 		return 0;
 	if (!check_ca_probes_on(cfg)) {
-		tls_store_free(vd->trust_store);
-		vd->trust_store = NULL;
+		tls_store_free(cx->trust_store);
+		cx->trust_store = NULL;
 		return 0;
 	}
 	if ((st = check_ca_load_store(cfg->mirrors_trust_store)) == NULL)
 		return -1;
 	/* Probes under way hold their own reference. */
-	tls_store_free(vd->trust_store);
-	vd->trust_store = st;
+	tls_store_free(cx->trust_store);
+	cx->trust_store = st;
 	return 0;
 }
 
 void
-check_ca_shutdown(struct vantaged *vd)
+check_ca_free(struct check_ca_ctx *cx)
 {
-	probe_set_free(vd->probes);
-	vd->probes = NULL;
-	tls_store_free(vd->trust_store);
-	vd->trust_store = NULL;
+	if (cx == NULL)
+		return;
+	probe_set_free(cx->own);
+	tls_store_free(cx->trust_store);
+	free(cx);
 }

@@ -15,43 +15,8 @@
 #include "dnswire.h"
 #include "policy.h"
 #include "tls.h"
-#include "vantaged.h"
-
-/* Local addresses probed per answer; more are left unproven (the verdict then stays). */
-#define CHECK_CA_MAX_ADDRS 8
-
-struct mirror;
-struct check_ca;
-
-/* One local address and what its probe (or a cached pair) said. */
-struct check_ca_probe {
-	char addr[48];
-	enum probe_result result;
-	int cached;			/* proven by a cached pair, not probed now */
-	char detail[96];
-};
-
-/* What the CA evidence found, for the policy, the logs and `vantagectl explain`. */
-struct check_ca_view {
-	const char *source;		/* "pair", "tlsa", "notary", "handshake" (the stub's own
-					 * with an address the mirrors agree on), or "none" */
-	enum ca_tlsa tlsa;
-	unsigned observed;		/* mirrors whose notary observation arrived */
-	char cas[CA_MAX][TLS_SHA256_HEX];	/* the consensus CA fingerprints */
-	size_t n_cas;
-	struct check_ca_probe probes[CHECK_CA_MAX_ADDRS];
-	size_t n_probes;
-	enum ca_judgement judgement;	/* of the probes and CAA together */
-	enum ca_caa caa;
-	char caa_issuer[64];
-	enum ca_hist hist;
-	int timed_out;			/* the probe budget ran out */
-	int fresh_only;			/* source "handshake": evidence for this verdict only;
-					 * no pair, no history and no sticky address may be
-					 * kept from it (check_remember_addrs) */
-	char text[200];			/* EXTRA-TEXT when the CA evidence decided; "" else */
-	uint64_t elapsed_ms;
-};
+#include "check_env.h"
+#include "check_ca_view.h"
 
 /* Called once with the verdict as the CA evidence left it; v and view live during the call. */
 typedef void (*check_ca_cb)(void *arg, const struct cons_verdict *v,
@@ -59,7 +24,6 @@ typedef void (*check_ca_cb)(void *arg, const struct cons_verdict *v,
 
 /* Everything check_ca_start needs; nothing of it is kept after the call but copies. */
 struct check_ca_req {
-	struct vantaged *vd;
 	const struct dnsq *q;
 	const struct consensus_settings *set;
 	const struct cons_answer *local;
@@ -78,7 +42,7 @@ struct check_ca_req {
  * evidence could change (on-dissent: a dissent by data or by a weak signal only;
  * always: any verdict with some mirror's word), and a probe set to run it.
  */
-int check_ca_wanted(const struct vantaged *vd, const struct dnsq *q,
+int check_ca_wanted(const struct check_ca_ctx *cx, const struct dnsq *q,
     const struct consensus_settings *set, const struct cons_answer *local,
     const struct cons_verdict *v);
 
@@ -87,7 +51,7 @@ int check_ca_wanted(const struct vantaged *vd, const struct dnsq *q,
  * (never from inside this call), unless cancelled. NULL when it cannot start (then decide
  * without it).
  */
-struct check_ca *check_ca_start(const struct check_ca_req *req);
+struct check_ca *check_ca_start(struct check_ca_ctx *cx, const struct check_ca_req *req);
 
 /* check_ca_cancel - stop; the callback will not run. Accepts NULL. */
 void check_ca_cancel(struct check_ca *ca);
@@ -97,7 +61,7 @@ void check_ca_cancel(struct check_ca *ca);
  * AAAA answer has a live cached pair, fill v (an agreement by rule 5, nm mirrors asked
  * and none waited for) and view, and return 1: the answer can go out at once. Else 0.
  */
-int check_ca_pairs_cover(struct vantaged *vd, const struct dnsq *q,
+int check_ca_pairs_cover(struct check_ca_ctx *cx, const struct dnsq *q,
     const struct consensus_settings *set, const struct cons_answer *local, size_t nm,
     struct cons_verdict *v, struct check_ca_view *view);
 
@@ -106,7 +70,7 @@ int check_ca_pairs_cover(struct vantaged *vd, const struct dnsq *q,
  * the name's CA counts as recently changed (consensus.ca_history), a served answer is
  * flagged with EDE 0 "vantage: CA of NAME changed after N days". Returns 1 when it flagged.
  */
-int check_ca_flag(struct vantaged *vd, const struct dnsq *q, struct policy_decision *d);
+int check_ca_flag(struct check_ca_ctx *cx, const struct dnsq *q, struct policy_decision *d);
 
 /*
  * check_ca_json - `,"ca":{...}`: view as a member of a dissent log line, into out (cap
@@ -115,17 +79,19 @@ int check_ca_flag(struct vantaged *vd, const struct dnsq *q, struct policy_decis
 size_t check_ca_json(const struct check_ca_view *view, char *out, size_t cap);
 
 /*
- * check_ca_init / check_ca_shutdown - the daemon's probe set and the trust store
- * (mirrors.trust_store) its own handshakes are judged against. Without a usable store the
- * handshake gives no CA evidence (logged).
+ * check_ca_new - the CA evidence's context (env copied): the daemon's probe set and the
+ * trust store (mirrors.trust_store) its own handshakes are judged against. Without a
+ * usable store the handshake gives no CA evidence (logged). NULL when out of memory.
  */
-int check_ca_init(struct vantaged *vd);
+struct check_ca_ctx *check_ca_new(const struct check_ca_env *env);
 
 /*
- * check_ca_reconfigure - load cfg's trust store (at reload, before cfg replaces vd->cfg).
- * When it cannot be read the running store stays (logged). Returns 0, or -1 then.
+ * check_ca_reconfigure - load cfg's trust store (at reload, before cfg replaces the running
+ * one). When it cannot be read the running store stays (logged). Returns 0, or -1 then.
  */
-int check_ca_reconfigure(struct vantaged *vd, const struct config *cfg);
-void check_ca_shutdown(struct vantaged *vd);
+int check_ca_reconfigure(struct check_ca_ctx *cx, const struct config *cfg);
+
+/* check_ca_free - cancels every probe; accepts NULL. Evidence under way must be gone. */
+void check_ca_free(struct check_ca_ctx *cx);
 
 #endif

@@ -19,7 +19,10 @@ resolver_libvantaged_a_SOURCES = \
 	resolver/follow.c resolver/follow.h \
 	resolver/listen.c resolver/listen.h \
 	resolver/query.c resolver/query.h \
-	resolver/check.c resolver/check.h \
+	resolver/check.c resolver/check.h resolver/check_int.h resolver/check_env.h \
+	resolver/check_verdict.c resolver/check_live.c resolver/check_live.h \
+	resolver/vstore.c resolver/vstore.h resolver/secret.c resolver/secret.h \
+	resolver/dissent.c resolver/dissent.h \
 	resolver/consensus.c resolver/consensus.h \
 	resolver/digest.c resolver/digest.h \
 	resolver/answer.c resolver/answer.h \
@@ -34,7 +37,8 @@ resolver_libvantaged_a_SOURCES = \
 	resolver/plugin.c resolver/plugin.h resolver/plugin_int.h resolver/plugin_types.h \
 	resolver/plugin_env.c \
 	resolver/ca.c resolver/ca.h \
-	resolver/check_ca.c resolver/check_ca.h \
+	resolver/check_ca.c resolver/check_ca.h resolver/check_ca_int.h resolver/check_ca_judge.c \
+	resolver/check_ca_view.h \
 	resolver/vcache_ca.c resolver/vcache_ca.h \
 	resolver/control.c resolver/control.h resolver/control_int.h \
 	resolver/control_cmd.c \

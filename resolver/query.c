@@ -571,12 +571,12 @@ query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct q
 	}
 	if (qr && query_plugins_first(qr))
 		return;
-	checked = check_applies(vd, &q);
+	checked = check_applies(vd->checks, &q);
 	if (resolve_lookup(vd->res, &q, &res)) {
 		struct policy_decision d = { .action = ACTION_SERVE, .ede = -1 };
 		enum plugin_outcome outcome = PLUGIN_O_UNCHECKED;
 		if (checked) {
-			if (!check_cached(vd, &q, &res, &d))
+			if (!check_cached(vd->checks, &q, &res, &d))
 				goto miss;
 			outcome = PLUGIN_O_CACHED;
 			recent_note(vd->recent, &c->peer, &q, &d, NULL);
@@ -594,7 +594,7 @@ miss:
 		return;
 	}
 	if (checked)
-		qr->cw = check_start(vd, &q, res.wire ? &res : NULL, query_checked, qr);
+		qr->cw = check_start(vd->checks, &q, res.wire ? &res : NULL, query_checked, qr);
 	else
 		qr->w = resolve_start(vd->res, &q, query_resolved, qr);
 	if (qr->w == NULL && qr->cw == NULL) {

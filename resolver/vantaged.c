@@ -19,6 +19,8 @@
 #include "ratelimit.h"
 #include "check.h"
 #include "check_ca.h"
+#include "check_live.h"
+#include "dissent.h"
 #include "config.h"
 #include "control.h"
 #include "listen.h"
@@ -33,6 +35,7 @@
 #include "sandbox.h"
 #include "follow.h"
 #include "vantaged.h"
+#include "vstore.h"
 #include "vutil.h"
 
 #ifndef SYSCONFDIR
@@ -140,13 +143,17 @@ vantaged_reload_apply(struct vantaged *vd)
 		config_free(cfg);
 		return;
 	}
-	if (check_reconfigure(vd, cfg, err, sizeof(err)) != 0) {
+	if (check_live_reload(vd->live, vd->cfg, cfg, vd->checks, err, sizeof(err)) != 0) {
 		/* The upstreams already changed; the mirrors stay as they were. */
 		log_warnx(LOG_G_CONFIG, "reload: mirrors unchanged: %s", err);
+	} else {
+		vstore_reconfigure(vd->store, cfg);
+		dissent_reopen(vd->dissent, cfg->dissent_log); /* logrotate moved it away */
 	}
 	if (!vd->verbose)
 		log_set_level(-1, (enum log_level)cfg->log_level);
-	(void)check_ca_reconfigure(vd, cfg); /* logs; the running store stays on failure */
+	/* logs; the running store stays on failure */
+	(void)check_ca_reconfigure(vd->check_ca, cfg);
 	control_reload(vd->control, cfg);
 	metrics_reload(vd->metrics, cfg);
 	dashboard_reload(vd->dashboard, cfg);
@@ -287,19 +294,19 @@ vantaged_src_in_path(void *arg)
 static void
 vantaged_src_vcache_changed(void *arg)
 {
-	((struct vantaged *)arg)->vcache_dirty = 1;
+	vstore_touch(((struct vantaged *)arg)->store);
 }
 
 static int
 vantaged_src_applies(void *arg, const struct dnsq *q)
 {
-	return check_applies(arg, q);
+	return check_applies(((struct vantaged *)arg)->checks, q);
 }
 
 static struct check_wait *
 vantaged_src_check(void *arg, const struct dnsq *q, check_cb cb, void *cbarg)
 {
-	return check_explain(arg, q, cb, cbarg);
+	return check_explain(((struct vantaged *)arg)->checks, q, cb, cbarg);
 }
 
 static void
@@ -372,7 +379,7 @@ vantaged_plugin_ask(void *arg, const struct dnsq *q, check_cb done, void *done_a
 {
 	struct vantaged *vd = arg;
 
-	return vd->mirrors ? check_start(vd, q, NULL, done, done_arg) : NULL;
+	return vd->mirrors ? check_start(vd->checks, q, NULL, done, done_arg) : NULL;
 }
 
 /* Start the plugin chain on the config slot; a plugin that does not start stops us. */
@@ -385,6 +392,58 @@ vantaged_plugins(struct vantaged *vd)
 
 	if ((vd->plugins = plugin_chain_new(&env, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+}
+
+/* The checks' answers reach the plugins' on_answer (observe only). */
+static void
+vantaged_on_answer(void *arg, const struct dnsq *q, const char *source, const char *region,
+    const uint8_t *wire, size_t len)
+{
+	plugin_on_answer(((struct vantaged *)arg)->plugins, q, source, region, wire, len);
+}
+
+/*
+ * The cross-check and what it is given: the verified cache and its store, the mirror set,
+ * the dissent log, the CA evidence. Returns 0, or -1 (err set).
+ */
+static int
+vantaged_checks_new(struct vantaged *vd, char *err, size_t errlen)
+{
+	struct vstore_env se = { vd->base, &vd->cfg };
+	struct check_ca_env ce = { .base = vd->base, .cfg = &vd->cfg, .st = &vd->st,
+		.mirrors = &check_live_mirror_ops, .clock = check_live_clock };
+	struct check_env env = { .base = vd->base, .cfg = &vd->cfg, .st = &vd->st,
+		.mirrors = &check_live_mirror_ops, .mirrors_svc = &vd->mirrors,
+		.upstream = &check_live_upstream_ops, .upstream_svc = vd->res,
+		.clock = check_live_clock, .on_answer = vantaged_on_answer, .on_answer_arg = vd };
+
+	if ((vd->store = vstore_new(&se, err, errlen)) == NULL)
+		return -1;
+	vd->vcache = vstore_vcache(vd->store);
+	if ((vd->live = check_live_new(vd->base, vd->cfg, &vd->mirrors,
+		 vstore_secret(vd->store), err, errlen)) == NULL)
+		return -1;
+	ce.vcache = env.vcache = vd->vcache;
+	ce.store = env.store = vd->store;
+	env.dissent = vd->dissent = dissent_new(vd->cfg->dissent_log);
+	env.ca = vd->check_ca = check_ca_new(&ce);
+	if (vd->dissent == NULL || vd->check_ca == NULL ||
+	    (vd->checks = check_new(&env)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The checks first (their waiters get SERVFAIL), then what they were given. */
+static void
+vantaged_checks_free(struct vantaged *vd)
+{
+	check_free(vd->checks);
+	check_ca_free(vd->check_ca);
+	check_live_free(vd->live);
+	dissent_free(vd->dissent);
+	vstore_free(vd->store); /* saves the verified cache */
 }
 
 /* Drop root for good once the sockets are bound. */
@@ -525,7 +584,7 @@ vantaged_start(struct vantaged *vd)
 	if ((vd->res = resolve_new(vd->base, &rc)) == NULL)
 		fatalx("out of memory");
 	vantaged_log_upstreams(vd->cfg);
-	if (check_init(vd, err, sizeof(err)) != 0)
+	if (vantaged_checks_new(vd, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	vantaged_plugins(vd);
 	vantaged_follow(vd);
@@ -540,10 +599,10 @@ vantaged_stop(struct vantaged *vd)
 	plugin_chain_free(vd->plugins);
 	vd->plugins = NULL;
 	listen_close(vd);
-	control_close(vd->control);	/* before check_shutdown: it cancels pending explains */
+	control_close(vd->control);	/* before vantaged_checks_free: it cancels pending explains */
 	metrics_close(vd->metrics);
-	dashboard_close(vd->dashboard);	/* before check_shutdown: it cancels pending explains */
-	check_shutdown(vd);
+	dashboard_close(vd->dashboard);	/* before vantaged_checks_free: it cancels pending explains */
+	vantaged_checks_free(vd);
 	recent_free(vd->recent);
 	resolve_free(vd->res);
 	ratelimit_free(vd->ratelimit);

@@ -15,16 +15,17 @@ struct tcp_conn;
 struct query;
 struct mirror_set;
 struct vcache;
-struct check;
+struct vstore;
+struct dissent;
+struct check_ctx;
+struct check_ca_ctx;
+struct check_live;
 struct control;
 struct metrics;
 struct recent;
 struct dashboard;
 struct probe_set;
 struct plugin_chain;
-
-/* In-flight checks table size (a power of two). */
-#define VANTAGED_CHECK_BUCKETS 1024
 
 
 struct vantaged {
@@ -41,21 +42,16 @@ struct vantaged {
 	const char *config_path;
 	int verbose;			/* -v: debug logging that a reload must not undo */
 
-	/* Consensus (check.c). */
+	/* Consensus: the checks (check.c), their CA evidence (check_ca.c), the mirror set
+	 * they ask (check_live.c keeps it), the verified cache and its persistence (vstore.c),
+	 * the dissent log (dissent.c). */
+	struct check_ctx *checks;
+	struct check_ca_ctx *check_ca;
+	struct check_live *live;
 	struct mirror_set *mirrors;
-	/* The files the mirror set was read from (bootstrap list, trust store), as stat saw
-	 * them: a reload that changes neither them nor the mirror keys keeps the set. */
-	struct stat mirror_files[2];
-	struct vcache *vcache;
-	struct check *checks[VANTAGED_CHECK_BUCKETS];
-	int dissent_fd;
-	uint8_t secret[32];		/* keys mirror selection; per install, in the state dir */
-	struct event *save_timer;
-	int vcache_dirty;
-	uint64_t vcache_saved;		/* monotonic seconds of the last save */
-	struct probe_set *probes;	/* TLS probes of local addresses (check_ca.c) */
-	struct tls_store *trust_store;	/* mirrors.trust_store, loaded per (re)load: the
-					 * stub's own handshake is judged against it */
+	struct vstore *store;
+	struct vcache *vcache;		/* the store's */
+	struct dissent *dissent;
 
 	struct ratelimit *ratelimit;	/* NULL when ratelimit.qps is 0 */
 	struct follow *follow;		/* upstreams: auto and the system's path (follow.c) */

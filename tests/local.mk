@@ -16,3 +16,4 @@ include tests/integration/probe.mk
 include tests/integration/plugins.mk
 include tests/integration/webpki.mk
 include tests/adversary/local.mk
+include tests/replay/local.mk

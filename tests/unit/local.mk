@@ -133,3 +133,22 @@ tests_unit_test_report_SOURCES = tests/unit/test_report.c
 tests_unit_test_report_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_report_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 endif
+
+# The cross-check's rooms (check.c itself is driven by tests/replay): the dissent log's
+# line, the install's secret, the verified cache's persistence.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_dissent tests/unit/test_secret tests/unit/test_vstore
+TESTS += tests/unit/test_dissent tests/unit/test_secret tests/unit/test_vstore
+tests_unit_test_dissent_SOURCES = tests/unit/test_dissent.c resolver/dissent.c resolver/dissent.h \
+	resolver/check_ca_judge.c resolver/ca.c resolver/consensus.c resolver/policy.c resolver/vcache.c \
+	resolver/vcache_ca.c resolver/vstore.c resolver/secret.c resolver/probe.c
+tests_unit_test_dissent_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_dissent_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_secret_SOURCES = tests/unit/test_secret.c resolver/secret.c resolver/secret.h
+tests_unit_test_secret_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_secret_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_vstore_SOURCES = tests/unit/test_vstore.c resolver/vstore.c resolver/vstore.h \
+	resolver/secret.c resolver/vcache.c resolver/vcache_ca.c resolver/ca.c resolver/consensus.c
+tests_unit_test_vstore_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_vstore_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+endif

@@ -1,0 +1,144 @@
+/*
+ * resolver/check_int.h - the checks' private state, shared by check.c (the state machine)
+ * and check_verdict.c (what a verdict leaves behind). Nobody else includes it.
+ */
+#ifndef VANTAGED_CHECK_INT_H
+#define VANTAGED_CHECK_INT_H
+
+#include <sys/queue.h>
+
+#include "check_env.h"
+#include "config.h"
+#include "digest.h"
+#include "policy.h"
+#include "vcache.h"
+
+struct check_result;
+struct check_mirror_view;
+struct check_ca;
+struct check_ca_view;
+
+/* In-flight checks table size (a power of two). */
+#define CHECK_BUCKETS 1024
+
+/* How long a dissent verdict is remembered (s): long enough to spare the mirrors a
+ * storm of repeats, short enough that a fixed resolver is believed again soon. */
+#define CHECK_DISSENT_TTL 30
+
+struct check;
+
+struct check_wait {
+	LIST_ENTRY(check_wait) link;
+	struct check *c;
+	void (*cb)(void *arg, const struct check_result *res);	/* check_cb */
+	void *arg;
+};
+
+/* One mirror asked about the question. */
+struct check_mirror {
+	struct check *c;
+	struct mirror *m;
+	struct mirror_req *req;
+	int done;
+	struct digest *d;		/* its answer (on_dissent: consensus serves it, built) */
+};
+
+/* One question being cross-checked; identical questions share it. */
+struct check {
+	LIST_ENTRY(check) hlink;
+	uint32_t hash;
+	int in_table;
+	struct check_ctx *cx;
+	struct dnsq q;
+	struct resolve_wait *rw;	/* the upstream question, while it runs */
+	int have_local;
+	uint8_t *lwire;			/* stored form (no OPT) */
+	size_t llen;
+	uint32_t lage, lttl;
+	struct digest *ld;
+	uint64_t lraw, lcanon;		/* hashes of the built message and of the digest */
+	int hint;			/* a verdict was cached: mirrors wait for the local answer */
+	int fresh;			/* explain: never reuse a cached verdict */
+	struct consensus_settings set;	/* the name's: global, or its zone's override */
+	struct event *kick;		/* a local answer given to check_start, handled from the loop */
+	int mirrors_started;
+	int delivered;			/* monitor mode: waiters already have the answer */
+	size_t nm;
+	struct check_mirror mir[CONSENSUS_MAX_MIRRORS];
+	LIST_HEAD(, check_wait) waiters;
+	/* CA evidence (check_ca.c): under way, done, and what it found. */
+	struct check_ca *ca;
+	int ca_done;
+	struct check_ca_view *ca_view;
+	uint64_t start_ms;		/* monotonic: the CA budget counts from here */
+};
+
+struct check_ctx {
+	struct check_env env;
+	LIST_HEAD(, check) table[CHECK_BUCKETS];	/* the checks under way, by question */
+};
+
+/* What check_build does with the message besides returning it. */
+enum check_keep {
+	CHECK_KEEP_NOT,		/* nothing: served once (the mirrors' answer, monitor mode) */
+	CHECK_KEEP,		/* in the answer cache, in place of the upstream's */
+	CHECK_KEEP_VERIFIED	/* ... as corroborated: it may be served stale (RFC 8767) */
+};
+
+/* check_verdict.c */
+
+/*
+ * check_build - the message served from d (answer.c): only the records the verdict
+ * covered, the chain flattened unless it covered the chain too. With keep it also takes
+ * the upstream answer's place in the answer cache, so that a hit serves these very bytes
+ * and check_cached finds them by their hash (*raw). cap, when not 0, bounds its TTLs and
+ * its life in the cache. Returns a buffer the caller frees (*len set), or NULL when d
+ * holds nothing to build from or memory ran out.
+ */
+uint8_t *check_build(struct check *c, const struct digest *d, int flatten, uint32_t age,
+    enum check_keep keep, uint32_t cap, size_t *len, uint64_t *raw);
+
+/* check_raw_hash - the keyed hash of a stored answer past its question (vcache_raw_hash). */
+uint64_t check_raw_hash(const struct check_ctx *cx, const uint8_t *wire, size_t len,
+    const struct dnsq *q);
+
+/* check_chain_covered - whether verdict v covers the local CNAME chain (served as such). */
+int check_chain_covered(const struct cons_verdict *v);
+
+/* check_info_verdict - a verdict from the verified cache, rebuilt for the policy. */
+void check_info_verdict(const struct vcache_info *info, struct cons_verdict *v);
+
+/*
+ * check_sticky - when the mirrors could not settle v and the local answer contradicts the
+ * addresses verified for the name before, the dissent it becomes into *out, with its
+ * EXTRA-TEXT in text; returns 1 then, else 0 (DESIGN.md section 4: evidence is sticky).
+ */
+int check_sticky(struct check *c, const struct cons_verdict *v, struct cons_verdict *out,
+    char *text, size_t cap);
+
+/* check_remember_addrs - an agreement on addresses: they become the name's evidence. */
+void check_remember_addrs(struct check *c, const struct cons_verdict *v);
+
+/* check_remember - keep v in the verified cache, keyed to the built message's hash. */
+void check_remember(struct check *c, const struct cons_verdict *v, const char *local,
+    int sticky);
+
+/* check_log_verdict - count and log v (and a dissent in the dissent log). */
+void check_log_verdict(struct check *c, const struct cons_verdict *v,
+    const struct policy_decision *d, const char *name, const char *local);
+
+/* check_dissent_log - one line in the dissent log (when there is one) about v and d. */
+void check_dissent_log(struct check *c, const struct cons_verdict *v,
+    const struct policy_decision *d, const char *name, const char *local);
+
+/* check_views - what each mirror said, for explain and the plugins (views: c->nm). */
+void check_views(struct check *c, const struct cons_verdict *v,
+    struct check_mirror_view *views);
+
+/* check_count_action - count the action taken. */
+void check_count_action(struct check_ctx *cx, enum policy_action action);
+
+/* check_report - tell each mirror asked how its answer fared against the settled one. */
+void check_report(struct check *c, const struct cons_verdict *v);
+
+#endif
