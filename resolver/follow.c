@@ -110,7 +110,7 @@ follow_ours(const struct vantaged *vd, const struct netaddr *a)
 {
 	const struct netaddr *l;
 
-	for (size_t i = 0; (l = listen_bound(vd, i)) != NULL; i++) {
+	for (size_t i = 0; (l = listen_bound(vd->listen, i)) != NULL; i++) {
 		if (netaddr_port(l) != 53 || netaddr_port(a) != 53)
 			continue;
 		if (netaddr_equal_ip(l, a) ||
@@ -126,7 +126,7 @@ follow_port53(const struct vantaged *vd)
 {
 	const struct netaddr *l;
 
-	for (size_t i = 0; (l = listen_bound(vd, i)) != NULL; i++)
+	for (size_t i = 0; (l = listen_bound(vd->listen, i)) != NULL; i++)
 		if (netaddr_port(l) == 53)
 			return 1;
 	return 0;

@@ -135,7 +135,7 @@ report_status(struct vantaged *vd, struct jw *w)
 	jw_str(w, "config", vd->config_path);
 	jw_str(w, "mode", vd->cfg->consensus.mode == MODE_MONITOR ? "monitor" : "enforce");
 	jw_open(w, "listen", '[');
-	for (size_t i = 0; (a = listen_bound(vd, i)) != NULL; i++) {
+	for (size_t i = 0; (a = listen_bound(vd->listen, i)) != NULL; i++) {
 		jw_open(w, NULL, '{');
 		jw_str(w, "address", netaddr_str(a, buf, sizeof(buf)));
 		jw_u64(w, "port", netaddr_port(a));

@@ -119,7 +119,7 @@ vantaged_reload_apply(struct vantaged *vd)
 		log_warnx(LOG_G_CONFIG, "reload failed, keeping the running configuration: %s", err);
 		return;
 	}
-	if (!listen_same(vd, cfg)) {
+	if (!listen_same(vd->listen, cfg)) {
 		/* Privileges are gone: port 53 cannot be bound again. Say so, keep serving. */
 		log_warnx(LOG_G_CONFIG,
 		    "reload: listen addresses changed; they take effect at the next restart");
@@ -309,6 +309,60 @@ vantaged_daemonize(void)
 	}
 }
 
+/*
+ * The query path's services (query.h), bound to this daemon: check.c and plugin.c still
+ * take the daemon's state, query.c takes only these.
+ */
+static int
+vantaged_q_check_applies(void *vd, const struct dnsq *q)
+{
+	return check_applies(vd, q);
+}
+
+static int
+vantaged_q_check_cached(void *vd, const struct dnsq *q, const struct resolve_result *hit,
+    struct policy_decision *d)
+{
+	return check_cached(vd, q, hit, d);
+}
+
+static struct check_wait *
+vantaged_q_check_start(void *vd, const struct dnsq *q, const struct resolve_result *local,
+    check_cb cb, void *arg)
+{
+	return check_start(vd, q, local, cb, arg);
+}
+
+static int
+vantaged_q_plugins_active(void *vd)
+{
+	return plugin_active(vd);
+}
+
+static void
+vantaged_q_plugin_req_init(void *vd, struct plugin_req *pr, const struct dnsq *q,
+    const struct netaddr *peer, int tcp)
+{
+	plugin_req_init(pr, vd, q, peer, tcp);
+}
+
+/* The query path, once everything it uses runs; questions start flowing to it. */
+static void
+vantaged_query(struct vantaged *vd)
+{
+	struct query_env qe = {
+		.base = vd->base, .cfg = &vd->cfg, .st = &vd->st, .ratelimit = &vd->ratelimit,
+		.res = vd->res, .recent = vd->recent,
+		.svc = { vd, vantaged_q_check_applies, vantaged_q_check_cached,
+		    vantaged_q_check_start, check_cancel, vantaged_q_plugins_active,
+		    vantaged_q_plugin_req_init },
+	};
+
+	if ((vd->query = query_new(&qe)) == NULL)
+		fatalx("out of memory");
+	listen_set_query(vd->listen, vd->query);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -380,7 +434,7 @@ main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	if (vantaged_ratelimit(&vd, vd.cfg) != 0)
 		fatalx("out of memory");
-	if (listen_open(&vd) != 0)
+	if ((vd.listen = listen_new(&(struct listen_env){ vd.base, &vd.cfg, &vd.st, NULL })) == NULL)
 		fatalx("cannot listen; stopping");
 	/* As root still: the control socket goes where only root may write (/run). Neither
 	 * is worth leaving the machine without DNS for: they log why and we go on. */
@@ -401,6 +455,7 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if (plugin_init(&vd, err, sizeof(err)) != 0)
 		fatalx("%s", err);
+	vantaged_query(&vd);
 	if ((vd.follow = follow_new(&vd)) == NULL)
 		log_warnx(LOG_G_MAIN, "out of memory: not following the network's resolvers");
 	for (int i = 0; signums[i]; i++) {
@@ -415,9 +470,9 @@ main(int argc, char **argv)
 	vantaged_notify("STOPPING=1");
 
 	follow_free(vd.follow);
-	query_shutdown(&vd);
+	query_free(vd.query);
 	plugin_shutdown(&vd);
-	listen_close(&vd);
+	listen_free(vd.listen);
 	control_close(&vd);	/* before check_shutdown: it cancels pending explains */
 	metrics_close(&vd);
 	dashboard_close(&vd);	/* before check_shutdown: it cancels pending explains */
