@@ -16,7 +16,8 @@ vantaged_SOURCES = \
 	resolver/answer.c resolver/answer.h \
 	resolver/policy.c resolver/policy.h \
 	resolver/vcache.c resolver/vcache.h \
-	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_set.c \
+	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_conn.c resolver/mirror_lane.c \
+	resolver/mirror_set.c \
 	resolver/mirror_h2.c resolver/mirror_h2.h \
 	resolver/mirror_chains.c \
 	resolver/mirror_master.c \

@@ -6,7 +6,8 @@ check_PROGRAMS += tests/integration/mirror/mclient
 tests_integration_mirror_mclient_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/resolver \
 	$(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(NGHTTP2_CFLAGS)
 tests_integration_mirror_mclient_SOURCES = tests/integration/mirror/mclient.c \
-	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_set.c \
+	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_conn.c resolver/mirror_lane.c \
+	resolver/mirror_set.c \
 	resolver/mirror_h2.c resolver/mirror_h2.h \
 	resolver/mirror_chains.c \
 	resolver/mirror_master.c \
