@@ -22,6 +22,7 @@
 #include "netaddr.h"
 #include "tls.h"
 #include "vutil.h"
+#include "mirror_client.h"
 #include "mirror_int.h"
 #include "mirror_h2.h"
 #include "yconf.h"

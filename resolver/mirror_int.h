@@ -9,11 +9,16 @@
 
 #include <sys/queue.h>
 
+#include <event2/event.h>
+
+#include "dnswire.h"
+#include "config.h"
 #include "http.h"
-#include "mirror_client.h"
 #include "mirror_h2.h"
+#include "mirror_types.h"
 #include "netaddr.h"
 #include "tls.h"
+
 
 /*
  * Bounds on a /v1/mirrors body (the CA fetch and the master list parse the same shape),

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "vutil.h"
+#include "mirror_client.h"
 #include "mirror_int.h"
 #include "mirror_h2.h"
 

@@ -13,6 +13,7 @@
 
 /* No wolfSSL and no ldns header here: hashes come from lib/tls.h, JSON through lib/yconf. */
 #include "log.h"
+#include "mirror_client.h"
 #include "mirror_int.h"
 #include "statefile.h"
 #include "vutil.h"

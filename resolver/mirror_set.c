@@ -9,6 +9,7 @@
 
 /* No wolfSSL and no ldns header here either: hashes come from lib/tls.h. */
 #include "log.h"
+#include "mirror_client.h"
 #include "mirror_int.h"
 #include "vutil.h"
 #include "yconf.h"
