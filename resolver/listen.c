@@ -280,23 +280,25 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, 
 static size_t
 udp_pktinfo(const struct netaddr *local, struct cmsghdr *c)
 {
-	if (local->ss.ss_family == AF_INET) {
-		struct in_pktinfo pi = { 0 };
+	struct in_pktinfo pi = { 0 };
+	struct in6_pktinfo pi6 = { 0 };
+	const void *data = &pi;
+	size_t len = sizeof(pi);
+
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_PKTINFO;
+	if (local->ss.ss_family == AF_INET)
 		pi.ipi_spec_dst = ((const struct sockaddr_in *)&local->ss)->sin_addr;
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		return CMSG_SPACE(sizeof(pi));
-	} else {
-		struct in6_pktinfo pi = { 0 };
-		pi.ipi6_addr = ((const struct sockaddr_in6 *)&local->ss)->sin6_addr;
+	else {
+		pi6.ipi6_addr = ((const struct sockaddr_in6 *)&local->ss)->sin6_addr;
 		c->cmsg_level = IPPROTO_IPV6;
 		c->cmsg_type = IPV6_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		return CMSG_SPACE(sizeof(pi));
+		data = &pi6;
+		len = sizeof(pi6);
 	}
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), data, len);
+	return CMSG_SPACE(len);
 }
 
 /* The UDP sink's send: from the socket that got the question. */
@@ -335,26 +337,25 @@ udp_local_addr(struct msghdr *mh, const struct listener *l, struct query_req *r)
 	if (!l->wildcard)
 		return;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&r->local.ss;
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&r->local.ss;
+		struct sockaddr_storage ss = { 0 };
 		struct in_pktinfo pi;
 		struct in6_pktinfo pi6;
+		socklen_t len;
 
 		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
 			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-			memset(&r->local, 0, sizeof(r->local));
-			sin->sin_family = AF_INET;
-			sin->sin_addr = pi.ipi_addr;
-			r->local.len = sizeof(*sin);
-			r->has_local = 1;
+			((struct sockaddr_in *)&ss)->sin_addr = pi.ipi_addr;
+			ss.ss_family = AF_INET;
+			len = sizeof(struct sockaddr_in);
 		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
 			memcpy(&pi6, CMSG_DATA(cm), sizeof(pi6));
-			memset(&r->local, 0, sizeof(r->local));
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_addr = pi6.ipi6_addr;
-			r->local.len = sizeof(*sin6);
-			r->has_local = 1;
-		}
+			((struct sockaddr_in6 *)&ss)->sin6_addr = pi6.ipi6_addr;
+			ss.ss_family = AF_INET6;
+			len = sizeof(struct sockaddr_in6);
+		} else
+			continue;
+		netaddr_from_sockaddr(&r->local, (struct sockaddr *)&ss, len);
+		r->has_local = 1;
 	}
 }
 

@@ -504,6 +504,20 @@ mirror_conn_bev_event(struct bufferevent *bev, short what, void *arg)
 	    : (what & BEV_EVENT_TIMEOUT) ? "timeout" : "connection closed");
 }
 
+/* The notary context (trusts nothing: the CA fetch), made once per set; NULL with err set. */
+static struct tls_ctx *
+mirror_conn_notary(struct mirror *m, char *err, size_t errlen)
+{
+	struct mirror_set *set = m->set;
+
+	if (set->notary == NULL &&
+	    (set->notary = tls_client_ctx_new_notary(err, errlen)) == NULL)
+		return NULL;
+	log_debug(LOG_G_MIRROR, "mirror %s (%s): fetching its CA (pin only)", m->name,
+	    m->addr_str);
+	return set->notary;
+}
+
 /*
  * Open the lane's connection: the pinned one when the CA is known, else the notary one that
  * fetches it (primary lane only). Failures are reported through mirror_conn_fail (deferred
@@ -528,16 +542,10 @@ mirror_conn_open(struct mirror_lane *l)
 	c->lane = l;
 	c->kind = ctx != NULL ? CONN_DOH : CONN_NOTARY;
 	c->started_us = now_us();
-	if (ctx == NULL) {
-		if (set->notary == NULL &&
-		    (set->notary = tls_client_ctx_new_notary(err, sizeof(err))) == NULL) {
-			free(c);
-			mirror_conn_fail(l, TRANSPORT_ERROR, err);
-			return;
-		}
-		ctx = set->notary;
-		log_debug(LOG_G_MIRROR, "mirror %s (%s): fetching its CA (pin only)", m->name,
-		    m->addr_str);
+	if (ctx == NULL && (ctx = mirror_conn_notary(m, err, sizeof(err))) == NULL) {
+		free(c);
+		mirror_conn_fail(l, TRANSPORT_ERROR, err);
+		return;
 	}
 	bev = tls_bev_new(set->base, -1, ctx, 0, m->hostname, &c->tls);
 	if (bev == NULL || mirror_conn_expect(m, c->tls) != 0 ||
