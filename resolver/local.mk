@@ -21,7 +21,7 @@ vantaged_SOURCES = \
 	resolver/mirror_h2.c resolver/mirror_h2.h \
 	resolver/mirror_chains.c \
 	resolver/mirror_master.c \
-	resolver/mirror_int.h \
+	resolver/mirror_int.h resolver/mirror_types.h \
 	resolver/probe.c resolver/probe.h \
 	resolver/plugin.c resolver/plugin.h resolver/plugin_int.h resolver/plugin_env.c
 vantaged_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(SECCOMP_LIBS) $(NGHTTP2_LIBS)

@@ -11,7 +11,7 @@ tests_integration_mirror_mclient_SOURCES = tests/integration/mirror/mclient.c \
 	resolver/mirror_h2.c resolver/mirror_h2.h \
 	resolver/mirror_chains.c \
 	resolver/mirror_master.c \
-	resolver/mirror_int.h resolver/config.c resolver/config.h \
+	resolver/mirror_int.h resolver/mirror_types.h resolver/config.c resolver/config.h \
 	resolver/acl.c resolver/acl.h
 tests_integration_mirror_mclient_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(NGHTTP2_LIBS)
 

@@ -93,3 +93,27 @@ tests_unit_test_recent_SOURCES = tests/unit/test_recent.c resolver/recent.c reso
 tests_unit_test_recent_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_recent_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS)
 endif
+
+# mirror_set.c: the inline list and the bootstrap file, keyed regional selection, a rebuilt set.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_mirror_set
+TESTS += tests/unit/test_mirror_set
+tests_unit_test_mirror_set_SOURCES = tests/unit/test_mirror_set.c \
+	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_conn.c resolver/mirror_lane.c \
+	resolver/mirror_set.c resolver/mirror_h2.c resolver/mirror_h2.h resolver/mirror_chains.c \
+	resolver/mirror_master.c resolver/mirror_int.h resolver/mirror_types.h \
+	resolver/config.c resolver/config.h resolver/acl.c resolver/acl.h
+tests_unit_test_mirror_set_CPPFLAGS = $(UNIT_CPPFLAGS) $(NGHTTP2_CFLAGS)
+tests_unit_test_mirror_set_LDADD = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(NGHTTP2_LIBS) $(CMOCKA_LIBS)
+endif
+
+# query.c alone: a recording reply sink; the cache, upstream and plugin chain are stubbed in
+# the test, the cross-check comes through the query_env's services.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_query
+TESTS += tests/unit/test_query
+tests_unit_test_query_SOURCES = tests/unit/test_query.c tests/unit/testpkt.h \
+	resolver/query.c resolver/query.h resolver/acl.c resolver/acl.h
+tests_unit_test_query_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_query_LDADD = $(VANTAGE_LIBS) $(CMOCKA_LIBS)
+endif
