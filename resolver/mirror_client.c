@@ -54,11 +54,15 @@ mirror_note_error(struct mirror *m, const char *why)
 const uint32_t mirror_rtt_bounds_us[MIRROR_RTT_BUCKETS] = { 5000, 10000, 25000, 50000, 100000,
 	250000, 500000, 1000000, 2500000, 5000000 };
 
-/* Count one answered request's round trip in the histogram (metrics). */
+/* Count one answered request's round trip: the SRTT and the histogram (metrics). */
 static void
 mirror_rtt_note(struct mirror *m, uint64_t rtt_us)
 {
 	size_t i = 0;
+
+	m->srtt_us = m->srtt_us == 0 ? rtt_us
+	    : m->srtt_us - (m->srtt_us >> MIRROR_SRTT_SHIFT) + (rtt_us >> MIRROR_SRTT_SHIFT);
+	m->st.srtt_ms = (uint32_t)((m->srtt_us + 999) / 1000);
 
 	while (i < MIRROR_RTT_BUCKETS && rtt_us > mirror_rtt_bounds_us[i])
 		i++;
@@ -209,6 +213,7 @@ mirror_req_event(evutil_socket_t fd, short what, void *arg)
 		}
 		return;
 	}
+	/* Taken first: giving up an HTTP/2 stream below may call its response hook. */
 	mirror_delivery_take(r, &d);
 	switch (r->where) {
 	case REQ_LOOSE:
@@ -290,10 +295,8 @@ mirror_response(void *arg, const struct http_response *resp)
 	struct mirror_req *r = arg;
 	struct mirror_lane *l = r->lane;
 	struct mirror *m = r->m;
-	struct mirror_set *set = m->set;
 	struct mirror_delivery d;
 	enum cons_transport t = TRANSPORT_OK;
-	uint64_t rtt;
 
 	if (resp->status == 0)
 		return;		/* the close hook fails what was in flight */
@@ -305,13 +308,8 @@ mirror_response(void *arg, const struct http_response *resp)
 		mirror_conn_keep_session(l->conn);
 	}
 	/* Only DNS round trips feed the SRTT: an observation takes a whole TLS handshake. */
-	if (r->kind == REQ_DOH) {
-		rtt = now_us() - r->sent_us;
-		m->srtt_us = m->srtt_us == 0 ? rtt
-		    : m->srtt_us - (m->srtt_us >> MIRROR_SRTT_SHIFT) + (rtt >> MIRROR_SRTT_SHIFT);
-		m->st.srtt_ms = (uint32_t)((m->srtt_us + 999) / 1000);
-		mirror_rtt_note(m, rtt);
-	}
+	if (r->kind == REQ_DOH)
+		mirror_rtt_note(m, now_us() - r->sent_us);
 	if (!r->live) {	/* timed out or cancelled earlier */
 		/* Its verdict is not waited for; what is wrong with it is still worth knowing. */
 		if (r->kind == REQ_DOH)
@@ -327,7 +325,7 @@ mirror_response(void *arg, const struct http_response *resp)
 	mirror_req_free(r);
 	/* The window slot is free: refill before the callback so its new requests queue behind. */
 	mirror_lane_pump(l);
-	mirror_deliver(set, &d, t, resp->status, t == TRANSPORT_OK ? resp->body : NULL,
+	mirror_deliver(m->set, &d, t, resp->status, t == TRANSPORT_OK ? resp->body : NULL,
 	    t == TRANSPORT_OK ? resp->body_len : 0);
 }
 
