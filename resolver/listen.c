@@ -8,14 +8,17 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "acl.h"
+#include "config.h"
 #include "dnswire.h"
 #include "listen.h"
 #include "log.h"
 #include "query.h"
+#include "stats.h"
 #include "vutil.h"
 
 /* Datagrams taken per wake-up with one recvmmsg(2): fewer system calls under load. */
@@ -32,8 +35,8 @@
 #define LISTEN_PORT_TRIES 20
 
 struct listener {
-	struct listener *next;
-	struct vantaged *vd;
+	STAILQ_ENTRY(listener) entry;
+	struct listen_ctx *ls;
 	struct netaddr conf;		/* as configured (maybe port 0) */
 	struct netaddr bound;		/* as bound */
 	int udp_fd;
@@ -43,14 +46,21 @@ struct listener {
 };
 
 struct tcp_conn {
-	struct tcp_conn *prev, *next;
-	struct vantaged *vd;
+	LIST_ENTRY(tcp_conn) entry;
+	struct listen_ctx *ls;
 	struct bufferevent *bev;
 	struct netaddr peer;
-	struct query *queries;
+	TAILQ_HEAD(, query_req) held;	/* questions waiting: cancelled if the connection goes */
 	unsigned nq;
-	uint8_t in_read;	/* inside tcp_read (no re-entry from tcp_conn_detach) */
+	uint8_t in_read;	/* inside tcp_read (no re-entry from tcp_release) */
 	uint8_t dead;		/* closing: freed from the event loop */
+};
+
+struct listen_ctx {
+	struct listen_env env;
+	STAILQ_HEAD(, listener) listeners;	/* in configuration order */
+	LIST_HEAD(, tcp_conn) conns;
+	unsigned long n_conns;
 };
 
 static void tcp_read(struct bufferevent *bev, void *arg);
@@ -58,20 +68,15 @@ static void tcp_read(struct bufferevent *bev, void *arg);
 static void
 tcp_conn_free(struct tcp_conn *conn)
 {
-	struct vantaged *vd = conn->vd;
+	struct query_req *req;
 
-	while (conn->queries) {
-		struct query *q = conn->queries;
-		query_tcp_unlink(&conn->queries, q);
-		query_cancel(q);
+	/* Nothing may answer into a freed connection: its waiting questions go first. */
+	while ((req = TAILQ_FIRST(&conn->held)) != NULL) {
+		TAILQ_REMOVE(&conn->held, req, held);
+		query_cancel(req);
 	}
-	if (conn->prev)
-		conn->prev->next = conn->next;
-	else
-		vd->conns = conn->next;
-	if (conn->next)
-		conn->next->prev = conn->prev;
-	vd->n_conns--;
+	LIST_REMOVE(conn, entry);
+	conn->ls->n_conns--;
 	bufferevent_free(conn->bev);
 	free(conn);
 }
@@ -79,6 +84,8 @@ tcp_conn_free(struct tcp_conn *conn)
 static void
 tcp_reap(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
 	tcp_conn_free(arg);
 }
 
@@ -95,23 +102,29 @@ tcp_conn_close(struct tcp_conn *conn)
 		return;
 	conn->dead = 1;
 	bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
-	if (event_base_once(conn->vd->base, -1, EV_TIMEOUT, tcp_reap, conn, &now) != 0)
+	if (event_base_once(conn->ls->env.base, -1, EV_TIMEOUT, tcp_reap, conn, &now) != 0)
 		log_warnx(LOG_G_LISTEN, "cannot schedule a connection close");
 }
 
-void
-tcp_conn_attach(struct tcp_conn *conn, struct query *q)
+/* The TCP sink's hold: one more question in flight on the connection. */
+static void
+tcp_hold(struct query_req *req)
 {
-	query_tcp_link(&conn->queries, q);
+	struct tcp_conn *conn = req->sink_arg;
+
+	TAILQ_INSERT_HEAD(&conn->held, req, held);
 	conn->nq++;
 	if (conn->nq >= LISTEN_TCP_MAX_PENDING)
 		bufferevent_disable(conn->bev, EV_READ);
 }
 
-void
-tcp_conn_detach(struct tcp_conn *conn, struct query *q)
+/* The TCP sink's release: the question is done; read again if we had stopped. */
+static void
+tcp_release(struct query_req *req)
 {
-	query_tcp_unlink(&conn->queries, q);
+	struct tcp_conn *conn = req->sink_arg;
+
+	TAILQ_REMOVE(&conn->held, req, held);
 	conn->nq--;
 	if (conn->nq + 1 == LISTEN_TCP_MAX_PENDING && !conn->dead) {
 		bufferevent_enable(conn->bev, EV_READ);
@@ -121,9 +134,12 @@ tcp_conn_detach(struct tcp_conn *conn, struct query *q)
 	}
 }
 
-void
-tcp_conn_reply(struct tcp_conn *conn, const uint8_t *msg, size_t len)
+/* The TCP sink's send: a length-prefixed answer. The connection is closed when the client
+ * does not read its answers. */
+static void
+tcp_send(const struct query_req *req, const uint8_t *msg, size_t len)
 {
+	struct tcp_conn *conn = req->sink_arg;
 	struct evbuffer *out = bufferevent_get_output(conn->bev);
 	uint8_t pfx[2];
 
@@ -141,14 +157,16 @@ tcp_conn_reply(struct tcp_conn *conn, const uint8_t *msg, size_t len)
 	evbuffer_add(out, msg, len);
 }
 
+static const struct query_sink tcp_sink = { tcp_send, tcp_hold, tcp_release };
+
 static void
 tcp_read(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *conn = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	struct query_client c = { .conn = conn, .udp_fd = -1 };
+	struct query_req req = { .tcp = 1, .sink = &tcp_sink, .sink_arg = conn };
 
-	c.peer = conn->peer;
+	req.peer = conn->peer;
 	conn->in_read = 1;
 	while (!conn->dead && conn->nq < LISTEN_TCP_MAX_PENDING) {
 		uint8_t pfx[2];
@@ -169,7 +187,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 			tcp_conn_close(conn);
 			break;
 		}
-		query_handle(conn->vd, msg + 2, mlen, &c);
+		query_handle(conn->ls->env.query, &req, msg + 2, mlen);
 		evbuffer_drain(in, 2 + mlen);
 	}
 	conn->in_read = 0;
@@ -190,66 +208,104 @@ tcp_event(struct bufferevent *bev, short what, void *arg)
 	tcp_conn_free(conn);
 }
 
+/* Whether the ACL and the per-client limit let peer connect; counts the refusal when not. */
+static int
+tcp_admit(struct listen_ctx *ls, const struct netaddr *peer)
+{
+	const struct config *cfg = *ls->env.cfg;
+	struct vstats *st = ls->env.st;
+	unsigned long per_client = 0;
+	struct tcp_conn *o;
+
+	if (acl_match(cfg->acl, cfg->n_acl, peer) == ACL_DROP) {
+		st->acl_dropped++;
+		return 0;
+	}
+	LIST_FOREACH(o, &ls->conns, entry) {
+		if (per_client >= cfg->tcp.max_per_client)
+			break;
+		per_client += netaddr_equal_ip(&o->peer, peer);
+	}
+	if (per_client >= cfg->tcp.max_per_client) {
+		/* One client must not take every connection slot from the others. */
+		st->tcp_per_client_refused++;
+		return 0;
+	}
+	return 1;
+}
+
 static void
 tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, int salen,
     void *arg)
 {
-	struct listener *l = arg;
-	struct vantaged *vd = l->vd;
+	struct listen_ctx *ls = ((struct listener *)arg)->ls;
+	const struct config *cfg = *ls->env.cfg;
 	struct tcp_conn *conn;
 	struct timeval idle;
 	struct netaddr peer;
-	unsigned long per_client = 0;
 
+	(void)lev;
 	netaddr_from_sockaddr(&peer, sa, (socklen_t)salen);
-	if (acl_match(vd->cfg->acl, vd->cfg->n_acl, &peer) == ACL_DROP) {
-		vd->st.acl_dropped++;
+	if (!tcp_admit(ls, &peer)) {
 		close(fd);
 		return;
 	}
-	for (struct tcp_conn *o = vd->conns; o && per_client < vd->cfg->tcp.max_per_client;
-	     o = o->next)
-		per_client += netaddr_equal_ip(&o->peer, &peer);
-	if (per_client >= vd->cfg->tcp.max_per_client) {
-		/* One client must not take every connection slot from the others. */
-		vd->st.tcp_per_client_refused++;
-		close(fd);
-		return;
-	}
-	if (vd->n_conns >= vd->cfg->tcp.max_connections ||
-	    (conn = calloc(1, sizeof(*conn))) == NULL) {
-		vd->st.tcp_refused++;
-		if (vd->st.tcp_refused % 1000 == 1)
+	if (ls->n_conns >= cfg->tcp.max_connections || (conn = calloc(1, sizeof(*conn))) == NULL) {
+		if (++ls->env.st->tcp_refused % 1000 == 1)
 			log_warnx(LOG_G_LISTEN, "TCP connection limit (%lu) reached; refusing",
-			    vd->cfg->tcp.max_connections);
+			    cfg->tcp.max_connections);
 		close(fd);
 		return;
 	}
-	conn->vd = vd;
+	conn->ls = ls;
 	conn->peer = peer;
-	conn->bev = bufferevent_socket_new(vd->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	TAILQ_INIT(&conn->held);
+	conn->bev = bufferevent_socket_new(ls->env.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (conn->bev == NULL) {
 		close(fd);
 		free(conn);
 		return;
 	}
-	vd->st.tcp_accepted++;
-	idle.tv_sec = (time_t)(vd->cfg->tcp.idle_timeout_ms / 1000);
-	idle.tv_usec = (suseconds_t)(vd->cfg->tcp.idle_timeout_ms % 1000) * 1000;
+	ls->env.st->tcp_accepted++;
+	idle.tv_sec = (time_t)(cfg->tcp.idle_timeout_ms / 1000);
+	idle.tv_usec = (suseconds_t)(cfg->tcp.idle_timeout_ms % 1000) * 1000;
 	bufferevent_setcb(conn->bev, tcp_read, NULL, tcp_event, conn);
 	bufferevent_set_timeouts(conn->bev, &idle, &idle);
 	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
-	conn->next = vd->conns;
-	if (vd->conns)
-		vd->conns->prev = conn;
-	vd->conns = conn;
-	vd->n_conns++;
+	LIST_INSERT_HEAD(&ls->conns, conn, entry);
+	ls->n_conns++;
 }
 
-void
-listen_udp_reply(int fd, const struct netaddr *peer, const struct netaddr *local, int has_local,
-    const uint8_t *msg, size_t len)
+/* The pktinfo control message that makes a UDP answer leave from the address asked. */
+static size_t
+udp_pktinfo(const struct netaddr *local, struct cmsghdr *c)
 {
+	struct in_pktinfo pi = { 0 };
+	struct in6_pktinfo pi6 = { 0 };
+	const void *data = &pi;
+	size_t len = sizeof(pi);
+
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_PKTINFO;
+	if (local->ss.ss_family == AF_INET)
+		pi.ipi_spec_dst = ((const struct sockaddr_in *)&local->ss)->sin_addr;
+	else {
+		pi6.ipi6_addr = ((const struct sockaddr_in6 *)&local->ss)->sin6_addr;
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		data = &pi6;
+		len = sizeof(pi6);
+	}
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), data, len);
+	return CMSG_SPACE(len);
+}
+
+/* The UDP sink's send: from the socket that got the question. */
+static void
+udp_send(const struct query_req *req, const uint8_t *msg, size_t len)
+{
+	const struct listener *l = req->sink_arg;
 	struct iovec iov = { (void *)msg, len };
 	struct msghdr mh = { 0 };
 	union {
@@ -257,64 +313,49 @@ listen_udp_reply(int fd, const struct netaddr *peer, const struct netaddr *local
 		struct cmsghdr align;
 	} cm;
 
-	mh.msg_name = (void *)&peer->ss;
-	mh.msg_namelen = peer->len;
+	mh.msg_name = (void *)&req->peer.ss;
+	mh.msg_namelen = req->peer.len;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
-	if (has_local) {
+	if (req->has_local) {
 		/* Answer from the address the client asked, or it will drop our answer. */
-		struct cmsghdr *c;
 		memset(&cm, 0, sizeof(cm));
 		mh.msg_control = cm.buf;
-		c = (struct cmsghdr *)cm.buf;
-		if (local->ss.ss_family == AF_INET) {
-			struct in_pktinfo pi = { 0 };
-			pi.ipi_spec_dst = ((const struct sockaddr_in *)&local->ss)->sin_addr;
-			c->cmsg_level = IPPROTO_IP;
-			c->cmsg_type = IP_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-		} else {
-			struct in6_pktinfo pi = { 0 };
-			pi.ipi6_addr = ((const struct sockaddr_in6 *)&local->ss)->sin6_addr;
-			c->cmsg_level = IPPROTO_IPV6;
-			c->cmsg_type = IPV6_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-		}
+		mh.msg_controllen = udp_pktinfo(&req->local, (struct cmsghdr *)cm.buf);
 	}
-	if (sendmsg(fd, &mh, MSG_DONTWAIT) < 0 && errno != EAGAIN)
+	if (sendmsg(l->udp_fd, &mh, MSG_DONTWAIT) < 0 && errno != EAGAIN)
 		log_debug(LOG_G_LISTEN, "sendmsg: %s", strerror(errno));
 }
 
+static const struct query_sink udp_sink = { udp_send, NULL, NULL };
+
+/* Where a datagram arrived (pktinfo), for a listener on a wildcard address. */
 static void
-listen_local_addr(struct msghdr *mh, const struct listener *l, struct query_client *c)
+udp_local_addr(struct msghdr *mh, const struct listener *l, struct query_req *r)
 {
-	c->has_local = 0;
+	r->has_local = 0;
 	if (!l->wildcard)
 		return;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		struct sockaddr_storage ss = { 0 };
+		struct in_pktinfo pi;
+		struct in6_pktinfo pi6;
+		socklen_t len;
+
 		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
-			struct in_pktinfo pi;
-			struct sockaddr_in *sin = (struct sockaddr_in *)&c->local.ss;
 			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-			memset(&c->local, 0, sizeof(c->local));
-			sin->sin_family = AF_INET;
-			sin->sin_addr = pi.ipi_addr;
-			c->local.len = sizeof(*sin);
-			c->has_local = 1;
+			((struct sockaddr_in *)&ss)->sin_addr = pi.ipi_addr;
+			ss.ss_family = AF_INET;
+			len = sizeof(struct sockaddr_in);
 		} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
-			struct in6_pktinfo pi;
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&c->local.ss;
-			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-			memset(&c->local, 0, sizeof(c->local));
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_addr = pi.ipi6_addr;
-			c->local.len = sizeof(*sin6);
-			c->has_local = 1;
-		}
+			memcpy(&pi6, CMSG_DATA(cm), sizeof(pi6));
+			((struct sockaddr_in6 *)&ss)->sin6_addr = pi6.ipi6_addr;
+			ss.ss_family = AF_INET6;
+			len = sizeof(struct sockaddr_in6);
+		} else
+			continue;
+		netaddr_from_sockaddr(&r->local, (struct sockaddr *)&ss, len);
+		r->has_local = 1;
 	}
 }
 
@@ -332,6 +373,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 	} ctl[LISTEN_UDP_BATCH];
 	int n;
 
+	(void)what;
 	for (int i = 0; i < LISTEN_UDP_BATCH; i++) {
 		iov[i].iov_base = bufs[i];
 		iov[i].iov_len = sizeof(bufs[i]);
@@ -350,11 +392,12 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		struct query_client c = { .udp_fd = fd };
+		struct query_req req = { .sink = &udp_sink, .sink_arg = l };
 
-		netaddr_from_sockaddr(&c.peer, (struct sockaddr *)&from[i], mm[i].msg_hdr.msg_namelen);
-		listen_local_addr(&mm[i].msg_hdr, l, &c);
-		query_handle(l->vd, bufs[i], mm[i].msg_len, &c);
+		netaddr_from_sockaddr(&req.peer, (struct sockaddr *)&from[i],
+		    mm[i].msg_hdr.msg_namelen);
+		udp_local_addr(&mm[i].msg_hdr, l, &req);
+		query_handle(l->ls->env.query, &req, bufs[i], mm[i].msg_len);
 	}
 }
 
@@ -431,69 +474,97 @@ listener_free(struct listener *l)
 	free(l);
 }
 
-int
-listen_open(struct vantaged *vd)
+/* Bind one configured address and watch it; 0, or -1 after logging why. */
+static int
+listen_one(struct listener *l, int *tcp_fd)
 {
-	struct listener **tail = &vd->listeners;
+	struct event_base *base = l->ls->env.base;
 	char a[NETADDR_STRLEN];
 
-	for (size_t i = 0; i < vd->cfg->n_listen; i++) {
+	if (listen_bind_pair(l, tcp_fd) != 0)
+		return -1;
+	l->udp_ev = event_new(base, l->udp_fd, EV_READ | EV_PERSIST, udp_read, l);
+	l->tcp = evconnlistener_new(base, tcp_accept, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, *tcp_fd);
+	if (l->udp_ev == NULL || l->tcp == NULL || event_add(l->udp_ev, NULL) != 0) {
+		if (l->tcp == NULL)
+			close(*tcp_fd);
+		log_warnx(LOG_G_LISTEN, "cannot listen on %s",
+		    netaddr_str(&l->bound, a, sizeof(a)));
+		return -1;
+	}
+	log_info(LOG_G_LISTEN, "bound %s (udp+tcp)", netaddr_str(&l->bound, a, sizeof(a)));
+	return 0;
+}
+
+struct listen_ctx *
+listen_new(const struct listen_env *env)
+{
+	struct listen_ctx *ls = xcalloc(1, sizeof(*ls));
+	const struct config *cfg = *env->cfg;
+
+	ls->env = *env;
+	STAILQ_INIT(&ls->listeners);
+	LIST_INIT(&ls->conns);
+	for (size_t i = 0; i < cfg->n_listen; i++) {
 		struct listener *l = xcalloc(1, sizeof(*l));
 		int tcp_fd = -1;
 
-		l->vd = vd;
+		l->ls = ls;
 		l->udp_fd = -1;
-		l->conf = vd->cfg->listen[i];
+		l->conf = cfg->listen[i];
 		l->wildcard = netaddr_is_any(&l->conf);
-		*tail = l;
-		tail = &l->next;
-		if (listen_bind_pair(l, &tcp_fd) != 0)
-			goto fail;
-		l->udp_ev = event_new(vd->base, l->udp_fd, EV_READ | EV_PERSIST, udp_read, l);
-		l->tcp = evconnlistener_new(vd->base, tcp_accept, l,
-		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, tcp_fd);
-		if (l->udp_ev == NULL || l->tcp == NULL || event_add(l->udp_ev, NULL) != 0) {
-			if (l->tcp == NULL)
-				close(tcp_fd);
-			log_warnx(LOG_G_LISTEN, "cannot listen on %s",
-			    netaddr_str(&l->bound, a, sizeof(a)));
-			goto fail;
+		STAILQ_INSERT_TAIL(&ls->listeners, l, entry);
+		if (listen_one(l, &tcp_fd) != 0) {
+			listen_free(ls);
+			return NULL;
 		}
-		log_info(LOG_G_LISTEN, "bound %s (udp+tcp)", netaddr_str(&l->bound, a, sizeof(a)));
 	}
-	return 0;
-fail:
-	listen_close(vd);
-	return -1;
+	return ls;
 }
 
 void
-listen_close(struct vantaged *vd)
+listen_set_query(struct listen_ctx *ls, struct query_ctx *query)
 {
-	while (vd->conns)
-		tcp_conn_free(vd->conns);
-	while (vd->listeners) {
-		struct listener *l = vd->listeners;
-		vd->listeners = l->next;
+	ls->env.query = query;
+}
+
+void
+listen_free(struct listen_ctx *ls)
+{
+	struct listener *l;
+
+	if (ls == NULL)
+		return;
+	while (!LIST_EMPTY(&ls->conns))
+		tcp_conn_free(LIST_FIRST(&ls->conns));
+	while ((l = STAILQ_FIRST(&ls->listeners)) != NULL) {
+		STAILQ_REMOVE_HEAD(&ls->listeners, entry);
 		listener_free(l);
 	}
+	free(ls);
 }
 
 int
-listen_same(const struct vantaged *vd, const struct config *cfg)
+listen_same(const struct listen_ctx *ls, const struct config *cfg)
 {
+	const struct listener *l;
 	size_t i = 0;
 
-	for (const struct listener *l = vd->listeners; l; l = l->next, i++)
+	STAILQ_FOREACH(l, &ls->listeners, entry) {
 		if (i >= cfg->n_listen || !netaddr_equal(&l->conf, &cfg->listen[i]))
 			return 0;
+		i++;
+	}
 	return i == cfg->n_listen;
 }
 
 const struct netaddr *
-listen_bound(const struct vantaged *vd, size_t i)
+listen_bound(const struct listen_ctx *ls, size_t i)
 {
-	for (const struct listener *l = vd->listeners; l; l = l->next)
+	const struct listener *l;
+
+	STAILQ_FOREACH(l, &ls->listeners, entry)
 		if (i-- == 0)
 			return &l->bound;
 	return NULL;

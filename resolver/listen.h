@@ -6,38 +6,42 @@
 #include <stdint.h>
 
 #include "netaddr.h"
-#include "vantaged.h"
 
-struct query;
+struct config;
+struct event_base;
+struct listen_ctx;
+struct query_ctx;
+struct vstats;
+
+/* What the listeners are given: data, then the service questions go to. */
+struct listen_env {
+	struct event_base *base;
+	struct config *const *cfg;	/* the daemon's current-config slot */
+	struct vstats *st;
+	struct query_ctx *query;	/* may be set later: listen_set_query */
+};
 
 /*
- * listen_open - bind UDP and TCP on every configured address. Port 0 picks one free port
- * used for both. Logs "listen: bound ADDR (udp+tcp)" per address. Returns 0, or -1 after
- * logging why (nothing stays open then).
+ * listen_new - bind UDP and TCP on every configured address. Port 0 picks one free port
+ * used for both. Logs "listen: bound ADDR (udp+tcp)" per address. env is copied. Returns
+ * the listeners, or NULL after logging why (nothing stays open then).
  */
-int listen_open(struct vantaged *vd);
+struct listen_ctx *listen_new(const struct listen_env *env);
 
-/* listen_close - close every listener and TCP connection (pending queries are dropped). */
-void listen_close(struct vantaged *vd);
+/*
+ * listen_set_query - where questions go. The sockets are bound before privileges drop,
+ * the query path is built after: questions arrive only once the event loop runs.
+ */
+void listen_set_query(struct listen_ctx *ls, struct query_ctx *query);
+
+/* listen_free - close every listener and TCP connection (held questions are cancelled).
+ * Accepts NULL. */
+void listen_free(struct listen_ctx *ls);
 
 /* listen_same - whether the configured addresses equal the bound ones (reload check). */
-int listen_same(const struct vantaged *vd, const struct config *cfg);
-
-/* listen_udp_reply - send an answer from the socket that got the question. */
-void listen_udp_reply(int fd, const struct netaddr *peer, const struct netaddr *local,
-    int has_local, const uint8_t *msg, size_t len);
-
-/*
- * tcp_conn_reply - queue a length-prefixed answer on conn. The connection is closed when
- * the client does not read its answers.
- */
-void tcp_conn_reply(struct tcp_conn *conn, const uint8_t *msg, size_t len);
-
-/* tcp_conn_attach / tcp_conn_detach - a query waiting on conn, cancelled if conn closes. */
-void tcp_conn_attach(struct tcp_conn *conn, struct query *q);
-void tcp_conn_detach(struct tcp_conn *conn, struct query *q);
+int listen_same(const struct listen_ctx *ls, const struct config *cfg);
 
 /* listen_bound - the i-th bound address (for status output); NULL past the end. */
-const struct netaddr *listen_bound(const struct vantaged *vd, size_t i);
+const struct netaddr *listen_bound(const struct listen_ctx *ls, size_t i);
 
 #endif

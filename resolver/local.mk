@@ -28,11 +28,12 @@ resolver_libvantaged_a_SOURCES = \
 	resolver/answer.c resolver/answer.h \
 	resolver/policy.c resolver/policy.h \
 	resolver/vcache.c resolver/vcache.h \
-	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_set.c \
+	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_conn.c resolver/mirror_lane.c \
+	resolver/mirror_set.c \
 	resolver/mirror_h2.c resolver/mirror_h2.h \
 	resolver/mirror_chains.c \
 	resolver/mirror_master.c \
-	resolver/mirror_int.h \
+	resolver/mirror_int.h resolver/mirror_types.h \
 	resolver/probe.c resolver/probe.h \
 	resolver/plugin.c resolver/plugin.h resolver/plugin_int.h resolver/plugin_types.h \
 	resolver/plugin_env.c \

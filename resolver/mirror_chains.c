@@ -13,6 +13,7 @@
 #include <event2/buffer.h>
 
 #include "log.h"
+#include "mirror_client.h"
 #include "mirror_int.h"
 #include "statefile.h"
 #include "yconf.h"

@@ -1,15 +1,24 @@
 /*
- * resolver/mirror_int.h - what mirror_client.c (connections, requests) and mirror_set.c (the
- * set, the bootstrap file, selection) share about a mirror. Not for other modules.
+ * resolver/mirror_int.h - what the mirror client's files share about a mirror: requests
+ * (mirror_client.c), lanes (mirror_lane.c), connections (mirror_conn.c), the set, the
+ * bootstrap file and selection (mirror_set.c), learning (mirror_master.c) and the kept
+ * chains (mirror_chains.c). Not for other modules.
  */
 #ifndef VANTAGED_MIRROR_INT_H
 #define VANTAGED_MIRROR_INT_H
 
 #include <sys/queue.h>
 
-#include "mirror_client.h"
+#include <event2/event.h>
+
+#include "dnswire.h"
+#include "config.h"
+#include "http.h"
+#include "mirror_h2.h"
+#include "mirror_types.h"
 #include "netaddr.h"
 #include "tls.h"
+
 
 /*
  * Bounds on a /v1/mirrors body (the CA fetch and the master list parse the same shape),
@@ -22,6 +31,10 @@
 #define MIRROR_LIST_MAX_BYTES (128u * 1024)
 #define MIRROR_LIST_MAX_NODES 8192
 #define MIRROR_LIST_MAX_KEYS 64
+/* A DoH answer is one DNS message (RFC 8484 section 6); anything longer is garbage. */
+#define MIRROR_MAX_ANSWER DNS_MAXMSG
+/* /v1/mirrors lists ~100 entries of ~1.2 KiB (CA PEM included); see above. */
+#define MIRROR_MAX_LIST MIRROR_LIST_MAX_BYTES
 
 /*
  * Connections kept per mirror (lanes), for a mirror that speaks HTTP/1.1 only. One that
@@ -69,7 +82,26 @@ struct mirror_req {
 };
 TAILQ_HEAD(req_list, mirror_req);
 
-struct mirror_conn;
+enum conn_kind {
+	CONN_NOTARY,	/* fetching this mirror's CA from its /v1/mirrors (accepts any chain) */
+	CONN_DOH	/* a pinned connection requests travel on */
+};
+
+/* A lane's connection (mirror_conn.c). */
+struct mirror_conn {
+	struct mirror_lane *lane;
+	enum conn_kind kind;
+	/* The TLS bufferevent: ours until the handshake, then owned by http or h2. */
+	struct bufferevent *bev;
+	struct http_client *http;	/* HTTP/1.1 (and every notary connection) */
+	struct mirror_h2 *h2;		/* HTTP/2, when ALPN said h2 */
+	struct tls_conn *tls;
+	int up;				/* handshake done */
+	int session_kept;		/* its TLS session was kept for resumption */
+	uint64_t started_us;
+	/* The first request sent since its last answer (0: none waits): for the stall check. */
+	uint64_t waiting_us;
+};
 
 /* One connection slot of a mirror, with its own state machine and requests. */
 struct mirror_lane {
@@ -178,5 +210,78 @@ void mirror_master_free(struct mirror_master *mm);
 
 /* mirror_set_destroy - free the set now; nested: from inside one of our callbacks. */
 void mirror_set_destroy(struct mirror_set *set, int nested);
+
+/* ---- requests (mirror_client.c) ---- */
+
+/* mirror_note_error - keep why a request of m failed, for vantagectl mirrors. */
+void mirror_note_error(struct mirror *m, const char *why);
+
+/* mirror_timer_add - arm ev to fire in ms milliseconds. */
+void mirror_timer_add(struct event *ev, uint32_t ms);
+
+/* mirror_req_free - free r (on no list any more) and its deadline event. */
+void mirror_req_free(struct mirror_req *r);
+
+/*
+ * mirror_req_settle - decide r's outcome t now and deliver it from the event loop (never
+ * from the caller's stack); an orphan is simply freed. r leaves its list.
+ */
+void mirror_req_settle(struct mirror_req *r, enum cons_transport t);
+
+/*
+ * mirror_req_send - write r to its lane's connection: 0, -1 when the question cannot be
+ * encoded, -2 when the connection refuses it.
+ */
+int mirror_req_send(struct mirror_lane *l, struct mirror_req *r);
+
+/* ---- lanes (mirror_lane.c) ---- */
+
+/* mirror_lane_set_state - l is now in state s; the mirror's state follows its lanes. */
+void mirror_lane_set_state(struct mirror_lane *l, enum mirror_state s);
+
+/* mirror_lane_count_up - how many of m's lanes have an established connection. */
+size_t mirror_lane_count_up(const struct mirror *m);
+
+/*
+ * mirror_lane_check_stall - drop l's connection when it answered nothing for 10 s while
+ * requests waited on it (l may be NULL). 1 when dropped, else 0.
+ */
+int mirror_lane_check_stall(struct mirror_lane *l);
+
+/* mirror_lane_fail_all - fail every request of l with t (orphans are just freed). */
+void mirror_lane_fail_all(struct mirror_lane *l, enum cons_transport t);
+
+/* mirror_lane_pump - move l's queued requests into its connection's window. */
+void mirror_lane_pump(struct mirror_lane *l);
+
+/* mirror_lane_pick - the lane a new request of m goes to; NULL when none can take one. */
+struct mirror_lane *mirror_lane_pick(struct mirror *m);
+
+/* ---- connections (mirror_conn.c) ---- */
+
+/* mirror_conn_open - open l's connection (the notary one while the CA is unknown). Failures
+ * come through mirror_conn_fail, from deferred callbacks only. */
+void mirror_conn_open(struct mirror_lane *l);
+
+/* mirror_conn_close - close l's connection, if any; no callbacks run. */
+void mirror_conn_close(struct mirror_lane *l);
+
+/* mirror_conn_fail - l's connection (or the attempt) failed: close it, fail its requests
+ * with t, log (once per kind) and back off before the next attempt. */
+void mirror_conn_fail(struct mirror_lane *l, enum cons_transport t, const char *why);
+
+/* mirror_conn_draining - whether c is an HTTP/2 connection that takes no new stream. */
+int mirror_conn_draining(const struct mirror_conn *c);
+
+/* mirror_conn_keep_session - keep c's TLS session for the mirror's next connection. */
+void mirror_conn_keep_session(struct mirror_conn *c);
+
+/*
+ * mirror_conn_request - send a request on c, HTTP/2 (cb2) or HTTP/1.1 (cb1); on HTTP/2,
+ * *sid (when not NULL) gets its stream. 0 or -1.
+ */
+int mirror_conn_request(struct mirror_conn *c, const char *method, const char *target,
+    const char *accept, const char *ct, const void *body, size_t len, size_t max_body,
+    http_response_cb cb1, mirror_h2_cb cb2, void *arg, int32_t *sid);
 
 #endif

@@ -13,6 +13,7 @@
 
 /* No wolfSSL and no ldns header here: hashes come from lib/tls.h, JSON through lib/yconf. */
 #include "log.h"
+#include "mirror_client.h"
 #include "mirror_int.h"
 #include "statefile.h"
 #include "vutil.h"
@@ -300,6 +301,66 @@ master_learn(struct mirror_master *mm, const struct master_candidate *c)
 }
 
 /*
+ * What the candidate c says of m, a mirror the set has at its address: inactive or active
+ * again, by a strict majority of the n voters. 1 when m changed.
+ */
+static int
+master_judge_known(struct mirror *m, const struct master_candidate *c, size_t n)
+{
+	if (memcmp(m->pin, c->id, TLS_SHA256_LEN) != 0) {
+		if (c->active * 2 > n)
+			log_warnx(LOG_G_MIRROR, "master list: a majority lists %s with another CA "
+			    "than mirror %s has; kept as it is", m->addr_str, m->name);
+		return 0;
+	}
+	if (c->inactive * 2 > n && !m->inactive) {
+		m->inactive = 1;
+		log_warnx(LOG_G_MIRROR, "master list: mirror %s (%s) is inactive for %u of %zu "
+		    "configured mirrors; not asked until that changes", m->name, m->addr_str,
+		    c->inactive, n);
+		return 1;
+	}
+	if (c->inactive * 2 <= n && m->inactive && (c->active * 2 > n || !m->learned)) {
+		m->inactive = 0;
+		log_info(LOG_G_MIRROR, "master list: mirror %s (%s) is active again", m->name,
+		    m->addr_str);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A learned mirror the majority no longer lists goes quiet (it may be in use: kept). Not
+ * after a capped round: entries were ignored, so silence proves nothing. 1 when any did.
+ */
+static int
+master_quiet_unlisted(struct mirror_master *mm)
+{
+	struct mirror_set *set = mm->set;
+	size_t n = mm->n_voters;
+	int changed = 0;
+
+	for (size_t i = 0; i < set->n && !mm->capped; i++) {
+		struct mirror *m = set->mirrors[i];
+		int listed = 0;
+
+		if (!m->learned || m->inactive)
+			continue;
+		for (size_t j = 0; j < mm->n_cands && !listed; j++)
+			listed = netaddr_equal(&mm->cands[j].addr, &m->addr) &&
+			    memcmp(mm->cands[j].id, m->pin, TLS_SHA256_LEN) == 0 &&
+			    mm->cands[j].active * 2 > n;
+		if (!listed) {
+			m->inactive = 1;
+			changed = 1;
+			log_info(LOG_G_MIRROR, "master list: learned mirror %s (%s) no longer listed "
+			    "by a majority; not asked", m->name, m->addr_str);
+		}
+	}
+	return changed;
+}
+
+/*
  * Every voter answered or failed: decide. A strict majority of the voters (not of those
  * that answered: silence must not shrink the bar) decides both ways.
  */
@@ -318,55 +379,14 @@ master_decide(struct mirror_master *mm)
 		const struct master_candidate *c = &mm->cands[i];
 		struct mirror *m = master_find(set, &c->addr);
 
-		if (m != NULL) {
-			if (memcmp(m->pin, c->id, TLS_SHA256_LEN) != 0) {
-				if (c->active * 2 > n)
-					log_warnx(LOG_G_MIRROR, "master list: a majority lists %s with "
-					    "another CA than mirror %s has; kept as it is", m->addr_str,
-					    m->name);
-				continue;
-			}
-			if (c->inactive * 2 > n && !m->inactive) {
-				m->inactive = 1;
-				changed = 1;
-				log_warnx(LOG_G_MIRROR, "master list: mirror %s (%s) is inactive for %u "
-				    "of %zu configured mirrors; not asked until that changes", m->name,
-				    m->addr_str, c->inactive, n);
-			} else if (c->inactive * 2 <= n && m->inactive && (c->active * 2 > n ||
-			    !m->learned)) {
-				m->inactive = 0;
-				changed = 1;
-				log_info(LOG_G_MIRROR, "master list: mirror %s (%s) is active again",
-				    m->name, m->addr_str);
-			}
-			continue;
-		}
-		if (c->active * 2 > n && master_learn(mm, c) == 0) {
+		if (m != NULL)
+			changed |= master_judge_known(m, c, n);
+		else if (c->active * 2 > n && master_learn(mm, c) == 0) {
 			learned++;
 			changed = 1;
 		}
 	}
-	/*
-	 * A learned mirror the majority no longer lists goes quiet (it may be in use: kept).
-	 * Not after a capped round: entries were ignored, so silence proves nothing.
-	 */
-	for (size_t i = 0; i < set->n && !mm->capped; i++) {
-		struct mirror *m = set->mirrors[i];
-		int listed = 0;
-
-		if (!m->learned || m->inactive)
-			continue;
-		for (size_t j = 0; j < mm->n_cands && !listed; j++)
-			listed = netaddr_equal(&mm->cands[j].addr, &m->addr) &&
-			    memcmp(mm->cands[j].id, m->pin, TLS_SHA256_LEN) == 0 &&
-			    mm->cands[j].active * 2 > n;
-		if (!listed) {
-			m->inactive = 1;
-			changed = 1;
-			log_info(LOG_G_MIRROR, "master list: learned mirror %s (%s) no longer listed "
-			    "by a majority; not asked", m->name, m->addr_str);
-		}
-	}
+	changed |= master_quiet_unlisted(mm);
 	log_info(LOG_G_MIRROR, "master list: %zu of %zu configured mirrors answered; %zu mirrors "
 	    "taken in", mm->answered, n, learned);
 	if (changed || learned)

@@ -9,6 +9,7 @@
 
 /* No wolfSSL and no ldns header here either: hashes come from lib/tls.h. */
 #include "log.h"
+#include "mirror_client.h"
 #include "mirror_int.h"
 #include "vutil.h"
 #include "yconf.h"
@@ -208,6 +209,31 @@ mirror_set_add_entry(struct mirror_set *set, const struct config_mirror *e, int 
 }
 
 /*
+ * Add the n entries parsed from path, but those whose address is in the set already and
+ * those that are unusable (logged with path:line). 0, or -1 when memory ran out.
+ */
+static int
+mirror_set_add_parsed(struct mirror_set *set, const struct config_mirror *es, size_t n,
+    const char *path, int learned)
+{
+	char err[512];
+
+	for (size_t i = 0; i < n; i++) {
+		if (mirror_set_has_addr(set, &es[i].addr)) {
+			log_debug(LOG_G_MIRROR, "%s:%lu: address already listed; skipped", path,
+			    es[i].line);
+			continue;
+		}
+		if (mirror_set_add_entry(set, &es[i], learned, err, sizeof(err)) == NULL) {
+			if (strcmp(err, "out of memory") == 0)
+				return -1;
+			log_warnx(LOG_G_MIRROR, "%s:%lu: %s; skipped", path, es[i].line, err);
+		}
+	}
+	return 0;
+}
+
+/*
  * Add the entries of the bootstrap file (or, learned set, of the master list file). A
  * missing file is normal (debug); a broken one costs only itself: warn with file:line and
  * keep the inline list. Entries whose address is already in the set are skipped. Returns
@@ -220,8 +246,7 @@ mirror_set_bootstrap(struct mirror_set *set, const char *path, int learned)
 	struct config_mirror *es = NULL;
 	struct yconf y = { 0 };
 	yaml_node_t *root, *item;
-	size_t n = 0, added = 0, cap;
-	char err[512];
+	size_t n = 0, cap, before = set->n;
 	int rc = 0;
 
 	if (access(path, F_OK) != 0 && errno == ENOENT) {
@@ -252,23 +277,9 @@ mirror_set_bootstrap(struct mirror_set *set, const char *path, int learned)
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (mirror_set_has_addr(set, &es[i].addr)) {
-			log_debug(LOG_G_MIRROR, "%s:%lu: address already listed; skipped", path,
-			    es[i].line);
-			continue;
-		}
-		if (mirror_set_add_entry(set, &es[i], learned, err, sizeof(err)) == NULL) {
-			if (strcmp(err, "out of memory") == 0) {
-				rc = -1;
-				goto out;
-			}
-			log_warnx(LOG_G_MIRROR, "%s:%lu: %s; skipped", path, es[i].line, err);
-			continue;
-		}
-		added++;
-	}
-	log_info(LOG_G_MIRROR, "%s %s: %zu mirrors added", what, path, added);
+	if ((rc = mirror_set_add_parsed(set, es, n, path, learned)) == 0)
+		log_info(LOG_G_MIRROR, "%s %s: %zu mirrors added", what, path,
+		    set->n - before);
 out:
 	for (size_t i = 0; i < n; i++)
 		config_mirror_clear(&es[i]);

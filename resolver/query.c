@@ -1,31 +1,61 @@
 /* resolver/query.c - one client question: parse, answer from cache or upstream, reply. */
 #include "autoconf.h"
 
+#include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acl.h"
 #include "check.h"
+#include "config.h"
 #include "dnswire.h"
-#include "listen.h"
 #include "log.h"
 #include "plugin.h"
 #include "query.h"
 #include "ratelimit.h"
 #include "recent.h"
+#include "resolve.h"
+#include "stats.h"
 #include "vutil.h"
 
-/* A question waiting for the upstream. The client's header and question are kept so the
- * answer can carry its ID and its spelling of the name. */
+struct query;
+
+/* The query path's state: what it was given, and the questions that wait. */
+struct query_ctx {
+	struct query_env env;
+	TAILQ_HEAD(, query) pending;	/* waiting for an upstream, a verdict or a plugin */
+};
+
+/*
+ * Who asked what: the client, its message (the answer carries its ID and its spelling of
+ * the name) and the parsed question. A cache hit builds one on the stack; a waiting
+ * question keeps one pointing into its struct query.
+ */
+struct query_ask {
+	const struct query_req *req;
+	const uint8_t *wire;
+	const struct dnsq *q;
+};
+
+/* One answer on its way to the client, and how it was judged. */
+struct query_answer {
+	const uint8_t *wire;
+	size_t len;
+	uint32_t age;
+	const struct policy_decision *d;
+	enum plugin_outcome outcome;
+};
+
+/* A question waiting for the upstream, the mirrors or a plugin. */
 struct query {
-	struct vantaged *vd;
-	struct query_client client;
+	struct query_ctx *qc;
+	struct query_req req;		/* the transport's copy: hold/release see &req */
+	struct query_ask ask;		/* into req, qwire and q */
 	struct dnsq q;
 	struct resolve_wait *w;		/* a plain forwarded question, or */
 	struct check_wait *cw;		/* ... one cross-checked with the mirrors */
-	struct query *tprev, *tnext;	/* on the TCP connection's list */
-	struct query *prev, *next;	/* on the daemon's list of pending queries */
-	int pending;			/* on that list (and on its TCP connection's) */
+	TAILQ_ENTRY(query) entry;	/* on qc->pending */
+	int pending;			/* on that list (and held by its transport) */
 	uint8_t qwire[DNS_HDRLEN + DNS_MAXNAME + 4];
 	/* The plugin chain's view (pr.active 0 when no plugin runs); while a plugin waits on
 	 * the verdict, the answer is kept here. */
@@ -43,133 +73,131 @@ struct query {
 static uint8_t query_out[DNS_MAXMSG + 512];
 
 static void
-query_send(struct vantaged *vd, const struct query_client *c, const uint8_t *msg, size_t len)
+query_send(const struct query_ask *a, const uint8_t *msg, size_t len)
 {
 	if (len == 0)
 		return;
-	if (c->conn)
-		tcp_conn_reply(c->conn, msg, len);
-	else
-		listen_udp_reply(c->udp_fd, &c->peer, &c->local, c->has_local, msg, len);
+	a->req->sink->send(a->req, msg, len);
 }
 
 static void
-query_error(struct vantaged *vd, const struct query_client *c, const uint8_t *wire,
-    const struct dnsq *q, int rcode, int ede, const char *text)
+query_error(const struct query_ask *a, int rcode, int ede, const char *text)
 {
 	struct dnswire_ede e = { ede, text };
-	size_t len = dnswire_error(query_out, sizeof(query_out), wire, q, rcode, &e);
+	size_t len = dnswire_error(query_out, sizeof(query_out), a->wire, a->q, rcode, &e);
 
-	query_send(vd, c, query_out, len);
+	query_send(a, query_out, len);
 }
 
 static void
-query_answer(struct vantaged *vd, const struct query_client *c, const uint8_t *client_wire,
-    const struct dnsq *q, const uint8_t *wire, size_t wlen, uint32_t age,
+query_answer(struct query_ctx *qc, const struct query_ask *a, const struct query_answer *an,
     const struct dnswire_ede *ede)
 {
-	size_t len = dnswire_answer(query_out, sizeof(query_out), wire, wlen, age, client_wire, q,
-	    c->conn != NULL, ede);
+	size_t len = dnswire_answer(query_out, sizeof(query_out), an->wire, an->len, an->age,
+	    a->wire, a->q, a->req->tcp, ede);
 
 	if (len == 0) {
 		/* A stored answer we cannot re-serve is a bug, not the client's fault. */
 		log_warnx(LOG_G_QUERY, "could not build an answer from a stored message");
-		vd->st.servfail++;
-		query_error(vd, c, client_wire, q, DNS_RCODE_SERVFAIL, -1, NULL);
+		qc->env.st->servfail++;
+		query_error(a, DNS_RCODE_SERVFAIL, -1, NULL);
 		return;
 	}
 	if (dnswire_get16(query_out + 2) & DNS_FLAG_TC)
-		vd->st.truncated++;
-	query_send(vd, c, query_out, len);
+		qc->env.st->truncated++;
+	query_send(a, query_out, len);
 }
 
-/* Answer as the policy decided. A refusal without EDNS is still a plain REFUSED/SERVFAIL
- * (and was logged by the check). */
+/* Answer as the policy decided (an->d). A refusal without EDNS is still a plain
+ * REFUSED/SERVFAIL (and was logged by the check). */
 static void
-query_respond(struct vantaged *vd, const struct query_client *c, const uint8_t *client_wire,
-    const struct dnsq *q, const uint8_t *wire, size_t len, uint32_t age,
-    const struct policy_decision *d)
+query_respond(struct query_ctx *qc, const struct query_ask *a, const struct query_answer *an)
 {
+	const struct policy_decision *d = an->d;
 	struct dnswire_ede ede = { d->ede, d->text };
 
 	switch (d->action) {
 	case ACTION_SERVE:
-		query_answer(vd, c, client_wire, q, wire, len, age, NULL);
+		query_answer(qc, a, an, NULL);
 		break;
 	case ACTION_SERVE_FLAG:
 	case ACTION_SERVE_CONSENSUS:
-		query_answer(vd, c, client_wire, q, wire, len, age, &ede);
+		query_answer(qc, a, an, &ede);
 		break;
 	case ACTION_REFUSE:
-		vd->st.refused++;
-		query_error(vd, c, client_wire, q, DNS_RCODE_REFUSED, d->ede, d->text);
+		qc->env.st->refused++;
+		query_error(a, DNS_RCODE_REFUSED, d->ede, d->text);
 		break;
 	case ACTION_SERVFAIL:
-		vd->st.servfail++;
-		query_error(vd, c, client_wire, q, DNS_RCODE_SERVFAIL, d->ede, d->text);
+		qc->env.st->servfail++;
+		query_error(a, DNS_RCODE_SERVFAIL, d->ede, d->text);
 		break;
 	}
 }
 
-static void
-query_unlink(struct query *qr)
-{
-	if (!qr->pending)
-		return;
-	if (qr->prev)
-		qr->prev->next = qr->next;
-	else if (qr->vd->queries == qr)
-		qr->vd->queries = qr->next;
-	if (qr->next)
-		qr->next->prev = qr->prev;
-	qr->prev = qr->next = NULL;
-	qr->pending = 0;
-}
-
-/* Put qr on the pending lists: the daemon's, and its TCP connection's (which cancels it
- * when the connection goes). */
+/* Put qr on the pending list; its transport holds it (and cancels it if it goes). */
 static void
 query_link(struct query *qr)
 {
-	struct vantaged *vd = qr->vd;
-
 	qr->pending = 1;
-	qr->next = vd->queries;
-	if (vd->queries)
-		vd->queries->prev = qr;
-	vd->queries = qr;
-	if (qr->client.conn)
-		tcp_conn_attach(qr->client.conn, qr);
+	TAILQ_INSERT_HEAD(&qr->qc->pending, qr, entry);
+	if (qr->req.sink->hold)
+		qr->req.sink->hold(&qr->req);
 }
 
+/* Free qr. release: tell the transport (not when it is the one cancelling). */
 static void
-query_free(struct query *qr)
+query_rec_free(struct query *qr, int release)
 {
-	int pending = qr->pending;
-
-	plugin_req_cancel(&qr->pr);
-	query_unlink(qr);
-	if (qr->client.conn && pending)
-		tcp_conn_detach(qr->client.conn, qr);
+	if (qr->pending) {
+		TAILQ_REMOVE(&qr->qc->pending, qr, entry);
+		qr->pending = 0;
+		if (release && qr->req.sink->release)
+			qr->req.sink->release(&qr->req);
+	}
 	if (qr->stale_timer)
 		event_free(qr->stale_timer);
 	free(qr->awire);
 	free(qr);
 }
 
+/* Done with qr: the client has its answer (or never will). */
+static void
+query_done(struct query *qr)
+{
+	plugin_req_cancel(&qr->pr);
+	query_rec_free(qr, 1);
+}
+
+/* Abandon qr: nothing more reaches the client. release as in query_rec_free. */
+static void
+query_abandon(struct query *qr, int release)
+{
+	if (qr->w)
+		resolve_cancel(qr->w);
+	if (qr->cw)
+		qr->qc->env.svc.check_cancel(qr->cw);
+	qr->w = NULL;
+	qr->cw = NULL;
+	plugin_req_cancel(&qr->pr);
+	query_rec_free(qr, release);
+}
+
 static struct query *
-query_new(struct vantaged *vd, const struct query_client *c, const struct dnsq *q,
-    const uint8_t *pkt)
+query_rec_new(struct query_ctx *qc, const struct query_ask *a)
 {
 	struct query *qr = calloc(1, sizeof(*qr));
 
 	if (qr == NULL)
 		return NULL;
-	qr->vd = vd;
-	qr->client = *c;
-	qr->q = *q;
-	memcpy(qr->qwire, pkt, q->qend);
-	plugin_req_init(&qr->pr, vd->plugins, q, &c->peer, c->conn != NULL);
+	qr->qc = qc;
+	qr->req = *a->req;
+	qr->q = *a->q;
+	memcpy(qr->qwire, a->wire, a->q->qend);
+	qr->ask.req = &qr->req;
+	qr->ask.wire = qr->qwire;
+	qr->ask.q = &qr->q;
+	qc->env.svc.plugin_req_init(qc->env.svc.arg, &qr->pr, a->q, &a->req->peer, a->req->tcp);
 	return qr;
 }
 
@@ -177,9 +205,9 @@ query_new(struct vantaged *vd, const struct query_client *c, const struct dnsq *
 static void
 query_reply(struct query *qr, const uint8_t *wire, size_t len, uint32_t age)
 {
-	struct vantaged *vd = qr->vd;
 	struct plugin_req *pr = &qr->pr;
 	struct policy_decision d = { .ede = pr->ede };
+	struct query_answer an = { wire, len, age, &d, pr->outcome };
 	int rcode = -1;
 
 	snprintf(d.text, sizeof(d.text), "%s", pr->ede_text);
@@ -202,13 +230,13 @@ query_reply(struct query *qr, const uint8_t *wire, size_t len, uint32_t age)
 		rcode = DNS_RCODE_SERVFAIL;
 		break;
 	case PLUGIN_A_DROP:
-		vd->st.dropped++;
+		qr->qc->env.st->dropped++;
 		plugin_on_response(pr, -1, NULL, 0);
 		return;
 	}
 	if (rcode < 0)
 		rcode = len >= DNS_HDRLEN ? (dnswire_get16(wire + 2) & 0xf) : DNS_RCODE_SERVFAIL;
-	query_respond(vd, &qr->client, qr->qwire, &qr->q, wire, len, age, &d);
+	query_respond(qr->qc, &qr->ask, &an);
 	plugin_on_response(pr, rcode, rcode == DNS_RCODE_REFUSED || rcode == DNS_RCODE_SERVFAIL ?
 	    NULL : wire, len);
 }
@@ -218,22 +246,21 @@ query_resumed(struct plugin_req *pr, void *arg)
 {
 	struct query *qr = arg;
 
+	(void)pr;
 	query_reply(qr, qr->awire, qr->alen, qr->age);
-	query_free(qr);
+	query_done(qr);
 }
 
 /*
- * The verdict stage and the reply. qr is NULL when no plugin runs (a cache hit then needs
- * no allocation). Returns 1 when qr waits for a plugin (it stays, pending), 0 when the
- * client has its answer (the caller frees qr).
+ * The verdict stage and the reply, for a question that has its record (a cache hit with
+ * no plugin running answers with query_respond alone). Returns 1 when qr waits for a
+ * plugin (it stays, pending), 0 when the client has its answer (the caller frees qr).
  */
 static int
-query_finish(struct vantaged *vd, struct query *qr, const struct query_client *c,
-    const uint8_t *cwire, const struct dnsq *q, const uint8_t *wire, size_t len, uint32_t age,
-    const struct policy_decision *d, enum plugin_outcome outcome)
+query_finish(struct query *qr, const struct query_answer *an)
 {
-	if (qr == NULL || !qr->pr.active) {
-		query_respond(vd, c, cwire, q, wire, len, age, d);
+	if (!qr->pr.active) {
+		query_respond(qr->qc, &qr->ask, an);
 		return 0;
 	}
 	/*
@@ -241,17 +268,19 @@ query_finish(struct vantaged *vd, struct query *qr, const struct query_client *c
 	 * next call into the daemon (a cache hit's buffer is reused by the next lookup that
 	 * env->ask makes), let alone a wait.
 	 */
-	if ((qr->awire = malloc(len ? len : 1)) == NULL) {
+	if ((qr->awire = malloc(an->len ? an->len : 1)) == NULL) {
 		struct policy_decision fail = { .action = ACTION_SERVFAIL, .ede = -1 };
-		query_respond(vd, c, cwire, q, wire, len, age, &fail);
+		struct query_answer f = *an;
+		f.d = &fail;
+		query_respond(qr->qc, &qr->ask, &f);
 		return 0;
 	}
-	memcpy(qr->awire, wire, len);
-	qr->alen = len;
-	qr->age = age;
-	if (plugin_on_verdict(&qr->pr, qr->awire, len, d, outcome, query_resumed, qr) !=
-	    PLUGIN_WAIT) {
-		query_reply(qr, qr->awire, len, age);
+	memcpy(qr->awire, an->wire, an->len);
+	qr->alen = an->len;
+	qr->age = an->age;
+	if (plugin_on_verdict(&qr->pr, qr->awire, an->len, an->d, an->outcome, query_resumed,
+		qr) != PLUGIN_WAIT) {
+		query_reply(qr, qr->awire, an->len, an->age);
 		return 0;
 	}
 	if (!qr->pending)
@@ -305,23 +334,23 @@ query_is_servfail(const uint8_t *wire, size_t len)
 static int
 query_serve_stale(struct query *qr, const char *why)
 {
-	struct vantaged *vd = qr->vd;
+	struct query_ctx *qc = qr->qc;
 	struct resolve_result st;
 	struct policy_decision d = { .action = ACTION_SERVE_FLAG, .ede = DNS_EDE_STALE_ANSWER };
+	struct query_answer an = { .d = &d, .outcome = PLUGIN_O_CACHED };
 	uint8_t *wire;
-	size_t len;
 	int waits;
 
-	if (!resolve_lookup_stale(vd->res, &qr->q, &st) || (wire = malloc(st.len)) == NULL)
+	if (!resolve_lookup_stale(qc->env.res, &qr->q, &st) || (wire = malloc(st.len)) == NULL)
 		return 0;
 	memcpy(wire, st.wire, st.len);
-	len = st.len;
-	dnswire_clamp_ttls(wire, len, QUERY_STALE_TTL, QUERY_STALE_TTL);
+	an.wire = wire;
+	an.len = st.len;
+	dnswire_clamp_ttls(wire, an.len, QUERY_STALE_TTL, QUERY_STALE_TTL);
 	snprintf(d.text, sizeof(d.text), "vantage: stale answer, verified %u s ago; %s", st.age,
 	    why);
-	vd->st.answers_stale++;
-	waits = query_finish(vd, qr, &qr->client, qr->qwire, &qr->q, wire, len, 0, &d,
-	    PLUGIN_O_CACHED);
+	qc->env.st->answers_stale++;
+	waits = query_finish(qr, &an);
 	free(wire);
 	return waits ? 2 : 1;
 }
@@ -344,28 +373,26 @@ query_stale_timer(evutil_socket_t fd, short what, void *arg)
 static void
 query_arm_stale(struct query *qr)
 {
-	struct vantaged *vd = qr->vd;
-	uint64_t ms = vd->cfg->cache.stale_after_ms;
+	struct query_ctx *qc = qr->qc;
+	uint64_t ms = (*qc->env.cfg)->cache.stale_after_ms;
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 
-	if (ms == 0 || qr->pr.active || !resolve_has_stale(vd->res, &qr->q))
+	if (ms == 0 || qr->pr.active || !resolve_has_stale(qc->env.res, &qr->q))
 		return;
-	if ((qr->stale_timer = evtimer_new(vd->base, query_stale_timer, qr)) != NULL)
+	if ((qr->stale_timer = evtimer_new(qc->env.base, query_stale_timer, qr)) != NULL)
 		evtimer_add(qr->stale_timer, &tv);
 }
 
 static void
 query_upstream_failed(struct query *qr, enum upstream_status status)
 {
-	struct vantaged *vd = qr->vd;
 	char name[DNS_MAXNAME * 4 + 1];
 
-	vd->st.servfail++;
+	qr->qc->env.st->servfail++;
 	log_info(LOG_G_QUERY, "SERVFAIL for %s: %s",
 	    dnswire_name2str(qr->q.qname, qr->q.qname_len, name, sizeof(name)),
 	    status == UPSTREAM_TIMEOUT ? "no upstream answered in time" : "every upstream failed");
-	query_error(vd, &qr->client, qr->qwire, &qr->q, DNS_RCODE_SERVFAIL,
-	    DNS_EDE_NO_REACHABLE_AUTHORITY,
+	query_error(&qr->ask, DNS_RCODE_SERVFAIL, DNS_EDE_NO_REACHABLE_AUTHORITY,
 	    status == UPSTREAM_TIMEOUT ? "vantage: no upstream resolver answered"
 				       : "vantage: every upstream resolver failed");
 	if (qr->pr.active) {
@@ -380,131 +407,174 @@ static void
 query_resolved(void *arg, const struct resolve_result *res)
 {
 	struct query *qr = arg;
-	struct vantaged *vd = qr->vd;
 	int stale;
 
 	qr->w = NULL; /* resolve frees the waiter after we return */
 	if (qr->answered) { /* served stale already; the cache is refreshed all the same */
-		query_free(qr);
+		query_done(qr);
 		return;
 	}
 	if (res->status == UPSTREAM_OK) {
 		struct policy_decision d = { .action = ACTION_SERVE, .ede = -1 };
-		vd->st.answers_upstream++;
-		if (query_finish(vd, qr, &qr->client, qr->qwire, &qr->q, res->wire, res->len,
-			res->age, &d, PLUGIN_O_UNCHECKED))
+		struct query_answer an = { res->wire, res->len, res->age, &d, PLUGIN_O_UNCHECKED };
+		qr->qc->env.st->answers_upstream++;
+		if (query_finish(qr, &an))
 			return;
 	} else if ((stale = query_serve_stale(qr, query_failure_text(res->status))) == 2)
 		return;
 	else if (!stale)
 		query_upstream_failed(qr, res->status);
-	query_free(qr);
+	query_done(qr);
 }
 
 static void
 query_checked(void *arg, const struct check_result *res)
 {
 	struct query *qr = arg;
-	struct vantaged *vd = qr->vd;
+	struct query_ctx *qc = qr->qc;
 	int stale;
 
 	qr->cw = NULL; /* check frees the waiter after we return */
 	if (qr->answered) { /* served stale already; the verdict is cached all the same */
-		query_free(qr);
+		query_done(qr);
 		return;
 	}
 	/* An upstream that answered SERVFAIL failed as much as one that did not answer. */
 	if ((res->status != UPSTREAM_OK || query_is_servfail(res->wire, res->len)) &&
 	    (stale = query_serve_stale(qr, query_failure_text(res->status))) != 0) {
 		if (stale == 1)
-			query_free(qr);
+			query_done(qr);
 		return;
 	}
 	if (res->status == UPSTREAM_OK) {
-		vd->st.answers_upstream++;
-		recent_note(vd->recent, &qr->client.peer, &qr->q, &res->decision, res);
-		if (query_finish(vd, qr, &qr->client, qr->qwire, &qr->q, res->wire, res->len,
-			res->age, &res->decision, query_outcome(res)))
+		struct query_answer an = { res->wire, res->len, res->age, &res->decision,
+			query_outcome(res) };
+		qc->env.st->answers_upstream++;
+		if (qc->env.recent)
+			recent_note(qc->env.recent, &qr->req.peer, &qr->q, &res->decision, res);
+		if (query_finish(qr, &an))
 			return;
 	} else
 		query_upstream_failed(qr, res->status);
-	query_free(qr);
+	query_done(qr);
 }
 
 /* on_query: returns 1 when a plugin answered (or dropped) the question; qr is then gone. */
 static int
 query_plugins_first(struct query *qr)
 {
-	struct vantaged *vd = qr->vd;
+	struct vstats *st = qr->qc->env.st;
 	struct plugin_req *pr = &qr->pr;
-	enum plugin_state st = plugin_on_query(pr);
+	enum plugin_state ps = plugin_on_query(pr);
 
-	switch (st) {
+	switch (ps) {
 	case PLUGIN_PASS:
 		return 0;
 	case PLUGIN_DROP:
-		vd->st.dropped++;
+		st->dropped++;
 		plugin_on_response(pr, -1, NULL, 0);
 		break;
 	default:
 		if (pr->rcode == DNS_RCODE_REFUSED)
-			vd->st.refused++;
+			st->refused++;
 		else if (pr->rcode == DNS_RCODE_SERVFAIL)
-			vd->st.servfail++;
-		query_error(vd, &qr->client, qr->qwire, &qr->q, pr->rcode, pr->ede, pr->ede_text);
-		if (st == PLUGIN_REFUSE)
+			st->servfail++;
+		query_error(&qr->ask, pr->rcode, pr->ede, pr->ede_text);
+		if (ps == PLUGIN_REFUSE)
 			pr->action = PLUGIN_A_REFUSE;
-		else if (st == PLUGIN_ERROR)
+		else if (ps == PLUGIN_ERROR)
 			pr->action = PLUGIN_A_SERVFAIL;
 		plugin_on_response(pr, pr->rcode, NULL, 0);
 		break;
 	}
-	query_free(qr);
+	query_done(qr);
 	return 1;
 }
 
-void
-query_shutdown(struct vantaged *vd)
+struct query_ctx *
+query_new(const struct query_env *env)
 {
-	while (vd->queries) {
-		struct query *qr = vd->queries;
-		resolve_cancel(qr->w);
-		check_cancel(qr->cw);
-		qr->w = NULL;
-		qr->cw = NULL;
-		query_free(qr);
-	}
+	struct query_ctx *qc = calloc(1, sizeof(*qc));
+
+	if (qc == NULL)
+		return NULL;
+	qc->env = *env;
+	TAILQ_INIT(&qc->pending);
+	return qc;
 }
 
 void
-query_cancel(struct query *qr)
+query_free(struct query_ctx *qc)
 {
-	query_unlink(qr);
-	resolve_cancel(qr->w);
-	check_cancel(qr->cw);
-	plugin_req_cancel(&qr->pr);
-	qr->client.conn = NULL; /* the connection is already taking us off its list */
-	if (qr->stale_timer)
-		event_free(qr->stale_timer);
-	free(qr->awire);
-	free(qr);
+	struct query *qr;
+
+	if (qc == NULL)
+		return;
+	while ((qr = TAILQ_FIRST(&qc->pending)) != NULL)
+		query_abandon(qr, 1);
+	free(qc);
 }
 
-/* Who may ask, how often, and what: the question in q and 1 when it goes on, else 0 (the
- * client was answered, or not, and the case counted). */
+void
+query_cancel(struct query_req *req)
+{
+	/* req is the copy inside a struct query: hold was only ever given that one. */
+	struct query *qr = (struct query *)((char *)req - offsetof(struct query, req));
+
+	query_abandon(qr, 0);
+}
+
+/* A parse outcome other than OK: answer (or not) and count. Returns 0. */
 static int
-query_admit(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct query_client *c,
-    struct dnsq *qp)
+query_reject(struct query_ctx *qc, const struct query_ask *a, enum dnswire_verdict p)
 {
-	struct dnsq q;
+	struct vstats *st = qc->env.st;
+
+	switch (p) {
+	case DNSWIRE_OK:
+		return 1;
+	case DNSWIRE_DROP:
+		st->dropped++;
+		break;
+	case DNSWIRE_FORMERR:
+		st->formerr++;
+		query_error(a, DNS_RCODE_FORMERR, -1, NULL);
+		break;
+	case DNSWIRE_NOTIMP:
+		st->notimp++;
+		query_error(a, DNS_RCODE_NOTIMP, -1, NULL);
+		break;
+	case DNSWIRE_BADVERS:
+		st->formerr++;
+		query_error(a, DNS_RCODE_BADVERS, -1, NULL);
+		break;
+	case DNSWIRE_REFUSED:
+		st->refused++;
+		query_error(a, DNS_RCODE_REFUSED, DNS_EDE_PROHIBITED,
+		    "vantage: zone transfers are not served by a stub resolver");
+		break;
+	}
+	return 0;
+}
+
+/* Who may ask, how often, and what: 1 when a->q holds a question that goes on, else 0
+ * (the client was answered, or not, and the case counted). */
+static int
+query_admit(struct query_ctx *qc, const uint8_t *pkt, size_t len, const struct query_ask *a,
+    struct dnsq *q)
+{
+	const struct config *cfg = *qc->env.cfg;
+	struct ratelimit *rl = *qc->env.ratelimit;
+	struct vstats *st = qc->env.st;
+	const struct netaddr *peer = &a->req->peer;
 	enum acl_action acl;
 
-	if (c->conn)
-		vd->st.queries_tcp++;
+	if (a->req->tcp)
+		st->queries_tcp++;
 	else
-		vd->st.queries_udp++;
-	if ((acl = acl_match(vd->cfg->acl, vd->cfg->n_acl, &c->peer)) == ACL_DROP) {
-		vd->st.acl_dropped++;
+		st->queries_udp++;
+	if ((acl = acl_match(cfg->acl, cfg->n_acl, peer)) == ACL_DROP) {
+		st->acl_dropped++;
 		return 0;
 	}
 	/*
@@ -512,96 +582,38 @@ query_admit(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct qu
 	 * the limit comes before the ACL's refusal: exposed beyond loopback, a REFUSED with its
 	 * EDE text is larger than many questions, for any spoofed source.
 	 */
-	if (vd->ratelimit && !ratelimit_allow(vd->ratelimit, &c->peer, now_ms())) {
-		vd->st.ratelimited++;
+	if (rl && !ratelimit_allow(rl, peer, now_ms())) {
+		st->ratelimited++;
 		return 0;
 	}
 	if (acl == ACL_REFUSE) {
-		vd->st.acl_refused++;
-		if (dnswire_parse_query(pkt, len, &q) != DNSWIRE_DROP)
-			query_error(vd, c, pkt, &q, DNS_RCODE_REFUSED, DNS_EDE_PROHIBITED,
+		st->acl_refused++;
+		if (dnswire_parse_query(pkt, len, q) != DNSWIRE_DROP)
+			query_error(a, DNS_RCODE_REFUSED, DNS_EDE_PROHIBITED,
 			    "vantage: this resolver does not serve your address");
 		return 0;
 	}
-	recent_query(vd->recent, &c->peer);
-	switch (dnswire_parse_query(pkt, len, &q)) {
-	case DNSWIRE_OK:
-		break;
-	case DNSWIRE_DROP:
-		vd->st.dropped++;
-		return 0;
-	case DNSWIRE_FORMERR:
-		vd->st.formerr++;
-		query_error(vd, c, pkt, &q, DNS_RCODE_FORMERR, -1, NULL);
-		return 0;
-	case DNSWIRE_NOTIMP:
-		vd->st.notimp++;
-		query_error(vd, c, pkt, &q, DNS_RCODE_NOTIMP, -1, NULL);
-		return 0;
-	case DNSWIRE_BADVERS:
-		vd->st.formerr++;
-		query_error(vd, c, pkt, &q, DNS_RCODE_BADVERS, -1, NULL);
-		return 0;
-	case DNSWIRE_REFUSED:
-		vd->st.refused++;
-		query_error(vd, c, pkt, &q, DNS_RCODE_REFUSED, DNS_EDE_PROHIBITED,
-		    "vantage: zone transfers are not served by a stub resolver");
-		return 0;
-	}
-	*qp = q;
-	return 1;
+	if (qc->env.recent)
+		recent_query(qc->env.recent, peer);
+	return query_reject(qc, a, dnswire_parse_query(pkt, len, q));
 }
 
-void
-query_handle(struct vantaged *vd, const uint8_t *pkt, size_t len, const struct query_client *c)
+/* Forward (or cross-check) a question the cache could not answer; qr waits for it. */
+static void
+query_forward(struct query *qr, int checked, const struct resolve_result *hit)
 {
-	struct dnsq q;
-	struct resolve_result res = { 0 };
-	struct query *qr = NULL;
-	int checked;
+	struct query_ctx *qc = qr->qc;
+	struct query_services *svc = &qc->env.svc;
 
-	if (!query_admit(vd, pkt, len, c, &q))
-		return;
-	/* With plugins, the question gets its record now: on_query may answer it, and a
-	 * plugin may make even a cache hit wait at the verdict. */
-	if (plugin_active(vd->plugins) && (qr = query_new(vd, c, &q, pkt)) == NULL) {
-		vd->st.servfail++;
-		query_error(vd, c, pkt, &q, DNS_RCODE_SERVFAIL, -1, NULL);
-		return;
-	}
-	if (qr && query_plugins_first(qr))
-		return;
-	checked = check_applies(vd->checks, &q);
-	if (resolve_lookup(vd->res, &q, &res)) {
-		struct policy_decision d = { .action = ACTION_SERVE, .ede = -1 };
-		enum plugin_outcome outcome = PLUGIN_O_UNCHECKED;
-		if (checked) {
-			if (!check_cached(vd->checks, &q, &res, &d))
-				goto miss;
-			outcome = PLUGIN_O_CACHED;
-			recent_note(vd->recent, &c->peer, &q, &d, NULL);
-		}
-		vd->st.answers_cache++;
-		if (!query_finish(vd, qr, c, pkt, &q, res.wire, res.len, res.age, &d, outcome) &&
-		    qr)
-			query_free(qr);
-		return;
-	}
-miss:
-	if (qr == NULL && (qr = query_new(vd, c, &q, pkt)) == NULL) {
-		vd->st.servfail++;
-		query_error(vd, c, pkt, &q, DNS_RCODE_SERVFAIL, -1, NULL);
-		return;
-	}
 	if (checked)
-		qr->cw = check_start(vd->checks, &q, res.wire ? &res : NULL, query_checked, qr);
+		qr->cw = svc->check_start(svc->arg, &qr->q, hit, query_checked, qr);
 	else
-		qr->w = resolve_start(vd->res, &q, query_resolved, qr);
+		qr->w = resolve_start(qc->env.res, &qr->q, query_resolved, qr);
 	if (qr->w == NULL && qr->cw == NULL) {
-		vd->st.servfail++;
-		query_error(vd, c, pkt, &q, DNS_RCODE_SERVFAIL, DNS_EDE_NO_REACHABLE_AUTHORITY,
+		qc->env.st->servfail++;
+		query_error(&qr->ask, DNS_RCODE_SERVFAIL, DNS_EDE_NO_REACHABLE_AUTHORITY,
 		    "vantage: could not forward the question");
-		query_free(qr);
+		query_done(qr);
 		return;
 	}
 	query_link(qr);
@@ -609,29 +621,48 @@ miss:
 }
 
 void
-query_tcp_link(struct query **head, struct query *q)
+query_handle(struct query_ctx *qc, const struct query_req *req, const uint8_t *pkt, size_t len)
 {
-	q->tprev = NULL;
-	q->tnext = *head;
-	if (*head)
-		(*head)->tprev = q;
-	*head = q;
-}
+	struct query_services *svc = &qc->env.svc;
+	struct dnsq q;
+	struct query_ask a = { req, pkt, &q };
+	struct resolve_result res = { 0 };
+	struct query *qr = NULL;
+	int checked;
 
-void
-query_tcp_unlink(struct query **head, struct query *q)
-{
-	if (q->tprev)
-		q->tprev->tnext = q->tnext;
-	else if (*head == q)
-		*head = q->tnext;
-	if (q->tnext)
-		q->tnext->tprev = q->tprev;
-	q->tprev = q->tnext = NULL;
-}
-
-struct query *
-query_tcp_next(struct query *q)
-{
-	return q->tnext;
+	if (!query_admit(qc, pkt, len, &a, &q))
+		return;
+	/* With plugins, the question gets its record now: on_query may answer it, and a
+	 * plugin may make even a cache hit wait at the verdict. */
+	if (svc->plugins_active(svc->arg) && (qr = query_rec_new(qc, &a)) == NULL)
+		goto fail;
+	if (qr && query_plugins_first(qr))
+		return;
+	checked = svc->check_applies(svc->arg, &q);
+	if (resolve_lookup(qc->env.res, &q, &res)) {
+		struct policy_decision d = { .action = ACTION_SERVE, .ede = -1 };
+		struct query_answer an = { res.wire, res.len, res.age, &d, PLUGIN_O_UNCHECKED };
+		if (checked) {
+			if (!svc->check_cached(svc->arg, &q, &res, &d))
+				goto miss;
+			an.outcome = PLUGIN_O_CACHED;
+			if (qc->env.recent)
+				recent_note(qc->env.recent, &req->peer, &q, &d, NULL);
+		}
+		qc->env.st->answers_cache++;
+		/* No plugin: the answer goes out with nothing allocated. */
+		if (qr == NULL)
+			query_respond(qc, &a, &an);
+		else if (!query_finish(qr, &an))
+			query_done(qr);
+		return;
+	}
+miss:
+	if (qr == NULL && (qr = query_rec_new(qc, &a)) == NULL)
+		goto fail;
+	query_forward(qr, checked, res.wire ? &res : NULL);
+	return;
+fail:
+	qc->env.st->servfail++;
+	query_error(&a, DNS_RCODE_SERVFAIL, -1, NULL);
 }

@@ -125,7 +125,7 @@ vantaged_reload_apply(struct vantaged *vd)
 		log_warnx(LOG_G_CONFIG, "reload failed, keeping the running configuration: %s", err);
 		return;
 	}
-	if (!listen_same(vd, cfg)) {
+	if (!listen_same(vd->listen, cfg)) {
 		/* Privileges are gone: port 53 cannot be bound again. Say so, keep serving. */
 		log_warnx(LOG_G_CONFIG,
 		    "reload: listen addresses changed; they take effect at the next restart");
@@ -282,7 +282,7 @@ vantaged_src_vcache(void *arg)
 static const struct netaddr *
 vantaged_src_listen(void *arg, size_t i)
 {
-	return listen_bound(arg, i);
+	return listen_bound(((struct vantaged *)arg)->listen, i);
 }
 
 static int
@@ -483,6 +483,57 @@ vantaged_daemonize(void)
 	}
 }
 
+/* The query path's services (query.h), bound to this daemon's checks and plugin chain. */
+static int
+vantaged_q_check_applies(void *vd, const struct dnsq *q)
+{
+	return check_applies(((struct vantaged *)vd)->checks, q);
+}
+
+static int
+vantaged_q_check_cached(void *vd, const struct dnsq *q, const struct resolve_result *hit,
+    struct policy_decision *d)
+{
+	return check_cached(((struct vantaged *)vd)->checks, q, hit, d);
+}
+
+static struct check_wait *
+vantaged_q_check_start(void *vd, const struct dnsq *q, const struct resolve_result *local,
+    check_cb cb, void *arg)
+{
+	return check_start(((struct vantaged *)vd)->checks, q, local, cb, arg);
+}
+
+static int
+vantaged_q_plugins_active(void *vd)
+{
+	return plugin_active(((struct vantaged *)vd)->plugins);
+}
+
+static void
+vantaged_q_plugin_req_init(void *vd, struct plugin_req *pr, const struct dnsq *q,
+    const struct netaddr *peer, int tcp)
+{
+	plugin_req_init(pr, ((struct vantaged *)vd)->plugins, q, peer, tcp);
+}
+
+/* The query path, once everything it uses runs; questions start flowing to it. */
+static void
+vantaged_query(struct vantaged *vd)
+{
+	struct query_env qe = {
+		.base = vd->base, .cfg = &vd->cfg, .st = &vd->st, .ratelimit = &vd->ratelimit,
+		.res = vd->res, .recent = vd->recent,
+		.svc = { vd, vantaged_q_check_applies, vantaged_q_check_cached,
+		    vantaged_q_check_start, check_cancel, vantaged_q_plugins_active,
+		    vantaged_q_plugin_req_init },
+	};
+
+	if ((vd->query = query_new(&qe)) == NULL)
+		fatalx("out of memory");
+	listen_set_query(vd->listen, vd->query);
+}
+
 /* The command line. */
 struct vantaged_opts {
 	const char *path;		/* -c */
@@ -566,7 +617,7 @@ vantaged_open(struct vantaged *vd)
 		fatalx("cannot create the event loop");
 	if (vantaged_ratelimit(vd, vd->cfg) != 0)
 		fatalx("out of memory");
-	if (listen_open(vd) != 0)
+	if ((vd->listen = listen_new(&(struct listen_env){ vd->base, &vd->cfg, &vd->st, NULL })) == NULL)
 		fatalx("cannot listen; stopping");
 	vantaged_ops_open(vd);
 	vantaged_drop_privileges(vd->cfg->user);
@@ -587,6 +638,7 @@ vantaged_start(struct vantaged *vd)
 	if (vantaged_checks_new(vd, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	vantaged_plugins(vd);
+	vantaged_query(vd);
 	vantaged_follow(vd);
 }
 
@@ -595,10 +647,10 @@ static void
 vantaged_stop(struct vantaged *vd)
 {
 	follow_free(vd->follow);
-	query_shutdown(vd);
+	query_free(vd->query);
 	plugin_chain_free(vd->plugins);
 	vd->plugins = NULL;
-	listen_close(vd);
+	listen_free(vd->listen);
 	control_close(vd->control);	/* before vantaged_checks_free: it cancels pending explains */
 	metrics_close(vd->metrics);
 	dashboard_close(vd->dashboard);	/* before vantaged_checks_free: it cancels pending explains */

@@ -10,9 +10,8 @@
 #include "resolve.h"
 #include "stats.h"
 
-struct listener;
-struct tcp_conn;
-struct query;
+struct listen_ctx;
+struct query_ctx;
 struct mirror_set;
 struct vcache;
 struct vstore;
@@ -32,10 +31,8 @@ struct vantaged {
 	struct event_base *base;
 	struct config *cfg;
 	struct resolve *res;
-	struct listener *listeners;
-	struct tcp_conn *conns;
-	struct query *queries;		/* pending: waiting for an upstream or a verdict */
-	unsigned long n_conns;
+	struct listen_ctx *listen;	/* the sockets and TCP connections (listen.c) */
+	struct query_ctx *query;	/* the query path (query.c) */
 	uint64_t start_ms;
 	struct vstats st;
 	const char *resolv_conf;
