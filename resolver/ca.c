@@ -49,13 +49,7 @@ ca_same(const struct cons_answer *a, const struct cons_answer *b)
 {
 	if ((a->rclass == RCLASS_DATA) != (b->rclass == RCLASS_DATA))
 		return 0;
-	if (a->n_rrs != b->n_rrs)
-		return 0;
-	for (size_t i = 0; i < a->n_rrs; i++)
-		if (a->rrs[i].type != b->rrs[i].type || a->rrs[i].len != b->rrs[i].len ||
-		    memcmp(a->rrs[i].rdata, b->rrs[i].rdata, a->rrs[i].len) != 0)
-			return 0;
-	return 1;
+	return consensus_rrsets_equal(a, b);
 }
 
 /* The usable answer that most others share, and how many share it (itself included). */

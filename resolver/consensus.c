@@ -159,7 +159,7 @@ consensus_same_prefix(const struct cons_addr *a, const struct cons_addr *b, unsi
 	return ((a->bytes[whole] ^ b->bytes[whole]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
-static int
+int
 consensus_rrsets_equal(const struct cons_answer *a, const struct cons_answer *b)
 {
 	if (a->n_rrs != b->n_rrs)

@@ -243,4 +243,11 @@ const char *consensus_rule_name(enum cons_rule r);
 const char *consensus_outcome_name(enum cons_outcome o);
 const char *consensus_why_name(enum cons_why w);
 
+/*
+ * consensus_rrsets_equal - a and b hold the same records in the same order (type and rdata;
+ * both are sorted by the digest): the ladder's "equal RRsets", also the CA evidence's "same
+ * TLSA answer". 1 or 0.
+ */
+int consensus_rrsets_equal(const struct cons_answer *a, const struct cons_answer *b);
+
 #endif
