@@ -36,12 +36,22 @@ static struct tls_ctx *
 tls_ctx_wrap(WOLFSSL_CTX *wctx)
 {
 	struct tls_ctx *ctx;
-	/* X25519 first: it is the cheapest key exchange in this build (no P-256 warm-up). */
-	int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1 };
+	/*
+	 * X25519 first when this wolfSSL has it: it is the cheapest key exchange (no P-256
+	 * warm-up). OpenWrt's stock libwolfssl is built without Curve25519, and P-256 alone is
+	 * then offered: every mirror accepts it (doc/mirror-protocol.md).
+	 */
+	int groups[] = {
+#ifdef HAVE_CURVE25519
+		WOLFSSL_ECC_X25519,
+#endif
+		WOLFSSL_ECC_SECP256R1,
+	};
 
 	if (wctx == NULL)
 		return NULL;
-	if (wolfSSL_CTX_set_groups(wctx, groups, 2) != WOLFSSL_SUCCESS) {
+	if (wolfSSL_CTX_set_groups(wctx, groups, (int)(sizeof(groups) / sizeof(groups[0]))) !=
+	    WOLFSSL_SUCCESS) {
 		wolfSSL_CTX_free(wctx);
 		return NULL;
 	}

@@ -16,6 +16,10 @@ EXTRA_DIST += $(PACKAGING_IT_TESTS) \
 	tests/integration/packaging/notify_recv.py \
 	tests/integration/packaging/uci_stub.sh \
 	tests/integration/packaging/openwrt.uci \
+	tests/integration/packaging/openwrt-sdk/rules.mk \
+	tests/integration/packaging/openwrt-sdk/include/package.mk \
+	tests/integration/packaging/openwrt-sdk/check.sh \
+	tests/integration/packaging/openwrt-sdk/packages.list \
 	packaging/openwrt/luci-app-vantage/Makefile \
 	packaging/openwrt/luci-app-vantage/htdocs/luci-static/resources/view/vantage/dashboard.js \
 	packaging/openwrt/luci-app-vantage/root/usr/share/luci/menu.d/luci-app-vantage.json \
@@ -45,4 +49,6 @@ EXTRA_DIST += $(PACKAGING_IT_TESTS) \
 	packaging/openwrt/vantage/Makefile \
 	packaging/openwrt/vantage/files/vantage.config \
 	packaging/openwrt/vantage/files/vantaged.init \
+	packaging/openwrt/vantage/files/vantage.uci-defaults \
+	packaging/openwrt/update-hash.sh \
 	demo/demo.sh

@@ -2,7 +2,8 @@
 # the UCI -> YAML code of packaging/openwrt/vantage/files/vantaged.init off the router.
 # As on OpenWrt, config_load sources the UCI file ($UCI_CONFIG_DIR/NAME) with config, option
 # and list defined as functions; values live in CONFIG_<section>_<option> variables.
-# Sourced by a POSIX sh (dash); the init script itself runs under busybox ash there.
+# Sourced by a POSIX sh (dash); the init script itself runs under busybox ash there. `uci`
+# below stands in for the command-line tool (uci-defaults and prerm scripts).
 
 _UCI_SECTIONS=""
 _UCI_CUR=""
@@ -73,4 +74,40 @@ config_foreach() {
 		[ -z "$type" ] || [ "$t" = "$type" ] && "$fn" "$s" "$@"
 	done
 	return 0
+}
+
+# uci [-q] get|set|add_list|del_list|delete|commit ARG: the uci command-line tool the
+# uci-defaults and prerm scripts call, on a state file ($UCI_STATE: one "key<TAB>value" line
+# per option or list item; a section is a line "config.section<TAB>type"). Each call is
+# recorded, without -q, as a line of $UCI_LOG.
+uci() {
+	local cmd key val
+	[ "$1" = -q ] && shift
+	echo "uci $*" >> "${UCI_LOG:?}"
+	cmd=$1
+	case $2 in
+	*=*) key=${2%%=*}; val=${2#*=} ;;
+	*) key=$2; val= ;;
+	esac
+	touch "${UCI_STATE:?}"
+	case $cmd in
+	get)
+		awk -F '\t' -v k="$key" '$1 == k { printf "%s%s", (n++ ? " " : ""), $2 }
+			END { if (n) print ""; exit(n ? 0 : 1) }' "$UCI_STATE" ;;
+	set)
+		_uci_filter '$1 != k' "$key" "" && printf '%s\t%s\n' "$key" "$val" >> "$UCI_STATE" ;;
+	add_list)
+		printf '%s\t%s\n' "$key" "$val" >> "$UCI_STATE" ;;
+	del_list)
+		_uci_filter '!($1 == k && $2 == v)' "$key" "$val" ;;
+	delete)
+		_uci_filter '$1 != k && index($1, k ".") != 1' "$key" "" ;;
+	commit) ;;
+	*) echo "uci stub: $cmd not supported" >&2; return 1 ;;
+	esac
+}
+
+_uci_filter() {
+	awk -F '\t' -v k="$2" -v v="$3" "$1" "$UCI_STATE" > "$UCI_STATE.new" &&
+		mv -f "$UCI_STATE.new" "$UCI_STATE"
 }
