@@ -17,3 +17,4 @@ include tests/integration/plugins.mk
 include tests/integration/webpki.mk
 include tests/adversary/local.mk
 include tests/replay/local.mk
+include tests/shape/local.mk
