@@ -149,6 +149,22 @@ hlru_clear(struct hlru *h)
 }
 
 size_t
+hlru_chain_max(const struct hlru *h)
+{
+	size_t longest = 0;
+
+	for (size_t b = 0; b <= h->mask; b++) {
+		size_t len = 0;
+		const struct hlru_node *n;
+		SLIST_FOREACH(n, &h->buckets[b], chain)
+			len++;
+		if (len > longest)
+			longest = len;
+	}
+	return longest;
+}
+
+size_t
 hlru_count(const struct hlru *h)
 {
 	return h->count;

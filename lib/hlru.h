@@ -86,6 +86,12 @@ size_t hlru_trim(struct hlru *h);
 /* hlru_clear - drop every entry. */
 void hlru_clear(struct hlru *h);
 
+/*
+ * hlru_chain_max - the longest hash chain, in entries: O(buckets), for tests and
+ * diagnostics (a chain much longer than count / buckets means the hash is being aimed at).
+ */
+size_t hlru_chain_max(const struct hlru *h);
+
 /* hlru_count / hlru_bytes - the entries held and the bytes they count. */
 size_t hlru_count(const struct hlru *h);
 size_t hlru_bytes(const struct hlru *h);
