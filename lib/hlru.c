@@ -211,3 +211,12 @@ hlru_fnv(uint64_t h, const void *p, size_t len)
 		h = (h ^ b[i]) * 0x100000001b3ull;
 	return h;
 }
+
+uint32_t
+hlru_fold(uint64_t h)
+{
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return (uint32_t)h;
+}

@@ -113,4 +113,12 @@ struct hlru_node *hlru_newer(const struct hlru *h, const struct hlru_node *n);
 #define HLRU_FNV_INIT 0xcbf29ce484222325ull
 uint64_t hlru_fnv(uint64_t h, const void *p, size_t len);
 
+/*
+ * hlru_fold - a chain hash from h, an hlru_fnv started from HLRU_FNV_INIT xor a random
+ * per-table seed: the bits mixed down so that the chain depends on all of the seed, not
+ * only its low bits (FNV's multiply carries upward only). The keyed form every table
+ * that holds names a client chooses uses (dnscache, vcache_ca, the in-flight questions).
+ */
+uint32_t hlru_fold(uint64_t h);
+
 #endif
