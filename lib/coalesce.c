@@ -100,6 +100,12 @@ coalesce_waiting(const struct coalesce_job *job)
 }
 
 size_t
+coalesce_chain_max(const struct coalesce *t)
+{
+	return hlru_chain_max(t->table);
+}
+
+size_t
 coalesce_count(const struct coalesce *t)
 {
 	return hlru_count(t->table);

@@ -78,6 +78,9 @@ struct coalesce_wait *coalesce_pop(struct coalesce_job *job);
 /* coalesce_waiting - whether anyone waits for job. */
 int coalesce_waiting(const struct coalesce_job *job);
 
+/* coalesce_chain_max - the longest hash chain of t (tests, diagnostics). */
+size_t coalesce_chain_max(const struct coalesce *t);
+
 /* coalesce_count - the jobs in t. */
 size_t coalesce_count(const struct coalesce *t);
 

@@ -71,10 +71,7 @@ dnscache_hash(const struct dnscache *c, const struct dnscache_key *k)
 	h = (h ^ k->qtype) * 0x100000001b3ull;
 	h = (h ^ k->qclass) * 0x100000001b3ull;
 	h = (h ^ k->bits) * 0x100000001b3ull;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return (uint32_t)h;
+	return hlru_fold(h);
 }
 
 static int

@@ -149,6 +149,22 @@ hlru_clear(struct hlru *h)
 }
 
 size_t
+hlru_chain_max(const struct hlru *h)
+{
+	size_t longest = 0;
+
+	for (size_t b = 0; b <= h->mask; b++) {
+		size_t len = 0;
+		const struct hlru_node *n;
+		SLIST_FOREACH(n, &h->buckets[b], chain)
+			len++;
+		if (len > longest)
+			longest = len;
+	}
+	return longest;
+}
+
+size_t
 hlru_count(const struct hlru *h)
 {
 	return h->count;
@@ -194,4 +210,13 @@ hlru_fnv(uint64_t h, const void *p, size_t len)
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ b[i]) * 0x100000001b3ull;
 	return h;
+}
+
+uint32_t
+hlru_fold(uint64_t h)
+{
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return (uint32_t)h;
 }

@@ -86,6 +86,12 @@ size_t hlru_trim(struct hlru *h);
 /* hlru_clear - drop every entry. */
 void hlru_clear(struct hlru *h);
 
+/*
+ * hlru_chain_max - the longest hash chain, in entries: O(buckets), for tests and
+ * diagnostics (a chain much longer than count / buckets means the hash is being aimed at).
+ */
+size_t hlru_chain_max(const struct hlru *h);
+
 /* hlru_count / hlru_bytes - the entries held and the bytes they count. */
 size_t hlru_count(const struct hlru *h);
 size_t hlru_bytes(const struct hlru *h);
@@ -106,5 +112,13 @@ struct hlru_node *hlru_newer(const struct hlru *h, const struct hlru_node *n);
  */
 #define HLRU_FNV_INIT 0xcbf29ce484222325ull
 uint64_t hlru_fnv(uint64_t h, const void *p, size_t len);
+
+/*
+ * hlru_fold - a chain hash from h, an hlru_fnv started from HLRU_FNV_INIT xor a random
+ * per-table seed: the bits mixed down so that the chain depends on all of the seed, not
+ * only its low bits (FNV's multiply carries upward only). The keyed form every table
+ * that holds names a client chooses uses (dnscache, vcache_ca, the in-flight questions).
+ */
+uint32_t hlru_fold(uint64_t h);
 
 #endif

@@ -48,6 +48,7 @@ struct resolve {
 	 * forward zone's set. */
 	struct upstream_set *retired[4 * (RESOLVE_MAX_FORWARDS + 1)];
 	struct coalesce *inflight;		/* questions upstream, by (question, DO, CD) */
+	uint64_t seed;				/* keys the in-flight chains (resolve_hash) */
 	uint64_t t0;				/* origin of the cache's seconds clock */
 	struct dnscache_limits lim;		/* also bounds the TTLs of uncached answers */
 	struct resolve_stats st;
@@ -111,6 +112,7 @@ resolve_new(struct event_base *base, const struct resolve_config *cfg)
 	r->lim = cfg->cache;
 	r->cache = dnscache_new(&cfg->cache);
 	r->inflight = coalesce_new(RESOLVE_BUCKETS, resolve_same);
+	random_buf(&r->seed, sizeof(r->seed));
 	r->ups = upstream_set_new(base, cfg->upstreams, cfg->n_upstreams, cfg->timeout_ms);
 	if (r->cache == NULL || r->inflight == NULL || r->ups == NULL ||
 	    resolve_forwards_new(r, cfg, r->fwd, &r->n_fwd) != 0) {
@@ -269,16 +271,21 @@ resolve_replace(struct resolve *r, const struct dnsq *q, const uint8_t *wire, si
 	return 1;
 }
 
+/*
+ * The in-flight chain of q, keyed by this instance's random seed (hlru_fold): questions are
+ * a client's choice and their number is not capped, so they must not be aimable at one
+ * chain (the unkeyed FNV-1a this was let them).
+ */
 static uint32_t
-resolve_hash(const struct dnsq *q)
+resolve_hash(const struct resolve *r, const struct dnsq *q)
 {
-	uint32_t h = 2166136261u;
+	uint8_t bits = (uint8_t)(q->do_bit | ((q->flags & DNS_FLAG_CD) ? 2 : 0));
+	uint64_t h = hlru_fnv(HLRU_FNV_INIT ^ r->seed, q->qname, q->qname_len);
 
-	for (size_t i = 0; i < q->qname_len; i++)
-		h = (h ^ q->qname[i]) * 16777619u;
-	h = (h ^ q->qtype) * 16777619u;
-	h = (h ^ (uint32_t)(q->do_bit | ((q->flags & DNS_FLAG_CD) ? 2 : 0))) * 16777619u;
-	return h ^ q->qclass;
+	h = hlru_fnv(h, &q->qtype, sizeof(q->qtype));
+	h = hlru_fnv(h, &bits, sizeof(bits));
+	h = hlru_fnv(h, &q->qclass, sizeof(q->qclass));
+	return hlru_fold(h);
 }
 
 /* Whether job asks key (a struct dnsq): the same question with the same DO and CD bits. */
@@ -340,7 +347,7 @@ resolve_upstream_cb(void *arg, enum upstream_status status, const uint8_t *wire,
 struct resolve_wait *
 resolve_start(struct resolve *r, const struct dnsq *q, resolve_cb cb, void *arg)
 {
-	uint32_t h = resolve_hash(q);
+	uint32_t h = resolve_hash(r, q);
 	struct coalesce_job *job = coalesce_find(r->inflight, h, q);
 	struct resolve_pending *p;
 	struct resolve_wait *w = calloc(1, sizeof(*w));
@@ -411,6 +418,12 @@ size_t
 resolve_in_flight(const struct resolve *r)
 {
 	return r->st.in_flight;
+}
+
+size_t
+resolve_chain_max(const struct resolve *r)
+{
+	return coalesce_chain_max(r->inflight);
 }
 
 uint64_t

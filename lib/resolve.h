@@ -110,6 +110,9 @@ void resolve_abandon(struct resolve_wait *w);
 /* resolve_in_flight - questions on their way upstream now. */
 size_t resolve_in_flight(const struct resolve *r);
 
+/* resolve_chain_max - the longest hash chain of the questions in flight (tests, diagnostics). */
+size_t resolve_chain_max(const struct resolve *r);
+
 /* Access for status and control. */
 struct dnscache *resolve_cache(struct resolve *r);
 /* resolve_clock - the cache's clock now (seconds), for dnscache_walk. */

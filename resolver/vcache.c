@@ -51,6 +51,7 @@ struct vcache {
 	char *journal_path;
 	int journal_failing;			/* the last append failed (logged once) */
 	uint8_t ekey[16];			/* keys the evidence hashes (vcache_set_secret) */
+	uint8_t tkey[16];			/* keys the chain hash: random, this instance's */
 };
 
 static void vcache_journal_sync(struct vcache *vc);
@@ -223,12 +224,21 @@ vcache_raw_hash(const struct vcache *vc, const uint8_t *wire, size_t len, size_t
 	return vcache_sip_final(&s);
 }
 
+/*
+ * The chain of key k: SipHash under this instance's random key, so that names chosen by a
+ * client (its own zone's, verified on its asking) cannot be aimed at one chain, as they
+ * could at the unkeyed FNV-1a this was (the answer cache's chains are keyed the same way).
+ */
 static uint32_t
-vcache_key(const struct vcache_key *k)
+vcache_key(const struct vcache *vc, const struct vcache_key *k)
 {
-	uint64_t h = hlru_fnv(HLRU_FNV_INIT, k->qname, k->len);
+	struct vcache_sip s;
+	uint64_t h;
 
-	h = hlru_fnv(h, &k->qtype, sizeof(k->qtype));
+	vcache_sip_init(&s, vc->tkey);
+	vcache_sip_update(&s, k->qname, k->len);
+	vcache_sip_update(&s, &k->qtype, sizeof(k->qtype));
+	h = vcache_sip_final(&s);
 	return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -258,6 +268,7 @@ vcache_new(size_t max)
 	if (vc == NULL)
 		return NULL;
 	vc->max = max;
+	random_buf(vc->tkey, sizeof(vc->tkey));
 	if ((vc->table = hlru_new(VCACHE_BUCKETS, vcache_same, vcache_drop, NULL)) == NULL ||
 	    (vc->ca = vcache_ca_new(max)) == NULL) {
 		hlru_free(vc->table);
@@ -310,7 +321,7 @@ static struct vcache_entry *
 vcache_find(struct vcache *vc, const uint8_t *qname, size_t len, uint16_t qtype)
 {
 	struct vcache_key k = { qname, len, qtype };
-	struct hlru_node *n = hlru_find(vc->table, vcache_key(&k), &k);
+	struct hlru_node *n = hlru_find(vc->table, vcache_key(vc, &k), &k);
 
 	return n ? VCACHE_E(n) : NULL;
 }
@@ -348,7 +359,7 @@ vcache_store(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t
 	e->qtype = qtype;
 	e->qname_len = (uint8_t)qname_len;
 	memcpy(e->qname, qname, qname_len);
-	hlru_insert(vc->table, &e->node, vcache_key(&k), 0);
+	hlru_insert(vc->table, &e->node, vcache_key(vc, &k), 0);
 	hlru_trim(vc->table); /* the oldest go, never e: the bound is at least 1 here */
 	if (vc->journal != NULL) {
 		vcache_write_entry(vc->journal, e);
@@ -389,6 +400,12 @@ vcache_remove(struct vcache *vc, const uint8_t *qname, size_t qname_len)
 		vcache_journal_sync(vc);
 	}
 	return n;
+}
+
+size_t
+vcache_chain_max(const struct vcache *vc)
+{
+	return hlru_chain_max(vc->table);
 }
 
 size_t

@@ -34,6 +34,9 @@ struct vcache_info {
 /* vcache_new - an empty verified cache of at most max entries; NULL on failure. */
 struct vcache *vcache_new(size_t max);
 
+/* vcache_chain_max - the longest hash chain of the verdicts (tests, diagnostics). */
+size_t vcache_chain_max(const struct vcache *vc);
+
 /* vcache_free - accepts NULL. */
 void vcache_free(struct vcache *vc);
 

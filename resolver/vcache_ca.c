@@ -10,6 +10,7 @@
 #include "hlru.h"
 #include "tls.h"
 #include "vcache_ca.h"
+#include "vutil.h"
 
 /* Buckets: a power of two; one pair per address of a probed name, one history per name. */
 #define VCACHE_CA_BUCKETS 4096
@@ -69,6 +70,7 @@ struct vcache_ca {
 	struct vcache_ca_list lists[2];	/* [0] pairs and histories, [1] verified addresses */
 	size_t pairs, max;		/* max: per list */
 	uint64_t clock;			/* the latest wall clock a caller passed in */
+	uint64_t seed;			/* keys the chain hash: random, this instance's */
 	FILE *journal;			/* vcache_ca_set_journal: changes appended here */
 };
 
@@ -92,15 +94,19 @@ vcache_ca_tick(struct vcache_ca *vc, uint64_t now)
 		vc->clock = now;
 }
 
+/*
+ * The chain of key k, keyed by this instance's random seed (hlru_fold): the names and
+ * addresses are a client's choice (its own zone's), and must not be aimable at one chain.
+ */
 static uint32_t
-vcache_ca_key(const struct vcache_ca_key *k)
+vcache_ca_key(const struct vcache_ca *vc, const struct vcache_ca_key *k)
 {
-	uint64_t h = hlru_fnv(HLRU_FNV_INIT, &k->kind, sizeof(k->kind));
+	uint64_t h = hlru_fnv(HLRU_FNV_INIT ^ vc->seed, &k->kind, sizeof(k->kind));
 
 	h = hlru_fnv(h, k->qname, k->len);
 	if (k->a)
 		h = hlru_fnv(h, k->a->bytes, k->a->family == 4 ? 4 : 16);
-	return (uint32_t)(h ^ (h >> 32));
+	return hlru_fold(h);
 }
 
 static int
@@ -147,6 +153,7 @@ vcache_ca_new(size_t max)
 	if (vc == NULL)
 		return NULL;
 	vc->max = max;
+	random_buf(&vc->seed, sizeof(vc->seed));
 	for (size_t i = 0; i < 2; i++)
 		if ((vc->lists[i].t = hlru_new(VCACHE_CA_BUCKETS, vcache_ca_same, vcache_ca_drop,
 		    vc)) == NULL) {
@@ -232,7 +239,7 @@ vcache_ca_find(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint8_t *qn
     size_t len, const struct cons_addr *a)
 {
 	struct vcache_ca_key k = { kind, qname, len, a };
-	struct hlru_node *n = hlru_find(vcache_ca_list(vc, kind)->t, vcache_ca_key(&k), &k);
+	struct hlru_node *n = hlru_find(vcache_ca_list(vc, kind)->t, vcache_ca_key(vc, &k), &k);
 
 	return n ? VCACHE_CA_R(n) : NULL;
 }
@@ -269,7 +276,7 @@ vcache_ca_insert_keep(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint
 	r->qname_len = (uint8_t)len;
 	memcpy(r->qname, qname, len);
 	l = vcache_ca_list(vc, kind);
-	hlru_insert(l->t, &r->node, vcache_ca_key(&(struct vcache_ca_key){ kind, qname, len, a }), 0);
+	hlru_insert(l->t, &r->node, vcache_ca_key(vc, &(struct vcache_ca_key){ kind, qname, len, a }), 0);
 	vc->pairs += kind == VCACHE_CA_PAIR;
 	vcache_ca_trim(vc, l, r, old);
 	return r;
@@ -537,6 +544,14 @@ size_t
 vcache_ca_flush(struct vcache_ca *vc)
 {
 	return vcache_ca_drop_names(vc, NULL, 0);
+}
+
+size_t
+vcache_ca_chain_max(const struct vcache_ca *vc)
+{
+	size_t a = hlru_chain_max(vc->lists[0].t), b = hlru_chain_max(vc->lists[1].t);
+
+	return a > b ? a : b;
 }
 
 size_t

@@ -88,6 +88,9 @@ size_t vcache_ca_remove(struct vcache_ca *vc, const uint8_t *qname, size_t qname
  * Histories stay. */
 size_t vcache_ca_flush(struct vcache_ca *vc);
 
+/* vcache_ca_chain_max - the longest hash chain of either table (tests, diagnostics). */
+size_t vcache_ca_chain_max(const struct vcache_ca *vc);
+
 /* vcache_ca_pairs - how many pairs are held (live or expired). */
 size_t vcache_ca_pairs(const struct vcache_ca *vc);
 

@@ -416,6 +416,60 @@ test_coalesce_table(void **state)
 	coalesce_free(NULL);
 }
 
+/*
+ * The in-flight table's hash as it was up to this test: FNV-1a (32 bits) of the name, the
+ * qtype, the DO/CD bits, xor the class; 1024 chains. Unkeyed, anyone can compute it.
+ */
+#define FLOOD_BUCKETS 1024u
+
+static uint32_t
+flood_unkeyed(const struct dnsq *q)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < q->qname_len; i++)
+		h = (h ^ q->qname[i]) * 16777619u;
+	h = (h ^ q->qtype) * 16777619u;
+	h = (h ^ (uint32_t)(q->do_bit | ((q->flags & DNS_FLAG_CD) ? 2 : 0))) * 16777619u;
+	return h ^ q->qclass;
+}
+
+/*
+ * Hash flooding: the questions in flight are a client's to choose, and nothing caps how
+ * many are (an upstream that answers slowly keeps them there). Chosen against the unkeyed
+ * hash, 64 questions shared one chain, which every new question and every answer walked;
+ * keyed per instance (as the answer cache is), they spread like any others.
+ */
+static void
+test_inflight_flood(void **state)
+{
+	struct fixture *f = *state;
+	struct outcome o = { 0 };
+	uint32_t target = 0;
+	size_t n = 0;
+	char name[64];
+	struct dnsq q;
+
+	for (uint32_t i = 0; n < 64; i++) {
+		uint32_t b;
+		snprintf(name, sizeof(name), "f%08x.example.com", i);
+		q_of(&q, name, 0, 0);
+		b = flood_unkeyed(&q) & (FLOOD_BUCKETS - 1);
+		if (n == 0)
+			target = b;
+		if (b != target)
+			continue;
+		assert_non_null(resolve_start(f->res, &q, outcome_cb, &o));
+		n++;
+	}
+	assert_int_equal(resolve_in_flight(f->res), 64);
+	/* 64 random picks of 1024 chains: more than 6 in one has odds below 1e-9. */
+	assert_true(resolve_chain_max(f->res) <= 6);
+	resolve_free(f->res);	/* nobody called back: the loop never ran */
+	f->res = NULL;
+	assert_int_equal(o.done, 0);
+}
+
 int
 main(void)
 {
@@ -431,6 +485,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reconfigure_keeps_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inflight_flood, setup, teardown),
 		cmocka_unit_test(test_coalesce_table),
 	};
 

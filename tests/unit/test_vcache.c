@@ -182,6 +182,76 @@ test_raw_keyed(void **state)
 	vcache_free(v2);
 }
 
+/*
+ * The verified cache's chain hash as it was up to this test: FNV-1a of the name, then of
+ * the qtype's bytes, folded to 32 bits; VCACHE_BUCKETS (65536) chains. Unkeyed, anyone
+ * can compute it offline.
+ */
+#define FLOOD_BUCKETS 65536u
+
+static uint32_t
+flood_unkeyed(const uint8_t *name, size_t len, uint16_t qtype)
+{
+	const uint8_t *t = (const uint8_t *)&qtype;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ name[i]) * 0x100000001b3ull;
+	for (size_t i = 0; i < sizeof(qtype); i++)
+		h = (h ^ t[i]) * 0x100000001b3ull;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Name i in wire form: f%08x.example. */
+static size_t
+flood_name(uint32_t i, uint8_t *out)
+{
+	static const uint8_t tail[] = "\007example";
+
+	out[0] = 9;
+	snprintf((char *)out + 1, 10, "f%08x", i);
+	memcpy(out + 10, tail, sizeof(tail));	/* the root label: tail's NUL */
+	return 10 + sizeof(tail);
+}
+
+/*
+ * Hash flooding: a client that can have names verified (its own zone, looked up through a
+ * browser) chooses them so that they share one chain; every lookup, store and eviction in
+ * that chain then walks all of them. With the chain hash keyed per instance (as the answer
+ * cache's is), names chosen against the unkeyed function spread like any others.
+ */
+static void
+test_chain_flood(void **state)
+{
+	struct vcache *vc = vcache_new(100000);
+	struct vcache_info info;
+	uint8_t name[32];
+	uint32_t target = 0;
+	size_t len, n = 0;
+
+	(void)state;
+	assert_non_null(vc);
+	memset(&info, 0, sizeof(info));
+	info.outcome = OUTCOME_AGREE;
+	info.rule = RULE_EQUAL;
+	info.expire = UINT64_C(1) << 40;
+	for (uint32_t i = 0; n < 64; i++) {
+		uint32_t b;
+		len = flood_name(i, name);
+		b = flood_unkeyed(name, len, 1) & (FLOOD_BUCKETS - 1);
+		if (n == 0)
+			target = b;
+		if (b != target)
+			continue;
+		assert_int_equal(vcache_store(vc, name, len, 1, &info), 0);
+		n++;
+	}
+	assert_int_equal(vcache_count(vc), 64);
+	/* 64 random picks of 65536 chains: more than 4 in one has odds below 1e-9. */
+	assert_true(vcache_chain_max(vc) <= 4);
+	vcache_free(vc);
+}
+
 int
 main(void)
 {
@@ -189,6 +259,7 @@ main(void)
 		cmocka_unit_test(test_siphash_vectors),
 		cmocka_unit_test(test_canon_keyed),
 		cmocka_unit_test(test_raw_keyed),
+		cmocka_unit_test(test_chain_flood),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
