@@ -33,8 +33,8 @@ void tls_cleanup(void);
 /*
  * tls_server_ctx_new - a TLS 1.3-only server context with the certificate chain in
  * cert_file (PEM, leaf first) and the private key in key_file (PEM); key groups X25519
- * then P-256. On failure returns NULL and writes a reason into err (errlen bytes).
- * Free with tls_ctx_free; connections made from it keep it alive.
+ * (when this wolfSSL has it) then P-256. On failure returns NULL and writes a reason into
+ * err (errlen bytes). Free with tls_ctx_free; connections made from it keep it alive.
  */
 struct tls_ctx *tls_server_ctx_new(const char *cert_file, const char *key_file, char *err,
     size_t errlen);
