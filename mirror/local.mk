@@ -15,6 +15,8 @@ mirror_libmirror_a_SOURCES = \
 	mirror/guard.c mirror/guard.h \
 	mirror/routes.c mirror/routes.h \
 	mirror/pending.c mirror/pending.h \
+	mirror/doh.c mirror/doh.h \
+	mirror/reply.c mirror/reply.h \
 	mirror/request.c mirror/request.h \
 	mirror/http1.c mirror/http1.h \
 	mirror/http2.c mirror/http2.h \

@@ -8,6 +8,7 @@
 
 #include "observe.h"
 #include "pending.h"
+#include "reply.h"
 #include "request.h"
 #include "resolve.h"
 
@@ -145,4 +146,25 @@ pending_free(struct pending *p)
 		request_on_cancel(p->req, NULL, NULL);
 	TAILQ_REMOVE(&p->pl->list, p, entry);
 	free(p);
+}
+
+struct pending *
+pending_wait(struct pending_list *pl, struct request *req, size_t msglen, const char *ident)
+{
+	enum pending_refusal why;
+	struct pending *p;
+
+	if ((p = pending_new(pl, req, msglen, &why)) != NULL)
+		return p;
+	if (why == PENDING_NOMEM) {
+		reply_error(req, ident, 500, "internal", "out of memory");
+		return NULL;
+	}
+	request_header(req, "Retry-After", "1");
+	if (why == PENDING_CLIENT_FULL)
+		reply_error(req, ident, 429, "too-many-requests",
+		    "too many requests waiting for this client");
+	else
+		reply_error(req, ident, 503, "busy", "too many requests waiting");
+	return NULL;
 }

@@ -56,6 +56,14 @@ struct pending *pending_new(struct pending_list *pl, struct request *req, size_t
     enum pending_refusal *why);
 
 /*
+ * pending_wait - pending_new, answering a refusal itself (X-Vantage-Mirror ident): 429
+ * for this client's cap and 503 for the overall one (both with Retry-After: 1), 500 out
+ * of memory. Returns the entry (its arg to be set by the caller), or NULL after answering.
+ */
+struct pending *pending_wait(struct pending_list *pl, struct request *req, size_t msglen,
+    const char *ident);
+
+/*
  * pending_take - the work is done: free p and return its request, to be answered now (the
  * cancel hook is cleared first, so that nothing reaches p afterwards).
  */

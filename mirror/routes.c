@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "dnswire.h"
+#include "doh.h"
 #include "guard.h"
 #include "json.h"
 #include "log.h"
@@ -21,6 +22,7 @@
 #include "peers.h"
 #include "pending.h"
 #include "reports.h"
+#include "reply.h"
 #include "reputation.h"
 #include "request.h"
 #include "resolve.h"
@@ -35,6 +37,7 @@
 struct routes {
 	struct routes_env env;
 	struct pending_list *pending;		/* requests waiting for DNS or a notary job */
+	struct doh *doh;			/* /dns-query's questions */
 	char id_hex[TLS_SHA256_HEX];
 	char mirror_header[160];		/* X-Vantage-Mirror value */
 };
@@ -45,34 +48,12 @@ routes_cfg(const struct routes *rt)
 	return *rt->env.cfg;
 }
 
-static void
-routes_reply(struct routes *rt, struct request *req, int code, const char *ctype,
-    struct evbuffer *body)
-{
-	request_header(req, "Content-Type", ctype);
-	request_header(req, "X-Vantage-Mirror", rt->mirror_header);
-	request_reply(req, code, body);
-}
-
 /* Every error is {"error":"code","detail":"text"} with the status it goes with. */
 static void
 routes_error(struct routes *rt, struct request *req, int code, const char *error,
     const char *detail)
 {
-	struct evbuffer *b = evbuffer_new();
-
-	if (b == NULL) {
-		request_reply(req, 500, NULL);
-		return;
-	}
-	evbuffer_add(b, "{", 1);
-	json_kv_str(b, 1, "error", error);
-	json_kv_str(b, 0, "detail", detail);
-	evbuffer_add(b, "}\n", 2);
-	request_header(req, "Cache-Control", "no-store");
-	routes_reply(rt, req, code, CT_JSON, b);
-	evbuffer_free(b);
-	log_debug(LOG_G_HTTP, "%d %s: %s", code, error, detail);
+	reply_error(req, rt->mirror_header, code, error, detail);
 }
 
 void
@@ -85,8 +66,7 @@ routes_fail(struct routes *rt, struct request *req, int code, const char *error,
 static void
 routes_json(struct routes *rt, struct request *req, struct evbuffer *b)
 {
-	request_header(req, "Cache-Control", "no-store");
-	routes_reply(rt, req, 200, CT_JSON, b);
+	reply_json(req, rt->mirror_header, b);
 }
 
 int
@@ -142,159 +122,6 @@ routes_dns_param(const char *query, uint8_t *out, size_t cap, const char **why)
 	return n;
 }
 
-/* A waiting request, or NULL after answering (a cap of pending_new, memory). */
-static struct pending *
-routes_wait(struct routes *rt, struct request *req, size_t msglen)
-{
-	enum pending_refusal why;
-	struct pending *p;
-
-	if ((p = pending_new(rt->pending, req, msglen, &why)) != NULL) {
-		p->arg = rt;
-		return p;
-	}
-	if (why == PENDING_NOMEM) {
-		routes_error(rt, req, 500, "internal", "out of memory");
-		return NULL;
-	}
-	request_header(req, "Retry-After", "1");
-	if (why == PENDING_CLIENT_FULL)
-		routes_error(rt, req, 429, "too-many-requests",
-		    "too many requests waiting for this client");
-	else
-		routes_error(rt, req, 503, "busy", "too many requests waiting");
-	return NULL;
-}
-
-/* Send a DNS message with the HTTP caching lifetime RFC 8484 section 5.1 asks for. */
-static void
-routes_dns_reply(struct routes *rt, struct request *req, const uint8_t *wire, size_t len,
-    uint32_t max_age)
-{
-	struct evbuffer *b = evbuffer_new();
-	char cc[32];
-
-	if (b == NULL || evbuffer_add(b, wire, len) != 0) {
-		if (b != NULL)
-			evbuffer_free(b);
-		routes_error(rt, req, 500, "internal", "out of memory");
-		return;
-	}
-	snprintf(cc, sizeof(cc), "max-age=%u", max_age);
-	request_header(req, "Cache-Control", cc);
-	routes_reply(rt, req, 200, CT_DNS, b);
-	evbuffer_free(b);
-}
-
-static void
-routes_dns_error(struct routes *rt, struct request *req, const uint8_t *msg,
-    const struct dnsq *q, int rcode, const struct dnswire_ede *ede)
-{
-	uint8_t out[1024];
-	size_t n = dnswire_error(out, sizeof(out), msg, q, rcode, ede);
-
-	if (n == 0) {
-		routes_error(rt, req, 400, "bad-dns-message", "cannot answer this message");
-		return;
-	}
-	routes_dns_reply(rt, req, out, n, 0);
-}
-
-static void
-routes_dns_answer(struct routes *rt, struct request *req, const uint8_t *msg,
-    const struct dnsq *q, const struct resolve_result *res)
-{
-	static const struct dnswire_ede timeout_ede = { DNS_EDE_NO_REACHABLE_AUTHORITY,
-		"upstream timeout" };
-	static const struct dnswire_ede error_ede = { DNS_EDE_NETWORK_ERROR, "upstream error" };
-	uint8_t *out;
-	size_t n;
-
-	if (res->status != UPSTREAM_OK) {
-		routes_dns_error(rt, req, msg, q, DNS_RCODE_SERVFAIL,
-		    res->status == UPSTREAM_TIMEOUT ? &timeout_ede : &error_ede);
-		return;
-	}
-	if ((out = malloc(DNS_MAXMSG)) == NULL) {
-		routes_error(rt, req, 500, "internal", "out of memory");
-		return;
-	}
-	/* tcp = 1: HTTP has no datagram limit, so never truncate. */
-	n = dnswire_answer(out, DNS_MAXMSG, res->wire, res->len, res->age, msg, q, 1, NULL);
-	if (n == 0)
-		routes_dns_error(rt, req, msg, q, DNS_RCODE_SERVFAIL, NULL);
-	else
-		routes_dns_reply(rt, req, out, n, res->ttl);
-	free(out);
-}
-
-static void
-routes_dns_done(void *arg, const struct resolve_result *res)
-{
-	struct pending *p = arg;
-
-	struct request *req = p->req;
-
-	/* p's msg is needed for the answer: p goes after it, the request with the reply. */
-	p->rw = NULL;
-	request_on_cancel(req, NULL, NULL);
-	p->req = NULL;
-	routes_dns_answer(p->arg, req, p->msg, &p->q, res);
-	pending_free(p);
-}
-
-static int routes_client(struct request *req, struct netaddr *client);
-
-/* The common part of GET and POST /dns-query. */
-static void
-routes_dns(struct routes *rt, struct request *req, const uint8_t *msg, size_t len)
-{
-	struct resolve_result res;
-	struct netaddr client;
-	struct pending *p;
-	struct dnsq q;
-
-	rt->env.st->dns_queries++;
-	switch (dnswire_parse_query(msg, len, &q)) {
-	case DNSWIRE_OK:
-		break;
-	case DNSWIRE_DROP:
-		routes_error(rt, req, 400, "bad-dns-message", "not a DNS query");
-		return;
-	case DNSWIRE_FORMERR:
-		routes_dns_error(rt, req, msg, &q, DNS_RCODE_FORMERR, NULL);
-		return;
-	case DNSWIRE_NOTIMP:
-		routes_dns_error(rt, req, msg, &q, DNS_RCODE_NOTIMP, NULL);
-		return;
-	case DNSWIRE_BADVERS:
-		routes_dns_error(rt, req, msg, &q, DNS_RCODE_BADVERS, NULL);
-		return;
-	case DNSWIRE_REFUSED:
-	default:
-		routes_dns_error(rt, req, msg, &q, DNS_RCODE_REFUSED, NULL);
-		return;
-	}
-	audit_note_question(rt->env.audit, &q, routes_client(req, &client) == 0 ? &client : NULL);
-	if (resolve_lookup(rt->env.resolve, &q, &res)) {
-		routes_dns_answer(rt, req, msg, &q, &res);
-		return;
-	}
-	if (resolve_in_flight(rt->env.resolve) >= ROUTES_UPSTREAM_MAX) {
-		request_header(req, "Retry-After", "1");
-		routes_error(rt, req, 503, "busy", "too many questions in flight upstream");
-		return;
-	}
-	if ((p = routes_wait(rt, req, len)) == NULL)
-		return;
-	memcpy(p->msg, msg, len);
-	p->q = q;
-	if ((p->rw = resolve_start(rt->env.resolve, &q, routes_dns_done, p)) == NULL) {
-		pending_free(p);
-		routes_error(rt, req, 500, "internal", "cannot start the lookup");
-	}
-}
-
 static void
 routes_dns_get(struct routes *rt, struct request *req, const char *query)
 {
@@ -311,7 +138,7 @@ routes_dns_get(struct routes *rt, struct request *req, const char *query)
 	else if (n > ROUTES_MAX_QUERY)
 		routes_error(rt, req, 414, "too-large", "a DNS query is at most 4096 bytes");
 	else
-		routes_dns(rt, req, msg, (size_t)n);
+		doh_query(rt->doh, req, msg, (size_t)n);
 	free(msg);
 }
 
@@ -334,7 +161,7 @@ routes_dns_post(struct routes *rt, struct request *req, const char *query)
 		routes_error(rt, req, 413, "too-large", "a DNS query is at most 4096 bytes");
 		return;
 	}
-	routes_dns(rt, req, req->body, len);
+	doh_query(rt->doh, req, req->body, len);
 }
 
 /* One entry of /v1/mirrors; p is NULL for this mirror itself. */
@@ -786,8 +613,9 @@ routes_observe(struct routes *rt, struct request *req, const char *query)
 		routes_error(rt, req, 500, "internal", "no client address");
 		goto out;
 	}
-	if ((p = routes_wait(rt, req, 0)) == NULL)
+	if ((p = pending_wait(rt->pending, req, 0, rt->mirror_header)) == NULL)
 		goto out;
+	p->arg = rt;
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	netaddr_ip_str(&target, p->ip, sizeof(p->ip));
 	p->port = netaddr_port(&target);
@@ -870,6 +698,7 @@ struct routes *
 routes_new(const struct routes_env *env)
 {
 	struct routes *rt = calloc(1, sizeof(*rt));
+	struct doh_env de;
 
 	if (rt == NULL)
 		return NULL;
@@ -880,6 +709,12 @@ routes_new(const struct routes_env *env)
 		return NULL;
 	}
 	routes_reconfigure(rt);
+	de = (struct doh_env){ rt->mirror_header, &env->st->dns_queries, env->resolve,
+		env->audit, rt->pending };
+	if ((rt->doh = doh_new(&de)) == NULL) {
+		routes_free(rt);
+		return NULL;
+	}
 	return rt;
 }
 
@@ -889,6 +724,7 @@ routes_free(struct routes *rt)
 	if (rt == NULL)
 		return;
 	routes_cancel_all(rt);
+	doh_free(rt->doh);
 	pending_list_free(rt->pending);
 	free(rt);
 }

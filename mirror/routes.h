@@ -59,14 +59,12 @@ struct routes_env {
 /*
  * Requests waiting for an upstream or a notary: per client (an IPv4 address or an IPv6
  * /64; 256 is what one vantaged may have in flight to a mirror: 8 lanes of 32) and over
- * all clients; 429 and 503 past them. And questions of ours in flight to
- * the upstreams (each holds up to four sockets): 503 past it. Why: a client that makes
- * the lookups outlive their streams (CVE-2025-8671) or simply asks without end must run
- * out of these, not of file descriptors.
+ * all clients; 429 and 503 past them (pending.c). Why: a client that makes the lookups
+ * outlive their streams (CVE-2025-8671) or simply asks without end must run out of
+ * these, not of file descriptors. Questions of ours in flight upstream: DOH_UPSTREAM_MAX.
  */
 #define ROUTES_PENDING_PER_CLIENT 256
 #define ROUTES_PENDING_MAX 4096
-#define ROUTES_UPSTREAM_MAX 512
 
 /* routes_new - the endpoints over env (copied). NULL on allocation failure. */
 struct routes *routes_new(const struct routes_env *env);
