@@ -37,10 +37,10 @@ notice_ctx_new(struct mirror_config *const *cfg, struct peers *ps)
 {
 	struct notice_ctx *nc = calloc(1, sizeof(*nc));
 
-	if (nc == NULL)
-		return NULL;
-	nc->cfg = cfg;
-	nc->peers = ps;
+	if (nc != NULL) {
+		nc->cfg = cfg;
+		nc->peers = ps;
+	}
 	return nc;
 }
 

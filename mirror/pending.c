@@ -33,6 +33,13 @@ pending_list_new(size_t per_client, size_t max)
 void
 pending_list_free(struct pending_list *pl)
 {
+	struct pending *p;
+
+	if (pl == NULL)
+		return;
+	/* Normally none is left (routes_cancel_all answered them); forget any that is. */
+	while ((p = TAILQ_FIRST(&pl->list)) != NULL)
+		pending_free(p);
 	free(pl);
 }
 

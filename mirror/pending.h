@@ -42,7 +42,10 @@ struct pending_list;
 /* pending_list_new - empty, with these caps. NULL on allocation failure. */
 struct pending_list *pending_list_new(size_t per_client, size_t max);
 
-/* pending_list_free - the list, which must be empty (pending_first NULL); accepts NULL. */
+/*
+ * pending_list_free - the list; entries still in it are forgotten (their requests are
+ * not answered: end them first, as routes_cancel_all does). Accepts NULL.
+ */
 void pending_list_free(struct pending_list *pl);
 
 /*
