@@ -27,7 +27,7 @@ enum peer_state {
 	PEER_INACTIVE		/* failed a test or removed by vote; retested now and then */
 };
 
-/* What a peer is being tested for (audit.c runs the rounds). */
+/* What a peer is being tested for (audit.c judges the trial, round.c runs its rounds). */
 enum peer_trial {
 	TRIAL_NONE,
 	TRIAL_JOIN,		/* a candidate: pass to become active */
@@ -63,7 +63,7 @@ struct peer {
 	uint64_t last_ok;		/* unix time of the last successful contact */
 	struct peer_conn *conn;
 
-	/* Testing, driven by audit.c. */
+	/* Testing, driven by audit.c (trials, audits) and round.c (replay rounds). */
 	enum peer_trial trial;
 	unsigned trial_rounds;		/* rounds with samples so far */
 	uint64_t trial_started_ms;

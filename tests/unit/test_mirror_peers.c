@@ -113,9 +113,13 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	char cmd[128];
 	int i;
 
 	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w.dir);
+	if (system(cmd) != 0)
+		print_message("could not remove %s\n", w.dir);
 	reputation_free(w.rep);
 	event_base_free(w.base);
 	for (i = 0; i < NCA; i++)
