@@ -150,6 +150,29 @@ audit_round_done(void *arg, struct peer *p, const struct rep_counts *c)
 
 /* ---- requests from others ---- */
 
+/*
+ * What POST /v1/remove and /v1/notice begin with: the per-address budget, then the body
+ * (key names the id: "id" or "from"). 0, or -1 with res filled (429, or 400 with error).
+ */
+static int
+audit_post(struct audit *a, const void *body, size_t len, const struct netaddr *client,
+    const char *key, const char *error, uint8_t *id, char *reason, size_t rlen,
+    struct audit_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->http = 200;
+	if (!peers_admission(a->env.peers, client, &res->http, &res->error, res->detail,
+	    sizeof(res->detail)))
+		return -1;
+	if (notice_parse_body(body, len, key, id, reason, rlen, res->detail,
+	    sizeof(res->detail)) != 0) {
+		res->http = 400;
+		res->error = error;
+		return -1;
+	}
+	return 0;
+}
+
 void
 audit_remove(struct audit *a, const void *body, size_t len, const struct netaddr *client,
     struct audit_result *res)
@@ -158,17 +181,9 @@ audit_remove(struct audit *a, const void *body, size_t len, const struct netaddr
 	char reason[200];
 	struct peer *p;
 
-	memset(res, 0, sizeof(*res));
-	res->http = 200;
-	if (!peers_admission(a->env.peers, client, &res->http, &res->error, res->detail,
-	    sizeof(res->detail)))
+	if (audit_post(a, body, len, client, "id", "bad-remove", id, reason, sizeof(reason),
+	    res) != 0)
 		return;
-	if (notice_parse_body(body, len, "id", id, reason, sizeof(reason), res->detail,
-	    sizeof(res->detail)) != 0) {
-		res->http = 400;
-		res->error = "bad-remove";
-		return;
-	}
 	if (memcmp(id, audit_config(a)->id, TLS_SHA256_LEN) == 0) {
 		res->status = "self";
 		return;
@@ -206,18 +221,9 @@ audit_notice(struct audit *a, const void *body, size_t len, const struct netaddr
 	uint8_t from[TLS_SHA256_LEN];
 	char reason[200];
 
-	memset(res, 0, sizeof(*res));
-	res->http = 200;
-	if (!peers_admission(a->env.peers, client, &res->http, &res->error, res->detail,
-	    sizeof(res->detail)))
-		return;
-	if (notice_parse_body(body, len, "from", from, reason, sizeof(reason), res->detail,
-	    sizeof(res->detail)) != 0) {
-		res->http = 400;
-		res->error = "bad-notice";
-		return;
-	}
-	res->status = notice_receive(a->notices, from, reason);
+	if (audit_post(a, body, len, client, "from", "bad-notice", from, reason, sizeof(reason),
+	    res) == 0)
+		res->status = notice_receive(a->notices, from, reason);
 }
 
 void
