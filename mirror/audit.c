@@ -151,60 +151,49 @@ audit_round_done(void *arg, struct peer *p, const struct rep_counts *c)
 /* ---- requests from others ---- */
 
 /*
- * What POST /v1/remove and /v1/notice begin with: the per-address budget, then the body
- * (key names the id: "id" or "from"). 0, or -1 with res filled (429, or 400 with error).
+ * A removal request (POST /v1/remove) for id: we audit the suspect ourselves, at most
+ * once per period. Returns the status for the answer.
  */
-static int
-audit_post(struct audit *a, const void *body, size_t len, const struct netaddr *client,
-    const char *key, const char *error, uint8_t *id, char *reason, size_t rlen,
-    struct audit_result *res)
+static const char *
+audit_request(struct audit *a, const uint8_t *id, const char *reason)
 {
+	struct peer *p;
+
+	if (memcmp(id, audit_config(a)->id, TLS_SHA256_LEN) == 0)
+		return "self";
+	if ((p = peers_find(a->env.peers, id)) == NULL || p->ctx == NULL)
+		return "unknown";
+	if (p->audit_until_ms != 0)
+		return "running";
+	/* One audit per suspect per period: a flood of requests costs one audit. */
+	if (p->audit_done_ms != 0 && now_ms() - p->audit_done_ms < audit_cfg(a)->audit_period_ms)
+		return "done";
+	log_info(LOG_G_MIRROR, "audit of %s (%s) requested: %s", p->name, p->addr_str,
+	    reason[0] ? reason : "(no reason given)");
+	audit_begin(a, p);
+	return "started";
+}
+
+void
+audit_post(struct audit *a, int notice, const void *body, size_t len,
+    const struct netaddr *client, struct audit_result *res)
+{
+	uint8_t id[TLS_SHA256_LEN];
+	char reason[200];
+
 	memset(res, 0, sizeof(*res));
 	res->http = 200;
 	if (!peers_admission(a->env.peers, client, &res->http, &res->error, res->detail,
 	    sizeof(res->detail)))
-		return -1;
-	if (notice_parse_body(body, len, key, id, reason, rlen, res->detail,
-	    sizeof(res->detail)) != 0) {
+		return;
+	if (notice_parse_body(body, len, notice ? "from" : "id", id, reason, sizeof(reason),
+	    res->detail, sizeof(res->detail)) != 0) {
 		res->http = 400;
-		res->error = error;
-		return -1;
-	}
-	return 0;
-}
-
-void
-audit_remove(struct audit *a, const void *body, size_t len, const struct netaddr *client,
-    struct audit_result *res)
-{
-	uint8_t id[TLS_SHA256_LEN];
-	char reason[200];
-	struct peer *p;
-
-	if (audit_post(a, body, len, client, "id", "bad-remove", id, reason, sizeof(reason),
-	    res) != 0)
-		return;
-	if (memcmp(id, audit_config(a)->id, TLS_SHA256_LEN) == 0) {
-		res->status = "self";
+		res->error = notice ? "bad-notice" : "bad-remove";
 		return;
 	}
-	if ((p = peers_find(a->env.peers, id)) == NULL || p->ctx == NULL) {
-		res->status = "unknown";
-		return;
-	}
-	if (p->audit_until_ms != 0) {
-		res->status = "running";
-		return;
-	}
-	/* One audit per suspect per period: a flood of requests costs one audit. */
-	if (p->audit_done_ms != 0 && now_ms() - p->audit_done_ms < audit_cfg(a)->audit_period_ms) {
-		res->status = "done";
-		return;
-	}
-	log_info(LOG_G_MIRROR, "audit of %s (%s) requested: %s", p->name, p->addr_str,
-	    reason[0] ? reason : "(no reason given)");
-	audit_begin(a, p);
-	res->status = "started";
+	res->status = notice ? notice_receive(a->notices, id, reason) :
+	    audit_request(a, id, reason);
 }
 
 int
@@ -212,18 +201,6 @@ audit_vote_json(struct audit *a, const uint8_t *id, struct evbuffer *b)
 {
 	vote_json(a->env.peers, audit_config(a)->id, id, b);
 	return 200;
-}
-
-void
-audit_notice(struct audit *a, const void *body, size_t len, const struct netaddr *client,
-    struct audit_result *res)
-{
-	uint8_t from[TLS_SHA256_LEN];
-	char reason[200];
-
-	if (audit_post(a, body, len, client, "from", "bad-notice", from, reason, sizeof(reason),
-	    res) == 0)
-		res->status = notice_receive(a->notices, from, reason);
 }
 
 void

@@ -60,27 +60,24 @@ struct audit_result {
 };
 
 /*
- * audit_remove - a peer (or anyone: the request proves nothing) asks us to audit a
+ * audit_post - POST /v1/remove (notice 0) or /v1/notice (notice 1), rate-limited per client
+ * address, into res.
+ * A removal request: a peer (or anyone: the request proves nothing) asks us to audit a
  * mirror. We audit it for network.audit_period ourselves, at most once per period per
  * suspect; our vote is then published at GET /v1/audit for whoever asks over a pinned
- * connection. Rate-limited per client address.
+ * connection.
+ * A notice: a peer tells us it removed us. The claim is not trusted: we ask that peer
+ * (pinned to its CA, when we know it) for its state of us, and show the reason it gives
+ * in /v1/health.
  */
-void audit_remove(struct audit *a, const void *body, size_t len, const struct netaddr *client,
-    struct audit_result *res);
+void audit_post(struct audit *a, int notice, const void *body, size_t len,
+    const struct netaddr *client, struct audit_result *res);
 
 /*
  * audit_vote_json - the body of GET /v1/audit?id=: our state for the id and our vote.
  * Appends to b and returns 200.
  */
 int audit_vote_json(struct audit *a, const uint8_t *id, struct evbuffer *b);
-
-/*
- * audit_notice - a peer tells us it removed us. The claim is not trusted: we ask that
- * peer (pinned to its CA, when we know it) for its state of us, and show the reason it
- * gives in /v1/health. Rate-limited per client address.
- */
-void audit_notice(struct audit *a, const void *body, size_t len, const struct netaddr *client,
-    struct audit_result *res);
 
 /*
  * audit_report_hint - a client report names mirrors: known peers reported as dissenting

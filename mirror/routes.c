@@ -433,10 +433,7 @@ routes_audit_post(struct routes *rt, struct request *req, int notice)
 	if ((body = routes_json_body(rt, req, notice ? "/v1/notice" : "/v1/remove", &len,
 	    &client)) == NULL)
 		return;
-	if (notice)
-		audit_notice(rt->env.audit, body, len, &client, &res);
-	else
-		audit_remove(rt->env.audit, body, len, &client, &res);
+	audit_post(rt->env.audit, notice, body, len, &client, &res);
 	routes_post_answer(rt, req, res.http, res.error, res.detail, notice ? "notice" : "audit",
 	    res.status);
 }
