@@ -1,4 +1,4 @@
-/* mirror/audit.h - peer verification: replayed questions, join tests, audits, removal votes. */
+/* mirror/audit.h - peer verification: the timer that drives trials, audits, rounds and votes. */
 #ifndef VANTAGE_MIRROR_AUDIT_H
 #define VANTAGE_MIRROR_AUDIT_H
 
@@ -7,25 +7,37 @@
 #include <stdint.h>
 
 #include "dnswire.h"
+#include "mirror_config.h"
 #include "netaddr.h"
 #include "peers.h"
 #include "reports.h"
-#include "tls.h"
 
-/* Questions replayed in one round, at most (network.verify_questions is bounded by it). */
-#define AUDIT_MAX_QUESTIONS 16
-/* Removal notices this mirror keeps for its operator (/v1/health), newest first. */
-#define AUDIT_MAX_NOTICES 16
-
-struct server;
 struct audit;
+struct event_base;
+struct reputation;
+struct resolve;
 
 /*
- * audit_new - the network engine of s (its peers, reputation, resolver): the ring of
- * recent questions and the timer that runs replay rounds, audits and votes every
- * network.verify_interval. NULL on allocation failure.
+ * What the network engine works with: the event base and the configuration slot, then
+ * services, then save (called after each interval, to have the state files written soon).
  */
-struct audit *audit_new(struct server *s);
+struct audit_env {
+	struct event_base *base;
+	struct mirror_config *const *cfg;	/* the mirror's current-config slot (reloads swap it) */
+	struct peers *peers;
+	struct reputation *rep;
+	struct resolve *resolve;
+	void (*save)(void *arg);
+	void *save_arg;
+};
+
+/*
+ * audit_new - the network engine: the ring of recent questions (replay.c), replay rounds
+ * (round.c), removal votes (vote.c), notices (notice.c) and the timer that runs them every
+ * network.verify_interval; env is copied. Free it before env->peers. NULL on allocation
+ * failure.
+ */
+struct audit *audit_new(const struct audit_env *env);
 
 /* audit_free - stops the timer and cancels every round and vote; accepts NULL. */
 void audit_free(struct audit *a);
@@ -39,17 +51,6 @@ void audit_reconfigure(struct audit *a);
  */
 void audit_note_question(struct audit *a, const struct dnsq *q, const struct netaddr *client);
 
-/* audit_start_trial - test p for kind over network.verify_rounds rounds from now on. */
-void audit_start_trial(struct audit *a, struct peer *p, enum peer_trial kind);
-
-/*
- * audit_answer_sig - the SHA-256 that equal answers share: over the RCODE and the
- * sorted records of the answer section, each as type and canonical RDATA (names
- * decompressed and lower-cased), TTLs and order ignored. Returns 0, or -1 when msg is
- * malformed.
- */
-int audit_answer_sig(const uint8_t *msg, size_t len, uint8_t out[TLS_SHA256_LEN]);
-
 /* The outcome of a POST /v1/remove or /v1/notice, for the route. */
 struct audit_result {
 	int http;			/* 200, 400, 429 */
@@ -59,27 +60,24 @@ struct audit_result {
 };
 
 /*
- * audit_remove - a peer (or anyone: the request proves nothing) asks us to audit a
+ * audit_post - POST /v1/remove (notice 0) or /v1/notice (notice 1), rate-limited per client
+ * address, into res.
+ * A removal request: a peer (or anyone: the request proves nothing) asks us to audit a
  * mirror. We audit it for network.audit_period ourselves, at most once per period per
  * suspect; our vote is then published at GET /v1/audit for whoever asks over a pinned
- * connection. Rate-limited per client address.
+ * connection.
+ * A notice: a peer tells us it removed us. The claim is not trusted: we ask that peer
+ * (pinned to its CA, when we know it) for its state of us, and show the reason it gives
+ * in /v1/health.
  */
-void audit_remove(struct audit *a, const void *body, size_t len, const struct netaddr *client,
-    struct audit_result *res);
+void audit_post(struct audit *a, int notice, const void *body, size_t len,
+    const struct netaddr *client, struct audit_result *res);
 
 /*
  * audit_vote_json - the body of GET /v1/audit?id=: our state for the id and our vote.
  * Appends to b and returns 200.
  */
 int audit_vote_json(struct audit *a, const uint8_t *id, struct evbuffer *b);
-
-/*
- * audit_notice - a peer tells us it removed us. The claim is not trusted: we ask that
- * peer (pinned to its CA, when we know it) for its state of us, and show the reason it
- * gives in /v1/health. Rate-limited per client address.
- */
-void audit_notice(struct audit *a, const void *body, size_t len, const struct netaddr *client,
-    struct audit_result *res);
 
 /*
  * audit_report_hint - a client report names mirrors: known peers reported as dissenting

@@ -37,8 +37,10 @@ struct guard_key {
 struct guard_addr {
 	struct guard_key key;
 	size_t count;
-	struct guard_addr *next;
+	SLIST_ENTRY(guard_addr) entry;
 };
+
+SLIST_HEAD(guard_bucket, guard_addr);
 
 enum guard_phase {
 	GUARD_ADMIT,		/* accepted, not yet counted */
@@ -90,7 +92,7 @@ struct guard_conn {
 struct guard {
 	struct event_base *base;
 	struct mirror_limits limits;
-	struct guard_addr *buckets[GUARD_BUCKETS];
+	struct guard_bucket buckets[GUARD_BUCKETS];
 	uint32_t seed;
 	TAILQ_HEAD(, guard_conn) conns;
 	struct guard_stats stats;
@@ -139,8 +141,8 @@ guard_free(struct guard *g)
 		gc->g = NULL;
 	}
 	for (size_t i = 0; i < GUARD_BUCKETS; i++)
-		while ((a = g->buckets[i]) != NULL) {
-			g->buckets[i] = a->next;
+		while ((a = SLIST_FIRST(&g->buckets[i])) != NULL) {
+			SLIST_REMOVE_HEAD(&g->buckets[i], entry);
 			free(a);
 		}
 	free(g);
@@ -168,18 +170,20 @@ guard_key_of(const struct sockaddr_storage *ss, struct guard_key *k)
 	}
 }
 
-static struct guard_addr **
-guard_slot(struct guard *g, const struct guard_key *k)
+/* The count of k's address, or NULL; *bucket is where it lives or would. */
+static struct guard_addr *
+guard_find(struct guard *g, const struct guard_key *k, struct guard_bucket **bucket)
 {
 	uint32_t h = g->seed;
-	struct guard_addr **pp;
+	struct guard_addr *a;
 
 	for (size_t i = 0; i < sizeof(k->b); i++)
 		h = (h ^ k->b[i]) * 16777619u;
-	for (pp = &g->buckets[h % GUARD_BUCKETS]; *pp != NULL; pp = &(*pp)->next)
-		if (memcmp(&(*pp)->key, k, sizeof(*k)) == 0)
-			break;
-	return pp;
+	*bucket = &g->buckets[h % GUARD_BUCKETS];
+	SLIST_FOREACH(a, *bucket, entry)
+		if (memcmp(&a->key, k, sizeof(*k)) == 0)
+			return a;
+	return NULL;
 }
 
 /* Close the connection: evhttp drops it on a timeout event, as for its own idle timeout. */
@@ -225,7 +229,8 @@ guard_admit(evutil_socket_t fd, short what, void *arg)
 	struct guard *g = gc->g;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	struct guard_addr **pp;
+	struct guard_bucket *bucket;
+	struct guard_addr *a;
 	struct netaddr na;
 
 	(void)fd;
@@ -241,21 +246,22 @@ guard_admit(evutil_socket_t fd, short what, void *arg)
 	netaddr_ip_str(&na, gc->addr, sizeof(gc->addr));
 	gc->peer = na;
 	guard_key_of(&ss, &gc->key);
-	pp = guard_slot(g, &gc->key);
-	if (*pp != NULL && (*pp)->count >= g->limits.max_per_address) {
+	a = guard_find(g, &gc->key, &bucket);
+	if (a != NULL && a->count >= g->limits.max_per_address) {
 		g->stats.refused++;
-		guard_refuse_log(g, gc, (*pp)->count);
+		guard_refuse_log(g, gc, a->count);
 		guard_close(gc);
 		return;
 	}
-	if (*pp == NULL) {
-		if ((*pp = calloc(1, sizeof(**pp))) == NULL) {
+	if (a == NULL) {
+		if ((a = calloc(1, sizeof(*a))) == NULL) {
 			guard_close(gc);
 			return;
 		}
-		(*pp)->key = gc->key;
+		a->key = gc->key;
+		SLIST_INSERT_HEAD(bucket, a, entry);
 	}
-	(*pp)->count++;
+	a->count++;
 	gc->counted = 1;
 	guard_arm(gc, GUARD_HANDSHAKE, g->limits.handshake_timeout_ms);
 }
@@ -523,7 +529,8 @@ void
 guard_conn_free(struct guard_conn *gc)
 {
 	struct guard *g;
-	struct guard_addr **pp, *a;
+	struct guard_bucket *bucket;
+	struct guard_addr *a;
 
 	if (gc == NULL)
 		return;
@@ -531,9 +538,9 @@ guard_conn_free(struct guard_conn *gc)
 		TAILQ_REMOVE(&g->conns, gc, entry);
 		event_free(gc->admit);
 		event_free(gc->timer);
-		if (gc->counted && (a = *(pp = guard_slot(g, &gc->key))) != NULL &&
+		if (gc->counted && (a = guard_find(g, &gc->key, &bucket)) != NULL &&
 		    --a->count == 0) {
-			*pp = a->next;
+			SLIST_REMOVE(bucket, a, guard_addr, entry);
 			free(a);
 		}
 	}

@@ -10,7 +10,6 @@
 #include "http1.h"
 #include "request.h"
 #include "routes.h"
-#include "server.h"
 
 static void
 http1_send(struct request *r, int status, struct evbuffer *body)
@@ -52,7 +51,7 @@ http1_body(struct evhttp_request *req, struct request *r)
 void
 http1_dispatch(struct evhttp_request *req, void *arg)
 {
-	struct server *s = arg;
+	struct routes *rt = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
@@ -86,5 +85,5 @@ http1_dispatch(struct evhttp_request *req, void *arg)
 		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 		r->has_client = 1;
 	}
-	routes_handle(s, r);
+	routes_handle(rt, r);
 }

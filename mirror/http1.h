@@ -5,7 +5,7 @@
 #include <event2/http.h>
 
 /*
- * http1_dispatch - evhttp's generic callback (arg: the struct server): the request
+ * http1_dispatch - evhttp's generic callback (arg: the struct routes): the request
  * becomes a struct request for routes_handle, and its reply goes back through evhttp.
  * evhttp keeps its request alive until that reply, even when the client has gone.
  */

@@ -11,9 +11,9 @@
 #include "guard.h"
 #include "http2.h"
 #include "log.h"
+#include "mirror_config.h"
 #include "request.h"
 #include "routes.h"
-#include "server.h"
 #include "vutil.h"
 
 /*
@@ -75,7 +75,7 @@ struct http2_stream {
 };
 
 struct http2_conn {
-	struct server *s;
+	struct http2_env env;
 	struct bufferevent *bev;
 	struct bufferevent *under;	/* the socket below TLS: its output is watched */
 	struct guard_conn *gc;
@@ -193,7 +193,7 @@ http2_send(struct request *r, int status, struct evbuffer *body)
 	 * reads, must not hold the stream (and our copy of the reply) for ever. Each DATA
 	 * frame sent renews it (http2_on_frame_send).
 	 */
-	st->deadline_ms = now_ms() + c->s->cfg->limits.idle_timeout_ms;
+	st->deadline_ms = now_ms() + (*c->env.cfg)->limits.idle_timeout_ms;
 	if (nghttp2_submit_response(c->ng, st->id, nv, n,
 	    evbuffer_get_length(st->out) > 0 ? &dp : NULL) != 0)
 		nghttp2_submit_rst_stream(c->ng, NGHTTP2_FLAG_NONE, st->id,
@@ -236,7 +236,7 @@ http2_route(struct http2_conn *c, struct http2_stream *st)
 	}
 	st->req = r;
 	if (st->too_large) {
-		routes_fail(c->s, r, 413, "too-large", "the request body is over limits.max_body");
+		routes_fail(c->env.routes, r, 413, "too-large", "the request body is over limits.max_body");
 		return;
 	}
 	/* Still counted while the route holds it: released with the stream. */
@@ -245,7 +245,7 @@ http2_route(struct http2_conn *c, struct http2_stream *st)
 	st->body = NULL;
 	st->body_len = 0;
 	r->has_client = c->gc != NULL && guard_conn_peer(c->gc, &r->client) == 0;
-	routes_handle(c->s, r);
+	routes_handle(c->env.routes, r);
 }
 
 static int
@@ -262,7 +262,7 @@ http2_on_begin_headers(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 	st->id = f->hd.stream_id;
 	st->method = REQUEST_OTHER;
 	st->phase = HTTP2_HEADERS;
-	st->deadline_ms = now_ms() + c->s->cfg->limits.header_timeout_ms;
+	st->deadline_ms = now_ms() + (*c->env.cfg)->limits.header_timeout_ms;
 	TAILQ_INSERT_TAIL(&c->streams, st, entry);
 	c->n_streams++;
 	c->idle_since_ms = 0;
@@ -284,7 +284,7 @@ http2_on_header(nghttp2_session *ng, const nghttp2_frame *f, const uint8_t *name
 		return 0;
 	/* The limit evhttp applies to an HTTP/1.1 head, counted as SETTINGS counts it. */
 	st->header_bytes += namelen + valuelen + 32;
-	if (st->header_bytes > c->s->cfg->limits.max_header)
+	if (st->header_bytes > (*c->env.cfg)->limits.max_header)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;	/* resets this stream */
 	if (namelen == 7 && memcmp(name, ":method", 7) == 0) {
 		st->method = valuelen == 3 && memcmp(value, "GET", 3) == 0 ? REQUEST_GET :
@@ -314,7 +314,7 @@ http2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *dat
 	(void)flags;
 	if (st == NULL || st->phase != HTTP2_BODY || st->too_large || st->reset)
 		return 0;
-	if (st->body_len + len > c->s->cfg->limits.max_body) {
+	if (st->body_len + len > (*c->env.cfg)->limits.max_body) {
 		/* Like evhttp: 413 once the client is done; what it still sends is dropped. */
 		st->too_large = 1;
 		c->body_bytes -= st->body_len;
@@ -369,7 +369,7 @@ http2_on_frame(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 		return 0;
 	if (f->hd.type == NGHTTP2_HEADERS && st->phase == HTTP2_HEADERS) {
 		st->phase = HTTP2_BODY;
-		st->deadline_ms = now_ms() + c->s->cfg->limits.body_timeout_ms;
+		st->deadline_ms = now_ms() + (*c->env.cfg)->limits.body_timeout_ms;
 	}
 	if (f->hd.flags & NGHTTP2_FLAG_END_STREAM)
 		http2_route(c, st);
@@ -409,7 +409,7 @@ http2_on_frame_send(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
 	if (f->hd.type == NGHTTP2_DATA &&
 	    (st = nghttp2_session_get_stream_user_data(ng, f->hd.stream_id)) != NULL &&
 	    st->phase == HTTP2_ROUTED && st->deadline_ms != 0)
-		st->deadline_ms = now_ms() + c->s->cfg->limits.idle_timeout_ms;
+		st->deadline_ms = now_ms() + (*c->env.cfg)->limits.idle_timeout_ms;
 	return 0;
 }
 
@@ -562,7 +562,7 @@ http2_timer_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 	}
 	if (http2_out_queued(c) > 0 &&
-	    now >= c->write_ms + c->s->cfg->limits.idle_timeout_ms) {
+	    now >= c->write_ms + (*c->env.cfg)->limits.idle_timeout_ms) {
 		/* The client takes nothing: flushing a GOAWAY would wait on it too. */
 		log_debug(LOG_G_HTTP, "HTTP/2: no write progress: closing");
 		c->linger_until_ms = 1;
@@ -570,7 +570,7 @@ http2_timer_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (c->n_streams == 0 && c->idle_since_ms != 0 &&
-	    now >= c->idle_since_ms + c->s->cfg->limits.idle_timeout_ms) {
+	    now >= c->idle_since_ms + (*c->env.cfg)->limits.idle_timeout_ms) {
 		log_debug(LOG_G_HTTP, "HTTP/2: idle: GOAWAY");
 		nghttp2_session_terminate_session(c->ng, NGHTTP2_NO_ERROR);
 		/*
@@ -601,10 +601,10 @@ http2_arm(struct http2_conn *c)
 		if (st->deadline_ms != 0 && st->deadline_ms < when)
 			when = st->deadline_ms;
 	if (c->n_streams == 0 && c->idle_since_ms != 0 &&
-	    (d = c->idle_since_ms + c->s->cfg->limits.idle_timeout_ms) < when)
+	    (d = c->idle_since_ms + (*c->env.cfg)->limits.idle_timeout_ms) < when)
 		when = d;
 	if (http2_out_queued(c) > 0 &&
-	    (d = c->write_ms + c->s->cfg->limits.idle_timeout_ms) < when)
+	    (d = c->write_ms + (*c->env.cfg)->limits.idle_timeout_ms) < when)
 		when = d;
 	if (when == UINT64_MAX) {
 		evtimer_del(c->timer);
@@ -668,7 +668,7 @@ http2_session(struct http2_conn *c)
 	nghttp2_session *ng = NULL;
 	nghttp2_settings_entry set[] = {
 		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, HTTP2_MAX_STREAMS },
-		{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)c->s->cfg->limits.max_header },
+		{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)(*c->env.cfg)->limits.max_header },
 		{ NGHTTP2_SETTINGS_ENABLE_PUSH, 0 },
 	};
 
@@ -703,14 +703,14 @@ http2_session(struct http2_conn *c)
 }
 
 struct http2_conn *
-http2_conn_new(struct server *s, struct bufferevent *bev, struct guard_conn *gc)
+http2_conn_new(const struct http2_env *env, struct bufferevent *bev, struct guard_conn *gc)
 {
 	struct http2_conn *c = calloc(1, sizeof(*c));
 	struct bufferevent *under = bufferevent_get_underlying(bev);
 
 	if (c == NULL)
 		return NULL;
-	c->s = s;
+	c->env = *env;
 	c->bev = bev;
 	c->under = under;
 	c->gc = gc;
@@ -718,8 +718,8 @@ http2_conn_new(struct server *s, struct bufferevent *bev, struct guard_conn *gc)
 	c->rst_tokens = HTTP2_RST_BURST;
 	c->rst_last_ms = c->idle_since_ms = c->write_ms = now_ms();
 	if ((c->ng = http2_session(c)) == NULL ||
-	    (c->timer = evtimer_new(s->base, http2_timer_cb, c)) == NULL ||
-	    (c->flush = event_new(s->base, -1, 0, http2_flush_cb, c)) == NULL ||
+	    (c->timer = evtimer_new(env->base, http2_timer_cb, c)) == NULL ||
+	    (c->flush = event_new(env->base, -1, 0, http2_flush_cb, c)) == NULL ||
 	    under == NULL ||
 	    evbuffer_add_cb(bufferevent_get_output(under), http2_under_drained, c) == NULL) {
 			if (c->ng != NULL)

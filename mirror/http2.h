@@ -4,9 +4,18 @@
 
 #include <event2/bufferevent.h>
 
-struct server;
+struct event_base;
 struct guard_conn;
 struct http2_conn;
+struct mirror_config;
+struct routes;
+
+/* What an HTTP/2 connection works with (copied into each). */
+struct http2_env {
+	struct event_base *base;
+	struct mirror_config *const *cfg;	/* the mirror's current-config slot: limits */
+	struct routes *routes;			/* where each stream's request goes */
+};
 
 /* At most this many streams open at once per connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
 #define HTTP2_MAX_STREAMS 100
@@ -20,7 +29,7 @@ struct http2_conn;
  * deadline misses. Returns the connection, freed with http2_conn_free from the TLS free
  * hook; NULL when out of memory (the caller closes bev).
  */
-struct http2_conn *http2_conn_new(struct server *s, struct bufferevent *bev,
+struct http2_conn *http2_conn_new(const struct http2_env *env, struct bufferevent *bev,
     struct guard_conn *gc);
 
 /*

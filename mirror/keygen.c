@@ -152,6 +152,18 @@ keygen_make_ca(struct keygen_key *ca, const char *region, WC_RNG *rng, struct ke
 	return keygen_finish(&cert, ca, ca, rng, out);
 }
 
+/* The IP SAN as raw DER GeneralNames: SEQUENCE { [7] iPAddress } over n address bytes. */
+static void
+keygen_ip_san(Cert *cert, const void *ip, size_t n)
+{
+	cert->altNames[0] = 0x30;
+	cert->altNames[1] = (byte)(n + 2);
+	cert->altNames[2] = 0x87;
+	cert->altNames[3] = (byte)n;
+	memcpy(cert->altNames + 4, ip, n);
+	cert->altNamesSz = (int)(n + 4);
+}
+
 static int
 keygen_make_leaf(struct keygen_key *leaf, struct keygen_key *ca, const struct keygen_cert *cacert,
     const struct netaddr *addr, const char *region, WC_RNG *rng, struct keygen_cert *out)
@@ -163,26 +175,10 @@ keygen_make_leaf(struct keygen_key *leaf, struct keygen_key *ca, const struct ke
 		return -1;
 	keygen_name(&cert, netaddr_ip_str(addr, ip, sizeof(ip)), region);
 	cert.daysValid = KEYGEN_DAYS;
-	/* The IP SAN as raw DER GeneralNames: SEQUENCE { [7] iPAddress }. */
-	if (addr->ss.ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&addr->ss;
-
-		cert.altNames[0] = 0x30;
-		cert.altNames[1] = 6;
-		cert.altNames[2] = 0x87;
-		cert.altNames[3] = 4;
-		memcpy(cert.altNames + 4, &s4->sin_addr, 4);
-		cert.altNamesSz = 8;
-	} else {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&addr->ss;
-
-		cert.altNames[0] = 0x30;
-		cert.altNames[1] = 18;
-		cert.altNames[2] = 0x87;
-		cert.altNames[3] = 16;
-		memcpy(cert.altNames + 4, &s6->sin6_addr, 16);
-		cert.altNamesSz = 20;
-	}
+	if (addr->ss.ss_family == AF_INET)
+		keygen_ip_san(&cert, &((const struct sockaddr_in *)&addr->ss)->sin_addr, 4);
+	else
+		keygen_ip_san(&cert, &((const struct sockaddr_in6 *)&addr->ss)->sin6_addr, 16);
 	if (wc_SetIssuerBuffer(&cert, cacert->der, cacert->der_len) != 0 ||
 	    wc_SetSubjectKeyIdFromPublicKey_ex(&cert, keygen_key_type(leaf), &leaf->k) != 0 ||
 	    wc_SetAuthKeyIdFromPublicKey_ex(&cert, keygen_key_type(ca), &ca->k) != 0 ||
@@ -260,6 +256,43 @@ keygen_usage(void)
 	    "           [--name NAME] [--algo ed25519|ecdsa-p256] [--force]\n");
 }
 
+/*
+ * Write the key, the chain (leaf then CA: a client that holds the pin can match chain[1]
+ * without a lookup) and the CA into dir, then print the mirror entry. 0, or 1.
+ */
+static int
+keygen_save(const char *dir, const char *keypem, size_t keylen,
+    const struct keygen_cert *cacert, const struct keygen_cert *leafcert,
+    const struct netaddr *addr, const char *region, const char *name)
+{
+	char *chain, hex[TLS_SHA256_HEX], astr[NETADDR_STRLEN], defname[32];
+	uint8_t fp[TLS_SHA256_LEN];
+	int rc;
+
+	if ((chain = calloc(1, 2 * KEYGEN_PEM_MAX)) == NULL) {
+		fprintf(stderr, "vantage-mirror keygen: key or certificate generation failed\n");
+		return 1;
+	}
+	memcpy(chain, leafcert->pem, (size_t)leafcert->pem_len);
+	memcpy(chain + leafcert->pem_len, cacert->pem, (size_t)cacert->pem_len);
+	rc = keygen_write(dir, KEYGEN_KEY_FILE, keypem, keylen, 0600) != 0 ||
+	    keygen_write(dir, KEYGEN_CERT_FILE, chain,
+	    (size_t)(leafcert->pem_len + cacert->pem_len), 0644) != 0 ||
+	    keygen_write(dir, KEYGEN_CA_FILE, cacert->pem, (size_t)cacert->pem_len, 0644) != 0;
+	free(chain);
+	if (rc != 0)
+		return 1;
+	tls_sha256(cacert->der, (size_t)cacert->der_len, fp);
+	tls_hex(fp, sizeof(fp), hex);
+	if (name == NULL) {
+		snprintf(defname, sizeof(defname), "%s-%.8s", region, hex);
+		name = defname;
+	}
+	printf("- { name: %s, address: \"%s\", region: %s, ca_sha256: \"%s\" }\n", name,
+	    netaddr_str(addr, astr, sizeof(astr)), region, hex);
+	return 0;
+}
+
 /* Everything after argument parsing; returns the exit code. */
 static int
 keygen_run(const char *dir, const struct netaddr *addr, const char *region, const char *name,
@@ -267,9 +300,7 @@ keygen_run(const char *dir, const struct netaddr *addr, const char *region, cons
 {
 	struct keygen_key ca, leaf;
 	struct keygen_cert *cacert = NULL, *leafcert = NULL;
-	char keypem[KEYGEN_PEM_MAX], *chain = NULL, hex[TLS_SHA256_HEX], astr[NETADDR_STRLEN];
-	char defname[32];
-	uint8_t fp[TLS_SHA256_LEN];
+	char keypem[KEYGEN_PEM_MAX];
 	WC_RNG rng;
 	int keylen, rc = 1, have_ca = 0, have_leaf = 0;
 
@@ -281,8 +312,7 @@ keygen_run(const char *dir, const struct netaddr *addr, const char *region, cons
 	}
 	cacert = calloc(1, sizeof(*cacert));
 	leafcert = calloc(1, sizeof(*leafcert));
-	chain = calloc(1, 2 * KEYGEN_PEM_MAX);
-	if (cacert == NULL || leafcert == NULL || chain == NULL)
+	if (cacert == NULL || leafcert == NULL)
 		goto fail;
 	if (keygen_make_key(&ca, algo, &rng) != 0)
 		goto fail;
@@ -295,25 +325,7 @@ keygen_run(const char *dir, const struct netaddr *addr, const char *region, cons
 		goto fail;
 	if ((keylen = keygen_key_pem(&leaf, keypem, sizeof(keypem))) < 0)
 		goto fail;
-	/* Leaf then CA: a client that holds the pin can match chain[1] without a lookup. */
-	memcpy(chain, leafcert->pem, (size_t)leafcert->pem_len);
-	memcpy(chain + leafcert->pem_len, cacert->pem, (size_t)cacert->pem_len);
-	if (keygen_write(dir, KEYGEN_KEY_FILE, keypem, (size_t)keylen, 0600) != 0 ||
-	    keygen_write(dir, KEYGEN_CERT_FILE, chain,
-	    (size_t)(leafcert->pem_len + cacert->pem_len), 0644) != 0 ||
-	    keygen_write(dir, KEYGEN_CA_FILE, cacert->pem, (size_t)cacert->pem_len, 0644) != 0) {
-		rc = 1;
-		goto out;
-	}
-	tls_sha256(cacert->der, (size_t)cacert->der_len, fp);
-	tls_hex(fp, sizeof(fp), hex);
-	if (name == NULL) {
-		snprintf(defname, sizeof(defname), "%s-%.8s", region, hex);
-		name = defname;
-	}
-	printf("- { name: %s, address: \"%s\", region: %s, ca_sha256: \"%s\" }\n", name,
-	    netaddr_str(addr, astr, sizeof(astr)), region, hex);
-	rc = 0;
+	rc = keygen_save(dir, keypem, (size_t)keylen, cacert, leafcert, addr, region, name);
 	goto out;
 fail:
 	fprintf(stderr, "vantage-mirror keygen: key or certificate generation failed\n");
@@ -327,7 +339,6 @@ out:
 	wc_FreeRng(&rng);
 	free(cacert);
 	free(leafcert);
-	free(chain);
 	return rc;
 }
 

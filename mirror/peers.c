@@ -5,7 +5,6 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -14,36 +13,34 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit.h"
+#include "join.h"
 #include "json.h"
 #include "log.h"
 #include "observe.h"
+#include "peerfile.h"
 #include "peers.h"
+#include "ratelimit.h"
 #include "reputation.h"
-#include "server.h"
 #include "statefile.h"
 #include "vutil.h"
 #include "yconf.h"
 
-/* A join body: a CA PEM (a few KB) and a few words. Far below max_body. */
-#define PEERS_JOIN_MAX_NODES 64
 /*
  * A peer's /v1/mirrors is at most PEERS_MAX_RESPONSE bytes: 4,096 nodes take every real
  * entry of it, and keep a body of tiny nodes to a few milliseconds of parsing.
  */
 #define PEERS_SYNC_MAX_NODES 4096
 /* Keys in one JSON object of a peer's body (an entry has ~20). */
-#define PEERS_MAX_KEYS 64
+#define JOIN_MAX_KEYS 64
 /* The largest answer a peer request may bring: a DNS message or a small JSON body. */
 #define PEERS_MAX_RESPONSE 70000
-/* Sources remembered by the rate limiter; the oldest is reused beyond. */
-#define PEERS_RATE_SLOTS 1024
 
-/* One source address's budget: joins_per_minute, refilled continuously. */
-struct peers_rate {
-	uint8_t key[16];		/* IPv4, or the /64 of an IPv6 address */
-	uint64_t last_ms;
-	uint64_t used_milli;		/* spent budget in thousandths of a request */
+struct peers {
+	struct peers_env env;
+	TAILQ_HEAD(, peer) list;
+	size_t n;
+	int dirty;
+	struct ratelimit *rate;		/* per-source limits of joins, removes, notices */
 };
 
 /* A request in flight on a peer connection; ctx is the caller's copy. */
@@ -64,6 +61,47 @@ struct peer_conn {
 };
 
 static const char *const state_names[] = { "candidate", "active", "inactive", NULL };
+
+static const struct mirror_config *
+peers_cfg(const struct peers *ps)
+{
+	return *ps->env.cfg;
+}
+
+/* The tables changed: have them written soon (the owner coalesces bursts). */
+static void
+peers_save_soon(struct peers *ps)
+{
+	if (ps->env.save != NULL)
+		ps->env.save(ps->env.save_arg);
+}
+
+struct peer *
+peers_first(struct peers *ps)
+{
+	return TAILQ_FIRST(&ps->list);
+}
+
+struct peer *
+peers_next(struct peer *p)
+{
+	return TAILQ_NEXT(p, entry);
+}
+
+size_t
+peers_total(const struct peers *ps)
+{
+	return ps->n;
+}
+
+void
+peers_start_trial(struct peer *p, enum peer_trial kind)
+{
+	p->trial = kind;
+	p->trial_rounds = 0;
+	p->trial_started_ms = now_ms();
+	memset(&p->trial_counts, 0, sizeof(p->trial_counts));
+}
 
 const char *
 peers_state_name(enum peer_state st)
@@ -148,7 +186,7 @@ pc_open(struct peers *ps, struct peer *p)
 	c->ps = ps;
 	c->p = p;
 	TAILQ_INIT(&c->reqs);
-	if ((bev = tls_bev_new(ps->s->base, -1, p->ctx, 0, NULL, NULL)) == NULL) {
+	if ((bev = tls_bev_new(ps->env.base, -1, p->ctx, 0, NULL, NULL)) == NULL) {
 		free(c);
 		return NULL;
 	}
@@ -173,7 +211,7 @@ pc_open(struct peers *ps, struct peer *p)
 void
 peers_expire(struct peers *ps, uint64_t now)
 {
-	uint64_t tmo = ps->s->cfg->network.response_timeout_ms;
+	uint64_t tmo = peers_cfg(ps)->network.response_timeout_ms;
 	struct http_response resp = { 0 };
 	struct peer_conn *c;
 	struct peer_req *r;
@@ -287,10 +325,10 @@ peers_delete(struct peers *ps, struct peer *p)
 	    p->name, p->addr_str, p->idhex, p->last_ok);
 	TAILQ_REMOVE(&ps->list, p, entry);
 	ps->n--;
-	reputation_forget(ps->s->rep, p->id);
+	reputation_forget(ps->env.rep, p->id);
 	peer_free(p);
 	ps->dirty = 1;
-	server_schedule_save(ps->s);
+	peers_save_soon(ps);
 }
 
 void
@@ -308,7 +346,7 @@ peers_set_state(struct peers *ps, struct peer *p, enum peer_state st, const char
 	snprintf(p->reason, sizeof(p->reason), "%s", st == PEER_INACTIVE && reason ? reason : "");
 	p->since = wall_s();
 	ps->dirty = 1;
-	server_schedule_save(ps->s);
+	peers_save_soon(ps);
 }
 
 size_t
@@ -340,25 +378,6 @@ peers_pick(struct peers *ps, struct peer **out, size_t max, const uint8_t *exclu
 }
 
 /* ---- joins ---- */
-
-/* The JSON of a join for the mirror described; hops as given. */
-static void
-peers_join_body(struct evbuffer *b, const char *idhex, const char *name,
-    const struct netaddr *addr, const char *region, const char *ca_pem, unsigned hops)
-{
-	char ip[NETADDR_STRLEN];
-
-	evbuffer_add(b, "{", 1);
-	json_kv_u64(b, 1, "version", 1);
-	json_kv_str(b, 0, "id", idhex);
-	json_kv_str(b, 0, "name", name);
-	json_kv_str(b, 0, "address", netaddr_ip_str(addr, ip, sizeof(ip)));
-	json_kv_u64(b, 0, "port", netaddr_port(addr));
-	json_kv_str(b, 0, "region", region);
-	json_kv_str(b, 0, "ca_pem", ca_pem);
-	json_kv_u64(b, 0, "hops", hops);
-	evbuffer_add(b, "}\n", 2);
-}
 
 static void
 peers_join_sent(struct peers *ps, struct peer *to, const struct http_response *resp,
@@ -398,15 +417,15 @@ peers_forward_join(struct peers *ps, struct peer *p)
 	struct peer *to[MIRROR_MAX_FANOUT];
 	struct evbuffer *b;
 	size_t n, i;
-	const uint8_t *self = ps->s->cfg->id;
+	const uint8_t *self = peers_cfg(ps)->id;
 
 	if ((b = evbuffer_new()) == NULL)
 		return;
-	n = peers_pick(ps, to, ps->s->cfg->network.fanout, p->id,
+	n = peers_pick(ps, to, peers_cfg(ps)->network.fanout, p->id,
 	    (const uint8_t (*)[TLS_SHA256_LEN])self, 1);
 	for (i = 0; i < n; i++) {
 		evbuffer_drain(b, evbuffer_get_length(b));
-		peers_join_body(b, p->idhex, p->name, &p->addr, p->region, p->ca_pem, p->hops + 1);
+		join_body(b, p->idhex, p->name, &p->addr, p->region, p->ca_pem, p->hops + 1);
 		peers_send_join(ps, to[i], b, 0);
 	}
 	log_info(LOG_G_MIRROR, "join: %s (%s) forwarded to %zu peer(s)", p->name, p->addr_str, n);
@@ -416,8 +435,9 @@ peers_forward_join(struct peers *ps, struct peer *p)
 void
 peers_announce(struct peers *ps)
 {
-	const struct mirror_config *c = ps->s->cfg;
-	const struct netaddr *self = c->address.len ? &c->address : &ps->s->bound[0];
+	const struct mirror_config *c = peers_cfg(ps);
+	const struct netaddr *self = c->address.len ? &c->address : ps->env.bound;
+	char idhex[TLS_SHA256_HEX];
 	struct evbuffer *b;
 	struct peer *p;
 
@@ -429,107 +449,10 @@ peers_announce(struct peers *ps)
 		if (!p->configured || p->announced || p->ctx == NULL || p->state != PEER_ACTIVE)
 			continue;
 		evbuffer_drain(b, evbuffer_get_length(b));
-		peers_join_body(b, ps->s->id_hex, c->name, self, c->region, c->ca_pem, 0);
+		join_body(b, tls_hex(c->id, TLS_SHA256_LEN, idhex), c->name, self, c->region, c->ca_pem, 0);
 		peers_send_join(ps, p, b, 1);
 	}
 	evbuffer_free(b);
-}
-
-/* A parsed join body. */
-struct join_req {
-	uint8_t id[TLS_SHA256_LEN];
-	char *name, *region, *ca_pem;
-	struct netaddr addr;
-	unsigned long hops;
-};
-
-/* The fields a join and an entry of /v1/mirrors share: id, name, region, address, port,
- * ca_pem (which must hash to id), and hops when present. */
-static int
-pj_parse_fields(struct yconf *y, const yaml_node_t *root, struct join_req *j)
-{
-	uint8_t fp[TLS_SHA256_LEN];
-	unsigned long port;
-	yaml_node_t *v;
-	const char *s;
-	char why[160];
-
-	if ((v = yconf_get(y, root, "id")) == NULL || (s = yconf_scalar(y, v, "id")) == NULL ||
-	    v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE || tls_unhex(s, j->id, TLS_SHA256_LEN))
-		return yconf_error(y, v ? v : root, "id: a quoted string of 64 hex digits is required");
-	if ((v = yconf_get(y, root, "name")) == NULL || yconf_str(y, v, "name", &j->name) != 0)
-		return yconf_error(y, v ? v : root, "name: required");
-	if ((v = yconf_get(y, root, "region")) == NULL || yconf_str(y, v, "region", &j->region))
-		return yconf_error(y, v ? v : root, "region: required");
-	if (strlen(j->name) == 0 || strlen(j->name) > MIRROR_NAME_MAX ||
-	    strspn(j->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
-	    strlen(j->name))
-		return yconf_error(y, root, "name: 1-%d of A-Z a-z 0-9 - _ .", MIRROR_NAME_MAX);
-	if (strlen(j->region) == 0 || strlen(j->region) > MIRROR_NAME_MAX ||
-	    strspn(j->region, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
-	    strlen(j->region))
-		return yconf_error(y, root, "region: 1-%d of A-Z a-z 0-9 - _ .", MIRROR_NAME_MAX);
-	if ((v = yconf_get(y, root, "address")) == NULL ||
-	    (s = yconf_scalar(y, v, "address")) == NULL || strchr(s, '[') != NULL ||
-	    netaddr_parse(s, 0, &j->addr) != 0 || netaddr_port(&j->addr) != 0 ||
-	    netaddr_is_any(&j->addr))
-		return yconf_error(y, v ? v : root, "address: a bare IPv4 or IPv6 address is required");
-	if ((v = yconf_get(y, root, "port")) == NULL || yconf_uint(y, v, "port", 1, 65535, &port))
-		return yconf_error(y, v ? v : root, "port: 1..65535 is required");
-	netaddr_set_port(&j->addr, (uint16_t)port);
-	if ((v = yconf_get(y, root, "hops")) != NULL && yconf_uint(y, v, "hops", 0, 255, &j->hops))
-		return -1;
-	if ((v = yconf_get(y, root, "ca_pem")) == NULL || yconf_str(y, v, "ca_pem", &j->ca_pem))
-		return yconf_error(y, v ? v : root, "ca_pem: required");
-	/* Self-authenticating: whoever sends it, the PEM must be the CA the id names. */
-	if (tls_pem_sha256(j->ca_pem, strlen(j->ca_pem), fp, why, sizeof(why)) != 0)
-		return yconf_error(y, v, "ca_pem: %s", why);
-	if (memcmp(fp, j->id, TLS_SHA256_LEN) != 0)
-		return yconf_error(y, v, "ca_pem: its SHA-256 is not id");
-	return 0;
-}
-
-static int
-pj_parse_root(struct yconf *y, const yaml_node_t *root, struct join_req *j)
-{
-	static const char *const keys[] = { "version", "id", "name", "address", "port",
-		"region", "ca_pem", "hops", NULL };
-	unsigned long u;
-	yaml_node_t *v;
-
-	if (root == NULL)
-		return yconf_error(y, NULL, "empty body");
-	if (yconf_check_keys(y, root, "join", keys) != 0)
-		return -1;
-	if ((v = yconf_get(y, root, "version")) == NULL || yconf_uint(y, v, "version", 1, 1, &u))
-		return yconf_error(y, root, "version: 1 is required");
-	return pj_parse_fields(y, root, j);
-}
-
-static int
-pj_parse(const void *body, size_t len, struct join_req *j, char *err, size_t errlen)
-{
-	struct yconf y;
-	int rc;
-
-	memset(&y, 0, sizeof(y));
-	y.max_nodes = PEERS_JOIN_MAX_NODES;
-	y.max_keys = PEERS_MAX_KEYS;
-	rc = yconf_load_buffer(&y, "body", body, len);
-	if (rc == 0)
-		rc = pj_parse_root(&y, yconf_root(&y), j);
-	if (rc != 0)
-		snprintf(err, errlen, "%s", y.err);
-	yconf_free(&y);
-	return rc;
-}
-
-static void
-pj_free(struct join_req *j)
-{
-	free(j->name);
-	free(j->region);
-	free(j->ca_pem);
 }
 
 /* A known id joined again: readmission for an inactive one, nothing for the others. */
@@ -544,7 +467,7 @@ peers_join_known(struct peers *ps, struct peer *p, const struct join_req *j,
 	if (p->state == PEER_INACTIVE && p->trial == TRIAL_NONE) {
 		log_info(LOG_G_MIRROR, "join: inactive peer %s (%s) asks for readmission: retesting",
 		    p->name, p->addr_str);
-		audit_start_trial(ps->s->audit, p, TRIAL_RETEST);
+		peers_start_trial(p, TRIAL_RETEST);
 	}
 	res->state = peers_state_name(p->state);
 }
@@ -553,7 +476,7 @@ peers_join_known(struct peers *ps, struct peer *p, const struct join_req *j,
 static int
 peers_admit(struct peers *ps, const struct join_req *j, struct peers_join_result *res)
 {
-	const struct mirror_network *net = &ps->s->cfg->network;
+	const struct mirror_network *net = &peers_cfg(ps)->network;
 	struct peer *p;
 
 	/* Joins make us connect out: not to private networks unless the operator says so. */
@@ -575,7 +498,7 @@ peers_admit(struct peers *ps, const struct join_req *j, struct peers_join_result
 	p->hops = (unsigned)j->hops;
 	log_info(LOG_G_MIRROR, "join: candidate %s (%s, region %s, %s), %u hop(s)", p->name,
 	    p->addr_str, p->region, p->idhex, p->hops);
-	audit_start_trial(ps->s->audit, p, TRIAL_JOIN);
+	peers_start_trial(p, TRIAL_JOIN);
 	return 0;
 }
 
@@ -592,12 +515,12 @@ peers_join(struct peers *ps, const void *body, size_t len, const struct netaddr 
 	if (!peers_admission(ps, client, &res->http, &res->error, res->detail,
 	    sizeof(res->detail)))
 		return;
-	if (pj_parse(body, len, &j, res->detail, sizeof(res->detail)) != 0) {
+	if (join_parse(body, len, &j, res->detail, sizeof(res->detail)) != 0) {
 		res->http = 400;
 		res->error = "bad-join";
 		goto out;
 	}
-	if (memcmp(j.id, ps->s->cfg->id, TLS_SHA256_LEN) == 0) {
+	if (memcmp(j.id, peers_cfg(ps)->id, TLS_SHA256_LEN) == 0) {
 		res->state = "self";
 		goto out;
 	}
@@ -611,9 +534,9 @@ peers_join(struct peers *ps, const void *body, size_t len, const struct netaddr 
 	if (j.hops == 0)
 		peers_forward_join(ps, peers_find(ps, j.id));
 	res->state = "candidate";
-	server_schedule_save(ps->s);
+	peers_save_soon(ps);
 out:
-	pj_free(&j);
+	join_req_free(&j);
 }
 
 int
@@ -625,55 +548,14 @@ peers_admission(struct peers *ps, const struct netaddr *client, int *http, const
 	*http = 429;
 	*error = "too-many-requests";
 	snprintf(detail, dlen, "at most %u per minute per address",
-	    ps->s->cfg->network.joins_per_minute);
+	    peers_cfg(ps)->network.joins_per_minute);
 	return 0;
 }
 
 int
 peers_rate_ok(struct peers *ps, const struct netaddr *client, uint64_t now)
 {
-	const struct sockaddr *sa = (const struct sockaddr *)&client->ss;
-	uint64_t per_req = 60000 / ps->s->cfg->network.joins_per_minute;
-	struct peers_rate *r = NULL, *oldest = NULL;
-	uint8_t key[16] = { 0 };
-	uint64_t refill;
-	size_t i;
-
-	if (sa->sa_family == AF_INET)
-		memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	else if (sa->sa_family == AF_INET6)
-		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
-	for (i = 0; i < ps->n_rate; i++) {
-		if (memcmp(ps->rate[i].key, key, sizeof(key)) == 0) {
-			r = &ps->rate[i];
-			break;
-		}
-		if (oldest == NULL || ps->rate[i].last_ms < oldest->last_ms)
-			oldest = &ps->rate[i];
-	}
-	if (r == NULL) {
-		if (ps->n_rate < PEERS_RATE_SLOTS) {
-			struct peers_rate *nr = realloc(ps->rate, (ps->n_rate + 1) * sizeof(*nr));
-
-			if (nr == NULL)
-				return 0;
-			ps->rate = nr;
-			r = &ps->rate[ps->n_rate++];
-		} else {
-			r = oldest;
-		}
-		memset(r, 0, sizeof(*r));
-		memcpy(r->key, key, sizeof(key));
-		r->last_ms = now;
-	}
-	/* A token bucket holding one minute's worth, refilled at joins_per_minute. */
-	refill = (now - r->last_ms) * 1000 / per_req;
-	r->used_milli = r->used_milli > refill ? r->used_milli - refill : 0;
-	r->last_ms = now;
-	if (r->used_milli + 1000 > (uint64_t)ps->s->cfg->network.joins_per_minute * 1000)
-		return 0;
-	r->used_milli += 1000;
-	return 1;
+	return ratelimit_ok(ps->rate, client, peers_cfg(ps)->network.joins_per_minute, now);
 }
 
 /* ---- anti-entropy ---- */
@@ -700,7 +582,7 @@ peers_synced(struct peers *ps, struct peer *from, const struct http_response *re
 	memset(&y, 0, sizeof(y));
 	/* A peer's list fits PEERS_MAX_RESPONSE: ~60 entries of ~35 nodes; see yconf.h. */
 	y.max_nodes = PEERS_SYNC_MAX_NODES;
-	y.max_keys = PEERS_MAX_KEYS;
+	y.max_keys = JOIN_MAX_KEYS;
 	if (yconf_load_buffer(&y, "mirrors", resp->body, resp->body_len) != 0 ||
 	    (root = yconf_root(&y)) == NULL ||
 	    (list = yconf_get(&y, root, "mirrors")) == NULL || list->type != YAML_SEQUENCE_NODE) {
@@ -719,19 +601,19 @@ peers_synced(struct peers *ps, struct peer *from, const struct http_response *re
 			continue;
 		memset(&j, 0, sizeof(j));
 		memset(&res, 0, sizeof(res));
-		if (pj_parse_fields(&y, item, &j) == 0 &&
-		    memcmp(j.id, ps->s->cfg->id, TLS_SHA256_LEN) != 0 &&
+		if (join_parse_fields(&y, item, &j) == 0 &&
+		    memcmp(j.id, peers_cfg(ps)->id, TLS_SHA256_LEN) != 0 &&
 		    peers_find(ps, j.id) == NULL) {
 			j.hops = from->hops + 1;
 			if (peers_admit(ps, &j, &res) == 0)
 				learned++;
 		}
-		pj_free(&j);
+		join_req_free(&j);
 		y.err[0] = '\0'; /* one bad entry must not hide the others */
 	}
 	if (learned) {
 		log_info(LOG_G_MIRROR, "sync: %zu mirror(s) learned from %s", learned, from->name);
-		server_schedule_save(ps->s);
+		peers_save_soon(ps);
 	}
 out:
 	yconf_free(&y);
@@ -750,87 +632,50 @@ peers_sync(struct peers *ps)
 /* ---- persistence ---- */
 
 static int
-pl_entry(struct yconf *y, struct peers *ps, const yaml_node_t *node)
+peers_load_entry(struct yconf *y, struct peers *ps, const yaml_node_t *node)
 {
-	static const char *const keys[] = { "id", "name", "address", "region", "ca_pem", "state",
-		"reason", "since", "last_ok", "hops", "configured", "forwarded", NULL };
-	uint8_t id[TLS_SHA256_LEN], fp[TLS_SHA256_LEN];
-	char *name = NULL, *region = NULL, *pem = NULL, *reason = NULL;
-	unsigned long since = 0, last_ok = 0, hops = 0;
-	struct netaddr addr;
-	yaml_node_t *v;
+	struct peerfile_row r;
 	struct peer *p;
-	const char *s;
-	int st = PEER_ACTIVE, fwd = 0, rc = -1;
+	int rc = -1;
 
-	if (yconf_check_keys(y, node, "peer", keys) != 0)
-		return -1;
-	if ((v = yconf_get(y, node, "id")) == NULL || (s = yconf_scalar(y, v, "id")) == NULL ||
-	    tls_unhex(s, id, sizeof(id)) != 0)
-		return yconf_error(y, node, "peer: bad id");
-	if ((v = yconf_get(y, node, "address")) == NULL ||
-	    (s = yconf_scalar(y, v, "address")) == NULL || netaddr_parse(s, 443, &addr) != 0)
-		return yconf_error(y, node, "peer: bad address");
-	if ((v = yconf_get(y, node, "name")) == NULL || yconf_str(y, v, "name", &name) != 0 ||
-	    (v = yconf_get(y, node, "region")) == NULL || yconf_str(y, v, "region", &region) != 0)
-		goto out;
-	if ((v = yconf_get(y, node, "state")) == NULL || yconf_enum(y, v, "state", state_names,
-	    &st) != 0)
-		goto out;
-	if ((v = yconf_get(y, node, "reason")) != NULL && !yconf_is_null(v) &&
-	    yconf_str(y, v, "reason", &reason) != 0)
-		goto out;
-	if ((v = yconf_get(y, node, "ca_pem")) != NULL && !yconf_is_null(v)) {
-		if (yconf_str(y, v, "ca_pem", &pem) != 0)
-			goto out;
-		if (tls_pem_sha256(pem, strlen(pem), fp, NULL, 0) != 0 ||
-		    memcmp(fp, id, sizeof(fp)) != 0) {
-			yconf_error(y, v, "ca_pem: does not hash to id");
-			goto out;
-		}
-	}
-	if (((v = yconf_get(y, node, "since")) && yconf_uint(y, v, "since", 0, ULONG_MAX, &since)) ||
-	    ((v = yconf_get(y, node, "last_ok")) && yconf_uint(y, v, "last_ok", 0, ULONG_MAX,
-	    &last_ok)) || ((v = yconf_get(y, node, "hops")) && yconf_uint(y, v, "hops", 0, 255,
-	    &hops)) || ((v = yconf_get(y, node, "forwarded")) && yconf_bool(y, v, "forwarded", &fwd)))
+	memset(&r, 0, sizeof(r));
+	r.st = PEER_ACTIVE;
+	if (peerfile_row_parse(y, node, state_names, &r) != 0)
 		goto out;
 	/* A configured peer keeps its configured entry; only its state comes from the file. */
-	if ((p = peers_find(ps, id)) == NULL) {
-		if (pem == NULL) {
+	if ((p = peers_find(ps, r.id)) == NULL) {
+		if (r.pem == NULL) {
 			rc = 0;		/* a configured peer no longer configured, known by pin only */
 			goto out;
 		}
-		if ((p = peers_add(ps, id, name, &addr, region, pem)) == NULL) {
+		if ((p = peers_add(ps, r.id, r.name, &r.addr, r.region, r.pem)) == NULL) {
 			yconf_error(y, node, "too many peers");
 			goto out;
 		}
 	}
-	p->state = (enum peer_state)st;
-	snprintf(p->reason, sizeof(p->reason), "%s", reason ? reason : "");
-	p->since = since;
-	p->last_ok = last_ok;
-	p->hops = (unsigned)hops;
-	p->forwarded = fwd;
+	p->state = (enum peer_state)r.st;
+	snprintf(p->reason, sizeof(p->reason), "%s", r.reason ? r.reason : "");
+	p->since = r.since;
+	p->last_ok = r.last_ok;
+	p->hops = (unsigned)r.hops;
+	p->forwarded = r.fwd;
 	rc = 0;
 out:
-	free(name);
-	free(region);
-	free(pem);
-	free(reason);
+	peerfile_row_free(&r);
 	return rc;
 }
 
 static int
 peers_load_item(struct yconf *y, const yaml_node_t *item, void *arg)
 {
-	return pl_entry(y, arg, item);
+	return peers_load_entry(y, arg, item);
 }
 
 static int
 peers_load(struct peers *ps, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "version", "peers", NULL };
-	char *path = statefile_path(ps->s->cfg->state_dir, PEERS_FILE);
+	char *path = statefile_path(peers_cfg(ps)->state_dir, PEERS_FILE);
 	int rc;
 
 	if (path == NULL) {
@@ -877,7 +722,7 @@ peers_save(struct peers *ps)
 		    p->configured ? "true" : "false", p->forwarded ? "true" : "false");
 	}
 	evbuffer_add_printf(b, "\n]}\n");
-	if ((rc = statefile_write(ps->s->cfg->state_dir, PEERS_FILE, b)) == 0)
+	if ((rc = statefile_write(peers_cfg(ps)->state_dir, PEERS_FILE, b)) == 0)
 		ps->dirty = 0;
 	evbuffer_free(b);
 	return rc;
@@ -886,7 +731,7 @@ peers_save(struct peers *ps)
 void
 peers_reconfigure(struct peers *ps)
 {
-	const struct mirror_config *c = ps->s->cfg;
+	const struct mirror_config *c = peers_cfg(ps);
 	struct peer *p;
 	size_t i;
 
@@ -904,15 +749,16 @@ peers_reconfigure(struct peers *ps)
 }
 
 struct peers *
-peers_new(struct server *s, char *err, size_t errlen)
+peers_new(const struct peers_env *env, char *err, size_t errlen)
 {
 	struct peers *ps = calloc(1, sizeof(*ps));
 
-	if (ps == NULL) {
+	if (ps == NULL || (ps->rate = ratelimit_new()) == NULL) {
+		free(ps);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	ps->s = s;
+	ps->env = *env;
 	TAILQ_INIT(&ps->list);
 	peers_reconfigure(ps);
 	if (peers_load(ps, err, errlen) != 0) {
@@ -934,6 +780,6 @@ peers_free(struct peers *ps)
 		TAILQ_REMOVE(&ps->list, p, entry);
 		peer_free(p);
 	}
-	free(ps->rate);
+	ratelimit_free(ps->rate);
 	free(ps);
 }

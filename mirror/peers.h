@@ -17,8 +17,9 @@
 /* Peers kept in all (configured + learned); joins beyond are refused with 503. */
 #define PEERS_MAX 4096
 
-struct server;
+struct event_base;
 struct peer_conn;
+struct peers;
 
 enum peer_state {
 	PEER_CANDIDATE,		/* joined, under test */
@@ -26,7 +27,7 @@ enum peer_state {
 	PEER_INACTIVE		/* failed a test or removed by vote; retested now and then */
 };
 
-/* What a peer is being tested for (audit.c runs the rounds). */
+/* What a peer is being tested for (audit.c judges the trial, round.c runs its rounds). */
 enum peer_trial {
 	TRIAL_NONE,
 	TRIAL_JOIN,		/* a candidate: pass to become active */
@@ -62,7 +63,7 @@ struct peer {
 	uint64_t last_ok;		/* unix time of the last successful contact */
 	struct peer_conn *conn;
 
-	/* Testing, driven by audit.c. */
+	/* Testing, driven by audit.c (trials, audits) and round.c (replay rounds). */
 	enum peer_trial trial;
 	unsigned trial_rounds;		/* rounds with samples so far */
 	uint64_t trial_started_ms;
@@ -77,15 +78,18 @@ struct peer {
 	int check_soon;			/* a client report named it dissenting */
 };
 
-TAILQ_HEAD(peer_list, peer);
-
-struct peers {
-	struct server *s;
-	struct peer_list list;
-	size_t n;
-	int dirty;
-	struct peers_rate *rate;	/* per-source limits */
-	size_t n_rate;
+/*
+ * What the peer table works with: the event base, the configuration slot, then services.
+ * save (may be NULL) is called whenever the table changed, to have it written soon.
+ */
+struct peers_env {
+	struct event_base *base;
+	struct mirror_config *const *cfg;	/* the mirror's current-config slot (reloads swap it) */
+	const struct netaddr *bound;		/* our first bound listener: announced when the
+						 * configuration has no address */
+	struct reputation *rep;			/* records of deleted peers are dropped */
+	void (*save)(void *arg);
+	void *save_arg;
 };
 
 /*
@@ -97,16 +101,30 @@ typedef void (*peer_cb)(struct peers *ps, struct peer *p, const struct http_resp
     uint64_t elapsed_ms, void *ctx);
 
 /*
- * peers_new - the table: the configured peers of s->cfg, then what state_dir/peers.json
- * remembers (learned peers, states). NULL with err set on a corrupt state file.
+ * peers_new - the table: the configured peers of *env->cfg, then what state_dir/peers.json
+ * remembers (learned peers, states); env is copied. NULL with err set on a corrupt state
+ * file or out of memory.
  */
-struct peers *peers_new(struct server *s, char *err, size_t errlen);
+struct peers *peers_new(const struct peers_env *env, char *err, size_t errlen);
 
 /* peers_free - closes every connection without calling back; accepts NULL. */
 void peers_free(struct peers *ps);
 
 /* peers_reconfigure - add peers newly configured (SIGHUP); existing ones are kept. */
 void peers_reconfigure(struct peers *ps);
+
+/*
+ * peers_first / peers_next - walk the table in order: p = peers_first(ps); p != NULL;
+ * p = peers_next(p). Take the next one before deleting p.
+ */
+struct peer *peers_first(struct peers *ps);
+struct peer *peers_next(struct peer *p);
+
+/* peers_total - peers in the table, in any state. */
+size_t peers_total(const struct peers *ps);
+
+/* peers_start_trial - test p for kind over network.verify_rounds rounds from now on. */
+void peers_start_trial(struct peer *p, enum peer_trial kind);
 
 /* peers_find - the peer with this id, or NULL. */
 struct peer *peers_find(struct peers *ps, const uint8_t *id);

@@ -7,13 +7,12 @@
 #include <strings.h>
 
 #include "digest.h"
-#include "audit.h"
 #include "http.h"
 #include "log.h"
 #include "peers.h"
 #include "replay.h"
 #include "resolve.h"
-#include "server.h"
+#include "sig.h"
 #include "tls.h"
 #include "vutil.h"
 
@@ -65,7 +64,10 @@ struct vet {
 
 enum { VET_FIRST, VET_GAP, VET_SECOND, VET_DONE };
 
+/* What a witness request is about (copied by peers_request): the replay lives as long as
+ * the peer table's callbacks can run, since audit frees it before the table. */
 struct vet_ref {
+	struct replay *rp;
 	uint64_t serial;
 	size_t idx;
 };
@@ -80,7 +82,7 @@ struct dom_tally {
 };
 
 struct replay {
-	struct server *s;
+	struct replay_env env;
 	struct dom_tally dom[REPLAY_DOMAIN_SLOTS];
 	struct ring_q *ring;
 	size_t ring_cap, ring_n, ring_next;
@@ -89,6 +91,24 @@ struct replay {
 	struct vet *vets[REPLAY_VET_MAX];
 	uint64_t serial;
 };
+
+static const struct mirror_config *
+replay_cfg(const struct replay *rp)
+{
+	return *rp->env.cfg;
+}
+
+int
+replay_doh_answer(const struct http_response *resp, const struct dnsq *q)
+{
+	const char *ct = resp->status == 200 ? http_response_header(resp, "Content-Type") : NULL;
+	struct dnsresp dr;
+	struct dnsq aq;
+
+	return ct != NULL && strncasecmp(ct, CT_DNS, strlen(CT_DNS)) == 0 &&
+	    dnswire_parse_response(resp->body, resp->body_len, &aq, &dr) == 0 &&
+	    dnswire_same_question(&aq, q);
+}
 
 static uint8_t
 lower(uint8_t c)
@@ -200,7 +220,7 @@ replay_note(struct replay *rp, const struct dnsq *q, const struct netaddr *clien
 void
 replay_reconfigure(struct replay *rp)
 {
-	size_t cap = rp->s->cfg->network.recent_questions;
+	size_t cap = replay_cfg(rp)->network.recent_questions;
 	struct ring_q *r;
 
 	if (cap == rp->ring_cap && rp->ring != NULL)
@@ -354,6 +374,23 @@ out:
 	return j;
 }
 
+/* Count a witness's answer (wit, wlen) against ours: one more agreeing or dissenting. */
+static void
+replay_count_witness(const struct dnsq *q, const uint8_t *own, size_t olen,
+    const uint8_t *wit, size_t wlen, int allow_private, unsigned *agree, unsigned *dissent)
+{
+	switch (replay_judge(q, own, olen, wit, wlen, allow_private)) {
+	case REPLAY_AGREE:
+		(*agree)++;
+		break;
+	case REPLAY_DISSENT:
+		(*dissent)++;
+		break;
+	default:
+		break;
+	}
+}
+
 enum replay_judgement
 replay_confirm(const struct dnsq *q, const uint8_t *own, size_t olen, const uint8_t *peer,
     size_t plen, const uint8_t *const *wit, const size_t *wlen, size_t nwit, int allow_private)
@@ -375,16 +412,8 @@ replay_confirm(const struct dnsq *q, const uint8_t *own, size_t olen, const uint
 		/* A witness that backs the peer: the peer is not alone, the name splits views. */
 		if (replay_judge(q, wit[i], wlen[i], peer, plen, allow_private) == REPLAY_AGREE)
 			return REPLAY_UNUSABLE;
-		switch (replay_judge(q, own, olen, wit[i], wlen[i], allow_private)) {
-		case REPLAY_AGREE:
-			agree++;
-			break;
-		case REPLAY_DISSENT:
-			dissent++;
-			break;
-		default:
-			break;
-		}
+		replay_count_witness(q, own, olen, wit[i], wlen[i], allow_private, &agree,
+		    &dissent);
 	}
 	/* Of the witnesses asked, not of those that answered: silence confirms nothing. */
 	need = nwit < REPLAY_CONFIRM_QUORUM ? (unsigned)nwit : REPLAY_CONFIRM_QUORUM;
@@ -414,7 +443,7 @@ domain_of(const struct dnsq *q, uint8_t *out)
 int
 replay_domain_charge(struct replay *rp, const uint8_t *id, const struct dnsq *q, uint64_t now)
 {
-	uint64_t window = rp->s->cfg->network.audit_period_ms;
+	uint64_t window = replay_cfg(rp)->network.audit_period_ms;
 	uint8_t dom[DNS_MAXNAME];
 	struct dom_tally *t, *slot = NULL;
 	size_t len = domain_of(q, dom), i;
@@ -520,7 +549,7 @@ vet_resolved(void *arg, const struct resolve_result *res)
 static void
 vet_lookup(struct vet *v)
 {
-	struct resolve *r = v->rp->s->resolve;
+	struct resolve *r = v->rp->env.resolve;
 	struct resolve_result res;
 
 	if (resolve_lookup(r, &v->q, &res)) {
@@ -552,20 +581,15 @@ vet_witness(struct peers *ps, struct peer *p, const struct http_response *resp,
     uint64_t elapsed_ms, void *ctx)
 {
 	struct vet_ref *ref = ctx;
-	struct vet *v = ps->s->replay ? vet_find(ps->s->replay, ref->serial) : NULL;
-	const char *ct;
-	struct dnsresp dr;
-	struct dnsq aq;
+	struct vet *v = vet_find(ref->rp, ref->serial);
 	int ok;
 
+	(void)ps;
 	(void)p;
 	(void)elapsed_ms;
 	if (v == NULL || ref->idx >= v->n_wit || v->wit[ref->idx].done)
 		return;
-	ct = resp->status == 200 ? http_response_header(resp, "Content-Type") : NULL;
-	ok = ct != NULL && strncasecmp(ct, CT_DNS, strlen(CT_DNS)) == 0 &&
-	    dnswire_parse_response(resp->body, resp->body_len, &aq, &dr) == 0 &&
-	    dnswire_same_question(&aq, &v->q);
+	ok = replay_doh_answer(resp, &v->q);
 	kept_set(&v->wit[ref->idx], ok ? resp->body : NULL, ok ? resp->body_len : 0);
 }
 
@@ -579,12 +603,13 @@ vet_ask_witnesses(struct replay *rp, struct vet *v)
 	size_t i, n, len;
 
 	len = dnswire_build_query(wire, sizeof(wire), &v->q, 0, DNS_EDNS_SIZE);
-	n = len == 0 ? 0 : peers_pick(rp->s->peers, to, REPLAY_WITNESSES, NULL, NULL, 0);
+	n = len == 0 ? 0 : peers_pick(rp->env.peers, to, REPLAY_WITNESSES, NULL, NULL, 0);
 	v->n_wit = n;
 	for (i = 0; i < n; i++) {
+		ref.rp = rp;
 		ref.serial = v->serial;
 		ref.idx = i;
-		if (peers_request(rp->s->peers, to[i], "POST", "/dns-query", CT_DNS, wire, len,
+		if (peers_request(rp->env.peers, to[i], "POST", "/dns-query", CT_DNS, wire, len,
 		    vet_witness, &ref, sizeof(ref)) != 0)
 			v->wit[i].done = 1;
 	}
@@ -595,7 +620,7 @@ static int
 vet_stable(struct replay *rp, struct vet *v, const char **why)
 {
 	uint8_t s0[TLS_SHA256_LEN], s1[TLS_SHA256_LEN];
-	int allow = rp->s->cfg->network.allow_private;
+	int allow = replay_cfg(rp)->network.allow_private;
 	unsigned agree = 0, dissent = 0;
 	size_t i;
 
@@ -607,8 +632,8 @@ vet_stable(struct replay *rp, struct vet *v, const char **why)
 		*why = "TTL too short";
 		return 0;
 	}
-	if (audit_answer_sig(v->own[0].wire, v->own[0].len, s0) != 0 ||
-	    audit_answer_sig(v->own[1].wire, v->own[1].len, s1) != 0 ||
+	if (sig_answer(v->own[0].wire, v->own[0].len, s0) != 0 ||
+	    sig_answer(v->own[1].wire, v->own[1].len, s1) != 0 ||
 	    memcmp(s0, s1, sizeof(s0)) != 0) {
 		*why = "our answer changed between two lookups";
 		return 0;
@@ -616,17 +641,8 @@ vet_stable(struct replay *rp, struct vet *v, const char **why)
 	for (i = 0; i < v->n_wit; i++) {
 		if (v->wit[i].wire == NULL)
 			continue;
-		switch (replay_judge(&v->q, v->own[1].wire, v->own[1].len, v->wit[i].wire,
-		    v->wit[i].len, allow)) {
-		case REPLAY_AGREE:
-			agree++;
-			break;
-		case REPLAY_DISSENT:
-			dissent++;
-			break;
-		default:
-			break;
-		}
+		replay_count_witness(&v->q, v->own[1].wire, v->own[1].len, v->wit[i].wire,
+		    v->wit[i].len, allow, &agree, &dissent);
 	}
 	if (agree == 0 || dissent > agree) {
 		*why = "the answer depends on who asks (the witnesses differ)";
@@ -651,8 +667,8 @@ vet_witnesses_done(const struct vet *v)
 static int
 vet_step(struct replay *rp, struct vet *v, uint64_t now)
 {
-	const struct mirror_network *net = &rp->s->cfg->network;
-	uint64_t limit = 2 * net->response_timeout_ms + 2 * rp->s->cfg->upstream_timeout_ms +
+	const struct mirror_network *net = &replay_cfg(rp)->network;
+	uint64_t limit = 2 * net->response_timeout_ms + 2 * replay_cfg(rp)->upstream_timeout_ms +
 	    REPLAY_GAP_MS + net->verify_interval_ms;
 	const char *why;
 	int stable;
@@ -742,19 +758,18 @@ replay_tick(struct replay *rp, uint64_t now)
 }
 
 struct replay *
-replay_new(struct server *s)
+replay_new(const struct replay_env *env)
 {
 	struct replay *rp = calloc(1, sizeof(*rp));
 
 	if (rp == NULL)
 		return NULL;
-	rp->s = s;
+	rp->env = *env;
 	rp->stable.v = rp->stable_v;
 	rp->stable.cap = REPLAY_STABLE_MAX;
 	rp->reject.v = rp->reject_v;
 	rp->reject.cap = REPLAY_REJECT_MAX;
 	replay_reconfigure(rp);
-	s->replay = rp;
 	if (rp->ring == NULL) {
 		free(rp);
 		return NULL;
@@ -771,9 +786,6 @@ replay_free(struct replay *rp)
 		return;
 	for (i = 0; i < REPLAY_VET_MAX; i++)
 		vet_free(rp->vets[i]);
-	/* Witness answers still on their way find no vetting to land in. */
-	if (rp->s->replay == rp)
-		rp->s->replay = NULL;
 	free(rp->ring);
 	free(rp);
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "dnswire.h"
+#include "http.h"
+#include "mirror_config.h"
 #include "netaddr.h"
 
 /* Questions fit to replay, and rejected ones, remembered: apart, so that a flood of
@@ -52,8 +54,16 @@
 /* Peer and domain pairs tallied at once; the oldest window makes room. */
 #define REPLAY_DOMAIN_SLOTS 512
 
-struct server;
+struct peers;
 struct replay;
+struct resolve;
+
+/* What the replay pool works with: the configuration slot, then services. */
+struct replay_env {
+	struct mirror_config *const *cfg;	/* the mirror's current-config slot (reloads swap it) */
+	struct resolve *resolve;		/* our own lookups of a question being vetted */
+	struct peers *peers;			/* the witnesses asked while vetting */
+};
 
 /* How a peer's answer compares with ours. */
 enum replay_judgement {
@@ -63,10 +73,11 @@ enum replay_judgement {
 };
 
 /*
- * replay_new - the ring of recent client questions of s (network.recent_questions) and the
- * pool of those vetted as fit to replay. NULL on allocation failure.
+ * replay_new - the ring of recent client questions (network.recent_questions) and the pool
+ * of those vetted as fit to replay; env is copied. Free it before env->peers: witness
+ * answers in flight then find no vetting to land in. NULL on allocation failure.
  */
-struct replay *replay_new(struct server *s);
+struct replay *replay_new(const struct replay_env *env);
 
 /* replay_free - cancels every vetting in flight; accepts NULL. */
 void replay_free(struct replay *rp);
@@ -136,6 +147,12 @@ enum replay_judgement replay_confirm(const struct dnsq *q, const uint8_t *own, s
  */
 int replay_domain_charge(struct replay *rp, const uint8_t *id, const struct dnsq *q,
     uint64_t now);
+
+/*
+ * replay_doh_answer - whether resp is a DoH answer (200, application/dns-message, a DNS
+ * response) to q: what a peer asked a question over /dns-query must send back. Pure.
+ */
+int replay_doh_answer(const struct http_response *resp, const struct dnsq *q);
 
 /*
  * replay_reject - q turned out unfit to judge by (a dissent not confirmed): out of the

@@ -13,16 +13,20 @@
 
 #include "audit.h"
 #include "dnswire.h"
+#include "doh.h"
 #include "guard.h"
 #include "json.h"
 #include "log.h"
+#include "join.h"
 #include "observe.h"
 #include "peers.h"
+#include "pending.h"
 #include "reports.h"
+#include "reply.h"
 #include "reputation.h"
 #include "request.h"
+#include "resolve.h"
 #include "routes.h"
-#include "server.h"
 #include "vutil.h"
 
 #define CT_DNS "application/dns-message"
@@ -30,64 +34,39 @@
 /* base64url of ROUTES_MAX_DNS bytes, unpadded. */
 #define ROUTES_MAX_B64 87380
 
-/* A request answered later: by the resolver or by the notary. */
-struct pending {
-	TAILQ_ENTRY(pending) entry;
-	struct server *s;
-	struct request *req;
-	struct resolve_wait *rw;
-	struct observe_job *oj;
-	char name[256];
-	char ip[NETADDR_STRLEN];
-	uint16_t port;
-	struct dnsq q;
-	uint8_t key[9];		/* the client: routes_client_key */
-	size_t len;
-	uint8_t msg[];		/* the client's query, for the answer's header and question */
+struct routes {
+	struct routes_env env;
+	struct pending_list *pending;		/* requests waiting for DNS or a notary job */
+	struct doh *doh;			/* /dns-query's questions */
+	char id_hex[TLS_SHA256_HEX];
+	char mirror_header[160];		/* X-Vantage-Mirror value */
 };
 
-static void
-routes_reply(struct server *s, struct request *req, int code, const char *ctype,
-    struct evbuffer *body)
+static const struct mirror_config *
+routes_cfg(const struct routes *rt)
 {
-	request_header(req, "Content-Type", ctype);
-	request_header(req, "X-Vantage-Mirror", s->mirror_header);
-	request_reply(req, code, body);
+	return *rt->env.cfg;
 }
 
 /* Every error is {"error":"code","detail":"text"} with the status it goes with. */
 static void
-routes_error(struct server *s, struct request *req, int code, const char *error,
+routes_error(struct routes *rt, struct request *req, int code, const char *error,
     const char *detail)
 {
-	struct evbuffer *b = evbuffer_new();
-
-	if (b == NULL) {
-		request_reply(req, 500, NULL);
-		return;
-	}
-	evbuffer_add(b, "{", 1);
-	json_kv_str(b, 1, "error", error);
-	json_kv_str(b, 0, "detail", detail);
-	evbuffer_add(b, "}\n", 2);
-	request_header(req, "Cache-Control", "no-store");
-	routes_reply(s, req, code, CT_JSON, b);
-	evbuffer_free(b);
-	log_debug(LOG_G_HTTP, "%d %s: %s", code, error, detail);
+	reply_error(req, rt->mirror_header, code, error, detail);
 }
 
 void
-routes_fail(struct server *s, struct request *req, int code, const char *error,
+routes_fail(struct routes *rt, struct request *req, int code, const char *error,
     const char *detail)
 {
-	routes_error(s, req, code, error, detail);
+	routes_error(rt, req, code, error, detail);
 }
 
 static void
-routes_json(struct server *s, struct request *req, struct evbuffer *b)
+routes_json(struct routes *rt, struct request *req, struct evbuffer *b)
 {
-	request_header(req, "Cache-Control", "no-store");
-	routes_reply(s, req, 200, CT_JSON, b);
+	reply_json(req, rt->mirror_header, b);
 }
 
 int
@@ -143,312 +122,61 @@ routes_dns_param(const char *query, uint8_t *out, size_t cap, const char **why)
 	return n;
 }
 
-static void routes_pending_cancel(void *arg);
-
-/* An IPv4 address or the /64 of an IPv6 one (tag byte, then the bytes); zeros: unknown. */
 static void
-routes_client_key(const struct request *req, uint8_t key[9])
-{
-	const struct sockaddr_storage *ss = &req->client.ss;
-
-	memset(key, 0, 9);
-	if (!req->has_client)
-		return;
-	if (ss->ss_family == AF_INET) {
-		key[0] = 4;
-		memcpy(key + 1, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-	} else if (ss->ss_family == AF_INET6) {
-		key[0] = 6;
-		memcpy(key + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 8);
-	}
-}
-
-/*
- * Room for one more waiting request of req's client? 0, or -1 after answering 429 (this
- * client) or 503 (all clients). Linear, but over at most ROUTES_PENDING_MAX entries.
- */
-static int
-routes_pending_admit(struct server *s, struct request *req, uint8_t key[9])
-{
-	const struct pending *p;
-	size_t all = 0, mine = 0;
-
-	routes_client_key(req, key);
-	TAILQ_FOREACH(p, &s->pending, entry) {
-		all++;
-		if (key[0] != 0 && memcmp(p->key, key, 9) == 0)
-			mine++;
-	}
-	if (mine >= ROUTES_PENDING_PER_CLIENT) {
-		request_header(req, "Retry-After", "1");
-		routes_error(s, req, 429, "too-many-requests",
-		    "too many requests waiting for this client");
-		return -1;
-	}
-	if (all >= ROUTES_PENDING_MAX) {
-		request_header(req, "Retry-After", "1");
-		routes_error(s, req, 503, "busy", "too many requests waiting");
-		return -1;
-	}
-	return 0;
-}
-
-/* A waiting request, or NULL after answering (a cap of routes_pending_admit, memory). */
-static struct pending *
-routes_pending_new(struct server *s, struct request *req, size_t msglen)
-{
-	struct pending *p;
-	uint8_t key[9];
-
-	if (routes_pending_admit(s, req, key) != 0)
-		return NULL;
-	if ((p = calloc(1, sizeof(*p) + msglen)) == NULL) {
-		routes_error(s, req, 500, "internal", "out of memory");
-		return NULL;
-	}
-	p->s = s;
-	p->req = req;
-	p->len = msglen;
-	memcpy(p->key, key, sizeof(p->key));
-	TAILQ_INSERT_TAIL(&s->pending, p, entry);
-	request_on_cancel(req, routes_pending_cancel, p);
-	return p;
-}
-
-/*
- * The work is done: free p and return its request, to be answered now (the cancel hook
- * is cleared first, so that nothing reaches p afterwards).
- */
-static struct request *
-routes_pending_take(struct pending *p)
-{
-	struct request *req = p->req;
-
-	request_on_cancel(req, NULL, NULL);
-	p->req = NULL;
-	TAILQ_REMOVE(&p->s->pending, p, entry);
-	free(p);
-	return req;
-}
-
-/* Forget p (its request is still to be answered, by the caller). */
-static void
-routes_pending_free(struct pending *p)
-{
-	if (p->req != NULL)
-		request_on_cancel(p->req, NULL, NULL);
-	TAILQ_REMOVE(&p->s->pending, p, entry);
-	free(p);
-}
-
-/*
- * The client went away first (an HTTP/2 stream reset, a closed connection): stop the
- * lookup or the observation. Why: a client that asks and resets at once (CVE-2023-44487,
- * "rapid reset") would otherwise leave the work running with nobody to answer.
- */
-static void
-routes_pending_cancel(void *arg)
-{
-	struct pending *p = arg;
-	struct request *req = p->req;
-
-	/* Nobody else waiting: the upstream query stops too (it would hold its sockets). */
-	if (p->rw != NULL)
-		resolve_abandon(p->rw);
-	if (p->oj != NULL)
-		observe_cancel(p->oj);
-	routes_pending_free(p);
-	request_drop(req);
-}
-
-/* Send a DNS message with the HTTP caching lifetime RFC 8484 section 5.1 asks for. */
-static void
-routes_dns_reply(struct server *s, struct request *req, const uint8_t *wire, size_t len,
-    uint32_t max_age)
-{
-	struct evbuffer *b = evbuffer_new();
-	char cc[32];
-
-	if (b == NULL || evbuffer_add(b, wire, len) != 0) {
-		if (b != NULL)
-			evbuffer_free(b);
-		routes_error(s, req, 500, "internal", "out of memory");
-		return;
-	}
-	snprintf(cc, sizeof(cc), "max-age=%u", max_age);
-	request_header(req, "Cache-Control", cc);
-	routes_reply(s, req, 200, CT_DNS, b);
-	evbuffer_free(b);
-}
-
-static void
-routes_dns_error(struct server *s, struct request *req, const uint8_t *msg,
-    const struct dnsq *q, int rcode, const struct dnswire_ede *ede)
-{
-	uint8_t out[1024];
-	size_t n = dnswire_error(out, sizeof(out), msg, q, rcode, ede);
-
-	if (n == 0) {
-		routes_error(s, req, 400, "bad-dns-message", "cannot answer this message");
-		return;
-	}
-	routes_dns_reply(s, req, out, n, 0);
-}
-
-static void
-routes_dns_answer(struct server *s, struct request *req, const uint8_t *msg,
-    const struct dnsq *q, const struct resolve_result *res)
-{
-	static const struct dnswire_ede timeout_ede = { DNS_EDE_NO_REACHABLE_AUTHORITY,
-		"upstream timeout" };
-	static const struct dnswire_ede error_ede = { DNS_EDE_NETWORK_ERROR, "upstream error" };
-	uint8_t *out;
-	size_t n;
-
-	if (res->status != UPSTREAM_OK) {
-		routes_dns_error(s, req, msg, q, DNS_RCODE_SERVFAIL,
-		    res->status == UPSTREAM_TIMEOUT ? &timeout_ede : &error_ede);
-		return;
-	}
-	if ((out = malloc(DNS_MAXMSG)) == NULL) {
-		routes_error(s, req, 500, "internal", "out of memory");
-		return;
-	}
-	/* tcp = 1: HTTP has no datagram limit, so never truncate. */
-	n = dnswire_answer(out, DNS_MAXMSG, res->wire, res->len, res->age, msg, q, 1, NULL);
-	if (n == 0)
-		routes_dns_error(s, req, msg, q, DNS_RCODE_SERVFAIL, NULL);
-	else
-		routes_dns_reply(s, req, out, n, res->ttl);
-	free(out);
-}
-
-static void
-routes_dns_done(void *arg, const struct resolve_result *res)
-{
-	struct pending *p = arg;
-
-	struct request *req = p->req;
-
-	/* p's msg is needed for the answer: p goes after it, the request with the reply. */
-	p->rw = NULL;
-	request_on_cancel(req, NULL, NULL);
-	p->req = NULL;
-	routes_dns_answer(p->s, req, p->msg, &p->q, res);
-	routes_pending_free(p);
-}
-
-static int routes_client(struct request *req, struct netaddr *client);
-
-/* The common part of GET and POST /dns-query. */
-static void
-routes_dns(struct server *s, struct request *req, const uint8_t *msg, size_t len)
-{
-	struct resolve_result res;
-	struct netaddr client;
-	struct pending *p;
-	struct dnsq q;
-
-	s->stats.dns_queries++;
-	switch (dnswire_parse_query(msg, len, &q)) {
-	case DNSWIRE_OK:
-		break;
-	case DNSWIRE_DROP:
-		routes_error(s, req, 400, "bad-dns-message", "not a DNS query");
-		return;
-	case DNSWIRE_FORMERR:
-		routes_dns_error(s, req, msg, &q, DNS_RCODE_FORMERR, NULL);
-		return;
-	case DNSWIRE_NOTIMP:
-		routes_dns_error(s, req, msg, &q, DNS_RCODE_NOTIMP, NULL);
-		return;
-	case DNSWIRE_BADVERS:
-		routes_dns_error(s, req, msg, &q, DNS_RCODE_BADVERS, NULL);
-		return;
-	case DNSWIRE_REFUSED:
-	default:
-		routes_dns_error(s, req, msg, &q, DNS_RCODE_REFUSED, NULL);
-		return;
-	}
-	audit_note_question(s->audit, &q, routes_client(req, &client) == 0 ? &client : NULL);
-	if (resolve_lookup(s->resolve, &q, &res)) {
-		routes_dns_answer(s, req, msg, &q, &res);
-		return;
-	}
-	if (resolve_in_flight(s->resolve) >= ROUTES_UPSTREAM_MAX) {
-		request_header(req, "Retry-After", "1");
-		routes_error(s, req, 503, "busy", "too many questions in flight upstream");
-		return;
-	}
-	if ((p = routes_pending_new(s, req, len)) == NULL)
-		return;
-	memcpy(p->msg, msg, len);
-	p->q = q;
-	if ((p->rw = resolve_start(s->resolve, &q, routes_dns_done, p)) == NULL) {
-		routes_pending_free(p);
-		routes_error(s, req, 500, "internal", "cannot start the lookup");
-	}
-}
-
-static void
-routes_dns_get(struct server *s, struct request *req, const char *query)
+routes_dns_get(struct routes *rt, struct request *req, const char *query)
 {
 	const char *why;
 	uint8_t *msg;
 	long n;
 
 	if ((msg = malloc(ROUTES_MAX_DNS)) == NULL) {
-		routes_error(s, req, 500, "internal", "out of memory");
+		routes_error(rt, req, 500, "internal", "out of memory");
 		return;
 	}
 	if ((n = routes_dns_param(query, msg, ROUTES_MAX_DNS, &why)) < 0)
-		routes_error(s, req, 400, "bad-request", why);
+		routes_error(rt, req, 400, "bad-request", why);
 	else if (n > ROUTES_MAX_QUERY)
-		routes_error(s, req, 414, "too-large", "a DNS query is at most 4096 bytes");
+		routes_error(rt, req, 414, "too-large", "a DNS query is at most 4096 bytes");
 	else
-		routes_dns(s, req, msg, (size_t)n);
+		doh_query(rt->doh, req, msg, (size_t)n);
 	free(msg);
 }
 
 static void
-routes_dns_post(struct server *s, struct request *req, const char *query)
+routes_dns_post(struct routes *rt, struct request *req, const char *query)
 {
 	(void)query;
 	size_t len = req->body_len;
 
 	if (!routes_content_type_is(req->content_type, CT_DNS)) {
-		routes_error(s, req, 415, "unsupported-media-type",
+		routes_error(rt, req, 415, "unsupported-media-type",
 		    "POST /dns-query takes Content-Type: application/dns-message");
 		return;
 	}
 	if (len == 0) {
-		routes_error(s, req, 400, "bad-request", "empty body");
+		routes_error(rt, req, 400, "bad-request", "empty body");
 		return;
 	}
 	if (len > ROUTES_MAX_QUERY) {
-		routes_error(s, req, 413, "too-large", "a DNS query is at most 4096 bytes");
+		routes_error(rt, req, 413, "too-large", "a DNS query is at most 4096 bytes");
 		return;
 	}
-	routes_dns(s, req, req->body, len);
+	doh_query(rt->doh, req, req->body, len);
 }
 
 /* One entry of /v1/mirrors; p is NULL for this mirror itself. */
 static void
-routes_mirror_entry(struct server *s, struct evbuffer *b, int first, const char *name,
+routes_mirror_entry(struct routes *rt, struct evbuffer *b, int first, const char *name,
     const struct netaddr *addr, const char *region, const uint8_t *id, const char *state,
     const char *ca_pem, const struct peer *p)
 {
-	const struct report_tally *t = reports_find(s->reports, id);
-	const struct rep *r = p ? reputation_find(s->rep, id) : NULL;
-	char hex[TLS_SHA256_HEX], ip[NETADDR_STRLEN];
+	const struct report_tally *t = reports_find(rt->env.reports, id);
+	const struct rep *r = p ? reputation_find(rt->env.rep, id) : NULL;
+	char hex[TLS_SHA256_HEX];
 	int i;
 
 	evbuffer_add_printf(b, "%s{", first ? "" : ",");
-	json_kv_str(b, 1, "id", tls_hex(id, TLS_SHA256_LEN, hex));
-	json_kv_str(b, 0, "name", name);
-	json_kv_str(b, 0, "address", netaddr_ip_str(addr, ip, sizeof(ip)));
-	json_kv_u64(b, 0, "port", netaddr_port(addr));
-	json_kv_str(b, 0, "region", region);
+	join_json_identity(b, 1, tls_hex(id, TLS_SHA256_LEN, hex), name, addr, region);
 	json_kv_str(b, 0, "state", state);
 	json_kv_str(b, 0, "ca_pem", ca_pem);
 	evbuffer_add_printf(b, ",\"reports\":{");
@@ -477,7 +205,7 @@ routes_mirror_entry(struct server *s, struct evbuffer *b, int first, const char 
  * it reads from an unauthenticated peer (issue 12). Returns -1 after answering 400.
  */
 static int
-routes_mirrors_filter(struct server *s, struct request *req, const char *query,
+routes_mirrors_filter(struct routes *rt, struct request *req, const char *query,
     uint8_t *id, int *filtered)
 {
 	struct evkeyvalq params;
@@ -493,7 +221,7 @@ routes_mirrors_filter(struct server *s, struct request *req, const char *query,
 		if (tls_unhex(v, id, TLS_SHA256_LEN) == 0) {
 			*filtered = 1;
 		} else {
-			routes_error(s, req, 400, "bad-request", "id: 64 hex digits are required");
+			routes_error(rt, req, 400, "bad-request", "id: 64 hex digits are required");
 			rc = -1;
 		}
 	}
@@ -502,44 +230,44 @@ routes_mirrors_filter(struct server *s, struct request *req, const char *query,
 }
 
 static void
-routes_mirrors(struct server *s, struct request *req, const char *query)
+routes_mirrors(struct routes *rt, struct request *req, const char *query)
 {
-	const struct mirror_config *c = s->cfg;
-	const struct netaddr *self = c->address.len ? &c->address : &s->bound[0];
-	const struct peer *p;
+	const struct mirror_config *c = routes_cfg(rt);
+	const struct netaddr *self = c->address.len ? &c->address : rt->env.bound;
+	struct peer *p;
 	uint8_t id[TLS_SHA256_LEN];
 	struct evbuffer *b;
 	int filtered, first = 1;
 
-	if (routes_mirrors_filter(s, req, query, id, &filtered) != 0)
+	if (routes_mirrors_filter(rt, req, query, id, &filtered) != 0)
 		return;
 	if ((b = evbuffer_new()) == NULL) {
-		routes_error(s, req, 500, "internal", "out of memory");
+		routes_error(rt, req, 500, "internal", "out of memory");
 		return;
 	}
 	evbuffer_add_printf(b, "{\"version\":1,\"mirrors\":[");
 	if (!filtered || memcmp(id, c->id, TLS_SHA256_LEN) == 0) {
-		routes_mirror_entry(s, b, 1, c->name, self, c->region, c->id, "self", c->ca_pem,
+		routes_mirror_entry(rt, b, 1, c->name, self, c->region, c->id, "self", c->ca_pem,
 		    NULL);
 		first = 0;
 	}
-	TAILQ_FOREACH(p, &s->peers->list, entry) {
+	for (p = peers_first(rt->env.peers); p != NULL; p = peers_next(p)) {
 		if (filtered && memcmp(id, p->id, TLS_SHA256_LEN) != 0)
 			continue;
-		routes_mirror_entry(s, b, first, p->name, &p->addr, p->region, p->id,
+		routes_mirror_entry(rt, b, first, p->name, &p->addr, p->region, p->id,
 		    peers_state_name(p->state), p->ca_pem, p);
 		first = 0;
 	}
 	evbuffer_add_printf(b, "]}\n");
-	routes_json(s, req, b);
+	routes_json(rt, req, b);
 	evbuffer_free(b);
 }
 
 /* What the guard did against greedy and slow clients (since 1.1, additive). */
 static void
-routes_health_guard(struct server *s, struct evbuffer *b)
+routes_health_guard(struct routes *rt, struct evbuffer *b)
 {
-	const struct guard_stats *g = guard_stats(s->guard);
+	const struct guard_stats *g = guard_stats(rt->env.guard);
 
 	evbuffer_add_printf(b, ",\"guard\":{\"refused\":%llu,\"handshake_timeouts\":%llu,"
 	    "\"header_timeouts\":%llu,\"body_timeouts\":%llu}", (unsigned long long)g->refused,
@@ -548,36 +276,36 @@ routes_health_guard(struct server *s, struct evbuffer *b)
 }
 
 static void
-routes_health(struct server *s, struct request *req, const char *query)
+routes_health(struct routes *rt, struct request *req, const char *query)
 {
 	(void)query;
 	struct evbuffer *b = evbuffer_new();
 
 	if (b == NULL) {
-		routes_error(s, req, 500, "internal", "out of memory");
+		routes_error(rt, req, 500, "internal", "out of memory");
 		return;
 	}
 	evbuffer_add(b, "{", 1);
 	json_kv_str(b, 1, "status", "ok");
 	json_kv_str(b, 0, "version", PACKAGE_VERSION);
 	json_kv_u64(b, 0, "protocol", 1);
-	json_kv_str(b, 0, "id", s->id_hex);
-	json_kv_str(b, 0, "name", s->cfg->name);
-	json_kv_str(b, 0, "region", s->cfg->region);
-	json_kv_u64(b, 0, "uptime", (now_ms() - s->started_ms) / 1000);
-	json_kv_u64(b, 0, "connections", s->n_conns);
-	json_kv_u64(b, 0, "accepted", s->stats.connections);
-	json_kv_u64(b, 0, "dns_queries", s->stats.dns_queries);
-	json_kv_u64(b, 0, "reports", s->stats.reports);
-	routes_health_guard(s, b);
-	audit_health_json(s->audit, b);
+	json_kv_str(b, 0, "id", rt->id_hex);
+	json_kv_str(b, 0, "name", routes_cfg(rt)->name);
+	json_kv_str(b, 0, "region", routes_cfg(rt)->region);
+	json_kv_u64(b, 0, "uptime", (now_ms() - rt->env.st->started_ms) / 1000);
+	json_kv_u64(b, 0, "connections", rt->env.st->open);
+	json_kv_u64(b, 0, "accepted", rt->env.st->connections);
+	json_kv_u64(b, 0, "dns_queries", rt->env.st->dns_queries);
+	json_kv_u64(b, 0, "reports", rt->env.st->reports);
+	routes_health_guard(rt, b);
+	audit_health_json(rt->env.audit, b);
 	evbuffer_add(b, "}\n", 2);
-	routes_json(s, req, b);
+	routes_json(rt, req, b);
 	evbuffer_free(b);
 }
 
 static void
-routes_report(struct server *s, struct request *req, const char *query)
+routes_report(struct routes *rt, struct request *req, const char *query)
 {
 	(void)query;
 	struct evbuffer *b;
@@ -587,27 +315,28 @@ routes_report(struct server *s, struct request *req, const char *query)
 	const void *body;
 
 	if (!routes_content_type_is(req->content_type, CT_JSON)) {
-		routes_error(s, req, 415, "unsupported-media-type",
+		routes_error(rt, req, 415, "unsupported-media-type",
 		    "POST /v1/report takes Content-Type: application/json");
 		return;
 	}
 	if ((rep = malloc(sizeof(*rep))) == NULL || (b = evbuffer_new()) == NULL) {
 		free(rep);
-		routes_error(s, req, 500, "internal", "out of memory");
+		routes_error(rt, req, 500, "internal", "out of memory");
 		return;
 	}
 	body = len ? (const void *)req->body : (const void *)"";
 	if (report_parse(body, len, rep, err, sizeof(err)) != 0) {
-		routes_error(s, req, 400, "bad-report", err);
+		routes_error(rt, req, 400, "bad-report", err);
 	} else {
-		n = reports_record(s->reports, rep, wall_s());
-		audit_report_hint(s->audit, rep);
-		s->stats.reports++;
-		server_schedule_save(s);
+		n = reports_record(rt->env.reports, rep, wall_s());
+		audit_report_hint(rt->env.audit, rep);
+		rt->env.st->reports++;
+		if (rt->env.save != NULL)
+			rt->env.save(rt->env.save_arg);
 		evbuffer_add(b, "{", 1);
 		json_kv_u64(b, 1, "accepted", n);
 		evbuffer_add(b, "}\n", 2);
-		routes_json(s, req, b);
+		routes_json(rt, req, b);
 	}
 	evbuffer_free(b);
 	free(rep);
@@ -628,7 +357,7 @@ routes_client(struct request *req, struct netaddr *client)
  * address. Returns the body (len in *len), or NULL after answering the error.
  */
 static const void *
-routes_json_body(struct server *s, struct request *req, const char *what, size_t *len,
+routes_json_body(struct routes *rt, struct request *req, const char *what, size_t *len,
     struct netaddr *client)
 {
 	const void *body;
@@ -637,11 +366,11 @@ routes_json_body(struct server *s, struct request *req, const char *what, size_t
 	if (!routes_content_type_is(req->content_type, CT_JSON)) {
 		snprintf(detail, sizeof(detail), "POST %s takes Content-Type: application/json",
 		    what);
-		routes_error(s, req, 415, "unsupported-media-type", detail);
+		routes_error(rt, req, 415, "unsupported-media-type", detail);
 		return NULL;
 	}
 	if (routes_client(req, client) != 0) {
-		routes_error(s, req, 500, "internal", "no client address");
+		routes_error(rt, req, 500, "internal", "no client address");
 		return NULL;
 	}
 	*len = req->body_len;
@@ -649,88 +378,83 @@ routes_json_body(struct server *s, struct request *req, const char *what, size_t
 	return body;
 }
 
+/*
+ * A network POST's outcome: its error (with Retry-After: 60 for 429 and 503: the budgets
+ * refill by the minute), or {key: status}.
+ */
+static void
+routes_post_answer(struct routes *rt, struct request *req, int http, const char *error,
+    const char *detail, const char *key, const char *status)
+{
+	struct evbuffer *b;
+
+	if (http != 200) {
+		if (http == 429 || http == 503)
+			request_header(req, "Retry-After", "60");
+		routes_error(rt, req, http, error, detail);
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		routes_error(rt, req, 500, "internal", "out of memory");
+		return;
+	}
+	evbuffer_add(b, "{", 1);
+	json_kv_str(b, 1, key, status);
+	evbuffer_add(b, "}\n", 2);
+	routes_json(rt, req, b);
+	evbuffer_free(b);
+}
+
 /* POST /v1/join: a mirror asks to join; it becomes a candidate (protocol 5.2). */
 static void
-routes_join(struct server *s, struct request *req, const char *query)
+routes_join(struct routes *rt, struct request *req, const char *query)
 {
 	(void)query;
 	struct peers_join_result res;
 	struct netaddr client;
-	struct evbuffer *b;
 	const void *body;
 	size_t len;
 
-	if ((body = routes_json_body(s, req, "/v1/join", &len, &client)) == NULL)
+	if ((body = routes_json_body(rt, req, "/v1/join", &len, &client)) == NULL)
 		return;
-	peers_join(s->peers, body, len, &client, &res);
-	if (res.http != 200) {
-		if (res.http == 429 || res.http == 503)
-			request_header(req, "Retry-After", "60");
-		routes_error(s, req, res.http, res.error, res.detail);
-		return;
-	}
-	if ((b = evbuffer_new()) == NULL) {
-		routes_error(s, req, 500, "internal", "out of memory");
-		return;
-	}
-	evbuffer_add(b, "{", 1);
-	json_kv_str(b, 1, "state", res.state);
-	evbuffer_add(b, "}\n", 2);
-	routes_json(s, req, b);
-	evbuffer_free(b);
+	peers_join(rt->env.peers, body, len, &client, &res);
+	routes_post_answer(rt, req, res.http, res.error, res.detail, "state", res.state);
 }
 
 /* POST /v1/remove and /v1/notice share their shape: a request, a status. */
 static void
-routes_audit_post(struct server *s, struct request *req, int notice)
+routes_audit_post(struct routes *rt, struct request *req, int notice)
 {
 	struct audit_result res;
 	struct netaddr client;
-	struct evbuffer *b;
 	const void *body;
 	size_t len;
 
-	if ((body = routes_json_body(s, req, notice ? "/v1/notice" : "/v1/remove", &len,
+	if ((body = routes_json_body(rt, req, notice ? "/v1/notice" : "/v1/remove", &len,
 	    &client)) == NULL)
 		return;
-	if (notice)
-		audit_notice(s->audit, body, len, &client, &res);
-	else
-		audit_remove(s->audit, body, len, &client, &res);
-	if (res.http != 200) {
-		if (res.http == 429)
-			request_header(req, "Retry-After", "60");
-		routes_error(s, req, res.http, res.error, res.detail);
-		return;
-	}
-	if ((b = evbuffer_new()) == NULL) {
-		routes_error(s, req, 500, "internal", "out of memory");
-		return;
-	}
-	evbuffer_add(b, "{", 1);
-	json_kv_str(b, 1, notice ? "notice" : "audit", res.status);
-	evbuffer_add(b, "}\n", 2);
-	routes_json(s, req, b);
-	evbuffer_free(b);
+	audit_post(rt->env.audit, notice, body, len, &client, &res);
+	routes_post_answer(rt, req, res.http, res.error, res.detail, notice ? "notice" : "audit",
+	    res.status);
 }
 
 /* GET /v1/audit?id=: our vote on a mirror, pulled by whoever runs a vote. */
 static void
-routes_remove(struct server *s, struct request *req, const char *query)
+routes_remove(struct routes *rt, struct request *req, const char *query)
 {
 	(void)query;
-	routes_audit_post(s, req, 0);
+	routes_audit_post(rt, req, 0);
 }
 
 static void
-routes_notice(struct server *s, struct request *req, const char *query)
+routes_notice(struct routes *rt, struct request *req, const char *query)
 {
 	(void)query;
-	routes_audit_post(s, req, 1);
+	routes_audit_post(rt, req, 1);
 }
 
 static void
-routes_audit_get(struct server *s, struct request *req, const char *query)
+routes_audit_get(struct routes *rt, struct request *req, const char *query)
 {
 	struct evkeyvalq params;
 	uint8_t id[TLS_SHA256_LEN];
@@ -740,15 +464,15 @@ routes_audit_get(struct server *s, struct request *req, const char *query)
 	TAILQ_INIT(&params);
 	if (query == NULL || evhttp_parse_query_str(query, &params) != 0 ||
 	    (v = evhttp_find_header(&params, "id")) == NULL || tls_unhex(v, id, sizeof(id)) != 0) {
-		routes_error(s, req, 400, "bad-request", "id: 64 hex digits are required");
+		routes_error(rt, req, 400, "bad-request", "id: 64 hex digits are required");
 		goto out;
 	}
 	if ((b = evbuffer_new()) == NULL) {
-		routes_error(s, req, 500, "internal", "out of memory");
+		routes_error(rt, req, 500, "internal", "out of memory");
 		goto out;
 	}
-	audit_vote_json(s->audit, id, b);
-	routes_json(s, req, b);
+	audit_vote_json(rt->env.audit, id, b);
+	routes_json(rt, req, b);
 	evbuffer_free(b);
 out:
 	evhttp_clear_headers(&params);
@@ -758,7 +482,7 @@ static void
 routes_observe_done(void *arg, const struct observe_result *res)
 {
 	struct pending *p = arg;
-	struct server *s = p->s;
+	struct routes *rt = p->arg;
 	char name[sizeof(p->name)], ip[sizeof(p->ip)], hex[TLS_SHA256_HEX];
 	uint16_t port = p->port;
 	struct request *req;
@@ -768,13 +492,13 @@ routes_observe_done(void *arg, const struct observe_result *res)
 	memcpy(name, p->name, sizeof(name));
 	memcpy(ip, p->ip, sizeof(ip));
 	p->oj = NULL;
-	req = routes_pending_take(p);
+	req = pending_take(p);
 	if (res->http != 200) {
-		routes_error(s, req, res->http, res->error, res->detail);
+		routes_error(rt, req, res->http, res->error, res->detail);
 		return;
 	}
 	if ((b = evbuffer_new()) == NULL) {
-		routes_error(s, req, 500, "internal", "out of memory");
+		routes_error(rt, req, 500, "internal", "out of memory");
 		return;
 	}
 	evbuffer_add(b, "{", 1);
@@ -791,111 +515,136 @@ routes_observe_done(void *arg, const struct observe_result *res)
 		evbuffer_add(b, "}", 1);
 	}
 	evbuffer_add_printf(b, "]}\n");
-	routes_json(s, req, b);
+	routes_json(rt, req, b);
 	evbuffer_free(b);
 }
 
-static void
-routes_observe(struct server *s, struct request *req, const char *query)
+/*
+ * The target of GET /v1/observe from its parameters: a host name, a bare address and a
+ * port this mirror observes, public unless allowed otherwise. 0, or -1 after answering.
+ */
+static int
+routes_observe_target(struct routes *rt, struct request *req, const char *name,
+    const char *ip, const char *port, struct netaddr *target)
 {
-	struct evkeyvalq params;
-	const char *name, *ip, *port;
-	struct netaddr target, client;
+	const struct mirror_observe *ob = &routes_cfg(rt)->observe;
 	unsigned long pn = 443;
-	struct pending *p;
 	char *end;
 
-	TAILQ_INIT(&params);
-	if (query == NULL || evhttp_parse_query_str(query, &params) != 0) {
-		routes_error(s, req, 400, "bad-request", "cannot parse the query string");
-		goto out;
-	}
-	name = evhttp_find_header(&params, "name");
-	ip = evhttp_find_header(&params, "ip");
-	port = evhttp_find_header(&params, "port");
 	if (name == NULL || !observe_name_ok(name)) {
-		routes_error(s, req, 400, "bad-request", "name: a host name is required");
-		goto out;
+		routes_error(rt, req, 400, "bad-request", "name: a host name is required");
+		return -1;
 	}
 	/* A bare address: a port belongs in port=, and "[v6]:port" forms are refused. */
-	if (ip == NULL || strchr(ip, '[') != NULL || netaddr_parse(ip, 0, &target) != 0 ||
-	    netaddr_port(&target) != 0) {
-		routes_error(s, req, 400, "bad-request", "ip: a numeric IPv4 or IPv6 address is required");
-		goto out;
+	if (ip == NULL || strchr(ip, '[') != NULL || netaddr_parse(ip, 0, target) != 0 ||
+	    netaddr_port(target) != 0) {
+		routes_error(rt, req, 400, "bad-request", "ip: a numeric IPv4 or IPv6 address is required");
+		return -1;
 	}
 	if (port != NULL && (pn = strtoul(port, &end, 10), *port < '0' || *port > '9' ||
 	    *end != '\0' || pn == 0 || pn > 65535)) {
-		routes_error(s, req, 400, "bad-request", "port: 1..65535");
-		goto out;
+		routes_error(rt, req, 400, "bad-request", "port: 1..65535");
+		return -1;
 	}
-	if (!mirror_observe_port_allowed(&s->cfg->observe, (uint16_t)pn)) {
-		routes_error(s, req, 403, "port-not-allowed",
+	if (!mirror_observe_port_allowed(ob, (uint16_t)pn)) {
+		routes_error(rt, req, 403, "port-not-allowed",
 		    "this mirror observes only its configured TLS ports");
-		goto out;
+		return -1;
 	}
-	netaddr_set_port(&target, (uint16_t)pn);
-	if (!s->cfg->observe.allow_private && !observe_addr_is_public(&target)) {
-		routes_error(s, req, 403, "address-not-allowed",
+	netaddr_set_port(target, (uint16_t)pn);
+	if (!ob->allow_private && !observe_addr_is_public(target)) {
+		routes_error(rt, req, 403, "address-not-allowed",
 		    "private, loopback and special-purpose addresses are not observed");
-		goto out;
+		return -1;
 	}
-	if (routes_client(req, &client) != 0) {
-		routes_error(s, req, 500, "internal", "no client address");
-		goto out;
-	}
-	if ((p = routes_pending_new(s, req, 0)) == NULL)
-		goto out;
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	netaddr_ip_str(&target, p->ip, sizeof(p->ip));
-	p->port = (uint16_t)pn;
-	switch (observe_start(s->observe, &client, name, &target, &s->cfg->observe,
+	return 0;
+}
+
+/* Start the observation for p; on refusal p is freed and the request answered. */
+static void
+routes_observe_start(struct routes *rt, struct pending *p, const struct netaddr *client,
+    const char *name, const struct netaddr *target)
+{
+	struct request *req = p->req;
+
+	switch (observe_start(rt->env.observe, client, name, target, &routes_cfg(rt)->observe,
 	    routes_observe_done, p, &p->oj)) {
 	case OBSERVE_STARTED:
-		s->stats.observes++;
+		rt->env.st->observes++;
 		break;
 	case OBSERVE_BUSY_CLIENT:
-		routes_pending_free(p);
+		pending_free(p);
 		request_header(req, "Retry-After", "1");
-		routes_error(s, req, 429, "too-many-requests", "too many observations in flight for this client");
+		routes_error(rt, req, 429, "too-many-requests", "too many observations in flight for this client");
 		break;
 	case OBSERVE_BUSY:
-		routes_pending_free(p);
+		pending_free(p);
 		request_header(req, "Retry-After", "1");
-		routes_error(s, req, 503, "busy", "too many observations in progress");
+		routes_error(rt, req, 503, "busy", "too many observations in progress");
 		break;
 	default:
-		routes_pending_free(p);
-		routes_error(s, req, 500, "internal", "cannot start the observation");
+		pending_free(p);
+		routes_error(rt, req, 500, "internal", "cannot start the observation");
 		break;
 	}
+}
+
+static void
+routes_observe(struct routes *rt, struct request *req, const char *query)
+{
+	struct evkeyvalq params;
+	const char *name;
+	struct netaddr target, client;
+	struct pending *p;
+
+	TAILQ_INIT(&params);
+	if (query == NULL || evhttp_parse_query_str(query, &params) != 0) {
+		routes_error(rt, req, 400, "bad-request", "cannot parse the query string");
+		goto out;
+	}
+	name = evhttp_find_header(&params, "name");
+	if (routes_observe_target(rt, req, name, evhttp_find_header(&params, "ip"),
+	    evhttp_find_header(&params, "port"), &target) != 0)
+		goto out;
+	if (routes_client(req, &client) != 0) {
+		routes_error(rt, req, 500, "internal", "no client address");
+		goto out;
+	}
+	if ((p = pending_wait(rt->pending, req, 0, rt->mirror_header)) == NULL)
+		goto out;
+	p->arg = rt;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	netaddr_ip_str(&target, p->ip, sizeof(p->ip));
+	p->port = netaddr_port(&target);
+	routes_observe_start(rt, p, &client, name, &target);
 out:
 	evhttp_clear_headers(&params);
 }
 
 void
-routes_cancel_all(struct server *s)
+routes_cancel_all(struct routes *rt)
 {
 	struct pending *p;
 
-	while ((p = TAILQ_FIRST(&s->pending)) != NULL) {
+	while ((p = pending_first(rt->pending)) != NULL) {
 		if (p->rw != NULL)
 			resolve_cancel(p->rw);
 		if (p->oj != NULL)
 			observe_cancel(p->oj);
-		routes_error(s, routes_pending_take(p), 503, "shutting-down",
+		routes_error(rt, pending_take(p), 503, "shutting-down",
 		    "the mirror is stopping");
 	}
 }
 
 static void
-routes_method(struct server *s, struct request *req, const char *allow)
+routes_method(struct routes *rt, struct request *req, const char *allow)
 {
 	request_header(req, "Allow", allow);
-	routes_error(s, req, 405, "method-not-allowed", allow);
+	routes_error(rt, req, 405, "method-not-allowed", allow);
 }
 
 /* The endpoints of protocol v1/v1.1: one row each, the handler per method. */
-typedef void (*route_fn)(struct server *s, struct request *req, const char *query);
+typedef void (*route_fn)(struct routes *rt, struct request *req, const char *query);
 static const struct route {
 	const char *path;
 	const char *allow;	/* the Allow header of a 405 */
@@ -913,20 +662,66 @@ static const struct route {
 };
 
 void
-routes_handle(struct server *s, struct request *req)
+routes_handle(struct routes *rt, struct request *req)
 {
-	s->stats.requests++;
+	rt->env.st->requests++;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct route *r = &routes[i];
 		if (strcmp(req->path, r->path) != 0)
 			continue;
 		if (req->method == REQUEST_GET && r->get)
-			r->get(s, req, req->query);
+			r->get(rt, req, req->query);
 		else if (req->method == REQUEST_POST && r->post)
-			r->post(s, req, req->query);
+			r->post(rt, req, req->query);
 		else
-			routes_method(s, req, r->allow);
+			routes_method(rt, req, r->allow);
 		return;
 	}
-	routes_error(s, req, 404, "not-found", "no such endpoint in protocol v1");
+	routes_error(rt, req, 404, "not-found", "no such endpoint in protocol v1");
+}
+
+/* The identity every answer carries, from the configuration (again after a reload). */
+void
+routes_reconfigure(struct routes *rt)
+{
+	const struct mirror_config *c = routes_cfg(rt);
+
+	tls_hex(c->id, TLS_SHA256_LEN, rt->id_hex);
+	snprintf(rt->mirror_header, sizeof(rt->mirror_header), "%s; region=%s", rt->id_hex,
+	    c->region);
+}
+
+struct routes *
+routes_new(const struct routes_env *env)
+{
+	struct routes *rt = calloc(1, sizeof(*rt));
+	struct doh_env de;
+
+	if (rt == NULL)
+		return NULL;
+	rt->env = *env;
+	if ((rt->pending = pending_list_new(ROUTES_PENDING_PER_CLIENT, ROUTES_PENDING_MAX)) ==
+	    NULL) {
+		free(rt);
+		return NULL;
+	}
+	routes_reconfigure(rt);
+	de = (struct doh_env){ rt->mirror_header, &env->st->dns_queries, env->resolve,
+		env->audit, rt->pending };
+	if ((rt->doh = doh_new(&de)) == NULL) {
+		routes_free(rt);
+		return NULL;
+	}
+	return rt;
+}
+
+void
+routes_free(struct routes *rt)
+{
+	if (rt == NULL)
+		return;
+	routes_cancel_all(rt);
+	doh_free(rt->doh);
+	pending_list_free(rt->pending);
+	free(rt);
 }

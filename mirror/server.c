@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <event2/bufferevent.h>
+#include <event2/http.h>
+#include <event2/listener.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +19,10 @@
 #include "peers.h"
 #include "reports.h"
 #include "reputation.h"
+#include "resolve.h"
 #include "routes.h"
 #include "server.h"
+#include "tls.h"
 #include "vutil.h"
 
 /* Coalesce report writes: at most one fsync'd file per this many ms. */
@@ -36,6 +40,38 @@
  */
 #define SERVER_ACCEPT_BACKOFF_MS 500
 #define SERVER_ACCEPT_LOG_MS 60000
+
+/*
+ * The wiring: what the mirror is made of, each module created with the narrow env it
+ * needs (data first, then services), and the listeners that feed them.
+ */
+struct server {
+	struct event_base *base;
+	struct mirror_config *cfg;		/* owned; replaced on reload (modules hold &cfg) */
+	struct tls_ctx *tls;
+	struct evhttp *http;
+	struct evconnlistener *listeners[MIRROR_MAX_LISTEN];
+	struct netaddr bound[MIRROR_MAX_LISTEN];
+	size_t n_listeners;
+	int paused;				/* listeners off at max_connections */
+	int accept_backoff;			/* listeners off: accept() ran out of fds */
+	struct event *accept_timer;		/* ends accept_backoff */
+	uint64_t accept_errors;			/* backoffs since the last log line */
+	uint64_t accept_logged_ms;
+	struct resolve *resolve;
+	struct reports *reports;
+	struct event *save_timer;
+	struct observe *observe;
+	struct peers *peers;			/* the mirror network (peers.c) */
+	struct reputation *rep;			/* what we think of each peer */
+	struct audit *audit;			/* replays, audits, votes and their timer */
+	struct guard *guard;			/* per-address caps, handshake/request deadlines */
+	struct routes *routes;			/* the endpoints, for both protocols */
+	struct http2_env h2env;			/* what each HTTP/2 connection is given */
+	struct routes_stats stats;
+};
+
+static void server_schedule_save(void *arg);
 
 /*
  * Connections are counted through the TLS filter's free hook, which libevent may run as
@@ -118,8 +154,8 @@ server_conn_freed(void *arg)
 	free(sc);
 	if (s == NULL)
 		return;
-	s->n_conns--;
-	if (s->paused && s->n_conns < s->cfg->limits.max_connections) {
+	s->stats.open--;
+	if (s->paused && s->stats.open < s->cfg->limits.max_connections) {
 		s->paused = 0;
 		server_listeners_update(s);
 		log_info(LOG_G_LISTEN, "below max_connections again: accepting");
@@ -146,7 +182,7 @@ server_conn_ready(struct tls_conn *conn, void *arg)
 	if (server_live == NULL || strcmp(tls_conn_alpn(conn), "h2") != 0)
 		return;
 	guard_conn_h2(sc->gc);
-	if ((sc->h2 = http2_conn_new(server_live, sc->bev, sc->gc)) == NULL) {
+	if ((sc->h2 = http2_conn_new(&server_live->h2env, sc->bev, sc->gc)) == NULL) {
 		log_warnx(LOG_G_HTTP, "out of memory for an HTTP/2 session: closing");
 		bufferevent_trigger_event(sc->bev, BEV_EVENT_ERROR | BEV_EVENT_READING,
 		    BEV_TRIG_DEFER_CALLBACKS);
@@ -223,10 +259,10 @@ server_bevcb(struct event_base *base, void *arg)
 	sc->gc = guard_conn_new(s->guard, bev);
 	tls_conn_set_callbacks(conn, server_conn_up, server_conn_freed, sc);
 	tls_conn_set_ready_hook(conn, server_conn_ready, sc);
-	s->n_conns++;
+	s->stats.open++;
 	s->stats.connections++;
 	/* At the limit stop accepting; the kernel's backlog holds the rest for a while. */
-	if (!s->paused && s->n_conns >= s->cfg->limits.max_connections) {
+	if (!s->paused && s->stats.open >= s->cfg->limits.max_connections) {
 		s->paused = 1;
 		server_listeners_update(s);
 		log_warnx(LOG_G_LISTEN, "max_connections (%zu) reached: pausing accept",
@@ -264,14 +300,6 @@ server_apply_limits(struct server *s)
 	evhttp_set_max_headers_size(s->http, (ev_ssize_t)l->max_header);
 	evhttp_set_max_body_size(s->http, (ev_ssize_t)l->max_body);
 	guard_set_limits(s->guard, l);
-}
-
-static void
-server_set_identity(struct server *s)
-{
-	tls_hex(s->cfg->id, TLS_SHA256_LEN, s->id_hex);
-	snprintf(s->mirror_header, sizeof(s->mirror_header), "%s; region=%s", s->id_hex,
-	    s->cfg->region);
 }
 
 static int
@@ -326,54 +354,81 @@ server_listen(struct server *s, char *err, size_t errlen)
 	return 0;
 }
 
-struct server *
-server_new(struct event_base *base, struct mirror_config *cfg, char *err, size_t errlen)
+/* The modules, each with its env: reports, reputation, peers, resolver, network, notary. */
+static int
+server_modules(struct server *s, char *err, size_t errlen)
 {
-	struct server *s = xcalloc(1, sizeof(*s));
 	struct resolve_config rc;
+	struct peers_env pe = { s->base, &s->cfg, &s->bound[0], NULL, server_schedule_save, s };
+	struct audit_env ae = { s->base, &s->cfg, NULL, NULL, NULL, server_schedule_save, s };
 
-	s->base = base;
-	s->cfg = cfg;
-	s->started_ms = now_ms();
-	TAILQ_INIT(&s->pending);
-	server_set_identity(s);
-	if ((s->tls = server_tls_new(cfg, err, errlen)) == NULL)
-		goto fail;
-	if ((s->reports = reports_open(cfg->state_dir, err, errlen)) == NULL)
-		goto fail;
-	if ((s->rep = reputation_open(cfg->state_dir, err, errlen)) == NULL)
-		goto fail;
-	if ((s->peers = peers_new(s, err, errlen)) == NULL)
-		goto fail;
-	server_resolve_config(cfg, &rc);
-	if ((s->resolve = resolve_new(base, &rc)) == NULL) {
+	if ((s->reports = reports_open(s->cfg->state_dir, err, errlen)) == NULL)
+		return -1;
+	if ((s->rep = reputation_open(s->cfg->state_dir, err, errlen)) == NULL)
+		return -1;
+	pe.rep = s->rep;
+	if ((s->peers = peers_new(&pe, err, errlen)) == NULL)
+		return -1;
+	server_resolve_config(s->cfg, &rc);
+	if ((s->resolve = resolve_new(s->base, &rc)) == NULL) {
 		snprintf(err, errlen, "cannot set up the resolver");
-		goto fail;
+		return -1;
 	}
-	if ((s->audit = audit_new(s)) == NULL) {
+	ae.peers = s->peers;
+	ae.rep = s->rep;
+	ae.resolve = s->resolve;
+	if ((s->audit = audit_new(&ae)) == NULL) {
 		snprintf(err, errlen, "cannot set up peer verification");
-		goto fail;
+		return -1;
 	}
-	if ((s->observe = observe_new(base)) == NULL) {
+	if ((s->observe = observe_new(s->base)) == NULL) {
 		snprintf(err, errlen, "cannot set up the notary");
-		goto fail;
+		return -1;
 	}
-	if ((s->http = evhttp_new(base)) == NULL) {
+	return 0;
+}
+
+/* The endpoints and evhttp in front of them (HTTP/2 connections get h2env). */
+static int
+server_http(struct server *s, char *err, size_t errlen)
+{
+	struct routes_env re = { &s->cfg, &s->bound[0], &s->stats, s->resolve, s->reports,
+		s->rep, s->peers, s->audit, s->observe, NULL, server_schedule_save, s };
+
+	s->guard = guard_new(s->base, &s->cfg->limits);
+	re.guard = s->guard;
+	if ((s->routes = routes_new(&re)) == NULL || (s->http = evhttp_new(s->base)) == NULL) {
 		snprintf(err, errlen, "cannot create the HTTP server");
-		goto fail;
+		return -1;
 	}
-	s->guard = guard_new(base, &cfg->limits);
+	s->h2env = (struct http2_env){ s->base, &s->cfg, s->routes };
 	evhttp_set_bevcb(s->http, server_bevcb, s);
-	evhttp_set_gencb(s->http, http1_dispatch, s);
+	evhttp_set_gencb(s->http, http1_dispatch, s->routes);
 	/* Every method reaches the router, which answers 405 in JSON rather than evhttp's 501. */
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	server_apply_limits(s);
+	return 0;
+}
+
+struct server *
+server_new(struct event_base *base, struct mirror_config *cfg, char *err, size_t errlen)
+{
+	struct server *s = xcalloc(1, sizeof(*s));
+	char hex[TLS_SHA256_HEX];
+
+	s->base = base;
+	s->cfg = cfg;
+	s->stats.started_ms = now_ms();
+	if ((s->tls = server_tls_new(cfg, err, errlen)) == NULL)
+		goto fail;
+	if (server_modules(s, err, errlen) != 0 || server_http(s, err, errlen) != 0)
+		goto fail;
 	server_live = s;
 	if (server_listen(s, err, errlen) != 0)
 		goto fail;
-	log_info(LOG_G_MIRROR, "mirror %s (%s, region %s) serving", s->cfg->name, s->id_hex,
-	    s->cfg->region);
+	log_info(LOG_G_MIRROR, "mirror %s (%s, region %s) serving", s->cfg->name,
+	    tls_hex(cfg->id, TLS_SHA256_LEN, hex), s->cfg->region);
 	return s;
 fail:
 	s->cfg = NULL;	/* the caller keeps cfg on failure */
@@ -384,6 +439,7 @@ fail:
 int
 server_reload(struct server *s, struct mirror_config *cfg, char *err, size_t errlen)
 {
+	char hex[TLS_SHA256_HEX];
 	struct tls_ctx *tls;
 	struct resolve_config rc;
 	size_t i;
@@ -412,11 +468,12 @@ server_reload(struct server *s, struct mirror_config *cfg, char *err, size_t err
 	cfg->state_dir = xstrdup(s->cfg->state_dir);
 	mirror_config_free(s->cfg);
 	s->cfg = cfg;
-	server_set_identity(s);
+	routes_reconfigure(s->routes);
 	server_apply_limits(s);
 	peers_reconfigure(s->peers);
 	audit_reconfigure(s->audit);
-	log_info(LOG_G_CONFIG, "configuration reloaded; mirror %s region %s", s->id_hex,
+	log_info(LOG_G_CONFIG, "configuration reloaded; mirror %s region %s",
+	    tls_hex(s->cfg->id, TLS_SHA256_LEN, hex),
 	    s->cfg->region);
 	return 0;
 }
@@ -440,9 +497,10 @@ server_save_cb(evutil_socket_t fd, short what, void *arg)
 	server_save(arg);
 }
 
-void
-server_schedule_save(struct server *s)
+static void
+server_schedule_save(void *arg)
 {
+	struct server *s = arg;
 	struct timeval tv = { SERVER_SAVE_DELAY_MS / 1000, SERVER_SAVE_DELAY_MS % 1000 * 1000 };
 
 	if (s->save_timer == NULL && (s->save_timer = evtimer_new(s->base, server_save_cb, s)) ==
@@ -457,7 +515,8 @@ server_free(struct server *s)
 {
 	if (s == NULL)
 		return;
-	routes_cancel_all(s);
+	if (s->routes != NULL)
+		routes_cancel_all(s->routes);
 	server_save(s);
 	/* evhttp_free frees the bound sockets and so the listeners too. */
 	if (s->http != NULL)
@@ -466,6 +525,7 @@ server_free(struct server *s)
 		while (s->n_listeners > 0)
 			evconnlistener_free(s->listeners[--s->n_listeners]);
 	server_live = NULL;
+	routes_free(s->routes);
 	guard_free(s->guard);
 	/* Rounds wait on the resolver and on peer connections: end them first. */
 	audit_free(s->audit);

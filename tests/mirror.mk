@@ -19,39 +19,45 @@ EXTRA_DIST += $(MIRROR_IT_TESTS) tests/integration/mirror/lib_mirror.sh \
 	tests/integration/mirror/slowdns.py
 
 if HAVE_CMOCKA
-MIRROR_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mirror $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(WOLFSSL_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(LDNS_CFLAGS) $(NGHTTP2_CFLAGS) -I$(top_srcdir)/resolver
-MIRROR_UNIT_LIBS = $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(CMOCKA_LIBS) $(NGHTTP2_LIBS)
-check_PROGRAMS += tests/unit/test_json tests/unit/test_mirror_routes tests/unit/test_mirror_reports \
-	tests/unit/test_mirror_config tests/unit/test_mirror_replay
-TESTS += tests/unit/test_json tests/unit/test_mirror_routes tests/unit/test_mirror_reports \
-	tests/unit/test_mirror_config tests/unit/test_mirror_replay
+MIRROR_UNIT_CPPFLAGS = $(MIRROR_CPPFLAGS) -I$(top_srcdir)/mirror $(CMOCKA_CFLAGS)
+# Every mirror unit test links mirror/libmirror.a: the code under test is the code shipped.
+MIRROR_UNIT_LIBS = $(MIRROR_LIBS) $(CMOCKA_LIBS)
+MIRROR_UNIT_TESTS = tests/unit/test_mirror_routes tests/unit/test_mirror_reports \
+	tests/unit/test_mirror_config tests/unit/test_mirror_replay tests/unit/test_mirror_guard \
+	tests/unit/test_mirror_vote tests/unit/test_mirror_round tests/unit/test_mirror_peers \
+	tests/unit/test_mirror_sig
+check_PROGRAMS += tests/unit/test_json $(MIRROR_UNIT_TESTS)
+TESTS += tests/unit/test_json $(MIRROR_UNIT_TESTS)
 tests_unit_test_json_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_json_SOURCES = tests/unit/test_json.c
 tests_unit_test_json_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_routes_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
-# The whole mirror but its main(): what the unit tests of its routes and audits link.
-MIRROR_UNIT_SOURCES = mirror/server.c mirror/routes.c mirror/request.c mirror/http1.c \
-	mirror/http2.c mirror/reports.c mirror/observe.c \
-	mirror/mirror_config.c mirror/peers.c mirror/reputation.c mirror/audit.c \
-	mirror/replay.c mirror/guard.c resolver/consensus.c resolver/digest.c
-tests_unit_test_mirror_routes_SOURCES = tests/unit/test_mirror_routes.c $(MIRROR_UNIT_SOURCES)
+tests_unit_test_mirror_routes_SOURCES = tests/unit/test_mirror_routes.c
 tests_unit_test_mirror_routes_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_reports_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
-tests_unit_test_mirror_reports_SOURCES = tests/unit/test_mirror_reports.c mirror/reports.c
+tests_unit_test_mirror_reports_SOURCES = tests/unit/test_mirror_reports.c
 tests_unit_test_mirror_reports_LDADD = $(MIRROR_UNIT_LIBS)
 # mirror/guard.c: per-address caps and the request deadlines (slowloris, issue 12).
-check_PROGRAMS += tests/unit/test_mirror_guard
-TESTS += tests/unit/test_mirror_guard
 tests_unit_test_mirror_guard_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
-tests_unit_test_mirror_guard_SOURCES = tests/unit/test_mirror_guard.c mirror/guard.c
+tests_unit_test_mirror_guard_SOURCES = tests/unit/test_mirror_guard.c
 tests_unit_test_mirror_guard_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_config_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
-tests_unit_test_mirror_config_SOURCES = tests/unit/test_mirror_config.c mirror/mirror_config.c
+tests_unit_test_mirror_config_SOURCES = tests/unit/test_mirror_config.c
 tests_unit_test_mirror_config_LDADD = $(MIRROR_UNIT_LIBS)
-# replay.c alone: replay_judge is pure; the rest links against the whole mirror.
 tests_unit_test_mirror_replay_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
-tests_unit_test_mirror_replay_SOURCES = tests/unit/test_mirror_replay.c \
-	$(MIRROR_UNIT_SOURCES) tests/unit/testpkt.h
+tests_unit_test_mirror_replay_SOURCES = tests/unit/test_mirror_replay.c tests/unit/testpkt.h
 tests_unit_test_mirror_replay_LDADD = $(MIRROR_UNIT_LIBS)
+# The seams of the network engine: votes, rounds, the peer table, answer signatures.
+tests_unit_test_mirror_vote_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
+tests_unit_test_mirror_vote_SOURCES = tests/unit/test_mirror_vote.c
+tests_unit_test_mirror_vote_LDADD = $(MIRROR_UNIT_LIBS)
+tests_unit_test_mirror_round_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
+tests_unit_test_mirror_round_SOURCES = tests/unit/test_mirror_round.c
+tests_unit_test_mirror_round_LDADD = $(MIRROR_UNIT_LIBS)
+tests_unit_test_mirror_peers_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
+tests_unit_test_mirror_peers_SOURCES = tests/unit/test_mirror_peers.c
+tests_unit_test_mirror_peers_LDADD = $(MIRROR_UNIT_LIBS)
+tests_unit_test_mirror_sig_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
+tests_unit_test_mirror_sig_SOURCES = tests/unit/test_mirror_sig.c tests/unit/testpkt.h
+tests_unit_test_mirror_sig_LDADD = $(MIRROR_UNIT_LIBS)
 endif

@@ -9,7 +9,7 @@ FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/resolver -I$(top_srcdir)/mirror \
 # mirror/ files include wolfSSL (keygen.c) and never ldns.
 FUZZ_TLS_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mirror \
 	$(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(WOLFSSL_CFLAGS)
-# The mirror target links every source of vantage-mirror (routes.c reaches most of them), so
+# The mirror target compiles every source of vantage-mirror (routes.c reaches most of them), so
 # that new files there need no change here; its main() is renamed out of the way (and then
 # has no prototype, hence -Wno-missing-prototypes for this target).
 FUZZ_MIRROR_CPPFLAGS = $(FUZZ_TLS_CPPFLAGS) $(LDNS_CFLAGS) $(NGHTTP2_CFLAGS) -I$(top_srcdir)/resolver -Dmain=vantage_mirror_main
@@ -52,12 +52,14 @@ tests_fuzz_standalone_consensus_SOURCES = tests/fuzz/standalone.c tests/fuzz/fuz
 tests_fuzz_standalone_consensus_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_standalone_consensus_LDADD = $(FUZZ_LDADD_VANTAGED)
 
-tests_fuzz_fuzz_mirror_http_SOURCES = tests/fuzz/fuzz_mirror_http.c tests/fuzz/fuzz.h $(vantage_mirror_SOURCES)
+tests_fuzz_fuzz_mirror_http_SOURCES = tests/fuzz/fuzz_mirror_http.c tests/fuzz/fuzz.h $(vantage_mirror_SOURCES) \
+	$(mirror_libmirror_a_SOURCES)
 tests_fuzz_fuzz_mirror_http_CPPFLAGS = $(FUZZ_MIRROR_CPPFLAGS)
 tests_fuzz_fuzz_mirror_http_LDADD = $(FUZZ_LDADD_TLS) $(NGHTTP2_LIBS)
 tests_fuzz_fuzz_mirror_http_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
 tests_fuzz_fuzz_mirror_http_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-tests_fuzz_standalone_mirror_http_SOURCES = tests/fuzz/standalone.c tests/fuzz/fuzz_mirror_http.c tests/fuzz/fuzz.h $(vantage_mirror_SOURCES)
+tests_fuzz_standalone_mirror_http_SOURCES = tests/fuzz/standalone.c tests/fuzz/fuzz_mirror_http.c tests/fuzz/fuzz.h $(vantage_mirror_SOURCES) \
+	$(mirror_libmirror_a_SOURCES)
 tests_fuzz_standalone_mirror_http_CPPFLAGS = $(FUZZ_MIRROR_CPPFLAGS)
 tests_fuzz_standalone_mirror_http_LDADD = $(FUZZ_LDADD_TLS) $(NGHTTP2_LIBS)
 tests_fuzz_standalone_mirror_http_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes

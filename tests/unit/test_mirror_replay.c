@@ -10,7 +10,6 @@
 
 #include "mirror_config.h"
 #include "replay.h"
-#include "server.h"
 #include "testpkt.h"
 
 static struct dnsq q_www;
@@ -123,8 +122,8 @@ flood_q(struct dnsq *q, unsigned n)
 static void
 test_ring_share(void **state)
 {
-	struct mirror_config cfg;
-	struct server s;
+	struct mirror_config cfg, *slot = &cfg;
+	struct replay_env env = { &slot, NULL, NULL };
 	struct replay *rp;
 	struct netaddr flood, other, flood2;
 	struct dnsq q;
@@ -132,10 +131,8 @@ test_ring_share(void **state)
 
 	(void)state;
 	memset(&cfg, 0, sizeof(cfg));
-	memset(&s, 0, sizeof(s));
 	cfg.network.recent_questions = 64;
-	s.cfg = &cfg;
-	assert_non_null(rp = replay_new(&s));
+	assert_non_null(rp = replay_new(&env));
 	netaddr_parse("192.0.2.7", 0, &flood);
 	netaddr_parse("192.0.2.200", 0, &flood2);	/* the same /24 */
 	netaddr_parse("198.51.100.1", 0, &other);
@@ -216,19 +213,17 @@ test_domain_charge(void **state)
 	    evil2[] = "\4deep\2s2\4EVIL\4test";
 	uint8_t m3[TLS_SHA256_LEN] = { 3 }, m4[TLS_SHA256_LEN] = { 4 };
 	const uint64_t w = REPLAY_DOMAIN_WINDOW_MS;
-	struct mirror_config cfg;
+	struct mirror_config cfg, *slot = &cfg;
+	struct replay_env env = { &slot, NULL, NULL };
 	struct dnsq qa, qe, qe2;
-	struct server s;
 	struct replay *rp;
 	unsigned i;
 
 	(void)state;
 	memset(&cfg, 0, sizeof(cfg));
-	memset(&s, 0, sizeof(s));
 	cfg.network.recent_questions = 8;
 	cfg.network.audit_period_ms = 1000;	/* shorter than the window: the window holds */
-	s.cfg = &cfg;
-	assert_non_null(rp = replay_new(&s));
+	assert_non_null(rp = replay_new(&env));
 	qa = qe = qe2 = q_www;
 	memcpy(qa.qname, a_q, sizeof(a_q));
 	qa.qname_len = sizeof(a_q);
