@@ -5,7 +5,9 @@
 
 #include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/ecc.h>
+#ifdef HAVE_ED25519
 #include <wolfssl/wolfcrypt/ed25519.h>
+#endif
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/random.h>
 #include <wolfssl/wolfcrypt/sha256.h>
@@ -37,7 +39,9 @@ enum keygen_algo { KEYGEN_ED25519, KEYGEN_P256 };
 struct keygen_key {
 	enum keygen_algo algo;
 	union {
+#ifdef HAVE_ED25519
 		ed25519_key ed;
+#endif
 		ecc_key ec;
 	} k;
 };
@@ -53,18 +57,27 @@ struct keygen_cert {
 static int
 keygen_key_type(const struct keygen_key *key)
 {
-	return key->algo == KEYGEN_ED25519 ? ED25519_TYPE : ECC_TYPE;
+#ifdef HAVE_ED25519
+	if (key->algo == KEYGEN_ED25519)
+		return ED25519_TYPE;
+#endif
+	return ECC_TYPE;
 }
 
 static int
 keygen_make_key(struct keygen_key *key, enum keygen_algo algo, WC_RNG *rng)
 {
 	key->algo = algo;
+#ifdef HAVE_ED25519
 	if (algo == KEYGEN_ED25519) {
 		if (wc_ed25519_init(&key->k.ed) != 0)
 			return -1;
 		return wc_ed25519_make_key(rng, ED25519_KEY_SIZE, &key->k.ed) == 0 ? 0 : -1;
 	}
+#else
+	if (algo == KEYGEN_ED25519)
+		return -1;
+#endif
 	if (wc_ecc_init(&key->k.ec) != 0)
 		return -1;
 	return wc_ecc_make_key_ex(rng, 32, &key->k.ec, ECC_SECP256R1) == 0 ? 0 : -1;
@@ -73,10 +86,13 @@ keygen_make_key(struct keygen_key *key, enum keygen_algo algo, WC_RNG *rng)
 static void
 keygen_free_key(struct keygen_key *key)
 {
-	if (key->algo == KEYGEN_ED25519)
+#ifdef HAVE_ED25519
+	if (key->algo == KEYGEN_ED25519) {
 		wc_ed25519_free(&key->k.ed);
-	else
-		wc_ecc_free(&key->k.ec);
+		return;
+	}
+#endif
+	wc_ecc_free(&key->k.ec);
 }
 
 /* The private key as PEM into pem (cap bytes); its length or -1. */
@@ -86,15 +102,18 @@ keygen_key_pem(struct keygen_key *key, char *pem, int cap)
 	byte der[KEYGEN_DER_MAX];
 	int n;
 
+#ifdef HAVE_ED25519
 	if (key->algo == KEYGEN_ED25519) {
 		if ((n = wc_Ed25519PrivateKeyToDer(&key->k.ed, der, sizeof(der))) <= 0)
 			return -1;
 		n = wc_DerToPem(der, (word32)n, (byte *)pem, (word32)cap, PKCS8_PRIVATEKEY_TYPE);
-	} else {
-		if ((n = wc_EccKeyToDer(&key->k.ec, der, sizeof(der))) <= 0)
-			return -1;
-		n = wc_DerToPem(der, (word32)n, (byte *)pem, (word32)cap, ECC_PRIVATEKEY_TYPE);
+		memset(der, 0, sizeof(der));
+		return n > 0 ? n : -1;
 	}
+#endif
+	if ((n = wc_EccKeyToDer(&key->k.ec, der, sizeof(der))) <= 0)
+		return -1;
+	n = wc_DerToPem(der, (word32)n, (byte *)pem, (word32)cap, ECC_PRIVATEKEY_TYPE);
 	memset(der, 0, sizeof(der));
 	return n > 0 ? n : -1;
 }
@@ -106,7 +125,11 @@ keygen_finish(Cert *cert, struct keygen_key *subject, struct keygen_key *signer,
 {
 	int n, type = keygen_key_type(subject);
 
+#ifdef HAVE_ED25519
 	cert->sigType = signer->algo == KEYGEN_ED25519 ? CTC_ED25519 : CTC_SHA256wECDSA;
+#else
+	cert->sigType = CTC_SHA256wECDSA;
+#endif
 	n = wc_MakeCert_ex(cert, out->der, sizeof(out->der), type, &subject->k, rng);
 	if (n <= 0)
 		return -1;
@@ -353,6 +376,28 @@ keygen_safe_word(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
 }
 
+/* --algo: ecdsa-p256, or ed25519 when this wolfSSL has it; 0, or -1 (said on stderr). */
+static int
+keygen_algo_parse(const char *s, enum keygen_algo *algo)
+{
+	if (strcmp(s, "ecdsa-p256") == 0) {
+		*algo = KEYGEN_P256;
+		return 0;
+	}
+	if (strcmp(s, "ed25519") != 0) {
+		fprintf(stderr, "vantage-mirror keygen: --algo: ed25519 or ecdsa-p256\n");
+		return -1;
+	}
+#ifdef HAVE_ED25519
+	*algo = KEYGEN_ED25519;
+	return 0;
+#else
+	fprintf(stderr, "vantage-mirror keygen: --algo ed25519: this wolfSSL has no Ed25519; "
+	    "use ecdsa-p256\n");
+	return -1;
+#endif
+}
+
 int
 keygen_main(int argc, char **argv)
 {
@@ -366,7 +411,9 @@ keygen_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dir = NULL, *address = NULL, *region = NULL, *name = NULL;
-	enum keygen_algo algo = KEYGEN_ED25519;
+	/* P-256 by default: a client whose wolfSSL lacks Ed25519 (OpenWrt's stock one) cannot
+	 * verify an Ed25519 mirror at all (doc/mirror-protocol.md). */
+	enum keygen_algo algo = KEYGEN_P256;
 	struct netaddr addr;
 	int ch, force = 0;
 
@@ -379,14 +426,8 @@ keygen_main(int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'f': force = 1; break;
 		case 'g':
-			if (strcmp(optarg, "ed25519") == 0)
-				algo = KEYGEN_ED25519;
-			else if (strcmp(optarg, "ecdsa-p256") == 0)
-				algo = KEYGEN_P256;
-			else {
-				fprintf(stderr, "vantage-mirror keygen: --algo: ed25519 or ecdsa-p256\n");
+			if (keygen_algo_parse(optarg, &algo) != 0)
 				return 2;
-			}
 			break;
 		default:
 			keygen_usage();
