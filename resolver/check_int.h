@@ -5,8 +5,6 @@
 #ifndef VANTAGED_CHECK_INT_H
 #define VANTAGED_CHECK_INT_H
 
-#include <sys/queue.h>
-
 #include "check_env.h"
 #include "coalesce.h"
 #include "config.h"
