@@ -17,11 +17,21 @@
 #include "log.h"
 #include "stats.h"
 #include "vcache.h"
+#include "vutil.h"
 
 static const struct cons_answer check_pending_answer = { .transport = TRANSPORT_TIMEOUT,
 	.rclass = RCLASS_OTHER };
 
 static void check_try_decide(struct check *c);
+static int check_same(const struct coalesce_job *job, const void *key);
+
+/* What a new waiter looks for in the in-flight table (check_same). */
+struct check_key {
+	const struct dnsq *q;
+	int fresh;
+};
+
+#define CHECK_W(cw) COALESCE_ENTRY(cw, struct check_wait, wait)
 
 struct check_ctx *
 check_new(const struct check_env *env)
@@ -31,8 +41,11 @@ check_new(const struct check_env *env)
 	if (cx == NULL)
 		return NULL;
 	cx->env = *env;
-	for (size_t b = 0; b < CHECK_BUCKETS; b++)
-		LIST_INIT(&cx->table[b]);
+	if ((cx->inflight = coalesce_new(CHECK_BUCKETS, check_same)) == NULL) {
+		free(cx);
+		return NULL;
+	}
+	random_buf(&cx->seed, sizeof(cx->seed));
 	return cx;
 }
 
@@ -88,35 +101,54 @@ check_cached(struct check_ctx *cx, const struct dnsq *q, const struct resolve_re
 	return 1;
 }
 
+/*
+ * The in-flight chain of q, keyed by this context's random seed (hlru_fold): clients choose
+ * the questions and nothing caps how many checks are under way (mirrors that answer slowly
+ * keep them there), so they must not be aimable at one chain, as the unkeyed hash this was
+ * let them.
+ */
 static uint32_t
-check_qhash(const struct dnsq *q)
+check_qhash(const struct check_ctx *cx, const struct dnsq *q)
 {
-	uint64_t h = vcache_hash(VCACHE_HASH_INIT, q->qname, q->qname_len);
-	uint8_t cd = (q->flags & DNS_FLAG_CD) != 0;
+	uint8_t bits = (uint8_t)(q->do_bit | ((q->flags & DNS_FLAG_CD) ? 2 : 0));
+	uint64_t h = hlru_fnv(HLRU_FNV_INIT ^ cx->seed, q->qname, q->qname_len);
 
-	h = vcache_hash(h, &q->qtype, sizeof(q->qtype));
-	h = vcache_hash(h, &q->do_bit, sizeof(q->do_bit));
-	h = vcache_hash(h, &cd, sizeof(cd));
-	return (uint32_t)(h ^ (h >> 32));
+	h = hlru_fnv(h, &q->qtype, sizeof(q->qtype));
+	h = hlru_fnv(h, &bits, sizeof(bits));
+	return hlru_fold(h);
+}
+
+/*
+ * Whether a new waiter for key (a struct check_key) may join job: the same question with
+ * the same DO and CD bits (a CD=1 client's answer, never validated upstream, must not reach
+ * a CD=0 client, nor the other way round), explain's with explain's, and not a check that
+ * answered early (monitor mode): it calls nobody back again, so a question joining it
+ * would wait forever and its waiter be freed under it.
+ */
+static int
+check_same(const struct coalesce_job *job, const void *key)
+{
+	const struct check *c = COALESCE_ENTRY(job, const struct check, job);
+	const struct check_key *k = key;
+
+	return dnswire_same_question(&c->q, k->q) && c->q.do_bit == k->q->do_bit &&
+	    (c->q.flags & DNS_FLAG_CD) == (k->q->flags & DNS_FLAG_CD) && c->fresh == k->fresh &&
+	    !c->delivered;
 }
 
 static void
 check_unhash(struct check *c)
 {
-	if (!c->in_table)
-		return;
-	LIST_REMOVE(c, hlink);
-	c->in_table = 0;
+	coalesce_remove(c->cx->inflight, &c->job);
 }
 
-/* Hand the result to every waiter; callbacks may cancel other waiters of c. */
+/* Hand the result to every waiter, one at a time: a callback may cancel other waiters of
+ * c, or start new checks. */
 static void
 check_deliver(struct check *c, const struct check_result *res)
 {
-	struct check_wait *w;
-
-	while ((w = LIST_FIRST(&c->waiters)) != NULL) {
-		LIST_REMOVE(w, link);
+	for (struct coalesce_wait *cw; (cw = coalesce_pop(&c->job)) != NULL;) {
+		struct check_wait *w = CHECK_W(cw);
 		w->cb(w->arg, res);
 		free(w);
 	}
@@ -140,7 +172,7 @@ check_drop(struct check *c)
 	 * whose cancel (the TCP client leaving) would then write into freed memory, and a UDP
 	 * client would never be answered. Whoever is still here gets an error instead.
 	 */
-	if (!LIST_EMPTY(&c->waiters)) {
+	if (coalesce_waiting(&c->job)) {
 		struct check_result fail = { .status = UPSTREAM_ERROR };
 		check_deliver(c, &fail);
 	}
@@ -573,22 +605,14 @@ check_kick(evutil_socket_t fd, short what, void *arg)
 	check_local_ready(arg);
 }
 
-/* The check under way for q that a new waiter may join, or NULL. */
+/* The check under way for q that a new waiter may join (check_same), or NULL. */
 static struct check *
 check_find(struct check_ctx *cx, const struct dnsq *q, uint32_t h, int fresh)
 {
-	struct check *c;
+	struct check_key key = { .q = q, .fresh = fresh };
+	struct coalesce_job *job = coalesce_find(cx->inflight, h, &key);
 
-	LIST_FOREACH(c, &cx->table[h & (CHECK_BUCKETS - 1)], hlink)
-		/* CD too: a CD=1 client's answer (never validated upstream) must not reach a
-		 * CD=0 client, nor the other way round. */
-		/* Not a check that answered early (monitor mode): it calls nobody back again, so
-		 * a question joining it would wait forever and its waiter be freed under it. */
-		if (c->hash == h && dnswire_same_question(&c->q, q) && c->q.do_bit == q->do_bit &&
-		    (c->q.flags & DNS_FLAG_CD) == (q->flags & DNS_FLAG_CD) && c->fresh == fresh &&
-		    !c->delivered)
-			return c;
-	return NULL;
+	return job ? CHECK_OF(job) : NULL;
 }
 
 /* A new check of q in the table, its upstream question (local NULL) and maybe its
@@ -605,13 +629,10 @@ check_create(struct check_ctx *cx, const struct dnsq *q, uint32_t h,
 		return NULL;
 	c->cx = cx;
 	c->q = *q;
-	c->hash = h;
 	c->start_ms = env->clock.now_ms();
-	LIST_INIT(&c->waiters);
 	config_consensus_for(*env->cfg, q->qname, q->qname_len, &c->set);
-	LIST_INSERT_HEAD(&cx->table[h & (CHECK_BUCKETS - 1)], c, hlink);
-	c->in_table = 1;
 	c->fresh = fresh;
+	coalesce_add(cx->inflight, &c->job, h);
 	/* Only an agreement can spare the mirrors; anything else is asked again. */
 	c->hint = !fresh &&
 	    vcache_lookup(env->vcache, q->qname, q->qname_len, q->qtype, env->clock.wall_s(),
@@ -632,7 +653,7 @@ static struct check_wait *
 check_begin(struct check_ctx *cx, const struct dnsq *q, const struct resolve_result *local,
     int fresh, check_cb cb, void *arg)
 {
-	uint32_t h = check_qhash(q);
+	uint32_t h = check_qhash(cx, q);
 	struct check *c;
 	struct check_wait *w = calloc(1, sizeof(*w));
 
@@ -645,8 +666,7 @@ check_begin(struct check_ctx *cx, const struct dnsq *q, const struct resolve_res
 		free(w);
 		return NULL;
 	}
-	w->c = c;
-	LIST_INSERT_HEAD(&c->waiters, w, link);
+	coalesce_join(&c->job, &w->wait);
 	if (local && c->lwire == NULL && c->rw == NULL) {
 		/* A cache hit without a usable verdict: the answer is at hand, ask only the
 		 * mirrors. Carry on from the loop: never call back from inside this call. */
@@ -681,7 +701,8 @@ check_cancel(struct check_wait *w)
 {
 	if (w == NULL)
 		return;
-	LIST_REMOVE(w, link);
+	/* The check goes on without w: its verdict fills the caches (as resolve_cancel). */
+	coalesce_leave(&w->wait);
 	free(w);
 }
 
@@ -716,13 +737,19 @@ check_drop_mirrors(struct check *c)
 void
 check_mirrors_gone(struct check_ctx *cx)
 {
-	for (size_t b = 0; b < CHECK_BUCKETS; b++) {
-		struct check *c = LIST_FIRST(&cx->table[b]), *next;
-		for (; c; c = next) {
-			next = LIST_NEXT(c, hlink);
-			check_drop_mirrors(c);
-		}
+	struct coalesce_job *job = coalesce_oldest(cx->inflight), *next;
+
+	/* The oldest first; the next one taken before c may decide and leave the table. */
+	for (; job != NULL; job = next) {
+		next = coalesce_newer(cx->inflight, job);
+		check_drop_mirrors(CHECK_OF(job));
 	}
+}
+
+size_t
+check_chain_max(const struct check_ctx *cx)
+{
+	return coalesce_chain_max(cx->inflight);
 }
 
 void
@@ -730,8 +757,9 @@ check_free(struct check_ctx *cx)
 {
 	if (cx == NULL)
 		return;
-	for (size_t b = 0; b < CHECK_BUCKETS; b++)
-		while (!LIST_EMPTY(&cx->table[b]))
-			check_drop(LIST_FIRST(&cx->table[b]));
+	/* Each drop answers its waiters, who may start checks: until none is left. */
+	for (struct coalesce_job *job; (job = coalesce_oldest(cx->inflight)) != NULL;)
+		check_drop(CHECK_OF(job));
+	coalesce_free(cx->inflight);
 	free(cx);
 }

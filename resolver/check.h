@@ -63,6 +63,9 @@ void check_free(struct check_ctx *cx);
  */
 void check_mirrors_gone(struct check_ctx *cx);
 
+/* check_chain_max - the longest chain of the in-flight checks' table (tests, diagnostics). */
+size_t check_chain_max(const struct check_ctx *cx);
+
 /* check_applies - whether q is cross-checked: a checked type, class IN, not bypassed,
  * not forwarded to a zone's own servers, and mirrors are configured. */
 int check_applies(const struct check_ctx *cx, const struct dnsq *q);

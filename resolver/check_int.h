@@ -5,9 +5,8 @@
 #ifndef VANTAGED_CHECK_INT_H
 #define VANTAGED_CHECK_INT_H
 
-#include <sys/queue.h>
-
 #include "check_env.h"
+#include "coalesce.h"
 #include "config.h"
 #include "digest.h"
 #include "policy.h"
@@ -18,7 +17,7 @@ struct check_mirror_view;
 struct check_ca;
 struct check_ca_view;
 
-/* In-flight checks table size (a power of two). */
+/* In-flight checks table: its chains (a power of two). */
 #define CHECK_BUCKETS 1024
 
 /* How long a dissent verdict is remembered (s): long enough to spare the mirrors a
@@ -27,9 +26,9 @@ struct check_ca_view;
 
 struct check;
 
+/* One waiter of a check; its job (wait.job) is the check's (CHECK_OF). */
 struct check_wait {
-	LIST_ENTRY(check_wait) link;
-	struct check *c;
+	struct coalesce_wait wait;
 	void (*cb)(void *arg, const struct check_result *res);	/* check_cb */
 	void *arg;
 };
@@ -45,9 +44,7 @@ struct check_mirror {
 
 /* One question being cross-checked; identical questions share it. */
 struct check {
-	LIST_ENTRY(check) hlink;
-	uint32_t hash;
-	int in_table;
+	struct coalesce_job job;	/* its place in the in-flight table, its waiters */
 	struct check_ctx *cx;
 	struct dnsq q;
 	struct resolve_wait *rw;	/* the upstream question, while it runs */
@@ -65,7 +62,6 @@ struct check {
 	int delivered;			/* monitor mode: waiters already have the answer */
 	size_t nm;
 	struct check_mirror mir[CONSENSUS_MAX_MIRRORS];
-	LIST_HEAD(, check_wait) waiters;
 	/* CA evidence (check_ca.c): under way, done, and what it found. */
 	struct check_ca *ca;
 	int ca_done;
@@ -73,9 +69,13 @@ struct check {
 	uint64_t start_ms;		/* monotonic: the CA budget counts from here */
 };
 
+/* The check a coalesce_job link belongs to. */
+#define CHECK_OF(j) COALESCE_ENTRY(j, struct check, job)
+
 struct check_ctx {
 	struct check_env env;
-	LIST_HEAD(, check) table[CHECK_BUCKETS];	/* the checks under way, by question */
+	struct coalesce *inflight;	/* the checks under way, by (question, DO, CD, fresh) */
+	uint64_t seed;			/* keys its chains (check_qhash) */
 };
 
 /* What check_build does with the message besides returning it. */

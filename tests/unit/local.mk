@@ -168,3 +168,13 @@ tests_unit_test_query_SOURCES = tests/unit/test_query.c tests/unit/testpkt.h
 tests_unit_test_query_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_query_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 endif
+
+# check.c's in-flight table (lib/coalesce.c) on the replay tier's scripted world.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_check
+TESTS += tests/unit/test_check
+tests_unit_test_check_SOURCES = tests/unit/test_check.c tests/replay/world.c \
+	tests/replay/world.h
+tests_unit_test_check_CPPFLAGS = $(UNIT_CPPFLAGS) -I$(top_srcdir)/tests/replay
+tests_unit_test_check_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
+endif
