@@ -4,7 +4,8 @@
 check_PROGRAMS += tests/replay/replay
 tests_replay_replay_SOURCES = tests/replay/replay.c tests/replay/replay.h \
 	tests/replay/replay_world.c tests/replay/replay_steps.c tests/replay/replay_expect.c \
-	tests/replay/world.c tests/replay/world.h
+	tests/replay/replay_client.c tests/replay/world.c tests/replay/world.h \
+	tests/replay/world_resolve.c
 tests_replay_replay_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/resolver $(LIBEVENT_CFLAGS) \
 	$(YAML_CFLAGS) $(LDNS_CFLAGS)
 tests_replay_replay_LDADD = $(VANTAGED_LIBS)
@@ -26,6 +27,7 @@ REPLAY_SCENARIOS = \
 	tests/replay/reload.rpl \
 	tests/replay/sticky.rpl \
 	tests/replay/upstream_fail.rpl \
-	tests/replay/vcache.rpl
+	tests/replay/vcache.rpl \
+	tests/replay/wire_agree.rpl
 TESTS += $(REPLAY_SCENARIOS)
 EXTRA_DIST += $(REPLAY_SCENARIOS) tests/replay/README.md

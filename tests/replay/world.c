@@ -144,7 +144,7 @@ world_slot(struct world *w, const uint8_t *qname, size_t qname_len, uint16_t qty
 
 static void
 world_cache_put(struct world *w, const struct dnsq *q, const uint8_t *wire, size_t len,
-    uint32_t ttl)
+    uint32_t ttl, int verified)
 {
 	struct world_entry *e = world_slot(w, q->qname, q->qname_len, q->qtype);
 
@@ -158,6 +158,7 @@ world_cache_put(struct world *w, const struct dnsq *q, const uint8_t *wire, size
 	e->stored_s = w->wall_s;
 	e->ttl = ttl;
 	e->used = 1;
+	e->verified = verified;
 }
 
 void
@@ -168,7 +169,7 @@ world_answer_upstream(struct world *w, struct resolve_wait *rw, enum upstream_st
 
 	TAILQ_REMOVE(&w->upstream, rw, link);
 	if (st == UPSTREAM_OK)
-		world_cache_put(w, &rw->q, wire, len, ttl);
+		world_cache_put(w, &rw->q, wire, len, ttl, 0);
 	rw->cb(rw->arg, &res);
 	free(rw);
 }
@@ -187,6 +188,26 @@ world_cache_lookup(struct world *w, const struct dnsq *q, struct resolve_result 
 	res->len = e->len;
 	res->age = (uint32_t)(w->wall_s - e->stored_s);
 	res->ttl = e->ttl - res->age;
+	res->from_cache = 1;
+	return 1;
+}
+
+int
+world_cache_stale(struct world *w, const struct dnsq *q, uint64_t window_s,
+    struct resolve_result *res)
+{
+	struct world_entry *e = world_slot(w, q->qname, q->qname_len, q->qtype);
+	uint64_t age = w->wall_s - e->stored_s;
+
+	if (!e->used || !e->verified || e->qtype != q->qtype || e->qname_len != q->qname_len ||
+	    memcmp(e->qname, q->qname, q->qname_len) != 0 || age < e->ttl ||
+	    age - e->ttl >= window_s)
+		return 0;
+	memset(res, 0, sizeof(*res));
+	res->status = UPSTREAM_OK;
+	res->wire = e->wire;
+	res->len = e->len;
+	res->age = (uint32_t)age;
 	res->from_cache = 1;
 	return 1;
 }
@@ -390,14 +411,13 @@ world_replace(void *svc, const struct dnsq *q, const uint8_t *wire, size_t len, 
 	uint64_t age;
 	uint32_t ttl;
 
-	(void)verified;
 	e = world_slot(w, q->qname, q->qname_len, q->qtype);
 	age = w->wall_s - e->stored_s;
 	/* Its upstream answer's remaining TTL (300 s when there was none in the cache). */
 	ttl = e->used && age < e->ttl ? e->ttl - (uint32_t)age : 300;
 	if (cap && cap < ttl)
 		ttl = cap;
-	world_cache_put(w, q, wire, len, ttl);
+	world_cache_put(w, q, wire, len, ttl, verified);
 	e = world_slot(w, q->qname, q->qname_len, q->qtype);
 	memset(kept, 0, sizeof(*kept));
 	kept->status = UPSTREAM_OK;
