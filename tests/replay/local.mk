@@ -28,6 +28,12 @@ REPLAY_SCENARIOS = \
 	tests/replay/sticky.rpl \
 	tests/replay/upstream_fail.rpl \
 	tests/replay/vcache.rpl \
-	tests/replay/wire_agree.rpl
+	tests/replay/wire_agree.rpl \
+	tests/replay/wire_dissent.rpl \
+	tests/replay/wire_insufficient.rpl \
+	tests/replay/wire_monitor.rpl \
+	tests/replay/wire_noedns.rpl \
+	tests/replay/wire_tcp_close.rpl \
+	tests/replay/wire_truncate.rpl
 TESTS += $(REPLAY_SCENARIOS)
 EXTRA_DIST += $(REPLAY_SCENARIOS) tests/replay/README.md

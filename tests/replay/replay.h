@@ -10,7 +10,8 @@
 #include "stats.h"
 #include "world.h"
 
-#define REPLAY_MAX_ARGS 32
+#define REPLAY_MAX_ARGS 64
+#define REPLAY_MAX_RECORDS 48	/* in one scripted answer: enough to pass 512 bytes */
 #define REPLAY_MAX_QUERIES 64
 
 /* What one client question got. */
