@@ -1,5 +1,5 @@
-# tests/replay/local.mk - the replay tier: check.c driven by scripted upstream and mirror
-# answers and a virtual clock, no sockets (tests/replay/README.md). Each scenario (.rpl)
+# tests/replay/local.mk - the replay tier: check.c, and query.c over it, driven by scripted
+# upstream and mirror answers and a virtual clock, no sockets (tests/replay/README.md). Each scenario (.rpl)
 # is one test; tests/replay/replay runs it and prints TAP.
 check_PROGRAMS += tests/replay/replay
 tests_replay_replay_SOURCES = tests/replay/replay.c tests/replay/replay.h \
@@ -30,9 +30,11 @@ REPLAY_SCENARIOS = \
 	tests/replay/vcache.rpl \
 	tests/replay/wire_agree.rpl \
 	tests/replay/wire_dissent.rpl \
+	tests/replay/wire_forward.rpl \
 	tests/replay/wire_insufficient.rpl \
 	tests/replay/wire_monitor.rpl \
 	tests/replay/wire_noedns.rpl \
+	tests/replay/wire_stale.rpl \
 	tests/replay/wire_tcp_close.rpl \
 	tests/replay/wire_truncate.rpl
 TESTS += $(REPLAY_SCENARIOS)
