@@ -1,6 +1,6 @@
 # tests/replay/local.mk - the replay tier: check.c, and query.c over it, driven by scripted
-# upstream and mirror answers and a virtual clock, no sockets (tests/replay/README.md). Each scenario (.rpl)
-# is one test; tests/replay/replay runs it and prints TAP.
+# upstream and mirror answers and a virtual clock, no sockets (tests/replay/README.md).
+# Each scenario (.rpl) is one test; tests/replay/replay runs it and prints TAP.
 check_PROGRAMS += tests/replay/replay
 tests_replay_replay_SOURCES = tests/replay/replay.c tests/replay/replay.h \
 	tests/replay/replay_world.c tests/replay/replay_steps.c tests/replay/replay_expect.c \

@@ -61,6 +61,7 @@ struct world_entry {
 	uint8_t qname[DNS_MAXNAME];
 	size_t qname_len;
 	uint16_t qtype;
+	uint8_t bits;			/* DO and CD: answers differ by them (lib/dnscache.c) */
 	uint8_t wire[DNS_MAXMSG];
 	size_t len;
 	uint64_t stored_s;		/* virtual wall clock at store */
