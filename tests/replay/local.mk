@@ -1,10 +1,11 @@
-# tests/replay/local.mk - the replay tier: check.c driven by scripted upstream and mirror
-# answers and a virtual clock, no sockets (tests/replay/README.md). Each scenario (.rpl)
-# is one test; tests/replay/replay runs it and prints TAP.
+# tests/replay/local.mk - the replay tier: check.c, and query.c over it, driven by scripted
+# upstream and mirror answers and a virtual clock, no sockets (tests/replay/README.md).
+# Each scenario (.rpl) is one test; tests/replay/replay runs it and prints TAP.
 check_PROGRAMS += tests/replay/replay
 tests_replay_replay_SOURCES = tests/replay/replay.c tests/replay/replay.h \
 	tests/replay/replay_world.c tests/replay/replay_steps.c tests/replay/replay_expect.c \
-	tests/replay/world.c tests/replay/world.h
+	tests/replay/replay_client.c tests/replay/world.c tests/replay/world.h \
+	tests/replay/world_resolve.c
 tests_replay_replay_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/resolver $(LIBEVENT_CFLAGS) \
 	$(YAML_CFLAGS) $(LDNS_CFLAGS)
 tests_replay_replay_LDADD = $(VANTAGED_LIBS)
@@ -26,6 +27,15 @@ REPLAY_SCENARIOS = \
 	tests/replay/reload.rpl \
 	tests/replay/sticky.rpl \
 	tests/replay/upstream_fail.rpl \
-	tests/replay/vcache.rpl
+	tests/replay/vcache.rpl \
+	tests/replay/wire_agree.rpl \
+	tests/replay/wire_dissent.rpl \
+	tests/replay/wire_forward.rpl \
+	tests/replay/wire_insufficient.rpl \
+	tests/replay/wire_monitor.rpl \
+	tests/replay/wire_noedns.rpl \
+	tests/replay/wire_stale.rpl \
+	tests/replay/wire_tcp_close.rpl \
+	tests/replay/wire_truncate.rpl
 TESTS += $(REPLAY_SCENARIOS)
 EXTRA_DIST += $(REPLAY_SCENARIOS) tests/replay/README.md

@@ -192,6 +192,8 @@ static const struct replay_cmd replay_cmds[] = {
 	{ "forget", 1, replay_forget },
 	{ "probe", 1, replay_probe },
 	{ "reload", 1, replay_reload },
+	{ "client", 1, replay_client_step },
+	{ "tcp", 1, replay_tcp_step },
 	{ "expect", 1, replay_expect },
 	{ NULL, 0, NULL },
 };

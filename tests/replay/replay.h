@@ -10,7 +10,8 @@
 #include "stats.h"
 #include "world.h"
 
-#define REPLAY_MAX_ARGS 32
+#define REPLAY_MAX_ARGS 64
+#define REPLAY_MAX_RECORDS 48	/* in one scripted answer: enough to pass 512 bytes */
 #define REPLAY_MAX_QUERIES 64
 
 /* What one client question got. */
@@ -45,6 +46,7 @@ struct replay {
 	struct dissent *dl;
 	struct check_ca_ctx *ca;
 	struct check_ctx *cx;
+	struct replay_clients *clients;	/* the query path and its clients (replay_client.c) */
 	struct replay_result res[REPLAY_MAX_QUERIES];
 	size_t n_res;
 	uint64_t upstream_seen, mirrors_seen;	/* questions counted by the last "expect asked" */
@@ -73,6 +75,18 @@ void replay_cancel(struct replay *rp, int argc, char **argv);
 void replay_answer(struct replay *rp, int argc, char **argv);
 void replay_given(struct replay *rp, int argc, char **argv);
 void replay_probe(struct replay *rp, int argc, char **argv);
+
+/* replay_client.c: client, tcp close; the query path goes before the checks. */
+void replay_client_step(struct replay *rp, int argc, char **argv);
+void replay_tcp_step(struct replay *rp, int argc, char **argv);
+void replay_clients_end(struct replay *rp);
+
+/*
+ * replay_reply_value - key of what client label got (expect LABEL key=value), NULL for an
+ * unknown key; *known is 0 when no client has that label.
+ */
+const char *replay_reply_value(struct replay *rp, const char *label, const char *key,
+    char *buf, size_t cap, int *known);
 
 /* replay_expect.c: expect. */
 void replay_expect(struct replay *rp, int argc, char **argv);

@@ -1,7 +1,13 @@
 /*
  * tests/replay/replay_expect.c - what the story expects: each expect line is one TAP test.
  *
- *   expect LABEL key=value...     what a client got: answered=yes|no, via=now|reused|cache,
+ *   expect LABEL key=value...     a wire client's reply (client LABEL ...): replies=N,
+ *                                 rcode=NOERROR|REFUSED|SERVFAIL|..., ede=N (-1: none),
+ *                                 text~"substring", answer="192.0.2.1", ancount=N, ttl=N
+ *                                 (the first answer's), tc=yes|no, opt=yes|no, do=yes|no,
+ *                                 id=echo, case=echo (the question's bytes); "none" for
+ *                                 any of them but replies when nothing came
+ *   expect LABEL key=value...     what a check's client (query LABEL ...) got: answered=yes|no, via=now|reused|cache,
  *                                 status=ok|fail, action=serve|flag|refuse|servfail|consensus,
  *                                 outcome=agree|dissent|insufficient, answer="192.0.2.1",
  *                                 ede=N, text~"substring", mirrors=N, checked=yes|no
@@ -101,7 +107,10 @@ replay_stat(const struct vstats *st, const char *key, char *buf, size_t cap)
 		REPLAY_STAT(action_refuse), REPLAY_STAT(action_servfail),
 		REPLAY_STAT(action_flag), REPLAY_STAT(action_consensus),
 		REPLAY_STAT(ca_pair_hits), REPLAY_STAT(ca_pairs_stored),
-		REPLAY_STAT(ca_changes_flagged),
+		REPLAY_STAT(ca_changes_flagged), REPLAY_STAT(queries_udp),
+		REPLAY_STAT(queries_tcp), REPLAY_STAT(answers_cache),
+		REPLAY_STAT(answers_upstream), REPLAY_STAT(answers_stale), REPLAY_STAT(refused),
+		REPLAY_STAT(servfail), REPLAY_STAT(truncated),
 #undef REPLAY_STAT
 	};
 
@@ -184,6 +193,8 @@ replay_value(struct replay *rp, char **argv, const char *key, char *buf, size_t 
 	const char *what = argv[1];
 	struct replay_result *r = NULL;
 	struct mirror *m;
+	const char *v;
+	int known;
 
 	if (strcmp(what, "asked") == 0 || strcmp(what, "pending") == 0)
 		return replay_traffic(rp, what[0] == 'p', key, buf, cap);
@@ -196,6 +207,8 @@ replay_value(struct replay *rp, char **argv, const char *key, char *buf, size_t 
 			replay_bail(rp, "no mirror %s", argv[2]);
 		return replay_mirror_value(m, key, buf, cap);
 	}
+	if ((v = replay_reply_value(rp, what, key, buf, cap, &known)) != NULL || known)
+		return v;
 	for (size_t i = 0; i < rp->n_res && r == NULL; i++)
 		if (strcmp(rp->res[i].label, what) == 0)
 			r = &rp->res[i];

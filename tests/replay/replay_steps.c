@@ -169,9 +169,9 @@ static size_t
 replay_records(struct replay *rp, const struct dnsq *q, int argc, char **argv, uint8_t *out,
     size_t cap, uint32_t *ttl)
 {
-	uint8_t rdata[16][35];
-	const uint8_t *rd[16];
-	size_t rdlen[16], n = 0;
+	uint8_t rdata[REPLAY_MAX_RECORDS][35];
+	const uint8_t *rd[REPLAY_MAX_RECORDS];
+	size_t rdlen[REPLAY_MAX_RECORDS], n = 0;
 	int rcode = DNS_RCODE_NOERROR;
 
 	*ttl = 300;
@@ -184,14 +184,14 @@ replay_records(struct replay *rp, const struct dnsq *q, int argc, char **argv, u
 			rcode = DNS_RCODE_SERVFAIL;
 		else if (strcmp(argv[i], "nodata") == 0)
 			continue;
-		else if (n < 16 && strcmp(argv[i], "tlsa") == 0 && q->qtype == DNS_TYPE_TLSA) {
+		else if (n < REPLAY_MAX_RECORDS && strcmp(argv[i], "tlsa") == 0 && q->qtype == DNS_TYPE_TLSA) {
 			rdlen[n] = replay_tlsa(rp, argc, argv, i, rdata[n]);
 			n++;
 			i += 4;
 		}
-		else if (n < 16 && q->qtype == DNS_TYPE_A && inet_pton(AF_INET, argv[i], rdata[n]) == 1)
+		else if (n < REPLAY_MAX_RECORDS && q->qtype == DNS_TYPE_A && inet_pton(AF_INET, argv[i], rdata[n]) == 1)
 			rdlen[n++] = 4;
-		else if (n < 16 && q->qtype == DNS_TYPE_AAAA &&
+		else if (n < REPLAY_MAX_RECORDS && q->qtype == DNS_TYPE_AAAA &&
 		    inet_pton(AF_INET6, argv[i], rdata[n]) == 1)
 			rdlen[n++] = 16;
 		else

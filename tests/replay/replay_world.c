@@ -89,6 +89,7 @@ replay_world_end(struct replay *rp)
 {
 	char path[128];
 
+	replay_clients_end(rp);
 	check_free(rp->cx);
 	check_ca_free(rp->ca);
 	dissent_free(rp->dl);

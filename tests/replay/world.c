@@ -125,16 +125,30 @@ world_find_upstream(struct world *w, const uint8_t *qname, size_t qname_len, uin
 	return NULL;
 }
 
-/* The cache slot for (qname, qtype): its own, else a free one, else the first. */
+/* What else than the question keys an answer, as in lib/dnscache.c: the DO and CD bits. */
+static uint8_t
+world_bits(const struct dnsq *q)
+{
+	return (uint8_t)((q->do_bit ? 1 : 0) | ((q->flags & DNS_FLAG_CD) ? 2 : 0));
+}
+
+/* Whether e holds q's answer (live or not). */
+static int
+world_holds(const struct world_entry *e, const struct dnsq *q)
+{
+	return e->used && e->qtype == q->qtype && e->bits == world_bits(q) &&
+	    e->qname_len == q->qname_len && memcmp(e->qname, q->qname, q->qname_len) == 0;
+}
+
+/* The cache slot for q: its own, else a free one, else the first. */
 static struct world_entry *
-world_slot(struct world *w, const uint8_t *qname, size_t qname_len, uint16_t qtype)
+world_slot(struct world *w, const struct dnsq *q)
 {
 	struct world_entry *free_slot = NULL;
 
 	for (size_t i = 0; i < WORLD_MAX_CACHE; i++) {
 		struct world_entry *e = &w->cache[i];
-		if (e->used && e->qtype == qtype && e->qname_len == qname_len &&
-		    memcmp(e->qname, qname, qname_len) == 0)
+		if (world_holds(e, q))
 			return e;
 		if (!e->used && free_slot == NULL)
 			free_slot = e;
@@ -144,20 +158,22 @@ world_slot(struct world *w, const uint8_t *qname, size_t qname_len, uint16_t qty
 
 static void
 world_cache_put(struct world *w, const struct dnsq *q, const uint8_t *wire, size_t len,
-    uint32_t ttl)
+    uint32_t ttl, int verified)
 {
-	struct world_entry *e = world_slot(w, q->qname, q->qname_len, q->qtype);
+	struct world_entry *e = world_slot(w, q);
 
 	if (len > sizeof(e->wire))
 		return;
 	memcpy(e->qname, q->qname, q->qname_len);
 	e->qname_len = q->qname_len;
 	e->qtype = q->qtype;
+	e->bits = world_bits(q);
 	memcpy(e->wire, wire, len);
 	e->len = len;
 	e->stored_s = w->wall_s;
 	e->ttl = ttl;
 	e->used = 1;
+	e->verified = verified;
 }
 
 void
@@ -168,7 +184,7 @@ world_answer_upstream(struct world *w, struct resolve_wait *rw, enum upstream_st
 
 	TAILQ_REMOVE(&w->upstream, rw, link);
 	if (st == UPSTREAM_OK)
-		world_cache_put(w, &rw->q, wire, len, ttl);
+		world_cache_put(w, &rw->q, wire, len, ttl, 0);
 	rw->cb(rw->arg, &res);
 	free(rw);
 }
@@ -176,10 +192,9 @@ world_answer_upstream(struct world *w, struct resolve_wait *rw, enum upstream_st
 int
 world_cache_lookup(struct world *w, const struct dnsq *q, struct resolve_result *res)
 {
-	struct world_entry *e = world_slot(w, q->qname, q->qname_len, q->qtype);
+	struct world_entry *e = world_slot(w, q);
 
-	if (!e->used || e->qtype != q->qtype || e->qname_len != q->qname_len ||
-	    memcmp(e->qname, q->qname, q->qname_len) != 0 || w->wall_s - e->stored_s >= e->ttl)
+	if (!world_holds(e, q) || w->wall_s - e->stored_s >= e->ttl)
 		return 0;
 	memset(res, 0, sizeof(*res));
 	res->status = UPSTREAM_OK;
@@ -187,6 +202,24 @@ world_cache_lookup(struct world *w, const struct dnsq *q, struct resolve_result 
 	res->len = e->len;
 	res->age = (uint32_t)(w->wall_s - e->stored_s);
 	res->ttl = e->ttl - res->age;
+	res->from_cache = 1;
+	return 1;
+}
+
+int
+world_cache_stale(struct world *w, const struct dnsq *q, uint64_t window_s,
+    struct resolve_result *res)
+{
+	struct world_entry *e = world_slot(w, q);
+	uint64_t age = w->wall_s - e->stored_s;
+
+	if (!world_holds(e, q) || !e->verified || age < e->ttl || age - e->ttl >= window_s)
+		return 0;
+	memset(res, 0, sizeof(*res));
+	res->status = UPSTREAM_OK;
+	res->wire = e->wire;
+	res->len = e->len;
+	res->age = (uint32_t)age;
 	res->from_cache = 1;
 	return 1;
 }
@@ -390,15 +423,14 @@ world_replace(void *svc, const struct dnsq *q, const uint8_t *wire, size_t len, 
 	uint64_t age;
 	uint32_t ttl;
 
-	(void)verified;
-	e = world_slot(w, q->qname, q->qname_len, q->qtype);
+	e = world_slot(w, q);
 	age = w->wall_s - e->stored_s;
 	/* Its upstream answer's remaining TTL (300 s when there was none in the cache). */
 	ttl = e->used && age < e->ttl ? e->ttl - (uint32_t)age : 300;
 	if (cap && cap < ttl)
 		ttl = cap;
-	world_cache_put(w, q, wire, len, ttl);
-	e = world_slot(w, q->qname, q->qname_len, q->qtype);
+	world_cache_put(w, q, wire, len, ttl, verified);
+	e = world_slot(w, q);
 	memset(kept, 0, sizeof(*kept));
 	kept->status = UPSTREAM_OK;
 	kept->wire = e->wire;

@@ -61,11 +61,13 @@ struct world_entry {
 	uint8_t qname[DNS_MAXNAME];
 	size_t qname_len;
 	uint16_t qtype;
+	uint8_t bits;			/* DO and CD: answers differ by them (lib/dnscache.c) */
 	uint8_t wire[DNS_MAXMSG];
 	size_t len;
 	uint64_t stored_s;		/* virtual wall clock at store */
 	uint32_t ttl;
 	int used;
+	int verified;			/* kept by the check as corroborated: may be served stale */
 };
 
 struct world {
@@ -131,11 +133,28 @@ void world_answer_probe(struct world *w, struct probe *p, enum probe_result r);
 int world_cache_lookup(struct world *w, const struct dnsq *q, struct resolve_result *res);
 
 /*
+ * world_cache_stale - q's verified entry that expired less than window_s seconds ago into
+ * *res (ttl 0, age since it was stored; wire borrowed): 1, else 0 (resolve_lookup_stale).
+ */
+int world_cache_stale(struct world *w, const struct dnsq *q, uint64_t window_s,
+    struct resolve_result *res);
+
+/*
  * world_build - a response to (qname, qtype): rcode, and n records of qtype with rdata
  * rd[i] (rdlen[i] bytes) and ttl, into out (cap). Returns its length, 0 when it does not fit.
  */
 size_t world_build(const uint8_t *qname, size_t qname_len, uint16_t qtype, int rcode,
     const uint8_t *const *rd, const size_t *rdlen, size_t n, uint32_t ttl, uint8_t *out,
     size_t cap);
+
+/*
+ * world_resolve_new - the world as lib/resolve.h's handle, for resolver/query.c: its answer
+ * cache, its upstream, and verified answers served stale for serve_stale_s seconds past
+ * their expiry (0: never). world_resolve.c stands in for lib/resolve.c at link time.
+ */
+struct resolve *world_resolve_new(struct world *w, uint64_t serve_stale_s);
+
+/* world_resolve_free - frees the handle (not the world); accepts NULL. */
+void world_resolve_free(struct resolve *r);
 
 #endif
