@@ -80,11 +80,7 @@ statefile_load_list(const char *path, const char *const keys[], const char *list
 		return 0;
 	if (yconf_load_file(&y, path) != 0)
 		goto out;
-	if ((root = yconf_root(&y)) == NULL) {
-		yconf_error(&y, NULL, "empty state file");
-		goto out;
-	}
-	if (yconf_check_keys(&y, root, "state", keys) != 0)
+	if ((root = yconf_root_keys(&y, "state file", "state", keys)) == NULL)
 		goto out;
 	if ((v = yconf_get(&y, root, listkey)) == NULL || v->type != YAML_SEQUENCE_NODE) {
 		yconf_error(&y, root, "%s: expected a list", listkey);

@@ -71,6 +71,18 @@ yconf_root(struct yconf *y)
 	return y->loaded ? yaml_document_get_root_node(&y->doc) : NULL;
 }
 
+yaml_node_t *
+yconf_root_keys(struct yconf *y, const char *doc, const char *what, const char *const keys[])
+{
+	yaml_node_t *root;
+
+	if ((root = yconf_root(y)) == NULL) {
+		yconf_error(y, NULL, "empty %s", doc);
+		return NULL;
+	}
+	return yconf_check_keys(y, root, what, keys) == 0 ? root : NULL;
+}
+
 /*
  * The document is composed here from libyaml's events in one pass, instead of a scan of
  * the events then yaml_parser_load and a walk of the tree: every limit is checked as the

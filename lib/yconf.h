@@ -45,6 +45,14 @@ void yconf_free(struct yconf *y);
 /* yconf_root - the root node, or NULL for an empty document. */
 yaml_node_t *yconf_root(struct yconf *y);
 
+/*
+ * yconf_root_keys - the root node of a document that must be a mapping whose keys are all
+ * in keys (NULL-terminated), or NULL with the error recorded: "empty DOC" for an empty
+ * document (doc: "state file", "body"), yconf_check_keys's naming what otherwise.
+ */
+yaml_node_t *yconf_root_keys(struct yconf *y, const char *doc, const char *what,
+    const char *const keys[]);
+
 /* yconf_error - record an error at node's line (node may be NULL: no line). Returns -1. */
 int yconf_error(struct yconf *y, const yaml_node_t *node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

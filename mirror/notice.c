@@ -177,11 +177,7 @@ notice_parse_body(const void *body, size_t len, const char *key, uint8_t *id, ch
 	reason[0] = '\0';
 	if (yconf_load_buffer(&y, "body", body, len) != 0)
 		goto out;
-	if ((root = yconf_root(&y)) == NULL) {
-		yconf_error(&y, NULL, "empty body");
-		goto out;
-	}
-	if (yconf_check_keys(&y, root, "request", keys) != 0)
+	if ((root = yconf_root_keys(&y, "body", "request", keys)) == NULL)
 		goto out;
 	if ((v = yconf_get(&y, root, "version")) == NULL || yconf_uint(&y, v, "version", 1, 1, &u)) {
 		yconf_error(&y, root, "version: 1 is required");
