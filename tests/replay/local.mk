@@ -24,6 +24,7 @@ REPLAY_SCENARIOS = \
 	tests/replay/dissent_refuse.rpl \
 	tests/replay/insufficient.rpl \
 	tests/replay/monitor.rpl \
+	tests/replay/private.rpl \
 	tests/replay/reload.rpl \
 	tests/replay/sticky.rpl \
 	tests/replay/upstream_fail.rpl \

@@ -3,13 +3,13 @@
  *
  *   expect LABEL key=value...     a wire client's reply (client LABEL ...): replies=N,
  *                                 rcode=NOERROR|REFUSED|SERVFAIL|..., ede=N (-1: none),
- *                                 text~"substring", answer="192.0.2.1", ancount=N, ttl=N
+ *                                 text~"substring", answer="127.193.215.14", ancount=N, ttl=N
  *                                 (the first answer's), tc=yes|no, opt=yes|no, do=yes|no,
  *                                 id=echo, case=echo (the question's bytes); "none" for
  *                                 any of them but replies when nothing came
  *   expect LABEL key=value...     what a check's client (query LABEL ...) got: answered=yes|no, via=now|reused|cache,
  *                                 status=ok|fail, action=serve|flag|refuse|servfail|consensus,
- *                                 outcome=agree|dissent|insufficient, answer="192.0.2.1",
+ *                                 outcome=agree|dissent|insufficient, answer="127.193.215.14",
  *                                 ede=N, text~"substring", mirrors=N, checked=yes|no
  *   expect asked upstream=N mirrors=N     questions sent since the last "expect asked"
  *   expect pending upstream=N mirrors=N probes=N   questions and probes still out

@@ -10,9 +10,33 @@
 #include "log.h"
 #include "replay.h"
 #include "vcache.h"
+#include "yconf.h"
 
 /* What every scenario's configuration starts from: the scenario's own lines follow. */
-static const char replay_base_config[] = "upstreams: [192.0.2.53]\n";
+static const char replay_base_config[] = "upstreams: [127.0.0.53]\n";
+
+/*
+ * Whether the scenario's own lines set consensus.allow_private. Every address a story hands
+ * out is on 127/8, which the ladder counts as private: with allow_private false, "a private
+ * address only the local answer has" would be dissent by that rule alone, and the stories of
+ * the other rules (weak signals, CA evidence) would pass for the wrong reason. So the world
+ * runs with allow_private: true, as tests/adversary and tests/integration/consensus do,
+ * unless the story says otherwise (private.rpl). Read with the parser config_load uses, so
+ * that "set" means what the loaded configuration will have read.
+ */
+static int
+replay_sets_allow_private(const struct replay *rp)
+{
+	struct yconf y = { 0 };
+	yaml_node_t *root, *cons;
+	int set = 0;
+
+	if (yconf_load_buffer(&y, "config", rp->cfgtext, rp->cfglen) == 0 &&
+	    (root = yconf_root(&y)) != NULL && (cons = yconf_get(&y, root, "consensus")) != NULL)
+		set = yconf_get(&y, cons, "allow_private") != NULL;
+	yconf_free(&y);
+	return set;
+}
 
 static int
 replay_write(const char *path, const char *text)
@@ -44,7 +68,7 @@ replay_load_config(struct replay *rp, char *err, size_t errlen)
 	snprintf(cfg_path, sizeof(cfg_path), "%s/vantaged.yaml", rp->dir);
 	snprintf(resolv_path, sizeof(resolv_path), "%s/resolv.conf", rp->dir);
 	if (replay_write(cfg_path, text) != 0 ||
-	    replay_write(resolv_path, "nameserver 192.0.2.53\n") != 0) {
+	    replay_write(resolv_path, "nameserver 127.0.0.53\n") != 0) {
 		free(text);
 		snprintf(err, errlen, "cannot write the configuration");
 		return NULL;
@@ -53,6 +77,10 @@ replay_load_config(struct replay *rp, char *err, size_t errlen)
 	cfg = config_load(cfg_path, resolv_path, err, errlen);
 	unlink(cfg_path);
 	unlink(resolv_path);
+	/* Set on the loaded configuration rather than merged into the story's consensus: line,
+	 * which yconf would reject as a duplicate key; nothing reads it before the checks do. */
+	if (cfg != NULL && !replay_sets_allow_private(rp))
+		cfg->consensus.allow_private = 1;
 	return cfg;
 }
 

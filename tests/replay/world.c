@@ -471,7 +471,8 @@ world_probe_queue(void *svc, const struct netaddr *addr, const char *name, size_
 
 	if (p == NULL)
 		return NULL;
-	/* "192.0.2.1:443" or "[2001:db8::1]:443": the address alone. */
+	/* "127.193.215.14:443" or "[::ffff:127.193.215.14]:443": the address alone. (IPv6 in
+	 * the stories is IPv4-mapped loopback: answers hand out nothing but 127/8.) */
 	netaddr_str(addr, buf, sizeof(buf));
 	if (buf[0] == '[')
 		snprintf(p->addr, sizeof(p->addr), "%.*s", (int)strcspn(buf + 1, "]"), buf + 1);
