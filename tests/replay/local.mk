@@ -24,6 +24,9 @@ REPLAY_SCENARIOS = \
 	tests/replay/dissent_refuse.rpl \
 	tests/replay/insufficient.rpl \
 	tests/replay/monitor.rpl \
+	tests/replay/prefetch_agree.rpl \
+	tests/replay/prefetch_dissent.rpl \
+	tests/replay/prefetch_more.rpl \
 	tests/replay/reload.rpl \
 	tests/replay/sticky.rpl \
 	tests/replay/upstream_fail.rpl \

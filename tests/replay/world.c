@@ -443,6 +443,8 @@ world_replace(void *svc, const struct dnsq *q, const uint8_t *wire, size_t len, 
 {
 	struct world *w = svc;
 	struct world_entry *e;
+	struct dnsq rq;
+	struct dnsresp r;
 	uint64_t age;
 	uint32_t ttl;
 
@@ -450,6 +452,11 @@ world_replace(void *svc, const struct dnsq *q, const uint8_t *wire, size_t len, 
 	age = w->wall_s - e->stored_s;
 	/* Its upstream answer's remaining TTL (300 s when there was none in the cache). */
 	ttl = e->used && age < e->ttl ? e->ttl - (uint32_t)age : 300;
+	/* A re-verification's answer never was in the cache (resolve_refresh): the message's
+	 * own TTL then, as lib/dnscache.c reads it, not what the old entry has left. */
+	if (world_holds(e, q) && e->verified && dnswire_parse_response(wire, len, &rq, &r) == 0 &&
+	    r.ancount > 0)
+		ttl = r.min_ttl;
 	if (cap && cap < ttl)
 		ttl = cap;
 	world_cache_put(w, q, wire, len, ttl, verified);
