@@ -715,7 +715,8 @@ check_prefetch(struct check_ctx *cx, const struct dnsq *q)
 
 	if (check_find(cx, q, check_qhash(cx, q), CHECK_PREFETCH) != NULL)
 		return 0;
-	if (cx->prefetching >= CHECK_PREFETCH_MAX ||
+	/* Without refresh the upstream's answer would take the live entry's place unchecked. */
+	if (cx->prefetching >= CHECK_PREFETCH_MAX || cx->env.upstream->refresh == NULL ||
 	    (w = check_begin(cx, q, NULL, CHECK_PREFETCH, check_prefetch_done, NULL)) == NULL)
 		return -1;
 	cx->prefetching++;
