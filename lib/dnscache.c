@@ -23,6 +23,7 @@ struct dnscache_entry {
 	uint8_t bits;			/* DO and CD: they change what an answer holds */
 	uint8_t negative;
 	uint8_t verified;		/* corroborated: may be served stale (RFC 8767) */
+	uint8_t prefetched;		/* a refresh was started for it (dnscache_prefetch_claim) */
 	uint8_t wire[];
 };
 
@@ -281,6 +282,7 @@ dnscache_entry_new(struct dnscache *c, const struct dnsq *q, const uint8_t *wire
 	e->bits = dnscache_bits(q);
 	e->negative = (uint8_t)negative;
 	e->verified = 0;
+	e->prefetched = 0;
 	return e;
 }
 
@@ -347,6 +349,17 @@ dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, 
 	if (e && !((uint32_t)now >= e->expire && dnscache_stale_ok(c, e, now)))
 		hlru_remove(c->table, &e->node);
 	return rc < 0 ? -1 : 0;
+}
+
+int
+dnscache_prefetch_claim(struct dnscache *c, const struct dnsq *q, uint64_t now)
+{
+	struct dnscache_entry *e = dnscache_find(c, q);
+
+	if (e == NULL || (uint32_t)now >= e->expire || e->prefetched)
+		return 0;
+	e->prefetched = 1;
+	return 1;
 }
 
 size_t

@@ -80,6 +80,14 @@ int dnscache_has_stale(struct dnscache *c, const struct dnsq *q, uint64_t now);
 int dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
     uint64_t now, uint32_t max_ttl, int verified, struct dnscache_hit *hit);
 
+/*
+ * dnscache_prefetch_claim - mark q's live entry as being refreshed: 1 the first time, 0
+ * when it was marked already or there is no live entry. The mark lives and dies with the
+ * entry (a replacement starts unmarked), so one entry gets at most one prefetch however
+ * often it is asked for, even when that prefetch did not replace it.
+ */
+int dnscache_prefetch_claim(struct dnscache *c, const struct dnsq *q, uint64_t now);
+
 /* dnscache_remove - drop q's entries for every type when qtype is 0, else just that one. */
 size_t dnscache_remove(struct dnscache *c, const uint8_t *qname, size_t qname_len, uint16_t qtype);
 

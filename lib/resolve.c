@@ -24,6 +24,8 @@ struct resolve_pending {
 	struct upstream_req *ureq;
 	struct upstream_set *set;	/* the set it was sent through */
 	struct dnsq q;
+	uint8_t nostore;		/* a re-verification: its answer stays out of the cache */
+	uint8_t prefetch;		/* a plain prefetch (counted in r->prefetching) */
 };
 
 #define RESOLVE_W(cwp) COALESCE_ENTRY(cwp, struct resolve_wait, cw)
@@ -52,6 +54,7 @@ struct resolve {
 	uint64_t t0;				/* origin of the cache's seconds clock */
 	struct dnscache_limits lim;		/* also bounds the TTLs of uncached answers */
 	struct resolve_stats st;
+	size_t prefetching;			/* plain prefetches under way */
 };
 
 static uint64_t
@@ -141,6 +144,7 @@ resolve_free(struct resolve *r)
 		struct resolve_pending *p = RESOLVE_P(job);
 		coalesce_remove(r->inflight, job);
 		upstream_cancel(p->ureq);
+		r->prefetching -= p->prefetch;
 		resolve_pending_free(p);
 		r->st.in_flight--;
 	}
@@ -310,11 +314,12 @@ resolve_upstream_cb(void *arg, enum upstream_status status, const uint8_t *wire,
 	p->ureq = NULL;
 	coalesce_remove(r->inflight, &p->job);
 	r->st.in_flight--;
+	r->prefetching -= p->prefetch;
 	if (status == UPSTREAM_OK) {
 		struct dnsq rq;
 		struct dnsresp info;
 
-		if (dnscache_store(r->cache, &p->q, wire, len, resolve_now(r)) < 0)
+		if (!p->nostore && dnscache_store(r->cache, &p->q, wire, len, resolve_now(r)) < 0)
 			log_debug(LOG_G_CACHE, "answer not stored");
 		/* Waiters get the stored form (no OPT), even when it was not cacheable. */
 		if ((stored = malloc(len)) != NULL &&
@@ -344,11 +349,37 @@ resolve_upstream_cb(void *arg, enum upstream_status status, const uint8_t *wire,
 	resolve_reap(r);
 }
 
-struct resolve_wait *
-resolve_start(struct resolve *r, const struct dnsq *q, resolve_cb cb, void *arg)
+/* q's question in flight (*h its chain), or a new one sent upstream; NULL on failure. */
+static struct resolve_pending *
+resolve_pending_get(struct resolve *r, const struct dnsq *q, uint32_t h, int nostore)
 {
-	uint32_t h = resolve_hash(r, q);
 	struct coalesce_job *job = coalesce_find(r->inflight, h, q);
+	struct resolve_pending *p;
+
+	if (job != NULL) {
+		r->st.coalesced++;
+		return RESOLVE_P(job);
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->r = r;
+	p->q = *q;
+	p->nostore = (uint8_t)(nostore != 0);
+	p->set = resolve_set_for(r, q);
+	if ((p->ureq = upstream_query(p->set, q, resolve_upstream_cb, p)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	coalesce_add(r->inflight, &p->job, h);
+	r->st.forwarded++;
+	r->st.in_flight++;
+	return p;
+}
+
+/* resolve_start and resolve_refresh: nostore keeps a new question's answer out of the cache. */
+static struct resolve_wait *
+resolve_join(struct resolve *r, const struct dnsq *q, resolve_cb cb, void *arg, int nostore)
+{
 	struct resolve_pending *p;
 	struct resolve_wait *w = calloc(1, sizeof(*w));
 
@@ -356,28 +387,48 @@ resolve_start(struct resolve *r, const struct dnsq *q, resolve_cb cb, void *arg)
 		return NULL;
 	w->cb = cb;
 	w->arg = arg;
-	if (job != NULL) {
-		p = RESOLVE_P(job);
-		r->st.coalesced++;
-	} else {
-		if ((p = calloc(1, sizeof(*p))) == NULL) {
-			free(w);
-			return NULL;
-		}
-		p->r = r;
-		p->q = *q;
-		p->set = resolve_set_for(r, q);
-		if ((p->ureq = upstream_query(p->set, q, resolve_upstream_cb, p)) == NULL) {
-			free(p);
-			free(w);
-			return NULL;
-		}
-		coalesce_add(r->inflight, &p->job, h);
-		r->st.forwarded++;
-		r->st.in_flight++;
+	if ((p = resolve_pending_get(r, q, resolve_hash(r, q), nostore)) == NULL) {
+		free(w);
+		return NULL;
 	}
 	coalesce_join(&p->job, &w->cw);
 	return w;
+}
+
+struct resolve_wait *
+resolve_start(struct resolve *r, const struct dnsq *q, resolve_cb cb, void *arg)
+{
+	return resolve_join(r, q, cb, arg, 0);
+}
+
+struct resolve_wait *
+resolve_refresh(struct resolve *r, const struct dnsq *q, resolve_cb cb, void *arg)
+{
+	return resolve_join(r, q, cb, arg, 1);
+}
+
+int
+resolve_prefetch_claim(struct resolve *r, const struct dnsq *q)
+{
+	return dnscache_prefetch_claim(r->cache, q, resolve_now(r));
+}
+
+int
+resolve_prefetch(struct resolve *r, const struct dnsq *q)
+{
+	uint32_t h = resolve_hash(r, q);
+	struct resolve_pending *p;
+
+	if (coalesce_find(r->inflight, h, q) != NULL)
+		return 0; /* asked already: its answer will fill the cache */
+	if (r->prefetching >= RESOLVE_PREFETCH_MAX)
+		return -1;
+	/* No waiter: the answer fills the cache, as a question whose client left (resolve_cancel). */
+	if ((p = resolve_pending_get(r, q, h, 0)) == NULL)
+		return -1;
+	p->prefetch = 1;
+	r->prefetching++;
+	return 1;
 }
 
 void
@@ -410,6 +461,7 @@ resolve_abandon(struct resolve_wait *w)
 	upstream_cancel(p->ureq);
 	coalesce_remove(r->inflight, &p->job);
 	r->st.in_flight--;
+	r->prefetching -= p->prefetch;
 	free(p);
 	resolve_reap(r);
 }

@@ -94,6 +94,32 @@ struct resolve_wait *resolve_start(struct resolve *r, const struct dnsq *q, reso
     void *arg);
 
 /*
+ * resolve_refresh - like resolve_start, but when q is not in flight already the upstream's
+ * answer does not join the cache: for a re-verification (a prefetch of a cross-checked
+ * name), whose answer may only replace the live entry once the mirrors agreed with it.
+ */
+struct resolve_wait *resolve_refresh(struct resolve *r, const struct dnsq *q, resolve_cb cb,
+    void *arg);
+
+/* Plain prefetches under way at most: a flood of hits on expiring names cannot make us
+ * flood the upstream. */
+#define RESOLVE_PREFETCH_MAX 64
+
+/*
+ * resolve_prefetch - refresh q's cache entry in the background, nobody waiting: the
+ * upstream's answer replaces it as a miss's would. For names not cross-checked only.
+ * Returns 1 when asked, 0 when q is in flight already, -1 when RESOLVE_PREFETCH_MAX
+ * prefetches are under way or on failure.
+ */
+int resolve_prefetch(struct resolve *r, const struct dnsq *q);
+
+/*
+ * resolve_prefetch_claim - whether q's live entry may be prefetched now: 1 the first time
+ * for that entry (dnscache_prefetch_claim), else 0.
+ */
+int resolve_prefetch_claim(struct resolve *r, const struct dnsq *q);
+
+/*
  * resolve_cancel - the waiter leaves; the question goes on for the others or the cache.
  * Not for a waiter whose callback is running (it is freed when its callback returns).
  */

@@ -178,6 +178,11 @@ check_drop(struct check *c)
 	}
 	if (c->kick)
 		event_free(c->kick);
+	if (c->fresh == CHECK_PREFETCH) {
+		c->cx->prefetching--;
+		if (!c->prefetch_kept)
+			c->cx->env.st->prefetch_rejected++;
+	}
 	check_ca_cancel(c->ca);
 	free(c->ca_view);
 	free(c->ld);
@@ -259,21 +264,13 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	digest_summary(c->ld, local, sizeof(local));
 	dnswire_name2str(c->q.qname, c->q.qname_len, name, sizeof(name));
 	v = check_judge(c, v, &sticky_v, name, local, &res.decision, &sticky);
-	/*
-	 * What the local answer serves, whatever the action: the answer cache then holds it in
-	 * place of the upstream's message, and the verdict is keyed to its hash, so a cache hit
-	 * can only ever serve these bytes. A dissent (a sticky or CA refusal included) keeps it
-	 * no longer than its verdict: kept with the forger's TTL, once the verdict expired the
-	 * cached forgery would be checked again and again, never the (by then honest) resolver,
-	 * and the name stay refused for as long as the attacker chose (a day after leaving the
-	 * café's network). Only an answer served as corroborated may be served stale.
-	 */
-	keep = v->outcome == OUTCOME_AGREE && res.decision.action == ACTION_SERVE
-	    ? CHECK_KEEP_VERIFIED : CHECK_KEEP;
+	keep = check_keep_for(c, v, res.decision.action);
 	if ((served = check_build(c, c->ld, !check_chain_covered(v), c->lage, keep,
 		 v->outcome == OUTCOME_DISSENT ? CHECK_DISSENT_TTL : 0, &slen, &c->lraw)) == NULL)
 		c->lraw = 0;
-	check_remember(c, v, local, sticky);
+	/* A prefetch that was not believed leaves the verdict the live entry is keyed to. */
+	if (keep != CHECK_KEEP_NOT)
+		check_remember(c, v, local, sticky);
 	res.wire = served;
 	res.len = slen;
 	res.age = 0; /* built with the TTLs decayed already */
@@ -286,9 +283,11 @@ check_decide(struct check *c, const struct cons_verdict *v)
 	res.n_mirrors = c->nm;
 	res.ca = c->ca_view;
 	check_views(c, v, views);
-	if (res.decision.action == ACTION_SERVE_CONSENSUS)
+	/* A prefetch answers nobody: no consensus answer to build, no action taken. */
+	if (c->fresh != CHECK_PREFETCH && res.decision.action == ACTION_SERVE_CONSENSUS)
 		cwire = check_consensus_answer(c, v, &res);
-	check_count_action(c->cx, res.decision.action);
+	if (c->fresh != CHECK_PREFETCH)
+		check_count_action(c->cx, res.decision.action);
 	check_unhash(c);
 	if (!c->delivered)
 		check_deliver(c, &res);
@@ -397,7 +396,7 @@ check_try_decide(struct check *c)
 	pol.settled = pending == 0;
 	consensus_decide(&c->ld->ans, ms, c->nm, &pol, &v);
 	/* An explanation wants every mirror's word, not just enough of them. */
-	if (pending == 0 || (v.outcome != OUTCOME_INSUFFICIENT && !c->fresh)) {
+	if (pending == 0 || (v.outcome != OUTCOME_INSUFFICIENT && c->fresh != CHECK_EXPLAIN)) {
 		if (check_start_ca(c, &v) == 0)
 			return;
 		check_decide(c, &v);
@@ -474,7 +473,11 @@ check_serve_now(struct check *c, int flatten, const struct policy_decision *d, u
     enum check_keep keep)
 {
 	struct check_result res = { .status = UPSTREAM_OK, .decision = *d };
-	uint8_t *served = check_build(c, c->ld, flatten, c->lage, keep, 0, &res.len, raw);
+	uint8_t *served;
+
+	if (c->fresh == CHECK_PREFETCH)
+		keep = CHECK_KEEP_NOT; /* nothing verified: the live entry stays */
+	served = check_build(c, c->ld, flatten, c->lage, keep, 0, &res.len, raw);
 
 	res.wire = served;
 	if (served == NULL) {
@@ -639,7 +642,8 @@ check_create(struct check_ctx *cx, const struct dnsq *q, uint32_t h,
 		&info) &&
 	    info.outcome == OUTCOME_AGREE;
 	if (local == NULL &&
-	    (c->rw = env->upstream->start(env->upstream_svc, q, check_local_cb, c)) == NULL) {
+	    (c->rw = (fresh == CHECK_PREFETCH ? env->upstream->refresh : env->upstream->start)(
+		 env->upstream_svc, q, check_local_cb, c)) == NULL) {
 		check_drop(c);
 		return NULL;
 	}
@@ -693,7 +697,31 @@ check_start(struct check_ctx *cx, const struct dnsq *q, const struct resolve_res
 struct check_wait *
 check_explain(struct check_ctx *cx, const struct dnsq *q, check_cb cb, void *arg)
 {
-	return check_begin(cx, q, NULL, 1, cb, arg);
+	return check_begin(cx, q, NULL, CHECK_EXPLAIN, cb, arg);
+}
+
+/* A prefetch has nobody waiting: its result is what it leaves in the caches. */
+static void
+check_prefetch_done(void *arg, const struct check_result *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+int
+check_prefetch(struct check_ctx *cx, const struct dnsq *q)
+{
+	struct check_wait *w;
+
+	if (check_find(cx, q, check_qhash(cx, q), CHECK_PREFETCH) != NULL)
+		return 0;
+	/* Without refresh the upstream's answer would take the live entry's place unchecked. */
+	if (cx->prefetching >= CHECK_PREFETCH_MAX || cx->env.upstream->refresh == NULL ||
+	    (w = check_begin(cx, q, NULL, CHECK_PREFETCH, check_prefetch_done, NULL)) == NULL)
+		return -1;
+	cx->prefetching++;
+	check_cancel(w); /* the check goes on, as for a client that left */
+	return 1;
 }
 
 void

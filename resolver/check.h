@@ -92,6 +92,15 @@ struct check_wait *check_start(struct check_ctx *cx, const struct dnsq *q,
 struct check_wait *check_explain(struct check_ctx *cx, const struct dnsq *q, check_cb cb,
     void *arg);
 
+/*
+ * check_prefetch - re-verify q in the background, nobody waiting (cache.prefetch): the
+ * upstream is asked without its answer joining the cache (resolve_refresh), the mirrors
+ * afresh; the answer replaces the live entry only when they agree, else the entry stays
+ * until it expires. Returns 1 when started, 0 when q's prefetch is under way already, -1
+ * when CHECK_PREFETCH_MAX are or on failure.
+ */
+int check_prefetch(struct check_ctx *cx, const struct dnsq *q);
+
 /* check_cancel - the waiter leaves (not from inside its own callback). Accepts NULL. */
 void check_cancel(struct check_wait *w);
 

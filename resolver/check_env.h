@@ -67,6 +67,10 @@ struct check_upstream_ops {
 	/* Ask the upstream about q; cb runs later, exactly once unless cancelled; NULL when
 	 * it cannot start. */
 	struct resolve_wait *(*start)(void *svc, const struct dnsq *q, resolve_cb cb, void *arg);
+	/* Like start, but the answer does not join the answer cache (resolve_refresh): a
+	 * prefetch's, which replaces the live entry only once the mirrors agreed. */
+	struct resolve_wait *(*refresh)(void *svc, const struct dnsq *q, resolve_cb cb,
+	    void *arg);
 	void (*cancel)(struct resolve_wait *w);
 	/* Put wire in the answer cache in place of the upstream's (resolve_replace). */
 	int (*replace)(void *svc, const struct dnsq *q, const uint8_t *wire, size_t len,

@@ -24,6 +24,15 @@ struct check_ca_view;
  * storm of repeats, short enough that a fixed resolver is believed again soon. */
 #define CHECK_DISSENT_TTL 30
 
+/* struct check's fresh: explain's (the mirrors asked afresh, every one waited for), and a
+ * prefetch's (asked afresh; the cache changes only on agreement: check_keep_for). */
+#define CHECK_EXPLAIN 1
+#define CHECK_PREFETCH 2
+
+/* Prefetch checks under way at most (cache.prefetch): a flood of hits on expiring names
+ * cannot make us flood the upstream and the mirrors. */
+#define CHECK_PREFETCH_MAX 64
+
 struct check;
 
 /* One waiter of a check; its job (wait.job) is the check's (CHECK_OF). */
@@ -55,7 +64,8 @@ struct check {
 	struct digest *ld;
 	uint64_t lraw, lcanon;		/* hashes of the built message and of the digest */
 	int hint;			/* a verdict was cached: mirrors wait for the local answer */
-	int fresh;			/* explain: never reuse a cached verdict */
+	int fresh;			/* CHECK_EXPLAIN, CHECK_PREFETCH: never reuse a cached
+					 * verdict; 0 for a client's question */
 	struct consensus_settings set;	/* the name's: global, or its zone's override */
 	struct event *kick;		/* a local answer given to check_start, handled from the loop */
 	int mirrors_started;
@@ -67,6 +77,7 @@ struct check {
 	int ca_done;
 	struct check_ca_view *ca_view;
 	uint64_t start_ms;		/* monotonic: the CA budget counts from here */
+	int prefetch_kept;		/* CHECK_PREFETCH: its answer replaced the live entry */
 };
 
 /* The check a coalesce_job link belongs to. */
@@ -76,6 +87,7 @@ struct check_ctx {
 	struct check_env env;
 	struct coalesce *inflight;	/* the checks under way, by (question, DO, CD, fresh) */
 	uint64_t seed;			/* keys its chains (check_qhash) */
+	size_t prefetching;		/* CHECK_PREFETCH checks under way */
 };
 
 /* What check_build does with the message besides returning it. */
@@ -97,6 +109,15 @@ enum check_keep {
  */
 uint8_t *check_build(struct check *c, const struct digest *d, int flatten, uint32_t age,
     enum check_keep keep, uint32_t cap, size_t *len, uint64_t *raw);
+
+/*
+ * check_keep_for - what the answer cache does with the message built on verdict v (action:
+ * the policy's): kept verified when corroborated and served; else kept (bounded, keyed to a
+ * verdict that refuses or flags it); for a prefetch only an agreement replaces the live
+ * entry, anything else leaves it (CHECK_KEEP_NOT) to expire. Counts prefetch_agree.
+ */
+enum check_keep check_keep_for(struct check *c, const struct cons_verdict *v,
+    enum policy_action action);
 
 /* check_raw_hash - the keyed hash of a stored answer past its question (vcache_raw_hash). */
 uint64_t check_raw_hash(const struct check_ctx *cx, const uint8_t *wire, size_t len,

@@ -59,6 +59,12 @@ check_live_resolve(void *svc, const struct dnsq *q, resolve_cb cb, void *arg)
 	return resolve_start(svc, q, cb, arg);
 }
 
+static struct resolve_wait *
+check_live_refresh(void *svc, const struct dnsq *q, resolve_cb cb, void *arg)
+{
+	return resolve_refresh(svc, q, cb, arg);
+}
+
 static int
 check_live_replace(void *svc, const struct dnsq *q, const uint8_t *wire, size_t len,
     uint32_t cap, int verified, struct resolve_result *kept)
@@ -68,6 +74,7 @@ check_live_replace(void *svc, const struct dnsq *q, const uint8_t *wire, size_t 
 
 const struct check_upstream_ops check_live_upstream_ops = {
 	.start = check_live_resolve,
+	.refresh = check_live_refresh,
 	.cancel = resolve_cancel,
 	.replace = check_live_replace,
 };

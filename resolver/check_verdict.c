@@ -80,6 +80,37 @@ check_build(struct check *c, const struct digest *d, int flatten, uint32_t age,
 	return out;
 }
 
+enum check_keep
+check_keep_for(struct check *c, const struct cons_verdict *v, enum policy_action action)
+{
+	int corroborated = v->outcome == OUTCOME_AGREE && action == ACTION_SERVE;
+
+	/*
+	 * A prefetch replaces the live, verified entry only with what a client's question would
+	 * have served as corroborated: a lying upstream gets nothing into the cache this way,
+	 * and a refusal does not take the place of the answer still being served. The old entry
+	 * is not extended either: it expires when it would have, and the normal path decides.
+	 */
+	if (c->fresh == CHECK_PREFETCH) {
+		if (!corroborated)
+			return CHECK_KEEP_NOT;
+		c->prefetch_kept = 1;
+		c->cx->env.st->prefetch_agree++;
+		return CHECK_KEEP_VERIFIED;
+	}
+	/*
+	 * What the local answer serves, whatever the action: the answer cache then holds it in
+	 * place of the upstream's message, and the verdict is keyed to its hash, so a cache hit
+	 * can only ever serve these bytes. A dissent (a sticky or CA refusal included) keeps it
+	 * no longer than its verdict (CHECK_DISSENT_TTL): kept with the forger's TTL, once the
+	 * verdict expired the cached forgery would be checked again and again, never the (by
+	 * then honest) resolver, and the name stay refused for as long as the attacker chose (a
+	 * day after leaving the café's network). Only an answer served as corroborated may be
+	 * served stale.
+	 */
+	return corroborated ? CHECK_KEEP_VERIFIED : CHECK_KEEP;
+}
+
 /*
  * Whether the verdict covers the local CNAME chain (every corroborating mirror has it, as the
  * ladder says), which is then served as such; otherwise it is flattened.

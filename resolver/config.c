@@ -29,7 +29,7 @@ static const char *const config_mirror_keys[] = { "name", "address", "region", "
 /* RFC 8484 section 4.1: a DoH client may use POST or GET; POST is the default. */
 static const char *const config_doh_methods[] = { "post", "get", NULL };
 static const char *const config_cache_keys[] = { "max_entries", "min_ttl", "max_ttl",
-	"serve_stale", "stale_after",
+	"serve_stale", "stale_after", "prefetch",
 	"negative_max_ttl", "state_file", NULL };
 static const char *const config_tcp_keys[] = { "max_connections", "max_per_client",
 	"idle_timeout", NULL };
@@ -86,6 +86,7 @@ config_defaults(struct config *c)
 	c->cache.negative_max_ttl = 3600;
 	c->cache.serve_stale_ms = 86400000; /* RFC 8767 suggests one to three days */
 	c->cache.stale_after_ms = 1800;	     /* ... and a client-response timer of 1.8 s */
+	c->cache.prefetch = 1;
 	c->tcp.max_connections = 256;
 	c->tcp.max_per_client = 32;
 	/* Loopback only until the operator says otherwise: an open resolver is an amplifier. */
@@ -402,6 +403,9 @@ config_cache(struct yconf *y, const yaml_node_t *n, struct config *c)
 		return -1;
 	if ((v = yconf_get(y, n, "stale_after")) &&
 	    yconf_duration_ms(y, v, "stale_after", 0, 60000, &c->cache.stale_after_ms) != 0)
+		return -1;
+	if ((v = yconf_get(y, n, "prefetch")) &&
+	    yconf_bool(y, v, "prefetch", &c->cache.prefetch) != 0)
 		return -1;
 	if ((v = yconf_get(y, n, "state_file")) &&
 	    config_opt_str(y, v, "state_file", &c->cache.state_file) != 0)

@@ -159,6 +159,7 @@ struct config {
 		unsigned long min_ttl, max_ttl, negative_max_ttl;
 		uint64_t serve_stale_ms;	/* RFC 8767 window past expiry; 0 = off */
 		uint64_t stale_after_ms;	/* ... and the client-response timer; 0 = off */
+		int prefetch;			/* refresh hot names near expiry (query.c) */
 		char *state_file;
 	} cache;
 

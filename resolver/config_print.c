@@ -191,10 +191,10 @@ config_print_limits(const struct config *c, FILE *out)
 
 	fprintf(out, "cache:\n  max_entries: %lu\n  min_ttl: %lu\n  max_ttl: %lu\n"
 		     "  negative_max_ttl: %lu\n  serve_stale: %llus\n  stale_after: %llums\n"
-		     "  state_file: %s\n",
+		     "  prefetch: %s\n  state_file: %s\n",
 	    c->cache.max_entries, c->cache.min_ttl, c->cache.max_ttl, c->cache.negative_max_ttl,
 	    (unsigned long long)(c->cache.serve_stale_ms / 1000),
-	    (unsigned long long)c->cache.stale_after_ms,
+	    (unsigned long long)c->cache.stale_after_ms, c->cache.prefetch ? "true" : "false",
 	    c->cache.state_file ? c->cache.state_file : "~");
 	fprintf(out, "tcp:\n  max_connections: %lu\n  max_per_client: %lu\n  idle_timeout: %llums\n",
 	    c->tcp.max_connections, c->tcp.max_per_client,

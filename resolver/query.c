@@ -598,6 +598,39 @@ query_admit(struct query_ctx *qc, const uint8_t *pkt, size_t len, const struct q
 	return query_reject(qc, a, dnswire_parse_query(pkt, len, q));
 }
 
+/*
+ * Prefetch, as Unbound's: a hit on an entry with at most QUERY_PREFETCH_PERCENT of its
+ * lifetime left refreshes it in the background, so that a hot name is never a miss that
+ * waits on the upstream and the mirrors. Entries younger than QUERY_PREFETCH_FLOOR seconds
+ * are not worth it (a CDN's 5-second TTL would double the traffic for little gain).
+ */
+#define QUERY_PREFETCH_PERCENT 10
+#define QUERY_PREFETCH_FLOOR 10 /* s: the shortest lifetime prefetched */
+
+/*
+ * Refresh q's entry (age seconds old, ttl left) if it is due. The client was answered
+ * already: nothing here delays or changes its reply. At most one prefetch per entry
+ * (resolve_prefetch_claim), however often a name near expiry is asked for, and a bounded
+ * number under way (RESOLVE_PREFETCH_MAX, CHECK_PREFETCH_MAX). A cross-checked name is
+ * re-verified (check_prefetch): its entry is replaced only on the mirrors' agreement.
+ */
+static void
+query_prefetch(struct query_ctx *qc, const struct dnsq *q, uint32_t age, uint32_t ttl,
+    int checked)
+{
+	struct query_services *svc = &qc->env.svc;
+	uint64_t life = (uint64_t)age + ttl;
+	int rc;
+
+	if (!(*qc->env.cfg)->cache.prefetch || life < QUERY_PREFETCH_FLOOR ||
+	    (uint64_t)ttl * 100 > life * QUERY_PREFETCH_PERCENT ||
+	    (checked && svc->check_prefetch == NULL) || !resolve_prefetch_claim(qc->env.res, q))
+		return;
+	rc = checked ? svc->check_prefetch(svc->arg, q) : resolve_prefetch(qc->env.res, q);
+	if (rc == 1)
+		qc->env.st->prefetches++;
+}
+
 /* Forward (or cross-check) a question the cache could not answer; qr waits for it. */
 static void
 query_forward(struct query *qr, int checked, const struct resolve_result *hit)
@@ -655,6 +688,7 @@ query_handle(struct query_ctx *qc, const struct query_req *req, const uint8_t *p
 			query_respond(qc, &a, &an);
 		else if (!query_finish(qr, &an))
 			query_done(qr);
+		query_prefetch(qc, &q, res.age, res.ttl, checked);
 		return;
 	}
 miss:

@@ -76,6 +76,9 @@ struct query_services {
 	/* plugin_req_init: pr for q from peer (tcp: over TCP). */
 	void (*plugin_req_init)(void *arg, struct plugin_req *pr, const struct dnsq *q,
 	    const struct netaddr *peer, int tcp);
+	/* check_prefetch: re-verify q in the background (1 started, 0 under way, -1 not);
+	 * NULL: cross-checked names are never prefetched. */
+	int (*check_prefetch)(void *arg, const struct dnsq *q);
 };
 
 /* What the query path is given: data, then services. */

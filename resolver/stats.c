@@ -41,6 +41,11 @@ const struct stats_family_desc stats_families[STATS_F_COUNT] = {
 	    "Verdicts decided by cached pairs, without a probe.", NULL },
 	[STATS_F_CA_CHANGES] = { "vantaged_ca_changes_flagged_total", "counter",
 	    "Names whose mirrors' CA changed after a stable period (consensus.ca_history).", NULL },
+	[STATS_F_PREFETCHES] = { "vantaged_prefetches_total", "counter",
+	    "Background refreshes of cached names near expiry (cache.prefetch).", NULL },
+	[STATS_F_PREFETCH_RESULTS] = { "vantaged_prefetch_results_total", "counter",
+	    "Prefetches of cross-checked names, by result: agree (the entry was replaced) or "
+	    "rejected (the old entry was kept until it expires).", "result" },
 };
 
 /*
@@ -71,6 +76,10 @@ static const struct stats_counter stats_counters[] = {
 	    OFF(verdict_insufficient) },
 	{ "verdicts", "cached", STATS_F_VERDICTS_CACHED, 0, NULL, OFF(verdict_cached) },
 	{ "verdicts", "bypassed", STATS_F_BYPASSED, 0, NULL, OFF(bypassed) },
+	{ "verdicts", "prefetches", STATS_F_PREFETCHES, 0, NULL, OFF(prefetches) },
+	{ "verdicts", "prefetch_agree", STATS_F_PREFETCH_RESULTS, 0, "agree", OFF(prefetch_agree) },
+	{ "verdicts", "prefetch_rejected", STATS_F_PREFETCH_RESULTS, 1, "rejected",
+	    OFF(prefetch_rejected) },
 	{ "actions", "refuse", STATS_F_ACTIONS, 0, "refuse", OFF(action_refuse) },
 	{ "actions", "servfail", STATS_F_ACTIONS, 1, "servfail", OFF(action_servfail) },
 	{ "actions", "flag", STATS_F_ACTIONS, 2, "flag", OFF(action_flag) },

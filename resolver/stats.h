@@ -30,6 +30,9 @@ struct vstats {
 	uint64_t ca_pairs_stored;	/* (name, address, CA) pairs proven and kept */
 	uint64_t ca_pair_hits;		/* answers decided by cached pairs, no probe */
 	uint64_t ca_changes_flagged;	/* CA changes after a stable period */
+	/* Prefetch (cache.prefetch): refreshes started for hot names near expiry, and how the
+	 * cross-checked ones ended: replaced on agreement, or the old entry kept. */
+	uint64_t prefetches, prefetch_agree, prefetch_rejected;
 };
 
 /* The Prometheus families of the counters, in the order /metrics lists them. */
@@ -49,6 +52,8 @@ enum stats_family {
 	STATS_F_CA_PAIRS_STORED,
 	STATS_F_CA_PAIR_HITS,
 	STATS_F_CA_CHANGES,
+	STATS_F_PREFETCHES,
+	STATS_F_PREFETCH_RESULTS,
 	STATS_F_COUNT
 };
 

@@ -505,6 +505,12 @@ vantaged_q_check_start(void *vd, const struct dnsq *q, const struct resolve_resu
 }
 
 static int
+vantaged_q_check_prefetch(void *vd, const struct dnsq *q)
+{
+	return check_prefetch(((struct vantaged *)vd)->checks, q);
+}
+
+static int
 vantaged_q_plugins_active(void *vd)
 {
 	return plugin_active(((struct vantaged *)vd)->plugins);
@@ -526,7 +532,7 @@ vantaged_query(struct vantaged *vd)
 		.res = vd->res, .recent = vd->recent,
 		.svc = { vd, vantaged_q_check_applies, vantaged_q_check_cached,
 		    vantaged_q_check_start, check_cancel, vantaged_q_plugins_active,
-		    vantaged_q_plugin_req_init },
+		    vantaged_q_plugin_req_init, vantaged_q_check_prefetch },
 	};
 
 	if ((vd->query = query_new(&qe)) == NULL)

@@ -9,6 +9,7 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_sticky.sh \
 	tests/adversary/adv_private.sh \
 	tests/adversary/adv_stale.sh \
+	tests/adversary/adv_prefetch.sh \
 	tests/adversary/adv_handshake.sh \
 	tests/adversary/adv_served.sh \
 	tests/adversary/adv_flags.sh \

@@ -147,6 +147,8 @@ EXTRA_DIST += tests/config/run.sh tests/config/resolv.conf \
 	tests/config/30.ok tests/config/30.yaml \
 	tests/config/31.ok tests/config/31.yaml \
 	tests/config/32.ok tests/config/32.yaml \
+	tests/config/33.ok tests/config/33.yaml \
+	tests/config/bad/62.err tests/config/bad/62.yaml \
 	tests/config/bad/70.err tests/config/bad/70.yaml \
 	tests/config/bad/71.err tests/config/bad/71.yaml \
 	tests/config/bad/72.err tests/config/bad/72.yaml \

@@ -11,7 +11,8 @@ CONSENSUS_IT_TESTS = \
 	tests/integration/consensus_restart.sh \
 	tests/integration/consensus_reload.sh \
 	tests/integration/consensus_learn.sh \
-	tests/integration/consensus_ca.sh
+	tests/integration/consensus_ca.sh \
+	tests/integration/vantaged_prefetch.sh
 TESTS += $(CONSENSUS_IT_TESTS)
 EXTRA_DIST += $(CONSENSUS_IT_TESTS) \
 	tests/integration/consensus/lib_consensus.sh \

@@ -25,6 +25,9 @@ REPLAY_SCENARIOS = \
 	tests/replay/insufficient.rpl \
 	tests/replay/monitor.rpl \
 	tests/replay/private.rpl \
+	tests/replay/prefetch_agree.rpl \
+	tests/replay/prefetch_dissent.rpl \
+	tests/replay/prefetch_more.rpl \
 	tests/replay/reload.rpl \
 	tests/replay/sticky.rpl \
 	tests/replay/upstream_fail.rpl \

@@ -99,6 +99,12 @@ replay_svc_start(void *arg, const struct dnsq *q, const struct resolve_result *l
 }
 
 static int
+replay_svc_prefetch(void *arg, const struct dnsq *q)
+{
+	return check_prefetch(arg, q);
+}
+
+static int
 replay_svc_plugins(void *arg)
 {
 	(void)arg;
@@ -124,7 +130,7 @@ replay_clients(struct replay *rp)
 	struct query_env env = { .base = rp->base, .cfg = &rp->cfg, .st = &rp->st,
 		.ratelimit = &replay_no_ratelimit,
 		.svc = { rp->cx, replay_svc_applies, replay_svc_cached, replay_svc_start,
-		    check_cancel, replay_svc_plugins, replay_svc_plugin_init } };
+		    check_cancel, replay_svc_plugins, replay_svc_plugin_init, replay_svc_prefetch } };
 
 	if (cl != NULL)
 		return cl;

@@ -110,7 +110,8 @@ replay_stat(const struct vstats *st, const char *key, char *buf, size_t cap)
 		REPLAY_STAT(ca_changes_flagged), REPLAY_STAT(queries_udp),
 		REPLAY_STAT(queries_tcp), REPLAY_STAT(answers_cache),
 		REPLAY_STAT(answers_upstream), REPLAY_STAT(answers_stale), REPLAY_STAT(refused),
-		REPLAY_STAT(servfail), REPLAY_STAT(truncated),
+		REPLAY_STAT(servfail), REPLAY_STAT(truncated), REPLAY_STAT(prefetches),
+		REPLAY_STAT(prefetch_agree), REPLAY_STAT(prefetch_rejected),
 #undef REPLAY_STAT
 	};
 

@@ -174,6 +174,7 @@ world_cache_put(struct world *w, const struct dnsq *q, const uint8_t *wire, size
 	e->ttl = ttl;
 	e->used = 1;
 	e->verified = verified;
+	e->prefetched = 0;
 }
 
 void
@@ -183,7 +184,7 @@ world_answer_upstream(struct world *w, struct resolve_wait *rw, enum upstream_st
 	struct resolve_result res = { .status = st, .wire = wire, .len = len, .ttl = ttl };
 
 	TAILQ_REMOVE(&w->upstream, rw, link);
-	if (st == UPSTREAM_OK)
+	if (st == UPSTREAM_OK && !rw->nostore)
 		world_cache_put(w, &rw->q, wire, len, ttl, 0);
 	rw->cb(rw->arg, &res);
 	free(rw);
@@ -203,6 +204,17 @@ world_cache_lookup(struct world *w, const struct dnsq *q, struct resolve_result 
 	res->age = (uint32_t)(w->wall_s - e->stored_s);
 	res->ttl = e->ttl - res->age;
 	res->from_cache = 1;
+	return 1;
+}
+
+int
+world_cache_prefetch_claim(struct world *w, const struct dnsq *q)
+{
+	struct world_entry *e = world_slot(w, q);
+
+	if (!world_holds(e, q) || w->wall_s - e->stored_s >= e->ttl || e->prefetched)
+		return 0;
+	e->prefetched = 1;
 	return 1;
 }
 
@@ -404,6 +416,17 @@ world_resolve(void *svc, const struct dnsq *q, resolve_cb cb, void *arg)
 	return rw;
 }
 
+/* resolve_refresh's: the answer does not join the cache. */
+static struct resolve_wait *
+world_refresh(void *svc, const struct dnsq *q, resolve_cb cb, void *arg)
+{
+	struct resolve_wait *rw = world_resolve(svc, q, cb, arg);
+
+	if (rw != NULL)
+		rw->nostore = 1;
+	return rw;
+}
+
 static void
 world_resolve_cancel(struct resolve_wait *rw)
 {
@@ -420,6 +443,8 @@ world_replace(void *svc, const struct dnsq *q, const uint8_t *wire, size_t len, 
 {
 	struct world *w = svc;
 	struct world_entry *e;
+	struct dnsq rq;
+	struct dnsresp r;
 	uint64_t age;
 	uint32_t ttl;
 
@@ -427,6 +452,11 @@ world_replace(void *svc, const struct dnsq *q, const uint8_t *wire, size_t len, 
 	age = w->wall_s - e->stored_s;
 	/* Its upstream answer's remaining TTL (300 s when there was none in the cache). */
 	ttl = e->used && age < e->ttl ? e->ttl - (uint32_t)age : 300;
+	/* A re-verification's answer never was in the cache (resolve_refresh): the message's
+	 * own TTL then, as lib/dnscache.c reads it, not what the old entry has left. */
+	if (world_holds(e, q) && e->verified && dnswire_parse_response(wire, len, &rq, &r) == 0 &&
+	    r.ancount > 0)
+		ttl = r.min_ttl;
 	if (cap && cap < ttl)
 		ttl = cap;
 	world_cache_put(w, q, wire, len, ttl, verified);
@@ -441,6 +471,7 @@ world_replace(void *svc, const struct dnsq *q, const uint8_t *wire, size_t len, 
 
 const struct check_upstream_ops world_upstream_ops = {
 	.start = world_resolve,
+	.refresh = world_refresh,
 	.cancel = world_resolve_cancel,
 	.replace = world_replace,
 };

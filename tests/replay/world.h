@@ -44,6 +44,7 @@ struct resolve_wait {
 	struct dnsq q;
 	resolve_cb cb;
 	void *arg;
+	int nostore;			/* a re-verification: the answer stays out of the cache */
 };
 
 /* A TLS probe of an address, waiting for the scenario to say how it went. */
@@ -68,6 +69,7 @@ struct world_entry {
 	uint32_t ttl;
 	int used;
 	int verified;			/* kept by the check as corroborated: may be served stale */
+	int prefetched;			/* a prefetch was started for it (resolve_prefetch_claim) */
 };
 
 struct world {
@@ -131,6 +133,10 @@ void world_answer_probe(struct world *w, struct probe *p, enum probe_result r);
 
 /* world_cache_lookup - a live answer-cache entry for q into *res (wire borrowed): 1, else 0. */
 int world_cache_lookup(struct world *w, const struct dnsq *q, struct resolve_result *res);
+
+/* world_cache_prefetch_claim - as dnscache_prefetch_claim: 1 the first time for q's live
+ * entry, else 0. */
+int world_cache_prefetch_claim(struct world *w, const struct dnsq *q);
 
 /*
  * world_cache_stale - q's verified entry that expired less than window_s seconds ago into

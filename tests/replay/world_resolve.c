@@ -65,6 +65,26 @@ resolve_start(struct resolve *r, const struct dnsq *q, resolve_cb cb, void *arg)
 	return world_upstream_ops.start(r->w, q, cb, arg);
 }
 
+/* No waiter: the world's upstream question is answered by the story like any other. */
+static void
+world_prefetch_done(void *arg, const struct resolve_result *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+int
+resolve_prefetch(struct resolve *r, const struct dnsq *q)
+{
+	return world_upstream_ops.start(r->w, q, world_prefetch_done, NULL) ? 1 : -1;
+}
+
+int
+resolve_prefetch_claim(struct resolve *r, const struct dnsq *q)
+{
+	return world_cache_prefetch_claim(r->w, q);
+}
+
 void
 resolve_cancel(struct resolve_wait *w)
 {

@@ -717,6 +717,32 @@ test_bytes_per_entry(void **state)
 	}
 }
 
+/* One prefetch per entry: the mark stays with the entry, a replacement starts unmarked, an
+ * expired entry or none is never claimed. */
+static void
+test_prefetch_claim(void **state)
+{
+	struct dnscache *c = *state;
+	struct dnscache_hit hit;
+	struct dnsq q;
+	struct tpkt p;
+
+	mkq(&q, "hot.example.test", DNS_TYPE_A, 0, 0);
+	assert_int_equal(dnscache_prefetch_claim(c, &q, T0), 0);
+	assert_int_equal(store(c, "hot.example.test", DNS_TYPE_A, 0, 0, 100, T0), 1);
+	assert_int_equal(dnscache_prefetch_claim(c, &q, T0 + 91), 1);
+	assert_int_equal(dnscache_prefetch_claim(c, &q, T0 + 91), 0);
+	assert_int_equal(dnscache_prefetch_claim(c, &q, T0 + 95), 0);
+	/* the refreshed entry may be prefetched in its own turn */
+	mkans(&p, "hot.example.test", DNS_TYPE_A, 100, 0);
+	assert_int_equal(dnscache_replace(c, &q, p.b, p.n, T0 + 95, 0, 1, &hit), 1);
+	assert_int_equal(dnscache_prefetch_claim(c, &q, T0 + 190), 1);
+	/* expired (kept for nothing): not claimed */
+	assert_int_equal(store(c, "cold.example.test", DNS_TYPE_A, 0, 0, 10, T0), 1);
+	mkq(&q, "cold.example.test", DNS_TYPE_A, 0, 0);
+	assert_int_equal(dnscache_prefetch_claim(c, &q, T0 + 10), 0);
+}
+
 static void
 test_free_null(void **state)
 {
@@ -754,6 +780,7 @@ main(void)
 		T(test_set_limits_shrink),
 		T(test_stats_and_flush),
 		T(test_bytes_per_entry),
+		T(test_prefetch_claim),
 		cmocka_unit_test(test_free_null),
 	};
 

@@ -470,6 +470,58 @@ test_inflight_flood(void **state)
 	assert_int_equal(o.done, 0);
 }
 
+/* A re-verification's answer reaches its waiter but not the cache (resolve_refresh). */
+static void
+test_refresh_not_cached(void **state)
+{
+	struct fixture *f = *state;
+	struct outcome o = { 0 };
+	struct resolve_result res;
+	struct dnsq q;
+
+	q_of(&q, "again.example.com", 0, 0);
+	assert_non_null(resolve_refresh(f->res, &q, outcome_cb, &o));
+	assert_true(tr_run_until(f->base, &o.done, GUARD_MS));
+	assert_int_equal(o.status, UPSTREAM_OK);
+	assert_int_equal(o.tag, 1);
+	assert_int_equal(resolve_lookup(f->res, &q, &res), 0);
+}
+
+/*
+ * A plain prefetch: no waiter, its answer fills the cache; one per question in flight, and
+ * no more than RESOLVE_PREFETCH_MAX at once; an entry is claimed once.
+ */
+static void
+test_prefetch(void **state)
+{
+	struct fixture *f = *state;
+	struct outcome o = { 0 };
+	struct resolve_result res;
+	char name[64];
+	struct dnsq q;
+	int n = 0;
+
+	q_of(&q, "pre.example.com", 0, 0);
+	assert_int_equal(resolve_prefetch_claim(f->res, &q), 0); /* nothing cached */
+	assert_int_equal(resolve_prefetch(f->res, &q), 1);
+	assert_int_equal(resolve_prefetch(f->res, &q), 0);
+	for (int i = 0; i < RESOLVE_PREFETCH_MAX + 4; i++) {
+		snprintf(name, sizeof(name), "p%d.example.com", i);
+		q_of(&q, name, 0, 0);
+		n += resolve_prefetch(f->res, &q) == 1;
+	}
+	assert_int_equal(n, RESOLVE_PREFETCH_MAX - 1);
+	/* all answered: the cache holds them, and the bound is free again */
+	while (resolve_in_flight(f->res) > 0 && tr_run_until(f->base, &o.done, 50) == 0)
+		;
+	q_of(&q, "pre.example.com", 0, 0);
+	assert_int_equal(resolve_lookup(f->res, &q, &res), 1);
+	assert_int_equal(resolve_prefetch_claim(f->res, &q), 1);
+	assert_int_equal(resolve_prefetch_claim(f->res, &q), 0);
+	q_of(&q, "after.example.com", 0, 0);
+	assert_int_equal(resolve_prefetch(f->res, &q), 1);
+}
+
 int
 main(void)
 {
@@ -486,6 +538,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inflight_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_not_cached, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prefetch, setup, teardown),
 		cmocka_unit_test(test_coalesce_table),
 	};
 

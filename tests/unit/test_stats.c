@@ -69,7 +69,8 @@ test_status_order(void **state)
 			       "\"acl_refused\":0,\"acl_dropped\":0,\"ratelimited\":0");
 	free(s);
 	s = status(&st, "verdicts");
-	assert_string_equal(s, ",\"agree\":0,\"dissent\":0,\"insufficient\":0,\"cached\":0,\"bypassed\":0");
+	assert_string_equal(s, ",\"agree\":0,\"dissent\":0,\"insufficient\":0,\"cached\":0,\"bypassed\":0,"
+			       "\"prefetches\":0,\"prefetch_agree\":0,\"prefetch_rejected\":0");
 	free(s);
 	s = status(&st, "actions");
 	assert_string_equal(s, ",\"refuse\":0,\"servfail\":0,\"flag\":0,\"consensus\":0");
