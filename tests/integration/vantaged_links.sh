@@ -12,7 +12,7 @@
 require_progs nsd nsd-control dnsmasq dig jq
 require_vantaged
 require_mirror
-tap_plan 15
+tap_plan 16
 
 printf '$ORIGIN corp.test.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 900 604800 30\n@ NS ns1\nns1 A 127.197.0.53\nwww A 127.197.0.1\n' \
 	> "$T/corp.zone"
@@ -46,6 +46,8 @@ corp_seen() { cat "$T"/{honest,eu,us,ap}-queries.log | grep -c 'corp\.test'; }
 ok "the VPN's zone is learned at start" \
 	log_has "forward zones learned from the links: corp\\.test to $C:5300 \\(was none\\)"
 is "$(vdig +short www.corp.test A)" "127.197.0.1" "corp.test: answered by the VPN's resolver"
+is "$(timeout 30 "$top_builddir/vantagectl" -s "$T/ctl-vd.sock" -j status | jq -c '[.forward[] | select(.learned)]')" \
+	"[{\"zone\":\"corp.test\",\"to\":[\"$C:5300\"],\"learned\":true}]" "vantagectl status shows the learned zone"
 is "$(corp_seen)" 0 "... which neither the upstream nor any mirror's upstream saw"
 like "$(vdig +short www.example.test A)" "^127\\.193\\.215\\." "~. is no zone: other names go upstream"
 ok "... and are cross-checked" wait_until 10 log_has "www\\.example\\.test\\. A: [0-9] of 3 mirrors corroborate"
