@@ -29,6 +29,7 @@ struct follow {
 	int none_warned;	/* "no file names a nameserver" was said for this change */
 	struct stat seen_links[CONFIG_MAX_FORWARD_FROM];	/* forward_from's directories */
 	struct follow_learned learned;	/* the zones learned last (a reload keeps them) */
+	int running;		/* past follow_new: the cache may hold answers a change moves */
 };
 
 /* Whether any upstreams_from file changed since the last look (and remember them now). */
@@ -265,7 +266,7 @@ follow_links_apply(struct follow *f, struct follow_learned *ls)
 		log_info(LOG_G_UPSTREAM, "forward zones learned from the links: %s (was %s)",
 		    follow_learned_str(tail, n_new, now, sizeof(now)),
 		    follow_learned_str(f->learned.z, f->learned.n, was, sizeof(was)));
-		if (f->env.zones_changed)
+		if (f->running && f->env.zones_changed)
 			f->env.zones_changed(f->env.arg);
 	}
 	follow_learned_clear(&f->learned);
@@ -350,6 +351,7 @@ follow_new(const struct follow_env *env)
 	(void)follow_links_changed(f);
 	if ((*env->cfg)->n_forward_from)
 		follow_links(f);
+	f->running = 1;
 	evtimer_add(f->timer, &now);
 	return f;
 }
