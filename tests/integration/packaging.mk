@@ -43,6 +43,7 @@ EXTRA_DIST += $(PACKAGING_IT_TESTS) \
 	packaging/debian/vantage-mirror.postrm \
 	packaging/debian/resolved.conf \
 	packaging/debian/dhclient-enter-hooks.d/vantage \
+	packaging/debian/README.Debian \
 	packaging/debian/vantage.logrotate \
 	packaging/monitoring/vantaged.rules.yml \
 	packaging/monitoring/vantaged.rules.test.yml \

@@ -46,10 +46,11 @@ for f in ./usr/sbin/vantaged ./lib/systemd/system/vantaged.service ./etc/vantage
     ./usr/share/vantage/vantaged.yaml ./usr/share/vantage/resolved.conf \
     ./usr/libexec/vantage/vantage-resolvconf ./usr/share/man/man8/vantaged.8.gz \
     ./usr/share/vantage/monitoring/vantaged.rules.yml ./usr/share/vantage/monitoring/grafana-vantaged.json \
-    ./etc/logrotate.d/vantage ./etc/dhcp/dhclient-enter-hooks.d/vantage; do
+    ./etc/logrotate.d/vantage ./etc/dhcp/dhclient-enter-hooks.d/vantage \
+    ./usr/share/doc/vantage/README.Debian; do
 	grep -qx -- "$f" <<< "$contents" || missing="$missing $f"
 done
-is "$missing" "" "vantage.deb: binary, unit, mirrors.yaml, config template, resolved drop-in, resolvconf hook, man page, alert rules, dashboard, logrotate file, dhclient hook"
+is "$missing" "" "vantage.deb: binary, unit, mirrors.yaml, config template, resolved drop-in, resolvconf hook, man page, alert rules, dashboard, logrotate file, dhclient hook, README.Debian"
 is "$(dpkg-deb -f "$V_DEB" Depends | grep -o 'adduser\|libldns[0-9]*\|libevent-core[^ ,]*\|libwolfssl[0-9]*\|libyaml[^ ,]*' | sort | tr '\n' ' ')" \
 	"adduser libevent-core-2.1-7 libldns3 libwolfssl35 libyaml-0-2 " "... depends on adduser and the four libraries"
 like "$(dpkg-deb -c "$M_DEB" | awk '{ print $6 }' | tr '\n' ' ')" \

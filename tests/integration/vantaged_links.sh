@@ -12,7 +12,7 @@
 require_progs nsd nsd-control dnsmasq dig jq
 require_vantaged
 require_mirror
-tap_plan 16
+tap_plan 18
 
 printf '$ORIGIN corp.test.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 900 604800 30\n@ NS ns1\nns1 A 127.197.0.53\nwww A 127.197.0.1\n' \
 	> "$T/corp.zone"
@@ -87,3 +87,7 @@ kill -HUP "$VANTAGED_PID"
 ok "reload" wait_until 10 log_has "configuration reloaded"
 is "$(vdig +short www.corp.test A)/$(grep -c 'forward zones learned from the links' "$VANTAGED_LOG")" \
 	"127.197.0.1/$n" "... the learned zone stays, no new line"
+
+stop_pid "$VANTAGED_PID"; st=$?
+is "$st" 0 "vantaged stops cleanly (exit 0; no sanitizer report in an ASAN build)"
+nok "... nothing from a sanitizer in its log" log_has "Sanitizer|runtime error"
