@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,8 +177,14 @@ follow_links_learn(const struct config *c, const struct follow_refuse *r,
 	for (size_t i = 0; i < c->n_forward_from; i++) {
 		DIR *d = opendir(c->forward_from[i]);
 		struct dirent *e;
-		if (d == NULL)
-			continue; /* no link has settings yet */
+		if (d == NULL) {
+			/* ENOENT: no link has settings yet. Else say why nothing is learned
+			 * (resolved may make netif/ 0700 for its own user). */
+			if (errno != ENOENT)
+				log_warnx(LOG_G_UPSTREAM, "forward_from: cannot read %s: %s",
+				    c->forward_from[i], strerror(errno));
+			continue;
+		}
 		while ((e = readdir(d)) != NULL) {
 			/* <ifindex>: resolved's temporary files (".#...") are not links yet */
 			if (!isdigit((unsigned char)e->d_name[0]) ||
