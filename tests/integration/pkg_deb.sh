@@ -17,7 +17,7 @@ require_progs dpkg dpkg-deb dpkg-buildpackage dpkg-checkbuilddeps unshare mount
 command -v dh > /dev/null || skip_all "debhelper not installed (apt-get install debhelper)"
 (cd "$top_srcdir/packaging/debian" && dpkg-checkbuilddeps -B control > /dev/null 2>&1) ||
 	skip_all "build dependencies missing: $(cd "$top_srcdir/packaging/debian" && dpkg-checkbuilddeps -B control 2>&1 | head -n 1)"
-tap_plan 49
+tap_plan 51
 
 # --- build (or reuse)
 DEBS=$top_builddir/pkg-deb
@@ -136,6 +136,9 @@ is "$(grep '^upstreams' "$R/etc/vantage/vantaged.yaml")" 'upstreams: [auto]' \
 	"the config follows resolved's list of the network's resolvers (upstreams: auto)"
 like "$(grep '^forward_from' "$R/etc/vantage/vantaged.yaml")" '^forward_from: resolved ' \
 	"... and each link's domains (forward_from: resolved)"
+is "$(grep -v '^#' "$R/etc/tmpfiles.d/vantage-resolved.conf" 2> /dev/null)" \
+	"d /run/systemd/resolve/netif 0755 systemd-resolve systemd-resolve -" \
+	"... which a tmpfiles line makes readable (resolved makes it 0700)"
 is "$(grep -v '^[#[]' "$R/etc/systemd/resolved.conf.d/vantage.conf" 2> /dev/null | grep . | tr '\n' ' ')" \
 	"DNS= DNS=127.0.0.1 Domains= Domains=~. DNSStubListener=no " \
 	"a resolved drop-in: DNS= reset, then 127.0.0.1 only; DNSStubListener=no"
@@ -143,6 +146,7 @@ ok "resolv.conf is a plain file naming 127.0.0.1" sh -c '[ ! -L "$1" ] && grep -
 ok "resolved: dpkg --purge vantage" pkg "$R" --purge vantage
 is "$(readlink "$R/etc/resolv.conf")" "../run/systemd/resolve/stub-resolv.conf" "resolv.conf is the symlink to the stub again"
 ok "the drop-in is gone" test ! -e "$R/etc/systemd/resolved.conf.d/vantage.conf"
+ok "... and the tmpfiles line" test ! -e "$R/etc/tmpfiles.d/vantage-resolved.conf"
 
 # --- 3. resolvconf manages /etc/resolv.conf
 R=$(new_root resolvconf)
