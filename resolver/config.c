@@ -15,7 +15,7 @@
 #include "yconf.h"
 
 static const char *const config_top_keys[] = { "listen", "upstreams", "upstreams_from",
-	"upstream_timeout", "forward", "mirrors", "consensus", "cache", "tcp", "acl", "ratelimit",
+	"upstream_timeout", "forward", "forward_from", "mirrors", "consensus", "cache", "tcp", "acl", "ratelimit",
 	"control", "metrics", "dashboard", "log",
 	"user", "sandbox", "plugins", NULL };
 static const char *const config_acl_keys[] = { "from", "action", NULL };
@@ -127,6 +127,7 @@ config_free(struct config *c)
 	free(c->consensus.ca_issuers);
 	free(c->cache.state_file);
 	yconf_strlist_free(c->upstreams_from);
+	yconf_strlist_free(c->forward_from);
 	for (size_t i = 0; i < c->n_forwards; i++)
 		free(c->forwards[i].zone);
 	free(c->forwards);
@@ -450,7 +451,7 @@ config_forward(struct yconf *y, const yaml_node_t *n, struct config *c)
 	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if (count > CONFIG_MAX_FORWARDS)
 		return yconf_error(y, n, "forward: at most %d zones", CONFIG_MAX_FORWARDS);
-	c->forwards = xcalloc(count ? count : 1, sizeof(*c->forwards));
+	c->forwards = xcalloc(CONFIG_MAX_FORWARDS, sizeof(*c->forwards)); /* + learned */
 	YCONF_SEQ_FOREACH(y, n, item)
 	{
 		struct config_forward *f = &c->forwards[c->n_forwards++];
@@ -650,7 +651,8 @@ config_paths(struct yconf *y, const yaml_node_t *root, struct config *c)
 	if ((v = yconf_get(y, root, "forward")) && !yconf_is_null(v) &&
 	    config_forward(y, v, c) != 0)
 		return -1;
-	return 0;
+	c->n_forwards_conf = c->n_forwards;
+	return config_forward_from_parse(y, yconf_get(y, root, "forward_from"), c);
 }
 
 /* Every section of the file at root into c. */

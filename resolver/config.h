@@ -74,6 +74,9 @@ struct config_ca_issuer {
 /* forward: zones at most (RESOLVE_MAX_FORWARDS), resolvers per zone. */
 #define CONFIG_MAX_FORWARDS 32
 #define CONFIG_MAX_FORWARD_TO 4
+/* forward_from: `resolved`, the directory where systemd-resolved keeps its links. */
+#define CONFIG_RESOLVED_NETIF "/run/systemd/resolve/netif"
+#define CONFIG_MAX_FORWARD_FROM 4
 /* upstreams_from: files at most. */
 #define CONFIG_MAX_UPSTREAMS_FROM 8
 
@@ -115,8 +118,12 @@ struct config {
 	struct netaddr upstreams[CONFIG_MAX_UPSTREAMS];
 	size_t n_upstreams;
 	uint64_t upstream_timeout_ms;
-	struct config_forward *forwards;	/* split DNS (forward:) */
-	size_t n_forwards;
+	/* split DNS: forward:'s zones (the first n_forwards_conf), then those follow.c learned
+	 * from the links of forward_from's directories; room for CONFIG_MAX_FORWARDS */
+	struct config_forward *forwards;
+	size_t n_forwards, n_forwards_conf;
+	char **forward_from;	/* systemd-resolved's (or networkd's) per-link state directories */
+	size_t n_forward_from;
 
 	char *mirrors_bootstrap;
 	struct config_mirror *mirrors;

@@ -59,6 +59,12 @@ int config_consensus_parse(struct yconf *y, const yaml_node_t *n, struct config 
 int config_upstreams_parse(struct yconf *y, const yaml_node_t *v, struct config *c);
 
 /*
+ * config_forward_from_parse - forward_from: at v (NULL when absent): `resolved` (its netif
+ * directory), `none`, or a list of directories; room for the zones learned from them.
+ */
+int config_forward_from_parse(struct yconf *y, const yaml_node_t *v, struct config *c);
+
+/*
  * config_upstreams_auto - with upstreams: auto, fill in upstreams_from's defaults (the
  * system's files, then resolv_conf) and learn the upstreams from them; at is where errors
  * point. Returns 0, or -1 after recording the error in y.

@@ -93,9 +93,15 @@ config_print_upstreams(const struct config *c, FILE *out)
 	}
 	config_print_addrs(out, "upstreams", c->upstreams, c->n_upstreams);
 	fprintf(out, "upstream_timeout: %llums\n", (unsigned long long)c->upstream_timeout_ms);
-	if (c->n_forwards)
+	if (c->n_forward_from) {
+		fprintf(out, "forward_from: [");
+		for (size_t i = 0; i < c->n_forward_from; i++)
+			fprintf(out, "%s%s", i ? ", " : "", c->forward_from[i]);
+		fprintf(out, "]\n");
+	}
+	if (c->n_forwards_conf)
 		fprintf(out, "forward:\n");
-	for (size_t i = 0; i < c->n_forwards; i++) {
+	for (size_t i = 0; i < c->n_forwards_conf; i++) {
 		fprintf(out, "  - zone: %s\n    ", c->forwards[i].zone);
 		config_print_addrs(out, "to", c->forwards[i].to, c->forwards[i].n_to);
 	}

@@ -140,3 +140,31 @@ config_read_resolv_conf(const char *path, const struct netaddr *skip, size_t nsk
 	return n;
 }
 
+
+int
+config_forward_from_parse(struct yconf *y, const yaml_node_t *v, struct config *c)
+{
+	if (v == NULL || yconf_is_null(v))
+		return 0;
+	if (yconf_strlist(y, v, "forward_from", &c->forward_from, &c->n_forward_from) != 0)
+		return -1;
+	if (c->n_forward_from == 1 && strcmp(c->forward_from[0], "none") == 0) {
+		yconf_strlist_free(c->forward_from);
+		c->forward_from = NULL;
+		c->n_forward_from = 0;
+		return 0;
+	}
+	if (c->n_forward_from > CONFIG_MAX_FORWARD_FROM)
+		return yconf_error(y, v, "forward_from: at most %d directories", CONFIG_MAX_FORWARD_FROM);
+	for (size_t i = 0; i < c->n_forward_from; i++) {
+		if (strcmp(c->forward_from[i], "resolved") == 0) {
+			free(c->forward_from[i]);
+			c->forward_from[i] = xstrdup(CONFIG_RESOLVED_NETIF);
+		} else if (c->forward_from[i][0] != '/')
+			return yconf_error(y, v, "forward_from: '%s': `resolved`, `none` or absolute "
+						 "directories", c->forward_from[i]);
+	}
+	if (c->forwards == NULL) /* room for what follow.c learns */
+		c->forwards = xcalloc(CONFIG_MAX_FORWARDS, sizeof(*c->forwards));
+	return 0;
+}

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "follow.h"
 #include "log.h"
+#include "sandbox.h"
 #include "vutil.h"
 
 /* resolved's own list of servers: where its stub (127.0.0.53) sends questions. */
@@ -26,6 +27,9 @@ struct follow {
 	struct stat seen_resolv;			/* the system's resolv.conf */
 	int in_path;					/* last verdict: 1, 0, -1 */
 	int none_warned;	/* "no file names a nameserver" was said for this change */
+	struct stat seen_links[CONFIG_MAX_FORWARD_FROM];	/* forward_from's directories */
+	struct follow_learned learned;	/* the zones learned last (a reload keeps them) */
+	int running;		/* past follow_new: the cache may hold answers a change moves */
 };
 
 /* Whether any upstreams_from file changed since the last look (and remember them now). */
@@ -173,6 +177,130 @@ follow_path(struct follow *f)
 	f->in_path = in;
 }
 
+/* A learned zone must not go back to us: our listeners, or resolved's stubs (which may ask
+ * us: the package's drop-in makes vantaged resolved's server). */
+static int
+follow_refuse(void *arg, const struct netaddr *a, char *why, size_t len)
+{
+	const struct follow *f = arg;
+	const struct config *cfg = *f->env.cfg;
+	const struct netaddr *l;
+	struct netaddr stub, proxy;
+
+	netaddr_parse("127.0.0.53", 53, &stub);
+	netaddr_parse("127.0.0.54", 53, &proxy);
+	if (netaddr_equal_ip(a, &stub) || netaddr_equal_ip(a, &proxy)) {
+		snprintf(why, len, "systemd-resolved's stub");
+		return 1;
+	}
+	for (size_t i = 0; i < cfg->n_listen; i++)
+		if (netaddr_equal(a, &cfg->listen[i]))
+			goto ours;
+	for (size_t i = 0; (l = f->env.bound(f->env.arg, i)) != NULL; i++)
+		if (netaddr_equal(a, l))
+			goto ours;
+	if (!follow_ours(f, a))
+		return 0;
+ours:
+	snprintf(why, len, "vantaged's own address");
+	return 1;
+}
+
+/* Whether a forward_from directory changed since the last look (and remember them now). */
+static int
+follow_links_changed(struct follow *f)
+{
+	const struct config *cfg = *f->env.cfg;
+	int changed = 0;
+
+	for (size_t i = 0; i < cfg->n_forward_from && i < CONFIG_MAX_FORWARD_FROM; i++) {
+		struct stat st;
+		vutil_stat(cfg->forward_from[i], &st);
+		if (!vutil_same_file(&st, &f->seen_links[i]) ||
+		    st.st_mtim.tv_nsec != f->seen_links[i].st_mtim.tv_nsec)
+			changed = 1;
+		f->seen_links[i] = st;
+	}
+	return changed;
+}
+
+static int
+follow_same_zones(const struct config_forward *a, const struct config_forward *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].len != b[i].len || memcmp(a[i].wire, b[i].wire, a[i].len) != 0 ||
+		    a[i].n_to != b[i].n_to)
+			return 0;
+		for (size_t k = 0; k < a[i].n_to; k++)
+			if (!netaddr_equal(&a[i].to[k], &b[i].to[k]))
+				return 0;
+	}
+	return 1;
+}
+
+/* Put the learned zones ls after the configured ones; 0, or -1 when the resolver was busy
+ * (nothing changed). ls then holds the zones replaced, for the caller to free. */
+static int
+follow_links_apply(struct follow *f, struct follow_learned *ls)
+{
+	struct config *cfg = *f->env.cfg;
+	struct config_forward *tail = cfg->forwards + cfg->n_forwards_conf;
+	size_t n_old = cfg->n_forwards - cfg->n_forwards_conf, n_new = ls->n;
+	struct follow_learned *old = calloc(1, sizeof(*old));
+	char was[2048], now[2048];
+	int news = ls->n != f->learned.n || !follow_same_zones(ls->z, f->learned.z, ls->n);
+
+	if (old == NULL)
+		return -1;
+	memcpy(old->z, tail, n_old * sizeof(*tail));
+	old->n = n_old;
+	memcpy(tail, ls->z, n_new * sizeof(*tail));
+	cfg->n_forwards = cfg->n_forwards_conf + n_new;
+	if (f->env.apply(f->env.arg) != 0) {
+		memcpy(tail, old->z, n_old * sizeof(*tail));
+		cfg->n_forwards = cfg->n_forwards_conf + n_old;
+		free(old);
+		return -1;
+	}
+	if (news) { /* not merely a reload putting them back */
+		log_info(LOG_G_UPSTREAM, "forward zones learned from the links: %s (was %s)",
+		    follow_learned_str(tail, n_new, now, sizeof(now)),
+		    follow_learned_str(f->learned.z, f->learned.n, was, sizeof(was)));
+		if (f->running && f->env.zones_changed)
+			f->env.zones_changed(f->env.arg);
+	}
+	follow_learned_clear(&f->learned);
+	memcpy(f->learned.z, tail, n_new * sizeof(*tail));
+	for (size_t i = 0; i < n_new; i++)
+		f->learned.z[i].zone = xstrdup(tail[i].zone);
+	f->learned.n = n_new;
+	memcpy(ls, old, sizeof(*ls));
+	free(old);
+	return 0;
+}
+
+/* forward_from: learn the links' zones again; hand them over when they changed. */
+static void
+follow_links(struct follow *f)
+{
+	const struct config *cfg = *f->env.cfg;
+	const struct follow_refuse r = { follow_refuse, f };
+	struct follow_learned *ls = calloc(1, sizeof(*ls));
+
+	if (ls == NULL) {
+		memset(f->seen_links, 0, sizeof(f->seen_links)); /* again at the next tick */
+		return;
+	}
+	follow_links_learn(cfg, &r, ls);
+	if (ls->n == cfg->n_forwards - cfg->n_forwards_conf &&
+	    follow_same_zones(ls->z, cfg->forwards + cfg->n_forwards_conf, ls->n))
+		;
+	else if (follow_links_apply(f, ls) != 0)
+		memset(f->seen_links, 0, sizeof(f->seen_links)); /* busy: look again */
+	follow_learned_clear(ls);
+	free(ls);
+}
+
 static void
 follow_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -183,6 +311,8 @@ follow_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if ((*f->env.cfg)->upstreams_auto && follow_sources_changed(f))
 		follow_upstreams(f);
+	if (follow_links_changed(f))
+		follow_links(f);
 	follow_path(f);
 	evtimer_add(f->timer, &tv);
 }
@@ -194,6 +324,13 @@ follow_reconfigure(struct follow *f)
 		return;
 	(void)follow_sources_changed(f); /* the reload learned from them as they are */
 	f->none_warned = 0;
+	/* The new config has the configured zones only: learn the links' now, before any
+	 * question can miss them. */
+	(void)follow_links_changed(f);
+	if ((*f->env.cfg)->n_forward_from)
+		follow_links(f);
+	else
+		follow_learned_clear(&f->learned);
 }
 
 struct follow *
@@ -211,6 +348,10 @@ follow_new(const struct follow_env *env)
 		return NULL;
 	}
 	(void)follow_sources_changed(f);
+	(void)follow_links_changed(f);
+	if ((*env->cfg)->n_forward_from)
+		follow_links(f);
+	f->running = 1;
 	evtimer_add(f->timer, &now);
 	return f;
 }
@@ -220,6 +361,17 @@ follow_free(struct follow *f)
 {
 	if (f == NULL)
 		return;
+	follow_learned_clear(&f->learned);
 	event_free(f->timer);
 	free(f);
+}
+
+const char *
+follow_sandbox_dir(const char *dir, char *buf, size_t len)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0 || sandbox_dirname(dir, buf, len) == NULL)
+		return snprintf(buf, len, "%s", dir) < (int)len ? buf : NULL;
+	return buf;
 }

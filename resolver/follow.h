@@ -8,9 +8,9 @@
 #include <event2/event.h>
 #include <stddef.h>
 
+#include "config.h"
 #include "netaddr.h"
 
-struct config;
 struct follow;
 
 /* What follow is created with (copied): data, then services. */
@@ -23,7 +23,10 @@ struct follow_env {
 	const struct netaddr *(*bound)(void *arg, size_t i);
 	/* Hand (*cfg)'s upstreams to the resolver: 0, or -1 when it was busy (try again). */
 	int (*apply)(void *arg);
-	void *arg;			/* for bound and apply */
+	/* The forward zones changed (learned from the links): answers cached for names they
+	 * moved came from resolvers no longer asked. May be NULL. */
+	void (*zones_changed)(void *arg);
+	void *arg;			/* for bound, apply and zones_changed */
 };
 
 /* How often the files are looked at (a stat each: nothing for a laptop's battery). */
@@ -50,5 +53,58 @@ int follow_in_path(const struct follow *f);
 
 /* follow_free - stop; accepts NULL. */
 void follow_free(struct follow *f);
+
+/*
+ * follow_sandbox_dir - the directory a sandbox read rule must cover for forward_from's dir:
+ * dir itself when it is there, else its parent (resolved makes netif/ at its first link),
+ * into buf (len bytes). Returns buf, or NULL.
+ */
+const char *follow_sandbox_dir(const char *dir, char *buf, size_t len);
+
+/* ---- split DNS learned from the links (follow_links.c) ---- */
+
+/* What a link file says: its servers and its domains (presentation form, no '~'). */
+#define FOLLOW_LINK_MAX_DOMAINS 16
+struct follow_link {
+	struct netaddr servers[CONFIG_MAX_FORWARD_TO];
+	size_t n_servers;
+	char domains[FOLLOW_LINK_MAX_DOMAINS][256];
+	size_t n_domains;
+	int default_route;	/* "~." (or "."): the link takes any name; not a forward zone */
+};
+
+/*
+ * follow_link_parse - a link file's text (modified in place): resolved's netif files
+ * (SERVERS=, DOMAINS= with '~' for route-only domains) and networkd's (DNS=, DOMAINS=,
+ * ROUTE_DOMAINS=). Link-local servers (with a %zone) and unparsable entries are skipped.
+ */
+void follow_link_parse(char *text, struct follow_link *l);
+
+/* Which servers a learned zone must not go to: refuse returns 1 and says why. */
+struct follow_refuse {
+	int (*refuse)(void *arg, const struct netaddr *a, char *why, size_t len);
+	void *arg;
+};
+
+/* The zones learned from the links; zone strings are owned. */
+struct follow_learned {
+	struct config_forward z[CONFIG_MAX_FORWARDS];
+	size_t n;
+};
+
+/*
+ * follow_links_learn - the zones of the link files in c's forward_from directories, sorted:
+ * each domain of a link with servers (those r refuses left out, with a log line), a domain
+ * at or below a configured forward: zone left to the configuration; at most
+ * CONFIG_MAX_FORWARDS with the configured ones.
+ */
+void follow_links_learn(const struct config *c, const struct follow_refuse *r,
+    struct follow_learned *ls);
+
+/* follow_learned_clear - free ls's zone strings; n = 0. */
+void follow_learned_clear(struct follow_learned *ls);
+
+/* follow_learned_str - "corp.example to 10.0.0.1:53, ..." or "none" into buf. */
+char *follow_learned_str(const struct config_forward *z, size_t n, char *buf, size_t len);
 
 #endif

@@ -16,7 +16,7 @@ resolver_libvantaged_a_SOURCES = \
 	resolver/acl.c resolver/acl.h \
 	resolver/ratelimit.c resolver/ratelimit.h \
 	resolver/sandbox.c resolver/sandbox.h \
-	resolver/follow.c resolver/follow.h \
+	resolver/follow.c resolver/follow_links.c resolver/follow.h \
 	resolver/listen.c resolver/listen.h \
 	resolver/query.c resolver/query.h \
 	resolver/check.c resolver/check.h resolver/check_int.h resolver/check_env.h \

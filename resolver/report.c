@@ -158,6 +158,27 @@ report_mirrors_ready(struct mirror_set *set, size_t n)
 	return ready;
 }
 
+/* Split DNS: the forward: zones, then those learned from the links (forward_from). */
+static void
+report_forwards(const struct report_src *src, struct jw *w)
+{
+	const struct config *cfg = *src->cfg;
+	char buf[NETADDR_STRLEN];
+
+	jw_open(w, "forward", '[');
+	for (size_t i = 0; i < cfg->n_forwards; i++) {
+		jw_open(w, NULL, '{');
+		jw_str(w, "zone", cfg->forwards[i].zone);
+		jw_open(w, "to", '[');
+		for (size_t k = 0; k < cfg->forwards[i].n_to; k++)
+			jw_str(w, NULL, netaddr_str(&cfg->forwards[i].to[k], buf, sizeof(buf)));
+		jw_close(w, ']');
+		jw_bool(w, "learned", i >= cfg->n_forwards_conf);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
 void
 report_status(const struct report_src *src, struct jw *w)
 {
@@ -166,6 +187,7 @@ report_status(const struct report_src *src, struct jw *w)
 
 	report_self(src, w);
 	report_upstreams(src, w);
+	report_forwards(src, w);
 	jw_open(w, "mirrors", '{');
 	jw_u64(w, "ready", report_mirrors_ready(src->mirrors(src->arg), total));
 	jw_u64(w, "total", total);

@@ -227,7 +227,7 @@ vantaged_sandbox(struct vantaged *vd)
 {
 	struct sandbox_paths p = { 0 };
 	struct sandbox_state st;
-	char d0[4096], d1[4096], d2[4096], why[256];
+	char d0[4096], d1[4096], d2[4096], why[256], links[CONFIG_MAX_FORWARD_FROM][4096];
 	int e;
 
 	if (!vd->cfg->sandbox) {
@@ -246,6 +246,10 @@ vantaged_sandbox(struct vantaged *vd)
 	for (size_t i = 0; vd->cfg->upstreams_auto && i < vd->cfg->n_upstreams_from &&
 	     i < CONFIG_MAX_UPSTREAMS_FROM; i++)
 		p.read[5 + i] = vd->cfg->upstreams_from[i];
+	/* forward_from: the links' directories (resolved renames its files there). */
+	for (size_t i = 0; i < vd->cfg->n_forward_from && i < CONFIG_MAX_FORWARD_FROM; i++)
+		p.read[5 + CONFIG_MAX_UPSTREAMS_FROM + i] =
+		    follow_sandbox_dir(vd->cfg->forward_from[i], links[i], sizeof(links[i]));
 	p.write_dirs[0] = sandbox_dirname(vd->cfg->cache.state_file, d0, sizeof(d0));
 	p.write_dirs[1] = sandbox_dirname(vd->cfg->dissent_log, d1, sizeof(d1));
 	p.write_dirs[2] = sandbox_dirname(vd->cfg->control_socket, d2, sizeof(d2));
@@ -361,13 +365,22 @@ vantaged_apply_upstreams(void *arg)
 	return resolve_reconfigure(vd->res, &rc);
 }
 
-/* Follow the network's resolvers (upstreams: auto) and whether the system still asks us. */
+/* The links' forward zones changed: the cached answers came from who was asked before. */
+static void
+vantaged_zones_changed(void *arg)
+{
+	dnscache_flush(resolve_cache(((struct vantaged *)arg)->res));
+}
+
+/* Follow the network's resolvers (upstreams: auto), the links' zones (forward_from) and
+ * whether the system still asks us. */
 static void
 vantaged_follow(struct vantaged *vd)
 {
 	struct follow_env env = { .base = vd->base, .cfg = &vd->cfg,
 		.resolv_conf = vd->resolv_conf, .bound = vantaged_src_listen,
-		.apply = vantaged_apply_upstreams, .arg = vd };
+		.apply = vantaged_apply_upstreams, .zones_changed = vantaged_zones_changed,
+		.arg = vd };
 
 	if ((vd->follow = follow_new(&env)) == NULL)
 		log_warnx(LOG_G_MAIN, "out of memory: not following the network's resolvers");

@@ -16,6 +16,7 @@ VANTAGED_IT_TESTS = \
 	tests/integration/vantaged_journal.sh \
 	tests/integration/vantaged_follow.sh \
 	tests/integration/vantaged_forward.sh \
+	tests/integration/vantaged_links.sh \
 	tests/integration/vantaged_clock.sh \
 	tests/integration/vantaged_acl.sh \
 	tests/integration/vantaged_sandbox.sh \

@@ -8,6 +8,7 @@ PACKAGING_IT_TESTS = \
 	tests/integration/pkg_openwrt_luci.sh \
 	tests/integration/pkg_mirrors.sh \
 	tests/integration/pkg_deb.sh \
+	tests/integration/pkg_dhclient.sh \
 	tests/integration/pkg_monitoring.sh \
 	tests/integration/pkg_logrotate.sh \
 	tests/integration/demo_run.sh
@@ -41,6 +42,8 @@ EXTRA_DIST += $(PACKAGING_IT_TESTS) \
 	packaging/debian/vantage-mirror.postinst \
 	packaging/debian/vantage-mirror.postrm \
 	packaging/debian/resolved.conf \
+	packaging/debian/dhclient-enter-hooks.d/vantage \
+	packaging/debian/README.Debian \
 	packaging/debian/vantage.logrotate \
 	packaging/monitoring/vantaged.rules.yml \
 	packaging/monitoring/vantaged.rules.test.yml \
