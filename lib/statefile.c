@@ -91,10 +91,7 @@ statefile_load_list(const char *path, const char *const keys[], const char *list
 			goto out;
 	rc = 0;
 out:
-	if (rc != 0)
-		snprintf(err, errlen, "%s", y.err);
-	yconf_free(&y);
-	return rc;
+	return yconf_done(&y, rc, err, errlen);
 }
 
 int

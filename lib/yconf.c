@@ -65,6 +65,15 @@ yconf_node(struct yconf *y, int id)
 	return yaml_document_get_node(&y->doc, id);
 }
 
+int
+yconf_done(struct yconf *y, int rc, char *err, size_t errlen)
+{
+	if (rc != 0)
+		snprintf(err, errlen, "%s", y->err);
+	yconf_free(y);
+	return rc;
+}
+
 yaml_node_t *
 yconf_root(struct yconf *y)
 {

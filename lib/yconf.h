@@ -42,6 +42,12 @@ int yconf_load_buffer(struct yconf *y, const char *name, const void *buf, size_t
 /* yconf_free - release the document; accepts a zeroed or failed yconf. */
 void yconf_free(struct yconf *y);
 
+/*
+ * yconf_done - the end of a parse: when rc is not 0 the recorded error goes into err
+ * (errlen bytes); the document is released either way. Returns rc.
+ */
+int yconf_done(struct yconf *y, int rc, char *err, size_t errlen);
+
 /* yconf_root - the root node, or NULL for an empty document. */
 yaml_node_t *yconf_root(struct yconf *y);
 

@@ -92,10 +92,7 @@ join_parse(const void *body, size_t len, struct join_req *j, char *err, size_t e
 	rc = yconf_load_buffer(&y, "body", body, len);
 	if (rc == 0)
 		rc = join_parse_root(&y, yconf_root(&y), j);
-	if (rc != 0)
-		snprintf(err, errlen, "%s", y.err);
-	yconf_free(&y);
-	return rc;
+	return yconf_done(&y, rc, err, errlen);
 }
 
 void

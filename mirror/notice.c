@@ -195,8 +195,5 @@ notice_parse_body(const void *body, size_t len, const char *key, uint8_t *id, ch
 	}
 	rc = 0;
 out:
-	if (rc != 0)
-		snprintf(err, errlen, "%s", y.err);
-	yconf_free(&y);
-	return rc;
+	return yconf_done(&y, rc, err, errlen);
 }

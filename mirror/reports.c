@@ -160,10 +160,7 @@ report_parse(const void *body, size_t len, struct report *rep, char *err, size_t
 	rc = yconf_load_buffer(&y, "body", body, len);
 	if (rc == 0)
 		rc = rp_root(&y, yconf_root(&y), rep);
-	if (rc != 0)
-		snprintf(err, errlen, "%s", y.err);
-	yconf_free(&y);
-	return rc;
+	return yconf_done(&y, rc, err, errlen);
 }
 
 static uint64_t
