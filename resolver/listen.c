@@ -56,8 +56,21 @@ struct tcp_conn {
 	uint8_t dead;		/* closing: freed from the event loop */
 };
 
+/* One recvmmsg(2) batch: per listen context, so each worker's loop has its own. */
+struct udp_batch {
+	uint8_t bufs[LISTEN_UDP_BATCH][DNS_MAXMSG];
+	struct mmsghdr mm[LISTEN_UDP_BATCH];
+	struct iovec iov[LISTEN_UDP_BATCH];
+	struct sockaddr_storage from[LISTEN_UDP_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl[LISTEN_UDP_BATCH];
+};
+
 struct listen_ctx {
 	struct listen_env env;
+	struct udp_batch *batch;
 	STAILQ_HEAD(, listener) listeners;	/* in configuration order */
 	LIST_HEAD(, tcp_conn) conns;
 	unsigned long n_conns;
@@ -363,26 +376,20 @@ static void
 udp_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
-	static uint8_t bufs[LISTEN_UDP_BATCH][DNS_MAXMSG];
-	static struct mmsghdr mm[LISTEN_UDP_BATCH];
-	static struct iovec iov[LISTEN_UDP_BATCH];
-	static struct sockaddr_storage from[LISTEN_UDP_BATCH];
-	static union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
-	} ctl[LISTEN_UDP_BATCH];
+	struct udp_batch *b = l->ls->batch;
+	struct mmsghdr *mm = b->mm;
 	int n;
 
 	(void)what;
 	for (int i = 0; i < LISTEN_UDP_BATCH; i++) {
-		iov[i].iov_base = bufs[i];
-		iov[i].iov_len = sizeof(bufs[i]);
-		mm[i].msg_hdr.msg_iov = &iov[i];
+		b->iov[i].iov_base = b->bufs[i];
+		b->iov[i].iov_len = sizeof(b->bufs[i]);
+		mm[i].msg_hdr.msg_iov = &b->iov[i];
 		mm[i].msg_hdr.msg_iovlen = 1;
-		mm[i].msg_hdr.msg_name = &from[i];
-		mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
-		mm[i].msg_hdr.msg_control = l->wildcard ? ctl[i].buf : NULL;
-		mm[i].msg_hdr.msg_controllen = l->wildcard ? sizeof(ctl[i].buf) : 0;
+		mm[i].msg_hdr.msg_name = &b->from[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
+		mm[i].msg_hdr.msg_control = l->wildcard ? b->ctl[i].buf : NULL;
+		mm[i].msg_hdr.msg_controllen = l->wildcard ? sizeof(b->ctl[i].buf) : 0;
 		mm[i].msg_hdr.msg_flags = 0;
 	}
 	n = recvmmsg(fd, mm, LISTEN_UDP_BATCH, MSG_DONTWAIT, NULL);
@@ -394,10 +401,10 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 	for (int i = 0; i < n; i++) {
 		struct query_req req = { .sink = &udp_sink, .sink_arg = l };
 
-		netaddr_from_sockaddr(&req.peer, (struct sockaddr *)&from[i],
+		netaddr_from_sockaddr(&req.peer, (struct sockaddr *)&b->from[i],
 		    mm[i].msg_hdr.msg_namelen);
 		udp_local_addr(&mm[i].msg_hdr, l, &req);
-		query_handle(l->ls->env.query, &req, bufs[i], mm[i].msg_len);
+		query_handle(l->ls->env.query, &req, b->bufs[i], mm[i].msg_len);
 	}
 }
 
@@ -504,6 +511,7 @@ listen_new(const struct listen_env *env)
 	const struct config *cfg = *env->cfg;
 
 	ls->env = *env;
+	ls->batch = xcalloc(1, sizeof(*ls->batch));
 	STAILQ_INIT(&ls->listeners);
 	LIST_INIT(&ls->conns);
 	for (size_t i = 0; i < cfg->n_listen; i++) {
@@ -542,6 +550,7 @@ listen_free(struct listen_ctx *ls)
 		STAILQ_REMOVE_HEAD(&ls->listeners, entry);
 		listener_free(l);
 	}
+	free(ls->batch);
 	free(ls);
 }
 

@@ -69,8 +69,8 @@ struct query {
 	int answered;
 };
 
-/* One reply at a time: the daemon is a single thread. */
-static uint8_t query_out[DNS_MAXMSG + 512];
+/* One reply at a time per event loop: each worker's thread has its own. */
+static _Thread_local uint8_t query_out[DNS_MAXMSG + 512];
 
 static void
 query_send(const struct query_ask *a, const uint8_t *msg, size_t len)
