@@ -140,7 +140,7 @@ metrics_cache(struct mw *m, const struct report_src *src)
 	struct resolve_stats rs;
 
 	dnscache_get_stats(resolve_cache(*src->res), &cs);
-	resolve_get_stats(*src->res, &rs);
+	report_resolve_stats(src, &rs);
 	mw_single(m, "vantaged_cache_hits_total", "counter",
 	    "Answer cache lookups that hit.", cs.hits);
 	mw_single(m, "vantaged_cache_misses_total", "counter",
@@ -245,7 +245,7 @@ metrics_upstreams(struct mw *m, const struct report_src *src)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		upstream_get_stats(ups, i, &st[i]);
+		report_upstream_stats(src, ups, i, &st[i]);
 		mw_label(lab[i], sizeof(lab[i]), "upstream", st[i].addr);
 	}
 	table = stats_upstream(&n_table);

@@ -18,6 +18,9 @@ struct recent;
 struct check_wait;
 struct check_result;
 struct dnsq;
+struct resolve_stats;
+struct upstream_set;
+struct upstream_stats;
 
 /*
  * What the operation rooms (report, explain, metrics, control, dashboard) read of the
@@ -59,7 +62,18 @@ struct report_src {
 	void (*refresh)(void *arg);
 	/* Event loop i's own counters (0: the main loop); NULL past the last, or when NULL. */
 	const struct vstats *(*loop_stats)(void *arg, size_t i);
+	/* Event loop i's resolver (i >= 1: a worker's, whose upstream sockets are its own);
+	 * NULL past the last, or when NULL. */
+	struct resolve *(*loop_res)(void *arg, size_t i);
 };
+
+/* report_upstream_stats - upstream i of the main loop's set, its counters summed over
+ * every loop's resolver (the same upstream in each). */
+void report_upstream_stats(const struct report_src *src, struct upstream_set *ups, size_t i,
+    struct upstream_stats *st);
+
+/* report_resolve_stats - the resolvers' figures, summed over every loop. */
+void report_resolve_stats(const struct report_src *src, struct resolve_stats *rs);
 
 /* report_refresh - src->refresh, when there is one. */
 void report_refresh(const struct report_src *src);

@@ -38,6 +38,7 @@ struct vantaged {
 	struct vstats st;		/* the main loop's counters */
 	struct vstats st_total;		/* the instance's: st and every worker's (vantaged_totals) */
 	struct worker_pool *workers;	/* the other loops (worker.c), NULL with one */
+	struct tcp_admit *admit;	/* the TCP limits every loop shares (NULL with one) */
 	const char *resolv_conf;
 	const char *config_path;
 	int verbose;			/* -v: debug logging that a reload must not undo */
