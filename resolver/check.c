@@ -15,6 +15,7 @@
 #include "check_int.h"
 #include "consensus.h"
 #include "log.h"
+#include "portal.h"
 #include "stats.h"
 #include "vcache.h"
 #include "vutil.h"
@@ -81,7 +82,8 @@ check_cached(struct check_ctx *cx, const struct dnsq *q, const struct resolve_re
 	if (!vcache_lookup(cx->env.vcache, q->qname, q->qname_len, q->qtype,
 		cx->env.clock.wall_s(), &info))
 		return 0;
-	if (info.raw_hash != check_raw_hash(cx, hit->wire, hit->len, q))
+	if (info.raw_hash != check_raw_hash(cx, hit->wire, hit->len, q) ||
+	    ((info.flags & VCACHE_F_STICKY) && check_portal_exempt(cx, q)))
 		return 0;
 	config_consensus_for(*cx->env.cfg, q->qname, q->qname_len, &set);
 	/* The consensus answer itself is not kept: ask again to be able to serve it. */
@@ -89,6 +91,7 @@ check_cached(struct check_ctx *cx, const struct dnsq *q, const struct resolve_re
 		return 0;
 	check_info_verdict(&info, &v);
 	policy_decide(&v, &set, info.summary, d);
+	portal_decide(cx->env.portal, cx->env.clock.now_ms(), &v, d);
 	if ((info.flags & VCACHE_F_CA) && d->action != ACTION_SERVE)
 		snprintf(d->text, sizeof(d->text),
 		    "vantage: local %s fails the TLS check against the mirrors' CA", info.summary);
@@ -208,6 +211,7 @@ check_judge(struct check *c, const struct cons_verdict *v, struct cons_verdict *
 	}
 	check_remember_addrs(c, v);
 	policy_decide(v, &c->set, local, d);
+	portal_decide(c->cx->env.portal, c->cx->env.clock.now_ms(), v, d);
 	if (sticky_text[0] && d->action != ACTION_SERVE)
 		snprintf(d->text, sizeof(d->text), "%s", sticky_text);
 	/* The CA evidence decided: say why in its words, not in the address ladder's. */

@@ -27,6 +27,7 @@ resolver_libvantaged_a_SOURCES = \
 	resolver/digest.c resolver/digest.h \
 	resolver/answer.c resolver/answer.h \
 	resolver/policy.c resolver/policy.h \
+	resolver/portal.c resolver/portal.h resolver/portal_live.c resolver/portal_live.h \
 	resolver/vcache.c resolver/vcache.h \
 	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_conn.c resolver/mirror_lane.c \
 	resolver/mirror_set.c \
