@@ -162,7 +162,8 @@ metrics_cache(struct mw *m, const struct report_src *src)
 	    "Consensus verdicts held in the verified cache.", vc ? vcache_count(vc) : 0);
 }
 
-/* The consensus counters and the CA evidence (check_ca.c): probes, pairs, history flags. */
+/* The consensus counters, the CA evidence (check_ca.c: probes, pairs, history flags) and the
+ * prefetches; every family of the counter table up to its last. */
 static void
 metrics_consensus(struct mw *m, const struct report_src *src)
 {
@@ -171,7 +172,7 @@ metrics_consensus(struct mw *m, const struct report_src *src)
 	metrics_stats(m, src->st, STATS_F_VERDICTS, STATS_F_CA_PAIR_HITS);
 	mw_single(m, "vantaged_ca_pairs", "gauge",
 	    "(name, address, CA) pairs held.", vc ? vcache_ca_pairs(vcache_cadata(vc)) : 0);
-	metrics_stats(m, src->st, STATS_F_CA_CHANGES, STATS_F_CA_CHANGES);
+	metrics_stats(m, src->st, STATS_F_CA_CHANGES, STATS_F_COUNT - 1);
 }
 
 /*
