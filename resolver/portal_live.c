@@ -57,7 +57,7 @@ portal_live_answered(void *arg, const struct resolve_result *res)
 {
 	struct portal_live *pl = arg;
 	struct digest *d = NULL;
-	char addr[INET6_ADDRSTRLEN] = "";
+	char addr[INET6_ADDRSTRLEN + 16] = "";
 	uint8_t qname[DNS_MAXNAME];
 	size_t qlen = dnswire_name_from_str(pl->asked, qname, sizeof(qname));
 	int answered = -1;
@@ -68,8 +68,12 @@ portal_live_answered(void *arg, const struct resolve_result *res)
 		if (digest_answer(d, res->wire, res->len, qname, qlen, DNS_TYPE_A) == 0 &&
 		    d->ans.n_addrs > 0 &&
 		    inet_ntop(d->ans.addrs[0].family == 4 ? AF_INET : AF_INET6,
-			d->ans.addrs[0].bytes, addr, sizeof(addr)) != NULL)
+			d->ans.addrs[0].bytes, addr, sizeof(addr)) != NULL) {
 			answered = 1;
+			/* A portal that answers every name tends to answer with its own LAN address. */
+			if (consensus_addr_is_private(&d->ans.addrs[0]))
+				strncat(addr, " (private)", sizeof(addr) - strlen(addr) - 1);
+		}
 	}
 	free(d);
 	portal_probed(pl->portal, now_ms(), pl->asked, answered, addr);

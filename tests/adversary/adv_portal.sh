@@ -64,7 +64,7 @@ is "$(dig_rcode <<< "$out")" SERVFAIL "no window yet: a name never verified fail
 like "$(ede_of <<< "$out")" "^2[23] vantage: " "... with EDE 22/23"
 ok "every mirror stopped: status says a captive portal is suspected" wait_until 30 portal_is suspected
 st=$(jctl status)
-like "$(jq -r .portal.say <<< "$st")" "^captive portal suspected since [0-9-]+ [0-9:]+ UTC: no mirror reachable \\(.+\\) while the upstream resolves [a-z.-]+ to ${PORTAL_ADDR//./\\.}; run \`vantagectl portal\` to log in$" \
+like "$(jq -r .portal.say <<< "$st")" "^captive portal suspected since [0-9-]+ [0-9:]+ UTC: no mirror reachable \\(.+\\) while the upstream resolves [a-z.-]+ to ${PORTAL_ADDR//./\\.} \\(private\\); run \`vantagectl portal\` to log in$" \
 	"... in a sentence saying what to do"
 like "$(jq -r .portal.since <<< "$st")" '^[0-9]{10}$' "... and since when"
 is "$(metric 'vantaged_portal_state{state="suspected"}')/$(metric 'vantaged_portal_state{state="none"}')" "1/0" \
