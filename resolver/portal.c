@@ -45,7 +45,7 @@ struct portal {
 	unsigned window_minutes;
 	int configured;			/* the last look saw mirrors to reach */
 	int all_unreachable;
-	uint64_t since_ms, since_wall;	/* when the last mirror became unreachable */
+	uint64_t since_wall;		/* when the last mirror became unreachable (epoch s) */
 	char why[160];
 	/* The last probe (when, which name, 0: answered without an address, -1: no answer),
 	 * and the last one answered with an address: a portal may hijack one probe name and
@@ -114,13 +114,12 @@ portal_observe(struct portal *p, const struct portal_facts *f)
 			log_info(LOG_G_CONSENSUS, "%u of %u mirrors reachable again", f->reachable,
 			    f->mirrors);
 		p->all_unreachable = 0;
-		p->since_ms = p->since_wall = 0;
+		p->since_wall = 0;
 		p->probe_ms = p->addr_ms = 0;
 		return;
 	}
 	if (!p->all_unreachable) {
 		p->all_unreachable = 1;
-		p->since_ms = f->now_ms;
 		p->since_wall = f->wall_s;
 	}
 	snprintf(p->why, sizeof(p->why), "%s", f->why ? f->why : "no answer");
