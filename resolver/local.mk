@@ -27,6 +27,7 @@ resolver_libvantaged_a_SOURCES = \
 	resolver/digest.c resolver/digest.h \
 	resolver/answer.c resolver/answer.h \
 	resolver/policy.c resolver/policy.h \
+	resolver/portal.c resolver/portal.h resolver/portal_live.c resolver/portal_live.h \
 	resolver/vcache.c resolver/vcache.h resolver/vcache_int.h resolver/vcache_lock.c \
 	resolver/check_cached.c resolver/worker.c resolver/worker.h resolver/daemon.c resolver/daemon.h \
 	resolver/tcp_admit.c resolver/tcp_admit.h \

@@ -10,6 +10,7 @@
 #include "dnscache.h"
 #include "log.h"
 #include "mirror_client.h"
+#include "portal_live.h"
 #include "recent.h"
 #include "report.h"
 #include "upstream.h"
@@ -270,6 +271,13 @@ report_status(const struct report_src *src, struct jw *w)
 	report_ca(src, w);
 	report_loops(src, w);
 	report_resolv_conf(src, w);
+	portal_json(report_portal(src), now_ms(), w);
+}
+
+struct portal *
+report_portal(const struct report_src *src)
+{
+	return src->portal ? portal_live_portal(*src->portal) : NULL;
 }
 
 /*

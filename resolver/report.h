@@ -18,6 +18,7 @@ struct recent;
 struct check_wait;
 struct check_result;
 struct dnsq;
+struct portal_live;
 struct resolve_stats;
 struct upstream_set;
 struct upstream_stats;
@@ -39,6 +40,7 @@ struct report_src {
 	uint64_t start_ms;		/* now_ms() when the daemon started */
 	struct resolve *const *res;
 	struct recent *const *recent;
+	struct portal_live *const *portal;	/* captive portals (NULL slot or value: none) */
 
 	void *arg;
 	/* The mirror set (NULL: none configured) and the verified cache (NULL: none). */
@@ -86,7 +88,8 @@ void report_refresh(const struct report_src *src);
  */
 
 /* report_status - `status`: version, listeners, upstreams, mirrors ready, cache, counters,
- * CA evidence, and whether resolv.conf still sends the system to us ("resolv_conf"). */
+ * CA evidence, whether resolv.conf still sends the system to us ("resolv_conf"), and the
+ * captive-portal state ("portal"). */
 void report_status(const struct report_src *src, struct jw *w);
 
 /* report_mirrors - `mirrors`: each mirror's state, round trip, counters and verification. */
@@ -114,6 +117,9 @@ void report_clients(const struct report_src *src, struct jw *w);
 
 /* report_history - `history`: verdicts per minute over the last hour, by outcome. */
 void report_history(const struct report_src *src, struct jw *w);
+
+/* report_portal - the captive-portal state and window (portal_live_portal), or NULL. */
+struct portal *report_portal(const struct report_src *src);
 
 /* report_mirror_count - how many mirrors are configured (0 without a set). */
 size_t report_mirror_count(const struct report_src *src);

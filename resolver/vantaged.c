@@ -20,6 +20,7 @@
 #include "check.h"
 #include "check_ca.h"
 #include "check_live.h"
+#include "portal_live.h"
 #include "dissent.h"
 #include "config.h"
 #include "control.h"
@@ -401,7 +402,7 @@ vantaged_ops_open(struct vantaged *vd)
 		.vcache_changed = vantaged_src_vcache_changed, .applies = vantaged_src_applies,
 		.check = vantaged_src_check, .plugin_metrics = vantaged_src_plugin_metrics,
 		.refresh = vantaged_totals, .loop_stats = vantaged_loop_stats,
-		.loop_res = vantaged_loop_res };
+		.loop_res = vantaged_loop_res, .portal = &vd->portal };
 	const struct control_env cenv = { .base = vd->base, .src = src,
 		.reload = vantaged_src_reload, .arg = vd };
 	const struct metrics_env menv = { .base = vd->base, .src = src };
@@ -500,6 +501,7 @@ static int
 vantaged_checks_new(struct vantaged *vd, char *err, size_t errlen)
 {
 	struct vstore_env se = { vd->base, &vd->cfg };
+	struct portal_live_env pe = { .base = vd->base, .mirrors = &vd->mirrors, .res = &vd->res };
 	struct check_ca_env ce = { .base = vd->base, .cfg = &vd->cfg, .st = &vd->st,
 		.mirrors = &check_live_mirror_ops, .clock = check_live_clock };
 	struct check_env env = { .base = vd->base, .cfg = &vd->cfg, .st = &vd->st,
@@ -517,7 +519,8 @@ vantaged_checks_new(struct vantaged *vd, char *err, size_t errlen)
 	ce.store = env.store = vd->store;
 	env.dissent = vd->dissent = dissent_new(vd->cfg->dissent_log);
 	env.ca = vd->check_ca = check_ca_new(&ce);
-	if (vd->dissent == NULL || vd->check_ca == NULL ||
+	env.portal = portal_live_portal(vd->portal = portal_live_new(&pe));
+	if (vd->dissent == NULL || vd->check_ca == NULL || vd->portal == NULL ||
 	    (vd->checks = check_new(&env)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -530,6 +533,7 @@ static void
 vantaged_checks_free(struct vantaged *vd)
 {
 	check_free(vd->checks);
+	portal_live_free(vd->portal);
 	check_ca_free(vd->check_ca);
 	check_live_free(vd->live);
 	dissent_free(vd->dissent);

@@ -19,6 +19,7 @@ struct dissent;
 struct check_ctx;
 struct check_ca_ctx;
 struct check_live;
+struct portal_live;
 struct control;
 struct metrics;
 struct recent;
@@ -53,6 +54,7 @@ struct vantaged {
 	struct vstore *store;
 	struct vcache *vcache;		/* the store's */
 	struct dissent *dissent;
+	struct portal_live *portal;	/* captive portals: the watch and the window */
 
 	struct ratelimit *ratelimit;	/* NULL when ratelimit.qps is 0 */
 	struct follow *follow;		/* upstreams: auto and the system's path (follow.c) */
