@@ -36,14 +36,19 @@ like "$out" "timed out|no servers could be reached" "a dropped client gets no an
 out=$(from "$INNET" www.example.test A)
 is "$(dig_rcode <<< "$out")" NOERROR "the longest prefix wins: a /32 allow inside a refused /24"
 
-# Per-client TCP limit: a third connection from the same client is closed at once, while the
-# first two stay open.
+# Per-client TCP limit: of three connections from one client, one is closed at once and two
+# stay open. (With several event loops the kernel queues each connection at one loop's
+# socket and the loops accept in their own order, so which one is refused is theirs; the
+# limit is the instance's either way.)
 exec {c1}<>"/dev/tcp/$VANTAGED_ADDR/$VANTAGED_PORT" {c2}<>"/dev/tcp/$VANTAGED_ADDR/$VANTAGED_PORT"
 exec {c3}<>"/dev/tcp/$VANTAGED_ADDR/$VANTAGED_PORT"
-read -r -t 5 -u "$c3" _; st=$?
-is "$st" 1 "the third TCP connection of one client is closed at once (EOF)"
-read -r -t 0.2 -u "$c1" _; st=$?
-cmp_ok "$st" -gt 128 "the first connection is still open"
+eofs=0 open=0
+for c in "$c3" "$c2" "$c1"; do
+	read -r -t 2 -u "$c" _; st=$?
+	if [ "$st" = 1 ]; then eofs=$((eofs + 1)); elif [ "$st" -gt 128 ]; then open=$((open + 1)); fi
+done
+is "$eofs" 1 "one of three TCP connections of one client is closed at once (EOF)"
+is "$open" 2 "the other two stay open"
 exec {c1}>&- {c2}>&- {c3}>&-
 ok "TCP from the client works again once it closed its connections" \
 	wait_until 5 sh -c "timeout 5 dig +tcp @$VANTAGED_ADDR -p $VANTAGED_PORT +tries=1 +time=2 www.example.test | grep -q NOERROR"
