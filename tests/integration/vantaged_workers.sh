@@ -14,7 +14,7 @@ require_vantaged
 require_mirror
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
-tap_plan 27
+tap_plan 29
 
 cons_view honest honest.zone || bail_out "cannot start the honest view"
 for r in eu us ap; do
@@ -38,6 +38,16 @@ like "$(grep -m 1 'main: ready' "$VANTAGED_LOG")" 'ready: 2 worker loops' "the l
 is "$(jctl status | jq '.workers | length')" 2 "status: two loops (workers[])"
 is "$(grep -c "listen: bound $VANTAGED_ADDR:$VANTAGED_PORT " "$VANTAGED_LOG")" 2 \
 	"each loop bound its own sockets on the one address"
+# The loops start after the sandbox: every thread has no_new_privs and, where built, seccomp.
+tasks=$(ls "/proc/$VANTAGED_PID/task" | wc -l)
+cmp_ok "$tasks" -ge 2 "two threads run (the main loop and a worker)"
+nnp=$(cat /proc/"$VANTAGED_PID"/task/*/status | grep -c '^NoNewPrivs:[[:space:]]*1')
+if log_has 'seccomp on'; then
+	sec=$(cat /proc/"$VANTAGED_PID"/task/*/status | grep -c '^Seccomp:[[:space:]]*2')
+else
+	sec=$tasks # not built with seccomp, or a sanitizer build: nothing to count
+fi
+is "$nnp/$sec" "$tasks/$tasks" "... each thread is sandboxed (no_new_privs, seccomp filter)"
 
 # Find source ports each loop takes (four each): the loop whose question count moved.
 L0=() L1=()
