@@ -27,11 +27,7 @@ cons_vconf "$T/vd.yaml" mirrors="eu us ap" extra="workers: 2"
 start_vantaged "$T/vd.yaml" || bail_out "vantaged did not start"
 SOCK=$T/ctl-vd.sock
 jctl() { timeout 20 "$VANTAGECTL" -s "$SOCK" -j "$@"; }
-# loop_field I FIELD: loop I's counter FIELD in status.
-loop_field() { jctl status | jq -r ".workers[$1].$2"; }
-# pdig PORT ARGS: a question from our own address and a fixed source port (one loop's).
 CLIENT=$(unique_addr)
-pdig() { local p=$1; shift; timeout 15 dig @"$VANTAGED_ADDR" -p "$VANTAGED_PORT" -b "$CLIENT#$p" +tries=1 +time=3 "$@"; }
 
 # --- two loops, each with its own counters
 like "$(grep -m 1 'main: ready' "$VANTAGED_LOG")" 'ready: 2 worker loops' "the log says two loops run"
@@ -49,14 +45,7 @@ else
 fi
 is "$nnp/$sec" "$tasks/$tasks" "... each thread is sandboxed (no_new_privs, seccomp filter)"
 
-# Find source ports each loop takes (four each): the loop whose question count moved.
-L0=() L1=()
-for p in $(seq 41000 41127); do
-	a=$(loop_field 0 queries)
-	pdig "$p" +short www.example.test A > /dev/null
-	if [ "$(loop_field 0 queries)" != "$a" ]; then L0+=("$p"); else L1+=("$p"); fi
-	[ ${#L0[@]} -ge 4 ] && [ ${#L1[@]} -ge 4 ] && break
-done
+find_loop_ports www.example.test
 P0=${L0[0]:-} P1=${L1[0]:-}
 ok "the kernel spread the clients over both loops (ports ${L0[*]} / ${L1[*]})" \
 	test ${#L0[@]} -ge 4 -a ${#L1[@]} -ge 4

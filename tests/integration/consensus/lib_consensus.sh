@@ -164,3 +164,21 @@ cons_vconf() {
 }
 
 ede_of() { sed -n 's/^; EDE: \([0-9]*\)[^:]*: *(\(.*\))$/\1 \2/p' | head -n 1; }
+
+# Worker loops (workers: 2): the kernel spreads clients over them by address and port. With
+# vantagectl's socket SOCK, find source ports of address CLIENT that each loop takes (four
+# each, asking NAME): into the arrays L0 and L1. 0, or 1 when one loop got fewer.
+# pdig PORT ARGS then asks from CLIENT#PORT.
+loop_field() { timeout 20 "$VANTAGECTL" -s "$SOCK" -j status | jq -r ".workers[$1].$2"; }
+pdig() { local p=$1; shift; timeout 15 dig @"$VANTAGED_ADDR" -p "$VANTAGED_PORT" -b "$CLIENT#$p" +tries=1 +time=3 "$@"; }
+find_loop_ports() {
+	local name=$1 p a
+	L0=() L1=()
+	for p in $(seq 41000 41127); do
+		a=$(loop_field 0 queries)
+		pdig "$p" +short "$name" A > /dev/null
+		if [ "$(loop_field 0 queries)" != "$a" ]; then L0+=("$p"); else L1+=("$p"); fi
+		[ ${#L0[@]} -ge 4 ] && [ ${#L1[@]} -ge 4 ] && return 0
+	done
+	return 1
+}
