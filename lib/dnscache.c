@@ -1,6 +1,7 @@
 /* lib/dnscache.c - the answer cache: whole responses keyed by question, TTL-decayed, LRU. */
 #include "autoconf.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,10 @@ struct dnscache {
 	uint64_t seed;			/* keyed hash: clients cannot aim at one chain */
 	struct dnscache_stats st;	/* entries and bytes are the table's */
 	uint8_t scratch[DNS_MAXMSG];
+	/* dnscache_set_shared: several threads use it. Every call then holds mu, and a hit is
+	 * copied out to the calling thread's buffer before mu is let go. */
+	int shared;
+	pthread_mutex_t mu;
 };
 
 #define DNSCACHE_BIT_DO 1
@@ -123,8 +128,8 @@ dnscache_new(const struct dnscache_limits *lim)
 	return c;
 }
 
-void
-dnscache_flush(struct dnscache *c)
+static void
+dc_flush(struct dnscache *c)
 {
 	c->st.evictions += hlru_count(c->table);
 	hlru_clear(c->table);
@@ -136,11 +141,13 @@ dnscache_free(struct dnscache *c)
 	if (c == NULL)
 		return;
 	hlru_free(c->table);
+	if (c->shared)
+		pthread_mutex_destroy(&c->mu);
 	free(c);
 }
 
-void
-dnscache_set_limits(struct dnscache *c, const struct dnscache_limits *lim)
+static void
+dc_set_limits(struct dnscache *c, const struct dnscache_limits *lim)
 {
 	size_t nb = dnscache_bucket_count(lim->max_entries);
 
@@ -180,8 +187,8 @@ dnscache_stale_ok(const struct dnscache *c, const struct dnscache_entry *e, uint
 	return e->verified && (uint64_t)e->expire + c->lim.stale_ttl > now;
 }
 
-int
-dnscache_lookup(struct dnscache *c, const struct dnsq *q, uint64_t now, struct dnscache_hit *hit)
+static int
+dc_lookup(struct dnscache *c, const struct dnsq *q, uint64_t now, struct dnscache_hit *hit)
 {
 	struct dnscache_entry *e = dnscache_find(c, q);
 
@@ -205,8 +212,8 @@ dnscache_lookup(struct dnscache *c, const struct dnsq *q, uint64_t now, struct d
 	return 1;
 }
 
-int
-dnscache_lookup_stale(struct dnscache *c, const struct dnsq *q, uint64_t now,
+static int
+dc_lookup_stale(struct dnscache *c, const struct dnsq *q, uint64_t now,
     struct dnscache_hit *hit)
 {
 	struct dnscache_entry *e = dnscache_find(c, q);
@@ -220,8 +227,8 @@ dnscache_lookup_stale(struct dnscache *c, const struct dnsq *q, uint64_t now,
 	return 1;
 }
 
-int
-dnscache_has_stale(struct dnscache *c, const struct dnsq *q, uint64_t now)
+static int
+dc_has_stale(struct dnscache *c, const struct dnsq *q, uint64_t now)
 {
 	struct dnscache_entry *e = dnscache_find(c, q);
 
@@ -320,15 +327,15 @@ dnscache_insert(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, s
 	return 1;
 }
 
-int
-dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
+static int
+dc_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
     uint64_t now)
 {
 	return dnscache_insert(c, q, wire, len, now, 0);
 }
 
-int
-dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
+static int
+dc_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
     uint64_t now, uint32_t max_ttl, int verified, struct dnscache_hit *hit)
 {
 	int rc = dnscache_insert(c, q, wire, len, now, max_ttl);
@@ -351,8 +358,8 @@ dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, 
 	return rc < 0 ? -1 : 0;
 }
 
-int
-dnscache_prefetch_claim(struct dnscache *c, const struct dnsq *q, uint64_t now)
+static int
+dc_prefetch_claim(struct dnscache *c, const struct dnsq *q, uint64_t now)
 {
 	struct dnscache_entry *e = dnscache_find(c, q);
 
@@ -362,8 +369,8 @@ dnscache_prefetch_claim(struct dnscache *c, const struct dnsq *q, uint64_t now)
 	return 1;
 }
 
-size_t
-dnscache_remove(struct dnscache *c, const uint8_t *qname, size_t qname_len, uint16_t qtype)
+static size_t
+dc_remove(struct dnscache *c, const uint8_t *qname, size_t qname_len, uint16_t qtype)
 {
 	size_t n = 0;
 	struct hlru_node *node = hlru_newest(c->table), *next;
@@ -381,16 +388,16 @@ dnscache_remove(struct dnscache *c, const uint8_t *qname, size_t qname_len, uint
 	return n;
 }
 
-void
-dnscache_get_stats(const struct dnscache *c, struct dnscache_stats *st)
+static void
+dc_get_stats(const struct dnscache *c, struct dnscache_stats *st)
 {
 	*st = c->st;
 	st->entries = hlru_count(c->table);
 	st->bytes = hlru_bytes(c->table);
 }
 
-size_t
-dnscache_walk(const struct dnscache *c, uint64_t now,
+static size_t
+dc_walk(const struct dnscache *c, uint64_t now,
     int (*cb)(void *arg, const struct dnscache_entry_info *e), void *arg)
 {
 	size_t n = 0;
@@ -415,5 +422,165 @@ dnscache_walk(const struct dnscache *c, uint64_t now,
 		if (cb(arg, &info) != 0)
 			break;
 	}
+	return n;
+}
+
+/* ---- the public calls: one at a time when the cache is shared between threads ---- */
+
+void
+dnscache_set_shared(struct dnscache *c)
+{
+	if (c->shared)
+		return;
+	REQUIRE(pthread_mutex_init(&c->mu, NULL) == 0);
+	c->shared = 1;
+}
+
+static void
+dnscache_lock(const struct dnscache *c)
+{
+	if (c->shared)
+		pthread_mutex_lock(&((struct dnscache *)c)->mu);
+}
+
+static void
+dnscache_unlock(const struct dnscache *c)
+{
+	if (c->shared)
+		pthread_mutex_unlock(&((struct dnscache *)c)->mu);
+}
+
+/*
+ * A hit points into the entry; once the lock is let go another thread may replace it, so
+ * a shared cache hands out a copy in this thread's buffer (one per kind of call: a caller
+ * may hold a lookup's hit while it replaces). Valid until this thread's next such call.
+ */
+static void
+dnscache_hit_out(const struct dnscache *c, struct dnscache_hit *hit, int slot)
+{
+	static _Thread_local uint8_t out[2][DNS_MAXMSG];
+
+	if (!c->shared || hit->len > sizeof(out[slot]))
+		return;
+	memcpy(out[slot], hit->wire, hit->len);
+	hit->wire = out[slot];
+}
+
+void
+dnscache_flush(struct dnscache *c)
+{
+	dnscache_lock(c);
+	dc_flush(c);
+	dnscache_unlock(c);
+}
+
+void
+dnscache_set_limits(struct dnscache *c, const struct dnscache_limits *lim)
+{
+	dnscache_lock(c);
+	dc_set_limits(c, lim);
+	dnscache_unlock(c);
+}
+
+int
+dnscache_lookup(struct dnscache *c, const struct dnsq *q, uint64_t now, struct dnscache_hit *hit)
+{
+	int rc;
+
+	dnscache_lock(c);
+	if ((rc = dc_lookup(c, q, now, hit)) == 1)
+		dnscache_hit_out(c, hit, 0);
+	dnscache_unlock(c);
+	return rc;
+}
+
+int
+dnscache_lookup_stale(struct dnscache *c, const struct dnsq *q, uint64_t now,
+    struct dnscache_hit *hit)
+{
+	int rc;
+
+	dnscache_lock(c);
+	if ((rc = dc_lookup_stale(c, q, now, hit)) == 1)
+		dnscache_hit_out(c, hit, 0);
+	dnscache_unlock(c);
+	return rc;
+}
+
+int
+dnscache_has_stale(struct dnscache *c, const struct dnsq *q, uint64_t now)
+{
+	int rc;
+
+	dnscache_lock(c);
+	rc = dc_has_stale(c, q, now);
+	dnscache_unlock(c);
+	return rc;
+}
+
+int
+dnscache_store(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
+    uint64_t now)
+{
+	int rc;
+
+	dnscache_lock(c);
+	rc = dc_store(c, q, wire, len, now);
+	dnscache_unlock(c);
+	return rc;
+}
+
+int
+dnscache_replace(struct dnscache *c, const struct dnsq *q, const uint8_t *wire, size_t len,
+    uint64_t now, uint32_t max_ttl, int verified, struct dnscache_hit *hit)
+{
+	int rc;
+
+	dnscache_lock(c);
+	if ((rc = dc_replace(c, q, wire, len, now, max_ttl, verified, hit)) == 1)
+		dnscache_hit_out(c, hit, 1);
+	dnscache_unlock(c);
+	return rc;
+}
+
+int
+dnscache_prefetch_claim(struct dnscache *c, const struct dnsq *q, uint64_t now)
+{
+	int rc;
+
+	dnscache_lock(c);
+	rc = dc_prefetch_claim(c, q, now);
+	dnscache_unlock(c);
+	return rc;
+}
+
+size_t
+dnscache_remove(struct dnscache *c, const uint8_t *qname, size_t qname_len, uint16_t qtype)
+{
+	size_t n;
+
+	dnscache_lock(c);
+	n = dc_remove(c, qname, qname_len, qtype);
+	dnscache_unlock(c);
+	return n;
+}
+
+void
+dnscache_get_stats(const struct dnscache *c, struct dnscache_stats *st)
+{
+	dnscache_lock(c);
+	dc_get_stats(c, st);
+	dnscache_unlock(c);
+}
+
+size_t
+dnscache_walk(const struct dnscache *c, uint64_t now,
+    int (*cb)(void *arg, const struct dnscache_entry_info *e), void *arg)
+{
+	size_t n;
+
+	dnscache_lock(c);
+	n = dc_walk(c, now, cb, arg);
+	dnscache_unlock(c);
 	return n;
 }

@@ -32,6 +32,13 @@ struct dnscache_hit {
 /* dnscache_new - an empty cache; NULL on allocation failure. */
 struct dnscache *dnscache_new(const struct dnscache_limits *lim);
 
+/*
+ * dnscache_set_shared - from now on several threads (vantaged's workers) use c: each call
+ * holds a lock, and hits are copies in the calling thread's buffer. Call before a second
+ * thread sees c.
+ */
+void dnscache_set_shared(struct dnscache *c);
+
 /* dnscache_free - accepts NULL. */
 void dnscache_free(struct dnscache *c);
 

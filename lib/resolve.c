@@ -43,6 +43,7 @@ struct resolve_fwd {
 struct resolve {
 	struct event_base *base;
 	struct dnscache *cache;
+	int cache_owned;			/* else another resolve's (share_cache_of) */
 	struct upstream_set *ups;
 	struct resolve_fwd fwd[RESOLVE_MAX_FORWARDS];
 	size_t n_fwd;
@@ -111,9 +112,10 @@ resolve_new(struct event_base *base, const struct resolve_config *cfg)
 	if (r == NULL)
 		return NULL;
 	r->base = base;
-	r->t0 = now_ms();
+	r->t0 = cfg->share_cache_of ? cfg->share_cache_of->t0 : now_ms();
 	r->lim = cfg->cache;
-	r->cache = dnscache_new(&cfg->cache);
+	r->cache_owned = cfg->share_cache_of == NULL;
+	r->cache = r->cache_owned ? dnscache_new(&cfg->cache) : cfg->share_cache_of->cache;
 	r->inflight = coalesce_new(RESOLVE_BUCKETS, resolve_same);
 	random_buf(&r->seed, sizeof(r->seed));
 	r->ups = upstream_set_new(base, cfg->upstreams, cfg->n_upstreams, cfg->timeout_ms);
@@ -154,7 +156,8 @@ resolve_free(struct resolve *r)
 	for (size_t i = 0; i < r->n_fwd; i++)
 		upstream_set_free(r->fwd[i].ups);
 	upstream_set_free(r->ups);
-	dnscache_free(r->cache);
+	if (r->cache_owned)
+		dnscache_free(r->cache);
 	free(r);
 }
 
@@ -181,16 +184,24 @@ resolve_retire(struct resolve *r, struct upstream_set *set)
 }
 
 int
-resolve_reconfigure(struct resolve *r, const struct resolve_config *cfg)
+resolve_can_reconfigure(struct resolve *r)
 {
-	struct resolve_fwd fwd[RESOLVE_MAX_FORWARDS];
-	struct upstream_set *set;
-	size_t free_slots = 0, n_fwd;
+	size_t free_slots = 0;
 
 	resolve_reap(r);
 	for (size_t i = 0; i < NELEMS(r->retired); i++)
 		free_slots += r->retired[i] == NULL;
-	if (free_slots < 1 + r->n_fwd)
+	return free_slots >= 1 + r->n_fwd;
+}
+
+int
+resolve_reconfigure(struct resolve *r, const struct resolve_config *cfg)
+{
+	struct resolve_fwd fwd[RESOLVE_MAX_FORWARDS];
+	struct upstream_set *set;
+	size_t n_fwd;
+
+	if (!resolve_can_reconfigure(r))
 		return -1; /* reloads faster than questions finish: try again later */
 	set = upstream_set_new(r->base, cfg->upstreams, cfg->n_upstreams, cfg->timeout_ms);
 	if (set == NULL)

@@ -33,6 +33,9 @@ struct resolve_config {
 	size_t n_forwards;
 	uint32_t timeout_ms;			/* one question, all attempts */
 	struct dnscache_limits cache;
+	/* At creation: share this resolve's answer cache (and its clock) instead of making
+	 * one; it must outlive r, and be dnscache_set_shared when threads share it. */
+	const struct resolve *share_cache_of;
 };
 
 /* The outcome handed to a waiter. */
@@ -52,6 +55,10 @@ struct resolve *resolve_new(struct event_base *base, const struct resolve_config
 
 /* resolve_free - cancels every waiter without calling it; accepts NULL. */
 void resolve_free(struct resolve *r);
+
+/* resolve_can_reconfigure - whether resolve_reconfigure would find room now (it may still
+ * fail when memory runs out). */
+int resolve_can_reconfigure(struct resolve *r);
 
 /*
  * resolve_reconfigure - new upstreams and limits (SIGHUP). The cache is kept; questions

@@ -146,3 +146,12 @@ plugin_conf_print(const struct plugin_config *pc, FILE *out)
 			plugin_table[i]->config_print(pc->slot[i].conf, out);
 	}
 }
+
+int
+plugin_conf_any(const struct plugin_config *pc)
+{
+	for (size_t i = 0; pc != NULL && i < pc->n; i++)
+		if (pc->slot[i].enabled)
+			return 1;
+	return 0;
+}

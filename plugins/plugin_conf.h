@@ -13,6 +13,10 @@
  * (plugins/plugin_table.c). */
 extern const struct plugin_descriptor *const plugin_table[];
 
+/* plugin_conf_any - whether pc turns on at least one plugin (NULL: none). */
+struct plugin_config;
+int plugin_conf_any(const struct plugin_config *pc);
+
 /* The parsed plugins: section: one slot per plugin_table entry. */
 struct plugin_config {
 	size_t n;

@@ -49,58 +49,6 @@ check_new(const struct check_env *env)
 	return cx;
 }
 
-int
-check_applies(const struct check_ctx *cx, const struct dnsq *q)
-{
-	const struct config *cfg = *cx->env.cfg;
-	int typed = 0;
-
-	if (!cx->env.mirrors->configured(cx->env.mirrors_svc) || q->qclass != DNS_CLASS_IN)
-		return 0;
-	for (size_t i = 0; i < cfg->consensus.n_check_types && !typed; i++)
-		typed = cfg->consensus.check_types[i] == q->qtype;
-	if (!typed)
-		return 0;
-	for (size_t i = 0; i < cfg->consensus.n_bypass; i++) {
-		const struct config_zone *z = &cfg->consensus.bypass_wire[i];
-		if (z->len && dnswire_name_is_sub(q->qname, q->qname_len, z->wire, z->len))
-			return 0; /* never leaves the machine: home.arpa, VPN zones, ... */
-	}
-	/* Split DNS: a VPN's or the LAN's own zone is theirs to answer, and theirs to know. */
-	return !config_forwarded(cfg, q->qname, q->qname_len);
-}
-
-int
-check_cached(struct check_ctx *cx, const struct dnsq *q, const struct resolve_result *hit,
-    struct policy_decision *d)
-{
-	struct vcache_info info;
-	struct cons_verdict v;
-	struct consensus_settings set;
-
-	if (!vcache_lookup(cx->env.vcache, q->qname, q->qname_len, q->qtype,
-		cx->env.clock.wall_s(), &info))
-		return 0;
-	if (info.raw_hash != check_raw_hash(cx, hit->wire, hit->len, q))
-		return 0;
-	config_consensus_for(*cx->env.cfg, q->qname, q->qname_len, &set);
-	/* The consensus answer itself is not kept: ask again to be able to serve it. */
-	if (info.outcome == OUTCOME_DISSENT && set.on_dissent == DISSENT_CONSENSUS)
-		return 0;
-	check_info_verdict(&info, &v);
-	policy_decide(&v, &set, info.summary, d);
-	if ((info.flags & VCACHE_F_CA) && d->action != ACTION_SERVE)
-		snprintf(d->text, sizeof(d->text),
-		    "vantage: local %s fails the TLS check against the mirrors' CA", info.summary);
-	else if ((info.flags & VCACHE_F_STICKY) && d->action != ACTION_SERVE)
-		snprintf(d->text, sizeof(d->text),
-		    "vantage: local %s contradicts the addresses verified before; mirrors insufficient",
-		    info.summary);
-	check_ca_flag(cx->env.ca, q, d);
-	cx->env.st->verdict_cached++;
-	return 1;
-}
-
 /*
  * The in-flight chain of q, keyed by this context's random seed (hlru_fold): clients choose
  * the questions and nothing caps how many checks are under way (mirrors that answer slowly

@@ -77,6 +77,11 @@ int check_applies(const struct check_ctx *cx, const struct dnsq *q);
 int check_cached(struct check_ctx *cx, const struct dnsq *q, const struct resolve_result *hit,
     struct policy_decision *d);
 
+/* check_cached_in - check_cached under cfg, counting in st: what a worker loop calls (it
+ * changes nothing of cx, and reads the verified cache under its lock). */
+int check_cached_in(const struct check_ctx *cx, const struct config *cfg, struct vstats *st,
+    const struct dnsq *q, const struct resolve_result *hit, struct policy_decision *d);
+
 /*
  * check_start - cross-check q. local is the answer already at hand (a cache hit; copied),
  * or NULL to ask the upstream, in parallel with the mirrors. Identical questions share

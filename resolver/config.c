@@ -17,7 +17,7 @@
 static const char *const config_top_keys[] = { "listen", "upstreams", "upstreams_from",
 	"upstream_timeout", "forward", "forward_from", "mirrors", "consensus", "cache", "tcp", "acl", "ratelimit",
 	"control", "metrics", "dashboard", "log",
-	"user", "sandbox", "plugins", NULL };
+	"user", "sandbox", "workers", "plugins", NULL };
 static const char *const config_acl_keys[] = { "from", "action", NULL };
 static const char *const config_forward_keys[] = { "zone", "to", NULL };
 static const char *const config_acl_actions[] = { "allow", "refuse", "drop", NULL };
@@ -598,6 +598,25 @@ config_log(struct yconf *y, const yaml_node_t *v, struct config *c)
 	return 0;
 }
 
+/* workers: N (1..CONFIG_MAX_WORKERS) or auto (0 here: decided at start, config_workers_auto). */
+static int
+config_workers(struct yconf *y, const yaml_node_t *v, struct config *c)
+{
+	const char *s = yconf_scalar(y, v, "workers");
+	unsigned long n;
+
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "auto") == 0) {
+		c->workers = 0;
+		return 0;
+	}
+	if (yconf_uint(y, v, "workers", 1, CONFIG_MAX_WORKERS, &n) != 0)
+		return -1;
+	c->workers = (int)n;
+	return 0;
+}
+
 /* The sections after cache:, in the order their errors have always been reported in. */
 static int
 config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
@@ -618,6 +637,8 @@ config_sections(struct yconf *y, const yaml_node_t *root, struct config *c)
 	if ((v = yconf_get(y, root, "log")) && config_log(y, v, c) != 0)
 		return -1;
 	if ((v = yconf_get(y, root, "sandbox")) && yconf_bool(y, v, "sandbox", &c->sandbox) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "workers")) && config_workers(y, v, c) != 0)
 		return -1;
 	if ((v = yconf_get(y, root, "user"))) {
 		if (yconf_is_null(v))

@@ -12,6 +12,10 @@
 
 struct plugin_config;
 
+/* workers: at most this many event loops (and what auto picks at most: beyond, the one
+ * main loop that runs the checks becomes the bottleneck before the cores do). */
+#define CONFIG_MAX_WORKERS 64
+#define CONFIG_AUTO_WORKERS_MAX 8
 #define CONFIG_MAX_LISTEN 16
 #define CONFIG_MAX_UPSTREAMS 16
 /* mirrors.trust_store when not set: the system bundle (Debian's ca-certificates). */
@@ -196,6 +200,7 @@ struct config {
 	char *dissent_log;
 	char *user;		/* "" = do not change user */
 	int sandbox;		/* no_new_privs + Landlock + seccomp after start-up */
+	int workers;		/* event loops answering: 1..CONFIG_MAX_WORKERS, 0 = auto */
 	struct plugin_config *plugins;	/* plugins: (plugins/plugin_conf.c) */
 };
 

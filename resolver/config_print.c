@@ -233,5 +233,9 @@ config_print(const struct config *c, FILE *out)
 	    c->dissent_log ? c->dissent_log : "~");
 	fprintf(out, "user: \"%s\"\n", c->user);
 	fprintf(out, "sandbox: %s\n", c->sandbox ? "true" : "false");
+	if (c->workers)
+		fprintf(out, "workers: %d\n", c->workers);
+	else
+		fprintf(out, "workers: auto\n");
 	plugin_conf_print(c->plugins, out);
 }

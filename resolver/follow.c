@@ -306,13 +306,20 @@ follow_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct follow *f = arg;
 	struct timeval tv = { FOLLOW_TICK_MS / 1000, (FOLLOW_TICK_MS % 1000) * 1000 };
+	int ups, links;
 
 	(void)fd;
 	(void)what;
-	if ((*f->env.cfg)->upstreams_auto && follow_sources_changed(f))
+	ups = (*f->env.cfg)->upstreams_auto && follow_sources_changed(f);
+	links = follow_links_changed(f);
+	if ((ups || links) && f->env.quiesce)
+		f->env.quiesce(f->env.arg, 1);
+	if (ups)
 		follow_upstreams(f);
-	if (follow_links_changed(f))
+	if (links)
 		follow_links(f);
+	if ((ups || links) && f->env.quiesce)
+		f->env.quiesce(f->env.arg, 0);
 	follow_path(f);
 	evtimer_add(f->timer, &tv);
 }

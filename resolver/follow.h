@@ -26,7 +26,10 @@ struct follow_env {
 	/* The forward zones changed (learned from the links): answers cached for names they
 	 * moved came from resolvers no longer asked. May be NULL. */
 	void (*zones_changed)(void *arg);
-	void *arg;			/* for bound, apply and zones_changed */
+	/* About to change (*cfg)'s upstreams or zones (begin 1), and done (0): other threads
+	 * reading the slot wait in between. May be NULL. */
+	void (*quiesce)(void *arg, int begin);
+	void *arg;			/* for bound, apply, zones_changed and quiesce */
 };
 
 /* How often the files are looked at (a stat each: nothing for a laptop's battery). */

@@ -489,12 +489,18 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 }
 
 static int
-listen_socket(const struct netaddr *a, int type)
+listen_socket(const struct netaddr *a, int type, int reuseport)
 {
 	int fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), on = 1;
 
 	if (fd < 0)
 		return -1;
+	/* Worker loops: one socket each on the same address, the kernel spreads the clients.
+	 * Only sockets of the same user (root, here) may join the group. */
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) {
+		close(fd);
+		return -1;
+	}
 	if (a->ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 	if (type == SOCK_STREAM)
@@ -526,11 +532,11 @@ listen_bind_pair(struct listener *l, int *tcp_fd)
 		int on = 1;
 
 		l->bound = l->conf;
-		if ((l->udp_fd = listen_socket(&l->bound, SOCK_DGRAM)) < 0)
+		if ((l->udp_fd = listen_socket(&l->bound, SOCK_DGRAM, l->ls->env.reuseport)) < 0)
 			break;
 		getsockname(l->udp_fd, (struct sockaddr *)&ss, &sl);
 		netaddr_from_sockaddr(&l->bound, (struct sockaddr *)&ss, sl);
-		if ((*tcp_fd = listen_socket(&l->bound, SOCK_STREAM)) >= 0) {
+		if ((*tcp_fd = listen_socket(&l->bound, SOCK_STREAM, l->ls->env.reuseport)) >= 0) {
 			if (l->wildcard) {
 				if (l->bound.ss.ss_family == AF_INET)
 					setsockopt(l->udp_fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
@@ -600,7 +606,9 @@ listen_new(const struct listen_env *env)
 
 		l->ls = ls;
 		l->udp_fd = -1;
-		l->conf = cfg->listen[i];
+		/* A worker's sockets join the first loop's, port 0 included. */
+		l->conf = env->like && listen_bound(env->like, i) ? *listen_bound(env->like, i) :
+		    cfg->listen[i];
 		l->wildcard = netaddr_is_any(&l->conf);
 		STAILQ_INSERT_TAIL(&ls->listeners, l, entry);
 		if (listen_one(l, &tcp_fd) != 0) {

@@ -19,6 +19,8 @@ struct listen_env {
 	struct config *const *cfg;	/* the daemon's current-config slot */
 	struct vstats *st;
 	struct query_ctx *query;	/* may be set later: listen_set_query */
+	int reuseport;			/* SO_REUSEPORT: worker loops share the addresses */
+	const struct listen_ctx *like;	/* a worker's: bind what this one bound (or NULL) */
 };
 
 /*

@@ -362,17 +362,35 @@ metrics_mirrors(struct mw *m, const struct report_src *src)
 	free(lab);
 }
 
+/* Each event loop's questions (workers: N): a hot loop shows. */
+static void
+metrics_loops(struct mw *m, const struct report_src *src)
+{
+	const struct vstats *st;
+	char l[64], n[24];
+
+	mw_head(m, "vantaged_worker_queries_total", "counter",
+	    "Questions each event loop took (worker 0 is the main loop).");
+	for (size_t i = 0; src->loop_stats && (st = src->loop_stats(src->arg, i)) != NULL; i++) {
+		snprintf(n, sizeof(n), "%zu", i);
+		mw_u64(m, "vantaged_worker_queries_total", mw_label(l, sizeof(l), "worker", n),
+		    st->queries_udp + st->queries_tcp);
+	}
+}
+
 int
 metrics_render(const struct report_src *src, struct evbuffer *out)
 {
 	struct mw m = { .b = out };
 	char l[64];
 
+	report_refresh(src);
 	mw_head(&m, "vantaged_build_info", "gauge", "The version of vantaged (value 1).");
 	mw_u64(&m, "vantaged_build_info", mw_label(l, sizeof(l), "version", PACKAGE_VERSION), 1);
 	mw_head(&m, "vantaged_uptime_seconds", "gauge", "Seconds since vantaged started.");
 	mw_dbl(&m, "vantaged_uptime_seconds", NULL, (now_ms() - src->start_ms) / 1000.0);
 	metrics_stats(&m, src->st, STATS_F_QUERIES, STATS_F_TCP);
+	metrics_loops(&m, src);
 	metrics_cache(&m, src);
 	metrics_consensus(&m, src);
 	metrics_upstreams(&m, src);

@@ -2,6 +2,7 @@
  * fixed table of slots so that no client can make it grow. */
 #include "autoconf.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ struct ratelimit_slot {
 };
 
 struct ratelimit {
+	pthread_mutex_t mu;		/* every worker loop's clients share the buckets */
 	uint32_t qps, burst;
 	size_t nslots;
 	uint64_t seed;
@@ -31,6 +33,7 @@ ratelimit_new(uint32_t qps, uint32_t burst, size_t slots)
 		slots = 1;
 	if ((rl = calloc(1, sizeof(*rl) + slots * sizeof(rl->slots[0]))) == NULL)
 		return NULL;
+	pthread_mutex_init(&rl->mu, NULL);
 	rl->qps = qps;
 	rl->burst = burst < qps ? qps : burst;
 	rl->nslots = slots;
@@ -41,6 +44,8 @@ ratelimit_new(uint32_t qps, uint32_t burst, size_t slots)
 void
 ratelimit_free(struct ratelimit *rl)
 {
+	if (rl != NULL)
+		pthread_mutex_destroy(&rl->mu);
 	free(rl);
 }
 
@@ -51,7 +56,7 @@ ratelimit_allow(struct ratelimit *rl, const struct netaddr *peer, uint64_t now)
 	uint64_t h;
 	struct ratelimit_slot *s;
 	uint64_t cap;
-	int fam;
+	int fam, allow;
 
 	if (rl == NULL || rl->qps == 0)
 		return 1;
@@ -63,6 +68,7 @@ ratelimit_allow(struct ratelimit *rl, const struct netaddr *peer, uint64_t now)
 		h = (h ^ key[i]) * 0x100000001b3ull;
 	s = &rl->slots[(h ^ (h >> 29)) % rl->nslots];
 	cap = (uint64_t)rl->burst * 1000;
+	pthread_mutex_lock(&rl->mu);
 	if (memcmp(s->key, key, sizeof(key)) != 0 || s->last_ms == 0) {
 		memcpy(s->key, key, sizeof(key));
 		s->tokens_milli = (uint32_t)(cap > UINT32_MAX ? UINT32_MAX : cap);
@@ -72,8 +78,9 @@ ratelimit_allow(struct ratelimit *rl, const struct netaddr *peer, uint64_t now)
 		s->tokens_milli = (uint32_t)(t > cap ? (cap > UINT32_MAX ? UINT32_MAX : cap) : t);
 		s->last_ms = now;
 	}
-	if (s->tokens_milli < 1000)
-		return 0;
-	s->tokens_milli -= 1000;
-	return 1;
+	allow = s->tokens_milli >= 1000;
+	if (allow)
+		s->tokens_milli -= 1000;
+	pthread_mutex_unlock(&rl->mu);
+	return allow;
 }

@@ -1,6 +1,7 @@
 /* resolver/recent.c - what happened lately: refusals and flags, per-client counts, verdicts per minute. */
 #include "autoconf.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -52,6 +53,10 @@ static const char *const recent_outcomes[RH_COUNT] = { "agree", "dissent", "insu
 
 struct recent {
 	const struct vstats *st;
+	void (*refresh)(void *arg);	/* recent_set_refresh: brings *st up to date */
+	void *refresh_arg;
+	/* Worker loops note their clients' questions while the main loop reads: one at a time. */
+	pthread_mutex_t mu;
 	struct event *tick;
 	uint64_t key;			/* seeds the client hash: clients cannot aim at one chain */
 
@@ -91,6 +96,9 @@ recent_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	pthread_mutex_lock(&r->mu);
+	if (r->refresh)
+		r->refresh(r->refresh_arg);
 	recent_sample(r->st, now);
 	for (int i = 0; i < RH_COUNT; i++) {
 		uint64_t d = now[i] - r->snap[i];
@@ -102,6 +110,7 @@ recent_tick(evutil_socket_t fd, short what, void *arg)
 		r->n_minutes++;
 	memcpy(r->snap, now, sizeof(now));
 	r->snap_time = wall_s();
+	pthread_mutex_unlock(&r->mu);
 }
 
 struct recent *
@@ -112,6 +121,7 @@ recent_new(struct event_base *base, const struct vstats *st)
 
 	if (r == NULL)
 		return NULL;
+	pthread_mutex_init(&r->mu, NULL);
 	r->st = st;
 	random_buf(&r->key, sizeof(r->key));
 	for (size_t i = 0; i < RECENT_BUCKETS; i++)
@@ -133,6 +143,7 @@ recent_free(struct recent *r)
 		return;
 	if (r->tick)
 		event_free(r->tick);
+	pthread_mutex_destroy(&r->mu);
 	free(r);
 }
 
@@ -211,8 +222,8 @@ recent_client(struct recent *r, const struct netaddr *peer)
 	return &r->cl[idx];
 }
 
-void
-recent_query(struct recent *r, const struct netaddr *peer)
+static void
+recent_u_query(struct recent *r, const struct netaddr *peer)
 {
 	struct recent_client *c;
 
@@ -244,8 +255,8 @@ recent_copy_mirrors(struct recent_event *e, const struct check_result *res)
 	}
 }
 
-void
-recent_note(struct recent *r, const struct netaddr *peer, const struct dnsq *q,
+static void
+recent_u_note(struct recent *r, const struct netaddr *peer, const struct dnsq *q,
     const struct policy_decision *d, const struct check_result *res)
 {
 	struct recent_event *e;
@@ -306,8 +317,8 @@ recent_event_json(const struct recent_event *e, struct jw *w)
 	jw_close(w, '}');
 }
 
-void
-recent_events_json(const struct recent *r, struct jw *w)
+static void
+recent_u_events_json(const struct recent *r, struct jw *w)
 {
 	size_t n = r ? (r->ev_total < RECENT_EVENTS ? (size_t)r->ev_total : RECENT_EVENTS) : 0;
 
@@ -328,8 +339,8 @@ recent_before(const struct recent_client *a, const struct recent_client *b)
 	return a->queries != b->queries ? a->queries > b->queries : a->last > b->last;
 }
 
-void
-recent_clients_json(const struct recent *r, struct jw *w)
+static void
+recent_u_clients_json(const struct recent *r, struct jw *w)
 {
 	uint16_t order[RECENT_CLIENTS];
 	size_t n = r ? r->n_clients : 0;
@@ -361,8 +372,8 @@ recent_clients_json(const struct recent *r, struct jw *w)
 	jw_u64(w, "evicted", r ? r->evicted : 0);
 }
 
-void
-recent_history_json(const struct recent *r, struct jw *w)
+static void
+recent_u_history_json(const struct recent *r, struct jw *w)
 {
 	uint64_t now[RH_COUNT];
 
@@ -389,4 +400,54 @@ recent_history_json(const struct recent *r, struct jw *w)
 			jw_u64(w, recent_outcomes[i], now[i] - r->snap[i]);
 	}
 	jw_close(w, '}');
+}
+
+/* ---- the public calls, one thread at a time ---- */
+
+void
+recent_set_refresh(struct recent *r, void (*refresh)(void *arg), void *arg)
+{
+	r->refresh = refresh;
+	r->refresh_arg = arg;
+}
+
+void
+recent_query(struct recent *r, const struct netaddr *peer)
+{
+	pthread_mutex_lock(&r->mu);
+	recent_u_query(r, peer);
+	pthread_mutex_unlock(&((struct recent *)r)->mu);
+}
+
+void
+recent_note(struct recent *r, const struct netaddr *peer, const struct dnsq *q,
+    const struct policy_decision *d, const struct check_result *res)
+{
+	pthread_mutex_lock(&r->mu);
+	recent_u_note(r, peer, q, d, res);
+	pthread_mutex_unlock(&((struct recent *)r)->mu);
+}
+
+void
+recent_events_json(const struct recent *r, struct jw *w)
+{
+	pthread_mutex_lock(&((struct recent *)r)->mu);
+	recent_u_events_json(r, w);
+	pthread_mutex_unlock(&((struct recent *)r)->mu);
+}
+
+void
+recent_clients_json(const struct recent *r, struct jw *w)
+{
+	pthread_mutex_lock(&((struct recent *)r)->mu);
+	recent_u_clients_json(r, w);
+	pthread_mutex_unlock(&((struct recent *)r)->mu);
+}
+
+void
+recent_history_json(const struct recent *r, struct jw *w)
+{
+	pthread_mutex_lock(&((struct recent *)r)->mu);
+	recent_u_history_json(r, w);
+	pthread_mutex_unlock(&((struct recent *)r)->mu);
 }

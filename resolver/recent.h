@@ -35,6 +35,10 @@ struct recent;
  */
 struct recent *recent_new(struct event_base *base, const struct vstats *st);
 
+/* recent_set_refresh - call refresh(arg) before each reading of st (the minute's tick):
+ * with worker loops, st is a sum the daemon brings up to date. */
+void recent_set_refresh(struct recent *r, void (*refresh)(void *arg), void *arg);
+
 /* recent_free - stop the timer and free; accepts NULL. */
 void recent_free(struct recent *r);
 

@@ -180,11 +180,39 @@ report_forwards(const struct report_src *src, struct jw *w)
 }
 
 void
+report_refresh(const struct report_src *src)
+{
+	if (src->refresh)
+		src->refresh(src->arg);
+}
+
+/* Each event loop's share ("workers"), to find a hot one: the kernel spreads clients over
+ * the loops by their address and port. */
+static void
+report_loops(const struct report_src *src, struct jw *w)
+{
+	const struct vstats *st;
+
+	jw_open(w, "workers", '[');
+	for (size_t i = 0; src->loop_stats && (st = src->loop_stats(src->arg, i)) != NULL; i++) {
+		jw_open(w, NULL, '{');
+		jw_u64(w, "loop", i);
+		jw_u64(w, "queries", st->queries_udp + st->queries_tcp);
+		jw_u64(w, "answers_cache", st->answers_cache);
+		jw_u64(w, "answers_upstream", st->answers_upstream);
+		jw_u64(w, "verdicts_cached", st->verdict_cached);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
+void
 report_status(const struct report_src *src, struct jw *w)
 {
 	static const char *const groups[] = { "queries", "answers", "verdicts", "actions" };
 	size_t total = report_mirror_count(src);
 
+	report_refresh(src);
 	report_self(src, w);
 	report_upstreams(src, w);
 	report_forwards(src, w);
@@ -200,6 +228,7 @@ report_status(const struct report_src *src, struct jw *w)
 		jw_close(w, '}');
 	}
 	report_ca(src, w);
+	report_loops(src, w);
 	report_resolv_conf(src, w);
 }
 

@@ -54,7 +54,15 @@ struct report_src {
 	    void (*cb)(void *cbarg, const struct check_result *res), void *cbarg);
 	/* metrics.c: the plugin chain's metrics text into out (plugin_metrics). */
 	void (*plugin_metrics)(void *arg, struct evbuffer *out);
+	/* Bring *st up to date before reading it (with worker loops it is their sum); NULL:
+	 * it always is. */
+	void (*refresh)(void *arg);
+	/* Event loop i's own counters (0: the main loop); NULL past the last, or when NULL. */
+	const struct vstats *(*loop_stats)(void *arg, size_t i);
 };
+
+/* report_refresh - src->refresh, when there is one. */
+void report_refresh(const struct report_src *src);
 
 /*
  * Each producer writes its members into w (jw_init'ed on the answer's buffer, as after a

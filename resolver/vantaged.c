@@ -27,6 +27,7 @@
 #include "log.h"
 #include "query.h"
 #include "metrics.h"
+#include "daemon.h"
 #include "dashboard.h"
 #include "recent.h"
 #include "plugin.h"
@@ -36,6 +37,7 @@
 #include "follow.h"
 #include "vantaged.h"
 #include "vstore.h"
+#include "worker.h"
 #include "vutil.h"
 
 #ifndef SYSCONFDIR
@@ -112,17 +114,57 @@ vantaged_ratelimit(struct vantaged *vd, const struct config *cfg)
 	return 0;
 }
 
+/* The event loops cfg asks for; one when plugins run (their chain is the main loop's). */
+static int
+vantaged_workers(const struct config *cfg)
+{
+	int n = worker_count(cfg);
+
+	if (n > 1 && plugin_conf_any(cfg->plugins)) {
+		if (cfg->workers > 1)
+			log_warnx(LOG_G_CONFIG, "workers: %d: plugins run on one loop; using 1",
+			    cfg->workers);
+		return 1;
+	}
+	return n;
+}
+
+/* What a reload cannot change while the worker loops run; 0, or -1 (said why). */
+static int
+vantaged_reload_workers(struct vantaged *vd, const struct config *cfg)
+{
+	if (worker_pool_size(vd->workers) > 1 && plugin_conf_any(cfg->plugins)) {
+		log_warnx(LOG_G_CONFIG, "reload failed, keeping the running configuration: plugins "
+					"need workers: 1, and %zu worker loops run; restart to apply",
+		    worker_pool_size(vd->workers));
+		return -1;
+	}
+	if (vantaged_workers(cfg) != (int)worker_pool_size(vd->workers))
+		log_warnx(LOG_G_CONFIG, "reload: workers changed; it takes effect at the next restart");
+	return 0;
+}
+
+/* Each loop's resolver gets rc, or none does (busy); 0 or -1. */
+static int
+vantaged_resolvers(struct vantaged *vd, const struct resolve_config *rc)
+{
+	if (!resolve_can_reconfigure(vd->res) || !worker_pool_can_reconfigure(vd->workers) ||
+	    resolve_reconfigure(vd->res, rc) != 0)
+		return -1;
+	(void)worker_pool_reconfigure(vd->workers, rc); /* out of memory only: logged */
+	return 0;
+}
+
+/* Apply cfg (loaded); the worker loops are parked. */
 static void
-vantaged_reload_apply(struct vantaged *vd)
+vantaged_reload_apply(struct vantaged *vd, struct config *cfg)
 {
 	char err[512];
-	struct config *cfg;
 	struct resolve_config rc;
 	struct resolve_forward fw[RESOLVE_MAX_FORWARDS];
 
-	log_info(LOG_G_MAIN, "reloading %s", vd->config_path);
-	if ((cfg = config_load(vd->config_path, vd->resolv_conf, err, sizeof(err))) == NULL) {
-		log_warnx(LOG_G_CONFIG, "reload failed, keeping the running configuration: %s", err);
+	if (vantaged_reload_workers(vd, cfg) != 0) {
+		config_free(cfg);
 		return;
 	}
 	if (!listen_same(vd->listen, cfg)) {
@@ -138,7 +180,7 @@ vantaged_reload_apply(struct vantaged *vd)
 		return;
 	}
 	vantaged_resolve_config(cfg, &rc, fw);
-	if (resolve_reconfigure(vd->res, &rc) != 0) {
+	if (vantaged_resolvers(vd, &rc) != 0) {
 		log_warnx(LOG_G_CONFIG, "reload failed (busy), keeping the running configuration");
 		config_free(cfg);
 		return;
@@ -168,9 +210,20 @@ vantaged_reload_apply(struct vantaged *vd)
 void
 vantaged_reload(struct vantaged *vd)
 {
-	vantaged_notify("RELOADING=1");
-	vantaged_reload_apply(vd);
-	vantaged_notify("READY=1"); /* also after a failure: the old configuration serves */
+	char err[512];
+	struct config *cfg;
+
+	daemon_notify("RELOADING=1");
+	log_info(LOG_G_MAIN, "reloading %s", vd->config_path);
+	if ((cfg = config_load(vd->config_path, vd->resolv_conf, err, sizeof(err))) == NULL)
+		log_warnx(LOG_G_CONFIG, "reload failed, keeping the running configuration: %s", err);
+	else {
+		/* Every loop reads the config slot: they wait while it changes. */
+		worker_pool_pause(vd->workers);
+		vantaged_reload_apply(vd, cfg);
+		worker_pool_resume(vd->workers);
+	}
+	daemon_notify("READY=1"); /* also after a failure: the old configuration serves */
 }
 
 static void
@@ -188,33 +241,6 @@ vantaged_signal(evutil_socket_t sig, short what, void *arg)
 		event_base_loopbreak(vd->base);
 		break;
 	}
-}
-
-/*
- * sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. Under systemd
- * (Type=notify) this is what says the sockets are bound and answers can flow.
- */
-void
-vantaged_notify(const char *state)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun;
-	socklen_t len;
-	int fd;
-
-	if (path == NULL || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sun.sun_path))
-		return;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path));
-	if (sun.sun_path[0] == '@')
-		sun.sun_path[0] = '\0'; /* abstract namespace */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return;
-	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun, len) < 0)
-		log_debug(LOG_G_MAIN, "sd_notify: %s", strerror(errno));
-	close(fd);
 }
 
 /*
@@ -325,19 +351,46 @@ vantaged_src_reload(void *arg)
 	vantaged_reload(arg);
 }
 
+/* Loop i's counters: 0 the main loop's, then each worker's. */
+static const struct vstats *
+vantaged_loop_stats(void *arg, size_t i)
+{
+	struct vantaged *vd = arg;
+
+	if (i >= worker_pool_size(vd->workers))
+		return NULL;
+	return i == 0 ? &vd->st : worker_pool_stats(vd->workers, i);
+}
+
+/* The instance's counters: the loops' summed (each a word its loop alone writes). */
+static void
+vantaged_totals(void *arg)
+{
+	struct vantaged *vd = arg;
+	const size_t n = sizeof(struct vstats) / sizeof(uint64_t);
+	uint64_t *t = (uint64_t *)&vd->st_total;
+	const struct vstats *st;
+
+	memset(t, 0, sizeof(vd->st_total));
+	for (size_t i = 0; (st = vantaged_loop_stats(vd, i)) != NULL; i++)
+		for (size_t k = 0; k < n; k++)
+			t[k] += __atomic_load_n((const uint64_t *)st + k, __ATOMIC_RELAXED);
+}
+
 /* Open the control socket, the metrics endpoint and the dashboard (as root still: the
  * control socket goes where only root may write, /run). None is worth leaving the
  * machine without DNS for: they log why and the daemon goes on. */
 static void
 vantaged_ops_open(struct vantaged *vd)
 {
-	const struct report_src src = { .cfg = &vd->cfg, .st = &vd->st,
+	const struct report_src src = { .cfg = &vd->cfg, .st = &vd->st_total,
 		.config_path = vd->config_path, .resolv_conf = vd->resolv_conf,
 		.start_ms = vd->start_ms, .res = &vd->res, .recent = &vd->recent, .arg = vd,
 		.mirrors = vantaged_src_mirrors, .vcache = vantaged_src_vcache,
 		.listen_bound = vantaged_src_listen, .in_path = vantaged_src_in_path,
 		.vcache_changed = vantaged_src_vcache_changed, .applies = vantaged_src_applies,
-		.check = vantaged_src_check, .plugin_metrics = vantaged_src_plugin_metrics };
+		.check = vantaged_src_check, .plugin_metrics = vantaged_src_plugin_metrics,
+		.refresh = vantaged_totals, .loop_stats = vantaged_loop_stats };
 	const struct control_env cenv = { .base = vd->base, .src = src,
 		.reload = vantaged_src_reload, .arg = vd };
 	const struct metrics_env menv = { .base = vd->base, .src = src };
@@ -347,8 +400,9 @@ vantaged_ops_open(struct vantaged *vd)
 		log_warnx(LOG_G_CTL, "running without a control socket");
 	if (metrics_open(&menv, &vd->metrics) != 0)
 		log_warnx(LOG_G_MAIN, "running without the metrics endpoint");
-	if ((vd->recent = recent_new(vd->base, &vd->st)) == NULL)
+	if ((vd->recent = recent_new(vd->base, &vd->st_total)) == NULL)
 		fatalx("out of memory");
+	recent_set_refresh(vd->recent, vantaged_totals, vd);
 	if (dashboard_open(&denv, &vd->dashboard) != 0)
 		log_warnx(LOG_G_MAIN, "running without the dashboard");
 }
@@ -362,7 +416,19 @@ vantaged_apply_upstreams(void *arg)
 	struct resolve_forward fw[RESOLVE_MAX_FORWARDS];
 
 	vantaged_resolve_config(vd->cfg, &rc, fw);
-	return resolve_reconfigure(vd->res, &rc);
+	return vantaged_resolvers(vd, &rc);
+}
+
+/* follow.c is about to change the config slot's upstreams or zones (begin), or is done. */
+static void
+vantaged_quiesce(void *arg, int begin)
+{
+	struct vantaged *vd = arg;
+
+	if (begin)
+		worker_pool_pause(vd->workers);
+	else
+		worker_pool_resume(vd->workers);
 }
 
 /* The links' forward zones changed: the cached answers came from who was asked before. */
@@ -380,7 +446,7 @@ vantaged_follow(struct vantaged *vd)
 	struct follow_env env = { .base = vd->base, .cfg = &vd->cfg,
 		.resolv_conf = vd->resolv_conf, .bound = vantaged_src_listen,
 		.apply = vantaged_apply_upstreams, .zones_changed = vantaged_zones_changed,
-		.arg = vd };
+		.quiesce = vantaged_quiesce, .arg = vd };
 
 	if ((vd->follow = follow_new(&env)) == NULL)
 		log_warnx(LOG_G_MAIN, "out of memory: not following the network's resolvers");
@@ -457,43 +523,6 @@ vantaged_checks_free(struct vantaged *vd)
 	check_live_free(vd->live);
 	dissent_free(vd->dissent);
 	vstore_free(vd->store); /* saves the verified cache */
-}
-
-/* Drop root for good once the sockets are bound. */
-static void
-vantaged_drop_privileges(const char *user)
-{
-	struct passwd *pw;
-
-	if (geteuid() != 0 || user == NULL || user[0] == '\0')
-		return;
-	if ((pw = getpwnam(user)) == NULL)
-		fatalx("user '%s' does not exist (create it, or set user: \"\" to keep root)", user);
-	if (setgroups(1, &pw->pw_gid) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
-		fatal("cannot drop privileges to %s", user);
-	log_info(LOG_G_MAIN, "running as %s", user);
-}
-
-static void
-vantaged_daemonize(void)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		fatal("fork");
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		fatal("setsid");
-	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
 }
 
 /* The query path's services (query.h), bound to this daemon's checks and plugin chain. */
@@ -632,14 +661,21 @@ vantaged_load(struct vantaged *vd, const struct vantaged_opts *o)
 static void
 vantaged_open(struct vantaged *vd)
 {
+	int n;
+
 	if ((vd->base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	if (vantaged_ratelimit(vd, vd->cfg) != 0)
 		fatalx("out of memory");
-	if ((vd->listen = listen_new(&(struct listen_env){ vd->base, &vd->cfg, &vd->st, NULL })) == NULL)
+	n = vantaged_workers(vd->cfg);
+	if ((vd->listen = listen_new(&(struct listen_env){ .base = vd->base, .cfg = &vd->cfg,
+		 .st = &vd->st, .reuseport = n > 1 })) == NULL)
 		fatalx("cannot listen; stopping");
+	if (n > 1 && (vd->workers = worker_pool_new(&(struct worker_env){ .main_base = vd->base,
+		 .cfg = &vd->cfg, .ratelimit = &vd->ratelimit, .listen = vd->listen }, n)) == NULL)
+		fatalx("cannot start %d worker loops; stopping", n);
 	vantaged_ops_open(vd);
-	vantaged_drop_privileges(vd->cfg->user);
+	daemon_drop_privileges(vd->cfg->user);
 }
 
 /* The modules that answer: the resolver, the cross-check, the plugins, following. */
@@ -658,6 +694,8 @@ vantaged_start(struct vantaged *vd)
 		fatalx("%s", err);
 	vantaged_plugins(vd);
 	vantaged_query(vd);
+	if (vd->workers && worker_pool_start(vd->workers, vd->res, &rc, vd->checks, vd->recent) != 0)
+		fatalx("out of memory");
 	vantaged_follow(vd);
 }
 
@@ -665,6 +703,7 @@ vantaged_start(struct vantaged *vd)
 static void
 vantaged_stop(struct vantaged *vd)
 {
+	worker_pool_stop(vd->workers);	/* first: their questions go before what they use */
 	follow_free(vd->follow);
 	query_free(vd->query);
 	plugin_chain_free(vd->plugins);
@@ -675,6 +714,7 @@ vantaged_stop(struct vantaged *vd)
 	dashboard_close(vd->dashboard);	/* before vantaged_checks_free: it cancels pending explains */
 	vantaged_checks_free(vd);
 	recent_free(vd->recent);
+	worker_pool_free(vd->workers);	/* after the checks: their last answers to the workers */
 	resolve_free(vd->res);
 	ratelimit_free(vd->ratelimit);
 }
@@ -706,15 +746,18 @@ main(int argc, char **argv)
 	vd.start_ms = now_ms();
 	signal(SIGPIPE, SIG_IGN);
 	if (!o.debug)
-		vantaged_daemonize();
+		daemon_detach();
 	vantaged_open(&vd);
 	vantaged_start(&vd);
 	vantaged_signals(&vd, sigs);
 	vantaged_sandbox(&vd);
-	log_info(LOG_G_MAIN, "ready");
-	vantaged_notify("READY=1\nSTATUS=answering");
+	if (worker_pool_run(vd.workers) != 0)
+		fatalx("cannot start the worker loops; stopping");
+	log_info(LOG_G_MAIN, "ready: %zu worker loop%s", worker_pool_size(vd.workers),
+	    worker_pool_size(vd.workers) > 1 ? "s" : "");
+	daemon_notify("READY=1\nSTATUS=answering");
 	event_base_dispatch(vd.base);
-	vantaged_notify("STOPPING=1");
+	daemon_notify("STOPPING=1");
 
 	vantaged_stop(&vd);
 	for (int i = 0; i < VANTAGED_SIGNALS; i++)

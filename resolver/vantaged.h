@@ -25,6 +25,7 @@ struct recent;
 struct dashboard;
 struct probe_set;
 struct plugin_chain;
+struct worker_pool;
 
 
 struct vantaged {
@@ -34,7 +35,9 @@ struct vantaged {
 	struct listen_ctx *listen;	/* the sockets and TCP connections (listen.c) */
 	struct query_ctx *query;	/* the query path (query.c) */
 	uint64_t start_ms;
-	struct vstats st;
+	struct vstats st;		/* the main loop's counters */
+	struct vstats st_total;		/* the instance's: st and every worker's (vantaged_totals) */
+	struct worker_pool *workers;	/* the other loops (worker.c), NULL with one */
 	const char *resolv_conf;
 	const char *config_path;
 	int verbose;			/* -v: debug logging that a reload must not undo */
@@ -69,7 +72,5 @@ struct vantaged {
  */
 void vantaged_reload(struct vantaged *vd);
 
-/* vantaged_notify - tell systemd (Type=notify) about a state change, e.g. "READY=1". */
-void vantaged_notify(const char *state);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "tls.h"
 #include "vcache.h"
 #include "vcache_ca.h"
+#include "vcache_int.h"
 #include "vutil.h"
 
 /* Buckets: a power of two; chains stay short up to a few hundred thousand names. */
@@ -52,6 +54,7 @@ struct vcache {
 	int journal_failing;			/* the last append failed (logged once) */
 	uint8_t ekey[16];			/* keys the evidence hashes (vcache_set_secret) */
 	uint8_t tkey[16];			/* keys the chain hash: random, this instance's */
+	pthread_rwlock_t lock;			/* vcache_int.h */
 };
 
 static void vcache_journal_sync(struct vcache *vc);
@@ -267,11 +270,13 @@ vcache_new(size_t max)
 
 	if (vc == NULL)
 		return NULL;
+	REQUIRE(pthread_rwlock_init(&vc->lock, NULL) == 0);
 	vc->max = max;
 	random_buf(vc->tkey, sizeof(vc->tkey));
 	if ((vc->table = hlru_new(VCACHE_BUCKETS, vcache_same, vcache_drop, NULL)) == NULL ||
 	    (vc->ca = vcache_ca_new(max)) == NULL) {
 		hlru_free(vc->table);
+		pthread_rwlock_destroy(&vc->lock);
 		free(vc);
 		return NULL;
 	}
@@ -280,7 +285,7 @@ vcache_new(size_t max)
 }
 
 void
-vcache_flush(struct vcache *vc)
+vcache_u_flush(struct vcache *vc)
 {
 	hlru_clear(vc->table);
 	vcache_ca_flush(vc->ca);
@@ -299,11 +304,12 @@ vcache_free(struct vcache *vc)
 	hlru_free(vc->table);
 	vcache_ca_free(vc->ca);
 	free(vc->journal_path);
+	pthread_rwlock_destroy(&vc->lock);
 	free(vc);
 }
 
 void
-vcache_set_max(struct vcache *vc, size_t max)
+vcache_u_set_max(struct vcache *vc, size_t max)
 {
 	vc->max = max;
 	hlru_set_bounds(vc->table, max, HLRU_UNBOUNDED);
@@ -327,7 +333,7 @@ vcache_find(struct vcache *vc, const uint8_t *qname, size_t len, uint16_t qtype)
 }
 
 int
-vcache_lookup(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+vcache_u_lookup(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
     uint64_t now, struct vcache_info *out)
 {
 	struct vcache_entry *e = vcache_find(vc, qname, qname_len, qtype);
@@ -343,7 +349,7 @@ vcache_lookup(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_
 }
 
 int
-vcache_store(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+vcache_u_store(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
     const struct vcache_info *info)
 {
 	struct vcache_key k = { qname, qname_len, qtype };
@@ -369,7 +375,7 @@ vcache_store(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t
 }
 
 void
-vcache_set_raw_hash(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+vcache_u_set_raw_hash(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
     uint64_t raw_hash)
 {
 	struct vcache_entry *e = vcache_find(vc, qname, qname_len, qtype);
@@ -379,7 +385,7 @@ vcache_set_raw_hash(struct vcache *vc, const uint8_t *qname, size_t qname_len, u
 }
 
 size_t
-vcache_remove(struct vcache *vc, const uint8_t *qname, size_t qname_len)
+vcache_u_remove(struct vcache *vc, const uint8_t *qname, size_t qname_len)
 {
 	size_t n = 0;
 
@@ -616,7 +622,7 @@ vcache_load_line(struct vcache *vc, char *line, uint64_t now)
 	uint16_t qtype;
 
 	if (line[0] == 'X' && line[1] == '\n') {
-		vcache_flush(vc);
+		vcache_u_flush(vc);
 		return 0;
 	}
 	if (line[0] == 'x' && line[1] == ' ') {
@@ -625,7 +631,7 @@ vcache_load_line(struct vcache *vc, char *line, uint64_t now)
 		line[2 + hl] = '\0';	/* tls_unhex wants the digits alone */
 		if (hl == 0 || hl % 2 || hl / 2 > 255 || tls_unhex(line + 2, qname, hl / 2) != 0)
 			return -1;
-		vcache_remove(vc, qname, hl / 2);
+		vcache_u_remove(vc, qname, hl / 2);
 		return 0;
 	}
 	if ((line[0] == 'p' || line[0] == 'h' || line[0] == 'a') && line[1] == ' ')
@@ -640,7 +646,7 @@ vcache_load_line(struct vcache *vc, char *line, uint64_t now)
 	if (info.outcome == OUTCOME_AGREE &&
 	    (info.rule == RULE_OVERLAP || info.rule == RULE_PREFIX || info.rule == RULE_CNAME))
 		return 0;
-	return vcache_store(vc, qname, qlen, qtype, &info) == 0;
+	return vcache_u_store(vc, qname, qlen, qtype, &info) == 0;
 }
 
 /* Whether line is the magic line of a state file this version reads. */
@@ -656,7 +662,7 @@ vcache_magic_ok(const char *line)
 }
 
 int
-vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
+vcache_u_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 {
 	FILE *f = fopen(path, "r"), *journal;
 	char line[2048];
@@ -684,4 +690,25 @@ vcache_load(struct vcache *vc, const char *path, uint64_t now, size_t *bad)
 	vc->journal = journal;
 	vcache_ca_set_journal(vc->ca, journal);
 	return n;
+}
+
+int
+vcache_peek(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+    uint64_t now, struct vcache_info *out)
+{
+	struct vcache_entry *e;
+	int found;
+
+	vcache_rdlock(vc);
+	e = vcache_find(vc, qname, qname_len, qtype);
+	if ((found = e != NULL && e->info.expire > now))
+		*out = e->info;
+	vcache_unlock(vc);
+	return found;
+}
+
+pthread_rwlock_t *
+vcache_lockp(struct vcache *vc)
+{
+	return &vc->lock;
 }

@@ -51,6 +51,13 @@ int vcache_lookup(struct vcache *vc, const uint8_t *qname, size_t qname_len, uin
     uint64_t now, struct vcache_info *out);
 
 /*
+ * vcache_peek - like vcache_lookup, but changes nothing (an expired entry stays for the
+ * main loop to drop): what a worker loop calls, under the read lock, on each cached answer.
+ */
+int vcache_peek(struct vcache *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+    uint64_t now, struct vcache_info *out);
+
+/*
  * vcache_store - keep info for (qname, qtype) until info->expire, replacing what was
  * there. Returns 0 or -1 (allocation failure: nothing changes).
  */

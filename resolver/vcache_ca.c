@@ -4,12 +4,14 @@
  */
 #include "autoconf.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hlru.h"
 #include "tls.h"
 #include "vcache_ca.h"
+#include "vcache_int.h"
 #include "vutil.h"
 
 /* Buckets: a power of two; one pair per address of a probed name, one history per name. */
@@ -72,6 +74,7 @@ struct vcache_ca {
 	uint64_t clock;			/* the latest wall clock a caller passed in */
 	uint64_t seed;			/* keys the chain hash: random, this instance's */
 	FILE *journal;			/* vcache_ca_set_journal: changes appended here */
+	pthread_rwlock_t lock;		/* vcache_int.h */
 };
 
 /*
@@ -152,6 +155,7 @@ vcache_ca_new(size_t max)
 
 	if (vc == NULL)
 		return NULL;
+	REQUIRE(pthread_rwlock_init(&vc->lock, NULL) == 0);
 	vc->max = max;
 	random_buf(&vc->seed, sizeof(vc->seed));
 	for (size_t i = 0; i < 2; i++)
@@ -176,6 +180,7 @@ vcache_ca_free(struct vcache_ca *vc)
 		return;
 	for (size_t i = 0; i < 2; i++)
 		hlru_free(vc->lists[i].t);
+	pthread_rwlock_destroy(&vc->lock);
 	free(vc);
 }
 
@@ -227,7 +232,7 @@ vcache_ca_trim(struct vcache_ca *vc, struct vcache_ca_list *l, const struct vcac
 }
 
 void
-vcache_ca_set_max(struct vcache_ca *vc, size_t max)
+vcache_ca_u_set_max(struct vcache_ca *vc, size_t max)
 {
 	vc->max = max;
 	for (size_t i = 0; i < 2; i++)
@@ -290,7 +295,7 @@ vcache_ca_insert(struct vcache_ca *vc, enum vcache_ca_kind kind, const uint8_t *
 }
 
 int
-vcache_ca_pair_lookup(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+vcache_ca_u_pair_lookup(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     const struct cons_addr *a, uint64_t now, struct probe_ca *ca)
 {
 	struct vcache_ca_rec *r = vcache_ca_find(vc, VCACHE_CA_PAIR, qname, qname_len, a);
@@ -308,7 +313,7 @@ vcache_ca_pair_lookup(struct vcache_ca *vc, const uint8_t *qname, size_t qname_l
 }
 
 int
-vcache_ca_pair_store(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+vcache_ca_u_pair_store(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     const struct cons_addr *a, const struct probe_ca *ca, uint64_t expire)
 {
 	struct vcache_ca_rec *r;
@@ -325,7 +330,7 @@ vcache_ca_pair_store(struct vcache_ca *vc, const uint8_t *qname, size_t qname_le
 }
 
 int
-vcache_ca_history_get(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+vcache_ca_u_history_get(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     struct ca_history *h)
 {
 	struct vcache_ca_rec *r = vcache_ca_find(vc, VCACHE_CA_HISTORY, qname, qname_len, NULL);
@@ -337,7 +342,7 @@ vcache_ca_history_get(struct vcache_ca *vc, const uint8_t *qname, size_t qname_l
 }
 
 int
-vcache_ca_history_put(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+vcache_ca_u_history_put(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     const struct ca_history *h)
 {
 	struct vcache_ca_rec *r;
@@ -401,7 +406,7 @@ vcache_ca_seen_put(struct vcache_ca_rec *r, const struct cons_addr *a, uint64_t 
 }
 
 int
-vcache_ca_seen_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+vcache_ca_u_seen_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     const struct cons_addr *addrs, size_t n, uint64_t now, uint64_t expire)
 {
 	vcache_ca_tick(vc, now);
@@ -452,7 +457,7 @@ vcache_ca_seen_rec(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
 }
 
 int
-vcache_ca_nodata_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+vcache_ca_u_nodata_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     uint8_t family, uint64_t now, uint64_t expire)
 {
 	struct vcache_ca_rec *r;
@@ -482,7 +487,7 @@ vcache_ca_seen_live(struct vcache_ca_rec *r, uint64_t now)
 }
 
 int
-vcache_ca_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+vcache_ca_u_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     const struct cons_addr *addrs, size_t n, uint64_t now, size_t *bad)
 {
 	struct cons_addr k4 = vcache_ca_seen_key(4), k6 = vcache_ca_seen_key(6);
@@ -505,7 +510,7 @@ vcache_ca_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qname_l
 			continue; /* never verified (or long ago): on_insufficient decides */
 		for (size_t k = 0; r != NULL && k < r->n_seen && !known; k++)
 			known = vcache_ca_same_addr(&r->seen[k].a, &addrs[i]);
-		if (!known && !vcache_ca_pair_lookup(vc, qname, qname_len, &addrs[i], now, NULL)) {
+		if (!known && !vcache_ca_u_pair_lookup(vc, qname, qname_len, &addrs[i], now, NULL)) {
 			if (bad)
 				*bad = i;
 			return 1;
@@ -535,13 +540,13 @@ vcache_ca_drop_names(struct vcache_ca *vc, const uint8_t *qname, size_t qname_le
 }
 
 size_t
-vcache_ca_remove(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len)
+vcache_ca_u_remove(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len)
 {
 	return vcache_ca_drop_names(vc, qname, qname_len);
 }
 
 size_t
-vcache_ca_flush(struct vcache_ca *vc)
+vcache_ca_u_flush(struct vcache_ca *vc)
 {
 	return vcache_ca_drop_names(vc, NULL, 0);
 }
@@ -672,7 +677,7 @@ vcache_ca_parse_pair(struct vcache_ca *vc, const char *line, uint64_t now)
 		return 0;
 	a.family = (uint8_t)family;
 	ca.selector = (uint8_t)sel;
-	return vcache_ca_pair_store(vc, qname, (size_t)ql, &a, &ca, expire) == 0 ? 1 : -1;
+	return vcache_ca_u_pair_store(vc, qname, (size_t)ql, &a, &ca, expire) == 0 ? 1 : -1;
 }
 
 static int
@@ -707,7 +712,7 @@ vcache_ca_parse_history(struct vcache_ca *vc, const char *line)
 	h.seen = seen;
 	h.flag_until = until;
 	h.flag_days = days;
-	return vcache_ca_history_put(vc, qname, (size_t)ql, &h) == 0 ? 1 : -1;
+	return vcache_ca_u_history_put(vc, qname, (size_t)ql, &h) == 0 ? 1 : -1;
 }
 
 /* "a NAME-HEX FAMILY EXPIRE:ADDR-HEX[,...]": the live addresses go back into the table. */
@@ -762,16 +767,16 @@ vcache_ca_parse_seen(struct vcache_ca *vc, const char *line, uint64_t now)
 	/* One address at a time: each keeps its own lifetime. */
 	for (size_t i = 0; i < n; i++)
 		if (exp[i] > now &&
-		    vcache_ca_seen_add(vc, qname, (size_t)ql, &addrs[i], 1, now, exp[i]) != 0)
+		    vcache_ca_u_seen_add(vc, qname, (size_t)ql, &addrs[i], 1, now, exp[i]) != 0)
 			return -1;
 	if (nodata > now &&
-	    vcache_ca_nodata_add(vc, qname, (size_t)ql, (uint8_t)family, now, nodata) != 0)
+	    vcache_ca_u_nodata_add(vc, qname, (size_t)ql, (uint8_t)family, now, nodata) != 0)
 		return -1;
 	return 1;
 }
 
 int
-vcache_ca_parse_line(struct vcache_ca *vc, const char *line, uint64_t now)
+vcache_ca_u_parse_line(struct vcache_ca *vc, const char *line, uint64_t now)
 {
 	vcache_ca_tick(vc, now);
 	if (line[0] == 'a' && line[1] == ' ')
@@ -781,4 +786,10 @@ vcache_ca_parse_line(struct vcache_ca *vc, const char *line, uint64_t now)
 	if (line[0] == 'h' && line[1] == ' ')
 		return vcache_ca_parse_history(vc, line);
 	return -1;
+}
+
+pthread_rwlock_t *
+vcache_ca_lockp(struct vcache_ca *vc)
+{
+	return &vc->lock;
 }

@@ -7,6 +7,7 @@ tests_integration_tools_dnsjunk_SOURCES = tests/integration/tools/dnsjunk.c
 VANTAGED_IT_TESTS = \
 	tests/integration/vantaged_basic.sh \
 	tests/integration/vantaged_cache.sh \
+	tests/integration/vantaged_workers.sh \
 	tests/integration/vantaged_tcp.sh \
 	tests/integration/vantaged_upstream.sh \
 	tests/integration/vantaged_junk.sh \

@@ -102,12 +102,13 @@ is "$(upq)" "$c0" "max_entries 3: the most recent name is still cached"
 ans www.example.test A > /dev/null
 is $(( $(upq) - c0 )) 1 "max_entries 3: the oldest name was evicted (asked upstream again)"
 
-# --- coalescing: 8 clients ask the same name while a 250-ms upstream works on it
+# --- coalescing: 8 clients ask the same name while a 250-ms upstream works on it (one event
+# loop: each loop coalesces its own plain questions; vantaged_workers.sh has the loops)
 if [ -x "$TOOLS_DIR/dnsjunk" ]; then
 	D=$(unique_addr)
 	spawn slow "$TOOLS_DIR/dnsjunk" slow "$D" 5300 250
 	wait_until 5 grep -q listening "$T/slow.log" || bail_out "cannot start the slow upstream"
-	vantaged_conf "$T/slow.yaml" upstream="$D:5300"
+	vantaged_conf "$T/slow.yaml" upstream="$D:5300" extra="workers: 1"
 	start_vantaged "$T/slow.yaml" || bail_out "vantaged did not start (slow upstream)"
 	pids=()
 	for i in 1 2 3 4 5 6 7 8; do
