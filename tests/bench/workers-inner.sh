@@ -62,7 +62,7 @@ start_target() {	# name addr port cpus [workers binary]
 		render kresd.conf.in "$d/kresd.conf" "$d" "$a" "$p"
 		start_server "$t" "$cpus" "$d/stderr.log" kresd -n -c "$d/kresd.conf" "$d/run" ;;
 	*) mkdir -p "$d/work"
-		start_server "$t" "$cpus" "$d/stderr.log" env VANTAGED="$6" BENCH_WORKERS="${5#-}" \
+		start_server "$t" "$cpus" "$d/stderr.log" env VANTAGED="$6" BENCH_WORKERS="${5#-}" BENCH_METRICS="$a:9153" \
 			OURS_ADDR="$a" OURS_PORT="$p" UPSTREAM_ADDR=$AUTH_ADDR UPSTREAM_PORT=$AUTH_PORT \
 			OURS_WORKDIR="$d/work" "$HERE/vantaged-bench.sh" ;;
 	esac
@@ -173,6 +173,15 @@ for ((r = 1; r <= REPS; r++)); do
 	done
 done
 rec meta load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+# How the kernel spread the questions over each instance's loops (a build without the
+# per-loop counter has none): the counts since start, priming included.
+for t in $TARGETS; do
+	case $t in auth | unbound | dnsmasq | kresd) continue ;; esac
+	read -r a p <<< "${ADDR[$t]}"
+	loops=$(curl -s --max-time 5 "http://$a:9153/metrics" |
+		awk '/^vantaged_worker_queries_total\{/ { printf "%s%s", sep, $NF; sep = " " }')
+	[ -n "$loops" ] && rec "$t" loops "$loops"
+done
 for t in $TARGETS; do
 	[ "$t" = auth ] && continue
 	stop_tree "${PID[$t]}"	# first, so that the log holds what the daemon says at exit

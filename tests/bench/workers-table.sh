@@ -47,6 +47,7 @@ workers_table() {
 		r_rel99 = row("  p99 / unbound p99 of the same rep")
 		r_sq = row("  QPS of the -v runs (k)")
 		r_up = row("upstream queries during the runs")
+		r_loops = row("questions per loop (% of all)")
 		for (i = 1; i <= nt; i++) {
 			t = T[i]; H[i] = (t == "auth") ? "nsd(auth)" : t
 			for (k = 1; k <= nr; k++) C[k, i] = "-"
@@ -63,6 +64,12 @@ workers_table() {
 			C[r_sq, i] = med(t, "sat_qps", 0.001, "%.1f")
 			up = 0; for (k = 1; k <= 99; k++) up += V[t, "upstream.r" k]
 			if (t != "auth") C[r_up, i] = up ""
+			if ((t SUBSEP "loops") in V) {
+				nl = split(V[t, "loops"], lq, " "); sum = 0; s = ""
+				for (k = 1; k <= nl; k++) sum += lq[k]
+				for (k = 1; k <= nl; k++) s = s (k > 1 ? "/" : "") (sum > 0 ? sprintf("%.0f", 100 * lq[k] / sum) : "-")
+				C[r_loops, i] = s
+			}
 		}
 		w0 = 44; w = 12
 		for (i = 1; i <= nt; i++) for (k = 1; k <= nr; k++) if (length(C[k, i]) + 2 > w) w = length(C[k, i]) + 2
