@@ -10,8 +10,8 @@
 #   VANTAGED_WORKERS  worker counts, one vantaged each ["1 2"]; "default" = no `workers:` line
 #                     (what the daemon does without the key)
 #   VANTAGED          the binary [./build/vantaged]
-#   VANTAGED_BASE     another build, run beside at the first worker count ("base" column), for a
-#                     before/after in one run [unset]
+#   VANTAGED_BASE     another build, run beside with no `workers:` line ("base" column), for a
+#                     before/after in one run; a build older than the key takes no other [unset]
 #   SHARED_BENCH      the peer harness (gen-zone.sh, conf/) [../shared/bench]
 #   PEERS             peers beside vantaged ["unbound dnsmasq"]; unbound, dnsmasq, kresd
 #   DURATION [15] REPS [3] OUTSTANDING [100]   dnsperf -l / reps / -q
@@ -40,12 +40,11 @@ log() { echo "[$(date +%T)] workers: $*" >&2; }
 
 # The instances: "label binary workers" lines; workers "-" = no `workers:` line.
 instances() {
-	local w first=""
+	local w
 	for w in $VANTAGED_WORKERS; do
-		[ -z "$first" ] && first=$w
 		if [ "$w" = default ]; then echo "vantaged $VANTAGED -"; else echo "vantaged-w$w $VANTAGED $w"; fi
 	done
-	[ -n "$VANTAGED_BASE" ] && echo "base $VANTAGED_BASE $([ "$first" = default ] && echo - || echo "$first")"
+	[ -n "$VANTAGED_BASE" ] && echo "base $VANTAGED_BASE -"
 	return 0
 }
 
