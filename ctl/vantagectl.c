@@ -46,6 +46,7 @@ usage(void)
 	    "  cache stats | cache flush [NAME] | cache dump [MAX]\n"
 	    "  reload                    read the configuration again\n"
 	    "  log level [GROUP LEVEL]   show or set log levels (GROUP may be all)\n"
+	    "  portal [MINUTES|close]    a captive portal's login window (default 5, at most 15)\n"
 	    "  help                      the commands the daemon knows\n",
 	    VANTAGECTL_SOCKET, VANTAGECTL_TIMEOUT);
 	exit(EXIT_USAGE);

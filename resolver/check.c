@@ -15,6 +15,7 @@
 #include "check_int.h"
 #include "consensus.h"
 #include "log.h"
+#include "portal.h"
 #include "stats.h"
 #include "vcache.h"
 #include "vutil.h"
@@ -156,6 +157,7 @@ check_judge(struct check *c, const struct cons_verdict *v, struct cons_verdict *
 	}
 	check_remember_addrs(c, v);
 	policy_decide(v, &c->set, local, d);
+	portal_decide(c->cx->env.portal, c->cx->env.clock.now_ms(), v, d);
 	if (sticky_text[0] && d->action != ACTION_SERVE)
 		snprintf(d->text, sizeof(d->text), "%s", sticky_text);
 	/* The CA evidence decided: say why in its words, not in the address ladder's. */

@@ -12,6 +12,7 @@
 #include "check_int.h"
 #include "config.h"
 #include "dnswire.h"
+#include "portal.h"
 #include "stats.h"
 #include "vcache.h"
 
@@ -59,7 +60,9 @@ check_cached_in(const struct check_ctx *cx, const struct config *cfg, struct vst
 	if (!vcache_peek(cx->env.vcache, q->qname, q->qname_len, q->qtype,
 		cx->env.clock.wall_s(), &info))
 		return 0;
-	if (info.raw_hash != check_raw_hash(cx, hit->wire, hit->len, q))
+	/* In a captive-portal window, a connectivity-check name's sticky refusal is not reused. */
+	if (info.raw_hash != check_raw_hash(cx, hit->wire, hit->len, q) ||
+	    ((info.flags & VCACHE_F_STICKY) && check_portal_exempt(cx, q)))
 		return 0;
 	config_consensus_for(cfg, q->qname, q->qname_len, &set);
 	/* The consensus answer itself is not kept: ask again to be able to serve it. */
@@ -67,6 +70,7 @@ check_cached_in(const struct check_ctx *cx, const struct config *cfg, struct vst
 		return 0;
 	check_info_verdict(&info, &v);
 	policy_decide(&v, &set, info.summary, d);
+	portal_decide(cx->env.portal, cx->env.clock.now_ms(), &v, d); /* atomics only */
 	if ((info.flags & VCACHE_F_CA) && d->action != ACTION_SERVE)
 		snprintf(d->text, sizeof(d->text),
 		    "vantage: local %s fails the TLS check against the mirrors' CA", info.summary);

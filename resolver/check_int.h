@@ -130,6 +130,12 @@ int check_chain_covered(const struct cons_verdict *v);
 void check_info_verdict(const struct vcache_info *info, struct cons_verdict *v);
 
 /*
+ * check_portal_exempt - whether the captive-portal window sets aside the sticky evidence of
+ * q's name (portal_exempt: a connectivity-check name while the window is open).
+ */
+int check_portal_exempt(const struct check_ctx *cx, const struct dnsq *q);
+
+/*
  * check_sticky - when the mirrors could not settle v and the local answer contradicts the
  * addresses verified for the name before, the dissent it becomes into *out, with its
  * EXTRA-TEXT in text; returns 1 then, else 0 (DESIGN.md section 4: evidence is sticky).

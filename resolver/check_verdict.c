@@ -17,6 +17,7 @@
 #include "dissent.h"
 #include "json.h"
 #include "log.h"
+#include "portal.h"
 #include "stats.h"
 #include "tls.h"
 #include "vcache_ca.h"
@@ -256,6 +257,12 @@ check_report(struct check *c, const struct cons_verdict *v)
 }
 
 int
+check_portal_exempt(const struct check_ctx *cx, const struct dnsq *q)
+{
+	return portal_exempt(cx->env.portal, cx->env.clock.now_ms(), q->qname, q->qname_len);
+}
+
+int
 check_sticky(struct check *c, const struct cons_verdict *v, struct cons_verdict *out,
     char *text, size_t cap)
 {
@@ -265,8 +272,10 @@ check_sticky(struct check *c, const struct cons_verdict *v, struct cons_verdict 
 	char addr[64], name[DNS_MAXNAME * 4 + 1];
 	size_t bad = 0;
 
+	/* The window sets aside the evidence of the connectivity-check names only (portal.h). */
 	if (vc == NULL || v->outcome != OUTCOME_INSUFFICIENT || l->rclass != RCLASS_DATA ||
 	    l->n_addrs == 0 ||
+	    check_portal_exempt(c->cx, &c->q) ||
 	    !vcache_ca_contradicts(vc, c->q.qname, c->q.qname_len, l->addrs, l->n_addrs,
 		env->clock.wall_s(), &bad))
 		return 0;

@@ -611,6 +611,9 @@ config_workers(struct yconf *y, const yaml_node_t *v, struct config *c)
 		c->workers = 0;
 		return 0;
 	}
+	if (s[0] < '0' || s[0] > '9')
+		return yconf_error(y, v, "workers: '%s': a number of event loops (1..%d) or auto", s,
+		    CONFIG_MAX_WORKERS);
 	if (yconf_uint(y, v, "workers", 1, CONFIG_MAX_WORKERS, &n) != 0)
 		return -1;
 	c->workers = (int)n;

@@ -116,6 +116,7 @@ static const struct ctl_cmd {
 	{ "cache dump", 0, 1, NULL, ctl_cache_dump, "cache dump [MAX]", -1 },
 	{ "reload", 0, 0, NULL, ctl_reload, "reload", 0 },
 	{ "log level", 0, 2, NULL, ctl_log_level, "log level [GROUP LEVEL]", 2 },
+	{ "portal", 0, 1, NULL, ctl_portal, "portal [MINUTES|close]", 0 },
 	{ "help", 0, 0, NULL, ctl_help, "help", -1 },
 };
 

@@ -11,6 +11,7 @@
 #include "control_int.h"
 #include "dnscache.h"
 #include "log.h"
+#include "portal.h"
 #include "report.h"
 #include "vcache.h"
 #include "vutil.h"
@@ -193,5 +194,36 @@ ctl_log_level(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
 	for (int g = 0; g < LOG_G_COUNT; g++)
 		jw_str(w, log_group_name((enum log_group)g), ctl_level_name((enum log_group)g));
 	jw_close(w, '}');
+	return CTL_DONE;
+}
+
+/*
+ * `portal [MINUTES|close]`: open the captive-portal login window (default
+ * PORTAL_DEFAULT_MINUTES), or close it; the answer is the portal's state afterwards.
+ */
+int
+ctl_portal(struct ctl_conn *cc, struct jw *w, int argc, char **argv)
+{
+	struct portal *p = report_portal(&cc->env->src);
+	unsigned long minutes = PORTAL_DEFAULT_MINUTES;
+	char *end;
+
+	if (argc == 1 && strcmp(argv[0], "close") == 0) {
+		jw_bool(w, "closed", portal_close(p, now_ms()));
+		portal_json(p, now_ms(), w);
+		return CTL_DONE;
+	}
+	if (argc == 1) {
+		minutes = strtoul(argv[0], &end, 10);
+		if (*argv[0] < '0' || *argv[0] > '9' || *end != '\0' || minutes == 0 ||
+		    minutes > PORTAL_MAX_MINUTES) {
+			snprintf(cc->err, sizeof(cc->err), "MINUTES must be 1 to %d (or close)",
+			    PORTAL_MAX_MINUTES);
+			return CTL_ERROR;
+		}
+	}
+	if (portal_open(p, now_ms(), (unsigned)minutes, cc->err, sizeof(cc->err)) != 0)
+		return CTL_ERROR;
+	portal_json(p, now_ms(), w);
 	return CTL_DONE;
 }

@@ -48,6 +48,7 @@ int ctl_cache_dump(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
 int ctl_reload(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
 int ctl_log_level(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
 int ctl_explain(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
+int ctl_portal(struct ctl_conn *cc, struct jw *w, int argc, char **argv);
 
 /* ctl_explain_cancel - forget a pending explain of cc (no-op when none). */
 void ctl_explain_cancel(struct ctl_conn *cc);

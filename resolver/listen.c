@@ -16,6 +16,7 @@
 #include "config.h"
 #include "dnswire.h"
 #include "listen.h"
+#include "tcp_admit.h"
 #include "log.h"
 #include "query.h"
 #include "stats.h"
@@ -95,7 +96,8 @@ struct listen_ctx {
 	struct udp_batch *batch;
 	STAILQ_HEAD(, listener) listeners;	/* in configuration order */
 	LIST_HEAD(, tcp_conn) conns;
-	unsigned long n_conns;
+	struct tcp_admit *admit;		/* env's, or this context's own */
+	int own_admit;
 };
 
 static void tcp_read(struct bufferevent *bev, void *arg);
@@ -111,7 +113,7 @@ tcp_conn_free(struct tcp_conn *conn)
 		query_cancel(req);
 	}
 	LIST_REMOVE(conn, entry);
-	conn->ls->n_conns--;
+	tcp_admit_give(conn->ls->admit, &conn->peer);
 	bufferevent_free(conn->bev);
 	free(conn);
 }
@@ -249,30 +251,33 @@ tcp_event(struct bufferevent *bev, short what, void *arg)
 	tcp_conn_free(conn);
 }
 
-/* Whether the ACL and the per-client limit let peer connect; counts the refusal when not. */
+/* Whether the ACL and the limits let peer connect (a place taken then, given back when the
+ * connection goes); counts the refusal when not. */
 static int
 tcp_admit(struct listen_ctx *ls, const struct netaddr *peer)
 {
 	const struct config *cfg = *ls->env.cfg;
 	struct vstats *st = ls->env.st;
-	unsigned long per_client = 0;
-	struct tcp_conn *o;
 
 	if (acl_match(cfg->acl, cfg->n_acl, peer) == ACL_DROP) {
 		st->acl_dropped++;
 		return 0;
 	}
-	LIST_FOREACH(o, &ls->conns, entry) {
-		if (per_client >= cfg->tcp.max_per_client)
-			break;
-		per_client += netaddr_equal_ip(&o->peer, peer);
-	}
-	if (per_client >= cfg->tcp.max_per_client) {
+	/* The limits are the instance's, whichever loop the kernel gave the connection. */
+	switch (tcp_admit_take(ls->admit, peer, cfg->tcp.max_connections, cfg->tcp.max_per_client)) {
+	case TCP_ADMIT_OK:
+		return 1;
+	case TCP_ADMIT_PER_CLIENT:
 		/* One client must not take every connection slot from the others. */
 		st->tcp_per_client_refused++;
 		return 0;
+	case TCP_ADMIT_FULL:
+		if (++st->tcp_refused % 1000 == 1)
+			log_warnx(LOG_G_LISTEN, "TCP connection limit (%lu) reached; refusing",
+			    cfg->tcp.max_connections);
+		return 0;
 	}
-	return 1;
+	return 0;
 }
 
 static void
@@ -291,10 +296,8 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, 
 		close(fd);
 		return;
 	}
-	if (ls->n_conns >= cfg->tcp.max_connections || (conn = calloc(1, sizeof(*conn))) == NULL) {
-		if (++ls->env.st->tcp_refused % 1000 == 1)
-			log_warnx(LOG_G_LISTEN, "TCP connection limit (%lu) reached; refusing",
-			    cfg->tcp.max_connections);
+	if ((conn = calloc(1, sizeof(*conn))) == NULL) {
+		tcp_admit_give(ls->admit, &peer);
 		close(fd);
 		return;
 	}
@@ -303,6 +306,7 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, 
 	TAILQ_INIT(&conn->held);
 	conn->bev = bufferevent_socket_new(ls->env.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (conn->bev == NULL) {
+		tcp_admit_give(ls->admit, &peer);
 		close(fd);
 		free(conn);
 		return;
@@ -314,7 +318,6 @@ tcp_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, 
 	bufferevent_set_timeouts(conn->bev, &idle, &idle);
 	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
 	LIST_INSERT_HEAD(&ls->conns, conn, entry);
-	ls->n_conns++;
 }
 
 /* The pktinfo control message that makes a UDP answer leave from the address asked. */
@@ -598,6 +601,11 @@ listen_new(const struct listen_env *env)
 
 	ls->env = *env;
 	ls->batch = xcalloc(1, sizeof(*ls->batch));
+	if ((ls->admit = env->admit) == NULL) {
+		ls->own_admit = 1;
+		if ((ls->admit = tcp_admit_new()) == NULL)
+			fatalx("out of memory");
+	}
 	STAILQ_INIT(&ls->listeners);
 	LIST_INIT(&ls->conns);
 	for (size_t i = 0; i < cfg->n_listen; i++) {
@@ -639,6 +647,8 @@ listen_free(struct listen_ctx *ls)
 		listener_free(l);
 	}
 	free(ls->batch);
+	if (ls->own_admit)
+		tcp_admit_free(ls->admit);
 	free(ls);
 }
 

@@ -10,6 +10,7 @@
 struct config;
 struct event_base;
 struct listen_ctx;
+struct tcp_admit;
 struct query_ctx;
 struct vstats;
 
@@ -21,6 +22,8 @@ struct listen_env {
 	struct query_ctx *query;	/* may be set later: listen_set_query */
 	int reuseport;			/* SO_REUSEPORT: worker loops share the addresses */
 	const struct listen_ctx *like;	/* a worker's: bind what this one bound (or NULL) */
+	struct tcp_admit *admit;	/* the instance's TCP limits, shared by every loop; NULL:
+					 * this context keeps its own */
 };
 
 /*

@@ -27,8 +27,10 @@ resolver_libvantaged_a_SOURCES = \
 	resolver/digest.c resolver/digest.h \
 	resolver/answer.c resolver/answer.h \
 	resolver/policy.c resolver/policy.h \
+	resolver/portal.c resolver/portal.h resolver/portal_live.c resolver/portal_live.h \
 	resolver/vcache.c resolver/vcache.h resolver/vcache_int.h resolver/vcache_lock.c \
 	resolver/check_cached.c resolver/worker.c resolver/worker.h resolver/daemon.c resolver/daemon.h \
+	resolver/tcp_admit.c resolver/tcp_admit.h \
 	resolver/mirror_client.c resolver/mirror_client.h resolver/mirror_conn.c resolver/mirror_lane.c \
 	resolver/mirror_set.c \
 	resolver/mirror_h2.c resolver/mirror_h2.h \

@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "mirror_client.h"
 #include "netaddr.h"
+#include "portal.h"
 #include "upstream.h"
 #include "vcache.h"
 #include "vcache_ca.h"
@@ -140,7 +141,7 @@ metrics_cache(struct mw *m, const struct report_src *src)
 	struct resolve_stats rs;
 
 	dnscache_get_stats(resolve_cache(*src->res), &cs);
-	resolve_get_stats(*src->res, &rs);
+	report_resolve_stats(src, &rs);
 	mw_single(m, "vantaged_cache_hits_total", "counter",
 	    "Answer cache lookups that hit.", cs.hits);
 	mw_single(m, "vantaged_cache_misses_total", "counter",
@@ -161,7 +162,8 @@ metrics_cache(struct mw *m, const struct report_src *src)
 	    "Consensus verdicts held in the verified cache.", vc ? vcache_count(vc) : 0);
 }
 
-/* The consensus counters and the CA evidence (check_ca.c): probes, pairs, history flags. */
+/* The consensus counters, the CA evidence (check_ca.c: probes, pairs, history flags) and the
+ * prefetches; every family of the counter table up to its last. */
 static void
 metrics_consensus(struct mw *m, const struct report_src *src)
 {
@@ -170,7 +172,7 @@ metrics_consensus(struct mw *m, const struct report_src *src)
 	metrics_stats(m, src->st, STATS_F_VERDICTS, STATS_F_CA_PAIR_HITS);
 	mw_single(m, "vantaged_ca_pairs", "gauge",
 	    "(name, address, CA) pairs held.", vc ? vcache_ca_pairs(vcache_cadata(vc)) : 0);
-	metrics_stats(m, src->st, STATS_F_CA_CHANGES, STATS_F_CA_CHANGES);
+	metrics_stats(m, src->st, STATS_F_CA_CHANGES, STATS_F_COUNT - 1);
 }
 
 /*
@@ -245,7 +247,7 @@ metrics_upstreams(struct mw *m, const struct report_src *src)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		upstream_get_stats(ups, i, &st[i]);
+		report_upstream_stats(src, ups, i, &st[i]);
 		mw_label(lab[i], sizeof(lab[i]), "upstream", st[i].addr);
 	}
 	table = stats_upstream(&n_table);
@@ -362,6 +364,28 @@ metrics_mirrors(struct mw *m, const struct report_src *src)
 	free(lab);
 }
 
+/* Captive portals: the state as a set of 0/1 series (one is 1), the window, its counters. */
+static void
+metrics_portal(struct mw *m, const struct report_src *src)
+{
+	struct portal_view v;
+	char l[64];
+
+	portal_get(report_portal(src), now_ms(), &v);
+	mw_head(m, "vantaged_portal_state", "gauge",
+	    "Captive portal: 1 for the current state (none, unreachable, suspected, window).");
+	for (int s = PORTAL_NONE; s <= PORTAL_WINDOW; s++)
+		mw_u64(m, "vantaged_portal_state",
+		    mw_label(l, sizeof(l), "state", portal_state_name((enum portal_state)s)),
+		    v.state == (enum portal_state)s);
+	mw_single(m, "vantaged_portal_window_seconds", "gauge",
+	    "Seconds left in the captive-portal login window (0: closed).", v.window_left_s);
+	mw_single(m, "vantaged_portal_windows_total", "counter",
+	    "Captive-portal login windows opened (vantagectl portal).", v.windows);
+	mw_single(m, "vantaged_portal_window_answers_total", "counter",
+	    "Answers served unverified, flagged, in a captive-portal login window.", v.served);
+}
+
 /* Each event loop's questions (workers: N): a hot loop shows. */
 static void
 metrics_loops(struct mw *m, const struct report_src *src)
@@ -395,6 +419,7 @@ metrics_render(const struct report_src *src, struct evbuffer *out)
 	metrics_consensus(&m, src);
 	metrics_upstreams(&m, src);
 	metrics_mirrors(&m, src);
+	metrics_portal(&m, src);
 	src->plugin_metrics(src->arg, out);
 	return m.err ? -1 : 0;
 }

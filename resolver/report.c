@@ -10,6 +10,7 @@
 #include "dnscache.h"
 #include "log.h"
 #include "mirror_client.h"
+#include "portal_live.h"
 #include "recent.h"
 #include "report.h"
 #include "upstream.h"
@@ -21,6 +22,46 @@
 #define REPORT_MAX_NS 8
 
 void
+report_upstream_stats(const struct report_src *src, struct upstream_set *ups, size_t i,
+    struct upstream_stats *st)
+{
+	size_t nc;
+	const struct stats_item *c = stats_upstream(&nc);
+	struct resolve *r;
+
+	upstream_get_stats(ups, i, st);
+	for (size_t l = 1; src->loop_res && (r = src->loop_res(src->arg, l)) != NULL; l++) {
+		struct upstream_set *other = resolve_upstreams(r);
+		struct upstream_stats o;
+		if (other == NULL || i >= upstream_count(other))
+			continue;
+		upstream_get_stats(other, i, &o);
+		if (strcmp(o.addr, st->addr) != 0)
+			continue; /* between a reload's two halves: not the same upstream */
+		for (size_t k = 0; k < nc; k++)
+			*(uint64_t *)((char *)st + c[k].off) += stats_item_value(&o, &c[k]);
+	}
+}
+
+void
+report_resolve_stats(const struct report_src *src, struct resolve_stats *rs)
+{
+	struct resolve *r;
+
+	resolve_get_stats(*src->res, rs);
+	for (size_t l = 1; src->loop_res && (r = src->loop_res(src->arg, l)) != NULL; l++) {
+		struct resolve_stats o;
+		resolve_get_stats(r, &o);
+		rs->lookups += o.lookups;
+		rs->hits += o.hits;
+		rs->forwarded += o.forwarded;
+		rs->coalesced += o.coalesced;
+		rs->failures += o.failures;
+		rs->in_flight += o.in_flight;
+	}
+}
+
+void
 report_upstreams(const struct report_src *src, struct jw *w)
 {
 	struct upstream_set *ups = resolve_upstreams(*src->res);
@@ -30,7 +71,7 @@ report_upstreams(const struct report_src *src, struct jw *w)
 	jw_open(w, "upstreams", '[');
 	for (size_t i = 0; i < n; i++) {
 		struct upstream_stats st;
-		upstream_get_stats(ups, i, &st);
+		report_upstream_stats(src, ups, i, &st);
 		jw_open(w, NULL, '{');
 		jw_str(w, "address", st.addr);
 		jw_bool(w, "healthy", st.healthy);
@@ -51,7 +92,7 @@ report_cache(const struct report_src *src, struct jw *w)
 	struct resolve_stats rs;
 
 	dnscache_get_stats(resolve_cache(*src->res), &cs);
-	resolve_get_stats(*src->res, &rs);
+	report_resolve_stats(src, &rs);
 	jw_open(w, "cache", '{');
 	jw_u64(w, "entries", cs.entries);
 	jw_u64(w, "max_entries", (*src->cfg)->cache.max_entries);
@@ -230,6 +271,13 @@ report_status(const struct report_src *src, struct jw *w)
 	report_ca(src, w);
 	report_loops(src, w);
 	report_resolv_conf(src, w);
+	portal_json(report_portal(src), now_ms(), w);
+}
+
+struct portal *
+report_portal(const struct report_src *src)
+{
+	return src->portal ? portal_live_portal(*src->portal) : NULL;
 }
 
 /*

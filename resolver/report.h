@@ -18,6 +18,10 @@ struct recent;
 struct check_wait;
 struct check_result;
 struct dnsq;
+struct portal_live;
+struct resolve_stats;
+struct upstream_set;
+struct upstream_stats;
 
 /*
  * What the operation rooms (report, explain, metrics, control, dashboard) read of the
@@ -36,6 +40,7 @@ struct report_src {
 	uint64_t start_ms;		/* now_ms() when the daemon started */
 	struct resolve *const *res;
 	struct recent *const *recent;
+	struct portal_live *const *portal;	/* captive portals (NULL slot or value: none) */
 
 	void *arg;
 	/* The mirror set (NULL: none configured) and the verified cache (NULL: none). */
@@ -59,7 +64,18 @@ struct report_src {
 	void (*refresh)(void *arg);
 	/* Event loop i's own counters (0: the main loop); NULL past the last, or when NULL. */
 	const struct vstats *(*loop_stats)(void *arg, size_t i);
+	/* Event loop i's resolver (i >= 1: a worker's, whose upstream sockets are its own);
+	 * NULL past the last, or when NULL. */
+	struct resolve *(*loop_res)(void *arg, size_t i);
 };
+
+/* report_upstream_stats - upstream i of the main loop's set, its counters summed over
+ * every loop's resolver (the same upstream in each). */
+void report_upstream_stats(const struct report_src *src, struct upstream_set *ups, size_t i,
+    struct upstream_stats *st);
+
+/* report_resolve_stats - the resolvers' figures, summed over every loop. */
+void report_resolve_stats(const struct report_src *src, struct resolve_stats *rs);
 
 /* report_refresh - src->refresh, when there is one. */
 void report_refresh(const struct report_src *src);
@@ -72,7 +88,8 @@ void report_refresh(const struct report_src *src);
  */
 
 /* report_status - `status`: version, listeners, upstreams, mirrors ready, cache, counters,
- * CA evidence, and whether resolv.conf still sends the system to us ("resolv_conf"). */
+ * CA evidence, whether resolv.conf still sends the system to us ("resolv_conf"), and the
+ * captive-portal state ("portal"). */
 void report_status(const struct report_src *src, struct jw *w);
 
 /* report_mirrors - `mirrors`: each mirror's state, round trip, counters and verification. */
@@ -100,6 +117,9 @@ void report_clients(const struct report_src *src, struct jw *w);
 
 /* report_history - `history`: verdicts per minute over the last hour, by outcome. */
 void report_history(const struct report_src *src, struct jw *w);
+
+/* report_portal - the captive-portal state and window (portal_live_portal), or NULL. */
+struct portal *report_portal(const struct report_src *src);
 
 /* report_mirror_count - how many mirrors are configured (0 without a set). */
 size_t report_mirror_count(const struct report_src *src);

@@ -20,6 +20,7 @@
 #include "check.h"
 #include "check_ca.h"
 #include "check_live.h"
+#include "portal_live.h"
 #include "dissent.h"
 #include "config.h"
 #include "control.h"
@@ -36,6 +37,7 @@
 #include "sandbox.h"
 #include "follow.h"
 #include "vantaged.h"
+#include "tcp_admit.h"
 #include "vstore.h"
 #include "worker.h"
 #include "vutil.h"
@@ -362,6 +364,15 @@ vantaged_loop_stats(void *arg, size_t i)
 	return i == 0 ? &vd->st : worker_pool_stats(vd->workers, i);
 }
 
+/* Worker loop i's resolver (i >= 1). */
+static struct resolve *
+vantaged_loop_res(void *arg, size_t i)
+{
+	struct vantaged *vd = arg;
+
+	return i >= 1 && i < worker_pool_size(vd->workers) ? worker_pool_res(vd->workers, i) : NULL;
+}
+
 /* The instance's counters: the loops' summed (each a word its loop alone writes). */
 static void
 vantaged_totals(void *arg)
@@ -390,7 +401,8 @@ vantaged_ops_open(struct vantaged *vd)
 		.listen_bound = vantaged_src_listen, .in_path = vantaged_src_in_path,
 		.vcache_changed = vantaged_src_vcache_changed, .applies = vantaged_src_applies,
 		.check = vantaged_src_check, .plugin_metrics = vantaged_src_plugin_metrics,
-		.refresh = vantaged_totals, .loop_stats = vantaged_loop_stats };
+		.refresh = vantaged_totals, .loop_stats = vantaged_loop_stats,
+		.loop_res = vantaged_loop_res, .portal = &vd->portal };
 	const struct control_env cenv = { .base = vd->base, .src = src,
 		.reload = vantaged_src_reload, .arg = vd };
 	const struct metrics_env menv = { .base = vd->base, .src = src };
@@ -489,6 +501,7 @@ static int
 vantaged_checks_new(struct vantaged *vd, char *err, size_t errlen)
 {
 	struct vstore_env se = { vd->base, &vd->cfg };
+	struct portal_live_env pe = { .base = vd->base, .mirrors = &vd->mirrors, .res = &vd->res };
 	struct check_ca_env ce = { .base = vd->base, .cfg = &vd->cfg, .st = &vd->st,
 		.mirrors = &check_live_mirror_ops, .clock = check_live_clock };
 	struct check_env env = { .base = vd->base, .cfg = &vd->cfg, .st = &vd->st,
@@ -506,7 +519,8 @@ vantaged_checks_new(struct vantaged *vd, char *err, size_t errlen)
 	ce.store = env.store = vd->store;
 	env.dissent = vd->dissent = dissent_new(vd->cfg->dissent_log);
 	env.ca = vd->check_ca = check_ca_new(&ce);
-	if (vd->dissent == NULL || vd->check_ca == NULL ||
+	env.portal = portal_live_portal(vd->portal = portal_live_new(&pe));
+	if (vd->dissent == NULL || vd->check_ca == NULL || vd->portal == NULL ||
 	    (vd->checks = check_new(&env)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -519,6 +533,7 @@ static void
 vantaged_checks_free(struct vantaged *vd)
 {
 	check_free(vd->checks);
+	portal_live_free(vd->portal);
 	check_ca_free(vd->check_ca);
 	check_live_free(vd->live);
 	dissent_free(vd->dissent);
@@ -668,11 +683,14 @@ vantaged_open(struct vantaged *vd)
 	if (vantaged_ratelimit(vd, vd->cfg) != 0)
 		fatalx("out of memory");
 	n = vantaged_workers(vd->cfg);
+	if (n > 1 && (vd->admit = tcp_admit_new()) == NULL)
+		fatalx("out of memory");
 	if ((vd->listen = listen_new(&(struct listen_env){ .base = vd->base, .cfg = &vd->cfg,
-		 .st = &vd->st, .reuseport = n > 1 })) == NULL)
+		 .st = &vd->st, .reuseport = n > 1, .admit = vd->admit })) == NULL)
 		fatalx("cannot listen; stopping");
 	if (n > 1 && (vd->workers = worker_pool_new(&(struct worker_env){ .main_base = vd->base,
-		 .cfg = &vd->cfg, .ratelimit = &vd->ratelimit, .listen = vd->listen }, n)) == NULL)
+		 .cfg = &vd->cfg, .ratelimit = &vd->ratelimit, .listen = vd->listen,
+		 .admit = vd->admit }, n)) == NULL)
 		fatalx("cannot start %d worker loops; stopping", n);
 	vantaged_ops_open(vd);
 	daemon_drop_privileges(vd->cfg->user);
@@ -717,6 +735,7 @@ vantaged_stop(struct vantaged *vd)
 	worker_pool_free(vd->workers);	/* after the checks: their last answers to the workers */
 	resolve_free(vd->res);
 	ratelimit_free(vd->ratelimit);
+	tcp_admit_free(vd->admit);	/* every loop's connections are gone */
 }
 
 /* SIGHUP reloads, SIGTERM and SIGINT stop: into sigs (VANTAGED_SIGNALS events). */

@@ -19,6 +19,7 @@ struct dissent;
 struct check_ctx;
 struct check_ca_ctx;
 struct check_live;
+struct portal_live;
 struct control;
 struct metrics;
 struct recent;
@@ -38,6 +39,7 @@ struct vantaged {
 	struct vstats st;		/* the main loop's counters */
 	struct vstats st_total;		/* the instance's: st and every worker's (vantaged_totals) */
 	struct worker_pool *workers;	/* the other loops (worker.c), NULL with one */
+	struct tcp_admit *admit;	/* the TCP limits every loop shares (NULL with one) */
 	const char *resolv_conf;
 	const char *config_path;
 	int verbose;			/* -v: debug logging that a reload must not undo */
@@ -52,6 +54,7 @@ struct vantaged {
 	struct vstore *store;
 	struct vcache *vcache;		/* the store's */
 	struct dissent *dissent;
+	struct portal_live *portal;	/* captive portals: the watch and the window */
 
 	struct ratelimit *ratelimit;	/* NULL when ratelimit.qps is 0 */
 	struct follow *follow;		/* upstreams: auto and the system's path (follow.c) */

@@ -11,11 +11,16 @@
 #define VANTAGED_VCACHE_INT_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
-#include "vcache.h"
-#include "vcache_ca.h"
+/* Declarations only: vcache.h and vcache_ca.h include each other's users, not this. */
+struct ca_history;
+struct cons_addr;
+struct probe_ca;
+struct vcache;
+struct vcache_ca;
+struct vcache_info;
 
 /* Each table's lock (vcache_lock.c takes and lets go of them). */
 pthread_rwlock_t *vcache_lockp(struct vcache *vc);

@@ -4,6 +4,8 @@
  */
 #include "autoconf.h"
 
+#include "vcache.h"
+#include "vcache_ca.h"
 #include "vcache_int.h"
 #include "vutil.h"
 

@@ -478,7 +478,7 @@ worker_pool_new(const struct worker_env *env, int n)
 			return NULL;
 		}
 		w->listen = listen_new(&(struct listen_env){ .base = w->base, .cfg = env->cfg,
-		    .st = &w->st, .reuseport = 1, .like = env->listen });
+		    .st = &w->st, .reuseport = 1, .like = env->listen, .admit = env->admit });
 		if (w->listen == NULL) {
 			worker_pool_free(wp);
 			return NULL;
@@ -609,6 +609,12 @@ const struct vstats *
 worker_pool_stats(const struct worker_pool *wp, size_t i)
 {
 	return &wp->w[i - 1].st;
+}
+
+struct resolve *
+worker_pool_res(const struct worker_pool *wp, size_t i)
+{
+	return wp->w[i - 1].res;
 }
 
 void

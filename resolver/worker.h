@@ -20,6 +20,7 @@ struct check_ctx;
 struct config;
 struct event_base;
 struct listen_ctx;
+struct tcp_admit;
 struct ratelimit;
 struct recent;
 struct resolve;
@@ -33,6 +34,7 @@ struct worker_env {
 	struct config *const *cfg;	/* the daemon's slot */
 	struct ratelimit *const *ratelimit; /* the daemon's slot (its buckets are locked) */
 	const struct listen_ctx *listen; /* the main loop's sockets: the workers join them */
+	struct tcp_admit *admit;	/* the instance's TCP limits (the main loop's too) */
 };
 
 /* worker_count - the loops cfg asks for: workers: N, or auto (the CPUs this process may run
@@ -75,6 +77,9 @@ size_t worker_pool_size(const struct worker_pool *wp);
 /* worker_pool_stats - worker i's counters (1 <= i < worker_pool_size); read while it
  * counts: each is one aligned word. */
 const struct vstats *worker_pool_stats(const struct worker_pool *wp, size_t i);
+
+/* worker_pool_res - worker i's resolver (1 <= i < worker_pool_size), NULL once stopped. */
+struct resolve *worker_pool_res(const struct worker_pool *wp, size_t i);
 
 /* worker_pool_stop - stop and join the threads, then free their query paths (their
  * questions still with the checks are dropped when those answer). Accepts NULL. */

@@ -157,6 +157,7 @@ function kv(target, pairs) {
 async function pageStatus() {
 	const [s, h] = await Promise.all([api("/api/status"), api("/api/history")]);
 	const rc = s.resolv_conf || {};
+	const portal = s.portal || { state: "none", say: "" };
 	kv(document.getElementById("summary"), [
 		["mode", s.mode],
 		["mirrors usable", s.mirrors.ready + " of " + s.mirrors.total,
@@ -164,6 +165,7 @@ async function pageStatus() {
 		["in the system's path", rc.in_path === true ? "yes" : rc.in_path === false
 			? "no: " + (rc.path || "resolv.conf") + " names " + (rc.nameservers || []).join(", ")
 			: "unknown", rc.in_path ? "good" : "bad"],
+		["captive portal", portal.say, portal.state === "none" ? "good" : "bad"],
 		["verdicts", "agree " + s.verdicts.agree + ", dissent " + s.verdicts.dissent +
 			", insufficient " + s.verdicts.insufficient + ", cached " + s.verdicts.cached],
 		["refused / servfail / flagged", s.actions.refuse + " / " + s.actions.servfail +

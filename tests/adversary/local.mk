@@ -7,6 +7,7 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_answer_games.sh \
 	tests/adversary/adv_ladder.sh \
 	tests/adversary/adv_sticky.sh \
+	tests/adversary/adv_portal.sh \
 	tests/adversary/adv_private.sh \
 	tests/adversary/adv_stale.sh \
 	tests/adversary/adv_prefetch.sh \

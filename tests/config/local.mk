@@ -149,6 +149,7 @@ EXTRA_DIST += tests/config/run.sh tests/config/resolv.conf \
 	tests/config/32.ok tests/config/32.yaml \
 	tests/config/33.ok tests/config/33.yaml \
 	tests/config/34.ok tests/config/34.yaml \
+	tests/config/35.ok tests/config/35.yaml \
 	tests/config/bad/62.err tests/config/bad/62.yaml \
 	tests/config/bad/70.err tests/config/bad/70.yaml \
 	tests/config/bad/71.err tests/config/bad/71.yaml \
@@ -163,4 +164,6 @@ EXTRA_DIST += tests/config/90-plugins.yaml tests/config/90-plugins.ok \
 	tests/config/bad/94-plugins-list.yaml tests/config/bad/94-plugins-list.err \
 	tests/config/bad/95-dashboard-token.yaml tests/config/bad/95-dashboard-token.err \
 	tests/config/bad/96-dashboard-key.yaml tests/config/bad/96-dashboard-key.err \
-	tests/config/bad/97-forward-from.yaml tests/config/bad/97-forward-from.err
+	tests/config/bad/97-forward-from.yaml tests/config/bad/97-forward-from.err \
+	tests/config/bad/98-workers-word.yaml tests/config/bad/98-workers-word.err \
+	tests/config/bad/98-workers-zero.yaml tests/config/bad/98-workers-zero.err

@@ -13,7 +13,7 @@
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$CHROMIUM" ] || skip_all "chromium is not installed (apt-get install chromium)"
 adv_require
-tap_plan 24
+tap_plan 25
 
 ART=$top_builddir/tests/integration
 mkdir -p "$ART"
@@ -50,6 +50,8 @@ count() { grep -o -- "$1" "$T/$2.dom" | wc -l; }
 # --- status
 browse "" status
 like "$(cat "$T/status.dom")" '<dd class="good">3 of 3</dd>' "status: three mirrors usable"
+like "$(cat "$T/status.dom")" '<dt>captive portal</dt><dd class="good">no captive portal in the way</dd>' \
+	"status: no captive portal"
 ok "status: the chart is drawn" grep -q '<svg id="chart"' "$T/status.dom"
 ok "status: the chart has dissent bars" test "$(count 'class="bar c-dissent"' status)" -ge 1
 ok "status: and agreed ones" test "$(count 'class="bar c-agree"' status)" -ge 1

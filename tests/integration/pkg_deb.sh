@@ -17,7 +17,7 @@ require_progs dpkg dpkg-deb dpkg-buildpackage dpkg-checkbuilddeps unshare mount
 command -v dh > /dev/null || skip_all "debhelper not installed (apt-get install debhelper)"
 (cd "$top_srcdir/packaging/debian" && dpkg-checkbuilddeps -B control > /dev/null 2>&1) ||
 	skip_all "build dependencies missing: $(cd "$top_srcdir/packaging/debian" && dpkg-checkbuilddeps -B control 2>&1 | head -n 1)"
-tap_plan 51
+tap_plan 68
 
 # --- build (or reuse)
 DEBS=$top_builddir/pkg-deb
@@ -48,7 +48,8 @@ for f in ./usr/sbin/vantaged ./lib/systemd/system/vantaged.service ./etc/vantage
     ./usr/share/vantage/monitoring/vantaged.rules.yml ./usr/share/vantage/monitoring/grafana-vantaged.json \
     ./etc/logrotate.d/vantage ./etc/dhcp/dhclient-enter-hooks.d/vantage \
     ./usr/share/doc/vantage/README.Debian; do
-	grep -qx -- "$f" <<< "$contents" || missing="$missing $f"
+	# README.Debian is compressed once it is over 4 KiB (dh_compress)
+	grep -qx -- "$f" <<< "$contents" || grep -qx -- "$f.gz" <<< "$contents" || missing="$missing $f"
 done
 is "$missing" "" "vantage.deb: binary, unit, mirrors.yaml, config template, resolved drop-in, resolvconf hook, man page, alert rules, dashboard, logrotate file, dhclient hook, README.Debian"
 is "$(dpkg-deb -f "$V_DEB" Depends | grep -o 'adduser\|libldns[0-9]*\|libevent-core[^ ,]*\|libwolfssl[0-9]*\|libyaml[^ ,]*' | sort | tr '\n' ' ')" \
@@ -204,6 +205,82 @@ ok "... and vantaged -n accepts it" "$R/usr/sbin/vantaged" -n -c "$R/etc/vantage
 ok "the hook is installed" test -f "$R/etc/dhcp/dhclient-enter-hooks.d/vantage"
 ok "resolv.conf names 127.0.0.1" grep -qx "nameserver 127.0.0.1" "$R/etc/resolv.conf"
 ok "dhclient: dpkg --purge vantage" pkg "$R" --purge vantage
+
+# --- 7. upgrades from an older version: its postinst fixed the upstreams at installation, knew
+# no forward_from and shipped a drop-in without the DNS= reset. The installed state is made
+# to look like that, then the package is installed again (postinst configure OLD-VERSION).
+STATIC='    # written by the vantage package from /etc/resolv.conf at installation'
+OLD_DROPIN='# /etc/systemd/resolved.conf.d/vantage.conf - written by the vantage package; removed with it.
+[Resolve]
+DNS=127.0.0.1
+Domains=~.
+DNSStubListener=no'
+# make_old ROOT UPSTREAMS: the config as the first postinst wrote it
+make_old() {
+	sed -i "/^forward_from:/d; /^upstreams_from:/d; s|^upstreams: \[auto\].*|upstreams: [$2]$STATIC|" \
+		"$1/etc/vantage/vantaged.yaml"
+	rm -f "$1/etc/tmpfiles.d/vantage-resolved.conf"
+}
+resolved_root() {
+	local r
+	r=$(new_root "$1")
+	mkdir -p "$r/run/systemd/resolve"
+	printf 'nameserver 127.0.0.53\n' > "$r/run/systemd/resolve/stub-resolv.conf"
+	printf 'nameserver 198.51.100.1\n' > "$r/run/systemd/resolve/resolv.conf"
+	ln -s ../run/systemd/resolve/stub-resolv.conf "$r/etc/resolv.conf"
+	echo "$r"
+}
+R=$(resolved_root up-resolved)
+pkg "$R" -i "$V_DEB" || bail_out "up-resolved: first installation failed"
+make_old "$R" '"198.51.100.1"'
+echo "$OLD_DROPIN" > "$R/etc/systemd/resolved.conf.d/vantage.conf"
+: > "$T/dpkg-out.log"
+ok "upgrade, resolved: dpkg --root -i vantage over an old install" pkg "$R" -i "$V_DEB"
+like "$(grep '^upstreams' "$R/etc/vantage/vantaged.yaml")" '^upstreams: \[auto\]    # written by the vantage package on upgrade' \
+	"the upstreams fixed at installation follow the network now (upstreams: auto)"
+like "$(grep '^forward_from' "$R/etc/vantage/vantaged.yaml")" '^forward_from: resolved ' \
+	"... forward_from: resolved is added"
+ok "... with the tmpfiles line" test -s "$R/etc/tmpfiles.d/vantage-resolved.conf"
+ok "... the old drop-in is replaced by the current one" \
+	cmp "$R/etc/systemd/resolved.conf.d/vantage.conf" "$R/usr/share/vantage/resolved.conf"
+ok "... vantaged -n accepts the config" "$R/usr/sbin/vantaged" -n -c "$R/etc/vantage/vantaged.yaml"
+ok "... and the postinst said what it changed" grep -q "vantage: upgrade: forward_from: resolved" "$T/dpkg-out.log"
+cp "$R/etc/vantage/vantaged.yaml" "$T/up-once.yaml"
+pkg "$R" -i "$V_DEB"
+ok "a second upgrade changes nothing" cmp "$T/up-once.yaml" "$R/etc/vantage/vantaged.yaml"
+
+# the same, edited by the administrator: own upstreams, forward_from commented out, own drop-in
+R=$(resolved_root up-edited)
+pkg "$R" -i "$V_DEB" || bail_out "up-edited: first installation failed"
+make_old "$R" '"198.51.100.1"'
+sed -i "s|^upstreams: .*|upstreams: [\"192.0.2.1\"]    # ours|" "$R/etc/vantage/vantaged.yaml"
+echo "# forward_from: resolved    # not here" >> "$R/etc/vantage/vantaged.yaml"
+printf '%s\nDNS=192.0.2.2\n' "$OLD_DROPIN" > "$R/etc/systemd/resolved.conf.d/vantage.conf"
+cp "$R/etc/vantage/vantaged.yaml" "$T/edited.yaml"
+cp "$R/etc/systemd/resolved.conf.d/vantage.conf" "$T/edited.conf"
+: > "$T/dpkg-out.log"
+ok "upgrade, edited: dpkg --root -i vantage" pkg "$R" -i "$V_DEB"
+ok "the administrator's config is left as it was" cmp "$T/edited.yaml" "$R/etc/vantage/vantaged.yaml"
+ok "... and the edited drop-in" cmp "$T/edited.conf" "$R/etc/systemd/resolved.conf.d/vantage.conf"
+ok "... the postinst says so" sh -c 'grep -q "leaves forward_from commented out" "$1" && grep -q "vantage.conf was edited" "$1"' sh "$T/dpkg-out.log"
+
+# dhclient: the upstreams fixed at installation follow the hook's files now
+R=$(new_root up-dhclient)
+mkdir -p "$R/sbin"
+printf '#!/bin/sh\nexit 0\n' > "$R/sbin/dhclient"; chmod 755 "$R/sbin/dhclient"
+printf 'nameserver 192.0.2.66\n' > "$R/etc/resolv.conf"
+pkg "$R" -i "$V_DEB" || bail_out "up-dhclient: first installation failed"
+make_old "$R" '"192.0.2.66", "[2001:db8::53]:53"'
+rm -f "$R/var/lib/vantage/dhcp-resolv.conf"	# no lease since
+ok "upgrade, dhclient: dpkg --root -i vantage" pkg "$R" -i "$V_DEB"
+is "$(grep -E '^upstreams' "$R/etc/vantage/vantaged.yaml" | sed 's/ *#.*//' | tr '\n' ' ')" \
+	"upstreams: [auto] upstreams_from: [/var/lib/vantage/dhcp-resolv.conf, /var/lib/vantage/dhcp6-resolv.conf] " \
+	"the config follows the files of the dhclient hook"
+is "$(grep -v '^#' "$R/var/lib/vantage/dhcp-resolv.conf" 2> /dev/null | tr '\n' ' ')" \
+	"nameserver 192.0.2.66 nameserver 2001:db8::53 " \
+	"... the first seeded with the resolvers the config was fixed to (resolv.conf names vantaged)"
+ok "... no forward_from (resolved is not in charge)" sh -c '! grep -q "^forward_from" "$1"' sh "$R/etc/vantage/vantaged.yaml"
+ok "... and vantaged -n accepts it" "$R/usr/sbin/vantaged" -n -c "$R/etc/vantage/vantaged.yaml"
 
 is "$(cat /etc/resolv.conf 2> /dev/null; stat -c '%F %i %Y' /etc/resolv.conf 2> /dev/null)" "$host_resolv_before" \
 	"this machine's /etc/resolv.conf was not touched"

@@ -24,6 +24,7 @@ REPLAY_SCENARIOS = \
 	tests/replay/dissent_refuse.rpl \
 	tests/replay/insufficient.rpl \
 	tests/replay/monitor.rpl \
+	tests/replay/portal.rpl \
 	tests/replay/private.rpl \
 	tests/replay/prefetch_agree.rpl \
 	tests/replay/prefetch_dissent.rpl \

@@ -178,6 +178,31 @@ replay_reload(struct replay *rp, int argc, char **argv)
 	rp->w->n_mirrors = n;
 }
 
+/*
+ * portal open MINUTES | portal reachable | portal close: every mirror seen unreachable and the
+ * login window opened (vantagectl portal), a mirror seen reachable again, or the window
+ * closed by the operator (portal.c; portal_live.c does the looking in the daemon).
+ */
+static void
+replay_portal(struct replay *rp, int argc, char **argv)
+{
+	struct portal_facts f = { .now_ms = world_clock.now_ms(), .wall_s = world_clock.wall_s(),
+		.mirrors = (unsigned)rp->w->n_mirrors, .why = "unreachable: replay" };
+	char err[256];
+
+	if (argc == 3 && strcmp(argv[1], "open") == 0) {
+		portal_observe(rp->portal, &f);
+		if (portal_open(rp->portal, f.now_ms, (unsigned)atoi(argv[2]), err, sizeof(err)) != 0)
+			replay_bail(rp, "portal open: %s", err);
+	} else if (argc == 2 && strcmp(argv[1], "reachable") == 0) {
+		f.reachable = 1;
+		portal_observe(rp->portal, &f);
+	} else if (argc == 2 && strcmp(argv[1], "close") == 0)
+		portal_close(rp->portal, f.now_ms);
+	else
+		replay_bail(rp, "portal open MINUTES | portal reachable | portal close");
+}
+
 static const struct replay_cmd replay_cmds[] = {
 	{ "config", 0, replay_config },
 	{ "mirror", 0, replay_mirror },
@@ -192,6 +217,7 @@ static const struct replay_cmd replay_cmds[] = {
 	{ "forget", 1, replay_forget },
 	{ "probe", 1, replay_probe },
 	{ "reload", 1, replay_reload },
+	{ "portal", 1, replay_portal },
 	{ "client", 1, replay_client_step },
 	{ "tcp", 1, replay_tcp_step },
 	{ "expect", 1, replay_expect },

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "check_ca.h"
+#include "portal.h"
 #include "stats.h"
 #include "world.h"
 
@@ -46,6 +47,7 @@ struct replay {
 	struct dissent *dl;
 	struct check_ca_ctx *ca;
 	struct check_ctx *cx;
+	struct portal *portal;		/* the captive-portal window the checks consult */
 	struct replay_clients *clients;	/* the query path and its clients (replay_client.c) */
 	struct replay_result res[REPLAY_MAX_QUERIES];
 	size_t n_res;

@@ -104,7 +104,9 @@ replay_world_start(struct replay *rp, char *err, size_t errlen)
 	ce.vcache = env.vcache = rp->vc;
 	env.dissent = rp->dl = dissent_new(rp->cfg->dissent_log);
 	env.ca = rp->ca = check_ca_new(&ce);
-	if (rp->dl == NULL || rp->ca == NULL || (rp->cx = check_new(&env)) == NULL)
+	env.portal = rp->portal = portal_new();
+	if (rp->dl == NULL || rp->ca == NULL || rp->portal == NULL ||
+	    (rp->cx = check_new(&env)) == NULL)
 		goto oom;
 	return 0;
 oom:
@@ -119,6 +121,7 @@ replay_world_end(struct replay *rp)
 
 	replay_clients_end(rp);
 	check_free(rp->cx);
+	portal_free(rp->portal);
 	check_ca_free(rp->ca);
 	dissent_free(rp->dl);
 	vcache_free(rp->vc);

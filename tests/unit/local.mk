@@ -72,6 +72,13 @@ tests_unit_test_vcache_ca_SOURCES = tests/unit/test_vcache_ca.c
 tests_unit_test_vcache_ca_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_vcache_ca_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 
+# portal.c (pure): captive-portal states, the login window and what it may change.
+check_PROGRAMS += tests/unit/test_portal
+TESTS += tests/unit/test_portal
+tests_unit_test_portal_SOURCES = tests/unit/test_portal.c
+tests_unit_test_portal_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_portal_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
+
 # policy.c (pure) and the per-zone overrides of config_consensus.c.
 check_PROGRAMS += tests/unit/test_policy
 TESTS += tests/unit/test_policy
