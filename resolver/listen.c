@@ -22,8 +22,16 @@
 #include "stats.h"
 #include "vutil.h"
 
-/* Datagrams taken per wake-up with one recvmmsg(2): fewer system calls under load. */
+/* Datagrams taken per wake-up with one recvmmsg(2): fewer system calls under load. It is
+ * also the bound on the work one wake-up does, before the loop looks at its other sockets
+ * and timers (about 0.2 ms of cache hits). */
 #define LISTEN_UDP_BATCH 32
+/* Largest answer queued for the batched send (bytes); a longer one, rare on UDP, is sent
+ * alone at once. 4096 is the EDNS buffer size most clients still offer. */
+#define LISTEN_UDP_OUT_MAX 4096
+/* Length-prefixed questions one TCP read callback answers before it lets the loop serve
+ * its other sockets (a pipelining client can have a whole read, 4 KiB or more, waiting). */
+#define LISTEN_TCP_BATCH 32
 /* Questions one TCP connection may have in flight before we stop reading it (RFC 7766 6.2.1.1
  * asks servers to process pipelined queries concurrently, within reason). */
 #define LISTEN_TCP_MAX_PENDING 64
@@ -57,16 +65,30 @@ struct tcp_conn {
 	uint8_t dead;		/* closing: freed from the event loop */
 };
 
-/* One recvmmsg(2) batch: per listen context, so each worker's loop has its own. */
+/* A pktinfo control message (the address an answer leaves from). */
+union udp_ctl {
+	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	struct cmsghdr align;
+};
+
+/*
+ * One recvmmsg(2) batch in, and its answers out with one sendmmsg(2): per listen context,
+ * so each worker's loop has its own. out_l is the listener being read while its questions
+ * are answered; answers for it are queued, any other answer is sent at once.
+ */
 struct udp_batch {
 	uint8_t bufs[LISTEN_UDP_BATCH][DNS_MAXMSG];
 	struct mmsghdr mm[LISTEN_UDP_BATCH];
 	struct iovec iov[LISTEN_UDP_BATCH];
 	struct sockaddr_storage from[LISTEN_UDP_BATCH];
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
-	} ctl[LISTEN_UDP_BATCH];
+	union udp_ctl ctl[LISTEN_UDP_BATCH];
+	const struct listener *out_l;
+	unsigned n_out;
+	uint8_t out[LISTEN_UDP_BATCH][LISTEN_UDP_OUT_MAX];
+	struct mmsghdr omm[LISTEN_UDP_BATCH];
+	struct iovec oiov[LISTEN_UDP_BATCH];
+	struct sockaddr_storage to[LISTEN_UDP_BATCH];
+	union udp_ctl octl[LISTEN_UDP_BATCH];
 };
 
 struct listen_ctx {
@@ -183,7 +205,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 
 	req.peer = conn->peer;
 	conn->in_read = 1;
-	while (!conn->dead && conn->nq < LISTEN_TCP_MAX_PENDING) {
+	for (int n = 0; !conn->dead && conn->nq < LISTEN_TCP_MAX_PENDING; n++) {
 		uint8_t pfx[2];
 		size_t mlen;
 		uint8_t *msg;
@@ -198,6 +220,12 @@ tcp_read(struct bufferevent *bev, void *arg)
 		}
 		if (evbuffer_get_length(in) < 2 + mlen)
 			break;
+		if (n == LISTEN_TCP_BATCH) {
+			/* More is waiting: come back after the loop's other ready events (deferred),
+			 * as no new bytes may arrive to wake us. */
+			bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+			break;
+		}
 		if ((msg = evbuffer_pullup(in, (ev_ssize_t)(2 + mlen))) == NULL) {
 			tcp_conn_close(conn);
 			break;
@@ -317,28 +345,77 @@ udp_pktinfo(const struct netaddr *local, struct cmsghdr *c)
 	return CMSG_SPACE(len);
 }
 
-/* The UDP sink's send: from the socket that got the question. */
+/* The message header of req's answer in iov, to "to" (a copy of the client's address). */
+static void
+udp_msghdr(struct msghdr *mh, const struct query_req *req, struct iovec *iov,
+    struct sockaddr_storage *to, union udp_ctl *cm)
+{
+	memset(mh, 0, sizeof(*mh));
+	memcpy(to, &req->peer.ss, req->peer.len);
+	mh->msg_name = to;
+	mh->msg_namelen = req->peer.len;
+	mh->msg_iov = iov;
+	mh->msg_iovlen = 1;
+	if (req->has_local) {
+		/* Answer from the address the client asked, or it will drop our answer. */
+		memset(cm, 0, sizeof(*cm));
+		mh->msg_control = cm->buf;
+		mh->msg_controllen = udp_pktinfo(&req->local, &cm->align);
+	}
+}
+
+/*
+ * Send the queued answers with as few sendmmsg(2) calls as the kernel allows. A full socket
+ * buffer drops the rest, as it would drop one sendmsg; another error skips that answer.
+ */
+static void
+udp_flush(struct udp_batch *b)
+{
+	unsigned done = 0;
+
+	while (done < b->n_out) {
+		int n = sendmmsg(b->out_l->udp_fd, b->omm + done, b->n_out - done, MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			log_debug(LOG_G_LISTEN, "sendmmsg: %s", strerror(errno));
+			n = 1;
+		}
+		done += (unsigned)n;
+	}
+	b->n_out = 0;
+}
+
+/*
+ * The UDP sink's send: from the socket that got the question. An answer given while its
+ * batch is read (a cache hit) is queued and leaves with the batch's others: one system
+ * call for up to LISTEN_UDP_BATCH answers instead of one each.
+ */
 static void
 udp_send(const struct query_req *req, const uint8_t *msg, size_t len)
 {
 	const struct listener *l = req->sink_arg;
+	struct udp_batch *b = l->ls->batch;
 	struct iovec iov = { (void *)msg, len };
-	struct msghdr mh = { 0 };
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
-	} cm;
+	struct sockaddr_storage to;
+	union udp_ctl cm;
+	struct msghdr mh;
 
-	mh.msg_name = (void *)&req->peer.ss;
-	mh.msg_namelen = req->peer.len;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (req->has_local) {
-		/* Answer from the address the client asked, or it will drop our answer. */
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = udp_pktinfo(&req->local, (struct cmsghdr *)cm.buf);
+	if (b->out_l == l && len <= LISTEN_UDP_OUT_MAX) {
+		unsigned i = b->n_out;
+
+		if (i == LISTEN_UDP_BATCH) {
+			udp_flush(b);
+			i = 0;
+		}
+		memcpy(b->out[i], msg, len);
+		b->oiov[i] = (struct iovec){ b->out[i], len };
+		udp_msghdr(&b->omm[i].msg_hdr, req, &b->oiov[i], &b->to[i], &b->octl[i]);
+		b->n_out = i + 1;
+		return;
 	}
+	udp_msghdr(&mh, req, &iov, &to, &cm);
 	if (sendmsg(l->udp_fd, &mh, MSG_DONTWAIT) < 0 && errno != EAGAIN)
 		log_debug(LOG_G_LISTEN, "sendmsg: %s", strerror(errno));
 }
@@ -401,6 +478,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			log_warn(LOG_G_LISTEN, "recvmmsg");
 		return;
 	}
+	b->out_l = l;
 	for (int i = 0; i < n; i++) {
 		struct query_req req = { .sink = &udp_sink, .sink_arg = l };
 
@@ -409,6 +487,8 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		udp_local_addr(&mm[i].msg_hdr, l, &req);
 		query_handle(l->ls->env.query, &req, b->bufs[i], mm[i].msg_len);
 	}
+	udp_flush(b);
+	b->out_l = NULL;
 }
 
 static int

@@ -9,6 +9,12 @@
 #   VANTAGED       the binary to measure [./build/vantaged]
 #   PEERS          peers next to vantaged ["unbound dnsmasq"]
 #   OUT            results directory [${TMPDIR:-/tmp}/vantage-bench-YYYYmmdd-HHMMSS]
+#   VANTAGED_WORKERS  worker counts, e.g. "1 2" [unset: no workers phase]: after peers.sh, the
+#                  cached path again with one vantaged per count (`workers: N` in its config;
+#                  "default" = no such line) beside NSD and the peers, reps interleaved
+#                  (workers.sh); its table is appended to table.txt and table.md.  W_CLIENTS,
+#                  W_SAT_DURATION, WORKERS_CPUS and VANTAGED_BASE tune it (see workers.sh).
+#                  PHASES=W runs only this phase
 #   any other peers.sh knob passes through: DURATION, REPS, PHASES, DELAY_MS, MAX_TOTAL, ...
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -26,16 +32,33 @@ export VANTAGED
 export OURS_NAME=vantaged
 export PEERS=${PEERS-unbound dnsmasq}
 export OUT=${OUT:-${TMPDIR:-/tmp}/vantage-bench-$(date +%Y%m%d-%H%M%S)}
+export PHASES=${PHASES:-A B}
 # peers.sh runs this as `sh -c "exec $OURS_CMD"` with OURS_ADDR, OURS_PORT, UPSTREAM_ADDR,
 # UPSTREAM_PORT and OURS_WORKDIR set; the wrapper writes the config and execs vantaged.
 export OURS_CMD="$HERE/vantaged-bench.sh"
 
 st=0
-bash "$SHARED_BENCH/peers.sh" || st=$?
+case " $PHASES " in
+*" A "* | *" B "*) bash "$SHARED_BENCH/peers.sh" || st=$? ;;
+*) mkdir -p "$OUT"; : > "$OUT/table.txt"; : > "$OUT/table.md" ;;
+esac
+if [ -n "${VANTAGED_WORKERS:-}" ]; then
+	export VANTAGED_WORKERS SHARED_BENCH
+	ws=0
+	bash "$HERE/workers.sh" > /dev/null || ws=$?
+	[ "$st" = 0 ] && st=$ws
+	{ echo; cat "$OUT/workers.txt"; } >> "$OUT/table.txt"
+	{ echo; cat "$OUT/workers.md"; } >> "$OUT/table.md"
+	echo
+	cat "$OUT/workers.txt"
+fi
 
-if [ -f "$OUT/table.md" ]; then
+# peers.sh's rows only (the workers table, appended after them, has its own)
+figs=$(sed '/^\*\*workers:/,$d' "$OUT/table.md" 2> /dev/null |
+	grep -E '^\| (metric|cached QPS|  QPS / nsd|  server CPU per answer|  cold p50 overhead|  bytes per cached RRset|upstream queries)' || true)
+if [ -n "$figs" ]; then
 	echo
 	echo "== the figures to read (tests/bench/README.md) =="
-	grep -E '^\| (metric|cached QPS|  QPS / nsd|  server CPU per answer|  cold p50 overhead|  bytes per cached RRset|upstream queries)' "$OUT/table.md" || true
+	echo "$figs"
 fi
 exit "$st"

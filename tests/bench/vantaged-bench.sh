@@ -5,6 +5,8 @@
 # DASHBOARD_POLL=N (seconds; unset = off): serve the web dashboard on OURS_ADDR:8053 and fetch
 # what its status and dissents pages poll (/api/status, /api/history, /api/recent) every N s
 # for as long as vantaged runs: the cost of a dashboard left open, on the cached path.
+# BENCH_WORKERS=N (unset or empty = no line, the daemon's default): `workers: N` (workers.sh).
+# BENCH_METRICS=ADDR:PORT (unset = off): the Prometheus listener, for the questions per loop.
 set -eu
 conf=$OURS_WORKDIR/vantaged.yaml
 cat > "$conf" <<EOF2
@@ -17,6 +19,8 @@ cache: { max_entries: 100000 }
 log: { level: warn }
 user: ""
 EOF2
+[ -n "${BENCH_WORKERS:-}" ] && echo "workers: $BENCH_WORKERS" >> "$conf"
+[ -n "${BENCH_METRICS:-}" ] && echo "metrics: { listen: \"$BENCH_METRICS\" }" >> "$conf"
 if [ -n "${DASHBOARD_POLL:-}" ]; then
 	top=$(cd "$(dirname "$0")/../.." && pwd)
 	printf 'dashboard: { listen: "%s:8053", root: "%s" }\n' "$OURS_ADDR" \

@@ -2,11 +2,11 @@
 # tests/integration/vantaged_tcp.sh - truncation and TCP: an RRset larger than the EDNS buffer is
 # fetched over TCP from the upstream after TC=1, a UDP client gets TC=1 (or all of it when its
 # buffer is large enough), a TCP client gets all of it; several queries pipelined on one TCP
-# connection are all answered.
+# connection are all answered, also more than one read callback takes at a time.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 require_progs nsd nsd-control dig
 require_vantaged
-tap_plan 14
+tap_plan 15
 
 U=$(unique_addr)
 start_nsd "$U" 5300 example.test example.test.zone || bail_out "cannot start nsd"
@@ -59,8 +59,13 @@ if [ -x "$TOOLS_DIR/dnsjunk" ]; then
 	# again, now from the cache
 	out=$("$TOOLS_DIR/dnsjunk" pipe "$VANTAGED_ADDR" "$VANTAGED_PORT" pipe1.example.test pipe2.example.test pipe3.example.test)
 	is "$(wc -l <<< "$out")" 3 "pipelined TCP, cached: 3 answers"
+	# 90 cached questions in one write: more than one read callback answers (32), so the
+	# rest must be taken up again without new bytes from the client
+	names=$(for i in $(seq 30); do printf 'pipe1.example.test pipe2.example.test pipe3.example.test '; done)
+	out=$(timeout 20 "$TOOLS_DIR/dnsjunk" pipe "$VANTAGED_ADDR" "$VANTAGED_PORT" $names)
+	is "$(grep -c 'rcode=NOERROR an=1' <<< "$out")" 90 "pipelined TCP, 90 cached in one write: 90 answers"
 else
-	skip "dnsjunk not built" 3
+	skip "dnsjunk not built" 4
 fi
 
 if command -v kdig > /dev/null; then
