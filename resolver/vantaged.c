@@ -690,7 +690,7 @@ vantaged_open(struct vantaged *vd)
 		fatalx("cannot listen; stopping");
 	if (n > 1 && (vd->workers = worker_pool_new(&(struct worker_env){ .main_base = vd->base,
 		 .cfg = &vd->cfg, .ratelimit = &vd->ratelimit, .listen = vd->listen,
-		 .admit = vd->admit }, n)) == NULL)
+		 .admit = vd->admit, .st = &vd->st }, n)) == NULL)
 		fatalx("cannot start %d worker loops; stopping", n);
 	vantaged_ops_open(vd);
 	daemon_drop_privileges(vd->cfg->user);

@@ -287,7 +287,9 @@ worker_pool_serve(struct worker_pool *wp, struct wcheck *wc)
 		.len = wc->local_len, .age = wc->local_age, .ttl = wc->local_ttl, .from_cache = 1 };
 
 	if (wc->prefetch) {
-		(void)check_prefetch(wp->checks, &wc->q);
+		/* Counted where it starts: the worker cannot know whether it will. */
+		if (check_prefetch(wp->checks, &wc->q) == 1 && wp->env.st)
+			wp->env.st->prefetches++;
 		wcheck_free(wc);
 	} else if (check_start(wp->checks, &wc->q, wc->local ? &local : NULL, worker_checked,
 		       wc) == NULL) {
@@ -387,7 +389,7 @@ worker_q_check_prefetch(void *arg, const struct dnsq *q)
 		return -1;
 	wc->prefetch = 1;
 	wchan_push(&w->wp->in, wc);
-	return 1;
+	return 0; /* the main loop counts it if it starts */
 }
 
 /* Worker loops run only without plugins (vantaged.c): the chain is the main loop's. */

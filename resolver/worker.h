@@ -35,6 +35,7 @@ struct worker_env {
 	struct ratelimit *const *ratelimit; /* the daemon's slot (its buckets are locked) */
 	const struct listen_ctx *listen; /* the main loop's sockets: the workers join them */
 	struct tcp_admit *admit;	/* the instance's TCP limits (the main loop's too) */
+	struct vstats *st;		/* the main loop's counters: prefetches started there */
 };
 
 /* worker_count - the loops cfg asks for: workers: N, or auto (the CPUs this process may run
