@@ -373,6 +373,13 @@ vantaged_loop_res(void *arg, size_t i)
 	return i >= 1 && i < worker_pool_size(vd->workers) ? worker_pool_res(vd->workers, i) : NULL;
 }
 
+/* Worker loop i's queue toward the checks (report_src.loop_queue). */
+static int
+vantaged_loop_queue(void *arg, size_t i, uint64_t *waiting, uint64_t *high, uint64_t *full)
+{
+	return worker_pool_queue(((struct vantaged *)arg)->workers, i, waiting, high, full);
+}
+
 /* The instance's counters: the loops' summed (each a word its loop alone writes). */
 static void
 vantaged_totals(void *arg)
@@ -402,7 +409,8 @@ vantaged_ops_open(struct vantaged *vd)
 		.vcache_changed = vantaged_src_vcache_changed, .applies = vantaged_src_applies,
 		.check = vantaged_src_check, .plugin_metrics = vantaged_src_plugin_metrics,
 		.refresh = vantaged_totals, .loop_stats = vantaged_loop_stats,
-		.loop_res = vantaged_loop_res, .portal = &vd->portal };
+		.loop_res = vantaged_loop_res, .loop_queue = vantaged_loop_queue,
+		.portal = &vd->portal };
 	const struct control_env cenv = { .base = vd->base, .src = src,
 		.reload = vantaged_src_reload, .arg = vd };
 	const struct metrics_env menv = { .base = vd->base, .src = src };
