@@ -227,6 +227,21 @@ report_refresh(const struct report_src *src)
 		src->refresh(src->arg);
 }
 
+/* A worker's queue toward the checks: a main loop that cannot keep up shows here. */
+static void
+report_loop_queue(const struct report_src *src, struct jw *w, size_t i)
+{
+	uint64_t waiting, high, full;
+
+	if (src->loop_queue == NULL || src->loop_queue(src->arg, i, &waiting, &high, &full) != 0)
+		return;
+	jw_open(w, "check_queue", '{');
+	jw_u64(w, "waiting", waiting);
+	jw_u64(w, "high", high);
+	jw_u64(w, "full", full);
+	jw_close(w, '}');
+}
+
 /* Each event loop's share ("workers"), to find a hot one: the kernel spreads clients over
  * the loops by their address and port. */
 static void
@@ -242,6 +257,7 @@ report_loops(const struct report_src *src, struct jw *w)
 		jw_u64(w, "answers_cache", st->answers_cache);
 		jw_u64(w, "answers_upstream", st->answers_upstream);
 		jw_u64(w, "verdicts_cached", st->verdict_cached);
+		report_loop_queue(src, w, i);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');

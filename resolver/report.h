@@ -67,6 +67,10 @@ struct report_src {
 	/* Event loop i's resolver (i >= 1: a worker's, whose upstream sockets are its own);
 	 * NULL past the last, or when NULL. */
 	struct resolve *(*loop_res)(void *arg, size_t i);
+	/* Worker loop i's (i >= 1) questions waiting for the checks now, the most that ever
+	 * waited, and those answered SERVFAIL because too many did; -1 when i is not a worker
+	 * (or when NULL). */
+	int (*loop_queue)(void *arg, size_t i, uint64_t *waiting, uint64_t *high, uint64_t *full);
 };
 
 /* report_upstream_stats - upstream i of the main loop's set, its counters summed over

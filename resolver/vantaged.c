@@ -101,18 +101,15 @@ vantaged_log_upstreams(const struct config *cfg)
 		log_info(LOG_G_UPSTREAM, "forwarding to %s", list);
 }
 
-/* (Re)create the per-client token buckets for cfg; 0, or -1 with the old ones kept. */
+/* The per-client token buckets for cfg into *rl (NULL: no limit); 0, or -1 (out of memory). */
 static int
-vantaged_ratelimit(struct vantaged *vd, const struct config *cfg)
+vantaged_ratelimit(const struct config *cfg, struct ratelimit **rl)
 {
-	struct ratelimit *rl = NULL;
-
 	/* 64k slots of 24 bytes: 1.5 MiB at most, and only when limiting is on. */
-	if (cfg->ratelimit_qps && (rl = ratelimit_new(cfg->ratelimit_qps, cfg->ratelimit_burst,
+	*rl = NULL;
+	if (cfg->ratelimit_qps && (*rl = ratelimit_new(cfg->ratelimit_qps, cfg->ratelimit_burst,
 				       65536)) == NULL)
 		return -1;
-	ratelimit_free(vd->ratelimit);
-	vd->ratelimit = rl;
 	return 0;
 }
 
@@ -164,6 +161,7 @@ vantaged_reload_apply(struct vantaged *vd, struct config *cfg)
 	char err[512];
 	struct resolve_config rc;
 	struct resolve_forward fw[RESOLVE_MAX_FORWARDS];
+	struct ratelimit *rl;
 
 	if (vantaged_reload_workers(vd, cfg) != 0) {
 		config_free(cfg);
@@ -176,17 +174,21 @@ vantaged_reload_apply(struct vantaged *vd, struct config *cfg)
 		memcpy(cfg->listen, vd->cfg->listen, sizeof(cfg->listen));
 		cfg->n_listen = vd->cfg->n_listen;
 	}
-	if (vantaged_ratelimit(vd, cfg) != 0) {
+	if (vantaged_ratelimit(cfg, &rl) != 0) {
 		log_warnx(LOG_G_CONFIG, "reload failed (out of memory), keeping the running configuration");
 		config_free(cfg);
 		return;
 	}
 	vantaged_resolve_config(cfg, &rc, fw);
 	if (vantaged_resolvers(vd, &rc) != 0) {
+		/* All or none: the new buckets go too (installed before, they outlived this). */
+		ratelimit_free(rl);
 		log_warnx(LOG_G_CONFIG, "reload failed (busy), keeping the running configuration");
 		config_free(cfg);
 		return;
 	}
+	ratelimit_free(vd->ratelimit);
+	vd->ratelimit = rl;
 	if (check_live_reload(vd->live, vd->cfg, cfg, vd->checks, err, sizeof(err)) != 0) {
 		/* The upstreams already changed; the mirrors stay as they were. */
 		log_warnx(LOG_G_CONFIG, "reload: mirrors unchanged: %s", err);
@@ -373,6 +375,13 @@ vantaged_loop_res(void *arg, size_t i)
 	return i >= 1 && i < worker_pool_size(vd->workers) ? worker_pool_res(vd->workers, i) : NULL;
 }
 
+/* Worker loop i's queue toward the checks (report_src.loop_queue). */
+static int
+vantaged_loop_queue(void *arg, size_t i, uint64_t *waiting, uint64_t *high, uint64_t *full)
+{
+	return worker_pool_queue(((struct vantaged *)arg)->workers, i, waiting, high, full);
+}
+
 /* The instance's counters: the loops' summed (each a word its loop alone writes). */
 static void
 vantaged_totals(void *arg)
@@ -402,7 +411,8 @@ vantaged_ops_open(struct vantaged *vd)
 		.vcache_changed = vantaged_src_vcache_changed, .applies = vantaged_src_applies,
 		.check = vantaged_src_check, .plugin_metrics = vantaged_src_plugin_metrics,
 		.refresh = vantaged_totals, .loop_stats = vantaged_loop_stats,
-		.loop_res = vantaged_loop_res, .portal = &vd->portal };
+		.loop_res = vantaged_loop_res, .loop_queue = vantaged_loop_queue,
+		.portal = &vd->portal };
 	const struct control_env cenv = { .base = vd->base, .src = src,
 		.reload = vantaged_src_reload, .arg = vd };
 	const struct metrics_env menv = { .base = vd->base, .src = src };
@@ -680,7 +690,7 @@ vantaged_open(struct vantaged *vd)
 
 	if ((vd->base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
-	if (vantaged_ratelimit(vd, vd->cfg) != 0)
+	if (vantaged_ratelimit(vd->cfg, &vd->ratelimit) != 0)
 		fatalx("out of memory");
 	n = vantaged_workers(vd->cfg);
 	if (n > 1 && (vd->admit = tcp_admit_new()) == NULL)

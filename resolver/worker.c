@@ -33,6 +33,16 @@
 
 /* Messages taken per wake-up: a burst of answers from the checks does not hold a loop. */
 #define WORKER_BATCH 256
+/*
+ * Questions one worker may have waiting for the main loop to take them. A worker reads and
+ * parses far faster than the main loop starts checks (an upstream question and the mirrors'
+ * each), and the main loop may stall (a slow disk under the state file's fsync): without a
+ * bound a flood of cold names on a worker grows this queue, and the memory behind it (a
+ * question record and this message, about 2.5 KiB), for as long as it lasts. The single
+ * loop's bound is its socket's receive buffer; past this one the worker answers SERVFAIL
+ * at once, as when a check cannot start.
+ */
+#define WORKER_QUEUE_MAX 2048
 /* auto: below this much memory (a router), one loop. */
 #define WORKER_SMALL_RAM (512ull << 20)
 
@@ -64,6 +74,13 @@ struct wchan {
 	struct event *ev;
 };
 
+/* A worker's share of the main loop's queue (under that queue's mu). */
+struct wqueued {
+	size_t n;			/* its messages not yet taken */
+	size_t high;			/* the most there ever were */
+	uint64_t full;			/* questions answered SERVFAIL: WORKER_QUEUE_MAX waited */
+};
+
 struct worker {
 	struct worker_pool *wp;
 	size_t id;			/* 1.. (the main loop is 0) */
@@ -77,6 +94,7 @@ struct worker {
 	struct query_ctx *query;
 	struct vstats st;
 	struct wchan in;		/* answers from the checks */
+	struct wqueued queued;		/* in wp->in, under its mu */
 };
 
 struct worker_pool {
@@ -134,22 +152,33 @@ wchan_wake(struct wchan *c)
 	(void)!write(c->efd, &one, sizeof(one));
 }
 
-static void
-wchan_push(struct wchan *c, struct wcheck *wc)
+/* Queue wc; with wq (a worker's question to the main loop), only while fewer than
+ * WORKER_QUEUE_MAX of that worker's wait. 0, or -1 when full (wc is the caller's still). */
+static int
+wchan_push(struct wchan *c, struct wcheck *wc, struct wqueued *wq)
 {
 	int was_empty;
 
 	pthread_mutex_lock(&c->mu);
+	if (wq != NULL && wq->n >= WORKER_QUEUE_MAX) {
+		wq->full++;
+		pthread_mutex_unlock(&c->mu);
+		return -1;
+	}
+	if (wq != NULL && ++wq->n > wq->high)
+		wq->high = wq->n;
 	was_empty = TAILQ_EMPTY(&c->q);
 	TAILQ_INSERT_TAIL(&c->q, wc, entry);
 	pthread_mutex_unlock(&c->mu);
 	if (was_empty)
 		wchan_wake(c);
+	return 0;
 }
 
-/* Up to WORKER_BATCH messages into out; the reader is woken again for the rest. */
+/* Up to WORKER_BATCH messages into out; the reader is woken again for the rest. toward_main:
+ * the main loop's queue, whose messages count against their worker's share. */
 static void
-wchan_take(struct wchan *c, struct wcheck_list *out)
+wchan_take(struct wchan *c, struct wcheck_list *out, int toward_main)
 {
 	uint64_t v;
 	struct wcheck *wc;
@@ -161,6 +190,8 @@ wchan_take(struct wchan *c, struct wcheck_list *out)
 	while (n++ < WORKER_BATCH && (wc = TAILQ_FIRST(&c->q)) != NULL) {
 		TAILQ_REMOVE(&c->q, wc, entry);
 		TAILQ_INSERT_TAIL(out, wc, entry);
+		if (toward_main)
+			wc->w->queued.n--;
 	}
 	if (!TAILQ_EMPTY(&c->q))
 		wchan_wake(c);
@@ -277,7 +308,7 @@ worker_checked(void *arg, const struct check_result *res)
 		wc->res.decision.action = ACTION_SERVE;
 		wc->res.decision.ede = -1;
 	}
-	wchan_push(&wc->w->in, wc);
+	(void)wchan_push(&wc->w->in, wc, NULL);
 }
 
 static void
@@ -308,7 +339,7 @@ worker_pool_inbox(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	wchan_take(&wp->in, &batch);
+	wchan_take(&wp->in, &batch, 1);
 	while ((wc = TAILQ_FIRST(&batch)) != NULL) {
 		TAILQ_REMOVE(&batch, wc, entry);
 		worker_pool_serve(wp, wc);
@@ -344,6 +375,20 @@ worker_wcheck(struct worker *w, const struct dnsq *q)
 	return wc;
 }
 
+/* A question refused because WORKER_QUEUE_MAX wait: said now and then, never per question. */
+static void
+worker_queue_full(struct worker *w)
+{
+	uint64_t full;
+
+	pthread_mutex_lock(&w->wp->in.mu);
+	full = w->queued.full;
+	pthread_mutex_unlock(&w->wp->in.mu);
+	if (full % 1000 == 1)
+		log_warnx(LOG_G_QUERY, "worker %zu: %d questions wait for the checks; answering "
+		    "SERVFAIL (%llu so far)", w->id, WORKER_QUEUE_MAX, (unsigned long long)full);
+}
+
 static struct check_wait *
 worker_q_check_start(void *arg, const struct dnsq *q, const struct resolve_result *local,
     check_cb cb, void *cbarg)
@@ -365,7 +410,11 @@ worker_q_check_start(void *arg, const struct dnsq *q, const struct resolve_resul
 	}
 	wc->cb = cb;
 	wc->cbarg = cbarg;
-	wchan_push(&w->wp->in, wc);
+	if (wchan_push(&w->wp->in, wc, &w->queued) != 0) {
+		worker_queue_full(w);
+		wcheck_free(wc);
+		return NULL; /* the query path answers SERVFAIL */
+	}
 	/* Opaque to the query path: only worker_q_check_cancel looks inside. */
 	return (struct check_wait *)wc;
 }
@@ -388,7 +437,10 @@ worker_q_check_prefetch(void *arg, const struct dnsq *q)
 	if (wc == NULL)
 		return -1;
 	wc->prefetch = 1;
-	wchan_push(&w->wp->in, wc);
+	if (wchan_push(&w->wp->in, wc, &w->queued) != 0) {
+		wcheck_free(wc);
+		return -1;
+	}
 	return 0; /* the main loop counts it if it starts */
 }
 
@@ -434,8 +486,14 @@ worker_inbox(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/*
+	 * Take (which reads the eventfd) before looking whether to park: a pause's wake-up
+	 * written after worker_park looked and before the read would be consumed here, and the
+	 * main loop would wait for this worker for ever. Parked after the read, it sees every
+	 * pause asked before it, and a later one wakes it again.
+	 */
+	wchan_take(&w->in, &batch, 0);
 	worker_park(w);
-	wchan_take(&w->in, &batch);
 	while ((wc = TAILQ_FIRST(&batch)) != NULL) {
 		TAILQ_REMOVE(&batch, wc, entry);
 		if (!wc->cancelled)
@@ -611,6 +669,23 @@ const struct vstats *
 worker_pool_stats(const struct worker_pool *wp, size_t i)
 {
 	return &wp->w[i - 1].st;
+}
+
+int
+worker_pool_queue(struct worker_pool *wp, size_t i, uint64_t *waiting, uint64_t *high,
+    uint64_t *full)
+{
+	struct worker *w;
+
+	if (wp == NULL || i < 1 || i > wp->n)
+		return -1;
+	w = &wp->w[i - 1];
+	pthread_mutex_lock(&wp->in.mu);
+	*waiting = w->queued.n;
+	*high = w->queued.high;
+	*full = w->queued.full;
+	pthread_mutex_unlock(&wp->in.mu);
+	return 0;
 }
 
 struct resolve *

@@ -15,6 +15,7 @@
 #define VANTAGED_WORKER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct check_ctx;
 struct config;
@@ -78,6 +79,14 @@ size_t worker_pool_size(const struct worker_pool *wp);
 /* worker_pool_stats - worker i's counters (1 <= i < worker_pool_size); read while it
  * counts: each is one aligned word. */
 const struct vstats *worker_pool_stats(const struct worker_pool *wp, size_t i);
+
+/*
+ * worker_pool_queue - worker i's questions to the checks: waiting now (not yet taken by the
+ * main loop), the most that ever waited (at most WORKER_QUEUE_MAX), and those answered
+ * SERVFAIL because that many waited. Main loop. 0, or -1 when i is not a worker (wp NULL).
+ */
+int worker_pool_queue(struct worker_pool *wp, size_t i, uint64_t *waiting, uint64_t *high,
+    uint64_t *full);
 
 /* worker_pool_res - worker i's resolver (1 <= i < worker_pool_size), NULL once stopped. */
 struct resolve *worker_pool_res(const struct worker_pool *wp, size_t i);

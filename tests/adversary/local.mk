@@ -25,7 +25,8 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_refused_ttl.sh \
 	tests/adversary/adv_h2_hostile.sh \
 	tests/adversary/adv_h2_flood.sh \
-	tests/adversary/adv_h2_reset.sh
+	tests/adversary/adv_h2_reset.sh \
+	tests/adversary/adv_workers_flood.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \
@@ -35,4 +36,7 @@ EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/hostile_h2.py \
 	tests/adversary/h2attack.py \
 	tests/adversary/loopwatch.py \
+	tests/adversary/workers_flood.py \
+	tests/adversary/freeze_thread.py \
+	tests/adversary/slow_eventfd.c \
 	tests/adversary/zones/adv.test.zone

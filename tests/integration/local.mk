@@ -8,6 +8,7 @@ VANTAGED_IT_TESTS = \
 	tests/integration/vantaged_basic.sh \
 	tests/integration/vantaged_cache.sh \
 	tests/integration/vantaged_workers.sh \
+	tests/integration/vantaged_reload_busy.sh \
 	tests/integration/vantaged_tcp.sh \
 	tests/integration/vantaged_upstream.sh \
 	tests/integration/vantaged_junk.sh \
