@@ -60,7 +60,12 @@ ok "... the questions past the bound were answered SERVFAIL at once ($(w1 check_
 	test "$(w1 check_queue.full)" != null -a "$(w1 check_queue.full)" -gt 0
 ok "... and said in the log" log_has 'worker 1: 2048 questions wait for the checks; answering SERVFAIL'
 grown=$(( $(hwm_kb) - hwm0 ))
-ok "the flood grew the daemon's peak memory by less than 128 MiB (${grown} kB)" test "$grown" -lt 131072
+if grep -qa __asan_init "$VANTAGED" 2> /dev/null; then
+	# ASAN's quarantine keeps what was freed (up to 256 MiB): peak memory says nothing here.
+	skip "an ASAN build: its quarantine holds freed memory (${grown} kB grown)"
+else
+	ok "the flood grew the daemon's peak memory by less than 128 MiB (${grown} kB)" test "$grown" -lt 131072
+fi
 caught_up() { [ "$(w1 check_queue.waiting)" = 0 ]; }
 ok "the main loop caught up: nothing waits" wait_until 30 caught_up
 is "$(w1dig +short honest1.example.test A)" "127.193.215.101" "the worker loop answers a checked name again"
@@ -76,7 +81,10 @@ cc -shared -fPIC -o "$T/slow_eventfd.so" "$top_srcdir/tests/adversary/slow_event
 	bail_out "cannot build slow_eventfd.so"
 cons_vconf "$T/vd2.yaml" mirrors="eu" level=info extra="workers: 2" \
 	listen="$VANTAGED_ADDR:$VANTAGED_PORT"
-VANTAGED_WRAPPER="env LD_PRELOAD=$T/slow_eventfd.so" start_vantaged "$T/vd2.yaml" ||
+# In an ASAN build its runtime must come first among the preloaded libraries; the shim does
+# not need it to (it only wraps read(2) and calls the next one).
+VANTAGED_WRAPPER="env LD_PRELOAD=$T/slow_eventfd.so ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+	start_vantaged "$T/vd2.yaml" ||
 	bail_out "vantaged (slow eventfd reads) did not start"
 jctl() { timeout 10 "$VANTAGECTL" -s "$T/ctl-vd2.sock" -j "$@"; }
 python3 "$FLOOD_PY" "$VANTAGED_ADDR" "$VANTAGED_PORT" "$CLIENT" "${P1[1]}" example.test 600 2000 \
