@@ -25,6 +25,7 @@ JOBS=${JOBS:-$(nproc 2> /dev/null || echo 2)}
 
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 	libldns-dev libevent-dev libwolfssl-dev libnghttp2-dev libyaml-dev libcmocka-dev libseccomp-dev
+	libhiredis-dev redis-server
 	nsd ldnsutils bind9-dnsutils knot-dnsutils dnsmasq-base
 	curl util-linux iproute2 procps mandoc valgrind ca-certificates
 	debhelper dpkg-dev jq openssl python3 python3-h2 shellcheck systemd dnsdist
