@@ -121,14 +121,17 @@ fleet_put16(struct fleet_w *w, unsigned v)
 	fleet_put(w, b, 2);
 }
 
-/* A short string, cut to max bytes. */
+/* A short string, cut to max bytes, anything but printable ASCII as '?' (as read back). */
 static void
 fleet_put_str(struct fleet_w *w, const char *s, size_t max)
 {
 	size_t n = strnlen(s, max);
+	char c[256];
 
+	for (size_t i = 0; i < n && i < sizeof(c); i++)
+		c[i] = s[i] < 0x20 || s[i] >= 0x7f ? '?' : s[i];
 	fleet_put8(w, (unsigned)n);
-	fleet_put(w, s, n);
+	fleet_put(w, c, n);
 }
 
 /* The answer judged: class, final set, chain. */

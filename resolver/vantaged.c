@@ -30,6 +30,7 @@
 #include "plugin_conf.h"
 #include "resolve.h"
 #include "sandbox.h"
+#include "fleet.h"
 #include "follow.h"
 #include "vantaged.h"
 #include "tcp_admit.h"
@@ -191,6 +192,7 @@ vantaged_reload_apply(struct vantaged *vd, struct config *cfg)
 		vstore_reconfigure(vd->store, cfg);
 		dissent_reopen(vd->dissent, cfg->dissent_log); /* logrotate moved it away */
 	}
+	config_shared_keep(vd->cfg, cfg); /* the fleet's connection lives until a restart */
 	if (!vd->verbose)
 		log_set_level(-1, (enum log_level)cfg->log_level);
 	/* logs; the running store stays on failure */
@@ -356,9 +358,9 @@ vantaged_loop_stats(void *arg, size_t i)
 {
 	struct vantaged *vd = arg;
 
-	if (i >= worker_pool_size(vd->workers))
-		return NULL;
-	return i == 0 ? &vd->st : worker_pool_stats(vd->workers, i);
+	return i >= worker_pool_size(vd->workers) ? NULL
+	    : i == 0				      ? &vd->st
+						      : worker_pool_stats(vd->workers, i);
 }
 
 /* Worker loop i's resolver (i >= 1). */
@@ -407,7 +409,7 @@ vantaged_ops_open(struct vantaged *vd)
 		.check = vantaged_src_check, .plugin_metrics = vantaged_src_plugin_metrics,
 		.refresh = vantaged_totals, .loop_stats = vantaged_loop_stats,
 		.loop_res = vantaged_loop_res, .loop_queue = vantaged_loop_queue,
-		.portal = &vd->portal };
+		.portal = &vd->portal, .fleet = &vd->fleet };
 	const struct control_env cenv = { .base = vd->base, .src = src,
 		.reload = vantaged_src_reload, .arg = vd };
 	const struct metrics_env menv = { .base = vd->base, .src = src };
@@ -517,6 +519,10 @@ vantaged_checks_new(struct vantaged *vd, char *err, size_t errlen)
 	if ((vd->store = vstore_new(&se, err, errlen)) == NULL)
 		return -1;
 	vd->vcache = vstore_vcache(vd->store);
+	if (vd->cfg->shared.on && (env.fleet = vd->fleet = fleet_new(&(struct fleet_env){
+		 .base = vd->base, .shared = &vd->cfg->shared, .st = &vd->st, .vcache = vd->vcache,
+		 .store = vd->store, .wall_s = check_live_clock.wall_s })) == NULL)
+		return snprintf(err, errlen, "out of memory"), -1;
 	if ((vd->live = check_live_new(vd->base, vd->cfg, &vd->mirrors,
 		 vstore_secret(vd->store), err, errlen)) == NULL)
 		return -1;
@@ -538,6 +544,7 @@ static void
 vantaged_checks_free(struct vantaged *vd)
 {
 	check_free(vd->checks);
+	fleet_free(vd->fleet);
 	portal_live_free(vd->portal);
 	check_ca_free(vd->check_ca);
 	check_live_free(vd->live);
