@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include <event2/event.h>
-#include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
@@ -32,6 +31,14 @@
 /* A connection with commands out and no reply for this long is dropped and reopened: its
  * replies, if they ever come, are too late for anyone. */
 #define VREDIS_STUCK_MS 2000
+/*
+ * What one reply may hold. Redis is not trusted more than the network (a MITM on a TCP path,
+ * a compromised server): hiredis 0.14 would buffer a bulk string of any announced length and
+ * allocate an array of any announced count. Past these the connection is dropped. Our
+ * values are small (a verdict, a peer row); 16 MiB still fits a mirror's whole shared state.
+ */
+#define VREDIS_BUF_MAX (16u << 20)	/* bytes buffered for one unfinished reply */
+#define VREDIS_ARRAY_MAX 262144		/* elements of one array reply */
 
 enum vconn_kind { VCONN_CMD, VCONN_SUB };
 
@@ -447,7 +454,10 @@ vconn_disconnect_cb(const redisAsyncContext *ac, int status)
 	if (c->ac != ac) /* our own drop: already handled */
 		return;
 	c->vr->st.disconnects += c->ready;
-	vconn_down(c, ac->err ? ac->errstr : "connection closed by the server");
+	if (ac->err && strcmp(ac->errstr, "Out of memory") == 0) /* our array bound, mostly */
+		vconn_down(c, "a reply too large (over 262144 elements) or out of memory");
+	else
+		vconn_down(c, ac->err ? ac->errstr : "connection closed by the server");
 }
 
 static void
@@ -464,6 +474,119 @@ vconn_retry_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	vconn_start(arg);
+}
+
+/* ---- the event adapter (ours, not hiredis's: it bounds what one reply may buffer) ---- */
+
+struct vconn_ev {
+	struct vconn *c;
+	redisAsyncContext *ac;
+	struct event *rev, *wev;
+};
+
+static const redisReplyObjectFunctions *vredis_default_fns;
+
+static void *
+vredis_create_array(const redisReadTask *task, int elements)
+{
+	if (elements < 0 || elements > VREDIS_ARRAY_MAX)
+		return NULL; /* hiredis reports it as out of memory and drops the connection */
+	return vredis_default_fns->createArray(task, elements);
+}
+
+static redisReplyObjectFunctions vredis_fns;
+
+static void
+vconn_ev_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct vconn_ev *e = arg;
+	struct vconn *c = e->c;
+	redisAsyncContext *ac = e->ac;
+
+	(void)fd;
+	(void)what;
+	redisAsyncHandleRead(ac); /* may free ac and e (a disconnect): only c is used after */
+	if (c->ac == ac && ac->c.reader->len - ac->c.reader->pos > VREDIS_BUF_MAX)
+		vconn_drop(c, "a reply over 16 MiB (a broken or hostile server)");
+}
+
+static void
+vconn_ev_write(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	redisAsyncHandleWrite(((struct vconn_ev *)arg)->ac);
+}
+
+static void
+vconn_ev_add_read(void *arg)
+{
+	event_add(((struct vconn_ev *)arg)->rev, NULL);
+}
+
+static void
+vconn_ev_del_read(void *arg)
+{
+	event_del(((struct vconn_ev *)arg)->rev);
+}
+
+static void
+vconn_ev_add_write(void *arg)
+{
+	event_add(((struct vconn_ev *)arg)->wev, NULL);
+}
+
+static void
+vconn_ev_del_write(void *arg)
+{
+	event_del(((struct vconn_ev *)arg)->wev);
+}
+
+static void
+vconn_ev_cleanup(void *arg)
+{
+	struct vconn_ev *e = arg;
+
+	event_free(e->rev);
+	event_free(e->wev);
+	free(e);
+}
+
+static int
+vconn_attach(struct vconn *c, redisAsyncContext *ac)
+{
+	struct vconn_ev *e = calloc(1, sizeof(*e));
+
+	if (e == NULL)
+		return -1;
+	e->c = c;
+	e->ac = ac;
+	e->rev = event_new(c->vr->base, ac->c.fd, EV_READ, vconn_ev_read, e);
+	e->wev = event_new(c->vr->base, ac->c.fd, EV_WRITE, vconn_ev_write, e);
+	if (e->rev == NULL || e->wev == NULL) {
+		if (e->rev)
+			event_free(e->rev);
+		if (e->wev)
+			event_free(e->wev);
+		free(e);
+		return -1;
+	}
+	ac->ev.data = e;
+	ac->ev.addRead = vconn_ev_add_read;
+	ac->ev.delRead = vconn_ev_del_read;
+	ac->ev.addWrite = vconn_ev_add_write;
+	ac->ev.delWrite = vconn_ev_del_write;
+	ac->ev.cleanup = vconn_ev_cleanup;
+	/* Every reader starts with hiredis's own functions: wrap them once. */
+	if (vredis_default_fns == NULL) {
+		vredis_default_fns = ac->c.reader->fn;
+		vredis_fns = *vredis_default_fns;
+		vredis_fns.createArray = vredis_create_array;
+	}
+	ac->c.reader->fn = &vredis_fns;
+	event_add(e->rev, NULL);
+	event_add(e->wev, NULL);
+	return 0;
 }
 
 static void
@@ -485,7 +608,7 @@ vconn_start(struct vconn *c)
 	}
 	ac->data = c;
 	c->ac = ac;
-	if (redisLibeventAttach(ac, vr->base) != REDIS_OK ||
+	if (vconn_attach(c, ac) != 0 ||
 	    redisAsyncSetConnectCallback(ac, vconn_connect_cb) != REDIS_OK ||
 	    redisAsyncSetDisconnectCallback(ac, vconn_disconnect_cb) != REDIS_OK ||
 	    vconn_handshake(c) != REDIS_OK) {
