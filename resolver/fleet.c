@@ -19,7 +19,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "dnswire.h"
 #include "fleet.h"
+#include "hlru.h"
 #include "log.h"
 #include "stats.h"
 #include "tls.h"
