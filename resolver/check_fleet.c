@@ -53,12 +53,17 @@ check_fleet_begin(struct check *c)
 	uint64_t lock = cfg->consensus.timeout_ms + cfg->consensus.probe_timeout_ms +
 	    CHECK_FLEET_LOCK_MARGIN_MS;
 
-	/* Explain and prefetch ask the mirrors afresh; a live local verdict of any outcome
-	 * wins over whatever the fleet says (it would not be imported anyway). */
-	if (env->fleet == NULL || c->fresh || c->hint ||
-	    vcache_lookup(env->vcache, c->q.qname, c->q.qname_len, c->q.qtype, env->clock.wall_s(),
-		&info))
+	/* Explain and prefetch ask the mirrors afresh. */
+	if (env->fleet == NULL || c->fresh || c->hint)
 		return 0;
+	/* A live local verdict of any outcome wins over whatever the fleet says (it would not
+	 * be imported). One the fleet announced is judged like the fleet's answer: a shared
+	 * dissent on the very same answer spares the mirrors as a shared agreement does. */
+	if (vcache_lookup(env->vcache, c->q.qname, c->q.qname_len, c->q.qtype, env->clock.wall_s(),
+		&info)) {
+		c->fleet_got = (info.flags & VCACHE_F_SHARED) && info.outcome == OUTCOME_DISSENT;
+		return c->fleet_got;
+	}
 	c->fleet = fleet_ask(env->fleet, c->q.qname, c->q.qname_len, c->q.qtype,
 	    (uint32_t)lock, (uint32_t)cfg->consensus.timeout_ms, check_fleet_done, c);
 	c->fleet_wait = c->fleet != NULL;
