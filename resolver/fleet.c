@@ -32,9 +32,11 @@
 
 /* Asks waiting for a message, by key (a power of two). */
 #define FLEET_BUCKETS 256
-/* At most one line per this many seconds about refused values (a planted flood must not
- * fill the log); the next line says how many went unsaid. */
+/* At most FLEET_LOG_BURST lines per FLEET_LOG_EVERY_S seconds about refused values (a
+ * planted flood must not fill the log); the next window's first line says how many went
+ * unsaid. */
 #define FLEET_LOG_EVERY_S 10
+#define FLEET_LOG_BURST 20
 /* How long an imported agreement's addresses stay sticky evidence, as check_verdict.c's
  * CHECK_STICKY_MIN/MAX for a local one (s). */
 #define FLEET_STICKY_MIN 3600
@@ -93,8 +95,9 @@ struct fleet {
 	uint64_t seq;
 	struct fleet_verdict *scratch;	/* decoding target: too large for the stack */
 	uint8_t *buf;			/* encoding: value, then message */
-	uint64_t log_at;		/* refused values: the last line's second */
-	unsigned log_quiet;		/* ... and those not logged since */
+	uint64_t log_at;		/* refused values: the window's first second */
+	unsigned log_lines;		/* ... lines logged in it */
+	unsigned log_quiet;		/* ... and those not logged */
 	struct fleet_list waiting[FLEET_BUCKETS];
 };
 
@@ -222,14 +225,20 @@ fleet_refused(struct fleet *f, const char *key, const char *why, uint64_t *count
 	uint64_t now = f->env.wall_s();
 
 	(*counter)++;
-	if (f->log_at != 0 && now < f->log_at + FLEET_LOG_EVERY_S) {
+	if (now >= f->log_at + FLEET_LOG_EVERY_S) {
+		if (f->log_quiet)
+			log_warnx(LOG_G_SHARED, "fleet: %u more values ignored, not logged",
+			    f->log_quiet);
+		f->log_at = now;
+		f->log_lines = 0;
+		f->log_quiet = 0;
+	}
+	if (f->log_lines >= FLEET_LOG_BURST) {
 		f->log_quiet++;
 		return;
 	}
-	log_warnx(LOG_G_SHARED, "fleet: ignored the value of %.300s: %s (%u more not logged)", key,
-	    why, f->log_quiet);
-	f->log_at = now;
-	f->log_quiet = 0;
+	f->log_lines++;
+	log_warnx(LOG_G_SHARED, "fleet: ignored the value of %.300s: %s", key, why);
 }
 
 /* An agreement's addresses become evidence here too, as check_remember_addrs does. */
@@ -266,8 +275,11 @@ fleet_import(struct fleet *f, const struct fleet_verdict *v, const char *key)
 	if (vcache_lookup(vc, v->qname, v->qname_len, v->qtype, now, &info)) {
 		if (info.outcome == v->outcome && info.canon_hash == canon)
 			return 1;
-		fleet_refused(f, key, "a live local verdict differs (local evidence wins)",
-		    &f->env.st->shared_ignored);
+		/* Common and harmless (a CDN's rotation: two instances verified two answers):
+		 * counted, and said at debug level only. */
+		f->env.st->shared_ignored++;
+		log_debug(LOG_G_SHARED, "fleet: kept the live local verdict on %.300s over the "
+		    "fleet's (local evidence wins)", key);
 		return 0;
 	}
 	if (v->outcome == OUTCOME_AGREE && v->ans.n_addrs > 0 &&

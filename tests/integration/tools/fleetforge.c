@@ -1,0 +1,121 @@
+/*
+ * tests/integration/tools/fleetforge.c - a fleet value or message (resolver/fleet_codec.c)
+ * written to stdout, signed with whatever key the attacker has, for tests/adversary/adv_fleet.sh
+ * to plant in Redis with redis-cli -x.
+ *
+ *   fleetforge [-m] [-p PREFIX] [-k KEYFILE | -w PASSWORD] [-u KEYNAME] -n NAME [-t TYPE]
+ *              [-o agree|dissent] [-e SECONDS] [ADDRESS...]
+ *
+ * -m writes the message published on PREFIX"verdicts" instead of the value; -k signs with the
+ * key file's bytes, -w with the key an instance without key_file derives (the default: no
+ * password); -u computes the MAC (and, with -m, the message's key) for KEYNAME's key while
+ * the value speaks of NAME; ADDRESS... are the final set (A: IPv4, AAAA: IPv6).
+ */
+#include "autoconf.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dnswire.h"
+#include "fleet_codec.h"
+#include "tls.h"
+
+static uint8_t key[4096];
+static size_t klen;
+static struct fleet_verdict v;
+static uint8_t addrs[64][16];
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: fleetforge [-m] [-p PREFIX] [-k KEYFILE | -w PASSWORD] "
+			"[-u KEYNAME] -n NAME [-t TYPE] [-o agree|dissent] [-e SECONDS] [ADDRESS...]\n");
+	exit(2);
+}
+
+static void
+derive(const char *pw, const char *prefix)
+{
+	char in[1024];
+	int n = snprintf(in, sizeof(in), "vantage fleet v1%s%s", pw, prefix);
+
+	tls_sha256(in, (size_t)n, key);
+	klen = 32;
+}
+
+static void
+final_set(int argc, char **argv)
+{
+	v.ans.rclass = argc > 0 ? RCLASS_DATA : RCLASS_NXDOMAIN;
+	for (int i = 0; i < argc && i < 64; i++) {
+		int six = v.qtype == DNS_TYPE_AAAA;
+		if (inet_pton(six ? AF_INET6 : AF_INET, argv[i], addrs[i]) != 1)
+			usage();
+		v.rrs[i] = (struct cons_rr){ v.qtype, (uint16_t)(six ? 16 : 4), addrs[i] };
+		v.ans.n_rrs++;
+	}
+	v.ans.rrs = v.rrs;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *prefix = "vantage:", *keyname = NULL, *name = NULL, *kf = NULL, *pw = "";
+	char keystr[FLEET_KEY_MAX];
+	uint8_t val[FLEET_VALUE_MAX], msg[FLEET_VALUE_MAX + FLEET_KEY_MAX + 2], kwire[256];
+	size_t n, kwl;
+	int ch, m = 0;
+	long ttl = 300;
+
+	v.qtype = DNS_TYPE_A;
+	v.outcome = OUTCOME_AGREE;
+	while ((ch = getopt(argc, argv, "mp:k:w:u:n:t:o:e:")) != -1) {
+		switch (ch) {
+		case 'm': m = 1; break;
+		case 'p': prefix = optarg; break;
+		case 'k': kf = optarg; break;
+		case 'w': pw = optarg; break;
+		case 'u': keyname = optarg; break;
+		case 'n': name = optarg; break;
+		case 't': v.qtype = dnswire_str2type(optarg); break;
+		case 'o': v.outcome = strcmp(optarg, "dissent") == 0 ? OUTCOME_DISSENT : OUTCOME_AGREE; break;
+		case 'e': ttl = atol(optarg); break;
+		default: usage();
+		}
+	}
+	if (name == NULL || v.qtype == 0)
+		usage();
+	if (kf) {
+		FILE *f = fopen(kf, "rb");
+		if (f == NULL)
+			usage();
+		klen = fread(key, 1, sizeof(key), f);
+		fclose(f);
+	} else
+		derive(pw, prefix);
+	v.qname_len = dnswire_name_from_str(name, v.qname, sizeof(v.qname));
+	v.rule = v.outcome == OUTCOME_AGREE ? RULE_EQUAL : RULE_NONE;
+	v.asked = 3;
+	v.corroborated = v.outcome == OUTCOME_AGREE ? 3 : 0;
+	v.dissented = v.outcome == OUTCOME_AGREE ? 0 : 3;
+	v.expire = (uint64_t)time(NULL) + (uint64_t)ttl;
+	v.n_mirrors = 3;
+	snprintf(v.mirrors[0], sizeof(v.mirrors[0]), "eu");
+	snprintf(v.mirrors[1], sizeof(v.mirrors[1]), "us");
+	snprintf(v.mirrors[2], sizeof(v.mirrors[2]), "ap");
+	snprintf(v.summary, sizeof(v.summary), "forged");
+	final_set(argc - optind, argv + optind);
+	kwl = dnswire_name_from_str(keyname ? keyname : name, kwire, sizeof(kwire));
+	if (v.qname_len == 0 || kwl == 0 ||
+	    fleet_key(prefix, FLEET_KEY_VERDICT, kwire, kwl, v.qtype, keystr, sizeof(keystr)) == 0 ||
+	    (n = fleet_encode(&v, keystr, key, klen, val, sizeof(val))) == 0)
+		usage();
+	if (m && (n = fleet_msg_encode(keystr, val, n, msg, sizeof(msg))) == 0)
+		usage();
+	fwrite(m ? msg : val, 1, n, stdout);
+	return 0;
+}
