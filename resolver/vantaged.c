@@ -1,14 +1,12 @@
 /* resolver/vantaged.c - vantaged: start-up, signals, reload and shutdown. */
 #include "autoconf.h"
 
-#include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ratelimit.h"
@@ -273,6 +271,8 @@ vantaged_sandbox(struct vantaged *vd)
 	for (size_t i = 0; vd->cfg->upstreams_auto && i < vd->cfg->n_upstreams_from &&
 	     i < CONFIG_MAX_UPSTREAMS_FROM; i++)
 		p.read[5 + i] = vd->cfg->upstreams_from[i];
+	/* shared.key_file, read again on reload (config_shared.c). */
+	p.read[5 + CONFIG_MAX_UPSTREAMS_FROM + CONFIG_MAX_FORWARD_FROM] = vd->cfg->shared.key_file;
 	/* forward_from: the links' directories (resolved renames its files there). */
 	for (size_t i = 0; i < vd->cfg->n_forward_from && i < CONFIG_MAX_FORWARD_FROM; i++)
 		p.read[5 + CONFIG_MAX_UPSTREAMS_FROM + i] =
