@@ -71,6 +71,7 @@ struct fleet_ask {
 	uint32_t lock_ms, wait_ms;
 	char token[64];			/* the lock's value: this instance and this ask */
 	int lock_sent;			/* the lock may be ours: release it when going */
+	int owner;			/* it is ours: tell the waiters when going */
 	int linked;			/* in f->waiting */
 	uint32_t bucket;
 	struct vredis_cmd *cmd;
@@ -422,6 +423,7 @@ fleet_locked(void *arg, enum vredis_status status, const struct redisReply *r)
 	}
 	if (e0->integer == 1) {
 		f->env.st->shared_lock_wins++;
+		a->owner = 1;
 		fleet_finish(a, FLEET_OWNER);
 	} else if (e0->integer == 2)
 		fleet_wait(a);
@@ -547,6 +549,24 @@ fleet_unlock(struct fleet_ask *a)
 	fleet_send(a->f, NULL, fleet_counted, 5, argv, lens);
 }
 
+/*
+ * The owner goes: an empty message on its key tells the instances still waiting that no
+ * verdict is coming (the mirrors did not settle it, or it is not one to share), so that they
+ * ask their mirrors now rather than at the end of their wait. After the verdict's own
+ * message, on the same connection: a waiter has its verdict by then. Anyone may send one;
+ * it only ever makes an instance ask its mirrors.
+ */
+static void
+fleet_notice(struct fleet_ask *a)
+{
+	uint8_t msg[2 + FLEET_KEY_MAX];
+	const char *argv[3] = { "PUBLISH", a->f->channel, (const char *)msg };
+	size_t lens[3] = { 7, strlen(a->f->channel), 0 };
+
+	if (fleet_up(a->f) && (lens[2] = fleet_msg_encode(a->key, NULL, 0, msg, sizeof(msg))) > 0)
+		fleet_send(a->f, NULL, fleet_counted, 3, argv, lens);
+}
+
 void
 fleet_ask_free(struct fleet_ask *a)
 {
@@ -557,6 +577,8 @@ fleet_ask_free(struct fleet_ask *a)
 		event_free(a->timer);
 	if (a->linked)
 		LIST_REMOVE(a, link);
+	if (a->owner)
+		fleet_notice(a);
 	if (a->lock_sent)
 		fleet_unlock(a);
 	free(a);
@@ -593,6 +615,10 @@ fleet_on_msg(void *arg, const uint8_t *data, size_t len)
 	if (fleet_msg_split(data, len, key, &val, &vlen) != 0 || strncmp(key, f->prefix, pl) != 0 ||
 	    strncmp(key + pl, "v:", 2) != 0) {
 		fleet_refused(f, "a message", "malformed", &f->env.st->shared_invalid);
+		return;
+	}
+	if (vlen == 0) {
+		fleet_wake(f, key, 0); /* the owner went without a verdict (fleet_notice) */
 		return;
 	}
 	fleet_wake(f, key, fleet_take(f, key, val, vlen));

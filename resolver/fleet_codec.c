@@ -459,7 +459,8 @@ fleet_msg_encode(const char *key, const uint8_t *val, size_t vlen, uint8_t *out,
 		return 0;
 	dnswire_put16(out, (uint16_t)kl);
 	memcpy(out + 2, key, kl);
-	memcpy(out + 2 + kl, val, vlen);
+	if (vlen)
+		memcpy(out + 2 + kl, val, vlen);
 	return 2 + kl + vlen;
 }
 

@@ -107,7 +107,8 @@ enum fleet_err fleet_decode(const uint8_t *p, size_t len, const char *key, const
 
 /*
  * fleet_msg_encode - the message published for a value: its key's length (2 bytes), the
- * key, the value. Into out (cap bytes); the length, or 0 when it does not fit.
+ * key, the value (none: the owner of the key's lock went without a verdict). Into out (cap
+ * bytes); the length, or 0 when it does not fit.
  */
 size_t fleet_msg_encode(const char *key, const uint8_t *val, size_t vlen, uint8_t *out,
     size_t cap);

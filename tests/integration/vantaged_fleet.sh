@@ -17,7 +17,7 @@ require_vantaged
 require_mirror
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
-tap_plan 34
+tap_plan 36
 
 BULK=${FLEET_BULK:-240}
 CONS_ZONES=fleet
@@ -120,3 +120,10 @@ ok "B still answers honest1 verified (imported before Redis was restarted empty)
 ok "A still answers k8 verified (verified while Redis was down)" verified A k8.bulk.example.test A
 like "$(ask B honest3.example.test A | ede_of)" 'vantage:' "control: a name nobody verified is not verified (EDE)"
 freeze CONT
+
+# --- a reload that changes shared: keeps the running connection until a restart
+sed -i 's/timeout: 50ms }/timeout: 50ms, prefix: "other:" }/' "$T/A.yaml"
+timeout 20 "$VANTAGECTL" -s "$T/ctl-A.sock" reload > /dev/null
+ok "a reload changing shared: says it takes effect at the next restart" \
+	wait_until 10 log_has 'reload: shared: changed; it takes effect at the next restart' "${VL[A]}"
+is "$(st A prefix)/$(st A state)" "vantage:/up" "... and the running fleet keeps its prefix and connection"
