@@ -138,6 +138,7 @@ struct check_ca_env {
 	struct vstats *st;
 	struct vcache *vcache;		/* CA pairs and histories (vcache_ca.c) */
 	struct vstore *store;		/* told of every change; NULL: none */
+	struct fleet *fleet;		/* proven pairs are shared there; NULL: none */
 	const struct check_mirror_ops *mirrors;	/* TLSA, CAA and notary questions */
 	/* The probes; NULL: check_ca_new makes the daemon's own probe set (probe.c). */
 	const struct check_probe_ops *probes;

@@ -603,6 +603,33 @@ fleet_wake(struct fleet *f, const char *key, int usable)
 	}
 }
 
+/* A pair announced: imported unless a live one of ours stands or it contradicts. */
+static void
+fleet_take_pair(struct fleet *f, const char *key, const uint8_t *val, size_t len)
+{
+	struct vcache_ca *vc = vcache_cadata(f->env.vcache);
+	uint64_t now = f->env.wall_s();
+	struct fleet_pair p;
+	enum fleet_err e;
+
+	if ((e = fleet_pair_decode(val, len, key, f->prefix, f->mkey, f->mklen, now, &p)) !=
+	    FLEET_OK) {
+		fleet_refused(f, key, fleet_err_name(e), &f->env.st->shared_invalid);
+		return;
+	}
+	if (vcache_ca_pair_lookup(vc, p.qname, p.qname_len, &p.addr, now, NULL))
+		return; /* ours (or the same, imported before) stays as it is */
+	if (vcache_ca_contradicts(vc, p.qname, p.qname_len, &p.addr, 1, now, NULL)) {
+		fleet_refused(f, key, "its address contradicts the evidence verified here "
+		    "(plugins and Redis can lower trust, never raise it)", &f->env.st->shared_ignored);
+		return;
+	}
+	if (vcache_ca_pair_store(vc, p.qname, p.qname_len, &p.addr, &p.ca, p.expire) == 0) {
+		vstore_touch(f->env.store);
+		f->env.st->shared_imported++;
+	}
+}
+
 /* A message on the channel: a verdict some instance published (maybe this one). */
 static void
 fleet_on_msg(void *arg, const uint8_t *data, size_t len)
@@ -613,8 +640,12 @@ fleet_on_msg(void *arg, const uint8_t *data, size_t len)
 	size_t vlen, pl = strlen(f->prefix);
 
 	if (fleet_msg_split(data, len, key, &val, &vlen) != 0 || strncmp(key, f->prefix, pl) != 0 ||
-	    strncmp(key + pl, "v:", 2) != 0) {
+	    (strncmp(key + pl, "v:", 2) != 0 && strncmp(key + pl, "p:", 2) != 0)) {
 		fleet_refused(f, "a message", "malformed", &f->env.st->shared_invalid);
+		return;
+	}
+	if (key[pl] == 'p') {
+		fleet_take_pair(f, key, val, vlen);
 		return;
 	}
 	if (vlen == 0) {
@@ -624,29 +655,19 @@ fleet_on_msg(void *arg, const uint8_t *data, size_t len)
 	fleet_wake(f, key, fleet_take(f, key, val, vlen));
 }
 
-void
-fleet_publish(struct fleet *f, const struct fleet_verdict *v)
+/* SET key val PX (expire - now) s, and PUBLISH it: both fire and forget. */
+static void
+fleet_share(struct fleet *f, const char *key, size_t n, uint64_t expire, uint64_t now)
 {
-	uint64_t now = f->env.wall_s();
-	char key[FLEET_KEY_MAX], px[24];
 	uint8_t *msg = f->buf + FLEET_VALUE_MAX;
-	const char *argv[5] = { "SET", key, NULL, "PX", px };
-	size_t lens[5], n, m;
+	char px[24];
+	const char *argv[5] = { "SET", key, (const char *)f->buf, "PX", px };
+	size_t lens[5] = { 3, strlen(key), n, 2, 0 }, m;
 
-	if (!fleet_up(f) || v->expire <= now ||
-	    fleet_key(f->prefix, FLEET_KEY_VERDICT, v->qname, v->qname_len, v->qtype, key,
-		sizeof(key)) == 0 ||
-	    (n = fleet_encode(v, key, f->mkey, f->mklen, f->buf, FLEET_VALUE_MAX)) == 0 ||
-	    (m = fleet_msg_encode(key, f->buf, n, msg, FLEET_VALUE_MAX + FLEET_KEY_MAX + 2)) == 0)
+	if ((m = fleet_msg_encode(key, f->buf, n, msg, FLEET_VALUE_MAX + FLEET_KEY_MAX + 2)) == 0)
 		return;
-	/* Redis forgets it when the verdict ends: no instance ever reads an expired one. */
-	snprintf(px, sizeof(px), "%llu", (unsigned long long)(v->expire - now) * 1000);
-	argv[2] = (const char *)f->buf;
-	lens[0] = 3;
-	lens[1] = strlen(key);
-	lens[2] = n;
-	lens[3] = 2;
-	lens[4] = strlen(px);
+	/* Redis forgets it when it ends: no instance ever reads an expired one. */
+	lens[4] = (size_t)snprintf(px, sizeof(px), "%llu", (unsigned long long)(expire - now) * 1000);
 	fleet_send(f, NULL, fleet_counted, 5, argv, lens);
 	argv[0] = "PUBLISH";
 	argv[1] = f->channel;
@@ -656,4 +677,30 @@ fleet_publish(struct fleet *f, const struct fleet_verdict *v)
 	lens[2] = m;
 	fleet_send(f, NULL, fleet_counted, 3, argv, lens);
 	f->env.st->shared_published++;
+}
+
+void
+fleet_publish_pair(struct fleet *f, const struct fleet_pair *p)
+{
+	uint64_t now = f->env.wall_s();
+	char key[FLEET_KEY_MAX];
+	size_t n;
+
+	if (fleet_up(f) && p->expire > now && fleet_pair_key(f->prefix, p, key, sizeof(key)) > 0 &&
+	    (n = fleet_pair_encode(p, key, f->mkey, f->mklen, f->buf, FLEET_VALUE_MAX)) > 0)
+		fleet_share(f, key, n, p->expire, now);
+}
+
+void
+fleet_publish(struct fleet *f, const struct fleet_verdict *v)
+{
+	uint64_t now = f->env.wall_s();
+	char key[FLEET_KEY_MAX];
+	size_t n;
+
+	if (fleet_up(f) && v->expire > now &&
+	    fleet_key(f->prefix, FLEET_KEY_VERDICT, v->qname, v->qname_len, v->qtype, key,
+		sizeof(key)) > 0 &&
+	    (n = fleet_encode(v, key, f->mkey, f->mklen, f->buf, FLEET_VALUE_MAX)) > 0)
+		fleet_share(f, key, n, v->expire, now);
 }

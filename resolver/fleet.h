@@ -73,6 +73,13 @@ void fleet_ask_free(struct fleet_ask *a);
  */
 void fleet_publish(struct fleet *f, const struct fleet_verdict *v);
 
+/*
+ * fleet_publish_pair - share p, a pair this instance's probe proved: kept in Redis until
+ * p->expire and announced; every instance imports it (unless it contradicts the addresses
+ * that instance verified, or it holds a live pair of its own). Fire and forget.
+ */
+void fleet_publish_pair(struct fleet *f, const struct fleet_pair *p);
+
 /* What `vantagectl status` and /metrics show of the connection. */
 struct fleet_status {
 	struct vredis_stats redis;

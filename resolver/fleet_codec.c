@@ -14,6 +14,7 @@
  */
 #include "autoconf.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,6 +449,106 @@ fleet_decode(const uint8_t *p, size_t len, const char *key, const char *prefix,
 	    (e = fleet_get_body(&r, v)) != FLEET_OK)
 		return e;
 	return r.o == r.len ? FLEET_OK : FLEET_E_SIZE;
+}
+
+size_t
+fleet_pair_key(const char *prefix, const struct fleet_pair *p, char *out, size_t cap)
+{
+	char name[4 * DIGEST_NAME + 2], a[64];
+	int n;
+
+	if ((p->addr.family != 4 && p->addr.family != 6) ||
+	    inet_ntop(p->addr.family == 4 ? AF_INET : AF_INET6, p->addr.bytes, a, sizeof(a)) == NULL)
+		return 0;
+	dnswire_name2str(p->qname, p->qname_len, name, sizeof(name));
+	n = snprintf(out, cap, "%sp:%s:%s", prefix, name, a);
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+size_t
+fleet_pair_encode(const struct fleet_pair *p, const char *key, const uint8_t *mkey,
+    size_t mklen, uint8_t *out, size_t cap)
+{
+	struct fleet_w w = { .p = out, .cap = cap };
+	uint8_t head[3] = { 'V', 'P', FLEET_VERSION }, exp[8];
+
+	if (p->qname_len == 0 || p->qname_len > DIGEST_NAME)
+		return 0;
+	for (int i = 0; i < 8; i++)
+		exp[i] = (uint8_t)(p->expire >> (56 - 8 * i));
+	fleet_put(&w, head, sizeof(head));
+	fleet_put8(&w, (unsigned)p->qname_len);
+	fleet_put(&w, p->qname, p->qname_len);
+	fleet_put8(&w, p->addr.family);
+	fleet_put(&w, p->addr.bytes, p->addr.family == 4 ? 4 : 16);
+	fleet_put8(&w, p->ca.selector);
+	fleet_put(&w, p->ca.sha256, sizeof(p->ca.sha256));
+	fleet_put(&w, exp, sizeof(exp));
+	if (w.over || w.o + FLEET_MAC_LEN > cap || fleet_mac(key, mkey, mklen, out, w.o, out + w.o) != 0)
+		return 0;
+	return w.o + FLEET_MAC_LEN;
+}
+
+/* A pair's fields past its MAC, each checked. */
+static enum fleet_err
+fleet_pair_fields(struct fleet_r *r, const char *key, const char *prefix, uint64_t now,
+    struct fleet_pair *out)
+{
+	const uint8_t *qn, *a, *sha, *e;
+	char want[FLEET_KEY_MAX];
+	unsigned fam;
+
+	out->qname_len = fleet_get8(r);
+	if ((qn = fleet_get(r, out->qname_len)) == NULL)
+		return FLEET_E_SIZE;
+	if (out->qname_len == 0 || fleet_wire_name(qn, out->qname_len) != out->qname_len ||
+	    !fleet_name_lower(qn, out->qname_len))
+		return FLEET_E_NAME;
+	memcpy(out->qname, qn, out->qname_len);
+	if ((fam = fleet_get8(r)) != 4 && fam != 6)
+		return r->bad ? FLEET_E_SIZE : FLEET_E_FIELD;
+	out->addr.family = (uint8_t)fam;
+	a = fleet_get(r, fam == 4 ? 4 : 16);
+	out->ca.selector = (uint8_t)fleet_get8(r);
+	sha = fleet_get(r, sizeof(out->ca.sha256));
+	if (a == NULL || sha == NULL || (e = fleet_get(r, 8)) == NULL || r->o != r->len)
+		return FLEET_E_SIZE;
+	memcpy(out->addr.bytes, a, fam == 4 ? 4 : 16);
+	memcpy(out->ca.sha256, sha, sizeof(out->ca.sha256));
+	for (int i = 0; i < 8; i++)
+		out->expire = out->expire << 8 | e[i];
+	if (out->ca.selector > 1)
+		return FLEET_E_FIELD;
+	if (fleet_pair_key(prefix, out, want, sizeof(want)) == 0 || strcmp(want, key) != 0)
+		return FLEET_E_NAME;
+	if (out->expire <= now || out->expire > now + FLEET_PAIR_MAX_S + FLEET_SKEW_S)
+		return FLEET_E_EXPIRY;
+	return FLEET_OK;
+}
+
+enum fleet_err
+fleet_pair_decode(const uint8_t *p, size_t len, const char *key, const char *prefix,
+    const uint8_t *mkey, size_t mklen, uint64_t now, struct fleet_pair *out)
+{
+	struct fleet_r r = { .p = p };
+	uint8_t mac[FLEET_MAC_LEN], diff = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len < 3 + FLEET_MAC_LEN || len > FLEET_VALUE_MAX)
+		return FLEET_E_SIZE;
+	if (p[0] != 'V' || p[1] != 'P')
+		return FLEET_E_MAGIC;
+	if (p[2] != FLEET_VERSION)
+		return FLEET_E_VERSION;
+	r.len = len - FLEET_MAC_LEN;
+	if (fleet_mac(key, mkey, mklen, p, r.len, mac) != 0)
+		return FLEET_E_MAC;
+	for (size_t i = 0; i < FLEET_MAC_LEN; i++)
+		diff |= (uint8_t)(mac[i] ^ p[r.len + i]);
+	if (diff != 0)
+		return FLEET_E_MAC;
+	r.o = 3;
+	return fleet_pair_fields(&r, key, prefix, now, out);
 }
 
 size_t

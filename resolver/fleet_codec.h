@@ -12,6 +12,7 @@
 
 #include "consensus.h"
 #include "digest.h"
+#include "probe.h"
 
 /* The value's format: a new layout is a new version, and an old instance reads it as a
  * miss (counted invalid), never as something else. */
@@ -37,6 +38,16 @@
 enum fleet_key_kind {
 	FLEET_KEY_VERDICT,		/* <prefix>v:<TYPE>:<name>: the value */
 	FLEET_KEY_LOCK			/* <prefix>l:<TYPE>:<name>: who asks the mirrors now */
+};
+
+/* A (name, address, CA) pair a TLS probe proved (vcache_ca.h), as shared. */
+#define FLEET_PAIR_MAX_S 86400		/* CHECK_CA_PAIR_TTL: a pair is kept at most a day */
+struct fleet_pair {
+	uint8_t qname[DIGEST_NAME];	/* lower-cased wire form */
+	size_t qname_len;
+	struct cons_addr addr;
+	struct probe_ca ca;		/* the CA the chain verified up to */
+	uint64_t expire;		/* wall-clock seconds */
 };
 
 /* A shared verdict, decoded (or to encode). Pointers into it stay valid while it lives. */
@@ -104,6 +115,27 @@ size_t fleet_encode(const struct fleet_verdict *v, const char *key, const uint8_
  */
 enum fleet_err fleet_decode(const uint8_t *p, size_t len, const char *key, const char *prefix,
     const uint8_t *mkey, size_t mklen, uint64_t now, struct fleet_verdict *v);
+
+/*
+ * fleet_pair_key - "<prefix>p:<name>:<address>" for p into out (cap bytes; at least
+ * FLEET_KEY_MAX). Its length, 0 when it does not fit.
+ */
+size_t fleet_pair_key(const char *prefix, const struct fleet_pair *p, char *out, size_t cap);
+
+/*
+ * fleet_pair_encode - p as a value for key ("VP", version, the name, the address, the CA,
+ * the expiry, the MAC as fleet_encode's) into out (cap bytes). Its length, or 0.
+ */
+size_t fleet_pair_encode(const struct fleet_pair *p, const char *key, const uint8_t *mkey,
+    size_t mklen, uint8_t *out, size_t cap);
+
+/*
+ * fleet_pair_decode - the pair p[0..len) read under key, checked as fleet_decode checks a
+ * verdict (MAC first; the name and address against the key; the family, the selector, the
+ * expiry within FLEET_PAIR_MAX_S of now). FLEET_OK and *out, or what was wrong.
+ */
+enum fleet_err fleet_pair_decode(const uint8_t *p, size_t len, const char *key,
+    const char *prefix, const uint8_t *mkey, size_t mklen, uint64_t now, struct fleet_pair *out);
 
 /*
  * fleet_msg_encode - the message published for a value: its key's length (2 bytes), the

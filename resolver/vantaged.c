@@ -444,10 +444,7 @@ vantaged_quiesce(void *arg, int begin)
 {
 	struct vantaged *vd = arg;
 
-	if (begin)
-		worker_pool_pause(vd->workers);
-	else
-		worker_pool_resume(vd->workers);
+	(begin ? worker_pool_pause : worker_pool_resume)(vd->workers);
 }
 
 /* The links' forward zones changed: the cached answers came from who was asked before. */
@@ -519,10 +516,13 @@ vantaged_checks_new(struct vantaged *vd, char *err, size_t errlen)
 	if ((vd->store = vstore_new(&se, err, errlen)) == NULL)
 		return -1;
 	vd->vcache = vstore_vcache(vd->store);
-	if (vd->cfg->shared.on && (env.fleet = vd->fleet = fleet_new(&(struct fleet_env){
-		 .base = vd->base, .shared = &vd->cfg->shared, .st = &vd->st, .vcache = vd->vcache,
-		 .store = vd->store, .wall_s = check_live_clock.wall_s })) == NULL)
-		return snprintf(err, errlen, "out of memory"), -1;
+	if (vd->cfg->shared.on &&
+	    (env.fleet = ce.fleet = vd->fleet = fleet_new(&(struct fleet_env){ .base = vd->base,
+		 .shared = &vd->cfg->shared, .st = &vd->st, .vcache = vd->vcache,
+		 .store = vd->store, .wall_s = check_live_clock.wall_s })) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if ((vd->live = check_live_new(vd->base, vd->cfg, &vd->mirrors,
 		 vstore_secret(vd->store), err, errlen)) == NULL)
 		return -1;

@@ -11,7 +11,8 @@
  * Input: a control byte, then the bytes.
  *   byte 0: bit 0 the bytes are a message (key and value) rather than a value; bit 1 sign
  *           the value with the fleet key first (a MAC appended), so that the fuzzer reaches
- *           the parser behind the MAC, as a holder of the key (or a bug in us) would
+ *           the parser behind the MAC, as a holder of the key (or a bug in us) would;
+ *           bit 2 read it as a proven pair rather than a verdict
  * The value is read as the one of www.example.com A, at a fixed clock. Whatever it holds,
  * a decoded verdict must stay within the bounds the importer relies on.
  */
@@ -20,6 +21,8 @@
 
 static const uint8_t mkey[32] = { 7, 7, 7 };
 static struct fleet_verdict v;
+static struct fleet_pair pr;
+static int as_pair;
 
 static void
 fuzz_fleet_value(const char *key, const uint8_t *p, size_t n, int sign)
@@ -38,7 +41,14 @@ fuzz_fleet_value(const char *key, const uint8_t *p, size_t n, int sign)
 			abort();
 		n += FLEET_MAC_LEN;
 	}
-	if (fleet_decode(val, n, key, "vantage:", mkey, sizeof(mkey), FUZZ_NOW, &v) == FLEET_OK &&
+	if (as_pair) {
+		if (fleet_pair_decode(val, n, key, "vantage:", mkey, sizeof(mkey), FUZZ_NOW, &pr) ==
+			FLEET_OK &&
+		    ((pr.addr.family != 4 && pr.addr.family != 6) || pr.expire <= FUZZ_NOW ||
+			pr.qname_len == 0 || pr.qname_len > sizeof(pr.qname)))
+			abort();
+	} else if (fleet_decode(val, n, key, "vantage:", mkey, sizeof(mkey), FUZZ_NOW, &v) ==
+		FLEET_OK &&
 	    (v.ans.n_rrs > DIGEST_MAX_RRS || v.ans.n_addrs > CONSENSUS_MAX_ADDRS ||
 		v.ans.chain_len > sizeof(v.chain) || v.n_mirrors > CONSENSUS_MAX_MIRRORS ||
 		v.asked > CONSENSUS_MAX_MIRRORS || v.expire <= FUZZ_NOW ||
@@ -57,6 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size > FLEET_VALUE_MAX + FLEET_KEY_MAX)
 		return 0;
+	as_pair = (data[0] & 4) != 0;
 	if (fleet_key("vantage:", FLEET_KEY_VERDICT, www, sizeof(www), 1, key, sizeof(key)) == 0)
 		abort();
 	if (data[0] & 1) {

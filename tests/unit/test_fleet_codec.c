@@ -337,6 +337,55 @@ test_message(void **state)
 	assert_int_equal(fleet_msg_split(msg, m, got, &v, &vlen), -1);
 }
 
+/* A proven pair: round trip, and the checks that guard its import. */
+static void
+test_pair(void **state)
+{
+	struct fleet_pair p, o;
+	char key[FLEET_KEY_MAX], other[FLEET_KEY_MAX];
+	size_t n;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.qname_len = dnswire_name_from_str("www.example.com.", p.qname, sizeof(p.qname));
+	p.addr.family = 4;
+	memcpy(p.addr.bytes, (const uint8_t[]){ 192, 0, 2, 7 }, 4);
+	p.ca.selector = 1;
+	memset(p.ca.sha256, 0xab, sizeof(p.ca.sha256));
+	p.expire = NOW + 3600;
+	assert_int_not_equal(fleet_pair_key(PREFIX, &p, key, sizeof(key)), 0);
+	assert_string_equal(key, "vantage:p:www.example.com.:192.0.2.7");
+	n = fleet_pair_encode(&p, key, mkey, sizeof(mkey), val, sizeof(val));
+	assert_int_not_equal(n, 0);
+	assert_int_equal(fleet_pair_decode(val, n, key, PREFIX, mkey, sizeof(mkey), NOW, &o),
+	    FLEET_OK);
+	assert_memory_equal(o.addr.bytes, p.addr.bytes, 4);
+	assert_memory_equal(o.ca.sha256, p.ca.sha256, sizeof(o.ca.sha256));
+	assert_int_equal(o.expire, p.expire);
+	for (size_t cut = 0; cut < n; cut++)
+		assert_int_not_equal(
+		    fleet_pair_decode(val, cut, key, PREFIX, mkey, sizeof(mkey), NOW, &o), FLEET_OK);
+	assert_int_equal(fleet_pair_decode(val, n, key, PREFIX, other_key, sizeof(other_key), NOW,
+			     &o),
+	    FLEET_E_MAC);
+	assert_int_equal(fleet_pair_decode(val, n, key, PREFIX, mkey, sizeof(mkey), NOW + 3600, &o),
+	    FLEET_E_EXPIRY);
+	/* Signed for another address's key: the address inside says which it is. */
+	p.addr.bytes[3] = 8;
+	assert_int_not_equal(fleet_pair_key(PREFIX, &p, other, sizeof(other)), 0);
+	p.addr.bytes[3] = 7;
+	n = fleet_pair_encode(&p, other, mkey, sizeof(mkey), val, sizeof(val));
+	assert_int_equal(fleet_pair_decode(val, n, other, PREFIX, mkey, sizeof(mkey), NOW, &o),
+	    FLEET_E_NAME);
+	p.expire = NOW + FLEET_PAIR_MAX_S + FLEET_SKEW_S + 1;
+	n = fleet_pair_encode(&p, key, mkey, sizeof(mkey), val, sizeof(val));
+	assert_int_equal(fleet_pair_decode(val, n, key, PREFIX, mkey, sizeof(mkey), NOW, &o),
+	    FLEET_E_EXPIRY);
+	/* A verdict's value is no pair, nor the other way round. */
+	assert_int_equal(fleet_decode(val, n, key, PREFIX, mkey, sizeof(mkey), NOW, &out),
+	    FLEET_E_MAGIC);
+}
+
 int
 main(void)
 {
@@ -352,6 +401,7 @@ main(void)
 		cmocka_unit_test(test_expiry_bounds),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_message),
+		cmocka_unit_test(test_pair),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
