@@ -18,7 +18,7 @@ FORGE=$TOOLS_DIR/fleetforge
 [ -x "$FORGE" ] || bail_out "missing $FORGE (make check builds it)"
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
-tap_plan 28
+tap_plan 30
 
 # The honest names (t9's answer with TTL 0: its verdict lives 5 s, its addresses an hour), and
 # the liar's e1..e6, which no mirror knows (NXDOMAIN: a dissent).
@@ -87,5 +87,13 @@ ok "... while the verdict lived, the local one won (debug line)" \
 cmp_ok "$(st ignored)" -ge 1 "status counts the ignored values"
 "$FORGE" -m -k "$T/fleet.key" -n t1.adv.test "$EVIL" | redis-cli -s "$REDIS_SOCK" -x PUBLISH vantage:verdicts > /dev/null
 is "$(answer t1)" "NOERROR 127.200.1.1" "a fleet-signed agreement on the liar's t1, which is verified here: t1 unchanged"
+"$FORGE" -m -P -w "guessed password" -n t8.adv.test "$EVIL" |
+	redis-cli -s "$REDIS_SOCK" -x PUBLISH vantage:verdicts > /dev/null
+ok "a proven pair (t8, the liar's address) signed with another key: ignored, bad MAC" \
+	wait_until 5 log_has "ignored the value of vantage:p:t8\.adv\.test\.:$EVIL: bad MAC"
+"$FORGE" -m -P -k "$T/fleet.key" -n t9.adv.test "$EVIL" |
+	redis-cli -s "$REDIS_SOCK" -x PUBLISH vantage:verdicts > /dev/null
+ok "a fleet-signed pair proving the liar's address for t9: ignored, it contradicts the verified addresses" \
+	wait_until 5 log_has "ignored the value of vantage:p:t9\.adv\.test\.:$EVIL: its address contradicts"
 ok "vantaged is alive" alive "$VANTAGED_PID"
 is "$(st state)" up "... and still up on Redis"

@@ -3,13 +3,14 @@
  * written to stdout, signed with whatever key the attacker has, for tests/adversary/adv_fleet.sh
  * to plant in Redis with redis-cli -x.
  *
- *   fleetforge [-m] [-p PREFIX] [-k KEYFILE | -w PASSWORD] [-u KEYNAME] -n NAME [-t TYPE]
- *              [-o agree|dissent] [-e SECONDS] [ADDRESS...]
+ *   fleetforge [-m] [-P] [-p PREFIX] [-k KEYFILE | -w PASSWORD] [-u KEYNAME] -n NAME
+ *              [-t TYPE] [-o agree|dissent] [-e SECONDS] [ADDRESS...]
  *
  * -m writes the message published on PREFIX"verdicts" instead of the value; -k signs with the
  * key file's bytes, -w with the key an instance without key_file derives (the default: no
  * password); -u computes the MAC (and, with -m, the message's key) for KEYNAME's key while
- * the value speaks of NAME; ADDRESS... are the final set (A: IPv4, AAAA: IPv6).
+ * the value speaks of NAME; ADDRESS... are the final set (A: IPv4, AAAA: IPv6). -P makes a
+ * proven pair instead: NAME, the first ADDRESS, a CA of SHA-256 ab..ab.
  */
 #include "autoconf.h"
 
@@ -26,8 +27,41 @@
 
 static uint8_t key[4096];
 static size_t klen;
+
+static const uint8_t *
+key_bytes(void)
+{
+	return key;
+}
 static struct fleet_verdict v;
 static uint8_t addrs[64][16];
+static struct fleet_pair pair;
+
+/* -P: a pair for name and addr (the key and the message are its own). */
+static size_t
+forge_pair(const char *prefix, const char *name, const char *addr, long ttl, int m,
+    uint8_t *out, size_t cap)
+{
+	char pkey[FLEET_KEY_MAX];
+	uint8_t val[512];
+	size_t n;
+
+	pair.qname_len = dnswire_name_from_str(name, pair.qname, sizeof(pair.qname));
+	pair.addr.family = strchr(addr, ':') ? 6 : 4;
+	if (inet_pton(pair.addr.family == 6 ? AF_INET6 : AF_INET, addr, pair.addr.bytes) != 1)
+		return 0;
+	pair.ca.selector = 1;
+	memset(pair.ca.sha256, 0xab, sizeof(pair.ca.sha256));
+	pair.expire = (uint64_t)time(NULL) + (uint64_t)ttl;
+	if (fleet_pair_key(prefix, &pair, pkey, sizeof(pkey)) == 0 ||
+	    (n = fleet_pair_encode(&pair, pkey, key_bytes(), klen, val, sizeof(val))) == 0)
+		return 0;
+	if (!m) {
+		memcpy(out, val, n);
+		return n;
+	}
+	return fleet_msg_encode(pkey, val, n, out, cap);
+}
 
 static void
 usage(void)
@@ -68,14 +102,15 @@ main(int argc, char **argv)
 	char keystr[FLEET_KEY_MAX];
 	uint8_t val[FLEET_VALUE_MAX], msg[FLEET_VALUE_MAX + FLEET_KEY_MAX + 2], kwire[256];
 	size_t n, kwl;
-	int ch, m = 0;
+	int ch, m = 0, pr = 0;
 	long ttl = 300;
 
 	v.qtype = DNS_TYPE_A;
 	v.outcome = OUTCOME_AGREE;
-	while ((ch = getopt(argc, argv, "mp:k:w:u:n:t:o:e:")) != -1) {
+	while ((ch = getopt(argc, argv, "mPp:k:w:u:n:t:o:e:")) != -1) {
 		switch (ch) {
 		case 'm': m = 1; break;
+		case 'P': pr = 1; break;
 		case 'p': prefix = optarg; break;
 		case 'k': kf = optarg; break;
 		case 'w': pw = optarg; break;
@@ -97,6 +132,13 @@ main(int argc, char **argv)
 		fclose(f);
 	} else
 		derive(pw, prefix);
+	if (pr) {
+		if (optind >= argc || (n = forge_pair(prefix, name, argv[optind], ttl, m, msg,
+					   sizeof(msg))) == 0)
+			usage();
+		fwrite(msg, 1, n, stdout);
+		return 0;
+	}
 	v.qname_len = dnswire_name_from_str(name, v.qname, sizeof(v.qname));
 	v.rule = v.outcome == OUTCOME_AGREE ? RULE_EQUAL : RULE_NONE;
 	v.asked = 3;
