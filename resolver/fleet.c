@@ -425,8 +425,10 @@ fleet_locked(void *arg, enum vredis_status status, const struct redisReply *r)
 		f->env.st->shared_lock_wins++;
 		a->owner = 1;
 		fleet_finish(a, FLEET_OWNER);
-	} else if (e0->integer == 2)
+	} else if (e0->integer == 2 && vredis_subscribed(f->vr))
 		fleet_wait(a);
+	else if (e0->integer == 2)
+		goto alone; /* deaf to the owner's message: waiting would only cost time */
 	else if (e0->integer == 0 && r->elements == 2 &&
 	    r->element[1]->type == REDIS_REPLY_STRING)
 		fleet_finish(a, fleet_take(f, a->key, (const uint8_t *)r->element[1]->str,
