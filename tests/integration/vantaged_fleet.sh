@@ -17,7 +17,7 @@ require_vantaged
 require_mirror
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
-tap_plan 36
+tap_plan 39
 
 BULK=${FLEET_BULK:-240}
 CONS_ZONES=fleet
@@ -127,3 +127,16 @@ timeout 20 "$VANTAGECTL" -s "$T/ctl-A.sock" reload > /dev/null
 ok "a reload changing shared: says it takes effect at the next restart" \
 	wait_until 10 log_has 'reload: shared: changed; it takes effect at the next restart' "${VL[A]}"
 is "$(st A prefix)/$(st A state)" "vantage:/up" "... and the running fleet keeps its prefix and connection"
+
+# --- under valgrind: a shared verdict, an owned check (lock, publish, notice), SIGTERM
+if can_valgrind "$VANTAGED"; then
+	VANTAGED_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full" VANTAGED_START_TIMEOUT=30 \
+		vd E "$REDIS_URL" || bail_out "vantaged under valgrind did not start"
+	ok "valgrind: E up on Redis" wait_until 30 state_is E up
+	is "$(ask E +time=10 +short honest2.example.test A)/$(ask E +time=10 +short v1.bulk.example.test A)" \
+		"127.193.215.102/127.193.215.200" "valgrind: a shared verdict and a cold name answered"
+	stop_pid "$VANTAGED_PID" 30
+	is "$?" 0 "valgrind: SIGTERM exit 0 (99 would be a leak or an error)"
+else
+	skip "valgrind not installed, or an ASAN build" 3
+fi
