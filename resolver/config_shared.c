@@ -30,7 +30,8 @@ config_shared_prefix(struct yconf *y, const yaml_node_t *v, struct config_shared
 		return yconf_error(y, v, "shared.prefix: 1 to 64 characters");
 	for (const char *p = s->prefix; *p; p++)
 		if (*p <= ' ' || *p >= 0x7f)
-			return yconf_error(y, v, "shared.prefix: printable characters only, no spaces");
+			return yconf_error(y, v,
+			    "shared.prefix: printable characters only, no spaces");
 	return 0;
 }
 
@@ -70,9 +71,11 @@ config_shared_rest(struct yconf *y, const yaml_node_t *n, struct config_shared *
 {
 	yaml_node_t *v;
 
-	if ((v = yconf_get(y, n, "password")) && config_opt_str(y, v, "password", &s->password) != 0)
+	if ((v = yconf_get(y, n, "password")) &&
+	    config_opt_str(y, v, "password", &s->password) != 0)
 		return -1;
-	if ((v = yconf_get(y, n, "username")) && config_opt_str(y, v, "username", &s->username) != 0)
+	if ((v = yconf_get(y, n, "username")) &&
+	    config_opt_str(y, v, "username", &s->username) != 0)
 		return -1;
 	if ((v = yconf_get(y, n, "prefix")) && config_shared_prefix(y, v, s) != 0)
 		return -1;

@@ -145,8 +145,8 @@ fleet_connect_log(const struct fleet *f)
 	log_info(LOG_G_SHARED, "fleet: verdicts shared through %s, prefix \"%s\"", f->server,
 	    f->prefix);
 	if (!f->keyed)
-		log_warnx(LOG_G_SHARED, "fleet: no shared.key_file: the values' key is derived from "
-		    "the password and prefix, so anyone who can write to this Redis can forge "
+		log_warnx(LOG_G_SHARED, "fleet: no shared.key_file: the values' key is derived "
+		    "from the password and prefix, so anyone who can write to this Redis can forge "
 		    "verdicts; set shared.key_file (the same 32+ random bytes on every instance)");
 }
 
@@ -287,7 +287,8 @@ fleet_import(struct fleet *f, const struct fleet_verdict *v, const char *key)
 	    vcache_ca_contradicts(vcache_cadata(vc), v->qname, v->qname_len, v->ans.addrs,
 		v->ans.n_addrs, now, NULL)) {
 		fleet_refused(f, key, "its addresses contradict the evidence verified here "
-		    "(plugins and Redis can lower trust, never raise it)", &f->env.st->shared_ignored);
+		    "(plugins and Redis can lower trust, never raise it)",
+		    &f->env.st->shared_ignored);
 		return 0;
 	}
 	memset(&info, 0, sizeof(info));
@@ -623,7 +624,8 @@ fleet_take_pair(struct fleet *f, const char *key, const uint8_t *val, size_t len
 		return; /* ours (or the same, imported before) stays as it is */
 	if (vcache_ca_contradicts(vc, p.qname, p.qname_len, &p.addr, 1, now, NULL)) {
 		fleet_refused(f, key, "its address contradicts the evidence verified here "
-		    "(plugins and Redis can lower trust, never raise it)", &f->env.st->shared_ignored);
+		    "(plugins and Redis can lower trust, never raise it)",
+		    &f->env.st->shared_ignored);
 		return;
 	}
 	if (vcache_ca_pair_store(vc, p.qname, p.qname_len, &p.addr, &p.ca, p.expire) == 0) {
@@ -669,7 +671,8 @@ fleet_share(struct fleet *f, const char *key, size_t n, uint64_t expire, uint64_
 	if ((m = fleet_msg_encode(key, f->buf, n, msg, FLEET_VALUE_MAX + FLEET_KEY_MAX + 2)) == 0)
 		return;
 	/* Redis forgets it when it ends: no instance ever reads an expired one. */
-	lens[4] = (size_t)snprintf(px, sizeof(px), "%llu", (unsigned long long)(expire - now) * 1000);
+	lens[4] = (size_t)snprintf(px, sizeof(px), "%llu",
+	    (unsigned long long)(expire - now) * 1000);
 	fleet_send(f, NULL, fleet_counted, 5, argv, lens);
 	argv[0] = "PUBLISH";
 	argv[1] = f->channel;

@@ -458,7 +458,8 @@ fleet_pair_key(const char *prefix, const struct fleet_pair *p, char *out, size_t
 	int n;
 
 	if ((p->addr.family != 4 && p->addr.family != 6) ||
-	    inet_ntop(p->addr.family == 4 ? AF_INET : AF_INET6, p->addr.bytes, a, sizeof(a)) == NULL)
+	    inet_ntop(p->addr.family == 4 ? AF_INET : AF_INET6, p->addr.bytes, a,
+		sizeof(a)) == NULL)
 		return 0;
 	dnswire_name2str(p->qname, p->qname_len, name, sizeof(name));
 	n = snprintf(out, cap, "%sp:%s:%s", prefix, name, a);
@@ -484,7 +485,8 @@ fleet_pair_encode(const struct fleet_pair *p, const char *key, const uint8_t *mk
 	fleet_put8(&w, p->ca.selector);
 	fleet_put(&w, p->ca.sha256, sizeof(p->ca.sha256));
 	fleet_put(&w, exp, sizeof(exp));
-	if (w.over || w.o + FLEET_MAC_LEN > cap || fleet_mac(key, mkey, mklen, out, w.o, out + w.o) != 0)
+	if (w.over || w.o + FLEET_MAC_LEN > cap ||
+	    fleet_mac(key, mkey, mklen, out, w.o, out + w.o) != 0)
 		return 0;
 	return w.o + FLEET_MAC_LEN;
 }
