@@ -393,6 +393,8 @@ metrics_shared(struct mw *m, const struct report_src *src)
 {
 	struct fleet *f = src->fleet ? *src->fleet : NULL;
 
+	mw_single(m, "vantaged_shared_on", "gauge",
+	    "1 when a fleet's Redis is configured (shared.redis), 0 when off.", f != NULL);
 	mw_single(m, "vantaged_shared_up", "gauge",
 	    "1 when the fleet's Redis (shared.redis) takes commands, 0 when down or off.",
 	    fleet_up(f));
