@@ -634,6 +634,33 @@ fleet_take_pair(struct fleet *f, const char *key, const uint8_t *val, size_t len
 	}
 }
 
+/* A CA history announced: taken when there is none here, else only a longer flag. */
+static void
+fleet_take_history(struct fleet *f, const char *key, const uint8_t *val, size_t len)
+{
+	struct vcache_ca *vc = vcache_cadata(f->env.vcache);
+	struct fleet_history sh;
+	struct ca_history h;
+	enum fleet_err e;
+
+	if ((e = fleet_history_decode(val, len, key, f->prefix, f->mkey, f->mklen,
+		 f->env.wall_s(), &sh)) != FLEET_OK) {
+		fleet_refused(f, key, fleet_err_name(e), &f->env.st->shared_invalid);
+		return;
+	}
+	if (vcache_ca_history_get(vc, sh.qname, sh.qname_len, &h)) {
+		if (sh.h.flag_until <= h.flag_until)
+			return; /* ours says as much or more */
+		h.flag_until = sh.h.flag_until;
+		h.flag_days = sh.h.flag_days;
+	} else
+		h = sh.h;
+	if (vcache_ca_history_put(vc, sh.qname, sh.qname_len, &h) == 0) {
+		vstore_touch(f->env.store);
+		f->env.st->shared_imported++;
+	}
+}
+
 /* A message on the channel: a verdict some instance published (maybe this one). */
 static void
 fleet_on_msg(void *arg, const uint8_t *data, size_t len)
@@ -644,12 +671,13 @@ fleet_on_msg(void *arg, const uint8_t *data, size_t len)
 	size_t vlen, pl = strlen(f->prefix);
 
 	if (fleet_msg_split(data, len, key, &val, &vlen) != 0 || strncmp(key, f->prefix, pl) != 0 ||
-	    (strncmp(key + pl, "v:", 2) != 0 && strncmp(key + pl, "p:", 2) != 0)) {
+	    (strncmp(key + pl, "v:", 2) != 0 && strncmp(key + pl, "p:", 2) != 0 &&
+		strncmp(key + pl, "h:", 2) != 0)) {
 		fleet_refused(f, "a message", "malformed", &f->env.st->shared_invalid);
 		return;
 	}
-	if (key[pl] == 'p') {
-		fleet_take_pair(f, key, val, vlen);
+	if (key[pl] == 'p' || key[pl] == 'h') {
+		(key[pl] == 'p' ? fleet_take_pair : fleet_take_history)(f, key, val, vlen);
 		return;
 	}
 	if (vlen == 0) {
@@ -694,6 +722,18 @@ fleet_publish_pair(struct fleet *f, const struct fleet_pair *p)
 	if (fleet_up(f) && p->expire > now && fleet_pair_key(f->prefix, p, key, sizeof(key)) > 0 &&
 	    (n = fleet_pair_encode(p, key, f->mkey, f->mklen, f->buf, FLEET_VALUE_MAX)) > 0)
 		fleet_share(f, key, n, p->expire, now);
+}
+
+void
+fleet_publish_history(struct fleet *f, const struct fleet_history *h)
+{
+	uint64_t now = f->env.wall_s();
+	char key[FLEET_KEY_MAX];
+	size_t n;
+
+	if (fleet_up(f) && fleet_history_key(f->prefix, h->qname, h->qname_len, key, sizeof(key)) &&
+	    (n = fleet_history_encode(h, key, f->mkey, f->mklen, f->buf, FLEET_VALUE_MAX)) > 0)
+		fleet_share(f, key, n, now + FLEET_HISTORY_TTL_S, now);
 }
 
 void

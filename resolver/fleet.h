@@ -80,6 +80,14 @@ void fleet_publish(struct fleet *f, const struct fleet_verdict *v);
  */
 void fleet_publish_pair(struct fleet *f, const struct fleet_pair *p);
 
+/*
+ * fleet_publish_history - share h, a name's CA history as this instance's mirrors left it:
+ * kept in Redis for FLEET_HISTORY_TTL_S and announced. An instance without a history of the
+ * name takes it; one with its own only takes a flag that lasts longer than its own (a
+ * history can only ever flag answers: lower trust). Fire and forget.
+ */
+void fleet_publish_history(struct fleet *f, const struct fleet_history *h);
+
 /* What `vantagectl status` and /metrics show of the connection. */
 struct fleet_status {
 	struct vredis_stats redis;

@@ -332,6 +332,33 @@ fleet_get_chain(struct fleet_r *r, struct fleet_verdict *v)
 	return FLEET_OK;
 }
 
+/*
+ * The checks every value passes before a byte of it is parsed: its size, magic ("V" and
+ * kind), version and MAC under key. FLEET_OK with r set over the body past the head.
+ */
+static enum fleet_err
+fleet_verify(const uint8_t *p, size_t len, char kind, const char *key, const uint8_t *mkey,
+    size_t mklen, struct fleet_r *r)
+{
+	uint8_t mac[FLEET_MAC_LEN], diff = 0;
+
+	if (len < 3 + FLEET_MAC_LEN || len > FLEET_VALUE_MAX)
+		return FLEET_E_SIZE;
+	if (p[0] != 'V' || p[1] != kind)
+		return FLEET_E_MAGIC;
+	if (p[2] != FLEET_VERSION)
+		return FLEET_E_VERSION;
+	/* Nothing else is read before the MAC holds: a forger gets no parser to play with. */
+	if (fleet_mac(key, mkey, mklen, p, len - FLEET_MAC_LEN, mac) != 0)
+		return FLEET_E_MAC;
+	for (size_t i = 0; i < FLEET_MAC_LEN; i++)
+		diff |= (uint8_t)(mac[i] ^ p[len - FLEET_MAC_LEN + i]); /* in constant time */
+	if (diff != 0)
+		return FLEET_E_MAC;
+	*r = (struct fleet_r){ .p = p, .o = 3, .len = len - FLEET_MAC_LEN };
+	return FLEET_OK;
+}
+
 /* The fixed head: version, outcome, rule, flags, counts. */
 static enum fleet_err
 fleet_get_head(struct fleet_r *r, struct fleet_verdict *v)
@@ -425,25 +452,15 @@ enum fleet_err
 fleet_decode(const uint8_t *p, size_t len, const char *key, const char *prefix,
     const uint8_t *mkey, size_t mklen, uint64_t now, struct fleet_verdict *v)
 {
-	struct fleet_r r = { .p = p };
-	uint8_t mac[FLEET_MAC_LEN], diff = 0;
+	struct fleet_r r;
 	enum fleet_err e;
 
 	memset(v, 0, sizeof(*v));
-	if (len < FLEET_HEAD + FLEET_MAC_LEN || len > FLEET_VALUE_MAX)
+	if ((e = fleet_verify(p, len, 'F', key, mkey, mklen, &r)) != FLEET_OK)
+		return e;
+	r.o = 0; /* the head holds the counts too: read again */
+	if (len < FLEET_HEAD + FLEET_MAC_LEN)
 		return FLEET_E_SIZE;
-	r.len = len - FLEET_MAC_LEN;
-	if (p[0] != 'V' || p[1] != 'F')
-		return FLEET_E_MAGIC;
-	if (p[2] != FLEET_VERSION)
-		return FLEET_E_VERSION;
-	/* Nothing else is read before the MAC holds: a forger gets no parser to play with. */
-	if (fleet_mac(key, mkey, mklen, p, r.len, mac) != 0)
-		return FLEET_E_MAC;
-	for (size_t i = 0; i < FLEET_MAC_LEN; i++)
-		diff |= (uint8_t)(mac[i] ^ p[r.len + i]); /* in constant time */
-	if (diff != 0)
-		return FLEET_E_MAC;
 	if ((e = fleet_get_head(&r, v)) != FLEET_OK ||
 	    (e = fleet_get_question(&r, v, key, prefix, now)) != FLEET_OK ||
 	    (e = fleet_get_body(&r, v)) != FLEET_OK)
@@ -532,25 +549,128 @@ enum fleet_err
 fleet_pair_decode(const uint8_t *p, size_t len, const char *key, const char *prefix,
     const uint8_t *mkey, size_t mklen, uint64_t now, struct fleet_pair *out)
 {
-	struct fleet_r r = { .p = p };
-	uint8_t mac[FLEET_MAC_LEN], diff = 0;
+	struct fleet_r r;
+	enum fleet_err e;
 
 	memset(out, 0, sizeof(*out));
-	if (len < 3 + FLEET_MAC_LEN || len > FLEET_VALUE_MAX)
-		return FLEET_E_SIZE;
-	if (p[0] != 'V' || p[1] != 'P')
-		return FLEET_E_MAGIC;
-	if (p[2] != FLEET_VERSION)
-		return FLEET_E_VERSION;
-	r.len = len - FLEET_MAC_LEN;
-	if (fleet_mac(key, mkey, mklen, p, r.len, mac) != 0)
-		return FLEET_E_MAC;
-	for (size_t i = 0; i < FLEET_MAC_LEN; i++)
-		diff |= (uint8_t)(mac[i] ^ p[r.len + i]);
-	if (diff != 0)
-		return FLEET_E_MAC;
-	r.o = 3;
+	if ((e = fleet_verify(p, len, 'P', key, mkey, mklen, &r)) != FLEET_OK)
+		return e;
 	return fleet_pair_fields(&r, key, prefix, now, out);
+}
+
+size_t
+fleet_history_key(const char *prefix, const uint8_t *qname, size_t qname_len, char *out,
+    size_t cap)
+{
+	char name[4 * DIGEST_NAME + 2];
+	int n;
+
+	dnswire_name2str(qname, qname_len, name, sizeof(name));
+	n = snprintf(out, cap, "%sh:%s", prefix, name);
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+static void
+fleet_put64(struct fleet_w *w, uint64_t v)
+{
+	uint8_t b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (56 - 8 * i));
+	fleet_put(w, b, sizeof(b));
+}
+
+static uint64_t
+fleet_get64(struct fleet_r *r)
+{
+	const uint8_t *b = fleet_get(r, 8);
+	uint64_t v = 0;
+
+	for (int i = 0; b && i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+size_t
+fleet_history_encode(const struct fleet_history *h, const char *key, const uint8_t *mkey,
+    size_t mklen, uint8_t *out, size_t cap)
+{
+	struct fleet_w w = { .p = out, .cap = cap };
+	uint8_t head[3] = { 'V', 'H', FLEET_VERSION };
+
+	if (h->qname_len == 0 || h->qname_len > DIGEST_NAME || h->h.set.n > CA_MAX)
+		return 0;
+	fleet_put(&w, head, sizeof(head));
+	fleet_put8(&w, (unsigned)h->qname_len);
+	fleet_put(&w, h->qname, h->qname_len);
+	fleet_put8(&w, (unsigned)h->h.set.n);
+	for (size_t i = 0; i < h->h.set.n; i++) {
+		fleet_put8(&w, h->h.set.cas[i].selector);
+		fleet_put(&w, h->h.set.cas[i].sha256, sizeof(h->h.set.cas[i].sha256));
+	}
+	fleet_put64(&w, h->h.since);
+	fleet_put64(&w, h->h.seen);
+	fleet_put64(&w, h->h.flag_until);
+	fleet_put64(&w, h->h.flag_days);
+	if (w.over || w.o + FLEET_MAC_LEN > cap ||
+	    fleet_mac(key, mkey, mklen, out, w.o, out + w.o) != 0)
+		return 0;
+	return w.o + FLEET_MAC_LEN;
+}
+
+/* A history's fields past its MAC, each checked. */
+static enum fleet_err
+fleet_history_fields(struct fleet_r *r, const char *key, const char *prefix, uint64_t now,
+    struct fleet_history *out)
+{
+	const uint8_t *qn;
+	char want[FLEET_KEY_MAX];
+	uint64_t days;
+
+	out->qname_len = fleet_get8(r);
+	if ((qn = fleet_get(r, out->qname_len)) == NULL)
+		return FLEET_E_SIZE;
+	if (out->qname_len == 0 || fleet_wire_name(qn, out->qname_len) != out->qname_len ||
+	    !fleet_name_lower(qn, out->qname_len))
+		return FLEET_E_NAME;
+	memcpy(out->qname, qn, out->qname_len);
+	if ((out->h.set.n = fleet_get8(r)) == 0 || out->h.set.n > CA_MAX)
+		return r->bad ? FLEET_E_SIZE : FLEET_E_FIELD;
+	for (size_t i = 0; i < out->h.set.n; i++) {
+		const uint8_t *sha;
+		if ((out->h.set.cas[i].selector = (uint8_t)fleet_get8(r)) > 1)
+			return FLEET_E_FIELD;
+		if ((sha = fleet_get(r, sizeof(out->h.set.cas[i].sha256))) == NULL)
+			return FLEET_E_SIZE;
+		memcpy(out->h.set.cas[i].sha256, sha, sizeof(out->h.set.cas[i].sha256));
+	}
+	out->h.since = fleet_get64(r);
+	out->h.seen = fleet_get64(r);
+	out->h.flag_until = fleet_get64(r);
+	days = fleet_get64(r);
+	if (r->bad || r->o != r->len)
+		return FLEET_E_SIZE;
+	if (out->h.since > out->h.seen || out->h.seen > now + FLEET_SKEW_S || days > 100000 ||
+	    out->h.flag_until > now + FLEET_HISTORY_FLAG_MAX_S)
+		return FLEET_E_FIELD;
+	out->h.flag_days = (uint32_t)days;
+	if (fleet_history_key(prefix, out->qname, out->qname_len, want, sizeof(want)) == 0 ||
+	    strcmp(want, key) != 0)
+		return FLEET_E_NAME;
+	return FLEET_OK;
+}
+
+enum fleet_err
+fleet_history_decode(const uint8_t *p, size_t len, const char *key, const char *prefix,
+    const uint8_t *mkey, size_t mklen, uint64_t now, struct fleet_history *out)
+{
+	struct fleet_r r;
+	enum fleet_err e;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = fleet_verify(p, len, 'H', key, mkey, mklen, &r)) != FLEET_OK)
+		return e;
+	return fleet_history_fields(&r, key, prefix, now, out);
 }
 
 size_t

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ca.h"
 #include "consensus.h"
 #include "digest.h"
 #include "probe.h"
@@ -136,6 +137,35 @@ size_t fleet_pair_encode(const struct fleet_pair *p, const char *key, const uint
  */
 enum fleet_err fleet_pair_decode(const uint8_t *p, size_t len, const char *key,
     const char *prefix, const uint8_t *mkey, size_t mklen, uint64_t now, struct fleet_pair *out);
+
+/* A name's CA history (ca.h), as shared: how long Redis keeps it (s), and its bounds. */
+#define FLEET_HISTORY_TTL_S (30 * 86400)
+#define FLEET_HISTORY_FLAG_MAX_S (366 * 86400)	/* a flag ends within a year */
+struct fleet_history {
+	uint8_t qname[DIGEST_NAME];	/* lower-cased wire form */
+	size_t qname_len;
+	struct ca_history h;
+};
+
+/* fleet_history_key - "<prefix>h:<name>" into out (cap bytes); its length, or 0. */
+size_t fleet_history_key(const char *prefix, const uint8_t *qname, size_t qname_len, char *out,
+    size_t cap);
+
+/*
+ * fleet_history_encode - h as a value for key ("VH", version, the name, the CA set, since,
+ * seen, flag_until, flag_days, the MAC) into out (cap bytes). Its length, or 0.
+ */
+size_t fleet_history_encode(const struct fleet_history *h, const char *key, const uint8_t *mkey,
+    size_t mklen, uint8_t *out, size_t cap);
+
+/*
+ * fleet_history_decode - the history p[0..len) read under key, checked (MAC first; the name
+ * against the key; 1 to CA_MAX CAs; since <= seen <= now; a flag ending within
+ * FLEET_HISTORY_FLAG_MAX_S). FLEET_OK and *out, or what was wrong.
+ */
+enum fleet_err fleet_history_decode(const uint8_t *p, size_t len, const char *key,
+    const char *prefix, const uint8_t *mkey, size_t mklen, uint64_t now,
+    struct fleet_history *out);
 
 /*
  * fleet_msg_encode - the message published for a value: its key's length (2 bytes), the

@@ -18,7 +18,7 @@ FORGE=$TOOLS_DIR/fleetforge
 [ -x "$FORGE" ] || bail_out "missing $FORGE (make check builds it)"
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
-tap_plan 30
+tap_plan 32
 
 # The honest names (t9's answer with TTL 0: its verdict lives 5 s, its addresses an hour), and
 # the liar's e1..e6, which no mirror knows (NXDOMAIN: a dissent).
@@ -95,5 +95,14 @@ ok "a proven pair (t8, the liar's address) signed with another key: ignored, bad
 	redis-cli -s "$REDIS_SOCK" -x PUBLISH vantage:verdicts > /dev/null
 ok "a fleet-signed pair proving the liar's address for t9: ignored, it contradicts the verified addresses" \
 	wait_until 5 log_has "ignored the value of vantage:p:t9\.adv\.test\.:$EVIL: its address contradicts"
+"$FORGE" -m -H -w "guessed password" -n t7.adv.test -e 3600 |
+	redis-cli -s "$REDIS_SOCK" -x PUBLISH vantage:verdicts > /dev/null
+ok "a CA history of t7 signed with another key: ignored, bad MAC" \
+	wait_until 5 log_has "ignored the value of vantage:h:t7\.adv\.test\.: bad MAC"
+"$FORGE" -m -H -k "$T/fleet.key" -n t7.adv.test -e 3600 |
+	redis-cli -s "$REDIS_SOCK" -x PUBLISH vantage:verdicts > /dev/null
+t7flag() { adv_dig t7.adv.test A | ede_of | grep -q 'CA of t7\.adv\.test changed after 100 days'; }
+ok "a fleet-signed CA history flagging t7 is taken: t7 answered flagged (it can only lower trust)" \
+	wait_until 5 t7flag
 ok "vantaged is alive" alive "$VANTAGED_PID"
 is "$(st state)" up "... and still up on Redis"

@@ -12,7 +12,7 @@
  *   byte 0: bit 0 the bytes are a message (key and value) rather than a value; bit 1 sign
  *           the value with the fleet key first (a MAC appended), so that the fuzzer reaches
  *           the parser behind the MAC, as a holder of the key (or a bug in us) would;
- *           bit 2 read it as a proven pair rather than a verdict
+ *           bit 2 read it as a proven pair rather than a verdict, bit 3 as a CA history
  * The value is read as the one of www.example.com A, at a fixed clock. Whatever it holds,
  * a decoded verdict must stay within the bounds the importer relies on.
  */
@@ -22,7 +22,8 @@
 static const uint8_t mkey[32] = { 7, 7, 7 };
 static struct fleet_verdict v;
 static struct fleet_pair pr;
-static int as_pair;
+static struct fleet_history hi;
+static int as_pair, as_history;
 
 static void
 fuzz_fleet_value(const char *key, const uint8_t *p, size_t n, int sign)
@@ -41,7 +42,13 @@ fuzz_fleet_value(const char *key, const uint8_t *p, size_t n, int sign)
 			abort();
 		n += FLEET_MAC_LEN;
 	}
-	if (as_pair) {
+	if (as_history) {
+		if (fleet_history_decode(val, n, key, "vantage:", mkey, sizeof(mkey), FUZZ_NOW,
+			&hi) == FLEET_OK &&
+		    (hi.h.set.n == 0 || hi.h.set.n > CA_MAX || hi.h.since > hi.h.seen ||
+			hi.h.flag_until > FUZZ_NOW + FLEET_HISTORY_FLAG_MAX_S))
+			abort();
+	} else if (as_pair) {
 		if (fleet_pair_decode(val, n, key, "vantage:", mkey, sizeof(mkey), FUZZ_NOW, &pr) ==
 			FLEET_OK &&
 		    ((pr.addr.family != 4 && pr.addr.family != 6) || pr.expire <= FUZZ_NOW ||
@@ -68,6 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > FLEET_VALUE_MAX + FLEET_KEY_MAX)
 		return 0;
 	as_pair = (data[0] & 4) != 0;
+	as_history = (data[0] & 8) != 0;
 	if (fleet_key("vantage:", FLEET_KEY_VERDICT, www, sizeof(www), 1, key, sizeof(key)) == 0)
 		abort();
 	if (data[0] & 1) {

@@ -386,6 +386,57 @@ test_pair(void **state)
 	    FLEET_E_MAGIC);
 }
 
+/* A CA history: round trip, and the bounds its import relies on. */
+static void
+test_history(void **state)
+{
+	struct fleet_history h, o;
+	char key[FLEET_KEY_MAX];
+	size_t n;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	h.qname_len = dnswire_name_from_str("www.example.com.", h.qname, sizeof(h.qname));
+	h.h.set.n = 2;
+	h.h.set.cas[0].selector = 1;
+	memset(h.h.set.cas[1].sha256, 0x5a, sizeof(h.h.set.cas[1].sha256));
+	h.h.since = NOW - 86400 * 40;
+	h.h.seen = NOW - 10;
+	h.h.flag_until = NOW + 86400;
+	h.h.flag_days = 40;
+	assert_int_not_equal(fleet_history_key(PREFIX, h.qname, h.qname_len, key, sizeof(key)), 0);
+	assert_string_equal(key, "vantage:h:www.example.com.");
+	n = fleet_history_encode(&h, key, mkey, sizeof(mkey), val, sizeof(val));
+	assert_int_not_equal(n, 0);
+	assert_int_equal(fleet_history_decode(val, n, key, PREFIX, mkey, sizeof(mkey), NOW, &o),
+	    FLEET_OK);
+	assert_int_equal(o.h.set.n, 2);
+	assert_int_equal(o.h.set.cas[1].sha256[31], 0x5a);
+	assert_int_equal(o.h.since, h.h.since);
+	assert_int_equal(o.h.flag_until, h.h.flag_until);
+	assert_int_equal(o.h.flag_days, 40);
+	for (size_t cut = 0; cut < n; cut++)
+		assert_int_not_equal(
+		    fleet_history_decode(val, cut, key, PREFIX, mkey, sizeof(mkey), NOW, &o), FLEET_OK);
+	assert_int_equal(fleet_history_decode(val, n, key, PREFIX, other_key, sizeof(other_key),
+			     NOW, &o),
+	    FLEET_E_MAC);
+	h.h.flag_until = NOW + FLEET_HISTORY_FLAG_MAX_S + 1; /* a flag for ever */
+	n = fleet_history_encode(&h, key, mkey, sizeof(mkey), val, sizeof(val));
+	assert_int_equal(fleet_history_decode(val, n, key, PREFIX, mkey, sizeof(mkey), NOW, &o),
+	    FLEET_E_FIELD);
+	h.h.flag_until = 0;
+	h.h.seen = NOW + 3600; /* seen in the future */
+	n = fleet_history_encode(&h, key, mkey, sizeof(mkey), val, sizeof(val));
+	assert_int_equal(fleet_history_decode(val, n, key, PREFIX, mkey, sizeof(mkey), NOW, &o),
+	    FLEET_E_FIELD);
+	h.h.seen = NOW;
+	h.h.set.n = 0; /* a history of nothing */
+	n = fleet_history_encode(&h, key, mkey, sizeof(mkey), val, sizeof(val));
+	assert_int_equal(fleet_history_decode(val, n, key, PREFIX, mkey, sizeof(mkey), NOW, &o),
+	    FLEET_E_FIELD);
+}
+
 int
 main(void)
 {
@@ -402,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_message),
 		cmocka_unit_test(test_pair),
+		cmocka_unit_test(test_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

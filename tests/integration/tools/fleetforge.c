@@ -10,7 +10,8 @@
  * key file's bytes, -w with the key an instance without key_file derives (the default: no
  * password); -u computes the MAC (and, with -m, the message's key) for KEYNAME's key while
  * the value speaks of NAME; ADDRESS... are the final set (A: IPv4, AAAA: IPv6). -P makes a
- * proven pair instead: NAME, the first ADDRESS, a CA of SHA-256 ab..ab.
+ * proven pair instead: NAME, the first ADDRESS, a CA of SHA-256 ab..ab; -H a CA history of
+ * NAME: that CA, stable for 100 days, flagged for the next SECONDS.
  */
 #include "autoconf.h"
 
@@ -32,6 +33,34 @@ static const uint8_t *
 key_bytes(void)
 {
 	return key;
+}
+
+/* -H: a history for name, flagged for ttl seconds. */
+static size_t
+forge_history(const char *prefix, const char *name, long ttl, int m, uint8_t *out, size_t cap)
+{
+	static struct fleet_history fh;
+	char hkey[FLEET_KEY_MAX];
+	uint8_t val[512];
+	uint64_t now = (uint64_t)time(NULL);
+	size_t n;
+
+	fh.qname_len = dnswire_name_from_str(name, fh.qname, sizeof(fh.qname));
+	fh.h.set.n = 1;
+	fh.h.set.cas[0].selector = 1;
+	memset(fh.h.set.cas[0].sha256, 0xab, sizeof(fh.h.set.cas[0].sha256));
+	fh.h.since = now - 100 * 86400;
+	fh.h.seen = now;
+	fh.h.flag_until = now + (uint64_t)ttl;
+	fh.h.flag_days = 100;
+	if (fleet_history_key(prefix, fh.qname, fh.qname_len, hkey, sizeof(hkey)) == 0 ||
+	    (n = fleet_history_encode(&fh, hkey, key, klen, val, sizeof(val))) == 0)
+		return 0;
+	if (!m) {
+		memcpy(out, val, n);
+		return n;
+	}
+	return fleet_msg_encode(hkey, val, n, out, cap);
 }
 static struct fleet_verdict v;
 static uint8_t addrs[64][16];
@@ -102,15 +131,16 @@ main(int argc, char **argv)
 	char keystr[FLEET_KEY_MAX];
 	uint8_t val[FLEET_VALUE_MAX], msg[FLEET_VALUE_MAX + FLEET_KEY_MAX + 2], kwire[256];
 	size_t n, kwl;
-	int ch, m = 0, pr = 0;
+	int ch, m = 0, pr = 0, hist = 0;
 	long ttl = 300;
 
 	v.qtype = DNS_TYPE_A;
 	v.outcome = OUTCOME_AGREE;
-	while ((ch = getopt(argc, argv, "mPp:k:w:u:n:t:o:e:")) != -1) {
+	while ((ch = getopt(argc, argv, "mPHp:k:w:u:n:t:o:e:")) != -1) {
 		switch (ch) {
 		case 'm': m = 1; break;
 		case 'P': pr = 1; break;
+		case 'H': hist = 1; break;
 		case 'p': prefix = optarg; break;
 		case 'k': kf = optarg; break;
 		case 'w': pw = optarg; break;
@@ -132,6 +162,12 @@ main(int argc, char **argv)
 		fclose(f);
 	} else
 		derive(pw, prefix);
+	if (hist) {
+		if ((n = forge_history(prefix, name, ttl, m, msg, sizeof(msg))) == 0)
+			usage();
+		fwrite(msg, 1, n, stdout);
+		return 0;
+	}
 	if (pr) {
 		if (optind >= argc || (n = forge_pair(prefix, name, argv[optind], ttl, m, msg,
 					   sizeof(msg))) == 0)
