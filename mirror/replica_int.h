@@ -1,0 +1,73 @@
+/*
+ * mirror/replica_int.h - what replica.c and replica_count.c share; nothing else includes it.
+ */
+#ifndef VANTAGE_MIRROR_REPLICA_INT_H
+#define VANTAGE_MIRROR_REPLICA_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "replica.h"
+#include "replica_row.h"
+#include "vredis.h"
+
+/* A shared counter never exceeds this: past it a value is garbage, not a count. */
+#define REPLICA_COUNT_MAX (1ull << 48)
+/* The counters of a reputation record kept in Redis, in struct rep's shared[] order. */
+#define REP_NCOUNTS 5
+
+struct event;
+struct redisReply;
+
+enum replica_kind { RK_REPORTS, RK_REP };
+
+struct replica {
+	struct replica_env env;
+	struct vredis *vr;
+	uint8_t key[REPLICA_KEY_LEN];
+	char rid[17];			/* this process, to skip its own count notices */
+	char *k_peers, *k_reports, *k_rep, *channel;
+	struct event *tick;
+	int was_up, was_sub;
+	int loaded;			/* the shared state was read since the connection */
+	int loading;			/* reads out */
+	int load_failed;
+	int counts_stale;		/* another replica counted: read the counters again */
+	struct replica_stats st;
+	uint64_t log_minute;
+	unsigned logged;
+};
+
+/* replica_cfg - the current configuration. */
+const struct mirror_config *replica_cfg(const struct replica *rp);
+
+/* replica_refuse - a value from Redis refused (where, why): counted, logged now and then. */
+void replica_refuse(struct replica *rp, const char *where, const char *why);
+
+/* replica_ok - whether a command's outcome is a reply (not an error); counts the others. */
+int replica_ok(struct replica *rp, enum vredis_status status, const struct redisReply *r);
+
+/* replica_changed - our tables changed: have the state files written soon. */
+void replica_changed(struct replica *rp);
+
+/* replica_send - send argv (argc strings) with cb; the handle or NULL (vredis_command). */
+struct vredis_cmd *replica_send(struct replica *rp, vredis_cb cb, void *arg, int argc,
+    const char *const *argv);
+
+/* replica_done - a vredis_cb (arg: the replica) for commands whose outcome only counts. */
+void replica_done(void *arg, enum vredis_status status, const struct redisReply *r);
+
+/* replica_count_baseline - the counts in the tables now count as shared (at start). */
+void replica_count_baseline(struct replica *rp);
+
+/* replica_count_push - write what was counted here since the last tick, and announce it. */
+void replica_count_push(struct replica *rp);
+
+/*
+ * replica_count_apply - one field f and value v of a counter hash read from Redis
+ * (untrusted): what the other replicas added since our last look is added here.
+ */
+void replica_count_apply(struct replica *rp, enum replica_kind kind, const struct redisReply *f,
+    const struct redisReply *v);
+
+#endif
