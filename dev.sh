@@ -58,7 +58,7 @@ deps() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 	[ "$created" = 1 ] && rm -f "$policy"
 	# keep the shipped daemons off: the tests start their own on 127.x.y.z
-	for s in nsd unbound dnsmasq dnsdist prometheus kresd.target kresd@1 kres-cache-gc; do
+	for s in nsd unbound dnsmasq dnsdist prometheus kresd.target kresd@1 kres-cache-gc redis-server; do
 		if command -v systemctl > /dev/null && [ -d /run/systemd/system ]; then
 			systemctl disable --now "$s" > /dev/null 2>&1 || true
 		fi

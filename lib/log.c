@@ -31,6 +31,7 @@ static const char *const log_group_names[LOG_G_COUNT] = {
 	[LOG_G_CONSENSUS] = "consensus",
 	[LOG_G_CTL] = "ctl",
 	[LOG_G_PLUGIN] = "plugin",
+	[LOG_G_SHARED] = "shared",
 };
 
 /*

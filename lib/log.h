@@ -18,6 +18,7 @@ enum log_group {
 	LOG_G_CONSENSUS,
 	LOG_G_CTL,
 	LOG_G_PLUGIN,
+	LOG_G_SHARED,		/* the fleet's Redis (lib/vredis.c and its users) */
 	LOG_G_COUNT
 };
 

@@ -13,6 +13,7 @@ include tests/integration/ctl.mk
 include tests/integration/dashboard.mk
 include tests/integration/net.mk
 include tests/integration/probe.mk
+include tests/integration/vredis.mk
 include tests/integration/plugins.mk
 include tests/integration/webpki.mk
 include tests/adversary/local.mk

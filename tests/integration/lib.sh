@@ -61,6 +61,14 @@
 #                                 num.udp, num.type.A, num.rcode.NXDOMAIN, ...); default: last NSD
 #   count_nsd_queries [ADDR:PORT] num.queries of that NSD: how many queries the upstream saw
 #   start_sink ADDR PORT          a black-hole "upstream" (reads UDP/TCP, never answers); sets SINK_PID
+#   start_redis [ADDR] [ARGS...]  redis-server on ADDR (default $(unique_addr)) port 6379 and on the
+#                                 unix socket $T/redisN.sock, nothing persisted, ARGS appended
+#                                 (e.g. --requirepass X); waits until it answers PING; sets
+#                                 REDIS_ADDR REDIS_PORT REDIS_SOCK REDIS_PID REDIS_LOG REDIS_URL
+#                                 (redis://ADDR:6379/0) REDIS_UNIX_URL (unix:$REDIS_SOCK)
+#   restart_redis                 the last start_redis again (same address, socket and ARGS),
+#                                 after stopping it if it still runs
+#   rcli ARGS...                  redis-cli against the last start_redis (its unix socket)
 #   $TOOLS_DIR/dnsjunk            packet tool built by make check: send (junk), probe KIND, pipe
 #                                 (TCP pipelining), sink, spoof (forged answers), slow MS (delayed
 #                                 upstream); see the top of tools/dnsjunk.c
@@ -432,6 +440,44 @@ start_sink() {
 	spawn "sink-$addr-$port" "$TOOLS_DIR/dnsjunk" sink "$addr" "$port"
 	SINK_PID=$SPAWNED_PID
 	wait_until 5 grep -q listening "$T/sink-$addr-$port.log"
+}
+
+_REDIS_N=0
+start_redis() {
+	local addr=${1:-}
+	[ $# -gt 0 ] && shift
+	[ -n "$addr" ] || addr=$(unique_addr)
+	command -v redis-server > /dev/null || { diag "redis-server not installed"; return 1; }
+	_REDIS_N=$((_REDIS_N + 1))
+	REDIS_ADDR=$addr REDIS_PORT=6379 REDIS_SOCK=$T/redis$_REDIS_N.sock
+	_REDIS_ARGS=("$@")
+	_redis_spawn
+}
+
+_redis_spawn() {
+	mkdir -p "$T/redis$_REDIS_N"
+	spawn "redis$_REDIS_N" redis-server --bind "$REDIS_ADDR" --port "$REDIS_PORT" \
+		--unixsocket "$REDIS_SOCK" --unixsocketperm 700 --save '' --appendonly no \
+		--daemonize no --protected-mode no --dir "$T/redis$_REDIS_N" "${_REDIS_ARGS[@]}"
+	REDIS_PID=$SPAWNED_PID REDIS_LOG=$T/redis$_REDIS_N.log
+	REDIS_URL=redis://$REDIS_ADDR:$REDIS_PORT/0 REDIS_UNIX_URL=unix:$REDIS_SOCK
+	wait_until 10 _redis_ready || { diag "redis-server did not come up"; return 1; }
+}
+
+# Ready means answering: PONG, or NOAUTH when it wants a password (it is up all the same).
+_redis_ready() {
+	local r
+	r=$(redis-cli -s "$REDIS_SOCK" ping 2> /dev/null) || return 1
+	[ "$r" = PONG ] || [[ $r == NOAUTH* ]]
+}
+
+restart_redis() {
+	if alive "$REDIS_PID"; then stop_pid "$REDIS_PID" > /dev/null || true; fi
+	_redis_spawn
+}
+
+rcli() {
+	redis-cli -s "$REDIS_SOCK" "$@"
 }
 
 vantaged_conf() {

@@ -1,0 +1,721 @@
+/* lib/vredis.c - one Redis server shared by a fleet: deadlines, one subscription, backoff. */
+#include "autoconf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+#include "netaddr.h"
+#include "vredis.h"
+#include "vutil.h"
+
+/*
+ * hiredis 0.14 has no deadline of its own for a connection attempt: one to an address that
+ * drops SYNs would wait for the kernel's minutes. A second is plenty on a LAN.
+ */
+#define VREDIS_CONNECT_MS 1000
+/* Reconnection backoff: the first retry soon (a restart takes Redis a moment), then doubling
+ * to a few seconds so a fleet does not hammer a server that is coming back up. */
+#define VREDIS_BACKOFF_MIN_MS 100
+#define VREDIS_BACKOFF_MAX_MS 5000
+/* An idle command connection is checked this often (a PING), so the state shown is the
+ * truth even without traffic, and a silently dead path is noticed. */
+#define VREDIS_HEARTBEAT_MS 1000
+/* A connection with commands out and no reply for this long is dropped and reopened: its
+ * replies, if they ever come, are too late for anyone. */
+#define VREDIS_STUCK_MS 2000
+
+enum vconn_kind { VCONN_CMD, VCONN_SUB };
+
+struct vconn {
+	struct vredis *vr;
+	enum vconn_kind kind;
+	redisAsyncContext *ac;		/* NULL while down */
+	int ready;			/* AUTH/SELECT done (CMD) or subscribed (SUB) */
+	int handshake_err;		/* AUTH or SELECT refused: drop after the handshake */
+	struct event *retry;		/* next attempt (backoff) */
+	struct event *deadline;		/* the attempt's deadline */
+	uint32_t backoff_ms;
+	unsigned failures;		/* attempts failed in a row */
+};
+
+struct vredis {
+	struct event_base *base;
+	struct vredis_addr addr;
+	char desc[VREDIS_HOST_MAX + 32];
+	char *username, *password, *channel, *log_sub;
+	uint32_t timeout_ms;
+	vredis_msg_cb msg;
+	void *msg_arg;
+	struct vconn cmd, sub;
+	struct event *heartbeat;
+	uint64_t waiting_since_ms;	/* last progress while commands are out */
+	int freeing;			/* callbacks are not called any more */
+	struct vredis_stats st;
+};
+
+struct vredis_cmd {
+	struct vredis *vr;
+	vredis_cb cb;			/* NULL: answered, timed out or cancelled */
+	void *arg;
+	struct event *timer;
+};
+
+static void vconn_start(struct vconn *c);
+
+/* ---- URLs ---- */
+
+static int
+vredis_err(char *err, size_t errlen, const char *msg)
+{
+	snprintf(err, errlen, "%s", msg);
+	return -1;
+}
+
+/* "N" for a database number: 0..15 is Redis's default, but servers may have more. */
+static int
+vredis_parse_db(const char *s, unsigned *db)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s == '\0' || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > 65535)
+		return -1;
+	*db = (unsigned)v;
+	return 0;
+}
+
+static int
+vredis_parse_unix(const char *p, struct vredis_addr *out, char *err, size_t errlen)
+{
+	const char *q = strchr(p, '?');
+	size_t n = q ? (size_t)(q - p) : strlen(p);
+
+	while (p[0] == '/' && p[1] == '/') /* "unix:///run/x" as well as "unix:/run/x" */
+		p++, n--;
+	if (n == 0 || p[0] != '/')
+		return vredis_err(err, errlen, "a unix: URL needs an absolute socket path");
+	if (n >= sizeof(out->path))
+		return vredis_err(err, errlen, "the socket path is too long");
+	memcpy(out->path, p, n);
+	out->path[n] = '\0';
+	out->is_unix = 1;
+	if (q != NULL && (strncmp(q, "?db=", 4) != 0 || vredis_parse_db(q + 4, &out->db) != 0))
+		return vredis_err(err, errlen, "after the socket path only ?db=N may follow");
+	return 0;
+}
+
+/* user:password@ (either part may be empty). */
+static int
+vredis_parse_userinfo(const char *p, size_t n, struct vredis_addr *out, char *err, size_t errlen)
+{
+	const char *colon = memchr(p, ':', n);
+	size_t ulen = colon ? (size_t)(colon - p) : n;
+	size_t plen = colon ? n - ulen - 1 : 0;
+
+	if (ulen >= sizeof(out->user) || plen >= sizeof(out->password))
+		return vredis_err(err, errlen, "the user or password in the URL is too long");
+	memcpy(out->user, p, ulen);
+	out->user[ulen] = '\0';
+	if (colon)
+		memcpy(out->password, colon + 1, plen);
+	out->password[plen] = '\0';
+	return 0;
+}
+
+/* The host must be an address: a name would be looked up with a blocking call on the
+ * event loop, through the very resolver vantaged is. "localhost" is 127.0.0.1. */
+static int
+vredis_parse_host(const char *h, size_t n, struct vredis_addr *out, char *err, size_t errlen)
+{
+	struct netaddr na;
+
+	if (n >= sizeof(out->host))
+		return vredis_err(err, errlen, "the host is too long");
+	memcpy(out->host, h, n);
+	out->host[n] = '\0';
+	if (strcmp(out->host, "localhost") == 0)
+		snprintf(out->host, sizeof(out->host), "127.0.0.1");
+	if (netaddr_parse(out->host, 0, &na) != 0)
+		return vredis_err(err, errlen,
+		    "the host must be an IP address or localhost (a name would block the loop)");
+	return 0;
+}
+
+static int
+vredis_parse_port(const char *s, size_t n, uint16_t *port)
+{
+	unsigned v = 0;
+
+	if (n == 0 || n > 5)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v == 0 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* host[:port] or [v6][:port], n bytes at p. */
+static int
+vredis_parse_hostport(const char *p, size_t n, struct vredis_addr *out, char *err, size_t errlen)
+{
+	const char *host = p, *port = NULL;
+	size_t hlen = n;
+
+	if (n > 0 && p[0] == '[') {
+		const char *close = memchr(p, ']', n);
+		if (close == NULL)
+			return vredis_err(err, errlen, "an IPv6 address needs its closing ]");
+		host = p + 1;
+		hlen = (size_t)(close - host);
+		if (close + 1 < p + n) {
+			if (close[1] != ':')
+				return vredis_err(err, errlen, "only :port may follow ]");
+			port = close + 2;
+		}
+	} else {
+		const char *colon = memchr(p, ':', n);
+		if (colon != NULL) {
+			hlen = (size_t)(colon - p);
+			port = colon + 1;
+		}
+	}
+	if (hlen == 0)
+		return vredis_err(err, errlen, "the URL has no host");
+	if (vredis_parse_host(host, hlen, out, err, errlen) != 0)
+		return -1;
+	out->port = 6379;
+	if (port != NULL && vredis_parse_port(port, (size_t)(p + n - port), &out->port) != 0)
+		return vredis_err(err, errlen, "the port must be a number from 1 to 65535");
+	return 0;
+}
+
+int
+vredis_parse_url(const char *url, struct vredis_addr *out, char *err, size_t errlen)
+{
+	const char *p, *at, *slash;
+
+	memset(out, 0, sizeof(*out));
+	for (p = url; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return vredis_err(err, errlen, "the URL has a space or a control character");
+	if (strncmp(url, "unix:", 5) == 0)
+		return vredis_parse_unix(url + 5, out, err, errlen);
+	if (strncmp(url, "redis://", 8) != 0)
+		return vredis_err(err, errlen,
+		    "expected redis://host[:port][/db] or unix:/path (rediss:// is not supported)");
+	p = url + 8;
+	slash = strchr(p, '/');
+	at = memchr(p, '@', slash ? (size_t)(slash - p) : strlen(p));
+	if (at != NULL) {
+		if (vredis_parse_userinfo(p, (size_t)(at - p), out, err, errlen) != 0)
+			return -1;
+		p = at + 1;
+	}
+	if (vredis_parse_hostport(p, slash ? (size_t)(slash - p) : strlen(p), out, err,
+		errlen) != 0)
+		return -1;
+	if (slash != NULL && slash[1] != '\0' && vredis_parse_db(slash + 1, &out->db) != 0)
+		return vredis_err(err, errlen, "the database after / must be a number");
+	return 0;
+}
+
+void
+vredis_describe(const struct vredis_addr *a, char *buf, size_t len)
+{
+	if (a->is_unix)
+		snprintf(buf, len, "unix:%s/%u", a->path, a->db);
+	else if (strchr(a->host, ':') != NULL)
+		snprintf(buf, len, "[%s]:%u/%u", a->host, a->port, a->db);
+	else
+		snprintf(buf, len, "%s:%u/%u", a->host, a->port, a->db);
+}
+
+const char *
+vredis_state_name(enum vredis_state s)
+{
+	switch (s) {
+	case VREDIS_CONNECTING:
+		return "connecting";
+	case VREDIS_UP:
+		return "up";
+	case VREDIS_DOWN:
+		return "down";
+	}
+	return "?";
+}
+
+/* ---- connections ---- */
+
+static const char *
+vconn_name(const struct vconn *c)
+{
+	return c->kind == VCONN_CMD ? "" : " (subscription)";
+}
+
+static void
+vredis_set_state(struct vredis *vr, enum vredis_state s)
+{
+	if (vr->st.state != s)
+		vr->st.since = wall_s();
+	vr->st.state = s;
+}
+
+/* The connection is gone (or never came): say so once, and try again after the backoff. */
+static void
+vconn_down(struct vconn *c, const char *why)
+{
+	struct vredis *vr = c->vr;
+	struct timeval tv;
+	uint32_t wait = c->backoff_ms;
+
+	c->ready = 0;
+	c->ac = NULL;
+	event_del(c->deadline);
+	if (vr->freeing)
+		return;
+	if (c->failures++ == 0)
+		log_warnx(LOG_G_SHARED, "%s: redis %s%s down: %s; retrying with backoff", vr->log_sub,
+		    vr->desc, vconn_name(c), why);
+	else
+		log_debug(LOG_G_SHARED, "%s: redis %s%s still down: %s", vr->log_sub, vr->desc,
+		    vconn_name(c), why);
+	if (c->kind == VCONN_CMD) {
+		snprintf(vr->st.last_error, sizeof(vr->st.last_error), "%s", why);
+		vredis_set_state(vr, VREDIS_DOWN);
+		vr->st.backoff_ms = wait;
+	} else
+		vr->st.subscribed = 0;
+	wait += random_uniform(wait / 4 + 1); /* a fleet restarted together spreads out */
+	c->backoff_ms = c->backoff_ms * 2 > VREDIS_BACKOFF_MAX_MS ? VREDIS_BACKOFF_MAX_MS :
+								    c->backoff_ms * 2;
+	tv.tv_sec = wait / 1000;
+	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+	evtimer_add(c->retry, &tv);
+}
+
+/* Drop the connection from our side (not from inside a hiredis callback's caller chain
+ * that still uses ac: hiredis defers the free when it is). */
+static void
+vconn_drop(struct vconn *c, const char *why)
+{
+	redisAsyncContext *ac = c->ac;
+
+	if (ac == NULL)
+		return;
+	c->vr->st.disconnects += c->ready;
+	vconn_down(c, why); /* c->ac = NULL first: the disconnect callback then ignores ac */
+	redisAsyncFree(ac);
+}
+
+static void
+vconn_ready(struct vconn *c)
+{
+	struct vredis *vr = c->vr;
+
+	c->ready = 1;
+	c->backoff_ms = VREDIS_BACKOFF_MIN_MS;
+	event_del(c->deadline);
+	vr->st.connects++;
+	if (c->failures > 0 || c->kind == VCONN_CMD)
+		log_info(LOG_G_SHARED, "%s: redis %s%s up%s", vr->log_sub, vr->desc, vconn_name(c),
+		    c->failures > 0 ? " again" : "");
+	c->failures = 0;
+	if (c->kind == VCONN_CMD) {
+		vr->st.backoff_ms = 0;
+		vr->waiting_since_ms = now_ms();
+		vredis_set_state(vr, VREDIS_UP);
+	} else
+		vr->st.subscribed = 1;
+}
+
+/* AUTH and SELECT replies: an error ends the attempt (wrong password, no such db). */
+static void
+vconn_handshake_cb(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct vconn *c = priv;
+	const redisReply *r = reply;
+
+	if (c->ac != ac || r == NULL)
+		return;
+	if (r->type == REDIS_REPLY_ERROR) {
+		char why[128];
+		snprintf(why, sizeof(why), "refused: %.*s", (int)(r->len < 100 ? r->len : 100),
+		    r->str);
+		vconn_drop(c, why);
+	}
+}
+
+/* The PING after the handshake: commands may go once it answers. */
+static void
+vconn_ready_cb(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct vconn *c = priv;
+
+	if (c->ac == ac && reply != NULL && ((redisReply *)reply)->type != REDIS_REPLY_ERROR)
+		vconn_ready(c);
+}
+
+static void
+vconn_message_cb(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct vconn *c = priv;
+	struct vredis *vr = c->vr;
+	const redisReply *r = reply;
+
+	if (c->ac != ac || r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+	    r->element[0]->type != REDIS_REPLY_STRING)
+		return;
+	if (r->element[0]->len == 9 && memcmp(r->element[0]->str, "subscribe", 9) == 0) {
+		vconn_ready(c);
+		return;
+	}
+	if (r->element[0]->len != 7 || memcmp(r->element[0]->str, "message", 7) != 0 ||
+	    r->element[2]->type != REDIS_REPLY_STRING)
+		return;
+	vr->st.messages++;
+	if (vr->msg != NULL && !vr->freeing)
+		vr->msg(vr->msg_arg, (const uint8_t *)r->element[2]->str, r->element[2]->len);
+}
+
+/* What every connection sends first; hiredis queues it until the socket is writable. */
+static int
+vconn_handshake(struct vconn *c)
+{
+	struct vredis *vr = c->vr;
+	char db[16];
+
+	if (vr->password[0] != '\0') {
+		/* "AUTH password" without a user name: also what Redis before 6 understands. */
+		const char *argv[3] = { "AUTH", vr->password, NULL };
+		size_t len[3] = { 4, strlen(vr->password), 0 };
+		int argc = 2;
+		if (vr->username[0] != '\0') {
+			argv[1] = vr->username, len[1] = strlen(vr->username);
+			argv[2] = vr->password, len[2] = strlen(vr->password);
+			argc = 3;
+		}
+		if (redisAsyncCommandArgv(c->ac, vconn_handshake_cb, c, argc, argv, len) != REDIS_OK)
+			return -1;
+	}
+	if (c->kind == VCONN_SUB) {
+		const char *argv[2] = { "SUBSCRIBE", vr->channel };
+		size_t len[2] = { 9, strlen(vr->channel) };
+		return redisAsyncCommandArgv(c->ac, vconn_message_cb, c, 2, argv, len);
+	}
+	snprintf(db, sizeof(db), "%u", vr->addr.db);
+	if (vr->addr.db != 0 &&
+	    redisAsyncCommand(c->ac, vconn_handshake_cb, c, "SELECT %s", db) != REDIS_OK)
+		return -1;
+	return redisAsyncCommand(c->ac, vconn_ready_cb, c, "PING");
+}
+
+static void
+vconn_connect_cb(const redisAsyncContext *ac, int status)
+{
+	struct vconn *c = ac->data;
+
+	if (c->ac != ac)
+		return;
+	if (status != REDIS_OK) /* hiredis frees ac after this call */
+		vconn_down(c, ac->errstr[0] ? ac->errstr : "connection failed");
+}
+
+static void
+vconn_disconnect_cb(const redisAsyncContext *ac, int status)
+{
+	struct vconn *c = ac->data;
+
+	(void)status;
+	if (c->ac != ac) /* our own drop: already handled */
+		return;
+	c->vr->st.disconnects += c->ready;
+	vconn_down(c, ac->err ? ac->errstr : "connection closed by the server");
+}
+
+static void
+vconn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	vconn_drop(arg, "no answer within the connection deadline");
+}
+
+static void
+vconn_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	vconn_start(arg);
+}
+
+static void
+vconn_start(struct vconn *c)
+{
+	struct vredis *vr = c->vr;
+	struct timeval tv = { VREDIS_CONNECT_MS / 1000, (VREDIS_CONNECT_MS % 1000) * 1000 };
+	redisAsyncContext *ac;
+
+	ac = vr->addr.is_unix ? redisAsyncConnectUnix(vr->addr.path) :
+				redisAsyncConnect(vr->addr.host, vr->addr.port);
+	if (ac == NULL || ac->err) {
+		char why[128];
+		snprintf(why, sizeof(why), "%s", ac ? ac->errstr : "out of memory");
+		if (ac)
+			redisAsyncFree(ac);
+		vconn_down(c, why);
+		return;
+	}
+	ac->data = c;
+	c->ac = ac;
+	if (redisLibeventAttach(ac, vr->base) != REDIS_OK ||
+	    redisAsyncSetConnectCallback(ac, vconn_connect_cb) != REDIS_OK ||
+	    redisAsyncSetDisconnectCallback(ac, vconn_disconnect_cb) != REDIS_OK ||
+	    vconn_handshake(c) != REDIS_OK) {
+		vconn_drop(c, "cannot set the connection up");
+		return;
+	}
+	evtimer_add(c->deadline, &tv);
+}
+
+/* ---- commands ---- */
+
+static void
+vredis_reply_cb(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct vredis_cmd *cmd = priv;
+	struct vredis *vr = cmd->vr;
+	const redisReply *r = reply;
+
+	(void)ac;
+	vr->st.outstanding--;
+	if (r != NULL)
+		vr->waiting_since_ms = now_ms();
+	if (cmd->cb != NULL && !vr->freeing) {
+		vredis_cb cb = cmd->cb;
+		cmd->cb = NULL;
+		evtimer_del(cmd->timer);
+		if (r != NULL) {
+			vr->st.replies++;
+			vr->st.error_replies += r->type == REDIS_REPLY_ERROR;
+		} else
+			vr->st.lost++;
+		cb(cmd->arg, r ? VREDIS_OK : VREDIS_LOST, r);
+	}
+	event_free(cmd->timer);
+	free(cmd);
+}
+
+/* Commands out and nothing back for VREDIS_STUCK_MS: the connection is of no use. */
+static void
+vredis_check_stuck(struct vredis *vr)
+{
+	if (vr->cmd.ready && vr->st.outstanding > 0 &&
+	    now_ms() - vr->waiting_since_ms > VREDIS_STUCK_MS)
+		vconn_drop(&vr->cmd, "no reply for 2 s");
+}
+
+static void
+vredis_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct vredis_cmd *cmd = arg;
+	vredis_cb cb = cmd->cb;
+
+	(void)fd;
+	(void)what;
+	if (cb == NULL)
+		return;
+	cmd->cb = NULL; /* the reply, if it comes, is dropped */
+	cmd->vr->st.timeouts++;
+	cb(cmd->arg, VREDIS_TIMEOUT, NULL);
+	vredis_check_stuck(cmd->vr);
+}
+
+struct vredis_cmd *
+vredis_command(struct vredis *vr, uint32_t timeout_ms, vredis_cb cb, void *arg, int argc,
+    const char *const *argv, const size_t *argvlen)
+{
+	struct vredis_cmd *cmd;
+	struct timeval tv;
+
+	if (timeout_ms == 0)
+		timeout_ms = vr->timeout_ms;
+	if (!vr->cmd.ready || vr->st.outstanding >= VREDIS_OUTSTANDING_MAX ||
+	    (cmd = calloc(1, sizeof(*cmd))) == NULL) {
+		vr->st.refused++;
+		return NULL;
+	}
+	cmd->vr = vr;
+	cmd->cb = cb;
+	cmd->arg = arg;
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000;
+	if ((cmd->timer = evtimer_new(vr->base, vredis_timeout_cb, cmd)) == NULL ||
+	    evtimer_add(cmd->timer, &tv) != 0 ||
+	    redisAsyncCommandArgv(vr->cmd.ac, vredis_reply_cb, cmd, argc, (const char **)argv,
+		argvlen) != REDIS_OK) {
+		if (cmd->timer)
+			event_free(cmd->timer);
+		free(cmd);
+		vr->st.refused++;
+		return NULL;
+	}
+	if (vr->st.outstanding++ == 0)
+		vr->waiting_since_ms = now_ms();
+	vr->st.commands++;
+	return cmd;
+}
+
+void
+vredis_cancel(struct vredis_cmd *cmd)
+{
+	if (cmd == NULL)
+		return;
+	cmd->cb = NULL; /* freed when hiredis hands the reply (or the loss) back */
+	evtimer_del(cmd->timer);
+}
+
+static void
+vredis_heartbeat_ping(void *arg, enum vredis_status status, const struct redisReply *r)
+{
+	(void)arg;
+	(void)status;
+	(void)r;
+}
+
+static void
+vredis_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct vredis *vr = arg;
+	static const char *const ping[1] = { "PING" };
+	static const size_t ping_len[1] = { 4 };
+
+	(void)fd;
+	(void)what;
+	vredis_check_stuck(vr);
+	if (vr->cmd.ready && vr->st.outstanding == 0)
+		vredis_command(vr, VREDIS_HEARTBEAT_MS, vredis_heartbeat_ping, vr, 1, ping,
+		    ping_len);
+}
+
+/* ---- the handle ---- */
+
+static int
+vconn_init(struct vredis *vr, struct vconn *c, enum vconn_kind kind)
+{
+	c->vr = vr;
+	c->kind = kind;
+	c->backoff_ms = VREDIS_BACKOFF_MIN_MS;
+	c->retry = evtimer_new(vr->base, vconn_retry_cb, c);
+	c->deadline = evtimer_new(vr->base, vconn_deadline_cb, c);
+	return c->retry && c->deadline ? 0 : -1;
+}
+
+static void
+vconn_fini(struct vconn *c)
+{
+	redisAsyncContext *ac = c->ac;
+
+	c->ac = NULL;
+	c->ready = 0;
+	if (ac != NULL)
+		redisAsyncFree(ac); /* runs the commands' callbacks: they free, never call back */
+	if (c->retry)
+		event_free(c->retry);
+	if (c->deadline)
+		event_free(c->deadline);
+}
+
+static char *
+vredis_strdup(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+struct vredis *
+vredis_new(struct event_base *base, const struct vredis_config *cfg, vredis_msg_cb msg,
+    void *msg_arg)
+{
+	struct vredis *vr = calloc(1, sizeof(*vr));
+	struct timeval hb = { VREDIS_HEARTBEAT_MS / 1000, (VREDIS_HEARTBEAT_MS % 1000) * 1000 };
+
+	if (vr == NULL)
+		return NULL;
+	vr->base = base;
+	vr->addr = cfg->addr;
+	vredis_describe(&vr->addr, vr->desc, sizeof(vr->desc));
+	vr->username = vredis_strdup(cfg->username && *cfg->username ? cfg->username : vr->addr.user);
+	vr->password = vredis_strdup(cfg->password && *cfg->password ? cfg->password :
+								     vr->addr.password);
+	vr->channel = cfg->channel ? strdup(cfg->channel) : NULL;
+	vr->log_sub = vredis_strdup(cfg->log_sub ? cfg->log_sub : "shared");
+	vr->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 20;
+	vr->msg = msg;
+	vr->msg_arg = msg_arg;
+	vr->st.state = VREDIS_CONNECTING;
+	vr->st.since = wall_s();
+	vr->heartbeat = event_new(base, -1, EV_PERSIST, vredis_heartbeat_cb, vr);
+	if (!vr->username || !vr->password || !vr->log_sub || (cfg->channel && !vr->channel) ||
+	    !vr->heartbeat || vconn_init(vr, &vr->cmd, VCONN_CMD) != 0 ||
+	    (vr->channel && vconn_init(vr, &vr->sub, VCONN_SUB) != 0) ||
+	    event_add(vr->heartbeat, &hb) != 0) {
+		vredis_free(vr);
+		return NULL;
+	}
+	vconn_start(&vr->cmd);
+	if (vr->channel)
+		vconn_start(&vr->sub);
+	return vr;
+}
+
+void
+vredis_free(struct vredis *vr)
+{
+	if (vr == NULL)
+		return;
+	vr->freeing = 1;
+	if (vr->heartbeat)
+		event_free(vr->heartbeat);
+	vconn_fini(&vr->cmd);
+	vconn_fini(&vr->sub);
+	free(vr->username);
+	free(vr->password);
+	free(vr->channel);
+	free(vr->log_sub);
+	free(vr);
+}
+
+int
+vredis_up(const struct vredis *vr)
+{
+	return vr != NULL && vr->cmd.ready;
+}
+
+int
+vredis_subscribed(const struct vredis *vr)
+{
+	return vr != NULL && vr->sub.ready;
+}
+
+void
+vredis_stats(const struct vredis *vr, struct vredis_stats *out)
+{
+	*out = vr->st;
+}
