@@ -57,7 +57,7 @@ replica_refuse(struct replica *rp, const char *where, const char *why)
 		rp->logged = 0;
 	}
 	if (rp->logged++ < REPLICA_LOG_PER_MIN)
-		log_warnx(LOG_G_MIRROR, "shared: %s skipped: %s", where, why);
+		log_warnx(LOG_G_SHARED, "%s skipped: %s", where, why);
 }
 
 /* A command's outcome is usable (a reply, not an error reply). */
@@ -68,7 +68,7 @@ replica_ok(struct replica *rp, enum vredis_status status, const struct redisRepl
 		return 1;
 	rp->st.errors++;
 	if (status == VREDIS_OK && r != NULL && r->type == REDIS_REPLY_ERROR)
-		log_warnx(LOG_G_MIRROR, "shared: Redis said: %.*s", (int)(r->len < 200 ? r->len :
+		log_warnx(LOG_G_SHARED, "Redis said: %.*s", (int)(r->len < 200 ? r->len :
 		    200), r->str ? r->str : "");
 	return 0;
 }
@@ -117,7 +117,7 @@ replica_peer_new(struct replica *rp, const struct peerfile_row *r)
 	p->state = (enum peer_state)r->st;
 	if (p->state == PEER_CANDIDATE)
 		peers_start_trial(p, TRIAL_JOIN);
-	log_info(LOG_G_MIRROR, "shared: peer %s (%s, %s) from another replica: %s", p->name,
+	log_info(LOG_G_SHARED, "peer %s (%s, %s) from another replica: %s", p->name,
 	    p->addr_str, p->idhex, peers_state_name(p->state));
 	return p;
 }
@@ -331,12 +331,12 @@ replica_read_done(void *arg, enum vredis_status status, const struct redisReply 
 		rp->load_failed = 1;
 	if (c->full && --rp->loading == 0) {
 		if (rp->load_failed) {
-			log_warnx(LOG_G_MIRROR, "shared: reading the shared state failed; will "
+			log_warnx(LOG_G_SHARED, "reading the shared state failed; will "
 			    "try again");
 		} else {
 			rp->loaded = 1;
 			rp->st.loads++;
-			log_info(LOG_G_MIRROR, "shared: state read from Redis (%zu peers here now; "
+			log_info(LOG_G_SHARED, "state read from Redis (%zu peers here now; "
 			    "%" PRIu64 " values refused so far)", peers_total(rp->env.peers),
 			    rp->st.invalid);
 		}
@@ -410,9 +410,9 @@ replica_watch(struct replica *rp)
 	int up = vredis_up(rp->vr), sub = vredis_subscribed(rp->vr);
 
 	if (up && !rp->was_up)
-		log_info(LOG_G_MIRROR, "shared: Redis up: reading the shared state");
+		log_info(LOG_G_SHARED, "Redis up: reading the shared state");
 	else if (!up && rp->was_up)
-		log_warnx(LOG_G_MIRROR, "shared: Redis unreachable: serving from local state, "
+		log_warnx(LOG_G_SHARED, "Redis unreachable: serving from local state, "
 		    "changes are written when it is back");
 	/* Announcements were lost while unsubscribed: read it all again. */
 	if (!up || (up && !rp->was_up) || (sub && !rp->was_sub))
@@ -529,7 +529,7 @@ replica_new(const struct replica_env *env, char *err, size_t errlen)
 	vc.password = c->shared.password;
 	vc.timeout_ms = (uint32_t)c->shared.timeout_ms;
 	vc.channel = rp->channel;
-	vc.log_sub = "shared";
+	vc.log_sub = "replica";
 	if ((rp->vr = vredis_new(env->base, &vc, replica_message, rp)) == NULL ||
 	    (rp->tick = evtimer_new(env->base, replica_tick, rp)) == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -369,7 +369,7 @@ server_replica(struct server *s, char *err, size_t errlen)
 	if ((s->replica = replica_new(&re, err, errlen)) == NULL)
 		return -1;
 	vredis_describe(&s->cfg->shared.addr, where, sizeof(where));
-	log_info(LOG_G_MIRROR, "shared: a replica; peers, votes and counts kept in step through "
+	log_info(LOG_G_SHARED, "a replica; peers, votes and counts kept in step through "
 	    "Redis at %s (prefix %s)", where, s->cfg->shared.prefix);
 	return 0;
 }

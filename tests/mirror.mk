@@ -13,7 +13,8 @@ MIRROR_IT_TESTS = \
 	tests/integration/mirror_observe.sh \
 	tests/integration/mirror_reports.sh \
 	tests/integration/mirror_config.sh \
-	tests/integration/mirror_h2.sh
+	tests/integration/mirror_h2.sh \
+	tests/integration/mirror_replicas.sh
 TESTS += $(MIRROR_IT_TESTS)
 EXTRA_DIST += $(MIRROR_IT_TESTS) tests/integration/mirror/lib_mirror.sh \
 	tests/integration/mirror/slowdns.py
