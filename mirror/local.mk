@@ -35,7 +35,7 @@ mirror_libmirror_a_SOURCES = \
 	mirror/sig.c mirror/sig.h \
 	mirror/replay.c mirror/replay.h \
 	mirror/keygen.c mirror/keygen.h \
-	mirror/replica.c mirror/replica.h mirror/replica_int.h \
+	mirror/replica.c mirror/replica.h mirror/replica_env.h mirror/replica_int.h \
 	mirror/replica_count.c \
 	mirror/replica_row.c mirror/replica_row.h
 # Peers' replayed answers are judged on the stub's own ladder (consensus_compare over

@@ -2,45 +2,12 @@
 #ifndef VANTAGE_MIRROR_REPLICA_H
 #define VANTAGE_MIRROR_REPLICA_H
 
-#include <event2/buffer.h>
 #include <stddef.h>
-#include <stdint.h>
 
-#include "mirror_config.h"
+#include "replica_env.h"
 
-struct event_base;
-struct peers;
+struct evbuffer;
 struct replica;
-struct reports;
-struct reputation;
-
-/*
- * What a replica works with: the event base, the configuration slot (shared: is read at
- * start only), then the tables it keeps in step with the other replicas, and save (may be
- * NULL), called when it changed them so that the state files are written soon.
- */
-struct replica_env {
-	struct event_base *base;
-	struct mirror_config *const *cfg;	/* the mirror's current-config slot */
-	struct peers *peers;
-	struct reports *reports;
-	struct reputation *rep;
-	void (*save)(void *arg);
-	void *save_arg;
-};
-
-/* What /v1/health shows of it. */
-struct replica_stats {
-	uint64_t loads;			/* full reads of the shared state (at each connection) */
-	uint64_t rows_loaded;		/* peer rows read in those reads */
-	uint64_t rows_taken;		/* rows (read or announced) that changed our table */
-	uint64_t rows_pushed;		/* our peer rows written */
-	uint64_t counts_pushed;		/* counter increments written */
-	uint64_t counts_taken;		/* counters raised by other replicas' increments */
-	uint64_t events;		/* announcements received from the channel */
-	uint64_t invalid;		/* rows, counters or announcements refused */
-	uint64_t errors;		/* commands that failed (error reply, timeout, lost) */
-};
 
 /*
  * replica_new - connect to shared.redis (it must be set) and keep env's tables in step:

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replica.h"
+#include "replica_env.h"
 #include "replica_row.h"
 #include "vredis.h"
 
