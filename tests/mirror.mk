@@ -17,6 +17,7 @@ MIRROR_IT_TESTS = \
 	tests/integration/mirror_replicas.sh
 TESTS += $(MIRROR_IT_TESTS)
 EXTRA_DIST += $(MIRROR_IT_TESTS) tests/integration/mirror/lib_mirror.sh \
+	tests/integration/mirror/lib_replica.sh \
 	tests/integration/mirror/slowdns.py
 
 if HAVE_CMOCKA

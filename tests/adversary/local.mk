@@ -26,7 +26,8 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_h2_hostile.sh \
 	tests/adversary/adv_h2_flood.sh \
 	tests/adversary/adv_h2_reset.sh \
-	tests/adversary/adv_workers_flood.sh
+	tests/adversary/adv_workers_flood.sh \
+	tests/adversary/adv_replica.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \
