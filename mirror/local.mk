@@ -36,7 +36,7 @@ mirror_libmirror_a_SOURCES = \
 	mirror/replay.c mirror/replay.h \
 	mirror/keygen.c mirror/keygen.h \
 	mirror/replica.c mirror/replica.h mirror/replica_env.h mirror/replica_int.h \
-	mirror/replica_count.c \
+	mirror/replica_count.c mirror/replica_ring.c \
 	mirror/replica_row.c mirror/replica_row.h
 # Peers' replayed answers are judged on the stub's own ladder (consensus_compare over
 # digest_answer), so that "agree" means the same thing on both sides.

@@ -285,7 +285,7 @@ replica_push_peers(struct replica *rp)
 /* ---- reading the shared state ---- */
 
 /* What one HGETALL is for. */
-enum replica_read { RR_PEERS, RR_REPORTS, RR_REP };
+enum replica_read { RR_PEERS, RR_REPORTS, RR_REP, RR_RING };
 
 struct replica_readctx {
 	struct replica *rp;
@@ -299,6 +299,10 @@ replica_read_one(struct replica *rp, enum replica_read what, const struct redisR
 	const struct redisReply *f, *v;
 	size_t i;
 
+	if (what == RR_RING) {
+		replica_ring_read(rp, r);
+		return;
+	}
 	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
 		replica_refuse(rp, what == RR_PEERS ? "peer table" : "counter table",
 		    "not a hash");
@@ -345,18 +349,22 @@ replica_read_done(void *arg, enum vredis_status status, const struct redisReply 
 	free(c);
 }
 
-/* HGETALL key for what; 0, or -1 when it cannot go. */
+/* HGETALL the hash for what (LRANGE for the ring); 0, or -1 when it cannot go. */
 static int
 replica_read(struct replica *rp, enum replica_read what, int full)
 {
-	const char *argv[2] = { "HGETALL", what == RR_PEERS ? rp->k_peers : what == RR_REPORTS ?
-		rp->k_reports : rp->k_rep };
+	const char *argv[4] = { "HGETALL", what == RR_PEERS ? rp->k_peers : what == RR_REPORTS ?
+		rp->k_reports : what == RR_REP ? rp->k_rep : rp->k_ring, "0", NULL };
 	struct replica_readctx *c = calloc(1, sizeof(*c));
+	char top[24];
 
 	if (c == NULL)
 		return -1;
 	*c = (struct replica_readctx){ rp, what, full };
-	if (replica_send(rp, replica_read_done, c, 2, argv) == NULL) {
+	snprintf(top, sizeof(top), "%zu", replica_cfg(rp)->network.recent_questions - 1);
+	if (what == RR_RING)
+		argv[0] = "LRANGE", argv[3] = top;
+	if (replica_send(rp, replica_read_done, c, what == RR_RING ? 4 : 2, argv) == NULL) {
 		free(c);
 		return -1;
 	}
@@ -379,7 +387,7 @@ replica_load(struct replica *rp)
 		p->shared_unsent = 1;	/* until Redis shows it has our row */
 	rp->load_failed = 0;
 	if (replica_read(rp, RR_PEERS, 1) != 0 || replica_read(rp, RR_REPORTS, 1) != 0 ||
-	    replica_read(rp, RR_REP, 1) != 0)
+	    replica_read(rp, RR_REP, 1) != 0 || replica_read(rp, RR_RING, 1) != 0)
 		rp->load_failed = 1;	/* the others still come back; tried again after */
 	rp->counts_stale = 0;
 }
@@ -394,6 +402,9 @@ replica_message(void *arg, const uint8_t *data, size_t len)
 	if (len > 5 && memcmp(data, "peer ", 5) == 0) {
 		if (rp->loaded)
 			replica_row_apply(rp, NULL, 0, (const char *)data + 5, len - 5);
+	} else if (len > 5 && memcmp(data, "ring ", 5) == 0) {
+		if (rp->loaded)
+			replica_ring_message(rp, data, len);
 	} else if (len == 7 + sizeof(rp->rid) - 1 && memcmp(data, "counts ", 7) == 0) {
 		if (memcmp(data + 7, rp->rid, sizeof(rp->rid) - 1) != 0)
 			rp->counts_stale = 1;
@@ -436,6 +447,7 @@ replica_tick(evutil_socket_t fd, short what, void *arg)
 	if (rp->was_up && rp->loaded) {
 		replica_push_peers(rp);
 		replica_count_push(rp);
+		replica_ring_push(rp);
 		/* At most one read per tick, however many notices came. */
 		if (rp->counts_stale) {
 			rp->counts_stale = 0;
@@ -522,6 +534,8 @@ replica_new(const struct replica_env *env, char *err, size_t errlen)
 	rp->k_peers = replica_keyname(c, "peers");
 	rp->k_reports = replica_keyname(c, "reports");
 	rp->k_rep = replica_keyname(c, "reputation");
+	rp->k_ring = replica_keyname(c, "ring");
+	rp->ring_out = evbuffer_new();
 	rp->channel = replica_keyname(c, "events");
 	replica_baseline(rp);
 	memset(&vc, 0, sizeof(vc));
@@ -531,7 +545,8 @@ replica_new(const struct replica_env *env, char *err, size_t errlen)
 	vc.timeout_ms = (uint32_t)c->shared.timeout_ms;
 	vc.channel = rp->channel;
 	vc.log_sub = "replica";
-	if ((rp->vr = vredis_new(env->base, &vc, replica_message, rp)) == NULL ||
+	if (rp->ring_out == NULL ||
+	    (rp->vr = vredis_new(env->base, &vc, replica_message, rp)) == NULL ||
 	    (rp->tick = evtimer_new(env->base, replica_tick, rp)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -555,7 +570,10 @@ replica_free(struct replica *rp)
 	free(rp->k_peers);
 	free(rp->k_reports);
 	free(rp->k_rep);
+	free(rp->k_ring);
 	free(rp->channel);
+	if (rp->ring_out != NULL)
+		evbuffer_free(rp->ring_out);
 	memset(rp->key, 0, sizeof(rp->key));
 	free(rp);
 }
@@ -592,6 +610,9 @@ replica_health_json(const struct replica *rp, struct evbuffer *b)
 	json_kv_u64(b, 0, "events", s->events);
 	json_kv_u64(b, 0, "invalid", s->invalid);
 	json_kv_u64(b, 0, "errors", s->errors);
+	json_kv_u64(b, 0, "ring_pushed", s->ring_pushed);
+	json_kv_u64(b, 0, "ring_taken", s->ring_taken);
+	json_kv_u64(b, 0, "ring_dropped", s->ring_dropped);
 	json_kv_u64(b, 0, "timeouts", vs.timeouts);
 	json_kv_u64(b, 0, "reconnects", vs.connects);
 	json_kv_str(b, 0, "last_error", vs.last_error[0] ? vs.last_error : NULL);

@@ -6,7 +6,9 @@
 
 #include "replica_env.h"
 
+struct dnsq;
 struct evbuffer;
+struct netaddr;
 struct replica;
 
 /*
@@ -20,6 +22,12 @@ struct replica *replica_new(const struct replica_env *env, char *err, size_t err
 
 /* replica_free - disconnects; what is not yet written stays in the state files. NULL ok. */
 void replica_free(struct replica *rp);
+
+/*
+ * replica_ring_note - a client (address, may be NULL) asked q here: written to the shared
+ * ring of recent questions at the next tick, for the other replicas' audits. rp may be NULL.
+ */
+void replica_ring_note(struct replica *rp, const struct dnsq *q, const struct netaddr *client);
 
 /* replica_stats - a copy of the counters. */
 void replica_stats(const struct replica *rp, struct replica_stats *out);

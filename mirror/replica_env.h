@@ -6,6 +6,7 @@
 
 #include "mirror_config.h"
 
+struct audit;
 struct event_base;
 struct peers;
 struct reports;
@@ -13,8 +14,9 @@ struct reputation;
 
 /*
  * What a replica works with: the event base, the configuration slot (shared: is read at
- * start only), then the tables it keeps in step with the other replicas, and save (may be
- * NULL), called when it changed them so that the state files are written soon.
+ * start only), then the tables it keeps in step with the other replicas, the audits (whose
+ * ring takes the other replicas' questions), and save (may be NULL), called when it
+ * changed the tables so that the state files are written soon.
  */
 struct replica_env {
 	struct event_base *base;
@@ -22,6 +24,7 @@ struct replica_env {
 	struct peers *peers;
 	struct reports *reports;
 	struct reputation *rep;
+	struct audit *audit;			/* the ring of recent questions */
 	void (*save)(void *arg);
 	void *save_arg;
 };
@@ -37,6 +40,9 @@ struct replica_stats {
 	uint64_t events;		/* announcements received from the channel */
 	uint64_t invalid;		/* rows, counters or announcements refused */
 	uint64_t errors;		/* commands that failed (error reply, timeout, lost) */
+	uint64_t ring_pushed;		/* client questions written to the shared ring */
+	uint64_t ring_taken;		/* questions other replicas' clients asked, taken */
+	uint64_t ring_dropped;		/* noted faster than a ring's worth per tick: dropped */
 };
 
 #endif

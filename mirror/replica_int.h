@@ -17,6 +17,7 @@
 #define REP_NCOUNTS 5
 
 struct event;
+struct evbuffer;
 struct redisReply;
 
 enum replica_kind { RK_REPORTS, RK_REP };
@@ -26,7 +27,9 @@ struct replica {
 	struct vredis *vr;
 	uint8_t key[REPLICA_KEY_LEN];
 	char rid[17];			/* this process, to skip its own count notices */
-	char *k_peers, *k_reports, *k_rep, *channel;
+	char *k_peers, *k_reports, *k_rep, *k_ring, *channel;
+	struct evbuffer *ring_out;	/* questions noted since the last tick, one a line */
+	size_t ring_n;
 	struct event *tick;
 	int was_up, was_sub;
 	int loaded;			/* the shared state was read since the connection */
@@ -69,5 +72,14 @@ void replica_count_push(struct replica *rp);
  */
 void replica_count_apply(struct replica *rp, enum replica_kind kind, const struct redisReply *f,
     const struct redisReply *v);
+
+/* replica_ring_read - an LRANGE of the shared ring (untrusted) into our ring, oldest first. */
+void replica_ring_read(struct replica *rp, const struct redisReply *r);
+
+/* replica_ring_message - "ring <replica>\n<entries>" announced (untrusted), taken. */
+void replica_ring_message(struct replica *rp, const uint8_t *data, size_t len);
+
+/* replica_ring_push - the questions noted since the last tick: written, trimmed, announced. */
+void replica_ring_push(struct replica *rp);
 
 #endif

@@ -356,11 +356,20 @@ server_listen(struct server *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* A client asked q here: the other replicas' rings get it too. */
+static void
+server_noted(void *arg, const struct dnsq *q, const struct netaddr *client)
+{
+	struct server *s = arg;
+
+	replica_ring_note(s->replica, q, client);
+}
+
 /* shared.redis: this mirror is one of several replicas keeping their tables in step. */
 static int
 server_replica(struct server *s, char *err, size_t errlen)
 {
-	struct replica_env re = { s->base, &s->cfg, s->peers, s->reports, s->rep,
+	struct replica_env re = { s->base, &s->cfg, s->peers, s->reports, s->rep, s->audit,
 		server_schedule_save, s };
 	char where[VREDIS_HOST_MAX + VREDIS_PATH_MAX + 32];
 
@@ -380,7 +389,8 @@ server_modules(struct server *s, char *err, size_t errlen)
 {
 	struct resolve_config rc;
 	struct peers_env pe = { s->base, &s->cfg, &s->bound[0], NULL, server_schedule_save, s };
-	struct audit_env ae = { s->base, &s->cfg, NULL, NULL, NULL, server_schedule_save, s };
+	struct audit_env ae = { s->base, &s->cfg, NULL, NULL, NULL, server_schedule_save, s,
+		server_noted, s };
 
 	if ((s->reports = reports_open(s->cfg->state_dir, err, errlen)) == NULL)
 		return -1;

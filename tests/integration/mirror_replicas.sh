@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/integration/mirror/lib_replica.sh"
 require_progs curl redis-server redis-cli python3
 require_mirror
-tap_plan 25
+tap_plan 28
 
 PFX=vm-test:
 start_redis || bail_out "cannot start redis-server"
@@ -51,6 +51,16 @@ ok "a counts b's report against j" wait_until 10 entry_has a "$J" '"reports":\{"
 ok "... and against itself (the mirror both are)" wait_until 10 entry_has a "$ME" '"timeout":1,'
 post a /v1/report "$report" > /dev/null
 ok "one more at a: both show the sum, 2" wait_until 10 entry_has b "$J" '"dissent":2,'
+
+# 2b. A question a client asked b joins a's ring of recent questions (what audits replay).
+Q=$(python3 -c 'import base64, struct
+q = struct.pack(">HHHHHH", 0, 0x0100, 1, 0, 0, 0) + b"".join(bytes([len(l)]) + l for l in b"ring.example.test".split(b".")) + b"\0" + struct.pack(">HH", 1, 1)
+print(base64.urlsafe_b64encode(q).decode().rstrip("="))')
+rcurl b "/dns-query?dns=$Q" -o /dev/null
+ok "b writes the question to the shared ring, by client network" wait_until 10 bash -c \
+	"redis-cli -s '$REDIS_SOCK' lrange '${PFX}ring' 0 -1 | grep -qxE '1 127\.[0-9]+\.[0-9]+\.0 ring\.example\.test\.'"
+ok "a takes it into its own ring" wait_until 10 health_has a '"ring_taken":[1-9]'
+ok "... and b did not take its own back" health_has b '"ring_pushed":1,"ring_taken":0,'
 
 # 3. A removal recorded by a reaches b. A vote needs auditors and samples; its outcome is a
 # state change, which is what replicas share: here a is stopped and its state file records
