@@ -13,6 +13,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "observe.h"
 #include "peers.h"
 #include "replica.h"
 #include "replica_int.h"
@@ -31,6 +32,8 @@
 #define REPLICA_PUSH_MAX 256
 /* The TLS key file is read to key the seal; a key file is far smaller. */
 #define REPLICA_KEYFILE_MAX 65536
+/* The deadline of a full read of a table (ms), whatever shared.timeout says. */
+#define REPLICA_READ_MS 5000
 /* Refused values logged per minute at most (all are counted). */
 #define REPLICA_LOG_PER_MIN 10
 
@@ -113,6 +116,11 @@ replica_peer_new(struct replica *rp, const struct peerfile_row *r)
 
 	if (memcmp(r->id, replica_cfg(rp)->id, TLS_SHA256_LEN) == 0)
 		return NULL;	/* ourselves, as another mirror listed us: never a peer */
+	/* The join's address rule, as here configured: a row does not get round it. */
+	if (!replica_cfg(rp)->network.allow_private && !observe_addr_is_public(&r->addr)) {
+		replica_refuse(rp, "peer row", "a private address (network.allow_private is off)");
+		return NULL;
+	}
 	if ((p = peers_add(rp->env.peers, r->id, r->name, &r->addr, r->region, r->pem)) == NULL)
 		return NULL;
 	p->state = (enum peer_state)r->st;
@@ -121,6 +129,30 @@ replica_peer_new(struct replica *rp, const struct peerfile_row *r)
 	log_info(LOG_G_SHARED, "peer %s (%s, %s) from another replica: %s", p->name,
 	    p->addr_str, p->idhex, peers_state_name(p->state));
 	return p;
+}
+
+/*
+ * A row for a peer we do not know, inactive and unreachable past network.forget_after:
+ * audit.c deletes such a peer (it deleted it here, or would at once), so the row is not a
+ * peer to add back but a leftover, and goes from Redis too.
+ */
+static int
+replica_row_forgotten(const struct replica *rp, const struct peerfile_row *r)
+{
+	uint64_t seen = r->last_ok > r->since ? r->last_ok : r->since;
+
+	return r->st == PEER_INACTIVE &&
+	    seen + replica_cfg(rp)->network.forget_after_ms / 1000 <= wall_s();
+}
+
+static void
+replica_forget(struct replica *rp, const char *idhex)
+{
+	const char *argv[3] = { "HDEL", rp->k_peers, idhex };
+
+	log_info(LOG_G_SHARED, "peer %s: forgotten (unreachable past forget_after): its row "
+	    "goes from Redis", idhex);
+	(void)replica_send(rp, replica_done, rp, 3, argv);
 }
 
 /* Take v (from a row newer than ours) into p. */
@@ -183,6 +215,10 @@ replica_row_apply(struct replica *rp, const char *field, size_t flen, const char
 	}
 	d = replica_view_digest(&v);
 	if ((p = peers_find(rp->env.peers, r.id)) == NULL) {
+		if (replica_row_forgotten(rp, &r)) {
+			replica_forget(rp, hex);
+			goto out;
+		}
 		if ((p = replica_peer_new(rp, &r)) == NULL)
 			goto out;
 		p->shared_rev = 0;
@@ -356,7 +392,10 @@ replica_read(struct replica *rp, enum replica_read what, int full)
 	const char *argv[4] = { "HGETALL", what == RR_PEERS ? rp->k_peers : what == RR_REPORTS ?
 		rp->k_reports : what == RR_REP ? rp->k_rep : rp->k_ring, "0", NULL };
 	struct replica_readctx *c = calloc(1, sizeof(*c));
+	uint32_t tmo = (uint32_t)replica_cfg(rp)->shared.timeout_ms;
+	size_t len[4];
 	char top[24];
+	int i;
 
 	if (c == NULL)
 		return -1;
@@ -364,7 +403,11 @@ replica_read(struct replica *rp, enum replica_read what, int full)
 	snprintf(top, sizeof(top), "%zu", replica_cfg(rp)->network.recent_questions - 1);
 	if (what == RR_RING)
 		argv[0] = "LRANGE", argv[3] = top;
-	if (replica_send(rp, replica_read_done, c, what == RR_RING ? 4 : 2, argv) == NULL) {
+	for (i = 0; i < 4; i++)
+		len[i] = argv[i] ? strlen(argv[i]) : 0;
+	/* Nothing waits on a read: a table of thousands of rows may take its time. */
+	if (vredis_command(rp->vr, REPLICA_READ_MS > tmo ? REPLICA_READ_MS : tmo,
+	    replica_read_done, c, what == RR_RING ? 4 : 2, argv, len) == NULL) {
 		free(c);
 		return -1;
 	}
@@ -399,13 +442,14 @@ replica_message(void *arg, const uint8_t *data, size_t len)
 	struct replica *rp = arg;
 
 	rp->st.events++;
-	if (len > 5 && memcmp(data, "peer ", 5) == 0) {
-		if (rp->loaded)
-			replica_row_apply(rp, NULL, 0, (const char *)data + 5, len - 5);
-	} else if (len > 5 && memcmp(data, "ring ", 5) == 0) {
-		if (rp->loaded)
-			replica_ring_message(rp, data, len);
-	} else if (len == 7 + sizeof(rp->rid) - 1 && memcmp(data, "counts ", 7) == 0) {
+	/*
+	 * Taken even while a read is out: a row written after the read was served may be
+	 * announced before the read's reply comes, and rows are ordered by rev, not arrival.
+	 */
+	if (len > 5 && memcmp(data, "peer ", 5) == 0)
+		replica_row_apply(rp, NULL, 0, (const char *)data + 5, len - 5);
+	else if (len > 5 && memcmp(data, "ring ", 5) == 0)
+		replica_ring_message(rp, data, len); else if (len == 7 + sizeof(rp->rid) - 1 && memcmp(data, "counts ", 7) == 0) {
 		if (memcmp(data + 7, rp->rid, sizeof(rp->rid) - 1) != 0)
 			rp->counts_stale = 1;
 	} else {

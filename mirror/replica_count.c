@@ -74,9 +74,13 @@ replica_count_incr_done(void *arg, enum vredis_status status, const struct redis
 	struct replica_count_incr *in = arg;
 	uint64_t *cnt, *sh;
 
-	/* Not applied (or not known to be): counted here still, written again later. */
-	if (!replica_ok(in->rp, status, r) && (cnt = replica_count_at(in->rp, in->kind, in->id,
-	    in->k, &sh, 0)) != NULL)
+	/*
+	 * Refused by Redis: not applied, written again at the next tick. A timeout or a lost
+	 * connection may or may not have applied it: taken as applied, since writing it again
+	 * would count it twice at every replica, and losing it loses it from the sum only.
+	 */
+	if (!replica_ok(in->rp, status, r) && status == VREDIS_OK &&
+	    (cnt = replica_count_at(in->rp, in->kind, in->id, in->k, &sh, 0)) != NULL)
 		*sh = *sh >= in->delta ? *sh - in->delta : 0;
 	free(in);
 }
