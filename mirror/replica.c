@@ -161,6 +161,7 @@ replica_take(struct replica *rp, struct peer *p, const struct peerfile_row *r,
     const struct replica_view *v)
 {
 	enum peer_state st = (enum peer_state)v->state;
+	struct replica_view now;
 
 	if (st != p->state || strcmp(v->reason, p->reason) != 0)
 		peers_set_state(rp->env.peers, p, st, v->reason);
@@ -178,9 +179,10 @@ replica_take(struct replica *rp, struct peer *p, const struct peerfile_row *r,
 		p->finding = (enum audit_vote)v->finding;
 		snprintf(p->finding_reason, sizeof(p->finding_reason), "%s", v->finding_reason);
 	}
+	/* Ours now, as far as the view goes (a finding of our own audit stays ours). */
 	p->shared_rev = r->rev;
-	replica_view_of(p, (struct replica_view *)v);
-	p->shared_digest = replica_view_digest(v);
+	replica_view_of(p, &now);
+	p->shared_digest = replica_view_digest(&now);
 	p->shared_unsent = 0;
 	rp->st.rows_taken++;
 	replica_changed(rp);
