@@ -27,6 +27,7 @@ MIRROR_UNIT_LIBS = $(MIRROR_LIBS) $(CMOCKA_LIBS)
 MIRROR_UNIT_TESTS = tests/unit/test_mirror_routes tests/unit/test_mirror_reports \
 	tests/unit/test_mirror_config tests/unit/test_mirror_replay tests/unit/test_mirror_guard \
 	tests/unit/test_mirror_vote tests/unit/test_mirror_round tests/unit/test_mirror_peers \
+	tests/unit/test_mirror_replica_row \
 	tests/unit/test_mirror_sig
 check_PROGRAMS += tests/unit/test_json $(MIRROR_UNIT_TESTS)
 TESTS += tests/unit/test_json $(MIRROR_UNIT_TESTS)
@@ -59,6 +60,10 @@ tests_unit_test_mirror_round_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_peers_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_mirror_peers_SOURCES = tests/unit/test_mirror_peers.c
 tests_unit_test_mirror_peers_LDADD = $(MIRROR_UNIT_LIBS)
+# mirror/replica_row.c: the sealed peer rows replicas share through Redis (issue 14).
+tests_unit_test_mirror_replica_row_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
+tests_unit_test_mirror_replica_row_SOURCES = tests/unit/test_mirror_replica_row.c
+tests_unit_test_mirror_replica_row_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_sig_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_mirror_sig_SOURCES = tests/unit/test_mirror_sig.c tests/unit/testpkt.h
 tests_unit_test_mirror_sig_LDADD = $(MIRROR_UNIT_LIBS)
