@@ -368,8 +368,15 @@ replica_read_done(void *arg, enum vredis_status status, const struct redisReply 
 	struct replica_readctx *c = arg;
 	struct replica *rp = c->rp;
 
+	/*
+	 * An error reply (a key of another type: planted, or another program's) is garbage
+	 * like any other, skipped; only a read that never came back is tried again, else
+	 * such a key would keep this replica from ever writing.
+	 */
 	if (replica_ok(rp, status, r))
 		replica_read_one(rp, c->what, r);
+	else if (status == VREDIS_OK)
+		replica_refuse(rp, "shared table", "Redis refused the read");
 	else if (c->full)
 		rp->load_failed = 1;
 	if (c->full && --rp->loading == 0) {

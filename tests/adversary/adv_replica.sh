@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/integration/mirror/lib_replica.sh"
 require_progs curl redis-server redis-cli python3
 require_mirror
-tap_plan 13
+tap_plan 15
 
 PFX=adv:
 start_redis || bail_out "cannot start redis-server"
@@ -73,3 +73,14 @@ unlike "$(get b /v1/mirrors)" '"id":"(abab|cdcd)' "no hostile id is listed"
 unlike "$(get b "/v1/mirrors?id=$J")" '"dissent":[1-9]' "the planted counters moved no count of j"
 like "$(get b /v1/health)" '"shared":\{"state":"up".*"invalid":[1-9]' "b counts what it refused"
 ok "both replicas still serve" bash -c "kill -0 $A_PID && kill -0 $B_PID"
+
+# A key of another type (a string where the ring is kept): the read is refused, skipped, and
+# the replica still reads the rest and writes its rows.
+rcli del "${PFX}ring" > /dev/null
+rcli set "${PFX}ring" "not a list" > /dev/null
+rcli hdel "${PFX}peers" "$J" > /dev/null
+stop_pid "$B_PID" > /dev/null
+start_replica b || bail_out "replica b did not start over a key of another type"
+ok "b logs the refused read" log_has "shared: shared table skipped: Redis refused the read" "$T/mirror-b.log"
+ok "... and writes j's row again all the same" wait_until 10 bash -c \
+	"redis-cli -s '$REDIS_SOCK' hexists '${PFX}peers' '$J' | grep -qx 1"
