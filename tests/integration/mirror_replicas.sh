@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/integration/mirror/lib_replica.sh"
 require_progs curl redis-server redis-cli python3
 require_mirror
-tap_plan 28
+tap_plan 31
 
 PFX=vm-test:
 start_redis || bail_out "cannot start redis-server"
@@ -109,3 +109,15 @@ ok "b logs the garbage row it skipped" log_has "shared: peer row skipped: not a 
 ok "... and the bad counters" log_has "shared: report counter skipped: (bad field|not a count)" "$T/mirror-b.log"
 ok "a logs the junk announcement" log_has "shared: announcement skipped: not one of ours" "$T/mirror-a.log"
 unlike "$(get b /v1/mirrors)" "eeeeeeee" "no garbage entry is listed"
+
+# 7. A replica started while Redis is down serves from its files at once, and catches up
+# when Redis comes.
+stop_pid "$REDIS_PID" > /dev/null
+stop_pid "$B_PID" > /dev/null
+start_mirror "$T/b.yaml" mirror-b2 || bail_out "replica b did not start with Redis down"
+B_HP=$MIRROR_ADDR:$MIRROR_PORT B_PID=$MIRROR_PID
+ok "b, started with Redis down, lists j from its own files" entry_has b "$J" '"state":"inactive"'
+ok "... and says the shared state is not read" health_has b '"shared":\{"state":"(down|connecting)".*"loaded":false'
+restart_redis || bail_out "redis-server did not restart"
+ok "b reads the shared state once Redis is there" wait_until 20 log_has \
+	"shared: state read from Redis" "$T/mirror-b2.log"
