@@ -16,7 +16,7 @@ lib_libvantage_a_SOURCES = \
 	lib/dnscache.c lib/dnscache.h \
 	lib/upstream.c lib/upstream.h \
 	lib/resolve.c lib/resolve.h \
-	lib/vredis.c lib/vredis.h
+	lib/vredis.c lib/vredis_url.c lib/vredis.h
 
 lib_libvantage_tls_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(WOLFSSL_CFLAGS)
 lib_libvantage_tls_a_SOURCES =

@@ -1,19 +1,15 @@
 /* lib/vredis.c - one Redis server shared by a fleet: deadlines, one subscription, backoff. */
 #include "autoconf.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
-#include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
 #include "log.h"
-#include "netaddr.h"
 #include "vredis.h"
 #include "vutil.h"
 
@@ -32,6 +28,14 @@
 /* A connection with commands out and no reply for this long is dropped and reopened: its
  * replies, if they ever come, are too late for anyone. */
 #define VREDIS_STUCK_MS 2000
+/*
+ * What one reply may hold. Redis is not trusted more than the network (a MITM on a TCP path,
+ * a compromised server): hiredis 0.14 would buffer a bulk string of any announced length and
+ * allocate an array of any announced count. Past these the connection is dropped. Our
+ * values are small (a verdict, a peer row); 16 MiB still fits a mirror's whole shared state.
+ */
+#define VREDIS_BUF_MAX (16u << 20)	/* bytes buffered for one unfinished reply */
+#define VREDIS_ARRAY_MAX 262144		/* elements of one array reply */
 
 enum vconn_kind { VCONN_CMD, VCONN_SUB };
 
@@ -70,183 +74,6 @@ struct vredis_cmd {
 };
 
 static void vconn_start(struct vconn *c);
-
-/* ---- URLs ---- */
-
-static int
-vredis_err(char *err, size_t errlen, const char *msg)
-{
-	snprintf(err, errlen, "%s", msg);
-	return -1;
-}
-
-/* "N" for a database number: 0..15 is Redis's default, but servers may have more. */
-static int
-vredis_parse_db(const char *s, unsigned *db)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s == '\0' || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > 65535)
-		return -1;
-	*db = (unsigned)v;
-	return 0;
-}
-
-static int
-vredis_parse_unix(const char *p, struct vredis_addr *out, char *err, size_t errlen)
-{
-	const char *q = strchr(p, '?');
-	size_t n = q ? (size_t)(q - p) : strlen(p);
-
-	while (p[0] == '/' && p[1] == '/') /* "unix:///run/x" as well as "unix:/run/x" */
-		p++, n--;
-	if (n == 0 || p[0] != '/')
-		return vredis_err(err, errlen, "a unix: URL needs an absolute socket path");
-	if (n >= sizeof(out->path))
-		return vredis_err(err, errlen, "the socket path is too long");
-	memcpy(out->path, p, n);
-	out->path[n] = '\0';
-	out->is_unix = 1;
-	if (q != NULL && (strncmp(q, "?db=", 4) != 0 || vredis_parse_db(q + 4, &out->db) != 0))
-		return vredis_err(err, errlen, "after the socket path only ?db=N may follow");
-	return 0;
-}
-
-/* user:password@ (either part may be empty). */
-static int
-vredis_parse_userinfo(const char *p, size_t n, struct vredis_addr *out, char *err, size_t errlen)
-{
-	const char *colon = memchr(p, ':', n);
-	size_t ulen = colon ? (size_t)(colon - p) : n;
-	size_t plen = colon ? n - ulen - 1 : 0;
-
-	if (ulen >= sizeof(out->user) || plen >= sizeof(out->password))
-		return vredis_err(err, errlen, "the user or password in the URL is too long");
-	memcpy(out->user, p, ulen);
-	out->user[ulen] = '\0';
-	if (colon)
-		memcpy(out->password, colon + 1, plen);
-	out->password[plen] = '\0';
-	return 0;
-}
-
-/* The host must be an address: a name would be looked up with a blocking call on the
- * event loop, through the very resolver vantaged is. "localhost" is 127.0.0.1. */
-static int
-vredis_parse_host(const char *h, size_t n, struct vredis_addr *out, char *err, size_t errlen)
-{
-	struct netaddr na;
-
-	if (n >= sizeof(out->host))
-		return vredis_err(err, errlen, "the host is too long");
-	memcpy(out->host, h, n);
-	out->host[n] = '\0';
-	if (strcmp(out->host, "localhost") == 0)
-		snprintf(out->host, sizeof(out->host), "127.0.0.1");
-	if (netaddr_parse(out->host, 0, &na) != 0)
-		return vredis_err(err, errlen,
-		    "the host must be an IP address or localhost (a name would block the loop)");
-	return 0;
-}
-
-static int
-vredis_parse_port(const char *s, size_t n, uint16_t *port)
-{
-	unsigned v = 0;
-
-	if (n == 0 || n > 5)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
-/* host[:port] or [v6][:port], n bytes at p. */
-static int
-vredis_parse_hostport(const char *p, size_t n, struct vredis_addr *out, char *err, size_t errlen)
-{
-	const char *host = p, *port = NULL;
-	size_t hlen = n;
-
-	if (n > 0 && p[0] == '[') {
-		const char *close = memchr(p, ']', n);
-		if (close == NULL)
-			return vredis_err(err, errlen, "an IPv6 address needs its closing ]");
-		host = p + 1;
-		hlen = (size_t)(close - host);
-		if (close + 1 < p + n) {
-			if (close[1] != ':')
-				return vredis_err(err, errlen, "only :port may follow ]");
-			port = close + 2;
-		}
-	} else {
-		const char *colon = memchr(p, ':', n);
-		if (colon != NULL) {
-			hlen = (size_t)(colon - p);
-			port = colon + 1;
-		}
-	}
-	if (hlen == 0)
-		return vredis_err(err, errlen, "the URL has no host");
-	if (vredis_parse_host(host, hlen, out, err, errlen) != 0)
-		return -1;
-	out->port = 6379;
-	if (port != NULL && vredis_parse_port(port, (size_t)(p + n - port), &out->port) != 0)
-		return vredis_err(err, errlen, "the port must be a number from 1 to 65535");
-	return 0;
-}
-
-int
-vredis_parse_url(const char *url, struct vredis_addr *out, char *err, size_t errlen)
-{
-	const char *p, *at, *slash;
-
-	memset(out, 0, sizeof(*out));
-	for (p = url; *p; p++)
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
-			return vredis_err(err, errlen, "the URL has a space or a control character");
-	if (strncmp(url, "unix:", 5) == 0)
-		return vredis_parse_unix(url + 5, out, err, errlen);
-	if (strncmp(url, "redis://", 8) != 0)
-		return vredis_err(err, errlen,
-		    "expected redis://host[:port][/db] or unix:/path (rediss:// is not supported)");
-	p = url + 8;
-	slash = strchr(p, '/');
-	at = memchr(p, '@', slash ? (size_t)(slash - p) : strlen(p));
-	if (at != NULL) {
-		if (vredis_parse_userinfo(p, (size_t)(at - p), out, err, errlen) != 0)
-			return -1;
-		p = at + 1;
-	}
-	if (vredis_parse_hostport(p, slash ? (size_t)(slash - p) : strlen(p), out, err,
-		errlen) != 0)
-		return -1;
-	if (slash != NULL && slash[1] != '\0' && vredis_parse_db(slash + 1, &out->db) != 0)
-		return vredis_err(err, errlen, "the database after / must be a number");
-	return 0;
-}
-
-void
-vredis_describe(const struct vredis_addr *a, char *buf, size_t len)
-{
-	if (a->is_unix)
-		snprintf(buf, len, "unix:%s/%u", a->path, a->db);
-	else if (strchr(a->host, ':') != NULL)
-		snprintf(buf, len, "[%s]:%u/%u", a->host, a->port, a->db);
-	else
-		snprintf(buf, len, "%s:%u/%u", a->host, a->port, a->db);
-}
 
 const char *
 vredis_state_name(enum vredis_state s)
@@ -447,7 +274,10 @@ vconn_disconnect_cb(const redisAsyncContext *ac, int status)
 	if (c->ac != ac) /* our own drop: already handled */
 		return;
 	c->vr->st.disconnects += c->ready;
-	vconn_down(c, ac->err ? ac->errstr : "connection closed by the server");
+	if (ac->err && strcmp(ac->errstr, "Out of memory") == 0) /* our array bound, mostly */
+		vconn_down(c, "a reply too large (over 262144 elements) or out of memory");
+	else
+		vconn_down(c, ac->err ? ac->errstr : "connection closed by the server");
 }
 
 static void
@@ -464,6 +294,119 @@ vconn_retry_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	vconn_start(arg);
+}
+
+/* ---- the event adapter (ours, not hiredis's: it bounds what one reply may buffer) ---- */
+
+struct vconn_ev {
+	struct vconn *c;
+	redisAsyncContext *ac;
+	struct event *rev, *wev;
+};
+
+static const redisReplyObjectFunctions *vredis_default_fns;
+
+static void *
+vredis_create_array(const redisReadTask *task, int elements)
+{
+	if (elements < 0 || elements > VREDIS_ARRAY_MAX)
+		return NULL; /* hiredis reports it as out of memory and drops the connection */
+	return vredis_default_fns->createArray(task, elements);
+}
+
+static redisReplyObjectFunctions vredis_fns;
+
+static void
+vconn_ev_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct vconn_ev *e = arg;
+	struct vconn *c = e->c;
+	redisAsyncContext *ac = e->ac;
+
+	(void)fd;
+	(void)what;
+	redisAsyncHandleRead(ac); /* may free ac and e (a disconnect): only c is used after */
+	if (c->ac == ac && ac->c.reader->len - ac->c.reader->pos > VREDIS_BUF_MAX)
+		vconn_drop(c, "a reply over 16 MiB (a broken or hostile server)");
+}
+
+static void
+vconn_ev_write(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	redisAsyncHandleWrite(((struct vconn_ev *)arg)->ac);
+}
+
+static void
+vconn_ev_add_read(void *arg)
+{
+	event_add(((struct vconn_ev *)arg)->rev, NULL);
+}
+
+static void
+vconn_ev_del_read(void *arg)
+{
+	event_del(((struct vconn_ev *)arg)->rev);
+}
+
+static void
+vconn_ev_add_write(void *arg)
+{
+	event_add(((struct vconn_ev *)arg)->wev, NULL);
+}
+
+static void
+vconn_ev_del_write(void *arg)
+{
+	event_del(((struct vconn_ev *)arg)->wev);
+}
+
+static void
+vconn_ev_cleanup(void *arg)
+{
+	struct vconn_ev *e = arg;
+
+	event_free(e->rev);
+	event_free(e->wev);
+	free(e);
+}
+
+static int
+vconn_attach(struct vconn *c, redisAsyncContext *ac)
+{
+	struct vconn_ev *e = calloc(1, sizeof(*e));
+
+	if (e == NULL)
+		return -1;
+	e->c = c;
+	e->ac = ac;
+	e->rev = event_new(c->vr->base, ac->c.fd, EV_READ, vconn_ev_read, e);
+	e->wev = event_new(c->vr->base, ac->c.fd, EV_WRITE, vconn_ev_write, e);
+	if (e->rev == NULL || e->wev == NULL) {
+		if (e->rev)
+			event_free(e->rev);
+		if (e->wev)
+			event_free(e->wev);
+		free(e);
+		return -1;
+	}
+	ac->ev.data = e;
+	ac->ev.addRead = vconn_ev_add_read;
+	ac->ev.delRead = vconn_ev_del_read;
+	ac->ev.addWrite = vconn_ev_add_write;
+	ac->ev.delWrite = vconn_ev_del_write;
+	ac->ev.cleanup = vconn_ev_cleanup;
+	/* Every reader starts with hiredis's own functions: wrap them once. */
+	if (vredis_default_fns == NULL) {
+		vredis_default_fns = ac->c.reader->fn;
+		vredis_fns = *vredis_default_fns;
+		vredis_fns.createArray = vredis_create_array;
+	}
+	ac->c.reader->fn = &vredis_fns;
+	event_add(e->rev, NULL);
+	event_add(e->wev, NULL);
+	return 0;
 }
 
 static void
@@ -485,7 +428,7 @@ vconn_start(struct vconn *c)
 	}
 	ac->data = c;
 	c->ac = ac;
-	if (redisLibeventAttach(ac, vr->base) != REDIS_OK ||
+	if (vconn_attach(c, ac) != 0 ||
 	    redisAsyncSetConnectCallback(ac, vconn_connect_cb) != REDIS_OK ||
 	    redisAsyncSetDisconnectCallback(ac, vconn_disconnect_cb) != REDIS_OK ||
 	    vconn_handshake(c) != REDIS_OK) {

@@ -81,7 +81,8 @@ struct vredis *vredis_new(struct event_base *base, const struct vredis_config *c
 
 /*
  * vredis_free - close both connections; the callbacks of commands still out are NOT
- * called (their callers are going too). Accepts NULL.
+ * called (their callers are going too). Accepts NULL. Not from inside a vredis_cb or
+ * vredis_msg_cb (hiredis would finish its callback walk on freed memory): from an event.
  */
 void vredis_free(struct vredis *vr);
 

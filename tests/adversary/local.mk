@@ -27,11 +27,13 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_h2_flood.sh \
 	tests/adversary/adv_h2_reset.sh \
 	tests/adversary/adv_workers_flood.sh \
+	tests/adversary/adv_redis_hostile.sh \
 	tests/adversary/adv_replica.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \
 	tests/adversary/hostile_mirror.py \
+	tests/adversary/hostile_redis.py \
 	tests/adversary/dribbler.py \
 	tests/adversary/hostile_body.py \
 	tests/adversary/hostile_h2.py \
