@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/integration/mirror/lib_replica.sh"
 require_progs curl redis-server redis-cli python3
 require_mirror
-tap_plan 31
+tap_plan 33
 
 PFX=vm-test:
 start_redis || bail_out "cannot start redis-server"
@@ -77,6 +77,11 @@ EOF
 start_replica a || bail_out "replica a did not restart"
 ok "b takes the removal from a" wait_until 10 entry_has b "$J" '"state":"inactive".*"reason":"removed by vote: 2 of 3 auditors"'
 ok "... and says so in its log" log_has "peer j .*-> inactive: removed by vote" "$T/mirror-b.log"
+audit_b=$(get b "/v1/audit?id=$J" | sed 's/"replays":[0-9]*//')
+like "$audit_b" '"state":"inactive","state_reason":"removed by vote: 2 of 3 auditors"' \
+	"b's /v1/audit tells j's removal"
+is "$audit_b" "$(get a "/v1/audit?id=$J" | sed 's/"replays":[0-9]*//')" \
+	"... word for word as a's (the replay counts of their own audits aside)"
 
 # 4. b restarted without its state directory gets everything back from Redis.
 stop_pid "$B_PID" > /dev/null
