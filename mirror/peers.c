@@ -326,6 +326,8 @@ peers_delete(struct peers *ps, struct peer *p)
 	TAILQ_REMOVE(&ps->list, p, entry);
 	ps->n--;
 	reputation_forget(ps->env.rep, p->id);
+	if (ps->env.deleted != NULL)
+		ps->env.deleted(ps->env.save_arg, p->id);
 	peer_free(p);
 	ps->dirty = 1;
 	peers_save_soon(ps);

@@ -95,6 +95,8 @@ struct peers_env {
 	struct reputation *rep;			/* records of deleted peers are dropped */
 	void (*save)(void *arg);
 	void *save_arg;
+	/* deleted (may be NULL): p is forgotten (peers_delete), called with save_arg */
+	void (*deleted)(void *arg, const uint8_t *id);
 };
 
 /*

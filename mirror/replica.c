@@ -155,6 +155,16 @@ replica_forget(struct replica *rp, const char *idhex)
 	(void)replica_send(rp, replica_done, rp, 3, argv);
 }
 
+void
+replica_peer_deleted(struct replica *rp, const uint8_t *id)
+{
+	char hex[TLS_SHA256_HEX];
+
+	/* Down now: the next reader after a reconnection sees the stale row and deletes it. */
+	if (rp != NULL && vredis_up(rp->vr))
+		replica_forget(rp, tls_hex(id, TLS_SHA256_LEN, hex));
+}
+
 /* Take v (from a row newer than ours) into p. */
 static void
 replica_take(struct replica *rp, struct peer *p, const struct peerfile_row *r,

@@ -3,6 +3,7 @@
 #define VANTAGE_MIRROR_REPLICA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "replica_env.h"
 
@@ -28,6 +29,9 @@ void replica_free(struct replica *rp);
  * ring of recent questions at the next tick, for the other replicas' audits. rp may be NULL.
  */
 void replica_ring_note(struct replica *rp, const struct dnsq *q, const struct netaddr *client);
+
+/* replica_peer_deleted - the peer id was forgotten here: its row goes from Redis. NULL ok. */
+void replica_peer_deleted(struct replica *rp, const uint8_t *id);
 
 /* replica_stats - a copy of the counters. */
 void replica_stats(const struct replica *rp, struct replica_stats *out);

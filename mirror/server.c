@@ -365,6 +365,15 @@ server_noted(void *arg, const struct dnsq *q, const struct netaddr *client)
 	replica_ring_note(s->replica, q, client);
 }
 
+/* A peer is forgotten: so is its shared row. */
+static void
+server_peer_deleted(void *arg, const uint8_t *id)
+{
+	struct server *s = arg;
+
+	replica_peer_deleted(s->replica, id);
+}
+
 /* shared.redis: this mirror is one of several replicas keeping their tables in step. */
 static int
 server_replica(struct server *s, char *err, size_t errlen)
@@ -388,7 +397,8 @@ static int
 server_modules(struct server *s, char *err, size_t errlen)
 {
 	struct resolve_config rc;
-	struct peers_env pe = { s->base, &s->cfg, &s->bound[0], NULL, server_schedule_save, s };
+	struct peers_env pe = { s->base, &s->cfg, &s->bound[0], NULL, server_schedule_save, s,
+		server_peer_deleted };
 	struct audit_env ae = { s->base, &s->cfg, NULL, NULL, NULL, server_schedule_save, s,
 		server_noted, s };
 

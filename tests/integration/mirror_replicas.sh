@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/integration/mirror/lib_replica.sh"
 require_progs curl redis-server redis-cli python3
 require_mirror
-tap_plan 33
+tap_plan 36
 
 PFX=vm-test:
 start_redis || bail_out "cannot start redis-server"
@@ -126,3 +126,15 @@ ok "... and says the shared state is not read" health_has b '"shared":\{"state":
 restart_redis || bail_out "redis-server did not restart"
 ok "b reads the shared state once Redis is there" wait_until 20 log_has \
 	"shared: state read from Redis" "$T/mirror-b2.log"
+
+# 8. A peer forgotten by a (inactive and unreachable past forget_after) leaves Redis too, so
+# that no replica restarted later takes it back.
+ok "j's row is in Redis (b wrote it again after Redis came back empty)" wait_until 10 bash -c \
+	"redis-cli -s '$REDIS_SOCK' hexists '${PFX}peers' '$J' | grep -qx 1"
+stop_pid "$A_PID" > /dev/null
+sed 's/joins_per_minute: 600 }/joins_per_minute: 600, forget_after: 1s, verify_interval: 200ms }/' \
+	"$T/a.yaml" > "$T/a2.yaml"
+start_mirror "$T/a2.yaml" mirror-a2 || bail_out "replica a did not restart"
+ok "a forgets j" wait_until 20 log_has "peer j .* forgotten: unreachable since" "$T/mirror-a2.log"
+ok "... and j's row leaves Redis" wait_until 10 bash -c \
+	"redis-cli -s '$REDIS_SOCK' hexists '${PFX}peers' '$J' | grep -qx 0"
