@@ -212,7 +212,7 @@ replica_row_apply(struct replica *rp, const char *field, size_t flen, const char
 	struct replica_view v;
 	struct peer *p;
 	uint64_t d;
-	char err[256], hex[TLS_SHA256_HEX];
+	char err[256] = "", hex[TLS_SHA256_HEX];
 
 	if (replica_row_decode(rp->key, val, len, &r, err, sizeof(err)) != 0 ||
 	    replica_view_of_row(&r, &v) != 0) {
@@ -263,7 +263,10 @@ replica_done(void *arg, enum vredis_status status, const struct redisReply *r)
 	(void)replica_ok(arg, status, r);
 }
 
-/* Write p's row into the hash and announce it on the channel; 0, or -1 when it cannot go. */
+/*
+ * Write p's row into the hash and announce it on the channel: 0, -1 when it cannot go now,
+ * -2 when it never can (too large a row: the peer stays this replica's alone).
+ */
 static int
 replica_push_row(struct replica *rp, struct peer *p, struct evbuffer *b)
 {
@@ -275,8 +278,12 @@ replica_push_row(struct replica *rp, struct peer *p, struct evbuffer *b)
 
 	evbuffer_drain(b, evbuffer_get_length(b));
 	evbuffer_add(b, "peer ", 5);
-	if (replica_row_encode(rp->key, p, b) != 0 ||
-	    (msg = (const char *)evbuffer_pullup(b, -1)) == NULL ||
+	if (replica_row_encode(rp->key, p, b) != 0) {
+		log_warnx(LOG_G_SHARED, "peer %s (%s): its row is over %d bytes: not shared",
+		    p->name, p->addr_str, REPLICA_ROW_MAX);
+		return -2;
+	}
+	if ((msg = (const char *)evbuffer_pullup(b, -1)) == NULL ||
 	    (pu = calloc(1, sizeof(*pu))) == NULL)
 		return -1;
 	mlen = evbuffer_get_length(b);
@@ -308,6 +315,7 @@ replica_push_peers(struct replica *rp)
 	struct peer *p;
 	uint64_t d, now = replica_wall_ms();
 	size_t sent = 0;
+	int rc;
 
 	if ((b = evbuffer_new()) == NULL)
 		return;
@@ -322,10 +330,10 @@ replica_push_peers(struct replica *rp)
 		}
 		if (!p->shared_unsent || sent >= REPLICA_PUSH_MAX)
 			continue;
-		if (replica_push_row(rp, p, b) != 0)
+		if ((rc = replica_push_row(rp, p, b)) == -1)
 			break;
 		p->shared_unsent = 0;
-		sent++;
+		sent += rc == 0;
 	}
 	evbuffer_free(b);
 }

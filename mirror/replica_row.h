@@ -12,10 +12,11 @@
 
 /*
  * A shared row is "v1 <HMAC-SHA256 in hex> <JSON>": the JSON is a peers.json entry plus
- * rev and the audit finding. A peer with a CA is a few kilobytes; past this a row is not
- * one of ours.
+ * rev and the audit finding. A peer with a CA is a few kilobytes; a join body is at most
+ * limits.max_body (64 KiB by default). Past this a row is not one of ours (and a peer whose
+ * row would be is not shared: logged).
  */
-#define REPLICA_ROW_MAX 16384
+#define REPLICA_ROW_MAX 65536
 #define REPLICA_KEY_LEN TLS_SHA256_LEN
 
 /*

@@ -49,7 +49,7 @@ EOF
 FORGED=$(cat "$T/forged")
 rcli hset "${PFX}peers" "$X" "$FORGED" > /dev/null
 rcli hset "${PFX}peers" "$(printf 'ab%.0s' $(seq 32))" "${FORGED#v1 * }" > /dev/null
-rcli hset "${PFX}peers" "$(printf 'cd%.0s' $(seq 32))" "v1 $(printf '0%.0s' $(seq 64)) $(head -c 20000 /dev/zero | tr '\0' a)" > /dev/null
+rcli hset "${PFX}peers" "$(printf 'cd%.0s' $(seq 32))" "v1 $(printf '0%.0s' $(seq 64)) $(head -c 70000 /dev/zero | tr '\0' a)" > /dev/null
 rcli hset "${PFX}peers" "../../etc/passwd" "$GENUINE" > /dev/null
 rcli hset "${PFX}peers" "$X" "$GENUINE" > /dev/null	# j's genuine row, filed under x
 rcli hset "${PFX}reports" "$J:1" "99999999999999999999" "$X:1" "1000" > /dev/null
@@ -64,7 +64,7 @@ ok "a refuses the forged announcement: its seal is not the mirror's" log_has \
 	"shared: announced row skipped: seal does not match" "$T/mirror-a.log"
 ok "b refuses the row filed under another id (a genuine row, copied)" log_has \
 	"shared: peer row skipped: filed under another id" "$T/mirror-b.log"
-ok "b refuses the oversize row" log_has "shared: peer row skipped: oversize \(20068 bytes" "$T/mirror-b.log"
+ok "b refuses the oversize row" log_has "shared: peer row skipped: oversize \(70068 bytes" "$T/mirror-b.log"
 ok "b refuses the unsealed row" log_has "shared: peer row skipped: not a v1 row" "$T/mirror-b.log"
 ok "b refuses the out-of-range counter" log_has "shared: report counter skipped: not a count" "$T/mirror-b.log"
 nok "x, which never passed a join check here, is listed by neither" bash -c \
