@@ -31,6 +31,20 @@ struct replica_count_incr {
  * means Redis lost data (restarted without persistence): ours stays as it is, and only
  * what is counted from then on is added there.
  */
+/* The k-th shared counter of a reputation record, and its shared part in *shared. */
+static uint64_t *
+replica_count_rep(struct rep *e, int k, uint64_t **shared)
+{
+	*shared = &e->shared[k];
+	switch (k) {
+	case 0: return &e->agree;
+	case 1: return &e->dissent;
+	case 2: return &e->timeout;
+	case 3: return &e->pings;
+	default: return &e->ping_fail;
+	}
+}
+
 static uint64_t *
 replica_count_at(struct replica *rp, enum replica_kind kind, const uint8_t *id, int k,
     uint64_t **shared, int create)
@@ -48,16 +62,7 @@ replica_count_at(struct replica *rp, enum replica_kind kind, const uint8_t *id, 
 	}
 	e = create ? reputation_record(rp->env.rep, id) :
 	    (struct rep *)reputation_find(rp->env.rep, id);
-	if (e == NULL)
-		return NULL;
-	*shared = &e->shared[k];
-	switch (k) {
-	case 0: return &e->agree;
-	case 1: return &e->dissent;
-	case 2: return &e->timeout;
-	case 3: return &e->pings;
-	default: return &e->ping_fail;
-	}
+	return e != NULL ? replica_count_rep(e, k, shared) : NULL;
 }
 
 /* Only counts about this mirror and its peers are shared: ids in reports are anyone's. */
@@ -149,11 +154,11 @@ replica_count_push(struct replica *rp)
 				sent += rc;
 	for (i = 0; (e = reputation_at(rp->env.rep, i)) != NULL; i++)
 		for (k = 0; k < REP_NCOUNTS; k++) {
-			uint64_t *sh, *cnt = replica_count_at(rp, RK_REP, e->id, k, &sh, 0);
+			uint64_t *sh, *cnt = replica_count_rep(e, k, &sh);
 
-			if (cnt != NULL && (rc = replica_count_push_one(rp, RK_REP, e->id, k, cnt, sh)) < 0)
+			if ((rc = replica_count_push_one(rp, RK_REP, e->id, k, cnt, sh)) < 0)
 				return;
-			sent += cnt != NULL ? rc : 0;
+			sent += rc;
 		}
 	if (sent == 0)
 		return;
@@ -243,9 +248,8 @@ replica_count_baseline(struct replica *rp)
 		memcpy(t->shared, t->counts, sizeof(t->shared));
 	for (i = 0; (e = reputation_at(rp->env.rep, i)) != NULL; i++)
 		for (k = 0; k < REP_NCOUNTS; k++) {
-			uint64_t *sh, *cnt = replica_count_at(rp, RK_REP, e->id, k, &sh, 0);
+			uint64_t *sh, *cnt = replica_count_rep(e, k, &sh);
 
-			if (cnt != NULL)
-				*sh = *cnt;
+			*sh = *cnt;
 		}
 }

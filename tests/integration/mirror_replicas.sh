@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/integration/mirror/lib_replica.sh"
 require_progs curl redis-server redis-cli python3
 require_mirror
-tap_plan 36
+tap_plan 39
 
 PFX=vm-test:
 start_redis || bail_out "cannot start redis-server"
@@ -52,6 +52,14 @@ ok "... and against itself (the mirror both are)" wait_until 10 entry_has a "$ME
 post a /v1/report "$report" > /dev/null
 ok "one more at a: both show the sum, 2" wait_until 10 entry_has b "$J" '"dissent":2,'
 
+# 2a. Reputation counts are sums too: what another replica adds (HINCRBY, then its notice)
+# shows at once. (Replays need vetted questions and live peers; the sum is what is tested.)
+rcli hincrby "${PFX}reputation" "$J:1" 3 > /dev/null
+rcli publish "${PFX}events" "counts 0123456789abcdef" > /dev/null
+ok "a takes another replica's reputation counts of j" wait_until 10 entry_has a "$J" \
+	'"reputation":\{"agree":0,"dissent":3,'
+ok "... and so does b" wait_until 10 entry_has b "$J" '"reputation":\{"agree":0,"dissent":3,'
+
 # 2b. A question a client asked b joins a's ring of recent questions (what audits replay).
 Q=$(python3 -c 'import base64, struct
 q = struct.pack(">HHHHHH", 0, 0x0100, 1, 0, 0, 0) + b"".join(bytes([len(l)]) + l for l in b"ring.example.test".split(b".")) + b"\0" + struct.pack(">HH", 1, 1)
@@ -90,6 +98,7 @@ start_replica b || bail_out "replica b did not restart"
 ok "b, restarted empty, lists j again" wait_until 10 entry_has b "$J" '"state":"inactive"'
 ok "... with the report tallies" wait_until 10 entry_has b "$J" '"dissent":2,'
 ok "... and its own" wait_until 10 entry_has b "$ME" '"timeout":2,'
+ok "... and j's reputation counts" wait_until 10 entry_has b "$J" '"reputation":\{"agree":0,"dissent":3,'
 
 # 5. Redis down: both serve from local state and say so; a join meanwhile is written when
 # Redis is back (empty: it keeps nothing on disk here), and b learns it then.
