@@ -273,8 +273,8 @@ peers_request(struct peers *ps, struct peer *p, const char *method, const char *
 /* ---- the table ---- */
 
 struct peer *
-peers_add(struct peers *ps, const uint8_t *id, const char *name,
-    const struct netaddr *addr, const char *region, const char *ca_pem)
+peers_add(struct peers *ps, const uint8_t *id, const char *name, const struct netaddr *addr,
+    const char *region, const char *ca_pem)
 {
 	char err[256];
 	struct peer *p;

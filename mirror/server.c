@@ -587,6 +587,7 @@ server_free(struct server *s)
 	audit_free(s->audit);
 	/* Before the tables it keeps in step: a late reply must find none of them gone. */
 	replica_free(s->replica);
+	s->replica = NULL;
 	peers_free(s->peers);
 	reputation_free(s->rep);
 	observe_free(s->observe);
