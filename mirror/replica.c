@@ -84,14 +84,18 @@ replica_changed(struct replica *rp)
 		rp->env.save(rp->env.save_arg);
 }
 
-/* Send argv, all strings; the handle or NULL (as vredis_command). */
+/* Short commands only (rows and rings give their lengths to vredis_command themselves). */
+#define REPLICA_SEND_MAX 8
+
 struct vredis_cmd *
 replica_send(struct replica *rp, vredis_cb cb, void *arg, int argc, const char *const *argv)
 {
-	size_t l[6];
+	size_t l[REPLICA_SEND_MAX];
 	int i;
 
-	for (i = 0; i < argc && i < 6; i++)
+	if (argc > REPLICA_SEND_MAX)
+		return NULL;	/* a programming error: the command is refused, as when down */
+	for (i = 0; i < argc; i++)
 		l[i] = strlen(argv[i]);
 	return vredis_command(rp->vr, 0, cb, arg, argc, argv, l);
 }

@@ -53,7 +53,10 @@ int replica_ok(struct replica *rp, enum vredis_status status, const struct redis
 /* replica_changed - our tables changed: have the state files written soon. */
 void replica_changed(struct replica *rp);
 
-/* replica_send - send argv (argc strings) with cb; the handle or NULL (vredis_command). */
+/*
+ * replica_send - send argv (argc strings, at most 8) with cb and shared.timeout; the handle,
+ * or NULL when it cannot go (as vredis_command: cb is then never called).
+ */
 struct vredis_cmd *replica_send(struct replica *rp, vredis_cb cb, void *arg, int argc,
     const char *const *argv);
 
