@@ -32,6 +32,8 @@
 #define REPLICA_PUSH_MAX 256
 /* The TLS key file is read to key the seal; a key file is far smaller. */
 #define REPLICA_KEYFILE_MAX 65536
+/* Ticks up without a subscription before the shared state is read all the same. */
+#define REPLICA_UNSUB_TICKS 8
 /* The deadline of a full read of a table (ms), whatever shared.timeout says. */
 #define REPLICA_READ_MS 5000
 /* Refused values logged per minute at most (all are counted). */
@@ -517,7 +519,14 @@ replica_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	replica_watch(rp);
-	if (rp->was_up && !rp->loaded && rp->loading == 0)
+	rp->unsub_ticks = rp->was_up && !rp->was_sub ? rp->unsub_ticks + 1 : 0;
+	/*
+	 * Read once subscribed, so that nothing announced between the read and the
+	 * subscription is missed (and the read is not made twice); without a subscription
+	 * after a while, read all the same: the replica must not stop writing for want of it.
+	 */
+	if (rp->was_up && !rp->loaded && rp->loading == 0 &&
+	    (rp->was_sub || rp->unsub_ticks > REPLICA_UNSUB_TICKS))
 		replica_load(rp);
 	if (rp->was_up && rp->loaded) {
 		replica_push_peers(rp);

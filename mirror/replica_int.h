@@ -32,6 +32,7 @@ struct replica {
 	size_t ring_n;
 	struct event *tick;
 	int was_up, was_sub;
+	unsigned unsub_ticks;		/* ticks up but not subscribed */
 	int loaded;			/* the shared state was read since the connection */
 	int loading;			/* reads out */
 	int load_failed;
