@@ -41,7 +41,7 @@
 
 /* A row write in flight: sent again later when it failed. */
 struct replica_push {
-	struct replica *rp;
+	struct replica_ctx base;
 	uint8_t id[TLS_SHA256_LEN];
 };
 
@@ -77,6 +77,27 @@ replica_ok(struct replica *rp, enum vredis_status status, const struct redisRepl
 		log_warnx(LOG_G_SHARED, "Redis said: %.*s", (int)(r->len < 200 ? r->len :
 		    200), r->str ? r->str : "");
 	return 0;
+}
+
+void *
+replica_ctx_new(struct replica *rp, size_t size)
+{
+	struct replica_ctx *c = calloc(1, size);
+
+	if (c == NULL)
+		return NULL;
+	c->rp = rp;
+	LIST_INSERT_HEAD(&rp->ctxs, c, link);
+	return c;
+}
+
+void
+replica_ctx_free(void *ctx)
+{
+	struct replica_ctx *c = ctx;
+
+	LIST_REMOVE(c, link);
+	free(c);
 }
 
 void
@@ -254,12 +275,12 @@ static void
 replica_pushed(void *arg, enum vredis_status status, const struct redisReply *r)
 {
 	struct replica_push *pu = arg;
+	struct replica *rp = pu->base.rp;
 	struct peer *p;
 
-	if (!replica_ok(pu->rp, status, r) &&
-	    (p = peers_find(pu->rp->env.peers, pu->id)) != NULL)
+	if (!replica_ok(rp, status, r) && (p = peers_find(rp->env.peers, pu->id)) != NULL)
 		p->shared_unsent = 1;
-	free(pu);
+	replica_ctx_free(pu);
 }
 
 /* A command whose outcome only counts (an announcement). */
@@ -290,15 +311,14 @@ replica_push_row(struct replica *rp, struct peer *p, struct evbuffer *b)
 		return -2;
 	}
 	if ((msg = (const char *)evbuffer_pullup(b, -1)) == NULL ||
-	    (pu = calloc(1, sizeof(*pu))) == NULL)
+	    (pu = replica_ctx_new(rp, sizeof(*pu))) == NULL)
 		return -1;
 	mlen = evbuffer_get_length(b);
-	pu->rp = rp;
 	memcpy(pu->id, p->id, TLS_SHA256_LEN);
 	argv[0] = "HSET", argv[1] = rp->k_peers, argv[2] = p->idhex, argv[3] = msg + 5;
 	len[0] = 4, len[1] = strlen(rp->k_peers), len[2] = strlen(p->idhex), len[3] = mlen - 5;
 	if (vredis_command(rp->vr, 0, replica_pushed, pu, 4, argv, len) == NULL) {
-		free(pu);
+		replica_ctx_free(pu);
 		return -1;
 	}
 	/* The row itself travels: the others need no read to take it. */
@@ -350,7 +370,7 @@ replica_push_peers(struct replica *rp)
 enum replica_read { RR_PEERS, RR_REPORTS, RR_REP, RR_RING };
 
 struct replica_readctx {
-	struct replica *rp;
+	struct replica_ctx base;
 	enum replica_read what;
 	int full;			/* part of a full read (a connection), not a notice */
 };
@@ -390,7 +410,7 @@ static void
 replica_read_done(void *arg, enum vredis_status status, const struct redisReply *r)
 {
 	struct replica_readctx *c = arg;
-	struct replica *rp = c->rp;
+	struct replica *rp = c->base.rp;
 
 	/*
 	 * An error reply (a key of another type: planted, or another program's) is garbage
@@ -415,7 +435,7 @@ replica_read_done(void *arg, enum vredis_status status, const struct redisReply 
 			    rp->st.invalid);
 		}
 	}
-	free(c);
+	replica_ctx_free(c);
 }
 
 /* HGETALL the hash for what (LRANGE for the ring); 0, or -1 when it cannot go. */
@@ -424,7 +444,7 @@ replica_read(struct replica *rp, enum replica_read what, int full)
 {
 	const char *argv[4] = { "HGETALL", what == RR_PEERS ? rp->k_peers : what == RR_REPORTS ?
 		rp->k_reports : what == RR_REP ? rp->k_rep : rp->k_ring, "0", NULL };
-	struct replica_readctx *c = calloc(1, sizeof(*c));
+	struct replica_readctx *c = replica_ctx_new(rp, sizeof(*c));
 	uint32_t tmo = (uint32_t)replica_cfg(rp)->shared.timeout_ms;
 	size_t len[4];
 	char top[24];
@@ -432,7 +452,8 @@ replica_read(struct replica *rp, enum replica_read what, int full)
 
 	if (c == NULL)
 		return -1;
-	*c = (struct replica_readctx){ rp, what, full };
+	c->what = what;
+	c->full = full;
 	snprintf(top, sizeof(top), "%zu", replica_cfg(rp)->network.recent_questions - 1);
 	if (what == RR_RING)
 		argv[0] = "LRANGE", argv[3] = top;
@@ -441,7 +462,7 @@ replica_read(struct replica *rp, enum replica_read what, int full)
 	/* Nothing waits on a read: a table of thousands of rows may take its time. */
 	if (vredis_command(rp->vr, REPLICA_READ_MS > tmo ? REPLICA_READ_MS : tmo,
 	    replica_read_done, c, what == RR_RING ? 4 : 2, argv, len) == NULL) {
-		free(c);
+		replica_ctx_free(c);
 		return -1;
 	}
 	if (full)
@@ -610,6 +631,7 @@ replica_new(const struct replica_env *env, char *err, size_t errlen)
 	uint8_t r[8];
 
 	rp->env = *env;
+	LIST_INIT(&rp->ctxs);
 	err[0] = '\0';
 	if (replica_keyed(rp, c, err, errlen) != 0)
 		goto fail;
@@ -649,6 +671,8 @@ replica_free(struct replica *rp)
 		return;
 	/* First: no callback of a command still out may run once we are gone. */
 	vredis_free(rp->vr);
+	while (!LIST_EMPTY(&rp->ctxs))
+		replica_ctx_free(LIST_FIRST(&rp->ctxs));
 	if (rp->tick != NULL)
 		event_free(rp->tick);
 	free(rp->k_peers);

@@ -15,7 +15,7 @@
 
 /* A counter increment in flight: undone when it is known not to have been applied. */
 struct replica_count_incr {
-	struct replica *rp;
+	struct replica_ctx base;
 	enum replica_kind kind;
 	uint8_t id[TLS_SHA256_LEN];
 	int k;
@@ -84,10 +84,10 @@ replica_count_incr_done(void *arg, enum vredis_status status, const struct redis
 	 * connection may or may not have applied it: taken as applied, since writing it again
 	 * would count it twice at every replica, and losing it loses it from the sum only.
 	 */
-	if (!replica_ok(in->rp, status, r) && status == VREDIS_OK &&
-	    (cnt = replica_count_at(in->rp, in->kind, in->id, in->k, &sh, 0)) != NULL)
+	if (!replica_ok(in->base.rp, status, r) && status == VREDIS_OK &&
+	    (cnt = replica_count_at(in->base.rp, in->kind, in->id, in->k, &sh, 0)) != NULL)
 		*sh = *sh >= in->delta ? *sh - in->delta : 0;
-	free(in);
+	replica_ctx_free(in);
 }
 
 /* HINCRBY key "<id>:<k>" delta; 0, or -1 when it cannot go. */
@@ -103,12 +103,14 @@ replica_count_incr(struct replica *rp, enum replica_kind kind, const uint8_t *id
 	tls_hex(id, TLS_SHA256_LEN, field);
 	snprintf(field + TLS_SHA256_HEX - 1, 4, ":%d", k);
 	snprintf(num, sizeof(num), "%" PRIu64, delta);
-	if ((in = calloc(1, sizeof(*in))) == NULL)
+	if ((in = replica_ctx_new(rp, sizeof(*in))) == NULL)
 		return -1;
-	*in = (struct replica_count_incr){ rp, kind, { 0 }, k, delta };
+	in->kind = kind;
+	in->k = k;
+	in->delta = delta;
 	memcpy(in->id, id, TLS_SHA256_LEN);
 	if (replica_send(rp, replica_count_incr_done, in, 4, argv) == NULL) {
-		free(in);
+		replica_ctx_free(in);
 		return -1;
 	}
 	rp->st.counts_pushed++;

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "replica_env.h"
 #include "replica_row.h"
@@ -21,6 +22,16 @@ struct evbuffer;
 struct redisReply;
 
 enum replica_kind { RK_REPORTS, RK_REP };
+
+/*
+ * What a command in flight carries to its callback: the first member of each such
+ * struct. vredis_free calls no callback of the commands still out, so the replica keeps
+ * them listed and frees them itself when it goes.
+ */
+struct replica_ctx {
+	LIST_ENTRY(replica_ctx) link;
+	struct replica *rp;
+};
 
 struct replica {
 	struct replica_env env;
@@ -40,7 +51,14 @@ struct replica {
 	struct replica_stats st;
 	uint64_t log_minute;
 	unsigned logged;
+	LIST_HEAD(, replica_ctx) ctxs;	/* commands in flight */
 };
+
+/* replica_ctx_new - size bytes (a struct beginning with a replica_ctx), listed; NULL. */
+void *replica_ctx_new(struct replica *rp, size_t size);
+
+/* replica_ctx_free - its callback ran (or the command never went): unlisted and freed. */
+void replica_ctx_free(void *ctx);
 
 /* replica_cfg - the current configuration. */
 const struct mirror_config *replica_cfg(const struct replica *rp);
