@@ -18,7 +18,8 @@ MIRROR_IT_TESTS = \
 TESTS += $(MIRROR_IT_TESTS)
 EXTRA_DIST += $(MIRROR_IT_TESTS) tests/integration/mirror/lib_mirror.sh \
 	tests/integration/mirror/lib_replica.sh \
-	tests/integration/mirror/slowdns.py
+	tests/integration/mirror/slowdns.py \
+	tests/bench/mirror_replica_lag.sh
 
 if HAVE_CMOCKA
 MIRROR_UNIT_CPPFLAGS = $(MIRROR_CPPFLAGS) -I$(top_srcdir)/mirror $(CMOCKA_CFLAGS)
