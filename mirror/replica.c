@@ -227,9 +227,8 @@ replica_take(struct replica *rp, struct peer *p, const struct peerfile_row *r,
 
 /*
  * One row (from a read of the hash, field the id it is filed under, or from the channel,
- * field NULL): checked as network input, then taken when it is newer than ours. The
- * newer is the larger rev, then the larger digest: every replica orders two rows alike,
- * so that they all end with the same one.
+ * field NULL): checked as network input, then taken when it is newer than ours
+ * (replica_row_newer).
  */
 static void
 replica_row_apply(struct replica *rp, const char *field, size_t flen, const char *val,
@@ -265,7 +264,7 @@ replica_row_apply(struct replica *rp, const char *field, size_t flen, const char
 		p->shared_unsent = 0;	/* Redis has ours */
 		goto out;
 	}
-	if (r.rev > p->shared_rev || (r.rev == p->shared_rev && d > p->shared_digest))
+	if (replica_row_newer(r.rev, d, p->shared_rev, p->shared_digest))
 		replica_take(rp, p, &r, &v);
 out:
 	peerfile_row_free(&r);

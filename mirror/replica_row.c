@@ -118,6 +118,12 @@ replica_view_digest(const struct replica_view *v)
 	return h ? h : 1;
 }
 
+int
+replica_row_newer(uint64_t rev, uint64_t digest, uint64_t our_rev, uint64_t our_digest)
+{
+	return rev > our_rev || (rev == our_rev && digest > our_digest);
+}
+
 /* The JSON of p's row: a peers.json entry, plus rev and the finding. */
 static void
 replica_row_json(const struct peer *p, struct evbuffer *b)

@@ -58,6 +58,13 @@ int replica_view_of_row(const struct peerfile_row *r, struct replica_view *v);
 /* replica_view_digest - a 64-bit FNV-1a of v, never 0 (0 means "never written"). Pure. */
 uint64_t replica_view_digest(const struct replica_view *v);
 
+/*
+ * replica_row_newer - whether a row (rev, digest) wins over ours (our_rev, our_digest):
+ * the larger rev, then the larger digest. Every replica orders two rows alike, so that all
+ * end on the same one whatever order they came in. Pure.
+ */
+int replica_row_newer(uint64_t rev, uint64_t digest, uint64_t our_rev, uint64_t our_digest);
+
 /* replica_row_encode - p's sealed row, with rev p->shared_rev, appended to out. 0 or -1. */
 int replica_row_encode(const uint8_t key[REPLICA_KEY_LEN], const struct peer *p,
     struct evbuffer *out);

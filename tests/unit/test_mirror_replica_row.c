@@ -223,6 +223,19 @@ test_view(void **state)
 	assert_true(d3 != d2);
 }
 
+/* Two replicas that each hold the other's row end on the same one, in either order. */
+static void
+test_newer(void **state)
+{
+	(void)state;
+	assert_true(replica_row_newer(2, 1, 1, 9));	/* a later change wins */
+	assert_false(replica_row_newer(1, 9, 2, 1));
+	assert_true(replica_row_newer(5, 7, 5, 3));	/* the same ms: the larger digest */
+	assert_false(replica_row_newer(5, 3, 5, 7));
+	assert_false(replica_row_newer(5, 7, 5, 7));	/* ours already: nothing to take */
+	assert_true(replica_row_newer(1, 1, 0, 0));	/* a peer we never had */
+}
+
 int
 main(void)
 {
@@ -231,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_sealed_garbage),
 		cmocka_unit_test(test_view),
+		cmocka_unit_test(test_newer),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
