@@ -49,6 +49,16 @@ audit_cfg(const struct audit *a)
 void
 audit_note_question(struct audit *a, const struct dnsq *q, const struct netaddr *client)
 {
+	if (a == NULL)
+		return;
+	replay_note(a->replay, q, client);
+	if (a->env.noted != NULL)
+		a->env.noted(a->env.noted_arg, q, client);
+}
+
+void
+audit_take_question(struct audit *a, const struct dnsq *q, const struct netaddr *client)
+{
 	if (a != NULL)
 		replay_note(a->replay, q, client);
 }

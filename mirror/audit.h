@@ -29,6 +29,9 @@ struct audit_env {
 	struct resolve *resolve;
 	void (*save)(void *arg);
 	void *save_arg;
+	/* noted (may be NULL): a client asked q here (audit_note_question), for the replicas */
+	void (*noted)(void *arg, const struct dnsq *q, const struct netaddr *client);
+	void *noted_arg;
 };
 
 /*
@@ -50,6 +53,12 @@ void audit_reconfigure(struct audit *a);
  * candidate for replays, which are vetted first (replay.h).
  */
 void audit_note_question(struct audit *a, const struct dnsq *q, const struct netaddr *client);
+
+/*
+ * audit_take_question - the same for a question a client asked another replica of this
+ * mirror (replica.c): into the ring, and not handed to env->noted again.
+ */
+void audit_take_question(struct audit *a, const struct dnsq *q, const struct netaddr *client);
 
 /* The outcome of a POST /v1/remove or /v1/notice, for the route. */
 struct audit_result {

@@ -8,7 +8,7 @@
 # unit tests link (each test used to compile the sources again).
 noinst_LIBRARIES += mirror/libmirror.a
 MIRROR_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(WOLFSSL_CFLAGS) \
-	$(LDNS_CFLAGS) $(NGHTTP2_CFLAGS) -I$(top_srcdir)/resolver
+	$(LDNS_CFLAGS) $(NGHTTP2_CFLAGS) $(HIREDIS_CFLAGS) -I$(top_srcdir)/resolver
 mirror_libmirror_a_CPPFLAGS = $(MIRROR_CPPFLAGS)
 mirror_libmirror_a_SOURCES = \
 	mirror/server.c mirror/server.h \
@@ -34,13 +34,17 @@ mirror_libmirror_a_SOURCES = \
 	mirror/notice.c mirror/notice.h \
 	mirror/sig.c mirror/sig.h \
 	mirror/replay.c mirror/replay.h \
-	mirror/keygen.c mirror/keygen.h
+	mirror/keygen.c mirror/keygen.h \
+	mirror/replica.c mirror/replica.h mirror/replica_env.h mirror/replica_int.h \
+	mirror/replica_count.c mirror/replica_ring.c \
+	mirror/replica_row.c mirror/replica_row.h
 # Peers' replayed answers are judged on the stub's own ladder (consensus_compare over
 # digest_answer), so that "agree" means the same thing on both sides.
 mirror_libmirror_a_SOURCES += \
 	resolver/consensus.c resolver/consensus.h \
 	resolver/digest.c resolver/digest.h
-MIRROR_LIBS = mirror/libmirror.a $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(NGHTTP2_LIBS)
+MIRROR_LIBS = mirror/libmirror.a $(VANTAGE_TLS_LIBS) $(VANTAGE_LIBS) $(NGHTTP2_LIBS) \
+	$(HIREDIS_LIBS)
 
 sbin_PROGRAMS += vantage-mirror
 vantage_mirror_CPPFLAGS = $(MIRROR_CPPFLAGS)

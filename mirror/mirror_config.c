@@ -495,6 +495,53 @@ mc_defaults(struct mirror_config *c)
 	c->network.joins_per_minute = 6;
 	c->network.allow_private = 0;
 	c->network.recent_questions = 256;
+	c->shared.prefix = xstrdup("vantage-mirror:");
+	/* vantaged's default: a replica never waits on Redis for longer than this. */
+	c->shared.timeout_ms = 20;
+}
+
+/* Key prefixes are short printable words: they name keys in a Redis others may share. */
+#define MIRROR_PREFIX_MAX 64
+
+/* shared: the replicas' Redis (vantaged's keys, the mirror's default prefix). */
+static int
+mc_shared(struct yconf *y, const yaml_node_t *node, struct mirror_shared *sh)
+{
+	static const char *const keys[] = { "redis", "password", "username", "prefix",
+		"timeout", NULL };
+	char err[200];
+	yaml_node_t *v;
+	size_t i;
+
+	if (yconf_check_keys(y, node, "shared", keys) != 0)
+		return -1;
+	if ((v = yconf_get(y, node, "redis")) != NULL) {
+		if (yconf_str(y, v, "redis", &sh->redis) != 0)
+			return -1;
+		if (vredis_parse_url(sh->redis, &sh->addr, err, sizeof(err)) != 0)
+			return yconf_error(y, v, "redis: %s", err);
+	}
+	if (((v = yconf_get(y, node, "password")) != NULL &&
+	    yconf_str(y, v, "password", &sh->password) != 0) ||
+	    ((v = yconf_get(y, node, "username")) != NULL &&
+	    yconf_str(y, v, "username", &sh->username) != 0))
+		return -1;
+	if ((v = yconf_get(y, node, "prefix")) != NULL) {
+		free(sh->prefix);
+		sh->prefix = NULL;
+		if (yconf_str(y, v, "prefix", &sh->prefix) != 0)
+			return -1;
+		for (i = 0; sh->prefix[i] != '\0'; i++)
+			if (sh->prefix[i] <= ' ' || sh->prefix[i] > '~')
+				break;
+		if (i == 0 || i > MIRROR_PREFIX_MAX || sh->prefix[i] != '\0')
+			return yconf_error(y, v, "prefix: 1 to %d printable characters without "
+			    "spaces", MIRROR_PREFIX_MAX);
+	}
+	if ((v = yconf_get(y, node, "timeout")) != NULL &&
+	    yconf_duration_ms(y, v, "timeout", 1, 10000, &sh->timeout_ms) != 0)
+		return -1;
+	return 0;
 }
 
 /* The top level, key by key; every section reports its own errors. */
@@ -503,7 +550,7 @@ mc_root(struct yconf *y, const yaml_node_t *root, struct mirror_config *c)
 {
 	static const char *const keys[] = { "listen", "name", "address", "tls", "upstreams",
 		"upstream_timeout", "region", "state_dir", "peers", "limits", "observe", "cache",
-		"network", NULL };
+		"network", "shared", NULL };
 	yaml_node_t *v;
 	const char *s;
 
@@ -551,6 +598,8 @@ mc_root(struct yconf *y, const yaml_node_t *root, struct mirror_config *c)
 	if ((v = yconf_get(y, root, "cache")) != NULL && mc_cache(y, v, c) != 0)
 		return -1;
 	if ((v = yconf_get(y, root, "network")) != NULL && mc_network(y, v, &c->network) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "shared")) != NULL && mc_shared(y, v, &c->shared) != 0)
 		return -1;
 	return 0;
 }
@@ -604,6 +653,10 @@ mirror_config_free(struct mirror_config *c)
 	free(c->ca_pem);
 	free(c->region);
 	free(c->state_dir);
+	free(c->shared.redis);
+	free(c->shared.username);
+	free(c->shared.password);
+	free(c->shared.prefix);
 	free(c);
 }
 
@@ -637,6 +690,24 @@ mc_print_network(const struct mirror_network *n, FILE *f)
 	    (unsigned long long)n->retest_interval_ms, (unsigned long long)n->forget_after_ms,
 	    n->max_candidates, n->joins_per_minute, n->allow_private ? "true" : "false",
 	    n->recent_questions);
+}
+
+/* shared:, the password never printed (the URL's neither: vredis_describe omits it). */
+static void
+mc_print_shared(const struct mirror_shared *sh, FILE *f)
+{
+	char where[VREDIS_HOST_MAX + VREDIS_PATH_MAX + 32];
+
+	if (sh->redis == NULL) {
+		fprintf(f, "shared: { redis: off, prefix: \"%s\", timeout: %llums }\n", sh->prefix,
+		    (unsigned long long)sh->timeout_ms);
+		return;
+	}
+	vredis_describe(&sh->addr, where, sizeof(where));
+	fprintf(f, "shared: { redis: \"%s\", username: \"%s\", password: %s, prefix: \"%s\", "
+	    "timeout: %llums }\n", where, sh->username ? sh->username : sh->addr.user,
+	    (sh->password && *sh->password) || sh->addr.password[0] ? "(set)" : "(none)",
+	    sh->prefix, (unsigned long long)sh->timeout_ms);
 }
 
 void
@@ -681,4 +752,5 @@ mirror_config_print(const struct mirror_config *c, FILE *f)
 	fprintf(f, "cache: { max_entries: %zu, max_ttl: %us }\n", c->cache_max_entries,
 	    c->cache_max_ttl);
 	mc_print_network(&c->network, f);
+	mc_print_shared(&c->shared, f);
 }

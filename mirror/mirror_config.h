@@ -8,6 +8,7 @@
 
 #include "netaddr.h"
 #include "tls.h"
+#include "vredis.h"
 
 #define MIRROR_MAX_LISTEN 16
 #define MIRROR_MAX_UPSTREAMS 8
@@ -72,6 +73,18 @@ struct mirror_network {
 	size_t recent_questions;	/* the replay ring: questions remembered */
 };
 
+/*
+ * shared: replicas behind one address and one CA, one Redis (mirror/replica.c). Off when
+ * redis is NULL. The keys are vantaged's: one Redis may serve a fleet of both.
+ */
+struct mirror_shared {
+	char *redis;			/* the URL as written; NULL: off */
+	struct vredis_addr addr;	/* what vredis_parse_url made of it */
+	char *username, *password;	/* NULL: the URL's, if any */
+	char *prefix;			/* of every key and of the channel */
+	uint64_t timeout_ms;		/* the most one command waits */
+};
+
 struct mirror_config {
 	char *name;			/* this mirror's name in /v1/mirrors */
 	struct netaddr listen[MIRROR_MAX_LISTEN];
@@ -92,6 +105,7 @@ struct mirror_config {
 	struct mirror_limits limits;
 	struct mirror_observe observe;
 	struct mirror_network network;
+	struct mirror_shared shared;
 };
 
 /*

@@ -17,7 +17,13 @@ peerfile_row_numbers(struct yconf *y, const yaml_node_t *node, struct peerfile_r
 	    &r->since)) || ((v = yconf_get(y, node, "last_ok")) && yconf_uint(y, v, "last_ok", 0,
 	    ULONG_MAX, &r->last_ok)) || ((v = yconf_get(y, node, "hops")) && yconf_uint(y, v,
 	    "hops", 0, 255, &r->hops)) || ((v = yconf_get(y, node, "forwarded")) &&
-	    yconf_bool(y, v, "forwarded", &r->fwd)))
+	    yconf_bool(y, v, "forwarded", &r->fwd)) || ((v = yconf_get(y, node, "rev")) &&
+	    yconf_uint(y, v, "rev", 0, ULONG_MAX, &r->rev)))
+		return -1;
+	if (((v = yconf_get(y, node, "finding")) != NULL && !yconf_is_null(v) &&
+	    yconf_str(y, v, "finding", &r->finding) != 0) ||
+	    ((v = yconf_get(y, node, "finding_reason")) != NULL && !yconf_is_null(v) &&
+	    yconf_str(y, v, "finding_reason", &r->finding_reason) != 0))
 		return -1;
 	return 0;
 }
@@ -27,7 +33,8 @@ peerfile_row_parse(struct yconf *y, const yaml_node_t *node, const char *const *
     struct peerfile_row *r)
 {
 	static const char *const keys[] = { "id", "name", "address", "region", "ca_pem", "state",
-		"reason", "since", "last_ok", "hops", "configured", "forwarded", NULL };
+		"reason", "since", "last_ok", "hops", "configured", "forwarded", "rev", "finding",
+		"finding_reason", NULL };
 	uint8_t fp[TLS_SHA256_LEN];
 	yaml_node_t *v;
 	const char *s;
@@ -66,4 +73,6 @@ peerfile_row_free(struct peerfile_row *r)
 	free(r->region);
 	free(r->pem);
 	free(r->reason);
+	free(r->finding);
+	free(r->finding_reason);
 }

@@ -16,6 +16,9 @@ struct peerfile_row {
 	struct netaddr addr;
 	int st;					/* index into the state names; the caller's default */
 	int fwd;
+	/* Only in the replicas' shared rows (mirror/replica.c); peers.json has none. */
+	unsigned long rev;			/* when the writer last changed the row (wall ms) */
+	char *finding, *finding_reason;		/* the writer's audit finding; may be NULL */
 };
 
 /*

@@ -272,7 +272,7 @@ peers_request(struct peers *ps, struct peer *p, const char *method, const char *
 
 /* ---- the table ---- */
 
-static struct peer *
+struct peer *
 peers_add(struct peers *ps, const uint8_t *id, const char *name, const struct netaddr *addr,
     const char *region, const char *ca_pem)
 {
@@ -326,6 +326,8 @@ peers_delete(struct peers *ps, struct peer *p)
 	TAILQ_REMOVE(&ps->list, p, entry);
 	ps->n--;
 	reputation_forget(ps->env.rep, p->id);
+	if (ps->env.deleted != NULL)
+		ps->env.deleted(ps->env.save_arg, p->id);
 	peer_free(p);
 	ps->dirty = 1;
 	peers_save_soon(ps);

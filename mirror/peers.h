@@ -76,6 +76,11 @@ struct peer {
 	uint64_t next_retest_ms;
 	int round_busy;			/* a replay round is in flight */
 	int check_soon;			/* a client report named it dissenting */
+
+	/* Replicas (replica.c): what the shared row last said, so that changes are seen. */
+	uint64_t shared_rev;		/* wall ms of the row's last change; orders writers */
+	uint64_t shared_digest;		/* of the shared fields as last written or taken */
+	int shared_unsent;		/* Redis does not have our row yet */
 };
 
 /*
@@ -90,6 +95,8 @@ struct peers_env {
 	struct reputation *rep;			/* records of deleted peers are dropped */
 	void (*save)(void *arg);
 	void *save_arg;
+	/* deleted (may be NULL): p is forgotten (peers_delete), called with save_arg */
+	void (*deleted)(void *arg, const uint8_t *id);
 };
 
 /*
@@ -125,6 +132,14 @@ size_t peers_total(const struct peers *ps);
 
 /* peers_start_trial - test p for kind over network.verify_rounds rounds from now on. */
 void peers_start_trial(struct peer *p, enum peer_trial kind);
+
+/*
+ * peers_add - a new entry for id, active (the caller sets its state): a join accepted, a
+ * configured peer, a remembered one, or one another replica of this mirror accepted
+ * (replica.c). The table is marked to be saved. NULL past PEERS_MAX or out of memory.
+ */
+struct peer *peers_add(struct peers *ps, const uint8_t *id, const char *name,
+    const struct netaddr *addr, const char *region, const char *ca_pem);
 
 /* peers_find - the peer with this id, or NULL. */
 struct peer *peers_find(struct peers *ps, const uint8_t *id);

@@ -340,6 +340,22 @@ reports_find(const struct reports *r, const uint8_t *mirror)
 	return rs_lookup((struct reports *)r, mirror, 0, 0);
 }
 
+struct report_tally *
+reports_at(struct reports *r, size_t i)
+{
+	return i < r->n ? &r->t[i] : NULL;
+}
+
+struct report_tally *
+reports_tally(struct reports *r, const uint8_t *mirror, uint64_t now)
+{
+	struct report_tally *t = rs_lookup(r, mirror, 1, now);
+
+	if (t != NULL)
+		r->dirty = 1;
+	return t;
+}
+
 size_t
 reports_count(const struct reports *r)
 {

@@ -49,6 +49,7 @@ struct report_tally {
 	uint64_t counts[REPORT_NOUTCOMES];
 	uint64_t last;		/* unix time of the last report naming it */
 	uint64_t seq;		/* order of the last report (ties within a second) */
+	uint64_t shared[REPORT_NOUTCOMES];	/* replicas: the part of counts Redis has */
 };
 
 struct reports;
@@ -91,6 +92,16 @@ int reports_save(struct reports *r);
 
 /* reports_find - the tally of mirror, or NULL. Valid until the next record. */
 const struct report_tally *reports_find(const struct reports *r, const uint8_t *mirror);
+
+/* reports_at - the i-th tally (0 <= i < reports_count), for a walk; NULL past the end. */
+struct report_tally *reports_at(struct reports *r, size_t i);
+
+/*
+ * reports_tally - mirror's tally, made (evicting, as reports_record does) when there is
+ * none, for a caller about to change its counts (replica.c); the tallies are marked to be
+ * saved. NULL out of memory.
+ */
+struct report_tally *reports_tally(struct reports *r, const uint8_t *mirror, uint64_t now);
 
 /* reports_count - tallies kept. */
 size_t reports_count(const struct reports *r);

@@ -1,4 +1,4 @@
-/* mirror/reputation.c - what this mirror thinks of each peer: local, never propagated. */
+/* mirror/reputation.c - what this mirror thinks of each peer; shared by its replicas only. */
 #include "autoconf.h"
 
 #include <errno.h>
@@ -51,6 +51,28 @@ const struct rep *
 reputation_find(const struct reputation *r, const uint8_t *id)
 {
 	return rep_lookup((struct reputation *)r, id, 0);
+}
+
+size_t
+reputation_count(const struct reputation *r)
+{
+	return r->n;
+}
+
+struct rep *
+reputation_at(struct reputation *r, size_t i)
+{
+	return i < r->n ? &r->t[i] : NULL;
+}
+
+struct rep *
+reputation_record(struct reputation *r, const uint8_t *id)
+{
+	struct rep *e = rep_lookup(r, id, 1);
+
+	if (e != NULL)
+		r->dirty = 1;
+	return e;
 }
 
 /* An exponentially weighted mean, 1/8 per sample: smooth, and still moves in a few rounds. */

@@ -1,4 +1,4 @@
-/* mirror/reputation.h - what this mirror thinks of each peer: local, never propagated. */
+/* mirror/reputation.h - what this mirror thinks of each peer; shared by its replicas only. */
 #ifndef VANTAGE_MIRROR_REPUTATION_H
 #define VANTAGE_MIRROR_REPUTATION_H
 
@@ -28,6 +28,8 @@ struct rep {
 	uint32_t hist_bad;			/* last replays, newest in bit 0: 1 = not agree */
 	uint8_t n_hist;				/* valid bits of hist_bad */
 	uint64_t last;				/* unix time of the last sample */
+	/* replicas: the part of agree, dissent, timeout, pings, ping_fail Redis has */
+	uint64_t shared[5];
 };
 
 /* Counts over a window (a candidate's test, an audit): what the judge looks at. */
@@ -58,6 +60,16 @@ void reputation_free(struct reputation *r);
 
 /* reputation_find - id's record, or NULL. Valid until the next call that adds one. */
 const struct rep *reputation_find(const struct reputation *r, const uint8_t *id);
+
+/* reputation_count - records kept; reputation_at - the i-th, for a walk (NULL past). */
+size_t reputation_count(const struct reputation *r);
+struct rep *reputation_at(struct reputation *r, size_t i);
+
+/*
+ * reputation_record - id's record, made when there is none, for a caller about to change
+ * its counts (replica.c); the records are marked to be saved. NULL when full.
+ */
+struct rep *reputation_record(struct reputation *r, const uint8_t *id);
 
 /* reputation_replay - count one replay of id (elapsed_ms for answered ones) at unix now. */
 void reputation_replay(struct reputation *r, const uint8_t *id, enum rep_outcome o,

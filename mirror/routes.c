@@ -22,6 +22,7 @@
 #include "peers.h"
 #include "pending.h"
 #include "reports.h"
+#include "replica.h"
 #include "reply.h"
 #include "reputation.h"
 #include "request.h"
@@ -299,6 +300,7 @@ routes_health(struct routes *rt, struct request *req, const char *query)
 	json_kv_u64(b, 0, "reports", rt->env.st->reports);
 	routes_health_guard(rt, b);
 	audit_health_json(rt->env.audit, b);
+	replica_health_json(rt->env.replica, b);
 	evbuffer_add(b, "}\n", 2);
 	routes_json(rt, req, b);
 	evbuffer_free(b);

@@ -11,6 +11,7 @@ struct mirror_config;
 struct netaddr;
 struct observe;
 struct peers;
+struct replica;
 struct reports;
 struct reputation;
 struct request;
@@ -44,6 +45,7 @@ struct routes_env {
 	struct audit *audit;
 	struct observe *observe;
 	struct guard *guard;
+	struct replica *replica;		/* NULL: no shared: (its /v1/health says "off") */
 	void (*save)(void *arg);
 	void *save_arg;
 };

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "observe.h"
 #include "peers.h"
+#include "replica.h"
 #include "reports.h"
 #include "reputation.h"
 #include "resolve.h"
@@ -65,6 +66,7 @@ struct server {
 	struct peers *peers;			/* the mirror network (peers.c) */
 	struct reputation *rep;			/* what we think of each peer */
 	struct audit *audit;			/* replays, audits, votes and their timer */
+	struct replica *replica;		/* shared: the other replicas, via Redis; or NULL */
 	struct guard *guard;			/* per-address caps, handshake/request deadlines */
 	struct routes *routes;			/* the endpoints, for both protocols */
 	struct http2_env h2env;			/* what each HTTP/2 connection is given */
@@ -354,13 +356,51 @@ server_listen(struct server *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* A client asked q here: the other replicas' rings get it too. */
+static void
+server_noted(void *arg, const struct dnsq *q, const struct netaddr *client)
+{
+	struct server *s = arg;
+
+	replica_ring_note(s->replica, q, client);
+}
+
+/* A peer is forgotten: so is its shared row. */
+static void
+server_peer_deleted(void *arg, const uint8_t *id)
+{
+	struct server *s = arg;
+
+	replica_peer_deleted(s->replica, id);
+}
+
+/* shared.redis: this mirror is one of several replicas keeping their tables in step. */
+static int
+server_replica(struct server *s, char *err, size_t errlen)
+{
+	struct replica_env re = { s->base, &s->cfg, s->peers, s->reports, s->rep, s->audit,
+		server_schedule_save, s };
+	char where[VREDIS_HOST_MAX + VREDIS_PATH_MAX + 32];
+
+	if (s->cfg->shared.redis == NULL)
+		return 0;
+	if ((s->replica = replica_new(&re, err, errlen)) == NULL)
+		return -1;
+	vredis_describe(&s->cfg->shared.addr, where, sizeof(where));
+	log_info(LOG_G_SHARED, "a replica; peers, votes and counts kept in step through "
+	    "Redis at %s (prefix %s)", where, s->cfg->shared.prefix);
+	return 0;
+}
+
 /* The modules, each with its env: reports, reputation, peers, resolver, network, notary. */
 static int
 server_modules(struct server *s, char *err, size_t errlen)
 {
 	struct resolve_config rc;
-	struct peers_env pe = { s->base, &s->cfg, &s->bound[0], NULL, server_schedule_save, s };
-	struct audit_env ae = { s->base, &s->cfg, NULL, NULL, NULL, server_schedule_save, s };
+	struct peers_env pe = { s->base, &s->cfg, &s->bound[0], NULL, server_schedule_save, s,
+		server_peer_deleted };
+	struct audit_env ae = { s->base, &s->cfg, NULL, NULL, NULL, server_schedule_save, s,
+		server_noted, s };
 
 	if ((s->reports = reports_open(s->cfg->state_dir, err, errlen)) == NULL)
 		return -1;
@@ -385,7 +425,7 @@ server_modules(struct server *s, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot set up the notary");
 		return -1;
 	}
-	return 0;
+	return server_replica(s, err, errlen);
 }
 
 /* The endpoints and evhttp in front of them (HTTP/2 connections get h2env). */
@@ -393,7 +433,7 @@ static int
 server_http(struct server *s, char *err, size_t errlen)
 {
 	struct routes_env re = { &s->cfg, &s->bound[0], &s->stats, s->resolve, s->reports,
-		s->rep, s->peers, s->audit, s->observe, NULL, server_schedule_save, s };
+		s->rep, s->peers, s->audit, s->observe, NULL, s->replica, server_schedule_save, s };
 
 	s->guard = guard_new(s->base, &s->cfg->limits);
 	re.guard = s->guard;
@@ -436,6 +476,20 @@ fail:
 	return NULL;
 }
 
+static int
+server_same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int
+server_same_shared(const struct mirror_shared *a, const struct mirror_shared *b)
+{
+	return server_same_str(a->redis, b->redis) && server_same_str(a->password, b->password) &&
+	    server_same_str(a->username, b->username) && strcmp(a->prefix, b->prefix) == 0 &&
+	    a->timeout_ms == b->timeout_ms;
+}
+
 int
 server_reload(struct server *s, struct mirror_config *cfg, char *err, size_t errlen)
 {
@@ -452,6 +506,8 @@ server_reload(struct server *s, struct mirror_config *cfg, char *err, size_t err
 				log_warnx(LOG_G_CONFIG, "listen changes take effect at restart");
 	if (strcmp(cfg->state_dir, s->cfg->state_dir) != 0)
 		log_warnx(LOG_G_CONFIG, "state_dir changes take effect at restart");
+	if (!server_same_shared(&cfg->shared, &s->cfg->shared))
+		log_warnx(LOG_G_CONFIG, "shared changes take effect at restart");
 	if ((tls = server_tls_new(cfg, err, errlen)) == NULL)
 		return -1;
 	server_resolve_config(cfg, &rc);
@@ -529,6 +585,9 @@ server_free(struct server *s)
 	guard_free(s->guard);
 	/* Rounds wait on the resolver and on peer connections: end them first. */
 	audit_free(s->audit);
+	/* Before the tables it keeps in step: a late reply must find none of them gone. */
+	replica_free(s->replica);
+	s->replica = NULL;
 	peers_free(s->peers);
 	reputation_free(s->rep);
 	observe_free(s->observe);

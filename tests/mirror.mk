@@ -13,10 +13,13 @@ MIRROR_IT_TESTS = \
 	tests/integration/mirror_observe.sh \
 	tests/integration/mirror_reports.sh \
 	tests/integration/mirror_config.sh \
-	tests/integration/mirror_h2.sh
+	tests/integration/mirror_h2.sh \
+	tests/integration/mirror_replicas.sh
 TESTS += $(MIRROR_IT_TESTS)
 EXTRA_DIST += $(MIRROR_IT_TESTS) tests/integration/mirror/lib_mirror.sh \
-	tests/integration/mirror/slowdns.py
+	tests/integration/mirror/lib_replica.sh \
+	tests/integration/mirror/slowdns.py \
+	tests/bench/mirror_replica_lag.sh
 
 if HAVE_CMOCKA
 MIRROR_UNIT_CPPFLAGS = $(MIRROR_CPPFLAGS) -I$(top_srcdir)/mirror $(CMOCKA_CFLAGS)
@@ -25,6 +28,7 @@ MIRROR_UNIT_LIBS = $(MIRROR_LIBS) $(CMOCKA_LIBS)
 MIRROR_UNIT_TESTS = tests/unit/test_mirror_routes tests/unit/test_mirror_reports \
 	tests/unit/test_mirror_config tests/unit/test_mirror_replay tests/unit/test_mirror_guard \
 	tests/unit/test_mirror_vote tests/unit/test_mirror_round tests/unit/test_mirror_peers \
+	tests/unit/test_mirror_replica_row \
 	tests/unit/test_mirror_sig
 check_PROGRAMS += tests/unit/test_json $(MIRROR_UNIT_TESTS)
 TESTS += tests/unit/test_json $(MIRROR_UNIT_TESTS)
@@ -57,6 +61,10 @@ tests_unit_test_mirror_round_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_peers_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_mirror_peers_SOURCES = tests/unit/test_mirror_peers.c
 tests_unit_test_mirror_peers_LDADD = $(MIRROR_UNIT_LIBS)
+# mirror/replica_row.c: the sealed peer rows replicas share through Redis (issue 14).
+tests_unit_test_mirror_replica_row_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
+tests_unit_test_mirror_replica_row_SOURCES = tests/unit/test_mirror_replica_row.c
+tests_unit_test_mirror_replica_row_LDADD = $(MIRROR_UNIT_LIBS)
 tests_unit_test_mirror_sig_CPPFLAGS = $(MIRROR_UNIT_CPPFLAGS)
 tests_unit_test_mirror_sig_SOURCES = tests/unit/test_mirror_sig.c tests/unit/testpkt.h
 tests_unit_test_mirror_sig_LDADD = $(MIRROR_UNIT_LIBS)

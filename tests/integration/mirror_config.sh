@@ -4,7 +4,7 @@
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/mirror/lib_mirror.sh"
 require_mirror
-tap_plan 12
+tap_plan 20
 
 mirror_keygen "$T/keys" 127.192.0.10 || bail_out "keygen failed"
 # the shipped example, pointed at our keys and state
@@ -43,3 +43,23 @@ peers: [ { name: p, address: \"127.192.0.1\", region: eu, ca_pem: \"$(sed 's/$/\
 bad "an unreadable key directory" "2: tls: cannot read /nonexistent/ca.pem: No such file or directory" \
 	"listen: [\"127.0.0.1:0\"]
 tls: { dir: /nonexistent }"
+# shared: (replicas, issue 14): the URL, the timeout and the prefix are checked at load.
+bad "shared: a URL of another scheme" \
+	"6: redis: expected redis://host[:port][/db] or unix:/path (rediss:// is not supported)" "$base
+shared: { redis: \"http://127.0.0.1/\" }"
+bad "shared: a relative unix socket" "6: redis: a unix: URL needs an absolute socket path" "$base
+shared: { redis: \"unix:redis.sock\" }"
+bad "shared: a timeout of 0" "6: timeout: 0ms is out of range 1ms..10000ms" "$base
+shared: { redis: \"redis://127.0.0.1/0\", timeout: 0ms }"
+bad "shared: a prefix with a space" "6: prefix: 1 to 64 printable characters without spaces" "$base
+shared: { redis: \"redis://127.0.0.1/0\", prefix: \"a b\" }"
+bad "shared: an unknown key" "6: unknown key 'colour' in shared" "$base
+shared: { redis: \"redis://127.0.0.1/0\", colour: blue }"
+printf '%s\nshared: { redis: "redis://u:s3cret@127.0.0.1:6380/2", prefix: "m1:", timeout: 50ms }\n' \
+	"$base" > "$T/shared.yaml"
+out=$("$MIRROR_BIN" -n -v -c "$T/shared.yaml" 2>&1)
+like "$out" 'shared: \{ redis: "127.0.0.1:6380/2", username: "u", password: \(set\), prefix: "m1:", timeout: 50ms \}' \
+	"-n -v prints shared: normalised"
+unlike "$out" "s3cret" "... and never the password"
+like "$("$MIRROR_BIN" -n -v -c "$T/shipped.yaml" 2>&1)" 'shared: \{ redis: off, prefix: "vantage-mirror:", timeout: 20ms \}' \
+	"shared: is off by default, with vantaged's timeout and the mirror's prefix"
