@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/integration/vantaged_fleet.sh - three vantaged sharing one redis-server (issue 14), the
-# same three honest mirrors, the same poisoned ISP upstream: A and B over TCP, C over the Unix
-# socket, D (TCP) started late, so that it can only learn by asking Redis.
+# same three honest mirrors, the same poisoned ISP upstream: A and B (two worker loops) over
+# TCP, C over the Unix socket, D (TCP) started late, so that it can only learn by asking Redis.
 #  1. Three instances asking the same few hundred cold names at once cause about as many mirror
 #     questions as one instance would (counted at the mirrors), not three times as many.
 #  2. Redis killed, then frozen: answers keep coming without waiting on it, status says down;
@@ -17,7 +17,7 @@ require_vantaged
 require_mirror
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
-tap_plan 39
+tap_plan 40
 
 BULK=${FLEET_BULK:-240}
 CONS_ZONES=fleet
@@ -29,10 +29,12 @@ for r in eu us ap; do cons_mirror "$r" "$r" honest || bail_out "mirror $r did no
 start_redis || bail_out "redis-server did not start"
 
 declare -A VA=() VP=() VL=()
-# vd NAME URL: a vantaged sharing through URL, with its own address, state and control socket.
+# vd NAME URL [YAML]: a vantaged sharing through URL, with its own address, state and control
+# socket, and YAML lines added to its config.
 vd() {
 	cons_vconf "$T/$1.yaml" listen="$(unique_addr):0" mirrors="eu us ap" \
-		extra="shared: { redis: \"$2\", timeout: 50ms }" || return 1
+		extra="shared: { redis: \"$2\", timeout: 50ms }${3:+
+$3}" || return 1
 	start_vantaged "$T/$1.yaml" || return 1
 	VA[$1]=$VANTAGED_ADDR VP[$1]=$VANTAGED_PORT VL[$1]=$VANTAGED_LOG
 }
@@ -47,10 +49,11 @@ jst() { timeout 20 "$VANTAGECTL" -s "$T/ctl-$1.sock" -j status | jq -r "$2"; }
 maxms() { sed -n 's/^;; Query time: \([0-9]*\) msec/\1/p' "$@" | sort -n | tail -n 1; }
 
 vd A "$REDIS_URL" || bail_out "vantaged A did not start"
-vd B "$REDIS_URL" || bail_out "vantaged B did not start"
+vd B "$REDIS_URL" "workers: 2" || bail_out "vantaged B did not start" # the checks: main loop
 vd C "$REDIS_UNIX_URL" || bail_out "vantaged C did not start"
 ok "A, B and C (unix socket): Redis up" wait_until 10 eval 'state_is A up && state_is B up && state_is C up'
 is "$(st A server)" "$REDIS_ADDR:$REDIS_PORT/0" "status names the server (no password in it)"
+is "$(jst B '.workers | length')" 2 "B runs two event loops"
 
 # --- 1. three instances, the same cold names at once: mirror questions per distinct name
 before=$(mq) || bail_out "cannot read the mirrors' counters"
