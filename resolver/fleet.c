@@ -219,7 +219,7 @@ fleet_status(const struct fleet *f, struct fleet_status *out)
 	out->keyed = f->keyed;
 }
 
-/* A refused value: counted always, logged at most once per FLEET_LOG_EVERY_S. */
+/* A refused value: counted always, logged at most FLEET_LOG_BURST times a window. */
 static void
 fleet_refused(struct fleet *f, const char *key, const char *why, uint64_t *counter)
 {
