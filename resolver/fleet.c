@@ -41,6 +41,16 @@
  * CHECK_STICKY_MIN/MAX for a local one (s). */
 #define FLEET_STICKY_MIN 3600
 #define FLEET_STICKY_MAX 86400
+/*
+ * The announcements no ask waits for that are verified each second, in bytes (a message
+ * counts its length plus FLEET_MSG_COST): each costs the main loop an HMAC over its bytes,
+ * and anyone who may PUBLISH on this Redis, key or no key, can send 16 KB ones as fast as
+ * the connection goes (tests/adversary/adv_fleet_flood.sh). An honest one is a few hundred
+ * bytes, so this is thousands of verdicts a second; past it they are dropped unread (the
+ * value is in Redis for when a question needs it). Those an ask waits for are always read.
+ */
+#define FLEET_UNSOLICITED_BYTES_S (4u << 20)
+#define FLEET_MSG_COST 256
 
 /*
  * The lock, with the second look at the verdict in the same atomic step: a publisher that
@@ -99,6 +109,9 @@ struct fleet {
 	uint64_t log_at;		/* refused values: the window's first second */
 	unsigned log_lines;		/* ... lines logged in it */
 	unsigned log_quiet;		/* ... and those not logged */
+	uint64_t budget_at;		/* FLEET_UNSOLICITED_BYTES_S: the second it counts */
+	size_t budget_used;		/* ... and the bytes verified in it */
+	uint64_t drop_log_at;		/* the last line about dropped messages */
 	struct fleet_list waiting[FLEET_BUCKETS];
 };
 
@@ -661,6 +674,35 @@ fleet_take_history(struct fleet *f, const char *key, const uint8_t *val, size_t 
 	}
 }
 
+/* Whether a message on key of len bytes is to be verified: always when an ask waits for
+ * it, else within the second's budget (FLEET_UNSOLICITED_BYTES_S). */
+static int
+fleet_budget(struct fleet *f, const char *key, size_t len)
+{
+	uint64_t now = f->env.wall_s();
+	struct fleet_ask *a;
+
+	LIST_FOREACH(a, &f->waiting[fleet_bucket(key)], link)
+		if (strcmp(a->key, key) == 0)
+			return 1;
+	if (now != f->budget_at) {
+		f->budget_at = now;
+		f->budget_used = 0;
+	}
+	if (len + FLEET_MSG_COST <= FLEET_UNSOLICITED_BYTES_S - f->budget_used) {
+		f->budget_used += len + FLEET_MSG_COST;
+		return 1;
+	}
+	f->env.st->shared_dropped++;
+	if (now >= f->drop_log_at + FLEET_LOG_EVERY_S) {
+		f->drop_log_at = now;
+		log_warnx(LOG_G_SHARED, "fleet: messages dropped unverified: more than %u KB/s "
+		    "of announcements on the channel (%llu so far)", FLEET_UNSOLICITED_BYTES_S >> 10,
+		    (unsigned long long)f->env.st->shared_dropped);
+	}
+	return 0;
+}
+
 /* A message on the channel: a verdict some instance published (maybe this one). */
 static void
 fleet_on_msg(void *arg, const uint8_t *data, size_t len)
@@ -676,6 +718,8 @@ fleet_on_msg(void *arg, const uint8_t *data, size_t len)
 		fleet_refused(f, "a message", "malformed", &f->env.st->shared_invalid);
 		return;
 	}
+	if (vlen > 0 && !fleet_budget(f, key, vlen))
+		return;
 	if (key[pl] == 'p' || key[pl] == 'h') {
 		(key[pl] == 'p' ? fleet_take_pair : fleet_take_history)(f, key, val, vlen);
 		return;

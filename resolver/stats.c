@@ -49,7 +49,8 @@ const struct stats_family_desc stats_families[STATS_F_COUNT] = {
 	[STATS_F_SHARED_LOOKUPS] = { "vantaged_shared_lookups_total", "counter",
 	    "The fleet's shared verdicts looked up in Redis, by result: hit (an answer decided on "
 	    "one, no mirror asked), miss (none, or not on this answer), invalid (malformed or "
-	    "forged), ignored (refused by the trust rules).", "result" },
+	    "forged), ignored (refused by the trust rules), dropped (announcements past the "
+	    "per-second budget, not verified).", "result" },
 	[STATS_F_SHARED_VERDICTS] = { "vantaged_shared_verdicts_total", "counter",
 	    "Verdicts imported from the fleet into the verified cache, and published to it.",
 	    "direction" },
@@ -112,6 +113,7 @@ static const struct stats_counter stats_counters[] = {
 	{ "shared", "misses", STATS_F_SHARED_LOOKUPS, 1, "miss", OFF(shared_misses) },
 	{ "shared", "invalid", STATS_F_SHARED_LOOKUPS, 2, "invalid", OFF(shared_invalid) },
 	{ "shared", "ignored", STATS_F_SHARED_LOOKUPS, 3, "ignored", OFF(shared_ignored) },
+	{ "shared", "dropped", STATS_F_SHARED_LOOKUPS, 4, "dropped", OFF(shared_dropped) },
 	{ "shared", "imported", STATS_F_SHARED_VERDICTS, 0, "imported", OFF(shared_imported) },
 	{ "shared", "published", STATS_F_SHARED_VERDICTS, 1, "published", OFF(shared_published) },
 	{ "shared", "errors", STATS_F_SHARED_FAILURES, 0, "error", OFF(shared_errors) },

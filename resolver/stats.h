@@ -37,7 +37,7 @@ struct vstats {
 	 * verdict and lookups that found none or none usable; values refused as malformed or
 	 * forged (invalid) or by the trust rules (ignored); verdicts imported and published;
 	 * commands failed or late; the lock won, lost (a wait), and how each wait ended. */
-	uint64_t shared_hits, shared_misses, shared_invalid, shared_ignored;
+	uint64_t shared_hits, shared_misses, shared_invalid, shared_ignored, shared_dropped;
 	uint64_t shared_imported, shared_published;
 	uint64_t shared_errors, shared_timeouts;
 	uint64_t shared_lock_wins, shared_lock_waits, shared_wait_answered, shared_wait_timeouts;
