@@ -42,15 +42,13 @@
 #define FLEET_STICKY_MIN 3600
 #define FLEET_STICKY_MAX 86400
 /*
- * The announcements no ask waits for that are verified each second, in bytes (a message
- * counts its length plus FLEET_MSG_COST): each costs the main loop an HMAC over its bytes,
- * and anyone who may PUBLISH on this Redis, key or no key, can send 16 KB ones as fast as
- * the connection goes (tests/adversary/adv_fleet_flood.sh). An honest one is a few hundred
- * bytes, so this is thousands of verdicts a second; past it they are dropped unread (the
- * value is in Redis for when a question needs it). Those an ask waits for are always read.
+ * The announcements no ask waits for verified each second, in bytes (each counts its length
+ * plus FLEET_MSG_COST): each costs the main loop an HMAC, and anyone who may PUBLISH, key or
+ * not, can send 16 KB ones as fast as the connection goes (adv_fleet_flood.sh). An honest one
+ * is a few hundred bytes. Past it they are dropped unread (the value waits in Redis).
  */
 #define FLEET_UNSOLICITED_BYTES_S (4u << 20)
-#define FLEET_MSG_COST 256
+#define FLEET_MSG_COST 256		/* bytes: what parsing any message costs besides */
 
 /*
  * The lock, with the second look at the verdict in the same atomic step: a publisher that
@@ -674,10 +672,15 @@ fleet_take_history(struct fleet *f, const char *key, const uint8_t *val, size_t 
 	}
 }
 
-/* Whether a message on key of len bytes is to be verified: always when an ask waits for
- * it, else within the second's budget (FLEET_UNSOLICITED_BYTES_S). */
+/*
+ * Whether a message on key of len bytes is read: always when an ask waits for it; else
+ * within the second's budget (FLEET_UNSOLICITED_BYTES_S), and only into room to spare: a
+ * record nobody here asked for never pushes out what this instance verified or asked for
+ * (its verdicts, sticky addresses, pairs, CA histories and their flags), however many
+ * genuine values a writer without the key replays.
+ */
 static int
-fleet_budget(struct fleet *f, const char *key, size_t len)
+fleet_unsolicited(struct fleet *f, const char *key, size_t len)
 {
 	uint64_t now = f->env.wall_s();
 	struct fleet_ask *a;
@@ -689,17 +692,17 @@ fleet_budget(struct fleet *f, const char *key, size_t len)
 		f->budget_at = now;
 		f->budget_used = 0;
 	}
-	if (len + FLEET_MSG_COST <= FLEET_UNSOLICITED_BYTES_S - f->budget_used) {
+	if (len + FLEET_MSG_COST > FLEET_UNSOLICITED_BYTES_S - f->budget_used) {
+		if (now >= f->drop_log_at + FLEET_LOG_EVERY_S) {
+			f->drop_log_at = now;
+			log_warnx(LOG_G_SHARED, "fleet: messages dropped unverified: more than %u "
+			    "KB/s of announcements on the channel", FLEET_UNSOLICITED_BYTES_S >> 10);
+		}
+	} else if (!vcache_full(f->env.vcache)) {
 		f->budget_used += len + FLEET_MSG_COST;
 		return 1;
 	}
 	f->env.st->shared_dropped++;
-	if (now >= f->drop_log_at + FLEET_LOG_EVERY_S) {
-		f->drop_log_at = now;
-		log_warnx(LOG_G_SHARED, "fleet: messages dropped unverified: more than %u KB/s "
-		    "of announcements on the channel (%llu so far)", FLEET_UNSOLICITED_BYTES_S >> 10,
-		    (unsigned long long)f->env.st->shared_dropped);
-	}
 	return 0;
 }
 
@@ -718,7 +721,7 @@ fleet_on_msg(void *arg, const uint8_t *data, size_t len)
 		fleet_refused(f, "a message", "malformed", &f->env.st->shared_invalid);
 		return;
 	}
-	if (vlen > 0 && !fleet_budget(f, key, vlen))
+	if (vlen > 0 && !fleet_unsolicited(f, key, vlen))
 		return;
 	if (key[pl] == 'p' || key[pl] == 'h') {
 		(key[pl] == 'p' ? fleet_take_pair : fleet_take_history)(f, key, val, vlen);

@@ -49,8 +49,8 @@ const struct stats_family_desc stats_families[STATS_F_COUNT] = {
 	[STATS_F_SHARED_LOOKUPS] = { "vantaged_shared_lookups_total", "counter",
 	    "The fleet's shared verdicts looked up in Redis, by result: hit (an answer decided on "
 	    "one, no mirror asked), miss (none, or not on this answer), invalid (malformed or "
-	    "forged), ignored (refused by the trust rules), dropped (announcements past the "
-	    "per-second budget, not verified).", "result" },
+	    "forged), ignored (refused by the trust rules), dropped (announcements nobody waited "
+	    "for, past the per-second budget or without room in the verified cache).", "result" },
 	[STATS_F_SHARED_VERDICTS] = { "vantaged_shared_verdicts_total", "counter",
 	    "Verdicts imported from the fleet into the verified cache, and published to it.",
 	    "direction" },

@@ -420,6 +420,12 @@ vcache_count(const struct vcache *vc)
 	return hlru_count(vc->table);
 }
 
+int
+vcache_full(const struct vcache *vc)
+{
+	return hlru_count(vc->table) >= vc->max || vcache_ca_full(vc->ca);
+}
+
 /*
  * One line per entry: expire qtype outcome rule canon_hash raw_hash corroborated dissented asked
  * failed flags

@@ -75,6 +75,12 @@ size_t vcache_remove(struct vcache *vc, const uint8_t *qname, size_t qname_len);
 /* vcache_count - live and expired entries held. */
 size_t vcache_count(const struct vcache *vc);
 
+/*
+ * vcache_full - 1 when one more verdict, pair, history or verified address would push out
+ * the oldest (vcache_ca_full): what a record nobody asked for must not do. Main loop only.
+ */
+int vcache_full(const struct vcache *vc);
+
 /* vcache_flush - drop every verdict and CA pair (histories stay). */
 void vcache_flush(struct vcache *vc);
 

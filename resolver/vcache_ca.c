@@ -60,8 +60,7 @@ struct vcache_ca_key {
  * One table in insertion order and its budget. The verified addresses have their own (list
  * 1), apart from pairs and histories (list 0): a churn of names that the attacker drives
  * through one kind must not push out the other, least of all a name's sticky evidence just
- * before the mirrors are blocked. The tables are unbounded for lib/hlru: vcache_ca_trim
- * evicts, expired records first.
+ * before the mirrors are blocked. Unbounded for lib/hlru: vcache_ca_trim evicts, expired first.
  */
 struct vcache_ca_list {
 	struct hlru *t;
@@ -563,6 +562,12 @@ size_t
 vcache_ca_pairs(const struct vcache_ca *vc)
 {
 	return vc->pairs;
+}
+
+int
+vcache_ca_full(const struct vcache_ca *vc)
+{
+	return hlru_count(vc->lists[0].t) >= vc->max || hlru_count(vc->lists[1].t) >= vc->max;
 }
 
 static void

@@ -95,6 +95,12 @@ size_t vcache_ca_chain_max(const struct vcache_ca *vc);
 size_t vcache_ca_pairs(const struct vcache_ca *vc);
 
 /*
+ * vcache_ca_full - 1 when a list (pairs and histories, or verified addresses) holds its
+ * bound: one more record would push out the oldest. Main loop (the only writer).
+ */
+int vcache_ca_full(const struct vcache_ca *vc);
+
+/*
  * vcache_ca_set_journal - append each pair stored and history put from now on to f as one
  * state-file line (vcache.c's journal); NULL stops.
  */
