@@ -107,8 +107,7 @@ struct fleet {
 	uint64_t log_at;		/* refused values: the window's first second */
 	unsigned log_lines;		/* ... lines logged in it */
 	unsigned log_quiet;		/* ... and those not logged */
-	uint64_t budget_at;		/* FLEET_UNSOLICITED_BYTES_S: the second it counts */
-	size_t budget_used;		/* ... and the bytes verified in it */
+	uint64_t budget_at, budget_used;	/* FLEET_UNSOLICITED_BYTES_S: a second, its bytes */
 	uint64_t drop_log_at;		/* the last line about dropped messages */
 	struct fleet_list waiting[FLEET_BUCKETS];
 };
@@ -294,9 +293,12 @@ fleet_import(struct fleet *f, const struct fleet_verdict *v, const char *key)
 		    "fleet's (local evidence wins)", key);
 		return 0;
 	}
-	if (v->outcome == OUTCOME_AGREE && v->ans.n_addrs > 0 &&
-	    vcache_ca_contradicts(vcache_cadata(vc), v->qname, v->qname_len, v->ans.addrs,
-		v->ans.n_addrs, now, NULL)) {
+	/* An NXDOMAIN denies the addresses verified here as surely as others would. */
+	if (v->outcome == OUTCOME_AGREE && (v->ans.n_addrs > 0
+		? vcache_ca_contradicts(vcache_cadata(vc), v->qname, v->qname_len, v->ans.addrs,
+		      v->ans.n_addrs, now, NULL)
+		: v->ans.rclass == RCLASS_NXDOMAIN &&
+		    vcache_ca_exists(vcache_cadata(vc), v->qname, v->qname_len, now))) {
 		fleet_refused(f, key, "its addresses contradict the evidence verified here "
 		    "(plugins and Redis can lower trust, never raise it)",
 		    &f->env.st->shared_ignored);

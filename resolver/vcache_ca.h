@@ -79,6 +79,12 @@ int vcache_ca_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qna
     const struct cons_addr *addrs, size_t n, uint64_t now, size_t *bad);
 
 /*
+ * vcache_ca_exists - whether qname has evidence here that it exists: live verified addresses
+ * of either family, or a live verified NODATA to A. What an NXDOMAIN answer contradicts.
+ */
+int vcache_ca_exists(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len, uint64_t now);
+
+/*
  * vcache_ca_remove - drop qname's pairs and verified addresses (its history stays: it is no
  * cache); the count of pairs dropped.
  */

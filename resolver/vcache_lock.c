@@ -138,6 +138,15 @@ vcache_ca_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qname_l
 	return rv;
 }
 
+int
+vcache_ca_exists(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len, uint64_t now)
+{
+	/* An address no verified set holds (the broadcast one): any evidence contradicts it. */
+	struct cons_addr none = { .family = 4, .bytes = { 255, 255, 255, 255 } };
+
+	return vcache_ca_contradicts(vc, qname, qname_len, &none, 1, now, NULL);
+}
+
 size_t
 vcache_ca_remove(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len)
 {

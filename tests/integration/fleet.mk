@@ -2,7 +2,8 @@
 # real redis-server (vantaged_fleet.sh) and what a hostile Redis cannot do (adv_fleet.sh).
 # They build on the consensus world (consensus/lib_consensus.sh) with zones/fleet/.
 FLEET_IT_TESTS = tests/integration/vantaged_fleet.sh tests/adversary/adv_fleet.sh \
-	tests/adversary/adv_fleet_flood.sh tests/adversary/adv_fleet_evict.sh
+	tests/adversary/adv_fleet_flood.sh tests/adversary/adv_fleet_evict.sh \
+	tests/adversary/adv_fleet_deny.sh
 TESTS += $(FLEET_IT_TESTS)
 EXTRA_DIST += $(FLEET_IT_TESTS) tests/integration/zones/fleet/honest.zone \
 	tests/adversary/fleet_flood.py
