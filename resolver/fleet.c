@@ -41,12 +41,10 @@
  * CHECK_STICKY_MIN/MAX for a local one (s). */
 #define FLEET_STICKY_MIN 3600
 #define FLEET_STICKY_MAX 86400
-/*
- * The announcements no ask waits for verified each second, in bytes (each counts its length
- * plus FLEET_MSG_COST): each costs the main loop an HMAC, and anyone who may PUBLISH, key or
- * not, can send 16 KB ones as fast as the connection goes (adv_fleet_flood.sh). An honest one
- * is a few hundred bytes. Past it they are dropped unread (the value waits in Redis).
- */
+/* The announcements no ask waits for verified each second, in bytes (plus FLEET_MSG_COST
+ * each): each costs the main loop an HMAC, and anyone who may PUBLISH, key or not, can send
+ * 16 KB ones as fast as the connection goes (adv_fleet_flood.sh); an honest one is a few
+ * hundred bytes. Past it they are dropped unread (the value waits in Redis). */
 #define FLEET_UNSOLICITED_BYTES_S (4u << 20)
 #define FLEET_MSG_COST 256		/* bytes: what parsing any message costs besides */
 
@@ -54,13 +52,16 @@
  * The lock, with the second look at the verdict in the same atomic step: a publisher that
  * set the value and released its lock between our GET and this cannot make us ask the
  * mirrors again. {0, value}: the verdict is there; {1}: the lock is ours; {2}: someone
- * else's.
+ * else's; {3}: ours, taken over from a lock no instance sets (no expiry, or more than twice
+ * our own PX: a writer holding names' locks for ever would make every question wait).
  */
 static const char fleet_lock_lua[] =
     "local v = redis.call('GET', KEYS[1]) "
     "if v then return {0, v} end "
     "if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end "
-    "return {2}";
+    "local t = redis.call('PTTL', KEYS[2]) "
+    "if t ~= -1 and t <= 2 * tonumber(ARGV[2]) then return {2} end "
+    "redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2]) return {3}";
 /* Compare and delete: the lock goes only if it is still this ask's (it may have expired
  * and been taken by another instance since). */
 static const char fleet_unlock_lua[] =
@@ -165,7 +166,8 @@ fleet_new(const struct fleet_env *env)
 {
 	const struct config_shared *s = env->shared;
 	struct fleet *f = calloc(1, sizeof(*f));
-	struct vredis_config vc;
+	struct vredis_config vc = { .addr = s->addr, .username = s->username,
+		.password = s->password, .timeout_ms = (uint32_t)s->timeout_ms, .log_sub = "shared" };
 	uint8_t rnd[8];
 
 	if (f == NULL)
@@ -180,13 +182,7 @@ fleet_new(const struct fleet_env *env)
 	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 	for (size_t i = 0; i < FLEET_BUCKETS; i++)
 		LIST_INIT(&f->waiting[i]);
-	memset(&vc, 0, sizeof(vc));
-	vc.addr = s->addr;
-	vc.username = s->username;
-	vc.password = s->password;
-	vc.timeout_ms = (uint32_t)s->timeout_ms;
 	vc.channel = f->channel;
-	vc.log_sub = "shared";
 	if (fleet_key_setup(f, s) != 0 || (f->scratch = malloc(sizeof(*f->scratch))) == NULL ||
 	    (f->buf = malloc(2 * FLEET_VALUE_MAX + FLEET_KEY_MAX + 2)) == NULL ||
 	    (f->vr = vredis_new(env->base, &vc, fleet_on_msg, f)) == NULL) {
@@ -435,7 +431,10 @@ fleet_locked(void *arg, enum vredis_status status, const struct redisReply *r)
 		f->env.st->shared_errors++;
 		goto alone;
 	}
-	if (e0->integer == 1) {
+	if (e0->integer == 1 || e0->integer == 3) {
+		if (e0->integer == 3)
+			fleet_refused(f, a->key, "its lock was set for longer than any instance "
+			    "holds one: taken over", &f->env.st->shared_invalid);
 		f->env.st->shared_lock_wins++;
 		a->owner = 1;
 		fleet_finish(a, FLEET_OWNER);

@@ -3,7 +3,7 @@
 # They build on the consensus world (consensus/lib_consensus.sh) with zones/fleet/.
 FLEET_IT_TESTS = tests/integration/vantaged_fleet.sh tests/adversary/adv_fleet.sh \
 	tests/adversary/adv_fleet_flood.sh tests/adversary/adv_fleet_evict.sh \
-	tests/adversary/adv_fleet_deny.sh
+	tests/adversary/adv_fleet_deny.sh tests/adversary/adv_fleet_lock.sh
 TESTS += $(FLEET_IT_TESTS)
 EXTRA_DIST += $(FLEET_IT_TESTS) tests/integration/zones/fleet/honest.zone \
 	tests/adversary/fleet_flood.py
