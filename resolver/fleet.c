@@ -289,12 +289,12 @@ fleet_import(struct fleet *f, const struct fleet_verdict *v, const char *key)
 		    "fleet's (local evidence wins)", key);
 		return 0;
 	}
-	/* An NXDOMAIN denies the addresses verified here as surely as others would. */
+	/* NXDOMAIN or NODATA denies the addresses verified here as surely as others would. */
 	if (v->outcome == OUTCOME_AGREE && (v->ans.n_addrs > 0
 		? vcache_ca_contradicts(vcache_cadata(vc), v->qname, v->qname_len, v->ans.addrs,
 		      v->ans.n_addrs, now, NULL)
-		: v->ans.rclass == RCLASS_NXDOMAIN &&
-		    vcache_ca_exists(vcache_cadata(vc), v->qname, v->qname_len, now))) {
+		: vcache_ca_denies(vcache_cadata(vc), v->qname, v->qname_len, v->qtype,
+		      v->ans.rclass, now))) {
 		fleet_refused(f, key, "its addresses contradict the evidence verified here "
 		    "(plugins and Redis can lower trust, never raise it)",
 		    &f->env.st->shared_ignored);

@@ -40,8 +40,7 @@ struct vcache_ca_rec {
 	struct ca_history hist;			/* histories */
 	struct vcache_ca_seen_addr *seen;	/* seen records: VCACHE_CA_SEEN_MAX, owned */
 	size_t n_seen;
-	uint64_t nodata_expire;			/* seen records: a verified NODATA counts
-						 * until then (wall-clock seconds), 0 none */
+	uint64_t nodata_expire;			/* seen: a verified NODATA's end (wall s), 0 none */
 	uint8_t qname_len;
 	uint8_t qname[];
 };
@@ -76,11 +75,8 @@ struct vcache_ca {
 	pthread_rwlock_t lock;		/* vcache_int.h */
 };
 
-/*
- * A sweep for expired records walks a whole list; when it finds none, the next ones wait
- * for this fraction of the budget of evictions, so that a full table of live records costs
- * a constant per insertion.
- */
+/* A sweep for expired records walks a whole list; when it finds none, the next ones wait for
+ * this fraction of the budget of evictions: a full table of live records costs a constant. */
 #define VCACHE_CA_SWEEP_BACKOFF 16
 
 static void vcache_ca_write_rec(FILE *f, const struct vcache_ca_rec *r);
@@ -356,16 +352,8 @@ vcache_ca_u_history_put(struct vcache_ca *vc, const uint8_t *qname, size_t qname
 	return 0;
 }
 
-/* The key of a seen record: the family alone. */
-static struct cons_addr
-vcache_ca_seen_key(uint8_t family)
-{
-	struct cons_addr k;
-
-	memset(&k, 0, sizeof(k));
-	k.family = family;
-	return k;
-}
+/* The key of a seen record: the family alone (the bytes all zero). */
+#define vcache_ca_seen_key(fam) ((struct cons_addr){ .family = (fam) })
 
 /* Drop the addresses of r expired at now; the count left. */
 static size_t
@@ -483,6 +471,16 @@ vcache_ca_seen_live(struct vcache_ca_rec *r, uint64_t now)
 	if (r->nodata_expire <= now)
 		r->nodata_expire = 0;
 	return vcache_ca_seen_prune(r, now) > 0 || r->nodata_expire > 0;
+}
+
+int
+vcache_ca_u_seen_any(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+    uint8_t family, uint64_t now)
+{
+	struct cons_addr k = vcache_ca_seen_key(family);
+	struct vcache_ca_rec *r = vcache_ca_find(vc, VCACHE_CA_SEEN, qname, qname_len, &k);
+
+	return vcache_ca_seen_live(r, now) && r->n_seen > 0;
 }
 
 int

@@ -79,10 +79,13 @@ int vcache_ca_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qna
     const struct cons_addr *addrs, size_t n, uint64_t now, size_t *bad);
 
 /*
- * vcache_ca_exists - whether qname has evidence here that it exists: live verified addresses
- * of either family, or a live verified NODATA to A. What an NXDOMAIN answer contradicts.
+ * vcache_ca_denies - whether an answer of class rclass without addresses, to qtype, denies
+ * what was verified for qname: an NXDOMAIN any evidence that the name exists (live verified
+ * addresses of either family, or a live verified NODATA to A), a NODATA to A or AAAA the live
+ * verified addresses of that family. 0 for any other answer.
  */
-int vcache_ca_exists(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len, uint64_t now);
+int vcache_ca_denies(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+    enum cons_rclass rclass, uint64_t now);
 
 /*
  * vcache_ca_remove - drop qname's pairs and verified addresses (its history stays: it is no

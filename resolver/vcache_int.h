@@ -45,6 +45,8 @@ int vcache_ca_u_seen_add(struct vcache_ca *vc, const uint8_t *qname, size_t qnam
     const struct cons_addr *addrs, size_t n, uint64_t now, uint64_t expire);
 int vcache_ca_u_nodata_add(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     uint8_t family, uint64_t now, uint64_t expire);
+int vcache_ca_u_seen_any(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
+    uint8_t family, uint64_t now);
 int vcache_ca_u_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len,
     const struct cons_addr *addrs, size_t n, uint64_t now, size_t *bad);
 size_t vcache_ca_u_remove(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len);

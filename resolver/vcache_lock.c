@@ -4,6 +4,7 @@
  */
 #include "autoconf.h"
 
+#include "dnswire.h"
 #include "vcache.h"
 #include "vcache_ca.h"
 #include "vcache_int.h"
@@ -139,12 +140,21 @@ vcache_ca_contradicts(struct vcache_ca *vc, const uint8_t *qname, size_t qname_l
 }
 
 int
-vcache_ca_exists(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len, uint64_t now)
+vcache_ca_denies(struct vcache_ca *vc, const uint8_t *qname, size_t qname_len, uint16_t qtype,
+    enum cons_rclass rclass, uint64_t now)
 {
 	/* An address no verified set holds (the broadcast one): any evidence contradicts it. */
 	struct cons_addr none = { .family = 4, .bytes = { 255, 255, 255, 255 } };
+	int rv;
 
-	return vcache_ca_contradicts(vc, qname, qname_len, &none, 1, now, NULL);
+	if (rclass == RCLASS_NXDOMAIN)
+		return vcache_ca_contradicts(vc, qname, qname_len, &none, 1, now, NULL);
+	if (rclass != RCLASS_NODATA || (qtype != DNS_TYPE_A && qtype != DNS_TYPE_AAAA))
+		return 0;
+	vcache_ca_wrlock(vc); /* it drops the expired addresses on the way */
+	rv = vcache_ca_u_seen_any(vc, qname, qname_len, qtype == DNS_TYPE_A ? 4 : 6, now);
+	vcache_ca_unlock(vc);
+	return rv;
 }
 
 size_t

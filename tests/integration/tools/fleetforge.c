@@ -3,13 +3,14 @@
  * written to stdout, signed with whatever key the attacker has, for tests/adversary/adv_fleet.sh
  * to plant in Redis with redis-cli -x.
  *
- *   fleetforge [-m] [-P] [-p PREFIX] [-k KEYFILE | -w PASSWORD] [-u KEYNAME] -n NAME
+ *   fleetforge [-m] [-P] [-N] [-p PREFIX] [-k KEYFILE | -w PASSWORD] [-u KEYNAME] -n NAME
  *              [-t TYPE] [-o agree|dissent] [-e SECONDS] [ADDRESS...]
  *
  * -m writes the message published on PREFIX"verdicts" instead of the value; -k signs with the
  * key file's bytes, -w with the key an instance without key_file derives (the default: no
  * password); -u computes the MAC (and, with -m, the message's key) for KEYNAME's key while
- * the value speaks of NAME; ADDRESS... are the final set (A: IPv4, AAAA: IPv6). -P makes a
+ * the value speaks of NAME; ADDRESS... are the final set (A: IPv4, AAAA: IPv6; none: NXDOMAIN,
+ * or NODATA with -N). -P makes a
  * proven pair instead: NAME, the first ADDRESS, a CA of SHA-256 ab..ab; -H a CA history of
  * NAME: that CA, stable for 100 days, flagged for the next SECONDS.
  */
@@ -65,6 +66,7 @@ forge_history(const char *prefix, const char *name, long ttl, int m, uint8_t *ou
 static struct fleet_verdict v;
 static uint8_t addrs[64][16];
 static struct fleet_pair pair;
+static int nodata;		/* -N: no ADDRESS is NODATA, not NXDOMAIN */
 
 /* -P: a pair for name and addr (the key and the message are its own). */
 static size_t
@@ -113,7 +115,7 @@ derive(const char *pw, const char *prefix)
 static void
 final_set(int argc, char **argv)
 {
-	v.ans.rclass = argc > 0 ? RCLASS_DATA : RCLASS_NXDOMAIN;
+	v.ans.rclass = argc > 0 ? RCLASS_DATA : nodata ? RCLASS_NODATA : RCLASS_NXDOMAIN;
 	for (int i = 0; i < argc && i < 64; i++) {
 		int six = v.qtype == DNS_TYPE_AAAA;
 		if (inet_pton(six ? AF_INET6 : AF_INET, argv[i], addrs[i]) != 1)
@@ -136,11 +138,12 @@ main(int argc, char **argv)
 
 	v.qtype = DNS_TYPE_A;
 	v.outcome = OUTCOME_AGREE;
-	while ((ch = getopt(argc, argv, "mPHp:k:w:u:n:t:o:e:")) != -1) {
+	while ((ch = getopt(argc, argv, "mPHNp:k:w:u:n:t:o:e:")) != -1) {
 		switch (ch) {
 		case 'm': m = 1; break;
 		case 'P': pr = 1; break;
 		case 'H': hist = 1; break;
+		case 'N': nodata = 1; break;
 		case 'p': prefix = optarg; break;
 		case 'k': kf = optarg; break;
 		case 'w': pw = optarg; break;
