@@ -465,7 +465,10 @@ check_reuse(struct check *c)
 
 	if (!c->hint || !vcache_lookup(cx->env.vcache, c->q.qname, c->q.qname_len, c->q.qtype,
 			    cx->env.clock.wall_s(), &info) ||
-	    info.canon_hash != c->lcanon || info.outcome != OUTCOME_AGREE)
+	    info.canon_hash != c->lcanon || info.outcome != OUTCOME_AGREE ||
+	    /* A fleet member's agreement counts under this instance's quorum, not its own. */
+	    ((info.flags & VCACHE_F_SHARED) && info.rule != RULE_CA &&
+		info.corroborated < consensus_required(info.asked, (unsigned)c->set.quorum)))
 		return 0;
 	cx->env.st->verdict_cached++;
 	check_ca_flag(cx->env.ca, &q, &serve);

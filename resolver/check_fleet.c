@@ -120,11 +120,16 @@ check_fleet_reuse(struct check *c)
 		cx->env.st->shared_misses++;
 		return 0;
 	}
-	cx->env.st->shared_hits++;
 	if (info.outcome == OUTCOME_AGREE) {
 		c->hint = 1;
-		return check_reuse(c);
+		if (!check_reuse(c)) { /* short of this instance's quorum */
+			cx->env.st->shared_misses++;
+			return 0;
+		}
+		cx->env.st->shared_hits++;
+		return 1;
 	}
+	cx->env.st->shared_hits++;
 	check_fleet_dissent(c, &info);
 	return 1;
 }

@@ -17,7 +17,7 @@ FORGE=$TOOLS_DIR/fleetforge
 [ -x "$FORGE" ] || bail_out "missing $FORGE (make check builds it)"
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
-tap_plan 11
+tap_plan 13
 
 # The liar blocks t10 (NXDOMAIN); the mirrors' world has it at 127.200.1.10.
 liar_begin
@@ -25,6 +25,7 @@ liar_entry t10.adv.test. A "QR RD RA" NXDOMAIN
 liar_rr AUTHORITY "adv.test. 300 IN SOA ns1.adv.test. hostmaster.adv.test. 1 3600 900 604800 30"
 liar_end
 liar_nodata t11.adv.test. A
+liar_honest t12.adv.test. A "t12.adv.test. 300 IN A 127.200.1.12"
 liar_start || bail_out "cannot start the lying resolver"
 start_redis || bail_out "redis-server did not start"
 head -c 32 /dev/urandom > "$T/fleet.key"
@@ -72,4 +73,13 @@ is "$(( $(dissents) - d0 ))" 1 "... on the mirrors' dissent, not on the fleet's 
 	redis-cli -s "$REDIS_SOCK" -x PUBLISH vantage:verdicts > /dev/null
 ok "a NODATA agreement on t11's AAAA is imported (no IPv6 address verified)" \
 	wait_until 5 eval '[ "$(st imported)" -ge 3 ]'
+
+# A member that needs fewer corroborations (quorum 1) shares an agreement 1 of 3 mirrors gave;
+# here the quorum is 2 of 3: the value is read, but the mirrors are asked all the same.
+agreed() { timeout 20 "$VANTAGECTL" -s "$SOCK" -j status | jq -r '.verdicts.agree'; }
+"$FORGE" -c 1 -k "$T/fleet.key" -n t12.adv.test 127.200.1.12 |
+	redis-cli -s "$REDIS_SOCK" -x SET vantage:v:A:t12.adv.test. > /dev/null
+a0=$(agreed)
+is "$(adv_dig t12.adv.test A +short)" 127.200.1.12 "t12, shared as agreed by 1 of 3 mirrors: answered"
+is "$(( $(agreed) - a0 ))" 1 "... on this instance's own agreement (its quorum: 2 of 3)"
 ok "vantaged is alive" alive "$VANTAGED_PID"

@@ -4,7 +4,7 @@
  * to plant in Redis with redis-cli -x.
  *
  *   fleetforge [-m] [-P] [-N] [-p PREFIX] [-k KEYFILE | -w PASSWORD] [-u KEYNAME] -n NAME
- *              [-t TYPE] [-o agree|dissent] [-e SECONDS] [ADDRESS...]
+ *              [-t TYPE] [-o agree|dissent] [-c CORROBORATED] [-e SECONDS] [ADDRESS...]
  *
  * -m writes the message published on PREFIX"verdicts" instead of the value; -k signs with the
  * key file's bytes, -w with the key an instance without key_file derives (the default: no
@@ -12,7 +12,8 @@
  * the value speaks of NAME; ADDRESS... are the final set (A: IPv4, AAAA: IPv6; none: NXDOMAIN,
  * or NODATA with -N). -P makes a
  * proven pair instead: NAME, the first ADDRESS, a CA of SHA-256 ab..ab; -H a CA history of
- * NAME: that CA, stable for 100 days, flagged for the next SECONDS.
+ * NAME: that CA, stable for 100 days, flagged for the next SECONDS. -c: of the 3 mirrors asked,
+ * how many corroborated an agreement (3).
  */
 #include "autoconf.h"
 
@@ -133,17 +134,18 @@ main(int argc, char **argv)
 	char keystr[FLEET_KEY_MAX];
 	uint8_t val[FLEET_VALUE_MAX], msg[FLEET_VALUE_MAX + FLEET_KEY_MAX + 2], kwire[256];
 	size_t n, kwl;
-	int ch, m = 0, pr = 0, hist = 0;
+	int ch, m = 0, pr = 0, hist = 0, corr = 3;
 	long ttl = 300;
 
 	v.qtype = DNS_TYPE_A;
 	v.outcome = OUTCOME_AGREE;
-	while ((ch = getopt(argc, argv, "mPHNp:k:w:u:n:t:o:e:")) != -1) {
+	while ((ch = getopt(argc, argv, "mPHNp:k:w:u:n:t:o:e:c:")) != -1) {
 		switch (ch) {
 		case 'm': m = 1; break;
 		case 'P': pr = 1; break;
 		case 'H': hist = 1; break;
 		case 'N': nodata = 1; break;
+		case 'c': corr = atoi(optarg); break;
 		case 'p': prefix = optarg; break;
 		case 'k': kf = optarg; break;
 		case 'w': pw = optarg; break;
@@ -181,7 +183,7 @@ main(int argc, char **argv)
 	v.qname_len = dnswire_name_from_str(name, v.qname, sizeof(v.qname));
 	v.rule = v.outcome == OUTCOME_AGREE ? RULE_EQUAL : RULE_NONE;
 	v.asked = 3;
-	v.corroborated = v.outcome == OUTCOME_AGREE ? 3 : 0;
+	v.corroborated = v.outcome == OUTCOME_AGREE ? (unsigned)corr : 0;
 	v.dissented = v.outcome == OUTCOME_AGREE ? 0 : 3;
 	v.expire = (uint64_t)time(NULL) + (uint64_t)ttl;
 	v.n_mirrors = 3;
