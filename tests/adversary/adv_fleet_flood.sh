@@ -35,8 +35,13 @@ st() { timeout 20 "$VANTAGECTL" -s "$SOCK" -j status | jq -r ".shared.$1"; }
 ok "vantaged: Redis up and subscribed" wait_until 10 eval '[ "$(st state)" = up ]'
 inv0=$(st invalid)
 
+# A sanitizer build reads several times slower: however few it verifies, a flood at full speed
+# outruns its reading alone, and Redis cuts it. There the flood is capped (still 30 times the
+# budget); elsewhere it goes as fast as one connection carries.
+FLOOD_RATE=0
+grep -qa __asan_init "$VANTAGED" && FLOOD_RATE=2000
 python3 "$top_srcdir/tests/adversary/fleet_flood.py" --socket "$REDIS_SOCK" \
-	--duration "$FLOOD_S" > "$T/flood.out" 2>&1 &
+	--duration "$FLOOD_S" --rate "$FLOOD_RATE" > "$T/flood.out" 2>&1 &
 FLOOD_PID=$!
 out=$(python3 "$top_srcdir/tests/adversary/loopwatch.py" --server "$VANTAGED_ADDR:$VANTAGED_PORT" \
 	--name w.lan --interval 0.002 --duration "$FLOOD_S" --label vantaged)

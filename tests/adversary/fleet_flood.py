@@ -5,7 +5,9 @@
 # each under a name of its own (so nothing is "held already"). Raw RESP over the unix socket:
 # no client library needed.
 #
-#   fleet_flood.py --socket PATH [--prefix vantage:] [--size 16000] [--duration 5]
+#   fleet_flood.py --socket PATH [--prefix vantage:] [--size 16000] [--duration 5] [--rate N]
+#
+# --rate: at most N messages a second (0, the default: as fast as it goes).
 #
 # Prints one line: published=N seconds=S
 import argparse
@@ -18,6 +20,7 @@ ap.add_argument("--socket", required=True)
 ap.add_argument("--prefix", default="vantage:")
 ap.add_argument("--size", type=int, default=16000)
 ap.add_argument("--duration", type=float, default=5.0)
+ap.add_argument("--rate", type=float, default=0)
 args = ap.parse_args()
 
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -43,6 +46,10 @@ while time.monotonic() - t0 < args.duration:
         msg = len(key).to_bytes(2, "big") + key + body
         buf += cmd(b"PUBLISH", channel, msg)
         n += 1
+    if args.rate > 0:
+        ahead = n / args.rate - (time.monotonic() - t0)
+        if ahead > 0:
+            time.sleep(ahead)
     s.sendall(buf)
     # Read the replies (":<receivers>\r\n" each) so the pipe never grows without bound.
     got = 0
