@@ -59,7 +59,7 @@ static const char fleet_unlock_lua[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
     "return 0";
 
-enum fleet_ask_state { ASK_GET, ASK_LOCK, ASK_WAIT, ASK_DONE };
+enum fleet_ask_state { ASK_LOCK, ASK_WAIT, ASK_DONE };
 
 struct fleet_ask {
 	struct fleet *f;
@@ -422,6 +422,8 @@ fleet_locked(void *arg, enum vredis_status status, const struct redisReply *r)
 		f->env.st->shared_errors++;
 		goto alone;
 	}
+	if (e0->integer != 0)
+		f->env.st->shared_misses++;
 	if (e0->integer == 1) {
 		f->env.st->shared_lock_wins++;
 		a->owner = 1;
@@ -444,10 +446,12 @@ alone:
 }
 
 /*
- * No verdict yet: take the lock, or learn who has it. The ask waits for the message from
- * now on, BEFORE the command goes: a publisher's message overtaking the reply is not lost.
+ * The first and only look: the shared verdict, else the lock, else who has it, in one
+ * atomic round trip (fleet_lock_lua). The ask waits for the message from now on, BEFORE the
+ * command goes: a publisher's message overtaking the reply is not lost. 0, or -1 when it
+ * cannot go (nothing of a is left linked).
  */
-static void
+static int
 fleet_lock(struct fleet_ask *a)
 {
 	struct fleet *f = a->f;
@@ -456,10 +460,8 @@ fleet_lock(struct fleet_ask *a)
 	size_t lens[7];
 
 	if (fleet_key(f->prefix, FLEET_KEY_LOCK, a->qname, a->qname_len, a->qtype, lock,
-		sizeof(lock)) == 0) {
-		fleet_finish(a, FLEET_ALONE);
-		return;
-	}
+		sizeof(lock)) == 0)
+		return -1;
 	snprintf(a->token, sizeof(a->token), "%s:%llu", f->id, (unsigned long long)++f->seq);
 	snprintf(ms, sizeof(ms), "%u", a->lock_ms);
 	for (int i = 0; i < 7; i++)
@@ -468,36 +470,13 @@ fleet_lock(struct fleet_ask *a)
 	a->linked = 1;
 	a->state = ASK_LOCK;
 	fleet_send(f, a, fleet_locked, 7, argv, lens);
-	if (a->cmd == NULL)
-		fleet_finish(a, FLEET_ALONE);
-	else
-		a->lock_sent = 1;
-}
-
-/* The GET's reply: the shared verdict, or nothing (then the lock). */
-static void
-fleet_got(void *arg, enum vredis_status status, const struct redisReply *r)
-{
-	struct fleet_ask *a = arg;
-	struct fleet *f = a->f;
-
-	a->cmd = NULL;
-	if (fleet_failed(f, status, r)) {
-		fleet_finish(a, FLEET_ALONE);
-		return;
+	if (a->cmd == NULL) {
+		LIST_REMOVE(a, link);
+		a->linked = 0;
+		return -1;
 	}
-	if (r->type == REDIS_REPLY_NIL) {
-		f->env.st->shared_misses++;
-		fleet_lock(a);
-		return;
-	}
-	if (r->type != REDIS_REPLY_STRING) {
-		fleet_refused(f, a->key, "not a string", &f->env.st->shared_invalid);
-		fleet_finish(a, FLEET_ALONE);
-		return;
-	}
-	fleet_finish(a, fleet_take(f, a->key, (const uint8_t *)r->str, r->len) ? FLEET_IMPORTED
-									      : FLEET_ALONE);
+	a->lock_sent = 1;
+	return 0;
 }
 
 struct fleet_ask *
@@ -505,8 +484,6 @@ fleet_ask(struct fleet *f, const uint8_t *qname, size_t qname_len, uint16_t qtyp
     uint32_t lock_ms, uint32_t wait_ms, fleet_cb cb, void *arg)
 {
 	struct fleet_ask *a;
-	const char *argv[2] = { "GET", NULL };
-	size_t lens[2] = { 3, 0 };
 
 	if (!fleet_up(f) || qname_len == 0 || qname_len > DIGEST_NAME ||
 	    (a = calloc(1, sizeof(*a))) == NULL)
@@ -525,11 +502,9 @@ fleet_ask(struct fleet *f, const uint8_t *qname, size_t qname_len, uint16_t qtyp
 		return NULL;
 	}
 	a->bucket = fleet_bucket(a->key);
-	argv[1] = a->key;
-	lens[1] = strlen(a->key);
-	a->state = ASK_GET;
-	fleet_send(f, a, fleet_got, 2, argv, lens);
-	if (a->cmd == NULL) {
+	/* No GET first: the lock's script looks at the verdict itself, and a miss then costs
+	 * the mirrors one round trip to Redis, not two. */
+	if (fleet_lock(a) != 0) {
 		free(a);
 		return NULL;
 	}
