@@ -21,6 +21,7 @@
 #include "config.h"
 #include "dnswire.h"
 #include "fleet.h"
+#include "fleet_load.h"
 #include "hlru.h"
 #include "log.h"
 #include "stats.h"
@@ -100,9 +101,21 @@ struct fleet {
 	unsigned log_lines;		/* ... lines logged in it */
 	unsigned log_quiet;		/* ... and those not logged */
 	struct fleet_list waiting[FLEET_BUCKETS];
+	struct fleet_load *load;	/* pairs and histories read at each connection */
 };
 
 static void fleet_on_msg(void *arg, const uint8_t *data, size_t len);
+static void fleet_take_stored(void *arg, const char *key, const uint8_t *val, size_t len);
+
+/* Connected (again): what the fleet proved while this instance was not listening. */
+static void
+fleet_on_up(void *arg)
+{
+	struct fleet *f = arg;
+
+	if (f->load != NULL)
+		fleet_load_start(f->load);
+}
 
 /* The MAC key: key_file's bytes, else derived from what every instance of the fleet
  * knows (the password and the prefix); without a key_file anyone who may write to that
@@ -177,9 +190,13 @@ fleet_new(const struct fleet_env *env)
 	vc.timeout_ms = (uint32_t)s->timeout_ms;
 	vc.channel = f->channel;
 	vc.log_sub = "shared";
+	vc.on_up = fleet_on_up;
+	vc.on_up_arg = f;
 	if (fleet_key_setup(f, s) != 0 || (f->scratch = malloc(sizeof(*f->scratch))) == NULL ||
 	    (f->buf = malloc(2 * FLEET_VALUE_MAX + FLEET_KEY_MAX + 2)) == NULL ||
-	    (f->vr = vredis_new(env->base, &vc, fleet_on_msg, f)) == NULL) {
+	    (f->vr = vredis_new(env->base, &vc, fleet_on_msg, f)) == NULL ||
+	    (f->load = fleet_load_new(&(struct fleet_load_env){ .vr = f->vr, .prefix = f->prefix,
+		 .take = fleet_take_stored, .arg = f })) == NULL) {
 		explicit_bzero(&vc, sizeof(vc));
 		fleet_free(f);
 		return NULL;
@@ -194,6 +211,7 @@ fleet_free(struct fleet *f)
 {
 	if (f == NULL)
 		return;
+	fleet_load_free(f->load); /* first: it may have a command out on f->vr */
 	vredis_free(f->vr);
 	if (f->mkey)
 		explicit_bzero(f->mkey, f->mklen);
@@ -217,6 +235,7 @@ fleet_status(const struct fleet *f, struct fleet_status *out)
 	snprintf(out->server, sizeof(out->server), "%s", f->server);
 	snprintf(out->prefix, sizeof(out->prefix), "%s", f->prefix);
 	out->keyed = f->keyed;
+	out->loaded = fleet_load_read(f->load);
 }
 
 /* A refused value: counted always, logged at most FLEET_LOG_BURST times a window. */
@@ -634,6 +653,15 @@ fleet_take_history(struct fleet *f, const char *key, const uint8_t *val, size_t 
 		vstore_touch(f->env.store);
 		f->env.st->shared_imported++;
 	}
+}
+
+/* A pair or a history read from Redis (fleet_load.c): as if announced. */
+static void
+fleet_take_stored(void *arg, const char *key, const uint8_t *val, size_t len)
+{
+	struct fleet *f = arg;
+
+	(key[strlen(f->prefix)] == 'p' ? fleet_take_pair : fleet_take_history)(f, key, val, len);
 }
 
 /* A message on the channel: a verdict some instance published (maybe this one). */
