@@ -28,6 +28,7 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_h2_reset.sh \
 	tests/adversary/adv_workers_flood.sh \
 	tests/adversary/adv_redis_hostile.sh \
+	tests/adversary/adv_redis_shapes.sh \
 	tests/adversary/adv_replica.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
