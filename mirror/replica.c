@@ -240,6 +240,12 @@ replica_row_apply(struct replica *rp, const char *field, size_t flen, const char
 	uint64_t d;
 	char err[256] = "", hex[TLS_SHA256_HEX];
 
+	/* Sealed but misfiled: said before the costly parse (replica_row_filed). */
+	if (field != NULL && replica_row_unseal(rp->key, val, len, err, sizeof(err)) == 0 &&
+	    !replica_row_filed(field, flen, val, len)) {
+		replica_refuse(rp, "peer row", "filed under another id");
+		return;
+	}
 	if (replica_row_decode(rp->key, val, len, &r, err, sizeof(err)) != 0 ||
 	    replica_view_of_row(&r, &v) != 0) {
 		replica_refuse(rp, field ? "peer row" : "announced row", err[0] ? err :
