@@ -272,6 +272,8 @@ replica_row_apply(struct replica *rp, const char *field, size_t flen, const char
 	}
 	if (replica_row_newer(r.rev, d, p->shared_rev, p->shared_digest))
 		replica_take(rp, p, &r, &v);
+	else
+		p->shared_unsent = 1;	/* Redis holds an older row than ours: ours again */
 out:
 	peerfile_row_free(&r);
 }
