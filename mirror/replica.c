@@ -36,6 +36,13 @@
 #define REPLICA_UNSUB_TICKS 8
 /* The deadline of a full read of a table (ms), whatever shared.timeout says. */
 #define REPLICA_READ_MS 5000
+/*
+ * Counter notices make the counter tables read at most this often (ms). Each read walks
+ * both tables whole, and anyone who can PUBLISH on the channel can send notices: one every
+ * tick made every replica read tables a Redis writer had grown to 60,000 fields (~100 ms of
+ * loop each) four times a second. The counts are advisory; a second or two late is fine.
+ */
+#define REPLICA_COUNTS_READ_MS 2000
 /* Refused values logged per minute at most (all are counted). */
 #define REPLICA_LOG_PER_MIN 10
 
@@ -560,9 +567,10 @@ replica_tick(evutil_socket_t fd, short what, void *arg)
 		replica_push_peers(rp);
 		replica_count_push(rp);
 		replica_ring_push(rp);
-		/* At most one read per tick, however many notices came. */
-		if (rp->counts_stale) {
+		/* At most one read per interval, however many notices came. */
+		if (rp->counts_stale && now_ms() - rp->counts_read_ms >= REPLICA_COUNTS_READ_MS) {
 			rp->counts_stale = 0;
+			rp->counts_read_ms = now_ms();
 			(void)replica_read(rp, RR_REPORTS, 0);
 			(void)replica_read(rp, RR_REP, 0);
 		}

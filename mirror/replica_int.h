@@ -48,6 +48,7 @@ struct replica {
 	int loading;			/* reads out */
 	int load_failed;
 	int counts_stale;		/* another replica counted: read the counters again */
+	uint64_t counts_read_ms;	/* when a notice last had them read */
 	struct replica_stats st;
 	uint64_t log_minute;
 	unsigned logged;

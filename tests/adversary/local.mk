@@ -30,7 +30,8 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_redis_hostile.sh \
 	tests/adversary/adv_redis_shapes.sh \
 	tests/adversary/adv_replica.sh \
-	tests/adversary/adv_replica_stale.sh
+	tests/adversary/adv_replica_stale.sh \
+	tests/adversary/adv_replica_notices.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \
