@@ -67,6 +67,8 @@ struct vredis {
 	uint32_t timeout_ms;
 	vredis_msg_cb msg;
 	void *msg_arg;
+	void (*on_up)(void *arg);
+	void *on_up_arg;
 	struct vconn cmd, sub;
 	struct event *heartbeat;
 	uint64_t waiting_since_ms;	/* last progress while commands are out */
@@ -180,6 +182,8 @@ vconn_ready(struct vconn *c)
 		vr->st.backoff_ms = 0;
 		vr->waiting_since_ms = now_ms();
 		vredis_set_state(vr, VREDIS_UP);
+		if (vr->on_up != NULL && !vr->freeing)
+			vr->on_up(vr->on_up_arg);
 	} else
 		vr->st.subscribed = 1;
 }
@@ -707,6 +711,8 @@ vredis_new(struct event_base *base, const struct vredis_config *cfg, vredis_msg_
 	vr->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 20;
 	vr->msg = msg;
 	vr->msg_arg = msg_arg;
+	vr->on_up = cfg->on_up;
+	vr->on_up_arg = cfg->on_up_arg;
 	vr->st.state = VREDIS_CONNECTING;
 	vr->st.since = wall_s();
 	vr->heartbeat = event_new(base, -1, EV_PERSIST, vredis_heartbeat_cb, vr);

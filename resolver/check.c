@@ -110,6 +110,7 @@ check_drop(struct check *c)
 	const struct check_env *env = &c->cx->env;
 
 	check_unhash(c);
+	check_fleet_end(c);
 	if (c->rw)
 		env->upstream->cancel(c->rw);
 	for (size_t i = 0; i < c->nm; i++) {
@@ -219,8 +220,10 @@ check_decide(struct check *c, const struct cons_verdict *v)
 		 v->outcome == OUTCOME_DISSENT ? CHECK_DISSENT_TTL : 0, &slen, &c->lraw)) == NULL)
 		c->lraw = 0;
 	/* A prefetch that was not believed leaves the verdict the live entry is keyed to. */
-	if (keep != CHECK_KEEP_NOT)
+	if (keep != CHECK_KEEP_NOT) {
 		check_remember(c, v, local, sticky);
+		check_fleet_publish(c, v, sticky);
+	}
 	res.wire = served;
 	res.len = slen;
 	res.age = 0; /* built with the TTLs decayed already */
@@ -310,6 +313,7 @@ check_pairs_decide(struct check *c)
 		return 0;
 	}
 	c->ca_done = 1;
+	c->no_publish = 1;
 	check_decide(c, &v);
 	return 1;
 }
@@ -375,7 +379,7 @@ check_mirror_answered(void *arg, enum cons_transport transport, const uint8_t *w
 	check_try_decide(c);
 }
 
-static void
+void
 check_start_mirrors(struct check *c)
 {
 	const struct check_env *env = &c->cx->env;
@@ -413,21 +417,16 @@ check_copy_local(struct check *c, const struct resolve_result *res)
 	return 0;
 }
 
-/*
- * Serve the message built from the local answer to every waiter without a verdict taken now
- * (d says how; SERVFAIL when nothing can be built), kept in the answer cache (*raw: its hash),
- * and end the check.
- */
-static void
+void
 check_serve_now(struct check *c, int flatten, const struct policy_decision *d, uint64_t *raw,
-    enum check_keep keep)
+    enum check_keep keep, uint32_t cap)
 {
 	struct check_result res = { .status = UPSTREAM_OK, .decision = *d };
 	uint8_t *served;
 
 	if (c->fresh == CHECK_PREFETCH)
 		keep = CHECK_KEEP_NOT; /* nothing verified: the live entry stays */
-	served = check_build(c, c->ld, flatten, c->lage, keep, 0, &res.len, raw);
+	served = check_build(c, c->ld, flatten, c->lage, keep, cap, &res.len, raw);
 
 	res.wire = served;
 	if (served == NULL) {
@@ -454,9 +453,8 @@ check_fail(struct check *c, enum upstream_status status)
 /*
  * The local answer has the content the mirrors already corroborated (the verified cache):
  * no need to ask again. Served as built then (the chain only if that verdict covered it).
- * Returns 1 when it served (c is gone).
  */
-static int
+int
 check_reuse(struct check *c)
 {
 	struct check_ctx *cx = c->cx;
@@ -472,7 +470,7 @@ check_reuse(struct check *c)
 	cx->env.st->verdict_cached++;
 	check_ca_flag(cx->env.ca, &q, &serve);
 	check_serve_now(c, !(info.flags & VCACHE_F_CHAIN), &serve, &raw,
-	    serve.action == ACTION_SERVE ? CHECK_KEEP_VERIFIED : CHECK_KEEP);
+	    serve.action == ACTION_SERVE ? CHECK_KEEP_VERIFIED : CHECK_KEEP, 0);
 	vcache_set_raw_hash(cx->env.vcache, q.qname, q.qname_len, q.qtype, raw);
 	return 1;
 }
@@ -515,13 +513,22 @@ check_local_ready(struct check *c)
 		 * SERVFAIL (answer.c). (A NOERROR answer the digest finds unusable, such as a
 		 * contradictory CNAME chain, is still checked: the mirrors' data dissents from it.)
 		 */
-		check_serve_now(c, 1, &serve, NULL, CHECK_KEEP);
+		check_serve_now(c, 1, &serve, NULL, CHECK_KEEP, 0);
 		return;
 	}
 	/* Keyed (vcache_canon_hash): an equal hash spares the mirrors, so it must be one no
 	 * resolver can aim at. */
 	c->lcanon = vcache_canon_hash(c->cx->env.vcache, &c->ld->ans);
-	if (check_reuse(c))
+	/* The fleet answers first: within shared.timeout per step, or a wait for the verdict
+	 * of the instance asking the mirrors, within consensus.timeout. */
+	if (!c->fleet_wait)
+		check_local_go(c);
+}
+
+void
+check_local_go(struct check *c)
+{
+	if (check_fleet_reuse(c) || check_reuse(c))
 		return;
 	if (!c->fresh && check_pairs_decide(c))
 		return;
@@ -597,8 +604,9 @@ check_create(struct check_ctx *cx, const struct dnsq *q, uint32_t h,
 		check_drop(c);
 		return NULL;
 	}
-	/* In parallel with the upstream, unless a verdict may spare the mirrors. */
-	if (!c->hint && local == NULL)
+	/* In parallel with the upstream, unless a verdict (ours or the fleet's) may spare the
+	 * mirrors. */
+	if (!check_fleet_begin(c) && !c->hint && local == NULL)
 		check_start_mirrors(c);
 	return c;
 }

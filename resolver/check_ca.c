@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "check_ca.h"
+#include "fleet.h"
 #include "check_ca_int.h"
 #include "digest.h"
 #include "log.h"
@@ -306,6 +307,30 @@ check_ca_left(const struct check_ca *ca)
 	return spent >= ca->budget ? 1 : (uint32_t)(ca->budget - spent);
 }
 
+/* The pairs this check's probes proved: kept, and shared with the fleet (fleet.c). */
+static void
+check_ca_keep_pairs(struct check_ca *ca, struct vcache_ca *vc)
+{
+	struct fleet_pair fp = { .qname_len = ca->q.qname_len };
+
+	memcpy(fp.qname, ca->q.qname, ca->q.qname_len);
+	fp.expire = ca->cx->env.clock.wall_s() + CHECK_CA_PAIR_TTL;
+	for (size_t i = 0; i < ca->n_addrs; i++) {
+		const struct check_ca_addr *ad = &ca->addrs[i];
+		if (ad->cached || !ad->done || ad->result != PROBE_OK)
+			continue;
+		if (vcache_ca_pair_store(vc, ca->q.qname, ca->q.qname_len, &ad->a, &ad->matched,
+			fp.expire) == 0) {
+			ca->cx->env.st->ca_pairs_stored++;
+			vstore_touch(ca->cx->env.store);
+		}
+		fp.addr = ad->a;
+		fp.ca = ad->matched;
+		if (ca->cx->env.fleet)
+			fleet_publish_pair(ca->cx->env.fleet, &fp);
+	}
+}
+
 /* Everything is in (or the budget ran out): judge, remember, call back, free. */
 static void
 check_ca_finish(struct check_ca *ca)
@@ -334,16 +359,7 @@ check_ca_finish(struct check_ca *ca)
 	 */
 	if (ca->view.judgement == CA_OK && ca->v.outcome == OUTCOME_AGREE && vc &&
 	    !ca->from_pairs && !ca->view.fresh_only)
-		for (size_t i = 0; i < ca->n_addrs; i++) {
-			const struct check_ca_addr *ad = &ca->addrs[i];
-			if (ad->cached || !ad->done || ad->result != PROBE_OK)
-				continue;
-			if (vcache_ca_pair_store(vc, ca->q.qname, ca->q.qname_len, &ad->a,
-				&ad->matched, ca->cx->env.clock.wall_s() + CHECK_CA_PAIR_TTL) == 0) {
-				ca->cx->env.st->ca_pairs_stored++;
-				vstore_touch(ca->cx->env.store);
-			}
-		}
+		check_ca_keep_pairs(ca, vc);
 	ca->view.elapsed_ms = ca->cx->env.clock.now_ms() - ca->start;
 	if (ca->view.judgement == CA_DISSENT)
 		log_warnx(LOG_G_CONSENSUS, "%s %s: CA evidence (%s) dissents: %s", ca->name,

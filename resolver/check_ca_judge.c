@@ -13,6 +13,7 @@
 #include "check_ca.h"
 #include "check_ca_int.h"
 #include "digest.h"
+#include "fleet.h"
 #include "json.h"
 #include "log.h"
 #include "stats.h"
@@ -124,6 +125,18 @@ check_ca_caa(struct check_ca *ca)
 	free(answers);
 }
 
+/* The fleet (fleet.c) learns the history as this instance's mirrors left it. */
+static void
+check_ca_share_history(const struct check_ca *ca, const struct ca_history *h)
+{
+	struct fleet_history fh = { .qname_len = ca->q.qname_len, .h = *h };
+
+	if (ca->cx->env.fleet == NULL)
+		return;
+	memcpy(fh.qname, ca->q.qname, ca->q.qname_len);
+	fleet_publish_history(ca->cx->env.fleet, &fh);
+}
+
 /* History: the mirrors agreed on a CA; remember it, and notice a sudden change. */
 void
 check_ca_history(struct check_ca *ca)
@@ -140,6 +153,7 @@ check_ca_history(struct check_ca *ca)
 	    cfg->consensus.ca_history_stable_ms / 1000, cfg->consensus.ca_history_flag_for_ms / 1000);
 	if (vcache_ca_history_put(vc, ca->q.qname, ca->q.qname_len, &h) == 0)
 		vstore_touch(ca->cx->env.store);
+	check_ca_share_history(ca, &h);
 	if (ca->view.hist == CA_HIST_FLAG) {
 		ca->cx->env.st->ca_changes_flagged++;
 		log_warnx(LOG_G_CONSENSUS, "%s: the mirrors' CA changed after %u days (now %s)",

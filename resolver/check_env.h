@@ -23,6 +23,7 @@ struct vstore;
 struct dissent;
 struct check_ca_ctx;
 struct portal;
+struct fleet;
 struct mirror;		/* one mirror: opaque to the checks, named through the ops */
 struct mirror_req;	/* one question to it, while it runs */
 
@@ -120,6 +121,7 @@ struct check_env {
 	struct dissent *dissent;	/* the dissent log, or NULL */
 	struct check_ca_ctx *ca;	/* the CA evidence (check_ca.c), or NULL: none */
 	struct portal *portal;		/* the captive-portal window (portal.c), or NULL */
+	struct fleet *fleet;		/* the fleet's shared verdicts (fleet.c), or NULL */
 	const struct check_mirror_ops *mirrors;
 	void *mirrors_svc;
 	const struct check_upstream_ops *upstream;
@@ -136,6 +138,7 @@ struct check_ca_env {
 	struct vstats *st;
 	struct vcache *vcache;		/* CA pairs and histories (vcache_ca.c) */
 	struct vstore *store;		/* told of every change; NULL: none */
+	struct fleet *fleet;		/* proven pairs are shared there; NULL: none */
 	const struct check_mirror_ops *mirrors;	/* TLSA, CAA and notary questions */
 	/* The probes; NULL: check_ca_new makes the daemon's own probe set (probe.c). */
 	const struct check_probe_ops *probes;

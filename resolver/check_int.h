@@ -16,6 +16,7 @@ struct check_result;
 struct check_mirror_view;
 struct check_ca;
 struct check_ca_view;
+struct fleet_ask;
 
 /* In-flight checks table: its chains (a power of two). */
 #define CHECK_BUCKETS 1024
@@ -78,6 +79,11 @@ struct check {
 	struct check_ca_view *ca_view;
 	uint64_t start_ms;		/* monotonic: the CA budget counts from here */
 	int prefetch_kept;		/* CHECK_PREFETCH: its answer replaced the live entry */
+	/* The fleet (check_fleet.c): its question, while it runs or holds the lock; whether
+	 * the mirrors wait for it; whether it imported a verdict to judge the local answer by;
+	 * no_publish: decided on cached CA pairs, which may be another's, so never shared. */
+	struct fleet_ask *fleet;
+	int fleet_wait, fleet_got, no_publish;
 };
 
 /* The check a coalesce_job link belongs to. */
@@ -96,6 +102,50 @@ enum check_keep {
 	CHECK_KEEP,		/* in the answer cache, in place of the upstream's */
 	CHECK_KEEP_VERIFIED	/* ... as corroborated: it may be served stale (RFC 8767) */
 };
+
+/* check.c, for check_fleet.c */
+
+/* check_local_go - the local answer is digested and the fleet has answered: reuse a
+ * verdict, or ask the mirrors and decide. c may be gone on return. */
+void check_local_go(struct check *c);
+
+/* check_start_mirrors - ask the k mirrors selected for c's question. */
+void check_start_mirrors(struct check *c);
+
+/* check_reuse - when c->hint and the verified cache holds an agreement on exactly the
+ * local answer, serve it; returns 1 then (c is gone). */
+int check_reuse(struct check *c);
+
+/*
+ * check_serve_now - serve the message built from the local answer to every waiter without
+ * a verdict taken now (d says how; SERVFAIL when nothing can be built), kept in the answer
+ * cache as keep says (*raw: its hash; cap: its TTLs' bound, 0 none), and end the check.
+ */
+void check_serve_now(struct check *c, int flatten, const struct policy_decision *d,
+    uint64_t *raw, enum check_keep keep, uint32_t cap);
+
+/* check_fleet.c */
+
+/*
+ * check_fleet_begin - when c is a client's question without a live local verdict and the
+ * fleet is up, ask the fleet first; returns 1 when the mirrors wait for its answer.
+ */
+int check_fleet_begin(struct check *c);
+
+/* check_fleet_end - c goes: its fleet question too (a lock it holds is given back). */
+void check_fleet_end(struct check *c);
+
+/*
+ * check_fleet_reuse - when the fleet imported a verdict on exactly the local answer, serve
+ * it (agreement: verified; dissent: the policy's action) and return 1 (c is gone); else 0.
+ */
+int check_fleet_reuse(struct check *c);
+
+/*
+ * check_fleet_publish - share verdict v (sticky: made by the sticky evidence) with the
+ * fleet, when this instance took it from its mirrors and kept it.
+ */
+void check_fleet_publish(struct check *c, const struct cons_verdict *v, int sticky);
 
 /* check_verdict.c */
 

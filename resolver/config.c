@@ -17,7 +17,7 @@
 static const char *const config_top_keys[] = { "listen", "upstreams", "upstreams_from",
 	"upstream_timeout", "forward", "forward_from", "mirrors", "consensus", "cache", "tcp", "acl", "ratelimit",
 	"control", "metrics", "dashboard", "log",
-	"user", "sandbox", "workers", "plugins", NULL };
+	"user", "sandbox", "workers", "plugins", "shared", NULL };
 static const char *const config_acl_keys[] = { "from", "action", NULL };
 static const char *const config_forward_keys[] = { "zone", "to", NULL };
 static const char *const config_acl_actions[] = { "allow", "refuse", "drop", NULL };
@@ -139,6 +139,7 @@ config_free(struct config *c)
 	free(c->user);
 	free(c->path);
 	plugin_conf_free(c->plugins);
+	config_shared_free(c);
 	free(c);
 }
 
@@ -697,6 +698,8 @@ config_top(struct yconf *y, const yaml_node_t *root, struct config *c)
 	if ((v = yconf_get(y, root, "cache")) && config_cache(y, v, c) != 0)
 		return -1;
 	if (config_sections(y, root, c) != 0)
+		return -1;
+	if ((v = yconf_get(y, root, "shared")) && config_shared_parse(y, v, c) != 0)
 		return -1;
 	return plugin_conf_parse(y, yconf_get(y, root, "plugins"), &c->plugins);
 }

@@ -8,6 +8,7 @@
 
 #include "acl.h"
 #include "netaddr.h"
+#include "vredis.h"
 #include "yconf.h"
 
 struct plugin_config;
@@ -106,6 +107,23 @@ struct config_mirror {
 	unsigned long line;	/* where it was defined, for messages */
 };
 
+/* shared: the fleet's Redis (fleet.c); off unless shared.redis is set. */
+#define CONFIG_SHARED_PREFIX "vantage:"
+#define CONFIG_SHARED_TIMEOUT_MS 20
+#define CONFIG_SHARED_KEY_MIN 32	/* bytes of key_file: a 256-bit key */
+#define CONFIG_SHARED_KEY_MAX 4096
+struct config_shared {
+	int on;
+	char *redis;			/* the URL as written (it may hold a password) */
+	struct vredis_addr addr;	/* vredis_parse_url's */
+	char *password, *username;	/* NULL: the URL's, if any */
+	char *prefix;
+	uint64_t timeout_ms;
+	char *key_file;			/* NULL: the key is derived from password and prefix */
+	uint8_t *key;			/* key_file's bytes, as they are */
+	size_t key_len;
+};
+
 struct config {
 	char *path;
 
@@ -202,6 +220,7 @@ struct config {
 	int sandbox;		/* no_new_privs + Landlock + seccomp after start-up */
 	int workers;		/* event loops answering: 1..CONFIG_MAX_WORKERS, 0 = auto */
 	struct plugin_config *plugins;	/* plugins: (plugins/plugin_conf.c) */
+	struct config_shared shared;	/* shared: the fleet's Redis (config_shared.c) */
 };
 
 /*
@@ -225,6 +244,19 @@ void config_consensus_for(const struct config *c, const uint8_t *qname, size_t q
  * zone's resolvers: it then never reaches a mirror.
  */
 int config_forwarded(const struct config *c, const uint8_t *qname, size_t qname_len);
+
+/*
+ * config_shared_same - whether a and b configure the same fleet (every key of shared:, the
+ * key file's bytes included): a reload that changes it takes effect at the next restart.
+ */
+int config_shared_same(const struct config *a, const struct config *b);
+
+/*
+ * config_shared_keep - a reload from running to next: when shared: changed, say that it
+ * takes effect at the next restart and keep the running section in next (the fleet's
+ * connection and key were made from it).
+ */
+void config_shared_keep(struct config *running, struct config *next);
 
 /* config_free - accepts NULL. */
 void config_free(struct config *c);

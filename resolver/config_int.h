@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "netaddr.h"
 #include "yconf.h"
@@ -71,5 +72,18 @@ int config_forward_from_parse(struct yconf *y, const yaml_node_t *v, struct conf
  */
 int config_upstreams_auto(struct yconf *y, const yaml_node_t *at, struct config *c,
     const char *resolv_conf);
+
+/*
+ * config_shared_parse - shared: at v into c->shared (config_shared.c): the URL checked by
+ * vredis_parse_url, the prefix, the timeout, the key file read. Returns 0, or -1 after
+ * recording the error in y.
+ */
+int config_shared_parse(struct yconf *y, const yaml_node_t *v, struct config *c);
+
+/* config_shared_free - what c->shared holds (the key wiped first). */
+void config_shared_free(struct config *c);
+
+/* config_shared_print - shared: as config_print writes it, never the password. */
+void config_shared_print(const struct config *c, FILE *out);
 
 #endif

@@ -237,5 +237,6 @@ config_print(const struct config *c, FILE *out)
 		fprintf(out, "workers: %d\n", c->workers);
 	else
 		fprintf(out, "workers: auto\n");
+	config_shared_print(c, out);
 	plugin_conf_print(c->plugins, out);
 }

@@ -5,12 +5,13 @@
 # and lib/libvantage.a). No file here includes wolfSSL: the ldns CFLAGS are safe for all.
 noinst_LIBRARIES += resolver/libvantaged.a
 VANTAGED_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(LDNS_CFLAGS) \
-	$(SECCOMP_CFLAGS) $(NGHTTP2_CFLAGS)
+	$(SECCOMP_CFLAGS) $(NGHTTP2_CFLAGS) $(HIREDIS_CFLAGS)
 resolver_libvantaged_a_CPPFLAGS = $(VANTAGED_CPPFLAGS)
 resolver_libvantaged_a_SOURCES = \
 	resolver/vantaged.h resolver/stats.c resolver/stats.h \
 	resolver/config.c resolver/config.h resolver/config_int.h \
 	resolver/config_consensus.c \
+	resolver/config_shared.c \
 	resolver/config_upstreams.c \
 	resolver/config_print.c \
 	resolver/acl.c resolver/acl.h \
@@ -21,6 +22,8 @@ resolver_libvantaged_a_SOURCES = \
 	resolver/query.c resolver/query.h \
 	resolver/check.c resolver/check.h resolver/check_int.h resolver/check_env.h \
 	resolver/check_verdict.c resolver/check_live.c resolver/check_live.h \
+	resolver/check_fleet.c resolver/fleet.c resolver/fleet.h \
+	resolver/fleet_codec.c resolver/fleet_codec.h resolver/fleet_load.c resolver/fleet_load.h \
 	resolver/vstore.c resolver/vstore.h resolver/secret.c resolver/secret.h \
 	resolver/dissent.c resolver/dissent.h \
 	resolver/consensus.c resolver/consensus.h \

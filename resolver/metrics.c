@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "dnscache.h"
+#include "fleet.h"
 #include "httpsrv.h"
 #include "log.h"
 #include "metrics.h"
@@ -386,6 +387,19 @@ metrics_portal(struct mw *m, const struct report_src *src)
 	    "Answers served unverified, flagged, in a captive-portal login window.", v.served);
 }
 
+/* The fleet's Redis: whether it is up (its counters are stats.c's "shared" families). */
+static void
+metrics_shared(struct mw *m, const struct report_src *src)
+{
+	struct fleet *f = src->fleet ? *src->fleet : NULL;
+
+	mw_single(m, "vantaged_shared_on", "gauge",
+	    "1 when a fleet's Redis is configured (shared.redis), 0 when off.", f != NULL);
+	mw_single(m, "vantaged_shared_up", "gauge",
+	    "1 when the fleet's Redis (shared.redis) takes commands, 0 when down or off.",
+	    fleet_up(f));
+}
+
 /* Each event loop's questions (workers: N): a hot loop shows. */
 static void
 metrics_loops(struct mw *m, const struct report_src *src)
@@ -417,6 +431,7 @@ metrics_render(const struct report_src *src, struct evbuffer *out)
 	metrics_loops(&m, src);
 	metrics_cache(&m, src);
 	metrics_consensus(&m, src);
+	metrics_shared(&m, src);
 	metrics_upstreams(&m, src);
 	metrics_mirrors(&m, src);
 	metrics_portal(&m, src);

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "dnscache.h"
+#include "fleet.h"
 #include "log.h"
 #include "mirror_client.h"
 #include "portal_live.h"
@@ -285,9 +286,37 @@ report_status(const struct report_src *src, struct jw *w)
 		jw_close(w, '}');
 	}
 	report_ca(src, w);
+	report_shared(src, w);
 	report_loops(src, w);
 	report_resolv_conf(src, w);
 	portal_json(report_portal(src), now_ms(), w);
+}
+
+void
+report_shared(const struct report_src *src, struct jw *w)
+{
+	struct fleet *f = src->fleet ? *src->fleet : NULL;
+	struct fleet_status fs;
+
+	jw_open(w, "shared", '{');
+	if (f == NULL) {
+		jw_str(w, "state", "off");
+		jw_close(w, '}');
+		return;
+	}
+	fleet_status(f, &fs);
+	jw_str(w, "state", vredis_state_name(fs.redis.state));
+	jw_bool(w, "subscribed", fs.redis.subscribed);
+	jw_str(w, "server", fs.server);
+	jw_str(w, "prefix", fs.prefix);
+	jw_bool(w, "key_file", fs.keyed);
+	jw_u64(w, "since", fs.redis.since);
+	stats_status(src->st, w, "shared");
+	jw_u64(w, "outstanding", fs.redis.outstanding);
+	jw_u64(w, "reconnects", fs.redis.connects);
+	jw_u64(w, "loaded", fs.loaded);
+	jw_str(w, "last_error", fs.redis.last_error);
+	jw_close(w, '}');
 }
 
 struct portal *

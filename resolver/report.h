@@ -19,6 +19,7 @@ struct check_wait;
 struct check_result;
 struct dnsq;
 struct portal_live;
+struct fleet;
 struct resolve_stats;
 struct upstream_set;
 struct upstream_stats;
@@ -41,6 +42,7 @@ struct report_src {
 	struct resolve *const *res;
 	struct recent *const *recent;
 	struct portal_live *const *portal;	/* captive portals (NULL slot or value: none) */
+	struct fleet *const *fleet;	/* shared: the fleet's Redis (NULL slot or value: off) */
 
 	void *arg;
 	/* The mirror set (NULL: none configured) and the verified cache (NULL: none). */
@@ -121,6 +123,12 @@ void report_clients(const struct report_src *src, struct jw *w);
 
 /* report_history - `history`: verdicts per minute over the last hour, by outcome. */
 void report_history(const struct report_src *src, struct jw *w);
+
+/*
+ * report_shared - status's "shared": the fleet's Redis (state up, down, connecting or off;
+ * the server, never its password; since when; the counters of stats.c's "shared" group).
+ */
+void report_shared(const struct report_src *src, struct jw *w);
 
 /* report_portal - the captive-portal state and window (portal_live_portal), or NULL. */
 struct portal *report_portal(const struct report_src *src);

@@ -46,6 +46,21 @@ const struct stats_family_desc stats_families[STATS_F_COUNT] = {
 	[STATS_F_PREFETCH_RESULTS] = { "vantaged_prefetch_results_total", "counter",
 	    "Prefetches of cross-checked names, by result: agree (the entry was replaced) or "
 	    "rejected (the old entry was kept until it expires).", "result" },
+	[STATS_F_SHARED_LOOKUPS] = { "vantaged_shared_lookups_total", "counter",
+	    "The fleet's shared verdicts looked up in Redis, by result: hit (an answer decided on "
+	    "one, no mirror asked), miss (none, or not on this answer), invalid (malformed or "
+	    "forged), ignored (refused by the trust rules).", "result" },
+	[STATS_F_SHARED_VERDICTS] = { "vantaged_shared_verdicts_total", "counter",
+	    "Verdicts imported from the fleet into the verified cache, and published to it.",
+	    "direction" },
+	[STATS_F_SHARED_FAILURES] = { "vantaged_shared_failures_total", "counter",
+	    "Redis commands that failed (error reply, connection lost or refused) or passed "
+	    "shared.timeout.", "kind" },
+	[STATS_F_SHARED_LOCKS] = { "vantaged_shared_locks_total", "counter",
+	    "The per-name lock: won (this instance asked the mirrors) or held by another "
+	    "instance (a wait).", "result" },
+	[STATS_F_SHARED_WAITS] = { "vantaged_shared_waits_total", "counter",
+	    "Waits for another instance's verdict, by how they ended.", "result" },
 };
 
 /*
@@ -93,6 +108,20 @@ static const struct stats_counter stats_counters[] = {
 	{ "ca", "pairs_stored", STATS_F_CA_PAIRS_STORED, 0, NULL, OFF(ca_pairs_stored) },
 	{ "ca", "pair_hits", STATS_F_CA_PAIR_HITS, 0, NULL, OFF(ca_pair_hits) },
 	{ "ca", "changes_flagged", STATS_F_CA_CHANGES, 0, NULL, OFF(ca_changes_flagged) },
+	{ "shared", "hits", STATS_F_SHARED_LOOKUPS, 0, "hit", OFF(shared_hits) },
+	{ "shared", "misses", STATS_F_SHARED_LOOKUPS, 1, "miss", OFF(shared_misses) },
+	{ "shared", "invalid", STATS_F_SHARED_LOOKUPS, 2, "invalid", OFF(shared_invalid) },
+	{ "shared", "ignored", STATS_F_SHARED_LOOKUPS, 3, "ignored", OFF(shared_ignored) },
+	{ "shared", "imported", STATS_F_SHARED_VERDICTS, 0, "imported", OFF(shared_imported) },
+	{ "shared", "published", STATS_F_SHARED_VERDICTS, 1, "published", OFF(shared_published) },
+	{ "shared", "errors", STATS_F_SHARED_FAILURES, 0, "error", OFF(shared_errors) },
+	{ "shared", "timeouts", STATS_F_SHARED_FAILURES, 1, "timeout", OFF(shared_timeouts) },
+	{ "shared", "lock_wins", STATS_F_SHARED_LOCKS, 0, "won", OFF(shared_lock_wins) },
+	{ "shared", "lock_waits", STATS_F_SHARED_LOCKS, 1, "wait", OFF(shared_lock_waits) },
+	{ "shared", "waits_answered", STATS_F_SHARED_WAITS, 0, "answered",
+	    OFF(shared_wait_answered) },
+	{ "shared", "waits_timed_out", STATS_F_SHARED_WAITS, 1, "timeout",
+	    OFF(shared_wait_timeouts) },
 };
 
 static const struct stats_item stats_upstream_counters[] = {

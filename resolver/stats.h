@@ -33,6 +33,14 @@ struct vstats {
 	/* Prefetch (cache.prefetch): refreshes started for hot names near expiry, and how the
 	 * cross-checked ones ended: replaced on agreement, or the old entry kept. */
 	uint64_t prefetches, prefetch_agree, prefetch_rejected;
+	/* The fleet (fleet.c, check_fleet.c; main loop only): answers decided on a shared
+	 * verdict and lookups that found none or none usable; values refused as malformed or
+	 * forged (invalid) or by the trust rules (ignored); verdicts imported and published;
+	 * commands failed or late; the lock won, lost (a wait), and how each wait ended. */
+	uint64_t shared_hits, shared_misses, shared_invalid, shared_ignored;
+	uint64_t shared_imported, shared_published;
+	uint64_t shared_errors, shared_timeouts;
+	uint64_t shared_lock_wins, shared_lock_waits, shared_wait_answered, shared_wait_timeouts;
 };
 
 /* The Prometheus families of the counters, in the order /metrics lists them. */
@@ -54,6 +62,11 @@ enum stats_family {
 	STATS_F_CA_CHANGES,
 	STATS_F_PREFETCHES,
 	STATS_F_PREFETCH_RESULTS,
+	STATS_F_SHARED_LOOKUPS,
+	STATS_F_SHARED_VERDICTS,
+	STATS_F_SHARED_FAILURES,
+	STATS_F_SHARED_LOCKS,
+	STATS_F_SHARED_WAITS,
 	STATS_F_COUNT
 };
 

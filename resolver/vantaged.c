@@ -1,14 +1,12 @@
 /* resolver/vantaged.c - vantaged: start-up, signals, reload and shutdown. */
 #include "autoconf.h"
 
-#include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ratelimit.h"
@@ -30,6 +28,7 @@
 #include "plugin_conf.h"
 #include "resolve.h"
 #include "sandbox.h"
+#include "fleet.h"
 #include "follow.h"
 #include "vantaged.h"
 #include "tcp_admit.h"
@@ -191,6 +190,7 @@ vantaged_reload_apply(struct vantaged *vd, struct config *cfg)
 		vstore_reconfigure(vd->store, cfg);
 		dissent_reopen(vd->dissent, cfg->dissent_log); /* logrotate moved it away */
 	}
+	config_shared_keep(vd->cfg, cfg); /* the fleet's connection lives until a restart */
 	if (!vd->verbose)
 		log_set_level(-1, (enum log_level)cfg->log_level);
 	/* logs; the running store stays on failure */
@@ -271,6 +271,8 @@ vantaged_sandbox(struct vantaged *vd)
 	for (size_t i = 0; vd->cfg->upstreams_auto && i < vd->cfg->n_upstreams_from &&
 	     i < CONFIG_MAX_UPSTREAMS_FROM; i++)
 		p.read[5 + i] = vd->cfg->upstreams_from[i];
+	/* shared.key_file, read again on reload (config_shared.c). */
+	p.read[5 + CONFIG_MAX_UPSTREAMS_FROM + CONFIG_MAX_FORWARD_FROM] = vd->cfg->shared.key_file;
 	/* forward_from: the links' directories (resolved renames its files there). */
 	for (size_t i = 0; i < vd->cfg->n_forward_from && i < CONFIG_MAX_FORWARD_FROM; i++)
 		p.read[5 + CONFIG_MAX_UPSTREAMS_FROM + i] =
@@ -356,9 +358,9 @@ vantaged_loop_stats(void *arg, size_t i)
 {
 	struct vantaged *vd = arg;
 
-	if (i >= worker_pool_size(vd->workers))
-		return NULL;
-	return i == 0 ? &vd->st : worker_pool_stats(vd->workers, i);
+	return i >= worker_pool_size(vd->workers) ? NULL
+	    : i == 0				      ? &vd->st
+						      : worker_pool_stats(vd->workers, i);
 }
 
 /* Worker loop i's resolver (i >= 1). */
@@ -407,7 +409,7 @@ vantaged_ops_open(struct vantaged *vd)
 		.check = vantaged_src_check, .plugin_metrics = vantaged_src_plugin_metrics,
 		.refresh = vantaged_totals, .loop_stats = vantaged_loop_stats,
 		.loop_res = vantaged_loop_res, .loop_queue = vantaged_loop_queue,
-		.portal = &vd->portal };
+		.portal = &vd->portal, .fleet = &vd->fleet };
 	const struct control_env cenv = { .base = vd->base, .src = src,
 		.reload = vantaged_src_reload, .arg = vd };
 	const struct metrics_env menv = { .base = vd->base, .src = src };
@@ -442,10 +444,7 @@ vantaged_quiesce(void *arg, int begin)
 {
 	struct vantaged *vd = arg;
 
-	if (begin)
-		worker_pool_pause(vd->workers);
-	else
-		worker_pool_resume(vd->workers);
+	(begin ? worker_pool_pause : worker_pool_resume)(vd->workers);
 }
 
 /* The links' forward zones changed: the cached answers came from who was asked before. */
@@ -517,6 +516,13 @@ vantaged_checks_new(struct vantaged *vd, char *err, size_t errlen)
 	if ((vd->store = vstore_new(&se, err, errlen)) == NULL)
 		return -1;
 	vd->vcache = vstore_vcache(vd->store);
+	if (vd->cfg->shared.on &&
+	    (env.fleet = ce.fleet = vd->fleet = fleet_new(&(struct fleet_env){ .base = vd->base,
+		 .shared = &vd->cfg->shared, .st = &vd->st, .vcache = vd->vcache,
+		 .store = vd->store, .wall_s = check_live_clock.wall_s })) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if ((vd->live = check_live_new(vd->base, vd->cfg, &vd->mirrors,
 		 vstore_secret(vd->store), err, errlen)) == NULL)
 		return -1;
@@ -538,6 +544,7 @@ static void
 vantaged_checks_free(struct vantaged *vd)
 {
 	check_free(vd->checks);
+	fleet_free(vd->fleet);
 	portal_live_free(vd->portal);
 	check_ca_free(vd->check_ca);
 	check_live_free(vd->live);

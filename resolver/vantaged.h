@@ -27,6 +27,7 @@ struct dashboard;
 struct probe_set;
 struct plugin_chain;
 struct worker_pool;
+struct fleet;
 
 
 struct vantaged {
@@ -55,6 +56,7 @@ struct vantaged {
 	struct vcache *vcache;		/* the store's */
 	struct dissent *dissent;
 	struct portal_live *portal;	/* captive portals: the watch and the window */
+	struct fleet *fleet;		/* shared: the fleet's Redis (fleet.c), or NULL */
 
 	struct ratelimit *ratelimit;	/* NULL when ratelimit.qps is 0 */
 	struct follow *follow;		/* upstreams: auto and the system's path (follow.c) */

@@ -17,6 +17,7 @@ struct vcache_ca;
 #define VCACHE_F_STICKY 8	/* too few mirrors, and the answer contradicts the addresses
 				 * verified before (check.c, evidence is sticky) */
 #define VCACHE_F_CHAIN 16	/* the verdict covered the CNAME chain: it is served as such */
+#define VCACHE_F_SHARED 32	/* imported from the fleet (fleet.c): never published again */
 
 /* What is known of one (name, type). Only consensus verdicts get here (DESIGN.md 8). */
 struct vcache_info {

@@ -14,6 +14,7 @@ include tests/integration/dashboard.mk
 include tests/integration/net.mk
 include tests/integration/probe.mk
 include tests/integration/vredis.mk
+include tests/integration/fleet.mk
 include tests/integration/plugins.mk
 include tests/integration/webpki.mk
 include tests/adversary/local.mk

@@ -158,6 +158,12 @@ async function pageStatus() {
 	const [s, h] = await Promise.all([api("/api/status"), api("/api/history")]);
 	const rc = s.resolv_conf || {};
 	const portal = s.portal || { state: "none", say: "" };
+	const sh = s.shared || { state: "off" };
+	/* The fleet's Redis (shared:), only when one is configured. */
+	const fleet = sh.state === "off" ? [] : [["fleet (Redis)", sh.state + ", " + sh.server +
+		": hits " + sh.hits + ", lock waits " + sh.lock_waits + ", published " + sh.published +
+		", invalid " + sh.invalid + (sh.last_error ? "; last error: " + sh.last_error : ""),
+		sh.state === "up" ? "good" : "bad"]];
 	kv(document.getElementById("summary"), [
 		["mode", s.mode],
 		["mirrors usable", s.mirrors.ready + " of " + s.mirrors.total,
@@ -166,6 +172,7 @@ async function pageStatus() {
 			? "no: " + (rc.path || "resolv.conf") + " names " + (rc.nameservers || []).join(", ")
 			: "unknown", rc.in_path ? "good" : "bad"],
 		["captive portal", portal.say, portal.state === "none" ? "good" : "bad"],
+		...fleet,
 		["verdicts", "agree " + s.verdicts.agree + ", dissent " + s.verdicts.dissent +
 			", insufficient " + s.verdicts.insufficient + ", cached " + s.verdicts.cached],
 		["refused / servfail / flagged", s.actions.refuse + " / " + s.actions.servfail +

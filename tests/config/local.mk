@@ -166,4 +166,11 @@ EXTRA_DIST += tests/config/90-plugins.yaml tests/config/90-plugins.ok \
 	tests/config/bad/96-dashboard-key.yaml tests/config/bad/96-dashboard-key.err \
 	tests/config/bad/97-forward-from.yaml tests/config/bad/97-forward-from.err \
 	tests/config/bad/98-workers-word.yaml tests/config/bad/98-workers-word.err \
-	tests/config/bad/98-workers-zero.yaml tests/config/bad/98-workers-zero.err
+	tests/config/bad/98-workers-zero.yaml tests/config/bad/98-workers-zero.err \
+	tests/config/36.yaml tests/config/36.ok tests/config/37.yaml tests/config/37.ok \
+	tests/config/38.yaml tests/config/38.ok \
+	tests/config/bad/99-shared-url.yaml tests/config/bad/99-shared-url.err \
+	tests/config/bad/99-shared-prefix.yaml tests/config/bad/99-shared-prefix.err \
+	tests/config/bad/99-shared-timeout.yaml tests/config/bad/99-shared-timeout.err \
+	tests/config/bad/99-shared-key.yaml tests/config/bad/99-shared-key.err \
+	tests/config/bad/99-shared-unknown.yaml tests/config/bad/99-shared-unknown.err

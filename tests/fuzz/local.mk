@@ -3,7 +3,7 @@
 # libFuzzer as tests/fuzz/fuzz_NAME (run by tests/fuzz/run.sh); always, it also links
 # tests/fuzz/standalone.c as the check program tests/fuzz/standalone_NAME, which
 # tests/fuzz/smoke.sh runs over tests/fuzz/corpus/NAME and tests/fuzz/regress/NAME.
-FUZZ_TARGETS = dnsquery dnsanswer consensus mirror_http http_client config mirror_list ca answer
+FUZZ_TARGETS = dnsquery dnsanswer consensus mirror_http http_client config mirror_list ca answer fleet
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/resolver -I$(top_srcdir)/mirror \
 	$(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(LDNS_CFLAGS)
 # mirror/ files include wolfSSL (keygen.c) and never ldns.
@@ -21,10 +21,10 @@ FUZZ_LDADD_VANTAGED = $(VANTAGED_LIBS)
 TESTS += tests/fuzz/smoke.sh
 EXTRA_DIST += tests/fuzz/smoke.sh tests/fuzz/run.sh tests/fuzz/README.md tests/fuzz/gen-corpus.py \
 	tests/fuzz/corpus tests/fuzz/regress
-check_PROGRAMS += tests/fuzz/standalone_dnsquery tests/fuzz/standalone_dnsanswer tests/fuzz/standalone_consensus tests/fuzz/standalone_mirror_http tests/fuzz/standalone_http_client tests/fuzz/standalone_config tests/fuzz/standalone_mirror_list tests/fuzz/standalone_ca tests/fuzz/standalone_answer
+check_PROGRAMS += tests/fuzz/standalone_dnsquery tests/fuzz/standalone_dnsanswer tests/fuzz/standalone_consensus tests/fuzz/standalone_mirror_http tests/fuzz/standalone_http_client tests/fuzz/standalone_config tests/fuzz/standalone_mirror_list tests/fuzz/standalone_ca tests/fuzz/standalone_answer tests/fuzz/standalone_fleet
 # Only this fragment has programs that are built but neither installed nor tests.
 if ENABLE_FUZZING
-noinst_PROGRAMS = tests/fuzz/fuzz_dnsquery tests/fuzz/fuzz_dnsanswer tests/fuzz/fuzz_consensus tests/fuzz/fuzz_mirror_http tests/fuzz/fuzz_http_client tests/fuzz/fuzz_config tests/fuzz/fuzz_mirror_list tests/fuzz/fuzz_ca tests/fuzz/fuzz_answer
+noinst_PROGRAMS = tests/fuzz/fuzz_dnsquery tests/fuzz/fuzz_dnsanswer tests/fuzz/fuzz_consensus tests/fuzz/fuzz_mirror_http tests/fuzz/fuzz_http_client tests/fuzz/fuzz_config tests/fuzz/fuzz_mirror_list tests/fuzz/fuzz_ca tests/fuzz/fuzz_answer tests/fuzz/fuzz_fleet
 endif
 
 
@@ -107,3 +107,11 @@ tests_fuzz_fuzz_answer_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_standalone_answer_SOURCES = tests/fuzz/standalone.c $(FUZZ_ANSWER_SOURCES)
 tests_fuzz_standalone_answer_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_standalone_answer_LDADD = $(FUZZ_LDADD_VANTAGED)
+
+tests_fuzz_fuzz_fleet_SOURCES = tests/fuzz/fuzz_fleet.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_fleet_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_fleet_LDADD = $(FUZZ_LDADD_VANTAGED)
+tests_fuzz_fuzz_fleet_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_standalone_fleet_SOURCES = tests/fuzz/standalone.c tests/fuzz/fuzz_fleet.c tests/fuzz/fuzz.h
+tests_fuzz_standalone_fleet_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_standalone_fleet_LDADD = $(FUZZ_LDADD_VANTAGED)

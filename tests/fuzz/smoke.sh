@@ -12,7 +12,7 @@
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
-TARGETS="dnsquery dnsanswer consensus mirror_http http_client config mirror_list ca answer"
+TARGETS="dnsquery dnsanswer consensus mirror_http http_client config mirror_list ca answer fleet"
 
 # Collect the work first so that the plan comes first.
 list=$(mktemp "${TMPDIR:-/tmp}/fuzz-smoke.XXXXXX") || exit 1

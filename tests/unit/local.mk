@@ -68,6 +68,13 @@ TESTS += tests/unit/test_vcache_ca tests/unit/test_vcache
 tests_unit_test_vcache_SOURCES = tests/unit/test_vcache.c
 tests_unit_test_vcache_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_vcache_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
+
+# fleet_codec.c: shared verdicts as Redis values (garbage, truncation, MAC, bounds).
+check_PROGRAMS += tests/unit/test_fleet_codec
+TESTS += tests/unit/test_fleet_codec
+tests_unit_test_fleet_codec_SOURCES = tests/unit/test_fleet_codec.c
+tests_unit_test_fleet_codec_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_fleet_codec_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_vcache_ca_SOURCES = tests/unit/test_vcache_ca.c
 tests_unit_test_vcache_ca_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_vcache_ca_LDADD = $(VANTAGED_LIBS) $(CMOCKA_LIBS)
