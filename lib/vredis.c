@@ -22,6 +22,11 @@
  * to a few seconds so a fleet does not hammer a server that is coming back up. */
 #define VREDIS_BACKOFF_MIN_MS 100
 #define VREDIS_BACKOFF_MAX_MS 5000
+/* A connection that stayed up this long went down for a new reason: the next attempt is soon
+ * again. One that goes down sooner (a server that hangs up after each handshake, a reply we
+ * refuse each time) keeps the backoff growing: a working handshake alone is no reason to
+ * retry at once. */
+#define VREDIS_STABLE_MS 10000
 /* An idle command connection is checked this often (a PING), so the state shown is the
  * truth even without traffic, and a silently dead path is noticed. */
 #define VREDIS_HEARTBEAT_MS 1000
@@ -34,7 +39,8 @@
  * allocate an array of any announced count. Past these the connection is dropped. Our
  * values are small (a verdict, a peer row); 16 MiB still fits a mirror's whole shared state.
  */
-#define VREDIS_BUF_MAX (16u << 20)	/* bytes buffered for one unfinished reply */
+#define VREDIS_BUF_MAX (16u << 20)	/* bytes buffered for one unfinished reply; also
+					 * what one whole reply may take once parsed */
 #define VREDIS_ARRAY_MAX 262144		/* elements of one array reply */
 
 enum vconn_kind { VCONN_CMD, VCONN_SUB };
@@ -49,6 +55,8 @@ struct vconn {
 	struct event *deadline;		/* the attempt's deadline */
 	uint32_t backoff_ms;
 	unsigned failures;		/* attempts failed in a row */
+	uint64_t up_ms;			/* when it became ready */
+	const char *refused;		/* why the reader refused a reply (a static string) */
 };
 
 struct vredis {
@@ -59,6 +67,8 @@ struct vredis {
 	uint32_t timeout_ms;
 	vredis_msg_cb msg;
 	void *msg_arg;
+	void (*on_up)(void *arg);
+	void *on_up_arg;
 	struct vconn cmd, sub;
 	struct event *heartbeat;
 	uint64_t waiting_since_ms;	/* last progress while commands are out */
@@ -111,8 +121,11 @@ vconn_down(struct vconn *c, const char *why)
 {
 	struct vredis *vr = c->vr;
 	struct timeval tv;
-	uint32_t wait = c->backoff_ms;
+	uint32_t wait;
 
+	if (c->ready && now_ms() - c->up_ms >= VREDIS_STABLE_MS)
+		c->backoff_ms = VREDIS_BACKOFF_MIN_MS;
+	wait = c->backoff_ms;
 	c->ready = 0;
 	c->ac = NULL;
 	event_del(c->deadline);
@@ -158,7 +171,7 @@ vconn_ready(struct vconn *c)
 	struct vredis *vr = c->vr;
 
 	c->ready = 1;
-	c->backoff_ms = VREDIS_BACKOFF_MIN_MS;
+	c->up_ms = now_ms();
 	event_del(c->deadline);
 	vr->st.connects++;
 	if (c->failures > 0 || c->kind == VCONN_CMD)
@@ -169,6 +182,8 @@ vconn_ready(struct vconn *c)
 		vr->st.backoff_ms = 0;
 		vr->waiting_since_ms = now_ms();
 		vredis_set_state(vr, VREDIS_UP);
+		if (vr->on_up != NULL && !vr->freeing)
+			vr->on_up(vr->on_up_arg);
 	} else
 		vr->st.subscribed = 1;
 }
@@ -190,7 +205,8 @@ vconn_handshake_cb(redisAsyncContext *ac, void *reply, void *priv)
 	}
 }
 
-/* The PING after the handshake: commands may go once it answers. */
+/* The PING after the handshake: commands may go once it answers. Refused (NOAUTH: Redis
+ * wants a password and none is configured): the attempt ends with Redis's reason. */
 static void
 vconn_ready_cb(redisAsyncContext *ac, void *reply, void *priv)
 {
@@ -198,6 +214,8 @@ vconn_ready_cb(redisAsyncContext *ac, void *reply, void *priv)
 
 	if (c->ac == ac && reply != NULL && ((redisReply *)reply)->type != REDIS_REPLY_ERROR)
 		vconn_ready(c);
+	else
+		vconn_handshake_cb(ac, reply, priv);
 }
 
 static void
@@ -211,7 +229,8 @@ vconn_message_cb(redisAsyncContext *ac, void *reply, void *priv)
 	    r->element[0]->type != REDIS_REPLY_STRING)
 		return;
 	if (r->element[0]->len == 9 && memcmp(r->element[0]->str, "subscribe", 9) == 0) {
-		vconn_ready(c);
+		if (!c->ready) /* a repeated confirmation is no new connection */
+			vconn_ready(c);
 		return;
 	}
 	if (r->element[0]->len != 7 || memcmp(r->element[0]->str, "message", 7) != 0 ||
@@ -274,8 +293,10 @@ vconn_disconnect_cb(const redisAsyncContext *ac, int status)
 	if (c->ac != ac) /* our own drop: already handled */
 		return;
 	c->vr->st.disconnects += c->ready;
-	if (ac->err && strcmp(ac->errstr, "Out of memory") == 0) /* our array bound, mostly */
-		vconn_down(c, "a reply too large (over 262144 elements) or out of memory");
+	if (ac->err && c->refused != NULL) /* the reader's error: a reply we refused */
+		vconn_down(c, c->refused);
+	else if (ac->err && strcmp(ac->errstr, "Out of memory") == 0)
+		vconn_down(c, "out of memory");
 	else
 		vconn_down(c, ac->err ? ac->errstr : "connection closed by the server");
 }
@@ -302,16 +323,89 @@ struct vconn_ev {
 	struct vconn *c;
 	redisAsyncContext *ac;
 	struct event *rev, *wev;
+	size_t reply_bytes;		/* what the reply being read takes so far */
+	int pubsub;			/* it goes to hiredis's pub/sub path (SUB, none awaited) */
 };
 
 static const redisReplyObjectFunctions *vredis_default_fns;
 
+/* An element of a pub/sub array: hiredis 0.14 asserts [bulk, bulk, ...], and for an
+ * "unsubscribe" an integer third; we subscribe once and never leave, so only a
+ * "subscribe" confirmation or a "message" of three plain elements is taken. */
+static int
+vredis_pubsub_element(const redisReadTask *task, const char *str, size_t len)
+{
+	if (task->idx == 0)
+		return task->type == REDIS_REPLY_STRING && ((len == 7 &&
+		    memcmp(str, "message", 7) == 0) || (len == 9 && memcmp(str, "subscribe", 9) == 0));
+	if (task->idx == 1)
+		return task->type == REDIS_REPLY_STRING;
+	return task->type == REDIS_REPLY_STRING || task->type == REDIS_REPLY_INTEGER;
+}
+
+/*
+ * Every object of a reply passes here as hiredis's reader builds it (task->privdata is the
+ * connection's vconn_ev); a refusal is a reader error: the connection is dropped, the
+ * reason kept. hiredis 0.14 aborts the process (assert) on a reply nobody asked for on a
+ * connection not subscribed, and on a pub/sub array of another shape: such replies never
+ * reach it. The whole reply is bounded too, not only what is buffered: the reader frees
+ * its buffer as it goes, so many elements just under the buffer bound would pass it.
+ */
+static int
+vredis_reply_allowed(const redisReadTask *task, int elements, const char *str, size_t len)
+{
+	struct vconn_ev *e = task->privdata;
+	const char *why = NULL;
+
+	if (task->parent == NULL) {
+		e->reply_bytes = 0;
+		e->pubsub = e->c->kind == VCONN_SUB && e->ac->replies.head == NULL;
+		if (e->c->kind == VCONN_CMD && e->ac->replies.head == NULL &&
+		    task->type != REDIS_REPLY_ERROR) /* an error: hiredis hangs up itself */
+			why = "a reply nobody asked for (a broken or hostile server)";
+		else if (e->pubsub && task->type == REDIS_REPLY_ARRAY && elements != 3)
+			why = "a reply of an unexpected shape on the subscription";
+	} else if (e->pubsub && !vredis_pubsub_element(task, str, len))
+		why = "a reply of an unexpected shape on the subscription";
+	if (elements < 0 || elements > VREDIS_ARRAY_MAX)
+		why = "a reply too large (over 262144 elements)";
+	e->reply_bytes += sizeof(redisReply) + len;
+	if (elements > 0)
+		e->reply_bytes += (size_t)elements * sizeof(redisReply *);
+	if (why == NULL && e->reply_bytes > VREDIS_BUF_MAX)
+		why = "a reply over 16 MiB (a broken or hostile server)";
+	if (why != NULL)
+		e->c->refused = why;
+	return why == NULL;
+}
+
+/* hiredis reports a NULL object as out of memory and drops the connection. */
+static void *
+vredis_create_string(const redisReadTask *task, char *str, size_t len)
+{
+	return vredis_reply_allowed(task, 0, str, len) ?
+	    vredis_default_fns->createString(task, str, len) : NULL;
+}
+
 static void *
 vredis_create_array(const redisReadTask *task, int elements)
 {
-	if (elements < 0 || elements > VREDIS_ARRAY_MAX)
-		return NULL; /* hiredis reports it as out of memory and drops the connection */
-	return vredis_default_fns->createArray(task, elements);
+	return vredis_reply_allowed(task, elements, NULL, 0) ?
+	    vredis_default_fns->createArray(task, elements) : NULL;
+}
+
+static void *
+vredis_create_integer(const redisReadTask *task, long long value)
+{
+	return vredis_reply_allowed(task, 0, NULL, 0) ?
+	    vredis_default_fns->createInteger(task, value) : NULL;
+}
+
+static void *
+vredis_create_nil(const redisReadTask *task)
+{
+	return vredis_reply_allowed(task, 0, NULL, 0) ? vredis_default_fns->createNil(task) :
+							 NULL;
 }
 
 static redisReplyObjectFunctions vredis_fns;
@@ -401,9 +495,13 @@ vconn_attach(struct vconn *c, redisAsyncContext *ac)
 	if (vredis_default_fns == NULL) {
 		vredis_default_fns = ac->c.reader->fn;
 		vredis_fns = *vredis_default_fns;
+		vredis_fns.createString = vredis_create_string;
 		vredis_fns.createArray = vredis_create_array;
+		vredis_fns.createInteger = vredis_create_integer;
+		vredis_fns.createNil = vredis_create_nil;
 	}
 	ac->c.reader->fn = &vredis_fns;
+	ac->c.reader->privdata = e;
 	event_add(e->rev, NULL);
 	event_add(e->wev, NULL);
 	return 0;
@@ -428,6 +526,7 @@ vconn_start(struct vconn *c)
 	}
 	ac->data = c;
 	c->ac = ac;
+	c->refused = NULL;
 	if (vconn_attach(c, ac) != 0 ||
 	    redisAsyncSetConnectCallback(ac, vconn_connect_cb) != REDIS_OK ||
 	    redisAsyncSetDisconnectCallback(ac, vconn_disconnect_cb) != REDIS_OK ||
@@ -612,6 +711,8 @@ vredis_new(struct event_base *base, const struct vredis_config *cfg, vredis_msg_
 	vr->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 20;
 	vr->msg = msg;
 	vr->msg_arg = msg_arg;
+	vr->on_up = cfg->on_up;
+	vr->on_up_arg = cfg->on_up_arg;
 	vr->st.state = VREDIS_CONNECTING;
 	vr->st.since = wall_s();
 	vr->heartbeat = event_new(base, -1, EV_PERSIST, vredis_heartbeat_cb, vr);

@@ -52,6 +52,10 @@ struct vredis_config {
 	uint32_t timeout_ms;		/* a command's default deadline (vredis_command's 0) */
 	const char *channel;		/* NULL: no subscription */
 	const char *log_sub;		/* log subsystem for state changes ("shared") */
+	/* Called each time the command connection is ready (first time and every reconnection),
+	 * from the event loop: a caller may read what it missed. NULL: nothing. */
+	void (*on_up)(void *arg);
+	void *on_up_arg;
 };
 
 /* What the caller gets for a command. */

@@ -36,6 +36,19 @@
 #define REPLICA_UNSUB_TICKS 8
 /* The deadline of a full read of a table (ms), whatever shared.timeout says. */
 #define REPLICA_READ_MS 5000
+/*
+ * Counter notices make the counter tables read at most this often (ms). Each read walks
+ * both tables whole, and anyone who can PUBLISH on the channel can send notices: one every
+ * tick made every replica read tables a Redis writer had grown to 60,000 fields (~100 ms of
+ * loop each) four times a second. The counts are advisory; a second or two late is fine.
+ */
+#define REPLICA_COUNTS_READ_MS 2000
+/*
+ * A table whose full read failed this many times in a row is skipped at the next
+ * connection: a key grown past what vredis takes (16 MiB) drops the connection at each
+ * read, and a replica that must read before it writes would never write again.
+ */
+#define REPLICA_READ_TRIES 3
 /* Refused values logged per minute at most (all are counted). */
 #define REPLICA_LOG_PER_MIN 10
 
@@ -240,6 +253,12 @@ replica_row_apply(struct replica *rp, const char *field, size_t flen, const char
 	uint64_t d;
 	char err[256] = "", hex[TLS_SHA256_HEX];
 
+	/* Sealed but misfiled: said before the costly parse (replica_row_filed). */
+	if (field != NULL && replica_row_unseal(rp->key, val, len, err, sizeof(err)) == 0 &&
+	    !replica_row_filed(field, flen, val, len)) {
+		replica_refuse(rp, "peer row", "filed under another id");
+		return;
+	}
 	if (replica_row_decode(rp->key, val, len, &r, err, sizeof(err)) != 0 ||
 	    replica_view_of_row(&r, &v) != 0) {
 		replica_refuse(rp, field ? "peer row" : "announced row", err[0] ? err :
@@ -266,6 +285,8 @@ replica_row_apply(struct replica *rp, const char *field, size_t flen, const char
 	}
 	if (replica_row_newer(r.rev, d, p->shared_rev, p->shared_digest))
 		replica_take(rp, p, &r, &v);
+	else
+		p->shared_unsent = 1;	/* Redis holds an older row than ours: ours again */
 out:
 	peerfile_row_free(&r);
 }
@@ -416,12 +437,18 @@ replica_read_done(void *arg, enum vredis_status status, const struct redisReply 
 	 * like any other, skipped; only a read that never came back is tried again, else
 	 * such a key would keep this replica from ever writing.
 	 */
+	if (c->full && status == VREDIS_OK)
+		rp->read_fails[c->what] = 0;
 	if (replica_ok(rp, status, r))
 		replica_read_one(rp, c->what, r);
 	else if (status == VREDIS_OK)
 		replica_refuse(rp, "shared table", "Redis refused the read");
-	else if (c->full)
+	else if (c->full) {
+		/* Replies come in order: the first lost is the culprit, the rest went with it. */
+		if (!rp->load_failed)
+			rp->read_fails[c->what]++;
 		rp->load_failed = 1;
+	}
 	if (c->full && --rp->loading == 0) {
 		if (rp->load_failed) {
 			log_warnx(LOG_G_SHARED, "reading the shared state failed; will "
@@ -477,14 +504,25 @@ replica_read(struct replica *rp, enum replica_read what, int full)
 static void
 replica_load(struct replica *rp)
 {
+	const char *keys[4] = { rp->k_peers, rp->k_reports, rp->k_rep, rp->k_ring };
 	struct peer *p;
+	int what;
 
 	for (p = peers_first(rp->env.peers); p != NULL; p = peers_next(p))
 		p->shared_unsent = 1;	/* until Redis shows it has our row */
 	rp->load_failed = 0;
-	if (replica_read(rp, RR_PEERS, 1) != 0 || replica_read(rp, RR_REPORTS, 1) != 0 ||
-	    replica_read(rp, RR_REP, 1) != 0 || replica_read(rp, RR_RING, 1) != 0)
-		rp->load_failed = 1;	/* the others still come back; tried again after */
+	for (what = RR_PEERS; what <= RR_RING; what++) {
+		/* Written unread: newer rows elsewhere win all the same (their replicas write
+		 * them again over ours), and counters are increments. */
+		if (rp->read_fails[what] >= REPLICA_READ_TRIES) {
+			log_warnx(LOG_G_SHARED, "%s could not be read %u times in a row (too "
+			    "large?): not read this time", keys[what], rp->read_fails[what]);
+			rp->read_fails[what] = 0;
+		} else if (replica_read(rp, (enum replica_read)what, 1) != 0)
+			rp->load_failed = 1;	/* the others still come back; tried again after */
+	}
+	if (rp->loading == 0 && !rp->load_failed)
+		rp->loaded = 1;		/* nothing was read: every table was skipped */
 	rp->counts_stale = 0;
 }
 
@@ -552,9 +590,10 @@ replica_tick(evutil_socket_t fd, short what, void *arg)
 		replica_push_peers(rp);
 		replica_count_push(rp);
 		replica_ring_push(rp);
-		/* At most one read per tick, however many notices came. */
-		if (rp->counts_stale) {
+		/* At most one read per interval, however many notices came. */
+		if (rp->counts_stale && now_ms() - rp->counts_read_ms >= REPLICA_COUNTS_READ_MS) {
 			rp->counts_stale = 0;
+			rp->counts_read_ms = now_ms();
 			(void)replica_read(rp, RR_REPORTS, 0);
 			(void)replica_read(rp, RR_REP, 0);
 		}

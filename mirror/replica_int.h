@@ -47,7 +47,10 @@ struct replica {
 	int loaded;			/* the shared state was read since the connection */
 	int loading;			/* reads out */
 	int load_failed;
+	unsigned read_fails[4];		/* full reads of each table (replica.c's enum
+					 * replica_read) that failed in a row */
 	int counts_stale;		/* another replica counted: read the counters again */
+	uint64_t counts_read_ms;	/* when a notice last had them read */
 	struct replica_stats st;
 	uint64_t log_minute;
 	unsigned logged;

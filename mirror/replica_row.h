@@ -69,6 +69,16 @@ int replica_row_newer(uint64_t rev, uint64_t digest, uint64_t our_rev, uint64_t 
 int replica_row_encode(const uint8_t key[REPLICA_KEY_LEN], const struct peer *p,
     struct evbuffer *out);
 
+/* replica_row_unseal - size, magic and seal of a row (untrusted); 0, or -1 with err set. */
+int replica_row_unseal(const uint8_t key[REPLICA_KEY_LEN], const char *s, size_t len, char *err,
+    size_t errlen);
+
+/*
+ * replica_row_filed - whether a row (val, len bytes, untrusted) names the id field (flen
+ * bytes of hex) it is filed under: a look at the JSON, not a parse; 1 or 0.
+ */
+int replica_row_filed(const char *field, size_t flen, const char *val, size_t len);
+
 /*
  * replica_row_decode - check a row read from Redis or a channel (val, len bytes: untrusted)
  * and parse it into r (zeroed here): size, shape, seal, then the peers.json checks (known

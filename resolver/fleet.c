@@ -21,6 +21,7 @@
 #include "config.h"
 #include "dnswire.h"
 #include "fleet.h"
+#include "fleet_load.h"
 #include "hlru.h"
 #include "log.h"
 #include "stats.h"
@@ -49,11 +50,10 @@
 #define FLEET_MSG_COST 256		/* bytes: what parsing any message costs besides */
 
 /*
- * The lock, with the second look at the verdict in the same atomic step: a publisher that
- * set the value and released its lock between our GET and this cannot make us ask the
- * mirrors again. {0, value}: the verdict is there; {1}: the lock is ours; {2}: someone
- * else's; {3}: ours, taken over from a lock no instance sets (no expiry, or more than twice
- * our own PX: a writer holding names' locks for ever would make every question wait).
+ * The verdict and the lock in one atomic step (a publisher that set the value and released
+ * its lock just before cannot make us ask the mirrors again). {0, value}: the verdict; {1}:
+ * the lock is ours; {2}: someone else's; {3}: ours, taken over from a lock no instance sets
+ * (no expiry, or over twice our PX: a writer holding locks for ever would stall questions).
  */
 static const char fleet_lock_lua[] =
     "local v = redis.call('GET', KEYS[1]) "
@@ -68,7 +68,7 @@ static const char fleet_unlock_lua[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
     "return 0";
 
-enum fleet_ask_state { ASK_GET, ASK_LOCK, ASK_WAIT, ASK_DONE };
+enum fleet_ask_state { ASK_LOCK, ASK_WAIT, ASK_DONE };
 
 struct fleet_ask {
 	struct fleet *f;
@@ -111,9 +111,21 @@ struct fleet {
 	uint64_t budget_at, budget_used;	/* FLEET_UNSOLICITED_BYTES_S: a second, its bytes */
 	uint64_t drop_log_at;		/* the last line about dropped messages */
 	struct fleet_list waiting[FLEET_BUCKETS];
+	struct fleet_load *load;	/* pairs and histories read at each connection */
 };
 
 static void fleet_on_msg(void *arg, const uint8_t *data, size_t len);
+static void fleet_take_stored(void *arg, const char *key, const uint8_t *val, size_t len);
+
+/* Connected (again): what the fleet proved while this instance was not listening. */
+static void
+fleet_on_up(void *arg)
+{
+	struct fleet *f = arg;
+
+	if (f->load != NULL)
+		fleet_load_start(f->load);
+}
 
 /* The MAC key: key_file's bytes, else derived from what every instance of the fleet
  * knows (the password and the prefix); without a key_file anyone who may write to that
@@ -183,9 +195,13 @@ fleet_new(const struct fleet_env *env)
 	for (size_t i = 0; i < FLEET_BUCKETS; i++)
 		LIST_INIT(&f->waiting[i]);
 	vc.channel = f->channel;
+	vc.on_up = fleet_on_up;
+	vc.on_up_arg = f;
 	if (fleet_key_setup(f, s) != 0 || (f->scratch = malloc(sizeof(*f->scratch))) == NULL ||
 	    (f->buf = malloc(2 * FLEET_VALUE_MAX + FLEET_KEY_MAX + 2)) == NULL ||
-	    (f->vr = vredis_new(env->base, &vc, fleet_on_msg, f)) == NULL) {
+	    (f->vr = vredis_new(env->base, &vc, fleet_on_msg, f)) == NULL ||
+	    (f->load = fleet_load_new(&(struct fleet_load_env){ .vr = f->vr, .prefix = f->prefix,
+		 .take = fleet_take_stored, .arg = f })) == NULL) {
 		explicit_bzero(&vc, sizeof(vc));
 		fleet_free(f);
 		return NULL;
@@ -200,6 +216,7 @@ fleet_free(struct fleet *f)
 {
 	if (f == NULL)
 		return;
+	fleet_load_free(f->load); /* first: it may have a command out on f->vr */
 	vredis_free(f->vr);
 	if (f->mkey)
 		explicit_bzero(f->mkey, f->mklen);
@@ -223,6 +240,7 @@ fleet_status(const struct fleet *f, struct fleet_status *out)
 	snprintf(out->server, sizeof(out->server), "%s", f->server);
 	snprintf(out->prefix, sizeof(out->prefix), "%s", f->prefix);
 	out->keyed = f->keyed;
+	out->loaded = fleet_load_read(f->load);
 }
 
 /* A refused value: counted always, logged at most FLEET_LOG_BURST times a window. */
@@ -431,6 +449,8 @@ fleet_locked(void *arg, enum vredis_status status, const struct redisReply *r)
 		f->env.st->shared_errors++;
 		goto alone;
 	}
+	if (e0->integer != 0)
+		f->env.st->shared_misses++;
 	if (e0->integer == 1 || e0->integer == 3) {
 		if (e0->integer == 3)
 			fleet_refused(f, a->key, "its lock was set for longer than any instance "
@@ -456,10 +476,12 @@ alone:
 }
 
 /*
- * No verdict yet: take the lock, or learn who has it. The ask waits for the message from
- * now on, BEFORE the command goes: a publisher's message overtaking the reply is not lost.
+ * The first and only look: the shared verdict, else the lock, else who has it, in one
+ * atomic round trip (fleet_lock_lua). The ask waits for the message from now on, BEFORE the
+ * command goes: a publisher's message overtaking the reply is not lost. 0, or -1 when it
+ * cannot go (nothing of a is left linked).
  */
-static void
+static int
 fleet_lock(struct fleet_ask *a)
 {
 	struct fleet *f = a->f;
@@ -468,10 +490,8 @@ fleet_lock(struct fleet_ask *a)
 	size_t lens[7];
 
 	if (fleet_key(f->prefix, FLEET_KEY_LOCK, a->qname, a->qname_len, a->qtype, lock,
-		sizeof(lock)) == 0) {
-		fleet_finish(a, FLEET_ALONE);
-		return;
-	}
+		sizeof(lock)) == 0)
+		return -1;
 	snprintf(a->token, sizeof(a->token), "%s:%llu", f->id, (unsigned long long)++f->seq);
 	snprintf(ms, sizeof(ms), "%u", a->lock_ms);
 	for (int i = 0; i < 7; i++)
@@ -480,36 +500,13 @@ fleet_lock(struct fleet_ask *a)
 	a->linked = 1;
 	a->state = ASK_LOCK;
 	fleet_send(f, a, fleet_locked, 7, argv, lens);
-	if (a->cmd == NULL)
-		fleet_finish(a, FLEET_ALONE);
-	else
-		a->lock_sent = 1;
-}
-
-/* The GET's reply: the shared verdict, or nothing (then the lock). */
-static void
-fleet_got(void *arg, enum vredis_status status, const struct redisReply *r)
-{
-	struct fleet_ask *a = arg;
-	struct fleet *f = a->f;
-
-	a->cmd = NULL;
-	if (fleet_failed(f, status, r)) {
-		fleet_finish(a, FLEET_ALONE);
-		return;
+	if (a->cmd == NULL) {
+		LIST_REMOVE(a, link);
+		a->linked = 0;
+		return -1;
 	}
-	if (r->type == REDIS_REPLY_NIL) {
-		f->env.st->shared_misses++;
-		fleet_lock(a);
-		return;
-	}
-	if (r->type != REDIS_REPLY_STRING) {
-		fleet_refused(f, a->key, "not a string", &f->env.st->shared_invalid);
-		fleet_finish(a, FLEET_ALONE);
-		return;
-	}
-	fleet_finish(a, fleet_take(f, a->key, (const uint8_t *)r->str, r->len) ? FLEET_IMPORTED
-									      : FLEET_ALONE);
+	a->lock_sent = 1;
+	return 0;
 }
 
 struct fleet_ask *
@@ -517,8 +514,6 @@ fleet_ask(struct fleet *f, const uint8_t *qname, size_t qname_len, uint16_t qtyp
     uint32_t lock_ms, uint32_t wait_ms, fleet_cb cb, void *arg)
 {
 	struct fleet_ask *a;
-	const char *argv[2] = { "GET", NULL };
-	size_t lens[2] = { 3, 0 };
 
 	if (!fleet_up(f) || qname_len == 0 || qname_len > DIGEST_NAME ||
 	    (a = calloc(1, sizeof(*a))) == NULL)
@@ -537,11 +532,9 @@ fleet_ask(struct fleet *f, const uint8_t *qname, size_t qname_len, uint16_t qtyp
 		return NULL;
 	}
 	a->bucket = fleet_bucket(a->key);
-	argv[1] = a->key;
-	lens[1] = strlen(a->key);
-	a->state = ASK_GET;
-	fleet_send(f, a, fleet_got, 2, argv, lens);
-	if (a->cmd == NULL) {
+	/* No GET first: the lock's script looks at the verdict itself, and a miss then costs
+	 * the mirrors one round trip to Redis, not two. */
+	if (fleet_lock(a) != 0) {
 		free(a);
 		return NULL;
 	}
@@ -673,13 +666,9 @@ fleet_take_history(struct fleet *f, const char *key, const uint8_t *val, size_t 
 	}
 }
 
-/*
- * Whether a message on key of len bytes is read: always when an ask waits for it; else
- * within the second's budget (FLEET_UNSOLICITED_BYTES_S), and only into room to spare: a
- * record nobody here asked for never pushes out what this instance verified or asked for
- * (its verdicts, sticky addresses, pairs, CA histories and their flags), however many
- * genuine values a writer without the key replays.
- */
+/* Whether a message on key (len bytes) is read: always when an ask waits for it; else within
+ * the second's budget and into room to spare only: what nobody here asked for never pushes
+ * out what this instance verified (verdicts, addresses, pairs, CA flags), replayed or not. */
 static int
 fleet_unsolicited(struct fleet *f, const char *key, size_t len)
 {
@@ -705,6 +694,18 @@ fleet_unsolicited(struct fleet *f, const char *key, size_t len)
 	}
 	f->env.st->shared_dropped++;
 	return 0;
+}
+
+/* A pair or a history read from Redis (fleet_load.c): as if announced. */
+static void
+fleet_take_stored(void *arg, const char *key, const uint8_t *val, size_t len)
+{
+	struct fleet *f = arg;
+
+	if (vcache_full(f->env.vcache)) /* only into room to spare, as fleet_unsolicited */
+		f->env.st->shared_dropped++;
+	else
+		(key[strlen(f->prefix)] == 'p' ? fleet_take_pair : fleet_take_history)(f, key, val, len);
 }
 
 /* A message on the channel: a verdict some instance published (maybe this one). */

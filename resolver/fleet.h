@@ -94,6 +94,7 @@ struct fleet_status {
 	char server[VREDIS_HOST_MAX + VREDIS_PATH_MAX + 16];	/* never the password */
 	char prefix[FLEET_PREFIX_MAX + 1];
 	int keyed;			/* 1: shared.key_file; 0: the key derived from the password */
+	uint64_t loaded;		/* pairs and histories read at the last connection */
 };
 
 /* fleet_status - the connection's state and figures. */

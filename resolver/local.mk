@@ -23,7 +23,7 @@ resolver_libvantaged_a_SOURCES = \
 	resolver/check.c resolver/check.h resolver/check_int.h resolver/check_env.h \
 	resolver/check_verdict.c resolver/check_live.c resolver/check_live.h \
 	resolver/check_fleet.c resolver/fleet.c resolver/fleet.h \
-	resolver/fleet_codec.c resolver/fleet_codec.h \
+	resolver/fleet_codec.c resolver/fleet_codec.h resolver/fleet_load.c resolver/fleet_load.h \
 	resolver/vstore.c resolver/vstore.h resolver/secret.c resolver/secret.h \
 	resolver/dissent.c resolver/dissent.h \
 	resolver/consensus.c resolver/consensus.h \

@@ -314,6 +314,7 @@ report_shared(const struct report_src *src, struct jw *w)
 	stats_status(src->st, w, "shared");
 	jw_u64(w, "outstanding", fs.redis.outstanding);
 	jw_u64(w, "reconnects", fs.redis.connects);
+	jw_u64(w, "loaded", fs.loaded);
 	jw_str(w, "last_error", fs.redis.last_error);
 	jw_close(w, '}');
 }

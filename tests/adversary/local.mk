@@ -28,7 +28,11 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_h2_reset.sh \
 	tests/adversary/adv_workers_flood.sh \
 	tests/adversary/adv_redis_hostile.sh \
-	tests/adversary/adv_replica.sh
+	tests/adversary/adv_redis_shapes.sh \
+	tests/adversary/adv_replica.sh \
+	tests/adversary/adv_replica_stale.sh \
+	tests/adversary/adv_replica_notices.sh \
+	tests/adversary/adv_replica_huge.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \

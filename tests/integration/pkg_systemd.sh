@@ -56,9 +56,10 @@ ok "vantage-mirror: user, state directory and sandbox" all_of vantage-mirror \
 	'ExecStart=/usr/sbin/vantage-mirror -d -c /etc/vantage/vantage-mirror.yaml' "${SANDBOX[@]}"
 # the directories the unit creates are where the shipped config writes (what it only reads,
 # the files and directories of resolved, networkd and NetworkManager that upstreams_from and
-# forward_from follow, may be anywhere)
+# forward_from follow, may be anywhere; so may a fleet's Redis socket, which it connects to:
+# connecting to a socket is no write to its file system)
 ok "etc/vantaged.yaml writes only below the unit's State/Runtime/LogsDirectory" sh -c '
-	grep -v upstreams_from "$1" | grep -Eo "(/var|/run)/[^ \"]*" | grep -Ev "^(/var/lib/vantage/|/run/vantage/|/var/log/vantage/|/run/systemd/|/run/NetworkManager/)" && exit 1
+	grep -v upstreams_from "$1" | grep -Eo "(/var|/run)/[^ \"]*" | grep -Ev "^(/var/lib/vantage/|/run/vantage/|/var/log/vantage/|/run/systemd/|/run/NetworkManager/|/run/redis/redis.sock)" && exit 1
 	exit 0' sh "$top_srcdir/etc/vantaged.yaml"
 
 # --- 3. the sd_notify protocol, with a stand-in for systemd's notify socket

@@ -17,7 +17,7 @@ require_vantaged
 require_mirror
 VANTAGECTL=$top_builddir/vantagectl
 [ -x "$VANTAGECTL" ] || skip_all "no vantagectl binary at $VANTAGECTL"
-tap_plan 40
+tap_plan 45
 
 BULK=${FLEET_BULK:-240}
 CONS_ZONES=fleet
@@ -109,8 +109,22 @@ out=$(ask A poisoned.example.test A)
 is "$(dig_rcode <<< "$out")" REFUSED "A refuses poisoned (its mirrors dissent)"
 ttl=$(rcli PTTL "vantage:v:A:poisoned.example.test.")
 ok "... the dissent is shared, for at most 30 s (${ttl} ms)" test "$ttl" -gt 0 -a "$ttl" -le 30000
+# Pairs and CA histories proved before D listened: D reads them when it connects (signed
+# with the key derived without a password, as every instance here; a garbage one refused).
+FORGE=$TOOLS_DIR/fleetforge
+"$FORGE" -P -n pinned.example.test -e 600 127.193.215.77 |
+	rcli -x SET "vantage:p:pinned.example.test.:127.193.215.77" > /dev/null
+"$FORGE" -H -n pinned.example.test -e 600 | rcli -x SET "vantage:h:pinned.example.test." > /dev/null
+printf 'not a value' | rcli -x SET "vantage:p:junk.example.test.:127.193.215.78" > /dev/null
+is "$(rcli KEYS 'vantage:[ph]:*' | grep -c 'example\.test')" 3 "planted: a pair, a history, a garbage pair"
 vd D "$REDIS_URL" || bail_out "vantaged D did not start"
 ok "D (started now): Redis up" wait_until 10 state_is D up
+ok "D read the fleet's pairs and histories at connect (status loaded)" \
+	wait_until 10 eval '[ "$(st D loaded)" -ge 3 ]'
+ok "... and says so" wait_until 10 log_has "shared: read the fleet's pairs and CA histories: [0-9]+ keys" "${VL[D]}"
+cmp_ok "$(st D imported)" -ge 2 "... the signed pair and history imported"
+ok "... the garbage one refused with a log line" \
+	log_has 'ignored the value of vantage:p:junk\.example\.test\.:127\.193\.215\.78' "${VL[D]}"
 freeze STOP
 ok "every mirror frozen: D answers honest2 verified" verified D honest2.example.test A
 cmp_ok "$(st D hits)" -ge 1 "... on a fleet hit (its status)"

@@ -67,10 +67,12 @@ link 5 "SERVERS=$C:5300
 DOMAINS=~corp.test"
 _corp() { [ "$(vdig +short www.corp.test A)" = 127.197.0.1 ]; }
 ok "link back (route-only ~corp.test): answered by the VPN's resolver again" wait_until 3 _corp
-n=$(corp_seen)
+# Counted on a name never asked before: the checks of www.corp.test made while the link was
+# gone may still have a mirror's question on its way (a check decides on two of three).
 vdig www.corp.test A > /dev/null
 vdig mail.corp.test A > /dev/null
-is "$(corp_seen)" "$n" "... and nobody else sees its names"
+is "$(cat "$T"/{honest,eu,us,ap}-queries.log | grep -c 'mail\.corp\.test')" 0 \
+	"... and nobody else sees its names (mail.corp.test, never asked before)"
 
 # loops: resolved's stub, or vantaged itself
 link 7 "SERVERS=127.0.0.53 $VANTAGED_ADDR:$VANTAGED_PORT

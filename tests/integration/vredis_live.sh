@@ -66,6 +66,9 @@ start_redis "" --requirepass fleet-secret || bail_out "redis-server with a passw
 spawn drive-wrong "$DRIVE" "$REDIS_URL" "$T/wrong.st" -p not-the-secret
 ok "wrong password: down" wait_until 10 state_is "$T/wrong.st" down
 like "$(cat "$T/wrong.st")" 'error=refused: (WRONGPASS|ERR invalid password)' "Redis's refusal is the reason shown"
+spawn drive-nopass "$DRIVE" "$REDIS_URL" "$T/nopass.st"
+ok "no password where Redis wants one: down" wait_until 10 state_is "$T/nopass.st" down
+like "$(cat "$T/nopass.st")" 'error=refused: NOAUTH' "Redis's NOAUTH is the reason shown (not a silent deadline)"
 spawn drive-right "$DRIVE" "redis://:fleet-secret@$REDIS_ADDR:$REDIS_PORT/2" "$T/right.st"
 ok "right password (in the URL), database 2: up" wait_until 10 eval 'state_is "$T/right.st" up && field_ge "$T/right.st" ok 5'
 unlike "$(cat "$T"/drive-*.log)" 'fleet-secret' "the password is never logged"

@@ -145,6 +145,29 @@ test_round_trip(void **state)
 	free(s);
 }
 
+/*
+ * A row names the id it is filed under, which is looked at before the row is parsed: a
+ * genuine row copied under other fields is refused without its costly parse.
+ */
+static void
+test_filed(void **state)
+{
+	char other[TLS_SHA256_HEX], *s;
+	size_t len;
+
+	(void)state;
+	s = row_of(w.key, &len);
+	assert_int_equal(replica_row_unseal(w.key, s, len, other, sizeof(other)), 0);
+	assert_true(replica_row_filed(w.p->idhex, strlen(w.p->idhex), s, len));
+	memcpy(other, w.p->idhex, sizeof(other));
+	other[0] = other[0] == 'a' ? 'b' : 'a';
+	assert_false(replica_row_filed(other, strlen(other), s, len));
+	/* A prefix of the id, or the id with more after it, is another field. */
+	assert_false(replica_row_filed(w.p->idhex, strlen(w.p->idhex) - 1, s, len));
+	assert_false(replica_row_filed(w.p->idhex, strlen(w.p->idhex), s, 40));
+	free(s);
+}
+
 /* Anything not sealed with the key is refused before it is parsed. */
 static void
 test_refused(void **state)
@@ -241,6 +264,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_filed),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_sealed_garbage),
 		cmocka_unit_test(test_view),

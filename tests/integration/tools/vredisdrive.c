@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -29,7 +30,10 @@
 #define TICK_MS 20
 #define LATE_SLACK_MS 200	/* a loaded test machine may delay a wake-up; a missing deadline is seconds */
 
+struct req;
+
 struct drive {
+	LIST_HEAD(, req) reqs;		/* out: vredis_free calls no callback, they are freed here */
 	struct event_base *base;
 	struct vredis *vr;
 	const char *out, *channel;
@@ -39,6 +43,7 @@ struct drive {
 };
 
 struct req {
+	LIST_ENTRY(req) link;
 	struct drive *d;
 	uint64_t sent_ms;
 };
@@ -61,6 +66,7 @@ drive_done(void *arg, enum vredis_status status, const struct redisReply *r)
 	else
 		d->lost++;
 	(void)r;
+	LIST_REMOVE(q, link);
 	free(q);
 }
 
@@ -123,6 +129,8 @@ drive_tick(evutil_socket_t fd, short what, void *arg)
 		q->sent_ms = now_ms();
 		if (vredis_command(d->vr, 0, drive_done, q, 2, get, get_len) == NULL)
 			free(q);
+		else
+			LIST_INSERT_HEAD(&d->reqs, q, link);
 	}
 	if (d->channel && ++d->ticks % 10 == 0) {
 		char body[32];
@@ -163,6 +171,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "vredisdrive: %s: %s\n", argv[1], err);
 		return 2;
 	}
+	LIST_INIT(&d.reqs);
 	d.out = argv[2];
 	cfg.timeout_ms = 20;
 	optind = 3;
@@ -189,6 +198,11 @@ main(int argc, char **argv)
 	event_base_dispatch(d.base);
 	drive_write(&d);
 	vredis_free(d.vr);
+	while (!LIST_EMPTY(&d.reqs)) {
+		struct req *q = LIST_FIRST(&d.reqs);
+		LIST_REMOVE(q, link);
+		free(q);
+	}
 	event_free(t);
 	event_free(sig);
 	event_base_free(d.base);
