@@ -60,7 +60,7 @@ void
 audit_take_question(struct audit *a, const struct dnsq *q, const struct netaddr *client)
 {
 	if (a != NULL)
-		replay_note(a->replay, q, client);
+		replay_take(a->replay, q, client);
 }
 
 /* ---- trials (joins, retests) and audits ---- */
@@ -249,6 +249,8 @@ audit_health_json(struct audit *a, struct evbuffer *b)
 	json_kv_u64(b, 0, "votes", vote_count(a->votes));
 	json_kv_u64(b, 0, "rounds", a->ticks);
 	json_kv_u64(b, 0, "replayable", replay_count(a->replay));
+	json_kv_u64(b, 0, "recent", replay_ring_count(a->replay));
+	json_kv_u64(b, 0, "recent_taken", replay_ring_taken(a->replay));
 	notice_json(a->notices, b);
 	evbuffer_add(b, "}", 1);
 }

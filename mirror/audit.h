@@ -56,7 +56,8 @@ void audit_note_question(struct audit *a, const struct dnsq *q, const struct net
 
 /*
  * audit_take_question - the same for a question a client asked another replica of this
- * mirror (replica.c): into the ring, and not handed to env->noted again.
+ * mirror (replica.c): into the ring under the other replicas' share (replay_take), and not
+ * handed to env->noted again.
  */
 void audit_take_question(struct audit *a, const struct dnsq *q, const struct netaddr *client);
 

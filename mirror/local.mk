@@ -33,7 +33,7 @@ mirror_libmirror_a_SOURCES = \
 	mirror/vote.c mirror/vote.h \
 	mirror/notice.c mirror/notice.h \
 	mirror/sig.c mirror/sig.h \
-	mirror/replay.c mirror/replay.h \
+	mirror/replay.c mirror/replay.h mirror/qring.c mirror/qring.h \
 	mirror/keygen.c mirror/keygen.h \
 	mirror/replica.c mirror/replica.h mirror/replica_env.h mirror/replica_int.h \
 	mirror/replica_count.c mirror/replica_ring.c \

@@ -10,6 +10,7 @@
 #include "http.h"
 #include "log.h"
 #include "peers.h"
+#include "qring.h"
 #include "replay.h"
 #include "resolve.h"
 #include "sig.h"
@@ -17,17 +18,6 @@
 #include "vutil.h"
 
 #define CT_DNS "application/dns-message"
-
-/* The client network a question came from: family, then an IPv4 /24 or IPv6 /48. */
-#define SRC_LEN 7
-
-/* One remembered client question. */
-struct ring_q {
-	uint8_t qname[DNS_MAXNAME];
-	uint8_t qname_len;
-	uint16_t qtype, qclass;
-	uint8_t src[SRC_LEN];
-};
 
 /* A verdict on a question (fit to replay, or rejected), valid until some time. */
 struct pool_q {
@@ -84,8 +74,7 @@ struct dom_tally {
 struct replay {
 	struct replay_env env;
 	struct dom_tally dom[REPLAY_DOMAIN_SLOTS];
-	struct ring_q *ring;
-	size_t ring_cap, ring_n, ring_next;
+	struct qring ring;
 	struct pool stable, reject;
 	struct pool_q stable_v[REPLAY_STABLE_MAX], reject_v[REPLAY_REJECT_MAX];
 	struct vet *vets[REPLAY_VET_MAX];
@@ -136,101 +125,42 @@ same_q(const struct dnsq *a, const uint8_t *qname, size_t qlen, uint16_t qtype,
 
 /* ---- the ring of candidates ---- */
 
-static void
-src_key(const struct netaddr *a, uint8_t key[SRC_LEN])
-{
-	memset(key, 0, SRC_LEN);
-	if (a == NULL)
-		return;
-	if (a->ss.ss_family == AF_INET) {
-		key[0] = 4;
-		memcpy(key + 1, &((const struct sockaddr_in *)&a->ss)->sin_addr, 3);
-	} else if (a->ss.ss_family == AF_INET6) {
-		key[0] = 6;
-		memcpy(key + 1, ((const struct sockaddr_in6 *)&a->ss)->sin6_addr.s6_addr, 6);
-	}
-}
-
-/* The slot for a question from key: its network's oldest when it holds its share. */
-static size_t
-ring_slot(const struct replay *rp, const uint8_t key[SRC_LEN])
-{
-	size_t cap = rp->ring_cap / REPLAY_RING_SHARE, held = 0, oldest = SIZE_MAX, i, k;
-
-	if (key[0] == 0 || rp->ring_n < rp->ring_cap)
-		return rp->ring_next;
-	if (cap < 1)
-		cap = 1;
-	/* From the oldest entry (at ring_next once the ring is full) to the newest. */
-	for (k = 0; k < rp->ring_n; k++) {
-		i = (rp->ring_next + k) % rp->ring_cap;
-		if (memcmp(rp->ring[i].src, key, SRC_LEN) == 0) {
-			if (oldest == SIZE_MAX)
-				oldest = i;
-			held++;
-		}
-	}
-	return held >= cap ? oldest : rp->ring_next;
-}
-
 size_t
 replay_ring_held(const struct replay *rp, const struct netaddr *client)
 {
-	uint8_t key[SRC_LEN];
-	size_t i, n = 0;
+	return qring_held(&rp->ring, client, 0);
+}
 
-	src_key(client, key);
-	for (i = 0; i < rp->ring_n; i++)
-		n += memcmp(rp->ring[i].src, key, SRC_LEN) == 0;
-	return n;
+size_t
+replay_ring_count(const struct replay *rp)
+{
+	return rp->ring.n;
+}
+
+size_t
+replay_ring_taken(const struct replay *rp)
+{
+	return qring_taken(&rp->ring);
 }
 
 void
 replay_note(struct replay *rp, const struct dnsq *q, const struct netaddr *client)
 {
-	uint8_t key[SRC_LEN];
-	struct ring_q *e;
-	size_t i, back, slot;
+	if (rp != NULL)
+		qring_note(&rp->ring, q, client, 0);
+}
 
-	if (rp == NULL || rp->ring_cap == 0)
-		return;
-	/* Skip repeats of the last few: a busy name should not crowd out the rest. */
-	for (back = 0; back < 4 && back < rp->ring_n; back++) {
-		i = (rp->ring_next + rp->ring_cap - 1 - back) % rp->ring_cap;
-		e = &rp->ring[i];
-		if (e->qtype == q->qtype && e->qclass == q->qclass && e->qname_len == q->qname_len &&
-		    memcmp(e->qname, q->qname, q->qname_len) == 0)
-			return;
-	}
-	src_key(client, key);
-	slot = ring_slot(rp, key);
-	e = &rp->ring[slot];
-	memcpy(e->qname, q->qname, q->qname_len);
-	e->qname_len = q->qname_len;
-	e->qtype = q->qtype;
-	e->qclass = q->qclass;
-	memcpy(e->src, key, SRC_LEN);
-	if (slot != rp->ring_next)
-		return;		/* replaced its own oldest in place */
-	rp->ring_next = (rp->ring_next + 1) % rp->ring_cap;
-	if (rp->ring_n < rp->ring_cap)
-		rp->ring_n++;
+void
+replay_take(struct replay *rp, const struct dnsq *q, const struct netaddr *client)
+{
+	if (rp != NULL)
+		qring_note(&rp->ring, q, client, 1);
 }
 
 void
 replay_reconfigure(struct replay *rp)
 {
-	size_t cap = replay_cfg(rp)->network.recent_questions;
-	struct ring_q *r;
-
-	if (cap == rp->ring_cap && rp->ring != NULL)
-		return;
-	if ((r = calloc(cap ? cap : 1, sizeof(*r))) == NULL)
-		return;
-	free(rp->ring);
-	rp->ring = r;
-	rp->ring_cap = cap;
-	rp->ring_n = rp->ring_next = 0;
+	(void)qring_resize(&rp->ring, replay_cfg(rp)->network.recent_questions);
 }
 
 /* ---- the verdicts ---- */
@@ -695,12 +625,11 @@ vet_step(struct replay *rp, struct vet *v, uint64_t now)
 static int
 vet_candidate(struct replay *rp, struct dnsq *q)
 {
-	const struct ring_q *e;
+	const struct qring_q *e;
 	unsigned tries;
 	size_t i;
 
-	for (tries = 0; tries < 8 && rp->ring_n > 0; tries++) {
-		e = &rp->ring[random_uniform((uint32_t)rp->ring_n)];
+	for (tries = 0; tries < 8 && (e = qring_random(&rp->ring)) != NULL; tries++) {
 		if (pool_known(rp, e->qname, e->qname_len, e->qtype, e->qclass))
 			continue;
 		for (i = 0; i < REPLAY_VET_MAX; i++)
@@ -770,7 +699,7 @@ replay_new(const struct replay_env *env)
 	rp->reject.v = rp->reject_v;
 	rp->reject.cap = REPLAY_REJECT_MAX;
 	replay_reconfigure(rp);
-	if (rp->ring == NULL) {
+	if (rp->ring.q == NULL) {
 		free(rp);
 		return NULL;
 	}
@@ -786,6 +715,6 @@ replay_free(struct replay *rp)
 		return;
 	for (i = 0; i < REPLAY_VET_MAX; i++)
 		vet_free(rp->vets[i]);
-	free(rp->ring);
+	qring_free(&rp->ring);
 	free(rp);
 }

@@ -9,13 +9,14 @@
 #include "http.h"
 #include "mirror_config.h"
 #include "netaddr.h"
+#include "qring.h"
 
 /* Questions fit to replay, and rejected ones, remembered: apart, so that a flood of
  * rejected names cannot evict the fit ones. The oldest verdict of a kind goes first. */
 #define REPLAY_STABLE_MAX 64
 #define REPLAY_REJECT_MAX 256
-/* The part of the ring (1/N) one client network may hold. */
-#define REPLAY_RING_SHARE 8
+/* The part of the ring (1/N) one client network may hold (qring.h). */
+#define REPLAY_RING_SHARE QRING_SHARE
 /* Questions being vetted at once, and started per verify interval: bounded work. */
 #define REPLAY_VET_MAX 4
 #define REPLAY_VET_PER_TICK 2
@@ -94,6 +95,15 @@ void replay_reconfigure(struct replay *rp);
 void replay_note(struct replay *rp, const struct dnsq *q, const struct netaddr *client);
 
 /*
+ * replay_take - the same for a question a client asked another replica of this mirror
+ * (its network is what Redis says): all such entries together hold at most
+ * REPLAY_RING_SHARE of a full ring, each network REPLAY_RING_SHARE of that, so that the
+ * other replicas (or whoever writes to Redis) cannot push this mirror's own clients'
+ * questions out of the ring audits vet from.
+ */
+void replay_take(struct replay *rp, const struct dnsq *q, const struct netaddr *client);
+
+/*
  * replay_tick - one verify interval at now (monotonic ms): expire old verdicts, advance
  * the vettings in flight and start up to REPLAY_VET_PER_TICK new ones. A question is
  * fit to replay only when our own two lookups, REPLAY_GAP_MS apart, gave equal answers
@@ -105,8 +115,14 @@ void replay_note(struct replay *rp, const struct dnsq *q, const struct netaddr *
  */
 void replay_tick(struct replay *rp, uint64_t now);
 
-/* replay_ring_held - ring entries from client's network (NULL: from no known address). */
+/* replay_ring_held - ring entries from client's network (NULL: no known address), local. */
 size_t replay_ring_held(const struct replay *rp, const struct netaddr *client);
+
+/* replay_ring_count - questions in the ring. */
+size_t replay_ring_count(const struct replay *rp);
+
+/* replay_ring_taken - ring entries taken from the other replicas (replay_take). */
+size_t replay_ring_taken(const struct replay *rp);
 
 /* replay_count - questions currently fit to replay. */
 size_t replay_count(const struct replay *rp);

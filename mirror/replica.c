@@ -622,6 +622,8 @@ replica_keyed(struct replica *rp, const struct mirror_config *c, char *err, size
 		snprintf(err, errlen, "shared: cannot use %s to key the shared rows", c->tls_key);
 	else
 		rc = replica_row_key(c->shared.prefix, buf, n, rp->key);
+	if (rc == 0)
+		replica_ring_key(rp);
 	if (rc != 0 && err[0] == '\0')
 		snprintf(err, errlen, "out of memory");
 	memset(buf, 0, REPLICA_KEYFILE_MAX);
@@ -721,6 +723,7 @@ replica_free(struct replica *rp)
 	if (rp->ring_out != NULL)
 		evbuffer_free(rp->ring_out);
 	memset(rp->key, 0, sizeof(rp->key));
+	memset(rp->ring_key, 0, sizeof(rp->ring_key));
 	free(rp);
 }
 

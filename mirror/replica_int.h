@@ -36,7 +36,8 @@ struct replica_ctx {
 struct replica {
 	struct replica_env env;
 	struct vredis *vr;
-	uint8_t key[REPLICA_KEY_LEN];
+	uint8_t key[REPLICA_KEY_LEN];		/* seals peer rows */
+	uint8_t ring_key[REPLICA_KEY_LEN];	/* seals ring entries (replica_ring_key) */
 	char rid[17];			/* this process, to skip its own count notices */
 	char *k_peers, *k_reports, *k_rep, *k_ring, *channel;
 	struct evbuffer *ring_out;	/* questions noted since the last tick, one a line */
@@ -97,6 +98,9 @@ void replica_count_push(struct replica *rp);
  */
 void replica_count_apply(struct replica *rp, enum replica_kind kind, const struct redisReply *f,
     const struct redisReply *v);
+
+/* replica_ring_key - rp->ring_key, derived from rp->key. */
+void replica_ring_key(struct replica *rp);
 
 /* replica_ring_read - an LRANGE of the shared ring (untrusted) into our ring, oldest first. */
 void replica_ring_read(struct replica *rp, const struct redisReply *r);

@@ -18,8 +18,21 @@
  * An entry is "<qtype> <client network> <name>": the client's address cut to its /24 or
  * /48 ("-" for none), which is all the ring uses of it (one network's share) and all that
  * Redis needs to hold of who asked. A presentation name is at most ~1,000 bytes escaped.
+ * Each entry is sealed as a row is ("v1 <HMAC> <entry>", replica_row_seal) under a key of
+ * its own: the network is the writer's word, and whoever writes to Redis or publishes on
+ * the channel without the key must not fill the rings with questions and networks of its
+ * choosing (audits vet what is in the ring).
  */
 #define RING_ENTRY_MAX 1100
+#define RING_SEALED_MAX (REPLICA_SEAL_HEAD + RING_ENTRY_MAX)
+
+void
+replica_ring_key(struct replica *rp)
+{
+	static const char label[] = "vantage-mirror replica ring v1";
+
+	replica_row_mac(rp->key, label, sizeof(label) - 1, rp->ring_key);
+}
 
 static size_t
 replica_ring_size(const struct replica *rp)
@@ -48,7 +61,8 @@ replica_ring_net(const struct netaddr *client, char *buf, size_t len)
 void
 replica_ring_note(struct replica *rp, const struct dnsq *q, const struct netaddr *client)
 {
-	char name[RING_ENTRY_MAX], net[NETADDR_STRLEN];
+	char name[RING_ENTRY_MAX], net[NETADDR_STRLEN], entry[RING_ENTRY_MAX + 1];
+	int n;
 
 	if (rp == NULL)
 		return;
@@ -59,11 +73,16 @@ replica_ring_note(struct replica *rp, const struct dnsq *q, const struct netaddr
 	if (dnswire_name2str(q->qname, q->qname_len, name, sizeof(name)) == NULL)
 		return;
 	replica_ring_net(client, net, sizeof(net));
-	evbuffer_add_printf(rp->ring_out, "%u %s %s\n", (unsigned)q->qtype, net, name);
+	n = snprintf(entry, sizeof(entry), "%u %s %s", (unsigned)q->qtype, net, name);
+	if (n <= 0 || (size_t)n >= sizeof(entry))
+		return;		/* the others would refuse it */
+	if (replica_row_seal(rp->ring_key, entry, (size_t)n, rp->ring_out) != 0 ||
+	    evbuffer_add(rp->ring_out, "\n", 1) != 0)
+		return;
 	rp->ring_n++;
 }
 
-/* One entry (s, len bytes, untrusted) into our ring; 0, or -1 when it is not one. */
+/* One entry (s, len bytes, untrusted, unsealed) into our ring; 0, or -1 when not one. */
 static int
 replica_ring_entry(struct replica *rp, const char *s, size_t len)
 {
@@ -98,11 +117,21 @@ replica_ring_entry(struct replica *rp, const char *s, size_t len)
 	return 0;
 }
 
-/* One entry from Redis: taken, or refused and counted. */
+/* One sealed entry from Redis or the channel: taken, or refused and counted. */
 static void
 replica_ring_take(struct replica *rp, const char *s, size_t len)
 {
-	if (replica_ring_entry(rp, s, len) != 0)
+	char err[160], why[200];
+
+	if (len > RING_SEALED_MAX) {
+		snprintf(why, sizeof(why), "oversize (%zu bytes, at most %d)", len,
+		    (int)RING_SEALED_MAX);
+		replica_refuse(rp, "ring entry", why);
+	} else if (replica_row_unseal(rp->ring_key, s, len, err, sizeof(err)) != 0) {
+		snprintf(why, sizeof(why), "%s", strncmp(err, "not a v1", 8) == 0 ?
+		    "not sealed (entries are \"v1 <seal> <entry>\")" : err);
+		replica_refuse(rp, "ring entry", why);
+	} else if (replica_ring_entry(rp, s + REPLICA_SEAL_HEAD, len - REPLICA_SEAL_HEAD) != 0)
 		replica_refuse(rp, "ring entry", "not a question");
 }
 

@@ -12,7 +12,7 @@
 #include "yconf.h"
 
 #define ROW_MAGIC "v1 "
-#define ROW_HEAD (sizeof(ROW_MAGIC) - 1 + 2 * TLS_SHA256_LEN + 1)	/* "v1 " MAC ' ' */
+#define ROW_HEAD REPLICA_SEAL_HEAD	/* "v1 " MAC ' ' */
 /* A row has 14 keys and scalars: more nodes or keys are not a row of ours. */
 #define ROW_MAX_NODES 64
 #define ROW_MAX_KEYS 32
@@ -150,12 +150,23 @@ replica_row_json(const struct peer *p, struct evbuffer *b)
 }
 
 int
+replica_row_seal(const uint8_t key[REPLICA_KEY_LEN], const void *body, size_t len,
+    struct evbuffer *out)
+{
+	uint8_t mac[TLS_SHA256_LEN];
+	char hex[TLS_SHA256_HEX];
+
+	replica_row_mac(key, body, len, mac);
+	if (evbuffer_add_printf(out, "%s%s ", ROW_MAGIC, tls_hex(mac, sizeof(mac), hex)) < 0)
+		return -1;
+	return evbuffer_add(out, body, len);
+}
+
+int
 replica_row_encode(const uint8_t key[REPLICA_KEY_LEN], const struct peer *p,
     struct evbuffer *out)
 {
 	struct evbuffer *b = evbuffer_new();
-	uint8_t mac[TLS_SHA256_LEN];
-	char hex[TLS_SHA256_HEX];
 	const void *json;
 	size_t len;
 	int rc = -1;
@@ -166,9 +177,7 @@ replica_row_encode(const uint8_t key[REPLICA_KEY_LEN], const struct peer *p,
 	len = evbuffer_get_length(b);
 	if (len + ROW_HEAD > REPLICA_ROW_MAX || (json = evbuffer_pullup(b, -1)) == NULL)
 		goto out;
-	replica_row_mac(key, json, len, mac);
-	evbuffer_add_printf(out, "%s%s ", ROW_MAGIC, tls_hex(mac, sizeof(mac), hex));
-	rc = evbuffer_add(out, json, len);
+	rc = replica_row_seal(key, json, len, out);
 out:
 	evbuffer_free(b);
 	return rc;

@@ -18,6 +18,8 @@
  */
 #define REPLICA_ROW_MAX 65536
 #define REPLICA_KEY_LEN TLS_SHA256_LEN
+/* A sealed value (a row, a ring entry) is "v1 <HMAC-SHA256 hex> <body>": the head's length. */
+#define REPLICA_SEAL_HEAD (3 + 2 * TLS_SHA256_LEN + 1)
 
 /*
  * What of a peer the replicas agree on, and order by rev: its state and why, and our
@@ -42,9 +44,17 @@ struct replica_view {
 int replica_row_key(const char *prefix, const void *key_pem, size_t len,
     uint8_t out[REPLICA_KEY_LEN]);
 
-/* replica_row_mac - HMAC-SHA256 of msg (len bytes) under key. Pure. */
+/*
+ * replica_row_mac - HMAC-SHA256 of msg (len bytes) under key. Pure. Also derives the keys
+ * of other sealed values from the row key (the MAC of a label), so that no sealed value
+ * passes for one of another kind.
+ */
 void replica_row_mac(const uint8_t key[REPLICA_KEY_LEN], const void *msg, size_t len,
     uint8_t out[TLS_SHA256_LEN]);
+
+/* replica_row_seal - "v1 <HMAC of body under key> " then body (len bytes) onto out; 0 or -1. */
+int replica_row_seal(const uint8_t key[REPLICA_KEY_LEN], const void *body, size_t len,
+    struct evbuffer *out);
 
 /* replica_view_of - p's shared view (strings point into p). */
 void replica_view_of(const struct peer *p, struct replica_view *v);
@@ -69,7 +79,10 @@ int replica_row_newer(uint64_t rev, uint64_t digest, uint64_t our_rev, uint64_t 
 int replica_row_encode(const uint8_t key[REPLICA_KEY_LEN], const struct peer *p,
     struct evbuffer *out);
 
-/* replica_row_unseal - size, magic and seal of a row (untrusted); 0, or -1 with err set. */
+/*
+ * replica_row_unseal - size (at most REPLICA_ROW_MAX), magic and seal of a sealed value
+ * (untrusted) under key: a row, or a ring entry under its own key. 0, or -1 with err set.
+ */
 int replica_row_unseal(const uint8_t key[REPLICA_KEY_LEN], const char *s, size_t len, char *err,
     size_t errlen);
 

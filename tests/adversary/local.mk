@@ -32,7 +32,8 @@ ADVERSARY_TESTS = \
 	tests/adversary/adv_replica.sh \
 	tests/adversary/adv_replica_stale.sh \
 	tests/adversary/adv_replica_notices.sh \
-	tests/adversary/adv_replica_huge.sh
+	tests/adversary/adv_replica_huge.sh \
+	tests/adversary/adv_replica_ring.sh
 TESTS += $(ADVERSARY_TESTS)
 EXTRA_DIST += $(ADVERSARY_TESTS) \
 	tests/adversary/lib_adversary.sh \

@@ -66,7 +66,7 @@ q = struct.pack(">HHHHHH", 0, 0x0100, 1, 0, 0, 0) + b"".join(bytes([len(l)]) + l
 print(base64.urlsafe_b64encode(q).decode().rstrip("="))')
 rcurl b "/dns-query?dns=$Q" -o /dev/null
 ok "b writes the question to the shared ring, by client network" wait_until 10 bash -c \
-	"redis-cli -s '$REDIS_SOCK' lrange '${PFX}ring' 0 -1 | grep -qxE '1 127\.[0-9]+\.[0-9]+\.0 ring\.example\.test\.'"
+	"redis-cli -s '$REDIS_SOCK' lrange '${PFX}ring' 0 -1 | grep -qxE 'v1 [0-9a-f]{64} 1 127\.[0-9]+\.[0-9]+\.0 ring\.example\.test\.'"
 ok "a takes it into its own ring" wait_until 10 health_has a '"ring_taken":[1-9]'
 ok "... and b did not take its own back" health_has b '"ring_pushed":1,"ring_taken":0,'
 

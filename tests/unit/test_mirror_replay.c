@@ -156,6 +156,69 @@ test_ring_share(void **state)
 	replay_free(rp);
 }
 
+/* 10.<n / 256>.<n % 256>.1: a network of its own per n. */
+static void
+net_n(struct netaddr *a, unsigned n)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "10.%u.%u.1", (n / 256) % 256, n % 256);
+	assert_int_equal(netaddr_parse(s, 0, a), 0);
+}
+
+/*
+ * Questions taken from the other replicas carry the network Redis says: whoever writes
+ * there (with the key, even) makes up as many as it likes. Together they hold one share of
+ * a full ring, each network a share of that; local clients take the rest back.
+ */
+static void
+test_ring_taken_share(void **state)
+{
+	struct mirror_config cfg, *slot = &cfg;
+	struct replay_env env = { &slot, NULL, NULL };
+	struct replay *rp;
+	struct netaddr a, one;
+	struct dnsq q;
+	size_t held;
+	unsigned i;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.network.recent_questions = 64;
+	assert_non_null(rp = replay_new(&env));
+	/* An empty ring takes anyone's (an idle replica audits with the others' questions). */
+	for (i = 0; i < 1000; i++) {
+		flood_q(&q, i);
+		net_n(&a, i);
+		replay_take(rp, &q, &a);
+	}
+	assert_int_equal(replay_ring_taken(rp), 64);
+	/* Local clients of 8 networks: each takes the oldest slot until the ring is theirs
+	 * but for the taken share, while the flood goes on replacing only its own. */
+	for (i = 0; i < 2000; i++) {
+		flood_q(&q, 3000 + i);
+		net_n(&a, 100 + i % 8);
+		replay_note(rp, &q, &a);
+		flood_q(&q, 6000 + i);
+		net_n(&a, 200 + i);
+		replay_take(rp, &q, &a);
+	}
+	assert_true(replay_ring_taken(rp) <= 64 / REPLAY_RING_SHARE);
+	assert_true(replay_ring_taken(rp) >= 1);
+	net_n(&a, 100);
+	assert_true(replay_ring_held(rp, &a) >= 6);
+	/* Taken entries that claim a local client's /24 take one slot, not its share. */
+	net_n(&one, 100);
+	held = replay_ring_held(rp, &one);
+	for (i = 0; i < 100; i++) {
+		flood_q(&q, 9000 + i);
+		replay_take(rp, &q, &one);
+	}
+	assert_true(replay_ring_taken(rp) <= 64 / REPLAY_RING_SHARE);
+	assert_true(replay_ring_held(rp, &one) + 1 >= held);
+	replay_free(rp);
+}
+
 /*
  * Review finding 7: a dissent counts only when the witnesses, asked again, back our fresh
  * answer and not the peer's. Addresses 127.200.0.N: a shared /24 is a weak signal, never
@@ -261,6 +324,7 @@ main(void)
 		cmocka_unit_test(test_nxdomain_against_data),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_ring_share),
+		cmocka_unit_test(test_ring_taken_share),
 		cmocka_unit_test(test_confirm),
 		cmocka_unit_test(test_domain_charge),
 	};

@@ -218,6 +218,39 @@ test_sealed_garbage(void **state)
 	peerfile_row_free(&r);
 }
 
+/*
+ * Any value sealed with replica_row_seal (ring entries, under a key derived from the row
+ * key) unseals under its key only: not under the row key, not once a byte changed.
+ */
+static void
+test_seal_round_trip(void **state)
+{
+	static const char label[] = "vantage-mirror replica ring v1", entry[] = "1 192.0.2.0 a.test.";
+	struct evbuffer *b = evbuffer_new();
+	uint8_t ring_key[REPLICA_KEY_LEN];
+	char err[256], *s;
+	size_t len;
+
+	(void)state;
+	replica_row_mac(w.key, label, strlen(label), ring_key);
+	assert_memory_not_equal(ring_key, w.key, REPLICA_KEY_LEN);
+	assert_int_equal(replica_row_seal(ring_key, entry, strlen(entry), b), 0);
+	len = evbuffer_get_length(b);
+	assert_int_equal(len, REPLICA_SEAL_HEAD + strlen(entry));
+	s = (char *)evbuffer_pullup(b, -1);
+	assert_memory_equal(s + REPLICA_SEAL_HEAD, entry, strlen(entry));
+	assert_int_equal(replica_row_unseal(ring_key, s, len, err, sizeof(err)), 0);
+	assert_int_equal(replica_row_unseal(w.key, s, len, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "seal does not match"));
+	s[len - 2] ^= 1;	/* another network or name */
+	assert_int_equal(replica_row_unseal(ring_key, s, len, err, sizeof(err)), -1);
+	s[len - 2] ^= 1;
+	assert_int_equal(replica_row_unseal(ring_key, s + REPLICA_SEAL_HEAD,
+	    len - REPLICA_SEAL_HEAD, err, sizeof(err)), -1);	/* unsealed */
+	assert_non_null(strstr(err, "not a v1"));
+	evbuffer_free(b);
+}
+
 /* The view: what replicas order rows by. Pending findings are ours alone; never 0. */
 static void
 test_view(void **state)
@@ -267,6 +300,7 @@ main(void)
 		cmocka_unit_test(test_filed),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_sealed_garbage),
+		cmocka_unit_test(test_seal_round_trip),
 		cmocka_unit_test(test_view),
 		cmocka_unit_test(test_newer),
 	};
