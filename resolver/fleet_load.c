@@ -11,6 +11,7 @@
 #include "fleet_load.h"
 #include "log.h"
 #include "vredis.h"
+#include "vutil.h"
 
 /* Keys per SCAN step (a hint to Redis) and so per MGET: a batch's values are checked in
  * one callback, a few milliseconds of the main loop at most. */
@@ -18,6 +19,10 @@
 /* A background read may wait longer than a question's shared.timeout. */
 #define FLEET_LOAD_TIMEOUT_MS 2000
 #define FLEET_LOAD_CURSOR_MAX 24	/* a 64-bit cursor in decimal, and the NUL */
+/* At most one read per this many seconds: whoever can cut the connection (a Redis writer
+ * with CLIENT KILL, a path that drops it) could otherwise make the main loop check up to
+ * FLEET_LOAD_MAX values at every reconnection. What is missed comes on the channel. */
+#define FLEET_LOAD_EVERY_S 60
 
 /* Keys taken from one SCAN step at most (Redis may return more than it was asked for): the
  * rest of that step is left for the next connection's read. */
@@ -30,6 +35,7 @@ struct fleet_load {
 	char cursor[FLEET_LOAD_CURSOR_MAX];
 	struct vredis_cmd *cmd;			/* the step under way */
 	uint64_t read;				/* keys read by this load */
+	uint64_t started;			/* monotonic second of the last start */
 	char *keys[FLEET_LOAD_STEP_MAX];	/* the step's keys, for MGET and for take */
 	size_t nkeys;
 };
@@ -204,6 +210,14 @@ fleet_load_scan(struct fleet_load *l)
 void
 fleet_load_start(struct fleet_load *l)
 {
+	uint64_t now = now_ms() / 1000;
+
+	if (l->started != 0 && now < l->started + FLEET_LOAD_EVERY_S) {
+		log_info(LOG_G_SHARED, "not reading the fleet's pairs and CA histories again "
+		    "within %d s of the last read", FLEET_LOAD_EVERY_S);
+		return;
+	}
+	l->started = now ? now : 1;
 	vredis_cancel(l->cmd);
 	l->cmd = NULL;
 	fleet_load_clear(l);

@@ -35,7 +35,8 @@ void fleet_load_free(struct fleet_load *l);
 /*
  * fleet_load_start - read every pair and history under the prefix (SCAN ... MATCH, then MGET
  * each batch), from the start: a read already under way is abandoned first. Logs what it
- * read when done. The connection going away ends the read; the next start reads again.
+ * read when done. The connection going away ends the read; the next start reads again, but
+ * not within a minute of the last (a connection cut again and again costs one read).
  */
 void fleet_load_start(struct fleet_load *l);
 
