@@ -56,10 +56,10 @@ void fleet_free(struct fleet *f);
 int fleet_up(const struct fleet *f);
 
 /*
- * fleet_ask - what the fleet knows of (qname, qtype): its shared verdict (GET), else the
- * lock (taken for lock_ms), else the owner's verdict, waited for at most wait_ms. cb runs
- * once, later (never from inside this call), unless fleet_ask_free comes first. NULL when
- * Redis is not up: ask the mirrors at once.
+ * fleet_ask - what the fleet knows of (qname, qtype): its shared verdict, else the lock
+ * (taken for lock_ms; one atomic EVAL does both), else the owner's verdict, waited for at
+ * most wait_ms. cb runs once, later (never from inside this call), unless fleet_ask_free
+ * comes first. NULL when Redis is not up: ask the mirrors at once.
  */
 struct fleet_ask *fleet_ask(struct fleet *f, const uint8_t *qname, size_t qname_len,
     uint16_t qtype, uint32_t lock_ms, uint32_t wait_ms, fleet_cb cb, void *arg);
